@@ -1,0 +1,27 @@
+import { ConfigError, loadConfig } from './config';
+
+describe('Configuration', () => {
+  it('starts with the one-process defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 3000, DATABASE_URL: undefined, KAFKA_BROKERS: undefined, PROJECTOR_IN_PROCESS: true });
+  });
+
+  it('reads and converts what is set', () => {
+    const config = loadConfig({ PORT: '8080', KAFKA_BROKERS: '127.0.0.1:9092,broker2:9093', PROJECTOR_IN_PROCESS: 'false' });
+    expect(config).toMatchObject({ PORT: 8080, KAFKA_BROKERS: '127.0.0.1:9092,broker2:9093', PROJECTOR_IN_PROCESS: false });
+  });
+
+  it('names every bad variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', KAFKA_BROKERS: 'no-port' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('PORT');
+    expect(problems).toContain('DATABASE_URL');
+    expect(problems).toContain('KAFKA_BROKERS');
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * Facts recorded about one vacant-flat case (stream `attribution-{bailleurId}-{caseId}`).
+ * Event types never change; a new shape gets a new schema version and an upcaster.
+ */
+
+export const TYPOLOGIES = ['T1', 'T2', 'T3', 'T4', 'T5', 'T6+'] as const;
+export type Typology = (typeof TYPOLOGIES)[number];
+
+/** Financing of the flat (prêt locatif): PLAI, PLUS, PLS, PLI, or another scheme. */
+export const FINANCINGS = ['PLAI', 'PLUS', 'PLS', 'PLI', 'autre'] as const;
+export type Financing = (typeof FINANCINGS)[number];
+
+/** Gestion directe: the réservataire proposes candidates; déléguée: the bailleur does it for it. */
+export const GESTION_MODES = ['directe', 'deleguee'] as const;
+export type GestionMode = (typeof GESTION_MODES)[number];
+
+export interface Flat {
+  /** RPLS identifier of the flat (national register of social flats). */
+  readonly rplsId: string;
+  /** INSEE code of the commune. */
+  readonly communeInsee: string;
+  /** SIREN of the EPCI the commune belongs to. */
+  readonly epciSiren: string;
+  /** QPV code the flat stands in as of the lease date, or null when outside any QPV. */
+  readonly qpvCode: string | null;
+  readonly typology: Typology;
+  readonly financing: Financing;
+}
+
+export interface HouseholdComposition {
+  /** Persons aged 14 or more, the first adult included. */
+  readonly personsAged14OrMore: number;
+  readonly childrenUnder14: number;
+}
+
+export interface Household {
+  /** Keyed-hash pseudonym; never a name, NUD or address. */
+  readonly pseudonymousId: string;
+  readonly composition: HouseholdComposition;
+  /** Yearly resources in euros (revenu fiscal de référence), or null when unknown. */
+  readonly yearlyResources: number | null;
+}
+
+export interface HouseholdFlags {
+  /** Reconnu prioritaire et urgent au titre du DALO. */
+  readonly dalo: boolean;
+  /** Priority category of art. L441-1 CCH (or a local label), or null. */
+  readonly priorityCategory: string | null;
+  /** Relogé au titre du renouvellement urbain (ANRU / NPNRU). */
+  readonly relogeRenouvellementUrbain: boolean;
+  /** Relogé au titre d'une copropriété dégradée. */
+  readonly relogeCoproDegradee: boolean;
+  readonly internalMutation: boolean;
+  readonly interBailleurMobility: boolean;
+  readonly publicAgent: boolean;
+}
+
+export interface LeaseSignedData {
+  readonly leaseId: string;
+  readonly caseId: string;
+  readonly bailleurId: string;
+  /** Date the lease was signed (YYYY-MM-DD): the counting criterion. */
+  readonly leaseDate: string;
+  readonly flat: Flat;
+  readonly household: Household;
+  readonly flags: HouseholdFlags;
+  /** Réservataire whose flux the flat was counted for, or null for the bailleur's non-réservé stock. */
+  readonly reservataireId: string | null;
+  readonly gestionMode: GestionMode;
+}
+
+export interface LeaseSigned {
+  readonly type: 'LeaseSigned';
+  readonly data: LeaseSignedData;
+}
+
+export type AttributionEvent = LeaseSigned;
+export type AttributionEventType = AttributionEvent['type'];

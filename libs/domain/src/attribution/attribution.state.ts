@@ -1,0 +1,16 @@
+import { AttributionEvent } from './attribution.events';
+
+export type AttributionState =
+  | { readonly status: 'open' }
+  | { readonly status: 'leased'; readonly leaseId: string; readonly leaseDate: string };
+
+export const initialAttributionState: AttributionState = { status: 'open' };
+
+export function evolveAttribution(state: AttributionState, event: AttributionEvent): AttributionState {
+  switch (event.type) {
+    case 'LeaseSigned':
+      return { status: 'leased', leaseId: event.data.leaseId, leaseDate: event.data.leaseDate };
+    default:
+      return state;
+  }
+}

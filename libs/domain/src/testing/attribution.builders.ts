@@ -1,0 +1,60 @@
+import { LeaseSigned, LeaseSignedData } from '../attribution/attribution.events';
+import { RecordSignedLease } from '../attribution/attribution.commands';
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object | null ? DeepPartial<NonNullable<T[K]>> | T[K] : T[K] };
+
+/** A plausible signed lease in Lille (MEL), outside QPV, non réservé; override what a spec cares about. */
+export function leaseSignedData(overrides: DeepPartial<LeaseSignedData> = {}): LeaseSignedData {
+  const base: LeaseSignedData = {
+    leaseId: 'BAIL-0001',
+    caseId: 'DOSSIER-0001',
+    bailleurId: 'lille-metropole-habitat',
+    leaseDate: '2026-03-15',
+    flat: {
+      rplsId: '5935000000001',
+      communeInsee: '59350',
+      epciSiren: '200093201',
+      qpvCode: null,
+      typology: 'T3',
+      financing: 'PLUS',
+    },
+    household: {
+      pseudonymousId: 'hh-3f2a9c',
+      composition: { personsAged14OrMore: 2, childrenUnder14: 1 },
+      yearlyResources: 18_000,
+    },
+    flags: {
+      dalo: false,
+      priorityCategory: null,
+      relogeRenouvellementUrbain: false,
+      relogeCoproDegradee: false,
+      internalMutation: false,
+      interBailleurMobility: false,
+      publicAgent: false,
+    },
+    reservataireId: null,
+    gestionMode: 'directe',
+  };
+  return {
+    ...base,
+    ...overrides,
+    flat: { ...base.flat, ...overrides.flat },
+    household: {
+      ...base.household,
+      ...overrides.household,
+      composition: { ...base.household.composition, ...overrides.household?.composition },
+    },
+    flags: { ...base.flags, ...overrides.flags },
+  } as LeaseSignedData;
+}
+
+export function leaseSigned(overrides: DeepPartial<LeaseSignedData> = {}): LeaseSigned {
+  return { type: 'LeaseSigned', data: leaseSignedData(overrides) };
+}
+
+export function recordSignedLease(
+  overrides: DeepPartial<LeaseSignedData> = {},
+  now = new Date('2026-11-25T10:00:00Z'),
+): RecordSignedLease {
+  return { type: 'RecordSignedLease', data: leaseSignedData(overrides), now };
+}

@@ -1,0 +1,89 @@
+/**
+ * The event log: the single source of truth. Storage-agnostic; adapters live beside it
+ * (PostgreSQL by default). Nothing here knows about housing.
+ */
+
+/** `no_stream`: the stream must be empty; a number: the stream must hold exactly that many events. */
+export type ExpectedVersion = number | 'no_stream' | 'any';
+
+export interface EventMetadata {
+  /** Who made the write (principal id); recorded on every event. */
+  readonly actor: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  /** Channel the fact came through: `api`, `import`, `system`… */
+  readonly source?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface NewEvent<Type extends string = string, Data = unknown> {
+  /** Client-supplied id: the same id twice is one event. */
+  readonly eventId: string;
+  readonly type: Type;
+  readonly schemaVersion?: number;
+  readonly data: Data;
+  readonly metadata: EventMetadata;
+}
+
+export interface RecordedEvent<Type extends string = string, Data = unknown> {
+  readonly globalPosition: number;
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly eventId: string;
+  readonly type: Type;
+  readonly schemaVersion: number;
+  readonly data: Data;
+  readonly metadata: EventMetadata;
+  readonly recordedAt: Date;
+}
+
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly expectedVersion?: ExpectedVersion;
+}
+
+export interface AppendResult {
+  readonly streamId: string;
+  /** Version of the stream after the append (its event count). */
+  readonly nextExpectedVersion: number;
+  /** Global positions of the appended events, in order. */
+  readonly positions: readonly number[];
+  /** True when every event was already recorded with the same content: nothing was written. */
+  readonly alreadyRecorded: boolean;
+}
+
+export interface ReadStreamResult {
+  readonly events: readonly RecordedEvent[];
+  /** Event count of the stream; 0 when it does not exist. */
+  readonly version: number;
+}
+
+export interface Subscription {
+  /** Position of the last event handed to the handler. */
+  readonly position: number;
+  stop(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  /** Deliver events strictly after this global position. */
+  readonly after: number;
+  readonly batchSize?: number;
+  readonly handler: (events: readonly RecordedEvent[]) => Promise<void>;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface EventStore {
+  append(streamId: string, events: readonly NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
+  /** Appends to several streams in one transaction: all or nothing. */
+  appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+  readStream(streamId: string): Promise<ReadStreamResult>;
+  /** Events after a global position, in position order, never skipping one that commits late. */
+  readAll(after: number, limit: number): Promise<RecordedEvent[]>;
+  /** Highest global position a reader can see now (gap-safe). */
+  readHeadPosition(): Promise<number>;
+  readEvent(eventId: string): Promise<RecordedEvent | undefined>;
+  subscribe(options: SubscribeOptions): Subscription;
+}
+
+export const EVENT_STORE = Symbol('EventStore');

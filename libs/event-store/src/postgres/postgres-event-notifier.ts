@@ -1,0 +1,72 @@
+import { EventEmitter } from 'node:events';
+import { Client, Pool } from 'pg';
+
+/**
+ * One LISTEN connection per process, shared by every subscription. Reconnects with
+ * back-off when the connection drops; while it is down, subscriptions keep polling.
+ */
+export class PostgresEventNotifier {
+  private readonly emitter = new EventEmitter();
+  private client: Client | undefined;
+  private connecting: Promise<void> | undefined;
+  private closed = false;
+  private listeners = 0;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly channel: string,
+  ) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** Calls `wake` on each notification until the returned function is called. */
+  onAppended(wake: () => void): () => void {
+    this.emitter.on('appended', wake);
+    this.listeners += 1;
+    void this.ensureListening();
+    return () => {
+      this.emitter.off('appended', wake);
+      this.listeners -= 1;
+    };
+  }
+
+  private ensureListening(): Promise<void> {
+    if (this.client || this.closed) return Promise.resolve();
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new Client(this.pool.options);
+    client.on('notification', () => this.emitter.emit('appended'));
+    client.on('error', () => undefined);
+    client.on('end', () => {
+      if (this.client === client) this.client = undefined;
+      if (!this.closed && this.listeners > 0) setTimeout(() => void this.ensureListening(), 1_000).unref();
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${this.channel}`);
+      if (this.closed) {
+        await client.end();
+        return;
+      }
+      this.client = client;
+      // Something may have been appended while we were not listening.
+      this.emitter.emit('appended');
+    } catch {
+      await client.end().catch(() => undefined);
+      if (!this.closed) setTimeout(() => void this.ensureListening(), 1_000).unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.connecting;
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,353 @@
+import { Pool, PoolClient } from 'pg';
+import {
+  AppendResult,
+  EventMetadata,
+  EventStore,
+  ExpectedVersion,
+  NewEvent,
+  ReadStreamResult,
+  RecordedEvent,
+  StreamAppend,
+  SubscribeOptions,
+  Subscription,
+} from '../event-store.port';
+import { EventIdConflictError, WrongExpectedVersionError } from '../event-store.errors';
+import { jsonEqual } from '../json-equal';
+import { EVENTS_CHANNEL } from './event-store.migrations';
+import { PostgresEventNotifier } from './postgres-event-notifier';
+import { PollingSubscription } from './polling-subscription';
+
+/**
+ * Appenders take this session-level advisory lock before their transaction gets an xid,
+ * and release it once their events are inserted, before COMMIT. So transaction ids and
+ * global positions are handed out in the same order, while commits (and their fsync)
+ * still overlap. A reader then takes only events whose transaction id is below the
+ * snapshot's xmin: every lower position belongs to a lower transaction id, hence to a
+ * finished transaction, so a late commit is never skipped (see readAll).
+ */
+const APPEND_ORDER_LOCK = 7_355_602;
+
+interface EventRow {
+  global_position: string;
+  stream_id: string;
+  stream_version: number;
+  event_id: string;
+  event_type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: EventMetadata;
+  recorded_at: Date;
+}
+
+const EVENT_COLUMNS =
+  'global_position, stream_id, stream_version, event_id, event_type, schema_version, data, metadata, recorded_at';
+
+function toRecordedEvent(row: EventRow): RecordedEvent {
+  return {
+    globalPosition: Number(row.global_position),
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    eventId: row.event_id,
+    type: row.event_type,
+    schemaVersion: row.schema_version,
+    data: row.data,
+    metadata: row.metadata,
+    recordedAt: row.recorded_at,
+  };
+}
+
+export interface AppendHooks {
+  /** Called after the events are inserted and the ordering lock released, before COMMIT (tests hold it open). */
+  readonly beforeCommit?: () => Promise<void>;
+}
+
+export interface PostgresEventStoreOptions {
+  /** How often subscriptions poll when no notification arrives (ms). */
+  readonly pollIntervalMs?: number;
+}
+
+export class PostgresEventStore implements EventStore {
+  private readonly notifier: PostgresEventNotifier;
+  private readonly pollIntervalMs: number;
+
+  constructor(
+    private readonly pool: Pool,
+    options: PostgresEventStoreOptions = {},
+  ) {
+    this.notifier = new PostgresEventNotifier(pool, EVENTS_CHANNEL);
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+  }
+
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedVersion?: ExpectedVersion } & AppendHooks = {},
+  ): Promise<AppendResult> {
+    const [result] = await this.appendMany([{ streamId, events, expectedVersion: options.expectedVersion }], options);
+    return result!;
+  }
+
+  async appendMany(appends: readonly StreamAppend[], hooks: AppendHooks = {}): Promise<AppendResult[]> {
+    const nonEmpty = appends.filter((append) => append.events.length > 0);
+    assertDistinctStreams(nonEmpty);
+    const outcome = await this.tryAppend(nonEmpty, hooks);
+    if (outcome.kind === 'appended') return this.inRequestOrder(appends, outcome.results);
+    // An event id was already recorded, or a stream moved on: maybe a retry of a write that
+    // succeeded. Streams whose events are all recorded identically answer with the original
+    // positions; the others are tried again (and fail again if they really conflict).
+    const existing = await this.recordedEvents(nonEmpty.flatMap((append) => append.events.map((event) => event.eventId)));
+    const replayed: AppendResult[] = [];
+    const remaining: StreamAppend[] = [];
+    for (const append of nonEmpty) {
+      const found = append.events.map((event) => existing.get(event.eventId));
+      found.forEach((recorded, index) => {
+        if (recorded && !sameEvent(recorded, append.streamId, append.events[index]!)) {
+          throw new EventIdConflictError(recorded.eventId);
+        }
+      });
+      if (found.every((recorded) => recorded !== undefined)) {
+        const version = await this.streamVersion(append.streamId);
+        replayed.push({
+          streamId: append.streamId,
+          nextExpectedVersion: version,
+          positions: found.map((recorded) => recorded!.globalPosition),
+          alreadyRecorded: true,
+        });
+      } else if (found.some((recorded) => recorded !== undefined)) {
+        throw new EventIdConflictError(found.find((recorded) => recorded !== undefined)!.eventId);
+      } else {
+        remaining.push(append);
+      }
+    }
+    const retry = remaining.length ? await this.tryAppend(remaining, hooks) : { kind: 'appended' as const, results: [] };
+    if (retry.kind === 'duplicate') throw new EventIdConflictError(retry.eventId);
+    if (retry.kind === 'stale') throw retry.error;
+    return this.inRequestOrder(appends, [...replayed, ...retry.results]);
+  }
+
+  private inRequestOrder(appends: readonly StreamAppend[], results: AppendResult[]): AppendResult[] {
+    const byStream = new Map(results.map((result) => [result.streamId, result]));
+    return appends.map(
+      (append) =>
+        byStream.get(append.streamId) ?? {
+          streamId: append.streamId,
+          nextExpectedVersion: -1,
+          positions: [],
+          alreadyRecorded: false,
+        },
+    );
+  }
+
+  private async tryAppend(
+    appends: readonly StreamAppend[],
+    hooks: AppendHooks,
+  ): Promise<
+    | { kind: 'appended'; results: AppendResult[] }
+    | { kind: 'duplicate'; eventId: string }
+    | { kind: 'stale'; error: WrongExpectedVersionError }
+  > {
+    if (appends.length === 0) return { kind: 'appended', results: [] };
+    const client = await this.pool.connect();
+    let locked = false;
+    try {
+      await client.query(`BEGIN; SELECT pg_advisory_lock(${APPEND_ORDER_LOCK})`);
+      locked = true;
+      const versions = await this.bumpStreamVersions(client, appends);
+      const rows = flattenRows(appends, versions);
+      const inserted = await client.query<{ event_id: string; global_position: string }>(
+        `WITH inserted AS (
+           INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
+           SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::int2[], $6::jsonb[], $7::jsonb[])
+           ON CONFLICT (event_id) DO NOTHING
+           RETURNING event_id, global_position
+         ), notified AS (
+           SELECT pg_notify('${EVENTS_CHANNEL}', coalesce(max(global_position)::text, '')) FROM inserted
+         )
+         SELECT event_id, global_position FROM inserted, notified`,
+        [rows.streamIds, rows.versions, rows.eventIds, rows.types, rows.schemaVersions, rows.data, rows.metadata],
+      );
+      if (inserted.rowCount !== rows.eventIds.length) {
+        const insertedIds = new Set(inserted.rows.map((row) => row.event_id));
+        await client.query('ROLLBACK');
+        return { kind: 'duplicate', eventId: rows.eventIds.find((id) => !insertedIds.has(id))! };
+      }
+      await client.query(`SELECT pg_advisory_unlock(${APPEND_ORDER_LOCK})`);
+      locked = false;
+      if (hooks.beforeCommit) await hooks.beforeCommit();
+      await client.query('COMMIT');
+      const positionById = new Map(inserted.rows.map((row) => [row.event_id, Number(row.global_position)]));
+      return {
+        kind: 'appended',
+        results: appends.map((append) => ({
+          streamId: append.streamId,
+          nextExpectedVersion: versions.get(append.streamId)!,
+          positions: append.events.map((event) => positionById.get(event.eventId)!),
+          alreadyRecorded: false,
+        })),
+      };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      if (error instanceof WrongExpectedVersionError) return { kind: 'stale', error };
+      throw translatePgError(error);
+    } finally {
+      if (locked) await client.query(`SELECT pg_advisory_unlock(${APPEND_ORDER_LOCK})`).catch(() => undefined);
+      client.release();
+    }
+  }
+
+  /** Raises each stream's version by its event count, checking the expected version; returns the new versions. */
+  private async bumpStreamVersions(client: PoolClient, appends: readonly StreamAppend[]): Promise<Map<string, number>> {
+    const { rows } = await client.query<{ stream_id: string; version: number }>(
+      `INSERT INTO streams (stream_id, version)
+       SELECT * FROM unnest($1::text[], $2::int[])
+       ON CONFLICT (stream_id) DO UPDATE SET version = streams.version + excluded.version
+       RETURNING stream_id, version`,
+      [appends.map((append) => append.streamId), appends.map((append) => append.events.length)],
+    );
+    const versions = new Map(rows.map((row) => [row.stream_id, row.version]));
+    for (const append of appends) {
+      const next = versions.get(append.streamId)!;
+      const previous = next - append.events.length;
+      if (!versionMatches(append.expectedVersion ?? 'any', previous)) {
+        throw new WrongExpectedVersionError(append.streamId, append.expectedVersion ?? 'any', previous);
+      }
+    }
+    return versions;
+  }
+
+  private async recordedEvents(eventIds: string[]): Promise<Map<string, RecordedEvent>> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ANY($1::uuid[])`,
+      [eventIds],
+    );
+    return new Map(rows.map((row) => [row.event_id, toRecordedEvent(row)]));
+  }
+
+  private async streamVersion(streamId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ version: number }>('SELECT version FROM streams WHERE stream_id = $1', [
+      streamId,
+    ]);
+    return rows[0]?.version ?? 0;
+  }
+
+  async readStream(streamId: string): Promise<ReadStreamResult> {
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version`,
+      [streamId],
+    );
+    const events = rows.map(toRecordedEvent);
+    return { events, version: events.at(-1)?.streamVersion ?? 0 };
+  }
+
+  async readAll(after: number, limit: number): Promise<RecordedEvent[]> {
+    return readAllWith(this.pool, after, limit);
+  }
+
+  async readHeadPosition(): Promise<number> {
+    const { rows } = await this.pool.query<{ position: string | null }>(
+      `SELECT max(global_position) AS position FROM events
+       WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())`,
+    );
+    return Number(rows[0]?.position ?? 0);
+  }
+
+  async readEvent(eventId: string): Promise<RecordedEvent | undefined> {
+    if (!UUID.test(eventId)) return undefined;
+    const { rows } = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = $1`, [eventId]);
+    return rows[0] ? toRecordedEvent(rows[0]) : undefined;
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    return new PollingSubscription(
+      (after, limit) => this.readAll(after, limit),
+      this.notifier,
+      { ...options, pollIntervalMs: this.pollIntervalMs },
+    );
+  }
+
+  /** Wakes on every committed append (LISTEN/NOTIFY); polling remains the fallback. */
+  get notifications(): PostgresEventNotifier {
+    return this.notifier;
+  }
+
+  async close(): Promise<void> {
+    await this.notifier.close();
+  }
+}
+
+/**
+ * Gap-safe global read, usable inside a caller's transaction (projections read and write in one).
+ * Only events of transactions below the snapshot's xmin are returned: all finished, and
+ * (by the append ordering lock) every lower position belongs to a finished transaction too.
+ */
+export async function readAllWith(
+  db: Pick<Pool, 'query'> | PoolClient,
+  after: number,
+  limit: number,
+): Promise<RecordedEvent[]> {
+  const { rows } = await db.query<EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM events
+     WHERE global_position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+     ORDER BY global_position
+     LIMIT $2`,
+    [after, limit],
+  );
+  return rows.map(toRecordedEvent);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function versionMatches(expected: ExpectedVersion, actual: number): boolean {
+  if (expected === 'any') return true;
+  if (expected === 'no_stream') return actual === 0;
+  return expected === actual;
+}
+
+function assertDistinctStreams(appends: readonly StreamAppend[]): void {
+  const seen = new Set<string>();
+  for (const append of appends) {
+    if (seen.has(append.streamId)) throw new Error(`Stream ${append.streamId} appears twice in one appendMany`);
+    seen.add(append.streamId);
+  }
+}
+
+function flattenRows(appends: readonly StreamAppend[], versions: Map<string, number>) {
+  const streamIds: string[] = [];
+  const streamVersions: number[] = [];
+  const eventIds: string[] = [];
+  const types: string[] = [];
+  const schemaVersions: number[] = [];
+  const data: string[] = [];
+  const metadata: string[] = [];
+  for (const append of appends) {
+    const first = versions.get(append.streamId)! - append.events.length + 1;
+    append.events.forEach((event, index) => {
+      streamIds.push(append.streamId);
+      streamVersions.push(first + index);
+      eventIds.push(event.eventId);
+      types.push(event.type);
+      schemaVersions.push(event.schemaVersion ?? 1);
+      data.push(JSON.stringify(event.data));
+      metadata.push(JSON.stringify(event.metadata));
+    });
+  }
+  return { streamIds, versions: streamVersions, eventIds, types, schemaVersions, data, metadata };
+}
+
+function sameEvent(recorded: RecordedEvent, streamId: string, event: NewEvent): boolean {
+  return (
+    recorded.streamId === streamId &&
+    recorded.type === event.type &&
+    jsonEqual(recorded.data, JSON.parse(JSON.stringify(event.data)))
+  );
+}
+
+function translatePgError(error: unknown): unknown {
+  const pgError = error as { code?: string; constraint?: string; detail?: string };
+  if (pgError?.code === '23505' && pgError.constraint === 'events_event_id_key') {
+    // Two retries of the same event raced: the loser reports a duplicate, resolved by the caller's retry.
+    const match = /\(event_id\)=\(([^)]+)\)/.exec(pgError.detail ?? '');
+    return new EventIdConflictError(match?.[1] ?? 'unknown');
+  }
+  return error;
+}

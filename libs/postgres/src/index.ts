@@ -1,0 +1,3 @@
+export * from './migrations';
+export * from './embedded-postgres';
+export * from './pool';

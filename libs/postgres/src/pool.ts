@@ -1,0 +1,8 @@
+import { Pool } from 'pg';
+
+export function createPool(connectionString: string, max = 20): Pool {
+  const pool = new Pool({ connectionString, max, application_name: 'vigie' });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  return pool;
+}

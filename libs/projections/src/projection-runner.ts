@@ -1,0 +1,130 @@
+import { Pool } from 'pg';
+import { PostgresEventNotifier, readAllWith, WakeSignal } from '@vigie/event-store';
+import { Projection } from './projection';
+
+export interface ProjectionStatus {
+  readonly name: string;
+  readonly position: number;
+  readonly lastEventAt: Date | null;
+  readonly running: boolean;
+  readonly lastError: string | null;
+}
+
+export interface ProjectionRunnerOptions {
+  readonly batchSize?: number;
+  readonly pollIntervalMs?: number;
+  readonly notifier?: PostgresEventNotifier;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Feeds a projection from the global log after its checkpoint. Each batch is read, applied
+ * and checkpointed in ONE transaction, so a crash anywhere leaves the read model and the
+ * checkpoint consistent (the batch is simply applied again). An advisory lock per projection
+ * keeps two runners (two processes) from applying the same batch.
+ */
+export class ProjectionRunner {
+  private stopped = true;
+  private loop: Promise<void> | undefined;
+  private readonly signal = new WakeSignal();
+  private unlisten: (() => void) | undefined;
+  private current: { position: number; lastEventAt: Date | null } = { position: 0, lastEventAt: null };
+  private lastError: string | null = null;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+
+  constructor(
+    private readonly pool: Pool,
+    readonly projection: Projection,
+    private readonly options: ProjectionRunnerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 2_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+  }
+
+  /** Processes one batch; returns how many events it applied (0: caught up). */
+  async runOnce(): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`projection:${this.projection.name}`]);
+      await client.query('INSERT INTO projection_checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [
+        this.projection.name,
+      ]);
+      const { rows } = await client.query<{ position: string; last_event_at: Date | null }>(
+        'SELECT position, last_event_at FROM projection_checkpoints WHERE name = $1',
+        [this.projection.name],
+      );
+      const position = Number(rows[0]!.position);
+      const events = await readAllWith(client, position, this.batchSize);
+      if (events.length === 0) {
+        await client.query('COMMIT');
+        this.current = { position, lastEventAt: rows[0]!.last_event_at };
+        return 0;
+      }
+      await this.projection.apply(client, events);
+      const last = events.at(-1)!;
+      await client.query(
+        'UPDATE projection_checkpoints SET position = $2, last_event_at = $3, updated_at = now() WHERE name = $1',
+        [this.projection.name, last.globalPosition, last.recordedAt],
+      );
+      await client.query('COMMIT');
+      this.current = { position: last.globalPosition, lastEventAt: last.recordedAt };
+      return events.length;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Applies batches until nothing is left to read; returns how many events were applied. */
+  async catchUp(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const applied = await this.runOnce();
+      total += applied;
+      if (applied === 0) return total;
+    }
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unlisten = this.options.notifier?.onAppended(() => this.signal.wake());
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unlisten?.();
+    this.signal.wake();
+    await this.loop;
+  }
+
+  status(): ProjectionStatus {
+    return {
+      name: this.projection.name,
+      position: this.current.position,
+      lastEventAt: this.current.lastEventAt,
+      running: !this.stopped,
+      lastError: this.lastError,
+    };
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const applied = await this.runOnce();
+        this.lastError = null;
+        if (applied === this.batchSize) continue;
+        await this.signal.wait(this.pollIntervalMs);
+      } catch (error) {
+        this.lastError = (error as Error).message;
+        this.options.onError?.(error);
+        await this.signal.wait(this.pollIntervalMs * 4);
+      }
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import { PoolClient } from 'pg';
+import { RecordedEvent } from '@vigie/event-store';
+
+/**
+ * A read model fed from the global log. `apply` writes the effect of a batch with the
+ * client it is given: the runner commits it together with the checkpoint.
+ */
+export interface Projection {
+  /** Checkpoint name; one per read model (and one per rebuild in progress). */
+  readonly name: string;
+  /** Creates the read-model tables if missing (used for fresh rebuild tables). */
+  createTables(client: PoolClient): Promise<void>;
+  apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void>;
+}

@@ -1,0 +1,69 @@
+import { Pool } from 'pg';
+import { Projection } from './projection';
+import { ProjectionRunner } from './projection-runner';
+
+export interface RebuildProgress {
+  readonly applied: number;
+  readonly position: number;
+  readonly head: number;
+}
+
+/**
+ * Replays the whole log into fresh tables (a projection writing to `<table>_rebuild`), while
+ * the live one keeps serving; `swap` then moves the fresh tables and checkpoint in place in
+ * one transaction; the live runner then goes on from the fresh checkpoint, so events that
+ * arrived during the swap are applied to the new tables.
+ */
+export async function rebuildProjection(
+  pool: Pool,
+  options: {
+    readonly fresh: Projection & { readonly table: string };
+    readonly live: Projection & { readonly table: string };
+    readonly batchSize?: number;
+    readonly onProgress?: (progress: RebuildProgress) => void;
+  },
+): Promise<{ applied: number; position: number }> {
+  const { fresh, live } = options;
+  const setup = await pool.connect();
+  try {
+    await setup.query(`DROP TABLE IF EXISTS ${fresh.table}`);
+    await setup.query('DELETE FROM projection_checkpoints WHERE name = $1', [fresh.name]);
+    await fresh.createTables(setup);
+  } finally {
+    setup.release();
+  }
+  const runner = new ProjectionRunner(pool, fresh, { batchSize: options.batchSize ?? 5_000 });
+  const { rows } = await pool.query<{ head: string | null }>('SELECT max(global_position) AS head FROM events');
+  const head = Number(rows[0]?.head ?? 0);
+  let applied = 0;
+  for (;;) {
+    const count = await runner.runOnce();
+    applied += count;
+    options.onProgress?.({ applied, position: runner.status().position, head });
+    if (count === 0) break;
+  }
+  // Swap under the live projection's lock, so its runner cannot apply a batch in between.
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`projection:${live.name}`]);
+    await client.query(`DROP TABLE IF EXISTS ${live.table}`);
+    await client.query(`ALTER TABLE ${fresh.table} RENAME TO ${live.table}`);
+    await client.query(`ALTER INDEX ${fresh.table}_pkey RENAME TO ${live.table}_pkey`);
+    const position = runner.status().position;
+    await client.query(
+      `INSERT INTO projection_checkpoints (name, position, last_event_at)
+       SELECT $1, position, last_event_at FROM projection_checkpoints WHERE name = $2
+       ON CONFLICT (name) DO UPDATE SET position = excluded.position, last_event_at = excluded.last_event_at, updated_at = now()`,
+      [live.name, fresh.name],
+    );
+    await client.query('DELETE FROM projection_checkpoints WHERE name = $1', [fresh.name]);
+    await client.query('COMMIT');
+    return { applied, position };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

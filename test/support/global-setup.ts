@@ -1,0 +1,54 @@
+import { mkdtempSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { startEmbeddedPostgres } from '../../libs/postgres/src';
+import { startKafka, freePort } from './kafka';
+
+const PRESTARTED = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function reachable(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Starts what the suite needs, once per run: PostgreSQL (the pre-started server on
+ * 127.0.0.1:5432 when reachable, else an embedded one) and a real Kafka broker.
+ * Workers inherit the addresses through the environment.
+ */
+export default async function globalSetup(globalConfig: { selectProjects?: string[] }): Promise<void> {
+  if (globalConfig.selectProjects?.length === 1 && globalConfig.selectProjects[0] === "unit") return;
+  const started: Array<() => Promise<void>> = [];
+  (globalThis as { __vigieStop?: Array<() => Promise<void>> }).__vigieStop = started;
+
+  const kafkaStarting = startKafka();
+
+  if (process.env.VIGIE_TEST_PG_ADMIN_URL) {
+    // Given by the caller.
+  } else if (await reachable(PRESTARTED)) {
+    process.env.VIGIE_TEST_PG_ADMIN_URL = PRESTARTED;
+  } else {
+    const parent = mkdtempSync(join(tmpdir(), 'vigie-test-pg-'));
+    chmodSync(parent, 0o777);
+    const pg = await startEmbeddedPostgres({ dataDir: join(parent, 'data'), port: await freePort() });
+    started.push(() => pg.stop());
+    const url = new URL(pg.connectionString);
+    url.pathname = '/postgres';
+    process.env.VIGIE_TEST_PG_ADMIN_URL = url.toString();
+    console.log(`\n[test] embedded PostgreSQL at 127.0.0.1:${url.port}`);
+  }
+
+  const kafka = await kafkaStarting;
+  started.push(() => kafka.stop());
+  process.env.VIGIE_TEST_KAFKA_BROKERS = kafka.brokers;
+  console.log(`\n[test] PostgreSQL ${new URL(process.env.VIGIE_TEST_PG_ADMIN_URL).host}, Kafka broker ${kafka.brokers}`);
+}
