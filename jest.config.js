@@ -1,4 +1,8 @@
-/** Test kinds by file name: *.unit.spec.ts (pure), *.int.spec.ts (real PostgreSQL / Kafka), *.e2e.spec.ts (running app). */
+/**
+ * Test kinds by file name: *.unit.spec.ts (pure), *.int.spec.ts (real PostgreSQL / Kafka),
+ * *.e2e.spec.ts (running app). Sources are ES modules (NestJS 12 ships ESM only), so Jest
+ * runs with --experimental-vm-modules and SWC keeps `import` as is.
+ */
 const swc = [
   '@swc/jest',
   {
@@ -7,18 +11,23 @@ const swc = [
       parser: { syntax: 'typescript', decorators: true },
       transform: { legacyDecorator: true, decoratorMetadata: true },
     },
-    module: { type: 'commonjs' },
+    module: { type: 'es6' },
   },
 ];
 
 const shared = {
   transform: { '^.+\\.ts$': swc },
+  extensionsToTreatAsEsm: ['.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
-  moduleNameMapper: { '^@vigie/([^/]+)(/.*)?$': '<rootDir>/libs/$1/src$2' },
+  moduleNameMapper: {
+    '^@vigie/([^/]+)$': '<rootDir>/libs/$1/src/index.ts',
+    '^@vigie/([^/]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+  },
   testEnvironment: 'node',
 };
 
-module.exports = {
+export default {
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [

@@ -2,8 +2,8 @@ import { mkdtempSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { startEmbeddedPostgres } from '../../libs/postgres/src';
-import { startKafka, freePort } from './kafka';
+import { startEmbeddedPostgres } from '../../libs/postgres/src/embedded-postgres.ts';
+import { startKafka, freePort } from './kafka.ts';
 
 const PRESTARTED = 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -25,8 +25,9 @@ async function reachable(url: string): Promise<boolean> {
  * 127.0.0.1:5432 when reachable, else an embedded one) and a real Kafka broker.
  * Workers inherit the addresses through the environment.
  */
-export default async function globalSetup(globalConfig: { selectProjects?: string[] }): Promise<void> {
-  if (globalConfig.selectProjects?.length === 1 && globalConfig.selectProjects[0] === "unit") return;
+export default async function globalSetup(): Promise<void> {
+  // `npm run test:unit` needs no service; integration specs then fail loudly for want of one.
+  if (process.env.VIGIE_TEST_SERVICES === 'none') return;
   const started: Array<() => Promise<void>> = [];
   (globalThis as { __vigieStop?: Array<() => Promise<void>> }).__vigieStop = started;
 

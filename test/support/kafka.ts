@@ -2,10 +2,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 
-const BROKER_SCRIPT = resolve(__dirname, '../../infra/kafka/broker.sh');
+const BROKER_SCRIPT = fileURLToPath(new URL('../../infra/kafka/broker.sh', import.meta.url));
 
 export interface RunningKafka {
   readonly brokers: string;

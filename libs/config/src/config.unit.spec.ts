@@ -1,9 +1,11 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig } from './config.js';
 
 describe('Configuration', () => {
   it('starts with the one-process defaults when nothing is set', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ PORT: 3000, DATABASE_URL: undefined, KAFKA_BROKERS: undefined, PROJECTOR_IN_PROCESS: true });
+    expect(config).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', PROJECTOR_IN_PROCESS: true });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.KAFKA_BROKERS).toBeUndefined();
   });
 
   it('reads and converts what is set', () => {

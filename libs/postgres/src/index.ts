@@ -1,3 +1,3 @@
-export * from './migrations';
-export * from './embedded-postgres';
-export * from './pool';
+export * from './migrations.js';
+export * from './embedded-postgres.js';
+export * from './pool.js';

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
-import { Projection } from './projection';
-import { ProjectionRunner } from './projection-runner';
+import { Projection } from './projection.js';
+import { ProjectionRunner } from './projection-runner.js';
 
 export interface RebuildProgress {
   readonly applied: number;
@@ -27,7 +27,7 @@ export async function rebuildProjection(
   const setup = await pool.connect();
   try {
     await setup.query(`DROP TABLE IF EXISTS ${fresh.table}`);
-    await setup.query('DELETE FROM projection_checkpoints WHERE name = $1', [fresh.name]);
+    await setup.query('DELETE FROM checkpoints WHERE name = $1', [fresh.name]);
     await fresh.createTables(setup);
   } finally {
     setup.release();
@@ -52,12 +52,12 @@ export async function rebuildProjection(
     await client.query(`ALTER INDEX ${fresh.table}_pkey RENAME TO ${live.table}_pkey`);
     const position = runner.status().position;
     await client.query(
-      `INSERT INTO projection_checkpoints (name, position, last_event_at)
-       SELECT $1, position, last_event_at FROM projection_checkpoints WHERE name = $2
+      `INSERT INTO checkpoints (name, position, last_event_at)
+       SELECT $1, position, last_event_at FROM checkpoints WHERE name = $2
        ON CONFLICT (name) DO UPDATE SET position = excluded.position, last_event_at = excluded.last_event_at, updated_at = now()`,
       [live.name, fresh.name],
     );
-    await client.query('DELETE FROM projection_checkpoints WHERE name = $1', [fresh.name]);
+    await client.query('DELETE FROM checkpoints WHERE name = $1', [fresh.name]);
     await client.query('COMMIT');
     return { applied, position };
   } catch (error) {

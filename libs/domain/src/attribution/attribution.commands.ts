@@ -1,4 +1,4 @@
-import { LeaseSignedData } from './attribution.events';
+import { LeaseSignedData } from './attribution.events.js';
 
 export interface RecordSignedLease {
   readonly type: 'RecordSignedLease';

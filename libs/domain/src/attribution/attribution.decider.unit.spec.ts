@@ -1,6 +1,6 @@
-import { attributionDecider } from './attribution.decider';
-import { deciderSpecification } from '../testing/decider-specification';
-import { leaseSigned, recordSignedLease } from '../testing/attribution.builders';
+import { attributionDecider } from './attribution.decider.js';
+import { deciderSpecification } from '../testing/decider-specification.js';
+import { leaseSigned, recordSignedLease } from '../testing/attribution.builders.js';
 
 const { given } = deciderSpecification(attributionDecider);
 

@@ -1,5 +1,5 @@
-import { Decider, foldEvents } from '../decider';
-import { DomainError } from '../domain-error';
+import { Decider, foldEvents } from '../decider.js';
+import { DomainError } from '../domain-error.js';
 
 /**
  * Given/when/then specifications for deciders:

@@ -25,4 +25,16 @@ export const eventStoreMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // Where each subscriber of the global log (projection, relay) stands.
+    id: 'event-store/002-checkpoints',
+    sql: `
+      CREATE TABLE checkpoints (
+        name          text        PRIMARY KEY,
+        position      bigint      NOT NULL DEFAULT 0,
+        last_event_at timestamptz,
+        updated_at    timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];

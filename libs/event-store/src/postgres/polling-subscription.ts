@@ -1,6 +1,6 @@
-import { RecordedEvent, SubscribeOptions, Subscription } from '../event-store.port';
-import { WakeSignal } from '../wake-signal';
-import { PostgresEventNotifier } from './postgres-event-notifier';
+import { RecordedEvent, SubscribeOptions, Subscription } from '../event-store.port.js';
+import { WakeSignal } from '../wake-signal.js';
+import { PostgresEventNotifier } from './postgres-event-notifier.js';
 
 /**
  * Reads after its position in batches and hands each batch to the handler, in position order.

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, TestDatabase } from '../../../../test/support/postgres';
-import { NewEvent, RecordedEvent } from '../event-store.port';
-import { EventIdConflictError, WrongExpectedVersionError } from '../event-store.errors';
-import { PostgresEventStore } from './postgres-event-store';
+import { createTestDatabase, TestDatabase } from '../../../../test/support/postgres.js';
+import { NewEvent, RecordedEvent } from '../event-store.port.js';
+import { EventIdConflictError, WrongExpectedVersionError } from '../event-store.errors.js';
+import { PostgresEventStore } from './postgres-event-store.js';
 
 function event(data: Record<string, unknown> = {}, eventId = randomUUID()): NewEvent {
   return { eventId, type: 'Noted', data, metadata: { actor: 'test', source: 'spec' } };

@@ -10,12 +10,12 @@ import {
   StreamAppend,
   SubscribeOptions,
   Subscription,
-} from '../event-store.port';
-import { EventIdConflictError, WrongExpectedVersionError } from '../event-store.errors';
-import { jsonEqual } from '../json-equal';
-import { EVENTS_CHANNEL } from './event-store.migrations';
-import { PostgresEventNotifier } from './postgres-event-notifier';
-import { PollingSubscription } from './polling-subscription';
+} from '../event-store.port.js';
+import { EventIdConflictError, WrongExpectedVersionError } from '../event-store.errors.js';
+import { jsonEqual } from '../json-equal.js';
+import { EVENTS_CHANNEL } from './event-store.migrations.js';
+import { PostgresEventNotifier } from './postgres-event-notifier.js';
+import { PollingSubscription } from './polling-subscription.js';
 
 /**
  * Appenders take this session-level advisory lock before their transaction gets an xid,

@@ -1,7 +1,7 @@
 import { PoolClient } from 'pg';
 import { LeaseSignedData } from '@vigie/domain';
 import { RecordedEvent } from '@vigie/event-store';
-import { Projection } from '../projection';
+import { Projection } from '../projection.js';
 
 /** Counts of signed leases per EPCI, year, bailleur, réservataire ('' = non réservé) and QPV side. */
 export function leaseSummaryTableDdl(table: string): string {

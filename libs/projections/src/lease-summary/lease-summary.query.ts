@@ -39,7 +39,7 @@ function tally<K>(rows: Row[], keyOf: (row: Row) => K) {
 
 export async function readFreshness(pool: Pool, projectionName: string): Promise<Freshness> {
   const { rows } = await pool.query<{ position: string; last_event_at: Date | null }>(
-    'SELECT position, last_event_at FROM projection_checkpoints WHERE name = $1',
+    'SELECT position, last_event_at FROM checkpoints WHERE name = $1',
     [projectionName],
   );
   return { position: Number(rows[0]?.position ?? 0), lastEventAt: rows[0]?.last_event_at?.toISOString() ?? null };

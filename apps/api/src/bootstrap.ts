@@ -1,0 +1,54 @@
+import { INestApplication, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { VigieConfig } from '@vigie/config';
+import { AppModule } from './app.module.js';
+import { Runtime, startRuntime } from './runtime/runtime.js';
+
+export interface RunningApp {
+  readonly app: INestApplication;
+  readonly runtime: Runtime;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the whole one-process Vigie: database, migrations, API, projector, relay. */
+export async function bootstrap(config: VigieConfig): Promise<RunningApp> {
+  const logger = new Logger('Vigie');
+  const runtime = await startRuntime(config, (message) => logger.log(message));
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRuntime(runtime), {
+    logger: levelsFrom(config.LOG_LEVEL),
+    bodyParser: false,
+  });
+  app.useBodyParser('json', { limit: '1mb' });
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Vigie API')
+      .setDescription('Suivi en continu des objectifs d’attribution des logements sociaux (CIA, gestion en flux).')
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  await app.listen(config.PORT, config.HOST);
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${address.port}`;
+  let closed = false;
+  return {
+    app,
+    runtime,
+    url,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await runtime.close();
+    },
+  };
+}
+
+function levelsFrom(level: VigieConfig['LOG_LEVEL']) {
+  const order = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
+  return order.slice(0, order.indexOf(level) + 1) as Array<(typeof order)[number]>;
+}

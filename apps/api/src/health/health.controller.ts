@@ -1,0 +1,50 @@
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Response } from 'express';
+import { RUNTIME, Runtime } from '../runtime/runtime.js';
+import { PROJECTION_NAMES } from '../runtime/projector.service.js';
+import { RELAY_CHECKPOINT } from '@vigie/messaging';
+
+@ApiTags('operations')
+@Controller()
+export class HealthController {
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  @Get('health')
+  @ApiOperation({ summary: 'Database, projector lag and Kafka relay state' })
+  async health(@Res() response: Response): Promise<void> {
+    const started = performance.now();
+    try {
+      const head = await this.runtime.store.readHeadPosition();
+      const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+      const { rows } = await this.runtime.pool.query<{ name: string; position: string; last_event_at: Date | null }>(
+        'SELECT name, position, last_event_at FROM checkpoints WHERE name = ANY($1)',
+        [[...PROJECTION_NAMES, RELAY_CHECKPOINT]],
+      );
+      const checkpoint = (name: string) => rows.find((row) => row.name === name);
+      const projections = PROJECTION_NAMES.map((name) => {
+        const position = Number(checkpoint(name)?.position ?? 0);
+        return { name, position, lag: head - position, lastEventAt: checkpoint(name)?.last_event_at ?? null };
+      });
+      const relay = this.runtime.relay.status();
+      const relayPosition = Number(checkpoint(RELAY_CHECKPOINT)?.position ?? 0);
+      const body = {
+        status: relay.state === 'retrying' ? 'degraded' : 'ok',
+        database: { status: 'up', description: this.runtime.database.description, latencyMs },
+        headPosition: head,
+        projector: {
+          mode: this.runtime.config.PROJECTOR_IN_PROCESS ? 'in-process' : 'external',
+          lag: Math.max(0, ...projections.map((projection) => projection.lag)),
+          projections,
+        },
+        kafkaRelay: { state: relay.state, reason: relay.reason, position: relayPosition, lag: head - relayPosition, lastError: relay.lastError },
+      };
+      response.status(200).json(body);
+    } catch (error) {
+      response.status(503).json({
+        status: 'down',
+        database: { status: 'down', description: this.runtime.database.description, error: (error as Error).message },
+      });
+    }
+  }
+}

@@ -1,0 +1,29 @@
+import { Request, Response } from 'express';
+
+type Cell = string | number | boolean | null | undefined;
+
+function cell(value: Cell): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'number' ? String(value).replace('.', ',') : String(value);
+  return /[";\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** CSV for Excel users in France: `;` separator, decimal comma, UTF-8 with BOM, CRLF. */
+export function toCsv(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  return '\uFEFF' + [headers, ...rows].map((row) => row.map(cell).join(';')).join('\r\n') + '\r\n';
+}
+
+/** `?format=csv` or `Accept: text/csv`. */
+export function wantsCsv(request: Request): boolean {
+  if (request.query.format === 'csv') return true;
+  const accept = request.headers.accept ?? '';
+  return accept.includes('text/csv') && !accept.includes('application/json');
+}
+
+export function sendCsv(response: Response, filename: string, csv: string): void {
+  response
+    .status(200)
+    .type('text/csv; charset=utf-8')
+    .setHeader('Content-Disposition', `attachment; filename="${filename}"`)
+    .send(csv);
+}

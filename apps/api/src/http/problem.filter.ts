@@ -1,0 +1,69 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { Response } from 'express';
+import { isDomainError } from '@vigie/domain';
+import { EventIdConflictError, WrongExpectedVersionError } from '@vigie/event-store';
+import { errorEntry } from './error-table.js';
+import { Problem, ProblemError } from './problem.js';
+
+function problemFor(code: string, extensions: Partial<Problem> = {}): Problem {
+  const [status, title] = errorEntry(code);
+  return { type: `https://vigie.fr/problems/${code.toLowerCase().replace(/_/g, '-')}`, status, code, title, ...extensions };
+}
+
+function httpExceptionCode(exception: HttpException): string {
+  const status = exception.getStatus();
+  const body = exception.getResponse() as { message?: unknown };
+  if (status === 400 && typeof body?.message === 'string' && /JSON|Unexpected token|position/i.test(body.message)) {
+    return 'MALFORMED_JSON';
+  }
+  switch (status) {
+    case 400:
+      return 'VALIDATION_FAILED';
+    case 404:
+      return 'NOT_FOUND';
+    case 405:
+      return 'METHOD_NOT_ALLOWED';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    case 415:
+      return 'UNSUPPORTED_MEDIA_TYPE';
+    default:
+      return status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED';
+  }
+}
+
+/** Turns every error into application/problem+json with a stable code and a French title. */
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const problem = this.toProblem(exception);
+    if (problem.status >= 500) {
+      // Never the request body: it may hold personal data.
+      this.logger.error(`${problem.code}: ${(exception as Error)?.stack ?? String(exception)}`);
+    }
+    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+  }
+
+  private toProblem(exception: unknown): Problem {
+    if (exception instanceof ProblemError) {
+      return { ...problemFor(exception.code), status: exception.status, title: exception.title, ...exception.extensions };
+    }
+    if (isDomainError(exception)) return problemFor(exception.code, { details: exception.details });
+    if (exception instanceof WrongExpectedVersionError) {
+      return problemFor('CONCURRENT_MODIFICATION', { expectedVersion: exception.expected, actualVersion: exception.actual });
+    }
+    if (exception instanceof EventIdConflictError) return problemFor('EVENT_ID_CONFLICT', { eventId: exception.eventId });
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const code = httpExceptionCode(exception);
+      return { ...problemFor(code), status };
+    }
+    const payloadError = exception as { type?: string; status?: number };
+    if (payloadError?.type === 'entity.too.large') return problemFor('PAYLOAD_TOO_LARGE');
+    if (payloadError?.type === 'entity.parse.failed') return problemFor('MALFORMED_JSON');
+    return problemFor('INTERNAL_ERROR');
+  }
+}

@@ -1,0 +1,33 @@
+/** RFC 9457 problem details, as every error of the API is answered. */
+export interface FieldProblem {
+  /** Dotted path of the field in the request body (`flat.communeInsee`), or the parameter name. */
+  readonly path: string;
+  readonly code: string;
+  /** French message for the person who sent the data. */
+  readonly message: string;
+}
+
+export interface Problem {
+  readonly type: string;
+  readonly status: number;
+  /** Stable machine-readable code. */
+  readonly code: string;
+  /** French title. */
+  readonly title: string;
+  readonly detail?: string;
+  readonly errors?: readonly FieldProblem[];
+  readonly [extension: string]: unknown;
+}
+
+/** Thrown by the HTTP layer itself (validation, unknown resource…); the filter renders it. */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly extensions: Omit<Partial<Problem>, 'status' | 'code' | 'title'> = {},
+  ) {
+    super(code);
+    this.name = 'ProblemError';
+  }
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { FieldProblem, ProblemError } from './problem.js';
+import { errorEntry } from './error-table.js';
+
+z.config(z.locales.fr());
+
+const CODES: Record<string, string> = {
+  invalid_type: 'INVALID_TYPE',
+  too_small: 'TOO_SMALL',
+  too_big: 'TOO_BIG',
+  invalid_format: 'INVALID_FORMAT',
+  invalid_value: 'INVALID_VALUE',
+  unrecognized_keys: 'UNKNOWN_FIELD',
+  invalid_union: 'INVALID_VALUE',
+  not_multiple_of: 'INVALID_VALUE',
+};
+
+function fieldProblems(error: z.ZodError): FieldProblem[] {
+  return error.issues.flatMap((issue): FieldProblem[] => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: path ? `${path}.${key}` : key,
+        code: 'UNKNOWN_FIELD',
+        message: `Champ inconnu : « ${key} ».`,
+      }));
+    }
+    const code =
+      issue.code === 'custom'
+        ? String((issue.params as { code?: string } | undefined)?.code ?? 'INVALID_VALUE')
+        : issue.code === 'invalid_type' && issue.input === undefined
+          ? 'REQUIRED'
+          : (CODES[issue.code] ?? 'INVALID_VALUE');
+    return [{ path: path || '(corps)', code, message: issue.message }];
+  });
+}
+
+/** Parses untrusted input; on failure throws a 400 problem listing each field with a French message. */
+export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+  const result = schema.safeParse(input, {
+    error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'Champ obligatoire.' : undefined),
+  });
+  if (result.success) return result.data;
+  const [status, title] = errorEntry('VALIDATION_FAILED');
+  throw new ProblemError(status, 'VALIDATION_FAILED', title, { errors: fieldProblems(result.error) });
+}

@@ -1,0 +1,59 @@
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Request, Response } from 'express';
+import { z } from 'zod';
+import { readLeaseSummary } from '@vigie/projections';
+import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { RUNTIME, Runtime } from '../../runtime/runtime.js';
+
+const paramsSchema = z.object({
+  epci: z.string().regex(/^\d{9}$/, 'SIREN de l’EPCI attendu (9 chiffres).'),
+  year: z.coerce
+    .number({ error: 'Année attendue (ex. 2026).' })
+    .int('Année attendue (ex. 2026).')
+    .min(2000, 'Année à partir de 2000.')
+    .max(2100, 'Année jusqu’à 2100.'),
+});
+
+@ApiTags('compliance')
+@Controller('v1/epcis/:epci/leases/summary')
+export class LeaseSummaryController {
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Signed leases of a year in an EPCI, by bailleur, réservataire and QPV side' })
+  @ApiParam({ name: 'epci', description: 'SIREN of the EPCI', example: '200093201' })
+  @ApiQuery({ name: 'year', required: true, example: 2026 })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
+  @ApiProduces('application/json', 'text/csv')
+  async summary(
+    @Param('epci') epci: string,
+    @Query('year') year: string | undefined,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    const params = parseOrThrow(paramsSchema, { epci, year });
+    const summary = await readLeaseSummary(this.runtime.pool, params.epci, params.year);
+    if (!wantsCsv(request)) {
+      response.status(200).json(summary);
+      return;
+    }
+    const headers = ['EPCI', 'Année', 'Regroupement', 'Identifiant', 'Baux signés', 'Dont en QPV', 'Dont hors QPV'];
+    const rows = [
+      [summary.epciSiren, summary.year, 'Total', '', summary.total, summary.qpv.inQpv, summary.qpv.outsideQpv],
+      ...summary.byBailleur.map((row) => [summary.epciSiren, summary.year, 'Bailleur', row.bailleurId, row.leases, row.inQpv, row.outsideQpv]),
+      ...summary.byReservataire.map((row) => [
+        summary.epciSiren,
+        summary.year,
+        'Réservataire',
+        row.reservataireId ?? 'Non réservé',
+        row.leases,
+        row.inQpv,
+        row.outsideQpv,
+      ]),
+    ];
+    response.setHeader('X-Vigie-Position', String(summary.freshness.position));
+    sendCsv(response, `baux-${summary.epciSiren}-${summary.year}.csv`, toCsv(headers, rows));
+  }
+}

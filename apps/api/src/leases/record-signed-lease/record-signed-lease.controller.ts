@@ -1,0 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Response } from 'express';
+import { z } from 'zod';
+import { ProblemError } from '../../http/problem.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { RecordSignedLeaseCommand, RecordSignedLeaseResult } from './record-signed-lease.handler.js';
+import { recordSignedLeaseSchema, toLeaseSignedData } from './record-signed-lease.schema.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+@ApiTags('facts from bailleurs')
+@Controller('v1/leases')
+export class RecordSignedLeaseController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Record a signed lease (LeaseSigned, the counting event)',
+    description:
+      'Idempotent: the same eventId (or Idempotency-Key header) sent again answers 200 with the original position; ' +
+      'the same id with other content answers 409 EVENT_ID_CONFLICT.',
+  })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'UUID, when the body has no eventId' })
+  @ApiBody({ schema: z.toJSONSchema(recordSignedLeaseSchema, { io: 'input', unrepresentable: 'any' }) as object })
+  @ApiResponse({ status: 201, description: 'Recorded' })
+  @ApiResponse({ status: 200, description: 'Already recorded with the same content (retry)' })
+  @ApiResponse({ status: 400, description: 'Invalid body: problem+json with errors[{path, code, message}]' })
+  @ApiResponse({ status: 409, description: 'LEASE_ALREADY_SIGNED, EVENT_ID_CONFLICT or CONCURRENT_MODIFICATION' })
+  async record(
+    @Body() body: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('x-correlation-id') correlationId: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<RecordSignedLeaseResult> {
+    const parsed = parseOrThrow(recordSignedLeaseSchema, body);
+    const eventId = parsed.eventId ?? idempotencyKey;
+    if (!eventId || !UUID.test(eventId)) {
+      throw new ProblemError(400, 'VALIDATION_FAILED', 'La demande contient des données invalides.', {
+        errors: [
+          {
+            path: 'eventId',
+            code: 'REQUIRED',
+            message: 'Identifiant d’événement (UUID) obligatoire, dans le corps ou l’en-tête Idempotency-Key.',
+          },
+        ],
+      });
+    }
+    // Until access control lands, writes are recorded as made by an unauthenticated caller.
+    const result = await this.commandBus.execute<RecordSignedLeaseCommand, RecordSignedLeaseResult>(
+      new RecordSignedLeaseCommand(eventId.toLowerCase(), toLeaseSignedData(parsed), 'anonymous', correlationId ?? randomUUID(), new Date()),
+    );
+    if (result.alreadyRecorded) response.status(200);
+    response.setHeader('Location', `/v1/events/${result.eventId}`);
+    return result;
+  }
+}

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { FINANCINGS, GESTION_MODES, LeaseSignedData, TYPOLOGIES } from '@vigie/domain';
+
+const identifier = (label: string) =>
+  z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, `${label} : lettres, chiffres et . _ : / - uniquement.`);
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'Date attendue au format AAAA-MM-JJ.')
+  .refine((value) => {
+    const date = new Date(`${value}T00:00:00Z`);
+    return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+  }, 'Date inexistante.');
+
+const count = z.number().int().min(0).max(30);
+
+/** Body of POST /v1/leases: a signed lease, as the bailleur's system reports it. */
+export const recordSignedLeaseSchema = z
+  .object({
+    eventId: z.uuid('Identifiant d’événement attendu au format UUID.').optional(),
+    leaseId: identifier('Référence du bail'),
+    caseId: identifier('Référence du dossier'),
+    bailleurId: identifier('Identifiant du bailleur'),
+    leaseDate: isoDate.refine((value) => value >= '2000-01-01', 'Date de bail antérieure à 2000.'),
+    flat: z
+      .object({
+        rplsId: z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Identifiant RPLS : 1 à 20 lettres ou chiffres.'),
+        communeInsee: z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commune INSEE attendu (5 caractères, ex. 59350).'),
+        epciSiren: z.string().regex(/^\d{9}$/, 'SIREN de l’EPCI attendu (9 chiffres).'),
+        qpvCode: z
+          .string()
+          .regex(/^Q[A-Z0-9]{5,9}$/, 'Code QPV attendu (ex. QP059001 ou QN05901M), ou null hors QPV.')
+          .nullable(),
+        typology: z.enum(TYPOLOGIES),
+        financing: z.enum(FINANCINGS),
+      })
+      .strict(),
+    household: z
+      .object({
+        pseudonymousId: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{6,128}$/, 'Identifiant pseudonyme du ménage : 6 à 128 caractères alphanumériques.'),
+        composition: z
+          .object({
+            personsAged14OrMore: count.min(1, 'Au moins une personne de 14 ans ou plus.'),
+            childrenUnder14: count,
+          })
+          .strict(),
+        yearlyResources: z.number().min(0).max(10_000_000).nullable(),
+      })
+      .strict(),
+    flags: z
+      .object({
+        dalo: z.boolean().default(false),
+        priorityCategory: z.string().min(1).max(100).nullable().default(null),
+        relogeRenouvellementUrbain: z.boolean().default(false),
+        relogeCoproDegradee: z.boolean().default(false),
+        internalMutation: z.boolean().default(false),
+        interBailleurMobility: z.boolean().default(false),
+        publicAgent: z.boolean().default(false),
+      })
+      .strict()
+      .default({
+        dalo: false,
+        priorityCategory: null,
+        relogeRenouvellementUrbain: false,
+        relogeCoproDegradee: false,
+        internalMutation: false,
+        interBailleurMobility: false,
+        publicAgent: false,
+      }),
+    reservataireId: identifier('Identifiant du réservataire').nullable(),
+    gestionMode: z.enum(GESTION_MODES),
+  })
+  .strict();
+
+export type RecordSignedLeaseBody = z.output<typeof recordSignedLeaseSchema>;
+
+export function toLeaseSignedData(body: RecordSignedLeaseBody): LeaseSignedData {
+  const { eventId: _eventId, ...data } = body;
+  return data;
+}

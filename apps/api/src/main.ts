@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadConfig } from '@vigie/config';
+import { bootstrap } from './bootstrap.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const running = await bootstrap(config);
+  const logger = new Logger('Vigie');
+  logger.log(`API        ${running.url}/v1`);
+  logger.log(`OpenAPI    ${running.url}/docs`);
+  logger.log(`Health     ${running.url}/health`);
+  logger.log(`Database   ${running.runtime.database.description}`);
+  const shutdown = async (signal: string) => {
+    logger.log(`${signal}: shutting down`);
+    await running.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
