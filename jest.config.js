@@ -21,7 +21,7 @@ const shared = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper: {
     '^@vigie/([^/]+)$': '<rootDir>/libs/$1/src/index.ts',
-    '^@vigie/([^/]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
+    '^@vigie/([^/]+)/(.*)\\.js$': '<rootDir>/libs/$1/src/$2',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testEnvironment: 'node',

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
-import { createPool, migrate, Migration } from '@vigie/postgres';
+import { createPool, migrate, type Migration } from '@vigie/postgres';
 import { eventStoreMigrations } from '@vigie/event-store';
 import { projectionMigrations } from '@vigie/projections';
 

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { EventController } from './events/event.controller.js';
@@ -8,7 +8,7 @@ import { LeaseSummaryController } from './leases/lease-summary/lease-summary.con
 import { RecordSignedLeaseController } from './leases/record-signed-lease/record-signed-lease.controller.js';
 import { RecordSignedLeaseHandler } from './leases/record-signed-lease/record-signed-lease.handler.js';
 import { ProjectorService } from './runtime/projector.service.js';
-import { RUNTIME, Runtime } from './runtime/runtime.js';
+import { RUNTIME, type Runtime } from './runtime/runtime.js';
 
 @Module({})
 export class AppModule {

@@ -1,10 +1,10 @@
-import { INestApplication, Logger } from '@nestjs/common';
+import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { VigieConfig } from '@vigie/config';
+import { type VigieConfig } from '@vigie/config';
 import { AppModule } from './app.module.js';
-import { Runtime, startRuntime } from './runtime/runtime.js';
+import { type Runtime, startRuntime } from './runtime/runtime.js';
 
 export interface RunningApp {
   readonly app: INestApplication;

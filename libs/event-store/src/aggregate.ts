@@ -1,4 +1,4 @@
-import { EventStore } from './event-store.port.js';
+import { type EventStore } from './event-store.port.js';
 
 /** What folding a stream needs of a decider (structurally: any Decider fits). */
 export interface StreamFold<Event, State> {

@@ -1,4 +1,4 @@
-import { ExpectedVersion } from './event-store.port.js';
+import { type ExpectedVersion } from './event-store.port.js';
 
 export class WrongExpectedVersionError extends Error {
   constructor(

@@ -1,6 +1,6 @@
-import { Admin, Kafka, logLevel, Partitioners, Producer } from 'kafkajs';
+import { type Admin, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { Pool } from 'pg';
-import { PostgresEventNotifier, readAllWith, RecordedEvent, WakeSignal } from '@vigie/event-store';
+import { PostgresEventNotifier, readAllWith, type RecordedEvent, WakeSignal } from '@vigie/event-store';
 import { allTopics, topicFor } from './topics.js';
 
 export type RelayState = 'disabled' | 'connecting' | 'running' | 'retrying' | 'stopped';

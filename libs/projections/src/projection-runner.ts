@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { PostgresEventNotifier, readAllWith, WakeSignal } from '@vigie/event-store';
-import { Projection } from './projection.js';
+import { type Projection } from './projection.js';
 
 export interface ProjectionStatus {
   readonly name: string;

@@ -1,5 +1,5 @@
-import { PoolClient } from 'pg';
-import { RecordedEvent } from '@vigie/event-store';
+import { type PoolClient } from 'pg';
+import { type RecordedEvent } from '@vigie/event-store';
 
 /**
  * A read model fed from the global log. `apply` writes the effect of a batch with the

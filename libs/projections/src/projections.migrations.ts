@@ -1,4 +1,4 @@
-import { Migration } from '@vigie/postgres';
+import { type Migration } from '@vigie/postgres';
 import { leaseSummaryTableDdl } from './lease-summary/lease-summary.projection.js';
 
 export const projectionMigrations: Migration[] = [

@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { Projection } from './projection.js';
+import { type Projection } from './projection.js';
 import { ProjectionRunner } from './projection-runner.js';
 
 export interface RebuildProgress {

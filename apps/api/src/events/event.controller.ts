@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RecordedEvent } from '@vigie/event-store';
+import { type RecordedEvent } from '@vigie/event-store';
 import { ProblemError } from '../http/problem.js';
-import { RUNTIME, Runtime } from '../runtime/runtime.js';
+import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 
 @ApiTags('audit')
 @Controller('v1/events')

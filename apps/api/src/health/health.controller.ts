@@ -1,9 +1,9 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Response } from 'express';
-import { RUNTIME, Runtime } from '../runtime/runtime.js';
-import { PROJECTION_NAMES } from '../runtime/projector.service.js';
+import { type Response } from 'express';
+import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { RELAY_CHECKPOINT } from '@vigie/messaging';
+import { PROJECTION_NAMES } from '@vigie/projections';
 
 @ApiTags('operations')
 @Controller()
@@ -26,14 +26,17 @@ export class HealthController {
         const position = Number(checkpoint(name)?.position ?? 0);
         return { name, position, lag: head - position, lastEventAt: checkpoint(name)?.last_event_at ?? null };
       });
-      const relay = this.runtime.relay.status();
+      const external = !this.runtime.config.PROJECTOR_IN_PROCESS;
+      const relay = external
+        ? { state: 'external', reason: 'Le relais tourne dans apps/projector.', lastError: null }
+        : this.runtime.relay.status();
       const relayPosition = Number(checkpoint(RELAY_CHECKPOINT)?.position ?? 0);
       const body = {
         status: relay.state === 'retrying' ? 'degraded' : 'ok',
         database: { status: 'up', description: this.runtime.database.description, latencyMs },
         headPosition: head,
         projector: {
-          mode: this.runtime.config.PROJECTOR_IN_PROCESS ? 'in-process' : 'external',
+          mode: external ? 'external' : 'in-process',
           lag: Math.max(0, ...projections.map((projection) => projection.lag)),
           projections,
         },

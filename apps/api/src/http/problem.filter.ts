@@ -1,9 +1,9 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { Response } from 'express';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type Response } from 'express';
 import { isDomainError } from '@vigie/domain';
 import { EventIdConflictError, WrongExpectedVersionError } from '@vigie/event-store';
 import { errorEntry } from './error-table.js';
-import { Problem, ProblemError } from './problem.js';
+import { type Problem, ProblemError } from './problem.js';
 
 function problemFor(code: string, extensions: Partial<Problem> = {}): Problem {
   const [status, title] = errorEntry(code);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FieldProblem, ProblemError } from './problem.js';
+import { type FieldProblem, ProblemError } from './problem.js';
 import { errorEntry } from './error-table.js';
 
 z.config(z.locales.fr());
@@ -28,7 +28,7 @@ function fieldProblems(error: z.ZodError): FieldProblem[] {
     const code =
       issue.code === 'custom'
         ? String((issue.params as { code?: string } | undefined)?.code ?? 'INVALID_VALUE')
-        : issue.code === 'invalid_type' && issue.input === undefined
+        : issue.input === undefined
           ? 'REQUIRED'
           : (CODES[issue.code] ?? 'INVALID_VALUE');
     return [{ path: path || '(corps)', code, message: issue.message }];
@@ -37,8 +37,10 @@ function fieldProblems(error: z.ZodError): FieldProblem[] {
 
 /** Parses untrusted input; on failure throws a 400 problem listing each field with a French message. */
 export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+  // reportInput lets a missing field be told from a wrong one; the input itself is never sent back.
   const result = schema.safeParse(input, {
-    error: (issue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'Champ obligatoire.' : undefined),
+    reportInput: true,
+    error: (issue) => (issue.input === undefined && issue.code !== 'unrecognized_keys' ? 'Champ obligatoire.' : undefined),
   });
   if (result.success) return result.data;
   const [status, title] = errorEntry('VALIDATION_FAILED');

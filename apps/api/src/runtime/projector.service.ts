@@ -1,32 +1,35 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { LeaseSummaryProjection, ProjectionRunner } from '@vigie/projections';
-import { RUNTIME, Runtime } from './runtime.js';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { createProjectionRunners, ProjectionRunner } from '@vigie/projections';
+import { RUNTIME, type Runtime } from './runtime.js';
 
-/** The projections this process feeds, when the projector runs in-process (the default). */
-export function createProjectionRunners(runtime: Runtime): ProjectionRunner[] {
-  const options = {
-    batchSize: runtime.config.PROJECTOR_BATCH_SIZE,
-    pollIntervalMs: runtime.config.POLL_INTERVAL_MS,
-    notifier: runtime.store.notifications,
-  };
-  return [new ProjectionRunner(runtime.pool, new LeaseSummaryProjection(), options)];
-}
-
-export const PROJECTION_NAMES = ['lease_summary'] as const;
-
+/**
+ * The one-process default: projections and the Kafka relay run inside the API process.
+ * With PROJECTOR_IN_PROCESS=false they run in apps/projector instead.
+ */
 @Injectable()
 export class ProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Projector');
   readonly runners: ProjectionRunner[];
 
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
-    this.runners = runtime.config.PROJECTOR_IN_PROCESS ? createProjectionRunners(runtime) : [];
+    const { config, pool, store } = runtime;
+    this.runners = config.PROJECTOR_IN_PROCESS
+      ? createProjectionRunners(pool, {
+          batchSize: config.PROJECTOR_BATCH_SIZE,
+          pollIntervalMs: config.POLL_INTERVAL_MS,
+          notifier: store.notifications,
+          onError: (error) => this.logger.error(`Projection batch failed: ${(error as Error).message}`),
+        })
+      : [];
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    if (!this.runtime.config.PROJECTOR_IN_PROCESS) {
+      this.logger.log('PROJECTOR_IN_PROCESS=false: projections and the Kafka relay run in apps/projector');
+      return;
+    }
     for (const runner of this.runners) runner.start();
-    if (this.runners.length) this.logger.log(`Projections running in-process: ${this.runners.map((r) => r.projection.name).join(', ')}`);
-    else this.logger.log('PROJECTOR_IN_PROCESS=false: projections are fed by apps/projector');
+    this.logger.log(`Projections running in-process: ${this.runners.map((r) => r.projection.name).join(', ')}`);
     await this.runtime.relay.start();
     const relay = this.runtime.relay.status();
     if (relay.state === 'disabled') this.logger.warn(`Kafka relay idle: ${relay.reason}`);

@@ -1,10 +1,10 @@
 import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
-import { VigieConfig } from '@vigie/config';
+import { type VigieConfig } from '@vigie/config';
 import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
 import { KafkaRelay } from '@vigie/messaging';
 import { projectionMigrations } from '@vigie/projections';
-import { createPool, migrate, Migration, RunningPostgres, startEmbeddedPostgres } from '@vigie/postgres';
+import { createPool, migrate, type Migration, type RunningPostgres, startEmbeddedPostgres } from '@vigie/postgres';
 
 export const ALL_MIGRATIONS: readonly Migration[] = [...eventStoreMigrations, ...projectionMigrations];
 

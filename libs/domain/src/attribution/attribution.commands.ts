@@ -1,4 +1,4 @@
-import { LeaseSignedData } from './attribution.events.js';
+import { type LeaseSignedData } from './attribution.events.js';
 
 export interface RecordSignedLease {
   readonly type: 'RecordSignedLease';

@@ -1,9 +1,9 @@
-import { Decider } from '../decider.js';
+import { type Decider } from '../decider.js';
 import { DomainError } from '../domain-error.js';
-import { AttributionCommand, RecordSignedLease } from './attribution.commands.js';
-import { AttributionErrorCode } from './attribution.errors.js';
-import { AttributionEvent } from './attribution.events.js';
-import { AttributionState, evolveAttribution, initialAttributionState } from './attribution.state.js';
+import { type AttributionCommand, type RecordSignedLease } from './attribution.commands.js';
+import { type AttributionErrorCode } from './attribution.errors.js';
+import { type AttributionEvent } from './attribution.events.js';
+import { type AttributionState, evolveAttribution, initialAttributionState } from './attribution.state.js';
 
 function recordSignedLease(command: RecordSignedLease, state: AttributionState): AttributionEvent[] {
   if (state.status === 'leased') {

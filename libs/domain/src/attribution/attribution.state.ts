@@ -1,4 +1,4 @@
-import { AttributionEvent } from './attribution.events.js';
+import { type AttributionEvent } from './attribution.events.js';
 
 export type AttributionState =
   | { readonly status: 'open' }

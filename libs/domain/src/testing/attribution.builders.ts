@@ -1,5 +1,5 @@
-import { LeaseSigned, LeaseSignedData } from '../attribution/attribution.events.js';
-import { RecordSignedLease } from '../attribution/attribution.commands.js';
+import { type LeaseSigned, type LeaseSignedData } from '../attribution/attribution.events.js';
+import { type RecordSignedLease } from '../attribution/attribution.commands.js';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object | null ? DeepPartial<NonNullable<T[K]>> | T[K] : T[K] };
 

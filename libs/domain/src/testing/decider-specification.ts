@@ -1,4 +1,4 @@
-import { Decider, foldEvents } from '../decider.js';
+import { type Decider, foldEvents } from '../decider.js';
 import { DomainError } from '../domain-error.js';
 
 /**

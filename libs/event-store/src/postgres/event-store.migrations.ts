@@ -1,4 +1,4 @@
-import { Migration } from '@vigie/postgres';
+import { type Migration } from '@vigie/postgres';
 
 export const EVENTS_CHANNEL = 'vigie_events';
 

@@ -1,4 +1,4 @@
-import { RecordedEvent, SubscribeOptions, Subscription } from '../event-store.port.js';
+import { type RecordedEvent, type SubscribeOptions, type Subscription } from '../event-store.port.js';
 import { WakeSignal } from '../wake-signal.js';
 import { PostgresEventNotifier } from './postgres-event-notifier.js';
 

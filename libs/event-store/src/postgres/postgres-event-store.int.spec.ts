@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createTestDatabase, TestDatabase } from '../../../../test/support/postgres.js';
-import { NewEvent, RecordedEvent } from '../event-store.port.js';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/postgres.js';
+import { type NewEvent, type RecordedEvent } from '../event-store.port.js';
 import { EventIdConflictError, WrongExpectedVersionError } from '../event-store.errors.js';
 import { PostgresEventStore } from './postgres-event-store.js';
 

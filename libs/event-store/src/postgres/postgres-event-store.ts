@@ -1,15 +1,15 @@
-import { Pool, PoolClient } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import {
-  AppendResult,
-  EventMetadata,
-  EventStore,
-  ExpectedVersion,
-  NewEvent,
-  ReadStreamResult,
-  RecordedEvent,
-  StreamAppend,
-  SubscribeOptions,
-  Subscription,
+  type AppendResult,
+  type EventMetadata,
+  type EventStore,
+  type ExpectedVersion,
+  type NewEvent,
+  type ReadStreamResult,
+  type RecordedEvent,
+  type StreamAppend,
+  type SubscribeOptions,
+  type Subscription,
 } from '../event-store.port.js';
 import { EventIdConflictError, WrongExpectedVersionError } from '../event-store.errors.js';
 import { jsonEqual } from '../json-equal.js';

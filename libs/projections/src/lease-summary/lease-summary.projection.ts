@@ -1,7 +1,7 @@
-import { PoolClient } from 'pg';
-import { LeaseSignedData } from '@vigie/domain';
-import { RecordedEvent } from '@vigie/event-store';
-import { Projection } from '../projection.js';
+import { type PoolClient } from 'pg';
+import { type LeaseSignedData } from '@vigie/domain';
+import { type RecordedEvent } from '@vigie/event-store';
+import { type Projection } from '../projection.js';
 
 /** Counts of signed leases per EPCI, year, bailleur, réservataire ('' = non réservé) and QPV side. */
 export function leaseSummaryTableDdl(table: string): string {

@@ -1,11 +1,11 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Request, Response } from 'express';
+import { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { readLeaseSummary } from '@vigie/projections';
 import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
 import { parseOrThrow } from '../../http/validation.js';
-import { RUNTIME, Runtime } from '../../runtime/runtime.js';
+import { RUNTIME, type Runtime } from '../../runtime/runtime.js';
 
 const paramsSchema = z.object({
   epci: z.string().regex(/^\d{9}$/, 'SIREN de l’EPCI attendu (9 chiffres).'),

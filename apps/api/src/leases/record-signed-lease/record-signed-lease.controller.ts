@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Response } from 'express';
+import { type Response } from 'express';
 import { z } from 'zod';
 import { ProblemError } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
-import { RecordSignedLeaseCommand, RecordSignedLeaseResult } from './record-signed-lease.handler.js';
+import { RecordSignedLeaseCommand, type RecordSignedLeaseResult } from './record-signed-lease.handler.js';
 import { recordSignedLeaseSchema, toLeaseSignedData } from './record-signed-lease.schema.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,8 +1,8 @@
 import { Inject } from '@nestjs/common';
-import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { attributionDecider, attributionStreamId, LeaseSignedData } from '@vigie/domain';
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { attributionDecider, attributionStreamId, type LeaseSignedData } from '@vigie/domain';
 import { EventIdConflictError, jsonEqual, loadAggregate } from '@vigie/event-store';
-import { RUNTIME, Runtime } from '../../runtime/runtime.js';
+import { RUNTIME, type Runtime } from '../../runtime/runtime.js';
 
 export class RecordSignedLeaseCommand {
   constructor(

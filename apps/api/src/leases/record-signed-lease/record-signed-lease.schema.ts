@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FINANCINGS, GESTION_MODES, LeaseSignedData, TYPOLOGIES } from '@vigie/domain';
+import { FINANCINGS, GESTION_MODES, type LeaseSignedData, TYPOLOGIES } from '@vigie/domain';
 
 const identifier = (label: string) =>
   z

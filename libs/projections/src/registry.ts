@@ -1,0 +1,15 @@
+import { Pool } from 'pg';
+import { LeaseSummaryProjection } from './lease-summary/lease-summary.projection.js';
+import { type Projection } from './projection.js';
+import { ProjectionRunner, type ProjectionRunnerOptions } from './projection-runner.js';
+
+/** Every live read model, fed by whichever process runs the projector. */
+export function liveProjections(): Projection[] {
+  return [new LeaseSummaryProjection()];
+}
+
+export const PROJECTION_NAMES: readonly string[] = liveProjections().map((projection) => projection.name);
+
+export function createProjectionRunners(pool: Pool, options: ProjectionRunnerOptions): ProjectionRunner[] {
+  return liveProjections().map((projection) => new ProjectionRunner(pool, projection, options));
+}

@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import { getJson, postJson, startTestApp, type TestApp, waitFor } from '../support/app.js';
+
+function leaseBody(overrides: Record<string, unknown> = {}) {
+  return {
+    eventId: randomUUID(),
+    leaseId: 'BAIL-2026-0001',
+    caseId: 'D-2026-0001',
+    bailleurId: 'lille-metropole-habitat',
+    leaseDate: '2026-03-02',
+    flat: { rplsId: '5935000001', communeInsee: '59350', epciSiren: '200093201', qpvCode: null, typology: 'T3', financing: 'PLUS' },
+    household: { pseudonymousId: 'hh-7f3a21', composition: { personsAged14OrMore: 1, childrenUnder14: 2 }, yearlyResources: 9_800 },
+    flags: { dalo: true },
+    reservataireId: 'action-logement',
+    gestionMode: 'directe',
+    ...overrides,
+  };
+}
+
+describe('Recording signed leases over HTTP', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  async function eventCount(): Promise<number> {
+    const { rows } = await app.db.pool.query<{ count: string }>('SELECT count(*) FROM events');
+    return Number(rows[0]!.count);
+  }
+
+  it('records a lease as one LeaseSigned event, with who and how in its metadata', async () => {
+    const body = leaseBody();
+    const response = await postJson(`${app.url}/v1/leases`, body, { 'x-correlation-id': 'corr-1' });
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({
+      eventId: body.eventId,
+      streamId: 'attribution-lille-metropole-habitat-D-2026-0001',
+      streamVersion: 1,
+      alreadyRecorded: false,
+    });
+
+    const event = await getJson(`${app.url}/v1/events/${body.eventId}`);
+    expect(event.status).toBe(200);
+    expect(event.body).toMatchObject({
+      type: 'LeaseSigned',
+      globalPosition: response.body.position,
+      metadata: { actor: 'anonymous', correlationId: 'corr-1', source: 'api' },
+      data: { leaseId: 'BAIL-2026-0001', flags: { dalo: true, internalMutation: false, priorityCategory: null } },
+    });
+  });
+
+  it('answers a retry of the same event id with the original position, and records nothing more', async () => {
+    const body = leaseBody({ caseId: 'D-RETRY', leaseId: 'BAIL-RETRY' });
+    const first = await postJson(`${app.url}/v1/leases`, body);
+    const before = await eventCount();
+    const retry = await postJson(`${app.url}/v1/leases`, body);
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual({ ...first.body, alreadyRecorded: true });
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('accepts the event id in the Idempotency-Key header', async () => {
+    const key = randomUUID();
+    const { eventId: _omitted, ...body } = leaseBody({ caseId: 'D-HEADER', leaseId: 'BAIL-HEADER' });
+    const response = await postJson(`${app.url}/v1/leases`, body, { 'idempotency-key': key });
+    expect(response.status).toBe(201);
+    expect(response.body.eventId).toBe(key);
+  });
+
+  it('refuses the same event id with other content (409 EVENT_ID_CONFLICT)', async () => {
+    const body = leaseBody({ caseId: 'D-CONFLICT', leaseId: 'BAIL-CONFLICT' });
+    await postJson(`${app.url}/v1/leases`, body);
+    const before = await eventCount();
+    const response = await postJson(`${app.url}/v1/leases`, { ...body, leaseDate: '2026-03-03' });
+    expect(response.status).toBe(409);
+    expect(response.contentType).toContain('application/problem+json');
+    expect(response.body).toMatchObject({ status: 409, code: 'EVENT_ID_CONFLICT', eventId: body.eventId });
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('refuses a second lease on the same case (409 LEASE_ALREADY_SIGNED)', async () => {
+    await postJson(`${app.url}/v1/leases`, leaseBody({ caseId: 'D-TWICE', leaseId: 'BAIL-A' }));
+    const response = await postJson(`${app.url}/v1/leases`, leaseBody({ caseId: 'D-TWICE', leaseId: 'BAIL-B' }));
+    expect(response.status).toBe(409);
+    expect(response.body).toMatchObject({ code: 'LEASE_ALREADY_SIGNED', title: 'Un bail est déjà enregistré pour ce dossier.' });
+  });
+
+  it('refuses a lease dated in the future (422)', async () => {
+    const response = await postJson(`${app.url}/v1/leases`, leaseBody({ caseId: 'D-FUTURE', leaseDate: '2099-01-01' }));
+    expect(response.status).toBe(422);
+    expect(response.body.code).toBe('LEASE_DATE_IN_FUTURE');
+  });
+
+  it('answers bad input with 400, each field with a code and a French message, and writes nothing', async () => {
+    const before = await eventCount();
+    const body = leaseBody({
+      leaseDate: '2026-02-30',
+      flat: { rplsId: '59', communeInsee: '5935', epciSiren: '200093201', qpvCode: null, typology: 'T9', financing: 'PLUS' },
+      household: { pseudonymousId: 'hh-7f3a21', composition: { personsAged14OrMore: 0, childrenUnder14: 'deux' }, yearlyResources: -1 },
+      extra: 'x',
+    });
+    delete (body as Record<string, unknown>).gestionMode;
+    const response = await postJson(`${app.url}/v1/leases`, body);
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('VALIDATION_FAILED');
+    const byPath = Object.fromEntries(response.body.errors.map((e: { path: string; code: string; message: string }) => [e.path, e]));
+    expect(byPath['leaseDate']).toMatchObject({ code: 'INVALID_VALUE', message: 'Date inexistante.' });
+    expect(byPath['flat.communeInsee']).toMatchObject({ code: 'INVALID_FORMAT', message: 'Code commune INSEE attendu (5 caractères, ex. 59350).' });
+    expect(byPath['flat.typology'].code).toBe('INVALID_VALUE');
+    expect(byPath['household.composition.personsAged14OrMore']).toMatchObject({ code: 'TOO_SMALL', message: 'Au moins une personne de 14 ans ou plus.' });
+    expect(byPath['household.yearlyResources'].code).toBe('TOO_SMALL');
+    expect(byPath['household.composition.childrenUnder14'].code).toBe('INVALID_TYPE');
+    expect(byPath['gestionMode']).toMatchObject({ code: 'REQUIRED', message: 'Champ obligatoire.' });
+    expect(byPath['extra']).toMatchObject({ code: 'UNKNOWN_FIELD', message: 'Champ inconnu : « extra ».' });
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('answers malformed JSON and a missing event id with 400', async () => {
+    expect((await postJson(`${app.url}/v1/leases`, '{"leaseId": ')).body).toMatchObject({ status: 400, code: 'MALFORMED_JSON' });
+    const { eventId: _omitted, ...body } = leaseBody({ caseId: 'D-NOID' });
+    const response = await postJson(`${app.url}/v1/leases`, body);
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([expect.objectContaining({ path: 'eventId', code: 'REQUIRED' })]);
+  });
+
+  it('counts signed leases by bailleur, réservataire and QPV side in the summary, with its freshness', async () => {
+    const epci = '245900410';
+    const leases = [
+      { bailleurId: 'vilogia', reservataireId: 'action-logement', qpvCode: 'QN05901M', leaseDate: '2026-01-10' },
+      { bailleurId: 'vilogia', reservataireId: null, qpvCode: null, leaseDate: '2026-02-10' },
+      { bailleurId: 'partenord', reservataireId: 'action-logement', qpvCode: null, leaseDate: '2026-03-10' },
+      { bailleurId: 'partenord', reservataireId: 'etat-59', qpvCode: null, leaseDate: '2025-12-31' },
+    ];
+    let last = 0;
+    for (const [i, lease] of leases.entries()) {
+      const response = await postJson(
+        `${app.url}/v1/leases`,
+        leaseBody({
+          caseId: `D-SUM-${i}`,
+          leaseId: `BAIL-SUM-${i}`,
+          bailleurId: lease.bailleurId,
+          reservataireId: lease.reservataireId,
+          leaseDate: lease.leaseDate,
+          flat: { rplsId: `59${i}`, communeInsee: '59009', epciSiren: epci, qpvCode: lease.qpvCode, typology: 'T2', financing: 'PLAI' },
+        }),
+      );
+      expect(response.status).toBe(201);
+      last = response.body.position;
+    }
+    const summary = await waitFor(
+      () => getJson(`${app.url}/v1/epcis/${epci}/leases/summary?year=2026`),
+      (r) => r.body.freshness.position >= last,
+    );
+    expect(summary.body).toMatchObject({
+      epciSiren: epci,
+      year: 2026,
+      total: 3,
+      qpv: { inQpv: 1, outsideQpv: 2 },
+      byBailleur: [
+        { bailleurId: 'partenord', leases: 1, inQpv: 0, outsideQpv: 1 },
+        { bailleurId: 'vilogia', leases: 2, inQpv: 1, outsideQpv: 1 },
+      ],
+      byReservataire: [
+        { reservataireId: null, leases: 1 },
+        { reservataireId: 'action-logement', leases: 2, inQpv: 1, outsideQpv: 1 },
+      ],
+    });
+    expect(summary.body.freshness.lastEventAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+
+    const csv = await fetch(`${app.url}/v1/epcis/${epci}/leases/summary?year=2026`, { headers: { accept: 'text/csv' } });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const bytes = Buffer.from(await csv.arrayBuffer());
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.subarray(3).toString('utf8');
+    expect(text.startsWith('EPCI;Année;Regroupement;Identifiant;Baux signés;Dont en QPV;Dont hors QPV\r\n')).toBe(true);
+    expect(text).toContain(`${epci};2026;Total;;3;1;2\r\n`);
+    expect(text).toContain(`${epci};2026;Réservataire;Non réservé;1;0;1\r\n`);
+  });
+
+  it('reports database, projector lag and the idle Kafka relay on /health', async () => {
+    const health = await waitFor(() => getJson(`${app.url}/health`), (r) => r.body.projector?.lag === 0);
+    expect(health.status).toBe(200);
+    expect(health.body).toMatchObject({
+      status: 'ok',
+      database: { status: 'up' },
+      projector: { mode: 'in-process', lag: 0, projections: [{ name: 'lease_summary', lag: 0 }] },
+      kafkaRelay: { state: 'disabled' },
+    });
+    expect(health.body.headPosition).toBeGreaterThan(0);
+    expect(health.body.kafkaRelay.lag).toBe(health.body.headPosition);
+    expect(health.body.kafkaRelay.reason).toContain('KAFKA_BROKERS');
+  });
+
+  it('serves the OpenAPI document', async () => {
+    const { status, body } = await getJson(`${app.url}/docs/openapi.json`);
+    expect(status).toBe(200);
+    expect(Object.keys(body.paths)).toEqual(
+      expect.arrayContaining(['/v1/leases', '/v1/epcis/{epci}/leases/summary', '/health', '/v1/events/{eventId}']),
+    );
+  });
+});

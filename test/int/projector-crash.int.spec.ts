@@ -1,0 +1,94 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { PostgresEventStore } from '@vigie/event-store';
+import { LeaseSummaryProjection, ProjectionRunner } from '@vigie/projections';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { leaseAppendBatches } from '../support/lease-events.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const TOTAL = 20_000;
+
+function startProjector(db: TestDatabase): ChildProcess {
+  return spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/projector/src/main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: db.url, PROJECTOR_BATCH_SIZE: '250', POLL_INTERVAL_MS: '50', KAFKA_BROKERS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+async function checkpoint(db: TestDatabase): Promise<number> {
+  const { rows } = await db.pool.query<{ position: string }>("SELECT position FROM checkpoints WHERE name = 'lease_summary'");
+  return Number(rows[0]?.position ?? 0);
+}
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+}
+
+async function tableRows(db: TestDatabase, table: string) {
+  const { rows } = await db.pool.query(
+    `SELECT epci_siren, year, bailleur_id, reservataire_id, in_qpv, leases FROM ${table}
+     ORDER BY epci_siren, year, bailleur_id, reservataire_id, in_qpv`,
+  );
+  return rows;
+}
+
+describe('Projector killed mid-batch (SIGKILL) and restarted', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PostgresEventStore(db.pool);
+    for (const batch of leaseAppendBatches(0, TOTAL, 1_000)) await store.appendMany(batch);
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  it('ends with the same read model as a rebuild from position 0', async () => {
+    const killedAt: number[] = [];
+    for (const threshold of [2_000, 7_000, 13_000]) {
+      const projector = startProjector(db);
+      let output = '';
+      projector.stdout!.on('data', (chunk) => (output += chunk));
+      projector.stderr!.on('data', (chunk) => (output += chunk));
+      await waitUntil(async () => (await checkpoint(db)) >= threshold || projector.exitCode !== null, 60_000);
+      expect(projector.exitCode).toBeNull();
+      projector.kill('SIGKILL');
+      await exited(projector);
+      killedAt.push(await checkpoint(db));
+    }
+    // Each kill left the checkpoint part-way, on a batch boundary it had committed.
+    expect(killedAt[0]).toBeGreaterThan(0);
+    expect(killedAt.at(-1)).toBeLessThan(TOTAL);
+    expect([...killedAt].sort((a, b) => a - b)).toEqual(killedAt);
+
+    const projector = startProjector(db);
+    await waitUntil(async () => (await checkpoint(db)) === TOTAL, 60_000);
+    projector.kill('SIGTERM');
+    await exited(projector);
+
+    const fresh = new LeaseSummaryProjection('lease_summary_check');
+    const client = await db.pool.connect();
+    await fresh.createTables(client);
+    client.release();
+    expect(await new ProjectionRunner(db.pool, fresh, { batchSize: 5_000 }).catchUp()).toBe(TOTAL);
+
+    const live = await tableRows(db, 'lease_summary');
+    const rebuilt = await tableRows(db, 'lease_summary_check');
+    expect(live).toEqual(rebuilt);
+    expect(live.reduce((sum, row) => sum + row.leases, 0)).toBe(TOTAL);
+    expect(live.length).toBeGreaterThan(50);
+  }, 180_000);
+});
