@@ -13,6 +13,9 @@ export async function loadAggregate<Event extends { type: string; data: unknown 
   fold: StreamFold<Event, State>,
 ): Promise<{ state: State; version: number }> {
   const { events, version } = await store.readStream(streamId);
-  const state = events.reduce((current, event) => fold.evolve(current, { type: event.type, data: event.data } as Event), fold.initialState);
+  const state = events.reduce(
+    (current, event) => fold.evolve(current, { type: event.type, data: event.data } as Event),
+    fold.initialState,
+  );
   return { state, version };
 }

@@ -2,6 +2,77 @@ import { type Migration } from '@vigie/postgres';
 
 export const EVENTS_CHANNEL = 'vigie_events';
 
+/** Session advisory lock that orders appends: see APPEND_FUNCTION and readAllWith. */
+export const APPEND_ORDER_LOCK = 7_355_602;
+
+/**
+ * vigie_append: the whole append in one statement, run server-side so that the ordering lock
+ * is never held across a client round trip. It takes the lock before the transaction has an
+ * xid, raises each stream's version by its event count, inserts the events numbered from the
+ * previous version in request order, and releases the lock (before COMMIT, so commits and
+ * their fsync still overlap). Only then does it check: a stream whose previous version is not
+ * the expected one raises VG001, an event id already recorded raises VG002; either way the
+ * transaction rolls back. p_expected: -1 any, 0 no stream, n exactly n events.
+ */
+const APPEND_FUNCTION = `
+  CREATE OR REPLACE FUNCTION vigie_append(
+    p_stream_ids text[], p_indexes int[], p_event_ids uuid[], p_types text[], p_schema_versions int2[],
+    p_data jsonb[], p_metadata jsonb[], p_streams text[], p_counts int[], p_expected int[]
+  ) RETURNS TABLE (kind text, id text, value bigint) LANGUAGE plpgsql AS $fn$
+  DECLARE
+    v_stream_ids text[];
+    v_versions int[];
+    v_event_ids uuid[];
+    v_positions bigint[];
+    v_stale record;
+    v_missing uuid;
+  BEGIN
+    PERFORM pg_advisory_lock(${APPEND_ORDER_LOCK});
+    WITH input AS (
+      SELECT * FROM unnest(p_stream_ids, p_indexes, p_event_ids, p_types, p_schema_versions, p_data, p_metadata)
+        WITH ORDINALITY AS u(stream_id, idx, event_id, event_type, schema_version, data, metadata, ord)
+    ), counts AS (
+      SELECT * FROM unnest(p_streams, p_counts) AS c(stream_id, n)
+    ), bumped AS (
+      INSERT INTO streams AS s (stream_id, version) SELECT c.stream_id, c.n FROM counts c
+      ON CONFLICT (stream_id) DO UPDATE SET version = s.version + excluded.version
+      RETURNING s.stream_id, s.version
+    ), inserted AS (
+      INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
+      SELECT i.stream_id, b.version - c.n + i.idx, i.event_id, i.event_type, i.schema_version, i.data, i.metadata
+      FROM input i JOIN bumped b ON b.stream_id = i.stream_id JOIN counts c ON c.stream_id = i.stream_id
+      ORDER BY i.ord
+      ON CONFLICT (event_id) DO NOTHING
+      RETURNING events.event_id, events.global_position
+    )
+    SELECT (SELECT array_agg(b.stream_id ORDER BY b.stream_id) FROM bumped b),
+           (SELECT array_agg(b.version ORDER BY b.stream_id) FROM bumped b),
+           (SELECT array_agg(n.event_id ORDER BY n.global_position) FROM inserted n),
+           (SELECT array_agg(n.global_position ORDER BY n.global_position) FROM inserted n)
+      INTO v_stream_ids, v_versions, v_event_ids, v_positions;
+    PERFORM pg_advisory_unlock(${APPEND_ORDER_LOCK});
+
+    SELECT c.stream_id, c.expected, b.version - c.n AS actual INTO v_stale
+      FROM unnest(p_streams, p_counts, p_expected) AS c(stream_id, n, expected)
+      JOIN unnest(v_stream_ids, v_versions) AS b(stream_id, version) ON b.stream_id = c.stream_id
+      WHERE c.expected >= 0 AND c.expected <> b.version - c.n
+      LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'VG001', MESSAGE = 'wrong expected version',
+        DETAIL = json_build_object('streamId', v_stale.stream_id, 'expected', v_stale.expected, 'actual', v_stale.actual)::text;
+    END IF;
+    IF coalesce(array_length(v_event_ids, 1), 0) <> coalesce(array_length(p_event_ids, 1), 0) THEN
+      SELECT e INTO v_missing FROM unnest(p_event_ids) AS e WHERE e <> ALL (coalesce(v_event_ids, '{}')) LIMIT 1;
+      RAISE EXCEPTION USING ERRCODE = 'VG002', MESSAGE = 'event id already recorded', DETAIL = v_missing::text;
+    END IF;
+    RETURN QUERY
+      SELECT 'v'::text, x.stream_id, x.version::bigint FROM unnest(v_stream_ids, v_versions) AS x(stream_id, version)
+      UNION ALL
+      SELECT 'e'::text, y.event_id::text, y.global_position FROM unnest(v_event_ids, v_positions) AS y(event_id, global_position);
+  END
+  $fn$;
+`;
+
 export const eventStoreMigrations: Migration[] = [
   {
     id: 'event-store/001-events',
@@ -37,4 +108,5 @@ export const eventStoreMigrations: Migration[] = [
       );
     `,
   },
+  { id: 'event-store/003-append-function', sql: APPEND_FUNCTION },
 ];

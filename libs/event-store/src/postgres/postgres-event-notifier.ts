@@ -19,6 +19,30 @@ export class PostgresEventNotifier {
     this.emitter.setMaxListeners(0);
   }
 
+  private sending = false;
+  private sendAgain = false;
+
+  /**
+   * Tells every subscriber that events were committed: at once in this process, and through
+   * NOTIFY for the others. Sent after COMMIT and coalesced (one in flight, one queued), so
+   * appends never wait for it: NOTIFY inside the append transaction would serialise commits.
+   */
+  publish(): void {
+    this.emitter.emit('appended');
+    if (this.sending) {
+      this.sendAgain = true;
+      return;
+    }
+    this.sending = true;
+    void (async () => {
+      do {
+        this.sendAgain = false;
+        await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, '']).catch(() => undefined);
+      } while (this.sendAgain && !this.closed);
+      this.sending = false;
+    })();
+  }
+
   /** Calls `wake` on each notification until the returned function is called. */
   onAppended(wake: () => void): () => void {
     this.emitter.on('appended', wake);

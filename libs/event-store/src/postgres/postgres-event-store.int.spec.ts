@@ -195,7 +195,10 @@ describe('PostgreSQL event store', () => {
       const writers = Array.from({ length: 16 }, async (_, writer) => {
         for (let i = 0; i < 40; i += 1) {
           const size = 1 + ((writer + i) % 3);
-          await store.append(`writer-${writer}-${i % 5}`, Array.from({ length: size }, () => event({ writer, i })));
+          await store.append(
+            `writer-${writer}-${i % 5}`,
+            Array.from({ length: size }, () => event({ writer, i })),
+          );
         }
       });
       await Promise.all(writers);

@@ -18,14 +18,14 @@ import { PostgresEventNotifier } from './postgres-event-notifier.js';
 import { PollingSubscription } from './polling-subscription.js';
 
 /**
- * Appenders take this session-level advisory lock before their transaction gets an xid,
- * and release it once their events are inserted, before COMMIT. So transaction ids and
- * global positions are handed out in the same order, while commits (and their fsync)
- * still overlap. A reader then takes only events whose transaction id is below the
- * snapshot's xmin: every lower position belongs to a lower transaction id, hence to a
- * finished transaction, so a late commit is never skipped (see readAll).
+ * Appends run vigie_append (event-store.migrations.ts), which takes a session-level advisory
+ * lock before the transaction gets an xid and releases it once the events are inserted,
+ * before COMMIT. So transaction ids and global positions are handed out in the same order,
+ * while commits (and their fsync) still overlap. A reader then takes only events whose
+ * transaction id is below the snapshot's xmin: every lower position belongs to a lower
+ * transaction id, hence to a finished transaction, so a late commit is never skipped.
  */
-const APPEND_ORDER_LOCK = 7_355_602;
+const APPEND_STATEMENT = 'SELECT kind, id, value FROM vigie_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)';
 
 interface EventRow {
   global_position: string;
@@ -147,35 +147,39 @@ export class PostgresEventStore implements EventStore {
     | { kind: 'stale'; error: WrongExpectedVersionError }
   > {
     if (appends.length === 0) return { kind: 'appended', results: [] };
+    const rows = flattenRows(appends);
+    const query = {
+      name: 'vigie_append',
+      text: APPEND_STATEMENT,
+      values: [
+        rows.streamIds,
+        rows.indexes,
+        rows.eventIds,
+        rows.types,
+        rows.schemaVersions,
+        rows.data,
+        rows.metadata,
+        appends.map((append) => append.streamId),
+        appends.map((append) => append.events.length),
+        appends.map((append) => expectedAsNumber(append.expectedVersion)),
+      ],
+    };
     const client = await this.pool.connect();
-    let locked = false;
     try {
-      await client.query(`BEGIN; SELECT pg_advisory_lock(${APPEND_ORDER_LOCK})`);
-      locked = true;
-      const versions = await this.bumpStreamVersions(client, appends);
-      const rows = flattenRows(appends, versions);
-      const inserted = await client.query<{ event_id: string; global_position: string }>(
-        `WITH inserted AS (
-           INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
-           SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::int2[], $6::jsonb[], $7::jsonb[])
-           ON CONFLICT (event_id) DO NOTHING
-           RETURNING event_id, global_position
-         ), notified AS (
-           SELECT pg_notify('${EVENTS_CHANNEL}', coalesce(max(global_position)::text, '')) FROM inserted
-         )
-         SELECT event_id, global_position FROM inserted, notified`,
-        [rows.streamIds, rows.versions, rows.eventIds, rows.types, rows.schemaVersions, rows.data, rows.metadata],
-      );
-      if (inserted.rowCount !== rows.eventIds.length) {
-        const insertedIds = new Set(inserted.rows.map((row) => row.event_id));
-        await client.query('ROLLBACK');
-        return { kind: 'duplicate', eventId: rows.eventIds.find((id) => !insertedIds.has(id))! };
+      // Without a hook, the statement is its own transaction: one round trip per append.
+      if (hooks.beforeCommit) await client.query('BEGIN');
+      const { rows: written } = await client.query<{ kind: 'v' | 'e'; id: string; value: string }>(query);
+      if (hooks.beforeCommit) {
+        await hooks.beforeCommit();
+        await client.query('COMMIT');
       }
-      await client.query(`SELECT pg_advisory_unlock(${APPEND_ORDER_LOCK})`);
-      locked = false;
-      if (hooks.beforeCommit) await hooks.beforeCommit();
-      await client.query('COMMIT');
-      const positionById = new Map(inserted.rows.map((row) => [row.event_id, Number(row.global_position)]));
+      this.notifier.publish();
+      const versions = new Map<string, number>();
+      const positionById = new Map<string, number>();
+      for (const row of written) {
+        if (row.kind === 'v') versions.set(row.id, Number(row.value));
+        else positionById.set(row.id, Number(row.value));
+      }
       return {
         kind: 'appended',
         results: appends.map((append) => ({
@@ -186,47 +190,34 @@ export class PostgresEventStore implements EventStore {
         })),
       };
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      if (error instanceof WrongExpectedVersionError) return { kind: 'stale', error };
+      if (hooks.beforeCommit) await client.query('ROLLBACK').catch(() => undefined);
+      const pgError = error as { code?: string; detail?: string };
+      if (pgError.code === 'VG002') return { kind: 'duplicate', eventId: pgError.detail ?? 'unknown' };
+      if (pgError.code === 'VG001') {
+        const detail = JSON.parse(pgError.detail ?? '{}') as { streamId: string; expected: number; actual: number };
+        const append = appends.find((candidate) => candidate.streamId === detail.streamId);
+        return {
+          kind: 'stale',
+          error: new WrongExpectedVersionError(detail.streamId, append?.expectedVersion ?? 'any', detail.actual),
+        };
+      }
+      // An unexpected failure between lock and unlock must not leave the ordering lock held.
+      await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
       throw translatePgError(error);
     } finally {
-      if (locked) await client.query(`SELECT pg_advisory_unlock(${APPEND_ORDER_LOCK})`).catch(() => undefined);
       client.release();
     }
   }
 
-  /** Raises each stream's version by its event count, checking the expected version; returns the new versions. */
-  private async bumpStreamVersions(client: PoolClient, appends: readonly StreamAppend[]): Promise<Map<string, number>> {
-    const { rows } = await client.query<{ stream_id: string; version: number }>(
-      `INSERT INTO streams (stream_id, version)
-       SELECT * FROM unnest($1::text[], $2::int[])
-       ON CONFLICT (stream_id) DO UPDATE SET version = streams.version + excluded.version
-       RETURNING stream_id, version`,
-      [appends.map((append) => append.streamId), appends.map((append) => append.events.length)],
-    );
-    const versions = new Map(rows.map((row) => [row.stream_id, row.version]));
-    for (const append of appends) {
-      const next = versions.get(append.streamId)!;
-      const previous = next - append.events.length;
-      if (!versionMatches(append.expectedVersion ?? 'any', previous)) {
-        throw new WrongExpectedVersionError(append.streamId, append.expectedVersion ?? 'any', previous);
-      }
-    }
-    return versions;
-  }
-
   private async recordedEvents(eventIds: string[]): Promise<Map<string, RecordedEvent>> {
-    const { rows } = await this.pool.query<EventRow>(
-      `SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ANY($1::uuid[])`,
-      [eventIds],
-    );
+    const { rows } = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ANY($1::uuid[])`, [
+      eventIds,
+    ]);
     return new Map(rows.map((row) => [row.event_id, toRecordedEvent(row)]));
   }
 
   private async streamVersion(streamId: string): Promise<number> {
-    const { rows } = await this.pool.query<{ version: number }>('SELECT version FROM streams WHERE stream_id = $1', [
-      streamId,
-    ]);
+    const { rows } = await this.pool.query<{ version: number }>('SELECT version FROM streams WHERE stream_id = $1', [streamId]);
     return rows[0]?.version ?? 0;
   }
 
@@ -258,11 +249,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   subscribe(options: SubscribeOptions): Subscription {
-    return new PollingSubscription(
-      (after, limit) => this.readAll(after, limit),
-      this.notifier,
-      { ...options, pollIntervalMs: this.pollIntervalMs },
-    );
+    return new PollingSubscription((after, limit) => this.readAll(after, limit), this.notifier, {
+      ...options,
+      pollIntervalMs: this.pollIntervalMs,
+    });
   }
 
   /** Wakes on every committed append (LISTEN/NOTIFY); polling remains the fallback. */
@@ -280,11 +270,7 @@ export class PostgresEventStore implements EventStore {
  * Only events of transactions below the snapshot's xmin are returned: all finished, and
  * (by the append ordering lock) every lower position belongs to a finished transaction too.
  */
-export async function readAllWith(
-  db: Pick<Pool, 'query'> | PoolClient,
-  after: number,
-  limit: number,
-): Promise<RecordedEvent[]> {
+export async function readAllWith(db: Pick<Pool, 'query'> | PoolClient, after: number, limit: number): Promise<RecordedEvent[]> {
   const { rows } = await db.query<EventRow>(
     `SELECT ${EVENT_COLUMNS} FROM events
      WHERE global_position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
@@ -297,10 +283,10 @@ export async function readAllWith(
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function versionMatches(expected: ExpectedVersion, actual: number): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no_stream') return actual === 0;
-  return expected === actual;
+function expectedAsNumber(expected: ExpectedVersion | undefined): number {
+  if (expected === undefined || expected === 'any') return -1;
+  if (expected === 'no_stream') return 0;
+  return expected;
 }
 
 function assertDistinctStreams(appends: readonly StreamAppend[]): void {
@@ -311,19 +297,18 @@ function assertDistinctStreams(appends: readonly StreamAppend[]): void {
   }
 }
 
-function flattenRows(appends: readonly StreamAppend[], versions: Map<string, number>) {
+function flattenRows(appends: readonly StreamAppend[]) {
   const streamIds: string[] = [];
-  const streamVersions: number[] = [];
+  const indexes: number[] = [];
   const eventIds: string[] = [];
   const types: string[] = [];
   const schemaVersions: number[] = [];
   const data: string[] = [];
   const metadata: string[] = [];
   for (const append of appends) {
-    const first = versions.get(append.streamId)! - append.events.length + 1;
     append.events.forEach((event, index) => {
       streamIds.push(append.streamId);
-      streamVersions.push(first + index);
+      indexes.push(index + 1);
       eventIds.push(event.eventId);
       types.push(event.type);
       schemaVersions.push(event.schemaVersion ?? 1);
@@ -331,7 +316,7 @@ function flattenRows(appends: readonly StreamAppend[], versions: Map<string, num
       metadata.push(JSON.stringify(event.metadata));
     });
   }
-  return { streamIds, versions: streamVersions, eventIds, types, schemaVersions, data, metadata };
+  return { streamIds, indexes, eventIds, types, schemaVersions, data, metadata };
 }
 
 function sameEvent(recorded: RecordedEvent, streamId: string, event: NewEvent): boolean {
