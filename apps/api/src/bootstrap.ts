@@ -15,6 +15,7 @@ export interface RunningApp {
 
 /** Starts the whole one-process Vigie: database, migrations, API, projector, relay. */
 export async function bootstrap(config: VigieConfig): Promise<RunningApp> {
+  Logger.overrideLogger(levelsFrom(config.LOG_LEVEL));
   const logger = new Logger('Vigie');
   const runtime = await startRuntime(config, (message) => logger.log(message));
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRuntime(runtime), {
