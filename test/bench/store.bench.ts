@@ -35,7 +35,10 @@ const RAW_TABLE = `CREATE TABLE raw_events (
   recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, stream_version))`;
 
 function rawInsertSql(rows: number): string {
-  const values = Array.from({ length: rows }, (_, r) => `($${r * 7 + 1},$${r * 7 + 2},$${r * 7 + 3},$${r * 7 + 4},$${r * 7 + 5},$${r * 7 + 6},$${r * 7 + 7})`);
+  const values = Array.from(
+    { length: rows },
+    (_, r) => `($${r * 7 + 1},$${r * 7 + 2},$${r * 7 + 3},$${r * 7 + 4},$${r * 7 + 5},$${r * 7 + 6},$${r * 7 + 7})`,
+  );
   return `INSERT INTO raw_events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata) VALUES ${values.join(',')}`;
 }
 
@@ -69,7 +72,9 @@ async function main(): Promise<void> {
   const calls = Math.ceil(N / PER_CALL);
   const rows: Row[] = [];
   const rate = (seconds: number) => Math.round(N / seconds);
-  console.log(`Vigie event store benchmark: ${N} LeaseSigned events per scenario, PostgreSQL at ${new URL(server.adminUrl).host}\n`);
+  console.log(
+    `Vigie event store benchmark: ${N} LeaseSigned events per scenario, PostgreSQL at ${new URL(server.adminUrl).host}\n`,
+  );
 
   // 1. 1 000 events per call into one stream.
   {
@@ -89,7 +94,11 @@ async function main(): Promise<void> {
         await timed(async () => {
           const sql = rawInsertSql(PER_CALL);
           for (let c = 0; c < calls; c += 1) {
-            const batch = Array.from({ length: PER_CALL }, (_, k) => ({ streamId: 'raw-one-stream', version: c * PER_CALL + k + 1, event: leaseEvent(c * PER_CALL + k) }));
+            const batch = Array.from({ length: PER_CALL }, (_, k) => ({
+              streamId: 'raw-one-stream',
+              version: c * PER_CALL + k + 1,
+              event: leaseEvent(c * PER_CALL + k),
+            }));
             await pool.query(sql, rawParams(batch));
           }
         })
@@ -120,7 +129,11 @@ async function main(): Promise<void> {
               Array.from({ length: PER_CALL }, (_, k) => {
                 const event = leaseEvent(c * PER_CALL + k);
                 const data = event.data as ReturnType<typeof syntheticLease>;
-                return { streamId: attributionStreamId(data.bailleurId, `${data.caseId}-m`), events: [event], expectedVersion: 'no_stream' as const };
+                return {
+                  streamId: attributionStreamId(data.bailleurId, `${data.caseId}-m`),
+                  events: [event],
+                  expectedVersion: 'no_stream' as const,
+                };
               }),
             );
           }
@@ -132,7 +145,11 @@ async function main(): Promise<void> {
         await timed(async () => {
           const sql = rawInsertSql(PER_CALL);
           for (let c = 0; c < calls; c += 1) {
-            const batch = Array.from({ length: PER_CALL }, (_, k) => ({ streamId: `raw-many-${c * PER_CALL + k}`, version: 1, event: leaseEvent(c * PER_CALL + k) }));
+            const batch = Array.from({ length: PER_CALL }, (_, k) => ({
+              streamId: `raw-many-${c * PER_CALL + k}`,
+              version: 1,
+              event: leaseEvent(c * PER_CALL + k),
+            }));
             await pool.query(sql, rawParams(batch));
           }
         })
@@ -146,13 +163,28 @@ async function main(): Promise<void> {
   {
     const row: Row = { scenario: `single-event appends, concurrency ${CONCURRENCY}` };
     row.vigie = rate(
-      (await timed(() => pooled(N, CONCURRENCY, async (i) => void (await store.append(`bench-single-${i}`, [leaseEvent(i)], { expectedVersion: 'no_stream' })))))
-        .seconds,
+      (
+        await timed(() =>
+          pooled(
+            N,
+            CONCURRENCY,
+            async (i) => void (await store.append(`bench-single-${i}`, [leaseEvent(i)], { expectedVersion: 'no_stream' })),
+          ),
+        )
+      ).seconds,
     );
     const sql = rawInsertSql(1);
     row.raw = rate(
-      (await timed(() => pooled(N, CONCURRENCY, async (i) => void (await pool.query(sql, rawParams([{ streamId: `raw-single-${i}`, version: 1, event: leaseEvent(i) }]))))))
-        .seconds,
+      (
+        await timed(() =>
+          pooled(
+            N,
+            CONCURRENCY,
+            async (i) =>
+              void (await pool.query(sql, rawParams([{ streamId: `raw-single-${i}`, version: 1, event: leaseEvent(i) }]))),
+          ),
+        )
+      ).seconds,
     );
     row.emmett = rate(
       (
@@ -169,7 +201,11 @@ async function main(): Promise<void> {
   const { rows: countRows } = await pool.query<{ count: string }>('SELECT count(*) FROM events');
   const total = Number(countRows[0]!.count);
   const rebuild = await timed(() =>
-    rebuildProjection(pool, { fresh: new LeaseSummaryProjection('lease_summary_rebuild'), live: new LeaseSummaryProjection(), batchSize: 5_000 }),
+    rebuildProjection(pool, {
+      fresh: new LeaseSummaryProjection('lease_summary_rebuild'),
+      live: new LeaseSummaryProjection(),
+      batchSize: 5_000,
+    }),
   );
   const rebuildRate = Math.round(rebuild.result.applied / rebuild.seconds);
 
@@ -178,7 +214,9 @@ async function main(): Promise<void> {
   console.log('\n| scenario | Vigie ev/s | raw INSERT ev/s | Emmett ev/s | Vigie/raw | Vigie/Emmett |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const row of rows) {
-    console.log(`| ${row.scenario} | ${fmt(row.vigie)} | ${fmt(row.raw)} | ${fmt(row.emmett)} | ${ratio(row.vigie, row.raw)} | ${ratio(row.vigie, row.emmett)} |`);
+    console.log(
+      `| ${row.scenario} | ${fmt(row.vigie)} | ${fmt(row.raw)} | ${fmt(row.emmett)} | ${ratio(row.vigie, row.raw)} | ${ratio(row.vigie, row.emmett)} |`,
+    );
   }
   console.log(`| rebuild lease_summary from 0 (${total.toLocaleString('en-US')} events) | ${fmt(rebuildRate)} | — | — | — | — |`);
   console.log(`\nFloors: batched ≥ 20 000 ev/s and ≥ 0.5× raw; rebuild ≥ 50 000 ev/s.`);

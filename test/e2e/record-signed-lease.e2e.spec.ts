@@ -8,8 +8,19 @@ function leaseBody(overrides: Record<string, unknown> = {}) {
     caseId: 'D-2026-0001',
     bailleurId: 'lille-metropole-habitat',
     leaseDate: '2026-03-02',
-    flat: { rplsId: '5935000001', communeInsee: '59350', epciSiren: '200093201', qpvCode: null, typology: 'T3', financing: 'PLUS' },
-    household: { pseudonymousId: 'hh-7f3a21', composition: { personsAged14OrMore: 1, childrenUnder14: 2 }, yearlyResources: 9_800 },
+    flat: {
+      rplsId: '5935000001',
+      communeInsee: '59350',
+      epciSiren: '200093201',
+      qpvCode: null,
+      typology: 'T3',
+      financing: 'PLUS',
+    },
+    household: {
+      pseudonymousId: 'hh-7f3a21',
+      composition: { personsAged14OrMore: 1, childrenUnder14: 2 },
+      yearlyResources: 9_800,
+    },
     flags: { dalo: true },
     reservataireId: 'action-logement',
     gestionMode: 'directe',
@@ -102,18 +113,30 @@ describe('Recording signed leases over HTTP', () => {
     const body = leaseBody({
       leaseDate: '2026-02-30',
       flat: { rplsId: '59', communeInsee: '5935', epciSiren: '200093201', qpvCode: null, typology: 'T9', financing: 'PLUS' },
-      household: { pseudonymousId: 'hh-7f3a21', composition: { personsAged14OrMore: 0, childrenUnder14: 'deux' }, yearlyResources: -1 },
+      household: {
+        pseudonymousId: 'hh-7f3a21',
+        composition: { personsAged14OrMore: 0, childrenUnder14: 'deux' },
+        yearlyResources: -1,
+      },
       extra: 'x',
     });
     delete (body as Record<string, unknown>).gestionMode;
     const response = await postJson(`${app.url}/v1/leases`, body);
     expect(response.status).toBe(400);
     expect(response.body.code).toBe('VALIDATION_FAILED');
-    const byPath = Object.fromEntries(response.body.errors.map((e: { path: string; code: string; message: string }) => [e.path, e]));
+    const byPath = Object.fromEntries(
+      response.body.errors.map((e: { path: string; code: string; message: string }) => [e.path, e]),
+    );
     expect(byPath['leaseDate']).toMatchObject({ code: 'INVALID_VALUE', message: 'Date inexistante.' });
-    expect(byPath['flat.communeInsee']).toMatchObject({ code: 'INVALID_FORMAT', message: 'Code commune INSEE attendu (5 caractères, ex. 59350).' });
+    expect(byPath['flat.communeInsee']).toMatchObject({
+      code: 'INVALID_FORMAT',
+      message: 'Code commune INSEE attendu (5 caractères, ex. 59350).',
+    });
     expect(byPath['flat.typology'].code).toBe('INVALID_VALUE');
-    expect(byPath['household.composition.personsAged14OrMore']).toMatchObject({ code: 'TOO_SMALL', message: 'Au moins une personne de 14 ans ou plus.' });
+    expect(byPath['household.composition.personsAged14OrMore']).toMatchObject({
+      code: 'TOO_SMALL',
+      message: 'Au moins une personne de 14 ans ou plus.',
+    });
     expect(byPath['household.yearlyResources'].code).toBe('TOO_SMALL');
     expect(byPath['household.composition.childrenUnder14'].code).toBe('INVALID_TYPE');
     expect(byPath['gestionMode']).toMatchObject({ code: 'REQUIRED', message: 'Champ obligatoire.' });
@@ -147,7 +170,14 @@ describe('Recording signed leases over HTTP', () => {
           bailleurId: lease.bailleurId,
           reservataireId: lease.reservataireId,
           leaseDate: lease.leaseDate,
-          flat: { rplsId: `59${i}`, communeInsee: '59009', epciSiren: epci, qpvCode: lease.qpvCode, typology: 'T2', financing: 'PLAI' },
+          flat: {
+            rplsId: `59${i}`,
+            communeInsee: '59009',
+            epciSiren: epci,
+            qpvCode: lease.qpvCode,
+            typology: 'T2',
+            financing: 'PLAI',
+          },
         }),
       );
       expect(response.status).toBe(201);
@@ -184,7 +214,10 @@ describe('Recording signed leases over HTTP', () => {
   });
 
   it('reports database, projector lag and the idle Kafka relay on /health', async () => {
-    const health = await waitFor(() => getJson(`${app.url}/health`), (r) => r.body.projector?.lag === 0);
+    const health = await waitFor(
+      () => getJson(`${app.url}/health`),
+      (r) => r.body.projector?.lag === 0,
+    );
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({
       status: 'ok',

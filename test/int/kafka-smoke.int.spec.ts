@@ -16,9 +16,17 @@ describe('Kafka broker started by the test setup', () => {
     await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
     await admin.disconnect();
 
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
-    await producer.send({ topic, acks: -1, messages: [{ key: 'attribution-lmh-D-1', value: JSON.stringify({ hello: 'Vigie' }) }] });
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: [{ key: 'attribution-lmh-D-1', value: JSON.stringify({ hello: 'Vigie' }) }],
+    });
     await producer.disconnect();
 
     const consumer = kafka.consumer({ groupId: `smoke-${randomUUID()}` });

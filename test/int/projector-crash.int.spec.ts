@@ -11,7 +11,14 @@ const TOTAL = 20_000;
 function startProjector(db: TestDatabase): ChildProcess {
   return spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/projector/src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '', DATABASE_URL: db.url, PROJECTOR_BATCH_SIZE: '250', POLL_INTERVAL_MS: '50', KAFKA_BROKERS: '' },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      DATABASE_URL: db.url,
+      PROJECTOR_BATCH_SIZE: '250',
+      POLL_INTERVAL_MS: '50',
+      KAFKA_BROKERS: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
@@ -30,7 +37,9 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): 
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+  return new Promise((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
+  );
 }
 
 async function tableRows(db: TestDatabase, table: string) {

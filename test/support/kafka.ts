@@ -57,7 +57,12 @@ export async function startKafka(
   child.once('exit', () => (exited = true));
   const brokers = `127.0.0.1:${port}`;
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  const admin = new Kafka({ clientId: 'vigie-test-probe', brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  const admin = new Kafka({
+    clientId: 'vigie-test-probe',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin();
   for (;;) {
     if (exited) throw new Error(`Kafka broker exited during start-up:\n${output}`);
     if (Date.now() > deadline) {

@@ -17,7 +17,10 @@ export function syntheticLease(i: number): LeaseSignedData {
     caseId: `D-${i}`,
     bailleurId: pick(BAILLEURS, 0),
     leaseDate: `${2024 + ((h >>> 4) % 3)}-${String(1 + ((h >>> 7) % 12)).padStart(2, '0')}-${String(1 + ((h >>> 11) % 28)).padStart(2, '0')}`,
-    flat: { epciSiren: pick(EPCIS, 16), qpvCode: (h >>> 20) % 4 === 0 ? `QN0590${String((h >>> 22) % 100).padStart(2, '0')}M` : null },
+    flat: {
+      epciSiren: pick(EPCIS, 16),
+      qpvCode: (h >>> 20) % 4 === 0 ? `QN0590${String((h >>> 22) % 100).padStart(2, '0')}M` : null,
+    },
     household: { pseudonymousId: `hh-${String(i).padStart(8, '0')}`, yearlyResources: 5_000 + ((h >>> 3) % 40_000) },
     reservataireId: pick(RESERVATAIRES, 24),
   });

@@ -10,9 +10,6 @@ export interface Decider<Command, Event, State> {
 }
 
 /** Folds a stream's past events into the decider's state. */
-export function foldEvents<Command, Event, State>(
-  decider: Decider<Command, Event, State>,
-  events: readonly Event[],
-): State {
+export function foldEvents<Command, Event, State>(decider: Decider<Command, Event, State>, events: readonly Event[]): State {
   return events.reduce((state, event) => decider.evolve(state, event), decider.initialState);
 }

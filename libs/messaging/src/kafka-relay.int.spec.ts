@@ -68,7 +68,9 @@ describe('Kafka relay', () => {
       await relay.stop();
     }
 
-    const { rows } = await db.pool.query<{ event_id: string; global_position: string }>('SELECT event_id, global_position FROM events');
+    const { rows } = await db.pool.query<{ event_id: string; global_position: string }>(
+      'SELECT event_id, global_position FROM events',
+    );
     expect(received).toHaveLength(600);
     expect(new Set(received.map((r) => r.message.eventId))).toEqual(new Set(rows.map((row) => row.event_id)));
     for (const r of received) {

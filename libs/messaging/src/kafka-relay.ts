@@ -85,7 +85,13 @@ export class KafkaRelay {
   }
 
   status(): RelayStatus {
-    return { state: this.state, reason: this.reason, position: this.position, published: this.published, lastError: this.lastError };
+    return {
+      state: this.state,
+      reason: this.reason,
+      position: this.position,
+      published: this.published,
+      lastError: this.lastError,
+    };
   }
 
   async start(): Promise<void> {
@@ -124,7 +130,8 @@ export class KafkaRelay {
     try {
       const existing = new Set(await admin.listTopics());
       const missing = allTopics(this.prefix).filter((topic) => !existing.has(topic));
-      if (missing.length) await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
+      if (missing.length)
+        await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
     } finally {
       await admin.disconnect();
     }
@@ -153,7 +160,8 @@ export class KafkaRelay {
         await this.signal.wait(this.options.pollIntervalMs ?? 500);
       } catch (error) {
         this.lastError = (error as Error).message;
-        if (this.state !== 'retrying') this.options.log?.('warn', `Kafka relay cannot publish (${this.lastError}); retrying with back-off`);
+        if (this.state !== 'retrying')
+          this.options.log?.('warn', `Kafka relay cannot publish (${this.lastError}); retrying with back-off`);
         this.state = 'retrying';
         this.reason = 'Broker Kafka injoignable : nouvelle tentative avec délai croissant.';
         await this.producer?.disconnect().catch(() => undefined);

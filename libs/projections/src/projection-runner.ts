@@ -48,9 +48,7 @@ export class ProjectionRunner {
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`projection:${this.projection.name}`]);
-      await client.query('INSERT INTO checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [
-        this.projection.name,
-      ]);
+      await client.query('INSERT INTO checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [this.projection.name]);
       const { rows } = await client.query<{ position: string; last_event_at: Date | null }>(
         'SELECT position, last_event_at FROM checkpoints WHERE name = $1',
         [this.projection.name],
@@ -64,10 +62,11 @@ export class ProjectionRunner {
       }
       await this.projection.apply(client, events);
       const last = events.at(-1)!;
-      await client.query(
-        'UPDATE checkpoints SET position = $2, last_event_at = $3, updated_at = now() WHERE name = $1',
-        [this.projection.name, last.globalPosition, last.recordedAt],
-      );
+      await client.query('UPDATE checkpoints SET position = $2, last_event_at = $3, updated_at = now() WHERE name = $1', [
+        this.projection.name,
+        last.globalPosition,
+        last.recordedAt,
+      ]);
       await client.query('COMMIT');
       this.current = { position: last.globalPosition, lastEventAt: last.recordedAt };
       return events.length;

@@ -40,7 +40,13 @@ export class HealthController {
           lag: Math.max(0, ...projections.map((projection) => projection.lag)),
           projections,
         },
-        kafkaRelay: { state: relay.state, reason: relay.reason, position: relayPosition, lag: head - relayPosition, lastError: relay.lastError },
+        kafkaRelay: {
+          state: relay.state,
+          reason: relay.reason,
+          position: relayPosition,
+          lag: head - relayPosition,
+          lastError: relay.lastError,
+        },
       };
       response.status(200).json(body);
     } catch (error) {

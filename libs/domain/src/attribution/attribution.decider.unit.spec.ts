@@ -7,7 +7,9 @@ const { given } = deciderSpecification(attributionDecider);
 describe('Attribution case', () => {
   describe('with no lease yet', () => {
     it('records the signed lease as the counting event', () => {
-      given([]).when(recordSignedLease({ leaseId: 'BAIL-42' })).then([leaseSigned({ leaseId: 'BAIL-42' })]);
+      given([])
+        .when(recordSignedLease({ leaseId: 'BAIL-42' }))
+        .then([leaseSigned({ leaseId: 'BAIL-42' })]);
     });
 
     it('accepts a lease signed on the day it is reported', () => {

@@ -1,8 +1,7 @@
 import { type AttributionEvent } from './attribution.events.js';
 
 export type AttributionState =
-  | { readonly status: 'open' }
-  | { readonly status: 'leased'; readonly leaseId: string; readonly leaseDate: string };
+  { readonly status: 'open' } | { readonly status: 'leased'; readonly leaseId: string; readonly leaseDate: string };
 
 export const initialAttributionState: AttributionState = { status: 'open' };
 

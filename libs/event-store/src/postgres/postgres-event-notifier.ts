@@ -1,6 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Client, Pool } from 'pg';
 
+const NOTIFY_INTERVAL_MS = 10;
+
 /**
  * One LISTEN connection per process, shared by every subscription. Reconnects with
  * back-off when the connection drops; while it is down, subscriptions keep polling.
@@ -19,28 +21,32 @@ export class PostgresEventNotifier {
     this.emitter.setMaxListeners(0);
   }
 
-  private sending = false;
+  private busy = false;
   private sendAgain = false;
 
   /**
    * Tells every subscriber that events were committed: at once in this process, and through
-   * NOTIFY for the others. Sent after COMMIT and coalesced (one in flight, one queued), so
-   * appends never wait for it: NOTIFY inside the append transaction would serialise commits.
+   * NOTIFY for the others. Sent after COMMIT, at most once per `NOTIFY_INTERVAL_MS` (the last
+   * publish of a burst is always sent): a NOTIFY inside each append transaction would
+   * serialise commits, and one per append costs a fifth of the append rate.
    */
   publish(): void {
     this.emitter.emit('appended');
-    if (this.sending) {
+    if (this.busy) {
       this.sendAgain = true;
       return;
     }
-    this.sending = true;
-    void (async () => {
-      do {
-        this.sendAgain = false;
-        await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, '']).catch(() => undefined);
-      } while (this.sendAgain && !this.closed);
-      this.sending = false;
-    })();
+    this.busy = true;
+    void this.send();
+  }
+
+  private async send(): Promise<void> {
+    do {
+      this.sendAgain = false;
+      await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, '']).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, NOTIFY_INTERVAL_MS).unref());
+    } while (this.sendAgain && !this.closed);
+    this.busy = false;
   }
 
   /** Calls `wake` on each notification until the returned function is called. */

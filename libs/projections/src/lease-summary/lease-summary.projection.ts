@@ -31,7 +31,10 @@ export class LeaseSummaryProjection implements Projection {
 
   async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
     // Fold the whole batch in memory, then write it in one multi-row upsert.
-    const counts = new Map<string, { epci: string; year: number; bailleur: string; reservataire: string; inQpv: boolean; leases: number }>();
+    const counts = new Map<
+      string,
+      { epci: string; year: number; bailleur: string; reservataire: string; inQpv: boolean; leases: number }
+    >();
     for (const event of events) {
       if (event.type !== 'LeaseSigned') continue;
       const lease = event.data as LeaseSignedData;

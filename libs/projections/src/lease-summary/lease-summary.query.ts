@@ -12,8 +12,18 @@ export interface LeaseSummary {
   readonly year: number;
   readonly total: number;
   readonly qpv: { readonly inQpv: number; readonly outsideQpv: number };
-  readonly byBailleur: ReadonlyArray<{ readonly bailleurId: string; readonly leases: number; readonly inQpv: number; readonly outsideQpv: number }>;
-  readonly byReservataire: ReadonlyArray<{ readonly reservataireId: string | null; readonly leases: number; readonly inQpv: number; readonly outsideQpv: number }>;
+  readonly byBailleur: ReadonlyArray<{
+    readonly bailleurId: string;
+    readonly leases: number;
+    readonly inQpv: number;
+    readonly outsideQpv: number;
+  }>;
+  readonly byReservataire: ReadonlyArray<{
+    readonly reservataireId: string | null;
+    readonly leases: number;
+    readonly inQpv: number;
+    readonly outsideQpv: number;
+  }>;
   readonly freshness: Freshness;
 }
 
@@ -45,12 +55,17 @@ export async function readFreshness(pool: Pool, projectionName: string): Promise
   return { position: Number(rows[0]?.position ?? 0), lastEventAt: rows[0]?.last_event_at?.toISOString() ?? null };
 }
 
-export async function readLeaseSummary(pool: Pool, epciSiren: string, year: number, table = 'lease_summary'): Promise<LeaseSummary> {
+export async function readLeaseSummary(
+  pool: Pool,
+  epciSiren: string,
+  year: number,
+  table = 'lease_summary',
+): Promise<LeaseSummary> {
   const [{ rows }, freshness] = await Promise.all([
-    pool.query<Row>(
-      `SELECT bailleur_id, reservataire_id, in_qpv, leases FROM ${table} WHERE epci_siren = $1 AND year = $2`,
-      [epciSiren, year],
-    ),
+    pool.query<Row>(`SELECT bailleur_id, reservataire_id, in_qpv, leases FROM ${table} WHERE epci_siren = $1 AND year = $2`, [
+      epciSiren,
+      year,
+    ]),
     readFreshness(pool, table),
   ]);
   const inQpv = rows.filter((row) => row.in_qpv).reduce((sum, row) => sum + row.leases, 0);
@@ -61,7 +76,10 @@ export async function readLeaseSummary(pool: Pool, epciSiren: string, year: numb
     total: inQpv + outsideQpv,
     qpv: { inQpv, outsideQpv },
     byBailleur: tally(rows, (row) => row.bailleur_id).map(([bailleurId, counts]) => ({ bailleurId, ...counts })),
-    byReservataire: tally(rows, (row) => row.reservataire_id || null).map(([reservataireId, counts]) => ({ reservataireId, ...counts })),
+    byReservataire: tally(rows, (row) => row.reservataire_id || null).map(([reservataireId, counts]) => ({
+      reservataireId,
+      ...counts,
+    })),
     freshness,
   };
 }

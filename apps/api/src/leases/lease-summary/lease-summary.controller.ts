@@ -42,7 +42,15 @@ export class LeaseSummaryController {
     const headers = ['EPCI', 'Année', 'Regroupement', 'Identifiant', 'Baux signés', 'Dont en QPV', 'Dont hors QPV'];
     const rows = [
       [summary.epciSiren, summary.year, 'Total', '', summary.total, summary.qpv.inQpv, summary.qpv.outsideQpv],
-      ...summary.byBailleur.map((row) => [summary.epciSiren, summary.year, 'Bailleur', row.bailleurId, row.leases, row.inQpv, row.outsideQpv]),
+      ...summary.byBailleur.map((row) => [
+        summary.epciSiren,
+        summary.year,
+        'Bailleur',
+        row.bailleurId,
+        row.leases,
+        row.inQpv,
+        row.outsideQpv,
+      ]),
       ...summary.byReservataire.map((row) => [
         summary.epciSiren,
         summary.year,

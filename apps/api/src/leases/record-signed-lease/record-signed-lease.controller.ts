@@ -51,7 +51,13 @@ export class RecordSignedLeaseController {
     }
     // Until access control lands, writes are recorded as made by an unauthenticated caller.
     const result = await this.commandBus.execute<RecordSignedLeaseCommand, RecordSignedLeaseResult>(
-      new RecordSignedLeaseCommand(eventId.toLowerCase(), toLeaseSignedData(parsed), 'anonymous', correlationId ?? randomUUID(), new Date()),
+      new RecordSignedLeaseCommand(
+        eventId.toLowerCase(),
+        toLeaseSignedData(parsed),
+        'anonymous',
+        correlationId ?? randomUUID(),
+        new Date(),
+      ),
     );
     if (result.alreadyRecorded) response.status(200);
     response.setHeader('Location', `/v1/events/${result.eventId}`);

@@ -37,7 +37,13 @@ export class RecordSignedLeaseHandler implements ICommandHandler<RecordSignedLea
     if (previous) {
       const same = previous.streamId === streamId && previous.type === 'LeaseSigned' && jsonEqual(previous.data, command.lease);
       if (!same) throw new EventIdConflictError(command.eventId);
-      return { eventId: previous.eventId, streamId, streamVersion: previous.streamVersion, position: previous.globalPosition, alreadyRecorded: true };
+      return {
+        eventId: previous.eventId,
+        streamId,
+        streamVersion: previous.streamVersion,
+        position: previous.globalPosition,
+        alreadyRecorded: true,
+      };
     }
 
     const { state, version } = await loadAggregate(store, streamId, attributionDecider);
