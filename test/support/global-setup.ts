@@ -35,7 +35,7 @@ export default async function globalSetup(): Promise<void> {
 
   if (process.env.VIGIE_TEST_PG_ADMIN_URL) {
     // Given by the caller.
-  } else if (await reachable(PRESTARTED)) {
+  } else if (process.env.VIGIE_TEST_EMBEDDED_PG !== 'true' && (await reachable(PRESTARTED))) {
     process.env.VIGIE_TEST_PG_ADMIN_URL = PRESTARTED;
   } else {
     const parent = mkdtempSync(join(tmpdir(), 'vigie-test-pg-'));
