@@ -40,7 +40,11 @@ export default async function globalSetup(): Promise<void> {
   } else {
     const parent = mkdtempSync(join(tmpdir(), 'vigie-test-pg-'));
     chmodSync(parent, 0o777);
-    const pg = await startEmbeddedPostgres({ dataDir: join(parent, 'data'), port: await freePort() });
+    const pg = await startEmbeddedPostgres({
+      dataDir: join(parent, 'data'),
+      port: await freePort(),
+      log: (line) => console.log(`[embedded postgres] ${line}`),
+    });
     started.push(() => pg.stop());
     const url = new URL(pg.connectionString);
     url.pathname = '/postgres';

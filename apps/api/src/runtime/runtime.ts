@@ -37,7 +37,7 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
   if (!url) {
     const dataDir = join(resolve(config.VIGIE_DATA_DIR), 'postgres');
     log(`No DATABASE_URL: starting an embedded PostgreSQL in ${dataDir} (port ${config.EMBEDDED_POSTGRES_PORT})`);
-    embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_POSTGRES_PORT });
+    embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_POSTGRES_PORT, log });
     url = embedded.connectionString;
   }
   const pool = createPool(url, config.DATABASE_POOL_SIZE);
