@@ -2,17 +2,20 @@
 # A real single-node Apache Kafka broker (KRaft, no ZooKeeper) from the jars on Maven Central.
 #   broker.sh fetch                      download the pinned broker jars (pom.xml) once
 #   broker.sh run DATA_DIR PORT [CPORT]  format DATA_DIR if new, then run the broker in the foreground
-# Used by the Jest global setup (test/support/kafka.ts) and for local runs.
+# KAFKA_VERSION picks another broker version (default: the one pinned in pom.xml, 3.9.1;
+# 4.1.1 also passes the kafkajs smoke test). Used by the Jest global setup
+# (test/support/kafka.ts) and for local runs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-libs="$here/target/libs"
+version=${KAFKA_VERSION:-$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/pom.xml")}
+libs="$here/target/libs-$version"
 
 fetch() {
   if [ -f "$libs/.complete" ]; then return 0; fi
   command -v mvn >/dev/null || { echo "broker.sh: Maven (mvn) is needed to fetch Kafka" >&2; exit 1; }
   command -v java >/dev/null || { echo "broker.sh: Java 17 is needed to run Kafka" >&2; exit 1; }
   rm -rf "$libs"
-  mvn -q -B -f "$here/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs" >&2
+  mvn -q -B -f "$here/pom.xml" -Dkafka.version="$version" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs" >&2
   touch "$libs/.complete"
 }
 
