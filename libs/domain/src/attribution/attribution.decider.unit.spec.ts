@@ -1,15 +1,22 @@
 import { attributionDecider } from './attribution.decider.js';
+import type { AttributionEvent } from './attribution.events.js';
 import { deciderSpecification } from '../testing/decider-specification.js';
-import { leaseSigned, recordSignedLease } from '../testing/attribution.builders.js';
+import { leaseSigned, leaseSignedData, MEL_REFERENTIAL, recordSignedLease } from '../testing/attribution.builders.js';
 
 const { given } = deciderSpecification(attributionDecider);
+const NOW = new Date('2026-11-25T10:00:00Z');
+const QPV_2015 = { code: 'QP059001', validFrom: '2015-01-01', validTo: '2023-12-31' };
+const QPV_2024 = { code: 'QN05901M', validFrom: '2024-01-01', validTo: null };
+
+const cancelled = (cancelsEventId = 'ev-1'): AttributionEvent => ({
+  type: 'LeaseCancelled',
+  data: { leaseId: 'BAIL-0001', caseId: 'DOSSIER-0001', bailleurId: 'lille-metropole-habitat', reason: 'erreur de saisie', cancelsEventId },
+});
 
 describe('Attribution case', () => {
   describe('with no lease yet', () => {
     it('records the signed lease as the counting event', () => {
-      given([])
-        .when(recordSignedLease({ leaseId: 'BAIL-42' }))
-        .then([leaseSigned({ leaseId: 'BAIL-42' })]);
+      given([]).when(recordSignedLease({ leaseId: 'BAIL-42' })).then([leaseSigned({ leaseId: 'BAIL-42' })]);
     });
 
     it('accepts a lease signed on the day it is reported', () => {
@@ -23,6 +30,44 @@ describe('Attribution case', () => {
         .when(recordSignedLease({ leaseDate: '2026-11-26' }, new Date('2026-11-25T23:59:00Z')))
         .thenThrows('LEASE_DATE_IN_FUTURE', { leaseDate: '2026-11-26', today: '2026-11-25' });
     });
+
+    it('refuses a commune that is not in the EPCI the lease names', () => {
+      given([])
+        .when(recordSignedLease({ flat: { communeInsee: '62041' } }, NOW, { communeEpciSiren: '246200364' }))
+        .thenThrows('COMMUNE_NOT_IN_EPCI', { communeInsee: '62041', epciSiren: '200093201', communeEpciSiren: '246200364' });
+    });
+
+    it('refuses an unknown commune', () => {
+      given([]).when(recordSignedLease({ flat: { communeInsee: '99999' } }, NOW, { communeEpciSiren: null })).thenThrows('COMMUNE_UNKNOWN');
+    });
+
+    it('counts a flat in a 2015-list QPV as in QPV for a 2023 lease', () => {
+      const lease = { leaseDate: '2023-10-02', flat: { qpvCode: 'QP059001' } };
+      given([]).when(recordSignedLease(lease, NOW, { ...MEL_REFERENTIAL, qpv: QPV_2015 })).then([leaseSigned(lease)]);
+    });
+
+    it('refuses a 2015-list QPV for a 2024 lease: the 2024 list replaced it', () => {
+      given([])
+        .when(recordSignedLease({ leaseDate: '2024-02-01', flat: { qpvCode: 'QP059001' } }, NOW, { ...MEL_REFERENTIAL, qpv: QPV_2015 }))
+        .thenThrows('QPV_NOT_IN_FORCE', { qpvCode: 'QP059001', validTo: '2023-12-31' });
+    });
+
+    it('accepts a 2024-list QPV for a 2024 lease', () => {
+      const lease = { leaseDate: '2024-02-01', flat: { qpvCode: 'QN05901M' } };
+      given([]).when(recordSignedLease(lease, NOW, { ...MEL_REFERENTIAL, qpv: QPV_2024 })).then([leaseSigned(lease)]);
+    });
+
+    it('refuses a QPV code that is not registered', () => {
+      given([])
+        .when(recordSignedLease({ flat: { qpvCode: 'QN99999X' } }, NOW, { ...MEL_REFERENTIAL, qpv: null }))
+        .thenThrows('QPV_UNKNOWN');
+    });
+
+    it('has no lease to cancel', () => {
+      given([])
+        .when({ type: 'CancelLease', data: { leaseId: 'BAIL-0001', reason: 'x' }, currentEventId: null })
+        .thenThrows('LEASE_NOT_FOUND');
+    });
   });
 
   describe('with a lease already signed', () => {
@@ -30,6 +75,67 @@ describe('Attribution case', () => {
       given([leaseSigned({ leaseId: 'BAIL-1' })])
         .when(recordSignedLease({ leaseId: 'BAIL-2' }))
         .thenThrows('LEASE_ALREADY_SIGNED', { existingLeaseId: 'BAIL-1' });
+    });
+
+    it('cancels it, citing the event that recorded it', () => {
+      given([leaseSigned()])
+        .when({ type: 'CancelLease', data: { leaseId: 'BAIL-0001', reason: 'erreur de saisie' }, currentEventId: 'ev-1' })
+        .then([cancelled('ev-1')]);
+    });
+
+    it('refuses to cancel another lease id', () => {
+      given([leaseSigned()])
+        .when({ type: 'CancelLease', data: { leaseId: 'BAIL-9', reason: 'x' }, currentEventId: 'ev-1' })
+        .thenThrows('LEASE_NOT_FOUND');
+    });
+
+    it('corrects it with a new version citing the one it fixes', () => {
+      const corrected = leaseSignedData({ household: { yearlyResources: 12_000 } });
+      given([leaseSigned()])
+        .when({ type: 'CorrectLease', data: { lease: corrected, reason: 'avis d’imposition' }, referential: MEL_REFERENTIAL, currentEventId: 'ev-1', now: NOW })
+        .then([{ type: 'LeaseCorrected', data: { lease: corrected, reason: 'avis d’imposition', correctsEventId: 'ev-1' } }]);
+    });
+
+    it('refuses a correction that changes nothing', () => {
+      given([leaseSigned()])
+        .when({ type: 'CorrectLease', data: { lease: leaseSignedData(), reason: 'x' }, referential: MEL_REFERENTIAL, currentEventId: 'ev-1', now: NOW })
+        .thenThrows('LEASE_CORRECTION_EMPTY');
+    });
+
+    it('refuses a correction that moves the lease to another case', () => {
+      given([leaseSigned()])
+        .when({
+          type: 'CorrectLease',
+          data: { lease: leaseSignedData({ caseId: 'OTHER' }), reason: 'x' },
+          referential: MEL_REFERENTIAL,
+          currentEventId: 'ev-1',
+          now: NOW,
+        })
+        .thenThrows('LEASE_IDENTITY_CHANGED');
+    });
+
+    it('checks a correction against the referential too', () => {
+      given([leaseSigned()])
+        .when({
+          type: 'CorrectLease',
+          data: { lease: leaseSignedData({ flat: { communeInsee: '62041' } }), reason: 'x' },
+          referential: { communeEpciSiren: '246200364' },
+          currentEventId: 'ev-1',
+          now: NOW,
+        })
+        .thenThrows('COMMUNE_NOT_IN_EPCI');
+    });
+  });
+
+  describe('with its lease cancelled', () => {
+    it('accepts a new lease on the case', () => {
+      given([leaseSigned(), cancelled()]).when(recordSignedLease({ leaseId: 'BAIL-2' })).then([leaseSigned({ leaseId: 'BAIL-2' })]);
+    });
+
+    it('refuses to cancel it twice', () => {
+      given([leaseSigned(), cancelled()])
+        .when({ type: 'CancelLease', data: { leaseId: 'BAIL-0001', reason: 'x' }, currentEventId: 'ev-1' })
+        .thenThrows('LEASE_NOT_FOUND');
     });
   });
 });

@@ -74,5 +74,29 @@ export interface LeaseSigned {
   readonly data: LeaseSignedData;
 }
 
-export type AttributionEvent = LeaseSigned;
+/** The lease was cancelled (signed by mistake, withdrawn): it stops counting from this event on. */
+export interface LeaseCancelled {
+  readonly type: 'LeaseCancelled';
+  readonly data: {
+    readonly leaseId: string;
+    readonly caseId: string;
+    readonly bailleurId: string;
+    readonly reason: string;
+    /** The event (LeaseSigned or LeaseCorrected) whose lease is cancelled. */
+    readonly cancelsEventId: string;
+  };
+}
+
+/** A corrected version of the lease; it replaces the one it cites from this event on. */
+export interface LeaseCorrected {
+  readonly type: 'LeaseCorrected';
+  readonly data: {
+    readonly lease: LeaseSignedData;
+    readonly reason: string;
+    /** The event (LeaseSigned or LeaseCorrected) this correction fixes. */
+    readonly correctsEventId: string;
+  };
+}
+
+export type AttributionEvent = LeaseSigned | LeaseCancelled | LeaseCorrected;
 export type AttributionEventType = AttributionEvent['type'];

@@ -1,5 +1,5 @@
 import { type LeaseSigned, type LeaseSignedData } from '../attribution/attribution.events.js';
-import { type RecordSignedLease } from '../attribution/attribution.commands.js';
+import type { LeaseReferentialContext, RecordSignedLease } from '../attribution/attribution.commands.js';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object | null ? DeepPartial<NonNullable<T[K]>> | T[K] : T[K] };
 
@@ -52,9 +52,13 @@ export function leaseSigned(overrides: DeepPartial<LeaseSignedData> = {}): Lease
   return { type: 'LeaseSigned', data: leaseSignedData(overrides) };
 }
 
+/** What the referential says of the default lease: Lille is in the MEL. */
+export const MEL_REFERENTIAL: LeaseReferentialContext = { communeEpciSiren: '200093201' };
+
 export function recordSignedLease(
   overrides: DeepPartial<LeaseSignedData> = {},
   now = new Date('2026-11-25T10:00:00Z'),
+  referential: LeaseReferentialContext = MEL_REFERENTIAL,
 ): RecordSignedLease {
-  return { type: 'RecordSignedLease', data: leaseSignedData(overrides), now };
+  return { type: 'RecordSignedLease', data: leaseSignedData(overrides), referential, now };
 }

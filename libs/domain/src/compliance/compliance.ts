@@ -1,0 +1,316 @@
+import type { HouseholdComposition, HouseholdFlags } from '../attribution/attribution.events.js';
+import { q1Status, type Q1Status } from '../classification/household.js';
+import type { Cia, ObjectiveId, TerritorialObjective } from '../cia/cia.model.js';
+
+/** One counted lease, as it stands at the position the figures are computed for. */
+export interface LeaseFact {
+  readonly leaseDate: string;
+  readonly bailleurId: string;
+  readonly reservataireId: string | null;
+  readonly communeInsee: string;
+  readonly qpvCode: string | null;
+  readonly composition: HouseholdComposition;
+  readonly yearlyResources: number | null;
+  readonly flags: HouseholdFlags;
+}
+
+export const GROUP_BYS = ['bailleur', 'reservataire', 'secteur', 'commune'] as const;
+export type GroupBy = (typeof GROUP_BYS)[number];
+
+export type ComplianceStatus = 'atteint' | 'en_retard' | 'non_evaluable';
+
+export interface MonthFigure {
+  /** YYYY-MM; figures are cumulative from January. */
+  readonly month: string;
+  readonly numerator: number;
+  readonly denominator: number;
+  readonly rate: number | null;
+}
+
+export interface Figure {
+  readonly numerator: number;
+  readonly denominator: number;
+  readonly rate: number | null;
+  readonly target: number | null;
+  /** rate − target (negative: behind). */
+  readonly gap: number | null;
+  readonly status: ComplianceStatus;
+  /** Leases of the population whose Q1 status is unknown (resources missing): in the denominator, never in the numerator. */
+  readonly unknownQ1: number;
+  /** Leases of the population waiting for the year's threshold. */
+  readonly pendingQ1: number;
+  /** Internal mutations in the population (counted as attributions unless the CIA excludes them). */
+  readonly internalMutations: number;
+  /** Denominator expected by year end at the current pace (the denominator itself for a past year). */
+  readonly expectedYearEndDenominator: number;
+  /** Qualifying leases still needed by year end to reach the target at that volume. */
+  readonly neededToTarget: number | null;
+  /** False when more qualifying leases are needed than the rest of the year is expected to bring. */
+  readonly reachable: boolean | null;
+  readonly monthly: readonly MonthFigure[];
+}
+
+export type ScopeKind = 'epci' | GroupBy;
+
+export interface ScopeFigure {
+  readonly scope: { readonly kind: ScopeKind; readonly id: string };
+  readonly figure: Figure;
+}
+
+export interface ObjectiveReport {
+  /** HQ1, QNQ1, PRIO, ANRU or TERR:{id}. */
+  readonly id: string;
+  readonly label: string;
+  readonly target: number | null;
+  readonly scopes: readonly ScopeFigure[];
+}
+
+export interface ComplianceReport {
+  readonly epciSiren: string;
+  readonly year: number;
+  readonly groupBy: GroupBy | null;
+  readonly thresholdPerUc: number | null;
+  readonly objectives: readonly ObjectiveReport[];
+  readonly dataQuality: { readonly leases: number; readonly unknownQ1: number; readonly pendingQ1: number; readonly internalMutations: number };
+}
+
+export interface ComplianceRules {
+  readonly cia: Cia;
+  /** First-quartile threshold (€/UC) of the EPCI for the year, if published. */
+  readonly thresholdPerUc: number | undefined;
+}
+
+export interface ComplianceQuery {
+  readonly epciSiren: string;
+  readonly year: number;
+  readonly groupBy?: GroupBy;
+  /** The day figures are read for (YYYY-MM-DD): drives the year-end extrapolation and the months shown. */
+  readonly referenceDate: string;
+}
+
+export const NON_RESERVE = 'non_reserve';
+export const HORS_SECTEUR = 'hors_secteur';
+
+/** A lease with what the rules derive from it. */
+interface Classified {
+  readonly fact: LeaseFact;
+  readonly month: number;
+  readonly inQpv: boolean;
+  readonly q1: Q1Status;
+  readonly reloge: boolean;
+  readonly priority: boolean;
+  readonly mutation: boolean;
+  /** Réservataire whose flux it counts for; internal mutations stay on the bailleur's non-réservé side. */
+  readonly reservataire: string;
+}
+
+interface ObjectiveRule {
+  readonly inPopulation: (lease: Classified) => boolean;
+  readonly qualifies: (lease: Classified) => boolean;
+}
+
+function objectiveRules(cia: Cia): Record<ObjectiveId, ObjectiveRule> {
+  const include = cia.options.includeInternalMutations;
+  return {
+    HQ1: { inPopulation: (l) => !l.inQpv && (include.hq1 || !l.mutation), qualifies: (l) => l.q1 === 'q1' || l.reloge },
+    QNQ1: { inPopulation: (l) => l.inQpv && (include.qnq1 || !l.mutation), qualifies: (l) => l.q1 === 'non_q1' },
+    PRIO: { inPopulation: (l) => include.prio || !l.mutation, qualifies: (l) => l.priority },
+    ANRU: { inPopulation: (l) => l.fact.flags.relogeRenouvellementUrbain, qualifies: (l) => !l.inQpv },
+  };
+}
+
+const LABELS: Record<ObjectiveId, string> = {
+  HQ1: 'Attributions hors QPV aux ménages du 1er quartile ou relogés RU / copropriété dégradée',
+  QNQ1: 'Attributions en QPV aux ménages hors 1er quartile',
+  PRIO: 'Attributions aux publics prioritaires (DALO et art. L441-1 CCH)',
+  ANRU: 'Relogements RU hors QPV',
+};
+
+function daysInYear(year: number): number {
+  return (Date.UTC(year + 1, 0, 1) - Date.UTC(year, 0, 1)) / 86_400_000;
+}
+
+function dayOfYear(date: string): number {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  return (Date.UTC(y, m - 1, d) - Date.UTC(y, 0, 1)) / 86_400_000 + 1;
+}
+
+/** Targets in basis points make every comparison exact integer arithmetic. */
+const basisPoints = (target: number) => Math.round(target * 10_000);
+
+function figure(leases: readonly Classified[], rule: ObjectiveRule, target: number | null, year: number, referenceDate: string): Figure {
+  const refYear = Number(referenceDate.slice(0, 4));
+  const lastMonth = year < refYear ? 12 : year > refYear ? 0 : Number(referenceDate.slice(5, 7));
+  const perMonth = Array.from({ length: 12 }, () => ({ numerator: 0, denominator: 0 }));
+  let numerator = 0;
+  let denominator = 0;
+  let unknownQ1 = 0;
+  let pendingQ1 = 0;
+  let internalMutations = 0;
+  for (const lease of leases) {
+    if (!rule.inPopulation(lease)) continue;
+    denominator += 1;
+    perMonth[lease.month - 1]!.denominator += 1;
+    if (rule.qualifies(lease)) {
+      numerator += 1;
+      perMonth[lease.month - 1]!.numerator += 1;
+    }
+    if (lease.q1 === 'unknown') unknownQ1 += 1;
+    if (lease.q1 === 'pending') pendingQ1 += 1;
+    if (lease.mutation) internalMutations += 1;
+  }
+  const monthly: MonthFigure[] = [];
+  let cumulativeN = 0;
+  let cumulativeD = 0;
+  for (let month = 1; month <= Math.max(lastMonth, 0); month += 1) {
+    cumulativeN += perMonth[month - 1]!.numerator;
+    cumulativeD += perMonth[month - 1]!.denominator;
+    monthly.push({
+      month: `${year}-${String(month).padStart(2, '0')}`,
+      numerator: cumulativeN,
+      denominator: cumulativeD,
+      rate: cumulativeD ? cumulativeN / cumulativeD : null,
+    });
+  }
+  const elapsed = year < refYear ? daysInYear(year) : year > refYear ? 0 : dayOfYear(referenceDate);
+  const expectedYearEndDenominator =
+    elapsed >= daysInYear(year) || elapsed === 0 ? denominator : Math.max(denominator, Math.round((denominator * daysInYear(year)) / elapsed));
+  const rate = denominator ? numerator / denominator : null;
+  let status: ComplianceStatus = 'non_evaluable';
+  let neededToTarget: number | null = null;
+  let reachable: boolean | null = null;
+  if (target !== null) {
+    const bp = basisPoints(target);
+    if (denominator > 0) status = numerator * 10_000 >= bp * denominator ? 'atteint' : 'en_retard';
+    neededToTarget = Math.max(0, Math.ceil((bp * expectedYearEndDenominator) / 10_000) - numerator);
+    reachable = neededToTarget <= expectedYearEndDenominator - denominator;
+  }
+  return {
+    numerator,
+    denominator,
+    rate,
+    target,
+    gap: rate !== null && target !== null ? rate - target : null,
+    status,
+    unknownQ1,
+    pendingQ1,
+    internalMutations,
+    expectedYearEndDenominator,
+    neededToTarget,
+    reachable,
+    monthly,
+  };
+}
+
+function groupKeys(lease: Classified, groupBy: GroupBy, cia: Cia): string[] {
+  switch (groupBy) {
+    case 'bailleur':
+      return [lease.fact.bailleurId];
+    case 'reservataire':
+      return [lease.reservataire];
+    case 'commune':
+      return [lease.fact.communeInsee];
+    case 'secteur': {
+      const sectors = cia.sectors
+        .filter((sector) => sector.communes.includes(lease.fact.communeInsee) || (lease.fact.qpvCode !== null && sector.qpvs.includes(lease.fact.qpvCode)))
+        .map((sector) => sector.id);
+      return sectors.length ? sectors : [HORS_SECTEUR];
+    }
+  }
+}
+
+function groupLeases(leases: readonly Classified[], keysOf: (lease: Classified) => string[]): Map<string, Classified[]> {
+  const groups = new Map<string, Classified[]>();
+  for (const lease of leases) {
+    for (const key of keysOf(lease)) {
+      const group = groups.get(key);
+      if (group) group.push(lease);
+      else groups.set(key, [lease]);
+    }
+  }
+  return new Map([...groups.entries()].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function inTerritorialScope(lease: Classified, objective: TerritorialObjective, cia: Cia): boolean {
+  const { filter } = objective;
+  if (filter.bailleurId && lease.fact.bailleurId !== filter.bailleurId) return false;
+  if (filter.communes && !filter.communes.includes(lease.fact.communeInsee)) return false;
+  if (filter.sectorId && !groupKeys(lease, 'secteur', cia).includes(filter.sectorId)) return false;
+  return true;
+}
+
+/** Classifies the leases of one EPCI and year against the rules in force and evaluates every objective. */
+export function evaluateCompliance(facts: readonly LeaseFact[], rules: ComplianceRules, query: ComplianceQuery): ComplianceReport {
+  const { cia, thresholdPerUc } = rules;
+  const leases: Classified[] = facts.map((fact) => {
+    const mutation = fact.flags.internalMutation;
+    return {
+      fact,
+      month: Number(fact.leaseDate.slice(5, 7)),
+      inQpv: fact.qpvCode !== null,
+      q1: q1Status(fact.yearlyResources, fact.composition, thresholdPerUc, cia.options.ucScale),
+      reloge: fact.flags.relogeRenouvellementUrbain || fact.flags.relogeCoproDegradee,
+      priority: fact.flags.dalo || fact.flags.priorityCategory !== null,
+      mutation,
+      reservataire: mutation ? NON_RESERVE : (fact.reservataireId ?? NON_RESERVE),
+    };
+  });
+  const byObjective = objectiveRules(cia);
+  const { year, referenceDate, groupBy } = query;
+  const scoped = (rule: ObjectiveRule, target: number | null, population: readonly Classified[], perGroupTarget?: (key: string) => number) => {
+    const scopes: ScopeFigure[] = [{ scope: { kind: 'epci', id: query.epciSiren }, figure: figure(population, rule, target, year, referenceDate) }];
+    if (groupBy) {
+      for (const [key, group] of groupLeases(population, (lease) => groupKeys(lease, groupBy, cia))) {
+        scopes.push({ scope: { kind: groupBy, id: key }, figure: figure(group, rule, perGroupTarget ? perGroupTarget(key) : target, year, referenceDate) });
+      }
+    }
+    return scopes;
+  };
+
+  const objectives: ObjectiveReport[] = [
+    { id: 'HQ1', label: LABELS.HQ1, target: cia.objectives.hq1.target, scopes: scoped(byObjective.HQ1, cia.objectives.hq1.target, leases) },
+    { id: 'QNQ1', label: LABELS.QNQ1, target: cia.objectives.qnq1.target, scopes: scoped(byObjective.QNQ1, cia.objectives.qnq1.target, leases) },
+  ];
+
+  // PRIO is an objective of each réservataire (and of the bailleur's non-réservé stock): always per réservataire.
+  const prioTarget = (reservataire: string) => cia.objectives.prio.byReservataire[reservataire] ?? cia.objectives.prio.target;
+  const prioScopes = scoped(byObjective.PRIO, cia.objectives.prio.target, leases, groupBy === 'reservataire' ? prioTarget : undefined);
+  if (groupBy !== 'reservataire') {
+    for (const [key, group] of groupLeases(leases, (lease) => [lease.reservataire])) {
+      prioScopes.push({ scope: { kind: 'reservataire', id: key }, figure: figure(group, byObjective.PRIO, prioTarget(key), year, referenceDate) });
+    }
+  }
+  objectives.push({ id: 'PRIO', label: LABELS.PRIO, target: cia.objectives.prio.target, scopes: prioScopes });
+
+  if (cia.objectives.anru.target !== null) {
+    objectives.push({ id: 'ANRU', label: LABELS.ANRU, target: cia.objectives.anru.target, scopes: scoped(byObjective.ANRU, cia.objectives.anru.target, leases) });
+  }
+  for (const territorial of cia.territorialObjectives) {
+    const population = leases.filter((lease) => inTerritorialScope(lease, territorial, cia));
+    objectives.push({
+      id: `TERR:${territorial.id}`,
+      label: territorial.label,
+      target: territorial.target,
+      scopes: [
+        {
+          scope: { kind: 'epci', id: query.epciSiren },
+          figure: figure(population, byObjective[territorial.objective], territorial.target, year, referenceDate),
+        },
+      ],
+    });
+  }
+
+  return {
+    epciSiren: query.epciSiren,
+    year,
+    groupBy: groupBy ?? null,
+    thresholdPerUc: thresholdPerUc ?? null,
+    objectives,
+    dataQuality: {
+      leases: leases.length,
+      unknownQ1: leases.filter((lease) => lease.q1 === 'unknown').length,
+      pendingQ1: leases.filter((lease) => lease.q1 === 'pending').length,
+      internalMutations: leases.filter((lease) => lease.mutation).length,
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import fc from 'fast-check';
+import { applyCiaTerms, legalDefaultCia } from '../cia/cia.model.js';
+import { evaluateCompliance, type ComplianceReport, type LeaseFact } from './compliance.js';
+import { EXPECTED, FIXTURE_LEASES, MEL, REFERENCE_DATE, THRESHOLD_2026 } from '../../../../test/fixtures/compliance-mel-2026.js';
+import type { LeaseSignedData } from '../attribution/attribution.events.js';
+
+const toFact = (lease: LeaseSignedData): LeaseFact => ({
+  leaseDate: lease.leaseDate,
+  bailleurId: lease.bailleurId,
+  reservataireId: lease.reservataireId,
+  communeInsee: lease.flat.communeInsee,
+  qpvCode: lease.flat.qpvCode,
+  composition: lease.household.composition,
+  yearlyResources: lease.household.yearlyResources,
+  flags: lease.flags,
+});
+
+const defaults = legalDefaultCia(MEL, 2026);
+const query = { epciSiren: MEL, year: 2026, referenceDate: REFERENCE_DATE };
+const objective = (report: ComplianceReport, id: string) => report.objectives.find((o) => o.id === id)!;
+const epciFigure = (report: ComplianceReport, id: string) => objective(report, id).scopes.find((s) => s.scope.kind === 'epci')!.figure;
+const scopeFigure = (report: ComplianceReport, id: string, kind: string, scope: string) =>
+  objective(report, id).scopes.find((s) => s.scope.kind === kind && s.scope.id === scope)!.figure;
+
+describe('Compliance of an EPCI over a year (hand-computed fixture)', () => {
+  const facts = FIXTURE_LEASES.map(toFact);
+  const report = evaluateCompliance(facts, { cia: defaults, thresholdPerUc: THRESHOLD_2026 }, query);
+
+  it('HQ1: Q1 (strictly below the threshold) or relogés RU among leases outside QPV', () => {
+    expect(epciFigure(report, 'HQ1')).toMatchObject({ ...EXPECTED.HQ1, target: 0.25, rate: 4 / 7 });
+  });
+
+  it('QNQ1: non-Q1 among leases in QPV, unknown resources in the denominator only', () => {
+    expect(epciFigure(report, 'QNQ1')).toMatchObject({ ...EXPECTED.QNQ1, target: 0.5, rate: 0.4 });
+    expect(epciFigure(report, 'QNQ1').gap).toBeCloseTo(-0.1, 10);
+  });
+
+  it('PRIO: per réservataire, internal mutations on the non-réservé side', () => {
+    expect(epciFigure(report, 'PRIO')).toMatchObject(EXPECTED.PRIO);
+    for (const [reservataire, expected] of Object.entries(EXPECTED.PRIO_BY_RESERVATAIRE)) {
+      expect(scopeFigure(report, 'PRIO', 'reservataire', reservataire)).toMatchObject(expected);
+    }
+  });
+
+  it('gives the monthly trajectory, cumulative from January to the reference month', () => {
+    expect(epciFigure(report, 'HQ1').monthly.map((m) => [m.numerator, m.denominator])).toEqual(EXPECTED.HQ1_MONTHLY);
+    expect(epciFigure(report, 'HQ1').monthly.at(-1)!.month).toBe('2026-11');
+  });
+
+  it('reports data quality', () => {
+    expect(report.dataQuality).toEqual(EXPECTED.DATA_QUALITY);
+  });
+
+  it('splits by bailleur', () => {
+    const byBailleur = evaluateCompliance(facts, { cia: defaults, thresholdPerUc: THRESHOLD_2026 }, { ...query, groupBy: 'bailleur' });
+    for (const [bailleur, expected] of Object.entries(EXPECTED.HQ1_BY_BAILLEUR)) {
+      expect(scopeFigure(byBailleur, 'HQ1', 'bailleur', bailleur)).toMatchObject(expected);
+    }
+    for (const [bailleur, expected] of Object.entries(EXPECTED.QNQ1_BY_BAILLEUR)) {
+      expect(scopeFigure(byBailleur, 'QNQ1', 'bailleur', bailleur)).toMatchObject(expected);
+    }
+  });
+
+  it('keeps Q1 leases pending while no threshold is published; a relogé RU counts anyway', () => {
+    const pending = evaluateCompliance(facts, { cia: defaults, thresholdPerUc: undefined }, query);
+    expect(epciFigure(pending, 'HQ1')).toMatchObject(EXPECTED.PENDING.HQ1);
+    expect(epciFigure(pending, 'QNQ1')).toMatchObject(EXPECTED.PENDING.QNQ1);
+  });
+
+  it('follows the CIA: stricter targets, per-réservataire targets, mutations excluded, ANRU and territorialised objectives', () => {
+    const cia = applyCiaTerms(defaults, {
+      objectives: { qnq1: { target: 0.55 }, prio: { byReservataire: { 'action-logement': 0.3 } }, anru: { target: 0.5 } },
+      options: { includeInternalMutations: { hq1: false } },
+      sectors: [{ id: 'roubaix', name: 'Roubaix', communes: ['59512'], qpvs: [] }],
+      territorialObjectives: [{ id: 'roubaix-hq1', label: 'HQ1 à Roubaix', objective: 'HQ1', target: 0.4, filter: { sectorId: 'roubaix' } }],
+    });
+    const amended = evaluateCompliance(facts, { cia, thresholdPerUc: THRESHOLD_2026 }, query);
+    expect(epciFigure(amended, 'HQ1')).toMatchObject({ numerator: 3, denominator: 6, internalMutations: 0 });
+    expect(epciFigure(amended, 'QNQ1')).toMatchObject({ target: 0.55, status: 'en_retard' });
+    expect(scopeFigure(amended, 'PRIO', 'reservataire', 'action-logement')).toMatchObject({ target: 0.3, status: 'en_retard' });
+    // Relogés RU: L5 outside QPV, L11 in QPV.
+    expect(epciFigure(amended, 'ANRU')).toMatchObject({ numerator: 1, denominator: 2, status: 'atteint' });
+    // Roubaix (59512): even-numbered leases outside QPV, L2 (not Q1), L4 (unknown), L6 (mutation, excluded from HQ1).
+    expect(epciFigure(amended, 'TERR:roubaix-hq1')).toMatchObject({ numerator: 0, denominator: 2, target: 0.4, status: 'en_retard' });
+  });
+});
+
+const arbitraryFact = fc.record({
+  leaseDate: fc.integer({ min: 1, max: 365 }).map((day) => new Date(Date.UTC(2026, 0, day)).toISOString().slice(0, 10)),
+  bailleurId: fc.constantFrom('lmh', 'vilogia', 'partenord'),
+  reservataireId: fc.constantFrom(null, 'action-logement', 'etat-59', 'mel'),
+  communeInsee: fc.constantFrom('59350', '59512', '59599'),
+  qpvCode: fc.constantFrom(null, null, 'QN05901M'),
+  composition: fc.record({ personsAged14OrMore: fc.integer({ min: 1, max: 4 }), childrenUnder14: fc.integer({ min: 0, max: 4 }) }),
+  yearlyResources: fc.option(fc.integer({ min: 0, max: 60_000 }), { freq: 5 }),
+  flags: fc.record({
+    dalo: fc.boolean(),
+    priorityCategory: fc.constantFrom(null, null, 'L441-1 a'),
+    relogeRenouvellementUrbain: fc.boolean(),
+    relogeCoproDegradee: fc.constant(false),
+    internalMutation: fc.boolean(),
+    interBailleurMobility: fc.constant(false),
+    publicAgent: fc.constant(false),
+  }),
+});
+
+describe('Compliance maths (properties)', () => {
+  it('per-bailleur numerators and denominators sum to the EPCI figures', () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryFact, { maxLength: 60 }), fc.option(fc.integer({ min: 5_000, max: 20_000 }), { nil: undefined }), (facts, threshold) => {
+        const report = evaluateCompliance(facts, { cia: defaults, thresholdPerUc: threshold }, { ...query, groupBy: 'bailleur' });
+        for (const objective of report.objectives) {
+          const epci = objective.scopes.find((s) => s.scope.kind === 'epci')!.figure;
+          const bailleurs = objective.scopes.filter((s) => s.scope.kind === 'bailleur').map((s) => s.figure);
+          expect(bailleurs.reduce((sum, f) => sum + f.numerator, 0)).toBe(epci.numerator);
+          expect(bailleurs.reduce((sum, f) => sum + f.denominator, 0)).toBe(epci.denominator);
+          expect(bailleurs.reduce((sum, f) => sum + f.unknownQ1 + f.pendingQ1, 0)).toBe(epci.unknownQ1 + epci.pendingQ1);
+        }
+      }),
+    );
+  });
+
+  it('never counts an unknown or pending household in a Q1-based numerator, and the last month equals the year figure', () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryFact, { maxLength: 60 }), (facts) => {
+        const report = evaluateCompliance(facts, { cia: defaults, thresholdPerUc: undefined }, { ...query, referenceDate: '2027-01-15' });
+        const qnq1 = report.objectives.find((o) => o.id === 'QNQ1')!.scopes[0]!.figure;
+        expect(qnq1.numerator).toBe(0);
+        for (const objective of report.objectives) {
+          const f = objective.scopes[0]!.figure;
+          expect(f.monthly).toHaveLength(12);
+          expect([f.monthly.at(-1)!.numerator, f.monthly.at(-1)!.denominator]).toEqual([f.numerator, f.denominator]);
+          expect(f.numerator).toBeLessThanOrEqual(f.denominator);
+        }
+      }),
+    );
+  });
+});

@@ -1,0 +1,93 @@
+import type { Decider } from '../decider.js';
+import { DomainError } from '../domain-error.js';
+
+/**
+ * The referential Vigie counts against, each entry its own stream (`referential-{kind}-{id}`):
+ * EPCIs and their communes, QPVs with their validity period, bailleurs, réservataires.
+ * Registering the same attributes again records nothing; other attributes record an update.
+ */
+export interface EpciEntry {
+  readonly siren: string;
+  readonly name: string;
+  /** INSEE codes of the member communes. */
+  readonly communes: readonly string[];
+}
+
+export const QPV_LISTS = ['2015', '2024'] as const;
+export type QpvList = (typeof QPV_LISTS)[number];
+
+export interface QpvEntry {
+  readonly code: string;
+  readonly name: string;
+  readonly list: QpvList;
+  readonly communes: readonly string[];
+  /** First and last day (YYYY-MM-DD) the QPV is in force; the 2015 list ran until 2023-12-31. */
+  readonly validFrom: string;
+  readonly validTo: string | null;
+}
+
+export const RESERVATAIRE_KINDS = ['etat', 'collectivite', 'action_logement', 'autre'] as const;
+export type ReservataireKind = (typeof RESERVATAIRE_KINDS)[number];
+
+export interface BailleurEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly siren: string | null;
+}
+
+export interface ReservataireEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: ReservataireKind;
+}
+
+export interface ReferentialEntries {
+  readonly epci: EpciEntry;
+  readonly qpv: QpvEntry;
+  readonly bailleur: BailleurEntry;
+  readonly reservataire: ReservataireEntry;
+}
+
+export type ReferentialKind = keyof ReferentialEntries;
+
+export type ReferentialEvent = {
+  [K in ReferentialKind]: { readonly type: `${Capitalize<K>}Registered` | `${Capitalize<K>}Updated`; readonly data: ReferentialEntries[K] };
+}[ReferentialKind];
+
+export interface RegisterReferentialEntry<K extends ReferentialKind = ReferentialKind> {
+  readonly type: 'RegisterReferentialEntry';
+  readonly kind: K;
+  readonly data: ReferentialEntries[K];
+}
+
+export function referentialStreamId(kind: ReferentialKind, id: string): string {
+  return `referential-${kind}-${id}`;
+}
+
+export function qpvInForce(qpv: Pick<QpvEntry, 'validFrom' | 'validTo'>, date: string): boolean {
+  return qpv.validFrom <= date && (qpv.validTo === null || date <= qpv.validTo);
+}
+
+const capitalize = (kind: ReferentialKind) => (kind.charAt(0).toUpperCase() + kind.slice(1)) as Capitalize<ReferentialKind>;
+
+function sameEntry(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a, Object.keys(a as object).sort()) === JSON.stringify(b, Object.keys(b as object).sort());
+}
+
+export type ReferentialState = { readonly entry: ReferentialEntries[ReferentialKind] | null };
+
+export const referentialDecider: Decider<RegisterReferentialEntry, ReferentialEvent, ReferentialState> = {
+  decide(command, state) {
+    if (command.kind === 'qpv') {
+      const qpv = command.data as QpvEntry;
+      if (qpv.validTo !== null && qpv.validTo < qpv.validFrom) {
+        throw new DomainError('QPV_VALIDITY_INVALID', { validFrom: qpv.validFrom, validTo: qpv.validTo });
+      }
+    }
+    if (state.entry && sameEntry(state.entry, command.data)) return [];
+    const type = `${capitalize(command.kind)}${state.entry ? 'Updated' : 'Registered'}`;
+    return [{ type, data: command.data } as ReferentialEvent];
+  },
+  evolve: (_state, event) => ({ entry: event.data }),
+  initialState: { entry: null },
+};

@@ -1,0 +1,34 @@
+import { deciderSpecification } from '../testing/decider-specification.js';
+import { qpvInForce, referentialDecider, type QpvEntry } from './referential.js';
+
+const { given } = deciderSpecification(referentialDecider);
+const qpv2015: QpvEntry = { code: 'QP059001', name: 'Lille Sud', list: '2015', communes: ['59350'], validFrom: '2015-01-01', validTo: '2023-12-31' };
+
+describe('Referential entry', () => {
+  it('registers a new entry', () => {
+    given([]).when({ type: 'RegisterReferentialEntry', kind: 'qpv', data: qpv2015 }).then([{ type: 'QpvRegistered', data: qpv2015 }]);
+  });
+
+  it('records nothing when the same attributes are registered again', () => {
+    given([{ type: 'QpvRegistered', data: qpv2015 }]).when({ type: 'RegisterReferentialEntry', kind: 'qpv', data: { ...qpv2015 } }).then([]);
+  });
+
+  it('records an update when attributes change', () => {
+    const renamed = { ...qpv2015, name: 'Lille Sud (Faubourg des Postes)' };
+    given([{ type: 'QpvRegistered', data: qpv2015 }])
+      .when({ type: 'RegisterReferentialEntry', kind: 'qpv', data: renamed })
+      .then([{ type: 'QpvUpdated', data: renamed }]);
+  });
+
+  it('refuses a QPV that ends before it starts', () => {
+    given([])
+      .when({ type: 'RegisterReferentialEntry', kind: 'qpv', data: { ...qpv2015, validTo: '2014-12-31' } })
+      .thenThrows('QPV_VALIDITY_INVALID');
+  });
+
+  it('tells whether a QPV is in force on a date (2015 list until 31 Dec 2023)', () => {
+    expect(qpvInForce(qpv2015, '2023-12-31')).toBe(true);
+    expect(qpvInForce(qpv2015, '2024-01-01')).toBe(false);
+    expect(qpvInForce({ validFrom: '2024-01-01', validTo: null }, '2031-06-01')).toBe(true);
+  });
+});
