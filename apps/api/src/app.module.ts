@@ -1,7 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { TerritorialReferential } from '@vigie/referential';
+import { CiaController } from './cia/cia.controller.js';
+import { ComplianceController } from './compliance/compliance.controller.js';
+import { ComplianceService } from './compliance/compliance.service.js';
 import { EventController } from './events/event.controller.js';
+import { CancelLeaseController } from './leases/cancel-lease/cancel-lease.controller.js';
+import { CorrectLeaseController } from './leases/correct-lease/correct-lease.controller.js';
+import { LeaseReferentialService } from './leases/lease-referential.service.js';
+import { ReferentialController } from './referential/referential.controller.js';
+import { DecisionsService } from './shared/decisions.service.js';
 import { HealthController } from './health/health.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { LeaseSummaryController } from './leases/lease-summary/lease-summary.controller.js';
@@ -16,11 +25,25 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [HealthController, RecordSignedLeaseController, LeaseSummaryController, EventController],
+      controllers: [
+        HealthController,
+        RecordSignedLeaseController,
+        CancelLeaseController,
+        CorrectLeaseController,
+        LeaseSummaryController,
+        ReferentialController,
+        CiaController,
+        ComplianceController,
+        EventController,
+      ],
       providers: [
         { provide: RUNTIME, useValue: runtime },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: TerritorialReferential, useValue: new TerritorialReferential() },
+        DecisionsService,
+        LeaseReferentialService,
         RecordSignedLeaseHandler,
+        ComplianceService,
         ProjectorService,
       ],
     };

@@ -5,3 +5,5 @@ export * from './rebuild.js';
 export * from './lease-summary/lease-summary.projection.js';
 export * from './lease-summary/lease-summary.query.js';
 export * from './registry.js';
+export * from './compliance/compliance.projection.js';
+export * from './compliance/compliance.query.js';

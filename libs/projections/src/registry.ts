@@ -1,11 +1,12 @@
 import { Pool } from 'pg';
+import { ComplianceProjection } from './compliance/compliance.projection.js';
 import { LeaseSummaryProjection } from './lease-summary/lease-summary.projection.js';
 import { type Projection } from './projection.js';
 import { ProjectionRunner, type ProjectionRunnerOptions } from './projection-runner.js';
 
 /** Every live read model, fed by whichever process runs the projector. */
 export function liveProjections(): Projection[] {
-  return [new LeaseSummaryProjection()];
+  return [new LeaseSummaryProjection(), new ComplianceProjection()];
 }
 
 export const PROJECTION_NAMES: readonly string[] = liveProjections().map((projection) => projection.name);

@@ -6,6 +6,26 @@ export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = 
   // Attribution (libs/domain)
   LEASE_ALREADY_SIGNED: [409, 'Un bail est déjà enregistré pour ce dossier.'],
   LEASE_DATE_IN_FUTURE: [422, 'La date du bail est postérieure à la date du jour.'],
+  COMMUNE_UNKNOWN: [422, 'Code commune INSEE inconnu du référentiel territorial.'],
+  COMMUNE_NOT_IN_EPCI: [422, 'La commune du logement n’appartient pas à l’EPCI indiqué.'],
+  QPV_UNKNOWN: [422, 'Ce code QPV n’est pas enregistré dans le référentiel.'],
+  QPV_NOT_IN_FORCE: [
+    422,
+    'Ce QPV n’était pas en vigueur à la date du bail (liste 2015 jusqu’au 31/12/2023, liste 2024 ensuite).',
+  ],
+  LEASE_NOT_FOUND: [404, 'Aucun bail en cours ne porte cette référence dans ce dossier.'],
+  LEASE_IDENTITY_CHANGED: [422, 'Une correction ne peut pas changer de bail, de dossier ni de bailleur.'],
+  LEASE_CORRECTION_EMPTY: [422, 'La correction ne change rien au bail enregistré.'],
+  // CIA and thresholds (libs/domain)
+  CIA_ALREADY_ADOPTED: [409, 'Une CIA est déjà adoptée pour cet EPCI : enregistrez un avenant.'],
+  CIA_NOT_ADOPTED: [409, 'Aucune CIA adoptée pour cet EPCI : adoptez-la avant de la modifier.'],
+  CIA_TARGET_OUT_OF_RANGE: [422, 'Une cible doit être une part comprise entre 0 et 1.'],
+  CIA_PERIOD_INVALID: [422, 'La période de la CIA se termine avant de commencer.'],
+  CIA_SECTOR_UNKNOWN: [422, 'Un objectif territorialisé cite un secteur que la CIA ne définit pas.'],
+  THRESHOLD_UNCHANGED: [409, 'Ce seuil est déjà publié avec ce montant pour cette année.'],
+  // Referential (libs/domain, apps/api)
+  QPV_VALIDITY_INVALID: [422, 'La période de validité du QPV se termine avant de commencer.'],
+  EPCI_UNKNOWN: [404, 'EPCI inconnu du référentiel officiel : indiquez son nom et ses communes.'],
   // Storage
   EVENT_ID_CONFLICT: [409, 'Cet identifiant d’événement est déjà utilisé pour un autre contenu.'],
   CONCURRENT_MODIFICATION: [409, 'Le dossier a été modifié entre-temps ; relisez-le puis renvoyez la demande.'],

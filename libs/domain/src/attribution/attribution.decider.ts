@@ -1,12 +1,19 @@
 import type { Decider } from '../decider.js';
 import { DomainError } from '../domain-error.js';
 import { qpvInForce } from '../referential/referential.js';
-import type { AttributionCommand, CancelLease, CorrectLease, LeaseReferentialContext, RecordSignedLease } from './attribution.commands.js';
+import type {
+  AttributionCommand,
+  CancelLease,
+  CorrectLease,
+  LeaseReferentialContext,
+  RecordSignedLease,
+} from './attribution.commands.js';
 import type { AttributionErrorCode } from './attribution.errors.js';
 import type { AttributionEvent, LeaseSignedData } from './attribution.events.js';
 import { evolveAttribution, initialAttributionState, type AttributionState } from './attribution.state.js';
 
-const fail = (code: AttributionErrorCode, details: Record<string, unknown>) => new DomainError<AttributionErrorCode>(code, details);
+const fail = (code: AttributionErrorCode, details: Record<string, unknown>) =>
+  new DomainError<AttributionErrorCode>(code, details);
 
 /** The facts of a lease must agree with the referential and the calendar. */
 function checkLeaseFacts(lease: LeaseSignedData, referential: LeaseReferentialContext, now: Date): void {
@@ -41,7 +48,11 @@ function recordSignedLease(command: RecordSignedLease, state: AttributionState):
   return [{ type: 'LeaseSigned', data: command.data }];
 }
 
-function currentLease(state: AttributionState, leaseId: string, currentEventId: string | null): { lease: LeaseSignedData; eventId: string } {
+function currentLease(
+  state: AttributionState,
+  leaseId: string,
+  currentEventId: string | null,
+): { lease: LeaseSignedData; eventId: string } {
   if (state.status !== 'leased' || state.lease.leaseId !== leaseId || !currentEventId) throw fail('LEASE_NOT_FOUND', { leaseId });
   return { lease: state.lease, eventId: currentEventId };
 }
@@ -51,7 +62,13 @@ function cancelLease(command: CancelLease, state: AttributionState): Attribution
   return [
     {
       type: 'LeaseCancelled',
-      data: { leaseId: lease.leaseId, caseId: lease.caseId, bailleurId: lease.bailleurId, reason: command.data.reason, cancelsEventId: eventId },
+      data: {
+        leaseId: lease.leaseId,
+        caseId: lease.caseId,
+        bailleurId: lease.bailleurId,
+        reason: command.data.reason,
+        cancelsEventId: eventId,
+      },
     },
   ];
 }

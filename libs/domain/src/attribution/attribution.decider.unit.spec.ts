@@ -10,13 +10,21 @@ const QPV_2024 = { code: 'QN05901M', validFrom: '2024-01-01', validTo: null };
 
 const cancelled = (cancelsEventId = 'ev-1'): AttributionEvent => ({
   type: 'LeaseCancelled',
-  data: { leaseId: 'BAIL-0001', caseId: 'DOSSIER-0001', bailleurId: 'lille-metropole-habitat', reason: 'erreur de saisie', cancelsEventId },
+  data: {
+    leaseId: 'BAIL-0001',
+    caseId: 'DOSSIER-0001',
+    bailleurId: 'lille-metropole-habitat',
+    reason: 'erreur de saisie',
+    cancelsEventId,
+  },
 });
 
 describe('Attribution case', () => {
   describe('with no lease yet', () => {
     it('records the signed lease as the counting event', () => {
-      given([]).when(recordSignedLease({ leaseId: 'BAIL-42' })).then([leaseSigned({ leaseId: 'BAIL-42' })]);
+      given([])
+        .when(recordSignedLease({ leaseId: 'BAIL-42' }))
+        .then([leaseSigned({ leaseId: 'BAIL-42' })]);
     });
 
     it('accepts a lease signed on the day it is reported', () => {
@@ -38,23 +46,34 @@ describe('Attribution case', () => {
     });
 
     it('refuses an unknown commune', () => {
-      given([]).when(recordSignedLease({ flat: { communeInsee: '99999' } }, NOW, { communeEpciSiren: null })).thenThrows('COMMUNE_UNKNOWN');
+      given([])
+        .when(recordSignedLease({ flat: { communeInsee: '99999' } }, NOW, { communeEpciSiren: null }))
+        .thenThrows('COMMUNE_UNKNOWN');
     });
 
     it('counts a flat in a 2015-list QPV as in QPV for a 2023 lease', () => {
       const lease = { leaseDate: '2023-10-02', flat: { qpvCode: 'QP059001' } };
-      given([]).when(recordSignedLease(lease, NOW, { ...MEL_REFERENTIAL, qpv: QPV_2015 })).then([leaseSigned(lease)]);
+      given([])
+        .when(recordSignedLease(lease, NOW, { ...MEL_REFERENTIAL, qpv: QPV_2015 }))
+        .then([leaseSigned(lease)]);
     });
 
     it('refuses a 2015-list QPV for a 2024 lease: the 2024 list replaced it', () => {
       given([])
-        .when(recordSignedLease({ leaseDate: '2024-02-01', flat: { qpvCode: 'QP059001' } }, NOW, { ...MEL_REFERENTIAL, qpv: QPV_2015 }))
+        .when(
+          recordSignedLease({ leaseDate: '2024-02-01', flat: { qpvCode: 'QP059001' } }, NOW, {
+            ...MEL_REFERENTIAL,
+            qpv: QPV_2015,
+          }),
+        )
         .thenThrows('QPV_NOT_IN_FORCE', { qpvCode: 'QP059001', validTo: '2023-12-31' });
     });
 
     it('accepts a 2024-list QPV for a 2024 lease', () => {
       const lease = { leaseDate: '2024-02-01', flat: { qpvCode: 'QN05901M' } };
-      given([]).when(recordSignedLease(lease, NOW, { ...MEL_REFERENTIAL, qpv: QPV_2024 })).then([leaseSigned(lease)]);
+      given([])
+        .when(recordSignedLease(lease, NOW, { ...MEL_REFERENTIAL, qpv: QPV_2024 }))
+        .then([leaseSigned(lease)]);
     });
 
     it('refuses a QPV code that is not registered', () => {
@@ -92,13 +111,25 @@ describe('Attribution case', () => {
     it('corrects it with a new version citing the one it fixes', () => {
       const corrected = leaseSignedData({ household: { yearlyResources: 12_000 } });
       given([leaseSigned()])
-        .when({ type: 'CorrectLease', data: { lease: corrected, reason: 'avis d’imposition' }, referential: MEL_REFERENTIAL, currentEventId: 'ev-1', now: NOW })
+        .when({
+          type: 'CorrectLease',
+          data: { lease: corrected, reason: 'avis d’imposition' },
+          referential: MEL_REFERENTIAL,
+          currentEventId: 'ev-1',
+          now: NOW,
+        })
         .then([{ type: 'LeaseCorrected', data: { lease: corrected, reason: 'avis d’imposition', correctsEventId: 'ev-1' } }]);
     });
 
     it('refuses a correction that changes nothing', () => {
       given([leaseSigned()])
-        .when({ type: 'CorrectLease', data: { lease: leaseSignedData(), reason: 'x' }, referential: MEL_REFERENTIAL, currentEventId: 'ev-1', now: NOW })
+        .when({
+          type: 'CorrectLease',
+          data: { lease: leaseSignedData(), reason: 'x' },
+          referential: MEL_REFERENTIAL,
+          currentEventId: 'ev-1',
+          now: NOW,
+        })
         .thenThrows('LEASE_CORRECTION_EMPTY');
     });
 
@@ -129,7 +160,9 @@ describe('Attribution case', () => {
 
   describe('with its lease cancelled', () => {
     it('accepts a new lease on the case', () => {
-      given([leaseSigned(), cancelled()]).when(recordSignedLease({ leaseId: 'BAIL-2' })).then([leaseSigned({ leaseId: 'BAIL-2' })]);
+      given([leaseSigned(), cancelled()])
+        .when(recordSignedLease({ leaseId: 'BAIL-2' }))
+        .then([leaseSigned({ leaseId: 'BAIL-2' })]);
     });
 
     it('refuses to cancel it twice', () => {

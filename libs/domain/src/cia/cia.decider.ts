@@ -29,7 +29,10 @@ export const initialCiaState: CiaState = { cia: null, thresholds: {} };
 export function evolveCia(state: CiaState, event: CiaEvent): CiaState {
   switch (event.type) {
     case 'CiaAdopted':
-      return { ...state, cia: applyCiaTerms(legalDefaultCia(event.data.epciSiren, Number(event.data.adoptedOn.slice(0, 4))), event.data.terms) };
+      return {
+        ...state,
+        cia: applyCiaTerms(legalDefaultCia(event.data.epciSiren, Number(event.data.adoptedOn.slice(0, 4))), event.data.terms),
+      };
     case 'CiaAmended':
       return state.cia ? { ...state, cia: applyCiaTerms(state.cia, event.data.terms) } : state;
     case 'QuartileThresholdPublished':
@@ -43,13 +46,21 @@ function checkCia(cia: Cia): void {
     ['objectives.qnq1.target', cia.objectives.qnq1.target],
     ['objectives.prio.target', cia.objectives.prio.target],
     ['objectives.anru.target', cia.objectives.anru.target],
-    ...Object.entries(cia.objectives.prio.byReservataire).map(([id, target]): [string, number] => [`objectives.prio.byReservataire.${id}`, target]),
-    ...cia.territorialObjectives.map((objective): [string, number] => [`territorialObjectives.${objective.id}.target`, objective.target]),
+    ...Object.entries(cia.objectives.prio.byReservataire).map(([id, target]): [string, number] => [
+      `objectives.prio.byReservataire.${id}`,
+      target,
+    ]),
+    ...cia.territorialObjectives.map((objective): [string, number] => [
+      `territorialObjectives.${objective.id}.target`,
+      objective.target,
+    ]),
   ];
   for (const [path, target] of targets) {
-    if (target !== null && !(target >= 0 && target <= 1)) throw new DomainError<CiaErrorCode>('CIA_TARGET_OUT_OF_RANGE', { path, target });
+    if (target !== null && !(target >= 0 && target <= 1))
+      throw new DomainError<CiaErrorCode>('CIA_TARGET_OUT_OF_RANGE', { path, target });
   }
-  if (cia.period.startYear > cia.period.endYear) throw new DomainError<CiaErrorCode>('CIA_PERIOD_INVALID', { period: cia.period });
+  if (cia.period.startYear > cia.period.endYear)
+    throw new DomainError<CiaErrorCode>('CIA_PERIOD_INVALID', { period: cia.period });
   const sectors = new Set(cia.sectors.map((sector) => sector.id));
   for (const objective of cia.territorialObjectives) {
     if (objective.filter.sectorId && !sectors.has(objective.filter.sectorId)) {

@@ -15,17 +15,25 @@ describe('CIA of an EPCI', () => {
   describe('before adoption', () => {
     it('adopts the CIA with the terms given', () => {
       given([])
-        .when({ type: 'AdoptCia', data: { epciSiren: MEL, adoptedOn: '2025-06-30', terms: { objectives: { qnq1: { target: 0.55 } } } } })
+        .when({
+          type: 'AdoptCia',
+          data: { epciSiren: MEL, adoptedOn: '2025-06-30', terms: { objectives: { qnq1: { target: 0.55 } } } },
+        })
         .then([adopted({ objectives: { qnq1: { target: 0.55 } } })]);
     });
 
     it('refuses an amendment', () => {
-      given([]).when({ type: 'AmendCia', data: { epciSiren: MEL, amendedOn: '2026-01-10', terms: {} } }).thenThrows('CIA_NOT_ADOPTED');
+      given([])
+        .when({ type: 'AmendCia', data: { epciSiren: MEL, amendedOn: '2026-01-10', terms: {} } })
+        .thenThrows('CIA_NOT_ADOPTED');
     });
 
     it('refuses a target outside 0–100 %', () => {
       given([])
-        .when({ type: 'AdoptCia', data: { epciSiren: MEL, adoptedOn: '2025-06-30', terms: { objectives: { hq1: { target: 25 } } } } })
+        .when({
+          type: 'AdoptCia',
+          data: { epciSiren: MEL, adoptedOn: '2025-06-30', terms: { objectives: { hq1: { target: 25 } } } },
+        })
         .thenThrows('CIA_TARGET_OUT_OF_RANGE', { path: 'objectives.hq1.target' });
     });
 
@@ -36,7 +44,11 @@ describe('CIA of an EPCI', () => {
           data: {
             epciSiren: MEL,
             adoptedOn: '2025-06-30',
-            terms: { territorialObjectives: [{ id: 't1', label: 'Roubaix', objective: 'HQ1', target: 0.3, filter: { sectorId: 'nope' } }] },
+            terms: {
+              territorialObjectives: [
+                { id: 't1', label: 'Roubaix', objective: 'HQ1', target: 0.3, filter: { sectorId: 'nope' } },
+              ],
+            },
           },
         })
         .thenThrows('CIA_SECTOR_UNKNOWN');
@@ -45,26 +57,42 @@ describe('CIA of an EPCI', () => {
 
   describe('once adopted', () => {
     it('refuses a second adoption', () => {
-      given([adopted()]).when({ type: 'AdoptCia', data: { epciSiren: MEL, adoptedOn: '2026-01-01', terms: {} } }).thenThrows('CIA_ALREADY_ADOPTED');
+      given([adopted()])
+        .when({ type: 'AdoptCia', data: { epciSiren: MEL, adoptedOn: '2026-01-01', terms: {} } })
+        .thenThrows('CIA_ALREADY_ADOPTED');
     });
 
     it('records an amendment', () => {
       given([adopted()])
-        .when({ type: 'AmendCia', data: { epciSiren: MEL, amendedOn: '2026-01-10', terms: { objectives: { hq1: { target: 0.3 } } } } })
-        .then([{ type: 'CiaAmended', data: { epciSiren: MEL, amendedOn: '2026-01-10', terms: { objectives: { hq1: { target: 0.3 } } } } }]);
+        .when({
+          type: 'AmendCia',
+          data: { epciSiren: MEL, amendedOn: '2026-01-10', terms: { objectives: { hq1: { target: 0.3 } } } },
+        })
+        .then([
+          {
+            type: 'CiaAmended',
+            data: { epciSiren: MEL, amendedOn: '2026-01-10', terms: { objectives: { hq1: { target: 0.3 } } } },
+          },
+        ]);
     });
   });
 
   describe('first-quartile thresholds', () => {
     it('publishes a year’s threshold', () => {
       given([])
-        .when({ type: 'PublishQuartileThreshold', data: { epciSiren: MEL, year: 2026, amountPerUc: 9_850, source: 'arrêté 2026' } })
+        .when({
+          type: 'PublishQuartileThreshold',
+          data: { epciSiren: MEL, year: 2026, amountPerUc: 9_850, source: 'arrêté 2026' },
+        })
         .then([threshold(2026, 9_850)]);
     });
 
     it('marks a new amount for the same year as a correction', () => {
       given([threshold(2026, 9_850)])
-        .when({ type: 'PublishQuartileThreshold', data: { epciSiren: MEL, year: 2026, amountPerUc: 9_900, source: 'arrêté 2026' } })
+        .when({
+          type: 'PublishQuartileThreshold',
+          data: { epciSiren: MEL, year: 2026, amountPerUc: 9_900, source: 'arrêté 2026' },
+        })
         .then([threshold(2026, 9_900, true)]);
     });
 

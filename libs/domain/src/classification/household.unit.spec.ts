@@ -10,7 +10,12 @@ describe('Consumption units (default scale)', () => {
   });
 
   it('follows a configured scale', () => {
-    expect(consumptionUnits({ personsAged14OrMore: 3, childrenUnder14: 1 }, { firstAdult: 1, otherAged14OrMore: 0.7, childUnder14: 0.5 })).toBe(2.9);
+    expect(
+      consumptionUnits(
+        { personsAged14OrMore: 3, childrenUnder14: 1 },
+        { firstAdult: 1, otherAged14OrMore: 0.7, childUnder14: 0.5 },
+      ),
+    ).toBe(2.9);
   });
 });
 

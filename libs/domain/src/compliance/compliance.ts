@@ -71,7 +71,12 @@ export interface ComplianceReport {
   readonly groupBy: GroupBy | null;
   readonly thresholdPerUc: number | null;
   readonly objectives: readonly ObjectiveReport[];
-  readonly dataQuality: { readonly leases: number; readonly unknownQ1: number; readonly pendingQ1: number; readonly internalMutations: number };
+  readonly dataQuality: {
+    readonly leases: number;
+    readonly unknownQ1: number;
+    readonly pendingQ1: number;
+    readonly internalMutations: number;
+  };
 }
 
 export interface ComplianceRules {
@@ -138,7 +143,13 @@ function dayOfYear(date: string): number {
 /** Targets in basis points make every comparison exact integer arithmetic. */
 const basisPoints = (target: number) => Math.round(target * 10_000);
 
-function figure(leases: readonly Classified[], rule: ObjectiveRule, target: number | null, year: number, referenceDate: string): Figure {
+function figure(
+  leases: readonly Classified[],
+  rule: ObjectiveRule,
+  target: number | null,
+  year: number,
+  referenceDate: string,
+): Figure {
   const refYear = Number(referenceDate.slice(0, 4));
   const lastMonth = year < refYear ? 12 : year > refYear ? 0 : Number(referenceDate.slice(5, 7));
   const perMonth = Array.from({ length: 12 }, () => ({ numerator: 0, denominator: 0 }));
@@ -174,7 +185,9 @@ function figure(leases: readonly Classified[], rule: ObjectiveRule, target: numb
   }
   const elapsed = year < refYear ? daysInYear(year) : year > refYear ? 0 : dayOfYear(referenceDate);
   const expectedYearEndDenominator =
-    elapsed >= daysInYear(year) || elapsed === 0 ? denominator : Math.max(denominator, Math.round((denominator * daysInYear(year)) / elapsed));
+    elapsed >= daysInYear(year) || elapsed === 0
+      ? denominator
+      : Math.max(denominator, Math.round((denominator * daysInYear(year)) / elapsed));
   const rate = denominator ? numerator / denominator : null;
   let status: ComplianceStatus = 'non_evaluable';
   let neededToTarget: number | null = null;
@@ -212,7 +225,11 @@ function groupKeys(lease: Classified, groupBy: GroupBy, cia: Cia): string[] {
       return [lease.fact.communeInsee];
     case 'secteur': {
       const sectors = cia.sectors
-        .filter((sector) => sector.communes.includes(lease.fact.communeInsee) || (lease.fact.qpvCode !== null && sector.qpvs.includes(lease.fact.qpvCode)))
+        .filter(
+          (sector) =>
+            sector.communes.includes(lease.fact.communeInsee) ||
+            (lease.fact.qpvCode !== null && sector.qpvs.includes(lease.fact.qpvCode)),
+        )
         .map((sector) => sector.id);
       return sectors.length ? sectors : [HORS_SECTEUR];
     }
@@ -240,7 +257,11 @@ function inTerritorialScope(lease: Classified, objective: TerritorialObjective, 
 }
 
 /** Classifies the leases of one EPCI and year against the rules in force and evaluates every objective. */
-export function evaluateCompliance(facts: readonly LeaseFact[], rules: ComplianceRules, query: ComplianceQuery): ComplianceReport {
+export function evaluateCompliance(
+  facts: readonly LeaseFact[],
+  rules: ComplianceRules,
+  query: ComplianceQuery,
+): ComplianceReport {
   const { cia, thresholdPerUc } = rules;
   const leases: Classified[] = facts.map((fact) => {
     const mutation = fact.flags.internalMutation;
@@ -257,33 +278,66 @@ export function evaluateCompliance(facts: readonly LeaseFact[], rules: Complianc
   });
   const byObjective = objectiveRules(cia);
   const { year, referenceDate, groupBy } = query;
-  const scoped = (rule: ObjectiveRule, target: number | null, population: readonly Classified[], perGroupTarget?: (key: string) => number) => {
-    const scopes: ScopeFigure[] = [{ scope: { kind: 'epci', id: query.epciSiren }, figure: figure(population, rule, target, year, referenceDate) }];
+  const scoped = (
+    rule: ObjectiveRule,
+    target: number | null,
+    population: readonly Classified[],
+    perGroupTarget?: (key: string) => number,
+  ) => {
+    const scopes: ScopeFigure[] = [
+      { scope: { kind: 'epci', id: query.epciSiren }, figure: figure(population, rule, target, year, referenceDate) },
+    ];
     if (groupBy) {
       for (const [key, group] of groupLeases(population, (lease) => groupKeys(lease, groupBy, cia))) {
-        scopes.push({ scope: { kind: groupBy, id: key }, figure: figure(group, rule, perGroupTarget ? perGroupTarget(key) : target, year, referenceDate) });
+        scopes.push({
+          scope: { kind: groupBy, id: key },
+          figure: figure(group, rule, perGroupTarget ? perGroupTarget(key) : target, year, referenceDate),
+        });
       }
     }
     return scopes;
   };
 
   const objectives: ObjectiveReport[] = [
-    { id: 'HQ1', label: LABELS.HQ1, target: cia.objectives.hq1.target, scopes: scoped(byObjective.HQ1, cia.objectives.hq1.target, leases) },
-    { id: 'QNQ1', label: LABELS.QNQ1, target: cia.objectives.qnq1.target, scopes: scoped(byObjective.QNQ1, cia.objectives.qnq1.target, leases) },
+    {
+      id: 'HQ1',
+      label: LABELS.HQ1,
+      target: cia.objectives.hq1.target,
+      scopes: scoped(byObjective.HQ1, cia.objectives.hq1.target, leases),
+    },
+    {
+      id: 'QNQ1',
+      label: LABELS.QNQ1,
+      target: cia.objectives.qnq1.target,
+      scopes: scoped(byObjective.QNQ1, cia.objectives.qnq1.target, leases),
+    },
   ];
 
   // PRIO is an objective of each réservataire (and of the bailleur's non-réservé stock): always per réservataire.
   const prioTarget = (reservataire: string) => cia.objectives.prio.byReservataire[reservataire] ?? cia.objectives.prio.target;
-  const prioScopes = scoped(byObjective.PRIO, cia.objectives.prio.target, leases, groupBy === 'reservataire' ? prioTarget : undefined);
+  const prioScopes = scoped(
+    byObjective.PRIO,
+    cia.objectives.prio.target,
+    leases,
+    groupBy === 'reservataire' ? prioTarget : undefined,
+  );
   if (groupBy !== 'reservataire') {
     for (const [key, group] of groupLeases(leases, (lease) => [lease.reservataire])) {
-      prioScopes.push({ scope: { kind: 'reservataire', id: key }, figure: figure(group, byObjective.PRIO, prioTarget(key), year, referenceDate) });
+      prioScopes.push({
+        scope: { kind: 'reservataire', id: key },
+        figure: figure(group, byObjective.PRIO, prioTarget(key), year, referenceDate),
+      });
     }
   }
   objectives.push({ id: 'PRIO', label: LABELS.PRIO, target: cia.objectives.prio.target, scopes: prioScopes });
 
   if (cia.objectives.anru.target !== null) {
-    objectives.push({ id: 'ANRU', label: LABELS.ANRU, target: cia.objectives.anru.target, scopes: scoped(byObjective.ANRU, cia.objectives.anru.target, leases) });
+    objectives.push({
+      id: 'ANRU',
+      label: LABELS.ANRU,
+      target: cia.objectives.anru.target,
+      scopes: scoped(byObjective.ANRU, cia.objectives.anru.target, leases),
+    });
   }
   for (const territorial of cia.territorialObjectives) {
     const population = leases.filter((lease) => inTerritorialScope(lease, territorial, cia));

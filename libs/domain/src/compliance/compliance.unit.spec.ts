@@ -18,7 +18,8 @@ const toFact = (lease: LeaseSignedData): LeaseFact => ({
 const defaults = legalDefaultCia(MEL, 2026);
 const query = { epciSiren: MEL, year: 2026, referenceDate: REFERENCE_DATE };
 const objective = (report: ComplianceReport, id: string) => report.objectives.find((o) => o.id === id)!;
-const epciFigure = (report: ComplianceReport, id: string) => objective(report, id).scopes.find((s) => s.scope.kind === 'epci')!.figure;
+const epciFigure = (report: ComplianceReport, id: string) =>
+  objective(report, id).scopes.find((s) => s.scope.kind === 'epci')!.figure;
 const scopeFigure = (report: ComplianceReport, id: string, kind: string, scope: string) =>
   objective(report, id).scopes.find((s) => s.scope.kind === kind && s.scope.id === scope)!.figure;
 
@@ -52,7 +53,11 @@ describe('Compliance of an EPCI over a year (hand-computed fixture)', () => {
   });
 
   it('splits by bailleur', () => {
-    const byBailleur = evaluateCompliance(facts, { cia: defaults, thresholdPerUc: THRESHOLD_2026 }, { ...query, groupBy: 'bailleur' });
+    const byBailleur = evaluateCompliance(
+      facts,
+      { cia: defaults, thresholdPerUc: THRESHOLD_2026 },
+      { ...query, groupBy: 'bailleur' },
+    );
     for (const [bailleur, expected] of Object.entries(EXPECTED.HQ1_BY_BAILLEUR)) {
       expect(scopeFigure(byBailleur, 'HQ1', 'bailleur', bailleur)).toMatchObject(expected);
     }
@@ -72,7 +77,9 @@ describe('Compliance of an EPCI over a year (hand-computed fixture)', () => {
       objectives: { qnq1: { target: 0.55 }, prio: { byReservataire: { 'action-logement': 0.3 } }, anru: { target: 0.5 } },
       options: { includeInternalMutations: { hq1: false } },
       sectors: [{ id: 'roubaix', name: 'Roubaix', communes: ['59512'], qpvs: [] }],
-      territorialObjectives: [{ id: 'roubaix-hq1', label: 'HQ1 à Roubaix', objective: 'HQ1', target: 0.4, filter: { sectorId: 'roubaix' } }],
+      territorialObjectives: [
+        { id: 'roubaix-hq1', label: 'HQ1 à Roubaix', objective: 'HQ1', target: 0.4, filter: { sectorId: 'roubaix' } },
+      ],
     });
     const amended = evaluateCompliance(facts, { cia, thresholdPerUc: THRESHOLD_2026 }, query);
     expect(epciFigure(amended, 'HQ1')).toMatchObject({ numerator: 3, denominator: 6, internalMutations: 0 });
@@ -81,7 +88,12 @@ describe('Compliance of an EPCI over a year (hand-computed fixture)', () => {
     // Relogés RU: L5 outside QPV, L11 in QPV.
     expect(epciFigure(amended, 'ANRU')).toMatchObject({ numerator: 1, denominator: 2, status: 'atteint' });
     // Roubaix (59512): even-numbered leases outside QPV, L2 (not Q1), L4 (unknown), L6 (mutation, excluded from HQ1).
-    expect(epciFigure(amended, 'TERR:roubaix-hq1')).toMatchObject({ numerator: 0, denominator: 2, target: 0.4, status: 'en_retard' });
+    expect(epciFigure(amended, 'TERR:roubaix-hq1')).toMatchObject({
+      numerator: 0,
+      denominator: 2,
+      target: 0.4,
+      status: 'en_retard',
+    });
   });
 });
 
@@ -91,7 +103,10 @@ const arbitraryFact = fc.record({
   reservataireId: fc.constantFrom(null, 'action-logement', 'etat-59', 'mel'),
   communeInsee: fc.constantFrom('59350', '59512', '59599'),
   qpvCode: fc.constantFrom(null, null, 'QN05901M'),
-  composition: fc.record({ personsAged14OrMore: fc.integer({ min: 1, max: 4 }), childrenUnder14: fc.integer({ min: 0, max: 4 }) }),
+  composition: fc.record({
+    personsAged14OrMore: fc.integer({ min: 1, max: 4 }),
+    childrenUnder14: fc.integer({ min: 0, max: 4 }),
+  }),
   yearlyResources: fc.option(fc.integer({ min: 0, max: 60_000 }), { freq: 5 }),
   flags: fc.record({
     dalo: fc.boolean(),
@@ -107,23 +122,35 @@ const arbitraryFact = fc.record({
 describe('Compliance maths (properties)', () => {
   it('per-bailleur numerators and denominators sum to the EPCI figures', () => {
     fc.assert(
-      fc.property(fc.array(arbitraryFact, { maxLength: 60 }), fc.option(fc.integer({ min: 5_000, max: 20_000 }), { nil: undefined }), (facts, threshold) => {
-        const report = evaluateCompliance(facts, { cia: defaults, thresholdPerUc: threshold }, { ...query, groupBy: 'bailleur' });
-        for (const objective of report.objectives) {
-          const epci = objective.scopes.find((s) => s.scope.kind === 'epci')!.figure;
-          const bailleurs = objective.scopes.filter((s) => s.scope.kind === 'bailleur').map((s) => s.figure);
-          expect(bailleurs.reduce((sum, f) => sum + f.numerator, 0)).toBe(epci.numerator);
-          expect(bailleurs.reduce((sum, f) => sum + f.denominator, 0)).toBe(epci.denominator);
-          expect(bailleurs.reduce((sum, f) => sum + f.unknownQ1 + f.pendingQ1, 0)).toBe(epci.unknownQ1 + epci.pendingQ1);
-        }
-      }),
+      fc.property(
+        fc.array(arbitraryFact, { maxLength: 60 }),
+        fc.option(fc.integer({ min: 5_000, max: 20_000 }), { nil: undefined }),
+        (facts, threshold) => {
+          const report = evaluateCompliance(
+            facts,
+            { cia: defaults, thresholdPerUc: threshold },
+            { ...query, groupBy: 'bailleur' },
+          );
+          for (const objective of report.objectives) {
+            const epci = objective.scopes.find((s) => s.scope.kind === 'epci')!.figure;
+            const bailleurs = objective.scopes.filter((s) => s.scope.kind === 'bailleur').map((s) => s.figure);
+            expect(bailleurs.reduce((sum, f) => sum + f.numerator, 0)).toBe(epci.numerator);
+            expect(bailleurs.reduce((sum, f) => sum + f.denominator, 0)).toBe(epci.denominator);
+            expect(bailleurs.reduce((sum, f) => sum + f.unknownQ1 + f.pendingQ1, 0)).toBe(epci.unknownQ1 + epci.pendingQ1);
+          }
+        },
+      ),
     );
   });
 
   it('never counts an unknown or pending household in a Q1-based numerator, and the last month equals the year figure', () => {
     fc.assert(
       fc.property(fc.array(arbitraryFact, { maxLength: 60 }), (facts) => {
-        const report = evaluateCompliance(facts, { cia: defaults, thresholdPerUc: undefined }, { ...query, referenceDate: '2027-01-15' });
+        const report = evaluateCompliance(
+          facts,
+          { cia: defaults, thresholdPerUc: undefined },
+          { ...query, referenceDate: '2027-01-15' },
+        );
         const qnq1 = report.objectives.find((o) => o.id === 'QNQ1')!.scopes[0]!.figure;
         expect(qnq1.numerator).toBe(0);
         for (const objective of report.objectives) {

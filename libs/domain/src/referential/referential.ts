@@ -51,7 +51,10 @@ export interface ReferentialEntries {
 export type ReferentialKind = keyof ReferentialEntries;
 
 export type ReferentialEvent = {
-  [K in ReferentialKind]: { readonly type: `${Capitalize<K>}Registered` | `${Capitalize<K>}Updated`; readonly data: ReferentialEntries[K] };
+  [K in ReferentialKind]: {
+    readonly type: `${Capitalize<K>}Registered` | `${Capitalize<K>}Updated`;
+    readonly data: ReferentialEntries[K];
+  };
 }[ReferentialKind];
 
 export interface RegisterReferentialEntry<K extends ReferentialKind = ReferentialKind> {

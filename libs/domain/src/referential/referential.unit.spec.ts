@@ -2,15 +2,26 @@ import { deciderSpecification } from '../testing/decider-specification.js';
 import { qpvInForce, referentialDecider, type QpvEntry } from './referential.js';
 
 const { given } = deciderSpecification(referentialDecider);
-const qpv2015: QpvEntry = { code: 'QP059001', name: 'Lille Sud', list: '2015', communes: ['59350'], validFrom: '2015-01-01', validTo: '2023-12-31' };
+const qpv2015: QpvEntry = {
+  code: 'QP059001',
+  name: 'Lille Sud',
+  list: '2015',
+  communes: ['59350'],
+  validFrom: '2015-01-01',
+  validTo: '2023-12-31',
+};
 
 describe('Referential entry', () => {
   it('registers a new entry', () => {
-    given([]).when({ type: 'RegisterReferentialEntry', kind: 'qpv', data: qpv2015 }).then([{ type: 'QpvRegistered', data: qpv2015 }]);
+    given([])
+      .when({ type: 'RegisterReferentialEntry', kind: 'qpv', data: qpv2015 })
+      .then([{ type: 'QpvRegistered', data: qpv2015 }]);
   });
 
   it('records nothing when the same attributes are registered again', () => {
-    given([{ type: 'QpvRegistered', data: qpv2015 }]).when({ type: 'RegisterReferentialEntry', kind: 'qpv', data: { ...qpv2015 } }).then([]);
+    given([{ type: 'QpvRegistered', data: qpv2015 }])
+      .when({ type: 'RegisterReferentialEntry', kind: 'qpv', data: { ...qpv2015 } })
+      .then([]);
   });
 
   it('records an update when attributes change', () => {

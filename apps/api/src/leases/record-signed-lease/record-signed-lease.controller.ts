@@ -1,15 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type Response } from 'express';
 import { z } from 'zod';
-import { ProblemError } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
-import { RecordSignedLeaseCommand, type RecordSignedLeaseResult } from './record-signed-lease.handler.js';
-import { recordSignedLeaseSchema, toLeaseSignedData } from './record-signed-lease.schema.js';
+import { RecordSignedLeaseCommand } from './record-signed-lease.handler.js';
+import type { DecisionResult } from '../../shared/decisions.service.js';
+import { ANONYMOUS, correlationIdFrom, eventIdFrom } from '../../shared/write-context.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export interface RecordSignedLeaseResult {
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly streamVersion: number;
+  readonly position: number;
+  /** True when this event id had already been recorded with the same content (a retry). */
+  readonly alreadyRecorded: boolean;
+}
+import { recordSignedLeaseSchema, toLeaseSignedData } from './record-signed-lease.schema.js';
 
 @ApiTags('facts from bailleurs')
 @Controller('v1/leases')
@@ -37,30 +44,22 @@ export class RecordSignedLeaseController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<RecordSignedLeaseResult> {
     const parsed = parseOrThrow(recordSignedLeaseSchema, body);
-    const eventId = parsed.eventId ?? idempotencyKey;
-    if (!eventId || !UUID.test(eventId)) {
-      throw new ProblemError(400, 'VALIDATION_FAILED', 'La demande contient des données invalides.', {
-        errors: [
-          {
-            path: 'eventId',
-            code: 'REQUIRED',
-            message: 'Identifiant d’événement (UUID) obligatoire, dans le corps ou l’en-tête Idempotency-Key.',
-          },
-        ],
-      });
-    }
-    // Until access control lands, writes are recorded as made by an unauthenticated caller.
-    const result = await this.commandBus.execute<RecordSignedLeaseCommand, RecordSignedLeaseResult>(
+    const eventId = eventIdFrom(parsed.eventId, idempotencyKey, true);
+    const result = await this.commandBus.execute<RecordSignedLeaseCommand, DecisionResult>(
       new RecordSignedLeaseCommand(
-        eventId.toLowerCase(),
         toLeaseSignedData(parsed),
-        'anonymous',
-        correlationId ?? randomUUID(),
+        { eventId, actor: ANONYMOUS, correlationId: correlationIdFrom(correlationId), source: 'api' },
         new Date(),
       ),
     );
     if (result.alreadyRecorded) response.status(200);
     response.setHeader('Location', `/v1/events/${result.eventId}`);
-    return result;
+    return {
+      eventId: result.eventId!,
+      streamId: result.streamId,
+      streamVersion: result.streamVersion,
+      position: result.position!,
+      alreadyRecorded: result.alreadyRecorded,
+    };
   }
 }

@@ -1,0 +1,116 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ciaDecider, ciaStreamId, legalDefaultCia, type CiaCommand } from '@vigie/domain';
+import { jsonEqual, loadAggregate, type RecordedEvent } from '@vigie/event-store';
+import { Inject } from '@nestjs/common';
+import { parseOrThrow } from '../http/validation.js';
+import { sirenParam } from '../referential/referential.schemas.js';
+import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { DecisionsService } from '../shared/decisions.service.js';
+import { ANONYMOUS, correlationIdFrom, eventIdFrom } from '../shared/write-context.js';
+import { adoptCiaSchema, amendCiaSchema, thresholdSchema } from './cia.schemas.js';
+
+@ApiTags('CIA')
+@Controller('v1/epcis/:siren')
+export class CiaController {
+  constructor(
+    private readonly decisions: DecisionsService,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+  ) {}
+
+  private decide(siren: string, command: CiaCommand, eventId: string, correlationId: string | undefined, type: string) {
+    const { eventId: _omit, ...data } = command.data as typeof command.data & { eventId?: string };
+    return this.decisions.decide({
+      streamId: ciaStreamId(siren),
+      decider: ciaDecider,
+      context: { eventId, actor: ANONYMOUS, correlationId: correlationIdFrom(correlationId), source: 'api' },
+      isRetryOf: (previous: RecordedEvent) =>
+        previous.type === type &&
+        jsonEqual({ ...(previous.data as object), correction: undefined }, { ...data, correction: undefined }),
+      command: () => command,
+    });
+  }
+
+  @Post('cia')
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Adopt the CIA (objectives, sectors, territorialised objectives, counting options); legal defaults fill the gaps',
+  })
+  adopt(
+    @Param('siren') siren: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+    @Headers('x-correlation-id') correlationId?: string,
+  ) {
+    const epciSiren = parseOrThrow(sirenParam, siren);
+    const input = parseOrThrow(adoptCiaSchema, body);
+    const eventId = eventIdFrom(input.eventId, key, false);
+    return this.decide(
+      epciSiren,
+      { type: 'AdoptCia', data: { epciSiren, adoptedOn: input.adoptedOn, terms: input.terms } },
+      eventId,
+      correlationId,
+      'CiaAdopted',
+    );
+  }
+
+  @Post('cia/amendments')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Amend the CIA: what is given replaces, the rest stays; figures follow at once, no migration' })
+  amend(
+    @Param('siren') siren: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+    @Headers('x-correlation-id') correlationId?: string,
+  ) {
+    const epciSiren = parseOrThrow(sirenParam, siren);
+    const input = parseOrThrow(amendCiaSchema, body);
+    const eventId = eventIdFrom(input.eventId, key, false);
+    return this.decide(
+      epciSiren,
+      { type: 'AmendCia', data: { epciSiren, amendedOn: input.amendedOn, terms: input.terms } },
+      eventId,
+      correlationId,
+      'CiaAmended',
+    );
+  }
+
+  @Post('quartile-thresholds')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Publish (or correct) the first-quartile threshold of a year, in € per UC, with its source' })
+  threshold(
+    @Param('siren') siren: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+    @Headers('x-correlation-id') correlationId?: string,
+  ) {
+    const epciSiren = parseOrThrow(sirenParam, siren);
+    const input = parseOrThrow(thresholdSchema, body);
+    const eventId = eventIdFrom(input.eventId, key, false);
+    return this.decide(
+      epciSiren,
+      {
+        type: 'PublishQuartileThreshold',
+        data: { epciSiren, year: input.year, amountPerUc: input.amountPerUc, source: input.source },
+      },
+      eventId,
+      correlationId,
+      'QuartileThresholdPublished',
+    );
+  }
+
+  @Get('cia')
+  @ApiOperation({ summary: 'The CIA in force (or the legal defaults) and the published thresholds' })
+  async current(@Param('siren') siren: string) {
+    const epciSiren = parseOrThrow(sirenParam, siren);
+    const { state, version } = await loadAggregate(this.runtime.store, ciaStreamId(epciSiren), ciaDecider);
+    const year = new Date().getUTCFullYear();
+    return {
+      epciSiren,
+      adopted: state.cia !== null,
+      cia: state.cia ?? legalDefaultCia(epciSiren, year),
+      quartileThresholds: Object.entries(state.thresholds).map(([y, amountPerUc]) => ({ year: Number(y), amountPerUc })),
+      streamVersion: version,
+    };
+  }
+}

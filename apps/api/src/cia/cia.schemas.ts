@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+const share = z.number().min(0, 'Part entre 0 et 1 (ex. 0.25 pour 25 %).').max(1, 'Part entre 0 et 1 (ex. 0.25 pour 25 %).');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Date attendue au format AAAA-MM-JJ.');
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'Identifiant : lettres, chiffres et . _ - uniquement.');
+const insee = z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commune INSEE attendu (5 caractères, ex. 59350).');
+const year = z.number().int().min(2000).max(2100);
+
+/** The parts of a CIA a deliberation sets; what is left out keeps its legal default (or current value, for an amendment). */
+export const ciaTermsSchema = z
+  .object({
+    period: z.object({ startYear: year, endYear: year }).strict().optional(),
+    objectives: z
+      .object({
+        hq1: z.object({ target: share }).strict().optional(),
+        qnq1: z.object({ target: share }).strict().optional(),
+        prio: z
+          .object({ target: share.optional(), byReservataire: z.record(id, share).optional() })
+          .strict()
+          .optional(),
+        anru: z.object({ target: share.nullable() }).strict().optional(),
+      })
+      .strict()
+      .optional(),
+    sectors: z
+      .array(
+        z
+          .object({
+            id,
+            name: z.string().min(1).max(200),
+            communes: z.array(insee).default([]),
+            qpvs: z.array(z.string().min(2).max(20)).default([]),
+          })
+          .strict(),
+      )
+      .max(200)
+      .optional(),
+    territorialObjectives: z
+      .array(
+        z
+          .object({
+            id,
+            label: z.string().min(1).max(300),
+            objective: z.enum(['HQ1', 'QNQ1', 'PRIO']),
+            target: share,
+            filter: z
+              .object({ sectorId: id.optional(), communes: z.array(insee).optional(), bailleurId: id.optional() })
+              .strict(),
+          })
+          .strict(),
+      )
+      .max(200)
+      .optional(),
+    options: z
+      .object({
+        includeInternalMutations: z
+          .object({ hq1: z.boolean(), qnq1: z.boolean(), prio: z.boolean() })
+          .partial()
+          .strict()
+          .optional(),
+        ucScale: z
+          .object({
+            firstAdult: z.number().positive().max(5),
+            otherAged14OrMore: z.number().min(0).max(5),
+            childUnder14: z.number().min(0).max(5),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+    reference: z.string().min(1).max(300).nullable().optional(),
+  })
+  .strict();
+
+export const adoptCiaSchema = z.object({ eventId: z.string().optional(), adoptedOn: isoDate, terms: ciaTermsSchema }).strict();
+export const amendCiaSchema = z.object({ eventId: z.string().optional(), amendedOn: isoDate, terms: ciaTermsSchema }).strict();
+export const thresholdSchema = z
+  .object({
+    eventId: z.string().optional(),
+    year,
+    amountPerUc: z.number().positive('Montant par UC strictement positif.').max(1_000_000),
+    source: z.string().min(1, 'Référence de l’arrêté obligatoire.').max(300),
+  })
+  .strict();

@@ -1,0 +1,119 @@
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { GROUP_BYS } from '@vigie/domain';
+import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
+import { parseOrThrow } from '../http/validation.js';
+import { ComplianceService, type ComplianceView } from './compliance.service.js';
+
+const querySchema = z.object({
+  epci: z.string().regex(/^\d{9}$/, 'SIREN de l’EPCI attendu (9 chiffres).'),
+  year: z.coerce
+    .number({ error: 'Année attendue (ex. 2026).' })
+    .int('Année attendue (ex. 2026).')
+    .min(2000, 'Année à partir de 2000.')
+    .max(2100, 'Année jusqu’à 2100.'),
+  groupBy: z.enum(GROUP_BYS).optional(),
+  asOf: z
+    .string()
+    .refine((value) => /^\d+$/.test(value) || !Number.isNaN(Date.parse(value)), 'Position (entier) ou date ISO 8601 attendue.')
+    .optional(),
+});
+
+const STATUS_FR = { atteint: 'Atteint', en_retard: 'En retard', non_evaluable: 'Non évaluable' } as const;
+const SCOPE_FR = {
+  epci: 'EPCI',
+  bailleur: 'Bailleur',
+  reservataire: 'Réservataire',
+  secteur: 'Secteur',
+  commune: 'Commune',
+} as const;
+const percent = (value: number | null) => (value === null ? null : Math.round(value * 1_000) / 10);
+
+function csvOf(view: ComplianceView): string {
+  const headers = [
+    'EPCI',
+    'Année',
+    'Objectif',
+    'Périmètre',
+    'Identifiant',
+    'Numérateur',
+    'Dénominateur',
+    'Taux (%)',
+    'Cible (%)',
+    'Écart (points)',
+    'Statut',
+    'Q1 inconnu',
+    'Q1 en attente de seuil',
+    'Mutations internes',
+    'Attributions qualifiantes à trouver d’ici fin d’année',
+    'Position',
+  ];
+  const rows = view.objectives.flatMap((objective) =>
+    objective.scopes.map(({ scope, figure }) => [
+      view.epciSiren,
+      view.year,
+      objective.id,
+      SCOPE_FR[scope.kind],
+      scope.id,
+      figure.numerator,
+      figure.denominator,
+      percent(figure.rate),
+      percent(figure.target),
+      percent(figure.gap),
+      STATUS_FR[figure.status],
+      figure.unknownQ1,
+      figure.pendingQ1,
+      figure.internalMutations,
+      figure.neededToTarget,
+      view.asOf.position,
+    ]),
+  );
+  return toCsv(headers, rows);
+}
+
+@ApiTags('compliance')
+@Controller('v1/epcis/:epci/compliance')
+export class ComplianceController {
+  constructor(private readonly compliance: ComplianceService) {}
+
+  @Get()
+  @ApiOperation({
+    summary:
+      'Every objective of the CIA (HQ1, QNQ1, PRIO, ANRU, TERR) with numerator, denominator, rate, target, gap, status, monthly trajectory and needed-to-target',
+    description: 'asOf (a global position or an ISO timestamp) recomputes every figure as it stood then.',
+  })
+  @ApiParam({ name: 'epci', example: '200093201' })
+  @ApiQuery({ name: 'year', required: true, example: 2026 })
+  @ApiQuery({ name: 'groupBy', required: false, enum: GROUP_BYS })
+  @ApiQuery({ name: 'asOf', required: false, description: 'global position or ISO 8601 timestamp' })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
+  @ApiProduces('application/json', 'text/csv')
+  async get(
+    @Param('epci') epci: string,
+    @Query() query: Record<string, string>,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    const input = parseOrThrow(querySchema, {
+      epci,
+      year: query.year,
+      groupBy: query.groupBy || undefined,
+      asOf: query.asOf || undefined,
+    });
+    const asOf =
+      input.asOf === undefined ? {} : /^\d+$/.test(input.asOf) ? { position: Number(input.asOf) } : { at: new Date(input.asOf) };
+    const view = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf);
+    response.setHeader('X-Vigie-Position', String(view.asOf.position));
+    if (wantsCsv(request)) {
+      sendCsv(
+        response,
+        `conformite-${view.epciSiren}-${view.year}${view.groupBy ? `-par-${view.groupBy}` : ''}.csv`,
+        csvOf(view),
+      );
+      return;
+    }
+    response.status(200).json(view);
+  }
+}

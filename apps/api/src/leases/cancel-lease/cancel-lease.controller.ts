@@ -1,0 +1,50 @@
+import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { attributionDecider, attributionStreamId } from '@vigie/domain';
+import { jsonEqual } from '@vigie/event-store';
+import { parseOrThrow } from '../../http/validation.js';
+import { DecisionsService } from '../../shared/decisions.service.js';
+import { ANONYMOUS, correlationIdFrom, eventIdFrom } from '../../shared/write-context.js';
+import { currentLeaseEventId, leaseLocatorSchema } from '../lease-stream.js';
+
+const cancelLeaseSchema = leaseLocatorSchema.extend({ reason: z.string().min(1, 'Motif obligatoire.').max(500) }).strict();
+
+@ApiTags('facts from bailleurs')
+@Controller('v1/leases/:leaseId/cancellation')
+export class CancelLeaseController {
+  constructor(private readonly decisions: DecisionsService) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Cancel a lease (LeaseCancelled, citing the event it cancels): it stops counting from then on' })
+  async cancel(
+    @Param('leaseId') leaseId: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Headers('x-correlation-id') correlationId: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const input = parseOrThrow(cancelLeaseSchema, body);
+    const eventId = eventIdFrom(input.eventId, key, true);
+    const result = await this.decisions.decide({
+      streamId: attributionStreamId(input.bailleurId, input.caseId),
+      decider: attributionDecider,
+      context: { eventId, actor: ANONYMOUS, correlationId: correlationIdFrom(correlationId), source: 'api' },
+      isRetryOf: (previous) =>
+        previous.type === 'LeaseCancelled' &&
+        jsonEqual(
+          { ...(previous.data as object), cancelsEventId: undefined },
+          { leaseId, caseId: input.caseId, bailleurId: input.bailleurId, reason: input.reason },
+        ),
+      command: (_state, stream) => ({
+        type: 'CancelLease' as const,
+        data: { leaseId, reason: input.reason },
+        currentEventId: currentLeaseEventId(stream),
+      }),
+    });
+    if (result.alreadyRecorded) response.status(200);
+    return result;
+  }
+}

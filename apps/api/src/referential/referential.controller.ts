@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Get, Headers, Inject, Param, Put } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { referentialDecider, referentialStreamId, type ReferentialEntries, type ReferentialKind } from '@vigie/domain';
+import { listReferentialEntries } from '@vigie/projections';
+import { TerritorialReferential } from '@vigie/referential';
+import { ProblemError } from '../http/problem.js';
+import { parseOrThrow } from '../http/validation.js';
+import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { DecisionsService } from '../shared/decisions.service.js';
+import { ANONYMOUS, correlationIdFrom } from '../shared/write-context.js';
+import {
+  bailleurBodySchema,
+  epciBodySchema,
+  identifierParam,
+  qpvBodySchema,
+  qpvCodeParam,
+  reservataireBodySchema,
+  sirenParam,
+} from './referential.schemas.js';
+
+const QPV_DEFAULT_VALIDITY = {
+  '2015': { validFrom: '2015-01-01', validTo: '2023-12-31' },
+  '2024': { validFrom: '2024-01-01', validTo: null },
+} as const;
+
+/**
+ * The referential, registered as events. PUT is idempotent: the same attributes record
+ * nothing (`recorded: false`), other attributes record an update.
+ */
+@ApiTags('referential')
+@Controller('v1')
+export class ReferentialController {
+  constructor(
+    private readonly decisions: DecisionsService,
+    private readonly territorial: TerritorialReferential,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+  ) {}
+
+  private register<K extends ReferentialKind>(
+    kind: K,
+    id: string,
+    data: ReferentialEntries[K],
+    correlationId: string | undefined,
+  ) {
+    return this.decisions.decide({
+      streamId: referentialStreamId(kind, id),
+      decider: referentialDecider,
+      context: { eventId: randomUUID(), actor: ANONYMOUS, correlationId: correlationIdFrom(correlationId), source: 'api' },
+      isRetryOf: () => false,
+      command: () => ({ type: 'RegisterReferentialEntry' as const, kind, data }),
+    });
+  }
+
+  @Put('epcis/:siren')
+  @ApiOperation({ summary: 'Register an EPCI Vigie follows (name and communes default to the official Etalab referential)' })
+  async putEpci(@Param('siren') siren: string, @Body() body: unknown, @Headers('x-correlation-id') correlationId?: string) {
+    const valid = parseOrThrow(sirenParam, siren);
+    const input = parseOrThrow(epciBodySchema, body ?? {});
+    const official = this.territorial.epci(valid);
+    if (!official && !(input.name && input.communes)) {
+      throw new ProblemError(404, 'EPCI_UNKNOWN', 'EPCI inconnu du référentiel officiel : indiquez son nom et ses communes.', {
+        siren: valid,
+      });
+    }
+    const entry = {
+      siren: valid,
+      name: input.name ?? official!.name,
+      communes: [...(input.communes ?? official!.communes)].sort(),
+    };
+    return { ...(await this.register('epci', valid, entry, correlationId)), entry };
+  }
+
+  @Put('qpvs/:code')
+  @ApiOperation({ summary: 'Register a QPV with its list (2015 or 2024) and validity period' })
+  async putQpv(@Param('code') code: string, @Body() body: unknown, @Headers('x-correlation-id') correlationId?: string) {
+    const valid = parseOrThrow(qpvCodeParam, code);
+    const input = parseOrThrow(qpvBodySchema, body);
+    const defaults = QPV_DEFAULT_VALIDITY[input.list];
+    const entry = {
+      code: valid,
+      name: input.name,
+      list: input.list,
+      communes: [...input.communes].sort(),
+      validFrom: input.validFrom ?? defaults.validFrom,
+      validTo: input.validTo === undefined ? defaults.validTo : input.validTo,
+    };
+    return { ...(await this.register('qpv', valid, entry, correlationId)), entry };
+  }
+
+  @Put('bailleurs/:id')
+  @ApiOperation({ summary: 'Register a bailleur (organisme HLM)' })
+  async putBailleur(@Param('id') id: string, @Body() body: unknown, @Headers('x-correlation-id') correlationId?: string) {
+    const valid = parseOrThrow(identifierParam, id);
+    const entry = { id: valid, ...parseOrThrow(bailleurBodySchema, body) };
+    return { ...(await this.register('bailleur', valid, entry, correlationId)), entry };
+  }
+
+  @Put('reservataires/:id')
+  @ApiOperation({ summary: 'Register a réservataire (État, collectivité, Action Logement…)' })
+  async putReservataire(@Param('id') id: string, @Body() body: unknown, @Headers('x-correlation-id') correlationId?: string) {
+    const valid = parseOrThrow(identifierParam, id);
+    const entry = { id: valid, ...parseOrThrow(reservataireBodySchema, body) };
+    return { ...(await this.register('reservataire', valid, entry, correlationId)), entry };
+  }
+
+  @Get('qpvs')
+  @ApiOperation({ summary: 'Registered QPVs' })
+  qpvs() {
+    return listReferentialEntries(this.runtime.pool, 'qpv');
+  }
+
+  @Get('bailleurs')
+  @ApiOperation({ summary: 'Registered bailleurs' })
+  bailleurs() {
+    return listReferentialEntries(this.runtime.pool, 'bailleur');
+  }
+
+  @Get('reservataires')
+  @ApiOperation({ summary: 'Registered réservataires' })
+  reservataires() {
+    return listReferentialEntries(this.runtime.pool, 'reservataire');
+  }
+}

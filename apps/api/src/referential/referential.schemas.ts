@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { QPV_LISTS, RESERVATAIRE_KINDS } from '@vigie/domain';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Date attendue au format AAAA-MM-JJ.');
+const insee = z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commune INSEE attendu (5 caractères, ex. 59350).');
+export const identifierParam = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'Identifiant : lettres, chiffres et . _ - uniquement.');
+export const sirenParam = z.string().regex(/^\d{9}$/, 'SIREN attendu (9 chiffres).');
+export const qpvCodeParam = z.string().regex(/^Q[A-Z0-9]{5,9}$/, 'Code QPV attendu (ex. QP059001 ou QN05901M).');
+
+export const epciBodySchema = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    /** Member communes; defaults to the official referential's list. */
+    communes: z.array(insee).min(1).max(1_000).optional(),
+  })
+  .strict();
+
+export const qpvBodySchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    list: z.enum(QPV_LISTS),
+    communes: z.array(insee).min(1).max(50),
+    /** Defaults: 2015 list from 2015-01-01 to 2023-12-31; 2024 list from 2024-01-01, open-ended. */
+    validFrom: isoDate.optional(),
+    validTo: isoDate.nullable().optional(),
+  })
+  .strict();
+
+export const bailleurBodySchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    siren: z
+      .string()
+      .regex(/^\d{9}$/, 'SIREN attendu (9 chiffres).')
+      .nullable()
+      .default(null),
+  })
+  .strict();
+
+export const reservataireBodySchema = z.object({ name: z.string().min(1).max(200), kind: z.enum(RESERVATAIRE_KINDS) }).strict();

@@ -1,0 +1,186 @@
+import type { PoolClient } from 'pg';
+import {
+  evolveCia,
+  initialCiaState,
+  type Cia,
+  type CiaEvent,
+  type LeaseCorrected,
+  type LeaseSignedData,
+  type ReferentialEvent,
+} from '@vigie/domain';
+import type { RecordedEvent } from '@vigie/event-store';
+import type { Projection } from '../projection.js';
+
+/**
+ * The facts compliance is computed from, kept as they stood at every position:
+ * - lease_facts: one row per version of a lease, valid from the event that recorded it to the
+ *   one that corrected or cancelled it (valid_to), so figures can be read as of any position;
+ * - cia_versions: the CIA in force after each adoption or amendment;
+ * - quartile_thresholds: every published amount (a correction is a later row);
+ * - referential_entries: the registered EPCIs, QPVs, bailleurs and réservataires.
+ * Nothing derived (Q1 status, objective membership) is stored: it is computed when read,
+ * from these facts and the rules in force, so a corrected threshold or an amended CIA needs
+ * no migration and no replay.
+ */
+export function complianceTablesDdl(suffix = ''): string {
+  return `
+    CREATE TABLE IF NOT EXISTS lease_facts${suffix} (
+      stream_id  text    NOT NULL,
+      valid_from bigint  NOT NULL,
+      valid_to   bigint,
+      event_id   uuid    NOT NULL,
+      epci_siren text    NOT NULL,
+      year       integer NOT NULL,
+      lease      jsonb   NOT NULL,
+      CONSTRAINT lease_facts${suffix}_pkey PRIMARY KEY (stream_id, valid_from)
+    );
+    CREATE INDEX IF NOT EXISTS lease_facts${suffix}_scope ON lease_facts${suffix} (epci_siren, year);
+    CREATE TABLE IF NOT EXISTS cia_versions${suffix} (
+      epci_siren text   NOT NULL,
+      position   bigint NOT NULL,
+      cia        jsonb  NOT NULL,
+      CONSTRAINT cia_versions${suffix}_pkey PRIMARY KEY (epci_siren, position)
+    );
+    CREATE TABLE IF NOT EXISTS quartile_thresholds${suffix} (
+      epci_siren    text    NOT NULL,
+      year          integer NOT NULL,
+      position      bigint  NOT NULL,
+      amount_per_uc numeric NOT NULL,
+      source        text    NOT NULL,
+      CONSTRAINT quartile_thresholds${suffix}_pkey PRIMARY KEY (epci_siren, year, position)
+    );
+    CREATE TABLE IF NOT EXISTS referential_entries${suffix} (
+      kind     text   NOT NULL,
+      id       text   NOT NULL,
+      position bigint NOT NULL,
+      entry    jsonb  NOT NULL,
+      CONSTRAINT referential_entries${suffix}_pkey PRIMARY KEY (kind, id)
+    );
+  `;
+}
+
+const REFERENTIAL_KIND: Record<string, string> = {
+  EpciRegistered: 'epci',
+  EpciUpdated: 'epci',
+  QpvRegistered: 'qpv',
+  QpvUpdated: 'qpv',
+  BailleurRegistered: 'bailleur',
+  BailleurUpdated: 'bailleur',
+  ReservataireRegistered: 'reservataire',
+  ReservataireUpdated: 'reservataire',
+};
+
+function referentialId(event: ReferentialEvent): string {
+  const data = event.data as { siren?: string; code?: string; id?: string };
+  return data.siren ?? data.code ?? data.id ?? '';
+}
+
+export class ComplianceProjection implements Projection {
+  readonly name: string;
+
+  constructor(private readonly suffix = '') {
+    this.name = `compliance${suffix}`;
+  }
+
+  get table(): string {
+    return `lease_facts${this.suffix}`;
+  }
+
+  async createTables(client: PoolClient): Promise<void> {
+    await client.query(complianceTablesDdl(this.suffix));
+  }
+
+  async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+    const s = this.suffix;
+    // New lease versions are inserted in bulk; anything that closes a version first flushes them, to keep the order.
+    let pending: Array<{ streamId: string; position: number; eventId: string; lease: LeaseSignedData }> = [];
+    const flush = async () => {
+      if (!pending.length) return;
+      const rows = pending;
+      pending = [];
+      await client.query(
+        `INSERT INTO lease_facts${s} (stream_id, valid_from, event_id, epci_siren, year, lease)
+         SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[])`,
+        [
+          rows.map((r) => r.streamId),
+          rows.map((r) => r.position),
+          rows.map((r) => r.eventId),
+          rows.map((r) => r.lease.flat.epciSiren),
+          rows.map((r) => Number(r.lease.leaseDate.slice(0, 4))),
+          rows.map((r) => JSON.stringify(r.lease)),
+        ],
+      );
+    };
+    const closeCurrent = (streamId: string, position: number) =>
+      client.query(`UPDATE lease_facts${s} SET valid_to = $2 WHERE stream_id = $1 AND valid_to IS NULL`, [streamId, position]);
+    const ciaCache = new Map<string, Cia | null>();
+
+    for (const event of events) {
+      switch (event.type) {
+        case 'LeaseSigned':
+          pending.push({
+            streamId: event.streamId,
+            position: event.globalPosition,
+            eventId: event.eventId,
+            lease: event.data as LeaseSignedData,
+          });
+          break;
+        case 'LeaseCorrected':
+          await flush();
+          await closeCurrent(event.streamId, event.globalPosition);
+          pending.push({
+            streamId: event.streamId,
+            position: event.globalPosition,
+            eventId: event.eventId,
+            lease: (event.data as LeaseCorrected['data']).lease,
+          });
+          break;
+        case 'LeaseCancelled':
+          await flush();
+          await closeCurrent(event.streamId, event.globalPosition);
+          break;
+        case 'CiaAdopted':
+        case 'CiaAmended': {
+          const ciaEvent = { type: event.type, data: event.data } as CiaEvent;
+          const epci = (ciaEvent.data as { epciSiren: string }).epciSiren;
+          const previous = ciaCache.has(epci) ? ciaCache.get(epci)! : await this.latestCia(client, epci);
+          const next = evolveCia({ ...initialCiaState, cia: previous }, ciaEvent).cia;
+          ciaCache.set(epci, next);
+          await client.query(`INSERT INTO cia_versions${s} (epci_siren, position, cia) VALUES ($1, $2, $3)`, [
+            epci,
+            event.globalPosition,
+            JSON.stringify(next),
+          ]);
+          break;
+        }
+        case 'QuartileThresholdPublished': {
+          const data = event.data as { epciSiren: string; year: number; amountPerUc: number; source: string };
+          await client.query(
+            `INSERT INTO quartile_thresholds${s} (epci_siren, year, position, amount_per_uc, source) VALUES ($1, $2, $3, $4, $5)`,
+            [data.epciSiren, data.year, event.globalPosition, data.amountPerUc, data.source],
+          );
+          break;
+        }
+        default: {
+          const kind = REFERENTIAL_KIND[event.type];
+          if (!kind) break;
+          const referential = { type: event.type, data: event.data } as ReferentialEvent;
+          await client.query(
+            `INSERT INTO referential_entries${s} (kind, id, position, entry) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (kind, id) DO UPDATE SET position = excluded.position, entry = excluded.entry`,
+            [kind, referentialId(referential), event.globalPosition, JSON.stringify(referential.data)],
+          );
+        }
+      }
+    }
+    await flush();
+  }
+
+  private async latestCia(client: PoolClient, epci: string): Promise<Cia | null> {
+    const { rows } = await client.query<{ cia: Cia }>(
+      `SELECT cia FROM cia_versions${this.suffix} WHERE epci_siren = $1 ORDER BY position DESC LIMIT 1`,
+      [epci],
+    );
+    return rows[0]?.cia ?? null;
+  }
+}

@@ -1,0 +1,88 @@
+import type { Pool } from 'pg';
+import { legalDefaultCia, type Cia, type LeaseFact, type LeaseSignedData } from '@vigie/domain';
+
+export interface ComplianceInputs {
+  readonly facts: LeaseFact[];
+  readonly cia: Cia;
+  /** True when the EPCI's own CIA applies; false when the legal defaults do. */
+  readonly ciaAdopted: boolean;
+  readonly threshold: { readonly amountPerUc: number; readonly source: string } | null;
+}
+
+function toFact(lease: LeaseSignedData): LeaseFact {
+  return {
+    leaseDate: lease.leaseDate,
+    bailleurId: lease.bailleurId,
+    reservataireId: lease.reservataireId,
+    communeInsee: lease.flat.communeInsee,
+    qpvCode: lease.flat.qpvCode,
+    composition: lease.household.composition,
+    yearlyResources: lease.household.yearlyResources,
+    flags: lease.flags,
+  };
+}
+
+/** The leases of an EPCI and year, the CIA and the threshold, all as they stood at `position`. */
+export async function readComplianceInputs(
+  pool: Pool,
+  epciSiren: string,
+  year: number,
+  position: number,
+): Promise<ComplianceInputs> {
+  const [leases, cias, thresholds] = await Promise.all([
+    pool.query<{ lease: LeaseSignedData }>(
+      `SELECT lease FROM lease_facts
+       WHERE epci_siren = $1 AND year = $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)`,
+      [epciSiren, year, position],
+    ),
+    pool.query<{ cia: Cia }>(
+      'SELECT cia FROM cia_versions WHERE epci_siren = $1 AND position <= $2 ORDER BY position DESC LIMIT 1',
+      [epciSiren, position],
+    ),
+    pool.query<{ amount_per_uc: string; source: string }>(
+      `SELECT amount_per_uc, source FROM quartile_thresholds
+       WHERE epci_siren = $1 AND year = $2 AND position <= $3 ORDER BY position DESC LIMIT 1`,
+      [epciSiren, year, position],
+    ),
+  ]);
+  const adopted = cias.rows[0]?.cia;
+  const applies = adopted !== undefined && adopted.period.startYear <= year && year <= adopted.period.endYear;
+  return {
+    facts: leases.rows.map((row) => toFact(row.lease)),
+    cia: applies ? adopted : legalDefaultCia(epciSiren, year),
+    ciaAdopted: applies,
+    threshold: thresholds.rows[0]
+      ? { amountPerUc: Number(thresholds.rows[0].amount_per_uc), source: thresholds.rows[0].source }
+      : null,
+  };
+}
+
+/** The global position a timestamp stands for: the last event recorded at or before it. */
+export async function positionAt(pool: Pool, at: Date): Promise<number> {
+  const { rows } = await pool.query<{ position: string | null }>(
+    'SELECT max(global_position) AS position FROM events WHERE recorded_at <= $1',
+    [at],
+  );
+  return Number(rows[0]?.position ?? 0);
+}
+
+export async function recordedAtOf(pool: Pool, position: number): Promise<Date | null> {
+  const { rows } = await pool.query<{ recorded_at: Date }>(
+    'SELECT recorded_at FROM events WHERE global_position <= $1 ORDER BY global_position DESC LIMIT 1',
+    [position],
+  );
+  return rows[0]?.recorded_at ?? null;
+}
+
+export async function readReferentialEntry<T>(pool: Pool, kind: string, id: string): Promise<T | undefined> {
+  const { rows } = await pool.query<{ entry: T }>('SELECT entry FROM referential_entries WHERE kind = $1 AND id = $2', [
+    kind,
+    id,
+  ]);
+  return rows[0]?.entry;
+}
+
+export async function listReferentialEntries<T>(pool: Pool, kind: string): Promise<T[]> {
+  const { rows } = await pool.query<{ entry: T }>('SELECT entry FROM referential_entries WHERE kind = $1 ORDER BY id', [kind]);
+  return rows.map((row) => row.entry);
+}
