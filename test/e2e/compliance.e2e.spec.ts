@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import { EXPECTED, FIXTURE_LEASES, MEL, THRESHOLD_2026 } from '../fixtures/compliance-mel-2026.js';
+import { getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
+
+type Figure = { numerator: number; denominator: number; status: string; target: number; pendingQ1: number; unknownQ1: number };
+type Scope = { scope: { kind: string; id: string }; figure: Figure };
+type Objective = { id: string; scopes: Scope[] };
+
+const epciFigure = (body: { objectives: Objective[] }, id: string) =>
+  body.objectives.find((o) => o.id === id)!.scopes.find((s) => s.scope.kind === 'epci')!.figure;
+const scopeFigure = (body: { objectives: Objective[] }, id: string, kind: string, scope: string) =>
+  body.objectives.find((o) => o.id === id)!.scopes.find((s) => s.scope.kind === kind && s.scope.id === scope)!.figure;
+
+async function put(url: string, body: unknown) {
+  const response = await fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)', () => {
+  let app: TestApp;
+  let lastPosition = 0;
+  const leaseEventIds = new Map<string, string>();
+
+  const compliance = async (query = '') => {
+    const response = await waitFor(
+      () => getJson(`${app.url}/v1/epcis/${MEL}/compliance?year=2026${query}`),
+      (r) => r.status !== 200 || r.body.freshness.position >= lastPosition,
+    );
+    expect(response.status).toBe(200);
+    return response.body;
+  };
+  const track = (response: { status: number; body: { position: number } }) => {
+    expect([200, 201]).toContain(response.status);
+    lastPosition = Math.max(lastPosition, response.body.position);
+    return response;
+  };
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    expect((await put(`${app.url}/v1/qpvs/QN05901M`, { name: 'Lille Sud', list: '2024', communes: ['59350'] })).status).toBe(200);
+    expect(
+      (await put(`${app.url}/v1/qpvs/QP059001`, { name: 'Lille Sud (2015)', list: '2015', communes: ['59350'] })).status,
+    ).toBe(200);
+    for (const lease of FIXTURE_LEASES) {
+      const eventId = randomUUID();
+      leaseEventIds.set(lease.leaseId, eventId);
+      track(await postJson(`${app.url}/v1/leases`, { eventId, ...lease }));
+    }
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('keeps Q1 leases pending until the year’s threshold is published', async () => {
+    const body = await compliance();
+    expect(body.threshold).toBeNull();
+    expect(body.cia.adopted).toBe(false);
+    expect(epciFigure(body, 'HQ1')).toMatchObject(EXPECTED.PENDING.HQ1);
+    expect(epciFigure(body, 'QNQ1')).toMatchObject(EXPECTED.PENDING.QNQ1);
+  });
+
+  it('computes every objective once the threshold is published, with no replay to wait for', async () => {
+    const before = lastPosition;
+    track(
+      await postJson(`${app.url}/v1/epcis/${MEL}/quartile-thresholds`, {
+        year: 2026,
+        amountPerUc: THRESHOLD_2026,
+        source: 'Arrêté du 2 mars 2026',
+      }),
+    );
+    const body = await compliance();
+    expect(body.threshold).toEqual({ amountPerUc: THRESHOLD_2026, source: 'Arrêté du 2 mars 2026' });
+    expect(epciFigure(body, 'HQ1')).toMatchObject({ numerator: 4, denominator: 7, status: 'atteint', unknownQ1: 1 });
+    expect(epciFigure(body, 'QNQ1')).toMatchObject({ numerator: 2, denominator: 5, status: 'en_retard' });
+    expect(epciFigure(body, 'PRIO')).toMatchObject({ numerator: 3, denominator: 12, status: 'atteint' });
+    for (const [reservataire, expected] of Object.entries(EXPECTED.PRIO_BY_RESERVATAIRE)) {
+      expect(scopeFigure(body, 'PRIO', 'reservataire', reservataire)).toMatchObject(expected);
+    }
+    expect(body.dataQuality).toEqual(EXPECTED.DATA_QUALITY);
+
+    // As of the position before the threshold, the figures are the pending ones: a past bilan is reproducible.
+    const asOf = await compliance(`&asOf=${before}`);
+    expect(asOf.asOf).toMatchObject({ position: before, live: false });
+    expect(epciFigure(asOf, 'HQ1')).toMatchObject(EXPECTED.PENDING.HQ1);
+
+    // As of the last position, the figures are the live ones.
+    const atHead = await compliance(`&asOf=${body.asOf.position}`);
+    expect(atHead.objectives.map((o: Objective) => o.scopes.map((s) => [s.figure.numerator, s.figure.denominator]))).toEqual(
+      body.objectives.map((o: Objective) => o.scopes.map((s) => [s.figure.numerator, s.figure.denominator])),
+    );
+  });
+
+  it('splits by bailleur, and answers CSV for Excel', async () => {
+    const body = await compliance('&groupBy=bailleur');
+    for (const [bailleur, expected] of Object.entries(EXPECTED.HQ1_BY_BAILLEUR))
+      expect(scopeFigure(body, 'HQ1', 'bailleur', bailleur)).toMatchObject(expected);
+    for (const [bailleur, expected] of Object.entries(EXPECTED.QNQ1_BY_BAILLEUR))
+      expect(scopeFigure(body, 'QNQ1', 'bailleur', bailleur)).toMatchObject(expected);
+
+    const csv = await fetch(`${app.url}/v1/epcis/${MEL}/compliance?year=2026&groupBy=bailleur&format=csv`);
+    const text = Buffer.from(await csv.arrayBuffer())
+      .subarray(3)
+      .toString('utf8');
+    const lines = text.trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'EPCI;Année;Objectif;Périmètre;Identifiant;Numérateur;Dénominateur;Taux (%);Cible (%);Écart (points);Statut;Q1 inconnu;Q1 en attente de seuil;Mutations internes;Attributions qualifiantes à trouver d’ici fin d’année;Position',
+    );
+    expect(lines).toContain(`${MEL};2026;QNQ1;EPCI;${MEL};2;5;40;50;-10;En retard;1;0;0;1;${lastPosition}`);
+    expect(lines).toContain(`${MEL};2026;HQ1;Bailleur;lmh;2;4;50;25;25;Atteint;0;0;0;0;${lastPosition}`);
+  });
+
+  it('follows a corrected threshold and an amended CIA at once', async () => {
+    // 9 000 €/UC: L1 and L7 (9 999.99 €/UC) leave Q1, L11 (9 000) is exactly at the threshold: not Q1.
+    track(
+      await postJson(`${app.url}/v1/epcis/${MEL}/quartile-thresholds`, {
+        year: 2026,
+        amountPerUc: 9_000,
+        source: 'Arrêté rectificatif',
+      }),
+    );
+    let body = await compliance();
+    expect(epciFigure(body, 'HQ1')).toMatchObject({ numerator: 2, denominator: 7 });
+    expect(epciFigure(body, 'QNQ1')).toMatchObject({ numerator: 3, denominator: 5, status: 'atteint' });
+
+    track(
+      await postJson(`${app.url}/v1/epcis/${MEL}/cia`, {
+        adoptedOn: '2026-01-15',
+        terms: { period: { startYear: 2026, endYear: 2031 }, objectives: { qnq1: { target: 0.67 } } },
+      }),
+    );
+    body = await compliance();
+    expect(body.cia.adopted).toBe(true);
+    expect(epciFigure(body, 'QNQ1')).toMatchObject({ numerator: 3, denominator: 5, target: 0.67, status: 'en_retard' });
+  });
+
+  it('moves the figures on a cancellation and a correction, never on a refused lease', async () => {
+    const l1 = FIXTURE_LEASES[0]!;
+    const l3 = FIXTURE_LEASES[2]!;
+    track(
+      await postJson(`${app.url}/v1/leases/${l1.leaseId}/cancellation`, {
+        eventId: randomUUID(),
+        bailleurId: l1.bailleurId,
+        caseId: l1.caseId,
+        reason: 'Bail signé par erreur',
+      }),
+    );
+    const { leaseId: _id, ...rest } = l3;
+    track(
+      await postJson(`${app.url}/v1/leases/${l3.leaseId}/corrections`, {
+        eventId: randomUUID(),
+        reason: 'Avis d’imposition rectifié',
+        lease: { ...rest, leaseId: l3.leaseId, household: { ...l3.household, yearlyResources: 5_000 } },
+      }),
+    );
+    const refused = await postJson(`${app.url}/v1/leases`, {
+      ...FIXTURE_LEASES[1]!,
+      eventId: randomUUID(),
+      caseId: 'C-ARRAS',
+      leaseId: 'L-ARRAS',
+      flat: { ...FIXTURE_LEASES[1]!.flat, communeInsee: '62041' },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe('COMMUNE_NOT_IN_EPCI');
+
+    const body = await compliance();
+    // Outside QPV: L1 gone; L3 now Q1 (5 000 €/UC < 9 000); L5 relogé RU and L6 (8 000) still count.
+    expect(epciFigure(body, 'HQ1')).toMatchObject({ numerator: 3, denominator: 6 });
+    expect(body.dataQuality.leases).toBe(11);
+  });
+
+  it('counts a 2015-list QPV for a 2023 lease and refuses it for a 2024 lease', async () => {
+    const base = { ...FIXTURE_LEASES[7]!, flat: { ...FIXTURE_LEASES[7]!.flat, qpvCode: 'QP059001' } };
+    const in2023 = await postJson(`${app.url}/v1/leases`, {
+      ...base,
+      eventId: randomUUID(),
+      caseId: 'C-2023',
+      leaseId: 'L-2023',
+      leaseDate: '2023-06-01',
+    });
+    expect(in2023.status).toBe(201);
+    track(in2023);
+    const in2024 = await postJson(`${app.url}/v1/leases`, {
+      ...base,
+      eventId: randomUUID(),
+      caseId: 'C-2024',
+      leaseId: 'L-2024',
+      leaseDate: '2024-06-01',
+    });
+    expect(in2024.status).toBe(422);
+    expect(in2024.body).toMatchObject({ code: 'QPV_NOT_IN_FORCE', title: expect.stringContaining('liste 2015') });
+
+    const body = await waitFor(
+      () => getJson(`${app.url}/v1/epcis/${MEL}/compliance?year=2023`),
+      (r) => r.body.freshness.position >= lastPosition,
+    );
+    expect(epciFigure(body.body, 'QNQ1')).toMatchObject({ denominator: 1, pendingQ1: 1 });
+  });
+
+  it('answers bad queries with 400 and French messages', async () => {
+    const response = await getJson(`${app.url}/v1/epcis/${MEL}/compliance?year=20x6&groupBy=departement&asOf=hier`);
+    expect(response.status).toBe(400);
+    expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['asOf', 'groupBy', 'year']);
+  });
+});
