@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '@vigie/config';
 import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
 import { KafkaRelay } from '@vigie/messaging';
-import { createProjectionRunners, projectionMigrations } from '@vigie/projections';
+import { createProjectionRunners, projectionMigrations, REBUILDABLE, rebuildProjection } from '@vigie/projections';
 import { createPool, migrate } from '@vigie/postgres';
 
 /**
@@ -27,6 +27,11 @@ async function main(): Promise<void> {
   const log = (message: string) => console.log(`[projector] ${message}`);
   const pool = createPool(config.DATABASE_URL, 4);
   await migrate(pool, [...eventStoreMigrations, ...projectionMigrations]);
+  if (process.argv[2] === 'rebuild') {
+    await rebuild(pool, process.argv[3] ?? '', log);
+    await pool.end();
+    return;
+  }
   const store = new PostgresEventStore(pool, { pollIntervalMs: config.POLL_INTERVAL_MS });
   const runners = createProjectionRunners(pool, {
     batchSize: config.PROJECTOR_BATCH_SIZE,
@@ -55,6 +60,39 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void shutdown());
   process.once('SIGTERM', () => void shutdown());
+}
+
+/**
+ * `rebuild NAME`: replays the whole log into fresh tables while the live ones keep serving,
+ * printing progress, then swaps them in (one transaction); the live runner goes on from there.
+ */
+async function rebuild(pool: ReturnType<typeof createPool>, name: string, log: (message: string) => void): Promise<void> {
+  const target = REBUILDABLE[name];
+  if (!target) {
+    console.error(`Unknown projection "${name}"; one of: ${Object.keys(REBUILDABLE).join(', ')}`);
+    process.exit(2);
+  }
+  const started = Date.now();
+  let lastLog = 0;
+  const result = await rebuildProjection(pool, {
+    fresh: target.fresh(),
+    live: target.live(),
+    batchSize: 2_000,
+    onProgress: ({ position, head }) => {
+      const now = Date.now();
+      if (now - lastLog < 2_000) return;
+      lastLog = now;
+      const rate = position / Math.max(0.001, (now - started) / 1_000);
+      const eta = head > position ? Math.round((head - position) / rate) : 0;
+      log(
+        `rebuild ${name}: position ${position} / ${head} (${Math.floor((100 * position) / Math.max(head, 1))} %), ${Math.round(rate)} ev/s, ETA ${eta} s`,
+      );
+    },
+  });
+  const seconds = (Date.now() - started) / 1_000;
+  log(
+    `rebuild ${name}: ${result.applied} events in ${seconds.toFixed(1)} s (${Math.round(result.applied / seconds)} ev/s), swapped in at position ${result.position}`,
+  );
 }
 
 main().catch((error) => {

@@ -54,7 +54,7 @@ export class ProjectionRunner {
         [this.projection.name],
       );
       const position = Number(rows[0]!.position);
-      const events = await readAllWith(client, position, this.batchSize);
+      const events = await readAllWith(client, position, this.batchSize, { dataOf: this.projection.dataOf });
       if (events.length === 0) {
         await client.query('COMMIT');
         this.current = { position, lastEventAt: rows[0]!.last_event_at };

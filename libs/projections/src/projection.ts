@@ -8,6 +8,10 @@ import { type RecordedEvent } from '@vigie/event-store';
 export interface Projection {
   /** Checkpoint name; one per read model (and one per rebuild in progress). */
   readonly name: string;
+  /** Tables it writes, in a fixed order: a rebuild swaps them pairwise with the live projection's. */
+  readonly tables: readonly string[];
+  /** Event types whose data `apply` reads; others arrive with `data: null`. Undefined: all. */
+  readonly dataOf?: readonly string[];
   /** Creates the read-model tables if missing (used for fresh rebuild tables). */
   createTables(client: PoolClient): Promise<void>;
   apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void>;

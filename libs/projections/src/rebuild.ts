@@ -17,8 +17,8 @@ export interface RebuildProgress {
 export async function rebuildProjection(
   pool: Pool,
   options: {
-    readonly fresh: Projection & { readonly table: string };
-    readonly live: Projection & { readonly table: string };
+    readonly fresh: Projection;
+    readonly live: Projection;
     readonly batchSize?: number;
     readonly onProgress?: (progress: RebuildProgress) => void;
   },
@@ -26,7 +26,7 @@ export async function rebuildProjection(
   const { fresh, live } = options;
   const setup = await pool.connect();
   try {
-    await setup.query(`DROP TABLE IF EXISTS ${fresh.table}`);
+    for (const table of fresh.tables) await setup.query(`DROP TABLE IF EXISTS ${table}`);
     await setup.query('DELETE FROM checkpoints WHERE name = $1', [fresh.name]);
     await fresh.createTables(setup);
   } finally {
@@ -47,9 +47,21 @@ export async function rebuildProjection(
   try {
     await client.query('BEGIN');
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`projection:${live.name}`]);
-    await client.query(`DROP TABLE IF EXISTS ${live.table}`);
-    await client.query(`ALTER TABLE ${fresh.table} RENAME TO ${live.table}`);
-    await client.query(`ALTER INDEX ${fresh.table}_pkey RENAME TO ${live.table}_pkey`);
+    for (const [index, freshTable] of fresh.tables.entries()) {
+      const liveTable = live.tables[index]!;
+      await client.query(`DROP TABLE IF EXISTS ${liveTable}`);
+      await client.query(`ALTER TABLE ${freshTable} RENAME TO ${liveTable}`);
+      // Index and constraint names carry the table name: give them the live names, so the next rebuild can reuse the fresh ones.
+      const { rows: indexes } = await client.query<{ indexname: string }>(
+        'SELECT indexname FROM pg_indexes WHERE tablename = $1',
+        [liveTable],
+      );
+      for (const { indexname } of indexes) {
+        if (indexname.startsWith(freshTable)) {
+          await client.query(`ALTER INDEX ${indexname} RENAME TO ${liveTable}${indexname.slice(freshTable.length)}`);
+        }
+      }
+    }
     const position = runner.status().position;
     await client.query(
       `INSERT INTO checkpoints (name, position, last_event_at)

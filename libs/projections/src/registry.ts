@@ -14,3 +14,9 @@ export const PROJECTION_NAMES: readonly string[] = liveProjections().map((projec
 export function createProjectionRunners(pool: Pool, options: ProjectionRunnerOptions): ProjectionRunner[] {
   return liveProjections().map((projection) => new ProjectionRunner(pool, projection, options));
 }
+
+/** What `apps/projector rebuild NAME` replays: a projection writing into fresh tables, and the live one it replaces. */
+export const REBUILDABLE: Readonly<Record<string, { fresh: () => Projection; live: () => Projection }>> = {
+  lease_summary: { fresh: () => new LeaseSummaryProjection('lease_summary_rebuild'), live: () => new LeaseSummaryProjection() },
+  compliance: { fresh: () => new ComplianceProjection('_rebuild'), live: () => new ComplianceProjection() },
+};

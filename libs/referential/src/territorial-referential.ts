@@ -47,6 +47,11 @@ export class TerritorialReferential {
     return this.epciByCommune!.get(communeInsee);
   }
 
+  all(): TerritorialEpci[] {
+    this.load();
+    return [...this.byEpci!.values()];
+  }
+
   get epciCount(): number {
     this.load();
     return this.byEpci!.size;

@@ -104,7 +104,7 @@ export class ComplianceController {
     });
     const asOf =
       input.asOf === undefined ? {} : /^\d+$/.test(input.asOf) ? { position: Number(input.asOf) } : { at: new Date(input.asOf) };
-    const view = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf);
+    const { view, json } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf);
     response.setHeader('X-Vigie-Position', String(view.asOf.position));
     if (wantsCsv(request)) {
       sendCsv(
@@ -114,6 +114,6 @@ export class ComplianceController {
       );
       return;
     }
-    response.status(200).json(view);
+    response.status(200).type('application/json').send(json);
   }
 }

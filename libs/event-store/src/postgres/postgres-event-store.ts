@@ -270,13 +270,23 @@ export class PostgresEventStore implements EventStore {
  * Only events of transactions below the snapshot's xmin are returned: all finished, and
  * (by the append ordering lock) every lower position belongs to a finished transaction too.
  */
-export async function readAllWith(db: Pick<Pool, 'query'> | PoolClient, after: number, limit: number): Promise<RecordedEvent[]> {
+export async function readAllWith(
+  db: Pick<Pool, 'query'> | PoolClient,
+  after: number,
+  limit: number,
+  options: { readonly dataOf?: readonly string[] } = {},
+): Promise<RecordedEvent[]> {
+  // dataOf: only these event types carry their data (the others come with data null), for
+  // readers that copy or skip the rest server-side: less to transfer and parse.
+  const columns = options.dataOf
+    ? EVENT_COLUMNS.replace(' data,', ' CASE WHEN event_type = ANY($3) THEN data END AS data,')
+    : EVENT_COLUMNS;
   const { rows } = await db.query<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM events
+    `SELECT ${columns} FROM events
      WHERE global_position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
      ORDER BY global_position
      LIMIT $2`,
-    [after, limit],
+    options.dataOf ? [after, limit, options.dataOf] : [after, limit],
   );
   return rows.map(toRecordedEvent);
 }

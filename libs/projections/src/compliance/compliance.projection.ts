@@ -1,13 +1,5 @@
 import type { PoolClient } from 'pg';
-import {
-  evolveCia,
-  initialCiaState,
-  type Cia,
-  type CiaEvent,
-  type LeaseCorrected,
-  type LeaseSignedData,
-  type ReferentialEvent,
-} from '@vigie/domain';
+import { evolveCia, initialCiaState, type Cia, type CiaEvent, type ReferentialEvent } from '@vigie/domain';
 import type { RecordedEvent } from '@vigie/event-store';
 import type { Projection } from '../projection.js';
 
@@ -77,13 +69,15 @@ function referentialId(event: ReferentialEvent): string {
 
 export class ComplianceProjection implements Projection {
   readonly name: string;
+  /** Lease versions are copied server-side from the events table: only the rules and the referential travel. */
+  readonly dataOf = ['CiaAdopted', 'CiaAmended', 'QuartileThresholdPublished', ...Object.keys(REFERENTIAL_KIND)];
 
   constructor(private readonly suffix = '') {
     this.name = `compliance${suffix}`;
   }
 
-  get table(): string {
-    return `lease_facts${this.suffix}`;
+  get tables(): string[] {
+    return ['lease_facts', 'cia_versions', 'quartile_thresholds', 'referential_entries'].map((table) => `${table}${this.suffix}`);
   }
 
   async createTables(client: PoolClient): Promise<void> {
@@ -92,23 +86,20 @@ export class ComplianceProjection implements Projection {
 
   async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
     const s = this.suffix;
-    // New lease versions are inserted in bulk; anything that closes a version first flushes them, to keep the order.
-    let pending: Array<{ streamId: string; position: number; eventId: string; lease: LeaseSignedData }> = [];
+    // New lease versions are copied in bulk from the events table itself (the lease JSON never
+    // travels through Node); anything that closes a version first flushes them, to keep the order.
+    let pending: number[] = [];
     const flush = async () => {
       if (!pending.length) return;
-      const rows = pending;
+      const positions = pending;
       pending = [];
       await client.query(
         `INSERT INTO lease_facts${s} (stream_id, valid_from, event_id, epci_siren, year, lease)
-         SELECT * FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[])`,
-        [
-          rows.map((r) => r.streamId),
-          rows.map((r) => r.position),
-          rows.map((r) => r.eventId),
-          rows.map((r) => r.lease.flat.epciSiren),
-          rows.map((r) => Number(r.lease.leaseDate.slice(0, 4))),
-          rows.map((r) => JSON.stringify(r.lease)),
-        ],
+         SELECT e.stream_id, e.global_position, e.event_id, l.lease->'flat'->>'epciSiren', substr(l.lease->>'leaseDate', 1, 4)::int, l.lease
+         FROM events e
+         CROSS JOIN LATERAL (SELECT CASE WHEN e.event_type = 'LeaseCorrected' THEN e.data->'lease' ELSE e.data END AS lease) l
+         WHERE e.global_position = ANY($1::bigint[])`,
+        [positions],
       );
     };
     const closeCurrent = (streamId: string, position: number) =>
@@ -118,22 +109,12 @@ export class ComplianceProjection implements Projection {
     for (const event of events) {
       switch (event.type) {
         case 'LeaseSigned':
-          pending.push({
-            streamId: event.streamId,
-            position: event.globalPosition,
-            eventId: event.eventId,
-            lease: event.data as LeaseSignedData,
-          });
+          pending.push(event.globalPosition);
           break;
         case 'LeaseCorrected':
           await flush();
           await closeCurrent(event.streamId, event.globalPosition);
-          pending.push({
-            streamId: event.streamId,
-            position: event.globalPosition,
-            eventId: event.eventId,
-            lease: (event.data as LeaseCorrected['data']).lease,
-          });
+          pending.push(event.globalPosition);
           break;
         case 'LeaseCancelled':
           await flush();

@@ -20,9 +20,14 @@ export function leaseSummaryTableDdl(table: string): string {
 
 export class LeaseSummaryProjection implements Projection {
   readonly name: string;
+  readonly dataOf = ['LeaseSigned'];
 
   constructor(readonly table = 'lease_summary') {
     this.name = table;
+  }
+
+  get tables(): string[] {
+    return [this.table];
   }
 
   async createTables(client: PoolClient): Promise<void> {

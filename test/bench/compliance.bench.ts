@@ -1,0 +1,193 @@
+/**
+ * npm run bench:compliance — 1 000 000 LeaseSigned over 20 EPCIs (BENCH_EVENTS overrides), then
+ * (1) the full rebuild of the compliance read models from position 0, with the rebuilding
+ * process's peak RSS, and (2) the latency of GET /v1/epcis/{siren}/compliance served by the
+ * API in its own process: first reads (computed) and 100 concurrent clients (autocannon).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { attributionStreamId, ciaStreamId } from '@vigie/domain';
+import { eventStoreMigrations, PostgresEventStore, type StreamAppend } from '@vigie/event-store';
+import { projectionMigrations } from '@vigie/projections';
+import { createPool, migrate } from '@vigie/postgres';
+import { TerritorialReferential } from '@vigie/referential';
+import { syntheticLease } from '../support/lease-events.js';
+import { freePort } from '../support/kafka.js';
+import { benchServer, createDatabase, dropDatabase, timed } from './bench-database.js';
+
+const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const EPCI_COUNT = 20;
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const tag = Date.now().toString(36);
+
+async function main(): Promise<void> {
+  const server = await benchServer();
+  const dbName = `vigie_bench_compliance_${tag}`;
+  const url = await createDatabase(server.adminUrl, dbName);
+  const pool = createPool(url, 8);
+  await migrate(pool, [...eventStoreMigrations, ...projectionMigrations]);
+  const store = new PostgresEventStore(pool);
+
+  // Twenty real EPCIs of the Nord and the Pas-de-Calais, with their real communes.
+  const territorial = new TerritorialReferential();
+  const epcis = territorial
+    .all()
+    .filter((epci) => epci.communes.length > 0 && (epci.communes[0]!.startsWith('59') || epci.communes[0]!.startsWith('62')))
+    .slice(0, EPCI_COUNT);
+
+  console.log(
+    `Compliance benchmark: ${N.toLocaleString('en-US')} LeaseSigned over ${epcis.length} EPCIs, PostgreSQL at ${new URL(server.adminUrl).host}`,
+  );
+  const generation = await timed(async () => {
+    const rules: StreamAppend[] = epcis.map((epci) => ({
+      streamId: ciaStreamId(epci.siren),
+      events: [
+        {
+          eventId: randomUUID(),
+          type: 'CiaAdopted',
+          data: {
+            epciSiren: epci.siren,
+            adoptedOn: '2024-01-15',
+            terms: { period: { startYear: 2024, endYear: 2029 }, objectives: { qnq1: { target: 0.55 } } },
+          },
+          metadata: { actor: 'bench' },
+        },
+        ...[2024, 2025, 2026].map((year) => ({
+          eventId: randomUUID(),
+          type: 'QuartileThresholdPublished',
+          data: {
+            epciSiren: epci.siren,
+            year,
+            amountPerUc: 9_500 + 200 * (year - 2024),
+            source: `arrêté ${year}`,
+            correction: false,
+          },
+          metadata: { actor: 'bench' },
+        })),
+      ],
+    }));
+    await store.appendMany(rules);
+    for (let start = 0; start < N; start += 1_000) {
+      const batch: StreamAppend[] = [];
+      for (let i = start; i < Math.min(start + 1_000, N); i += 1) {
+        const epci = epcis[i % epcis.length]!;
+        const base = syntheticLease(i);
+        const data = {
+          ...base,
+          flat: { ...base.flat, epciSiren: epci.siren, communeInsee: epci.communes[i % epci.communes.length]! },
+        };
+        batch.push({
+          streamId: attributionStreamId(data.bailleurId, data.caseId),
+          events: [{ eventId: randomUUID(), type: 'LeaseSigned', data, metadata: { actor: 'bench' } }],
+        });
+      }
+      await store.appendMany(batch);
+    }
+  });
+  console.log(`  appended in ${generation.seconds.toFixed(1)} s`);
+
+  // (1) Full rebuild, by the projector's own process (compiled), into fresh tables swapped in at the end.
+  execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  const rebuild = await timed(
+    () =>
+      new Promise<number>((resolve, reject) => {
+        const child = spawn(process.execPath, ['dist/apps/projector/src/main.js', 'rebuild', 'compliance'], {
+          cwd: ROOT,
+          env: { ...process.env, DATABASE_URL: url, KAFKA_BROKERS: '' },
+          stdio: ['ignore', 'inherit', 'inherit'],
+        });
+        let peakKb = 0;
+        const sampler = setInterval(() => {
+          try {
+            const match = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+            if (match) peakKb = Math.max(peakKb, Number(match[1]));
+          } catch {
+            // the process has just exited
+          }
+        }, 50);
+        child.once('exit', (code) => {
+          clearInterval(sampler);
+          if (code === 0) resolve(peakKb);
+          else reject(new Error(`rebuild exited with ${code}`));
+        });
+      }),
+  );
+  const { rows: applied } = await pool.query<{ position: string }>("SELECT position FROM checkpoints WHERE name = 'compliance'");
+  const rebuildRate = Math.round(Number(applied[0]!.position) / rebuild.seconds);
+  const peakRss = rebuild.result * 1024;
+  console.log(`  rebuilt in ${rebuild.seconds.toFixed(1)} s (process start and swap included)`);
+
+  // (2) The API in its own process, projections off (the read models are already built).
+  const port = await freePort();
+  const api = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/api/src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: String(port),
+      PROJECTOR_IN_PROCESS: 'false',
+      LOG_LEVEL: 'warn',
+      KAFKA_BROKERS: '',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {
+      if (attempt > 300) throw new Error('API did not start');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const paths = epcis.map((epci) => `/v1/epcis/${epci.siren}/compliance?year=2026`);
+  const cold: number[] = [];
+  for (const path of paths) {
+    const started = performance.now();
+    const response = await fetch(`${base}${path}`);
+    if (!response.ok) throw new Error(`${path}: ${response.status}`);
+    await response.arrayBuffer();
+    cold.push(performance.now() - started);
+  }
+  cold.sort((a, b) => a - b);
+  const warm = await autocannon({
+    url: base,
+    connections: 100,
+    duration: Number(process.env.BENCH_SECONDS ?? 15),
+    requests: paths.map((path) => ({ method: 'GET', path })),
+  });
+  api.kill('SIGTERM');
+
+  const { rows } = await pool.query<{ n: string }>(
+    'SELECT count(*) AS n FROM lease_facts WHERE epci_siren = $1 AND year = 2026',
+    [epcis[0]!.siren],
+  );
+  console.log('\n| measure | value | target |');
+  console.log('|---|---:|---:|');
+  console.log(
+    `| full rebuild of compliance read models (${Number(applied[0]!.position).toLocaleString('en-US')} events) | ${rebuildRate.toLocaleString('en-US')} ev/s | ≥ 50 000 ev/s |`,
+  );
+  console.log(`| peak RSS (VmHWM) of the projector process rebuilding | ${Math.round(peakRss / 1024 / 1024)} MB | ≤ 300 MB |`);
+  console.log(
+    `| compliance query, first read per EPCI (computed from ~${Number(rows[0]!.n).toLocaleString('en-US')} leases), p50 / max | ${cold[Math.floor(cold.length / 2)]!.toFixed(1)} / ${cold.at(-1)!.toFixed(1)} ms | — |`,
+  );
+  console.log(
+    `| compliance query, 100 concurrent clients, p50 / p99 | ${warm.latency.p50} / ${warm.latency.p99} ms | p99 ≤ 25 ms |`,
+  );
+  console.log(
+    `| throughput at 100 clients | ${Math.round(warm.requests.average).toLocaleString('en-US')} req/s (${warm.non2xx} non-2xx, ${warm.errors} errors) | — |`,
+  );
+
+  await store.close();
+  await pool.end();
+  await dropDatabase(server.adminUrl, dbName);
+  await server.stop();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
