@@ -104,7 +104,7 @@ export class ComplianceController {
     });
     const asOf =
       input.asOf === undefined ? {} : /^\d+$/.test(input.asOf) ? { position: Number(input.asOf) } : { at: new Date(input.asOf) };
-    const { view, json } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf);
+    const { view, body, etag } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf);
     response.setHeader('X-Vigie-Position', String(view.asOf.position));
     if (wantsCsv(request)) {
       sendCsv(
@@ -114,6 +114,8 @@ export class ComplianceController {
       );
       return;
     }
-    response.status(200).type('application/json').send(json);
+    // The ETag is computed once per result; Express answers 304 to a matching If-None-Match.
+    response.setHeader('ETag', etag);
+    response.status(200).type('application/json').send(body);
   }
 }

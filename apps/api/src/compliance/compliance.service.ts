@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { evaluateCompliance, type ComplianceReport, type GroupBy } from '@vigie/domain';
-import { positionAt, readComplianceInputs, readFreshness, recordedAtOf } from '@vigie/projections';
+import { positionAt, readComplianceInputs, readFreshness, readScopePosition, recordedAtOf } from '@vigie/projections';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 
 export interface ComplianceView extends ComplianceReport {
@@ -12,38 +13,48 @@ export interface ComplianceView extends ComplianceReport {
   readonly threshold: { readonly amountPerUc: number; readonly source: string } | null;
 }
 
-const CACHE_SIZE = 500;
-/** How long a read of the projection's checkpoint is reused: figures may lag writes by this much more. */
-const FRESHNESS_TTL_MS = 100;
-
 export interface CachedCompliance {
   readonly view: ComplianceView;
-  /** The view serialised once: a repeated read costs no JSON.stringify. */
-  readonly json: string;
+  /** The view serialised once, with its ETag: a repeated read costs neither JSON.stringify nor hashing. */
+  readonly body: Buffer;
+  readonly etag: string;
+}
+
+const CACHE_SIZE = 1_000;
+/** How long a read of a checkpoint or scope position is reused: figures may lag writes by this much more. */
+const POSITION_TTL_MS = 100;
+
+type Freshness = { position: number; lastEventAt: string | null };
+
+/** Shares one read among the callers of the same short window. */
+class Memo<T> {
+  private entries = new Map<string, { at: number; value: Promise<T> }>();
+  constructor(private readonly ttlMs: number) {}
+  get(key: string, read: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const entry = this.entries.get(key);
+    if (entry && now - entry.at <= this.ttlMs) return entry.value;
+    const value = read();
+    this.entries.set(key, { at: now, value });
+    value.catch(() => this.entries.delete(key));
+    if (this.entries.size > CACHE_SIZE) this.entries.delete(this.entries.keys().next().value!);
+    return value;
+  }
 }
 
 /**
  * Figures are computed when read, from the facts as they stood at a position and the rules in
- * force then (libs/domain evaluateCompliance). A result is cached by its inputs' position, so
- * a figure never changes for a given position and repeated reads cost one checkpoint read.
+ * force then (libs/domain evaluateCompliance). A live result stays valid until something its
+ * EPCI and year depend on changes (compliance_scopes, CIA versions, thresholds): writes
+ * elsewhere only refresh its freshness. An as-of result never changes.
  */
 @Injectable()
 export class ComplianceService {
   private readonly cache = new Map<string, CachedCompliance>();
-  private freshnessRead: { at: number; value: Promise<{ position: number; lastEventAt: string | null }> } | undefined;
+  private readonly freshnessMemo = new Memo<Freshness>(POSITION_TTL_MS);
+  private readonly scopeMemo = new Memo<number>(POSITION_TTL_MS);
 
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
-
-  /** One checkpoint read shared by the requests of the same 100 ms. */
-  private freshness() {
-    const now = Date.now();
-    if (!this.freshnessRead || now - this.freshnessRead.at > FRESHNESS_TTL_MS) {
-      const value = readFreshness(this.runtime.pool, 'compliance');
-      this.freshnessRead = { at: now, value };
-      value.catch(() => (this.freshnessRead = undefined));
-    }
-    return this.freshnessRead.value;
-  }
 
   async compliance(
     epciSiren: string,
@@ -52,33 +63,70 @@ export class ComplianceService {
     asOf: { position?: number; at?: Date } = {},
   ): Promise<CachedCompliance> {
     const { pool } = this.runtime;
-    const freshness = await this.freshness();
-    let position = freshness.position;
+    const freshness = await this.freshnessMemo.get('compliance', () => readFreshness(pool, 'compliance'));
     const live = asOf.position === undefined && asOf.at === undefined;
+    if (live) {
+      const referenceDay = new Date().toISOString().slice(0, 10);
+      const key = `live|${epciSiren}|${year}|${groupBy ?? ''}|${referenceDay}`;
+      const cached = this.cache.get(key);
+      if (cached && cached.view.freshness.position === freshness.position) return cached;
+      // Computed at or after the last change of its scope: the figures still hold, only freshness moved.
+      // (The scope position is read at least as late as the checkpoint it is compared under.)
+      const unchanged =
+        cached &&
+        cached.view.asOf.position >=
+          (await this.scopeMemo.get(`${epciSiren}|${year}|${freshness.position}`, () =>
+            readScopePosition(pool, epciSiren, year),
+          ));
+      if (cached && unchanged) {
+        return this.remember(key, { ...cached.view, asOf: { ...cached.view.asOf, position: freshness.position }, freshness });
+      }
+      return this.remember(key, await this.compute(epciSiren, year, groupBy, freshness.position, freshness, referenceDay, true));
+    }
+    let position = freshness.position;
     if (asOf.position !== undefined) position = Math.min(asOf.position, freshness.position);
     if (asOf.at !== undefined) position = Math.min(await positionAt(pool, asOf.at), freshness.position);
-    const referenceDay = live ? new Date().toISOString().slice(0, 10) : null;
-    const key = `${epciSiren}|${year}|${groupBy ?? ''}|${position}|${freshness.position}|${referenceDay ?? 'asof'}`;
+    const key = `asof|${epciSiren}|${year}|${groupBy ?? ''}|${position}|${asOf.at?.toISOString() ?? ''}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
-
     const recordedAt = position > 0 ? await recordedAtOf(pool, position) : null;
-    const referenceDate = referenceDay ?? (asOf.at ?? recordedAt ?? new Date()).toISOString().slice(0, 10);
-    const inputs = await readComplianceInputs(pool, epciSiren, year, position);
+    const referenceDate = (asOf.at ?? recordedAt ?? new Date()).toISOString().slice(0, 10);
+    return this.remember(
+      key,
+      await this.compute(epciSiren, year, groupBy, position, freshness, referenceDate, false, recordedAt),
+    );
+  }
+
+  private async compute(
+    epciSiren: string,
+    year: number,
+    groupBy: GroupBy | undefined,
+    position: number,
+    freshness: Freshness,
+    referenceDate: string,
+    live: boolean,
+    recordedAt: Date | null = null,
+  ): Promise<ComplianceView> {
+    const inputs = await readComplianceInputs(this.runtime.pool, epciSiren, year, position);
     const report = evaluateCompliance(
       inputs.facts,
       { cia: inputs.cia, thresholdPerUc: inputs.threshold?.amountPerUc },
       { epciSiren, year, groupBy, referenceDate },
     );
-    const view: ComplianceView = {
+    return {
       ...report,
-      asOf: { position, recordedAt: recordedAt?.toISOString() ?? null, live },
+      asOf: { position, recordedAt: recordedAt?.toISOString() ?? (live ? freshness.lastEventAt : null), live },
       freshness,
       referenceDate,
       cia: { adopted: inputs.ciaAdopted, reference: inputs.cia.reference },
       threshold: inputs.threshold,
     };
-    const entry = { view, json: JSON.stringify(view) };
+  }
+
+  private remember(key: string, view: ComplianceView): CachedCompliance {
+    const body = Buffer.from(JSON.stringify(view));
+    const entry = { view, body, etag: `W/"${createHash('sha1').update(body).digest('base64url')}"` };
+    this.cache.delete(key);
     if (this.cache.size >= CACHE_SIZE) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, entry);
     return entry;

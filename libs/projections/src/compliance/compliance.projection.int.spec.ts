@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { evaluateCompliance, type LeaseSignedData } from '@vigie/domain';
-import type { RecordedEvent } from '@vigie/event-store';
+import { PostgresEventStore, type RecordedEvent } from '@vigie/event-store';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/postgres.js';
 import { syntheticLease } from '../../../../test/support/lease-events.js';
+import { ProjectionRunner } from '../projection-runner.js';
 import { ComplianceProjection } from './compliance.projection.js';
 import { readComplianceInputs } from './compliance.query.js';
 
@@ -82,28 +83,31 @@ function toEvents(steps: Array<{ caseIndex: number; step: Step }>): RecordedEven
 
 describe('Compliance projection (real PostgreSQL)', () => {
   let db: TestDatabase;
+  let store: PostgresEventStore;
   beforeAll(async () => {
     db = await createTestDatabase();
+    store = new PostgresEventStore(db.pool);
   });
   afterAll(async () => {
+    await store.close();
     await db.drop();
   });
 
-  async function project(projection: ComplianceProjection, events: RecordedEvent[], cuts: number[]): Promise<void> {
-    const client = await db.pool.connect();
-    try {
-      await projection.createTables(client);
-      let start = 0;
-      for (const cut of [...cuts.map((c) => c % (events.length + 1)).sort((a, b) => a - b), events.length]) {
-        if (cut <= start) continue;
-        await client.query('BEGIN');
-        await projection.apply(client, events.slice(start, cut));
-        await client.query('COMMIT');
-        start = cut;
-      }
-    } finally {
-      client.release();
+  /** Appends the events in their order (the lease data is copied from the events table by the projection). */
+  async function append(events: RecordedEvent[]): Promise<void> {
+    await db.pool.query('TRUNCATE events, streams, checkpoints RESTART IDENTITY');
+    for (const event of events) {
+      await store.append(event.streamId, [
+        { eventId: event.eventId, type: event.type, data: event.data, metadata: { actor: 'spec' } },
+      ]);
     }
+  }
+
+  async function project(projection: ComplianceProjection, batchSize: number): Promise<void> {
+    const client = await db.pool.connect();
+    await projection.createTables(client);
+    client.release();
+    await new ProjectionRunner(db.pool, projection, { batchSize }).catchUp();
   }
 
   const rows = async (table: string) =>
@@ -119,21 +123,19 @@ describe('Compliance projection (real PostgreSQL)', () => {
       fc.asyncProperty(
         fc.array(caseHistory, { minLength: 1, maxLength: 8 }),
         fc.array(fc.nat(), { minLength: 1, maxLength: 30 }),
-        fc.array(fc.nat(), { maxLength: 6 }),
-        async (histories, picks, cuts) => {
+        fc.integer({ min: 1, max: 7 }),
+        async (histories, picks, batchSize) => {
           run += 1;
           const events = toEvents(interleave(histories, picks));
-          const incremental = new ComplianceProjection(`_inc${run}`);
-          const whole = new ComplianceProjection(`_all${run}`);
-          await project(incremental, events, cuts);
-          await project(whole, events, []);
+          await append(events);
+          await project(new ComplianceProjection(`_inc${run}`), batchSize);
+          await project(new ComplianceProjection(`_all${run}`), 10_000);
           expect(await rows(`lease_facts_inc${run}`)).toEqual(await rows(`lease_facts_all${run}`));
           // Live facts: exactly the cases whose last step left a lease in force.
           const { rows: live } = await db.pool.query(
             `SELECT count(*)::int AS n FROM lease_facts_inc${run} WHERE valid_to IS NULL`,
           );
-          const expectedLive = new Set(events.map((e) => e.streamId)).size - countCancelledAtEnd(events);
-          expect(live[0].n).toBe(expectedLive);
+          expect(live[0].n).toBe(new Set(events.map((e) => e.streamId)).size - countCancelledAtEnd(events));
         },
       ),
       { numRuns: 25 },
@@ -141,12 +143,12 @@ describe('Compliance projection (real PostgreSQL)', () => {
   });
 
   it('reads leases as of any position: before a correction, the corrected version is not seen', async () => {
-    const projection = new ComplianceProjection();
+    const base = syntheticLease(1);
     const signed = {
-      ...syntheticLease(1),
-      flat: { ...syntheticLease(1).flat, epciSiren: '200093201' },
+      ...base,
+      flat: { ...base.flat, epciSiren: '200093201' },
       leaseDate: '2026-02-01',
-      household: { ...syntheticLease(1).household, yearlyResources: 50_000 },
+      household: { ...base.household, yearlyResources: 50_000 },
     };
     const corrected = { ...signed, household: { ...signed.household, yearlyResources: 1_000 } };
     const envelope = {
@@ -156,42 +158,45 @@ describe('Compliance projection (real PostgreSQL)', () => {
       metadata: { actor: 'spec' },
       recordedAt: new Date(),
     };
-    await project(
-      projection,
-      [
-        { ...envelope, globalPosition: 10, eventId: randomUUID(), type: 'LeaseSigned', data: signed },
-        {
-          ...envelope,
-          globalPosition: 11,
-          eventId: randomUUID(),
-          type: 'QuartileThresholdPublished',
-          data: { epciSiren: '200093201', year: 2026, amountPerUc: 10_000, source: 'spec', correction: false },
-        },
-        {
-          ...envelope,
-          globalPosition: 12,
-          eventId: randomUUID(),
-          type: 'LeaseCorrected',
-          data: { lease: corrected, reason: 'spec', correctsEventId: 'x' },
-        },
-      ],
-      [],
+    await append([
+      { ...envelope, globalPosition: 1, eventId: randomUUID(), type: 'LeaseSigned', data: signed },
+      {
+        ...envelope,
+        streamId: 'cia-200093201',
+        globalPosition: 2,
+        eventId: randomUUID(),
+        type: 'QuartileThresholdPublished',
+        data: { epciSiren: '200093201', year: 2026, amountPerUc: 10_000, source: 'spec', correction: false },
+      },
+      {
+        ...envelope,
+        globalPosition: 3,
+        eventId: randomUUID(),
+        type: 'LeaseCorrected',
+        data: { lease: corrected, reason: 'spec', correctsEventId: 'x' },
+      },
+    ]);
+    const projection = new ComplianceProjection('_asof');
+    await project(projection, 1);
+    await db.pool.query(
+      'DROP TABLE IF EXISTS lease_facts, cia_versions, quartile_thresholds, referential_entries, compliance_scopes',
     );
-    const hq1At = async (position: number) => {
+    for (const table of projection.tables) await db.pool.query(`ALTER TABLE ${table} RENAME TO ${table.replace('_asof', '')}`);
+    const objective = signed.flat.qpvCode ? 'QNQ1' : 'HQ1';
+    const figureAt = async (position: number) => {
       const inputs = await readComplianceInputs(db.pool, '200093201', 2026, position);
       const report = evaluateCompliance(
         inputs.facts,
         { cia: inputs.cia, thresholdPerUc: inputs.threshold?.amountPerUc },
         { epciSiren: '200093201', year: 2026, referenceDate: '2026-12-31' },
       );
-      const figure = report.objectives.find((o) => o.id === (signed.flat.qpvCode ? 'QNQ1' : 'HQ1'))!.scopes[0]!.figure;
+      const figure = report.objectives.find((o) => o.id === objective)!.scopes[0]!.figure;
       return [figure.numerator, figure.denominator, figure.pendingQ1];
     };
-    const q1Objective = !signed.flat.qpvCode;
-    expect(await hq1At(9)).toEqual([0, 0, 0]);
-    expect(await hq1At(10)).toEqual([0, 1, 1]); // no threshold yet: pending
-    expect(await hq1At(11)).toEqual(q1Objective ? [0, 1, 0] : [1, 1, 0]); // 50 000 €: not Q1
-    expect(await hq1At(12)).toEqual(q1Objective ? [1, 1, 0] : [0, 1, 0]); // corrected to 1 000 €: Q1
+    expect(await figureAt(0)).toEqual([0, 0, 0]);
+    expect(await figureAt(1)).toEqual([0, 1, 1]); // no threshold yet: pending
+    expect(await figureAt(2)).toEqual(objective === 'HQ1' ? [0, 1, 0] : [1, 1, 0]); // 50 000 €: not Q1
+    expect(await figureAt(3)).toEqual(objective === 'HQ1' ? [1, 1, 0] : [0, 1, 0]); // corrected to 1 000 €: Q1
   });
 });
 

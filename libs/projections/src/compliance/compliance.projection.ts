@@ -14,6 +14,17 @@ import type { Projection } from '../projection.js';
  * from these facts and the rules in force, so a corrected threshold or an amended CIA needs
  * no migration and no replay.
  */
+/** Last position at which the leases of an EPCI and year changed: a cached figure older than that is stale. */
+export function complianceScopesDdl(suffix = ''): string {
+  return `
+    CREATE TABLE IF NOT EXISTS compliance_scopes${suffix} (
+      epci_siren text    NOT NULL,
+      year       integer NOT NULL,
+      position   bigint  NOT NULL,
+      CONSTRAINT compliance_scopes${suffix}_pkey PRIMARY KEY (epci_siren, year)
+    );`;
+}
+
 export function complianceTablesDdl(suffix = ''): string {
   return `
     CREATE TABLE IF NOT EXISTS lease_facts${suffix} (
@@ -41,6 +52,7 @@ export function complianceTablesDdl(suffix = ''): string {
       source        text    NOT NULL,
       CONSTRAINT quartile_thresholds${suffix}_pkey PRIMARY KEY (epci_siren, year, position)
     );
+    ${complianceScopesDdl(suffix)}
     CREATE TABLE IF NOT EXISTS referential_entries${suffix} (
       kind     text   NOT NULL,
       id       text   NOT NULL,
@@ -77,7 +89,9 @@ export class ComplianceProjection implements Projection {
   }
 
   get tables(): string[] {
-    return ['lease_facts', 'cia_versions', 'quartile_thresholds', 'referential_entries'].map((table) => `${table}${this.suffix}`);
+    return ['lease_facts', 'cia_versions', 'quartile_thresholds', 'referential_entries', 'compliance_scopes'].map(
+      (table) => `${table}${this.suffix}`,
+    );
   }
 
   async createTables(client: PoolClient): Promise<void> {
@@ -89,21 +103,29 @@ export class ComplianceProjection implements Projection {
     // New lease versions are copied in bulk from the events table itself (the lease JSON never
     // travels through Node); anything that closes a version first flushes them, to keep the order.
     let pending: number[] = [];
+    const touched: Array<{ epci_siren: string; year: number; position: string | number }> = [];
     const flush = async () => {
       if (!pending.length) return;
       const positions = pending;
       pending = [];
-      await client.query(
+      const inserted = await client.query<{ epci_siren: string; year: number; position: string }>(
         `INSERT INTO lease_facts${s} (stream_id, valid_from, event_id, epci_siren, year, lease)
          SELECT e.stream_id, e.global_position, e.event_id, l.lease->'flat'->>'epciSiren', substr(l.lease->>'leaseDate', 1, 4)::int, l.lease
          FROM events e
          CROSS JOIN LATERAL (SELECT CASE WHEN e.event_type = 'LeaseCorrected' THEN e.data->'lease' ELSE e.data END AS lease) l
-         WHERE e.global_position = ANY($1::bigint[])`,
+         WHERE e.global_position = ANY($1::bigint[])
+         RETURNING epci_siren, year, valid_from AS position`,
         [positions],
       );
+      touched.push(...inserted.rows);
     };
-    const closeCurrent = (streamId: string, position: number) =>
-      client.query(`UPDATE lease_facts${s} SET valid_to = $2 WHERE stream_id = $1 AND valid_to IS NULL`, [streamId, position]);
+    const closeCurrent = async (streamId: string, position: number) => {
+      const closed = await client.query<{ epci_siren: string; year: number; position: string }>(
+        `UPDATE lease_facts${s} SET valid_to = $2 WHERE stream_id = $1 AND valid_to IS NULL RETURNING epci_siren, year, valid_to AS position`,
+        [streamId, position],
+      );
+      touched.push(...closed.rows);
+    };
     const ciaCache = new Map<string, Cia | null>();
 
     for (const event of events) {
@@ -155,6 +177,27 @@ export class ComplianceProjection implements Projection {
       }
     }
     await flush();
+    await this.markScopes(client, touched);
+  }
+
+  private async markScopes(
+    client: PoolClient,
+    touched: Array<{ epci_siren: string; year: number; position: string | number }>,
+  ): Promise<void> {
+    if (!touched.length) return;
+    const latest = new Map<string, { epci: string; year: number; position: number }>();
+    for (const row of touched) {
+      const key = `${row.epci_siren}|${row.year}`;
+      const position = Number(row.position);
+      if ((latest.get(key)?.position ?? -1) < position) latest.set(key, { epci: row.epci_siren, year: row.year, position });
+    }
+    const rows = [...latest.values()];
+    await client.query(
+      `INSERT INTO compliance_scopes${this.suffix} (epci_siren, year, position)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
+       ON CONFLICT (epci_siren, year) DO UPDATE SET position = greatest(compliance_scopes${this.suffix}.position, excluded.position)`,
+      [rows.map((r) => r.epci), rows.map((r) => r.year), rows.map((r) => r.position)],
+    );
   }
 
   private async latestCia(client: PoolClient, epci: string): Promise<Cia | null> {

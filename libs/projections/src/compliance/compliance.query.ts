@@ -86,3 +86,16 @@ export async function listReferentialEntries<T>(pool: Pool, kind: string): Promi
   const { rows } = await pool.query<{ entry: T }>('SELECT entry FROM referential_entries WHERE kind = $1 ORDER BY id', [kind]);
   return rows.map((row) => row.entry);
 }
+
+/** The last position at which anything the figures of an EPCI and year depend on changed. */
+export async function readScopePosition(pool: Pool, epciSiren: string, year: number): Promise<number> {
+  const { rows } = await pool.query<{ position: string | null }>(
+    `SELECT greatest(
+       (SELECT position FROM compliance_scopes WHERE epci_siren = $1 AND year = $2),
+       (SELECT max(position) FROM cia_versions WHERE epci_siren = $1),
+       (SELECT max(position) FROM quartile_thresholds WHERE epci_siren = $1 AND year = $2)
+     ) AS position`,
+    [epciSiren, year],
+  );
+  return Number(rows[0]?.position ?? 0);
+}
