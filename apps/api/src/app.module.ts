@@ -2,10 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerritorialReferential } from '@vigie/referential';
+import { CalController } from './cal/cal.controller.js';
 import { CiaController } from './cia/cia.controller.js';
 import { ComplianceController } from './compliance/compliance.controller.js';
 import { ComplianceService } from './compliance/compliance.service.js';
 import { EventController } from './events/event.controller.js';
+import { ImportService } from './imports/import.service.js';
+import { ImportsController } from './imports/imports.controller.js';
 import { CancelLeaseController } from './leases/cancel-lease/cancel-lease.controller.js';
 import { CorrectLeaseController } from './leases/correct-lease/correct-lease.controller.js';
 import { LeaseReferentialService } from './leases/lease-referential.service.js';
@@ -28,6 +31,8 @@ export class AppModule {
       controllers: [
         HealthController,
         RecordSignedLeaseController,
+        CalController,
+        ImportsController,
         CancelLeaseController,
         CorrectLeaseController,
         LeaseSummaryController,
@@ -44,6 +49,7 @@ export class AppModule {
         LeaseReferentialService,
         RecordSignedLeaseHandler,
         ComplianceService,
+        ImportService,
         ProjectorService,
       ],
     };

@@ -4,6 +4,7 @@ import { type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { type VigieConfig } from '@vigie/config';
 import { AppModule } from './app.module.js';
+import { IMPORT_CONTENT_TYPES, IMPORT_SIZE_LIMIT } from './imports/imports.controller.js';
 import { type Runtime, startRuntime } from './runtime/runtime.js';
 
 export interface RunningApp {
@@ -23,6 +24,8 @@ export async function bootstrap(config: VigieConfig): Promise<RunningApp> {
     bodyParser: false,
   });
   app.useBodyParser('json', { limit: '1mb' });
+  // Bulk imports arrive as text: CSV or NDJSON files of up to a few hundred thousand rows.
+  app.useBodyParser('text', { type: IMPORT_CONTENT_TYPES, limit: IMPORT_SIZE_LIMIT });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -78,6 +78,8 @@ export interface EventStore {
   /** Appends to several streams in one transaction: all or nothing. */
   appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
   readStream(streamId: string): Promise<ReadStreamResult>;
+  /** Several streams in one read (a bulk import loads a chunk's cases at once); absent streams are empty. */
+  readStreams(streamIds: readonly string[]): Promise<Map<string, ReadStreamResult>>;
   /** Events after a global position, in position order, never skipping one that commits late. */
   readAll(after: number, limit: number): Promise<RecordedEvent[]>;
   /** Highest global position a reader can see now (gap-safe). */

@@ -16,6 +16,11 @@ export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = 
   LEASE_NOT_FOUND: [404, 'Aucun bail en cours ne porte cette référence dans ce dossier.'],
   LEASE_IDENTITY_CHANGED: [422, 'Une correction ne peut pas changer de bail, de dossier ni de bailleur.'],
   LEASE_CORRECTION_EMPTY: [422, 'La correction ne change rien au bail enregistré.'],
+  LEASE_AFTER_DECLINED_OFFER: [409, 'Ce ménage a refusé l’offre sur ce dossier : il ne peut pas y signer de bail.'],
+  OFFER_NOT_FOUND: [404, 'Aucune décision de CAL n’a attribué ce logement à ce ménage dans ce dossier.'],
+  CASE_ALREADY_LEASED: [409, 'Le logement de ce dossier est déjà loué.'],
+  CAL_DATE_IN_FUTURE: [422, 'La date de CAL est postérieure à la date du jour.'],
+  CAL_CANDIDATES_INVALID: [422, 'Deux candidats portent le même rang ou le même ménage.'],
   // CIA and thresholds (libs/domain)
   CIA_ALREADY_ADOPTED: [409, 'Une CIA est déjà adoptée pour cet EPCI : enregistrez un avenant.'],
   CIA_NOT_ADOPTED: [409, 'Aucune CIA adoptée pour cet EPCI : adoptez-la avant de la modifier.'],

@@ -35,14 +35,23 @@ function fieldProblems(error: z.ZodError): FieldProblem[] {
   });
 }
 
-/** Parses untrusted input; on failure throws a 400 problem listing each field with a French message. */
-export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+/** Parses untrusted input: the value, or each field's problem with a code and a French message. */
+export function validate<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+): { ok: true; data: z.output<Schema> } | { ok: false; errors: FieldProblem[] } {
   // reportInput lets a missing field be told from a wrong one; the input itself is never sent back.
   const result = schema.safeParse(input, {
     reportInput: true,
     error: (issue) => (issue.input === undefined && issue.code !== 'unrecognized_keys' ? 'Champ obligatoire.' : undefined),
   });
-  if (result.success) return result.data;
+  return result.success ? { ok: true, data: result.data } : { ok: false, errors: fieldProblems(result.error) };
+}
+
+/** Parses untrusted input; on failure throws a 400 problem listing each field with a French message. */
+export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+  const result = validate(schema, input);
+  if (result.ok) return result.data;
   const [status, title] = errorEntry('VALIDATION_FAILED');
-  throw new ProblemError(status, 'VALIDATION_FAILED', title, { errors: fieldProblems(result.error) });
+  throw new ProblemError(status, 'VALIDATION_FAILED', title, { errors: result.errors });
 }

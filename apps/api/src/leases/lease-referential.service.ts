@@ -3,6 +3,7 @@ import {
   referentialDecider,
   referentialStreamId,
   type EpciEntry,
+  type Flat,
   type LeaseReferentialContext,
   type LeaseSignedData,
   type QpvEntry,
@@ -11,10 +12,15 @@ import { loadAggregate } from '@vigie/event-store';
 import { TerritorialReferential } from '@vigie/referential';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 
+export interface ReferentialLookup {
+  epci(siren: string): Promise<EpciEntry | null>;
+  qpv(code: string): Promise<QpvEntry | null>;
+}
+
 /**
- * Looks up what the referential says of a lease before deciding on it: the EPCI of its
- * commune (an EPCI registered in Vigie with its own list of communes first, else the official
- * Etalab referential), and the QPV it names as registered, with its validity period.
+ * Looks up what the referential says of a flat before deciding on a fact about it: the EPCI
+ * of its commune (an EPCI registered in Vigie with its own list of communes first, else the
+ * official Etalab referential), and the QPV it names as registered, with its validity period.
  */
 @Injectable()
 export class LeaseReferentialService {
@@ -23,22 +29,40 @@ export class LeaseReferentialService {
     private readonly territorial: TerritorialReferential,
   ) {}
 
-  async contextFor(lease: LeaseSignedData): Promise<LeaseReferentialContext> {
-    const { store } = this.runtime;
-    const [epci, qpv] = await Promise.all([
-      loadAggregate(store, referentialStreamId('epci', lease.flat.epciSiren), referentialDecider),
-      lease.flat.qpvCode ? loadAggregate(store, referentialStreamId('qpv', lease.flat.qpvCode), referentialDecider) : undefined,
+  contextFor(lease: LeaseSignedData): Promise<LeaseReferentialContext> {
+    return this.contextForFlat(lease.flat);
+  }
+
+  async contextForFlat(flat: Flat, lookup: ReferentialLookup = this.lookup()): Promise<LeaseReferentialContext> {
+    const [registered, qpvEntry] = await Promise.all([
+      lookup.epci(flat.epciSiren),
+      flat.qpvCode ? lookup.qpv(flat.qpvCode) : undefined,
     ]);
-    const registered = epci.state.entry as EpciEntry | null;
-    const communeEpciSiren = registered?.communes.includes(lease.flat.communeInsee)
+    const communeEpciSiren = registered?.communes.includes(flat.communeInsee)
       ? registered.siren
-      : (this.territorial.epciOfCommune(lease.flat.communeInsee) ?? null);
-    const qpvEntry = qpv?.state.entry as QpvEntry | null | undefined;
+      : (this.territorial.epciOfCommune(flat.communeInsee) ?? null);
     return {
       communeEpciSiren,
-      ...(lease.flat.qpvCode
+      ...(flat.qpvCode
         ? { qpv: qpvEntry ? { code: qpvEntry.code, validFrom: qpvEntry.validFrom, validTo: qpvEntry.validTo } : null }
         : {}),
     };
+  }
+
+  /** Reads registered EPCIs and QPVs from their streams; `cached` reuses each read (for a bulk import). */
+  lookup(cached = false): ReferentialLookup {
+    const { store } = this.runtime;
+    const epcis = new Map<string, Promise<EpciEntry | null>>();
+    const qpvs = new Map<string, Promise<QpvEntry | null>>();
+    const read = <T>(cache: Map<string, Promise<T | null>>, kind: 'epci' | 'qpv', id: string): Promise<T | null> => {
+      const hit = cached ? cache.get(id) : undefined;
+      if (hit) return hit;
+      const value = loadAggregate(store, referentialStreamId(kind, id), referentialDecider).then(
+        (loaded) => loaded.state.entry as T | null,
+      );
+      if (cached) cache.set(id, value);
+      return value;
+    };
+    return { epci: (siren) => read(epcis, 'epci', siren), qpv: (code) => read(qpvs, 'qpv', code) };
   }
 }

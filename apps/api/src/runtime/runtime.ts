@@ -4,9 +4,10 @@ import { type VigieConfig } from '@vigie/config';
 import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
 import { KafkaRelay } from '@vigie/messaging';
 import { projectionMigrations } from '@vigie/projections';
+import { importMigrations } from '../imports/imports.migrations.js';
 import { createPool, migrate, type Migration, type RunningPostgres, startEmbeddedPostgres } from '@vigie/postgres';
 
-export const ALL_MIGRATIONS: readonly Migration[] = [...eventStoreMigrations, ...projectionMigrations];
+export const ALL_MIGRATIONS: readonly Migration[] = [...eventStoreMigrations, ...projectionMigrations, ...importMigrations];
 
 /** Everything the process holds open: built once in main, closed once at shutdown. */
 export interface Runtime {

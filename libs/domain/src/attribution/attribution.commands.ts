@@ -1,4 +1,4 @@
-import type { LeaseSignedData } from './attribution.events.js';
+import type { CalDecisionRecorded, LeaseSignedData, OfferDeclined } from './attribution.events.js';
 
 /**
  * What the referential says about the lease, looked up by the caller before deciding:
@@ -14,6 +14,8 @@ export interface RecordSignedLease {
   readonly type: 'RecordSignedLease';
   readonly data: LeaseSignedData;
   readonly referential: LeaseReferentialContext;
+  /** Ids of the case's CalDecisionRecorded events, in stream order (read by the caller), to link the lease to. */
+  readonly calDecisionEventIds?: readonly string[];
   /** Time of the request, given by the caller so that `decide` stays pure. */
   readonly now: Date;
 }
@@ -33,4 +35,17 @@ export interface CorrectLease {
   readonly now: Date;
 }
 
-export type AttributionCommand = RecordSignedLease | CancelLease | CorrectLease;
+export interface RecordCalDecision {
+  readonly type: 'RecordCalDecision';
+  readonly data: CalDecisionRecorded['data'];
+  readonly referential: LeaseReferentialContext;
+  readonly now: Date;
+}
+
+export interface DeclineOffer {
+  readonly type: 'DeclineOffer';
+  readonly data: OfferDeclined['data'];
+  readonly now: Date;
+}
+
+export type AttributionCommand = RecordSignedLease | CancelLease | CorrectLease | RecordCalDecision | DeclineOffer;

@@ -5,34 +5,34 @@ import type {
   AttributionCommand,
   CancelLease,
   CorrectLease,
+  DeclineOffer,
   LeaseReferentialContext,
+  RecordCalDecision,
   RecordSignedLease,
 } from './attribution.commands.js';
 import type { AttributionErrorCode } from './attribution.errors.js';
-import type { AttributionEvent, LeaseSignedData } from './attribution.events.js';
+import type { AttributionEvent, Flat, LeaseSignedData } from './attribution.events.js';
 import { evolveAttribution, initialAttributionState, type AttributionState } from './attribution.state.js';
 
 const fail = (code: AttributionErrorCode, details: Record<string, unknown>) =>
   new DomainError<AttributionErrorCode>(code, details);
 
-/** The facts of a lease must agree with the referential and the calendar. */
-function checkLeaseFacts(lease: LeaseSignedData, referential: LeaseReferentialContext, now: Date): void {
-  const today = now.toISOString().slice(0, 10);
-  if (lease.leaseDate > today) throw fail('LEASE_DATE_IN_FUTURE', { leaseDate: lease.leaseDate, today });
-  if (referential.communeEpciSiren === null) throw fail('COMMUNE_UNKNOWN', { communeInsee: lease.flat.communeInsee });
-  if (referential.communeEpciSiren !== lease.flat.epciSiren) {
+/** The flat must agree with the referential on the date of the fact. */
+function checkFlat(flat: Flat, date: string, referential: LeaseReferentialContext): void {
+  if (referential.communeEpciSiren === null) throw fail('COMMUNE_UNKNOWN', { communeInsee: flat.communeInsee });
+  if (referential.communeEpciSiren !== flat.epciSiren) {
     throw fail('COMMUNE_NOT_IN_EPCI', {
-      communeInsee: lease.flat.communeInsee,
-      epciSiren: lease.flat.epciSiren,
+      communeInsee: flat.communeInsee,
+      epciSiren: flat.epciSiren,
       communeEpciSiren: referential.communeEpciSiren,
     });
   }
-  if (lease.flat.qpvCode !== null) {
-    if (!referential.qpv) throw fail('QPV_UNKNOWN', { qpvCode: lease.flat.qpvCode });
-    if (!qpvInForce(referential.qpv, lease.leaseDate)) {
+  if (flat.qpvCode !== null) {
+    if (!referential.qpv) throw fail('QPV_UNKNOWN', { qpvCode: flat.qpvCode });
+    if (!qpvInForce(referential.qpv, date)) {
       throw fail('QPV_NOT_IN_FORCE', {
-        qpvCode: lease.flat.qpvCode,
-        leaseDate: lease.leaseDate,
+        qpvCode: flat.qpvCode,
+        leaseDate: date,
         validFrom: referential.qpv.validFrom,
         validTo: referential.qpv.validTo,
       });
@@ -40,12 +40,65 @@ function checkLeaseFacts(lease: LeaseSignedData, referential: LeaseReferentialCo
   }
 }
 
+/** The facts of a lease must agree with the referential and the calendar. */
+function checkLeaseFacts(lease: LeaseSignedData, referential: LeaseReferentialContext, now: Date): void {
+  const today = now.toISOString().slice(0, 10);
+  if (lease.leaseDate > today) throw fail('LEASE_DATE_IN_FUTURE', { leaseDate: lease.leaseDate, today });
+  checkFlat(lease.flat, lease.leaseDate, referential);
+}
+
+/** Same facts, whatever the key order. */
+function sameFacts(a: unknown, b: unknown): boolean {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value && typeof value === 'object'
+        ? Object.fromEntries(
+            Object.keys(value)
+              .sort()
+              .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+          )
+        : value;
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+function openOffers(state: AttributionState): string[] {
+  return Object.keys(state.attributed ?? {}).filter((household) => !(state.declined ?? []).includes(household));
+}
+
 function recordSignedLease(command: RecordSignedLease, state: AttributionState): AttributionEvent[] {
   if (state.status === 'leased') {
     throw fail('LEASE_ALREADY_SIGNED', { caseId: command.data.caseId, existingLeaseId: state.lease.leaseId });
   }
+  const household = command.data.household.pseudonymousId;
+  if ((state.declined ?? []).includes(household)) throw fail('LEASE_AFTER_DECLINED_OFFER', { caseId: command.data.caseId });
   checkLeaseFacts(command.data, command.referential, command.now);
-  return [{ type: 'LeaseSigned', data: command.data }];
+  // Linked to the CAL decision that attributed the flat to this household; none: accepted, flagged for data quality.
+  const decision = state.attributed?.[household];
+  const calDecisionEventId = decision === undefined ? null : (command.calDecisionEventIds?.[decision] ?? null);
+  return [{ type: 'LeaseSigned', data: { ...command.data, calDecisionEventId } }];
+}
+
+function recordCalDecision(command: RecordCalDecision, state: AttributionState): AttributionEvent[] {
+  if (state.status === 'leased') throw fail('CASE_ALREADY_LEASED', { caseId: command.data.caseId });
+  const today = command.now.toISOString().slice(0, 10);
+  if (command.data.calDate > today) throw fail('CAL_DATE_IN_FUTURE', { calDate: command.data.calDate, today });
+  const { candidates } = command.data;
+  if (
+    new Set(candidates.map((c) => c.rank)).size !== candidates.length ||
+    new Set(candidates.map((c) => c.householdPseudonymousId)).size !== candidates.length
+  ) {
+    throw fail('CAL_CANDIDATES_INVALID', { caseId: command.data.caseId });
+  }
+  checkFlat(command.data.flat, command.data.calDate, command.referential);
+  return [{ type: 'CalDecisionRecorded', data: command.data }];
+}
+
+function declineOffer(command: DeclineOffer, state: AttributionState): AttributionEvent[] {
+  if (state.status === 'leased') throw fail('CASE_ALREADY_LEASED', { caseId: command.data.caseId });
+  if (!openOffers(state).includes(command.data.householdPseudonymousId))
+    throw fail('OFFER_NOT_FOUND', { caseId: command.data.caseId });
+  return [{ type: 'OfferDeclined', data: command.data }];
 }
 
 function currentLease(
@@ -74,12 +127,16 @@ function cancelLease(command: CancelLease, state: AttributionState): Attribution
 }
 
 function correctLease(command: CorrectLease, state: AttributionState): AttributionEvent[] {
-  const next = command.data.lease;
-  const { lease, eventId } = currentLease(state, next.leaseId, command.currentEventId);
+  const { lease, eventId } = currentLease(state, command.data.lease.leaseId, command.currentEventId);
+  // The link to the CAL decision is Vigie's, not the bailleur's: a correction keeps it.
+  const next =
+    lease.calDecisionEventId === undefined
+      ? command.data.lease
+      : { ...command.data.lease, calDecisionEventId: lease.calDecisionEventId };
   if (next.caseId !== lease.caseId || next.bailleurId !== lease.bailleurId) {
     throw fail('LEASE_IDENTITY_CHANGED', { leaseId: lease.leaseId });
   }
-  if (JSON.stringify(next) === JSON.stringify(lease)) throw fail('LEASE_CORRECTION_EMPTY', { leaseId: lease.leaseId });
+  if (sameFacts(next, lease)) throw fail('LEASE_CORRECTION_EMPTY', { leaseId: lease.leaseId });
   checkLeaseFacts(next, command.referential, command.now);
   return [{ type: 'LeaseCorrected', data: { lease: next, reason: command.data.reason, correctsEventId: eventId } }];
 }
@@ -93,6 +150,10 @@ export const attributionDecider: Decider<AttributionCommand, AttributionEvent, A
         return cancelLease(command, state);
       case 'CorrectLease':
         return correctLease(command, state);
+      case 'RecordCalDecision':
+        return recordCalDecision(command, state);
+      case 'DeclineOffer':
+        return declineOffer(command, state);
     }
   },
   evolve: evolveAttribution,

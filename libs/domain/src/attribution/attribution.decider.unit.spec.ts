@@ -118,7 +118,12 @@ describe('Attribution case', () => {
           currentEventId: 'ev-1',
           now: NOW,
         })
-        .then([{ type: 'LeaseCorrected', data: { lease: corrected, reason: 'avis d’imposition', correctsEventId: 'ev-1' } }]);
+        .then([
+          {
+            type: 'LeaseCorrected',
+            data: { lease: { ...corrected, calDecisionEventId: null }, reason: 'avis d’imposition', correctsEventId: 'ev-1' },
+          },
+        ]);
     });
 
     it('refuses a correction that changes nothing', () => {

@@ -16,4 +16,14 @@ export type AttributionErrorCode =
   /** A correction may not change the lease, case or bailleur it concerns. */
   | 'LEASE_IDENTITY_CHANGED'
   /** A correction that changes nothing. */
-  | 'LEASE_CORRECTION_EMPTY';
+  | 'LEASE_CORRECTION_EMPTY'
+  /** The household declined the offer on this case: it cannot sign a lease on it. */
+  | 'LEASE_AFTER_DECLINED_OFFER'
+  /** No CAL decision attributed the flat to this household on this case. */
+  | 'OFFER_NOT_FOUND'
+  /** The flat of the case is already leased: no new CAL decision nor refusal on it. */
+  | 'CASE_ALREADY_LEASED'
+  /** The CAL date is after the time the fact was reported. */
+  | 'CAL_DATE_IN_FUTURE'
+  /** Two candidates share a rank or a household. */
+  | 'CAL_CANDIDATES_INVALID';

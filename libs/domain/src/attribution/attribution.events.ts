@@ -67,6 +67,12 @@ export interface LeaseSignedData {
   /** Réservataire whose flux the flat was counted for, or null for the bailleur's non-réservé stock. */
   readonly reservataireId: string | null;
   readonly gestionMode: GestionMode;
+  /**
+   * The CAL decision this lease executes (set by Vigie from the case's stream), or null when no
+   * attribution decision for this household was recorded: accepted, but a data-quality flag.
+   * Absent on leases recorded before CAL decisions were tracked.
+   */
+  readonly calDecisionEventId?: string | null;
 }
 
 export interface LeaseSigned {
@@ -98,5 +104,41 @@ export interface LeaseCorrected {
   };
 }
 
-export type AttributionEvent = LeaseSigned | LeaseCancelled | LeaseCorrected;
+export const CAL_DECISIONS = ['attribution', 'attribution_sous_condition', 'non_attribution', 'irrecevable'] as const;
+export type CalDecision = (typeof CAL_DECISIONS)[number];
+
+export interface CalCandidate {
+  /** Rank given by the commission (1 = first). */
+  readonly rank: number;
+  readonly householdPseudonymousId: string;
+  readonly decision: CalDecision;
+}
+
+/** The commission (CAL / CALEOL) examined up to a few candidates for the flat. Counts nothing by itself. */
+export interface CalDecisionRecorded {
+  readonly type: 'CalDecisionRecorded';
+  readonly data: {
+    readonly caseId: string;
+    readonly bailleurId: string;
+    readonly calDate: string;
+    readonly flat: Flat;
+    readonly candidates: readonly CalCandidate[];
+    /** Réservataire whose flux the flat was oriented to, or null (non réservé). */
+    readonly reservataireId: string | null;
+  };
+}
+
+/** The household the flat was attributed to refused it after the CAL. */
+export interface OfferDeclined {
+  readonly type: 'OfferDeclined';
+  readonly data: {
+    readonly caseId: string;
+    readonly bailleurId: string;
+    readonly householdPseudonymousId: string;
+    readonly declinedOn: string;
+    readonly reason: string | null;
+  };
+}
+
+export type AttributionEvent = LeaseSigned | LeaseCancelled | LeaseCorrected | CalDecisionRecorded | OfferDeclined;
 export type AttributionEventType = AttributionEvent['type'];

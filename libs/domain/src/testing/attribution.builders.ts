@@ -1,4 +1,10 @@
-import { type LeaseSigned, type LeaseSignedData } from '../attribution/attribution.events.js';
+import type {
+  CalDecision,
+  CalDecisionRecorded,
+  LeaseSigned,
+  LeaseSignedData,
+  OfferDeclined,
+} from '../attribution/attribution.events.js';
 import type { LeaseReferentialContext, RecordSignedLease } from '../attribution/attribution.commands.js';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object | null ? DeepPartial<NonNullable<T[K]>> | T[K] : T[K] };
@@ -48,8 +54,44 @@ export function leaseSignedData(overrides: DeepPartial<LeaseSignedData> = {}): L
   } as LeaseSignedData;
 }
 
+/** A LeaseSigned as the decider emits it: with its link to the CAL decision (none by default). */
 export function leaseSigned(overrides: DeepPartial<LeaseSignedData> = {}): LeaseSigned {
-  return { type: 'LeaseSigned', data: leaseSignedData(overrides) };
+  return { type: 'LeaseSigned', data: { calDecisionEventId: null, ...leaseSignedData(overrides) } };
+}
+
+export function calDecisionRecorded(
+  candidates: Array<{ rank: number; householdPseudonymousId: string; decision: CalDecision }> = [
+    { rank: 1, householdPseudonymousId: 'hh-3f2a9c', decision: 'attribution' },
+    { rank: 2, householdPseudonymousId: 'hh-000002', decision: 'attribution_sous_condition' },
+    { rank: 3, householdPseudonymousId: 'hh-000003', decision: 'non_attribution' },
+  ],
+): CalDecisionRecorded {
+  const lease = leaseSignedData();
+  return {
+    type: 'CalDecisionRecorded',
+    data: {
+      caseId: lease.caseId,
+      bailleurId: lease.bailleurId,
+      calDate: '2026-03-01',
+      flat: lease.flat,
+      candidates,
+      reservataireId: null,
+    },
+  };
+}
+
+export function offerDeclined(householdPseudonymousId = 'hh-3f2a9c'): OfferDeclined {
+  const lease = leaseSignedData();
+  return {
+    type: 'OfferDeclined',
+    data: {
+      caseId: lease.caseId,
+      bailleurId: lease.bailleurId,
+      householdPseudonymousId,
+      declinedOn: '2026-03-05',
+      reason: 'logement trop éloigné',
+    },
+  };
 }
 
 /** What the referential says of the default lease: Lille is in the MEL. */

@@ -230,6 +230,21 @@ export class PostgresEventStore implements EventStore {
     return { events, version: events.at(-1)?.streamVersion ?? 0 };
   }
 
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, ReadStreamResult>> {
+    const unique = [...new Set(streamIds)];
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ANY($1::text[]) ORDER BY stream_id, stream_version`,
+      [unique],
+    );
+    const result = new Map<string, ReadStreamResult>(unique.map((id) => [id, { events: [], version: 0 }]));
+    for (const row of rows) {
+      const event = toRecordedEvent(row);
+      const current = result.get(event.streamId)!;
+      result.set(event.streamId, { events: [...current.events, event], version: event.streamVersion });
+    }
+    return result;
+  }
+
   async readAll(after: number, limit: number): Promise<RecordedEvent[]> {
     return readAllWith(this.pool, after, limit);
   }

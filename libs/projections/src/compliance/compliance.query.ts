@@ -20,7 +20,16 @@ type FactTuple = [
   LeaseSignedData['flags'],
 ];
 
-function toFact([leaseDate, bailleurId, reservataireId, communeInsee, qpvCode, composition, yearlyResources, flags]: FactTuple): LeaseFact {
+function toFact([
+  leaseDate,
+  bailleurId,
+  reservataireId,
+  communeInsee,
+  qpvCode,
+  composition,
+  yearlyResources,
+  flags,
+]: FactTuple): LeaseFact {
   return { leaseDate, bailleurId, reservataireId, communeInsee, qpvCode, composition, yearlyResources, flags };
 }
 

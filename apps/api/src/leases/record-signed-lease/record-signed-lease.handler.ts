@@ -25,11 +25,14 @@ export class RecordSignedLeaseHandler implements ICommandHandler<RecordSignedLea
       streamId: attributionStreamId(lease.bailleurId, lease.caseId),
       decider: attributionDecider,
       context,
-      isRetryOf: (previous) => previous.type === 'LeaseSigned' && jsonEqual(previous.data, lease),
-      command: async () => ({
+      // The stored lease also carries Vigie's link to its CAL decision: compare the bailleur's facts only.
+      isRetryOf: (previous) =>
+        previous.type === 'LeaseSigned' && jsonEqual({ ...(previous.data as object), calDecisionEventId: undefined }, lease),
+      command: async (_state, stream) => ({
         type: 'RecordSignedLease' as const,
         data: lease,
         referential: await this.referential.contextFor(lease),
+        calDecisionEventIds: stream.events.filter((event) => event.type === 'CalDecisionRecorded').map((event) => event.eventId),
         now,
       }),
     });

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { FINANCINGS, GESTION_MODES, type LeaseSignedData, TYPOLOGIES } from '@vigie/domain';
 
-const identifier = (label: string) =>
+export const identifier = (label: string) =>
   z
     .string()
     .min(1)
     .max(100)
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, `${label} : lettres, chiffres et . _ : / - uniquement.`);
 
-const isoDate = z
+export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'Date attendue au format AAAA-MM-JJ.')
   .refine((value) => {
@@ -18,6 +18,24 @@ const isoDate = z
 
 const count = z.number().int().min(0).max(30);
 
+export const flatSchema = z
+  .object({
+    rplsId: z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Identifiant RPLS : 1 à 20 lettres ou chiffres.'),
+    communeInsee: z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commune INSEE attendu (5 caractères, ex. 59350).'),
+    epciSiren: z.string().regex(/^\d{9}$/, 'SIREN de l’EPCI attendu (9 chiffres).'),
+    qpvCode: z
+      .string()
+      .regex(/^Q[A-Z0-9]{5,9}$/, 'Code QPV attendu (ex. QP059001 ou QN05901M), ou null hors QPV.')
+      .nullable(),
+    typology: z.enum(TYPOLOGIES),
+    financing: z.enum(FINANCINGS),
+  })
+  .strict();
+
+export const pseudonymousIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{6,128}$/, 'Identifiant pseudonyme du ménage : 6 à 128 caractères alphanumériques.');
+
 /** Body of POST /v1/leases: a signed lease, as the bailleur's system reports it. */
 export const recordSignedLeaseSchema = z
   .object({
@@ -26,24 +44,10 @@ export const recordSignedLeaseSchema = z
     caseId: identifier('Référence du dossier'),
     bailleurId: identifier('Identifiant du bailleur'),
     leaseDate: isoDate.refine((value) => value >= '2000-01-01', 'Date de bail antérieure à 2000.'),
-    flat: z
-      .object({
-        rplsId: z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Identifiant RPLS : 1 à 20 lettres ou chiffres.'),
-        communeInsee: z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commune INSEE attendu (5 caractères, ex. 59350).'),
-        epciSiren: z.string().regex(/^\d{9}$/, 'SIREN de l’EPCI attendu (9 chiffres).'),
-        qpvCode: z
-          .string()
-          .regex(/^Q[A-Z0-9]{5,9}$/, 'Code QPV attendu (ex. QP059001 ou QN05901M), ou null hors QPV.')
-          .nullable(),
-        typology: z.enum(TYPOLOGIES),
-        financing: z.enum(FINANCINGS),
-      })
-      .strict(),
+    flat: flatSchema,
     household: z
       .object({
-        pseudonymousId: z
-          .string()
-          .regex(/^[A-Za-z0-9_-]{6,128}$/, 'Identifiant pseudonyme du ménage : 6 à 128 caractères alphanumériques.'),
+        pseudonymousId: pseudonymousIdSchema,
         composition: z
           .object({
             personsAged14OrMore: count.min(1, 'Au moins une personne de 14 ans ou plus.'),

@@ -1,0 +1,245 @@
+/**
+ * The two import formats.
+ *
+ * CSV — the bailleur's export: `;` (or `,`) separated, UTF-8 (BOM accepted), French headers,
+ * one fact per line; the `type` column says which (`bail` when absent):
+ * - `bail`: id_evenement, reference_bail, reference_dossier, bailleur, date_bail, rpls, code_insee,
+ *   siren_epci, code_qpv (empty: hors QPV), typologie, financement, menage, personnes_14_ans_et_plus,
+ *   enfants_moins_14_ans, revenus_annuels (empty: inconnus; decimal comma accepted), dalo,
+ *   categorie_prioritaire, reloge_ru, reloge_copro, mutation_interne, mobilite_inter_bailleurs,
+ *   agent_public (oui / non), reservataire (empty: non réservé), mode_gestion (directe / deleguee);
+ * - `decision_cal`: id_evenement, reference_dossier, bailleur, date_cal, rpls, code_insee, siren_epci,
+ *   code_qpv, typologie, financement, reservataire, candidats (`rang:menage:decision|…`, decision one of
+ *   attribution, attribution_sous_condition, non_attribution, irrecevable);
+ * - `refus_offre`: id_evenement, reference_dossier, bailleur, menage, date_refus, motif.
+ *
+ * NDJSON — one JSON object per line, the body of the matching endpoint plus a `type`:
+ * `lease` (POST /v1/leases), `cal_decision` (POST /v1/cal-decisions), `offer_declined`
+ * (POST /v1/cal-decisions/{caseId}/offer-declined, with `caseId`).
+ */
+export type RowKind = 'lease' | 'cal_decision' | 'offer_declined';
+
+export interface ParsedRow {
+  /** Line number in the file (1-based, header included for CSV). */
+  readonly line: number;
+  readonly kind: RowKind | null;
+  /** The body, shaped as the API takes it (values not understood are left as text for the schema to reject). */
+  readonly body: Record<string, unknown>;
+  /** Where each API field came from, for the report (CSV column names). */
+  readonly columns: 'csv' | 'ndjson';
+  readonly parseError?: string;
+}
+
+/** Splits CSV text into records, honouring quotes ("" inside quotes, separators and newlines in quotes). */
+export function parseCsv(text: string): { header: string[]; records: Array<{ line: number; cells: string[] }> } {
+  const content = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const firstLine = content.slice(0, content.indexOf('\n') === -1 ? content.length : content.indexOf('\n'));
+  const separator = firstLine.split(';').length >= firstLine.split(',').length ? ';' : ',';
+  const records: Array<{ line: number; cells: string[] }> = [];
+  let cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let line = 1;
+  let recordLine = 1;
+  for (let i = 0; i < content.length; i += 1) {
+    const char = content[i]!;
+    if (quoted) {
+      if (char === '"') {
+        if (content[i + 1] === '"') {
+          cell += '"';
+          i += 1;
+        } else quoted = false;
+      } else {
+        if (char === '\n') line += 1;
+        cell += char;
+      }
+    } else if (char === '"') quoted = true;
+    else if (char === separator) {
+      cells.push(cell);
+      cell = '';
+    } else if (char === '\n' || char === '\r') {
+      if (char === '\r' && content[i + 1] === '\n') i += 1;
+      cells.push(cell);
+      if (cells.length > 1 || cells[0] !== '') records.push({ line: recordLine, cells });
+      cells = [];
+      cell = '';
+      line += 1;
+      recordLine = line;
+    } else cell += char;
+  }
+  if (cell !== '' || cells.length) {
+    cells.push(cell);
+    records.push({ line: recordLine, cells });
+  }
+  const [header, ...rows] = records;
+  return { header: (header?.cells ?? []).map((name) => name.trim().toLowerCase()), records: rows };
+}
+
+const YES = new Set(['oui', 'o', '1', 'true', 'vrai', 'x']);
+const NO = new Set(['non', 'n', '0', 'false', 'faux', '']);
+
+function bool(value: string | undefined): unknown {
+  const v = (value ?? '').trim().toLowerCase();
+  if (YES.has(v)) return true;
+  if (NO.has(v)) return false;
+  return value;
+}
+
+function number(value: string | undefined): unknown {
+  const v = (value ?? '').trim().replace(/\s/g, '').replace(',', '.');
+  if (v === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : value;
+}
+
+const text = (value: string | undefined) => {
+  const v = (value ?? '').trim();
+  return v === '' ? undefined : v;
+};
+const nullable = (value: string | undefined) => text(value) ?? null;
+
+function flat(get: (column: string) => string | undefined) {
+  return {
+    rplsId: text(get('rpls')),
+    communeInsee: text(get('code_insee')),
+    epciSiren: text(get('siren_epci')),
+    qpvCode: nullable(get('code_qpv')),
+    typology: text(get('typologie')),
+    financing: text(get('financement')),
+  };
+}
+
+function candidates(value: string | undefined): unknown {
+  const v = text(value);
+  if (!v) return undefined;
+  return v.split('|').map((part) => {
+    const [rank, household, decision] = part.split(':').map((x) => x.trim());
+    return { rank: number(rank), householdPseudonymousId: household, decision };
+  });
+}
+
+const CSV_KINDS: Record<string, RowKind> = { bail: 'lease', decision_cal: 'cal_decision', refus_offre: 'offer_declined' };
+
+export function csvRows(textContent: string): ParsedRow[] {
+  const { header, records } = parseCsv(textContent);
+  const index = new Map(header.map((name, i) => [name, i]));
+  return records.map(({ line, cells }) => {
+    const get = (column: string) => {
+      const i = index.get(column);
+      return i === undefined ? undefined : cells[i];
+    };
+    const kind = CSV_KINDS[(text(get('type')) ?? 'bail').toLowerCase()] ?? null;
+    const eventId = text(get('id_evenement'));
+    let body: Record<string, unknown>;
+    switch (kind) {
+      case 'cal_decision':
+        body = {
+          eventId,
+          caseId: text(get('reference_dossier')),
+          bailleurId: text(get('bailleur')),
+          calDate: text(get('date_cal')),
+          flat: flat(get),
+          candidates: candidates(get('candidats')),
+          reservataireId: nullable(get('reservataire')),
+        };
+        break;
+      case 'offer_declined':
+        body = {
+          eventId,
+          caseId: text(get('reference_dossier')),
+          bailleurId: text(get('bailleur')),
+          householdPseudonymousId: text(get('menage')),
+          declinedOn: text(get('date_refus')),
+          reason: nullable(get('motif')),
+        };
+        break;
+      default:
+        body = {
+          eventId,
+          leaseId: text(get('reference_bail')),
+          caseId: text(get('reference_dossier')),
+          bailleurId: text(get('bailleur')),
+          leaseDate: text(get('date_bail')),
+          flat: flat(get),
+          household: {
+            pseudonymousId: text(get('menage')),
+            composition: {
+              personsAged14OrMore: number(get('personnes_14_ans_et_plus')),
+              childrenUnder14: number(get('enfants_moins_14_ans')) ?? 0,
+            },
+            yearlyResources: number(get('revenus_annuels')) ?? null,
+          },
+          flags: {
+            dalo: bool(get('dalo')),
+            priorityCategory: nullable(get('categorie_prioritaire')),
+            relogeRenouvellementUrbain: bool(get('reloge_ru')),
+            relogeCoproDegradee: bool(get('reloge_copro')),
+            internalMutation: bool(get('mutation_interne')),
+            interBailleurMobility: bool(get('mobilite_inter_bailleurs')),
+            publicAgent: bool(get('agent_public')),
+          },
+          reservataireId: nullable(get('reservataire')),
+          gestionMode: text(get('mode_gestion')),
+        };
+    }
+    return { line, kind, body, columns: 'csv' as const, ...(kind ? {} : { parseError: 'type' }) };
+  });
+}
+
+const NDJSON_KINDS = new Set<RowKind>(['lease', 'cal_decision', 'offer_declined']);
+
+export function ndjsonRows(textContent: string): ParsedRow[] {
+  const rows: ParsedRow[] = [];
+  textContent.split('\n').forEach((raw, i) => {
+    const lineText = raw.trim();
+    if (!lineText) return;
+    try {
+      const value = JSON.parse(lineText) as Record<string, unknown>;
+      const { type, ...body } = value;
+      const kind = NDJSON_KINDS.has(type as RowKind) ? (type as RowKind) : null;
+      rows.push({ line: i + 1, kind, body, columns: 'ndjson', ...(kind ? {} : { parseError: 'type' }) });
+    } catch {
+      rows.push({ line: i + 1, kind: null, body: {}, columns: 'ndjson', parseError: 'json' });
+    }
+  });
+  return rows;
+}
+
+/** API field path → CSV column, for the report. */
+const COLUMN_OF: Record<string, string> = {
+  eventId: 'id_evenement',
+  leaseId: 'reference_bail',
+  caseId: 'reference_dossier',
+  bailleurId: 'bailleur',
+  leaseDate: 'date_bail',
+  calDate: 'date_cal',
+  declinedOn: 'date_refus',
+  reason: 'motif',
+  'flat.rplsId': 'rpls',
+  'flat.communeInsee': 'code_insee',
+  'flat.epciSiren': 'siren_epci',
+  'flat.qpvCode': 'code_qpv',
+  'flat.typology': 'typologie',
+  'flat.financing': 'financement',
+  'household.pseudonymousId': 'menage',
+  householdPseudonymousId: 'menage',
+  'household.composition.personsAged14OrMore': 'personnes_14_ans_et_plus',
+  'household.composition.childrenUnder14': 'enfants_moins_14_ans',
+  'household.yearlyResources': 'revenus_annuels',
+  'flags.dalo': 'dalo',
+  'flags.priorityCategory': 'categorie_prioritaire',
+  'flags.relogeRenouvellementUrbain': 'reloge_ru',
+  'flags.relogeCoproDegradee': 'reloge_copro',
+  'flags.internalMutation': 'mutation_interne',
+  'flags.interBailleurMobility': 'mobilite_inter_bailleurs',
+  'flags.publicAgent': 'agent_public',
+  reservataireId: 'reservataire',
+  gestionMode: 'mode_gestion',
+  candidates: 'candidats',
+};
+
+export function fieldName(path: string, columns: 'csv' | 'ndjson'): string {
+  if (columns === 'ndjson') return path;
+  if (path.startsWith('candidates')) return 'candidats';
+  return COLUMN_OF[path] ?? path;
+}

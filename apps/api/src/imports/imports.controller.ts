@@ -1,0 +1,76 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
+import { ProblemError } from '../http/problem.js';
+import { ANONYMOUS } from '../shared/write-context.js';
+import { ImportService, type ImportFormat } from './import.service.js';
+
+export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson', 'text/plain'];
+export const IMPORT_SIZE_LIMIT = '250mb';
+
+function formatOf(contentType: string | undefined, query: string | undefined): ImportFormat | undefined {
+  if (query === 'csv' || query === 'ndjson') return query;
+  if (contentType?.includes('csv')) return 'csv';
+  if (contentType?.includes('ndjson')) return 'ndjson';
+  return undefined;
+}
+
+@ApiTags('facts from bailleurs')
+@Controller('v1/imports')
+export class ImportsController {
+  constructor(private readonly imports: ImportService) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiOperation({
+    summary:
+      'Import a file of CAL decisions, refusals and leases (CSV with French headers, or NDJSON); answers at once, works in the background',
+    description:
+      'Each row goes through the same checks as the API; bad rows are reported and write nothing; a file sent again records nothing twice.',
+  })
+  @ApiConsumes('text/csv', 'application/x-ndjson')
+  @ApiBody({ schema: { type: 'string' } })
+  async start(
+    @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
+    @Query('format') formatQuery: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const format = formatOf(contentType, formatQuery);
+    if (!format || typeof body !== 'string') {
+      throw new ProblemError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        'Envoyez le fichier en text/csv ou application/x-ndjson (ou ?format=csv|ndjson).',
+      );
+    }
+    if (!body.trim()) {
+      throw new ProblemError(400, 'VALIDATION_FAILED', 'La demande contient des données invalides.', {
+        errors: [{ path: '(corps)', code: 'REQUIRED', message: 'Fichier vide.' }],
+      });
+    }
+    const report = await this.imports.start(format, body, ANONYMOUS);
+    response.setHeader('Location', `/v1/imports/${report.id}`);
+    return report;
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Progress of an import (rows done / total, rate, ETA), then its report; CSV gives the rejected rows' })
+  async get(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    const report = await this.imports.get(id);
+    if (!report) throw new ProblemError(404, 'NOT_FOUND', 'Aucun import ne porte cet identifiant.', { importId: id });
+    if (wantsCsv(request)) {
+      sendCsv(
+        response,
+        `import-${id}-rejets.csv`,
+        toCsv(
+          ['Ligne', 'Champ', 'Code', 'Message'],
+          report.rejections.map((r) => [r.line, r.field, r.code, r.message]),
+        ),
+      );
+      return;
+    }
+    response.status(200).json(report);
+  }
+}

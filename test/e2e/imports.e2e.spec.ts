@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
+
+const HEADER =
+  'type;id_evenement;reference_bail;reference_dossier;bailleur;date_bail;date_cal;date_refus;rpls;code_insee;siren_epci;code_qpv;typologie;financement;menage;personnes_14_ans_et_plus;enfants_moins_14_ans;revenus_annuels;dalo;categorie_prioritaire;reloge_ru;reloge_copro;mutation_interne;mobilite_inter_bailleurs;agent_public;reservataire;mode_gestion;candidats;motif';
+
+function line(values: Record<string, string>): string {
+  return HEADER.split(';')
+    .map((column) => values[column] ?? '')
+    .join(';');
+}
+
+const flat = { rpls: '5935000001', code_insee: '59350', siren_epci: '200093201', typologie: 'T3', financement: 'PLUS' };
+const lease = (n: number, extra: Record<string, string> = {}) =>
+  line({
+    type: 'bail',
+    reference_bail: `B${n}`,
+    reference_dossier: `D${n}`,
+    bailleur: 'lmh',
+    date_bail: '2026-04-02',
+    ...flat,
+    menage: `hh-imp-${n}`,
+    personnes_14_ans_et_plus: '2',
+    enfants_moins_14_ans: '1',
+    revenus_annuels: '18 500,50',
+    dalo: 'non',
+    mode_gestion: 'directe',
+    reservataire: 'action-logement',
+    ...extra,
+  });
+
+/** A bailleur's export: a CAL with three candidates, the first declines, the second signs; other leases; planted errors. */
+const CSV = [
+  HEADER,
+  line({
+    type: 'decision_cal',
+    reference_dossier: 'D1',
+    bailleur: 'lmh',
+    date_cal: '2026-03-01',
+    ...flat,
+    reservataire: 'action-logement',
+    candidats: '1:hh-imp-a:attribution|2:hh-imp-b:attribution_sous_condition|3:hh-imp-c:non_attribution',
+  }), // line 2
+  line({
+    type: 'refus_offre',
+    reference_dossier: 'D1',
+    bailleur: 'lmh',
+    menage: 'hh-imp-a',
+    date_refus: '2026-03-08',
+    motif: 'Logement trop éloigné',
+  }), // 3
+  lease(1, { menage: 'hh-imp-a' }), // 4: refused, the household declined
+  lease(1, { menage: 'hh-imp-b' }), // 5: accepted, linked to the CAL decision
+  lease(2), // 6: accepted, no CAL decision (data-quality flag)
+  lease(3, { code_insee: '62041' }), // 7: Arras is not in the MEL
+  lease(4, { date_bail: '2026-02-30' }), // 8: no such date
+  lease(5, { menage: '' }), // 9: household missing
+  lease(6, { dalo: 'peut-être' }), // 10: not a yes/no
+  line({ type: 'inconnu', reference_dossier: 'D7' }), // 11
+  lease(8, { revenus_annuels: '' }), // 12: accepted, resources unknown
+  lease(9), // 13: accepted
+].join('\r\n');
+
+describe('Bulk import and CAL lifecycle over HTTP', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  async function importFile(body: string, contentType: string) {
+    const started = await fetch(`${app.url}/v1/imports`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    expect(started.status).toBe(202);
+    const { id } = (await started.json()) as { id: string };
+    expect(started.headers.get('location')).toBe(`/v1/imports/${id}`);
+    return (
+      await waitFor(
+        () => getJson(`${app.url}/v1/imports/${id}`),
+        (r) => r.body.status === 'termine' || r.body.status === 'echoue',
+      )
+    ).body;
+  }
+
+  const eventCount = async () => Number((await app.db.pool.query('SELECT count(*) FROM events')).rows[0].count);
+
+  it('imports the good rows, reports each bad one with its line, column, code and French message', async () => {
+    const report = await importFile(`\uFEFF${CSV}`, 'text/csv; charset=utf-8');
+    expect(report).toMatchObject({
+      status: 'termine',
+      total: 12,
+      done: 12,
+      accepted: 6,
+      alreadyImported: 0,
+      rejected: 6,
+      etaSeconds: 0,
+    });
+    expect(report.rejections.map((r: { line: number; field: string; code: string }) => [r.line, r.field, r.code])).toEqual([
+      [4, 'menage', 'LEASE_AFTER_DECLINED_OFFER'],
+      [7, 'code_insee', 'COMMUNE_NOT_IN_EPCI'],
+      [8, 'date_bail', 'INVALID_VALUE'],
+      [9, 'menage', 'REQUIRED'],
+      [10, 'dalo', 'INVALID_TYPE'],
+      [11, 'type', 'INVALID_VALUE'],
+    ]);
+    expect(report.rejections[0].message).toBe('Ce ménage a refusé l’offre sur ce dossier : il ne peut pas y signer de bail.');
+    expect(report.rejections[2].message).toBe('Date inexistante.');
+
+    const { rows } = await app.db.pool.query(
+      "SELECT event_type, stream_id, data->>'calDecisionEventId' AS link, data->'household'->>'yearlyResources' AS resources, metadata->>'source' AS source, metadata->>'line' AS line FROM events ORDER BY global_position",
+    );
+    expect(rows.map((r) => [r.event_type, r.line])).toEqual([
+      ['CalDecisionRecorded', '2'],
+      ['OfferDeclined', '3'],
+      ['LeaseSigned', '5'],
+      ['LeaseSigned', '6'],
+      ['LeaseSigned', '12'],
+      ['LeaseSigned', '13'],
+    ]);
+    const calEventId = (await app.db.pool.query("SELECT event_id FROM events WHERE event_type = 'CalDecisionRecorded'")).rows[0]
+      .event_id;
+    expect(rows[2]).toMatchObject({ stream_id: 'attribution-lmh-D1', link: calEventId, resources: '18500.5', source: 'import' });
+    expect(rows[3].link).toBeNull();
+    expect(rows[4].resources).toBeNull();
+  });
+
+  it('records nothing twice when the same file is sent again', async () => {
+    const before = await eventCount();
+    const report = await importFile(CSV, 'text/csv');
+    expect(report).toMatchObject({ accepted: 0, alreadyImported: 6, rejected: 6 });
+    expect(await eventCount()).toBe(before);
+  });
+
+  it('gives the rejected rows as CSV for Excel', async () => {
+    const started = await fetch(`${app.url}/v1/imports`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: [HEADER, lease(20, { code_insee: '62041' })].join('\n'),
+    });
+    const { id } = (await started.json()) as { id: string };
+    await waitFor(
+      () => getJson(`${app.url}/v1/imports/${id}`),
+      (r) => r.body.status === 'termine',
+    );
+    const csv = await fetch(`${app.url}/v1/imports/${id}?format=csv`);
+    const text = Buffer.from(await csv.arrayBuffer())
+      .subarray(3)
+      .toString('utf8');
+    expect(text).toBe(
+      'Ligne;Champ;Code;Message\r\n2;code_insee;COMMUNE_NOT_IN_EPCI;La commune du logement n’appartient pas à l’EPCI indiqué.\r\n',
+    );
+  });
+
+  it('imports NDJSON with the API’s own shapes', async () => {
+    const body = {
+      leaseId: 'B-ND-1',
+      caseId: 'D-ND-1',
+      bailleurId: 'vilogia',
+      leaseDate: '2026-05-02',
+      flat: {
+        rplsId: '59000042',
+        communeInsee: '59512',
+        epciSiren: '200093201',
+        qpvCode: null,
+        typology: 'T2',
+        financing: 'PLAI',
+      },
+      household: {
+        pseudonymousId: 'hh-nd-0001',
+        composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
+        yearlyResources: 9_000,
+      },
+      reservataireId: null,
+      gestionMode: 'deleguee',
+    };
+    const ndjson = [
+      JSON.stringify({ type: 'lease', ...body }),
+      '{not json',
+      JSON.stringify({ type: 'lease', ...body, caseId: 'D-ND-2', flat: { ...body.flat, typology: 'T9' } }),
+      JSON.stringify({
+        type: 'offer_declined',
+        caseId: 'D-ND-3',
+        bailleurId: 'vilogia',
+        householdPseudonymousId: 'hh-nd-0003',
+        declinedOn: '2026-05-01',
+        reason: null,
+      }),
+    ].join('\n');
+    const report = await importFile(ndjson, 'application/x-ndjson');
+    expect(report).toMatchObject({ total: 4, accepted: 1, rejected: 3 });
+    expect(report.rejections.map((r: { line: number; field: string; code: string }) => [r.line, r.field, r.code])).toEqual([
+      [2, null, 'MALFORMED_JSON'],
+      [3, 'flat.typology', 'INVALID_VALUE'],
+      [4, 'householdPseudonymousId', 'OFFER_NOT_FOUND'],
+    ]);
+  });
+
+  it('refuses what is not a CSV or NDJSON file, and an unknown import', async () => {
+    const wrong = await fetch(`${app.url}/v1/imports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(wrong.status).toBe(415);
+    expect(((await wrong.json()) as { code: string }).code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect((await getJson(`${app.url}/v1/imports/${randomUUID()}`)).status).toBe(404);
+  });
+
+  it('records a CAL decision and a refusal over HTTP, then refuses that household’s lease', async () => {
+    const cal = await postJson(`${app.url}/v1/cal-decisions`, {
+      eventId: randomUUID(),
+      caseId: 'D-HTTP',
+      bailleurId: 'lmh',
+      calDate: '2026-06-01',
+      flat: {
+        rplsId: '5935000099',
+        communeInsee: '59350',
+        epciSiren: '200093201',
+        qpvCode: null,
+        typology: 'T4',
+        financing: 'PLUS',
+      },
+      candidates: [{ rank: 1, householdPseudonymousId: 'hh-http-1', decision: 'attribution' }],
+      reservataireId: null,
+    });
+    expect(cal.status).toBe(201);
+    const declined = await postJson(`${app.url}/v1/cal-decisions/D-HTTP/offer-declined`, {
+      eventId: randomUUID(),
+      bailleurId: 'lmh',
+      householdPseudonymousId: 'hh-http-1',
+      declinedOn: '2026-06-05',
+    });
+    expect(declined.status).toBe(201);
+    const refused = await postJson(`${app.url}/v1/leases`, {
+      eventId: randomUUID(),
+      leaseId: 'B-HTTP',
+      caseId: 'D-HTTP',
+      bailleurId: 'lmh',
+      leaseDate: '2026-06-10',
+      flat: {
+        rplsId: '5935000099',
+        communeInsee: '59350',
+        epciSiren: '200093201',
+        qpvCode: null,
+        typology: 'T4',
+        financing: 'PLUS',
+      },
+      household: {
+        pseudonymousId: 'hh-http-1',
+        composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
+        yearlyResources: 9_000,
+      },
+      reservataireId: null,
+      gestionMode: 'directe',
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.code).toBe('LEASE_AFTER_DECLINED_OFFER');
+  });
+});
