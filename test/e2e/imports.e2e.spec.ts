@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
 
 const HEADER =
@@ -258,5 +263,21 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     });
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('LEASE_AFTER_DECLINED_OFFER');
+  });
+
+  it('has a command-line client that shows the report and exits non-zero when rows were rejected', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'vigie-cli-')), 'export.csv');
+    writeFileSync(file, [HEADER, lease(30), lease(31, { code_insee: '62041' })].join('\n'));
+    const cli = fileURLToPath(new URL('../../bin/vigie.mjs', import.meta.url));
+    const run = (args: string[]) =>
+      new Promise<{ code: number; stdout: string }>((resolve) =>
+        execFile(process.execPath, [cli, ...args], (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout })),
+      );
+    const result = await run(['import', file, '--api', app.url, '--key', 'test-key']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/1 lignes acceptées, 0 déjà importées, 1 rejetées/);
+    expect(result.stdout).toContain('ligne 3, code_insee : COMMUNE_NOT_IN_EPCI');
+    expect((await run(['import', file, '--api', app.url])).code).toBe(1);
+    expect((await run(['import'])).code).toBe(2);
   });
 });

@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// Vigie command-line client.
+//   vigie import FILE --api URL [--key KEY] [--format csv|ndjson]
+// Sends a bailleur's file (CSV with French headers, or NDJSON) to POST /v1/imports, shows the
+// progress, then the report. Exit code: 0 every row accepted (or already imported),
+// 1 some rows rejected, 2 the import could not run.
+import { createReadStream, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { parseArgs } from 'node:util';
+
+const USAGE = 'Usage : vigie import FICHIER --api URL [--key CLE] [--format csv|ndjson]';
+
+function fail(message) {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+function bar(done, total, width = 30) {
+  const share = total ? done / total : 0;
+  const full = Math.round(share * width);
+  return `[${'#'.repeat(full)}${'.'.repeat(width - full)}] ${String(Math.floor(share * 100)).padStart(3)} %`;
+}
+
+const number = (n) => (n ?? 0).toLocaleString('fr-FR');
+
+async function main() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        api: { type: 'string' },
+        key: { type: 'string' },
+        format: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    fail(`${error.message}\n${USAGE}`);
+  }
+  const { positionals, values } = parsed;
+  if (values.help || positionals[0] !== 'import' || !positionals[1] || !values.api) fail(USAGE);
+  const file = positionals[1];
+  let size;
+  try {
+    size = statSync(file).size;
+  } catch {
+    fail(`Fichier introuvable : ${file}`);
+  }
+  const format = values.format ?? (file.toLowerCase().endsWith('.csv') ? 'csv' : 'ndjson');
+  if (format !== 'csv' && format !== 'ndjson') fail(`Format inconnu : ${format} (csv ou ndjson)`);
+  const api = values.api.replace(/\/$/, '');
+  const headers = {
+    'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+    'content-length': String(size),
+    ...(values.key ? { authorization: `Bearer ${values.key}` } : {}),
+  };
+
+  process.stderr.write(`Envoi de ${file} (${number(Math.round(size / 1024))} Ko) à ${api}…\n`);
+  let response;
+  try {
+    response = await fetch(`${api}/v1/imports`, {
+      method: 'POST',
+      headers,
+      body: Readable.toWeb(createReadStream(file)),
+      duplex: 'half',
+    });
+  } catch (error) {
+    fail(`Service injoignable (${api}) : ${error.cause?.code ?? error.message}`);
+  }
+  const started = await response.json().catch(() => ({}));
+  if (response.status !== 202)
+    fail(`Import refusé (${response.status} ${started.code ?? ''}) : ${started.title ?? response.statusText}`);
+
+  const tty = process.stderr.isTTY;
+  let report = started;
+  let lastLine = 0;
+  while (report.status === 'en_attente' || report.status === 'en_cours') {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const poll = await fetch(`${api}/v1/imports/${started.id}`, {
+      headers: values.key ? { authorization: `Bearer ${values.key}` } : {},
+    });
+    report = await poll.json();
+    const line = `${bar(report.done, report.total)} ${number(report.done)} / ${number(report.total ?? 0)} lignes, ${number(report.rowsPerSecond)} lignes/s, reste ${report.etaSeconds ?? '?'} s`;
+    if (tty) process.stderr.write(`\r${line}`);
+    else if (Date.now() - lastLine > 2_000) {
+      process.stderr.write(`${line}\n`);
+      lastLine = Date.now();
+    }
+  }
+  if (tty) process.stderr.write('\n');
+  if (report.status !== 'termine') fail(`Import ${report.id} en échec : ${report.error ?? report.status}`);
+
+  process.stdout.write(
+    `Import ${report.id} terminé : ${number(report.accepted)} lignes acceptées, ${number(report.alreadyImported)} déjà importées, ${number(report.rejected)} rejetées.\n`,
+  );
+  for (const rejection of report.rejections.slice(0, 50)) {
+    process.stdout.write(
+      `  ligne ${rejection.line}${rejection.field ? `, ${rejection.field}` : ''} : ${rejection.code} — ${rejection.message}\n`,
+    );
+  }
+  if (report.rejected > 50)
+    process.stdout.write(`  … et ${number(report.rejected - 50)} autres : ${api}/v1/imports/${report.id}?format=csv\n`);
+  process.exit(report.rejected > 0 ? 1 : 0);
+}
+
+main().catch((error) => fail(`Erreur : ${error.message}`));
