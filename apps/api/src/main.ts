@@ -1,19 +1,10 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigError, loadConfig } from '@vigie/config';
+import { loadConfigOrExit } from '@vigie/config';
 import { bootstrap } from './bootstrap.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const running = await bootstrap(config);
   const logger = new Logger('Vigie');
   logger.log(`API        ${running.url}/v1`);

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@vigie/config';
+import { loadConfigOrExit } from '@vigie/config';
 import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
 import { KafkaRelay } from '@vigie/messaging';
 import { createProjectionRunners, projectionMigrations, REBUILDABLE, rebuildProjection } from '@vigie/projections';
@@ -10,16 +10,7 @@ import { createPool, migrate } from '@vigie/postgres';
  * batch commits with its checkpoint, and a restart goes on from there.
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   if (!config.DATABASE_URL) {
     console.error('Invalid configuration:\n  - DATABASE_URL: required by apps/projector (the database the API writes to)');
     process.exit(2);

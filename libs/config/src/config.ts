@@ -49,3 +49,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigieConfig {
 }
 
 export const CONFIG = Symbol('VigieConfig');
+
+/** For a process's entry point: the configuration, or a message naming each bad variable and exit code 2. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): VigieConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+}

@@ -12,3 +12,4 @@ export * from './cia/cia.events.js';
 export * from './cia/cia.decider.js';
 export * from './referential/referential.js';
 export * from './compliance/compliance.js';
+export * from './canonical-json.js';

@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { z } from 'zod';
 import {
   attributionDecider,
   attributionStreamId,
+  canonicalJson,
   isDomainError,
   type AttributionCommand,
   type AttributionEvent,
@@ -20,6 +21,7 @@ import {
 import { calDecisionSchema, offerDeclinedSchema } from '../cal/cal.schemas.js';
 import { validate } from '../http/validation.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { uuidFromText } from '../shared/ids.js';
 import { csvRows, fieldName, ndjsonRows, type ParsedRow, type RowKind } from './import-format.js';
 
 export type ImportFormat = 'csv' | 'ndjson';
@@ -85,20 +87,7 @@ const FIELD_OF_CODE: Record<string, string> = {
 /** Event id of a row: the one it gives, else a hash of its content, so sending a file again records nothing twice. */
 function rowEventId(kind: RowKind, data: unknown, given: unknown): string {
   if (typeof given === 'string' && UUID.test(given)) return given.toLowerCase();
-  const canonical = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(canonical)
-      : value && typeof value === 'object'
-        ? Object.fromEntries(
-            Object.keys(value)
-              .sort()
-              .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-          )
-        : value;
-  const hex = createHash('sha1')
-    .update(`vigie-import|${kind}|${JSON.stringify(canonical(data))}`)
-    .digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+  return uuidFromText(`vigie-import|${kind}|${canonicalJson(data)}`);
 }
 
 interface ValidRow {

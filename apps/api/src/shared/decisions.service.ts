@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Decider } from '@vigie/domain';
 import { EventIdConflictError, type ReadStreamResult, type RecordedEvent } from '@vigie/event-store';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { uuidFromText } from './ids.js';
 
 export interface WriteContext {
   /** Client-supplied id of the (first) event: a retry with the same id is answered, not re-decided. */
@@ -26,9 +26,7 @@ export interface DecisionResult {
 
 /** The ids of the 2nd, 3rd… events of one decision derive from the first, so a retry yields the same ids. */
 function derivedEventId(eventId: string, index: number): string {
-  if (index === 0) return eventId;
-  const hex = createHash('sha1').update(`${eventId}/${index}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${hex.slice(18, 20)}-${hex.slice(20, 32)}`;
+  return index === 0 ? eventId : uuidFromText(`${eventId}/${index}`);
 }
 
 /** Load the stream, decide, append: the one way every command handler writes. */

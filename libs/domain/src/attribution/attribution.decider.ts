@@ -1,4 +1,5 @@
 import type { Decider } from '../decider.js';
+import { canonicalJson } from '../canonical-json.js';
 import { DomainError } from '../domain-error.js';
 import { qpvInForce } from '../referential/referential.js';
 import type {
@@ -49,17 +50,7 @@ function checkLeaseFacts(lease: LeaseSignedData, referential: LeaseReferentialCo
 
 /** Same facts, whatever the key order. */
 function sameFacts(a: unknown, b: unknown): boolean {
-  const canonical = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(canonical)
-      : value && typeof value === 'object'
-        ? Object.fromEntries(
-            Object.keys(value)
-              .sort()
-              .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-          )
-        : value;
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 function openOffers(state: AttributionState): string[] {

@@ -3,17 +3,14 @@ import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/
 import { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { readLeaseSummary } from '@vigie/projections';
+import { epciSirenParam, yearParam } from '../../http/params.js';
 import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { RUNTIME, type Runtime } from '../../runtime/runtime.js';
 
 const paramsSchema = z.object({
-  epci: z.string().regex(/^\d{9}$/, 'SIREN de l’EPCI attendu (9 chiffres).'),
-  year: z.coerce
-    .number({ error: 'Année attendue (ex. 2026).' })
-    .int('Année attendue (ex. 2026).')
-    .min(2000, 'Année à partir de 2000.')
-    .max(2100, 'Année jusqu’à 2100.'),
+  epci: epciSirenParam,
+  year: yearParam,
 });
 
 @ApiTags('compliance')

@@ -1,0 +1,10 @@
+import { z } from 'zod';
+
+/** Path and query parameters shared by the read endpoints. */
+export const epciSirenParam = z.string().regex(/^\d{9}$/, 'SIREN de l’EPCI attendu (9 chiffres).');
+
+export const yearParam = z.coerce
+  .number({ error: 'Année attendue (ex. 2026).' })
+  .int('Année attendue (ex. 2026).')
+  .min(2000, 'Année à partir de 2000.')
+  .max(2100, 'Année jusqu’à 2100.');
