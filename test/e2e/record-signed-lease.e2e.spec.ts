@@ -239,6 +239,7 @@ describe('Recording signed leases over HTTP', () => {
     expect(health.body.projector.projections.map((p: { name: string; lag: number }) => [p.name, p.lag])).toEqual([
       ['lease_summary', 0],
       ['compliance', 0],
+      ['alerts', 0],
     ]);
     expect(health.body.headPosition).toBeGreaterThan(0);
     expect(health.body.kafkaRelay.lag).toBe(health.body.headPosition);

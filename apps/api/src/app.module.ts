@@ -2,6 +2,8 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerritorialReferential } from '@vigie/referential';
+import { AlertsController } from './alerts/alerts.controller.js';
+import { StreamController } from './alerts/stream.controller.js';
 import { CalController } from './cal/cal.controller.js';
 import { CiaController } from './cia/cia.controller.js';
 import { ComplianceController } from './compliance/compliance.controller.js';
@@ -39,6 +41,8 @@ export class AppModule {
         ReferentialController,
         CiaController,
         ComplianceController,
+        AlertsController,
+        StreamController,
         EventController,
       ],
       providers: [

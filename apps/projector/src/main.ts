@@ -1,3 +1,4 @@
+import { AlertMonitor } from '@vigie/alerts';
 import { loadConfigOrExit } from '@vigie/config';
 import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
 import { KafkaRelay } from '@vigie/messaging';
@@ -38,12 +39,18 @@ async function main(): Promise<void> {
     notifier: store.notifications,
     log: (_level, message) => log(message),
   });
+  const alerts = new AlertMonitor(pool, store, {
+    pollIntervalMs: config.POLL_INTERVAL_MS,
+    notifier: store.notifications,
+    onError: (error) => log(`alert pass failed: ${(error as Error).message}`),
+  });
   for (const runner of runners) runner.start();
+  alerts.start();
   await relay.start();
   log(`running: ${runners.map((runner) => runner.projection.name).join(', ')}; Kafka relay ${relay.status().state}`);
 
   const shutdown = async () => {
-    await Promise.all(runners.map((runner) => runner.stop()));
+    await Promise.all([...runners.map((runner) => runner.stop()), alerts.stop()]);
     await relay.stop();
     await store.close();
     await pool.end();

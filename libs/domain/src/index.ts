@@ -13,3 +13,4 @@ export * from './cia/cia.decider.js';
 export * from './referential/referential.js';
 export * from './compliance/compliance.js';
 export * from './canonical-json.js';
+export * from './alerts/alerts.js';

@@ -6,3 +6,4 @@ export * from './postgres/event-store.migrations.js';
 export * from './postgres/postgres-event-store.js';
 export * from './postgres/postgres-event-notifier.js';
 export * from './wake-signal.js';
+export * from './ids.js';

@@ -7,3 +7,4 @@ export * from './lease-summary/lease-summary.query.js';
 export * from './registry.js';
 export * from './compliance/compliance.projection.js';
 export * from './compliance/compliance.query.js';
+export * from './alerts/alerts.projection.js';

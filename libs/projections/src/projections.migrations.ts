@@ -1,4 +1,5 @@
 import { type Migration } from '@vigie/postgres';
+import { alertsTableDdl } from './alerts/alerts.projection.js';
 import { complianceScopesDdl, complianceTablesDdl } from './compliance/compliance.projection.js';
 import { leaseSummaryTableDdl } from './lease-summary/lease-summary.projection.js';
 
@@ -18,4 +19,5 @@ export const projectionMigrations: Migration[] = [
       SELECT epci_siren, year, max(greatest(valid_from, coalesce(valid_to, 0))) FROM lease_facts GROUP BY 1, 2
       ON CONFLICT DO NOTHING;`,
   },
+  { id: 'projections/005-alerts', sql: alertsTableDdl() },
 ];

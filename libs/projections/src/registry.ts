@@ -1,4 +1,5 @@
 import { Pool } from 'pg';
+import { AlertsProjection } from './alerts/alerts.projection.js';
 import { ComplianceProjection } from './compliance/compliance.projection.js';
 import { LeaseSummaryProjection } from './lease-summary/lease-summary.projection.js';
 import { type Projection } from './projection.js';
@@ -6,7 +7,7 @@ import { ProjectionRunner, type ProjectionRunnerOptions } from './projection-run
 
 /** Every live read model, fed by whichever process runs the projector. */
 export function liveProjections(): Projection[] {
-  return [new LeaseSummaryProjection(), new ComplianceProjection()];
+  return [new LeaseSummaryProjection(), new ComplianceProjection(), new AlertsProjection()];
 }
 
 export const PROJECTION_NAMES: readonly string[] = liveProjections().map((projection) => projection.name);
@@ -19,4 +20,5 @@ export function createProjectionRunners(pool: Pool, options: ProjectionRunnerOpt
 export const REBUILDABLE: Readonly<Record<string, { fresh: () => Projection; live: () => Projection }>> = {
   lease_summary: { fresh: () => new LeaseSummaryProjection('lease_summary_rebuild'), live: () => new LeaseSummaryProjection() },
   compliance: { fresh: () => new ComplianceProjection('_rebuild'), live: () => new ComplianceProjection() },
+  alerts: { fresh: () => new AlertsProjection('_rebuild'), live: () => new AlertsProjection() },
 };

@@ -58,6 +58,16 @@ export const ciaTermsSchema = z
           .partial()
           .strict()
           .optional(),
+        alerts: z
+          .object({
+            tolerance: share,
+            minimumSample: z.number().int().min(1).max(100_000),
+            hysteresis: share,
+            unknownQ1MaxShare: share,
+          })
+          .partial()
+          .strict()
+          .optional(),
         ucScale: z
           .object({
             firstAdult: z.number().positive().max(5),

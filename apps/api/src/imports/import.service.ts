@@ -21,7 +21,7 @@ import {
 import { calDecisionSchema, offerDeclinedSchema } from '../cal/cal.schemas.js';
 import { validate } from '../http/validation.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
-import { uuidFromText } from '../shared/ids.js';
+import { uuidFromText } from '@vigie/event-store';
 import { csvRows, fieldName, ndjsonRows, type ParsedRow, type RowKind } from './import-format.js';
 
 export type ImportFormat = 'csv' | 'ndjson';

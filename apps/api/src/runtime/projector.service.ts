@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { AlertMonitor } from '@vigie/alerts';
 import { createProjectionRunners, ProjectionRunner } from '@vigie/projections';
 import { RUNTIME, type Runtime } from './runtime.js';
 
@@ -10,6 +11,7 @@ import { RUNTIME, type Runtime } from './runtime.js';
 export class ProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Projector');
   readonly runners: ProjectionRunner[];
+  readonly alerts: AlertMonitor;
 
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
     const { config, pool, store } = runtime;
@@ -21,6 +23,11 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
           onError: (error) => this.logger.error(`Projection batch failed: ${(error as Error).message}`),
         })
       : [];
+    this.alerts = new AlertMonitor(pool, store, {
+      pollIntervalMs: config.POLL_INTERVAL_MS,
+      notifier: store.notifications,
+      onError: (error) => this.logger.error(`Alert pass failed: ${(error as Error).message}`),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -29,6 +36,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
       return;
     }
     for (const runner of this.runners) runner.start();
+    this.alerts.start();
     this.logger.log(`Projections running in-process: ${this.runners.map((r) => r.projection.name).join(', ')}`);
     await this.runtime.relay.start();
     const relay = this.runtime.relay.status();
@@ -36,6 +44,6 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.runners.map((runner) => runner.stop()));
+    await Promise.all([...this.runners.map((runner) => runner.stop()), this.alerts.stop()]);
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Decider } from '@vigie/domain';
 import { EventIdConflictError, type ReadStreamResult, type RecordedEvent } from '@vigie/event-store';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
-import { uuidFromText } from './ids.js';
+import { uuidFromText } from '@vigie/event-store';
 
 export interface WriteContext {
   /** Client-supplied id of the (first) event: a retry with the same id is answered, not re-decided. */

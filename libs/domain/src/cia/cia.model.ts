@@ -1,3 +1,4 @@
+import { DEFAULT_ALERT_SETTINGS, type AlertSettings } from '../alerts/alerts.js';
 import { DEFAULT_UC_SCALE, type UcScale } from '../classification/household.js';
 
 /**
@@ -43,6 +44,8 @@ export interface CiaCountingOptions {
   /** Internal mutations are attributions: counted by default; a CIA may exclude them per objective. */
   readonly includeInternalMutations: { readonly hq1: boolean; readonly qnq1: boolean; readonly prio: boolean };
   readonly ucScale: UcScale;
+  /** Drift alert settings (tolerance, minimum sample, hysteresis, unknown-Q1 share). */
+  readonly alerts: AlertSettings;
 }
 
 export interface Cia {
@@ -66,6 +69,7 @@ export const LEGAL_DEFAULT_OBJECTIVES: CiaObjectives = {
 export const DEFAULT_COUNTING_OPTIONS: CiaCountingOptions = {
   includeInternalMutations: { hq1: true, qnq1: true, prio: true },
   ucScale: DEFAULT_UC_SCALE,
+  alerts: DEFAULT_ALERT_SETTINGS,
 };
 
 /** What applies to an EPCI that has adopted no CIA yet: the law's defaults. */
@@ -95,6 +99,7 @@ export interface CiaTerms {
   readonly options?: {
     readonly includeInternalMutations?: Partial<CiaCountingOptions['includeInternalMutations']>;
     readonly ucScale?: UcScale;
+    readonly alerts?: Partial<AlertSettings>;
   };
   readonly reference?: string | null;
 }
@@ -124,6 +129,7 @@ export function applyCiaTerms(base: Cia, terms: CiaTerms): Cia {
     options: {
       includeInternalMutations: { ...base.options.includeInternalMutations, ...terms.options?.includeInternalMutations },
       ucScale: terms.options?.ucScale ?? base.options.ucScale,
+      alerts: { ...DEFAULT_ALERT_SETTINGS, ...base.options.alerts, ...terms.options?.alerts },
     },
     reference: terms.reference === undefined ? base.reference : terms.reference,
   };

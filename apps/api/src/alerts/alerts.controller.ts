@@ -1,0 +1,89 @@
+import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { ALERT_RULES } from '@vigie/domain';
+import { listAlerts } from '@vigie/projections';
+import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
+import { epciSirenParam } from '../http/params.js';
+import { parseOrThrow } from '../http/validation.js';
+import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+
+const querySchema = z.object({
+  epci: epciSirenParam.optional(),
+  status: z.enum(['ouverte', 'resolue']).optional(),
+  rule: z.enum(ALERT_RULES).optional(),
+  /** `kind:id`, e.g. `bailleur:lmh` or `reservataire:action-logement`. */
+  scope: z
+    .string()
+    .regex(
+      /^(epci|bailleur|reservataire|secteur|commune):[A-Za-z0-9._-]+$/,
+      'Périmètre attendu sous la forme type:identifiant (ex. bailleur:lmh).',
+    )
+    .optional(),
+});
+
+@ApiTags('alerts and live')
+@Controller('v1/alerts')
+export class AlertsController {
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Drift alerts (raised once, resolved once), with the figures and positions that caused them' })
+  @ApiQuery({ name: 'epci', required: false })
+  @ApiQuery({ name: 'status', required: false, enum: ['ouverte', 'resolue'] })
+  @ApiQuery({ name: 'rule', required: false, enum: ALERT_RULES })
+  @ApiQuery({ name: 'scope', required: false, description: 'kind:id, e.g. bailleur:lmh' })
+  async list(@Query() query: Record<string, string>, @Req() request: Request, @Res() response: Response): Promise<void> {
+    const input = parseOrThrow(querySchema, {
+      epci: query.epci || undefined,
+      status: query.status || undefined,
+      rule: query.rule || undefined,
+      scope: query.scope || undefined,
+    });
+    const [scopeKind, scopeId] = input.scope ? input.scope.split(':') : [undefined, undefined];
+    const alerts = await listAlerts(this.runtime.pool, {
+      epciSiren: input.epci,
+      status: input.status,
+      rule: input.rule,
+      scopeKind,
+      scopeId,
+    });
+    if (!wantsCsv(request)) {
+      response.status(200).json(alerts);
+      return;
+    }
+    sendCsv(
+      response,
+      'alertes.csv',
+      toCsv(
+        [
+          'Alerte',
+          'Statut',
+          'Règle',
+          'Objectif',
+          'EPCI',
+          'Année',
+          'Périmètre',
+          'Identifiant',
+          'Levée le',
+          'Résolue le',
+          'Position',
+        ],
+        alerts.map((a) => [
+          a.alertId,
+          a.status,
+          a.rule,
+          a.objective,
+          a.epciSiren,
+          a.year,
+          a.scope.kind,
+          a.scope.id,
+          a.raisedAt,
+          a.resolvedAt,
+          a.position,
+        ]),
+      ),
+    );
+  }
+}

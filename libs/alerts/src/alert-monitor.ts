@@ -1,0 +1,162 @@
+import type { Pool, PoolClient } from 'pg';
+import {
+  alertDecider,
+  alertStreamId,
+  DEFAULT_ALERT_SETTINGS,
+  evaluateCompliance,
+  observeAlerts,
+  type AlertEvent,
+} from '@vigie/domain';
+import {
+  uuidFromText,
+  WakeSignal,
+  type PostgresEventNotifier,
+  type PostgresEventStore,
+  type StreamAppend,
+} from '@vigie/event-store';
+import { readComplianceInputs } from '@vigie/projections';
+
+export const ALERT_MONITOR_CHECKPOINT = 'alert-monitor';
+
+export interface AlertMonitorOptions {
+  readonly pollIntervalMs?: number;
+  readonly notifier?: PostgresEventNotifier;
+  readonly now?: () => Date;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Runs the drift rules on every scope (EPCI × year) whose figures changed since its last pass,
+ * as soon as the compliance projection has applied them, and appends AlertRaised / AlertResolved
+ * to each alert's own stream. Event ids derive from the stream and version, and the alert
+ * decider raises only what is not open: a restart, a second monitor or a replay from zero
+ * never raises the same alert twice.
+ */
+export class AlertMonitor {
+  private stopped = true;
+  private loop: Promise<void> | undefined;
+  private readonly signal = new WakeSignal();
+  private unlisten: (() => void) | undefined;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly store: PostgresEventStore,
+    private readonly options: AlertMonitorOptions = {},
+  ) {}
+
+  /** Evaluates the scopes changed since the last pass; returns how many alert events it appended. */
+  async runOnce(): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      // One monitor at a time, across processes.
+      const { rows: lock } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
+        ALERT_MONITOR_CHECKPOINT,
+      ]);
+      if (!lock[0]!.locked) return 0;
+      try {
+        return await this.pass(client);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [ALERT_MONITOR_CHECKPOINT]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private async pass(client: PoolClient): Promise<number> {
+    const { rows: checkpoints } = await client.query<{ name: string; position: string }>(
+      "SELECT name, position FROM checkpoints WHERE name IN ('compliance', $1)",
+      [ALERT_MONITOR_CHECKPOINT],
+    );
+    const position = (name: string) => Number(checkpoints.find((row) => row.name === name)?.position ?? 0);
+    const head = position('compliance');
+    const after = position(ALERT_MONITOR_CHECKPOINT);
+    if (head <= after) return 0;
+    const { rows: scopes } = await client.query<{ epci_siren: string; year: number; position: string }>(
+      `SELECT epci_siren, year, position FROM compliance_scopes WHERE position > $1
+       UNION
+       SELECT s.epci_siren, s.year, s.position FROM compliance_scopes s
+       WHERE s.epci_siren IN (SELECT epci_siren FROM cia_versions WHERE position > $1
+                              UNION SELECT epci_siren FROM quartile_thresholds WHERE position > $1)`,
+      [after],
+    );
+    const now = this.options.now?.() ?? new Date();
+    let appended = 0;
+    for (const scope of scopes) {
+      appended += await this.evaluate(scope.epci_siren, scope.year, head, Number(scope.position), now);
+    }
+    await client.query(
+      `INSERT INTO checkpoints (name, position) VALUES ($1, $2)
+       ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()`,
+      [ALERT_MONITOR_CHECKPOINT, head],
+    );
+    return appended;
+  }
+
+  private async evaluate(epciSiren: string, year: number, head: number, scopePosition: number, now: Date): Promise<number> {
+    const inputs = await readComplianceInputs(this.pool, epciSiren, year, head);
+    const referenceDate = now.toISOString().slice(0, 10);
+    const report = evaluateCompliance(
+      inputs.facts,
+      { cia: inputs.cia, thresholdPerUc: inputs.threshold?.amountPerUc },
+      { epciSiren, year, groupBy: 'bailleur', referenceDate },
+    );
+    const settings = { ...DEFAULT_ALERT_SETTINGS, ...inputs.cia.options.alerts };
+    const observations = observeAlerts(report, settings, year === now.getUTCFullYear());
+    const streams = await this.store.readStreams(observations.map((observation) => alertStreamId(observation.subject)));
+    const appends: StreamAppend[] = [];
+    for (const observation of observations) {
+      const streamId = alertStreamId(observation.subject);
+      const stream = streams.get(streamId)!;
+      const state = stream.events.reduce(
+        (current, event) => alertDecider.evolve(current, { type: event.type, data: event.data } as AlertEvent),
+        alertDecider.initialState,
+      );
+      const events = alertDecider.decide(
+        { type: 'ObserveAlert', observation, evidence: { position: head, scopePosition }, now },
+        state,
+      );
+      if (!events.length) continue;
+      appends.push({
+        streamId,
+        expectedVersion: stream.version,
+        events: events.map((event, index) => ({
+          eventId: uuidFromText(`${streamId}#${stream.version + index + 1}`),
+          type: event.type,
+          data: event.data,
+          metadata: { actor: 'system:alert-monitor', source: 'alerts', causationPosition: head },
+        })),
+      });
+    }
+    if (!appends.length) return 0;
+    const results = await this.store.appendMany(appends);
+    return results.filter((result) => !result.alreadyRecorded).reduce((sum, result) => sum + result.positions.length, 0);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.unlisten = this.options.notifier?.onAppended(() => this.signal.wake());
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unlisten?.();
+    this.signal.wake();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const interval = this.options.pollIntervalMs ?? 500;
+    while (!this.stopped) {
+      try {
+        await this.runOnce();
+        await this.signal.wait(interval);
+      } catch (error) {
+        this.options.onError?.(error);
+        await this.signal.wait(interval * 4);
+      }
+    }
+  }
+}

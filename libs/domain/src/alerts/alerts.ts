@@ -1,0 +1,171 @@
+import type { Decider } from '../decider.js';
+import type { ComplianceReport, ScopeKind } from '../compliance/compliance.js';
+
+/**
+ * Drift alerts on compliance figures. Defaults (DOMAIN.md), configurable per CIA:
+ * - RATE_BELOW_TARGET: once the denominator reaches `minimumSample`, the rate is below
+ *   target − `tolerance`; resolved when it is back at or above target − tolerance + `hysteresis`
+ *   (so one lease in, one lease out does not flap);
+ * - TARGET_UNREACHABLE: in the current year, more qualifying leases are needed than the rest
+ *   of the year is expected to bring; resolved when it is reachable with a margin of `hysteresis`
+ *   of the year-end volume;
+ * - UNKNOWN_Q1_SHARE: the share of leases with unknown resources exceeds `unknownQ1MaxShare`;
+ *   resolved below that share − `hysteresis`.
+ */
+export interface AlertSettings {
+  readonly tolerance: number;
+  readonly minimumSample: number;
+  readonly hysteresis: number;
+  readonly unknownQ1MaxShare: number;
+}
+
+export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
+  tolerance: 0.02,
+  minimumSample: 20,
+  hysteresis: 0.02,
+  unknownQ1MaxShare: 0.1,
+};
+
+export const ALERT_RULES = ['RATE_BELOW_TARGET', 'TARGET_UNREACHABLE', 'UNKNOWN_Q1_SHARE'] as const;
+export type AlertRule = (typeof ALERT_RULES)[number];
+
+export interface AlertSubject {
+  readonly rule: AlertRule;
+  readonly epciSiren: string;
+  readonly year: number;
+  /** HQ1, QNQ1, PRIO, ANRU, TERR:… ; DATA for data quality. */
+  readonly objective: string;
+  readonly scope: { readonly kind: ScopeKind; readonly id: string };
+}
+
+export interface AlertMeasure {
+  readonly numerator: number;
+  readonly denominator: number;
+  readonly rate: number | null;
+  readonly target: number | null;
+  /** The value the rate was compared with (target − tolerance, or the maximum share). */
+  readonly threshold: number;
+  readonly neededToTarget: number | null;
+  readonly expectedYearEndDenominator: number | null;
+}
+
+/** One condition as observed on the figures: whether it is breached (raise) or cleared (resolve). */
+export interface AlertObservation {
+  readonly subject: AlertSubject;
+  readonly measure: AlertMeasure;
+  readonly breached: boolean;
+  readonly cleared: boolean;
+}
+
+export function alertStreamId(subject: AlertSubject): string {
+  const part = (value: string) => value.replace(/[^A-Za-z0-9_.-]/g, '_');
+  return `alert-${subject.epciSiren}-${subject.year}-${subject.rule}-${part(subject.objective)}-${subject.scope.kind}-${part(subject.scope.id)}`;
+}
+
+/** Observes every alert condition on a compliance report (evaluated with groupBy, so its scopes are covered). */
+export function observeAlerts(report: ComplianceReport, settings: AlertSettings, currentYear: boolean): AlertObservation[] {
+  const observations: AlertObservation[] = [];
+  const subject = (rule: AlertRule, objective: string, scope: AlertSubject['scope']): AlertSubject => ({
+    rule,
+    epciSiren: report.epciSiren,
+    year: report.year,
+    objective,
+    scope,
+  });
+  for (const objective of report.objectives) {
+    for (const { scope, figure } of objective.scopes) {
+      if (figure.target === null) continue;
+      const threshold = figure.target - settings.tolerance;
+      const measure: AlertMeasure = {
+        numerator: figure.numerator,
+        denominator: figure.denominator,
+        rate: figure.rate,
+        target: figure.target,
+        threshold,
+        neededToTarget: figure.neededToTarget,
+        expectedYearEndDenominator: figure.expectedYearEndDenominator,
+      };
+      const sampled = figure.denominator >= settings.minimumSample;
+      const rate = figure.rate ?? 0;
+      observations.push({
+        subject: subject('RATE_BELOW_TARGET', objective.id, scope),
+        measure,
+        breached: sampled && rate < threshold,
+        cleared: !sampled || rate >= threshold + settings.hysteresis,
+      });
+      if (currentYear && figure.neededToTarget !== null && figure.reachable !== null) {
+        const remaining = figure.expectedYearEndDenominator - figure.denominator;
+        const margin = Math.ceil(settings.hysteresis * figure.expectedYearEndDenominator);
+        observations.push({
+          subject: subject('TARGET_UNREACHABLE', objective.id, scope),
+          measure,
+          breached: sampled && !figure.reachable,
+          cleared: !sampled || figure.neededToTarget + margin <= remaining,
+        });
+      }
+    }
+  }
+  const { leases, unknownQ1 } = report.dataQuality;
+  const share = leases ? unknownQ1 / leases : 0;
+  observations.push({
+    subject: subject('UNKNOWN_Q1_SHARE', 'DATA', { kind: 'epci', id: report.epciSiren }),
+    measure: {
+      numerator: unknownQ1,
+      denominator: leases,
+      rate: leases ? share : null,
+      target: null,
+      threshold: settings.unknownQ1MaxShare,
+      neededToTarget: null,
+      expectedYearEndDenominator: null,
+    },
+    breached: leases >= settings.minimumSample && share > settings.unknownQ1MaxShare,
+    cleared: leases < settings.minimumSample || share <= settings.unknownQ1MaxShare - settings.hysteresis,
+  });
+  return observations;
+}
+
+export interface AlertRaised {
+  readonly type: 'AlertRaised';
+  readonly data: AlertSubject & {
+    readonly measure: AlertMeasure;
+    /** The global position the figures were evaluated at: the facts up to it caused the alert. */
+    readonly evidence: { readonly position: number; readonly scopePosition: number };
+    readonly raisedAt: string;
+  };
+}
+
+export interface AlertResolved {
+  readonly type: 'AlertResolved';
+  readonly data: AlertSubject & {
+    readonly measure: AlertMeasure;
+    readonly evidence: { readonly position: number; readonly scopePosition: number };
+    readonly resolvedAt: string;
+  };
+}
+
+export type AlertEvent = AlertRaised | AlertResolved;
+
+export interface ObserveAlert {
+  readonly type: 'ObserveAlert';
+  readonly observation: AlertObservation;
+  readonly evidence: { readonly position: number; readonly scopePosition: number };
+  readonly now: Date;
+}
+
+export type AlertState = { readonly open: boolean };
+
+/** An alert is raised once while its cause lasts, and resolved once when it clears: replaying observations changes nothing. */
+export const alertDecider: Decider<ObserveAlert, AlertEvent, AlertState> = {
+  decide({ observation, evidence, now }, state) {
+    const { subject, measure } = observation;
+    if (!state.open && observation.breached) {
+      return [{ type: 'AlertRaised', data: { ...subject, measure, evidence, raisedAt: now.toISOString() } }];
+    }
+    if (state.open && observation.cleared) {
+      return [{ type: 'AlertResolved', data: { ...subject, measure, evidence, resolvedAt: now.toISOString() } }];
+    }
+    return [];
+  },
+  evolve: (state, event) => ({ open: event.type === 'AlertRaised' ? true : event.type === 'AlertResolved' ? false : state.open }),
+  initialState: { open: false },
+};

@@ -1,0 +1,120 @@
+import { legalDefaultCia } from '../cia/cia.model.js';
+import { evaluateCompliance, type LeaseFact } from '../compliance/compliance.js';
+import { deciderSpecification } from '../testing/decider-specification.js';
+import { alertDecider, alertStreamId, DEFAULT_ALERT_SETTINGS, observeAlerts, type AlertObservation } from './alerts.js';
+
+const MEL = '200093201';
+const flags = {
+  dalo: false,
+  priorityCategory: null,
+  relogeRenouvellementUrbain: false,
+  relogeCoproDegradee: false,
+  internalMutation: false,
+  interBailleurMobility: false,
+  publicAgent: false,
+};
+/** n leases outside QPV, of which q are Q1 (threshold 10 000 €/UC, single adults). */
+function leases(n: number, q: number, unknown = 0): LeaseFact[] {
+  return Array.from({ length: n }, (_, i) => ({
+    leaseDate: '2026-03-10',
+    bailleurId: 'lmh',
+    reservataireId: null,
+    communeInsee: '59350',
+    qpvCode: null,
+    composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
+    yearlyResources: i < unknown ? null : i < unknown + q ? 5_000 : 20_000,
+    flags,
+  }));
+}
+const report = (facts: LeaseFact[], referenceDate = '2026-06-30') =>
+  evaluateCompliance(
+    facts,
+    { cia: legalDefaultCia(MEL, 2026), thresholdPerUc: 10_000 },
+    { epciSiren: MEL, year: 2026, referenceDate },
+  );
+const hq1 = (facts: LeaseFact[], rule = 'RATE_BELOW_TARGET', referenceDate?: string) =>
+  observeAlerts(report(facts, referenceDate), DEFAULT_ALERT_SETTINGS, true).find(
+    (o) => o.subject.rule === rule && o.subject.objective === 'HQ1' && o.subject.scope.kind === 'epci',
+  )!;
+
+describe('HQ1 drift (target 25 %, tolerance 2 points, hysteresis 2 points, minimum sample 20)', () => {
+  it('stays silent below the minimum sample, however low the rate', () => {
+    expect(hq1(leases(19, 0))).toMatchObject({ breached: false, cleared: true });
+  });
+  it('is breached below 23 % once the sample is reached', () => {
+    expect(hq1(leases(20, 4))).toMatchObject({ breached: true, measure: { rate: 0.2, threshold: 0.23 } });
+  });
+  it('is neither breached nor cleared between 23 % and 25 %: no flapping on one lease', () => {
+    expect(hq1(leases(100, 24))).toMatchObject({ breached: false, cleared: false });
+  });
+  it('clears at 25 % and above', () => {
+    expect(hq1(leases(100, 25))).toMatchObject({ breached: false, cleared: true });
+  });
+  it('flags a target no longer reachable in the current year', () => {
+    // 40 leases by the end of June, none Q1: ~80 expected by year end, 20 Q1 needed out of ~40 left: still reachable.
+    expect(hq1(leases(40, 0), 'TARGET_UNREACHABLE', '2026-06-30')).toMatchObject({ breached: false });
+    // 40 leases by 20 December, none Q1: 10 needed, ~1 lease left to come.
+    expect(hq1(leases(40, 0), 'TARGET_UNREACHABLE', '2026-12-20')).toMatchObject({ breached: true });
+  });
+  it('flags a share of unknown resources above 10 %', () => {
+    const unknown = observeAlerts(report(leases(30, 10, 4)), DEFAULT_ALERT_SETTINGS, true).find(
+      (o) => o.subject.rule === 'UNKNOWN_Q1_SHARE',
+    )!;
+    expect(unknown).toMatchObject({ breached: true, measure: { numerator: 4, denominator: 30 } });
+  });
+});
+
+describe('Alert stream', () => {
+  const { given } = deciderSpecification(alertDecider);
+  const observation = (breached: boolean, cleared: boolean): AlertObservation => ({
+    subject: { rule: 'RATE_BELOW_TARGET', epciSiren: MEL, year: 2026, objective: 'HQ1', scope: { kind: 'epci', id: MEL } },
+    measure: {
+      numerator: 4,
+      denominator: 20,
+      rate: 0.2,
+      target: 0.25,
+      threshold: 0.23,
+      neededToTarget: 2,
+      expectedYearEndDenominator: 40,
+    },
+    breached,
+    cleared,
+  });
+  const now = new Date('2026-06-30T12:00:00Z');
+  const evidence = { position: 120, scopePosition: 118 };
+  const raised = {
+    type: 'AlertRaised' as const,
+    data: {
+      ...observation(true, false).subject,
+      measure: observation(true, false).measure,
+      evidence,
+      raisedAt: now.toISOString(),
+    },
+  };
+
+  it('raises once when the condition is breached', () => {
+    given([])
+      .when({ type: 'ObserveAlert', observation: observation(true, false), evidence, now })
+      .then([raised]);
+  });
+  it('does not raise again while it is open, nor on a replay', () => {
+    given([raised])
+      .when({ type: 'ObserveAlert', observation: observation(true, false), evidence, now })
+      .then([]);
+  });
+  it('stays open in the hysteresis band', () => {
+    given([raised])
+      .when({ type: 'ObserveAlert', observation: observation(false, false), evidence, now })
+      .then([]);
+  });
+  it('resolves once when the condition clears', () => {
+    const events = alertDecider.decide(
+      { type: 'ObserveAlert', observation: observation(false, true), evidence, now },
+      { open: true },
+    );
+    expect(events.map((e) => e.type)).toEqual(['AlertResolved']);
+  });
+  it('has a stable stream id per rule, objective and scope', () => {
+    expect(alertStreamId(observation(true, false).subject)).toBe(`alert-${MEL}-2026-RATE_BELOW_TARGET-HQ1-epci-${MEL}`);
+  });
+});

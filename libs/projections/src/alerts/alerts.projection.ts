@@ -1,0 +1,119 @@
+import type { PoolClient } from 'pg';
+import type { AlertEvent } from '@vigie/domain';
+import type { RecordedEvent } from '@vigie/event-store';
+import type { Projection } from '../projection.js';
+
+/** One row per alert stream: its last state, for GET /v1/alerts. */
+export function alertsTableDdl(suffix = ''): string {
+  return `
+    CREATE TABLE IF NOT EXISTS alerts${suffix} (
+      stream_id   text        NOT NULL,
+      status      text        NOT NULL,
+      epci_siren  text        NOT NULL,
+      year        integer     NOT NULL,
+      rule        text        NOT NULL,
+      objective   text        NOT NULL,
+      scope_kind  text        NOT NULL,
+      scope_id    text        NOT NULL,
+      raised_at   timestamptz,
+      resolved_at timestamptz,
+      position    bigint      NOT NULL,
+      event_id    uuid        NOT NULL,
+      alert       jsonb       NOT NULL,
+      CONSTRAINT alerts${suffix}_pkey PRIMARY KEY (stream_id)
+    );
+    CREATE INDEX IF NOT EXISTS alerts${suffix}_epci ON alerts${suffix} (epci_siren, status);
+  `;
+}
+
+export class AlertsProjection implements Projection {
+  readonly name: string;
+  readonly dataOf = ['AlertRaised', 'AlertResolved'];
+
+  constructor(private readonly suffix = '') {
+    this.name = `alerts${suffix}`;
+  }
+
+  get tables(): string[] {
+    return [`alerts${this.suffix}`];
+  }
+
+  async createTables(client: PoolClient): Promise<void> {
+    await client.query(alertsTableDdl(this.suffix));
+  }
+
+  async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+    for (const event of events) {
+      if (event.type !== 'AlertRaised' && event.type !== 'AlertResolved') continue;
+      const alert = { type: event.type, data: event.data } as AlertEvent;
+      const { data } = alert;
+      const raised = alert.type === 'AlertRaised';
+      await client.query(
+        `INSERT INTO alerts${this.suffix} (stream_id, status, epci_siren, year, rule, objective, scope_kind, scope_id, raised_at, resolved_at, position, event_id, alert)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+         ON CONFLICT (stream_id) DO UPDATE SET
+           status = excluded.status, raised_at = coalesce(excluded.raised_at, alerts${this.suffix}.raised_at),
+           resolved_at = excluded.resolved_at, position = excluded.position, event_id = excluded.event_id, alert = excluded.alert`,
+        [
+          event.streamId,
+          raised ? 'ouverte' : 'resolue',
+          data.epciSiren,
+          data.year,
+          data.rule,
+          data.objective,
+          data.scope.kind,
+          data.scope.id,
+          raised ? alert.data.raisedAt : null,
+          raised ? null : (alert.data as { resolvedAt: string }).resolvedAt,
+          event.globalPosition,
+          event.eventId,
+          JSON.stringify(data),
+        ],
+      );
+    }
+  }
+}
+
+export interface AlertRow {
+  readonly alertId: string;
+  readonly status: 'ouverte' | 'resolue';
+  readonly rule: string;
+  readonly objective: string;
+  readonly epciSiren: string;
+  readonly year: number;
+  readonly scope: { readonly kind: string; readonly id: string };
+  readonly raisedAt: string | null;
+  readonly resolvedAt: string | null;
+  readonly position: number;
+  readonly eventId: string;
+  readonly measure: unknown;
+  readonly evidence: unknown;
+}
+
+export async function listAlerts(
+  pool: { query: PoolClient['query'] },
+  filter: { epciSiren?: string; status?: 'ouverte' | 'resolue'; rule?: string; scopeKind?: string; scopeId?: string },
+): Promise<AlertRow[]> {
+  const { rows } = await pool.query(
+    `SELECT * FROM alerts
+     WHERE ($1::text IS NULL OR epci_siren = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR rule = $3)
+       AND ($4::text IS NULL OR scope_kind = $4) AND ($5::text IS NULL OR scope_id = $5)
+     ORDER BY position DESC LIMIT 1000`,
+    [filter.epciSiren ?? null, filter.status ?? null, filter.rule ?? null, filter.scopeKind ?? null, filter.scopeId ?? null],
+  );
+  return rows.map((row) => ({
+    alertId: row.stream_id,
+    status: row.status,
+    rule: row.rule,
+    objective: row.objective,
+    epciSiren: row.epci_siren,
+    year: row.year,
+    scope: { kind: row.scope_kind, id: row.scope_id },
+    raisedAt: row.raised_at?.toISOString() ?? null,
+    resolvedAt: row.resolved_at?.toISOString() ?? null,
+    position: Number(row.position),
+    eventId: row.event_id,
+    measure: row.alert.measure,
+    evidence: row.alert.evidence,
+  }));
+}
