@@ -84,15 +84,20 @@ describe('Projector killed mid-batch (SIGKILL) and restarted', () => {
     expect([...killedAt].sort((a, b) => a - b)).toEqual(killedAt);
 
     const projector = startProjector(db);
-    await waitUntil(async () => (await checkpoint(db)) === TOTAL, 60_000);
+    // The projector also runs the alert monitor, which appends alert events: wait until it is all caught up.
+    const head = async () => Number((await db.pool.query('SELECT max(global_position) AS head FROM events')).rows[0].head);
+    await waitUntil(async () => (await checkpoint(db)) >= TOTAL && (await checkpoint(db)) === (await head()), 60_000);
+    await new Promise((r) => setTimeout(r, 500));
+    await waitUntil(async () => (await checkpoint(db)) === (await head()), 60_000);
     projector.kill('SIGTERM');
     await exited(projector);
+    const total = Number((await db.pool.query('SELECT count(*) AS n FROM events')).rows[0].n);
 
     const fresh = new LeaseSummaryProjection('lease_summary_check');
     const client = await db.pool.connect();
     await fresh.createTables(client);
     client.release();
-    expect(await new ProjectionRunner(db.pool, fresh, { batchSize: 5_000 }).catchUp()).toBe(TOTAL);
+    expect(await new ProjectionRunner(db.pool, fresh, { batchSize: 5_000 }).catchUp()).toBe(total);
 
     const live = await tableRows(db, 'lease_summary');
     const rebuilt = await tableRows(db, 'lease_summary_check');
