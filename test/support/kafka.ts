@@ -11,6 +11,7 @@ const BROKER_SCRIPT = fileURLToPath(new URL('../../infra/kafka/broker.sh', impor
 export interface RunningKafka {
   readonly brokers: string;
   readonly port: number;
+  readonly controllerPort: number;
   readonly dataDir: string;
   readonly pid: number;
   /** Stops the broker (SIGTERM, then SIGKILL); its data folder is kept for a restart. */
@@ -82,6 +83,7 @@ export async function startKafka(
   return {
     brokers,
     port,
+    controllerPort,
     dataDir,
     pid: child.pid!,
     stop: () =>

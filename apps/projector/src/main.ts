@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     brokers: config.KAFKA_BROKERS?.split(','),
     clientId: `${config.KAFKA_CLIENT_ID}-projector`,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    batchSize: config.KAFKA_RELAY_BATCH_SIZE,
     pollIntervalMs: config.POLL_INTERVAL_MS,
     notifier: store.notifications,
     log: (_level, message) => log(message),

@@ -19,6 +19,7 @@ const schema = z.object({
     .optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('vigie'),
   KAFKA_TOPIC_PREFIX: z.string().min(1).default('vigie'),
+  KAFKA_RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
   PROJECTOR_IN_PROCESS: booleanFlag.default(true),
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2_000),
   POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),

@@ -55,6 +55,7 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
     brokers: config.KAFKA_BROKERS?.split(','),
     clientId: config.KAFKA_CLIENT_ID,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    batchSize: config.KAFKA_RELAY_BATCH_SIZE,
     pollIntervalMs: config.POLL_INTERVAL_MS,
     notifier: store.notifications,
     log: (_level, message) => log(message),
