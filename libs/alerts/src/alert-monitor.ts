@@ -37,6 +37,8 @@ export class AlertMonitor {
   private loop: Promise<void> | undefined;
   private readonly signal = new WakeSignal();
   private unlisten: (() => void) | undefined;
+  /** State and version of the alert streams seen so far (another monitor's write shows as a version conflict). */
+  private readonly known = new Map<string, { state: { open: boolean }; version: number }>();
 
   constructor(
     private readonly pool: Pool,
@@ -129,7 +131,21 @@ export class AlertMonitor {
       });
     }
     if (!appends.length) return 0;
-    const results = await this.store.appendMany(appends);
+    let results;
+    try {
+      results = await this.store.appendMany(appends);
+    } catch (error) {
+      for (const append of appends) this.known.delete(append.streamId);
+      throw error;
+    }
+    for (const append of appends) {
+      const current = this.known.get(append.streamId)!;
+      const state = append.events.reduce(
+        (s, event) => alertDecider.evolve(s, { type: event.type, data: event.data } as AlertEvent),
+        current.state,
+      );
+      this.known.set(append.streamId, { state, version: current.version + append.events.length });
+    }
     return results.filter((result) => !result.alreadyRecorded).reduce((sum, result) => sum + result.positions.length, 0);
   }
 
