@@ -25,11 +25,16 @@ async function main(): Promise<void> {
     return;
   }
   const store = new PostgresEventStore(pool, { pollIntervalMs: config.POLL_INTERVAL_MS });
+  const alerts = new AlertMonitor(pool, store, {
+    pollIntervalMs: config.POLL_INTERVAL_MS,
+    onError: (error) => log(`alert pass failed: ${(error as Error).message}`),
+  });
   const runners = createProjectionRunners(pool, {
     batchSize: config.PROJECTOR_BATCH_SIZE,
     pollIntervalMs: config.POLL_INTERVAL_MS,
     notifier: store.notifications,
     onError: (error) => log(`batch failed: ${(error as Error).message}`),
+    onComplianceApplied: () => alerts.wake(),
   });
   const relay = new KafkaRelay(pool, {
     brokers: config.KAFKA_BROKERS?.split(','),
@@ -39,11 +44,6 @@ async function main(): Promise<void> {
     pollIntervalMs: config.POLL_INTERVAL_MS,
     notifier: store.notifications,
     log: (_level, message) => log(message),
-  });
-  const alerts = new AlertMonitor(pool, store, {
-    pollIntervalMs: config.POLL_INTERVAL_MS,
-    notifier: store.notifications,
-    onError: (error) => log(`alert pass failed: ${(error as Error).message}`),
   });
   for (const runner of runners) runner.start();
   alerts.start();

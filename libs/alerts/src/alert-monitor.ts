@@ -149,6 +149,11 @@ export class AlertMonitor {
     return results.filter((result) => !result.alreadyRecorded).reduce((sum, result) => sum + result.positions.length, 0);
   }
 
+  /** Runs a pass as soon as possible (the compliance projection has just applied new facts). */
+  wake(): void {
+    this.signal.wake();
+  }
+
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;

@@ -15,6 +15,8 @@ export interface ProjectionRunnerOptions {
   readonly pollIntervalMs?: number;
   readonly notifier?: PostgresEventNotifier;
   readonly onError?: (error: unknown) => void;
+  /** Called after each committed batch (e.g. to wake the alert monitor at once). */
+  readonly onApplied?: (position: number) => void;
 }
 
 /**
@@ -69,6 +71,7 @@ export class ProjectionRunner {
       ]);
       await client.query('COMMIT');
       this.current = { position: last.globalPosition, lastEventAt: last.recordedAt };
+      this.options.onApplied?.(last.globalPosition);
       return events.length;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -12,8 +12,18 @@ export function liveProjections(): Projection[] {
 
 export const PROJECTION_NAMES: readonly string[] = liveProjections().map((projection) => projection.name);
 
-export function createProjectionRunners(pool: Pool, options: ProjectionRunnerOptions): ProjectionRunner[] {
-  return liveProjections().map((projection) => new ProjectionRunner(pool, projection, options));
+export function createProjectionRunners(
+  pool: Pool,
+  options: ProjectionRunnerOptions & { readonly onComplianceApplied?: (position: number) => void },
+): ProjectionRunner[] {
+  return liveProjections().map(
+    (projection) =>
+      new ProjectionRunner(
+        pool,
+        projection,
+        projection.name === 'compliance' ? { ...options, onApplied: options.onComplianceApplied } : options,
+      ),
+  );
 }
 
 /** What `apps/projector rebuild NAME` replays: a projection writing into fresh tables, and the live one it replaces. */

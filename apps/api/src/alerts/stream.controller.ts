@@ -34,14 +34,12 @@ export class StreamController {
     const filter = parseOrThrow(querySchema, { epci: epci || undefined }).epci;
     const { store } = this.runtime;
     const head = await store.readHeadPosition();
-    response
-      .status(200)
-      .set({
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
+    response.status(200).set({
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
     response.flushHeaders();
     response.write(`event: ready\ndata: ${JSON.stringify({ position: head })}\n\n`);
     const subscription = store.subscribe({

@@ -15,19 +15,20 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
     const { config, pool, store } = runtime;
+    this.alerts = new AlertMonitor(pool, store, {
+      pollIntervalMs: config.POLL_INTERVAL_MS,
+      onError: (error) => this.logger.error(`Alert pass failed: ${(error as Error).message}`),
+    });
     this.runners = config.PROJECTOR_IN_PROCESS
       ? createProjectionRunners(pool, {
           batchSize: config.PROJECTOR_BATCH_SIZE,
           pollIntervalMs: config.POLL_INTERVAL_MS,
           notifier: store.notifications,
           onError: (error) => this.logger.error(`Projection batch failed: ${(error as Error).message}`),
+          // Drift rules run as soon as the compliance figures have moved.
+          onComplianceApplied: () => this.alerts.wake(),
         })
       : [];
-    this.alerts = new AlertMonitor(pool, store, {
-      pollIntervalMs: config.POLL_INTERVAL_MS,
-      notifier: store.notifications,
-      onError: (error) => this.logger.error(`Alert pass failed: ${(error as Error).message}`),
-    });
   }
 
   async onApplicationBootstrap(): Promise<void> {

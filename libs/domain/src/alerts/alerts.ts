@@ -1,5 +1,8 @@
 import type { Decider } from '../decider.js';
 import type { ComplianceReport, ScopeKind } from '../compliance/compliance.js';
+import type { AlertSettings } from './alert-settings.js';
+
+export * from './alert-settings.js';
 
 /**
  * Drift alerts on compliance figures. Defaults (DOMAIN.md), configurable per CIA:
@@ -12,20 +15,6 @@ import type { ComplianceReport, ScopeKind } from '../compliance/compliance.js';
  * - UNKNOWN_Q1_SHARE: the share of leases with unknown resources exceeds `unknownQ1MaxShare`;
  *   resolved below that share − `hysteresis`.
  */
-export interface AlertSettings {
-  readonly tolerance: number;
-  readonly minimumSample: number;
-  readonly hysteresis: number;
-  readonly unknownQ1MaxShare: number;
-}
-
-export const DEFAULT_ALERT_SETTINGS: AlertSettings = {
-  tolerance: 0.02,
-  minimumSample: 20,
-  hysteresis: 0.02,
-  unknownQ1MaxShare: 0.1,
-};
-
 export const ALERT_RULES = ['RATE_BELOW_TARGET', 'TARGET_UNREACHABLE', 'UNKNOWN_Q1_SHARE'] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 

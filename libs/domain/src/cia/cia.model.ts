@@ -1,4 +1,4 @@
-import { DEFAULT_ALERT_SETTINGS, type AlertSettings } from '../alerts/alerts.js';
+import { DEFAULT_ALERT_SETTINGS, type AlertSettings } from '../alerts/alert-settings.js';
 import { DEFAULT_UC_SCALE, type UcScale } from '../classification/household.js';
 
 /**
