@@ -9,7 +9,7 @@ import {
 } from '@vigie/domain';
 import {
   uuidFromText,
-  WakeSignal,
+  PollingLoop,
   type PostgresEventNotifier,
   type PostgresEventStore,
   type StreamAppend,
@@ -33,9 +33,7 @@ export interface AlertMonitorOptions {
  * never raises the same alert twice.
  */
 export class AlertMonitor {
-  private stopped = true;
-  private loop: Promise<void> | undefined;
-  private readonly signal = new WakeSignal();
+  private readonly loop: PollingLoop;
   private unlisten: (() => void) | undefined;
   /** State and version of the alert streams seen so far (another monitor's write shows as a version conflict). */
   private readonly known = new Map<string, { state: { open: boolean }; version: number }>();
@@ -44,7 +42,16 @@ export class AlertMonitor {
     private readonly pool: Pool,
     private readonly store: PostgresEventStore,
     private readonly options: AlertMonitorOptions = {},
-  ) {}
+  ) {
+    const interval = options.pollIntervalMs ?? 500;
+    this.loop = new PollingLoop(
+      async () => {
+        await this.runOnce();
+        return interval;
+      },
+      { errorDelayMs: interval * 4, onError: options.onError },
+    );
+  }
 
   /** Evaluates the scopes changed since the last pass; returns how many alert events it appended. */
   async runOnce(): Promise<number> {
@@ -151,33 +158,17 @@ export class AlertMonitor {
 
   /** Runs a pass as soon as possible (the compliance projection has just applied new facts). */
   wake(): void {
-    this.signal.wake();
+    this.loop.wake();
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.unlisten = this.options.notifier?.onAppended(() => this.signal.wake());
-    this.loop = this.run();
+    if (this.loop.running) return;
+    this.unlisten = this.options.notifier?.onAppended(() => this.loop.wake());
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.unlisten?.();
-    this.signal.wake();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    const interval = this.options.pollIntervalMs ?? 500;
-    while (!this.stopped) {
-      try {
-        await this.runOnce();
-        await this.signal.wait(interval);
-      } catch (error) {
-        this.options.onError?.(error);
-        await this.signal.wait(interval * 4);
-      }
-    }
+    await this.loop.stop();
   }
 }

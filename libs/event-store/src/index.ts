@@ -7,3 +7,4 @@ export * from './postgres/postgres-event-store.js';
 export * from './postgres/postgres-event-notifier.js';
 export * from './wake-signal.js';
 export * from './ids.js';
+export * from './polling-loop.js';

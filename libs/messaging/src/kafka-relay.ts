@@ -1,6 +1,6 @@
 import { type Admin, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { Pool } from 'pg';
-import { PostgresEventNotifier, readAllWith, type RecordedEvent, WakeSignal } from '@vigie/event-store';
+import { PollingLoop, type PostgresEventNotifier, readAllWith, type RecordedEvent } from '@vigie/event-store';
 import { allTopics, topicFor } from './topics.js';
 
 export type RelayState = 'disabled' | 'connecting' | 'running' | 'retrying' | 'stopped';
@@ -67,10 +67,9 @@ export class KafkaRelay {
   private position = 0;
   private published = 0;
   private lastError: string | null = null;
-  private stopped = true;
-  private loop: Promise<void> | undefined;
   private producer: Producer | undefined;
-  private readonly signal = new WakeSignal();
+  private readonly loop: PollingLoop;
+  private backoffMs = 250;
   private unlisten: (() => void) | undefined;
   private readonly prefix: string;
 
@@ -82,6 +81,7 @@ export class KafkaRelay {
     const enabled = (options.brokers?.length ?? 0) > 0;
     this.state = enabled ? 'stopped' : 'disabled';
     this.reason = enabled ? null : 'KAFKA_BROKERS non défini : le relais attend, les événements restent dans le journal.';
+    this.loop = new PollingLoop(() => this.step(), { errorDelayMs: 1_000 });
   }
 
   status(): RelayStatus {
@@ -96,18 +96,15 @@ export class KafkaRelay {
 
   async start(): Promise<void> {
     this.position = await this.readCheckpoint();
-    if (this.state === 'disabled' || !this.stopped) return;
-    this.stopped = false;
+    if (this.state === 'disabled' || this.loop.running) return;
     this.state = 'connecting';
-    this.unlisten = this.options.notifier?.onAppended(() => this.signal.wake());
-    this.loop = this.run();
+    this.unlisten = this.options.notifier?.onAppended(() => this.loop.wake());
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.unlisten?.();
-    this.signal.wake();
-    await this.loop;
+    await this.loop.stop();
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
     if (this.state !== 'disabled') this.state = 'stopped';
@@ -145,30 +142,28 @@ export class KafkaRelay {
     return producer;
   }
 
-  private async run(): Promise<void> {
-    let backoffMs = 250;
-    while (!this.stopped) {
-      try {
-        this.producer ??= await this.connect();
-        const published = await this.publishBatch(this.producer);
-        if (this.state !== 'running') this.options.log?.('info', `Kafka relay publishing from position ${this.position}`);
-        this.state = 'running';
-        this.reason = null;
-        this.lastError = null;
-        backoffMs = 250;
-        if (published === (this.options.batchSize ?? 1_000)) continue;
-        await this.signal.wait(this.options.pollIntervalMs ?? 500);
-      } catch (error) {
-        this.lastError = (error as Error).message;
-        if (this.state !== 'retrying')
-          this.options.log?.('warn', `Kafka relay cannot publish (${this.lastError}); retrying with back-off`);
-        this.state = 'retrying';
-        this.reason = 'Broker Kafka injoignable : nouvelle tentative avec délai croissant.';
-        await this.producer?.disconnect().catch(() => undefined);
-        this.producer = undefined;
-        await this.signal.wait(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, 10_000);
-      }
+  /** One batch; on failure, back off (doubling up to 10 s) and reconnect. Returns the rest before the next step. */
+  private async step(): Promise<number> {
+    try {
+      this.producer ??= await this.connect();
+      const published = await this.publishBatch(this.producer);
+      if (this.state !== 'running') this.options.log?.('info', `Kafka relay publishing from position ${this.position}`);
+      this.state = 'running';
+      this.reason = null;
+      this.lastError = null;
+      this.backoffMs = 250;
+      return published === (this.options.batchSize ?? 1_000) ? 0 : (this.options.pollIntervalMs ?? 500);
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      if (this.state !== 'retrying')
+        this.options.log?.('warn', `Kafka relay cannot publish (${this.lastError}); retrying with back-off`);
+      this.state = 'retrying';
+      this.reason = 'Broker Kafka injoignable : nouvelle tentative avec délai croissant.';
+      await this.producer?.disconnect().catch(() => undefined);
+      this.producer = undefined;
+      const rest = this.backoffMs;
+      this.backoffMs = Math.min(this.backoffMs * 2, 10_000);
+      return rest;
     }
   }
 

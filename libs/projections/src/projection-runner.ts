@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { PostgresEventNotifier, readAllWith, WakeSignal } from '@vigie/event-store';
+import { PollingLoop, type PostgresEventNotifier, readAllWith } from '@vigie/event-store';
 import { type Projection } from './projection.js';
 
 export interface ProjectionStatus {
@@ -26,9 +26,7 @@ export interface ProjectionRunnerOptions {
  * keeps two runners (two processes) from applying the same batch.
  */
 export class ProjectionRunner {
-  private stopped = true;
-  private loop: Promise<void> | undefined;
-  private readonly signal = new WakeSignal();
+  private readonly loop: PollingLoop;
   private unlisten: (() => void) | undefined;
   private current: { position: number; lastEventAt: Date | null } = { position: 0, lastEventAt: null };
   private lastError: string | null = null;
@@ -42,6 +40,20 @@ export class ProjectionRunner {
   ) {
     this.batchSize = options.batchSize ?? 2_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.loop = new PollingLoop(
+      async () => {
+        const applied = await this.runOnce();
+        this.lastError = null;
+        return applied === this.batchSize ? 0 : this.pollIntervalMs;
+      },
+      {
+        errorDelayMs: this.pollIntervalMs * 4,
+        onError: (error) => {
+          this.lastError = (error as Error).message;
+          this.options.onError?.(error);
+        },
+      },
+    );
   }
 
   /** Processes one batch; returns how many events it applied (0: caught up). */
@@ -92,17 +104,14 @@ export class ProjectionRunner {
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.unlisten = this.options.notifier?.onAppended(() => this.signal.wake());
-    this.loop = this.run();
+    if (this.loop.running) return;
+    this.unlisten = this.options.notifier?.onAppended(() => this.loop.wake());
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.unlisten?.();
-    this.signal.wake();
-    await this.loop;
+    await this.loop.stop();
   }
 
   status(): ProjectionStatus {
@@ -110,23 +119,8 @@ export class ProjectionRunner {
       name: this.projection.name,
       position: this.current.position,
       lastEventAt: this.current.lastEventAt,
-      running: !this.stopped,
+      running: this.loop.running,
       lastError: this.lastError,
     };
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        const applied = await this.runOnce();
-        this.lastError = null;
-        if (applied === this.batchSize) continue;
-        await this.signal.wait(this.pollIntervalMs);
-      } catch (error) {
-        this.lastError = (error as Error).message;
-        this.options.onError?.(error);
-        await this.signal.wait(this.pollIntervalMs * 4);
-      }
-    }
   }
 }

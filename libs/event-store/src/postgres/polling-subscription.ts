@@ -1,6 +1,6 @@
-import { type RecordedEvent, type SubscribeOptions, type Subscription } from '../event-store.port.js';
-import { WakeSignal } from '../wake-signal.js';
-import { PostgresEventNotifier } from './postgres-event-notifier.js';
+import type { RecordedEvent, SubscribeOptions, Subscription } from '../event-store.port.js';
+import { PollingLoop } from '../polling-loop.js';
+import type { PostgresEventNotifier } from './postgres-event-notifier.js';
 
 /**
  * Reads after its position in batches and hands each batch to the handler, in position order.
@@ -9,9 +9,7 @@ import { PostgresEventNotifier } from './postgres-event-notifier.js';
  */
 export class PollingSubscription implements Subscription {
   private current: number;
-  private stopped = false;
-  private readonly signal = new WakeSignal();
-  private readonly done: Promise<void>;
+  private readonly loop: PollingLoop;
   private readonly unlisten: () => void;
 
   constructor(
@@ -20,36 +18,28 @@ export class PollingSubscription implements Subscription {
     private readonly options: SubscribeOptions & { pollIntervalMs: number },
   ) {
     this.current = options.after;
-    this.unlisten = notifier.onAppended(() => this.signal.wake());
-    this.done = this.run();
+    const batchSize = options.batchSize ?? 500;
+    this.loop = new PollingLoop(
+      async () => {
+        const events = await this.read(this.current, batchSize);
+        if (events.length > 0) {
+          await this.options.handler(events);
+          this.current = events.at(-1)!.globalPosition;
+        }
+        return events.length === batchSize ? 0 : options.pollIntervalMs;
+      },
+      { errorDelayMs: options.pollIntervalMs * 2, onError: options.onError },
+    );
+    this.unlisten = notifier.onAppended(() => this.loop.wake());
+    this.loop.start();
   }
 
   get position(): number {
     return this.current;
   }
 
-  private async run(): Promise<void> {
-    const batchSize = this.options.batchSize ?? 500;
-    while (!this.stopped) {
-      try {
-        const events = await this.read(this.current, batchSize);
-        if (events.length > 0) {
-          await this.options.handler(events);
-          this.current = events.at(-1)!.globalPosition;
-          if (events.length === batchSize) continue;
-        }
-        await this.signal.wait(this.options.pollIntervalMs);
-      } catch (error) {
-        this.options.onError?.(error);
-        await this.signal.wait(this.options.pollIntervalMs * 2);
-      }
-    }
-  }
-
   async stop(): Promise<void> {
-    this.stopped = true;
     this.unlisten();
-    this.signal.wake();
-    await this.done;
+    await this.loop.stop();
   }
 }

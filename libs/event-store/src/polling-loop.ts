@@ -1,0 +1,50 @@
+import { WakeSignal } from './wake-signal.js';
+
+/**
+ * The loop every log subscriber runs (projection runner, Kafka relay, alert monitor): one
+ * step at a time until stopped; a step says how long to rest before the next one (0: go on
+ * at once), a wake-up cuts the rest short, and a failing step is retried after `errorDelayMs`.
+ */
+export class PollingLoop {
+  private stopped = true;
+  private loop: Promise<void> | undefined;
+  private readonly signal = new WakeSignal();
+
+  constructor(
+    private readonly step: () => Promise<number>,
+    private readonly options: { readonly errorDelayMs: number; readonly onError?: (error: unknown) => void },
+  ) {}
+
+  get running(): boolean {
+    return !this.stopped;
+  }
+
+  wake(): void {
+    this.signal.wake();
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.signal.wake();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let rest: number;
+      try {
+        rest = await this.step();
+      } catch (error) {
+        this.options.onError?.(error);
+        rest = this.options.errorDelayMs;
+      }
+      if (rest > 0 && !this.stopped) await this.signal.wait(rest);
+    }
+  }
+}
