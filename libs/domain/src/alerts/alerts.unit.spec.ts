@@ -1,18 +1,11 @@
+import { NO_HOUSEHOLD_FLAGS } from '../attribution/attribution.events.js';
 import { legalDefaultCia } from '../cia/cia.model.js';
 import { evaluateCompliance, type LeaseFact } from '../compliance/compliance.js';
 import { deciderSpecification } from '../testing/decider-specification.js';
 import { alertDecider, alertStreamId, DEFAULT_ALERT_SETTINGS, observeAlerts, type AlertObservation } from './alerts.js';
 
 const MEL = '200093201';
-const flags = {
-  dalo: false,
-  priorityCategory: null,
-  relogeRenouvellementUrbain: false,
-  relogeCoproDegradee: false,
-  internalMutation: false,
-  interBailleurMobility: false,
-  publicAgent: false,
-};
+const flags = NO_HOUSEHOLD_FLAGS;
 /** n leases outside QPV, of which q are Q1 (threshold 10 000 €/UC, single adults). */
 function leases(n: number, q: number, unknown = 0): LeaseFact[] {
   return Array.from({ length: n }, (_, i) => ({

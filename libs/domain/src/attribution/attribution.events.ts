@@ -55,6 +55,17 @@ export interface HouseholdFlags {
   readonly publicAgent: boolean;
 }
 
+/** A household with none of the flags. */
+export const NO_HOUSEHOLD_FLAGS: HouseholdFlags = {
+  dalo: false,
+  priorityCategory: null,
+  relogeRenouvellementUrbain: false,
+  relogeCoproDegradee: false,
+  internalMutation: false,
+  interBailleurMobility: false,
+  publicAgent: false,
+};
+
 export interface LeaseSignedData {
   readonly leaseId: string;
   readonly caseId: string;

@@ -1,9 +1,10 @@
-import type {
-  CalDecision,
-  CalDecisionRecorded,
-  LeaseSigned,
-  LeaseSignedData,
-  OfferDeclined,
+import {
+  NO_HOUSEHOLD_FLAGS,
+  type CalDecision,
+  type CalDecisionRecorded,
+  type LeaseSigned,
+  type LeaseSignedData,
+  type OfferDeclined,
 } from '../attribution/attribution.events.js';
 import type { LeaseReferentialContext, RecordSignedLease } from '../attribution/attribution.commands.js';
 
@@ -29,15 +30,7 @@ export function leaseSignedData(overrides: DeepPartial<LeaseSignedData> = {}): L
       composition: { personsAged14OrMore: 2, childrenUnder14: 1 },
       yearlyResources: 18_000,
     },
-    flags: {
-      dalo: false,
-      priorityCategory: null,
-      relogeRenouvellementUrbain: false,
-      relogeCoproDegradee: false,
-      internalMutation: false,
-      interBailleurMobility: false,
-      publicAgent: false,
-    },
+    flags: NO_HOUSEHOLD_FLAGS,
     reservataireId: null,
     gestionMode: 'directe',
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FINANCINGS, GESTION_MODES, type LeaseSignedData, TYPOLOGIES } from '@vigie/domain';
+import { FINANCINGS, GESTION_MODES, type LeaseSignedData, NO_HOUSEHOLD_FLAGS, TYPOLOGIES } from '@vigie/domain';
 
 export const identifier = (label: string) =>
   z
@@ -68,15 +68,7 @@ export const recordSignedLeaseSchema = z
         publicAgent: z.boolean().default(false),
       })
       .strict()
-      .default({
-        dalo: false,
-        priorityCategory: null,
-        relogeRenouvellementUrbain: false,
-        relogeCoproDegradee: false,
-        internalMutation: false,
-        interBailleurMobility: false,
-        publicAgent: false,
-      }),
+      .default(NO_HOUSEHOLD_FLAGS),
     reservataireId: identifier('Identifiant du réservataire').nullable(),
     gestionMode: z.enum(GESTION_MODES),
   })
