@@ -227,13 +227,14 @@ describe('Recording signed leases over HTTP', () => {
   it('reports database, projector lag and the idle Kafka relay on /health', async () => {
     const health = await waitFor(
       () => getJson(`${app.url}/health`),
-      (r) => r.body.projector?.lag === 0,
+      (r) => r.body.projector?.lag === 0 && r.body.alertMonitor?.lag === 0,
     );
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({
       status: 'ok',
       database: { status: 'up' },
       projector: { mode: 'in-process', lag: 0 },
+      alertMonitor: { lag: 0 },
       kafkaRelay: { state: 'disabled' },
     });
     expect(health.body.projector.projections.map((p: { name: string; lag: number }) => [p.name, p.lag])).toEqual([

@@ -2,6 +2,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Response } from 'express';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { ALERT_MONITOR_CHECKPOINT } from '@vigie/alerts';
 import { RELAY_CHECKPOINT } from '@vigie/messaging';
 import { PROJECTION_NAMES } from '@vigie/projections';
 
@@ -19,7 +20,7 @@ export class HealthController {
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
       const { rows } = await this.runtime.pool.query<{ name: string; position: string; last_event_at: Date | null }>(
         'SELECT name, position, last_event_at FROM checkpoints WHERE name = ANY($1)',
-        [[...PROJECTION_NAMES, RELAY_CHECKPOINT]],
+        [[...PROJECTION_NAMES, RELAY_CHECKPOINT, ALERT_MONITOR_CHECKPOINT]],
       );
       const checkpoint = (name: string) => rows.find((row) => row.name === name);
       const projections = PROJECTION_NAMES.map((name) => {
@@ -39,6 +40,14 @@ export class HealthController {
           mode: external ? 'external' : 'in-process',
           lag: Math.max(0, ...projections.map((projection) => projection.lag)),
           projections,
+        },
+        // The alert monitor follows the compliance projection: its lag is counted against it.
+        alertMonitor: {
+          position: Number(checkpoint(ALERT_MONITOR_CHECKPOINT)?.position ?? 0),
+          lag: Math.max(
+            0,
+            Number(checkpoint('compliance')?.position ?? 0) - Number(checkpoint(ALERT_MONITOR_CHECKPOINT)?.position ?? 0),
+          ),
         },
         kafkaRelay: {
           state: relay.state,
