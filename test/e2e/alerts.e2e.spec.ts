@@ -111,6 +111,8 @@ describe('Drift alerts: raised once, resolved once, on the API, the live stream 
       HQ1_ALERT,
     ]);
     expect(rows.map((r) => r.event_type)).toEqual(['AlertRaised', 'AlertResolved']);
+    // No pass failed on the way (a failed pass is retried, which would hide a bug behind a delay).
+    expect((await getJson(`${app.url}/health`)).body.alertMonitor).toMatchObject({ lastError: null, failedPasses: 0 });
   });
 
   it('pushes the alerts on the live stream', async () => {

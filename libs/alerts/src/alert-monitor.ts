@@ -35,6 +35,10 @@ export interface AlertMonitorOptions {
 export class AlertMonitor {
   private readonly loop: PollingLoop;
   private unlisten: (() => void) | undefined;
+  /** Message of the last failed pass, null once a pass succeeds. */
+  lastError: string | null = null;
+  /** Passes that failed since start (each is retried). */
+  failedPasses = 0;
   /** State and version of the alert streams seen so far (another monitor's write shows as a version conflict). */
   private readonly known = new Map<string, { state: { open: boolean }; version: number }>();
 
@@ -47,9 +51,17 @@ export class AlertMonitor {
     this.loop = new PollingLoop(
       async () => {
         await this.runOnce();
+        this.lastError = null;
         return interval;
       },
-      { errorDelayMs: interval * 4, onError: options.onError },
+      {
+        errorDelayMs: interval * 4,
+        onError: (error) => {
+          this.lastError = (error as Error).message;
+          this.failedPasses += 1;
+          options.onError?.(error);
+        },
+      },
     );
   }
 
@@ -112,18 +124,25 @@ export class AlertMonitor {
     );
     const settings = { ...DEFAULT_ALERT_SETTINGS, ...inputs.cia.options.alerts };
     const observations = observeAlerts(report, settings, year === now.getUTCFullYear());
-    const streams = await this.store.readStreams(observations.map((observation) => alertStreamId(observation.subject)));
+    const unknown = observations
+      .map((observation) => alertStreamId(observation.subject))
+      .filter((streamId) => !this.known.has(streamId));
+    if (unknown.length) {
+      for (const [streamId, stream] of await this.store.readStreams(unknown)) {
+        const state = stream.events.reduce(
+          (current, event) => alertDecider.evolve(current, { type: event.type, data: event.data } as AlertEvent),
+          alertDecider.initialState,
+        );
+        this.known.set(streamId, { state, version: stream.version });
+      }
+    }
     const appends: StreamAppend[] = [];
     for (const observation of observations) {
       const streamId = alertStreamId(observation.subject);
-      const stream = streams.get(streamId)!;
-      const state = stream.events.reduce(
-        (current, event) => alertDecider.evolve(current, { type: event.type, data: event.data } as AlertEvent),
-        alertDecider.initialState,
-      );
+      const stream = this.known.get(streamId)!;
       const events = alertDecider.decide(
         { type: 'ObserveAlert', observation, evidence: { position: head, scopePosition }, now },
-        state,
+        stream.state,
       );
       if (!events.length) continue;
       appends.push({

@@ -1,6 +1,7 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Response } from 'express';
+import { ProjectorService } from '../runtime/projector.service.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { ALERT_MONITOR_CHECKPOINT } from '@vigie/alerts';
 import { RELAY_CHECKPOINT } from '@vigie/messaging';
@@ -9,7 +10,10 @@ import { PROJECTION_NAMES } from '@vigie/projections';
 @ApiTags('operations')
 @Controller()
 export class HealthController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly projector: ProjectorService,
+  ) {}
 
   @Get('health')
   @ApiOperation({ summary: 'Database, projector lag and Kafka relay state' })
@@ -43,6 +47,8 @@ export class HealthController {
         },
         // The alert monitor follows the compliance projection: its lag is counted against it.
         alertMonitor: {
+          lastError: this.projector.alerts.lastError,
+          failedPasses: this.projector.alerts.failedPasses,
           position: Number(checkpoint(ALERT_MONITOR_CHECKPOINT)?.position ?? 0),
           lag: Math.max(
             0,
