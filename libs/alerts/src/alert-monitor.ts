@@ -34,7 +34,6 @@ export interface AlertMonitorOptions {
  */
 export class AlertMonitor {
   private readonly loop: PollingLoop;
-  private unlisten: (() => void) | undefined;
   /** Message of the last failed pass, null once a pass succeeds. */
   lastError: string | null = null;
   /** Passes that failed since start (each is retried). */
@@ -56,6 +55,7 @@ export class AlertMonitor {
       },
       {
         errorDelayMs: interval * 4,
+        wakeOn: options.notifier,
         onError: (error) => {
           this.lastError = (error as Error).message;
           this.failedPasses += 1;
@@ -181,13 +181,10 @@ export class AlertMonitor {
   }
 
   start(): void {
-    if (this.loop.running) return;
-    this.unlisten = this.options.notifier?.onAppended(() => this.loop.wake());
     this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.unlisten?.();
-    await this.loop.stop();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }

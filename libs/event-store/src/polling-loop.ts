@@ -9,10 +9,16 @@ export class PollingLoop {
   private stopped = true;
   private loop: Promise<void> | undefined;
   private readonly signal = new WakeSignal();
+  private unlisten: (() => void) | undefined;
 
   constructor(
     private readonly step: () => Promise<number>,
-    private readonly options: { readonly errorDelayMs: number; readonly onError?: (error: unknown) => void },
+    private readonly options: {
+      readonly errorDelayMs: number;
+      readonly onError?: (error: unknown) => void;
+      /** Wakes the loop on each committed append (LISTEN/NOTIFY), while it runs. */
+      readonly wakeOn?: { onAppended(wake: () => void): () => void };
+    },
   ) {}
 
   get running(): boolean {
@@ -26,11 +32,14 @@ export class PollingLoop {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.unlisten = this.options.wakeOn?.onAppended(() => this.signal.wake());
     this.loop = this.run();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unlisten?.();
+    this.unlisten = undefined;
     this.signal.wake();
     await this.loop;
   }

@@ -70,7 +70,6 @@ export class KafkaRelay {
   private producer: Producer | undefined;
   private readonly loop: PollingLoop;
   private backoffMs = 250;
-  private unlisten: (() => void) | undefined;
   private readonly prefix: string;
 
   constructor(
@@ -81,7 +80,7 @@ export class KafkaRelay {
     const enabled = (options.brokers?.length ?? 0) > 0;
     this.state = enabled ? 'stopped' : 'disabled';
     this.reason = enabled ? null : 'KAFKA_BROKERS non défini : le relais attend, les événements restent dans le journal.';
-    this.loop = new PollingLoop(() => this.step(), { errorDelayMs: 1_000 });
+    this.loop = new PollingLoop(() => this.step(), { errorDelayMs: 1_000, wakeOn: options.notifier });
   }
 
   status(): RelayStatus {
@@ -98,12 +97,10 @@ export class KafkaRelay {
     this.position = await this.readCheckpoint();
     if (this.state === 'disabled' || this.loop.running) return;
     this.state = 'connecting';
-    this.unlisten = this.options.notifier?.onAppended(() => this.loop.wake());
     this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.unlisten?.();
     await this.loop.stop();
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;

@@ -27,7 +27,6 @@ export interface ProjectionRunnerOptions {
  */
 export class ProjectionRunner {
   private readonly loop: PollingLoop;
-  private unlisten: (() => void) | undefined;
   private current: { position: number; lastEventAt: Date | null } = { position: 0, lastEventAt: null };
   private lastError: string | null = null;
   private readonly batchSize: number;
@@ -48,6 +47,7 @@ export class ProjectionRunner {
       },
       {
         errorDelayMs: this.pollIntervalMs * 4,
+        wakeOn: options.notifier,
         onError: (error) => {
           this.lastError = (error as Error).message;
           this.options.onError?.(error);
@@ -104,14 +104,11 @@ export class ProjectionRunner {
   }
 
   start(): void {
-    if (this.loop.running) return;
-    this.unlisten = this.options.notifier?.onAppended(() => this.loop.wake());
     this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.unlisten?.();
-    await this.loop.stop();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   status(): ProjectionStatus {

@@ -10,7 +10,6 @@ import type { PostgresEventNotifier } from './postgres-event-notifier.js';
 export class PollingSubscription implements Subscription {
   private current: number;
   private readonly loop: PollingLoop;
-  private readonly unlisten: () => void;
 
   constructor(
     private readonly read: (after: number, limit: number) => Promise<RecordedEvent[]>,
@@ -28,9 +27,8 @@ export class PollingSubscription implements Subscription {
         }
         return events.length === batchSize ? 0 : options.pollIntervalMs;
       },
-      { errorDelayMs: options.pollIntervalMs * 2, onError: options.onError },
+      { errorDelayMs: options.pollIntervalMs * 2, onError: options.onError, wakeOn: notifier },
     );
-    this.unlisten = notifier.onAppended(() => this.loop.wake());
     this.loop.start();
   }
 
@@ -38,8 +36,7 @@ export class PollingSubscription implements Subscription {
     return this.current;
   }
 
-  async stop(): Promise<void> {
-    this.unlisten();
-    await this.loop.stop();
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 }
