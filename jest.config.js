@@ -32,7 +32,8 @@ export default {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,test}/**/*.unit.spec.ts'] },
-    { ...shared, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int.spec.ts'], slowTestThreshold: 30 },
-    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e.spec.ts'], slowTestThreshold: 30 },
+    // Real services on a 2-core machine: give each test room under load (a test sets more where it needs it).
+    { ...shared, displayName: 'int', testMatch: ['<rootDir>/{apps,libs,test}/**/*.int.spec.ts'], slowTestThreshold: 30, testTimeout: 30_000 },
+    { ...shared, displayName: 'e2e', testMatch: ['<rootDir>/{apps,libs,test}/**/*.e2e.spec.ts'], slowTestThreshold: 30, testTimeout: 30_000 },
   ],
 };

@@ -140,7 +140,7 @@ describe('Compliance projection (real PostgreSQL)', () => {
       ),
       { numRuns: 25 },
     );
-  });
+  }, 120_000);
 
   it('reads leases as of any position: before a correction, the corrected version is not seen', async () => {
     const base = syntheticLease(1);
