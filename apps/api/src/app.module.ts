@@ -9,6 +9,7 @@ import { CiaController } from './cia/cia.controller.js';
 import { ComplianceController } from './compliance/compliance.controller.js';
 import { ComplianceService } from './compliance/compliance.service.js';
 import { EventController } from './events/event.controller.js';
+import { StockConversionController } from './flux/stock-conversion.controller.js';
 import { ImportService } from './imports/import.service.js';
 import { ImportsController } from './imports/imports.controller.js';
 import { CancelLeaseController } from './leases/cancel-lease/cancel-lease.controller.js';
@@ -43,6 +44,7 @@ export class AppModule {
         ComplianceController,
         AlertsController,
         StreamController,
+        StockConversionController,
         EventController,
       ],
       providers: [

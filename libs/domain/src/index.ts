@@ -14,3 +14,4 @@ export * from './referential/referential.js';
 export * from './compliance/compliance.js';
 export * from './canonical-json.js';
 export * from './alerts/alerts.js';
+export * from './flux/stock-conversion.js';

@@ -28,6 +28,8 @@ export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = 
   CIA_PERIOD_INVALID: [422, 'La période de la CIA se termine avant de commencer.'],
   CIA_SECTOR_UNKNOWN: [422, 'Un objectif territorialisé cite un secteur que la CIA ne définit pas.'],
   THRESHOLD_UNCHANGED: [409, 'Ce seuil est déjà publié avec ce montant pour cette année.'],
+  // Flux (libs/domain)
+  STOCK_CONVERSION_INVALID: [422, 'Les données de la conversion stock → flux sont incohérentes.'],
   // Referential (libs/domain, apps/api)
   QPV_VALIDITY_INVALID: [422, 'La période de validité du QPV se termine avant de commencer.'],
   EPCI_UNKNOWN: [404, 'EPCI inconnu du référentiel officiel : indiquez son nom et ses communes.'],
