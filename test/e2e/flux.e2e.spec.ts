@@ -63,4 +63,53 @@ describe('Stock → flux calculator over HTTP', () => {
       expect.arrayContaining(['stock', 'turnoverRates', 'method', 'spreadOverYears']),
     );
   });
+
+  it('records a convention, revises it from a year on, and shows what is in force each year', async () => {
+    const signed = await postJson(`${app.url}/v1/conventions`, {
+      conventionId: 'ALS-LMH-59',
+      bailleurId: 'lmh',
+      reservataireId: 'action-logement',
+      departement: '59',
+      period: { startYear: 2025, endYear: 2027 },
+      fluxShare: 0.25,
+      gestionMode: 'directe',
+      countingOptions: { postCalRefusals: { enabled: true, weight: 0.5 } },
+      signedOn: '2024-12-02',
+    });
+    expect(signed.status).toBe(201);
+    expect(
+      (
+        await postJson(`${app.url}/v1/conventions/ALS-LMH-59/revisions`, {
+          fromYear: 2027,
+          annualVolume: 90,
+          reason: 'clause de revoyure 2026',
+        })
+      ).status,
+    ).toBe(201);
+    const again = await postJson(`${app.url}/v1/conventions`, {
+      conventionId: 'ALS-LMH-59',
+      bailleurId: 'lmh',
+      reservataireId: 'action-logement',
+      departement: '59',
+      period: { startYear: 2025, endYear: 2027 },
+      fluxShare: 0.3,
+      gestionMode: 'directe',
+      signedOn: '2024-12-02',
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('CONVENTION_ALREADY_SIGNED');
+    const response = await fetch(`${app.url}/v1/conventions/ALS-LMH-59`);
+    const convention = (await response.json()) as { inForce: unknown[]; countingOptions: unknown };
+    expect(convention.inForce).toEqual([
+      { year: 2025, fluxShare: 0.25, annualVolume: null },
+      { year: 2026, fluxShare: 0.25, annualVolume: null },
+      { year: 2027, fluxShare: null, annualVolume: 90 },
+    ]);
+    expect(convention.countingOptions).toEqual({
+      postCalRefusals: { enabled: true, weight: 0.5 },
+      interBailleurMobility: false,
+      aPosterioriValidation: false,
+    });
+    expect((await fetch(`${app.url}/v1/conventions/NOPE`)).status).toBe(404);
+  });
 });

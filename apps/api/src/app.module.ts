@@ -9,6 +9,7 @@ import { CiaController } from './cia/cia.controller.js';
 import { ComplianceController } from './compliance/compliance.controller.js';
 import { ComplianceService } from './compliance/compliance.service.js';
 import { EventController } from './events/event.controller.js';
+import { ConventionsController } from './flux/conventions.controller.js';
 import { StockConversionController } from './flux/stock-conversion.controller.js';
 import { ImportService } from './imports/import.service.js';
 import { ImportsController } from './imports/imports.controller.js';
@@ -45,6 +46,7 @@ export class AppModule {
         AlertsController,
         StreamController,
         StockConversionController,
+        ConventionsController,
         EventController,
       ],
       providers: [

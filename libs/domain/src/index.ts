@@ -15,3 +15,4 @@ export * from './compliance/compliance.js';
 export * from './canonical-json.js';
 export * from './alerts/alerts.js';
 export * from './flux/stock-conversion.js';
+export * from './flux/reservation.js';

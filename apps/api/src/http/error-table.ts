@@ -29,6 +29,12 @@ export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = 
   CIA_SECTOR_UNKNOWN: [422, 'Un objectif territorialisé cite un secteur que la CIA ne définit pas.'],
   THRESHOLD_UNCHANGED: [409, 'Ce seuil est déjà publié avec ce montant pour cette année.'],
   // Flux (libs/domain)
+  CONVENTION_ALREADY_SIGNED: [409, 'Cette convention de réservation est déjà enregistrée : enregistrez une révision.'],
+  CONVENTION_NOT_FOUND: [404, 'Aucune convention ne porte cet identifiant.'],
+  CONVENTION_TERMS_INVALID: [
+    422,
+    'Une convention fixe soit une part du flux (entre 0 et 100 %), soit un volume annuel, sur une période valide.',
+  ],
   STOCK_CONVERSION_INVALID: [422, 'Les données de la conversion stock → flux sont incohérentes.'],
   // Referential (libs/domain, apps/api)
   QPV_VALIDITY_INVALID: [422, 'La période de validité du QPV se termine avant de commencer.'],

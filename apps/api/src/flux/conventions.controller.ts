@@ -1,0 +1,148 @@
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import {
+  CONVENTION_GESTION_MODES,
+  NO_COUNTING_OPTIONS,
+  reservationDecider,
+  reservationStreamId,
+  termsForYear,
+} from '@vigie/domain';
+import { jsonEqual, loadAggregate } from '@vigie/event-store';
+import { ProblemError } from '../http/problem.js';
+import { parseOrThrow } from '../http/validation.js';
+import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
+import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { DecisionsService } from '../shared/decisions.service.js';
+import { ANONYMOUS, correlationIdFrom, eventIdFrom } from '../shared/write-context.js';
+
+const year = z.number().int().min(2000).max(2100);
+const amounts = {
+  fluxShare: z
+    .number()
+    .gt(0, 'Part du flux strictement positive.')
+    .max(1, 'Part du flux au plus 1 (100 %).')
+    .nullable()
+    .default(null),
+  annualVolume: z.number().int().positive('Volume annuel strictement positif.').max(1_000_000).nullable().default(null),
+};
+
+const conventionSchema = z
+  .object({
+    eventId: z.string().optional(),
+    conventionId: identifier('Identifiant de la convention'),
+    bailleurId: identifier('Identifiant du bailleur'),
+    reservataireId: identifier('Identifiant du réservataire'),
+    departement: z.string().regex(/^(\d{2,3}|2[AB])$/, 'Code de département attendu (ex. 59).'),
+    period: z.object({ startYear: year, endYear: year }).strict(),
+    ...amounts,
+    gestionMode: z.enum(CONVENTION_GESTION_MODES),
+    countingOptions: z
+      .object({
+        postCalRefusals: z.object({ enabled: z.boolean(), weight: z.number().min(0).max(1) }).strict(),
+        interBailleurMobility: z.boolean(),
+        aPosterioriValidation: z.boolean(),
+      })
+      .partial()
+      .strict()
+      .default({}),
+    signedOn: isoDate,
+  })
+  .strict();
+
+const revisionSchema = z
+  .object({
+    eventId: z.string().optional(),
+    fromYear: year,
+    ...amounts,
+    reason: z.string().min(1, 'Motif obligatoire.').max(500),
+  })
+  .strict();
+
+@ApiTags('flux')
+@Controller('v1/conventions')
+export class ConventionsController {
+  constructor(
+    private readonly decisions: DecisionsService,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary:
+      'Record a reservation convention (bailleur × réservataire × département): flux share or annual volume, period, gestion mode, counting options',
+  })
+  async sign(
+    @Body() body: unknown,
+    @Headers('idempotency-key') key?: string,
+    @Headers('x-correlation-id') correlationId?: string,
+  ) {
+    const { eventId: given, countingOptions, ...input } = parseOrThrow(conventionSchema, body);
+    const data = {
+      ...input,
+      countingOptions: {
+        ...NO_COUNTING_OPTIONS,
+        ...countingOptions,
+        postCalRefusals: { ...NO_COUNTING_OPTIONS.postCalRefusals, ...countingOptions.postCalRefusals },
+      },
+    };
+    return this.decisions.decide({
+      streamId: reservationStreamId(data.conventionId),
+      decider: reservationDecider,
+      context: {
+        eventId: eventIdFrom(given, key, false),
+        actor: ANONYMOUS,
+        correlationId: correlationIdFrom(correlationId),
+        source: 'api',
+      },
+      isRetryOf: (previous) => previous.type === 'ReservationConventionSigned' && jsonEqual(previous.data, data),
+      command: () => ({ type: 'SignConvention' as const, data }),
+    });
+  }
+
+  @Post(':conventionId/revisions')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Revise a convention from a year on (clause de revoyure): a new event, never an edit' })
+  async revise(
+    @Param('conventionId') conventionId: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Headers('x-correlation-id') correlationId: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
+    const { eventId: given, ...input } = parseOrThrow(revisionSchema, body);
+    const data = { conventionId: id, ...input };
+    const result = await this.decisions.decide({
+      streamId: reservationStreamId(id),
+      decider: reservationDecider,
+      context: {
+        eventId: eventIdFrom(given, key, false),
+        actor: ANONYMOUS,
+        correlationId: correlationIdFrom(correlationId),
+        source: 'api',
+      },
+      isRetryOf: (previous) => previous.type === 'ConventionRevised' && jsonEqual(previous.data, data),
+      command: () => ({ type: 'ReviseConvention' as const, data }),
+    });
+    if (result.alreadyRecorded) response.status(200);
+    return result;
+  }
+
+  @Get(':conventionId')
+  @ApiOperation({
+    summary: 'A convention as signed, its revisions, and the share or volume in force for each year of its period',
+  })
+  async get(@Param('conventionId') conventionId: string) {
+    const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
+    const { state, version } = await loadAggregate(this.runtime.store, reservationStreamId(id), reservationDecider);
+    if (!state.terms)
+      throw new ProblemError(404, 'CONVENTION_NOT_FOUND', 'Aucune convention ne porte cet identifiant.', { conventionId: id });
+    const years = [];
+    for (let y = state.terms.period.startYear; y <= state.terms.period.endYear; y += 1)
+      years.push({ year: y, ...termsForYear(state, y) });
+    return { ...state.terms, revisions: state.revisions, inForce: years, streamVersion: version };
+  }
+}
