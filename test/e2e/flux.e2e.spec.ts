@@ -1,4 +1,5 @@
-import { postJson, startTestApp, type TestApp } from '../support/app.js';
+import { randomUUID } from 'node:crypto';
+import { getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
 
 describe('Stock → flux calculator over HTTP', () => {
   let app: TestApp;
@@ -111,5 +112,124 @@ describe('Stock → flux calculator over HTTP', () => {
       aPosterioriValidation: false,
     });
     expect((await fetch(`${app.url}/v1/conventions/NOPE`)).status).toBe(404);
+  });
+
+  it('follows the flux of a convention: net base, orientations, returns, leases counted and each option apart', async () => {
+    const id = 'ALS-LMH-59-FLUX';
+    expect(
+      (
+        await postJson(`${app.url}/v1/conventions`, {
+          conventionId: id,
+          bailleurId: 'lmh',
+          reservataireId: 'action-logement',
+          departement: '59',
+          period: { startYear: 2026, endYear: 2028 },
+          fluxShare: 0.25,
+          gestionMode: 'directe',
+          countingOptions: { postCalRefusals: { enabled: true, weight: 0.5 }, interBailleurMobility: true },
+          signedOn: '2025-12-01',
+        })
+      ).status,
+    ).toBe(201);
+    const post = async (path: string, body: Record<string, unknown>, status = 201) => {
+      const response = await postJson(`${app.url}${path}`, { eventId: randomUUID(), ...body });
+      expect({ path, status: response.status, code: response.body?.code }).toMatchObject({ status });
+      return response;
+    };
+    for (let n = 0; n < 8; n += 1)
+      await post('/v1/flux/releases', {
+        bailleurId: 'lmh',
+        rplsId: `5901${n}`,
+        departement: '59',
+        releasedOn: '2026-02-0' + (n + 1),
+        inNetBase: true,
+      });
+    await post('/v1/flux/releases', {
+      bailleurId: 'lmh',
+      rplsId: '590190',
+      departement: '59',
+      releasedOn: '2026-03-01',
+      inNetBase: false,
+      exclusionReason: 'internal_mutation',
+    });
+    await post(
+      '/v1/flux/releases',
+      { bailleurId: 'lmh', rplsId: '590191', departement: '59', releasedOn: '2026-03-01', inNetBase: false },
+      422,
+    );
+    for (const n of [0, 1, 2])
+      await post('/v1/flux/orientations', { bailleurId: 'lmh', rplsId: `5901${n}`, conventionId: id, orientedOn: '2026-03-10' });
+    await post('/v1/flux/orientations', { bailleurId: 'lmh', rplsId: '590190', conventionId: id, orientedOn: '2026-03-10' }, 422);
+    await post('/v1/flux/returns', {
+      bailleurId: 'lmh',
+      rplsId: '59012',
+      conventionId: id,
+      returnedOn: '2026-04-20',
+      reason: 'aucun candidat dans le délai',
+    });
+
+    const flat = {
+      rplsId: '5901000',
+      communeInsee: '59350',
+      epciSiren: '200093201',
+      qpvCode: null,
+      typology: 'T3',
+      financing: 'PLUS',
+    };
+    const lease = (n: number, flags: Record<string, boolean> = {}) => ({
+      leaseId: `BF-${n}`,
+      caseId: `DF-${n}`,
+      bailleurId: 'lmh',
+      leaseDate: '2026-05-05',
+      flat,
+      household: {
+        pseudonymousId: `hh-flux-${n}`,
+        composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
+        yearlyResources: 12_000,
+      },
+      flags,
+      reservataireId: 'action-logement',
+      gestionMode: 'directe',
+    });
+    await post('/v1/leases', lease(1));
+    await post('/v1/leases', lease(2, { interBailleurMobility: true }));
+    await post('/v1/leases', lease(3, { internalMutation: true }));
+    // A CAL oriented to Action Logement whose chosen household then declined: a post-CAL refusal.
+    await post('/v1/cal-decisions', {
+      caseId: 'DF-REFUS',
+      bailleurId: 'lmh',
+      calDate: '2026-06-01',
+      flat,
+      candidates: [{ rank: 1, householdPseudonymousId: 'hh-flux-refus', decision: 'attribution' }],
+      reservataireId: 'action-logement',
+    });
+    await post('/v1/cal-decisions/DF-REFUS/offer-declined', {
+      bailleurId: 'lmh',
+      householdPseudonymousId: 'hh-flux-refus',
+      declinedOn: '2026-06-09',
+    });
+
+    const figures = await waitFor(
+      () => getJson(`${app.url}/v1/conventions/${id}/flux?year=2026`),
+      (r) => r.status === 200 && r.body.counted.bailSigne === 1,
+    );
+    expect(figures.body).toMatchObject({
+      netBase: 8,
+      excluded: { internal_mutation: 1 },
+      oriented: 3,
+      returned: 1,
+      counted: { bailSigne: 1, interBailleurMobility: 1, postCalRefusals: 0.5, aPosterioriValidation: 0, total: 2.5 },
+      target: 2,
+      conventionShare: 0.25,
+      realisedShare: 2.5 / 8,
+    });
+    const csv = await fetch(`${app.url}/v1/conventions/${id}/flux?year=2026&format=csv`);
+    const text = Buffer.from(await csv.arrayBuffer())
+      .subarray(3)
+      .toString('utf8');
+    expect(text.split('\r\n')[0]).toBe(
+      'Convention;Année;Assiette nette;Logements orientés;Logements rendus;Baux signés;Mobilité inter-bailleurs;Refus après CAL (pondérés);Validation a posteriori;Total décompté;Objectif;Part de la convention (%);Part réalisée (%);Objectif au prorata',
+    );
+    expect(text.split('\r\n')[1]).toMatch(new RegExp(`^${id};2026;8;3;1;1;1;0,5;0;2,5;2;25;31,3;`));
   });
 });

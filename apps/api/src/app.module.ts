@@ -10,6 +10,7 @@ import { ComplianceController } from './compliance/compliance.controller.js';
 import { ComplianceService } from './compliance/compliance.service.js';
 import { EventController } from './events/event.controller.js';
 import { ConventionsController } from './flux/conventions.controller.js';
+import { FluxFactsController } from './flux/flux-facts.controller.js';
 import { StockConversionController } from './flux/stock-conversion.controller.js';
 import { ImportService } from './imports/import.service.js';
 import { ImportsController } from './imports/imports.controller.js';
@@ -47,6 +48,7 @@ export class AppModule {
         StreamController,
         StockConversionController,
         ConventionsController,
+        FluxFactsController,
         EventController,
       ],
       providers: [

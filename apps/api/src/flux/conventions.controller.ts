@@ -1,16 +1,23 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
+  conventionFlux,
   CONVENTION_GESTION_MODES,
+  fluxStreamId,
   NO_COUNTING_OPTIONS,
   reservationDecider,
   reservationStreamId,
   termsForYear,
+  type FluxEvent,
+  type LeaseSignedData,
 } from '@vigie/domain';
 import { jsonEqual, loadAggregate } from '@vigie/event-store';
+import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
+import { yearParam } from '../http/params.js';
 import { ProblemError } from '../http/problem.js';
+import { readFreshness } from '@vigie/projections';
 import { parseOrThrow } from '../http/validation.js';
 import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
@@ -144,5 +151,101 @@ export class ConventionsController {
     for (let y = state.terms.period.startYear; y <= state.terms.period.endYear; y += 1)
       years.push({ year: y, ...termsForYear(state, y) });
     return { ...state.terms, revisions: state.revisions, inForce: years, streamVersion: version };
+  }
+
+  @Get(':conventionId/flux')
+  @ApiOperation({
+    summary:
+      'Flux realised for a convention in a year: net base, flats oriented and returned, leases counted (bail signé) and each counting option in its own column, realised vs convention share, pro-rata target to date',
+  })
+  async flux(
+    @Param('conventionId') conventionId: string,
+    @Query('year') yearQuery: string | undefined,
+    @Req() request: Request,
+    @Res() response: Response,
+  ) {
+    const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
+    const year = parseOrThrow(yearParam, yearQuery);
+    const { store, pool } = this.runtime;
+    const { state } = await loadAggregate(store, reservationStreamId(id), reservationDecider);
+    if (!state.terms)
+      throw new ProblemError(404, 'CONVENTION_NOT_FOUND', 'Aucune convention ne porte cet identifiant.', { conventionId: id });
+    const terms = state.terms;
+    const [fluxStream, leases, refusals, freshness] = await Promise.all([
+      store.readStream(fluxStreamId(terms.bailleurId, year)),
+      pool.query<{ lease: LeaseSignedData }>(
+        `SELECT lease FROM lease_facts WHERE year = $1 AND valid_to IS NULL AND lease->>'bailleurId' = $2 AND lease->>'reservataireId' = $3`,
+        [year, terms.bailleurId, terms.reservataireId],
+      ),
+      // Refusals after a CAL that oriented the flat to this réservataire, in the convention's département.
+      pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM events d
+         WHERE d.event_type = 'OfferDeclined' AND d.data->>'bailleurId' = $1 AND substr(d.data->>'declinedOn', 1, 4) = $2
+           AND EXISTS (SELECT 1 FROM events c WHERE c.stream_id = d.stream_id AND c.event_type = 'CalDecisionRecorded'
+                       AND c.data->>'reservataireId' = $3 AND c.data->'flat'->>'communeInsee' LIKE $4 || '%')`,
+        [terms.bailleurId, String(year), terms.reservataireId, terms.departement],
+      ),
+      readFreshness(pool, 'compliance'),
+    ]);
+    const figures = conventionFlux({
+      terms,
+      inForce: termsForYear(state, year)!,
+      year,
+      referenceDate: new Date().toISOString().slice(0, 10),
+      flux: fluxStream.events.map((event) => ({ type: event.type, data: event.data }) as FluxEvent),
+      leases: leases.rows.map((row) => row.lease),
+      postCalRefusals: Number(refusals.rows[0]!.n),
+    });
+    if (!wantsCsv(request)) {
+      response.status(200).json({
+        ...figures,
+        reservataireId: terms.reservataireId,
+        bailleurId: terms.bailleurId,
+        departement: terms.departement,
+        freshness,
+      });
+      return;
+    }
+    const c = figures.counted;
+    sendCsv(
+      response,
+      `flux-${id}-${year}.csv`,
+      toCsv(
+        [
+          'Convention',
+          'Année',
+          'Assiette nette',
+          'Logements orientés',
+          'Logements rendus',
+          'Baux signés',
+          'Mobilité inter-bailleurs',
+          'Refus après CAL (pondérés)',
+          'Validation a posteriori',
+          'Total décompté',
+          'Objectif',
+          'Part de la convention (%)',
+          'Part réalisée (%)',
+          'Objectif au prorata',
+        ],
+        [
+          [
+            id,
+            year,
+            figures.netBase,
+            figures.oriented,
+            figures.returned,
+            c.bailSigne,
+            c.interBailleurMobility,
+            c.postCalRefusals,
+            c.aPosterioriValidation,
+            c.total,
+            figures.target,
+            figures.conventionShare === null ? null : figures.conventionShare * 100,
+            figures.realisedShare === null ? null : Math.round(figures.realisedShare * 1000) / 10,
+            Math.round(figures.proRataTargetToDate * 10) / 10,
+          ],
+        ],
+      ),
+    );
   }
 }

@@ -35,6 +35,12 @@ export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = 
     422,
     'Une convention fixe soit une part du flux (entre 0 et 100 %), soit un volume annuel, sur une période valide.',
   ],
+  EXCLUSION_REASON_REQUIRED: [422, 'Un logement hors assiette nette doit porter le motif d’exclusion, et lui seul.'],
+  FLAT_ALREADY_RELEASED: [409, 'Ce logement est déjà déclaré libéré à cette date.'],
+  FLAT_NOT_RELEASED: [422, 'Ce logement n’a pas été déclaré libéré cette année.'],
+  FLAT_OUTSIDE_NET_BASE: [422, 'Ce logement est hors de l’assiette nette : il ne peut pas être orienté.'],
+  FLAT_ALREADY_ORIENTED: [409, 'Ce logement est déjà orienté vers un réservataire.'],
+  FLAT_NOT_ORIENTED: [422, 'Ce logement n’est pas orienté vers cette convention.'],
   STOCK_CONVERSION_INVALID: [422, 'Les données de la conversion stock → flux sont incohérentes.'],
   // Referential (libs/domain, apps/api)
   QPV_VALIDITY_INVALID: [422, 'La période de validité du QPV se termine avant de commencer.'],

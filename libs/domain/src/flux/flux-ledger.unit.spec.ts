@@ -1,0 +1,82 @@
+import { deciderSpecification } from '../testing/decider-specification.js';
+import { departementOfCommune, fluxDecider, type FluxEvent } from './flux-ledger.js';
+
+const { given } = deciderSpecification(fluxDecider);
+const released = (rplsId = '590001', inNetBase = true): FluxEvent => ({
+  type: 'FlatReleased',
+  data: {
+    bailleurId: 'lmh',
+    rplsId,
+    departement: '59',
+    releasedOn: '2026-02-01',
+    inNetBase,
+    exclusionReason: inNetBase ? null : 'internal_mutation',
+  },
+});
+const oriented: FluxEvent = {
+  type: 'FlatOrientedToReservataire',
+  data: {
+    bailleurId: 'lmh',
+    rplsId: '590001',
+    reservataireId: 'action-logement',
+    conventionId: 'ALS-LMH-59',
+    orientedOn: '2026-02-03',
+  },
+};
+const returned: FluxEvent = {
+  type: 'FlatReturnedToBailleur',
+  data: {
+    bailleurId: 'lmh',
+    rplsId: '590001',
+    conventionId: 'ALS-LMH-59',
+    returnedOn: '2026-03-10',
+    reason: 'aucun candidat proposé dans le délai',
+  },
+};
+
+describe('Flux of a bailleur for a year', () => {
+  it('records a flat released into the net base', () => {
+    given([])
+      .when({ type: 'ReleaseFlat', data: released().data as never })
+      .then([released()]);
+  });
+  it('needs the exclusion reason of a flat outside the net base, and only then', () => {
+    given([])
+      .when({ type: 'ReleaseFlat', data: { ...(released().data as object), inNetBase: false, exclusionReason: null } as never })
+      .thenThrows('EXCLUSION_REASON_REQUIRED');
+    given([])
+      .when({ type: 'ReleaseFlat', data: { ...(released().data as object), exclusionReason: 'sale' } as never })
+      .thenThrows('EXCLUSION_REASON_REQUIRED');
+  });
+  it('orients a released flat of the net base to a convention, once', () => {
+    given([released()])
+      .when({ type: 'OrientFlat', data: oriented.data as never })
+      .then([oriented]);
+    given([released(), oriented])
+      .when({ type: 'OrientFlat', data: oriented.data as never })
+      .thenThrows('FLAT_ALREADY_ORIENTED');
+  });
+  it('refuses to orient a flat not released, or outside the net base', () => {
+    given([])
+      .when({ type: 'OrientFlat', data: oriented.data as never })
+      .thenThrows('FLAT_NOT_RELEASED');
+    given([released('590001', false)])
+      .when({ type: 'OrientFlat', data: oriented.data as never })
+      .thenThrows('FLAT_OUTSIDE_NET_BASE');
+  });
+  it('returns an oriented flat to the bailleur when no candidate came in time', () => {
+    given([released(), oriented])
+      .when({ type: 'ReturnFlat', data: returned.data as never })
+      .then([returned]);
+    given([released()])
+      .when({ type: 'ReturnFlat', data: returned.data as never })
+      .thenThrows('FLAT_NOT_ORIENTED');
+  });
+  it('knows the département of a commune', () => {
+    expect([departementOfCommune('59350'), departementOfCommune('2A004'), departementOfCommune('97411')]).toEqual([
+      '59',
+      '2A',
+      '974',
+    ]);
+  });
+});
