@@ -232,4 +232,88 @@ describe('Stock → flux calculator over HTTP', () => {
     );
     expect(text.split('\r\n')[1]).toMatch(new RegExp(`^${id};2026;8;3;1;1;1;0,5;0;2,5;2;25;31,3;`));
   });
+
+  it('gives the annual bilan, checks the préfet contingent, and keeps facts recorded after the closure apart', async () => {
+    const post = async (path: string, body: Record<string, unknown>, status = 201) => {
+      const response = await postJson(`${app.url}${path}`, { eventId: randomUUID(), ...body });
+      expect({ path, status: response.status, code: response.body?.code }).toMatchObject({ status });
+      return response;
+    };
+    const put = (path: string, body: unknown) =>
+      fetch(`${app.url}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await put('/v1/reservataires/etat-59', { name: 'Préfet du Nord', kind: 'etat' })).status).toBe(200);
+    await post('/v1/conventions', {
+      conventionId: 'ETAT-BIL-59',
+      bailleurId: 'bil',
+      reservataireId: 'etat-59',
+      departement: '59',
+      period: { startYear: 2025, endYear: 2027 },
+      fluxShare: 0.3,
+      gestionMode: 'directe',
+      signedOn: '2024-12-01',
+    });
+    for (let n = 0; n < 10; n += 1)
+      await post('/v1/flux/releases', {
+        bailleurId: 'bil',
+        rplsId: `5903${n}`,
+        departement: '59',
+        releasedOn: '2025-02-1' + n,
+        inNetBase: true,
+      });
+    for (const n of [0, 1, 2, 3])
+      await post('/v1/flux/orientations', {
+        bailleurId: 'bil',
+        rplsId: `5903${n}`,
+        conventionId: 'ETAT-BIL-59',
+        orientedOn: '2025-03-01',
+      });
+    const flat = {
+      rplsId: '5903000',
+      communeInsee: '59350',
+      epciSiren: '200093201',
+      qpvCode: null,
+      typology: 'T2',
+      financing: 'PLAI',
+    };
+    const lease = (n: number, date: string) => ({
+      leaseId: `BB-${n}`,
+      caseId: `DB-${n}`,
+      bailleurId: 'bil',
+      leaseDate: date,
+      flat,
+      household: {
+        pseudonymousId: `hh-bilan-${n}`,
+        composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
+        yearlyResources: 9_000,
+      },
+      reservataireId: 'etat-59',
+      gestionMode: 'directe',
+    });
+    await post('/v1/leases', lease(1, '2025-05-05'));
+    await post('/v1/leases', lease(2, '2025-06-06'));
+    await post('/v1/bailleurs/bil/bilans/2026/closure', { closedOn: '2026-11-20' }, 422);
+    await post('/v1/bailleurs/bil/bilans/2025/closure', { closedOn: '2026-02-20' });
+    await post('/v1/bailleurs/bil/bilans/2025/closure', { closedOn: '2026-02-21' }, 409);
+    await post('/v1/leases', lease(3, '2025-12-15'));
+
+    const bilan = await waitFor(
+      () => getJson(`${app.url}/v1/bailleurs/bil/bilans/2025`),
+      (r) => r.status === 200 && r.body.leases + r.body.lateFacts === 3,
+    );
+    expect(bilan.body).toMatchObject({
+      leases: 2,
+      lateFacts: 1,
+      closed: true,
+      dueDate: '2026-02-28',
+      byReservataire: { 'etat-59': 2 },
+      byFinancing: { PLAI: 2 },
+      // 4 of 10 flats oriented to the État: over the 30 % of the préfet contingent.
+      contingent: [{ departement: '59', netBase: 10, orientedToEtat: 4, etatShare: 0.4, withinLimits: false }],
+    });
+    const csv = await fetch(`${app.url}/v1/bailleurs/bil/bilans/2025?format=csv`);
+    const text = Buffer.from(await csv.arrayBuffer())
+      .subarray(3)
+      .toString('utf8');
+    expect(text).toContain('bil;2025;Faits tardifs (après clôture);;1\r\n');
+  });
 });

@@ -9,6 +9,7 @@ import { CiaController } from './cia/cia.controller.js';
 import { ComplianceController } from './compliance/compliance.controller.js';
 import { ComplianceService } from './compliance/compliance.service.js';
 import { EventController } from './events/event.controller.js';
+import { BilansController } from './flux/bilans.controller.js';
 import { ConventionsController } from './flux/conventions.controller.js';
 import { FluxFactsController } from './flux/flux-facts.controller.js';
 import { StockConversionController } from './flux/stock-conversion.controller.js';
@@ -49,6 +50,7 @@ export class AppModule {
         StockConversionController,
         ConventionsController,
         FluxFactsController,
+        BilansController,
         EventController,
       ],
       providers: [

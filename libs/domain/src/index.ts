@@ -18,3 +18,4 @@ export * from './flux/stock-conversion.js';
 export * from './flux/reservation.js';
 export * from './flux/flux-ledger.js';
 export * from './flux/convention-flux.js';
+export * from './flux/bilan.js';

@@ -41,6 +41,8 @@ export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = 
   FLAT_OUTSIDE_NET_BASE: [422, 'Ce logement est hors de l’assiette nette : il ne peut pas être orienté.'],
   FLAT_ALREADY_ORIENTED: [409, 'Ce logement est déjà orienté vers un réservataire.'],
   FLAT_NOT_ORIENTED: [422, 'Ce logement n’est pas orienté vers cette convention.'],
+  BILAN_ALREADY_CLOSED: [409, 'Le bilan de cette année est déjà clôturé.'],
+  BILAN_YEAR_NOT_OVER: [422, 'Le bilan d’une année ne peut être clôturé qu’après la fin de cette année.'],
   STOCK_CONVERSION_INVALID: [422, 'Les données de la conversion stock → flux sont incohérentes.'],
   // Referential (libs/domain, apps/api)
   QPV_VALIDITY_INVALID: [422, 'La période de validité du QPV se termine avant de commencer.'],
