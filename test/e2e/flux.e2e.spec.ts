@@ -310,6 +310,13 @@ describe('Stock → flux calculator over HTTP', () => {
       // 4 of 10 flats oriented to the État: over the 30 % of the préfet contingent.
       contingent: [{ departement: '59', netBase: 10, orientedToEtat: 4, etatShare: 0.4, withinLimits: false }],
     });
+    const etatFlux = await getJson(`${app.url}/v1/conventions/ETAT-BIL-59/flux?year=2025`);
+    expect(etatFlux.body.contingent).toEqual({
+      orientedShare: 0.4,
+      publicAgentLeases: 0,
+      publicAgentShare: 0,
+      withinLimits: false,
+    });
     const csv = await fetch(`${app.url}/v1/bailleurs/bil/bilans/2025?format=csv`);
     const text = Buffer.from(await csv.arrayBuffer())
       .subarray(3)

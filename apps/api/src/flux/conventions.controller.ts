@@ -187,6 +187,10 @@ export class ConventionsController {
       ),
       readFreshness(pool, 'compliance'),
     ]);
+    const { rows: kind } = await pool.query<{ kind: string }>(
+      "SELECT entry->>'kind' AS kind FROM referential_entries WHERE kind = 'reservataire' AND id = $1",
+      [terms.reservataireId],
+    );
     const figures = conventionFlux({
       terms,
       inForce: termsForYear(state, year)!,
@@ -195,6 +199,7 @@ export class ConventionsController {
       flux: fluxStream.events.map((event) => ({ type: event.type, data: event.data }) as FluxEvent),
       leases: leases.rows.map((row) => row.lease),
       postCalRefusals: Number(refusals.rows[0]!.n),
+      etat: kind[0]?.kind === 'etat',
     });
     if (!wantsCsv(request)) {
       response.status(200).json({

@@ -29,6 +29,13 @@ export interface ConventionFlux {
   /** The part of the target due by the reference date (whole target for a past year). */
   readonly proRataTargetToDate: number;
   readonly gapToProRata: number;
+  /** For a préfet (État) convention: share of the net flux oriented to it (≤ 30 %) and public agents housed on it (≤ 5 %). */
+  readonly contingent: {
+    readonly orientedShare: number | null;
+    readonly publicAgentLeases: number;
+    readonly publicAgentShare: number | null;
+    readonly withinLimits: boolean | null;
+  } | null;
 }
 
 function daysInYear(year: number): number {
@@ -54,6 +61,8 @@ export function conventionFlux(input: {
   readonly leases: readonly LeaseSignedData[];
   /** OfferDeclined on cases the CAL oriented to this réservataire's flux, in the year and département. */
   readonly postCalRefusals: number;
+  /** True when the réservataire is the État (préfet contingent). */
+  readonly etat?: boolean;
 }): ConventionFlux {
   const { terms, year } = input;
   const excluded = { internal_mutation: 0, internal_urban_renewal: 0, sale: 0, orcod: 0, lhi: 0 } as Record<
@@ -98,7 +107,17 @@ export function conventionFlux(input: {
   const total = counted.bailSigne + counted.interBailleurMobility + counted.postCalRefusals + counted.aPosterioriValidation;
   const target = input.inForce.fluxShare !== null ? input.inForce.fluxShare * netBase : (input.inForce.annualVolume ?? 0);
   const proRataTargetToDate = target * elapsedShare(year, input.referenceDate);
+  const publicAgentLeases = ours.filter((lease) => lease.flags.publicAgent).length;
+  const contingent = input.etat
+    ? {
+        orientedShare: netBase ? oriented / netBase : null,
+        publicAgentLeases,
+        publicAgentShare: netBase ? publicAgentLeases / netBase : null,
+        withinLimits: netBase ? oriented * 100 <= 30 * netBase && publicAgentLeases * 100 <= 5 * netBase : null,
+      }
+    : null;
   return {
+    contingent,
     conventionId: terms.conventionId,
     year,
     netBase,

@@ -80,3 +80,89 @@ describe('Flux of a bailleur for a year', () => {
     ]);
   });
 });
+
+describe('Flux ledger (properties)', () => {
+  it('never lets the flats oriented to réservataires exceed the net base, whatever the commands', async () => {
+    const { default: fc } = await import('fast-check');
+    const { foldEvents } = await import('../decider.js');
+    const command = fc.oneof(
+      fc.record({
+        kind: fc.constant('release' as const),
+        flat: fc.integer({ min: 0, max: 9 }),
+        inNetBase: fc.boolean(),
+        day: fc.integer({ min: 1, max: 9 }),
+      }),
+      fc.record({
+        kind: fc.constant('orient' as const),
+        flat: fc.integer({ min: 0, max: 9 }),
+        reservataire: fc.constantFrom('als', 'etat', 'mel'),
+      }),
+      fc.record({
+        kind: fc.constant('return' as const),
+        flat: fc.integer({ min: 0, max: 9 }),
+        reservataire: fc.constantFrom('als', 'etat', 'mel'),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(command, { maxLength: 60 }), (commands) => {
+        const events: FluxEvent[] = [];
+        for (const c of commands) {
+          const state = foldEvents(fluxDecider, events);
+          const rplsId = `r${c.flat}`;
+          try {
+            if (c.kind === 'release') {
+              events.push(
+                ...fluxDecider.decide(
+                  {
+                    type: 'ReleaseFlat',
+                    data: {
+                      bailleurId: 'lmh',
+                      rplsId,
+                      departement: '59',
+                      releasedOn: `2026-01-0${c.day}`,
+                      inNetBase: c.inNetBase,
+                      exclusionReason: c.inNetBase ? null : 'sale',
+                    },
+                  },
+                  state,
+                ),
+              );
+            } else if (c.kind === 'orient') {
+              events.push(
+                ...fluxDecider.decide(
+                  {
+                    type: 'OrientFlat',
+                    data: {
+                      bailleurId: 'lmh',
+                      rplsId,
+                      reservataireId: c.reservataire,
+                      conventionId: c.reservataire,
+                      orientedOn: '2026-02-01',
+                    },
+                  },
+                  state,
+                ),
+              );
+            } else {
+              events.push(
+                ...fluxDecider.decide(
+                  {
+                    type: 'ReturnFlat',
+                    data: { bailleurId: 'lmh', rplsId, conventionId: c.reservataire, returnedOn: '2026-03-01', reason: 'délai' },
+                  },
+                  state,
+                ),
+              );
+            }
+          } catch {
+            // A refused command records nothing.
+          }
+        }
+        // Each net-base release can be oriented at most once: Σ orientations ≤ releases into the net base.
+        const netBase = events.filter((e) => e.type === 'FlatReleased' && e.data.inNetBase).length;
+        const oriented = events.filter((e) => e.type === 'FlatOrientedToReservataire').length;
+        expect(oriented).toBeLessThanOrEqual(netBase);
+      }),
+    );
+  });
+});
