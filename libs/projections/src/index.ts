@@ -8,3 +8,4 @@ export * from './registry.js';
 export * from './compliance/compliance.projection.js';
 export * from './compliance/compliance.query.js';
 export * from './alerts/alerts.projection.js';
+export * from './flux/convention-flux.query.js';

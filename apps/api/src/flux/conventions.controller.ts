@@ -3,21 +3,17 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
-  conventionFlux,
   CONVENTION_GESTION_MODES,
-  fluxStreamId,
   NO_COUNTING_OPTIONS,
   reservationDecider,
   reservationStreamId,
   termsForYear,
-  type FluxEvent,
-  type LeaseSignedData,
 } from '@vigie/domain';
 import { jsonEqual, loadAggregate } from '@vigie/event-store';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { yearParam } from '../http/params.js';
 import { ProblemError } from '../http/problem.js';
-import { readFreshness } from '@vigie/projections';
+import { readConventionFlux, readFreshness } from '@vigie/projections';
 import { parseOrThrow } from '../http/validation.js';
 import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
@@ -166,41 +162,13 @@ export class ConventionsController {
   ) {
     const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
     const year = parseOrThrow(yearParam, yearQuery);
-    const { store, pool } = this.runtime;
-    const { state } = await loadAggregate(store, reservationStreamId(id), reservationDecider);
-    if (!state.terms)
-      throw new ProblemError(404, 'CONVENTION_NOT_FOUND', 'Aucune convention ne porte cet identifiant.', { conventionId: id });
-    const terms = state.terms;
-    const [fluxStream, leases, refusals, freshness] = await Promise.all([
-      store.readStream(fluxStreamId(terms.bailleurId, year)),
-      pool.query<{ lease: LeaseSignedData }>(
-        `SELECT lease FROM lease_facts WHERE year = $1 AND valid_to IS NULL AND lease->>'bailleurId' = $2 AND lease->>'reservataireId' = $3`,
-        [year, terms.bailleurId, terms.reservataireId],
-      ),
-      // Refusals after a CAL that oriented the flat to this réservataire, in the convention's département.
-      pool.query<{ n: string }>(
-        `SELECT count(*) AS n FROM events d
-         WHERE d.event_type = 'OfferDeclined' AND d.data->>'bailleurId' = $1 AND substr(d.data->>'declinedOn', 1, 4) = $2
-           AND EXISTS (SELECT 1 FROM events c WHERE c.stream_id = d.stream_id AND c.event_type = 'CalDecisionRecorded'
-                       AND c.data->>'reservataireId' = $3 AND c.data->'flat'->>'communeInsee' LIKE $4 || '%')`,
-        [terms.bailleurId, String(year), terms.reservataireId, terms.departement],
-      ),
-      readFreshness(pool, 'compliance'),
+    const [read, freshness] = await Promise.all([
+      readConventionFlux(this.runtime.pool, this.runtime.store, id, year, new Date().toISOString().slice(0, 10)),
+      readFreshness(this.runtime.pool, 'compliance'),
     ]);
-    const { rows: kind } = await pool.query<{ kind: string }>(
-      "SELECT entry->>'kind' AS kind FROM referential_entries WHERE kind = 'reservataire' AND id = $1",
-      [terms.reservataireId],
-    );
-    const figures = conventionFlux({
-      terms,
-      inForce: termsForYear(state, year)!,
-      year,
-      referenceDate: new Date().toISOString().slice(0, 10),
-      flux: fluxStream.events.map((event) => ({ type: event.type, data: event.data }) as FluxEvent),
-      leases: leases.rows.map((row) => row.lease),
-      postCalRefusals: Number(refusals.rows[0]!.n),
-      etat: kind[0]?.kind === 'etat',
-    });
+    if (!read)
+      throw new ProblemError(404, 'CONVENTION_NOT_FOUND', 'Aucune convention ne porte cet identifiant.', { conventionId: id });
+    const { terms, figures } = read;
     if (!wantsCsv(request)) {
       response.status(200).json({
         ...figures,
