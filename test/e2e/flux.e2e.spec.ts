@@ -323,4 +323,42 @@ describe('Stock → flux calculator over HTTP', () => {
       .toString('utf8');
     expect(text).toContain('bil;2025;Faits tardifs (après clôture);;1\r\n');
   });
+
+  it('raises BILAN_DUE for a bailleur whose 2025 bilan is not closed after 28 February, and resolves it on closure', async () => {
+    const flat = {
+      rplsId: '5904000',
+      communeInsee: '59350',
+      epciSiren: '200093201',
+      qpvCode: null,
+      typology: 'T4',
+      financing: 'PLUS',
+    };
+    const signed = await postJson(`${app.url}/v1/leases`, {
+      eventId: randomUUID(),
+      leaseId: 'BD-1',
+      caseId: 'DD-1',
+      bailleurId: 'retard',
+      leaseDate: '2025-09-09',
+      flat,
+      household: {
+        pseudonymousId: 'hh-bilan-due',
+        composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
+        yearlyResources: 9_000,
+      },
+      reservataireId: null,
+      gestionMode: 'directe',
+    });
+    expect(signed.status).toBe(201);
+    const alertId = 'alert-flux-2025-BILAN_DUE-BILAN-bailleur-retard';
+    const status = async () =>
+      (
+        (await getJson(`${app.url}/v1/alerts?rule=BILAN_DUE&scope=bailleur:retard`)).body as Array<{
+          alertId: string;
+          status: string;
+        }>
+      ).find((a) => a.alertId === alertId)?.status;
+    await waitFor(status, (s) => s === 'ouverte', 20_000);
+    expect((await postJson(`${app.url}/v1/bailleurs/retard/bilans/2025/closure`, { closedOn: '2026-03-15' })).status).toBe(201);
+    await waitFor(status, (s) => s === 'resolue', 20_000);
+  });
 });

@@ -5,6 +5,9 @@ import {
   DEFAULT_ALERT_SETTINGS,
   evaluateCompliance,
   observeAlerts,
+  observeBilanDue,
+  observeConventionAlerts,
+  type AlertObservation,
   type AlertEvent,
 } from '@vigie/domain';
 import {
@@ -14,7 +17,7 @@ import {
   type PostgresEventStore,
   type StreamAppend,
 } from '@vigie/event-store';
-import { readComplianceInputs } from '@vigie/projections';
+import { readComplianceInputs, readConventionFlux } from '@vigie/projections';
 
 export const ALERT_MONITOR_CHECKPOINT = 'alert-monitor';
 
@@ -23,6 +26,8 @@ export interface AlertMonitorOptions {
   readonly notifier?: PostgresEventNotifier;
   readonly now?: () => Date;
   readonly onError?: (error: unknown) => void;
+  /** How often the flux rules (conventions, bilans) are evaluated at most, in ms. */
+  readonly fluxIntervalMs?: number;
 }
 
 /**
@@ -38,6 +43,8 @@ export class AlertMonitor {
   lastError: string | null = null;
   /** Passes that failed since start (each is retried). */
   failedPasses = 0;
+  private lastFluxPass = 0;
+  private fluxDirty = true;
   /** State and version of the alert streams seen so far (another monitor's write shows as a version conflict). */
   private readonly known = new Map<string, { state: { open: boolean }; version: number }>();
 
@@ -92,7 +99,9 @@ export class AlertMonitor {
     const position = (name: string) => Number(checkpoints.find((row) => row.name === name)?.position ?? 0);
     const head = position('compliance');
     const after = position(ALERT_MONITOR_CHECKPOINT);
-    if (head <= after) return 0;
+    const now = this.options.now?.() ?? new Date();
+    if (head <= after) return this.maybeEvaluateFlux(head, now);
+    this.fluxDirty = true;
     const { rows: scopes } = await client.query<{ epci_siren: string; year: number; position: string }>(
       `SELECT epci_siren, year, position FROM compliance_scopes WHERE position > $1
        UNION
@@ -101,11 +110,11 @@ export class AlertMonitor {
                               UNION SELECT epci_siren FROM quartile_thresholds WHERE position > $1)`,
       [after],
     );
-    const now = this.options.now?.() ?? new Date();
     let appended = 0;
     for (const scope of scopes) {
       appended += await this.evaluate(scope.epci_siren, scope.year, head, Number(scope.position), now);
     }
+    appended += await this.maybeEvaluateFlux(head, now);
     await client.query(
       `INSERT INTO checkpoints (name, position) VALUES ($1, $2)
        ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()`,
@@ -124,6 +133,49 @@ export class AlertMonitor {
     );
     const settings = { ...DEFAULT_ALERT_SETTINGS, ...inputs.cia.options.alerts };
     const observations = observeAlerts(report, settings, year === now.getUTCFullYear());
+    return this.record(observations, { position: head, scopePosition }, now);
+  }
+
+  /**
+   * The flux rules read whole conventions and years: they run at most every `fluxIntervalMs`
+   * after something changed, and every ten minutes regardless (a bilan becomes due with time alone).
+   */
+  private async maybeEvaluateFlux(head: number, now: Date): Promise<number> {
+    const elapsed = Date.now() - this.lastFluxPass;
+    if (!(this.fluxDirty && elapsed >= (this.options.fluxIntervalMs ?? 2_000)) && elapsed < 10 * 60_000) return 0;
+    this.lastFluxPass = Date.now();
+    this.fluxDirty = false;
+    return this.evaluateFlux(head, now);
+  }
+
+  /** Flux rules, on every convention in force this year and every bailleur's bilan of last year. */
+  private async evaluateFlux(head: number, now: Date): Promise<number> {
+    const today = now.toISOString().slice(0, 10);
+    const year = now.getUTCFullYear();
+    const { rows: conventions } = await this.pool.query<{ stream_id: string }>(
+      "SELECT stream_id FROM streams WHERE stream_id LIKE 'reservation-%'",
+    );
+    const observations: AlertObservation[] = [];
+    for (const { stream_id } of conventions) {
+      const read = await readConventionFlux(this.pool, this.store, stream_id.slice('reservation-'.length), year, today);
+      if (!read || read.terms.period.startYear > year || read.terms.period.endYear < year) continue;
+      observations.push(...observeConventionAlerts(read.figures, DEFAULT_ALERT_SETTINGS));
+    }
+    const { rows: bailleurs } = await this.pool.query<{ bailleur: string; closed: boolean }>(
+      `SELECT b.bailleur, EXISTS (SELECT 1 FROM streams s WHERE s.stream_id = 'bilan-' || b.bailleur || '-' || $1) AS closed
+       FROM (SELECT DISTINCT lease->>'bailleurId' AS bailleur FROM lease_facts WHERE year = $2) b`,
+      [String(year - 1), year - 1],
+    );
+    for (const { bailleur, closed } of bailleurs) observations.push(observeBilanDue(bailleur, year - 1, closed, today));
+    return this.record(observations, { position: head, scopePosition: head }, now);
+  }
+
+  /** Decides each observation on its alert stream and appends what changed, in one transaction. */
+  private async record(
+    observations: AlertObservation[],
+    evidence: { position: number; scopePosition: number },
+    now: Date,
+  ): Promise<number> {
     const unknown = observations
       .map((observation) => alertStreamId(observation.subject))
       .filter((streamId) => !this.known.has(streamId));
@@ -140,10 +192,7 @@ export class AlertMonitor {
     for (const observation of observations) {
       const streamId = alertStreamId(observation.subject);
       const stream = this.known.get(streamId)!;
-      const events = alertDecider.decide(
-        { type: 'ObserveAlert', observation, evidence: { position: head, scopePosition }, now },
-        stream.state,
-      );
+      const events = alertDecider.decide({ type: 'ObserveAlert', observation, evidence, now }, stream.state);
       if (!events.length) continue;
       appends.push({
         streamId,
@@ -152,7 +201,7 @@ export class AlertMonitor {
           eventId: uuidFromText(`${streamId}#${stream.version + index + 1}`),
           type: event.type,
           data: event.data,
-          metadata: { actor: 'system:alert-monitor', source: 'alerts', causationPosition: head },
+          metadata: { actor: 'system:alert-monitor', source: 'alerts', causationPosition: evidence.position },
         })),
       });
     }

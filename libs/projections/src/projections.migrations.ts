@@ -20,4 +20,11 @@ export const projectionMigrations: Migration[] = [
       ON CONFLICT DO NOTHING;`,
   },
   { id: 'projections/005-alerts', sql: alertsTableDdl() },
+  // Flux alerts (a convention's, a bailleur's bilan) belong to no EPCI.
+  { id: 'projections/006-alerts-without-epci', sql: 'ALTER TABLE alerts ALTER COLUMN epci_siren DROP NOT NULL' },
+  // A bailleur's leases of a year (flux views, bilans, bilan-due alerts).
+  {
+    id: 'projections/007-lease-facts-by-bailleur',
+    sql: "CREATE INDEX IF NOT EXISTS lease_facts_bailleur ON lease_facts (year, (lease->>'bailleurId'))",
+  },
 ];

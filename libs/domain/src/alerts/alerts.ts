@@ -15,16 +15,24 @@ export * from './alert-settings.js';
  * - UNKNOWN_Q1_SHARE: the share of leases with unknown resources exceeds `unknownQ1MaxShare`;
  *   resolved below that share − `hysteresis`.
  */
-export const ALERT_RULES = ['RATE_BELOW_TARGET', 'TARGET_UNREACHABLE', 'UNKNOWN_Q1_SHARE'] as const;
+export const ALERT_RULES = [
+  'RATE_BELOW_TARGET',
+  'TARGET_UNREACHABLE',
+  'UNKNOWN_Q1_SHARE',
+  'FLUX_DRIFT',
+  'CONTINGENT_MISUSE',
+  'BILAN_DUE',
+] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
 export interface AlertSubject {
   readonly rule: AlertRule;
-  readonly epciSiren: string;
+  /** The EPCI of a compliance alert; null for a flux alert (a convention's or a bailleur's). */
+  readonly epciSiren: string | null;
   readonly year: number;
-  /** HQ1, QNQ1, PRIO, ANRU, TERR:… ; DATA for data quality. */
+  /** HQ1, QNQ1, PRIO, ANRU, TERR:… ; DATA for data quality; FLUX, CONTINGENT, BILAN for the flux. */
   readonly objective: string;
-  readonly scope: { readonly kind: ScopeKind; readonly id: string };
+  readonly scope: { readonly kind: ScopeKind | 'convention'; readonly id: string };
 }
 
 export interface AlertMeasure {
@@ -48,7 +56,7 @@ export interface AlertObservation {
 
 export function alertStreamId(subject: AlertSubject): string {
   const part = (value: string) => value.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return `alert-${subject.epciSiren}-${subject.year}-${subject.rule}-${part(subject.objective)}-${subject.scope.kind}-${part(subject.scope.id)}`;
+  return `alert-${subject.epciSiren ?? 'flux'}-${subject.year}-${subject.rule}-${part(subject.objective)}-${subject.scope.kind}-${part(subject.scope.id)}`;
 }
 
 /** Observes every alert condition on a compliance report (evaluated with groupBy, so its scopes are covered). */
@@ -158,3 +166,94 @@ export const alertDecider: Decider<ObserveAlert, AlertEvent, AlertState> = {
   evolve: (state, event) => ({ open: event.type === 'AlertRaised' ? true : event.type === 'AlertResolved' ? false : state.open }),
   initialState: { open: false },
 };
+
+/** Flux tolerance: a convention drifts when what it counted falls 10 % (and at least one flat) below its pro-rata target. */
+export const FLUX_DRIFT_TOLERANCE = 0.1;
+
+/**
+ * Flux alerts on a convention's figures for the current year:
+ * - FLUX_DRIFT: counted below the pro-rata target to date by more than the tolerance (once the
+ *   pro-rata target reaches the minimum sample); resolved once back within half the tolerance;
+ * - CONTINGENT_MISUSE (État conventions): more than 30 % of the net flux oriented to the préfet,
+ *   or public agents above 5 %; resolved below 28 % and 4 %.
+ */
+export function observeConventionAlerts(
+  figures: {
+    readonly conventionId: string;
+    readonly year: number;
+    readonly netBase: number;
+    readonly target: number;
+    readonly proRataTargetToDate: number;
+    readonly counted: { readonly total: number };
+    readonly realisedShare: number | null;
+    readonly oriented: number;
+    readonly contingent: { readonly publicAgentLeases: number } | null;
+  },
+  settings: AlertSettings,
+): AlertObservation[] {
+  const scope = { kind: 'convention' as const, id: figures.conventionId };
+  const subject = (rule: AlertRule, objective: string): AlertSubject => ({
+    rule,
+    epciSiren: null,
+    year: figures.year,
+    objective,
+    scope,
+  });
+  const gap = figures.proRataTargetToDate - figures.counted.total;
+  const allowed = Math.max(1, FLUX_DRIFT_TOLERANCE * figures.proRataTargetToDate);
+  const sampled = figures.proRataTargetToDate >= settings.minimumSample;
+  const observations: AlertObservation[] = [
+    {
+      subject: subject('FLUX_DRIFT', 'FLUX'),
+      measure: {
+        numerator: figures.counted.total,
+        denominator: figures.netBase,
+        rate: figures.realisedShare,
+        target: figures.target,
+        threshold: figures.proRataTargetToDate - allowed,
+        neededToTarget: Math.max(0, Math.ceil(figures.target - figures.counted.total)),
+        expectedYearEndDenominator: null,
+      },
+      breached: sampled && gap > allowed,
+      cleared: !sampled || gap <= allowed / 2,
+    },
+  ];
+  if (figures.contingent) {
+    const { netBase, oriented } = figures;
+    const agents = figures.contingent.publicAgentLeases;
+    observations.push({
+      subject: subject('CONTINGENT_MISUSE', 'CONTINGENT'),
+      measure: {
+        numerator: oriented,
+        denominator: netBase,
+        rate: netBase ? oriented / netBase : null,
+        target: 0.3,
+        threshold: 0.3,
+        neededToTarget: null,
+        expectedYearEndDenominator: null,
+      },
+      breached: netBase > 0 && (oriented * 100 > 30 * netBase || agents * 100 > 5 * netBase),
+      cleared: netBase === 0 || (oriented * 100 <= 28 * netBase && agents * 100 <= 4 * netBase),
+    });
+  }
+  return observations;
+}
+
+/** BILAN_DUE: the bilan of year N-1 is not closed after 28 February of year N; resolved by the closure. */
+export function observeBilanDue(bailleurId: string, year: number, closed: boolean, today: string): AlertObservation {
+  const due = `${year + 1}-02-28`;
+  return {
+    subject: { rule: 'BILAN_DUE', epciSiren: null, year, objective: 'BILAN', scope: { kind: 'bailleur', id: bailleurId } },
+    measure: {
+      numerator: closed ? 1 : 0,
+      denominator: 1,
+      rate: null,
+      target: null,
+      threshold: 0,
+      neededToTarget: null,
+      expectedYearEndDenominator: null,
+    },
+    breached: !closed && today > due,
+    cleared: closed,
+  };
+}

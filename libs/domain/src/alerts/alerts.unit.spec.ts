@@ -2,7 +2,15 @@ import { NO_HOUSEHOLD_FLAGS } from '../attribution/attribution.events.js';
 import { legalDefaultCia } from '../cia/cia.model.js';
 import { evaluateCompliance, type LeaseFact } from '../compliance/compliance.js';
 import { deciderSpecification } from '../testing/decider-specification.js';
-import { alertDecider, alertStreamId, DEFAULT_ALERT_SETTINGS, observeAlerts, type AlertObservation } from './alerts.js';
+import {
+  alertDecider,
+  alertStreamId,
+  DEFAULT_ALERT_SETTINGS,
+  observeAlerts,
+  observeBilanDue,
+  observeConventionAlerts,
+  type AlertObservation,
+} from './alerts.js';
 
 const MEL = '200093201';
 const flags = NO_HOUSEHOLD_FLAGS;
@@ -109,5 +117,53 @@ describe('Alert stream', () => {
   });
   it('has a stable stream id per rule, objective and scope', () => {
     expect(alertStreamId(observation(true, false).subject)).toBe(`alert-${MEL}-2026-RATE_BELOW_TARGET-HQ1-epci-${MEL}`);
+  });
+});
+
+describe('Flux alerts', () => {
+  const figures = (counted: number, proRata: number, extra: { oriented?: number; netBase?: number; agents?: number } = {}) => ({
+    conventionId: 'ALS-LMH-59',
+    year: 2026,
+    netBase: extra.netBase ?? 100,
+    target: 40,
+    proRataTargetToDate: proRata,
+    counted: { total: counted },
+    realisedShare: counted / (extra.netBase ?? 100),
+    oriented: extra.oriented ?? 0,
+    contingent: extra.agents === undefined ? null : { publicAgentLeases: extra.agents },
+  });
+  const drift = (counted: number, proRata: number) =>
+    observeConventionAlerts(figures(counted, proRata), DEFAULT_ALERT_SETTINGS)[0]!;
+
+  it('FLUX_DRIFT: more than 10 % below the pro-rata target, once that target reaches the minimum sample', () => {
+    expect(drift(26, 30)).toMatchObject({
+      breached: true,
+      subject: { rule: 'FLUX_DRIFT', epciSiren: null, scope: { kind: 'convention', id: 'ALS-LMH-59' } },
+    });
+    expect(drift(27, 30)).toMatchObject({ breached: false, cleared: false });
+    expect(drift(29, 30)).toMatchObject({ breached: false, cleared: true });
+    expect(drift(0, 19)).toMatchObject({ breached: false, cleared: true });
+  });
+
+  it('CONTINGENT_MISUSE: over 30 % of the net flux to the préfet, or public agents over 5 %; resolved under 28 % and 4 %', () => {
+    const contingent = (oriented: number, agents: number) =>
+      observeConventionAlerts(figures(0, 0, { oriented, agents }), DEFAULT_ALERT_SETTINGS)[1]!;
+    expect(contingent(30, 5)).toMatchObject({ breached: false, cleared: false });
+    expect(contingent(31, 0)).toMatchObject({ breached: true });
+    expect(contingent(10, 6)).toMatchObject({ breached: true });
+    expect(contingent(28, 4)).toMatchObject({ breached: false, cleared: true });
+    expect(observeConventionAlerts(figures(0, 0), DEFAULT_ALERT_SETTINGS)).toHaveLength(1);
+  });
+
+  it('BILAN_DUE: the bilan of N-1 not closed after 28 February of N; resolved by the closure', () => {
+    expect(observeBilanDue('lmh', 2025, false, '2026-02-28')).toMatchObject({ breached: false });
+    expect(observeBilanDue('lmh', 2025, false, '2026-03-01')).toMatchObject({
+      breached: true,
+      subject: { rule: 'BILAN_DUE', scope: { kind: 'bailleur', id: 'lmh' } },
+    });
+    expect(observeBilanDue('lmh', 2025, true, '2026-03-01')).toMatchObject({ breached: false, cleared: true });
+    expect(alertStreamId(observeBilanDue('lmh', 2025, true, '2026-03-01').subject)).toBe(
+      'alert-flux-2025-BILAN_DUE-BILAN-bailleur-lmh',
+    );
   });
 });

@@ -9,7 +9,7 @@ export function alertsTableDdl(suffix = ''): string {
     CREATE TABLE IF NOT EXISTS alerts${suffix} (
       stream_id   text        NOT NULL,
       status      text        NOT NULL,
-      epci_siren  text        NOT NULL,
+      epci_siren  text,
       year        integer     NOT NULL,
       rule        text        NOT NULL,
       objective   text        NOT NULL,

@@ -38,6 +38,7 @@ export function complianceTablesDdl(suffix = ''): string {
       CONSTRAINT lease_facts${suffix}_pkey PRIMARY KEY (stream_id, valid_from)
     );
     CREATE INDEX IF NOT EXISTS lease_facts${suffix}_scope ON lease_facts${suffix} (epci_siren, year);
+    CREATE INDEX IF NOT EXISTS lease_facts${suffix}_bailleur ON lease_facts${suffix} (year, (lease->>'bailleurId'));
     CREATE TABLE IF NOT EXISTS cia_versions${suffix} (
       epci_siren text   NOT NULL,
       position   bigint NOT NULL,
