@@ -71,7 +71,15 @@ async function prepareForRoot(binaries: Binaries, dataDir: string, log: (line: s
   let usable = binaries;
   if (!traversableByOthers(binaries.postgres)) {
     const native = dirname(dirname(binaries.postgres));
-    const copy = join(ROOT_FALLBACK, `postgres-binaries-${createHash('sha1').update(native).digest('hex').slice(0, 12)}`);
+    // One copy per PostgreSQL build, shared by every checkout on the machine.
+    const build = execFileSync(binaries.postgres, ['--version'], { encoding: 'utf8' })
+      .trim()
+      .replace(/[^0-9.]+/g, '-')
+      .replace(/^-|-$/g, '');
+    const copy = join(
+      ROOT_FALLBACK,
+      `postgres-binaries-${build || createHash('sha1').update(native).digest('hex').slice(0, 12)}`,
+    );
     if (!existsSync(join(copy, 'bin', 'postgres'))) {
       log(`Copying the PostgreSQL binaries to ${copy}, where the postgres user can run them`);
       await rm(copy, { recursive: true, force: true });
