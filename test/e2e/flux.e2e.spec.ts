@@ -223,6 +223,26 @@ describe('Stock → flux calculator over HTTP', () => {
       conventionShare: 0.25,
       realisedShare: 2.5 / 8,
     });
+    // The audit ledger of Action Logement for this bailleur: one row per counted fact, same total as the flux figures.
+    const ledger = await getJson(`${app.url}/v1/reservataires/action-logement/ledger?year=2026&bailleur=lmh`);
+    expect(ledger.status).toBe(200);
+    expect(ledger.body.total).toBe(figures.body.counted.total);
+    expect(ledger.body.rows.map((r: { rule: string; weight: number }) => [r.rule, r.weight])).toEqual([
+      ['bail_signe', 1],
+      ['mobilite_inter_bailleurs', 1],
+      ['refus_apres_cal', 0.5],
+    ]);
+    for (const row of ledger.body.rows) {
+      const event = await getJson(`${app.url}/v1/events/${row.eventId}`);
+      expect(event.body.globalPosition).toBe(row.globalPosition);
+      expect(row.actor).toBe('anonymous');
+    }
+    const ledgerCsv = Buffer.from(
+      await (await fetch(`${app.url}/v1/reservataires/action-logement/ledger?year=2026&bailleur=lmh&format=csv`)).arrayBuffer(),
+    );
+    expect(ledgerCsv.subarray(3).toString('utf8').split('\r\n')[0]).toBe(
+      'Date;Bailleur;Convention;RPLS;Commune;QPV;Règle de décompte;Poids;Événement;Position;Enregistré le;Auteur',
+    );
     const csv = await fetch(`${app.url}/v1/conventions/${id}/flux?year=2026&format=csv`);
     const text = Buffer.from(await csv.arrayBuffer())
       .subarray(3)

@@ -12,6 +12,7 @@ import { EventController } from './events/event.controller.js';
 import { BilansController } from './flux/bilans.controller.js';
 import { ConventionsController } from './flux/conventions.controller.js';
 import { FluxFactsController } from './flux/flux-facts.controller.js';
+import { LedgerController } from './flux/ledger.controller.js';
 import { StockConversionController } from './flux/stock-conversion.controller.js';
 import { ImportService } from './imports/import.service.js';
 import { ImportsController } from './imports/imports.controller.js';
@@ -51,6 +52,7 @@ export class AppModule {
         ConventionsController,
         FluxFactsController,
         BilansController,
+        LedgerController,
         EventController,
       ],
       providers: [
