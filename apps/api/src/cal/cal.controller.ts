@@ -7,7 +7,7 @@ import { parseOrThrow } from '../http/validation.js';
 import { LeaseReferentialService } from '../leases/lease-referential.service.js';
 import { identifier } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { DecisionsService } from '../shared/decisions.service.js';
-import { ANONYMOUS, correlationIdFrom, eventIdFrom } from '../shared/write-context.js';
+import { apiWriteContext, eventIdFrom } from '../shared/write-context.js';
 import { calDecisionSchema, offerDeclinedSchema } from './cal.schemas.js';
 
 @ApiTags('facts from bailleurs')
@@ -34,7 +34,7 @@ export class CalController {
     const result = await this.decisions.decide({
       streamId: attributionStreamId(data.bailleurId, data.caseId),
       decider: attributionDecider,
-      context: { eventId, actor: ANONYMOUS, correlationId: correlationIdFrom(correlationId), source: 'api' },
+      context: apiWriteContext(eventId, correlationId),
       isRetryOf: (previous) => previous.type === 'CalDecisionRecorded' && jsonEqual(previous.data, data),
       command: async () => ({
         type: 'RecordCalDecision' as const,
@@ -66,7 +66,7 @@ export class CalController {
     const result = await this.decisions.decide({
       streamId: attributionStreamId(data.bailleurId, caseId),
       decider: attributionDecider,
-      context: { eventId, actor: ANONYMOUS, correlationId: correlationIdFrom(correlationId), source: 'api' },
+      context: apiWriteContext(eventId, correlationId),
       isRetryOf: (previous) => previous.type === 'OfferDeclined' && jsonEqual(previous.data, data),
       command: () => ({ type: 'DeclineOffer' as const, data, now: new Date() }),
     });

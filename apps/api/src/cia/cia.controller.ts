@@ -7,7 +7,7 @@ import { parseOrThrow } from '../http/validation.js';
 import { sirenParam } from '../referential/referential.schemas.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
-import { ANONYMOUS, correlationIdFrom, eventIdFrom } from '../shared/write-context.js';
+import { apiWriteContext, eventIdFrom } from '../shared/write-context.js';
 import { adoptCiaSchema, amendCiaSchema, thresholdSchema } from './cia.schemas.js';
 
 @ApiTags('CIA')
@@ -23,7 +23,7 @@ export class CiaController {
     return this.decisions.decide({
       streamId: ciaStreamId(siren),
       decider: ciaDecider,
-      context: { eventId, actor: ANONYMOUS, correlationId: correlationIdFrom(correlationId), source: 'api' },
+      context: apiWriteContext(eventId, correlationId),
       isRetryOf: (previous: RecordedEvent) =>
         previous.type === type &&
         jsonEqual({ ...(previous.data as object), correction: undefined }, { ...data, correction: undefined }),

@@ -10,7 +10,7 @@ import { parseOrThrow } from '../http/validation.js';
 import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
-import { ANONYMOUS, correlationIdFrom, eventIdFrom } from '../shared/write-context.js';
+import { apiWriteContext, eventIdFrom } from '../shared/write-context.js';
 
 const closureSchema = z.object({ eventId: z.string().optional(), closedOn: isoDate }).strict();
 
@@ -93,12 +93,7 @@ export class BilansController {
     return this.decisions.decide({
       streamId: bilanStreamId(bailleurId, year),
       decider: bilanDecider,
-      context: {
-        eventId: eventIdFrom(eventId, key, false),
-        actor: ANONYMOUS,
-        correlationId: correlationIdFrom(correlationId),
-        source: 'api',
-      },
+      context: apiWriteContext(eventIdFrom(eventId, key, false), correlationId),
       isRetryOf: (previous) => previous.type === 'FluxBilanClosed' && jsonEqual(previous.data, data),
       command: () => ({ type: 'CloseBilan' as const, data }),
     });

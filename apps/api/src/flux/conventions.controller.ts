@@ -18,7 +18,7 @@ import { parseOrThrow } from '../http/validation.js';
 import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
-import { ANONYMOUS, correlationIdFrom, eventIdFrom } from '../shared/write-context.js';
+import { apiWriteContext, eventIdFrom } from '../shared/write-context.js';
 
 const year = z.number().int().min(2000).max(2100);
 const amounts = {
@@ -94,12 +94,7 @@ export class ConventionsController {
     return this.decisions.decide({
       streamId: reservationStreamId(data.conventionId),
       decider: reservationDecider,
-      context: {
-        eventId: eventIdFrom(given, key, false),
-        actor: ANONYMOUS,
-        correlationId: correlationIdFrom(correlationId),
-        source: 'api',
-      },
+      context: apiWriteContext(eventIdFrom(given, key, false), correlationId),
       isRetryOf: (previous) => previous.type === 'ReservationConventionSigned' && jsonEqual(previous.data, data),
       command: () => ({ type: 'SignConvention' as const, data }),
     });
@@ -121,12 +116,7 @@ export class ConventionsController {
     const result = await this.decisions.decide({
       streamId: reservationStreamId(id),
       decider: reservationDecider,
-      context: {
-        eventId: eventIdFrom(given, key, false),
-        actor: ANONYMOUS,
-        correlationId: correlationIdFrom(correlationId),
-        source: 'api',
-      },
+      context: apiWriteContext(eventIdFrom(given, key, false), correlationId),
       isRetryOf: (previous) => previous.type === 'ConventionRevised' && jsonEqual(previous.data, data),
       command: () => ({ type: 'ReviseConvention' as const, data }),
     });

@@ -15,7 +15,7 @@ import { parseOrThrow } from '../http/validation.js';
 import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
-import { ANONYMOUS, correlationIdFrom, eventIdFrom } from '../shared/write-context.js';
+import { apiWriteContext, eventIdFrom } from '../shared/write-context.js';
 
 const rpls = z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Identifiant RPLS : 1 à 20 lettres ou chiffres.');
 const base = { eventId: z.string().optional(), bailleurId: identifier('Identifiant du bailleur'), rplsId: rpls };
@@ -55,7 +55,7 @@ export class FluxFactsController {
     return this.decisions.decide({
       streamId: fluxStreamId(command.data.bailleurId, year),
       decider: fluxDecider,
-      context: { eventId, actor: ANONYMOUS, correlationId: correlationIdFrom(correlationId), source: 'api' },
+      context: apiWriteContext(eventId, correlationId),
       isRetryOf: (previous) => previous.type === type && jsonEqual(previous.data, data),
       command: () => ({ ...command, data }) as FluxCommand,
     });

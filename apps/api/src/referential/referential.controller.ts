@@ -8,7 +8,7 @@ import { ProblemError } from '../http/problem.js';
 import { parseOrThrow } from '../http/validation.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
-import { ANONYMOUS, correlationIdFrom } from '../shared/write-context.js';
+import { apiWriteContext } from '../shared/write-context.js';
 import {
   bailleurBodySchema,
   epciBodySchema,
@@ -46,7 +46,7 @@ export class ReferentialController {
     return this.decisions.decide({
       streamId: referentialStreamId(kind, id),
       decider: referentialDecider,
-      context: { eventId: randomUUID(), actor: ANONYMOUS, correlationId: correlationIdFrom(correlationId), source: 'api' },
+      context: apiWriteContext(randomUUID(), correlationId),
       isRetryOf: () => false,
       command: () => ({ type: 'RegisterReferentialEntry' as const, kind, data }),
     });

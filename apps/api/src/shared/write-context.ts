@@ -1,3 +1,4 @@
+import type { WriteContext } from './decisions.service.js';
 import { randomUUID } from 'node:crypto';
 import { ProblemError } from '../http/problem.js';
 
@@ -24,6 +25,11 @@ export function eventIdFrom(bodyEventId: string | undefined, idempotencyKey: str
 
 /** Until access control lands, writes are recorded as made by an unauthenticated caller. */
 export const ANONYMOUS = 'anonymous';
+
+/** Who and how for a write through the HTTP API: the one place that names the actor. */
+export function apiWriteContext(eventId: string, correlationHeader: string | undefined): WriteContext {
+  return { eventId, actor: ANONYMOUS, correlationId: correlationIdFrom(correlationHeader), source: 'api' };
+}
 
 export function correlationIdFrom(header: string | undefined): string {
   return header && header.length <= 200 ? header : randomUUID();

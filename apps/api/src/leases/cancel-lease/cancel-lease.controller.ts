@@ -6,7 +6,7 @@ import { attributionDecider, attributionStreamId } from '@vigie/domain';
 import { jsonEqual } from '@vigie/event-store';
 import { parseOrThrow } from '../../http/validation.js';
 import { DecisionsService } from '../../shared/decisions.service.js';
-import { ANONYMOUS, correlationIdFrom, eventIdFrom } from '../../shared/write-context.js';
+import { apiWriteContext, eventIdFrom } from '../../shared/write-context.js';
 import { currentLeaseEventId, leaseLocatorSchema } from '../lease-stream.js';
 
 const cancelLeaseSchema = leaseLocatorSchema.extend({ reason: z.string().min(1, 'Motif obligatoire.').max(500) }).strict();
@@ -31,7 +31,7 @@ export class CancelLeaseController {
     const result = await this.decisions.decide({
       streamId: attributionStreamId(input.bailleurId, input.caseId),
       decider: attributionDecider,
-      context: { eventId, actor: ANONYMOUS, correlationId: correlationIdFrom(correlationId), source: 'api' },
+      context: apiWriteContext(eventId, correlationId),
       isRetryOf: (previous) =>
         previous.type === 'LeaseCancelled' &&
         jsonEqual(

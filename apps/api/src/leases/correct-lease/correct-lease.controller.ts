@@ -7,7 +7,7 @@ import { jsonEqual } from '@vigie/event-store';
 import { ProblemError } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { DecisionsService } from '../../shared/decisions.service.js';
-import { ANONYMOUS, correlationIdFrom, eventIdFrom } from '../../shared/write-context.js';
+import { apiWriteContext, eventIdFrom } from '../../shared/write-context.js';
 import { LeaseReferentialService } from '../lease-referential.service.js';
 import { currentLeaseEventId } from '../lease-stream.js';
 import { recordSignedLeaseSchema, toLeaseSignedData } from '../record-signed-lease/record-signed-lease.schema.js';
@@ -52,7 +52,7 @@ export class CorrectLeaseController {
     const result = await this.decisions.decide({
       streamId: attributionStreamId(lease.bailleurId, lease.caseId),
       decider: attributionDecider,
-      context: { eventId, actor: ANONYMOUS, correlationId: correlationIdFrom(correlationId), source: 'api' },
+      context: apiWriteContext(eventId, correlationId),
       isRetryOf: (previous) =>
         previous.type === 'LeaseCorrected' && jsonEqual((previous.data as { lease: unknown }).lease, lease),
       command: async (_state, stream) => ({

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../../http/validation.js';
 import { RecordSignedLeaseCommand } from './record-signed-lease.handler.js';
 import type { DecisionResult } from '../../shared/decisions.service.js';
-import { ANONYMOUS, correlationIdFrom, eventIdFrom } from '../../shared/write-context.js';
+import { apiWriteContext, eventIdFrom } from '../../shared/write-context.js';
 
 export interface RecordSignedLeaseResult {
   readonly eventId: string;
@@ -46,11 +46,7 @@ export class RecordSignedLeaseController {
     const parsed = parseOrThrow(recordSignedLeaseSchema, body);
     const eventId = eventIdFrom(parsed.eventId, idempotencyKey, true);
     const result = await this.commandBus.execute<RecordSignedLeaseCommand, DecisionResult>(
-      new RecordSignedLeaseCommand(
-        toLeaseSignedData(parsed),
-        { eventId, actor: ANONYMOUS, correlationId: correlationIdFrom(correlationId), source: 'api' },
-        new Date(),
-      ),
+      new RecordSignedLeaseCommand(toLeaseSignedData(parsed), apiWriteContext(eventId, correlationId), new Date()),
     );
     if (result.alreadyRecorded) response.status(200);
     response.setHeader('Location', `/v1/events/${result.eventId}`);
