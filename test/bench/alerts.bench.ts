@@ -5,19 +5,16 @@
  * (resolved). Measures, for every alert consumed from Kafka, the time from the acceptance of
  * the lease that made the figures cross (its position is the alert's evidence) to consumption.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { eventStoreMigrations } from '@vigie/event-store';
 import { projectionMigrations } from '@vigie/projections';
 import { createPool, migrate } from '@vigie/postgres';
-import { freePort, startKafka } from '../support/kafka.js';
-import { benchServer, createDatabase, dropDatabase } from './bench-database.js';
+import { startKafka } from '../support/kafka.js';
+import { benchServer, createDatabase, dropDatabase, startApiProcess } from './bench-database.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MEL = '200093201';
 
 async function main(): Promise<void> {
@@ -27,32 +24,9 @@ async function main(): Promise<void> {
   const url = await createDatabase(server.adminUrl, dbName);
   const pool = createPool(url, 2);
   await migrate(pool, [...eventStoreMigrations, ...projectionMigrations]);
-  const port = await freePort();
   const prefix = `vigie-bench-${randomUUID().slice(0, 8)}`;
-  const api = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/api/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      KAFKA_BROKERS: kafka.brokers,
-      KAFKA_TOPIC_PREFIX: prefix,
-      POLL_INTERVAL_MS: '100',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  process.once('exit', () => api.kill('SIGKILL'));
-  const base = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt += 1) {
-    const ok = await fetch(`${base}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (attempt > 600) throw new Error('API did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const api = await startApiProcess(url, { KAFKA_BROKERS: kafka.brokers, KAFKA_TOPIC_PREFIX: prefix, POLL_INTERVAL_MS: '100' });
+  const base = api.base;
   const post = (path: string, body: unknown) =>
     fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   await post(`/v1/epcis/${MEL}/quartile-thresholds`, { year: 2026, amountPerUc: 10_000, source: 'bench' });
@@ -141,7 +115,7 @@ async function main(): Promise<void> {
     last = consumedAt.size;
   }
   await consumer.disconnect();
-  api.kill('SIGTERM');
+  api.stop();
 
   const latencies: number[] = [];
   const positions = [...acceptedAt.keys()].sort((a, b) => a - b);

@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '@vigie/postgres';
 
@@ -63,4 +66,36 @@ export async function pooled(count: number, concurrency: number, task: (i: numbe
       }
     }),
   );
+}
+
+/**
+ * The API in its own process (TypeScript run as is), on a free loopback port, over `databaseUrl`;
+ * resolves once /health answers. The process is killed when the benchmark exits.
+ */
+export async function startApiProcess(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<{ base: string; stop: () => void }> {
+  const server = createServer();
+  const port = await new Promise<number>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+  );
+  await new Promise((resolve) => server.close(resolve));
+  const api = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/api/src/main.ts'], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', KAFKA_BROKERS: '', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  process.once('exit', () => api.kill('SIGKILL'));
+  const base = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt += 1) {
+    const ok = await fetch(`${base}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (attempt > 600 || api.exitCode !== null) throw new Error('API did not start');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { base, stop: () => api.kill('SIGTERM') };
 }

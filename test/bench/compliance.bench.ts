@@ -15,8 +15,7 @@ import { projectionMigrations } from '@vigie/projections';
 import { createPool, migrate } from '@vigie/postgres';
 import { TerritorialReferential } from '@vigie/referential';
 import { syntheticLease } from '../support/lease-events.js';
-import { freePort } from '../support/kafka.js';
-import { benchServer, createDatabase, dropDatabase, timed } from './bench-database.js';
+import { benchServer, createDatabase, dropDatabase, startApiProcess, timed } from './bench-database.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const EPCI_COUNT = 20;
@@ -121,28 +120,8 @@ async function main(): Promise<void> {
   console.log(`  rebuilt in ${rebuild.seconds.toFixed(1)} s (process start and swap included)`);
 
   // (2) The API in its own process, projections off (the read models are already built).
-  const port = await freePort();
-  const api = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/api/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: url,
-      PORT: String(port),
-      PROJECTOR_IN_PROCESS: 'false',
-      LOG_LEVEL: 'warn',
-      KAFKA_BROKERS: '',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {
-      if (attempt > 300) throw new Error('API did not start');
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const api = await startApiProcess(url, { PROJECTOR_IN_PROCESS: 'false' });
+  const base = api.base;
   const paths = epcis.map((epci) => `/v1/epcis/${epci.siren}/compliance?year=2026`);
   const cold: number[] = [];
   for (const path of paths) {
@@ -159,7 +138,7 @@ async function main(): Promise<void> {
     duration: Number(process.env.BENCH_SECONDS ?? 15),
     requests: paths.map((path) => ({ method: 'GET', path })),
   });
-  api.kill('SIGTERM');
+  api.stop();
 
   const { rows } = await pool.query<{ n: string }>(
     'SELECT count(*) AS n FROM lease_facts WHERE epci_siren = $1 AND year = 2026',

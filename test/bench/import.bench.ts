@@ -4,17 +4,13 @@
  * rows persisted per second, then how long after the import ends the compliance projection
  * has caught up; finally a small file with planted errors and its rejected-row report.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { eventStoreMigrations } from '@vigie/event-store';
 import { projectionMigrations } from '@vigie/projections';
 import { createPool, migrate } from '@vigie/postgres';
 import { TerritorialReferential } from '@vigie/referential';
-import { freePort } from '../support/kafka.js';
-import { benchServer, createDatabase, dropDatabase } from './bench-database.js';
+import { benchServer, createDatabase, dropDatabase, startApiProcess } from './bench-database.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const HEADER =
   'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;code_qpv;typologie;financement;menage;personnes_14_ans_et_plus;enfants_moins_14_ans;revenus_annuels;dalo;categorie_prioritaire;reloge_ru;reloge_copro;mutation_interne;mobilite_inter_bailleurs;agent_public;reservataire;mode_gestion';
 
@@ -78,15 +74,8 @@ async function main(): Promise<void> {
   const url = await createDatabase(server.adminUrl, dbName);
   const pool = createPool(url, 2);
   await migrate(pool, [...eventStoreMigrations, ...projectionMigrations]);
-  const port = await freePort();
-  const api = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/api/src/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), LOG_LEVEL: 'warn', KAFKA_BROKERS: '', POLL_INTERVAL_MS: '50' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  process.once('exit', () => api.kill('SIGTERM'));
-  await waitJson(`${base}/health`, () => true, 60_000);
+  const api = await startApiProcess(url, { POLL_INTERVAL_MS: '50' });
+  const base = api.base;
 
   const file = csv(ROWS);
   console.log(
@@ -128,7 +117,7 @@ async function main(): Promise<void> {
     `${base}/v1/imports/${((await plantedStart.json()) as { id: string }).id}`,
     (r) => r.status === 'termine',
   );
-  api.kill('SIGTERM');
+  api.stop();
 
   console.log('\n| measure | value | target |');
   console.log('|---|---:|---:|');
