@@ -1,14 +1,28 @@
 #!/usr/bin/env node
 // Vigie command-line client.
 //   vigie import FILE --api URL [--key KEY] [--format csv|ndjson]
+//   vigie keys create --role ROLE [--tenant ORG] --label LABEL --api URL --key ADMIN_KEY
+//   vigie keys list --api URL --key ADMIN_KEY
+//   vigie keys revoke KEY_ID --api URL --key ADMIN_KEY
+//   vigie keys generate            (a new key, offline: for VIGIE_ADMIN_KEY)
+// --key defaults to the VIGIE_API_KEY environment variable.
 // Sends a bailleur's file (CSV with French headers, or NDJSON) to POST /v1/imports, shows the
 // progress, then the report. Exit code: 0 every row accepted (or already imported),
 // 1 some rows rejected, 2 the import could not run.
+import { randomBytes } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 
-const USAGE = 'Usage : vigie import FICHIER --api URL [--key CLE] [--format csv|ndjson]';
+const USAGE = [
+  'Usage :',
+  '  vigie import FICHIER --api URL [--key CLE] [--format csv|ndjson]',
+  '  vigie keys create --role bailleur|epci|reservataire|etat|admin [--tenant ORGANISME] --label LIBELLE --api URL --key CLE_ADMIN',
+  '  vigie keys list --api URL --key CLE_ADMIN',
+  '  vigie keys revoke ID_CLE --api URL --key CLE_ADMIN',
+  '  vigie keys generate',
+  'La clé peut aussi venir de la variable VIGIE_API_KEY.',
+].join('\n');
 
 function fail(message) {
   process.stderr.write(`${message}\n`);
@@ -32,6 +46,9 @@ async function main() {
         api: { type: 'string' },
         key: { type: 'string' },
         format: { type: 'string' },
+        role: { type: 'string' },
+        tenant: { type: 'string' },
+        label: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -39,7 +56,10 @@ async function main() {
     fail(`${error.message}\n${USAGE}`);
   }
   const { positionals, values } = parsed;
-  if (values.help || positionals[0] !== 'import' || !positionals[1] || !values.api) fail(USAGE);
+  values.key ??= process.env.VIGIE_API_KEY;
+  if (values.help) fail(USAGE);
+  if (positionals[0] === 'keys') return keys(positionals.slice(1), values);
+  if (positionals[0] !== 'import' || !positionals[1] || !values.api) fail(USAGE);
   const file = positionals[1];
   let size;
   try {
@@ -102,6 +122,53 @@ async function main() {
   if (report.rejected > 50)
     process.stdout.write(`  … et ${number(report.rejected - 50)} autres : ${api}/v1/imports/${report.id}?format=csv\n`);
   process.exit(report.rejected > 0 ? 1 : 0);
+}
+
+/** Key management through the admin API (an admin key is needed), or a fresh key offline. */
+async function keys([command, keyId], values) {
+  if (command === 'generate') {
+    process.stdout.write(`vigie_${randomBytes(8).toString('hex')}_${randomBytes(32).toString('base64url')}\n`);
+    return;
+  }
+  if (!values.api || !values.key || !['create', 'list', 'revoke'].includes(command)) fail(USAGE);
+  if (command === 'revoke' && !keyId) fail(USAGE);
+  if (command === 'create' && (!values.role || !values.label)) fail(USAGE);
+  const api = values.api.replace(/\/$/, '');
+  const request =
+    command === 'create'
+      ? { method: 'POST', path: '', body: { role: values.role, tenant: values.tenant ?? null, label: values.label } }
+      : command === 'revoke'
+        ? { method: 'DELETE', path: `/${encodeURIComponent(keyId)}` }
+        : { method: 'GET', path: '' };
+  let response;
+  try {
+    response = await fetch(`${api}/v1/admin/api-keys${request.path}`, {
+      method: request.method,
+      headers: { authorization: `Bearer ${values.key}`, ...(request.body ? { 'content-type': 'application/json' } : {}) },
+      body: request.body ? JSON.stringify(request.body) : undefined,
+    });
+  } catch (error) {
+    fail(`Service injoignable (${api}) : ${error.cause?.code ?? error.message}`);
+  }
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const details = (answer.errors ?? []).map((e) => `\n  ${e.path} : ${e.message}`).join('');
+    fail(`Refusé (${response.status} ${answer.code ?? ''}) : ${answer.title ?? response.statusText}${details}`);
+  }
+  if (command === 'create') {
+    process.stdout.write(`${answer.key}\n`);
+    process.stderr.write(
+      `Clé ${answer.id} créée (${answer.role}${answer.tenant ? ` ${answer.tenant}` : ''}, « ${answer.label} »). Elle ne sera plus affichée : transmettez-la à son détenteur.\n`,
+    );
+  } else if (command === 'revoke') {
+    process.stdout.write(`Clé ${answer.id} révoquée le ${answer.revokedAt}.\n`);
+  } else {
+    for (const key of answer) {
+      process.stdout.write(
+        `${key.id}  ${key.role.padEnd(12)} ${(key.tenant ?? '-').padEnd(12)} ${key.revokedAt ? `révoquée ${key.revokedAt}` : 'active'}  ${key.label}\n`,
+      );
+    }
+  }
 }
 
 main().catch((error) => fail(`Erreur : ${error.message}`));

@@ -11,7 +11,7 @@ import { eventStoreMigrations } from '@vigie/event-store';
 import { projectionMigrations } from '@vigie/projections';
 import { createPool, migrate } from '@vigie/postgres';
 import { startKafka } from '../support/kafka.js';
-import { benchServer, createDatabase, dropDatabase, startApiProcess } from './bench-database.js';
+import { benchFetch, benchServer, createDatabase, dropDatabase, startApiProcess } from './bench-database.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const api = await startApiProcess(url, { KAFKA_BROKERS: kafka.brokers, KAFKA_TOPIC_PREFIX: prefix, POLL_INTERVAL_MS: '100' });
   const base = api.base;
   const post = (path: string, body: unknown) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    benchFetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   await post(`/v1/epcis/${MEL}/quartile-thresholds`, { year: 2026, amountPerUc: 10_000, source: 'bench' });
   await post(`/v1/epcis/${MEL}/cia`, { adoptedOn: '2026-01-10', terms: { period: { startYear: 2026, endYear: 2031 } } });
 
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
         financing: 'PLUS',
       },
       household: {
-        pseudonymousId: `hh-b-${bailleur}-${step}`,
+        numeroUnique: `hh-b-${bailleur}-${step}`,
         composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
         yearlyResources: step < 20 ? 25_000 : 5_000,
       },

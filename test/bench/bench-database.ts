@@ -68,6 +68,15 @@ export async function pooled(count: number, concurrency: number, task: (i: numbe
   );
 }
 
+/** The admin key the benchmarks' API processes start with, and its header. */
+export const BENCH_ADMIN_KEY = `vigie_00000000000000be_${'BenchAdminKey'.repeat(4).slice(0, 43)}`;
+export const BENCH_AUTH = { authorization: `Bearer ${BENCH_ADMIN_KEY}` };
+
+/** fetch as the benchmark's admin. */
+export function benchFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, { ...init, headers: { ...BENCH_AUTH, ...(init.headers as Record<string, string> | undefined) } });
+}
+
 /**
  * The API in its own process (TypeScript run as is), on a free loopback port, over `databaseUrl`;
  * resolves once /health answers. The process is killed when the benchmark exits.
@@ -83,7 +92,16 @@ export async function startApiProcess(
   await new Promise((resolve) => server.close(resolve));
   const api = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/api/src/main.ts'], {
     cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), LOG_LEVEL: 'warn', KAFKA_BROKERS: '', ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      KAFKA_BROKERS: '',
+      VIGIE_ADMIN_KEY: BENCH_ADMIN_KEY,
+      VIGIE_PSEUDONYMISATION_KEY: 'benchmark-pseudonymisation-key-0123456789',
+      ...env,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   process.once('exit', () => api.kill('SIGKILL'));

@@ -15,7 +15,7 @@ import { projectionMigrations } from '@vigie/projections';
 import { createPool, migrate } from '@vigie/postgres';
 import { TerritorialReferential } from '@vigie/referential';
 import { syntheticLease } from '../support/lease-events.js';
-import { benchServer, createDatabase, dropDatabase, startApiProcess, timed } from './bench-database.js';
+import { BENCH_AUTH, benchFetch, benchServer, createDatabase, dropDatabase, startApiProcess, timed } from './bench-database.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const EPCI_COUNT = 20;
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   const cold: number[] = [];
   for (const path of paths) {
     const started = performance.now();
-    const response = await fetch(`${base}${path}`);
+    const response = await benchFetch(`${base}${path}`);
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
     await response.arrayBuffer();
     cold.push(performance.now() - started);
@@ -135,6 +135,7 @@ async function main(): Promise<void> {
   const warm = await autocannon({
     url: base,
     connections: 100,
+    headers: BENCH_AUTH,
     duration: Number(process.env.BENCH_SECONDS ?? 15),
     requests: paths.map((path) => ({ method: 'GET', path })),
   });

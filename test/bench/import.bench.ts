@@ -8,7 +8,7 @@ import { eventStoreMigrations } from '@vigie/event-store';
 import { projectionMigrations } from '@vigie/projections';
 import { createPool, migrate } from '@vigie/postgres';
 import { TerritorialReferential } from '@vigie/referential';
-import { benchServer, createDatabase, dropDatabase, startApiProcess } from './bench-database.js';
+import { benchFetch, benchServer, createDatabase, dropDatabase, startApiProcess } from './bench-database.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const HEADER =
@@ -59,7 +59,7 @@ function csv(rows: number, planted = false): string {
 async function waitJson<T>(url: string, accept: (body: T) => boolean, timeoutMs = 600_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const body = await fetch(url)
+    const body = await benchFetch(url)
       .then((response) => response.json() as Promise<T>)
       .catch(() => undefined);
     if (body !== undefined && accept(body)) return body;
@@ -82,7 +82,11 @@ async function main(): Promise<void> {
     `Import benchmark: ${ROWS.toLocaleString('en-US')} leases, ${(file.length / 1e6).toFixed(1)} MB of CSV, PostgreSQL at ${new URL(server.adminUrl).host}`,
   );
   const started = performance.now();
-  const response = await fetch(`${base}/v1/imports`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: file });
+  const response = await benchFetch(`${base}/v1/imports`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/csv' },
+    body: file,
+  });
   const { id } = (await response.json()) as { id: string };
   type Report = {
     status: string;
@@ -103,12 +107,12 @@ async function main(): Promise<void> {
 
   const resend = performance.now();
   const again = (await (
-    await fetch(`${base}/v1/imports`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: file })
+    await benchFetch(`${base}/v1/imports`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: file })
   ).json()) as { id: string };
   const second = await waitJson<Report>(`${base}/v1/imports/${again.id}`, (r) => r.status === 'termine' || r.status === 'echoue');
   const resendSeconds = (performance.now() - resend) / 1_000;
 
-  const plantedStart = await fetch(`${base}/v1/imports`, {
+  const plantedStart = await benchFetch(`${base}/v1/imports`, {
     method: 'POST',
     headers: { 'content-type': 'text/csv' },
     body: csv(20, true).replaceAll('B-', 'P-').replaceAll('D-', 'PD-'),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
+import { adminFetch, getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
 
 const MEL = '200093201';
 const HQ1_ALERT = `alert-${MEL}-2026-RATE_BELOW_TARGET-HQ1-epci-${MEL}`;
@@ -14,7 +14,7 @@ function lease(n: number, resources: number) {
     leaseDate: '2026-05-04',
     flat: { rplsId: `59100${n}`, communeInsee: '59350', epciSiren: MEL, qpvCode: null, typology: 'T3', financing: 'PLUS' },
     household: {
-      pseudonymousId: `hh-alert-${n}`,
+      numeroUnique: `hh-alert-${n}`,
       composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
       yearlyResources: resources,
     },
@@ -48,7 +48,7 @@ describe('Drift alerts: raised once, resolved once, on the API, the live stream 
         })
       ).status,
     ).toBe(201);
-    const response = await fetch(`${app.url}/v1/stream?epci=${MEL}`, { signal: abort.signal });
+    const response = await adminFetch(`${app.url}/v1/stream?epci=${MEL}`, { signal: abort.signal });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     void (async () => {
       const decoder = new TextDecoder();

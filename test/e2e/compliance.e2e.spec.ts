@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EXPECTED, FIXTURE_LEASES, MEL, THRESHOLD_2026 } from '../fixtures/compliance-mel-2026.js';
-import { getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
+import { leaseRequest } from '../support/lease-requests.js';
+import { adminFetch, getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
 
 type Figure = { numerator: number; denominator: number; status: string; target: number; pendingQ1: number; unknownQ1: number };
 type Scope = { scope: { kind: string; id: string }; figure: Figure };
@@ -12,7 +13,7 @@ const scopeFigure = (body: { objectives: Objective[] }, id: string, kind: string
   body.objectives.find((o) => o.id === id)!.scopes.find((s) => s.scope.kind === kind && s.scope.id === scope)!.figure;
 
 async function put(url: string, body: unknown) {
-  const response = await fetch(url, {
+  const response = await adminFetch(url, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -48,7 +49,7 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
     for (const lease of FIXTURE_LEASES) {
       const eventId = randomUUID();
       leaseEventIds.set(lease.leaseId, eventId);
-      track(await postJson(`${app.url}/v1/leases`, { eventId, ...lease }));
+      track(await postJson(`${app.url}/v1/leases`, { eventId, ...leaseRequest(lease) }));
     }
   });
 
@@ -102,7 +103,7 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
     for (const [bailleur, expected] of Object.entries(EXPECTED.QNQ1_BY_BAILLEUR))
       expect(scopeFigure(body, 'QNQ1', 'bailleur', bailleur)).toMatchObject(expected);
 
-    const csv = await fetch(`${app.url}/v1/epcis/${MEL}/compliance?year=2026&groupBy=bailleur&format=csv`);
+    const csv = await adminFetch(`${app.url}/v1/epcis/${MEL}/compliance?year=2026&groupBy=bailleur&format=csv`);
     const text = Buffer.from(await csv.arrayBuffer())
       .subarray(3)
       .toString('utf8');
@@ -154,11 +155,11 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
       await postJson(`${app.url}/v1/leases/${l3.leaseId}/corrections`, {
         eventId: randomUUID(),
         reason: 'Avis d’imposition rectifié',
-        lease: { ...rest, leaseId: l3.leaseId, household: { ...l3.household, yearlyResources: 5_000 } },
+        lease: leaseRequest({ ...rest, leaseId: l3.leaseId, household: { ...l3.household, yearlyResources: 5_000 } }),
       }),
     );
     const refused = await postJson(`${app.url}/v1/leases`, {
-      ...FIXTURE_LEASES[1]!,
+      ...leaseRequest(FIXTURE_LEASES[1]!),
       eventId: randomUUID(),
       caseId: 'C-ARRAS',
       leaseId: 'L-ARRAS',
@@ -174,7 +175,7 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
   });
 
   it('counts a 2015-list QPV for a 2023 lease and refuses it for a 2024 lease', async () => {
-    const base = { ...FIXTURE_LEASES[7]!, flat: { ...FIXTURE_LEASES[7]!.flat, qpvCode: 'QP059001' } };
+    const base = { ...leaseRequest(FIXTURE_LEASES[7]!), flat: { ...FIXTURE_LEASES[7]!.flat, qpvCode: 'QP059001' } };
     const in2023 = await postJson(`${app.url}/v1/leases`, {
       ...base,
       eventId: randomUUID(),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
+import { adminFetch, getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
 
 describe('Stock → flux calculator over HTTP', () => {
   let app: TestApp;
@@ -99,7 +99,7 @@ describe('Stock → flux calculator over HTTP', () => {
     });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('CONVENTION_ALREADY_SIGNED');
-    const response = await fetch(`${app.url}/v1/conventions/ALS-LMH-59`);
+    const response = await adminFetch(`${app.url}/v1/conventions/ALS-LMH-59`);
     const convention = (await response.json()) as { inForce: unknown[]; countingOptions: unknown };
     expect(convention.inForce).toEqual([
       { year: 2025, fluxShare: 0.25, annualVolume: null },
@@ -111,7 +111,7 @@ describe('Stock → flux calculator over HTTP', () => {
       interBailleurMobility: false,
       aPosterioriValidation: false,
     });
-    expect((await fetch(`${app.url}/v1/conventions/NOPE`)).status).toBe(404);
+    expect((await adminFetch(`${app.url}/v1/conventions/NOPE`)).status).toBe(404);
   });
 
   it('follows the flux of a convention: net base, orientations, returns, leases counted and each option apart', async () => {
@@ -183,7 +183,7 @@ describe('Stock → flux calculator over HTTP', () => {
       leaseDate: '2026-05-05',
       flat,
       household: {
-        pseudonymousId: `hh-flux-${n}`,
+        numeroUnique: `hh-flux-${n}`,
         composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
         yearlyResources: 12_000,
       },
@@ -200,12 +200,12 @@ describe('Stock → flux calculator over HTTP', () => {
       bailleurId: 'lmh',
       calDate: '2026-06-01',
       flat,
-      candidates: [{ rank: 1, householdPseudonymousId: 'hh-flux-refus', decision: 'attribution' }],
+      candidates: [{ rank: 1, numeroUnique: 'hh-flux-refus', decision: 'attribution' }],
       reservataireId: 'action-logement',
     });
     await post('/v1/cal-decisions/DF-REFUS/offer-declined', {
       bailleurId: 'lmh',
-      householdPseudonymousId: 'hh-flux-refus',
+      numeroUnique: 'hh-flux-refus',
       declinedOn: '2026-06-09',
     });
 
@@ -235,15 +235,17 @@ describe('Stock → flux calculator over HTTP', () => {
     for (const row of ledger.body.rows) {
       const event = await getJson(`${app.url}/v1/events/${row.eventId}`);
       expect(event.body.globalPosition).toBe(row.globalPosition);
-      expect(row.actor).toBe('anonymous');
+      expect(row.actor).toBe('admin:*:00000000000000ad');
     }
     const ledgerCsv = Buffer.from(
-      await (await fetch(`${app.url}/v1/reservataires/action-logement/ledger?year=2026&bailleur=lmh&format=csv`)).arrayBuffer(),
+      await (
+        await adminFetch(`${app.url}/v1/reservataires/action-logement/ledger?year=2026&bailleur=lmh&format=csv`)
+      ).arrayBuffer(),
     );
     expect(ledgerCsv.subarray(3).toString('utf8').split('\r\n')[0]).toBe(
       'Date;Bailleur;Convention;RPLS;Commune;QPV;Règle de décompte;Poids;Événement;Position;Enregistré le;Auteur',
     );
-    const csv = await fetch(`${app.url}/v1/conventions/${id}/flux?year=2026&format=csv`);
+    const csv = await adminFetch(`${app.url}/v1/conventions/${id}/flux?year=2026&format=csv`);
     const text = Buffer.from(await csv.arrayBuffer())
       .subarray(3)
       .toString('utf8');
@@ -260,7 +262,11 @@ describe('Stock → flux calculator over HTTP', () => {
       return response;
     };
     const put = (path: string, body: unknown) =>
-      fetch(`${app.url}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      adminFetch(`${app.url}${path}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await put('/v1/reservataires/etat-59', { name: 'Préfet du Nord', kind: 'etat' })).status).toBe(200);
     await post('/v1/conventions', {
       conventionId: 'ETAT-BIL-59',
@@ -302,7 +308,7 @@ describe('Stock → flux calculator over HTTP', () => {
       leaseDate: date,
       flat,
       household: {
-        pseudonymousId: `hh-bilan-${n}`,
+        numeroUnique: `hh-bilan-${n}`,
         composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
         yearlyResources: 9_000,
       },
@@ -337,7 +343,7 @@ describe('Stock → flux calculator over HTTP', () => {
       publicAgentShare: 0,
       withinLimits: false,
     });
-    const csv = await fetch(`${app.url}/v1/bailleurs/bil/bilans/2025?format=csv`);
+    const csv = await adminFetch(`${app.url}/v1/bailleurs/bil/bilans/2025?format=csv`);
     const text = Buffer.from(await csv.arrayBuffer())
       .subarray(3)
       .toString('utf8');
@@ -361,7 +367,7 @@ describe('Stock → flux calculator over HTTP', () => {
       leaseDate: '2025-09-09',
       flat,
       household: {
-        pseudonymousId: 'hh-bilan-due',
+        numeroUnique: 'hh-bilan-due',
         composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
         yearlyResources: 9_000,
       },

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
+import { TEST_ADMIN_KEY, adminFetch, getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
 
 const HEADER =
   'type;id_evenement;reference_bail;reference_dossier;bailleur;date_bail;date_cal;date_refus;rpls;code_insee;siren_epci;code_qpv;typologie;financement;menage;personnes_14_ans_et_plus;enfants_moins_14_ans;revenus_annuels;dalo;categorie_prioritaire;reloge_ru;reloge_copro;mutation_interne;mobilite_inter_bailleurs;agent_public;reservataire;mode_gestion;candidats;motif';
@@ -78,7 +78,7 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
   });
 
   async function importFile(body: string, contentType: string) {
-    const started = await fetch(`${app.url}/v1/imports`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    const started = await adminFetch(`${app.url}/v1/imports`, { method: 'POST', headers: { 'content-type': contentType }, body });
     expect(started.status).toBe(202);
     const { id } = (await started.json()) as { id: string };
     expect(started.headers.get('location')).toBe(`/v1/imports/${id}`);
@@ -140,7 +140,7 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
   });
 
   it('gives the rejected rows as CSV for Excel', async () => {
-    const started = await fetch(`${app.url}/v1/imports`, {
+    const started = await adminFetch(`${app.url}/v1/imports`, {
       method: 'POST',
       headers: { 'content-type': 'text/csv' },
       body: [HEADER, lease(20, { code_insee: '62041' })].join('\n'),
@@ -150,7 +150,7 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
       () => getJson(`${app.url}/v1/imports/${id}`),
       (r) => r.body.status === 'termine',
     );
-    const csv = await fetch(`${app.url}/v1/imports/${id}?format=csv`);
+    const csv = await adminFetch(`${app.url}/v1/imports/${id}?format=csv`);
     const text = Buffer.from(await csv.arrayBuffer())
       .subarray(3)
       .toString('utf8');
@@ -174,7 +174,7 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
         financing: 'PLAI',
       },
       household: {
-        pseudonymousId: 'hh-nd-0001',
+        numeroUnique: 'hh-nd-0001',
         composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
         yearlyResources: 9_000,
       },
@@ -189,7 +189,7 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
         type: 'offer_declined',
         caseId: 'D-ND-3',
         bailleurId: 'vilogia',
-        householdPseudonymousId: 'hh-nd-0003',
+        numeroUnique: 'hh-nd-0003',
         declinedOn: '2026-05-01',
         reason: null,
       }),
@@ -199,12 +199,12 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     expect(report.rejections.map((r: { line: number; field: string; code: string }) => [r.line, r.field, r.code])).toEqual([
       [2, null, 'MALFORMED_JSON'],
       [3, 'flat.typology', 'INVALID_VALUE'],
-      [4, 'householdPseudonymousId', 'OFFER_NOT_FOUND'],
+      [4, 'numeroUnique', 'OFFER_NOT_FOUND'],
     ]);
   });
 
   it('refuses what is not a CSV or NDJSON file, and an unknown import', async () => {
-    const wrong = await fetch(`${app.url}/v1/imports`, {
+    const wrong = await adminFetch(`${app.url}/v1/imports`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{}',
@@ -228,14 +228,14 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
         typology: 'T4',
         financing: 'PLUS',
       },
-      candidates: [{ rank: 1, householdPseudonymousId: 'hh-http-1', decision: 'attribution' }],
+      candidates: [{ rank: 1, numeroUnique: 'hh-http-1', decision: 'attribution' }],
       reservataireId: null,
     });
     expect(cal.status).toBe(201);
     const declined = await postJson(`${app.url}/v1/cal-decisions/D-HTTP/offer-declined`, {
       eventId: randomUUID(),
       bailleurId: 'lmh',
-      householdPseudonymousId: 'hh-http-1',
+      numeroUnique: 'hh-http-1',
       declinedOn: '2026-06-05',
     });
     expect(declined.status).toBe(201);
@@ -254,7 +254,7 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
         financing: 'PLUS',
       },
       household: {
-        pseudonymousId: 'hh-http-1',
+        numeroUnique: 'hh-http-1',
         composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
         yearlyResources: 9_000,
       },
@@ -273,11 +273,35 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
       new Promise<{ code: number; stdout: string }>((resolve) =>
         execFile(process.execPath, [cli, ...args], (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout })),
       );
-    const result = await run(['import', file, '--api', app.url, '--key', 'test-key']);
+    // The admin makes the bailleur's key with the same client; the key is printed once, on stdout.
+    const created = await run([
+      'keys',
+      'create',
+      '--role',
+      'bailleur',
+      '--tenant',
+      'lmh',
+      '--label',
+      'SI LMH',
+      '--api',
+      app.url,
+      '--key',
+      TEST_ADMIN_KEY,
+    ]);
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^vigie_[a-f0-9]{16}_/);
+    const result = await run(['import', file, '--api', app.url, '--key', key]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/1 lignes acceptées, 0 déjà importées, 1 rejetées/);
     expect(result.stdout).toContain('ligne 3, code_insee : COMMUNE_NOT_IN_EPCI');
-    expect((await run(['import', file, '--api', app.url])).code).toBe(1);
+    const listed = await run(['keys', 'list', '--api', app.url, '--key', TEST_ADMIN_KEY]);
+    expect(listed.stdout).toMatch(/bailleur\s+lmh\s+active\s+SI LMH/);
+    // Without a key, or with a revoked one, nothing is imported: exit 2.
+    expect((await run(['import', file, '--api', app.url])).code).toBe(2);
+    const keyId = key.split('_')[1]!;
+    expect((await run(['keys', 'revoke', keyId, '--api', app.url, '--key', TEST_ADMIN_KEY])).code).toBe(0);
+    expect((await run(['import', file, '--api', app.url, '--key', key])).code).toBe(2);
     expect((await run(['import'])).code).toBe(2);
   });
 });

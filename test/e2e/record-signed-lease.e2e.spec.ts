@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { getJson, postJson, startTestApp, type TestApp, waitFor } from '../support/app.js';
+import { adminFetch, createKey, getJson, postJson, startTestApp, type TestApp, waitFor } from '../support/app.js';
 
 function leaseBody(overrides: Record<string, unknown> = {}) {
   return {
@@ -17,7 +17,7 @@ function leaseBody(overrides: Record<string, unknown> = {}) {
       financing: 'PLUS',
     },
     household: {
-      pseudonymousId: 'hh-7f3a21',
+      numeroUnique: 'hh-7f3a21',
       composition: { personsAged14OrMore: 1, childrenUnder14: 2 },
       yearlyResources: 9_800,
     },
@@ -44,9 +44,10 @@ describe('Recording signed leases over HTTP', () => {
     return Number(rows[0]!.count);
   }
 
-  it('records a lease as one LeaseSigned event, with who and how in its metadata', async () => {
+  it('records a lease as one LeaseSigned event, with who (the bailleur’s key) and how in its metadata', async () => {
+    const bailleur = await createKey(app.url, 'bailleur', 'lille-metropole-habitat');
     const body = leaseBody();
-    const response = await postJson(`${app.url}/v1/leases`, body, { 'x-correlation-id': 'corr-1' });
+    const response = await postJson(`${app.url}/v1/leases`, body, { 'x-correlation-id': 'corr-1', ...bailleur.auth });
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({
       eventId: body.eventId,
@@ -60,7 +61,7 @@ describe('Recording signed leases over HTTP', () => {
     expect(event.body).toMatchObject({
       type: 'LeaseSigned',
       globalPosition: response.body.position,
-      metadata: { actor: 'anonymous', correlationId: 'corr-1', source: 'api' },
+      metadata: { actor: `bailleur:lille-metropole-habitat:${bailleur.id}`, correlationId: 'corr-1', source: 'api' },
       data: { leaseId: 'BAIL-2026-0001', flags: { dalo: true, internalMutation: false, priorityCategory: null } },
     });
   });
@@ -114,7 +115,7 @@ describe('Recording signed leases over HTTP', () => {
       leaseDate: '2026-02-30',
       flat: { rplsId: '59', communeInsee: '5935', epciSiren: '200093201', qpvCode: null, typology: 'T9', financing: 'PLUS' },
       household: {
-        pseudonymousId: 'hh-7f3a21',
+        numeroUnique: 'hh-7f3a21',
         composition: { personsAged14OrMore: 0, childrenUnder14: 'deux' },
         yearlyResources: -1,
       },
@@ -154,7 +155,7 @@ describe('Recording signed leases over HTTP', () => {
 
   it('counts signed leases by bailleur, réservataire and QPV side in the summary, with its freshness', async () => {
     const epci = '200093201';
-    const qpv = await fetch(`${app.url}/v1/qpvs/QN05901M`, {
+    const qpv = await adminFetch(`${app.url}/v1/qpvs/QN05901M`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'Lille Sud', list: '2024', communes: ['59350'] }),
@@ -213,7 +214,7 @@ describe('Recording signed leases over HTTP', () => {
     );
     expect(summary.body.freshness.lastEventAt).toMatch(/^\d{4}-\d{2}-\d{2}T/);
 
-    const csv = await fetch(`${app.url}/v1/epcis/${epci}/leases/summary?year=2026`, { headers: { accept: 'text/csv' } });
+    const csv = await adminFetch(`${app.url}/v1/epcis/${epci}/leases/summary?year=2026`, { headers: { accept: 'text/csv' } });
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const bytes = Buffer.from(await csv.arrayBuffer());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);

@@ -8,6 +8,8 @@ import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { leaseAppendBatches, leaseEvent } from '../support/lease-events.js';
 import { startKafka, type RunningKafka } from '../support/kafka.js';
 import { postJson, startTestApp, waitFor, getJson } from '../support/app.js';
+import { leaseRequest } from '../support/lease-requests.js';
+import type { LeaseSignedData } from '@vigie/domain';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -103,10 +105,10 @@ describe('Kafka relay under failure', () => {
     try {
       const post = async (i: number) => {
         const { event } = leaseEvent(100_000 + i);
-        const data = event.data as Record<string, unknown>;
+        const data = event.data as LeaseSignedData;
         const response = await postJson(`${app.url}/v1/leases`, {
           eventId: event.eventId,
-          ...data,
+          ...leaseRequest(data),
           leaseDate: '2026-03-03',
           flat: { ...(data.flat as object), communeInsee: '59350', epciSiren: '200093201', qpvCode: null },
         });

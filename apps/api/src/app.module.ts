@@ -1,5 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AccessGuard } from './access/access.guard.js';
+import { ApiKeysController } from './access/api-keys.controller.js';
+import { TenancyResolver } from './access/tenancy.resolver.js';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerritorialReferential } from '@vigie/referential';
 import { AlertsController } from './alerts/alerts.controller.js';
@@ -29,35 +32,41 @@ import { RecordSignedLeaseHandler } from './leases/record-signed-lease/record-si
 import { ProjectorService } from './runtime/projector.service.js';
 import { RUNTIME, type Runtime } from './runtime/runtime.js';
 
+/** Every controller of the API: the access test and the start-up check walk this list. */
+export const CONTROLLERS = [
+  HealthController,
+  RecordSignedLeaseController,
+  CalController,
+  ImportsController,
+  CancelLeaseController,
+  CorrectLeaseController,
+  LeaseSummaryController,
+  ReferentialController,
+  CiaController,
+  ComplianceController,
+  AlertsController,
+  StreamController,
+  StockConversionController,
+  ConventionsController,
+  FluxFactsController,
+  BilansController,
+  LedgerController,
+  EventController,
+  ApiKeysController,
+] as const;
+
 @Module({})
 export class AppModule {
   static forRuntime(runtime: Runtime): DynamicModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [
-        HealthController,
-        RecordSignedLeaseController,
-        CalController,
-        ImportsController,
-        CancelLeaseController,
-        CorrectLeaseController,
-        LeaseSummaryController,
-        ReferentialController,
-        CiaController,
-        ComplianceController,
-        AlertsController,
-        StreamController,
-        StockConversionController,
-        ConventionsController,
-        FluxFactsController,
-        BilansController,
-        LedgerController,
-        EventController,
-      ],
+      controllers: [...CONTROLLERS],
       providers: [
         { provide: RUNTIME, useValue: runtime },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_GUARD, useClass: AccessGuard },
+        TenancyResolver,
         { provide: TerritorialReferential, useValue: new TerritorialReferential() },
         DecisionsService,
         LeaseReferentialService,

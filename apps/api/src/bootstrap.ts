@@ -3,7 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { type VigieConfig } from '@vigie/config';
-import { AppModule } from './app.module.js';
+import { AppModule, CONTROLLERS } from './app.module.js';
+import { assertEveryRouteHasARule } from './access/route-rules.js';
+import { accessLog } from './logging/access-log.js';
+import { createLogger, PinoLoggerService } from './logging/pino-logger.js';
+import type { DestinationStream } from 'pino';
 import { IMPORT_CONTENT_TYPES, IMPORT_SIZE_LIMIT } from './imports/imports.controller.js';
 import { type Runtime, startRuntime } from './runtime/runtime.js';
 
@@ -15,14 +19,18 @@ export interface RunningApp {
 }
 
 /** Starts the whole one-process Vigie: database, migrations, API, projector, relay. */
-export async function bootstrap(config: VigieConfig): Promise<RunningApp> {
-  Logger.overrideLogger(levelsFrom(config.LOG_LEVEL));
+export async function bootstrap(config: VigieConfig, options: { logDestination?: DestinationStream } = {}): Promise<RunningApp> {
+  const pinoLogger = createLogger(config.LOG_LEVEL, options.logDestination);
+  const loggerService = new PinoLoggerService(pinoLogger);
+  Logger.overrideLogger(loggerService);
   const logger = new Logger('Vigie');
-  const runtime = await startRuntime(config, (message) => logger.log(message));
+  assertEveryRouteHasARule(CONTROLLERS);
+  const runtime = await startRuntime(config, (message, level) => (level === 'warn' ? logger.warn(message) : logger.log(message)));
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRuntime(runtime), {
-    logger: levelsFrom(config.LOG_LEVEL),
+    logger: loggerService,
     bodyParser: false,
   });
+  app.use(accessLog(pinoLogger.child({ context: 'HTTP' })));
   app.useBodyParser('json', { limit: '1mb' });
   // Bulk imports arrive as text: CSV or NDJSON files of up to a few hundred thousand rows.
   app.useBodyParser('text', { type: IMPORT_CONTENT_TYPES, limit: IMPORT_SIZE_LIMIT });
@@ -50,9 +58,4 @@ export async function bootstrap(config: VigieConfig): Promise<RunningApp> {
       await runtime.close();
     },
   };
-}
-
-function levelsFrom(level: VigieConfig['LOG_LEVEL']) {
-  const order = ['error', 'warn', 'log', 'debug', 'verbose'] as const;
-  return order.slice(0, order.indexOf(level) + 1) as Array<(typeof order)[number]>;
 }

@@ -24,6 +24,15 @@ const schema = z.object({
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2_000),
   POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+  /** Key of the keyed hash that pseudonymises household numbers; required with DATABASE_URL. */
+  VIGIE_PSEUDONYMISATION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** An admin API key chosen by the operator (`vigie_<16 hex>_<43 base64url>`), recorded at start-up. */
+  VIGIE_ADMIN_KEY: z
+    .string()
+    .regex(/^vigie_[a-f0-9]{16}_[A-Za-z0-9_-]{43}$/, 'must be a key made by `vigie keys generate`')
+    .optional(),
+  /** Counts from 1 to this − 1 are masked in views shared outside the data owner. */
+  STATISTICAL_SECRECY_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
 });
 
 export type VigieConfig = z.infer<typeof schema>;

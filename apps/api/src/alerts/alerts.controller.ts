@@ -8,6 +8,10 @@ import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { epciSirenParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import type { Principal } from '@vigie/access';
+import { ALL_ROLES, Access, CurrentPrincipal } from '../access/access.decorators.js';
+import { TenancyResolver } from '../access/tenancy.resolver.js';
+import { FILTERED } from '../access/tenancies.js';
 
 const querySchema = z.object({
   epci: epciSirenParam.optional(),
@@ -26,15 +30,24 @@ const querySchema = z.object({
 @ApiTags('alerts and live')
 @Controller('v1/alerts')
 export class AlertsController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly tenancy: TenancyResolver,
+  ) {}
 
+  @Access({ roles: ALL_ROLES, tenancy: FILTERED })
   @Get()
   @ApiOperation({ summary: 'Drift alerts (raised once, resolved once), with the figures and positions that caused them' })
   @ApiQuery({ name: 'epci', required: false })
   @ApiQuery({ name: 'status', required: false, enum: ['ouverte', 'resolue'] })
   @ApiQuery({ name: 'rule', required: false, enum: ALERT_RULES })
   @ApiQuery({ name: 'scope', required: false, description: 'kind:id, e.g. bailleur:lmh' })
-  async list(@Query() query: Record<string, string>, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async list(
+    @Query() query: Record<string, string>,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     const input = parseOrThrow(querySchema, {
       epci: query.epci || undefined,
       status: query.status || undefined,
@@ -42,13 +55,30 @@ export class AlertsController {
       scope: query.scope || undefined,
     });
     const [scopeKind, scopeId] = input.scope ? input.scope.split(':') : [undefined, undefined];
-    const alerts = await listAlerts(this.runtime.pool, {
-      epciSiren: input.epci,
-      status: input.status,
-      rule: input.rule,
-      scopeKind,
-      scopeId,
-    });
+    // Each organisation sees the alerts about itself: its EPCI, the EPCIs of its département, its
+    // own scope as bailleur or réservataire. The filters asked narrow that further.
+    const own = principal.tenant ?? '';
+    const restriction =
+      principal.role === 'epci'
+        ? { epciSirens: [own] }
+        : principal.role === 'etat'
+          ? { epciSirens: this.tenancy.epcisOfDepartement(own) }
+          : principal.role === 'bailleur' || principal.role === 'reservataire'
+            ? { ownScope: principal.role, ownId: own }
+            : {};
+    const clash =
+      'ownScope' in restriction &&
+      ((scopeKind && scopeKind !== restriction.ownScope) || (scopeId && scopeId !== restriction.ownId));
+    const alerts = clash
+      ? []
+      : await listAlerts(this.runtime.pool, {
+          epciSiren: input.epci,
+          epciSirens: 'epciSirens' in restriction ? restriction.epciSirens : undefined,
+          status: input.status,
+          rule: input.rule,
+          scopeKind: 'ownScope' in restriction ? restriction.ownScope : scopeKind,
+          scopeId: 'ownScope' in restriction ? restriction.ownId : scopeId,
+        });
     if (!wantsCsv(request)) {
       response.status(200).json(alerts);
       return;

@@ -6,6 +6,10 @@ import type { RecordedEvent } from '@vigie/event-store';
 import { epciSirenParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { owns, type Principal } from '@vigie/access';
+import { ALL_ROLES, Access, CurrentPrincipal } from '../access/access.decorators.js';
+import { TenancyResolver } from '../access/tenancy.resolver.js';
+import { FILTERED } from '../access/tenancies.js';
 
 const querySchema = z.object({ epci: epciSirenParam.optional() });
 
@@ -22,15 +26,24 @@ function epciOf(event: RecordedEvent): string | null {
 @ApiTags('alerts and live')
 @Controller('v1/stream')
 export class StreamController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly tenancy: TenancyResolver,
+  ) {}
 
+  @Access({ roles: ALL_ROLES, tenancy: FILTERED })
   @Get()
   @ApiOperation({
     summary: 'Server-sent events: alerts raised / resolved and new facts, as they are recorded (optionally for one EPCI)',
   })
   @ApiQuery({ name: 'epci', required: false })
   @ApiProduces('text/event-stream')
-  async stream(@Query('epci') epci: string | undefined, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async stream(
+    @Query('epci') epci: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     const filter = parseOrThrow(querySchema, { epci: epci || undefined }).epci;
     const { store } = this.runtime;
     const head = await store.readHeadPosition();
@@ -49,6 +62,8 @@ export class StreamController {
         for (const event of events) {
           const about = epciOf(event);
           if (filter && about !== filter) continue;
+          // Each subscriber sees only the facts and alerts that name its organisation.
+          if (!owns(principal, this.tenancy.ownersOfEvent(event.data))) continue;
           const kind = event.type === 'AlertRaised' || event.type === 'AlertResolved' ? 'alert' : 'fact';
           const payload =
             kind === 'alert'

@@ -1,4 +1,4 @@
-import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { attributionDecider, attributionStreamId } from '@vigie/domain';
@@ -7,8 +7,11 @@ import { parseOrThrow } from '../http/validation.js';
 import { LeaseReferentialService } from '../leases/lease-referential.service.js';
 import { identifier } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { DecisionsService } from '../shared/decisions.service.js';
-import { apiWriteContext, eventIdFrom } from '../shared/write-context.js';
-import { calDecisionSchema, offerDeclinedSchema } from './cal.schemas.js';
+import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
+import { calDecisionSchema, offerDeclinedSchema, toCalDecisionData, toOfferDeclinedData } from './cal.schemas.js';
+import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { Access } from '../access/access.decorators.js';
+import { CLAIMED_BY_BODY_BAILLEUR, existingCaseOfBodyBailleur } from '../access/tenancies.js';
 
 @ApiTags('facts from bailleurs')
 @Controller('v1/cal-decisions')
@@ -16,8 +19,10 @@ export class CalController {
   constructor(
     private readonly decisions: DecisionsService,
     private readonly referential: LeaseReferentialService,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
+  @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
   @Post()
   @HttpCode(201)
   @ApiOperation({
@@ -26,15 +31,16 @@ export class CalController {
   async record(
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
-    @Headers('x-correlation-id') correlationId: string | undefined,
+    @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const { eventId: bodyEventId, ...data } = parseOrThrow(calDecisionSchema, body);
+    const { eventId: bodyEventId, ...input } = parseOrThrow(calDecisionSchema, body);
+    const data = toCalDecisionData(input, (nud) => this.runtime.pseudonymiser.pseudonymise(nud));
     const eventId = eventIdFrom(bodyEventId, key, true);
     const result = await this.decisions.decide({
       streamId: attributionStreamId(data.bailleurId, data.caseId),
       decider: attributionDecider,
-      context: apiWriteContext(eventId, correlationId),
+      context: apiWriteContext(eventId, writer),
       isRetryOf: (previous) => previous.type === 'CalDecisionRecorded' && jsonEqual(previous.data, data),
       command: async () => ({
         type: 'RecordCalDecision' as const,
@@ -47,6 +53,7 @@ export class CalController {
     return result;
   }
 
+  @Access({ roles: ['bailleur', 'admin'], tenancy: existingCaseOfBodyBailleur('OFFER_NOT_FOUND') })
   @Post(':caseId/offer-declined')
   @HttpCode(201)
   @ApiOperation({
@@ -56,17 +63,17 @@ export class CalController {
     @Param('caseId') caseIdParam: string,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
-    @Headers('x-correlation-id') correlationId: string | undefined,
+    @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ) {
     const caseId = parseOrThrow(identifier('Référence du dossier'), caseIdParam);
     const { eventId: bodyEventId, ...input } = parseOrThrow(offerDeclinedSchema, body);
-    const data = { caseId, ...input };
+    const data = toOfferDeclinedData({ caseId, ...input }, (nud) => this.runtime.pseudonymiser.pseudonymise(nud));
     const eventId = eventIdFrom(bodyEventId, key, true);
     const result = await this.decisions.decide({
       streamId: attributionStreamId(data.bailleurId, caseId),
       decider: attributionDecider,
-      context: apiWriteContext(eventId, correlationId),
+      context: apiWriteContext(eventId, writer),
       isRetryOf: (previous) => previous.type === 'OfferDeclined' && jsonEqual(previous.data, data),
       command: () => ({ type: 'DeclineOffer' as const, data, now: new Date() }),
     });

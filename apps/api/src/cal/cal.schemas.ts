@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { CAL_DECISIONS } from '@vigie/domain';
+import { CAL_DECISIONS, type CalDecisionRecorded, type OfferDeclined } from '@vigie/domain';
 import {
   flatSchema,
   identifier,
   isoDate,
-  pseudonymousIdSchema,
+  numeroUniqueSchema,
+  type Pseudonymise,
 } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 
 /** Body of POST /v1/cal-decisions: what the commission decided for one vacant flat. */
@@ -20,7 +21,7 @@ export const calDecisionSchema = z
         z
           .object({
             rank: z.number().int().min(1).max(10),
-            householdPseudonymousId: pseudonymousIdSchema,
+            numeroUnique: numeroUniqueSchema,
             decision: z.enum(CAL_DECISIONS),
           })
           .strict(),
@@ -36,8 +37,38 @@ export const offerDeclinedSchema = z
   .object({
     eventId: z.string().optional(),
     bailleurId: identifier('Identifiant du bailleur'),
-    householdPseudonymousId: pseudonymousIdSchema,
+    numeroUnique: numeroUniqueSchema,
     declinedOn: isoDate,
     reason: z.string().min(1).max(500).nullable().default(null),
   })
   .strict();
+
+/** The CalDecisionRecorded fact of a request: each candidate's number replaced by its pseudonym. */
+export function toCalDecisionData(
+  input: Omit<z.output<typeof calDecisionSchema>, 'eventId'>,
+  pseudonymise: Pseudonymise,
+): CalDecisionRecorded['data'] {
+  return {
+    ...input,
+    candidates: input.candidates.map(({ numeroUnique, ...candidate }) => ({
+      rank: candidate.rank,
+      householdPseudonymousId: pseudonymise(numeroUnique),
+      decision: candidate.decision,
+    })),
+  };
+}
+
+/** The OfferDeclined fact of a request, the household number replaced by its pseudonym. */
+export function toOfferDeclinedData(
+  input: Omit<z.output<typeof offerDeclinedSchema>, 'eventId'> & { caseId: string },
+  pseudonymise: Pseudonymise,
+): OfferDeclined['data'] {
+  const { numeroUnique, ...rest } = input;
+  return {
+    caseId: rest.caseId,
+    bailleurId: rest.bailleurId,
+    householdPseudonymousId: pseudonymise(numeroUnique),
+    declinedOn: rest.declinedOn,
+    reason: rest.reason,
+  };
+}

@@ -7,8 +7,10 @@ import { parseOrThrow } from '../http/validation.js';
 import { sirenParam } from '../referential/referential.schemas.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
-import { apiWriteContext, eventIdFrom } from '../shared/write-context.js';
+import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
 import { adoptCiaSchema, amendCiaSchema, thresholdSchema } from './cia.schemas.js';
+import { ALL_ROLES, Access } from '../access/access.decorators.js';
+import { NO_TENANT, claimedEpci } from '../access/tenancies.js';
 
 @ApiTags('CIA')
 @Controller('v1/epcis/:siren')
@@ -18,12 +20,12 @@ export class CiaController {
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
-  private decide(siren: string, command: CiaCommand, eventId: string, correlationId: string | undefined, type: string) {
+  private decide(siren: string, command: CiaCommand, eventId: string, writer: Writer, type: string) {
     const { eventId: _omit, ...data } = command.data as typeof command.data & { eventId?: string };
     return this.decisions.decide({
       streamId: ciaStreamId(siren),
       decider: ciaDecider,
-      context: apiWriteContext(eventId, correlationId),
+      context: apiWriteContext(eventId, writer),
       isRetryOf: (previous: RecordedEvent) =>
         previous.type === type &&
         jsonEqual({ ...(previous.data as object), correction: undefined }, { ...data, correction: undefined }),
@@ -31,6 +33,7 @@ export class CiaController {
     });
   }
 
+  @Access({ roles: ['epci', 'admin'], tenancy: claimedEpci('siren') })
   @Post('cia')
   @HttpCode(201)
   @ApiOperation({
@@ -39,8 +42,8 @@ export class CiaController {
   adopt(
     @Param('siren') siren: string,
     @Body() body: unknown,
-    @Headers('idempotency-key') key?: string,
-    @Headers('x-correlation-id') correlationId?: string,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
   ) {
     const epciSiren = parseOrThrow(sirenParam, siren);
     const input = parseOrThrow(adoptCiaSchema, body);
@@ -49,19 +52,20 @@ export class CiaController {
       epciSiren,
       { type: 'AdoptCia', data: { epciSiren, adoptedOn: input.adoptedOn, terms: input.terms } },
       eventId,
-      correlationId,
+      writer,
       'CiaAdopted',
     );
   }
 
+  @Access({ roles: ['epci', 'admin'], tenancy: claimedEpci('siren') })
   @Post('cia/amendments')
   @HttpCode(201)
   @ApiOperation({ summary: 'Amend the CIA: what is given replaces, the rest stays; figures follow at once, no migration' })
   amend(
     @Param('siren') siren: string,
     @Body() body: unknown,
-    @Headers('idempotency-key') key?: string,
-    @Headers('x-correlation-id') correlationId?: string,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
   ) {
     const epciSiren = parseOrThrow(sirenParam, siren);
     const input = parseOrThrow(amendCiaSchema, body);
@@ -70,19 +74,20 @@ export class CiaController {
       epciSiren,
       { type: 'AmendCia', data: { epciSiren, amendedOn: input.amendedOn, terms: input.terms } },
       eventId,
-      correlationId,
+      writer,
       'CiaAmended',
     );
   }
 
+  @Access({ roles: ['etat', 'admin'], tenancy: claimedEpci('siren') })
   @Post('quartile-thresholds')
   @HttpCode(201)
   @ApiOperation({ summary: 'Publish (or correct) the first-quartile threshold of a year, in € per UC, with its source' })
   threshold(
     @Param('siren') siren: string,
     @Body() body: unknown,
-    @Headers('idempotency-key') key?: string,
-    @Headers('x-correlation-id') correlationId?: string,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
   ) {
     const epciSiren = parseOrThrow(sirenParam, siren);
     const input = parseOrThrow(thresholdSchema, body);
@@ -94,11 +99,12 @@ export class CiaController {
         data: { epciSiren, year: input.year, amountPerUc: input.amountPerUc, source: input.source },
       },
       eventId,
-      correlationId,
+      writer,
       'QuartileThresholdPublished',
     );
   }
 
+  @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
   @Get('cia')
   @ApiOperation({ summary: 'The CIA in force (or the legal defaults) and the published thresholds' })
   async current(@Param('siren') siren: string) {

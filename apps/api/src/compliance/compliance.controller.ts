@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
@@ -7,6 +7,14 @@ import { epciSirenParam, yearParam } from '../http/params.js';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { parseOrThrow } from '../http/validation.js';
 import { ComplianceService, type ComplianceView } from './compliance.service.js';
+import { owns, type Principal, type ScopeVisibility, shareComplianceReport } from '@vigie/access';
+import { ALL_ROLES, Access, CurrentPrincipal } from '../access/access.decorators.js';
+import { TenancyResolver } from '../access/tenancy.resolver.js';
+import { notFound } from '../http/problem.js';
+import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+
+type SharedComplianceView = ReturnType<typeof shareComplianceReport<ComplianceView>>;
+import { FILTERED } from '../access/tenancies.js';
 
 const querySchema = z.object({
   epci: epciSirenParam,
@@ -28,7 +36,7 @@ const SCOPE_FR = {
 } as const;
 const percent = (value: number | null) => (value === null ? null : Math.round(value * 1_000) / 10);
 
-function csvOf(view: ComplianceView): string {
+function csvOf(view: ComplianceView | SharedComplianceView): string {
   const headers = [
     'EPCI',
     'Année',
@@ -73,8 +81,13 @@ function csvOf(view: ComplianceView): string {
 @ApiTags('compliance')
 @Controller('v1/epcis/:epci/compliance')
 export class ComplianceController {
-  constructor(private readonly compliance: ComplianceService) {}
+  constructor(
+    private readonly compliance: ComplianceService,
+    private readonly tenancy: TenancyResolver,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+  ) {}
 
+  @Access({ roles: ALL_ROLES, tenancy: FILTERED })
   @Get()
   @ApiOperation({
     summary:
@@ -90,6 +103,7 @@ export class ComplianceController {
   async get(
     @Param('epci') epci: string,
     @Query() query: Record<string, string>,
+    @CurrentPrincipal() principal: Principal,
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
@@ -101,18 +115,41 @@ export class ComplianceController {
     });
     const asOf =
       input.asOf === undefined ? {} : /^\d+$/.test(input.asOf) ? { position: Number(input.asOf) } : { at: new Date(input.asOf) };
+    const reader = this.reader(principal, input.epci);
     const { view, body, etag } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf);
     response.setHeader('X-Vigie-Position', String(view.asOf.position));
+    const shared =
+      reader === 'owner' ? null : shareComplianceReport(view, this.runtime.config.STATISTICAL_SECRECY_THRESHOLD, reader);
     if (wantsCsv(request)) {
       sendCsv(
         response,
         `conformite-${view.epciSiren}-${view.year}${view.groupBy ? `-par-${view.groupBy}` : ''}.csv`,
-        csvOf(view),
+        csvOf(shared ?? view),
       );
+      return;
+    }
+    if (shared) {
+      response.status(200).json(shared);
       return;
     }
     // The ETag is computed once per result; Express answers 304 to a matching If-None-Match.
     response.setHeader('ETag', etag);
     response.status(200).type('application/json').send(body);
+  }
+
+  /**
+   * The EPCI, the État of its départements and admin own these figures and see them whole.
+   * A bailleur or a réservataire sees a shared view: its own scope whole, the other bailleurs'
+   * (or réservataires') not at all, every other figure under statistical secrecy. Another EPCI or
+   * another département's État gets the 404 of an unknown resource.
+   */
+  private reader(principal: Principal, siren: string): 'owner' | ScopeVisibility {
+    if (principal.role === 'admin') return 'owner';
+    if (principal.role === 'epci' || principal.role === 'etat') {
+      if (owns(principal, this.tenancy.epci(siren))) return 'owner';
+      throw notFound('NOT_FOUND');
+    }
+    const ownKind = principal.role;
+    return (scope) => (scope.kind !== ownKind ? 'masked' : scope.id === principal.tenant ? 'full' : 'hidden');
   }
 }

@@ -10,7 +10,9 @@ import { parseOrThrow } from '../http/validation.js';
 import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
-import { apiWriteContext, eventIdFrom } from '../shared/write-context.js';
+import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
+import { Access } from '../access/access.decorators.js';
+import { existingOwnedBy } from '../access/tenancies.js';
 
 const closureSchema = z.object({ eventId: z.string().optional(), closedOn: isoDate }).strict();
 
@@ -22,6 +24,7 @@ export class BilansController {
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
+  @Access({ roles: ['bailleur', 'admin'], tenancy: existingOwnedBy('bailleurs', 'bailleurId') })
   @Get()
   @ApiOperation({
     summary:
@@ -74,6 +77,7 @@ export class BilansController {
     );
   }
 
+  @Access({ roles: ['bailleur', 'admin'], tenancy: existingOwnedBy('bailleurs', 'bailleurId') })
   @Post('closure')
   @HttpCode(201)
   @ApiOperation({
@@ -83,8 +87,8 @@ export class BilansController {
     @Param('bailleurId') bailleurParam: string,
     @Param('year') yearText: string,
     @Body() body: unknown,
-    @Headers('idempotency-key') key?: string,
-    @Headers('x-correlation-id') correlationId?: string,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
   ) {
     const bailleurId = parseOrThrow(identifier('Identifiant du bailleur'), bailleurParam);
     const year = parseOrThrow(yearParam, yearText);
@@ -93,7 +97,7 @@ export class BilansController {
     return this.decisions.decide({
       streamId: bilanStreamId(bailleurId, year),
       decider: bilanDecider,
-      context: apiWriteContext(eventIdFrom(eventId, key, false), correlationId),
+      context: apiWriteContext(eventIdFrom(eventId, key, false), writer),
       isRetryOf: (previous) => previous.type === 'FluxBilanClosed' && jsonEqual(previous.data, data),
       command: () => ({ type: 'CloseBilan' as const, data }),
     });

@@ -12,13 +12,15 @@ import {
 import { jsonEqual, loadAggregate } from '@vigie/event-store';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { yearParam } from '../http/params.js';
-import { ProblemError } from '../http/problem.js';
+import { notFound } from '../http/problem.js';
 import { readConventionFlux, readFreshness } from '@vigie/projections';
 import { parseOrThrow } from '../http/validation.js';
 import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
-import { apiWriteContext, eventIdFrom } from '../shared/write-context.js';
+import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
+import { Access } from '../access/access.decorators.js';
+import { CLAIMED_BY_A_PARTY, existingConvention } from '../access/tenancies.js';
 
 const year = z.number().int().min(2000).max(2100);
 const amounts = {
@@ -71,17 +73,14 @@ export class ConventionsController {
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
+  @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: CLAIMED_BY_A_PARTY })
   @Post()
   @HttpCode(201)
   @ApiOperation({
     summary:
       'Record a reservation convention (bailleur × réservataire × département): flux share or annual volume, period, gestion mode, counting options',
   })
-  async sign(
-    @Body() body: unknown,
-    @Headers('idempotency-key') key?: string,
-    @Headers('x-correlation-id') correlationId?: string,
-  ) {
+  async sign(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Writer() writer: Writer) {
     const { eventId: given, countingOptions, ...input } = parseOrThrow(conventionSchema, body);
     const data = {
       ...input,
@@ -94,12 +93,13 @@ export class ConventionsController {
     return this.decisions.decide({
       streamId: reservationStreamId(data.conventionId),
       decider: reservationDecider,
-      context: apiWriteContext(eventIdFrom(given, key, false), correlationId),
+      context: apiWriteContext(eventIdFrom(given, key, false), writer),
       isRetryOf: (previous) => previous.type === 'ReservationConventionSigned' && jsonEqual(previous.data, data),
       command: () => ({ type: 'SignConvention' as const, data }),
     });
   }
 
+  @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: existingConvention('conventionId') })
   @Post(':conventionId/revisions')
   @HttpCode(201)
   @ApiOperation({ summary: 'Revise a convention from a year on (clause de revoyure): a new event, never an edit' })
@@ -107,7 +107,7 @@ export class ConventionsController {
     @Param('conventionId') conventionId: string,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
-    @Headers('x-correlation-id') correlationId: string | undefined,
+    @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ) {
     const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
@@ -116,7 +116,7 @@ export class ConventionsController {
     const result = await this.decisions.decide({
       streamId: reservationStreamId(id),
       decider: reservationDecider,
-      context: apiWriteContext(eventIdFrom(given, key, false), correlationId),
+      context: apiWriteContext(eventIdFrom(given, key, false), writer),
       isRetryOf: (previous) => previous.type === 'ConventionRevised' && jsonEqual(previous.data, data),
       command: () => ({ type: 'ReviseConvention' as const, data }),
     });
@@ -124,6 +124,7 @@ export class ConventionsController {
     return result;
   }
 
+  @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: existingConvention('conventionId') })
   @Get(':conventionId')
   @ApiOperation({
     summary: 'A convention as signed, its revisions, and the share or volume in force for each year of its period',
@@ -131,14 +132,14 @@ export class ConventionsController {
   async get(@Param('conventionId') conventionId: string) {
     const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
     const { state, version } = await loadAggregate(this.runtime.store, reservationStreamId(id), reservationDecider);
-    if (!state.terms)
-      throw new ProblemError(404, 'CONVENTION_NOT_FOUND', 'Aucune convention ne porte cet identifiant.', { conventionId: id });
+    if (!state.terms) throw notFound('CONVENTION_NOT_FOUND');
     const years = [];
     for (let y = state.terms.period.startYear; y <= state.terms.period.endYear; y += 1)
       years.push({ year: y, ...termsForYear(state, y) });
     return { ...state.terms, revisions: state.revisions, inForce: years, streamVersion: version };
   }
 
+  @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: existingConvention('conventionId') })
   @Get(':conventionId/flux')
   @ApiOperation({
     summary:
@@ -156,8 +157,7 @@ export class ConventionsController {
       readConventionFlux(this.runtime.pool, this.runtime.store, id, year, new Date().toISOString().slice(0, 10)),
       readFreshness(this.runtime.pool, 'compliance'),
     ]);
-    if (!read)
-      throw new ProblemError(404, 'CONVENTION_NOT_FOUND', 'Aucune convention ne porte cet identifiant.', { conventionId: id });
+    if (!read) throw notFound('CONVENTION_NOT_FOUND');
     const { terms, figures } = read;
     if (!wantsCsv(request)) {
       response.status(200).json({

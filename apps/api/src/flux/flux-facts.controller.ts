@@ -15,7 +15,9 @@ import { parseOrThrow } from '../http/validation.js';
 import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
-import { apiWriteContext, eventIdFrom } from '../shared/write-context.js';
+import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
+import { Access } from '../access/access.decorators.js';
+import { CLAIMED_BY_BODY_BAILLEUR } from '../access/tenancies.js';
 
 const rpls = z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Identifiant RPLS : 1 à 20 lettres ou chiffres.');
 const base = { eventId: z.string().optional(), bailleurId: identifier('Identifiant du bailleur'), rplsId: rpls };
@@ -50,12 +52,12 @@ export class FluxFactsController {
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
-  private decide(command: FluxCommand, year: number, eventId: string, correlationId: string | undefined, type: string) {
+  private decide(command: FluxCommand, year: number, eventId: string, writer: Writer, type: string) {
     const { eventId: _omit, ...data } = command.data as typeof command.data & { eventId?: string };
     return this.decisions.decide({
       streamId: fluxStreamId(command.data.bailleurId, year),
       decider: fluxDecider,
-      context: apiWriteContext(eventId, correlationId),
+      context: apiWriteContext(eventId, writer),
       isRetryOf: (previous) => previous.type === type && jsonEqual(previous.data, data),
       command: () => ({ ...command, data }) as FluxCommand,
     });
@@ -72,29 +74,27 @@ export class FluxFactsController {
     return state.terms;
   }
 
+  @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
   @Post('releases')
   @HttpCode(201)
   @ApiOperation({ summary: 'A flat becomes vacant (FlatReleased): in the net base, or out of it with the reason' })
-  release(@Body() body: unknown, @Headers('idempotency-key') key?: string, @Headers('x-correlation-id') correlationId?: string) {
+  release(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Writer() writer: Writer) {
     const input = parseOrThrow(releaseSchema, body);
     const eventId = eventIdFrom(input.eventId, key, true);
     return this.decide(
       { type: 'ReleaseFlat', data: input },
       Number(input.releasedOn.slice(0, 4)),
       eventId,
-      correlationId,
+      writer,
       'FlatReleased',
     );
   }
 
+  @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
   @Post('orientations')
   @HttpCode(201)
   @ApiOperation({ summary: 'A released flat is oriented to a réservataire’s convention (FlatOrientedToReservataire)' })
-  async orient(
-    @Body() body: unknown,
-    @Headers('idempotency-key') key?: string,
-    @Headers('x-correlation-id') correlationId?: string,
-  ) {
+  async orient(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Writer() writer: Writer) {
     const input = parseOrThrow(orientationSchema, body);
     const eventId = eventIdFrom(input.eventId, key, true);
     const terms = await this.convention(input.conventionId, input.bailleurId);
@@ -102,21 +102,18 @@ export class FluxFactsController {
       { type: 'OrientFlat', data: { ...input, reservataireId: terms.reservataireId } },
       Number(input.orientedOn.slice(0, 4)),
       eventId,
-      correlationId,
+      writer,
       'FlatOrientedToReservataire',
     );
   }
 
+  @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
   @Post('returns')
   @HttpCode(201)
   @ApiOperation({
     summary: 'The réservataire proposed no one in time: the flat returns to the bailleur (FlatReturnedToBailleur)',
   })
-  async giveBack(
-    @Body() body: unknown,
-    @Headers('idempotency-key') key?: string,
-    @Headers('x-correlation-id') correlationId?: string,
-  ) {
+  async giveBack(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Writer() writer: Writer) {
     const input = parseOrThrow(returnSchema, body);
     const eventId = eventIdFrom(input.eventId, key, true);
     await this.convention(input.conventionId, input.bailleurId);
@@ -124,7 +121,7 @@ export class FluxFactsController {
       { type: 'ReturnFlat', data: input },
       Number(input.returnedOn.slice(0, 4)),
       eventId,
-      correlationId,
+      writer,
       'FlatReturnedToBailleur',
     );
   }

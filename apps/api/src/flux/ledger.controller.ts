@@ -7,6 +7,8 @@ import { yearParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
 import { identifier } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { Access } from '../access/access.decorators.js';
+import { existingOwnedBy } from '../access/tenancies.js';
 
 const RULE_FR = {
   bail_signe: 'Bail signé',
@@ -19,6 +21,7 @@ const RULE_FR = {
 export class LedgerController {
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
 
+  @Access({ roles: ['reservataire', 'admin'], tenancy: existingOwnedBy('reservataires', 'reservataireId') })
   @Get()
   @ApiOperation({
     summary:

@@ -3,6 +3,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { convertStock } from '@vigie/domain';
 import { parseOrThrow } from '../http/validation.js';
+import { ALL_ROLES, Access } from '../access/access.decorators.js';
+import { NO_TENANT } from '../access/tenancies.js';
 
 const share = z.number().min(0, 'Taux entre 0 et 1 (ex. 0.1 pour 10 %).').max(1, 'Taux entre 0 et 1 (ex. 0.1 pour 10 %).');
 const count = z.number().int().min(0).max(10_000_000);
@@ -34,6 +36,7 @@ const stockConversionSchema = z
 @ApiTags('flux')
 @Controller('v1/stock-conversions')
 export class StockConversionController {
+  @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
   @Post()
   @HttpCode(200)
   @ApiOperation({

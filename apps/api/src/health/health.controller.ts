@@ -6,6 +6,7 @@ import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { ALERT_MONITOR_CHECKPOINT } from '@vigie/alerts';
 import { RELAY_CHECKPOINT } from '@vigie/messaging';
 import { PROJECTION_NAMES } from '@vigie/projections';
+import { Public } from '../access/access.decorators.js';
 
 @ApiTags('operations')
 @Controller()
@@ -15,6 +16,7 @@ export class HealthController {
     private readonly projector: ProjectorService,
   ) {}
 
+  @Public()
   @Get('health')
   @ApiOperation({ summary: 'Database, projector lag and Kafka relay state' })
   async health(@Res() response: Response): Promise<void> {

@@ -50,6 +50,14 @@ export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = 
   // Storage
   EVENT_ID_CONFLICT: [409, 'Cet identifiant d’événement est déjà utilisé pour un autre contenu.'],
   CONCURRENT_MODIFICATION: [409, 'Le dossier a été modifié entre-temps ; relisez-le puis renvoyez la demande.'],
+  // Access
+  UNAUTHENTICATED: [401, 'Clé d’API manquante, invalide ou révoquée (en-tête Authorization: Bearer <clé>).'],
+  ROLE_FORBIDDEN: [403, 'Votre rôle ne permet pas cette opération.'],
+  TENANT_FORBIDDEN: [403, 'Vous ne pouvez enregistrer que des faits de votre propre organisme.'],
+  ACCESS_RULE_MISSING: [403, 'Cette route n’a pas de règle d’accès : elle est fermée.'],
+  API_KEY_NOT_FOUND: [404, 'Aucune clé d’API ne porte cet identifiant.'],
+  IMPORT_NOT_FOUND: [404, 'Aucun import ne porte cet identifiant.'],
+  EVENT_NOT_FOUND: [404, 'Aucun événement ne porte cet identifiant.'],
   // HTTP
   VALIDATION_FAILED: [400, 'La demande contient des données invalides.'],
   MALFORMED_JSON: [400, 'Le corps de la demande n’est pas un JSON valide.'],

@@ -1,3 +1,4 @@
+import { errorEntry } from './error-table.js';
 /** RFC 9457 problem details, as every error of the API is answered. */
 export interface FieldProblem {
   /** Dotted path of the field in the request body (`flat.communeInsee`), or the parameter name. */
@@ -30,4 +31,10 @@ export class ProblemError extends Error {
     super(code);
     this.name = 'ProblemError';
   }
+}
+
+/** The 404 of a resource, the same whether it does not exist or belongs to another organisation. */
+export function notFound(code: string): ProblemError {
+  const [status, title] = errorEntry(code);
+  return new ProblemError(status, code, title);
 }

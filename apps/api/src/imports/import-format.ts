@@ -114,7 +114,7 @@ function candidates(value: string | undefined): unknown {
   if (!v) return undefined;
   return v.split('|').map((part) => {
     const [rank, household, decision] = part.split(':').map((x) => x.trim());
-    return { rank: number(rank), householdPseudonymousId: household, decision };
+    return { rank: number(rank), numeroUnique: household, decision };
   });
 }
 
@@ -148,7 +148,7 @@ export function csvRows(textContent: string): ParsedRow[] {
           eventId,
           caseId: text(get('reference_dossier')),
           bailleurId: text(get('bailleur')),
-          householdPseudonymousId: text(get('menage')),
+          numeroUnique: text(get('menage')),
           declinedOn: text(get('date_refus')),
           reason: nullable(get('motif')),
         };
@@ -162,7 +162,7 @@ export function csvRows(textContent: string): ParsedRow[] {
           leaseDate: text(get('date_bail')),
           flat: flat(get),
           household: {
-            pseudonymousId: text(get('menage')),
+            numeroUnique: text(get('menage')),
             composition: {
               personsAged14OrMore: number(get('personnes_14_ans_et_plus')),
               childrenUnder14: number(get('enfants_moins_14_ans')) ?? 0,
@@ -221,8 +221,8 @@ const COLUMN_OF: Record<string, string> = {
   'flat.qpvCode': 'code_qpv',
   'flat.typology': 'typologie',
   'flat.financing': 'financement',
-  'household.pseudonymousId': 'menage',
-  householdPseudonymousId: 'menage',
+  'household.numeroUnique': 'menage',
+  numeroUnique: 'menage',
   'household.composition.personsAged14OrMore': 'personnes_14_ans_et_plus',
   'household.composition.childrenUnder14': 'enfants_moins_14_ans',
   'household.yearlyResources': 'revenus_annuels',

@@ -17,8 +17,10 @@ import {
   identifier,
   recordSignedLeaseSchema,
   toLeaseSignedData,
+  type Pseudonymise,
 } from '../leases/record-signed-lease/record-signed-lease.schema.js';
-import { calDecisionSchema, offerDeclinedSchema } from '../cal/cal.schemas.js';
+import { calDecisionSchema, offerDeclinedSchema, toCalDecisionData, toOfferDeclinedData } from '../cal/cal.schemas.js';
+import { actorOf, type Principal } from '@vigie/access';
 import { validate } from '../http/validation.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { uuidFromText } from '@vigie/event-store';
@@ -78,11 +80,22 @@ const FIELD_OF_CODE: Record<string, string> = {
   CAL_DATE_IN_FUTURE: 'calDate',
   LEASE_ALREADY_SIGNED: 'caseId',
   CASE_ALREADY_LEASED: 'caseId',
-  LEASE_AFTER_DECLINED_OFFER: 'household.pseudonymousId',
-  OFFER_NOT_FOUND: 'householdPseudonymousId',
+  LEASE_AFTER_DECLINED_OFFER: 'household.numeroUnique',
+  OFFER_NOT_FOUND: 'numeroUnique',
   CAL_CANDIDATES_INVALID: 'candidates',
   EVENT_ID_CONFLICT: 'eventId',
 };
+
+/** The fact a valid row records: household numbers replaced by their pseudonyms. */
+function toFact(kind: RowKind, input: Record<string, unknown>, pseudonymise: Pseudonymise): Record<string, unknown> {
+  const fact =
+    kind === 'lease'
+      ? toLeaseSignedData(input as never, pseudonymise)
+      : kind === 'cal_decision'
+        ? toCalDecisionData(input as never, pseudonymise)
+        : toOfferDeclinedData(input as never, pseudonymise);
+  return fact as unknown as Record<string, unknown>;
+}
 
 /** Event id of a row: the one it gives, else a hash of its content, so sending a file again records nothing twice. */
 function rowEventId(kind: RowKind, data: unknown, given: unknown): string {
@@ -115,7 +128,8 @@ export class ImportService {
     private readonly referential: LeaseReferentialService,
   ) {}
 
-  async start(format: ImportFormat, content: string, actor: string): Promise<ImportReport> {
+  async start(format: ImportFormat, content: string, principal: Principal): Promise<ImportReport> {
+    const actor = actorOf(principal);
     const report: ImportReport = {
       id: randomUUID(),
       format,
@@ -133,14 +147,11 @@ export class ImportService {
       error: null,
     };
     this.jobs.set(report.id, report);
-    await this.runtime.pool.query('INSERT INTO imports (id, format, status, actor, report) VALUES ($1, $2, $3, $4, $5)', [
-      report.id,
-      format,
-      report.status,
-      actor,
-      JSON.stringify(report),
-    ]);
-    setImmediate(() => void this.run(report, content, actor));
+    await this.runtime.pool.query(
+      'INSERT INTO imports (id, format, status, actor, report, owner_role, owner_tenant) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [report.id, format, report.status, actor, JSON.stringify(report), principal.role, principal.tenant],
+    );
+    setImmediate(() => void this.run(report, content, principal));
     return report;
   }
 
@@ -156,7 +167,17 @@ export class ImportService {
       : stored;
   }
 
-  private async run(report: ImportReport, content: string, actor: string): Promise<void> {
+  /** Who started an import (role and organisation), or undefined when there is no such import. */
+  async owner(id: string): Promise<{ role: string; tenant: string | null } | undefined> {
+    if (!UUID.test(id)) return undefined;
+    const { rows } = await this.runtime.pool.query<{ owner_role: string; owner_tenant: string | null }>(
+      'SELECT owner_role, owner_tenant FROM imports WHERE id = $1',
+      [id],
+    );
+    return rows[0] ? { role: rows[0].owner_role, tenant: rows[0].owner_tenant } : undefined;
+  }
+
+  private async run(report: ImportReport, content: string, principal: Principal): Promise<void> {
     const started = Date.now();
     try {
       report.status = 'en_cours';
@@ -164,7 +185,7 @@ export class ImportService {
       report.total = rows.length;
       const lookup = this.referential.lookup(true);
       for (let start = 0; start < rows.length; start += CHUNK) {
-        await this.importChunk(report, rows.slice(start, start + CHUNK), lookup, actor, report.id);
+        await this.importChunk(report, rows.slice(start, start + CHUNK), lookup, principal, report.id);
         report.done = Math.min(rows.length, start + CHUNK);
         const seconds = (Date.now() - started) / 1_000;
         report.rowsPerSecond = Math.round(report.done / Math.max(seconds, 0.001));
@@ -207,7 +228,8 @@ export class ImportService {
     }
   }
 
-  private validateRows(report: ImportReport, rows: ParsedRow[]): ValidRow[] {
+  private validateRows(report: ImportReport, rows: ParsedRow[], principal: Principal): ValidRow[] {
+    const pseudonymise = (numeroUnique: string) => this.runtime.pseudonymiser.pseudonymise(numeroUnique);
     const valid: ValidRow[] = [];
     for (const row of rows) {
       if (!row.kind) {
@@ -228,8 +250,13 @@ export class ImportService {
         for (const problem of result.errors) this.reject(report, row, problem.path, problem.code, problem.message);
         continue;
       }
-      const { eventId: given, ...data } = result.data as Record<string, unknown>;
-      const fact = row.kind === 'lease' ? (toLeaseSignedData(result.data as never) as unknown as Record<string, unknown>) : data;
+      const { eventId: given, ...input } = result.data as Record<string, unknown>;
+      // A bailleur's key imports that bailleur's facts only.
+      if (principal.role === 'bailleur' && input.bailleurId !== principal.tenant) {
+        this.reject(report, row, 'bailleurId', 'TENANT_FORBIDDEN', errorEntry('TENANT_FORBIDDEN')[1]);
+        continue;
+      }
+      const fact = toFact(row.kind, input, pseudonymise);
       const eventId = rowEventId(row.kind, fact, given);
       valid.push({
         line: row.line,
@@ -247,10 +274,11 @@ export class ImportService {
     report: ImportReport,
     rows: ParsedRow[],
     lookup: ReferentialLookup,
-    actor: string,
+    principal: Principal,
     importId: string,
   ): Promise<void> {
-    const valid = this.validateRows(report, rows);
+    const actor = actorOf(principal);
+    const valid = this.validateRows(report, rows, principal);
     if (!valid.length) return;
     const { store } = this.runtime;
 

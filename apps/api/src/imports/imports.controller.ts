@@ -2,9 +2,11 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res 
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
-import { ProblemError } from '../http/problem.js';
-import { ANONYMOUS } from '../shared/write-context.js';
+import { notFound, ProblemError } from '../http/problem.js';
+import type { Principal } from '@vigie/access';
+import { Access, CurrentPrincipal } from '../access/access.decorators.js';
 import { ImportService, type ImportFormat } from './import.service.js';
+import { EXISTING_IMPORT, FILTERED } from '../access/tenancies.js';
 
 export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson', 'text/plain'];
 export const IMPORT_SIZE_LIMIT = '250mb';
@@ -21,6 +23,7 @@ function formatOf(contentType: string | undefined, query: string | undefined): I
 export class ImportsController {
   constructor(private readonly imports: ImportService) {}
 
+  @Access({ roles: ['bailleur', 'admin'], tenancy: FILTERED })
   @Post()
   @HttpCode(202)
   @ApiOperation({
@@ -35,6 +38,7 @@ export class ImportsController {
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @Query('format') formatQuery: string | undefined,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ) {
     const format = formatOf(contentType, formatQuery);
@@ -50,16 +54,17 @@ export class ImportsController {
         errors: [{ path: '(corps)', code: 'REQUIRED', message: 'Fichier vide.' }],
       });
     }
-    const report = await this.imports.start(format, body, ANONYMOUS);
+    const report = await this.imports.start(format, body, principal);
     response.setHeader('Location', `/v1/imports/${report.id}`);
     return report;
   }
 
+  @Access({ roles: ['bailleur', 'admin'], tenancy: EXISTING_IMPORT })
   @Get(':id')
   @ApiOperation({ summary: 'Progress of an import (rows done / total, rate, ETA), then its report; CSV gives the rejected rows' })
   async get(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     const report = await this.imports.get(id);
-    if (!report) throw new ProblemError(404, 'NOT_FOUND', 'Aucun import ne porte cet identifiant.', { importId: id });
+    if (!report) throw notFound('IMPORT_NOT_FOUND');
     if (wantsCsv(request)) {
       sendCsv(
         response,

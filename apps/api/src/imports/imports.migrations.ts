@@ -16,4 +16,10 @@ export const importMigrations: Migration[] = [
       );
     `,
   },
+  {
+    id: 'api/002-import-owner',
+    sql: `
+      ALTER TABLE imports ADD COLUMN owner_role text, ADD COLUMN owner_tenant text;
+    `,
+  },
 ];

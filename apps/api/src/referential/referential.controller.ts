@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Get, Headers, Inject, Param, Put } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { referentialDecider, referentialStreamId, type ReferentialEntries, type ReferentialKind } from '@vigie/domain';
 import { listReferentialEntries } from '@vigie/projections';
@@ -8,7 +8,7 @@ import { ProblemError } from '../http/problem.js';
 import { parseOrThrow } from '../http/validation.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
-import { apiWriteContext } from '../shared/write-context.js';
+import { apiWriteContext, Writer } from '../shared/write-context.js';
 import {
   bailleurBodySchema,
   epciBodySchema,
@@ -18,6 +18,8 @@ import {
   reservataireBodySchema,
   sirenParam,
 } from './referential.schemas.js';
+import { ALL_ROLES, Access } from '../access/access.decorators.js';
+import { CLAIMED_QPV, NO_TENANT, claimedEpci } from '../access/tenancies.js';
 
 const QPV_DEFAULT_VALIDITY = {
   '2015': { validFrom: '2015-01-01', validTo: '2023-12-31' },
@@ -37,24 +39,20 @@ export class ReferentialController {
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
-  private register<K extends ReferentialKind>(
-    kind: K,
-    id: string,
-    data: ReferentialEntries[K],
-    correlationId: string | undefined,
-  ) {
+  private register<K extends ReferentialKind>(kind: K, id: string, data: ReferentialEntries[K], writer: Writer) {
     return this.decisions.decide({
       streamId: referentialStreamId(kind, id),
       decider: referentialDecider,
-      context: apiWriteContext(randomUUID(), correlationId),
+      context: apiWriteContext(randomUUID(), writer),
       isRetryOf: () => false,
       command: () => ({ type: 'RegisterReferentialEntry' as const, kind, data }),
     });
   }
 
+  @Access({ roles: ['epci', 'admin'], tenancy: claimedEpci('siren') })
   @Put('epcis/:siren')
   @ApiOperation({ summary: 'Register an EPCI Vigie follows (name and communes default to the official Etalab referential)' })
-  async putEpci(@Param('siren') siren: string, @Body() body: unknown, @Headers('x-correlation-id') correlationId?: string) {
+  async putEpci(@Param('siren') siren: string, @Body() body: unknown, @Writer() writer: Writer) {
     const valid = parseOrThrow(sirenParam, siren);
     const input = parseOrThrow(epciBodySchema, body ?? {});
     const official = this.territorial.epci(valid);
@@ -68,12 +66,13 @@ export class ReferentialController {
       name: input.name ?? official!.name,
       communes: [...(input.communes ?? official!.communes)].sort(),
     };
-    return { ...(await this.register('epci', valid, entry, correlationId)), entry };
+    return { ...(await this.register('epci', valid, entry, writer)), entry };
   }
 
+  @Access({ roles: ['etat', 'admin'], tenancy: CLAIMED_QPV })
   @Put('qpvs/:code')
   @ApiOperation({ summary: 'Register a QPV with its list (2015 or 2024) and validity period' })
-  async putQpv(@Param('code') code: string, @Body() body: unknown, @Headers('x-correlation-id') correlationId?: string) {
+  async putQpv(@Param('code') code: string, @Body() body: unknown, @Writer() writer: Writer) {
     const valid = parseOrThrow(qpvCodeParam, code);
     const input = parseOrThrow(qpvBodySchema, body);
     const defaults = QPV_DEFAULT_VALIDITY[input.list];
@@ -85,37 +84,42 @@ export class ReferentialController {
       validFrom: input.validFrom ?? defaults.validFrom,
       validTo: input.validTo === undefined ? defaults.validTo : input.validTo,
     };
-    return { ...(await this.register('qpv', valid, entry, correlationId)), entry };
+    return { ...(await this.register('qpv', valid, entry, writer)), entry };
   }
 
+  @Access({ roles: ['admin'], tenancy: NO_TENANT })
   @Put('bailleurs/:id')
   @ApiOperation({ summary: 'Register a bailleur (organisme HLM)' })
-  async putBailleur(@Param('id') id: string, @Body() body: unknown, @Headers('x-correlation-id') correlationId?: string) {
+  async putBailleur(@Param('id') id: string, @Body() body: unknown, @Writer() writer: Writer) {
     const valid = parseOrThrow(identifierParam, id);
     const entry = { id: valid, ...parseOrThrow(bailleurBodySchema, body) };
-    return { ...(await this.register('bailleur', valid, entry, correlationId)), entry };
+    return { ...(await this.register('bailleur', valid, entry, writer)), entry };
   }
 
+  @Access({ roles: ['admin'], tenancy: NO_TENANT })
   @Put('reservataires/:id')
   @ApiOperation({ summary: 'Register a réservataire (État, collectivité, Action Logement…)' })
-  async putReservataire(@Param('id') id: string, @Body() body: unknown, @Headers('x-correlation-id') correlationId?: string) {
+  async putReservataire(@Param('id') id: string, @Body() body: unknown, @Writer() writer: Writer) {
     const valid = parseOrThrow(identifierParam, id);
     const entry = { id: valid, ...parseOrThrow(reservataireBodySchema, body) };
-    return { ...(await this.register('reservataire', valid, entry, correlationId)), entry };
+    return { ...(await this.register('reservataire', valid, entry, writer)), entry };
   }
 
+  @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
   @Get('qpvs')
   @ApiOperation({ summary: 'Registered QPVs' })
   qpvs() {
     return listReferentialEntries(this.runtime.pool, 'qpv');
   }
 
+  @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
   @Get('bailleurs')
   @ApiOperation({ summary: 'Registered bailleurs' })
   bailleurs() {
     return listReferentialEntries(this.runtime.pool, 'bailleur');
   }
 
+  @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
   @Get('reservataires')
   @ApiOperation({ summary: 'Registered réservataires' })
   reservataires() {

@@ -1,13 +1,20 @@
-import { join, resolve } from 'node:path';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Pool } from 'pg';
-import { type VigieConfig } from '@vigie/config';
+import { ConfigError, type VigieConfig } from '@vigie/config';
 import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
+import { accessMigrations, ApiKeyStore, loadOrCreateKeyFile, Pseudonymiser } from '@vigie/access';
 import { KafkaRelay } from '@vigie/messaging';
 import { projectionMigrations } from '@vigie/projections';
 import { importMigrations } from '../imports/imports.migrations.js';
 import { createPool, migrate, type Migration, type RunningPostgres, startEmbeddedPostgres } from '@vigie/postgres';
 
-export const ALL_MIGRATIONS: readonly Migration[] = [...eventStoreMigrations, ...projectionMigrations, ...importMigrations];
+export const ALL_MIGRATIONS: readonly Migration[] = [
+  ...eventStoreMigrations,
+  ...projectionMigrations,
+  ...importMigrations,
+  ...accessMigrations,
+];
 
 /** Everything the process holds open: built once in main, closed once at shutdown. */
 export interface Runtime {
@@ -15,13 +22,15 @@ export interface Runtime {
   readonly pool: Pool;
   readonly store: PostgresEventStore;
   readonly relay: KafkaRelay;
+  readonly keys: ApiKeyStore;
+  readonly pseudonymiser: Pseudonymiser;
   readonly database: { readonly embedded: boolean; readonly description: string };
   close(): Promise<void>;
 }
 
 export const RUNTIME = Symbol('Runtime');
 
-type Log = (message: string) => void;
+type Log = (message: string, level?: 'log' | 'warn') => void;
 
 function describeUrl(url: string): string {
   const parsed = new URL(url);
@@ -33,6 +42,7 @@ function describeUrl(url: string): string {
  * applies the schema migrations, and prepares the event store and the Kafka relay.
  */
 export async function startRuntime(config: VigieConfig, log: Log): Promise<Runtime> {
+  const pseudonymiser = new Pseudonymiser(pseudonymisationKey(config, log));
   let embedded: RunningPostgres | undefined;
   let url = config.DATABASE_URL;
   if (!url) {
@@ -45,6 +55,14 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
   try {
     const applied = await migrate(pool, ALL_MIGRATIONS);
     if (applied.length) log(`Schema migrations applied: ${applied.join(', ')}`);
+  } catch (error) {
+    await pool.end();
+    await embedded?.stop();
+    throw error;
+  }
+  const keys = new ApiKeyStore(pool);
+  try {
+    await ensureAdminKey(config, keys, log);
   } catch (error) {
     await pool.end();
     await embedded?.stop();
@@ -65,6 +83,8 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
     pool,
     store,
     relay,
+    keys,
+    pseudonymiser,
     database: { embedded: Boolean(embedded), description: `${embedded ? 'embedded ' : ''}${describeUrl(url)}` },
     async close() {
       await relay.stop();
@@ -73,4 +93,52 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
       await embedded?.stop();
     },
   };
+}
+
+/**
+ * The pseudonymisation key: from VIGIE_PSEUDONYMISATION_KEY, or, for the embedded one-machine
+ * default only, generated once and kept under VIGIE_DATA_DIR. With an external database every
+ * process must share one key, so it has to be configured.
+ */
+function pseudonymisationKey(config: VigieConfig, log: Log): string {
+  if (config.VIGIE_PSEUDONYMISATION_KEY) return config.VIGIE_PSEUDONYMISATION_KEY;
+  if (config.DATABASE_URL) {
+    throw new ConfigError([
+      'VIGIE_PSEUDONYMISATION_KEY: required when DATABASE_URL is set (every process must pseudonymise household numbers with the same key)',
+    ]);
+  }
+  const path = join(resolve(config.VIGIE_DATA_DIR), 'pseudonymisation.key');
+  const { key, created } = loadOrCreateKeyFile(path);
+  log(
+    `No VIGIE_PSEUDONYMISATION_KEY: household numbers are pseudonymised with the key ${created ? 'generated into' : 'kept in'} ${path}; ` +
+      'keep it safe and set VIGIE_PSEUDONYMISATION_KEY in production (losing it breaks the link between a household’s CAL decisions and leases)',
+    'warn',
+  );
+  return key;
+}
+
+/**
+ * Access is closed by default, so there must be a way in: VIGIE_ADMIN_KEY when the operator
+ * chose one, else, when no admin key is active, a new one written to VIGIE_DATA_DIR/admin.key.
+ */
+async function ensureAdminKey(config: VigieConfig, keys: ApiKeyStore, log: Log): Promise<void> {
+  if (config.VIGIE_ADMIN_KEY) {
+    await keys.ensure(config.VIGIE_ADMIN_KEY, {
+      role: 'admin',
+      tenant: null,
+      label: 'VIGIE_ADMIN_KEY',
+      createdBy: 'configuration',
+    });
+    return;
+  }
+  if (await keys.hasActiveAdmin()) return;
+  const issued = await keys.create({ role: 'admin', tenant: null, label: 'first admin key', createdBy: 'start-up' });
+  const path = join(resolve(config.VIGIE_DATA_DIR), 'admin.key');
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${issued.token}\n`, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  log(
+    `No admin API key yet: one was created (id ${issued.id}) and written to ${path}; use it to create the other keys, then keep it safe`,
+    'warn',
+  );
 }

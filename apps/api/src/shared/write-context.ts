@@ -1,5 +1,9 @@
 import type { WriteContext } from './decisions.service.js';
 import { randomUUID } from 'node:crypto';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+import { actorOf } from '@vigie/access';
+import { principalOf } from '../access/principal.request.js';
 import { ProblemError } from '../http/problem.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,13 +27,24 @@ export function eventIdFrom(bodyEventId: string | undefined, idempotencyKey: str
   });
 }
 
-/** Until access control lands, writes are recorded as made by an unauthenticated caller. */
-export const ANONYMOUS = 'anonymous';
-
-/** Who and how for a write through the HTTP API: the one place that names the actor. */
-export function apiWriteContext(eventId: string, correlationHeader: string | undefined): WriteContext {
-  return { eventId, actor: ANONYMOUS, correlationId: correlationIdFrom(correlationHeader), source: 'api' };
+/** Who writes and under which correlation id: built once per request by `@Writer()`. */
+export interface Writer {
+  readonly actor: string;
+  readonly correlationId: string;
 }
+
+/** The write context of an HTTP write: the one place that turns the caller into the recorded actor. */
+export function apiWriteContext(eventId: string, writer: Writer): WriteContext {
+  return { eventId, actor: writer.actor, correlationId: writer.correlationId, source: 'api' };
+}
+
+/** `@Writer() writer: Writer` in a write handler: the authenticated caller as actor, and the correlation id. */
+export const Writer = createParamDecorator((_data: unknown, context: ExecutionContext): Writer => {
+  const request = context.switchToHttp().getRequest<Request>();
+  const principal = principalOf(request);
+  if (!principal) throw new ProblemError(401, 'UNAUTHENTICATED', 'Clé d’API manquante ou invalide.');
+  return { actor: actorOf(principal), correlationId: correlationIdFrom(request.header('x-correlation-id')) };
+});
 
 export function correlationIdFrom(header: string | undefined): string {
   return header && header.length <= 200 ? header : randomUUID();

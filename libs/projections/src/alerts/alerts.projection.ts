@@ -92,14 +92,30 @@ export interface AlertRow {
 
 export async function listAlerts(
   pool: { query: PoolClient['query'] },
-  filter: { epciSiren?: string; status?: 'ouverte' | 'resolue'; rule?: string; scopeKind?: string; scopeId?: string },
+  filter: {
+    epciSiren?: string;
+    /** Only alerts of these EPCIs (an access restriction, on top of `epciSiren`). */
+    epciSirens?: readonly string[];
+    status?: 'ouverte' | 'resolue';
+    rule?: string;
+    scopeKind?: string;
+    scopeId?: string;
+  },
 ): Promise<AlertRow[]> {
   const { rows } = await pool.query(
     `SELECT * FROM alerts
      WHERE ($1::text IS NULL OR epci_siren = $1) AND ($2::text IS NULL OR status = $2) AND ($3::text IS NULL OR rule = $3)
        AND ($4::text IS NULL OR scope_kind = $4) AND ($5::text IS NULL OR scope_id = $5)
+       AND ($6::text[] IS NULL OR epci_siren = ANY($6))
      ORDER BY position DESC LIMIT 1000`,
-    [filter.epciSiren ?? null, filter.status ?? null, filter.rule ?? null, filter.scopeKind ?? null, filter.scopeId ?? null],
+    [
+      filter.epciSiren ?? null,
+      filter.status ?? null,
+      filter.rule ?? null,
+      filter.scopeKind ?? null,
+      filter.scopeId ?? null,
+      filter.epciSirens ?? null,
+    ],
   );
   return rows.map((row) => ({
     alertId: row.stream_id,

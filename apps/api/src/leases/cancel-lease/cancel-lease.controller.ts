@@ -6,8 +6,10 @@ import { attributionDecider, attributionStreamId } from '@vigie/domain';
 import { jsonEqual } from '@vigie/event-store';
 import { parseOrThrow } from '../../http/validation.js';
 import { DecisionsService } from '../../shared/decisions.service.js';
-import { apiWriteContext, eventIdFrom } from '../../shared/write-context.js';
+import { apiWriteContext, Writer, eventIdFrom } from '../../shared/write-context.js';
 import { currentLeaseEventId, leaseLocatorSchema } from '../lease-stream.js';
+import { Access } from '../../access/access.decorators.js';
+import { existingCaseOfBodyBailleur } from '../../access/tenancies.js';
 
 const cancelLeaseSchema = leaseLocatorSchema.extend({ reason: z.string().min(1, 'Motif obligatoire.').max(500) }).strict();
 
@@ -16,6 +18,7 @@ const cancelLeaseSchema = leaseLocatorSchema.extend({ reason: z.string().min(1, 
 export class CancelLeaseController {
   constructor(private readonly decisions: DecisionsService) {}
 
+  @Access({ roles: ['bailleur', 'admin'], tenancy: existingCaseOfBodyBailleur('LEASE_NOT_FOUND') })
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Cancel a lease (LeaseCancelled, citing the event it cancels): it stops counting from then on' })
@@ -23,7 +26,7 @@ export class CancelLeaseController {
     @Param('leaseId') leaseId: string,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
-    @Headers('x-correlation-id') correlationId: string | undefined,
+    @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ) {
     const input = parseOrThrow(cancelLeaseSchema, body);
@@ -31,7 +34,7 @@ export class CancelLeaseController {
     const result = await this.decisions.decide({
       streamId: attributionStreamId(input.bailleurId, input.caseId),
       decider: attributionDecider,
-      context: apiWriteContext(eventId, correlationId),
+      context: apiWriteContext(eventId, writer),
       isRetryOf: (previous) =>
         previous.type === 'LeaseCancelled' &&
         jsonEqual(

@@ -1,4 +1,5 @@
-import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { RUNTIME, type Runtime } from '../../runtime/runtime.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -7,10 +8,12 @@ import { jsonEqual } from '@vigie/event-store';
 import { ProblemError } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { DecisionsService } from '../../shared/decisions.service.js';
-import { apiWriteContext, eventIdFrom } from '../../shared/write-context.js';
+import { apiWriteContext, Writer, eventIdFrom } from '../../shared/write-context.js';
 import { LeaseReferentialService } from '../lease-referential.service.js';
 import { currentLeaseEventId } from '../lease-stream.js';
 import { recordSignedLeaseSchema, toLeaseSignedData } from '../record-signed-lease/record-signed-lease.schema.js';
+import { Access } from '../../access/access.decorators.js';
+import { existingCaseOfBodyBailleur } from '../../access/tenancies.js';
 
 const correctLeaseSchema = z
   .object({
@@ -27,8 +30,10 @@ export class CorrectLeaseController {
   constructor(
     private readonly decisions: DecisionsService,
     private readonly referential: LeaseReferentialService,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
+  @Access({ roles: ['bailleur', 'admin'], tenancy: existingCaseOfBodyBailleur('LEASE_NOT_FOUND') })
   @Post()
   @HttpCode(201)
   @ApiOperation({
@@ -38,7 +43,7 @@ export class CorrectLeaseController {
     @Param('leaseId') leaseId: string,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
-    @Headers('x-correlation-id') correlationId: string | undefined,
+    @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ) {
     const input = parseOrThrow(correctLeaseSchema, body);
@@ -47,12 +52,14 @@ export class CorrectLeaseController {
         errors: [{ path: 'lease.leaseId', code: 'INVALID_VALUE', message: 'La référence du bail doit être celle de l’adresse.' }],
       });
     }
-    const lease = toLeaseSignedData({ ...input.lease, eventId: undefined });
+    const lease = toLeaseSignedData({ ...input.lease, eventId: undefined }, (nud) =>
+      this.runtime.pseudonymiser.pseudonymise(nud),
+    );
     const eventId = eventIdFrom(input.eventId, key, true);
     const result = await this.decisions.decide({
       streamId: attributionStreamId(lease.bailleurId, lease.caseId),
       decider: attributionDecider,
-      context: apiWriteContext(eventId, correlationId),
+      context: apiWriteContext(eventId, writer),
       isRetryOf: (previous) =>
         previous.type === 'LeaseCorrected' && jsonEqual((previous.data as { lease: unknown }).lease, lease),
       command: async (_state, stream) => ({

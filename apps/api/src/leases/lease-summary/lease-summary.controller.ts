@@ -7,6 +7,8 @@ import { epciSirenParam, yearParam } from '../../http/params.js';
 import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { RUNTIME, type Runtime } from '../../runtime/runtime.js';
+import { Access } from '../../access/access.decorators.js';
+import { existingEpci } from '../../access/tenancies.js';
 
 const paramsSchema = z.object({
   epci: epciSirenParam,
@@ -18,6 +20,7 @@ const paramsSchema = z.object({
 export class LeaseSummaryController {
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
 
+  @Access({ roles: ['epci', 'etat', 'admin'], tenancy: existingEpci('epci') })
   @Get()
   @ApiOperation({ summary: 'Signed leases of a year in an EPCI, by bailleur, réservataire and QPV side' })
   @ApiParam({ name: 'epci', description: 'SIREN of the EPCI', example: '200093201' })

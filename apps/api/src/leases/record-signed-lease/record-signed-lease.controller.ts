@@ -1,4 +1,5 @@
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { RUNTIME, type Runtime } from '../../runtime/runtime.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type Response } from 'express';
@@ -6,7 +7,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../../http/validation.js';
 import { RecordSignedLeaseCommand } from './record-signed-lease.handler.js';
 import type { DecisionResult } from '../../shared/decisions.service.js';
-import { apiWriteContext, eventIdFrom } from '../../shared/write-context.js';
+import { apiWriteContext, Writer, eventIdFrom } from '../../shared/write-context.js';
 
 export interface RecordSignedLeaseResult {
   readonly eventId: string;
@@ -17,12 +18,18 @@ export interface RecordSignedLeaseResult {
   readonly alreadyRecorded: boolean;
 }
 import { recordSignedLeaseSchema, toLeaseSignedData } from './record-signed-lease.schema.js';
+import { Access } from '../../access/access.decorators.js';
+import { CLAIMED_BY_BODY_BAILLEUR } from '../../access/tenancies.js';
 
 @ApiTags('facts from bailleurs')
 @Controller('v1/leases')
 export class RecordSignedLeaseController {
-  constructor(private readonly commandBus: CommandBus) {}
+  constructor(
+    private readonly commandBus: CommandBus,
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+  ) {}
 
+  @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
   @Post()
   @HttpCode(201)
   @ApiOperation({
@@ -40,13 +47,17 @@ export class RecordSignedLeaseController {
   async record(
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
-    @Headers('x-correlation-id') correlationId: string | undefined,
+    @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ): Promise<RecordSignedLeaseResult> {
     const parsed = parseOrThrow(recordSignedLeaseSchema, body);
     const eventId = eventIdFrom(parsed.eventId, idempotencyKey, true);
     const result = await this.commandBus.execute<RecordSignedLeaseCommand, DecisionResult>(
-      new RecordSignedLeaseCommand(toLeaseSignedData(parsed), apiWriteContext(eventId, correlationId), new Date()),
+      new RecordSignedLeaseCommand(
+        toLeaseSignedData(parsed, (nud) => this.runtime.pseudonymiser.pseudonymise(nud)),
+        apiWriteContext(eventId, writer),
+        new Date(),
+      ),
     );
     if (result.alreadyRecorded) response.status(200);
     response.setHeader('Location', `/v1/events/${result.eventId}`);

@@ -32,9 +32,16 @@ export const flatSchema = z
   })
   .strict();
 
-export const pseudonymousIdSchema = z
+/**
+ * The household's numéro unique (SNE) as the bailleur knows it. It never reaches the event
+ * store: Vigie replaces it on entry by a keyed-hash pseudonym (see `Pseudonymiser`).
+ */
+export const numeroUniqueSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{6,128}$/, 'Identifiant pseudonyme du ménage : 6 à 128 caractères alphanumériques.');
+  .regex(/^[A-Za-z0-9][A-Za-z0-9 _-]{4,62}[A-Za-z0-9]$/, 'Numéro unique du ménage : 6 à 64 lettres ou chiffres.');
+
+/** Turns a numéro unique into the pseudonym recorded in events. */
+export type Pseudonymise = (numeroUnique: string) => string;
 
 /** Body of POST /v1/leases: a signed lease, as the bailleur's system reports it. */
 export const recordSignedLeaseSchema = z
@@ -47,7 +54,7 @@ export const recordSignedLeaseSchema = z
     flat: flatSchema,
     household: z
       .object({
-        pseudonymousId: pseudonymousIdSchema,
+        numeroUnique: numeroUniqueSchema,
         composition: z
           .object({
             personsAged14OrMore: count.min(1, 'Au moins une personne de 14 ans ou plus.'),
@@ -76,7 +83,9 @@ export const recordSignedLeaseSchema = z
 
 export type RecordSignedLeaseBody = z.output<typeof recordSignedLeaseSchema>;
 
-export function toLeaseSignedData(body: RecordSignedLeaseBody): LeaseSignedData {
-  const { eventId: _eventId, ...data } = body;
-  return data;
+/** The LeaseSigned fact of a request: the household number replaced by its pseudonym. */
+export function toLeaseSignedData(body: RecordSignedLeaseBody, pseudonymise: Pseudonymise): LeaseSignedData {
+  const { eventId: _eventId, household, ...data } = body;
+  const { numeroUnique, ...rest } = household;
+  return { ...data, household: { pseudonymousId: pseudonymise(numeroUnique), ...rest } };
 }

@@ -1,0 +1,4 @@
+export * from './principal.js';
+export * from './api-keys.js';
+export * from './pseudonymiser.js';
+export * from './secrecy.js';

@@ -1,0 +1,34 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * Household identifiers (numéro unique SNE) never enter the event store in clear: they are
+ * replaced on entry by a keyed hash (HMAC-SHA-256), the same for the same household and key, so
+ * a CAL decision, an offer refusal and a lease of one household still match. Without the key the
+ * pseudonym cannot be traced back, nor recomputed from a list of candidate numbers.
+ */
+export class Pseudonymiser {
+  private readonly key: Buffer;
+
+  constructor(key: string) {
+    if (key.length < 32) throw new Error('The pseudonymisation key must be at least 32 characters long');
+    this.key = Buffer.from(key, 'utf8');
+  }
+
+  /** `h1-` + 27 base64url characters (160 bits); case and spaces of the number do not matter. */
+  pseudonymise(numeroUnique: string): string {
+    const normalised = numeroUnique.replace(/\s+/g, '').toUpperCase();
+    return `h1-${createHmac('sha256', this.key).update(`numero-unique:${normalised}`).digest('base64url').slice(0, 27)}`;
+  }
+}
+
+/** Reads the key kept in `path`, or creates one there (readable by its owner only). */
+export function loadOrCreateKeyFile(path: string): { key: string; created: boolean } {
+  if (existsSync(path)) return { key: readFileSync(path, 'utf8').trim(), created: false };
+  mkdirSync(dirname(path), { recursive: true });
+  const key = randomBytes(32).toString('base64url');
+  writeFileSync(path, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return { key, created: true };
+}

@@ -1,0 +1,94 @@
+import type { ComplianceReport, Figure, MonthFigure, ScopeFigure } from '@vigie/domain';
+
+/**
+ * Secret statistique: in a view shared outside the data owner, a count of 1 to threshold − 1
+ * could point at a few households. Zero is not secret (it reveals no one).
+ */
+export function isSecret(count: number | null | undefined, threshold: number): boolean {
+  return typeof count === 'number' && count > 0 && count < threshold;
+}
+
+/** A figure as shown outside its owner: a masked count is null, and `masked` names what was hidden. */
+export type SharedFigure = {
+  [K in keyof Figure]: K extends 'monthly' ? readonly SharedMonth[] : Figure[K] | (Figure[K] extends number ? null : never);
+} & { readonly masked: readonly string[] };
+
+export type SharedMonth = { [K in keyof MonthFigure]: MonthFigure[K] | null } & { readonly masked: boolean };
+
+/**
+ * Masks one figure. The denominator is masked when secret; the numerator when it is secret or
+ * when what the denominator leaves (denominator − numerator) is (secret secondaire: otherwise a
+ * "9 of 10" would tell that one household is outside). A masked count hides every rate, gap,
+ * status and projection computed on it.
+ */
+export function maskFigure(figure: Figure, threshold: number): SharedFigure {
+  const masked: string[] = [];
+  const denominatorSecret = isSecret(figure.denominator, threshold);
+  const numeratorSecret =
+    denominatorSecret || isSecret(figure.numerator, threshold) || isSecret(figure.denominator - figure.numerator, threshold);
+  if (denominatorSecret) masked.push('denominator', 'expectedYearEndDenominator');
+  if (numeratorSecret) masked.push('numerator', 'rate', 'gap', 'status', 'neededToTarget', 'reachable');
+  const counts = (['unknownQ1', 'pendingQ1', 'internalMutations'] as const).filter((name) => isSecret(figure[name], threshold));
+  masked.push(...counts);
+  const hide = <T>(name: string, value: T): T | null => (masked.includes(name) ? null : value);
+  return {
+    numerator: hide('numerator', figure.numerator),
+    denominator: hide('denominator', figure.denominator),
+    rate: hide('rate', figure.rate),
+    target: figure.target,
+    gap: hide('gap', figure.gap),
+    status: numeratorSecret ? 'non_evaluable' : figure.status,
+    unknownQ1: hide('unknownQ1', figure.unknownQ1),
+    pendingQ1: hide('pendingQ1', figure.pendingQ1),
+    internalMutations: hide('internalMutations', figure.internalMutations),
+    expectedYearEndDenominator: hide('expectedYearEndDenominator', figure.expectedYearEndDenominator),
+    neededToTarget: hide('neededToTarget', figure.neededToTarget),
+    reachable: hide('reachable', figure.reachable),
+    monthly: figure.monthly.map((month) => {
+      const secret =
+        isSecret(month.denominator, threshold) ||
+        isSecret(month.numerator, threshold) ||
+        isSecret(month.denominator - month.numerator, threshold);
+      return secret
+        ? {
+            month: month.month,
+            numerator: null,
+            denominator: isSecret(month.denominator, threshold) ? null : month.denominator,
+            rate: null,
+            masked: true,
+          }
+        : { ...month, masked: false };
+    }),
+    masked,
+  } as SharedFigure;
+}
+
+/** Which scopes of a report a viewer outside the owner sees: its own in full, others masked, or not at all. */
+export type ScopeVisibility = (scope: ScopeFigure['scope']) => 'full' | 'masked' | 'hidden';
+
+/**
+ * A compliance report as shared outside its owner (a bailleur or a réservataire reading an EPCI's
+ * figures): the scopes it may see, each masked unless it is its own, and the data-quality counts
+ * masked too. The report says it was (`statisticalSecrecy`).
+ */
+export function shareComplianceReport<R extends ComplianceReport>(report: R, threshold: number, visibility: ScopeVisibility) {
+  const dataQuality = Object.fromEntries(
+    Object.entries(report.dataQuality).map(([name, value]) => [name, isSecret(value, threshold) ? null : value]),
+  );
+  return {
+    ...report,
+    objectives: report.objectives.map((objective) => ({
+      ...objective,
+      scopes: objective.scopes.flatMap(({ scope, figure }) => {
+        const seen = visibility(scope);
+        if (seen === 'hidden') return [];
+        return [{ scope, figure: seen === 'full' ? { ...figure, masked: [] } : maskFigure(figure, threshold) }];
+      }),
+    })),
+    dataQuality,
+    statisticalSecrecy: {
+      threshold,
+      rule: `Effectifs de 1 à ${threshold - 1} masqués (null), ainsi que les taux, écarts et statuts calculés sur eux.`,
+    },
+  };
+}
