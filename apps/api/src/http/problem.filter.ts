@@ -51,7 +51,11 @@ export class ProblemFilter implements ExceptionFilter {
     if (exception instanceof ProblemError) {
       return { ...problemFor(exception.code), status: exception.status, title: exception.title, ...exception.extensions };
     }
-    if (isDomainError(exception)) return problemFor(exception.code, { details: exception.details });
+    if (isDomainError(exception)) {
+      const problem = problemFor(exception.code, { details: exception.details });
+      // A 404 says nothing more than "not found": the same answer as for another organisation's resource.
+      return problem.status === 404 ? problemFor(exception.code) : problem;
+    }
     if (exception instanceof WrongExpectedVersionError) {
       return problemFor('CONCURRENT_MODIFICATION', { expectedVersion: exception.expected, actualVersion: exception.actual });
     }
