@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { loadConfig } from '@vigie/config';
+import type { DestinationStream } from 'pino';
 import { bootstrap, type RunningApp } from '../../apps/api/src/bootstrap.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
 
@@ -21,7 +22,10 @@ export function adminFetch(url: string, init: RequestInit = {}): Promise<Respons
 }
 
 /** The real API on a free port, over its own fresh database. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: { logDestination?: DestinationStream } = {},
+): Promise<TestApp> {
   const db = await createTestDatabase({ migrate: false });
   const config = loadConfig({
     PORT: '0',
@@ -32,7 +36,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
     DATABASE_URL: db.url,
   });
-  const running = await bootstrap(config);
+  const running = await bootstrap(config, options);
   return {
     url: running.url,
     db,

@@ -1,0 +1,172 @@
+import fc from 'fast-check';
+import type { ComplianceReport, Figure } from '@vigie/domain';
+import { isSecret, maskFigure, shareComplianceReport } from './secrecy.js';
+
+const figureArb = fc
+  .record({
+    denominator: fc.integer({ min: 0, max: 40 }),
+    share: fc.double({ min: 0, max: 1, noNaN: true }),
+    unknownQ1: fc.integer({ min: 0, max: 12 }),
+    pendingQ1: fc.integer({ min: 0, max: 12 }),
+    internalMutations: fc.integer({ min: 0, max: 12 }),
+    target: fc.constantFrom(0.25, 0.5),
+    months: fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.double({ min: 0, max: 1, noNaN: true })), { maxLength: 12 }),
+  })
+  .map(({ denominator, share, unknownQ1, pendingQ1, internalMutations, target, months }): Figure => {
+    const numerator = Math.floor(denominator * share);
+    const rate = denominator ? numerator / denominator : null;
+    return {
+      numerator,
+      denominator,
+      rate,
+      target,
+      gap: rate === null ? null : rate - target,
+      status: rate === null ? 'non_evaluable' : rate >= target ? 'atteint' : 'en_retard',
+      unknownQ1,
+      pendingQ1,
+      internalMutations,
+      expectedYearEndDenominator: denominator * 2,
+      neededToTarget: Math.max(0, Math.ceil(target * denominator * 2) - numerator),
+      reachable: true,
+      monthly: months.map(([d, s], i) => {
+        const n = Math.floor(d * s);
+        return { month: `2026-${String(i + 1).padStart(2, '0')}`, numerator: n, denominator: d, rate: d ? n / d : null };
+      }),
+    };
+  });
+
+describe('Statistical secrecy', () => {
+  it('treats 1 to threshold − 1 as secret, never 0 nor the threshold', () => {
+    expect([0, 1, 4, 5, 6].map((n) => isSecret(n, 5))).toEqual([false, true, true, false, false]);
+  });
+
+  it('given 3 leases of which 1 qualifies, when shared, then counts, rate, gap and status are hidden', () => {
+    const shared = maskFigure(
+      {
+        numerator: 1,
+        denominator: 3,
+        rate: 1 / 3,
+        target: 0.25,
+        gap: 1 / 3 - 0.25,
+        status: 'atteint',
+        unknownQ1: 0,
+        pendingQ1: 0,
+        internalMutations: 0,
+        expectedYearEndDenominator: 6,
+        neededToTarget: 1,
+        reachable: true,
+        monthly: [],
+      },
+      5,
+    );
+    expect(shared).toMatchObject({
+      numerator: null,
+      denominator: null,
+      rate: null,
+      gap: null,
+      status: 'non_evaluable',
+      target: 0.25,
+      unknownQ1: 0,
+    });
+    expect(shared.masked).toEqual(expect.arrayContaining(['numerator', 'denominator', 'rate', 'gap', 'status']));
+  });
+
+  it('given 40 leases of which 38 qualify, when shared, then the numerator is hidden too (2 households outside would show)', () => {
+    const figure = maskFigure(
+      {
+        numerator: 38,
+        denominator: 40,
+        rate: 0.95,
+        target: 0.5,
+        gap: 0.45,
+        status: 'atteint',
+        unknownQ1: 7,
+        pendingQ1: 0,
+        internalMutations: 2,
+        expectedYearEndDenominator: 80,
+        neededToTarget: 2,
+        reachable: true,
+        monthly: [],
+      },
+      5,
+    );
+    expect(figure).toMatchObject({
+      numerator: null,
+      denominator: 40,
+      rate: null,
+      unknownQ1: 7,
+      pendingQ1: 0,
+      internalMutations: null,
+    });
+  });
+
+  it('never shows a secret count, nor a rate whose numerator is hidden, whatever the figures (property)', () => {
+    fc.assert(
+      fc.property(figureArb, fc.integer({ min: 2, max: 11 }), (figure, threshold) => {
+        const shared = maskFigure(figure, threshold);
+        for (const name of ['numerator', 'denominator', 'unknownQ1', 'pendingQ1', 'internalMutations'] as const) {
+          expect(isSecret(shared[name], threshold)).toBe(false);
+        }
+        if (shared.numerator !== null) {
+          expect(shared.denominator).not.toBeNull();
+          expect(isSecret(shared.denominator! - shared.numerator, threshold)).toBe(false);
+        }
+        if (shared.numerator === null) expect([shared.rate, shared.gap, shared.neededToTarget]).toEqual([null, null, null]);
+        for (const month of shared.monthly) {
+          expect(isSecret(month.numerator, threshold) || isSecret(month.denominator, threshold)).toBe(false);
+          if (month.numerator !== null) expect(isSecret(month.denominator! - month.numerator, threshold)).toBe(false);
+          else expect(month.rate).toBeNull();
+        }
+        // What is not secret is shown as it is.
+        if (!isSecret(figure.denominator, threshold)) expect(shared.denominator).toBe(figure.denominator);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('shares a report: own scope whole, other scopes of its kind dropped, the rest masked', () => {
+    const figure = (numerator: number, denominator: number): Figure => ({
+      numerator,
+      denominator,
+      rate: numerator / denominator,
+      target: 0.25,
+      gap: numerator / denominator - 0.25,
+      status: 'atteint',
+      unknownQ1: 0,
+      pendingQ1: 0,
+      internalMutations: 0,
+      expectedYearEndDenominator: denominator,
+      neededToTarget: 0,
+      reachable: true,
+      monthly: [],
+    });
+    const report: ComplianceReport = {
+      epciSiren: '200093201',
+      year: 2026,
+      groupBy: 'bailleur',
+      thresholdPerUc: 10_000,
+      objectives: [
+        {
+          id: 'HQ1',
+          label: 'Q1 hors QPV',
+          target: 0.25,
+          scopes: [
+            { scope: { kind: 'epci', id: '200093201' }, figure: figure(3, 12) },
+            { scope: { kind: 'bailleur', id: 'lmh' }, figure: figure(1, 2) },
+            { scope: { kind: 'bailleur', id: 'vilogia' }, figure: figure(2, 10) },
+          ],
+        },
+      ],
+      dataQuality: { leases: 12, unknownQ1: 1, pendingQ1: 0, internalMutations: 0 },
+    } as unknown as ComplianceReport;
+    const shared = shareComplianceReport(report, 5, (scope) =>
+      scope.kind !== 'bailleur' ? 'masked' : scope.id === 'lmh' ? 'full' : 'hidden',
+    );
+    expect(shared.objectives[0]!.scopes.map(({ scope, figure: f }) => [scope.id, f.numerator, f.denominator])).toEqual([
+      ['200093201', null, 12],
+      ['lmh', 1, 2],
+    ]);
+    expect(shared.dataQuality).toEqual({ leases: 12, unknownQ1: null, pendingQ1: 0, internalMutations: 0 });
+    expect(shared.statisticalSecrecy.threshold).toBe(5);
+  });
+});
