@@ -6,7 +6,7 @@ import { type VigieConfig } from '@vigie/config';
 import { AppModule, CONTROLLERS } from './app.module.js';
 import { assertEveryRouteHasARule } from './access/route-rules.js';
 import { accessLog } from './logging/access-log.js';
-import { createLogger, PinoLoggerService } from './logging/pino-logger.js';
+import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
 import { IMPORT_CONTENT_TYPES, IMPORT_SIZE_LIMIT } from './imports/imports.controller.js';
 import { type Runtime, startRuntime } from './runtime/runtime.js';

@@ -1,5 +1,5 @@
 import { AlertMonitor } from '@vigie/alerts';
-import { loadConfigOrExit } from '@vigie/config';
+import { createLogger, loadConfigOrExit } from '@vigie/config';
 import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
 import { KafkaRelay } from '@vigie/messaging';
 import { createProjectionRunners, projectionMigrations, REBUILDABLE, rebuildProjection } from '@vigie/projections';
@@ -16,7 +16,8 @@ async function main(): Promise<void> {
     console.error('Invalid configuration:\n  - DATABASE_URL: required by apps/projector (the database the API writes to)');
     process.exit(2);
   }
-  const log = (message: string) => console.log(`[projector] ${message}`);
+  const logger = createLogger(config.LOG_LEVEL).child({ context: 'projector' });
+  const log = (message: string) => logger.info(message);
   const pool = createPool(config.DATABASE_URL, 4);
   await migrate(pool, [...eventStoreMigrations, ...projectionMigrations]);
   if (process.argv[2] === 'rebuild') {
@@ -27,13 +28,13 @@ async function main(): Promise<void> {
   const store = new PostgresEventStore(pool, { pollIntervalMs: config.POLL_INTERVAL_MS });
   const alerts = new AlertMonitor(pool, store, {
     pollIntervalMs: config.POLL_INTERVAL_MS,
-    onError: (error) => log(`alert pass failed: ${(error as Error).message}`),
+    onError: (error) => logger.error(`alert pass failed: ${(error as Error).message}`),
   });
   const runners = createProjectionRunners(pool, {
     batchSize: config.PROJECTOR_BATCH_SIZE,
     pollIntervalMs: config.POLL_INTERVAL_MS,
     notifier: store.notifications,
-    onError: (error) => log(`batch failed: ${(error as Error).message}`),
+    onError: (error) => logger.error(`batch failed: ${(error as Error).message}`),
     onComplianceApplied: () => alerts.wake(),
   });
   const relay = new KafkaRelay(pool, {

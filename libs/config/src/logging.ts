@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import type { VigieConfig } from '@vigie/config';
+import type { VigieConfig } from './config.js';
 import { pino, type Logger } from 'pino';
 
 const LEVELS: Record<VigieConfig['LOG_LEVEL'], pino.Level> = {
