@@ -28,6 +28,12 @@ export interface AlertMonitorOptions {
   readonly onError?: (error: unknown) => void;
   /** How often the flux rules (conventions, bilans) are evaluated at most, in ms. */
   readonly fluxIntervalMs?: number;
+  /**
+   * How often one EPCI-year is evaluated at most, in ms (default 2 000). Its first change is
+   * evaluated at once; under a continuous stream of writes (a bulk import) it is evaluated again
+   * every interval rather than after every projection batch, each pass reading all its leases.
+   */
+  readonly scopeIntervalMs?: number;
 }
 
 /**
@@ -44,6 +50,8 @@ export class AlertMonitor {
   /** Passes that failed since start (each is retried). */
   failedPasses = 0;
   private lastFluxPass = 0;
+  /** When each EPCI-year was last evaluated (ms). */
+  private readonly lastScopePass = new Map<string, number>();
   private fluxDirty = true;
   /** State and version of the alert streams seen so far (another monitor's write shows as a version conflict). */
   private readonly known = new Map<string, { state: { open: boolean }; version: number }>();
@@ -111,10 +119,21 @@ export class AlertMonitor {
       [after],
     );
     let appended = 0;
+    let deferred = false;
+    const spacing = this.options.scopeIntervalMs ?? 2_000;
     for (const scope of scopes) {
+      const key = `${scope.epci_siren}/${scope.year}`;
+      if (Date.now() - (this.lastScopePass.get(key) ?? -Infinity) < spacing) {
+        deferred = true;
+        continue;
+      }
+      this.lastScopePass.set(key, Date.now());
       appended += await this.evaluate(scope.epci_siren, scope.year, head, Number(scope.position), now);
     }
     appended += await this.maybeEvaluateFlux(head, now);
+    // A deferred scope keeps the checkpoint where it was: the next passes find it again (and a
+    // restart too), and evaluate it once its interval has passed.
+    if (deferred) return appended;
     await client.query(
       `INSERT INTO checkpoints (name, position) VALUES ($1, $2)
        ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()`,

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { attributionStreamId } from '@vigie/domain';
+import { leaseSignedData } from '@vigie/domain/testing/attribution.builders.js';
+import { PostgresEventStore } from '@vigie/event-store';
+import { ComplianceProjection, ProjectionRunner } from '@vigie/projections';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.js';
+import { ALERT_MONITOR_CHECKPOINT, AlertMonitor } from './alert-monitor.js';
+
+const MEL = '200093201';
+const HQ1_ALERT = `alert-${MEL}-2026-RATE_BELOW_TARGET-HQ1-epci-${MEL}`;
+
+describe('Alert monitor under a stream of writes', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  let compliance: ProjectionRunner;
+  let n = 0;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    store = new PostgresEventStore(db.pool);
+    compliance = new ProjectionRunner(db.pool, new ComplianceProjection());
+    await store.append(`cia-${MEL}`, [
+      {
+        eventId: randomUUID(),
+        type: 'QuartileThresholdPublished',
+        data: { epciSiren: MEL, year: 2026, amountPerUc: 10_000, source: 'spec', correction: false },
+        metadata: { actor: 'spec' },
+      },
+    ]);
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  /** Leases of one person outside any QPV: Q1 below the threshold, not Q1 above. */
+  async function signLeases(count: number, yearlyResources: number): Promise<void> {
+    for (let i = 0; i < count; i += 1) {
+      n += 1;
+      const data = leaseSignedData({
+        leaseId: `L${n}`,
+        caseId: `C${n}`,
+        household: { composition: { personsAged14OrMore: 1, childrenUnder14: 0 }, yearlyResources },
+      });
+      await store.append(attributionStreamId(data.bailleurId, data.caseId), [
+        { eventId: randomUUID(), type: 'LeaseSigned', data, metadata: { actor: 'spec' } },
+      ]);
+    }
+    while ((await compliance.runOnce()) > 0);
+  }
+
+  const checkpoint = async () =>
+    Number(
+      (await db.pool.query('SELECT position FROM checkpoints WHERE name = $1', [ALERT_MONITOR_CHECKPOINT])).rows[0]?.position ??
+        0,
+    );
+  const head = async () => Number((await db.pool.query('SELECT max(global_position) AS head FROM events')).rows[0].head);
+  const hq1Alert = async () => (await store.readStream(HQ1_ALERT)).events.map((event) => event.type);
+
+  it('evaluates an EPCI-year at once, then at most once per interval, and never loses a change it deferred', async () => {
+    const monitor = new AlertMonitor(db.pool, store, { scopeIntervalMs: 1_500, now: () => new Date('2026-11-26T12:00:00Z') });
+    // Given two Q1 leases: HQ1 at 100 %, no alert; evaluated at once, the checkpoint follows.
+    await signLeases(2, 5_000);
+    await monitor.runOnce();
+    expect(await checkpoint()).toBe(await head());
+    expect(await hq1Alert()).toEqual([]);
+
+    // When 18 leases above the threshold follow at once (2 / 20 = 10 % < 25 % − 2 points, sample 20 reached),
+    // the EPCI-year was just evaluated: the change is deferred, and the checkpoint stays behind it.
+    const before = await checkpoint();
+    await signLeases(18, 50_000);
+    await monitor.runOnce();
+    expect(await hq1Alert()).toEqual([]);
+    expect(await checkpoint()).toBe(before);
+
+    // Then, once the interval has passed, the next pass evaluates it: the alert is raised, once.
+    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    await monitor.runOnce();
+    expect(await hq1Alert()).toEqual(['AlertRaised']);
+    expect(await checkpoint()).toBeGreaterThan(before);
+
+    // A restarted monitor (nothing in memory) evaluates again at once and raises nothing twice.
+    await new AlertMonitor(db.pool, store, { scopeIntervalMs: 1_500, now: () => new Date('2026-11-26T12:00:00Z') }).runOnce();
+    expect(await hq1Alert()).toEqual(['AlertRaised']);
+  });
+});
