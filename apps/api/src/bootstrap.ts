@@ -40,6 +40,8 @@ export async function bootstrap(config: VigieConfig, options: { logDestination?:
       .setTitle('Vigie API')
       .setDescription('Suivi en continu des objectifs d’attribution des logements sociaux (CIA, gestion en flux).')
       .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'vigie_<id>_<secret>', description: 'Clé d’API' })
+      .addSecurityRequirements('bearer')
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });

@@ -92,6 +92,8 @@ const toRecord = (row: Row): ApiKeyRecord => ({
  */
 export class ApiKeyStore {
   private readonly cache = new Map<string, { principal: Principal | null; hash: Buffer; until: number }>();
+  /** Tokens verified lately, to answer a hot read path without hashing: token → key id and expiry. */
+  private readonly verified = new Map<string, { id: string; principal: Principal; until: number }>();
 
   constructor(
     private readonly pool: Pool,
@@ -126,6 +128,7 @@ export class ApiKeyStore {
       [id, revokedBy],
     );
     this.cache.delete(id);
+    for (const [token, entry] of this.verified) if (entry.id === id) this.verified.delete(token);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -141,9 +144,20 @@ export class ApiKeyStore {
 
   /** The principal of a presented key, or null when it is unknown, revoked or wrong. */
   async authenticate(token: string): Promise<Principal | null> {
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known && known.until >= now) return known.principal;
+    const principal = await this.verify(token, now);
+    if (principal) {
+      if (this.verified.size > 10_000) this.verified.clear();
+      this.verified.set(token, { id: principal.keyId, principal, until: now + this.cacheMs });
+    }
+    return principal;
+  }
+
+  private async verify(token: string, now: number): Promise<Principal | null> {
     const parsed = parseApiKey(token);
     if (!parsed) return null;
-    const now = Date.now();
     let entry = this.cache.get(parsed.id);
     if (!entry || entry.until < now) {
       const { rows } = await this.pool.query<Row>('SELECT * FROM api_keys WHERE id = $1', [parsed.id]);

@@ -1,15 +1,14 @@
 import type { Request } from 'express';
 import type { Principal } from '@vigie/access';
 
-const PRINCIPAL = Symbol('vigie.principal');
-
-type WithPrincipal = Request & { [PRINCIPAL]?: Principal };
+/** Kept beside the request rather than on it: adding a property to every request object costs a shape change. */
+const principals = new WeakMap<Request, Principal>();
 
 /** The principal the access guard authenticated for this request, if any. */
 export function principalOf(request: Request): Principal | undefined {
-  return (request as WithPrincipal)[PRINCIPAL];
+  return principals.get(request);
 }
 
 export function setPrincipal(request: Request, principal: Principal): void {
-  (request as WithPrincipal)[PRINCIPAL] = principal;
+  principals.set(request, principal);
 }

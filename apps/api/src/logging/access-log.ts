@@ -9,6 +9,11 @@ import { principalOf } from '../access/principal.request.js';
  */
 export function accessLog(logger: Logger) {
   return (request: Request, response: Response, next: NextFunction): void => {
+    // Below `info` (LOG_LEVEL=warn) nothing is logged: no listener, no clock.
+    if (!logger.isLevelEnabled('info')) {
+      next();
+      return;
+    }
     const started = process.hrtime.bigint();
     response.on('finish', () => {
       const route = request.route?.path ? `${request.baseUrl}${String(request.route.path)}` : 'unmatched';
