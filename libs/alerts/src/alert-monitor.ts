@@ -20,6 +20,8 @@ import {
 import { readComplianceInputs, readConventionFlux } from '@vigie/projections';
 
 export const ALERT_MONITOR_CHECKPOINT = 'alert-monitor';
+/** The longest an EPCI-year's change waits for its evaluation under a continuous stream of writes. */
+const MAX_SCOPE_SPACING_MS = 2_000;
 
 export interface AlertMonitorOptions {
   readonly pollIntervalMs?: number;
@@ -29,9 +31,10 @@ export interface AlertMonitorOptions {
   /** How often the flux rules (conventions, bilans) are evaluated at most, in ms. */
   readonly fluxIntervalMs?: number;
   /**
-   * How often one EPCI-year is evaluated at most, in ms (default 2 000). Its first change is
-   * evaluated at once; under a continuous stream of writes (a bulk import) it is evaluated again
-   * every interval rather than after every projection batch, each pass reading all its leases.
+   * Fixed spacing between two evaluations of one EPCI-year, in ms. Unset (the default): three
+   * times what its last evaluation took, at most 2 s: a small EPCI-year is evaluated after every
+   * change, a large one under a continuous stream of writes (a bulk import) at most a quarter of
+   * the time, rather than after every projection batch (each evaluation reads all its leases).
    */
   readonly scopeIntervalMs?: number;
 }
@@ -50,8 +53,8 @@ export class AlertMonitor {
   /** Passes that failed since start (each is retried). */
   failedPasses = 0;
   private lastFluxPass = 0;
-  /** When each EPCI-year was last evaluated (ms). */
-  private readonly lastScopePass = new Map<string, number>();
+  /** When each EPCI-year was last evaluated, and how long that took (ms). */
+  private readonly lastScopePass = new Map<string, { at: number; took: number }>();
   private fluxDirty = true;
   /** State and version of the alert streams seen so far (another monitor's write shows as a version conflict). */
   private readonly known = new Map<string, { state: { open: boolean }; version: number }>();
@@ -120,15 +123,17 @@ export class AlertMonitor {
     );
     let appended = 0;
     let deferred = false;
-    const spacing = this.options.scopeIntervalMs ?? 2_000;
     for (const scope of scopes) {
       const key = `${scope.epci_siren}/${scope.year}`;
-      if (Date.now() - (this.lastScopePass.get(key) ?? -Infinity) < spacing) {
+      const last = this.lastScopePass.get(key);
+      const spacing = this.options.scopeIntervalMs ?? Math.min(MAX_SCOPE_SPACING_MS, 3 * (last?.took ?? 0));
+      if (last && Date.now() - last.at < spacing) {
         deferred = true;
         continue;
       }
-      this.lastScopePass.set(key, Date.now());
+      const started = Date.now();
       appended += await this.evaluate(scope.epci_siren, scope.year, head, Number(scope.position), now);
+      this.lastScopePass.set(key, { at: started, took: Date.now() - started });
     }
     appended += await this.maybeEvaluateFlux(head, now);
     // A deferred scope keeps the checkpoint where it was: the next passes find it again (and a
