@@ -81,6 +81,9 @@ const csvImport = (bailleur: string, id: string) =>
     `bail;L-${id};C-${id};${bailleur};2026-04-02;5935000001;59350;${MEL};T3;PLUS;nud-imp-${id};1;9000;als;directe`,
   ].join('\n');
 
+/** One value per variant of a call: the role's own, another organisation's, one that does not exist. */
+const pick = <T>(v: Variant, own: T, other: T, missing: T): T => (v === 'own' ? own : v === 'other' ? other : missing);
+
 /** Ids created while seeding (events, imports, a key to revoke). */
 const seeded = { ownEvent: '', otherEvent: '', ownImport: '', otherImport: '', throwawayKeys: {} as Record<string, string> };
 
@@ -99,7 +102,7 @@ const SPEC: Record<string, RouteSpec> = {
     allowed: ['bailleur', 'admin'],
     tenancy: { kind: 'existing', notFound: 'LEASE_NOT_FOUND' },
     call: (role, v) => {
-      const [bailleurId, id] = v === 'own' ? ['lmh', `cancel-${role}`] : v === 'other' ? ['pdc', 'other'] : ['lmh', 'nope'];
+      const [bailleurId, id] = pick(v, ['lmh', `cancel-${role}`], ['pdc', 'other'], ['lmh', 'nope']);
       return {
         method: 'POST',
         path: `/v1/leases/L-${id}/cancellation`,
@@ -134,7 +137,7 @@ const SPEC: Record<string, RouteSpec> = {
     tenancy: { kind: 'existing', notFound: 'NOT_FOUND' },
     call: (_role, v) => ({
       method: 'GET',
-      path: `/v1/epcis/${v === 'own' ? MEL : v === 'other' ? ARRAS : '999999999'}/leases/summary?year=2026`,
+      path: `/v1/epcis/${pick(v, MEL, ARRAS, '999999999')}/leases/summary?year=2026`,
     }),
   },
   'POST /v1/cal-decisions': {
@@ -150,7 +153,7 @@ const SPEC: Record<string, RouteSpec> = {
     allowed: ['bailleur', 'admin'],
     tenancy: { kind: 'existing', notFound: 'OFFER_NOT_FOUND' },
     call: (role, v) => {
-      const [bailleurId, id] = v === 'own' ? ['lmh', `decline-${role}`] : v === 'other' ? ['pdc', 'other'] : ['lmh', 'nope'];
+      const [bailleurId, id] = pick(v, ['lmh', `decline-${role}`], ['pdc', 'other'], ['lmh', 'nope']);
       return {
         method: 'POST',
         path: `/v1/cal-decisions/CAL-${id}/offer-declined`,
@@ -173,7 +176,7 @@ const SPEC: Record<string, RouteSpec> = {
     tenancy: { kind: 'existing', notFound: 'IMPORT_NOT_FOUND' },
     call: (_role, v) => ({
       method: 'GET',
-      path: `/v1/imports/${v === 'own' ? seeded.ownImport : v === 'other' ? seeded.otherImport : randomUUID()}`,
+      path: `/v1/imports/${pick(v, seeded.ownImport, seeded.otherImport, randomUUID())}`,
     }),
   },
   'PUT /v1/epcis/:siren': {
@@ -253,7 +256,7 @@ const SPEC: Record<string, RouteSpec> = {
     tenancy: { kind: 'filtered', otherNotFound: ['epci', 'etat'] },
     call: (_role, v) => ({
       method: 'GET',
-      path: `/v1/epcis/${v === 'own' ? MEL : v === 'other' ? ARRAS : '999999999'}/compliance?year=2026`,
+      path: `/v1/epcis/${pick(v, MEL, ARRAS, '999999999')}/compliance?year=2026`,
     }),
   },
   'GET /v1/alerts': { allowed: ALL, tenancy: { kind: 'filtered' }, call: () => ({ method: 'GET', path: '/v1/alerts' }) },
@@ -336,7 +339,7 @@ const SPEC: Record<string, RouteSpec> = {
     tenancy: { kind: 'existing', notFound: 'CONVENTION_NOT_FOUND' },
     call: (role, v) => ({
       method: 'POST',
-      path: `/v1/conventions/${v === 'own' ? 'C-OWN' : v === 'other' ? 'C-OTHER' : 'C-NOPE'}/revisions`,
+      path: `/v1/conventions/${pick(v, 'C-OWN', 'C-OTHER', 'C-NOPE')}/revisions`,
       body: {
         fromYear: { bailleur: 2026, reservataire: 2027 }[role as string] ?? 2028,
         fluxShare: 0.3,
@@ -349,7 +352,7 @@ const SPEC: Record<string, RouteSpec> = {
     tenancy: { kind: 'existing', notFound: 'CONVENTION_NOT_FOUND' },
     call: (_role, v) => ({
       method: 'GET',
-      path: `/v1/conventions/${v === 'own' ? 'C-OWN' : v === 'other' ? 'C-OTHER' : 'C-NOPE'}`,
+      path: `/v1/conventions/${pick(v, 'C-OWN', 'C-OTHER', 'C-NOPE')}`,
     }),
   },
   'GET /v1/conventions/:conventionId/flux': {
@@ -357,7 +360,7 @@ const SPEC: Record<string, RouteSpec> = {
     tenancy: { kind: 'existing', notFound: 'CONVENTION_NOT_FOUND' },
     call: (_role, v) => ({
       method: 'GET',
-      path: `/v1/conventions/${v === 'own' ? 'C-OWN' : v === 'other' ? 'C-OTHER' : 'C-NOPE'}/flux?year=2026`,
+      path: `/v1/conventions/${pick(v, 'C-OWN', 'C-OTHER', 'C-NOPE')}/flux?year=2026`,
     }),
   },
   'GET /v1/bailleurs/:bailleurId/bilans/:year': {
@@ -365,7 +368,7 @@ const SPEC: Record<string, RouteSpec> = {
     tenancy: { kind: 'existing', notFound: 'NOT_FOUND' },
     call: (_role, v) => ({
       method: 'GET',
-      path: `/v1/bailleurs/${v === 'own' ? 'lmh' : v === 'other' ? 'pdc' : 'nope'}/bilans/2026`,
+      path: `/v1/bailleurs/${pick(v, 'lmh', 'pdc', 'nope')}/bilans/2026`,
     }),
   },
   'POST /v1/bailleurs/:bailleurId/bilans/:year/closure': {
@@ -373,7 +376,7 @@ const SPEC: Record<string, RouteSpec> = {
     tenancy: { kind: 'existing', notFound: 'NOT_FOUND' },
     call: (role, v) => ({
       method: 'POST',
-      path: `/v1/bailleurs/${v === 'own' ? 'lmh' : v === 'other' ? 'pdc' : 'nope'}/bilans/${role === 'admin' ? 2023 : 2024}/closure`,
+      path: `/v1/bailleurs/${pick(v, 'lmh', 'pdc', 'nope')}/bilans/${role === 'admin' ? 2023 : 2024}/closure`,
       body: { closedOn: '2026-01-10' },
     }),
   },
@@ -382,7 +385,7 @@ const SPEC: Record<string, RouteSpec> = {
     tenancy: { kind: 'existing', notFound: 'NOT_FOUND' },
     call: (_role, v) => ({
       method: 'GET',
-      path: `/v1/reservataires/${v === 'own' ? 'als' : v === 'other' ? 'resa-62' : 'nope'}/ledger?year=2026`,
+      path: `/v1/reservataires/${pick(v, 'als', 'resa-62', 'nope')}/ledger?year=2026`,
     }),
   },
   'GET /v1/events/:eventId': {
@@ -390,7 +393,7 @@ const SPEC: Record<string, RouteSpec> = {
     tenancy: { kind: 'existing', notFound: 'EVENT_NOT_FOUND' },
     call: (_role, v) => ({
       method: 'GET',
-      path: `/v1/events/${v === 'own' ? seeded.ownEvent : v === 'other' ? seeded.otherEvent : randomUUID()}`,
+      path: `/v1/events/${pick(v, seeded.ownEvent, seeded.otherEvent, randomUUID())}`,
     }),
   },
   'POST /v1/admin/api-keys': {
