@@ -347,6 +347,18 @@ const SPEC: Record<string, RouteSpec> = {
       },
     }),
   },
+  'POST /v1/conventions/:conventionId/agreements': {
+    allowed: ['bailleur', 'reservataire', 'admin'],
+    tenancy: { kind: 'existing', notFound: 'CONVENTION_NOT_FOUND' },
+    // Each party agrees to a convention recorded by the other; the admin's call on another organisation's
+    // convention (already agreed by both) is the CONVENTION_ALREADY_AGREED conflict.
+    ok: [201, 409],
+    call: (role, v) => ({
+      method: 'POST',
+      path: `/v1/conventions/${pick(v, `C-AGREE-${role}`, 'C-OTHER', 'C-NOPE')}/agreements`,
+      body: { agreedOn: '2025-01-15', ...(role === 'admin' ? { party: 'reservataire' } : {}) },
+    }),
+  },
   'GET /v1/conventions/:conventionId': {
     allowed: ['bailleur', 'reservataire', 'etat', 'admin'],
     tenancy: { kind: 'existing', notFound: 'CONVENTION_NOT_FOUND' },
@@ -463,6 +475,12 @@ describe('Access: every endpoint × every role', () => {
     await seed(`/v1/epcis/${ARRAS}/cia`, { adoptedOn: '2026-01-10', terms: { period: { startYear: 2026, endYear: 2031 } } });
     await seed('/v1/conventions', convention('C-OWN', 'lmh'));
     await seed('/v1/conventions', convention('C-OTHER', 'pdc'));
+    for (const [role, agreedBy] of [
+      ['bailleur', 'reservataire'],
+      ['reservataire', 'bailleur'],
+      ['admin', 'bailleur'],
+    ])
+      await seed('/v1/conventions', { ...convention(`C-AGREE-${role}`, 'lmh'), agreedBy: [agreedBy] });
     seeded.ownEvent = (await seed('/v1/leases', { eventId: randomUUID(), ...lease('lmh', 'own') })).eventId!;
     seeded.otherEvent = (await seed('/v1/leases', { eventId: randomUUID(), ...lease('pdc', 'other') })).eventId!;
     await seed('/v1/leases', { eventId: randomUUID(), ...lease('pdc', 'other-c') });

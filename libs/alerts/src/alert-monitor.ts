@@ -182,7 +182,8 @@ export class AlertMonitor {
     const observations: AlertObservation[] = [];
     for (const { stream_id } of conventions) {
       const read = await readConventionFlux(this.pool, this.store, stream_id.slice('reservation-'.length), year, today);
-      if (!read || read.terms.period.startYear > year || read.terms.period.endYear < year) continue;
+      // A convention binds (and can drift) once both parties agreed to it.
+      if (!read || !read.agreement.complete || read.terms.period.startYear > year || read.terms.period.endYear < year) continue;
       observations.push(...observeConventionAlerts(read.figures, DEFAULT_ALERT_SETTINGS));
     }
     const { rows: bailleurs } = await this.pool.query<{ bailleur: string; closed: boolean }>(

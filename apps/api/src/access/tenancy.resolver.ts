@@ -66,7 +66,15 @@ export class TenancyResolver {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(eventId)) return null;
     const event = await this.runtime.store.readEvent(eventId.toLowerCase());
     if (!event) return null;
-    return this.ownersOfEvent(event.data);
+    const owners = this.ownersOfEvent(event.data);
+    // An event about a convention (its revisions, agreements, flats oriented or returned) is also its parties'.
+    const conventionId = (event.data as { conventionId?: unknown } | null)?.conventionId;
+    const convention = typeof conventionId === 'string' ? await this.convention(conventionId) : null;
+    if (!convention) return owners;
+    const merged: Record<string, (string | null | undefined)[]> = {};
+    for (const part of [owners, convention])
+      for (const [kind, ids] of Object.entries(part)) merged[kind] = [...(merged[kind] ?? []), ...(ids ?? [])];
+    return merged as Owners;
   }
 
   /** An import belongs to the organisation whose key started it; null if unknown. */

@@ -4,7 +4,11 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
   CONVENTION_GESTION_MODES,
+  CONVENTION_PARTIES,
+  conventionAgreed,
+  type ConventionParty,
   NO_COUNTING_OPTIONS,
+  pendingAgreements,
   reservationDecider,
   reservationStreamId,
   termsForYear,
@@ -12,17 +16,45 @@ import {
 import { jsonEqual, loadAggregate } from '@vigie/event-store';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { yearParam } from '../http/params.js';
-import { notFound } from '../http/problem.js';
+import { notFound, ProblemError } from '../http/problem.js';
+import { errorEntry } from '../http/error-table.js';
+import type { Principal } from '@vigie/access';
 import { readConventionFlux, readFreshness } from '@vigie/projections';
 import { parseOrThrow } from '../http/validation.js';
 import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
 import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
-import { Access } from '../access/access.decorators.js';
+import { Access, CurrentPrincipal } from '../access/access.decorators.js';
 import { CLAIMED_BY_A_PARTY, existingConvention } from '../access/tenancies.js';
 
 const year = z.number().int().min(2000).max(2100);
+const agreedBySchema = z.array(z.enum(CONVENTION_PARTIES)).min(1).max(2).optional();
+
+const agreementSchema = z
+  .object({
+    eventId: z.string().optional(),
+    /** The revision agreed to (its first year), or null / absent for the convention itself. */
+    revisionFromYear: year.nullable().default(null),
+    agreedOn: isoDate,
+    /** Admin only: the party whose agreement it records. */
+    party: z.enum(CONVENTION_PARTIES).optional(),
+  })
+  .strict();
+
+/**
+ * The parties whose agreement a write records: a bailleur's or réservataire's key gives its own
+ * organisation's (and only that); an admin records what it is told (a convention signed on paper:
+ * both, by default).
+ */
+function agreementOf(principal: Principal, asked: readonly ConventionParty[] | undefined): ConventionParty[] {
+  if (principal.role === 'admin') return [...new Set(asked ?? CONVENTION_PARTIES)];
+  const own = principal.role as ConventionParty;
+  if (asked && asked.some((party) => party !== own)) {
+    throw new ProblemError(403, 'AGREEMENT_NOT_YOURS', errorEntry('AGREEMENT_NOT_YOURS')[1]);
+  }
+  return [own];
+}
 const amounts = {
   fluxShare: z
     .number()
@@ -53,6 +85,8 @@ const conventionSchema = z
       .strict()
       .default({}),
     signedOn: isoDate,
+    /** Admin only: the parties whose agreement it records (default both); a party's key records its own. */
+    agreedBy: agreedBySchema,
   })
   .strict();
 
@@ -62,6 +96,7 @@ const revisionSchema = z
     fromYear: year,
     ...amounts,
     reason: z.string().min(1, 'Motif obligatoire.').max(500),
+    agreedBy: agreedBySchema,
   })
   .strict();
 
@@ -80,10 +115,16 @@ export class ConventionsController {
     summary:
       'Record a reservation convention (bailleur × réservataire × département): flux share or annual volume, period, gestion mode, counting options',
   })
-  async sign(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Writer() writer: Writer) {
-    const { eventId: given, countingOptions, ...input } = parseOrThrow(conventionSchema, body);
+  async sign(
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
+    @CurrentPrincipal() principal: Principal,
+  ) {
+    const { eventId: given, countingOptions, agreedBy, ...input } = parseOrThrow(conventionSchema, body);
     const data = {
       ...input,
+      agreedBy: agreementOf(principal, agreedBy),
       countingOptions: {
         ...NO_COUNTING_OPTIONS,
         ...countingOptions,
@@ -108,17 +149,55 @@ export class ConventionsController {
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
+    @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ) {
     const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
-    const { eventId: given, ...input } = parseOrThrow(revisionSchema, body);
-    const data = { conventionId: id, ...input };
+    const { eventId: given, agreedBy, ...input } = parseOrThrow(revisionSchema, body);
+    const data = { conventionId: id, ...input, agreedBy: agreementOf(principal, agreedBy) };
     const result = await this.decisions.decide({
       streamId: reservationStreamId(id),
       decider: reservationDecider,
       context: apiWriteContext(eventIdFrom(given, key, false), writer),
       isRetryOf: (previous) => previous.type === 'ConventionRevised' && jsonEqual(previous.data, data),
       command: () => ({ type: 'ReviseConvention' as const, data }),
+    });
+    if (result.alreadyRecorded) response.status(200);
+    return result;
+  }
+
+  @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: existingConvention('conventionId') })
+  @Post(':conventionId/agreements')
+  @HttpCode(201)
+  @ApiOperation({
+    summary:
+      'The other party agrees to the convention or to one of its revisions (ConventionAgreed): terms and revisions bind once both parties agreed',
+  })
+  async agree(
+    @Param('conventionId') conventionId: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
+    const { eventId: given, party: asked, ...input } = parseOrThrow(agreementSchema, body);
+    if (principal.role === 'admin' && !asked) {
+      throw new ProblemError(400, 'VALIDATION_FAILED', errorEntry('VALIDATION_FAILED')[1], {
+        errors: [
+          { path: 'party', code: 'REQUIRED', message: 'Partie obligatoire pour un administrateur : bailleur ou reservataire.' },
+        ],
+      });
+    }
+    const [party] = agreementOf(principal, asked ? [asked] : undefined);
+    const data = { conventionId: id, party: party!, ...input };
+    const result = await this.decisions.decide({
+      streamId: reservationStreamId(id),
+      decider: reservationDecider,
+      context: apiWriteContext(eventIdFrom(given, key, false), writer),
+      isRetryOf: (previous) => previous.type === 'ConventionAgreed' && jsonEqual(previous.data, data),
+      command: () => ({ type: 'AgreeConvention' as const, data }),
     });
     if (result.alreadyRecorded) response.status(200);
     return result;
@@ -136,7 +215,13 @@ export class ConventionsController {
     const years = [];
     for (let y = state.terms.period.startYear; y <= state.terms.period.endYear; y += 1)
       years.push({ year: y, ...termsForYear(state, y) });
-    return { ...state.terms, revisions: state.revisions, inForce: years, streamVersion: version };
+    return {
+      ...state.terms,
+      revisions: state.revisions,
+      inForce: years,
+      agreement: { agreedBy: state.agreedBy, complete: conventionAgreed(state), pending: pendingAgreements(state) },
+      streamVersion: version,
+    };
   }
 
   @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: existingConvention('conventionId') })
@@ -158,10 +243,11 @@ export class ConventionsController {
       readFreshness(this.runtime.pool, 'compliance'),
     ]);
     if (!read) throw notFound('CONVENTION_NOT_FOUND');
-    const { terms, figures } = read;
+    const { terms, figures, agreement } = read;
     if (!wantsCsv(request)) {
       response.status(200).json({
         ...figures,
+        agreement,
         reservataireId: terms.reservataireId,
         bailleurId: terms.bailleurId,
         departement: terms.departement,

@@ -37,8 +37,20 @@ export interface ConventionTerms {
   readonly signedOn: string;
 }
 
+/** The two parties of a convention: its terms and their revisions bind once both have agreed. */
+export const CONVENTION_PARTIES = ['bailleur', 'reservataire'] as const;
+export type ConventionParty = (typeof CONVENTION_PARTIES)[number];
+
+/**
+ * Which parties agreed to what was recorded. Absent on events recorded before agreements were
+ * tracked: those were recorded for both parties.
+ */
+export interface Agreement {
+  readonly agreedBy?: readonly ConventionParty[];
+}
+
 export type ReservationEvent =
-  | { readonly type: 'ReservationConventionSigned'; readonly data: ConventionTerms }
+  | { readonly type: 'ReservationConventionSigned'; readonly data: ConventionTerms & Agreement }
   | {
       readonly type: 'ConventionRevised';
       readonly data: {
@@ -47,30 +59,73 @@ export type ReservationEvent =
         readonly fluxShare: number | null;
         readonly annualVolume: number | null;
         readonly reason: string;
+      } & Agreement;
+    }
+  | {
+      /** The other party agrees to the convention (revisionFromYear null) or to one of its revisions. */
+      readonly type: 'ConventionAgreed';
+      readonly data: {
+        readonly conventionId: string;
+        readonly party: ConventionParty;
+        readonly revisionFromYear: number | null;
+        readonly agreedOn: string;
       };
     };
 
 export type ReservationCommand =
-  | { readonly type: 'SignConvention'; readonly data: ConventionTerms }
-  | { readonly type: 'ReviseConvention'; readonly data: Extract<ReservationEvent, { type: 'ConventionRevised' }>['data'] };
+  | { readonly type: 'SignConvention'; readonly data: ConventionTerms & Required<Agreement> }
+  | {
+      readonly type: 'ReviseConvention';
+      readonly data: Extract<ReservationEvent, { type: 'ConventionRevised' }>['data'] & Required<Agreement>;
+    }
+  | { readonly type: 'AgreeConvention'; readonly data: Extract<ReservationEvent, { type: 'ConventionAgreed' }>['data'] };
 
-export type ReservationErrorCode = 'CONVENTION_ALREADY_SIGNED' | 'CONVENTION_NOT_FOUND' | 'CONVENTION_TERMS_INVALID';
+export type ReservationErrorCode =
+  | 'CONVENTION_ALREADY_SIGNED'
+  | 'CONVENTION_NOT_FOUND'
+  | 'CONVENTION_TERMS_INVALID'
+  | 'CONVENTION_REVISION_NOT_FOUND'
+  | 'CONVENTION_ALREADY_AGREED';
 
 export interface ReservationState {
   readonly terms: ConventionTerms | null;
-  /** Share or volume in force from each year on (revisions), in order. */
+  /** The parties that agreed to the terms. */
+  readonly agreedBy: readonly ConventionParty[];
+  /** Share or volume from each year on (revisions), in order, with the parties that agreed to each. */
   readonly revisions: ReadonlyArray<{
     readonly fromYear: number;
     readonly fluxShare: number | null;
     readonly annualVolume: number | null;
+    readonly agreedBy: readonly ConventionParty[];
   }>;
+}
+
+const BOTH: readonly ConventionParty[] = CONVENTION_PARTIES;
+const agreedByBoth = (agreedBy: readonly ConventionParty[]) => CONVENTION_PARTIES.every((party) => agreedBy.includes(party));
+
+/** Whether both parties agreed to the convention's terms; a revision applies once both agreed to it too. */
+export function conventionAgreed(state: ReservationState): boolean {
+  return state.terms !== null && agreedByBoth(state.agreedBy);
+}
+
+/** What still waits for a party's agreement: the terms, and each revision not agreed by both. */
+export function pendingAgreements(
+  state: ReservationState,
+): Array<{ revisionFromYear: number | null; missing: ConventionParty[] }> {
+  const missing = (agreedBy: readonly ConventionParty[]) => CONVENTION_PARTIES.filter((party) => !agreedBy.includes(party));
+  return [
+    ...(state.terms && !agreedByBoth(state.agreedBy) ? [{ revisionFromYear: null, missing: missing(state.agreedBy) }] : []),
+    ...state.revisions
+      .filter((revision) => !agreedByBoth(revision.agreedBy))
+      .map((revision) => ({ revisionFromYear: revision.fromYear, missing: missing(revision.agreedBy) })),
+  ];
 }
 
 export function reservationStreamId(conventionId: string): string {
   return `reservation-${conventionId}`;
 }
 
-/** The share or volume in force for a year, after the revisions up to it. */
+/** The share or volume in force for a year, after the revisions up to it that both parties agreed to. */
 export function termsForYear(
   state: ReservationState,
   year: number,
@@ -78,7 +133,8 @@ export function termsForYear(
   if (!state.terms) return null;
   let current = { fluxShare: state.terms.fluxShare, annualVolume: state.terms.annualVolume };
   for (const revision of state.revisions)
-    if (revision.fromYear <= year) current = { fluxShare: revision.fluxShare, annualVolume: revision.annualVolume };
+    if (revision.fromYear <= year && agreedByBoth(revision.agreedBy))
+      current = { fluxShare: revision.fluxShare, annualVolume: revision.annualVolume };
   return current;
 }
 
@@ -111,21 +167,50 @@ export const reservationDecider: Decider<ReservationCommand, ReservationEvent, R
         checkAmounts(command.data.fluxShare, command.data.annualVolume);
         return [{ type: 'ConventionRevised', data: command.data }];
       }
+      case 'AgreeConvention': {
+        const { conventionId, party, revisionFromYear } = command.data;
+        if (!state.terms) throw new DomainError<ReservationErrorCode>('CONVENTION_NOT_FOUND', { conventionId });
+        const agreedBy =
+          revisionFromYear === null
+            ? state.agreedBy
+            : state.revisions.find((revision) => revision.fromYear === revisionFromYear)?.agreedBy;
+        if (!agreedBy) throw new DomainError<ReservationErrorCode>('CONVENTION_REVISION_NOT_FOUND', { revisionFromYear });
+        if (agreedBy.includes(party)) throw new DomainError<ReservationErrorCode>('CONVENTION_ALREADY_AGREED', { party });
+        return [{ type: 'ConventionAgreed', data: command.data }];
+      }
     }
   },
   evolve(state, event) {
     switch (event.type) {
-      case 'ReservationConventionSigned':
-        return { ...state, terms: event.data };
+      case 'ReservationConventionSigned': {
+        const { agreedBy, ...terms } = event.data;
+        return { ...state, terms, agreedBy: agreedBy ?? BOTH };
+      }
       case 'ConventionRevised':
         return {
           ...state,
           revisions: [
-            ...state.revisions,
-            { fromYear: event.data.fromYear, fluxShare: event.data.fluxShare, annualVolume: event.data.annualVolume },
+            // A revision from the same year replaces the one before it.
+            ...state.revisions.filter((revision) => revision.fromYear !== event.data.fromYear),
+            {
+              fromYear: event.data.fromYear,
+              fluxShare: event.data.fluxShare,
+              annualVolume: event.data.annualVolume,
+              agreedBy: event.data.agreedBy ?? BOTH,
+            },
           ].sort((a, b) => a.fromYear - b.fromYear),
         };
+      case 'ConventionAgreed': {
+        const { party, revisionFromYear } = event.data;
+        if (revisionFromYear === null) return { ...state, agreedBy: [...state.agreedBy, party] };
+        return {
+          ...state,
+          revisions: state.revisions.map((revision) =>
+            revision.fromYear === revisionFromYear ? { ...revision, agreedBy: [...revision.agreedBy, party] } : revision,
+          ),
+        };
+      }
     }
   },
-  initialState: { terms: null, revisions: [] },
+  initialState: { terms: null, agreedBy: [], revisions: [] },
 };

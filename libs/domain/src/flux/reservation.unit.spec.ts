@@ -1,6 +1,9 @@
 import { deciderSpecification } from '../testing/decider-specification.js';
 import {
+  conventionAgreed,
+  CONVENTION_PARTIES,
   NO_COUNTING_OPTIONS,
+  pendingAgreements,
   reservationDecider,
   termsForYear,
   type ConventionTerms,
@@ -21,29 +24,43 @@ const terms: ConventionTerms = {
   countingOptions: { ...NO_COUNTING_OPTIONS, postCalRefusals: { enabled: true, weight: 0.5 } },
   signedOn: '2024-11-30',
 };
-const signed: ReservationEvent = { type: 'ReservationConventionSigned', data: terms };
-const revised = (fromYear: number, fluxShare: number | null, annualVolume: number | null): ReservationEvent => ({
+const both = CONVENTION_PARTIES;
+const signed: ReservationEvent = { type: 'ReservationConventionSigned', data: { ...terms, agreedBy: both } };
+const revised = (
+  fromYear: number,
+  fluxShare: number | null,
+  annualVolume: number | null,
+  agreedBy: readonly ('bailleur' | 'reservataire')[] = both,
+): ReservationEvent => ({
   type: 'ConventionRevised',
-  data: { conventionId: terms.conventionId, fromYear, fluxShare, annualVolume, reason: 'clause de revoyure' },
+  data: { conventionId: terms.conventionId, fromYear, fluxShare, annualVolume, reason: 'clause de revoyure', agreedBy },
+});
+const agreed = (party: 'bailleur' | 'reservataire', revisionFromYear: number | null = null): ReservationEvent => ({
+  type: 'ConventionAgreed',
+  data: { conventionId: terms.conventionId, party, revisionFromYear, agreedOn: '2025-01-10' },
 });
 
 describe('Reservation convention', () => {
   it('is signed with a share of the flux', () => {
-    given([]).when({ type: 'SignConvention', data: terms }).then([signed]);
+    given([])
+      .when({ type: 'SignConvention', data: { ...terms, agreedBy: both } })
+      .then([signed]);
   });
   it('is signed once', () => {
-    given([signed]).when({ type: 'SignConvention', data: terms }).thenThrows('CONVENTION_ALREADY_SIGNED');
+    given([signed])
+      .when({ type: 'SignConvention', data: { ...terms, agreedBy: both } })
+      .thenThrows('CONVENTION_ALREADY_SIGNED');
   });
   it('needs a share in (0, 1] or an annual volume, not both', () => {
     given([])
-      .when({ type: 'SignConvention', data: { ...terms, fluxShare: 0.25, annualVolume: 120 } })
+      .when({ type: 'SignConvention', data: { ...terms, fluxShare: 0.25, annualVolume: 120, agreedBy: both } })
       .thenThrows('CONVENTION_TERMS_INVALID');
     given([])
-      .when({ type: 'SignConvention', data: { ...terms, fluxShare: 1.5 } })
+      .when({ type: 'SignConvention', data: { ...terms, fluxShare: 1.5, agreedBy: both } })
       .thenThrows('CONVENTION_TERMS_INVALID');
     given([])
-      .when({ type: 'SignConvention', data: { ...terms, fluxShare: null, annualVolume: 120 } })
-      .then([{ type: 'ReservationConventionSigned', data: { ...terms, fluxShare: null, annualVolume: 120 } }]);
+      .when({ type: 'SignConvention', data: { ...terms, fluxShare: null, annualVolume: 120, agreedBy: both } })
+      .then([{ type: 'ReservationConventionSigned', data: { ...terms, fluxShare: null, annualVolume: 120, agreedBy: both } }]);
   });
   it('is revised by a new event from a year on (clause de revoyure), never edited', () => {
     given([signed])
@@ -53,6 +70,42 @@ describe('Reservation convention', () => {
     expect(termsForYear(state, 2025)).toEqual({ fluxShare: 0.25, annualVolume: null });
     expect(termsForYear(state, 2026)).toEqual({ fluxShare: 0.22, annualVolume: null });
     expect(termsForYear(state, 2027)).toEqual({ fluxShare: null, annualVolume: 90 });
+  });
+  it('binds once both parties agreed: recorded by the bailleur, agreed by the réservataire, once', () => {
+    const byBailleur: ReservationEvent = { type: 'ReservationConventionSigned', data: { ...terms, agreedBy: ['bailleur'] } };
+    expect(conventionAgreed(foldEvents(reservationDecider, [byBailleur]))).toBe(false);
+    expect(pendingAgreements(foldEvents(reservationDecider, [byBailleur]))).toEqual([
+      { revisionFromYear: null, missing: ['reservataire'] },
+    ]);
+    given([byBailleur])
+      .when({ type: 'AgreeConvention', data: agreed('reservataire').data as never })
+      .then([agreed('reservataire')]);
+    given([byBailleur, agreed('reservataire')])
+      .when({ type: 'AgreeConvention', data: agreed('reservataire').data as never })
+      .thenThrows('CONVENTION_ALREADY_AGREED');
+    given([byBailleur])
+      .when({ type: 'AgreeConvention', data: agreed('bailleur').data as never })
+      .thenThrows('CONVENTION_ALREADY_AGREED');
+    expect(conventionAgreed(foldEvents(reservationDecider, [byBailleur, agreed('reservataire')]))).toBe(true);
+  });
+  it('applies a revision only once the other party agreed to it', () => {
+    const proposed = revised(2026, 0.3, null, ['reservataire']);
+    let state = foldEvents(reservationDecider, [signed, proposed]);
+    expect(termsForYear(state, 2026)).toEqual({ fluxShare: 0.25, annualVolume: null });
+    expect(pendingAgreements(state)).toEqual([{ revisionFromYear: 2026, missing: ['bailleur'] }]);
+    given([signed, proposed])
+      .when({ type: 'AgreeConvention', data: agreed('bailleur', 2026).data as never })
+      .then([agreed('bailleur', 2026)]);
+    given([signed, proposed])
+      .when({ type: 'AgreeConvention', data: agreed('bailleur', 2027).data as never })
+      .thenThrows('CONVENTION_REVISION_NOT_FOUND');
+    state = foldEvents(reservationDecider, [signed, proposed, agreed('bailleur', 2026)]);
+    expect(termsForYear(state, 2026)).toEqual({ fluxShare: 0.3, annualVolume: null });
+    expect(pendingAgreements(state)).toEqual([]);
+  });
+  it('counts a convention recorded before agreements were tracked as agreed by both', () => {
+    const legacy: ReservationEvent = { type: 'ReservationConventionSigned', data: terms };
+    expect(conventionAgreed(foldEvents(reservationDecider, [legacy]))).toBe(true);
   });
   it('cannot be revised before it is signed', () => {
     given([])

@@ -2,6 +2,8 @@ import type { Pool } from 'pg';
 import {
   conventionFlux,
   fluxStreamId,
+  conventionAgreed,
+  pendingAgreements,
   reservationDecider,
   reservationStreamId,
   termsForYear,
@@ -24,7 +26,15 @@ export async function readConventionFlux(
   conventionId: string,
   year: number,
   referenceDate: string,
-): Promise<{ terms: ConventionTerms; figures: ConventionFlux } | undefined> {
+): Promise<
+  | {
+      terms: ConventionTerms;
+      figures: ConventionFlux;
+      /** Whether both parties agreed to the terms, and what still waits for an agreement. */
+      agreement: { complete: boolean; pending: ReturnType<typeof pendingAgreements> };
+    }
+  | undefined
+> {
   const { state } = await loadAggregate(store, reservationStreamId(conventionId), reservationDecider);
   if (!state.terms) return undefined;
   const terms = state.terms;
@@ -57,5 +67,5 @@ export async function readConventionFlux(
     postCalRefusals: Number(refusals.rows[0]!.n),
     etat: kind.rows[0]?.kind === 'etat',
   });
-  return { terms, figures };
+  return { terms, figures, agreement: { complete: conventionAgreed(state), pending: pendingAgreements(state) } };
 }
