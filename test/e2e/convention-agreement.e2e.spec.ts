@@ -1,4 +1,5 @@
-import { createKey, getJson, postJson, startTestApp, type TestApp } from '../support/app.js';
+import { randomUUID } from 'node:crypto';
+import { createKey, getJson, postJson, startTestApp, type TestApp, waitFor } from '../support/app.js';
 
 describe('Reservation conventions are agreed jointly by the bailleur and the réservataire', () => {
   let app: TestApp;
@@ -8,6 +9,13 @@ describe('Reservation conventions are agreed jointly by the bailleur and the ré
   afterAll(async () => {
     await app.close();
   });
+
+  let last = 0;
+  const lastPosition = () => last;
+  const track = <T extends { body?: { position?: number } }>(response: T): T => {
+    last = Math.max(last, response.body?.position ?? 0);
+    return response;
+  };
 
   it('binds a convention and its revisions once both parties agreed, each with its own key', async () => {
     const lmh = await createKey(app.url, 'bailleur', 'lmh');
@@ -88,6 +96,51 @@ describe('Reservation conventions are agreed jointly by the bailleur and the ré
       [2027, 0.3],
       [2028, 0.3],
     ]);
+
+    // Two households housed on its flux: the parties see them, the État's services of the département see them masked.
+    for (const n of [1, 2]) {
+      const lease = await postJson(
+        `${app.url}/v1/leases`,
+        {
+          eventId: randomUUID(),
+          leaseId: `L-J-${n}`,
+          caseId: `C-J-${n}`,
+          bailleurId: 'lmh',
+          leaseDate: '2026-05-05',
+          flat: {
+            rplsId: `59J${n}`,
+            communeInsee: '59350',
+            epciSiren: '200093201',
+            qpvCode: null,
+            typology: 'T3',
+            financing: 'PLUS',
+          },
+          household: {
+            numeroUnique: `nud-j-${n}`,
+            composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
+            yearlyResources: 12_000,
+          },
+          reservataireId: 'action-logement',
+          gestionMode: 'directe',
+        },
+        lmh.auth,
+      );
+      expect(track(lease).status).toBe(201);
+    }
+    const etat = await createKey(app.url, 'etat', '59');
+    const seen = async (key: { auth: Record<string, string> }) =>
+      waitFor(
+        () => getJson(`${app.url}/v1/conventions/ALS-LMH-59-J/flux?year=2026`, key.auth),
+        (r) => r.status !== 200 || r.body.freshness.position >= lastPosition(),
+      );
+    expect((await seen(als)).body.counted).toMatchObject({ bailSigne: 2, total: 2 });
+    const shared = (await seen(etat)).body;
+    expect(shared.counted).toMatchObject({ bailSigne: null, total: null });
+    expect(shared).toMatchObject({ realisedShare: null, statisticalSecrecy: { threshold: 5 } });
+    expect(
+      (await getJson(`${app.url}/v1/conventions/ALS-LMH-59-J/flux?year=2026`, (await createKey(app.url, 'etat', '62')).auth))
+        .status,
+    ).toBe(404);
 
     // An admin records an agreement for a party it names; without one, 400 in French.
     const admin = await postJson(`${app.url}/v1/conventions/ALS-LMH-59-J/agreements`, { agreedOn: '2026-11-20' });

@@ -1,4 +1,4 @@
-import type { ComplianceReport, Figure, MonthFigure, ScopeFigure } from '@vigie/domain';
+import type { ComplianceReport, ConventionFlux, Figure, MonthFigure, ScopeFigure } from '@vigie/domain';
 
 /**
  * Secret statistique: in a view shared outside the data owner, a count of 1 to threshold − 1
@@ -89,6 +89,30 @@ export function shareComplianceReport<R extends ComplianceReport>(report: R, thr
     statisticalSecrecy: {
       threshold,
       rule: `Effectifs de 1 à ${threshold - 1} masqués (null), ainsi que les taux, écarts et statuts calculés sur eux.`,
+    },
+  };
+}
+
+/**
+ * A convention's flux as shared outside its parties (the État's services reading a convention
+ * of their département that is not the préfet's): households counted from 1 to threshold − 1
+ * are masked, with the realised share and the gap computed on them. Flats (net base, oriented,
+ * returned) are not households and stay.
+ */
+export function shareConventionFlux<F extends ConventionFlux>(figures: F, threshold: number) {
+  const secret = (value: number) => isSecret(Math.ceil(value), threshold);
+  const counted = Object.fromEntries(
+    Object.entries(figures.counted).map(([name, value]) => [name, secret(value) ? null : value]),
+  ) as { [K in keyof ConventionFlux['counted']]: number | null };
+  const totalHidden = counted.total === null;
+  return {
+    ...figures,
+    counted,
+    realisedShare: totalHidden ? null : figures.realisedShare,
+    gapToProRata: totalHidden ? null : figures.gapToProRata,
+    statisticalSecrecy: {
+      threshold,
+      rule: `Ménages décomptés de 1 à ${threshold - 1} masqués (null), ainsi que la part réalisée et l’écart calculés sur eux.`,
     },
   };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { ComplianceReport, Figure } from '@vigie/domain';
-import { isSecret, maskFigure, shareComplianceReport } from './secrecy.js';
+import { isSecret, maskFigure, shareComplianceReport, shareConventionFlux } from './secrecy.js';
 
 const figureArb = fc
   .record({
@@ -168,5 +168,36 @@ describe('Statistical secrecy', () => {
     ]);
     expect(shared.dataQuality).toEqual({ leases: 12, unknownQ1: null, pendingQ1: 0, internalMutations: 0 });
     expect(shared.statisticalSecrecy.threshold).toBe(5);
+  });
+});
+
+describe('Statistical secrecy of a convention’s flux', () => {
+  it('given 3 households counted on a convention, when shared with the État, then the counts and the realised share are hidden, the flats are not', () => {
+    const shared = shareConventionFlux(
+      {
+        conventionId: 'C',
+        year: 2026,
+        netBase: 12,
+        excluded: {} as never,
+        oriented: 4,
+        returned: 1,
+        counted: { bailSigne: 2, interBailleurMobility: 0, postCalRefusals: 0.5, aPosterioriValidation: 0, total: 2.5 },
+        target: 3,
+        conventionShare: 0.25,
+        realisedShare: 2.5 / 12,
+        proRataTargetToDate: 2.7,
+        gapToProRata: -0.2,
+        contingent: null,
+      },
+      5,
+    );
+    expect(shared).toMatchObject({
+      netBase: 12,
+      oriented: 4,
+      counted: { bailSigne: null, interBailleurMobility: 0, postCalRefusals: null, total: null },
+      realisedShare: null,
+      gapToProRata: null,
+      target: 3,
+    });
   });
 });

@@ -18,7 +18,7 @@ import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { yearParam } from '../http/params.js';
 import { notFound, ProblemError } from '../http/problem.js';
 import { errorEntry } from '../http/error-table.js';
-import type { Principal } from '@vigie/access';
+import { type Principal, shareConventionFlux } from '@vigie/access';
 import { readConventionFlux, readFreshness } from '@vigie/projections';
 import { parseOrThrow } from '../http/validation.js';
 import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
@@ -233,6 +233,7 @@ export class ConventionsController {
   async flux(
     @Param('conventionId') conventionId: string,
     @Query('year') yearQuery: string | undefined,
+    @CurrentPrincipal() principal: Principal,
     @Req() request: Request,
     @Res() response: Response,
   ) {
@@ -243,7 +244,12 @@ export class ConventionsController {
       readFreshness(this.runtime.pool, 'compliance'),
     ]);
     if (!read) throw notFound('CONVENTION_NOT_FOUND');
-    const { terms, figures, agreement } = read;
+    const { terms, agreement } = read;
+    // The État's services see a convention of their département that is not the préfet's under statistical secrecy.
+    const figures =
+      principal.role === 'etat' && read.figures.contingent === null
+        ? shareConventionFlux(read.figures, this.runtime.config.STATISTICAL_SECRECY_THRESHOLD)
+        : read.figures;
     if (!wantsCsv(request)) {
       response.status(200).json({
         ...figures,
