@@ -1,5 +1,4 @@
 import { type PoolClient } from 'pg';
-import { type LeaseSignedData } from '@vigie/domain';
 import { type RecordedEvent } from '@vigie/event-store';
 import { type Projection } from '../projection.js';
 
@@ -20,7 +19,8 @@ export function leaseSummaryTableDdl(table: string): string {
 
 export class LeaseSummaryProjection implements Projection {
   readonly name: string;
-  readonly dataOf = ['LeaseSigned'];
+  /** No event data is read in Node: the counts are taken in PostgreSQL. */
+  readonly dataOf: readonly string[] = [];
 
   constructor(readonly table = 'lease_summary') {
     this.name = table;
@@ -35,41 +35,18 @@ export class LeaseSummaryProjection implements Projection {
   }
 
   async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
-    // Fold the whole batch in memory, then write it in one multi-row upsert.
-    const counts = new Map<
-      string,
-      { epci: string; year: number; bailleur: string; reservataire: string; inQpv: boolean; leases: number }
-    >();
-    for (const event of events) {
-      if (event.type !== 'LeaseSigned') continue;
-      const lease = event.data as LeaseSignedData;
-      const row = {
-        epci: lease.flat.epciSiren,
-        year: Number(lease.leaseDate.slice(0, 4)),
-        bailleur: lease.bailleurId,
-        reservataire: lease.reservataireId ?? '',
-        inQpv: lease.flat.qpvCode !== null,
-      };
-      const key = `${row.epci}|${row.year}|${row.bailleur}|${row.reservataire}|${row.inQpv}`;
-      const current = counts.get(key);
-      if (current) current.leases += 1;
-      else counts.set(key, { ...row, leases: 1 });
-    }
-    if (counts.size === 0) return;
-    const rows = [...counts.values()];
+    // Counted in one statement from the events table itself: the lease JSON never travels through Node.
+    const positions = events.filter((event) => event.type === 'LeaseSigned').map((event) => event.globalPosition);
+    if (positions.length === 0) return;
     await client.query(
       `INSERT INTO ${this.table} (epci_siren, year, bailleur_id, reservataire_id, in_qpv, leases)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::bool[], $6::int[])
+       SELECT data->'flat'->>'epciSiren', substr(data->>'leaseDate', 1, 4)::int, data->>'bailleurId',
+              COALESCE(data->>'reservataireId', ''), COALESCE(jsonb_typeof(data->'flat'->'qpvCode') = 'string', false), count(*)
+       FROM events WHERE global_position = ANY($1::bigint[])
+       GROUP BY 1, 2, 3, 4, 5
        ON CONFLICT (epci_siren, year, bailleur_id, reservataire_id, in_qpv)
        DO UPDATE SET leases = ${this.table}.leases + excluded.leases`,
-      [
-        rows.map((row) => row.epci),
-        rows.map((row) => row.year),
-        rows.map((row) => row.bailleur),
-        rows.map((row) => row.reservataire),
-        rows.map((row) => row.inQpv),
-        rows.map((row) => row.leases),
-      ],
+      [positions],
     );
   }
 }
