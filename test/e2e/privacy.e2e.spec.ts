@@ -3,6 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { Pseudonymiser } from '@vigie/access';
+import { loadConfig } from '@vigie/config';
+import { startRuntime } from '../../apps/api/src/runtime/runtime.js';
+import { createTestDatabase } from '../support/postgres.js';
 import { createKey, getJson, postJson, startTestApp, TEST_PSEUDONYMISATION_KEY, type TestApp, waitFor } from '../support/app.js';
 
 const run = promisify(execFile);
@@ -39,6 +42,23 @@ async function dumpDatabase(app: TestApp): Promise<string> {
   }
   return dump;
 }
+
+describe('Privacy: the pseudonymisation key', () => {
+  it('is required with an external database (every process must share it), and named when missing', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    try {
+      const config = loadConfig({ DATABASE_URL: db.url, PORT: '0' });
+      await expect(startRuntime(config, () => undefined)).rejects.toThrow(
+        /VIGIE_PSEUDONYMISATION_KEY: required when DATABASE_URL is set/,
+      );
+      expect(() => loadConfig({ VIGIE_PSEUDONYMISATION_KEY: 'too-short' })).toThrow(
+        /VIGIE_PSEUDONYMISATION_KEY: must be at least 32 characters/,
+      );
+    } finally {
+      await db.drop();
+    }
+  });
+});
 
 describe('Privacy: household numbers pseudonymised on entry, logs without personal data', () => {
   let app: TestApp;
