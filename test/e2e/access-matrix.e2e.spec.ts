@@ -413,6 +413,7 @@ const SPEC: Record<string, RouteSpec> = {
     tenancy: { kind: 'none' },
     call: () => ({ method: 'POST', path: '/v1/admin/api-keys', body: { role: 'bailleur', tenant: 'lmh', label: 'matrice' } }),
   },
+  'GET /v1/me': { allowed: ALL, tenancy: { kind: 'none' }, call: () => ({ method: 'GET', path: '/v1/me' }) },
   'GET /v1/admin/api-keys': {
     allowed: ['admin'],
     tenancy: { kind: 'none' },
@@ -628,6 +629,16 @@ describe('Access: every endpoint × every role', () => {
       accepted: 0,
       rejected: 1,
       rejections: [{ line: 2, field: 'bailleur', code: 'TENANT_FORBIDDEN' }],
+    });
+  });
+
+  it('tells a key who it is', async () => {
+    const me = await call({ method: 'GET', path: '/v1/me' }, keys.etat);
+    expect(me.body).toEqual({
+      keyId: expect.stringMatching(/^[a-f0-9]{16}$/),
+      role: 'etat',
+      tenant: '59',
+      actor: expect.stringMatching(/^etat:59:[a-f0-9]{16}$/),
     });
   });
 

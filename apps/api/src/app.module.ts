@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { AccessGuard } from './access/access.guard.js';
-import { ApiKeysController } from './access/api-keys.controller.js';
+import { ApiKeysController, MeController } from './access/api-keys.controller.js';
 import { TenancyResolver } from './access/tenancy.resolver.js';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TerritorialReferential } from '@vigie/referential';
@@ -53,6 +53,7 @@ export const CONTROLLERS = [
   LedgerController,
   EventController,
   ApiKeysController,
+  MeController,
 ] as const;
 
 @Module({})

@@ -5,7 +5,7 @@ import { actorOf, type Principal, ROLES, TENANT_PATTERN } from '@vigie/access';
 import { notFound } from '../http/problem.js';
 import { parseOrThrow } from '../http/validation.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
-import { Access, CurrentPrincipal } from './access.decorators.js';
+import { Access, ALL_ROLES, CurrentPrincipal } from './access.decorators.js';
 import { NO_TENANT } from './tenancies.js';
 
 const TENANT_HINT: Record<string, string> = {
@@ -63,5 +63,17 @@ export class ApiKeysController {
     const revoked = await this.runtime.keys.revoke(keyId, actorOf(principal));
     if (!revoked) throw notFound('API_KEY_NOT_FOUND');
     return revoked;
+  }
+}
+
+/** Who a key is: its id, role and organisation (never the secret). */
+@ApiTags('access')
+@Controller('v1/me')
+export class MeController {
+  @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
+  @Get()
+  @ApiOperation({ summary: 'The caller as Vigie sees it: key id, role, organisation, and the actor written in its events' })
+  me(@CurrentPrincipal() principal: Principal) {
+    return { keyId: principal.keyId, role: principal.role, tenant: principal.tenant, actor: actorOf(principal) };
   }
 }
