@@ -632,6 +632,17 @@ describe('Access: every endpoint × every role', () => {
     });
   });
 
+  it('documents each route’s roles in the OpenAPI document, health as public', async () => {
+    const document = (await (await fetch(`${app.url}/docs/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { description?: string; security?: unknown[]; 'x-vigie-roles'?: string[] }>>;
+    };
+    expect(document.paths['/v1/leases/{leaseId}/cancellation']!.post).toMatchObject({
+      'x-vigie-roles': ['bailleur', 'admin'],
+      description: expect.stringContaining('Accès : bailleur, admin — ressource de son propre organisme uniquement'),
+    });
+    expect(document.paths['/health']!.get!.security).toEqual([]);
+  });
+
   it('tells a key who it is', async () => {
     const me = await call({ method: 'GET', path: '/v1/me' }, keys.etat);
     expect(me.body).toEqual({

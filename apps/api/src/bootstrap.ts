@@ -4,7 +4,7 @@ import { type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { type VigieConfig } from '@vigie/config';
 import { AppModule, CONTROLLERS } from './app.module.js';
-import { assertEveryRouteHasARule } from './access/route-rules.js';
+import { assertEveryRouteHasARule, documentAccessRules } from './access/route-rules.js';
 import { accessLog } from './logging/access-log.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
@@ -44,6 +44,7 @@ export async function bootstrap(config: VigieConfig, options: { logDestination?:
       .addSecurityRequirements('bearer')
       .build(),
   );
+  documentAccessRules(document as never, CONTROLLERS);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   await app.listen(config.PORT, config.HOST);
   const address = app.getHttpServer().address() as { port: number };

@@ -45,3 +45,34 @@ export function assertEveryRouteHasARule(controllers: readonly Type[]): void {
     throw new Error(`Routes without an access rule: ${missing.map((route) => `${route.method} ${route.path}`).join(', ')}`);
   }
 }
+
+const TENANCY_FR: Record<AccessRule['tenancy']['kind'], string> = {
+  none: 'données sans organisme',
+  filtered: 'réponse restreinte ou masquée selon l’organisme de la clé',
+  claimed: 'écriture pour son propre organisme uniquement (sinon 403 TENANT_FORBIDDEN)',
+  existing: 'ressource de son propre organisme uniquement (sinon 404, comme une ressource inexistante)',
+};
+
+interface OpenApiOperation {
+  description?: string;
+  security?: unknown[];
+  'x-vigie-roles'?: readonly string[];
+}
+
+/** Writes each route's access rule into the OpenAPI document: who may call it, on whose data. */
+export function documentAccessRules(
+  document: { paths: Record<string, Record<string, OpenApiOperation>> },
+  controllers: readonly Type[],
+): void {
+  for (const route of routeRules(controllers)) {
+    const operation = document.paths[route.path.replace(/:([A-Za-z]+)/g, '{$1}')]?.[route.method.toLowerCase()];
+    if (!operation || route.rule === undefined) continue;
+    if (route.rule === 'public') {
+      operation.security = [];
+      continue;
+    }
+    operation['x-vigie-roles'] = route.rule.roles;
+    const access = `Accès : ${route.rule.roles.join(', ')} — ${TENANCY_FR[route.rule.tenancy.kind]}.`;
+    operation.description = operation.description ? `${operation.description}\n\n${access}` : access;
+  }
+}
