@@ -2,17 +2,11 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { owns } from '@vigie/access';
-import { errorEntry } from '../http/error-table.js';
-import { ProblemError } from '../http/problem.js';
+import { problemOf as problem } from '../http/problem.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { ACCESS_RULE, type AccessRule, PUBLIC_ROUTE } from './access.decorators.js';
 import { setPrincipal } from './principal.request.js';
 import { TenancyResolver } from './tenancy.resolver.js';
-
-function problem(code: string): ProblemError {
-  const [status, title] = errorEntry(code);
-  return new ProblemError(status, code, title);
-}
 
 /**
  * Access is closed by default: every route answers 401 without a valid key, 403 ACCESS_RULE_MISSING

@@ -9,15 +9,16 @@ import {
   type ConventionParty,
   NO_COUNTING_OPTIONS,
   pendingAgreements,
+  type ReservationCommand,
   reservationDecider,
+  type ReservationEvent,
   reservationStreamId,
   termsForYear,
 } from '@vigie/domain';
 import { jsonEqual, loadAggregate } from '@vigie/event-store';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { yearParam } from '../http/params.js';
-import { notFound, ProblemError } from '../http/problem.js';
-import { errorEntry } from '../http/error-table.js';
+import { invalidField, notFound, problemOf } from '../http/problem.js';
 import { type Principal, shareConventionFlux } from '@vigie/access';
 import { readConventionFlux, readFreshness } from '@vigie/projections';
 import { parseOrThrow } from '../http/validation.js';
@@ -51,7 +52,7 @@ function agreementOf(principal: Principal, asked: readonly ConventionParty[] | u
   if (principal.role === 'admin') return [...new Set(asked ?? CONVENTION_PARTIES)];
   const own = principal.role as ConventionParty;
   if (asked && asked.some((party) => party !== own)) {
-    throw new ProblemError(403, 'AGREEMENT_NOT_YOURS', errorEntry('AGREEMENT_NOT_YOURS')[1]);
+    throw problemOf('AGREEMENT_NOT_YOURS');
   }
   return [own];
 }
@@ -108,6 +109,24 @@ export class ConventionsController {
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
+  /** Decides a command on the convention's stream; a retry is the same event type with the same data. */
+  private decide(
+    conventionId: string,
+    eventType: ReservationEvent['type'],
+    command: ReservationCommand,
+    eventId: string | undefined,
+    idempotencyKey: string | undefined,
+    writer: Writer,
+  ) {
+    return this.decisions.decide({
+      streamId: reservationStreamId(conventionId),
+      decider: reservationDecider,
+      context: apiWriteContext(eventIdFrom(eventId, idempotencyKey, false), writer),
+      isRetryOf: (previous) => previous.type === eventType && jsonEqual(previous.data, command.data),
+      command: () => command,
+    });
+  }
+
   @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: CLAIMED_BY_A_PARTY })
   @Post()
   @HttpCode(201)
@@ -131,13 +150,7 @@ export class ConventionsController {
         postCalRefusals: { ...NO_COUNTING_OPTIONS.postCalRefusals, ...countingOptions.postCalRefusals },
       },
     };
-    return this.decisions.decide({
-      streamId: reservationStreamId(data.conventionId),
-      decider: reservationDecider,
-      context: apiWriteContext(eventIdFrom(given, key, false), writer),
-      isRetryOf: (previous) => previous.type === 'ReservationConventionSigned' && jsonEqual(previous.data, data),
-      command: () => ({ type: 'SignConvention' as const, data }),
-    });
+    return this.decide(data.conventionId, 'ReservationConventionSigned', { type: 'SignConvention', data }, given, key, writer);
   }
 
   @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: existingConvention('conventionId') })
@@ -155,13 +168,7 @@ export class ConventionsController {
     const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
     const { eventId: given, agreedBy, ...input } = parseOrThrow(revisionSchema, body);
     const data = { conventionId: id, ...input, agreedBy: agreementOf(principal, agreedBy) };
-    const result = await this.decisions.decide({
-      streamId: reservationStreamId(id),
-      decider: reservationDecider,
-      context: apiWriteContext(eventIdFrom(given, key, false), writer),
-      isRetryOf: (previous) => previous.type === 'ConventionRevised' && jsonEqual(previous.data, data),
-      command: () => ({ type: 'ReviseConvention' as const, data }),
-    });
+    const result = await this.decide(id, 'ConventionRevised', { type: 'ReviseConvention', data }, given, key, writer);
     if (result.alreadyRecorded) response.status(200);
     return result;
   }
@@ -184,21 +191,11 @@ export class ConventionsController {
     const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
     const { eventId: given, party: asked, ...input } = parseOrThrow(agreementSchema, body);
     if (principal.role === 'admin' && !asked) {
-      throw new ProblemError(400, 'VALIDATION_FAILED', errorEntry('VALIDATION_FAILED')[1], {
-        errors: [
-          { path: 'party', code: 'REQUIRED', message: 'Partie obligatoire pour un administrateur : bailleur ou reservataire.' },
-        ],
-      });
+      throw invalidField('party', 'REQUIRED', 'Partie obligatoire pour un administrateur : bailleur ou reservataire.');
     }
     const [party] = agreementOf(principal, asked ? [asked] : undefined);
     const data = { conventionId: id, party: party!, ...input };
-    const result = await this.decisions.decide({
-      streamId: reservationStreamId(id),
-      decider: reservationDecider,
-      context: apiWriteContext(eventIdFrom(given, key, false), writer),
-      isRetryOf: (previous) => previous.type === 'ConventionAgreed' && jsonEqual(previous.data, data),
-      command: () => ({ type: 'AgreeConvention' as const, data }),
-    });
+    const result = await this.decide(id, 'ConventionAgreed', { type: 'AgreeConvention', data }, given, key, writer);
     if (result.alreadyRecorded) response.status(200);
     return result;
   }

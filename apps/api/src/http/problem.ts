@@ -33,8 +33,16 @@ export class ProblemError extends Error {
   }
 }
 
-/** The 404 of a resource, the same whether it does not exist or belongs to another organisation. */
-export function notFound(code: string): ProblemError {
+/** The problem of a known code, with the status and French title of the error table. */
+export function problemOf(code: string): ProblemError {
   const [status, title] = errorEntry(code);
   return new ProblemError(status, code, title);
+}
+
+/** The 404 of a resource, the same whether it does not exist or belongs to another organisation. */
+export const notFound = problemOf;
+
+/** 400 VALIDATION_FAILED for one field the schema could not judge alone. */
+export function invalidField(path: string, code: string, message: string): ProblemError {
+  return new ProblemError(400, 'VALIDATION_FAILED', errorEntry('VALIDATION_FAILED')[1], { errors: [{ path, code, message }] });
 }

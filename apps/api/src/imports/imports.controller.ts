@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res 
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
-import { notFound, ProblemError } from '../http/problem.js';
+import { invalidField, notFound, ProblemError } from '../http/problem.js';
 import type { Principal } from '@vigie/access';
 import { Access, CurrentPrincipal } from '../access/access.decorators.js';
 import { ImportService, type ImportFormat } from './import.service.js';
@@ -50,9 +50,7 @@ export class ImportsController {
       );
     }
     if (!body.trim()) {
-      throw new ProblemError(400, 'VALIDATION_FAILED', 'La demande contient des données invalides.', {
-        errors: [{ path: '(corps)', code: 'REQUIRED', message: 'Fichier vide.' }],
-      });
+      throw invalidField('(corps)', 'REQUIRED', 'Fichier vide.');
     }
     const report = await this.imports.start(format, body, principal);
     response.setHeader('Location', `/v1/imports/${report.id}`);

@@ -4,7 +4,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { actorOf } from '@vigie/access';
 import { principalOf } from '../access/principal.request.js';
-import { ProblemError } from '../http/problem.js';
+import { invalidField, ProblemError } from '../http/problem.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -16,15 +16,11 @@ export function eventIdFrom(bodyEventId: string | undefined, idempotencyKey: str
   const eventId = bodyEventId ?? idempotencyKey;
   if (eventId && UUID.test(eventId)) return eventId.toLowerCase();
   if (!eventId && !required) return randomUUID();
-  throw new ProblemError(400, 'VALIDATION_FAILED', 'La demande contient des données invalides.', {
-    errors: [
-      {
-        path: 'eventId',
-        code: eventId ? 'INVALID_FORMAT' : 'REQUIRED',
-        message: 'Identifiant d’événement (UUID) obligatoire, dans le corps ou l’en-tête Idempotency-Key.',
-      },
-    ],
-  });
+  throw invalidField(
+    'eventId',
+    eventId ? 'INVALID_FORMAT' : 'REQUIRED',
+    'Identifiant d’événement (UUID) obligatoire, dans le corps ou l’en-tête Idempotency-Key.',
+  );
 }
 
 /** Who writes and under which correlation id: built once per request by `@Writer()`. */

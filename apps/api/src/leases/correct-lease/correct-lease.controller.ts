@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { attributionDecider, attributionStreamId } from '@vigie/domain';
 import { jsonEqual } from '@vigie/event-store';
-import { ProblemError } from '../../http/problem.js';
+import { invalidField } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { DecisionsService } from '../../shared/decisions.service.js';
 import { apiWriteContext, Writer, eventIdFrom } from '../../shared/write-context.js';
@@ -48,9 +48,7 @@ export class CorrectLeaseController {
   ) {
     const input = parseOrThrow(correctLeaseSchema, body);
     if (input.lease.leaseId !== leaseId) {
-      throw new ProblemError(400, 'VALIDATION_FAILED', 'La demande contient des données invalides.', {
-        errors: [{ path: 'lease.leaseId', code: 'INVALID_VALUE', message: 'La référence du bail doit être celle de l’adresse.' }],
-      });
+      throw invalidField('lease.leaseId', 'INVALID_VALUE', 'La référence du bail doit être celle de l’adresse.');
     }
     const lease = toLeaseSignedData({ ...input.lease, eventId: undefined }, (nud) =>
       this.runtime.pseudonymiser.pseudonymise(nud),
