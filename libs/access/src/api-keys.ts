@@ -91,9 +91,8 @@ const toRecord = (row: Row): ApiKeyRecord => ({
  * process within `cacheMs`.
  */
 export class ApiKeyStore {
-  private readonly cache = new Map<string, { principal: Principal | null; hash: Buffer; until: number }>();
-  /** Tokens verified lately, to answer a hot read path without hashing: token → key id and expiry. */
-  private readonly verified = new Map<string, { id: string; principal: Principal; until: number }>();
+  /** Tokens verified lately, to answer a hot read path with neither a query nor a hash. */
+  private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(
     private readonly pool: Pool,
@@ -127,8 +126,7 @@ export class ApiKeyStore {
        WHERE id = $1 RETURNING *`,
       [id, revokedBy],
     );
-    this.cache.delete(id);
-    for (const [token, entry] of this.verified) if (entry.id === id) this.verified.delete(token);
+    for (const [token, entry] of this.verified) if (entry.principal.keyId === id) this.verified.delete(token);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -147,28 +145,16 @@ export class ApiKeyStore {
     const now = Date.now();
     const known = this.verified.get(token);
     if (known && known.until >= now) return known.principal;
-    const principal = await this.verify(token, now);
-    if (principal) {
-      if (this.verified.size > 10_000) this.verified.clear();
-      this.verified.set(token, { id: principal.keyId, principal, until: now + this.cacheMs });
-    }
-    return principal;
-  }
-
-  private async verify(token: string, now: number): Promise<Principal | null> {
     const parsed = parseApiKey(token);
     if (!parsed) return null;
-    let entry = this.cache.get(parsed.id);
-    if (!entry || entry.until < now) {
-      const { rows } = await this.pool.query<Row>('SELECT * FROM api_keys WHERE id = $1', [parsed.id]);
-      const row = rows[0];
-      entry = {
-        principal: row && !row.revoked_at ? { keyId: row.id, role: row.role, tenant: row.tenant } : null,
-        hash: row?.secret_hash ?? Buffer.alloc(32),
-        until: now + this.cacheMs,
-      };
-      this.cache.set(parsed.id, entry);
-    }
-    return timingSafeEqual(entry.hash, parsed.secretHash) ? entry.principal : null;
+    const { rows } = await this.pool.query<Row>('SELECT * FROM api_keys WHERE id = $1', [parsed.id]);
+    const row = rows[0];
+    // Compared in constant time, and even for an unknown id, so timing tells nothing of the key.
+    const matches = timingSafeEqual(row?.secret_hash ?? Buffer.alloc(32), parsed.secretHash);
+    if (!row || row.revoked_at || !matches) return null;
+    const principal: Principal = { keyId: row.id, role: row.role, tenant: row.tenant };
+    if (this.verified.size > 10_000) this.verified.clear();
+    this.verified.set(token, { principal, until: now + this.cacheMs });
+    return principal;
   }
 }

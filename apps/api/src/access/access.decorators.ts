@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
-import type { Owners, Principal, Role } from '@vigie/access';
-import { ProblemError } from '../http/problem.js';
+import { type Owners, type Principal, type Role, ROLES } from '@vigie/access';
+import { problemOf } from '../http/problem.js';
 import { principalOf } from './principal.request.js';
 import type { TenancyResolver } from './tenancy.resolver.js';
 
@@ -45,11 +45,11 @@ export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 /** The authenticated caller of this request. */
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
   const principal = principalOf(context.switchToHttp().getRequest<Request>());
-  if (!principal) throw new ProblemError(401, 'UNAUTHENTICATED', 'Clé d’API manquante ou invalide.');
+  if (!principal) throw problemOf('UNAUTHENTICATED');
   return principal;
 });
 
-/** Reads a string field of a JSON body or of a route parameter; undefined when absent or not a string. */
+/** Reads a string field of a JSON body (`field(body, 'lease', 'bailleurId')`); undefined when absent or not a string. */
 export function field(source: unknown, ...path: string[]): string | undefined {
   let value: unknown = source;
   for (const key of path)
@@ -57,4 +57,4 @@ export function field(source: unknown, ...path: string[]): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export const ALL_ROLES: readonly Role[] = ['bailleur', 'epci', 'reservataire', 'etat', 'admin'];
+export const ALL_ROLES: readonly Role[] = ROLES;

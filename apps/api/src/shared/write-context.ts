@@ -4,7 +4,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { actorOf } from '@vigie/access';
 import { principalOf } from '../access/principal.request.js';
-import { invalidField, ProblemError } from '../http/problem.js';
+import { invalidField, problemOf } from '../http/problem.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -38,7 +38,7 @@ export function apiWriteContext(eventId: string, writer: Writer): WriteContext {
 export const Writer = createParamDecorator((_data: unknown, context: ExecutionContext): Writer => {
   const request = context.switchToHttp().getRequest<Request>();
   const principal = principalOf(request);
-  if (!principal) throw new ProblemError(401, 'UNAUTHENTICATED', 'Clé d’API manquante ou invalide.');
+  if (!principal) throw problemOf('UNAUTHENTICATED');
   return { actor: actorOf(principal), correlationId: correlationIdFrom(request.header('x-correlation-id')) };
 });
 
