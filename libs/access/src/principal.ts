@@ -36,6 +36,18 @@ const OWNER_LIST: Record<Exclude<Role, 'admin'>, keyof Owners> = {
   etat: 'departements',
 };
 
+/** The organisations of several resources together. */
+export function mergeOwners(...parts: readonly Owners[]): Owners {
+  const merged: Record<keyof Owners, (string | null | undefined)[]> = {
+    bailleurs: [],
+    epcis: [],
+    reservataires: [],
+    departements: [],
+  };
+  for (const part of parts) for (const kind of Object.keys(merged) as (keyof Owners)[]) merged[kind].push(...(part[kind] ?? []));
+  return merged;
+}
+
 /** Admin sees everything; any other principal only what names its own organisation. */
 export function owns(principal: Principal, owners: Owners): boolean {
   if (principal.role === 'admin') return true;

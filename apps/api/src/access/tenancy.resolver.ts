@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { departementOfCommune, type Owners, ownersOfEventData } from '@vigie/access';
+import { departementOfCommune, mergeOwners, type Owners, ownersOfEventData } from '@vigie/access';
+import { isUuid } from '../http/params.js';
 import { reservationStreamId } from '@vigie/domain';
 import { TerritorialReferential } from '@vigie/referential';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
@@ -46,10 +47,7 @@ export class TenancyResolver {
   /** The organisations an event names, and the État of their EPCIs' départements. */
   ownersOfEvent(data: unknown): Owners {
     const owners = ownersOfEventData(data);
-    return {
-      ...owners,
-      departements: [...owners.departements, ...owners.epcis.flatMap((siren) => this.departementsOfEpci(siren))],
-    };
+    return mergeOwners(owners, { departements: owners.epcis.flatMap((siren) => this.departementsOfEpci(siren)) });
   }
 
   /** A reservation convention belongs to its bailleur, its réservataire and its département; null if unknown. */
@@ -63,23 +61,19 @@ export class TenancyResolver {
 
   /** An event belongs to every organisation it names (and the État of their départements); null if unknown. */
   async event(eventId: string): Promise<Owners | null> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(eventId)) return null;
+    if (!isUuid(eventId)) return null;
     const event = await this.runtime.store.readEvent(eventId.toLowerCase());
     if (!event) return null;
     const owners = this.ownersOfEvent(event.data);
     // An event about a convention (its revisions, agreements, flats oriented or returned) is also its parties'.
     const conventionId = (event.data as { conventionId?: unknown } | null)?.conventionId;
     const convention = typeof conventionId === 'string' ? await this.convention(conventionId) : null;
-    if (!convention) return owners;
-    const merged: Record<string, (string | null | undefined)[]> = {};
-    for (const part of [owners, convention])
-      for (const [kind, ids] of Object.entries(part)) merged[kind] = [...(merged[kind] ?? []), ...(ids ?? [])];
-    return merged as Owners;
+    return convention ? mergeOwners(owners, convention) : owners;
   }
 
   /** An import belongs to the organisation whose key started it; null if unknown. */
   async import(importId: string): Promise<Owners | null> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(importId)) return null;
+    if (!isUuid(importId)) return null;
     const { rows } = await this.runtime.pool.query<{ owner_role: string | null; owner_tenant: string | null }>(
       'SELECT owner_role, owner_tenant FROM imports WHERE id = $1',
       [importId.toLowerCase()],

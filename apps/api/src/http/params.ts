@@ -8,3 +8,10 @@ export const yearParam = z.coerce
   .int('Année attendue (ex. 2026).')
   .min(2000, 'Année à partir de 2000.')
   .max(2100, 'Année jusqu’à 2100.');
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a text is a UUID (event ids, import ids), in any case. */
+export function isUuid(text: unknown): text is string {
+  return typeof text === 'string' && UUID.test(text);
+}

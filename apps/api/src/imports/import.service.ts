@@ -22,6 +22,7 @@ import {
 import { calDecisionSchema, offerDeclinedSchema, toCalDecisionData, toOfferDeclinedData } from '../cal/cal.schemas.js';
 import { actorOf, type Principal } from '@vigie/access';
 import { validate } from '../http/validation.js';
+import { isUuid } from '../http/params.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { uuidFromText } from '@vigie/event-store';
 import { csvRows, fieldName, ndjsonRows, type ParsedRow, type RowKind } from './import-format.js';
@@ -68,7 +69,6 @@ const EVENT_TYPE: Record<RowKind, string> = {
   cal_decision: 'CalDecisionRecorded',
   offer_declined: 'OfferDeclined',
 };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Where a refused rule points in the row. */
 const FIELD_OF_CODE: Record<string, string> = {
@@ -99,7 +99,7 @@ function toFact(kind: RowKind, input: Record<string, unknown>, pseudonymise: Pse
 
 /** Event id of a row: the one it gives, else a hash of its content, so sending a file again records nothing twice. */
 function rowEventId(kind: RowKind, data: unknown, given: unknown): string {
-  if (typeof given === 'string' && UUID.test(given)) return given.toLowerCase();
+  if (isUuid(given)) return given.toLowerCase();
   return uuidFromText(`vigie-import|${kind}|${canonicalJson(data)}`);
 }
 
@@ -158,7 +158,7 @@ export class ImportService {
   async get(id: string): Promise<ImportReport | undefined> {
     const live = this.jobs.get(id);
     if (live) return live;
-    if (!UUID.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const { rows } = await this.runtime.pool.query<{ report: ImportReport }>('SELECT report FROM imports WHERE id = $1', [id]);
     const stored = rows[0]?.report;
     // A job of a process that stopped mid-way: say so rather than show it forever running.
@@ -169,7 +169,7 @@ export class ImportService {
 
   /** Who started an import (role and organisation), or undefined when there is no such import. */
   async owner(id: string): Promise<{ role: string; tenant: string | null } | undefined> {
-    if (!UUID.test(id)) return undefined;
+    if (!isUuid(id)) return undefined;
     const { rows } = await this.runtime.pool.query<{ owner_role: string; owner_tenant: string | null }>(
       'SELECT owner_role, owner_tenant FROM imports WHERE id = $1',
       [id],

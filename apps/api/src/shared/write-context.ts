@@ -4,9 +4,8 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 import { actorOf } from '@vigie/access';
 import { principalOf } from '../access/principal.request.js';
+import { isUuid } from '../http/params.js';
 import { invalidField, problemOf } from '../http/problem.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The event id of a write: from the body, else the Idempotency-Key header. Facts from bailleurs
@@ -14,7 +13,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function eventIdFrom(bodyEventId: string | undefined, idempotencyKey: string | undefined, required: boolean): string {
   const eventId = bodyEventId ?? idempotencyKey;
-  if (eventId && UUID.test(eventId)) return eventId.toLowerCase();
+  if (isUuid(eventId)) return eventId.toLowerCase();
   if (!eventId && !required) return randomUUID();
   throw invalidField(
     'eventId',
