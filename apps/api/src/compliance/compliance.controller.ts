@@ -12,9 +12,9 @@ import { ALL_ROLES, Access, CurrentPrincipal } from '../access/access.decorators
 import { TenancyResolver } from '../access/tenancy.resolver.js';
 import { notFound } from '../http/problem.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { FILTERED } from '../access/tenancies.js';
 
 type SharedComplianceView = ReturnType<typeof shareComplianceReport<ComplianceView>>;
-import { FILTERED } from '../access/tenancies.js';
 
 const querySchema = z.object({
   epci: epciSirenParam,

@@ -167,16 +167,6 @@ export class ImportService {
       : stored;
   }
 
-  /** Who started an import (role and organisation), or undefined when there is no such import. */
-  async owner(id: string): Promise<{ role: string; tenant: string | null } | undefined> {
-    if (!isUuid(id)) return undefined;
-    const { rows } = await this.runtime.pool.query<{ owner_role: string; owner_tenant: string | null }>(
-      'SELECT owner_role, owner_tenant FROM imports WHERE id = $1',
-      [id],
-    );
-    return rows[0] ? { role: rows[0].owner_role, tenant: rows[0].owner_tenant } : undefined;
-  }
-
   private async run(report: ImportReport, content: string, principal: Principal): Promise<void> {
     const started = Date.now();
     try {
