@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     last = consumedAt.size;
   }
   await consumer.disconnect();
-  api.stop();
+  await api.stop();
 
   const latencies: number[] = [];
   const positions = [...acceptedAt.keys()].sort((a, b) => a - b);

@@ -84,7 +84,7 @@ export function benchFetch(url: string, init: RequestInit = {}): Promise<Respons
 export async function startApiProcess(
   databaseUrl: string,
   env: Record<string, string> = {},
-): Promise<{ base: string; stop: () => void }> {
+): Promise<{ base: string; stop: () => Promise<void> }> {
   const server = createServer();
   const port = await new Promise<number>((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
@@ -115,5 +115,14 @@ export async function startApiProcess(
     if (attempt > 600 || api.exitCode !== null) throw new Error('API did not start');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return { base, stop: () => api.kill('SIGTERM') };
+  // Stopped and gone before its database is dropped (a forced drop would kill its connections mid-shutdown).
+  const stop = async () => {
+    if (api.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => api.once('exit', () => resolve()));
+    api.kill('SIGTERM');
+    const timer = setTimeout(() => api.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return { base, stop };
 }

@@ -139,7 +139,7 @@ async function main(): Promise<void> {
     duration: Number(process.env.BENCH_SECONDS ?? 15),
     requests: paths.map((path) => ({ method: 'GET', path })),
   });
-  api.stop();
+  await api.stop();
 
   const { rows } = await pool.query<{ n: string }>(
     'SELECT count(*) AS n FROM lease_facts WHERE epci_siren = $1 AND year = 2026',

@@ -121,7 +121,7 @@ async function main(): Promise<void> {
     `${base}/v1/imports/${((await plantedStart.json()) as { id: string }).id}`,
     (r) => r.status === 'termine',
   );
-  api.stop();
+  await api.stop();
 
   console.log('\n| measure | value | target |');
   console.log('|---|---:|---:|');
