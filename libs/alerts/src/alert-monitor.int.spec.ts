@@ -59,7 +59,8 @@ describe('Alert monitor under a stream of writes', () => {
   const hq1Alert = async () => (await store.readStream(HQ1_ALERT)).events.map((event) => event.type);
 
   it('evaluates an EPCI-year at once, then at most once per interval, and never loses a change it deferred', async () => {
-    const monitor = new AlertMonitor(db.pool, store, { scopeIntervalMs: 1_500, now: () => new Date('2026-11-26T12:00:00Z') });
+    let clock = Date.parse('2026-11-26T12:00:00Z');
+    const monitor = new AlertMonitor(db.pool, store, { scopeIntervalMs: 1_500, now: () => new Date(clock) });
     // Given two Q1 leases: HQ1 at 100 %, no alert; evaluated at once, the checkpoint follows.
     await signLeases(2, 5_000);
     await monitor.runOnce();
@@ -75,7 +76,7 @@ describe('Alert monitor under a stream of writes', () => {
     expect(await checkpoint()).toBe(before);
 
     // Then, once the interval has passed, the next pass evaluates it: the alert is raised, once.
-    await new Promise((resolve) => setTimeout(resolve, 1_600));
+    clock += 1_600;
     await monitor.runOnce();
     expect(await hq1Alert()).toEqual(['AlertRaised']);
     expect(await checkpoint()).toBeGreaterThan(before);

@@ -127,13 +127,14 @@ export class AlertMonitor {
       const key = `${scope.epci_siren}/${scope.year}`;
       const last = this.lastScopePass.get(key);
       const spacing = this.options.scopeIntervalMs ?? Math.min(MAX_SCOPE_SPACING_MS, 3 * (last?.took ?? 0));
-      if (last && Date.now() - last.at < spacing) {
+      const at = (this.options.now?.() ?? new Date()).getTime();
+      if (last && at - last.at < spacing) {
         deferred = true;
         continue;
       }
       const started = Date.now();
       appended += await this.evaluate(scope.epci_siren, scope.year, head, Number(scope.position), now);
-      this.lastScopePass.set(key, { at: started, took: Date.now() - started });
+      this.lastScopePass.set(key, { at, took: Date.now() - started });
     }
     appended += await this.maybeEvaluateFlux(head, now);
     // A deferred scope keeps the checkpoint where it was: the next passes find it again (and a
