@@ -1,21 +1,11 @@
 import fc from 'fast-check';
 import { leaseSignedData } from '../testing/attribution.builders.js';
+import { conventionTerms } from '../testing/flux.builders.js';
 import { conventionFlux } from './convention-flux.js';
 import type { FluxEvent } from './flux-ledger.js';
-import { NO_COUNTING_OPTIONS, type ConventionTerms } from './reservation.js';
+import { NO_COUNTING_OPTIONS } from './reservation.js';
 
-const terms: ConventionTerms = {
-  conventionId: 'ALS-LMH-59',
-  bailleurId: 'lille-metropole-habitat',
-  reservataireId: 'action-logement',
-  departement: '59',
-  period: { startYear: 2025, endYear: 2027 },
-  fluxShare: 0.25,
-  annualVolume: null,
-  gestionMode: 'directe',
-  countingOptions: NO_COUNTING_OPTIONS,
-  signedOn: '2024-12-01',
-};
+const terms = conventionTerms();
 const release = (n: number, inNetBase = true): FluxEvent => ({
   type: 'FlatReleased',
   data: {

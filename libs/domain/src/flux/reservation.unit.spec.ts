@@ -6,24 +6,18 @@ import {
   pendingAgreements,
   reservationDecider,
   termsForYear,
-  type ConventionTerms,
   type ReservationEvent,
 } from './reservation.js';
 import { foldEvents } from '../decider.js';
+import { conventionTerms } from '../testing/flux.builders.js';
 
 const { given } = deciderSpecification(reservationDecider);
-const terms: ConventionTerms = {
+const terms = conventionTerms({
   conventionId: 'ALS-LMH-59-2025',
   bailleurId: 'lmh',
-  reservataireId: 'action-logement',
-  departement: '59',
-  period: { startYear: 2025, endYear: 2027 },
-  fluxShare: 0.25,
-  annualVolume: null,
-  gestionMode: 'directe',
   countingOptions: { ...NO_COUNTING_OPTIONS, postCalRefusals: { enabled: true, weight: 0.5 } },
   signedOn: '2024-11-30',
-};
+});
 const both = CONVENTION_PARTIES;
 const signed: ReservationEvent = { type: 'ReservationConventionSigned', data: { ...terms, agreedBy: both } };
 const revised = (
