@@ -304,6 +304,7 @@ const SPEC: Record<string, RouteSpec> = {
         eventId: randomUUID(),
         bailleurId: v === 'own' ? 'lmh' : 'pdc',
         rplsId: `ROR${role}`,
+        reservataireId: v === 'own' ? 'als' : 'resa-62',
         conventionId: v === 'own' ? 'C-OWN' : 'C-OTHER',
         orientedOn: '2026-03-10',
       },
@@ -319,6 +320,7 @@ const SPEC: Record<string, RouteSpec> = {
         eventId: randomUUID(),
         bailleurId: v === 'own' ? 'lmh' : 'pdc',
         rplsId: `RRET${role}`,
+        reservataireId: v === 'own' ? 'als' : 'resa-62',
         conventionId: v === 'own' ? 'C-OWN' : 'C-OTHER',
         returnedOn: '2026-04-01',
         reason: 'aucun candidat',
@@ -334,12 +336,12 @@ const SPEC: Record<string, RouteSpec> = {
       body: convention(`C-NEW-${role}-${v}`, v === 'own' ? 'lmh' : 'pdc'),
     }),
   },
-  'POST /v1/conventions/:conventionId/revisions': {
+  'POST /v1/conventions/:bailleurId/:reservataireId/:conventionId/revisions': {
     allowed: ['bailleur', 'reservataire', 'admin'],
     tenancy: { kind: 'existing', notFound: 'CONVENTION_NOT_FOUND' },
     call: (role, v) => ({
       method: 'POST',
-      path: `/v1/conventions/${pick(v, 'C-OWN', 'C-OTHER', 'C-NOPE')}/revisions`,
+      path: `/v1/conventions/${pick(v, 'lmh/als/C-OWN', 'pdc/resa-62/C-OTHER', 'lmh/als/C-NOPE')}/revisions`,
       body: {
         fromYear: { bailleur: 2026, reservataire: 2027 }[role as string] ?? 2028,
         fluxShare: 0.3,
@@ -347,7 +349,7 @@ const SPEC: Record<string, RouteSpec> = {
       },
     }),
   },
-  'POST /v1/conventions/:conventionId/agreements': {
+  'POST /v1/conventions/:bailleurId/:reservataireId/:conventionId/agreements': {
     allowed: ['bailleur', 'reservataire', 'admin'],
     tenancy: { kind: 'existing', notFound: 'CONVENTION_NOT_FOUND' },
     // Each party agrees to a convention recorded by the other; the admin's call on another organisation's
@@ -355,24 +357,24 @@ const SPEC: Record<string, RouteSpec> = {
     ok: [201, 409],
     call: (role, v) => ({
       method: 'POST',
-      path: `/v1/conventions/${pick(v, `C-AGREE-${role}`, 'C-OTHER', 'C-NOPE')}/agreements`,
+      path: `/v1/conventions/${pick(v, `lmh/als/C-AGREE-${role}`, 'pdc/resa-62/C-OTHER', 'lmh/als/C-NOPE')}/agreements`,
       body: { agreedOn: '2025-01-15', ...(role === 'admin' ? { party: 'reservataire' } : {}) },
     }),
   },
-  'GET /v1/conventions/:conventionId': {
+  'GET /v1/conventions/:bailleurId/:reservataireId/:conventionId': {
     allowed: ['bailleur', 'reservataire', 'etat', 'admin'],
     tenancy: { kind: 'existing', notFound: 'CONVENTION_NOT_FOUND' },
     call: (_role, v) => ({
       method: 'GET',
-      path: `/v1/conventions/${pick(v, 'C-OWN', 'C-OTHER', 'C-NOPE')}`,
+      path: `/v1/conventions/${pick(v, 'lmh/als/C-OWN', 'pdc/resa-62/C-OTHER', 'lmh/als/C-NOPE')}`,
     }),
   },
-  'GET /v1/conventions/:conventionId/flux': {
+  'GET /v1/conventions/:bailleurId/:reservataireId/:conventionId/flux': {
     allowed: ['bailleur', 'reservataire', 'etat', 'admin'],
     tenancy: { kind: 'existing', notFound: 'CONVENTION_NOT_FOUND' },
     call: (_role, v) => ({
       method: 'GET',
-      path: `/v1/conventions/${pick(v, 'C-OWN', 'C-OTHER', 'C-NOPE')}/flux?year=2026`,
+      path: `/v1/conventions/${pick(v, 'lmh/als/C-OWN', 'pdc/resa-62/C-OTHER', 'lmh/als/C-NOPE')}/flux?year=2026`,
     }),
   },
   'GET /v1/bailleurs/:bailleurId/bilans/:year': {
@@ -503,6 +505,7 @@ describe('Access: every endpoint × every role', () => {
         eventId: randomUUID(),
         bailleurId: 'lmh',
         rplsId: `RRET${role}`,
+        reservataireId: 'als',
         conventionId: 'C-OWN',
         orientedOn: '2026-03-05',
       });

@@ -3,7 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { adminFetch, getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
 
 const MEL = '200093201';
-const HQ1_ALERT = `alert-${MEL}-2026-RATE_BELOW_TARGET-HQ1-epci-${MEL}`;
+const HQ1_ALERT = `alert:${MEL}:2026:RATE_BELOW_TARGET:HQ1:epci:${MEL}`;
 
 function lease(n: number, resources: number) {
   return {
@@ -92,7 +92,7 @@ describe('Drift alerts: raised once, resolved once, on the API, the live stream 
     expect(alert.evidence.position).toBeGreaterThan(0);
     // The same scope per bailleur is watched too.
     expect(open.body.map((a: { alertId: string }) => a.alertId)).toContain(
-      `alert-${MEL}-2026-RATE_BELOW_TARGET-HQ1-bailleur-lmh`,
+      `alert:${MEL}:2026:RATE_BELOW_TARGET:HQ1:bailleur:lmh`,
     );
 
     // One more non-Q1 lease: still breached, nothing raised again.

@@ -39,16 +39,20 @@ describe('Reservation conventions are agreed jointly by the bailleur and the ré
     expect(forged).toMatchObject({ status: 403, body: { code: 'AGREEMENT_NOT_YOURS' } });
 
     expect((await postJson(`${app.url}/v1/conventions`, convention, lmh.auth)).status).toBe(201);
-    let read = await getJson(`${app.url}/v1/conventions/ALS-LMH-59-J`, als.auth);
+    let read = await getJson(`${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59-J`, als.auth);
     expect(read.body.agreement).toEqual({
       agreedBy: ['bailleur'],
       complete: false,
       pending: [{ revisionFromYear: null, missing: ['reservataire'] }],
     });
-    const flux = await getJson(`${app.url}/v1/conventions/ALS-LMH-59-J/flux?year=2026`, lmh.auth);
+    const flux = await getJson(`${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59-J/flux?year=2026`, lmh.auth);
     expect(flux.body.agreement).toMatchObject({ complete: false });
 
-    const agreed = await postJson(`${app.url}/v1/conventions/ALS-LMH-59-J/agreements`, { agreedOn: '2024-12-10' }, als.auth);
+    const agreed = await postJson(
+      `${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59-J/agreements`,
+      { agreedOn: '2024-12-10' },
+      als.auth,
+    );
     expect(agreed.status).toBe(201);
     const event = await getJson(`${app.url}/v1/events/${agreed.body.eventId}`, als.auth);
     expect(event.body).toMatchObject({
@@ -56,25 +60,29 @@ describe('Reservation conventions are agreed jointly by the bailleur and the ré
       data: { party: 'reservataire', revisionFromYear: null },
       metadata: { actor: `reservataire:action-logement:${als.id}` },
     });
-    const again = await postJson(`${app.url}/v1/conventions/ALS-LMH-59-J/agreements`, { agreedOn: '2024-12-11' }, als.auth);
+    const again = await postJson(
+      `${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59-J/agreements`,
+      { agreedOn: '2024-12-11' },
+      als.auth,
+    );
     expect(again).toMatchObject({ status: 409, body: { code: 'CONVENTION_ALREADY_AGREED' } });
-    read = await getJson(`${app.url}/v1/conventions/ALS-LMH-59-J`, lmh.auth);
+    read = await getJson(`${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59-J`, lmh.auth);
     expect(read.body.agreement).toMatchObject({ complete: true, pending: [] });
 
     // The réservataire proposes 30 % from 2027: nothing changes until the bailleur agrees.
     const revision = await postJson(
-      `${app.url}/v1/conventions/ALS-LMH-59-J/revisions`,
+      `${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59-J/revisions`,
       { fromYear: 2027, fluxShare: 0.3, reason: 'clause de revoyure' },
       als.auth,
     );
     expect(revision.status).toBe(201);
-    read = await getJson(`${app.url}/v1/conventions/ALS-LMH-59-J`, lmh.auth);
+    read = await getJson(`${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59-J`, lmh.auth);
     expect(read.body.inForce.find((y: { year: number }) => y.year === 2027)).toMatchObject({ fluxShare: 0.25 });
     expect(read.body.agreement.pending).toEqual([{ revisionFromYear: 2027, missing: ['bailleur'] }]);
     expect(
       (
         await postJson(
-          `${app.url}/v1/conventions/ALS-LMH-59-J/agreements`,
+          `${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59-J/agreements`,
           { agreedOn: '2026-11-20', revisionFromYear: 2026 },
           lmh.auth,
         )
@@ -83,13 +91,13 @@ describe('Reservation conventions are agreed jointly by the bailleur and the ré
     expect(
       (
         await postJson(
-          `${app.url}/v1/conventions/ALS-LMH-59-J/agreements`,
+          `${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59-J/agreements`,
           { agreedOn: '2026-11-20', revisionFromYear: 2027 },
           lmh.auth,
         )
       ).status,
     ).toBe(201);
-    read = await getJson(`${app.url}/v1/conventions/ALS-LMH-59-J`, lmh.auth);
+    read = await getJson(`${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59-J`, lmh.auth);
     expect(read.body.inForce.map((y: { year: number; fluxShare: number }) => [y.year, y.fluxShare])).toEqual([
       [2025, 0.25],
       [2026, 0.25],
@@ -130,7 +138,7 @@ describe('Reservation conventions are agreed jointly by the bailleur and the ré
     const etat = await createKey(app.url, 'etat', '59');
     const seen = async (key: { auth: Record<string, string> }) =>
       waitFor(
-        () => getJson(`${app.url}/v1/conventions/ALS-LMH-59-J/flux?year=2026`, key.auth),
+        () => getJson(`${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59-J/flux?year=2026`, key.auth),
         (r) => r.status !== 200 || r.body.freshness.position >= lastPosition(),
       );
     expect((await seen(als)).body.counted).toMatchObject({ bailSigne: 2, total: 2 });
@@ -138,12 +146,18 @@ describe('Reservation conventions are agreed jointly by the bailleur and the ré
     expect(shared.counted).toMatchObject({ bailSigne: null, total: null });
     expect(shared).toMatchObject({ realisedShare: null, statisticalSecrecy: { threshold: 5 } });
     expect(
-      (await getJson(`${app.url}/v1/conventions/ALS-LMH-59-J/flux?year=2026`, (await createKey(app.url, 'etat', '62')).auth))
-        .status,
+      (
+        await getJson(
+          `${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59-J/flux?year=2026`,
+          (await createKey(app.url, 'etat', '62')).auth,
+        )
+      ).status,
     ).toBe(404);
 
     // An admin records an agreement for a party it names; without one, 400 in French.
-    const admin = await postJson(`${app.url}/v1/conventions/ALS-LMH-59-J/agreements`, { agreedOn: '2026-11-20' });
+    const admin = await postJson(`${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59-J/agreements`, {
+      agreedOn: '2026-11-20',
+    });
     expect(admin).toMatchObject({ status: 400, body: { errors: [{ path: 'party', code: 'REQUIRED' }] } });
   });
 });

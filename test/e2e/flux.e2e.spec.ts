@@ -80,7 +80,7 @@ describe('Stock → flux calculator over HTTP', () => {
     expect(signed.status).toBe(201);
     expect(
       (
-        await postJson(`${app.url}/v1/conventions/ALS-LMH-59/revisions`, {
+        await postJson(`${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59/revisions`, {
           fromYear: 2027,
           annualVolume: 90,
           reason: 'clause de revoyure 2026',
@@ -99,7 +99,7 @@ describe('Stock → flux calculator over HTTP', () => {
     });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('CONVENTION_ALREADY_SIGNED');
-    const response = await adminFetch(`${app.url}/v1/conventions/ALS-LMH-59`);
+    const response = await adminFetch(`${app.url}/v1/conventions/lmh/action-logement/ALS-LMH-59`);
     const convention = (await response.json()) as { inForce: unknown[]; countingOptions: unknown };
     expect(convention.inForce).toEqual([
       { year: 2025, fluxShare: 0.25, annualVolume: null },
@@ -111,7 +111,7 @@ describe('Stock → flux calculator over HTTP', () => {
       interBailleurMobility: false,
       aPosterioriValidation: false,
     });
-    expect((await adminFetch(`${app.url}/v1/conventions/NOPE`)).status).toBe(404);
+    expect((await adminFetch(`${app.url}/v1/conventions/lmh/action-logement/NOPE`)).status).toBe(404);
   });
 
   it('follows the flux of a convention: net base, orientations, returns, leases counted and each option apart', async () => {
@@ -158,11 +158,22 @@ describe('Stock → flux calculator over HTTP', () => {
       422,
     );
     for (const n of [0, 1, 2])
-      await post('/v1/flux/orientations', { bailleurId: 'lmh', rplsId: `5901${n}`, conventionId: id, orientedOn: '2026-03-10' });
-    await post('/v1/flux/orientations', { bailleurId: 'lmh', rplsId: '590190', conventionId: id, orientedOn: '2026-03-10' }, 422);
+      await post('/v1/flux/orientations', {
+        bailleurId: 'lmh',
+        rplsId: `5901${n}`,
+        reservataireId: 'action-logement',
+        conventionId: id,
+        orientedOn: '2026-03-10',
+      });
+    await post(
+      '/v1/flux/orientations',
+      { bailleurId: 'lmh', rplsId: '590190', reservataireId: 'action-logement', conventionId: id, orientedOn: '2026-03-10' },
+      422,
+    );
     await post('/v1/flux/returns', {
       bailleurId: 'lmh',
       rplsId: '59012',
+      reservataireId: 'action-logement',
       conventionId: id,
       returnedOn: '2026-04-20',
       reason: 'aucun candidat dans le délai',
@@ -210,7 +221,7 @@ describe('Stock → flux calculator over HTTP', () => {
     });
 
     const figures = await waitFor(
-      () => getJson(`${app.url}/v1/conventions/${id}/flux?year=2026`),
+      () => getJson(`${app.url}/v1/conventions/lmh/action-logement/${id}/flux?year=2026`),
       (r) => r.status === 200 && r.body.counted.bailSigne === 1,
     );
     expect(figures.body).toMatchObject({
@@ -245,7 +256,7 @@ describe('Stock → flux calculator over HTTP', () => {
     expect(ledgerCsv.subarray(3).toString('utf8').split('\r\n')[0]).toBe(
       'Date;Bailleur;Convention;RPLS;Commune;QPV;Règle de décompte;Poids;Événement;Position;Enregistré le;Auteur',
     );
-    const csv = await adminFetch(`${app.url}/v1/conventions/${id}/flux?year=2026&format=csv`);
+    const csv = await adminFetch(`${app.url}/v1/conventions/lmh/action-logement/${id}/flux?year=2026&format=csv`);
     const text = Buffer.from(await csv.arrayBuffer())
       .subarray(3)
       .toString('utf8');
@@ -290,6 +301,7 @@ describe('Stock → flux calculator over HTTP', () => {
       await post('/v1/flux/orientations', {
         bailleurId: 'bil',
         rplsId: `5903${n}`,
+        reservataireId: 'etat-59',
         conventionId: 'ETAT-BIL-59',
         orientedOn: '2025-03-01',
       });
@@ -336,7 +348,7 @@ describe('Stock → flux calculator over HTTP', () => {
       // 4 of 10 flats oriented to the État: over the 30 % of the préfet contingent.
       contingent: [{ departement: '59', netBase: 10, orientedToEtat: 4, etatShare: 0.4, withinLimits: false }],
     });
-    const etatFlux = await getJson(`${app.url}/v1/conventions/ETAT-BIL-59/flux?year=2025`);
+    const etatFlux = await getJson(`${app.url}/v1/conventions/bil/etat-59/ETAT-BIL-59/flux?year=2025`);
     expect(etatFlux.body.contingent).toEqual({
       orientedShare: 0.4,
       publicAgentLeases: 0,
@@ -375,7 +387,7 @@ describe('Stock → flux calculator over HTTP', () => {
       gestionMode: 'directe',
     });
     expect(signed.status).toBe(201);
-    const alertId = 'alert-flux-2025-BILAN_DUE-BILAN-bailleur-retard';
+    const alertId = 'alert:~:2025:BILAN_DUE:BILAN:bailleur:retard';
     const status = async () =>
       (
         (await getJson(`${app.url}/v1/alerts?rule=BILAN_DUE&scope=bailleur:retard`)).body as Array<{

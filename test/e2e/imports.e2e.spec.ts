@@ -127,7 +127,7 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     ]);
     const calEventId = (await app.db.pool.query("SELECT event_id FROM events WHERE event_type = 'CalDecisionRecorded'")).rows[0]
       .event_id;
-    expect(rows[2]).toMatchObject({ stream_id: 'attribution-lmh-D1', link: calEventId, resources: '18500.5', source: 'import' });
+    expect(rows[2]).toMatchObject({ stream_id: 'attribution:lmh:D1', link: calEventId, resources: '18500.5', source: 'import' });
     expect(rows[3].link).toBeNull();
     expect(rows[4].resources).toBeNull();
   });

@@ -153,7 +153,7 @@ describe('Privacy: household numbers pseudonymised on entry, logs without person
     const pseudonym = new Pseudonymiser(TEST_PSEUDONYMISATION_KEY).pseudonymise(NUD);
     expect(pseudonym).toMatch(/^h1-[A-Za-z0-9_-]{27}$/);
     const { rows } = await app.db.pool.query<{ event_type: string; data: string }>(
-      "SELECT event_type, data::text AS data FROM events WHERE stream_id LIKE 'attribution-lmh-C-PRIV-%' ORDER BY global_position",
+      "SELECT event_type, data::text AS data FROM events WHERE stream_id LIKE 'attribution:lmh:C-PRIV-%' ORDER BY global_position",
     );
     expect(rows.map((row) => [row.event_type, row.data.includes(pseudonym)])).toEqual([
       ['CalDecisionRecorded', true],

@@ -51,7 +51,7 @@ describe('Recording signed leases over HTTP', () => {
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({
       eventId: body.eventId,
-      streamId: 'attribution-lille-metropole-habitat-D-2026-0001',
+      streamId: 'attribution:lille-metropole-habitat:D-2026-0001',
       streamVersion: 1,
       alreadyRecorded: false,
     });

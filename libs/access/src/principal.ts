@@ -1,3 +1,4 @@
+import { DEPARTEMENT, ORGANISATION_ID, SIREN } from '@vigie/domain';
 /**
  * Who is calling, and what they may touch. A principal is an organisation's API key:
  * one role, and the organisation (tenant) it acts for.
@@ -62,10 +63,10 @@ export function departementOfCommune(communeInsee: string): string {
 
 /** Tenant identifiers as the referential writes them; a département is 2 or 3 characters. */
 export const TENANT_PATTERN: Record<Exclude<Role, 'admin'>, RegExp> = {
-  bailleur: /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/,
-  epci: /^\d{9}$/,
-  reservataire: /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/,
-  etat: /^(\d{2}|2[AB]|97\d)$/,
+  bailleur: ORGANISATION_ID,
+  epci: SIREN,
+  reservataire: ORGANISATION_ID,
+  etat: DEPARTEMENT,
 };
 
 const OWNER_KEYS: Record<string, keyof Owners> = {

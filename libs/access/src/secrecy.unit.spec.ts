@@ -175,6 +175,8 @@ describe('Statistical secrecy of a convention’s flux', () => {
   it('given 3 households counted on a convention, when shared with the État, then the counts and the realised share are hidden, the flats are not', () => {
     const shared = shareConventionFlux(
       {
+        bailleurId: 'lmh',
+        reservataireId: 'ville',
         conventionId: 'C',
         year: 2026,
         netBase: 12,

@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../../../test/support/pos
 import { ALERT_MONITOR_CHECKPOINT, AlertMonitor } from './alert-monitor.js';
 
 const MEL = '200093201';
-const HQ1_ALERT = `alert-${MEL}-2026-RATE_BELOW_TARGET-HQ1-epci-${MEL}`;
+const HQ1_ALERT = `alert:${MEL}:2026:RATE_BELOW_TARGET:HQ1:epci:${MEL}`;
 
 describe('Alert monitor under a stream of writes', () => {
   let db: TestDatabase;

@@ -1,5 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import {
+  compositeKey,
   alertDecider,
   alertStreamId,
   DEFAULT_ALERT_SETTINGS,
@@ -7,6 +8,7 @@ import {
   observeAlerts,
   observeBilanDue,
   observeConventionAlerts,
+  bilanStreamId,
   type AlertObservation,
   type AlertEvent,
 } from '@vigie/domain';
@@ -17,7 +19,7 @@ import {
   type PostgresEventStore,
   type StreamAppend,
 } from '@vigie/event-store';
-import { readComplianceInputs, readConventionFlux } from '@vigie/projections';
+import { readComplianceInputs, readConventionFlux, readConventionRefs } from '@vigie/projections';
 
 export const ALERT_MONITOR_CHECKPOINT = 'alert-monitor';
 /** The longest an EPCI-year's change waits for its evaluation under a continuous stream of writes. */
@@ -124,7 +126,7 @@ export class AlertMonitor {
     let appended = 0;
     let deferred = false;
     for (const scope of scopes) {
-      const key = `${scope.epci_siren}/${scope.year}`;
+      const key = compositeKey('compliance-scope', scope.epci_siren, scope.year);
       const last = this.lastScopePass.get(key);
       const spacing = this.options.scopeIntervalMs ?? Math.min(MAX_SCOPE_SPACING_MS, 3 * (last?.took ?? 0));
       const at = (this.options.now?.() ?? new Date()).getTime();
@@ -177,22 +179,24 @@ export class AlertMonitor {
   private async evaluateFlux(head: number, now: Date): Promise<number> {
     const today = now.toISOString().slice(0, 10);
     const year = now.getUTCFullYear();
-    const { rows: conventions } = await this.pool.query<{ stream_id: string }>(
-      "SELECT stream_id FROM streams WHERE stream_id LIKE 'reservation-%'",
-    );
     const observations: AlertObservation[] = [];
-    for (const { stream_id } of conventions) {
-      const read = await readConventionFlux(this.pool, this.store, stream_id.slice('reservation-'.length), year, today);
+    for (const convention of await readConventionRefs(this.pool)) {
+      const read = await readConventionFlux(this.pool, this.store, convention, year, today);
       // A convention binds (and can drift) once both parties agreed to it.
       if (!read || !read.agreement.complete || read.terms.period.startYear > year || read.terms.period.endYear < year) continue;
       observations.push(...observeConventionAlerts(read.figures, DEFAULT_ALERT_SETTINGS));
     }
-    const { rows: bailleurs } = await this.pool.query<{ bailleur: string; closed: boolean }>(
-      `SELECT b.bailleur, EXISTS (SELECT 1 FROM streams s WHERE s.stream_id = 'bilan-' || b.bailleur || '-' || $1) AS closed
-       FROM (SELECT DISTINCT lease->>'bailleurId' AS bailleur FROM lease_facts WHERE year = $2) b`,
-      [String(year - 1), year - 1],
+    const { rows: bailleurs } = await this.pool.query<{ bailleur: string }>(
+      `SELECT DISTINCT lease->>'bailleurId' AS bailleur FROM lease_facts WHERE year = $1`,
+      [year - 1],
     );
-    for (const { bailleur, closed } of bailleurs) observations.push(observeBilanDue(bailleur, year - 1, closed, today));
+    const { rows: closures } = await this.pool.query<{ stream_id: string }>(
+      'SELECT stream_id FROM streams WHERE stream_id = ANY($1)',
+      [bailleurs.map(({ bailleur }) => bilanStreamId(bailleur, year - 1))],
+    );
+    const closed = new Set(closures.map((row) => row.stream_id));
+    for (const { bailleur } of bailleurs)
+      observations.push(observeBilanDue(bailleur, year - 1, closed.has(bilanStreamId(bailleur, year - 1)), today));
     return this.record(observations, { position: head, scopePosition: head }, now);
   }
 
@@ -224,7 +228,7 @@ export class AlertMonitor {
         streamId,
         expectedVersion: stream.version,
         events: events.map((event, index) => ({
-          eventId: uuidFromText(`${streamId}#${stream.version + index + 1}`),
+          eventId: uuidFromText(compositeKey('alert-event', streamId, stream.version + index + 1)),
           type: event.type,
           data: event.data,
           metadata: { actor: 'system:alert-monitor', source: 'alerts', causationPosition: evidence.position },

@@ -13,7 +13,8 @@ const FAMILIES: Readonly<Record<string, string>> = {
 };
 
 export function topicFor(prefix: string, streamId: string): string {
-  const family = FAMILIES[streamId.slice(0, streamId.indexOf('-'))] ?? 'events';
+  // Stream ids are `kind:part…` (compositeKey in libs/domain): the family is the kind.
+  const family = FAMILIES[streamId.slice(0, streamId.indexOf(':'))] ?? 'events';
   return `${prefix}.${family}.v1`;
 }
 

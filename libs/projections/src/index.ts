@@ -10,3 +10,4 @@ export * from './compliance/compliance.query.js';
 export * from './alerts/alerts.projection.js';
 export * from './flux/convention-flux.query.js';
 export * from './flux/ledger.query.js';
+export * from './stream-ids.migration.js';

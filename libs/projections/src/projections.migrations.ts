@@ -2,6 +2,7 @@ import { type Migration } from '@vigie/postgres';
 import { alertsTableDdl } from './alerts/alerts.projection.js';
 import { complianceScopesDdl, complianceTablesDdl } from './compliance/compliance.projection.js';
 import { leaseSummaryTableDdl } from './lease-summary/lease-summary.projection.js';
+import { streamIdsMigration } from './stream-ids.migration.js';
 
 export const projectionMigrations: Migration[] = [
   { id: 'projections/001-lease-summary', sql: leaseSummaryTableDdl('lease_summary') },
@@ -27,4 +28,6 @@ export const projectionMigrations: Migration[] = [
     id: 'projections/007-lease-facts-by-bailleur',
     sql: "CREATE INDEX IF NOT EXISTS lease_facts_bailleur ON lease_facts (year, (lease->>'bailleurId'))",
   },
+  // Stream ids built by compositeKey: the streams written before move once (see the migration).
+  streamIdsMigration,
 ];

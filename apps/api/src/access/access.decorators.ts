@@ -19,15 +19,28 @@ export type Tenancy =
    * another organisation → 403 TENANT_FORBIDDEN. Null owners: the request does not say (yet); the
    * handler's validation answers.
    */
-  | { readonly kind: 'claimed'; readonly owners: (request: Request, resolver: TenancyResolver) => Owners | null }
+  | {
+      readonly kind: 'claimed';
+      readonly owners: (request: Request, resolver: TenancyResolver) => Owners | null;
+      /**
+       * The territories the body names (communes of a QPV, of an EPCI, of a CIA's sectors): each
+       * must be the caller's too, else 403 TENANT_FORBIDDEN, as for a write for another organisation.
+       */
+      readonly within?: (request: Request, resolver: TenancyResolver) => readonly Owners[];
+    }
   /**
-   * An existing resource (a convention, a lease of another bailleur, an event). Another
-   * organisation's → exactly the 404 the handler gives when it does not exist. Null owners: not
-   * found; the handler answers that 404 itself.
+   * An existing resource (a convention, a lease of another bailleur, an event), its owners read
+   * from its recorded facts. Another organisation's, or one that does not exist (null owners), →
+   * the same 404, before the body is even validated, so that no answer tells them apart.
+   * Undefined owners: the request does not name the resource (a body without its locator); the
+   * handler's validation answers.
    */
   | {
       readonly kind: 'existing';
-      readonly owners: (request: Request, resolver: TenancyResolver) => Promise<Owners | null> | Owners | null;
+      readonly owners: (
+        request: Request,
+        resolver: TenancyResolver,
+      ) => Promise<Owners | null | undefined> | Owners | null | undefined;
       readonly notFound: string;
     };
 

@@ -42,9 +42,10 @@ export class AccessGuard implements CanActivate {
     if (tenancy.kind === 'claimed') {
       const owners = tenancy.owners(request, this.tenancy);
       if (owners && !owns(principal, owners)) throw problem('TENANT_FORBIDDEN');
+      if (tenancy.within?.(request, this.tenancy).some((named) => !owns(principal, named))) throw problem('TENANT_FORBIDDEN');
     } else if (tenancy.kind === 'existing') {
       const owners = await tenancy.owners(request, this.tenancy);
-      if (owners && !owns(principal, owners)) throw problem(tenancy.notFound);
+      if (owners === null || (owners !== undefined && !owns(principal, owners))) throw problem(tenancy.notFound);
     }
     return true;
   }

@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { departementOfQpv } from '@vigie/domain';
 import type { Owners } from '@vigie/access';
 import { field, type Tenancy } from './access.decorators.js';
 import type { TenancyResolver } from './tenancy.resolver.js';
@@ -29,10 +30,40 @@ export const CLAIMED_BY_BODY_BAILLEUR: Tenancy = {
   },
 };
 
-/** A write about the EPCI of the path (its CIA; its threshold for the État of its départements). */
+const TERRITORY_FIELDS = { communes: 'commune', communeInsee: 'commune', qpvs: 'qpv', qpvCode: 'qpv' } as const;
+
+/**
+ * The communes and QPVs a body names, wherever they sit (`communes`, `sectors[].communes`,
+ * `territorialObjectives[].filter.communes`, `qpvs`…), so that a new field is bounded too.
+ */
+export function territoriesNamed(body: unknown): Array<{ kind: 'commune' | 'qpv'; code: string }> {
+  const named: Array<{ kind: 'commune' | 'qpv'; code: string }> = [];
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 8 || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) return value.forEach((item) => visit(item, depth + 1));
+    for (const [key, child] of Object.entries(value)) {
+      const kind = TERRITORY_FIELDS[key as keyof typeof TERRITORY_FIELDS];
+      const codes = typeof child === 'string' ? [child] : Array.isArray(child) ? child : [];
+      if (kind) for (const code of codes) if (typeof code === 'string') named.push({ kind, code });
+      visit(child, depth + 1);
+    }
+  };
+  visit(body, 0);
+  return named;
+}
+
+/** Every commune and QPV the body names lies in the caller's territory. */
+const TERRITORIES_OF_THE_BODY = (request: Request, resolver: TenancyResolver) =>
+  territoriesNamed(request.body).map(({ kind, code }) => (kind === 'commune' ? resolver.commune(code) : resolver.qpv(code)));
+
+/**
+ * A write about the EPCI of the path (its CIA, its communes; its threshold for the État of its
+ * départements): the communes its body names must be the EPCI's too.
+ */
 export const claimedEpci = (name: string): Tenancy => ({
   kind: 'claimed',
   owners: fromParam(name, (siren, resolver) => resolver.epci(siren)),
+  within: TERRITORIES_OF_THE_BODY,
 });
 
 /** A read of the EPCI of the path: the EPCI and the État of its départements; others get a plain 404. */
@@ -49,34 +80,60 @@ export const existingOwnedBy = (kind: keyof Owners, name: string): Tenancy => ({
   owners: fromParam(name, (id) => ({ [kind]: [id] })),
 });
 
-/** A case of the bailleur the body names (cancel, correct, refuse): another's answers the case's own 404. */
-export const existingCaseOfBodyBailleur = (notFound: string): Tenancy => ({
+/**
+ * An existing case (cancel or correct its lease, record a refusal), located by the bailleur and
+ * case reference the request gives; its owner is the bailleur its recorded facts name. Another
+ * bailleur's case, or none, answers the case's own 404.
+ */
+const existingCase = (
+  notFound: string,
+  locate: (request: Request) => { bailleurId: string | undefined; caseId: string | undefined },
+): Tenancy => ({
   kind: 'existing',
   notFound,
-  owners: (request) => {
-    const bailleurId = field(request.body, 'bailleurId') ?? field(request.body, 'lease', 'bailleurId');
-    return bailleurId ? { bailleurs: [bailleurId] } : null;
+  owners: (request, resolver) => {
+    const { bailleurId, caseId } = locate(request);
+    return bailleurId && caseId ? resolver.case(bailleurId, caseId) : undefined;
   },
 });
 
-export const existingConvention = (name: string): Tenancy => ({
+/** The case of a lease cancellation (`bailleurId`, `caseId` of the body). */
+export const CASE_OF_CANCELLATION = existingCase('LEASE_NOT_FOUND', (request) => ({
+  bailleurId: field(request.body, 'bailleurId'),
+  caseId: field(request.body, 'caseId'),
+}));
+
+/** The case of a lease correction (`lease.bailleurId`, `lease.caseId` of the body). */
+export const CASE_OF_CORRECTION = existingCase('LEASE_NOT_FOUND', (request) => ({
+  bailleurId: field(request.body, 'lease', 'bailleurId'),
+  caseId: field(request.body, 'lease', 'caseId'),
+}));
+
+/** The case of a declined offer (`bailleurId` of the body, case of the path). */
+export const CASE_OF_DECLINED_OFFER = existingCase('OFFER_NOT_FOUND', (request) => ({
+  bailleurId: field(request.body, 'bailleurId'),
+  caseId: param(request, 'caseId'),
+}));
+
+/** A convention of the path (`/v1/conventions/:bailleurId/:reservataireId/:conventionId`): its parties and département. */
+export const EXISTING_CONVENTION: Tenancy = {
   kind: 'existing',
   notFound: 'CONVENTION_NOT_FOUND',
-  owners: fromParam(name, (id, resolver) => resolver.convention(id)),
-});
-
-/** Département of a QPV from its code (QP059001, QN05901M → 59; QN97101M → 971; QN02A…, 2A). */
-export function departementOfQpv(code: string): string | undefined {
-  const digits = code.slice(2, 5);
-  if (/^97\d$/.test(digits)) return digits;
-  if (/^0(\d{2}|2[AB])$/.test(digits)) return digits.slice(1);
-  return undefined;
-}
+  owners: (request, resolver) => {
+    const [bailleurId, reservataireId, conventionId] = ['bailleurId', 'reservataireId', 'conventionId'].map((name) =>
+      param(request, name),
+    );
+    return bailleurId && reservataireId && conventionId
+      ? resolver.convention({ bailleurId, reservataireId, conventionId })
+      : null;
+  },
+};
 
 /** A QPV of the État's département. */
 export const CLAIMED_QPV: Tenancy = {
   kind: 'claimed',
   owners: fromParam('code', (code) => ({ departements: [departementOfQpv(code)] })),
+  within: TERRITORIES_OF_THE_BODY,
 };
 
 /** A convention is recorded by one of its parties: the bailleur or the réservataire the body names. */

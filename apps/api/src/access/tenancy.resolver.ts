@@ -1,7 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { departementOfCommune, mergeOwners, type Owners, ownersOfEventData } from '@vigie/access';
 import { isUuid } from '../http/params.js';
-import { reservationStreamId } from '@vigie/domain';
+import {
+  attributionDecider,
+  attributionStreamId,
+  departementOfQpv,
+  type ConventionRef,
+  foldEvents,
+  ORGANISATION_ID,
+  REFERENCE_ID,
+  reservationStreamId,
+  type AttributionEvent,
+} from '@vigie/domain';
 import { TerritorialReferential } from '@vigie/referential';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 
@@ -44,15 +54,44 @@ export class TenancyResolver {
     return epcis;
   }
 
+  /**
+   * Who a commune of the body belongs to: the EPCI the official referential puts it in, and the
+   * État of its département. A commune the referential does not know is nobody's (only an admin
+   * may name it).
+   */
+  commune(communeInsee: string): Owners {
+    const epci = this.territory.epciOfCommune(communeInsee);
+    return epci ? { epcis: [epci], departements: [departementOfCommune(communeInsee)] } : {};
+  }
+
+  /** Who a QPV of the body belongs to: the État of its département and the EPCIs there. */
+  qpv(code: string): Owners {
+    const departement = departementOfQpv(code);
+    return departement ? { departements: [departement], epcis: this.epcisOfDepartement(departement) } : {};
+  }
+
   /** The organisations an event names, and the État of their EPCIs' départements. */
   ownersOfEvent(data: unknown): Owners {
     const owners = ownersOfEventData(data);
     return mergeOwners(owners, { departements: owners.epcis.flatMap((siren) => this.departementsOfEpci(siren)) });
   }
 
+  /** A case belongs to the bailleur its recorded facts name; null if it has none (or the ids cannot name one). */
+  async case(bailleurId: string, caseId: string): Promise<Owners | null> {
+    if (!ORGANISATION_ID.test(bailleurId) || !REFERENCE_ID.test(caseId)) return null;
+    const { events } = await this.runtime.store.readStream(attributionStreamId(bailleurId, caseId));
+    const state = foldEvents(
+      attributionDecider,
+      events.map((event) => ({ type: event.type, data: event.data }) as AttributionEvent),
+    );
+    return state.case ? { bailleurs: [state.case.bailleurId] } : null;
+  }
+
   /** A reservation convention belongs to its bailleur, its réservataire and its département; null if unknown. */
-  async convention(conventionId: string): Promise<Owners | null> {
-    const { events } = await this.runtime.store.readStream(reservationStreamId(conventionId));
+  async convention(ref: ConventionRef): Promise<Owners | null> {
+    if (![ref.bailleurId, ref.reservataireId].every((id) => ORGANISATION_ID.test(id)) || !REFERENCE_ID.test(ref.conventionId))
+      return null;
+    const { events } = await this.runtime.store.readStream(reservationStreamId(ref));
     const signed = events.find((event) => event.type === 'ReservationConventionSigned');
     if (!signed) return null;
     const terms = signed.data as { bailleurId: string; reservataireId: string; departement: string };
@@ -66,9 +105,31 @@ export class TenancyResolver {
     if (!event) return null;
     const owners = this.ownersOfEvent(event.data);
     // An event about a convention (its revisions, agreements, flats oriented or returned) is also its parties'.
-    const conventionId = (event.data as { conventionId?: unknown } | null)?.conventionId;
-    const convention = typeof conventionId === 'string' ? await this.convention(conventionId) : null;
+    const convention = await this.conventionOfEvent(event.streamId, event.data);
     return convention ? mergeOwners(owners, convention) : owners;
+  }
+
+  /**
+   * The convention an event is about: the convention's own stream, or a flux fact naming the
+   * bailleur, réservataire and convention it was oriented to or returned from.
+   */
+  private async conventionOfEvent(streamId: string, data: unknown): Promise<Owners | null> {
+    const named = data as { bailleurId?: unknown; reservataireId?: unknown; conventionId?: unknown } | null;
+    if (typeof named?.conventionId !== 'string') return null;
+    if (typeof named.bailleurId === 'string' && typeof named.reservataireId === 'string') {
+      return this.convention({
+        bailleurId: named.bailleurId,
+        reservataireId: named.reservataireId,
+        conventionId: named.conventionId,
+      });
+    }
+    // Revisions and agreements name only the convention id: their stream is the convention's.
+    const { events } = await this.runtime.store.readStream(streamId);
+    const signed = events.find((event) => event.type === 'ReservationConventionSigned');
+    const terms = signed?.data as { bailleurId: string; reservataireId: string; departement: string } | undefined;
+    return terms
+      ? { bailleurs: [terms.bailleurId], reservataires: [terms.reservataireId], departements: [terms.departement] }
+      : null;
   }
 
   /** An import belongs to the organisation whose key started it; null if unknown. */

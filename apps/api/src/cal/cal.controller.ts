@@ -1,3 +1,4 @@
+import { referenceId } from '../http/identifiers.js';
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -5,13 +6,12 @@ import { attributionDecider, attributionStreamId } from '@vigie/domain';
 import { jsonEqual } from '@vigie/event-store';
 import { parseOrThrow } from '../http/validation.js';
 import { LeaseReferentialService } from '../leases/lease-referential.service.js';
-import { identifier } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { DecisionsService } from '../shared/decisions.service.js';
 import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
 import { calDecisionSchema, offerDeclinedSchema, toCalDecisionData, toOfferDeclinedData } from './cal.schemas.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { Access } from '../access/access.decorators.js';
-import { CLAIMED_BY_BODY_BAILLEUR, existingCaseOfBodyBailleur } from '../access/tenancies.js';
+import { CASE_OF_DECLINED_OFFER, CLAIMED_BY_BODY_BAILLEUR } from '../access/tenancies.js';
 
 @ApiTags('facts from bailleurs')
 @Controller('v1/cal-decisions')
@@ -53,7 +53,7 @@ export class CalController {
     return result;
   }
 
-  @Access({ roles: ['bailleur', 'admin'], tenancy: existingCaseOfBodyBailleur('OFFER_NOT_FOUND') })
+  @Access({ roles: ['bailleur', 'admin'], tenancy: CASE_OF_DECLINED_OFFER })
   @Post(':caseId/offer-declined')
   @HttpCode(201)
   @ApiOperation({
@@ -66,7 +66,7 @@ export class CalController {
     @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const caseId = parseOrThrow(identifier('Référence du dossier'), caseIdParam);
+    const caseId = parseOrThrow(referenceId('Référence du dossier'), caseIdParam);
     const { eventId: bodyEventId, ...input } = parseOrThrow(offerDeclinedSchema, body);
     const data = toOfferDeclinedData({ caseId, ...input }, (nud) => this.runtime.pseudonymiser.pseudonymise(nud));
     const eventId = eventIdFrom(bodyEventId, key, true);

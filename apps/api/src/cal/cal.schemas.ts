@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { organisationId, referenceId } from '../http/identifiers.js';
 import { CAL_DECISIONS, type CalDecisionRecorded, type OfferDeclined } from '@vigie/domain';
 import {
   flatSchema,
-  identifier,
   isoDate,
   numeroUniqueSchema,
   type Pseudonymise,
@@ -12,8 +12,8 @@ import {
 export const calDecisionSchema = z
   .object({
     eventId: z.string().optional(),
-    caseId: identifier('Référence du dossier'),
-    bailleurId: identifier('Identifiant du bailleur'),
+    caseId: referenceId('Référence du dossier'),
+    bailleurId: organisationId('Identifiant du bailleur'),
     calDate: isoDate,
     flat: flatSchema,
     candidates: z
@@ -28,7 +28,7 @@ export const calDecisionSchema = z
       )
       .min(1, 'Au moins un candidat examiné.')
       .max(10, 'Au plus 10 candidats.'),
-    reservataireId: identifier('Identifiant du réservataire').nullable(),
+    reservataireId: organisationId('Identifiant du réservataire').nullable(),
   })
   .strict();
 
@@ -36,7 +36,7 @@ export const calDecisionSchema = z
 export const offerDeclinedSchema = z
   .object({
     eventId: z.string().optional(),
-    bailleurId: identifier('Identifiant du bailleur'),
+    bailleurId: organisationId('Identifiant du bailleur'),
     numeroUnique: numeroUniqueSchema,
     declinedOn: isoDate,
     reason: z.string().min(1).max(500).nullable().default(null),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { evaluateCompliance, type ComplianceReport, type GroupBy } from '@vigie/domain';
+import { compositeKey, evaluateCompliance, type ComplianceReport, type GroupBy } from '@vigie/domain';
 import { positionAt, readComplianceInputs, readFreshness, readScopePosition, recordedAtOf } from '@vigie/projections';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 
@@ -67,7 +67,7 @@ export class ComplianceService {
     const live = asOf.position === undefined && asOf.at === undefined;
     if (live) {
       const referenceDay = new Date().toISOString().slice(0, 10);
-      const key = `live|${epciSiren}|${year}|${groupBy ?? ''}|${referenceDay}`;
+      const key = compositeKey('compliance-live', epciSiren, year, groupBy ?? null, referenceDay);
       const cached = this.cache.get(key);
       if (cached && cached.view.freshness.position === freshness.position) return cached;
       // Computed at or after the last change of its scope: the figures still hold, only freshness moved.
@@ -75,7 +75,7 @@ export class ComplianceService {
       const unchanged =
         cached &&
         cached.view.asOf.position >=
-          (await this.scopeMemo.get(`${epciSiren}|${year}|${freshness.position}`, () =>
+          (await this.scopeMemo.get(compositeKey('compliance-scope', epciSiren, year, freshness.position), () =>
             readScopePosition(pool, epciSiren, year),
           ));
       if (cached && unchanged) {
@@ -86,7 +86,7 @@ export class ComplianceService {
     let position = freshness.position;
     if (asOf.position !== undefined) position = Math.min(asOf.position, freshness.position);
     if (asOf.at !== undefined) position = Math.min(await positionAt(pool, asOf.at), freshness.position);
-    const key = `asof|${epciSiren}|${year}|${groupBy ?? ''}|${position}|${asOf.at?.toISOString() ?? ''}`;
+    const key = compositeKey('compliance-asof', epciSiren, year, groupBy ?? null, position, asOf.at?.toISOString() ?? null);
     const cached = this.cache.get(key);
     if (cached) return cached;
     const recordedAt = position > 0 ? await recordedAtOf(pool, position) : null;

@@ -2,12 +2,13 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Req, Res
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { organisationId } from '../http/identifiers.js';
 import { bailleurBilan, bilanDecider, bilanStreamId, fluxStreamId, type FluxEvent, type LeaseSignedData } from '@vigie/domain';
 import { jsonEqual } from '@vigie/event-store';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { yearParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
-import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
+import { isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
 import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
@@ -36,7 +37,7 @@ export class BilansController {
     @Req() request: Request,
     @Res() response: Response,
   ) {
-    const bailleurId = parseOrThrow(identifier('Identifiant du bailleur'), bailleurParam);
+    const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam);
     const year = parseOrThrow(yearParam, yearText);
     const { store, pool } = this.runtime;
     const [leases, flux, closure, etat] = await Promise.all([
@@ -90,7 +91,7 @@ export class BilansController {
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
   ) {
-    const bailleurId = parseOrThrow(identifier('Identifiant du bailleur'), bailleurParam);
+    const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam);
     const year = parseOrThrow(yearParam, yearText);
     const { eventId, closedOn } = parseOrThrow(closureSchema, body);
     const data = { bailleurId, year, closedOn };

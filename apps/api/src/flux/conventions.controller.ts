@@ -2,9 +2,11 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, R
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import { departement, organisationId, referenceId } from '../http/identifiers.js';
 import {
   CONVENTION_GESTION_MODES,
   CONVENTION_PARTIES,
+  type ConventionRef,
   conventionAgreed,
   type ConventionParty,
   NO_COUNTING_OPTIONS,
@@ -22,14 +24,22 @@ import { invalidField, notFound, problemOf } from '../http/problem.js';
 import { type Principal, shareConventionFlux } from '@vigie/access';
 import { readConventionFlux, readFreshness } from '@vigie/projections';
 import { parseOrThrow } from '../http/validation.js';
-import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
+import { isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
 import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
 import { Access, CurrentPrincipal } from '../access/access.decorators.js';
-import { CLAIMED_BY_A_PARTY, existingConvention } from '../access/tenancies.js';
+import { CLAIMED_BY_A_PARTY, EXISTING_CONVENTION } from '../access/tenancies.js';
 
 const year = z.number().int().min(2000).max(2100);
+
+/** A convention's id lives in the namespace of its two parties: its path names all three. */
+const CONVENTION_PATH = ':bailleurId/:reservataireId/:conventionId';
+const conventionPathSchema = z.object({
+  bailleurId: organisationId('Identifiant du bailleur'),
+  reservataireId: organisationId('Identifiant du réservataire'),
+  conventionId: referenceId('Identifiant de la convention'),
+});
 const agreedBySchema = z.array(z.enum(CONVENTION_PARTIES)).min(1).max(2).optional();
 
 const agreementSchema = z
@@ -69,10 +79,10 @@ const amounts = {
 const conventionSchema = z
   .object({
     eventId: z.string().optional(),
-    conventionId: identifier('Identifiant de la convention'),
-    bailleurId: identifier('Identifiant du bailleur'),
-    reservataireId: identifier('Identifiant du réservataire'),
-    departement: z.string().regex(/^(\d{2,3}|2[AB])$/, 'Code de département attendu (ex. 59).'),
+    conventionId: referenceId('Identifiant de la convention'),
+    bailleurId: organisationId('Identifiant du bailleur'),
+    reservataireId: organisationId('Identifiant du réservataire'),
+    departement,
     period: z.object({ startYear: year, endYear: year }).strict(),
     ...amounts,
     gestionMode: z.enum(CONVENTION_GESTION_MODES),
@@ -111,7 +121,7 @@ export class ConventionsController {
 
   /** Decides a command on the convention's stream; a retry is the same event type with the same data. */
   private decide(
-    conventionId: string,
+    convention: ConventionRef,
     eventType: ReservationEvent['type'],
     command: ReservationCommand,
     eventId: string | undefined,
@@ -119,7 +129,7 @@ export class ConventionsController {
     writer: Writer,
   ) {
     return this.decisions.decide({
-      streamId: reservationStreamId(conventionId),
+      streamId: reservationStreamId(convention),
       decider: reservationDecider,
       context: apiWriteContext(eventIdFrom(eventId, idempotencyKey, false), writer),
       isRetryOf: (previous) => previous.type === eventType && jsonEqual(previous.data, command.data),
@@ -150,64 +160,64 @@ export class ConventionsController {
         postCalRefusals: { ...NO_COUNTING_OPTIONS.postCalRefusals, ...countingOptions.postCalRefusals },
       },
     };
-    return this.decide(data.conventionId, 'ReservationConventionSigned', { type: 'SignConvention', data }, given, key, writer);
+    return this.decide(data, 'ReservationConventionSigned', { type: 'SignConvention', data }, given, key, writer);
   }
 
-  @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: existingConvention('conventionId') })
-  @Post(':conventionId/revisions')
+  @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: EXISTING_CONVENTION })
+  @Post(`${CONVENTION_PATH}/revisions`)
   @HttpCode(201)
   @ApiOperation({ summary: 'Revise a convention from a year on (clause de revoyure): a new event, never an edit' })
   async revise(
-    @Param('conventionId') conventionId: string,
+    @Param() params: Record<string, string>,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
+    const ref = parseOrThrow(conventionPathSchema, params);
     const { eventId: given, agreedBy, ...input } = parseOrThrow(revisionSchema, body);
-    const data = { conventionId: id, ...input, agreedBy: agreementOf(principal, agreedBy) };
-    const result = await this.decide(id, 'ConventionRevised', { type: 'ReviseConvention', data }, given, key, writer);
+    const data = { conventionId: ref.conventionId, ...input, agreedBy: agreementOf(principal, agreedBy) };
+    const result = await this.decide(ref, 'ConventionRevised', { type: 'ReviseConvention', data }, given, key, writer);
     if (result.alreadyRecorded) response.status(200);
     return result;
   }
 
-  @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: existingConvention('conventionId') })
-  @Post(':conventionId/agreements')
+  @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: EXISTING_CONVENTION })
+  @Post(`${CONVENTION_PATH}/agreements`)
   @HttpCode(201)
   @ApiOperation({
     summary:
       'The other party agrees to the convention or to one of its revisions (ConventionAgreed): terms and revisions bind once both parties agreed',
   })
   async agree(
-    @Param('conventionId') conventionId: string,
+    @Param() params: Record<string, string>,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
+    const ref = parseOrThrow(conventionPathSchema, params);
     const { eventId: given, party: asked, ...input } = parseOrThrow(agreementSchema, body);
     if (principal.role === 'admin' && !asked) {
       throw invalidField('party', 'REQUIRED', 'Partie obligatoire pour un administrateur : bailleur ou reservataire.');
     }
     const [party] = agreementOf(principal, asked ? [asked] : undefined);
-    const data = { conventionId: id, party: party!, ...input };
-    const result = await this.decide(id, 'ConventionAgreed', { type: 'AgreeConvention', data }, given, key, writer);
+    const data = { conventionId: ref.conventionId, party: party!, ...input };
+    const result = await this.decide(ref, 'ConventionAgreed', { type: 'AgreeConvention', data }, given, key, writer);
     if (result.alreadyRecorded) response.status(200);
     return result;
   }
 
-  @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: existingConvention('conventionId') })
-  @Get(':conventionId')
+  @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: EXISTING_CONVENTION })
+  @Get(CONVENTION_PATH)
   @ApiOperation({
     summary: 'A convention as signed, its revisions, and the share or volume in force for each year of its period',
   })
-  async get(@Param('conventionId') conventionId: string) {
-    const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
-    const { state, version } = await loadAggregate(this.runtime.store, reservationStreamId(id), reservationDecider);
+  async get(@Param() params: Record<string, string>) {
+    const ref = parseOrThrow(conventionPathSchema, params);
+    const { state, version } = await loadAggregate(this.runtime.store, reservationStreamId(ref), reservationDecider);
     if (!state.terms) throw notFound('CONVENTION_NOT_FOUND');
     const years = [];
     for (let y = state.terms.period.startYear; y <= state.terms.period.endYear; y += 1)
@@ -221,25 +231,30 @@ export class ConventionsController {
     };
   }
 
-  @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: existingConvention('conventionId') })
-  @Get(':conventionId/flux')
+  @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: EXISTING_CONVENTION })
+  @Get(`${CONVENTION_PATH}/flux`)
   @ApiOperation({
     summary:
       'Flux realised for a convention in a year: net base, flats oriented and returned, leases counted (bail signé) and each counting option in its own column, realised vs convention share, pro-rata target to date',
   })
   async flux(
-    @Param('conventionId') conventionId: string,
+    @Param() params: Record<string, string>,
     @Query('year') yearQuery: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Req() request: Request,
     @Res() response: Response,
   ) {
-    const id = parseOrThrow(identifier('Identifiant de la convention'), conventionId);
+    const ref = parseOrThrow(conventionPathSchema, params);
     const year = parseOrThrow(yearParam, yearQuery);
-    const [read, freshness] = await Promise.all([
-      readConventionFlux(this.runtime.pool, this.runtime.store, id, year, new Date().toISOString().slice(0, 10)),
-      readFreshness(this.runtime.pool, 'compliance'),
-    ]);
+    // Freshness first: the figures read after it are at least that fresh, never the other way round.
+    const freshness = await readFreshness(this.runtime.pool, 'compliance');
+    const read = await readConventionFlux(
+      this.runtime.pool,
+      this.runtime.store,
+      ref,
+      year,
+      new Date().toISOString().slice(0, 10),
+    );
     if (!read) throw notFound('CONVENTION_NOT_FOUND');
     const { terms, agreement } = read;
     // The État's services see a convention of their département that is not the préfet's under statistical secrecy.
@@ -261,7 +276,7 @@ export class ConventionsController {
     const c = figures.counted;
     sendCsv(
       response,
-      `flux-${id}-${year}.csv`,
+      `flux-${ref.conventionId}-${year}.csv`,
       toCsv(
         [
           'Convention',
@@ -281,7 +296,7 @@ export class ConventionsController {
         ],
         [
           [
-            id,
+            ref.conventionId,
             year,
             figures.netBase,
             figures.oriented,

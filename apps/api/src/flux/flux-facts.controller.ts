@@ -1,18 +1,20 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { departement, organisationId, referenceId } from '../http/identifiers.js';
 import {
   EXCLUSION_REASONS,
   fluxDecider,
   fluxStreamId,
   reservationDecider,
   reservationStreamId,
+  type ConventionRef,
   type FluxCommand,
 } from '@vigie/domain';
 import { jsonEqual, loadAggregate } from '@vigie/event-store';
-import { ProblemError } from '../http/problem.js';
+import { notFound } from '../http/problem.js';
 import { parseOrThrow } from '../http/validation.js';
-import { identifier, isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
+import { isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { DecisionsService } from '../shared/decisions.service.js';
 import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
@@ -20,24 +22,27 @@ import { Access } from '../access/access.decorators.js';
 import { CLAIMED_BY_BODY_BAILLEUR } from '../access/tenancies.js';
 
 const rpls = z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Identifiant RPLS : 1 à 20 lettres ou chiffres.');
-const base = { eventId: z.string().optional(), bailleurId: identifier('Identifiant du bailleur'), rplsId: rpls };
+const base = { eventId: z.string().optional(), bailleurId: organisationId('Identifiant du bailleur'), rplsId: rpls };
 
 const releaseSchema = z
   .object({
     ...base,
-    departement: z.string().regex(/^(\d{2,3}|2[AB])$/, 'Code de département attendu (ex. 59).'),
+    departement,
     releasedOn: isoDate,
     inNetBase: z.boolean(),
     exclusionReason: z.enum(EXCLUSION_REASONS).nullable().default(null),
   })
   .strict();
-const orientationSchema = z
-  .object({ ...base, conventionId: identifier('Identifiant de la convention'), orientedOn: isoDate })
-  .strict();
+/** A convention's id lives in the namespace of its two parties: a flux fact names the réservataire too. */
+const convention = {
+  reservataireId: organisationId('Identifiant du réservataire'),
+  conventionId: referenceId('Identifiant de la convention'),
+};
+const orientationSchema = z.object({ ...base, ...convention, orientedOn: isoDate }).strict();
 const returnSchema = z
   .object({
     ...base,
-    conventionId: identifier('Identifiant de la convention'),
+    ...convention,
     returnedOn: isoDate,
     reason: z.string().min(1, 'Motif obligatoire.').max(500),
   })
@@ -63,15 +68,10 @@ export class FluxFactsController {
     });
   }
 
-  /** The convention must exist and be between this bailleur and a réservataire. */
-  private async convention(conventionId: string, bailleurId: string) {
-    const { state } = await loadAggregate(this.runtime.store, reservationStreamId(conventionId), reservationDecider);
-    if (!state.terms || state.terms.bailleurId !== bailleurId) {
-      throw new ProblemError(404, 'CONVENTION_NOT_FOUND', 'Aucune convention de ce bailleur ne porte cet identifiant.', {
-        conventionId,
-      });
-    }
-    return state.terms;
+  /** The convention must exist between this bailleur and this réservataire (the same 404 otherwise, whoever asks). */
+  private async convention(ref: ConventionRef): Promise<void> {
+    const { state } = await loadAggregate(this.runtime.store, reservationStreamId(ref), reservationDecider);
+    if (!state.terms) throw notFound('CONVENTION_NOT_FOUND');
   }
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
@@ -97,9 +97,9 @@ export class FluxFactsController {
   async orient(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Writer() writer: Writer) {
     const input = parseOrThrow(orientationSchema, body);
     const eventId = eventIdFrom(input.eventId, key, true);
-    const terms = await this.convention(input.conventionId, input.bailleurId);
+    await this.convention(input);
     return this.decide(
-      { type: 'OrientFlat', data: { ...input, reservataireId: terms.reservataireId } },
+      { type: 'OrientFlat', data: input },
       Number(input.orientedOn.slice(0, 4)),
       eventId,
       writer,
@@ -116,7 +116,7 @@ export class FluxFactsController {
   async giveBack(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Writer() writer: Writer) {
     const input = parseOrThrow(returnSchema, body);
     const eventId = eventIdFrom(input.eventId, key, true);
-    await this.convention(input.conventionId, input.bailleurId);
+    await this.convention(input);
     return this.decide(
       { type: 'ReturnFlat', data: input },
       Number(input.returnedOn.slice(0, 4)),

@@ -1,3 +1,4 @@
+import { organisationId } from '../http/identifiers.js';
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -5,7 +6,6 @@ import { readLedger } from '@vigie/projections';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { yearParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
-import { identifier } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { Access } from '../access/access.decorators.js';
 import { existingOwnedBy } from '../access/tenancies.js';
@@ -37,9 +37,9 @@ export class LedgerController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const reservataireId = parseOrThrow(identifier('Identifiant du réservataire'), reservataireParam);
+    const reservataireId = parseOrThrow(organisationId('Identifiant du réservataire'), reservataireParam);
     const year = parseOrThrow(yearParam, yearQuery);
-    const bailleurId = bailleurQuery ? parseOrThrow(identifier('Identifiant du bailleur'), bailleurQuery) : undefined;
+    const bailleurId = bailleurQuery ? parseOrThrow(organisationId('Identifiant du bailleur'), bailleurQuery) : undefined;
     const ledger = await readLedger(this.runtime.pool, this.runtime.store, reservataireId, year, bailleurId);
     if (!wantsCsv(request)) {
       response.status(200).json(ledger);

@@ -1,3 +1,4 @@
+import { referenceId } from '../http/identifiers.js';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { z } from 'zod';
@@ -14,7 +15,6 @@ import { EventIdConflictError, jsonEqual, WrongExpectedVersionError, type NewEve
 import { errorEntry } from '../http/error-table.js';
 import { LeaseReferentialService, type ReferentialLookup } from '../leases/lease-referential.service.js';
 import {
-  identifier,
   recordSignedLeaseSchema,
   toLeaseSignedData,
   type Pseudonymise,
@@ -62,7 +62,7 @@ const SCHEMAS: Record<RowKind, z.ZodType> = {
   lease: recordSignedLeaseSchema,
   cal_decision: calDecisionSchema,
   // In a file, a refusal names its case itself (in the API it is in the path).
-  offer_declined: offerDeclinedSchema.extend({ caseId: identifier('Référence du dossier') }),
+  offer_declined: offerDeclinedSchema.extend({ caseId: referenceId('Référence du dossier') }),
 };
 const EVENT_TYPE: Record<RowKind, string> = {
   lease: 'LeaseSigned',

@@ -1,14 +1,13 @@
 import { z } from 'zod';
+import { organisationId, referenceId } from '../http/identifiers.js';
 import type { ReadStreamResult } from '@vigie/event-store';
 
-const identifier = z
-  .string()
-  .min(1)
-  .max(100)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'Identifiant : lettres, chiffres et . _ : / - uniquement.');
-
 /** Which case a lease change is about: the bailleur and its case reference name the stream. */
-export const leaseLocatorSchema = z.object({ eventId: z.string().optional(), bailleurId: identifier, caseId: identifier });
+export const leaseLocatorSchema = z.object({
+  eventId: z.string().optional(),
+  bailleurId: organisationId('Identifiant du bailleur'),
+  caseId: referenceId('Référence du dossier'),
+});
 
 /** Id of the event holding the lease's current version (the last LeaseSigned or LeaseCorrected). */
 export function currentLeaseEventId(stream: ReadStreamResult): string | null {

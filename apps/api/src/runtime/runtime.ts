@@ -5,7 +5,7 @@ import { ConfigError, type VigieConfig } from '@vigie/config';
 import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
 import { accessMigrations, ApiKeyStore, loadOrCreateKeyFile, Pseudonymiser } from '@vigie/access';
 import { KafkaRelay } from '@vigie/messaging';
-import { projectionMigrations } from '@vigie/projections';
+import { projectionMigrations, STREAM_IDS_MIGRATION_ID, streamIdMoves } from '@vigie/projections';
 import { importMigrations } from '../imports/imports.migrations.js';
 import { createPool, migrate, type Migration, type RunningPostgres, startEmbeddedPostgres } from '@vigie/postgres';
 
@@ -55,6 +55,15 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
   try {
     const applied = await migrate(pool, ALL_MIGRATIONS);
     if (applied.length) log(`Schema migrations applied: ${applied.join(', ')}`);
+    if (applied.includes(STREAM_IDS_MIGRATION_ID)) {
+      const moves = await streamIdMoves(pool);
+      if (moves.streams > 0) {
+        log(
+          `Stream ids: ${moves.streams} streams (${moves.events} events) moved to unambiguous ids, ${moves.merged} shared by two cases split; every move is in the table stream_id_moves`,
+          moves.merged > 0 ? 'warn' : 'log',
+        );
+      }
+    }
   } catch (error) {
     await pool.end();
     await embedded?.stop();

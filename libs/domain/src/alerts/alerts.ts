@@ -1,6 +1,8 @@
 import type { Decider } from '../decider.js';
 import type { ComplianceReport, ScopeKind } from '../compliance/compliance.js';
 import type { AlertSettings } from './alert-settings.js';
+import { compositeKey } from '../identity/composite-key.js';
+import { type ConventionRef, conventionKey } from '../flux/reservation.js';
 
 export * from './alert-settings.js';
 
@@ -55,8 +57,8 @@ export interface AlertObservation {
 }
 
 export function alertStreamId(subject: AlertSubject): string {
-  const part = (value: string) => value.replace(/[^A-Za-z0-9_.-]/g, '_');
-  return `alert-${subject.epciSiren ?? 'flux'}-${subject.year}-${subject.rule}-${part(subject.objective)}-${subject.scope.kind}-${part(subject.scope.id)}`;
+  const { epciSiren, year, rule, objective, scope } = subject;
+  return compositeKey('alert', epciSiren, year, rule, objective, scope.kind, scope.id);
 }
 
 /** Observes every alert condition on a compliance report (evaluated with groupBy, so its scopes are covered). */
@@ -178,8 +180,7 @@ export const FLUX_DRIFT_TOLERANCE = 0.1;
  *   or public agents above 5 %; resolved below 28 % and 4 %.
  */
 export function observeConventionAlerts(
-  figures: {
-    readonly conventionId: string;
+  figures: ConventionRef & {
     readonly year: number;
     readonly netBase: number;
     readonly target: number;
@@ -191,7 +192,7 @@ export function observeConventionAlerts(
   },
   settings: AlertSettings,
 ): AlertObservation[] {
-  const scope = { kind: 'convention' as const, id: figures.conventionId };
+  const scope = { kind: 'convention' as const, id: conventionKey(figures) };
   const subject = (rule: AlertRule, objective: string): AlertSubject => ({
     rule,
     epciSiren: null,

@@ -116,12 +116,14 @@ describe('Alert stream', () => {
     expect(events.map((e) => e.type)).toEqual(['AlertResolved']);
   });
   it('has a stable stream id per rule, objective and scope', () => {
-    expect(alertStreamId(observation(true, false).subject)).toBe(`alert-${MEL}-2026-RATE_BELOW_TARGET-HQ1-epci-${MEL}`);
+    expect(alertStreamId(observation(true, false).subject)).toBe(`alert:${MEL}:2026:RATE_BELOW_TARGET:HQ1:epci:${MEL}`);
   });
 });
 
 describe('Flux alerts', () => {
   const figures = (counted: number, proRata: number, extra: { oriented?: number; netBase?: number; agents?: number } = {}) => ({
+    bailleurId: 'lmh',
+    reservataireId: 'action-logement',
     conventionId: 'ALS-LMH-59',
     year: 2026,
     netBase: extra.netBase ?? 100,
@@ -138,7 +140,7 @@ describe('Flux alerts', () => {
   it('FLUX_DRIFT: more than 10 % below the pro-rata target, once that target reaches the minimum sample', () => {
     expect(drift(26, 30)).toMatchObject({
       breached: true,
-      subject: { rule: 'FLUX_DRIFT', epciSiren: null, scope: { kind: 'convention', id: 'ALS-LMH-59' } },
+      subject: { rule: 'FLUX_DRIFT', epciSiren: null, scope: { kind: 'convention', id: 'lmh:action-logement:ALS-LMH-59' } },
     });
     expect(drift(27, 30)).toMatchObject({ breached: false, cleared: false });
     expect(drift(29, 30)).toMatchObject({ breached: false, cleared: true });
@@ -163,7 +165,7 @@ describe('Flux alerts', () => {
     });
     expect(observeBilanDue('lmh', 2025, true, '2026-03-01')).toMatchObject({ breached: false, cleared: true });
     expect(alertStreamId(observeBilanDue('lmh', 2025, true, '2026-03-01').subject)).toBe(
-      'alert-flux-2025-BILAN_DUE-BILAN-bailleur-lmh',
+      'alert:~:2025:BILAN_DUE:BILAN:bailleur:lmh',
     );
   });
 });

@@ -22,7 +22,8 @@ export interface RecordSignedLease {
 
 export interface CancelLease {
   readonly type: 'CancelLease';
-  readonly data: { readonly leaseId: string; readonly reason: string };
+  /** The lease, and the bailleur and case the caller addresses it in: all three must be the lease's. */
+  readonly data: { readonly bailleurId: string; readonly caseId: string; readonly leaseId: string; readonly reason: string };
   /** Id of the event holding the lease's current version (read from the stream by the caller). */
   readonly currentEventId: string | null;
 }

@@ -13,7 +13,7 @@ import type {
 } from './attribution.commands.js';
 import type { AttributionErrorCode } from './attribution.errors.js';
 import type { AttributionEvent, Flat, LeaseSignedData } from './attribution.events.js';
-import { evolveAttribution, initialAttributionState, type AttributionState } from './attribution.state.js';
+import { evolveAttribution, initialAttributionState, type AttributionState, type CaseIdentity } from './attribution.state.js';
 
 const fail = (code: AttributionErrorCode, details: Record<string, unknown>) =>
   new DomainError<AttributionErrorCode>(code, details);
@@ -57,7 +57,18 @@ function openOffers(state: AttributionState): string[] {
   return Object.keys(state.attributed ?? {}).filter((household) => !(state.declined ?? []).includes(household));
 }
 
+/** Whether the command addresses this very case (a case is known by its bailleur and its reference). */
+function isThisCase(state: AttributionState, addressed: CaseIdentity): boolean {
+  return !state.case || (state.case.bailleurId === addressed.bailleurId && state.case.caseId === addressed.caseId);
+}
+
+/** A new fact must be about the case the stream holds; an empty stream takes any. */
+function checkSameCase(state: AttributionState, addressed: CaseIdentity): void {
+  if (!isThisCase(state, addressed)) throw fail('CASE_MISMATCH', {});
+}
+
 function recordSignedLease(command: RecordSignedLease, state: AttributionState): AttributionEvent[] {
+  checkSameCase(state, command.data);
   if (state.status === 'leased') {
     throw fail('LEASE_ALREADY_SIGNED', { caseId: command.data.caseId, existingLeaseId: state.lease.leaseId });
   }
@@ -71,6 +82,7 @@ function recordSignedLease(command: RecordSignedLease, state: AttributionState):
 }
 
 function recordCalDecision(command: RecordCalDecision, state: AttributionState): AttributionEvent[] {
+  checkSameCase(state, command.data);
   if (state.status === 'leased') throw fail('CASE_ALREADY_LEASED', { caseId: command.data.caseId });
   const today = command.now.toISOString().slice(0, 10);
   if (command.data.calDate > today) throw fail('CAL_DATE_IN_FUTURE', { calDate: command.data.calDate, today });
@@ -86,23 +98,34 @@ function recordCalDecision(command: RecordCalDecision, state: AttributionState):
 }
 
 function declineOffer(command: DeclineOffer, state: AttributionState): AttributionEvent[] {
+  // Another bailleur's or another case's offer is not found, exactly as one that does not exist.
+  if (!isThisCase(state, command.data)) throw fail('OFFER_NOT_FOUND', { caseId: command.data.caseId });
   if (state.status === 'leased') throw fail('CASE_ALREADY_LEASED', { caseId: command.data.caseId });
   if (!openOffers(state).includes(command.data.householdPseudonymousId))
     throw fail('OFFER_NOT_FOUND', { caseId: command.data.caseId });
   return [{ type: 'OfferDeclined', data: command.data }];
 }
 
+/**
+ * The lease in force that the command addresses by bailleur, case and lease id; any other lease
+ * (cancelled, another case's, another bailleur's) is not found, exactly as one that does not exist.
+ */
 function currentLease(
   state: AttributionState,
-  leaseId: string,
+  addressed: CaseIdentity & { readonly leaseId: string },
   currentEventId: string | null,
 ): { lease: LeaseSignedData; eventId: string } {
-  if (state.status !== 'leased' || state.lease.leaseId !== leaseId || !currentEventId) throw fail('LEASE_NOT_FOUND', { leaseId });
-  return { lease: state.lease, eventId: currentEventId };
+  const { leaseId } = addressed;
+  if (state.status !== 'leased' || !isThisCase(state, addressed) || !currentEventId) throw fail('LEASE_NOT_FOUND', { leaseId });
+  const { lease } = state;
+  if (lease.leaseId !== leaseId || lease.bailleurId !== addressed.bailleurId || lease.caseId !== addressed.caseId) {
+    throw fail('LEASE_NOT_FOUND', { leaseId });
+  }
+  return { lease, eventId: currentEventId };
 }
 
 function cancelLease(command: CancelLease, state: AttributionState): AttributionEvent[] {
-  const { lease, eventId } = currentLease(state, command.data.leaseId, command.currentEventId);
+  const { lease, eventId } = currentLease(state, command.data, command.currentEventId);
   return [
     {
       type: 'LeaseCancelled',
@@ -118,15 +141,12 @@ function cancelLease(command: CancelLease, state: AttributionState): Attribution
 }
 
 function correctLease(command: CorrectLease, state: AttributionState): AttributionEvent[] {
-  const { lease, eventId } = currentLease(state, command.data.lease.leaseId, command.currentEventId);
+  const { lease, eventId } = currentLease(state, command.data.lease, command.currentEventId);
   // The link to the CAL decision is Vigie's, not the bailleur's: a correction keeps it.
   const next =
     lease.calDecisionEventId === undefined
       ? command.data.lease
       : { ...command.data.lease, calDecisionEventId: lease.calDecisionEventId };
-  if (next.caseId !== lease.caseId || next.bailleurId !== lease.bailleurId) {
-    throw fail('LEASE_IDENTITY_CHANGED', { leaseId: lease.leaseId });
-  }
   if (sameFacts(next, lease)) throw fail('LEASE_CORRECTION_EMPTY', { leaseId: lease.leaseId });
   checkLeaseFacts(next, command.referential, command.now);
   return [{ type: 'LeaseCorrected', data: { lease: next, reason: command.data.reason, correctsEventId: eventId } }];

@@ -8,6 +8,8 @@ const NOW = new Date('2026-11-25T10:00:00Z');
 const QPV_2015 = { code: 'QP059001', validFrom: '2015-01-01', validTo: '2023-12-31' };
 const QPV_2024 = { code: 'QN05901M', validFrom: '2024-01-01', validTo: null };
 
+const LMH_CASE = { bailleurId: 'lille-metropole-habitat', caseId: 'DOSSIER-0001' };
+
 const cancelled = (cancelsEventId = 'ev-1'): AttributionEvent => ({
   type: 'LeaseCancelled',
   data: {
@@ -84,7 +86,7 @@ describe('Attribution case', () => {
 
     it('has no lease to cancel', () => {
       given([])
-        .when({ type: 'CancelLease', data: { leaseId: 'BAIL-0001', reason: 'x' }, currentEventId: null })
+        .when({ type: 'CancelLease', data: { ...LMH_CASE, leaseId: 'BAIL-0001', reason: 'x' }, currentEventId: null })
         .thenThrows('LEASE_NOT_FOUND');
     });
   });
@@ -98,13 +100,43 @@ describe('Attribution case', () => {
 
     it('cancels it, citing the event that recorded it', () => {
       given([leaseSigned()])
-        .when({ type: 'CancelLease', data: { leaseId: 'BAIL-0001', reason: 'erreur de saisie' }, currentEventId: 'ev-1' })
+        .when({
+          type: 'CancelLease',
+          data: { ...LMH_CASE, leaseId: 'BAIL-0001', reason: 'erreur de saisie' },
+          currentEventId: 'ev-1',
+        })
         .then([cancelled('ev-1')]);
+    });
+
+    it('does not find it from another bailleur or another case, whatever stream it was read from', () => {
+      for (const addressed of [
+        { bailleurId: 'lille-metropole-habitat-x', caseId: 'DOSSIER-0001' },
+        { bailleurId: 'lille-metropole-habitat', caseId: 'DOSSIER-0002' },
+      ]) {
+        given([leaseSigned()])
+          .when({ type: 'CancelLease', data: { ...addressed, leaseId: 'BAIL-0001', reason: 'x' }, currentEventId: 'ev-1' })
+          .thenThrows('LEASE_NOT_FOUND');
+        given([leaseSigned()])
+          .when({
+            type: 'CorrectLease',
+            data: { lease: leaseSignedData({ ...addressed, household: { yearlyResources: 1 } }), reason: 'x' },
+            referential: MEL_REFERENTIAL,
+            currentEventId: 'ev-1',
+            now: NOW,
+          })
+          .thenThrows('LEASE_NOT_FOUND');
+      }
+    });
+
+    it('refuses a fact about another case on this case’s stream', () => {
+      given([leaseSigned(), cancelled()])
+        .when(recordSignedLease({ bailleurId: 'lille-metropole-habitat-x' }))
+        .thenThrows('CASE_MISMATCH');
     });
 
     it('refuses to cancel another lease id', () => {
       given([leaseSigned()])
-        .when({ type: 'CancelLease', data: { leaseId: 'BAIL-9', reason: 'x' }, currentEventId: 'ev-1' })
+        .when({ type: 'CancelLease', data: { ...LMH_CASE, leaseId: 'BAIL-9', reason: 'x' }, currentEventId: 'ev-1' })
         .thenThrows('LEASE_NOT_FOUND');
     });
 
@@ -138,7 +170,7 @@ describe('Attribution case', () => {
         .thenThrows('LEASE_CORRECTION_EMPTY');
     });
 
-    it('refuses a correction that moves the lease to another case', () => {
+    it('does not find the lease from another case (a correction cannot move it)', () => {
       given([leaseSigned()])
         .when({
           type: 'CorrectLease',
@@ -147,7 +179,7 @@ describe('Attribution case', () => {
           currentEventId: 'ev-1',
           now: NOW,
         })
-        .thenThrows('LEASE_IDENTITY_CHANGED');
+        .thenThrows('LEASE_NOT_FOUND');
     });
 
     it('checks a correction against the referential too', () => {
@@ -172,7 +204,7 @@ describe('Attribution case', () => {
 
     it('refuses to cancel it twice', () => {
       given([leaseSigned(), cancelled()])
-        .when({ type: 'CancelLease', data: { leaseId: 'BAIL-0001', reason: 'x' }, currentEventId: 'ev-1' })
+        .when({ type: 'CancelLease', data: { ...LMH_CASE, leaseId: 'BAIL-0001', reason: 'x' }, currentEventId: 'ev-1' })
         .thenThrows('LEASE_NOT_FOUND');
     });
   });

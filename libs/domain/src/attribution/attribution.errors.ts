@@ -13,8 +13,6 @@ export type AttributionErrorCode =
   | 'QPV_NOT_IN_FORCE'
   /** No (uncancelled) lease with this id on the case. */
   | 'LEASE_NOT_FOUND'
-  /** A correction may not change the lease, case or bailleur it concerns. */
-  | 'LEASE_IDENTITY_CHANGED'
   /** A correction that changes nothing. */
   | 'LEASE_CORRECTION_EMPTY'
   /** The household declined the offer on this case: it cannot sign a lease on it. */
@@ -26,4 +24,9 @@ export type AttributionErrorCode =
   /** The CAL date is after the time the fact was reported. */
   | 'CAL_DATE_IN_FUTURE'
   /** Two candidates share a rank or a household. */
-  | 'CAL_CANDIDATES_INVALID';
+  | 'CAL_CANDIDATES_INVALID'
+  /**
+   * The stream holds another bailleur's or another case's facts (streams written before ids were
+   * unambiguous, or a caller that built the wrong stream id): nothing is decided on it.
+   */
+  | 'CASE_MISMATCH';

@@ -1,5 +1,5 @@
 /**
- * Facts recorded about one vacant-flat case (stream `attribution-{bailleurId}-{caseId}`).
+ * Facts recorded about one vacant-flat case (stream `attribution:{bailleurId}:{caseId}`).
  * Event types never change; a new shape gets a new schema version and an upcaster.
  */
 

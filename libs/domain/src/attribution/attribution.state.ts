@@ -1,6 +1,15 @@
 import type { AttributionEvent, LeaseSignedData } from './attribution.events.js';
 
-/** What the case's past says: the lease in force (if any), and who the CAL attributed it to or who declined. */
+/** Which case of which bailleur: read from the case's first fact, so every command is checked against it. */
+export interface CaseIdentity {
+  readonly bailleurId: string;
+  readonly caseId: string;
+}
+
+/**
+ * What the case's past says: whose case it is, the lease in force (if any), and who the CAL
+ * attributed it to or who declined.
+ */
 export type AttributionState = (
   | { readonly status: 'open' }
   | { readonly status: 'leased'; readonly lease: LeaseSignedData }
@@ -10,11 +19,20 @@ export type AttributionState = (
   readonly attributed?: Readonly<Record<string, number>>;
   readonly declined?: readonly string[];
   readonly calDecisions?: number;
+  /** Absent on an empty stream. */
+  readonly case?: CaseIdentity;
 };
+
+/** The bailleur and case an event of the case names. */
+export function caseOfEvent(event: AttributionEvent): CaseIdentity {
+  const data = event.type === 'LeaseCorrected' ? event.data.lease : event.data;
+  return { bailleurId: data.bailleurId, caseId: data.caseId };
+}
 
 export const initialAttributionState: AttributionState = { status: 'open' };
 
-export function evolveAttribution(state: AttributionState, event: AttributionEvent): AttributionState {
+export function evolveAttribution(previous: AttributionState, event: AttributionEvent): AttributionState {
+  const state = previous.case ? previous : { ...previous, case: caseOfEvent(event) };
   switch (event.type) {
     case 'LeaseSigned':
       return { ...state, status: 'leased', lease: event.data };

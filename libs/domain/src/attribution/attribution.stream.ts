@@ -1,6 +1,6 @@
-/** One stream per vacant-flat case of a bailleur. */
-export function attributionStreamId(bailleurId: string, caseId: string): string {
-  return `attribution-${bailleurId}-${caseId}`;
-}
+import { compositeKey } from '../identity/composite-key.js';
 
-export const ATTRIBUTION_STREAM_PREFIX = 'attribution-';
+/** One stream per vacant-flat case of a bailleur: `attribution:{bailleurId}:{caseId}`. */
+export function attributionStreamId(bailleurId: string, caseId: string): string {
+  return compositeKey('attribution', bailleurId, caseId);
+}

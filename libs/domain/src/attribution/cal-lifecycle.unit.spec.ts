@@ -87,6 +87,21 @@ describe('CAL decision lifecycle of a case', () => {
       given([calDecisionRecorded()]).when({ type: 'DeclineOffer', data: offerDeclined().data, now: NOW }).then([offerDeclined()]);
     });
 
+    it('does not find the offer when another bailleur or another case addresses it', () => {
+      for (const addressed of [{ bailleurId: 'lille-metropole-habitat-x' }, { caseId: 'DOSSIER-0002' }]) {
+        given([calDecisionRecorded()])
+          .when({ type: 'DeclineOffer', data: { ...offerDeclined().data, ...addressed }, now: NOW })
+          .thenThrows('OFFER_NOT_FOUND');
+      }
+    });
+
+    it('refuses a CAL decision of another case on this case’s stream', () => {
+      const other = calDecisionRecorded();
+      given([calDecisionRecorded()])
+        .when({ type: 'RecordCalDecision', data: { ...other.data, bailleurId: 'lmh-x' }, referential: MEL_REFERENTIAL, now: NOW })
+        .thenThrows('CASE_MISMATCH');
+    });
+
     it('refuses a refusal from a household the CAL did not attribute the flat to', () => {
       given([calDecisionRecorded()])
         .when({ type: 'DeclineOffer', data: offerDeclined('hh-000003').data, now: NOW })

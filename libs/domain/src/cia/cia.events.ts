@@ -1,6 +1,7 @@
 import type { CiaTerms } from './cia.model.js';
+import { compositeKey } from '../identity/composite-key.js';
 
-/** Stream `cia-{epciSiren}`: the EPCI's CIA and the first-quartile thresholds published for it. */
+/** Stream `cia:{epciSiren}`: the EPCI's CIA and the first-quartile thresholds published for it. */
 export interface CiaAdopted {
   readonly type: 'CiaAdopted';
   readonly data: { readonly epciSiren: string; readonly adoptedOn: string; readonly terms: CiaTerms };
@@ -28,5 +29,5 @@ export interface QuartileThresholdPublished {
 export type CiaEvent = CiaAdopted | CiaAmended | QuartileThresholdPublished;
 
 export function ciaStreamId(epciSiren: string): string {
-  return `cia-${epciSiren}`;
+  return compositeKey('cia', epciSiren);
 }

@@ -2,10 +2,11 @@ import type { Decider } from '../decider.js';
 import { DomainError } from '../domain-error.js';
 import type { LeaseSignedData } from '../attribution/attribution.events.js';
 import { departementOfCommune, type FluxEvent } from './flux-ledger.js';
+import { compositeKey } from '../identity/composite-key.js';
 
 /**
  * The annual bilan of year N-1 a bailleur sends before 28 February (seed 003), and its
- * closure (stream `bilan-{bailleurId}-{year}`). Facts about a closed year recorded after the
+ * closure (stream `bilan:{bailleurId}:{year}`). Facts about a closed year recorded after the
  * closure are shown apart as late facts, never silently merged into the closed figures.
  */
 export type BilanEvent = {
@@ -16,7 +17,7 @@ export type BilanCommand = { readonly type: 'CloseBilan'; readonly data: BilanEv
 export type BilanState = { readonly closed: boolean };
 
 export function bilanStreamId(bailleurId: string, year: number): string {
-  return `bilan-${bailleurId}-${year}`;
+  return compositeKey('bilan', bailleurId, year);
 }
 
 export const bilanDecider: Decider<BilanCommand, BilanEvent, BilanState> = {

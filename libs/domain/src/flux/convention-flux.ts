@@ -5,6 +5,8 @@ import type { ConventionTerms } from './reservation.js';
 
 /** What was realised for a reservation convention in a year, each counting option in its own column. */
 export interface ConventionFlux {
+  readonly bailleurId: string;
+  readonly reservataireId: string;
   readonly conventionId: string;
   readonly year: number;
   readonly netBase: number;
@@ -78,7 +80,11 @@ export function conventionFlux(input: {
       if (event.data.departement !== terms.departement) continue;
       if (event.data.inNetBase) netBase += 1;
       else if (event.data.exclusionReason) excluded[event.data.exclusionReason] += 1;
-    } else if (event.data.conventionId === terms.conventionId) {
+    } else if (
+      event.data.conventionId === terms.conventionId &&
+      // Returns recorded before convention ids were namespaced name no réservataire.
+      (event.data.reservataireId ?? terms.reservataireId) === terms.reservataireId
+    ) {
       if (event.type === 'FlatOrientedToReservataire') oriented += 1;
       else returned += 1;
     }
@@ -118,6 +124,8 @@ export function conventionFlux(input: {
     : null;
   return {
     contingent,
+    bailleurId: terms.bailleurId,
+    reservataireId: terms.reservataireId,
     conventionId: terms.conventionId,
     year,
     netBase,

@@ -1,8 +1,9 @@
 import type { Decider } from '../decider.js';
 import { DomainError } from '../domain-error.js';
+import { compositeKey } from '../identity/composite-key.js';
 
 /**
- * The yearly flux of a bailleur (stream `flux-{bailleurId}-{year}`): flats that become vacant,
+ * The yearly flux of a bailleur (stream `flux:{bailleurId}:{year}`): flats that become vacant,
  * in or out of the net base (with the reason), oriented to a réservataire's convention, or
  * returned to the bailleur when the réservataire proposed no one in time.
  */
@@ -36,6 +37,8 @@ export type FluxEvent =
       readonly data: {
         readonly bailleurId: string;
         readonly rplsId: string;
+        /** Absent on returns recorded before convention ids were namespaced by their parties. */
+        readonly reservataireId?: string;
         readonly conventionId: string;
         readonly returnedOn: string;
         readonly reason: string;
@@ -59,7 +62,7 @@ interface FlatState {
   readonly releasedOn: string;
   readonly inNetBase: boolean;
   /** Convention the flat is currently oriented to (null: not oriented, or returned). */
-  readonly orientedTo: string | null;
+  readonly orientedTo: { readonly reservataireId: string; readonly conventionId: string } | null;
   readonly returned: boolean;
 }
 
@@ -69,7 +72,7 @@ export interface FluxState {
 }
 
 export function fluxStreamId(bailleurId: string, year: number): string {
-  return `flux-${bailleurId}-${year}`;
+  return compositeKey('flux', bailleurId, year);
 }
 
 const fail = (code: FluxErrorCode, details: Record<string, unknown>) => new DomainError<FluxErrorCode>(code, details);
@@ -89,11 +92,18 @@ export const fluxDecider: Decider<FluxCommand, FluxEvent, FluxState> = {
         if (!flat) throw fail('FLAT_NOT_RELEASED', { rplsId: command.data.rplsId });
         if (!flat.inNetBase) throw fail('FLAT_OUTSIDE_NET_BASE', { rplsId: command.data.rplsId });
         if (flat.orientedTo !== null || flat.returned)
-          throw fail('FLAT_ALREADY_ORIENTED', { rplsId: command.data.rplsId, conventionId: flat.orientedTo });
+          throw fail('FLAT_ALREADY_ORIENTED', {
+            rplsId: command.data.rplsId,
+            conventionId: flat.orientedTo?.conventionId ?? null,
+          });
         return [{ type: 'FlatOrientedToReservataire', data: command.data }];
       }
       case 'ReturnFlat': {
-        if (!flat || flat.orientedTo !== command.data.conventionId)
+        if (
+          !flat ||
+          flat.orientedTo?.conventionId !== command.data.conventionId ||
+          flat.orientedTo.reservataireId !== command.data.reservataireId
+        )
           throw fail('FLAT_NOT_ORIENTED', { rplsId: command.data.rplsId, conventionId: command.data.conventionId });
         return [{ type: 'FlatReturnedToBailleur', data: command.data }];
       }
@@ -112,7 +122,10 @@ export const fluxDecider: Decider<FluxCommand, FluxEvent, FluxState> = {
         };
         break;
       case 'FlatOrientedToReservataire':
-        if (current) flats[event.data.rplsId] = { ...current, orientedTo: event.data.conventionId };
+        if (current) {
+          const { reservataireId, conventionId } = event.data;
+          flats[event.data.rplsId] = { ...current, orientedTo: { reservataireId, conventionId } };
+        }
         break;
       case 'FlatReturnedToBailleur':
         if (current) flats[event.data.rplsId] = { ...current, orientedTo: null, returned: true };

@@ -28,6 +28,7 @@ const returned: FluxEvent = {
   data: {
     bailleurId: 'lmh',
     rplsId: '590001',
+    reservataireId: 'action-logement',
     conventionId: 'ALS-LMH-59',
     returnedOn: '2026-03-10',
     reason: 'aucun candidat proposé dans le délai',
@@ -70,6 +71,11 @@ describe('Flux of a bailleur for a year', () => {
       .then([returned]);
     given([released()])
       .when({ type: 'ReturnFlat', data: returned.data as never })
+      .thenThrows('FLAT_NOT_ORIENTED');
+  });
+  it('tells conventions apart by their réservataire too: the same id is another pair’s convention', () => {
+    given([released(), oriented])
+      .when({ type: 'ReturnFlat', data: { ...(returned.data as object), reservataireId: 'ville-de-lille' } as never })
       .thenThrows('FLAT_NOT_ORIENTED');
   });
   it('knows the département of a commune', () => {
@@ -148,7 +154,14 @@ describe('Flux ledger (properties)', () => {
                 ...fluxDecider.decide(
                   {
                     type: 'ReturnFlat',
-                    data: { bailleurId: 'lmh', rplsId, conventionId: c.reservataire, returnedOn: '2026-03-01', reason: 'délai' },
+                    data: {
+                      bailleurId: 'lmh',
+                      rplsId,
+                      reservataireId: c.reservataire,
+                      conventionId: c.reservataire,
+                      returnedOn: '2026-03-01',
+                      reason: 'délai',
+                    },
                   },
                   state,
                 ),

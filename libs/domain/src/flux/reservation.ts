@@ -1,8 +1,9 @@
 import type { Decider } from '../decider.js';
 import { DomainError } from '../domain-error.js';
+import { compositeKey, keyParts } from '../identity/composite-key.js';
 
 /**
- * A reservation convention (stream `reservation-{conventionId}`): a réservataire's right to a
+ * A reservation convention (stream `reservation:{bailleurId}:{reservataireId}:{conventionId}`): a réservataire's right to a
  * share of the flats a bailleur releases each year in a département (gestion en flux), or to
  * an annual volume; revised yearly (clause de revoyure) by new events, never edited.
  */
@@ -121,8 +122,28 @@ export function pendingAgreements(
   ];
 }
 
-export function reservationStreamId(conventionId: string): string {
-  return `reservation-${conventionId}`;
+/**
+ * Which convention: its id lives in the namespace of its two parties, so an organisation never
+ * learns whether another pair of organisations uses the same id, and cannot take it before them.
+ */
+export interface ConventionRef {
+  readonly bailleurId: string;
+  readonly reservataireId: string;
+  readonly conventionId: string;
+}
+
+export function reservationStreamId(ref: ConventionRef): string {
+  return compositeKey('reservation', ref.bailleurId, ref.reservataireId, ref.conventionId);
+}
+
+/** The convention's key inside other keys (an alert's scope id, a filter): `{bailleurId}:{reservataireId}:{conventionId}`. */
+export function conventionKey(ref: ConventionRef): string {
+  return keyParts(ref.bailleurId, ref.reservataireId, ref.conventionId);
+}
+
+/** Whether two references name the same convention. */
+export function sameConvention(a: ConventionRef, b: ConventionRef): boolean {
+  return a.bailleurId === b.bailleurId && a.reservataireId === b.reservataireId && a.conventionId === b.conventionId;
 }
 
 /** The share or volume in force for a year, after the revisions up to it that both parties agreed to. */

@@ -1,8 +1,9 @@
 import type { Decider } from '../decider.js';
 import { DomainError } from '../domain-error.js';
+import { compositeKey } from '../identity/composite-key.js';
 
 /**
- * The referential Vigie counts against, each entry its own stream (`referential-{kind}-{id}`):
+ * The referential Vigie counts against, each entry its own stream (`referential:{kind}:{id}`):
  * EPCIs and their communes, QPVs with their validity period, bailleurs, réservataires.
  * Registering the same attributes again records nothing; other attributes record an update.
  */
@@ -64,7 +65,15 @@ export interface RegisterReferentialEntry<K extends ReferentialKind = Referentia
 }
 
 export function referentialStreamId(kind: ReferentialKind, id: string): string {
-  return `referential-${kind}-${id}`;
+  return compositeKey('referential', kind, id);
+}
+
+/** Département of a QPV from its code (QP059001, QN05901M → 59; QN97101M → 971; QN02A…, 2A). */
+export function departementOfQpv(code: string): string | undefined {
+  const digits = code.slice(2, 5);
+  if (/^97\d$/.test(digits)) return digits;
+  if (/^0(\d{2}|2[AB])$/.test(digits)) return digits.slice(1);
+  return undefined;
 }
 
 export function qpvInForce(qpv: Pick<QpvEntry, 'validFrom' | 'validTo'>, date: string): boolean {

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { evolveCia, initialCiaState, type Cia, type CiaEvent, type ReferentialEvent } from '@vigie/domain';
+import { compositeKey, evolveCia, initialCiaState, type Cia, type CiaEvent, type ReferentialEvent } from '@vigie/domain';
 import type { RecordedEvent } from '@vigie/event-store';
 import type { Projection } from '../projection.js';
 
@@ -188,7 +188,7 @@ export class ComplianceProjection implements Projection {
     if (!touched.length) return;
     const latest = new Map<string, { epci: string; year: number; position: number }>();
     for (const row of touched) {
-      const key = `${row.epci_siren}|${row.year}`;
+      const key = compositeKey('compliance-scope', row.epci_siren, row.year);
       const position = Number(row.position);
       if ((latest.get(key)?.position ?? -1) < position) latest.set(key, { epci: row.epci_siren, year: row.year, position });
     }

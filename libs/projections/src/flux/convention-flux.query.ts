@@ -8,11 +8,21 @@ import {
   reservationStreamId,
   termsForYear,
   type ConventionFlux,
+  type ConventionRef,
   type ConventionTerms,
   type FluxEvent,
   type LeaseSignedData,
 } from '@vigie/domain';
 import { loadAggregate, type EventStore } from '@vigie/event-store';
+
+/** Every convention recorded (its reference, read from the event that signed it), for the monitors that walk them all. */
+export async function readConventionRefs(pool: Pool): Promise<ConventionRef[]> {
+  const { rows } = await pool.query<ConventionRef>(
+    `SELECT data->>'bailleurId' AS "bailleurId", data->>'reservataireId' AS "reservataireId", data->>'conventionId' AS "conventionId"
+       FROM events WHERE event_type = 'ReservationConventionSigned' ORDER BY global_position`,
+  );
+  return rows;
+}
 
 /**
  * Everything a convention's flux figures are computed from, read now: the convention and its
@@ -23,7 +33,7 @@ import { loadAggregate, type EventStore } from '@vigie/event-store';
 export async function readConventionFlux(
   pool: Pool,
   store: EventStore,
-  conventionId: string,
+  convention: ConventionRef,
   year: number,
   referenceDate: string,
 ): Promise<
@@ -35,7 +45,7 @@ export async function readConventionFlux(
     }
   | undefined
 > {
-  const { state } = await loadAggregate(store, reservationStreamId(conventionId), reservationDecider);
+  const { state } = await loadAggregate(store, reservationStreamId(convention), reservationDecider);
   if (!state.terms) return undefined;
   const terms = state.terms;
   const [flux, leases, refusals, kind] = await Promise.all([

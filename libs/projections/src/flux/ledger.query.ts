@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import {
+  compositeKey,
   departementOfCommune,
   reservationDecider,
   type ConventionTerms,
@@ -49,7 +50,7 @@ export async function readLedger(
   bailleurId?: string,
 ): Promise<Ledger> {
   const { rows: streams } = await pool.query<{ stream_id: string }>(
-    "SELECT stream_id FROM streams WHERE stream_id LIKE 'reservation-%'",
+    "SELECT stream_id FROM streams WHERE stream_id LIKE 'reservation:%'",
   );
   const conventions = new Map<string, ConventionTerms>();
   for (const [, stream] of await store.readStreams(streams.map((s) => s.stream_id))) {
@@ -61,7 +62,7 @@ export async function readLedger(
     if (!terms || terms.reservataireId !== reservataireId || (bailleurId && terms.bailleurId !== bailleurId)) continue;
     if (terms.period.startYear > year || terms.period.endYear < year) continue;
     // One convention per bailleur × département counts; if two overlap, the one signed last.
-    const key = `${terms.bailleurId}|${terms.departement}`;
+    const key = compositeKey('bailleur-departement', terms.bailleurId, terms.departement);
     const current = conventions.get(key);
     if (!current || current.signedOn < terms.signedOn) conventions.set(key, terms);
   }
@@ -82,7 +83,9 @@ export async function readLedger(
     const lease = row.lease;
     // Internal mutations are attributions, but no réservataire counts them.
     if (lease.flags.internalMutation) continue;
-    const convention = conventions.get(`${lease.bailleurId}|${departementOfCommune(lease.flat.communeInsee)}`) ?? null;
+    const convention =
+      conventions.get(compositeKey('bailleur-departement', lease.bailleurId, departementOfCommune(lease.flat.communeInsee))) ??
+      null;
     if (lease.flags.interBailleurMobility && !convention?.countingOptions.interBailleurMobility) continue;
     rows.push({
       date: lease.leaseDate,

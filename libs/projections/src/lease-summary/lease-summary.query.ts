@@ -61,13 +61,12 @@ export async function readLeaseSummary(
   year: number,
   table = 'lease_summary',
 ): Promise<LeaseSummary> {
-  const [{ rows }, freshness] = await Promise.all([
-    pool.query<Row>(`SELECT bailleur_id, reservataire_id, in_qpv, leases FROM ${table} WHERE epci_siren = $1 AND year = $2`, [
-      epciSiren,
-      year,
-    ]),
-    readFreshness(pool, table),
-  ]);
+  // Freshness first: the rows read after it are at least that fresh, never the other way round.
+  const freshness = await readFreshness(pool, table);
+  const { rows } = await pool.query<Row>(
+    `SELECT bailleur_id, reservataire_id, in_qpv, leases FROM ${table} WHERE epci_siren = $1 AND year = $2`,
+    [epciSiren, year],
+  );
   const inQpv = rows.filter((row) => row.in_qpv).reduce((sum, row) => sum + row.leases, 0);
   const outsideQpv = rows.filter((row) => !row.in_qpv).reduce((sum, row) => sum + row.leases, 0);
   return {

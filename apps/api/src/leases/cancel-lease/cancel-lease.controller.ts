@@ -9,7 +9,7 @@ import { DecisionsService } from '../../shared/decisions.service.js';
 import { apiWriteContext, Writer, eventIdFrom } from '../../shared/write-context.js';
 import { currentLeaseEventId, leaseLocatorSchema } from '../lease-stream.js';
 import { Access } from '../../access/access.decorators.js';
-import { existingCaseOfBodyBailleur } from '../../access/tenancies.js';
+import { CASE_OF_CANCELLATION } from '../../access/tenancies.js';
 
 const cancelLeaseSchema = leaseLocatorSchema.extend({ reason: z.string().min(1, 'Motif obligatoire.').max(500) }).strict();
 
@@ -18,7 +18,7 @@ const cancelLeaseSchema = leaseLocatorSchema.extend({ reason: z.string().min(1, 
 export class CancelLeaseController {
   constructor(private readonly decisions: DecisionsService) {}
 
-  @Access({ roles: ['bailleur', 'admin'], tenancy: existingCaseOfBodyBailleur('LEASE_NOT_FOUND') })
+  @Access({ roles: ['bailleur', 'admin'], tenancy: CASE_OF_CANCELLATION })
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Cancel a lease (LeaseCancelled, citing the event it cancels): it stops counting from then on' })
@@ -43,7 +43,7 @@ export class CancelLeaseController {
         ),
       command: (_state, stream) => ({
         type: 'CancelLease' as const,
-        data: { leaseId, reason: input.reason },
+        data: { bailleurId: input.bailleurId, caseId: input.caseId, leaseId, reason: input.reason },
         currentEventId: currentLeaseEventId(stream),
       }),
     });

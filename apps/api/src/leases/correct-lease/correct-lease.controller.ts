@@ -13,7 +13,7 @@ import { LeaseReferentialService } from '../lease-referential.service.js';
 import { currentLeaseEventId } from '../lease-stream.js';
 import { recordSignedLeaseSchema, toLeaseSignedData } from '../record-signed-lease/record-signed-lease.schema.js';
 import { Access } from '../../access/access.decorators.js';
-import { existingCaseOfBodyBailleur } from '../../access/tenancies.js';
+import { CASE_OF_CORRECTION } from '../../access/tenancies.js';
 
 const correctLeaseSchema = z
   .object({
@@ -33,7 +33,7 @@ export class CorrectLeaseController {
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
-  @Access({ roles: ['bailleur', 'admin'], tenancy: existingCaseOfBodyBailleur('LEASE_NOT_FOUND') })
+  @Access({ roles: ['bailleur', 'admin'], tenancy: CASE_OF_CORRECTION })
   @Post()
   @HttpCode(201)
   @ApiOperation({

@@ -1,12 +1,6 @@
 import { z } from 'zod';
+import { organisationId, referenceId } from '../../http/identifiers.js';
 import { FINANCINGS, GESTION_MODES, type LeaseSignedData, NO_HOUSEHOLD_FLAGS, TYPOLOGIES } from '@vigie/domain';
-
-export const identifier = (label: string) =>
-  z
-    .string()
-    .min(1)
-    .max(100)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, `${label} : lettres, chiffres et . _ : / - uniquement.`);
 
 export const isoDate = z
   .string()
@@ -47,9 +41,9 @@ export type Pseudonymise = (numeroUnique: string) => string;
 export const recordSignedLeaseSchema = z
   .object({
     eventId: z.uuid('Identifiant d’événement attendu au format UUID.').optional(),
-    leaseId: identifier('Référence du bail'),
-    caseId: identifier('Référence du dossier'),
-    bailleurId: identifier('Identifiant du bailleur'),
+    leaseId: referenceId('Référence du bail'),
+    caseId: referenceId('Référence du dossier'),
+    bailleurId: organisationId('Identifiant du bailleur'),
     leaseDate: isoDate.refine((value) => value >= '2000-01-01', 'Date de bail antérieure à 2000.'),
     flat: flatSchema,
     household: z
@@ -76,7 +70,7 @@ export const recordSignedLeaseSchema = z
       })
       .strict()
       .default(NO_HOUSEHOLD_FLAGS),
-    reservataireId: identifier('Identifiant du réservataire').nullable(),
+    reservataireId: organisationId('Identifiant du réservataire').nullable(),
     gestionMode: z.enum(GESTION_MODES),
   })
   .strict();
