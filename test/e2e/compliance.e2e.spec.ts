@@ -42,10 +42,10 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
 
   beforeAll(async () => {
     app = await startTestApp();
-    expect((await put(`${app.url}/v1/qpvs/QN05901M`, { name: 'Lille Sud', list: '2024', communes: ['59350'] })).status).toBe(200);
+    expect((await put(`${app.url}/v1/qpvs/QN05901M`, { name: 'Lille Sud', list: '2024', communes: ['59350'] })).status).toBe(201);
     expect(
       (await put(`${app.url}/v1/qpvs/QP059001`, { name: 'Lille Sud (2015)', list: '2015', communes: ['59350'] })).status,
-    ).toBe(200);
+    ).toBe(201);
     for (const lease of FIXTURE_LEASES) {
       const eventId = randomUUID();
       leaseEventIds.set(lease.leaseId, eventId);

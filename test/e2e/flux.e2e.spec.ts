@@ -278,7 +278,7 @@ describe('Stock → flux calculator over HTTP', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    expect((await put('/v1/reservataires/etat-59', { name: 'Préfet du Nord', kind: 'etat' })).status).toBe(200);
+    expect((await put('/v1/reservataires/etat-59', { name: 'Préfet du Nord', kind: 'etat' })).status).toBe(201);
     await post('/v1/conventions', {
       conventionId: 'ETAT-BIL-59',
       bailleurId: 'bil',

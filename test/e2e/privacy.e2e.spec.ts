@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { Pseudonymiser } from '@vigie/access';
 import { loadConfig } from '@vigie/config';
-import { startRuntime } from '../../apps/api/src/runtime/runtime.js';
+import { startRuntime } from '../../apps/api/src/platform/runtime.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { createKey, getJson, postJson, startTestApp, TEST_PSEUDONYMISATION_KEY, type TestApp, waitFor } from '../support/app.js';
 

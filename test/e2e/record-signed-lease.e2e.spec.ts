@@ -160,7 +160,7 @@ describe('Recording signed leases over HTTP', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'Lille Sud', list: '2024', communes: ['59350'] }),
     });
-    expect(qpv.status).toBe(200);
+    expect(qpv.status).toBe(201);
     const leases = [
       { bailleurId: 'vilogia', reservataireId: 'action-logement', qpvCode: 'QN05901M', leaseDate: '2026-01-10' },
       { bailleurId: 'vilogia', reservataireId: null, qpvCode: null, leaseDate: '2026-02-10' },

@@ -26,7 +26,7 @@ describe('Figures shared outside their owner: statistical secrecy (threshold 5)'
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    expect((await put('/v1/qpvs/QN05901M', { name: 'Lille Sud', list: '2024', communes: ['59350'] })).status).toBe(200);
+    expect((await put('/v1/qpvs/QN05901M', { name: 'Lille Sud', list: '2024', communes: ['59350'] })).status).toBe(201);
     await postJson(`${app.url}/v1/epcis/${MEL}/quartile-thresholds`, {
       year: 2026,
       amountPerUc: THRESHOLD_2026,

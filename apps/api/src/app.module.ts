@@ -1,81 +1,55 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { AccessGuard } from './access/access.guard.js';
-import { ApiKeysController, MeController } from './access/api-keys.controller.js';
-import { TenancyResolver } from './access/tenancy.resolver.js';
+import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
-import { TerritorialReferential } from '@vigie/referential';
-import { AlertsController } from './alerts/alerts.controller.js';
-import { StreamController } from './alerts/stream.controller.js';
-import { CalController } from './cal/cal.controller.js';
-import { CiaController } from './cia/cia.controller.js';
-import { ComplianceController } from './compliance/compliance.controller.js';
-import { ComplianceService } from './compliance/compliance.service.js';
-import { EventController } from './events/event.controller.js';
-import { BilansController } from './flux/bilans.controller.js';
-import { ConventionsController } from './flux/conventions.controller.js';
-import { FluxFactsController } from './flux/flux-facts.controller.js';
-import { LedgerController } from './flux/ledger.controller.js';
-import { StockConversionController } from './flux/stock-conversion.controller.js';
-import { ImportService } from './imports/import.service.js';
-import { ImportsController } from './imports/imports.controller.js';
-import { CancelLeaseController } from './leases/cancel-lease/cancel-lease.controller.js';
-import { CorrectLeaseController } from './leases/correct-lease/correct-lease.controller.js';
-import { LeaseReferentialService } from './leases/lease-referential.service.js';
-import { ReferentialController } from './referential/referential.controller.js';
-import { DecisionsService } from './shared/decisions.service.js';
-import { HealthController } from './health/health.controller.js';
+import { ACCESS_CONTROLLERS, AccessModule } from './access/access.module.js';
+import { ALERTS_CONTROLLERS, AlertsModule } from './alerts/alerts.module.js';
+import { ATTRIBUTION_CONTROLLERS, AttributionModule } from './attribution/attribution.module.js';
+import { CIA_CONTROLLERS, CiaModule } from './cia/cia.module.js';
+import { COMPLIANCE_CONTROLLERS, ComplianceModule } from './compliance/compliance.module.js';
+import { OPERATIONS_CONTROLLERS, OperationsModule } from './events/operations.module.js';
+import { FLUX_CONTROLLERS, FluxModule } from './flux/flux.module.js';
 import { ProblemFilter } from './http/problem.filter.js';
-import { LeaseSummaryController } from './leases/lease-summary/lease-summary.controller.js';
-import { RecordSignedLeaseController } from './leases/record-signed-lease/record-signed-lease.controller.js';
-import { RecordSignedLeaseHandler } from './leases/record-signed-lease/record-signed-lease.handler.js';
-import { ProjectorService } from './runtime/projector.service.js';
-import { RUNTIME, type Runtime } from './runtime/runtime.js';
+import { IMPORTS_CONTROLLERS, ImportsModule } from './imports/imports.module.js';
+import { PlatformModule } from './platform/platform.module.js';
+import type { Runtime } from './platform/runtime.js';
+import { REFERENTIAL_CONTROLLERS, ReferentialModule } from './referential/referential.module.js';
 
 /** Every controller of the API: the access test and the start-up check walk this list. */
 export const CONTROLLERS = [
-  HealthController,
-  RecordSignedLeaseController,
-  CalController,
-  ImportsController,
-  CancelLeaseController,
-  CorrectLeaseController,
-  LeaseSummaryController,
-  ReferentialController,
-  CiaController,
-  ComplianceController,
-  AlertsController,
-  StreamController,
-  StockConversionController,
-  ConventionsController,
-  FluxFactsController,
-  BilansController,
-  LedgerController,
-  EventController,
-  ApiKeysController,
-  MeController,
+  ...OPERATIONS_CONTROLLERS,
+  ...ATTRIBUTION_CONTROLLERS,
+  ...IMPORTS_CONTROLLERS,
+  ...REFERENTIAL_CONTROLLERS,
+  ...CIA_CONTROLLERS,
+  ...COMPLIANCE_CONTROLLERS,
+  ...ALERTS_CONTROLLERS,
+  ...FLUX_CONTROLLERS,
+  ...ACCESS_CONTROLLERS,
 ] as const;
 
+/**
+ * The API: one module per bounded context, each with one folder per use case; writes go through
+ * the CommandBus to one handler per use case, which hands its command to the one pipeline.
+ */
 @Module({})
 export class AppModule {
   static forRuntime(runtime: Runtime): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
-      controllers: [...CONTROLLERS],
-      providers: [
-        { provide: RUNTIME, useValue: runtime },
-        { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: APP_GUARD, useClass: AccessGuard },
-        TenancyResolver,
-        { provide: TerritorialReferential, useValue: new TerritorialReferential() },
-        DecisionsService,
-        LeaseReferentialService,
-        RecordSignedLeaseHandler,
-        ComplianceService,
-        ImportService,
-        ProjectorService,
+      imports: [
+        CqrsModule.forRoot(),
+        PlatformModule.forRuntime(runtime),
+        AccessModule,
+        AttributionModule,
+        ImportsModule,
+        ReferentialModule,
+        CiaModule,
+        ComplianceModule,
+        AlertsModule,
+        FluxModule,
+        OperationsModule,
       ],
+      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }
 }

@@ -9,7 +9,7 @@ import { accessLog } from './logging/access-log.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
 import { IMPORT_CONTENT_TYPES, IMPORT_SIZE_LIMIT } from './imports/imports.controller.js';
-import { type Runtime, startRuntime } from './runtime/runtime.js';
+import { type Runtime, startRuntime } from './platform/runtime.js';
 
 export interface RunningApp {
   readonly app: INestApplication;

@@ -10,15 +10,8 @@ import {
   observeConventionAlerts,
   bilanStreamId,
   type AlertObservation,
-  type AlertEvent,
 } from '@vigie/domain';
-import {
-  uuidFromText,
-  PollingLoop,
-  type PostgresEventNotifier,
-  type PostgresEventStore,
-  type StreamAppend,
-} from '@vigie/event-store';
+import { CommandPipeline, type EventStore, PollingLoop, type PostgresEventNotifier, uuidFromText } from '@vigie/event-store';
 import { readComplianceInputs, readConventionFlux, readConventionRefs } from '@vigie/projections';
 
 export const ALERT_MONITOR_CHECKPOINT = 'alert-monitor';
@@ -58,14 +51,14 @@ export class AlertMonitor {
   /** When each EPCI-year was last evaluated, and how long that took (ms). */
   private readonly lastScopePass = new Map<string, { at: number; took: number }>();
   private fluxDirty = true;
-  /** State and version of the alert streams seen so far (another monitor's write shows as a version conflict). */
-  private readonly known = new Map<string, { state: { open: boolean }; version: number }>();
+  private readonly pipeline: CommandPipeline;
 
   constructor(
     private readonly pool: Pool,
-    private readonly store: PostgresEventStore,
+    private readonly store: EventStore,
     private readonly options: AlertMonitorOptions = {},
   ) {
+    this.pipeline = new CommandPipeline(store);
     const interval = options.pollIntervalMs ?? 500;
     this.loop = new PollingLoop(
       async () => {
@@ -200,58 +193,36 @@ export class AlertMonitor {
     return this.record(observations, { position: head, scopePosition: head }, now);
   }
 
-  /** Decides each observation on its alert stream and appends what changed, in one transaction. */
+  /**
+   * Decides each observation on its alert stream through the command pipeline and appends what
+   * changed, in one transaction. An alert event's id derives from its stream and its place in
+   * it, so a replay or a restart never raises twice.
+   */
   private async record(
     observations: AlertObservation[],
     evidence: { position: number; scopePosition: number },
     now: Date,
   ): Promise<number> {
-    const unknown = observations
-      .map((observation) => alertStreamId(observation.subject))
-      .filter((streamId) => !this.known.has(streamId));
-    if (unknown.length) {
-      for (const [streamId, stream] of await this.store.readStreams(unknown)) {
-        const state = stream.events.reduce(
-          (current, event) => alertDecider.evolve(current, { type: event.type, data: event.data } as AlertEvent),
-          alertDecider.initialState,
-        );
-        this.known.set(streamId, { state, version: stream.version });
-      }
-    }
-    const appends: StreamAppend[] = [];
-    for (const observation of observations) {
-      const streamId = alertStreamId(observation.subject);
-      const stream = this.known.get(streamId)!;
-      const events = alertDecider.decide({ type: 'ObserveAlert', observation, evidence, now }, stream.state);
-      if (!events.length) continue;
-      appends.push({
-        streamId,
-        expectedVersion: stream.version,
-        events: events.map((event, index) => ({
-          eventId: uuidFromText(compositeKey('alert-event', streamId, stream.version + index + 1)),
-          type: event.type,
-          data: event.data,
+    if (!observations.length) return 0;
+    const outcomes = await this.pipeline.handleBatch(
+      observations.map((observation) => {
+        const streamId = alertStreamId(observation.subject);
+        return {
+          streamId,
+          decider: alertDecider,
+          eventId: (version: number) => uuidFromText(compositeKey('alert-event', streamId, version + 1)),
           metadata: { actor: 'system:alert-monitor', source: 'alerts', causationPosition: evidence.position },
-        })),
-      });
+          isRetryOf: () => false,
+          command: () => ({ type: 'ObserveAlert' as const, observation, evidence, now }),
+        };
+      }),
+    );
+    let appended = 0;
+    for (const result of outcomes) {
+      if (!result.ok) throw result.error;
+      if (result.outcome.recorded && !result.outcome.alreadyRecorded) appended += 1;
     }
-    if (!appends.length) return 0;
-    let results;
-    try {
-      results = await this.store.appendMany(appends);
-    } catch (error) {
-      for (const append of appends) this.known.delete(append.streamId);
-      throw error;
-    }
-    for (const append of appends) {
-      const current = this.known.get(append.streamId)!;
-      const state = append.events.reduce(
-        (s, event) => alertDecider.evolve(s, { type: event.type, data: event.data } as AlertEvent),
-        current.state,
-      );
-      this.known.set(append.streamId, { state, version: current.version + append.events.length });
-    }
-    return results.filter((result) => !result.alreadyRecorded).reduce((sum, result) => sum + result.positions.length, 0);
+    return appended;
   }
 
   /** Runs a pass as soon as possible (the compliance projection has just applied new facts). */

@@ -2,7 +2,7 @@ import { type EventStore } from './event-store.port.js';
 
 /** What folding a stream needs of a decider (structurally: any Decider fits). */
 export interface StreamFold<Event, State> {
-  evolve(state: State, event: Event): State;
+  evolve(state: State, event: Event & { readonly eventId: string; readonly streamVersion: number }): State;
   readonly initialState: State;
 }
 
@@ -14,7 +14,12 @@ export async function loadAggregate<Event extends { type: string; data: unknown 
 ): Promise<{ state: State; version: number }> {
   const { events, version } = await store.readStream(streamId);
   const state = events.reduce(
-    (current, event) => fold.evolve(current, { type: event.type, data: event.data } as Event),
+    (current, event) =>
+      fold.evolve(current, {
+        ...({ type: event.type, data: event.data } as Event),
+        eventId: event.eventId,
+        streamVersion: event.streamVersion,
+      }),
     fold.initialState,
   );
   return { state, version };

@@ -85,6 +85,8 @@ export interface EventStore {
   /** Highest global position a reader can see now (gap-safe). */
   readHeadPosition(): Promise<number>;
   readEvent(eventId: string): Promise<RecordedEvent | undefined>;
+  /** Several events by id in one read (a batch checks which of its facts are already recorded); absent ids are left out. */
+  readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>>;
   subscribe(options: SubscribeOptions): Subscription;
 }
 

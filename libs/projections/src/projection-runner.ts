@@ -93,13 +93,23 @@ export class ProjectionRunner {
     }
   }
 
-  /** Applies batches until nothing is left to read; returns how many events were applied. */
+  /**
+   * Applies batches until every event committed before the call is applied; returns how many
+   * events were applied. An event can stay hidden from readers for a moment after its commit (a
+   * transaction open elsewhere on the server holds the snapshot's xmin back: gap safety), so an
+   * empty batch alone does not mean caught up: it waits for them, polling every 20 ms.
+   */
   async catchUp(): Promise<number> {
+    const { rows } = await this.pool.query<{ head: string | null }>('SELECT max(global_position) AS head FROM events');
+    const target = Number(rows[0]?.head ?? 0);
     let total = 0;
     for (;;) {
       const applied = await this.runOnce();
       total += applied;
-      if (applied === 0) return total;
+      if (applied === 0) {
+        if (this.current.position >= target) return total;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     }
   }
 

@@ -1,9 +1,8 @@
-import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { owns } from '@vigie/access';
+import { ApiKeyStore, owns } from '@vigie/access';
 import { problemOf as problem } from '../http/problem.js';
-import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { ACCESS_RULE, type AccessRule, PUBLIC_ROUTE } from './access.decorators.js';
 import { setPrincipal } from './principal.request.js';
 import { TenancyResolver } from './tenancy.resolver.js';
@@ -18,7 +17,7 @@ import { TenancyResolver } from './tenancy.resolver.js';
 export class AccessGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly keys: ApiKeyStore,
     private readonly tenancy: TenancyResolver,
   ) {}
 
@@ -28,7 +27,7 @@ export class AccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     const header = request.header('authorization');
     const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    const principal = token ? await this.runtime.keys.authenticate(token) : null;
+    const principal = token ? await this.keys.authenticate(token) : null;
     if (!principal) {
       context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="vigie"');
       throw problem('UNAUTHENTICATED');

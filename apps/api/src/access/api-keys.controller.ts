@@ -1,10 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { actorOf, type Principal, ROLES, TENANT_PATTERN } from '@vigie/access';
+import { actorOf, ApiKeyStore, type Principal, ROLES, TENANT_PATTERN } from '@vigie/access';
 import { notFound } from '../http/problem.js';
 import { parseOrThrow } from '../http/validation.js';
-import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { Access, ALL_ROLES, CurrentPrincipal } from './access.decorators.js';
 import { NO_TENANT } from './tenancies.js';
 
@@ -37,7 +36,7 @@ const createKeySchema = z
 @ApiTags('access')
 @Controller('v1/admin/api-keys')
 export class ApiKeysController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(private readonly keys: ApiKeyStore) {}
 
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
   @Post()
@@ -45,7 +44,7 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Create an API key for a role and an organisation; the key is in the answer, and only there' })
   async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     const input = parseOrThrow(createKeySchema, body);
-    const issued = await this.runtime.keys.create({ ...input, createdBy: actorOf(principal) });
+    const issued = await this.keys.create({ ...input, createdBy: actorOf(principal) });
     return { id: issued.id, key: issued.token, role: input.role, tenant: input.tenant, label: input.label };
   }
 
@@ -53,14 +52,14 @@ export class ApiKeysController {
   @Get()
   @ApiOperation({ summary: 'Every key: id, role, organisation, label, created / revoked (never the secret)' })
   list() {
-    return this.runtime.keys.list();
+    return this.keys.list();
   }
 
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
   @Delete(':keyId')
   @ApiOperation({ summary: 'Revoke a key: refused from then on (at once in this process, within 2 s in others)' })
   async revoke(@Param('keyId') keyId: string, @CurrentPrincipal() principal: Principal) {
-    const revoked = await this.runtime.keys.revoke(keyId, actorOf(principal));
+    const revoked = await this.keys.revoke(keyId, actorOf(principal));
     if (!revoked) throw notFound('API_KEY_NOT_FOUND');
     return revoked;
   }

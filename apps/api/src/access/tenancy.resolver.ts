@@ -13,7 +13,9 @@ import {
   type AttributionEvent,
 } from '@vigie/domain';
 import { TerritorialReferential } from '@vigie/referential';
-import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { EVENT_STORE, type EventStore } from '@vigie/event-store';
+import type { DatabasePool } from '@vigie/postgres';
+import { DATABASE_POOL } from '../platform/platform.module.js';
 
 /** Finds which organisations a resource belongs to, for the access guard and the filtered views. */
 @Injectable()
@@ -22,7 +24,8 @@ export class TenancyResolver {
   private readonly epcisByDepartement = new Map<string, string[]>();
 
   constructor(
-    @Inject(RUNTIME) private readonly runtime: Runtime,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly territory: TerritorialReferential,
   ) {}
 
@@ -79,10 +82,14 @@ export class TenancyResolver {
   /** A case belongs to the bailleur its recorded facts name; null if it has none (or the ids cannot name one). */
   async case(bailleurId: string, caseId: string): Promise<Owners | null> {
     if (!ORGANISATION_ID.test(bailleurId) || !REFERENCE_ID.test(caseId)) return null;
-    const { events } = await this.runtime.store.readStream(attributionStreamId(bailleurId, caseId));
+    const { events } = await this.store.readStream(attributionStreamId(bailleurId, caseId));
     const state = foldEvents(
       attributionDecider,
-      events.map((event) => ({ type: event.type, data: event.data }) as AttributionEvent),
+      events.map((event) => ({
+        ...({ type: event.type, data: event.data } as AttributionEvent),
+        eventId: event.eventId,
+        streamVersion: event.streamVersion,
+      })),
     );
     return state.case ? { bailleurs: [state.case.bailleurId] } : null;
   }
@@ -91,7 +98,7 @@ export class TenancyResolver {
   async convention(ref: ConventionRef): Promise<Owners | null> {
     if (![ref.bailleurId, ref.reservataireId].every((id) => ORGANISATION_ID.test(id)) || !REFERENCE_ID.test(ref.conventionId))
       return null;
-    const { events } = await this.runtime.store.readStream(reservationStreamId(ref));
+    const { events } = await this.store.readStream(reservationStreamId(ref));
     const signed = events.find((event) => event.type === 'ReservationConventionSigned');
     if (!signed) return null;
     const terms = signed.data as { bailleurId: string; reservataireId: string; departement: string };
@@ -101,7 +108,7 @@ export class TenancyResolver {
   /** An event belongs to every organisation it names (and the État of their départements); null if unknown. */
   async event(eventId: string): Promise<Owners | null> {
     if (!isUuid(eventId)) return null;
-    const event = await this.runtime.store.readEvent(eventId.toLowerCase());
+    const event = await this.store.readEvent(eventId.toLowerCase());
     if (!event) return null;
     const owners = this.ownersOfEvent(event.data);
     // An event about a convention (its revisions, agreements, flats oriented or returned) is also its parties'.
@@ -124,7 +131,7 @@ export class TenancyResolver {
       });
     }
     // Revisions and agreements name only the convention id: their stream is the convention's.
-    const { events } = await this.runtime.store.readStream(streamId);
+    const { events } = await this.store.readStream(streamId);
     const signed = events.find((event) => event.type === 'ReservationConventionSigned');
     const terms = signed?.data as { bailleurId: string; reservataireId: string; departement: string } | undefined;
     return terms
@@ -135,7 +142,7 @@ export class TenancyResolver {
   /** An import belongs to the organisation whose key started it; null if unknown. */
   async import(importId: string): Promise<Owners | null> {
     if (!isUuid(importId)) return null;
-    const { rows } = await this.runtime.pool.query<{ owner_role: string | null; owner_tenant: string | null }>(
+    const { rows } = await this.pool.query<{ owner_role: string | null; owner_tenant: string | null }>(
       'SELECT owner_role, owner_tenant FROM imports WHERE id = $1',
       [importId.toLowerCase()],
     );

@@ -7,7 +7,8 @@ import { listAlerts } from '@vigie/projections';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { epciSirenParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
-import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import type { DatabasePool } from '@vigie/postgres';
+import { DATABASE_POOL } from '../platform/platform.module.js';
 import type { Principal } from '@vigie/access';
 import { ALL_ROLES, Access, CurrentPrincipal } from '../access/access.decorators.js';
 import { TenancyResolver } from '../access/tenancy.resolver.js';
@@ -31,7 +32,7 @@ const querySchema = z.object({
 @Controller('v1/alerts')
 export class AlertsController {
   constructor(
-    @Inject(RUNTIME) private readonly runtime: Runtime,
+    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly tenancy: TenancyResolver,
   ) {}
 
@@ -71,7 +72,7 @@ export class AlertsController {
       ((scopeKind && scopeKind !== restriction.ownScope) || (scopeId && scopeId !== restriction.ownId));
     const alerts = clash
       ? []
-      : await listAlerts(this.runtime.pool, {
+      : await listAlerts(this.pool, {
           epciSiren: input.epci,
           epciSirens: 'epciSirens' in restriction ? restriction.epciSirens : undefined,
           status: input.status,

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { RecordedEvent } from '@vigie/event-store';
 import { epciSirenParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
-import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { RUNTIME, type Runtime } from '../platform/runtime.js';
 import { owns, type Principal } from '@vigie/access';
 import { ALL_ROLES, Access, CurrentPrincipal } from '../access/access.decorators.js';
 import { TenancyResolver } from '../access/tenancy.resolver.js';

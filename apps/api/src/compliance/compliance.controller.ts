@@ -11,7 +11,8 @@ import { owns, type Principal, type ScopeVisibility, shareComplianceReport } fro
 import { ALL_ROLES, Access, CurrentPrincipal } from '../access/access.decorators.js';
 import { TenancyResolver } from '../access/tenancy.resolver.js';
 import { notFound } from '../http/problem.js';
-import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import type { VigieConfig } from '@vigie/config';
+import { VIGIE_CONFIG } from '../platform/platform.module.js';
 import { FILTERED } from '../access/tenancies.js';
 
 type SharedComplianceView = ReturnType<typeof shareComplianceReport<ComplianceView>>;
@@ -84,7 +85,7 @@ export class ComplianceController {
   constructor(
     private readonly compliance: ComplianceService,
     private readonly tenancy: TenancyResolver,
-    @Inject(RUNTIME) private readonly runtime: Runtime,
+    @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
   ) {}
 
   @Access({ roles: ALL_ROLES, tenancy: FILTERED })
@@ -118,8 +119,7 @@ export class ComplianceController {
     const reader = this.reader(principal, input.epci);
     const { view, body, etag } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf);
     response.setHeader('X-Vigie-Position', String(view.asOf.position));
-    const shared =
-      reader === 'owner' ? null : shareComplianceReport(view, this.runtime.config.STATISTICAL_SECRECY_THRESHOLD, reader);
+    const shared = reader === 'owner' ? null : shareComplianceReport(view, this.config.STATISTICAL_SECRECY_THRESHOLD, reader);
     if (wantsCsv(request)) {
       sendCsv(
         response,

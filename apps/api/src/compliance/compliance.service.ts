@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { compositeKey, evaluateCompliance, type ComplianceReport, type GroupBy } from '@vigie/domain';
 import { positionAt, readComplianceInputs, readFreshness, readScopePosition, recordedAtOf } from '@vigie/projections';
-import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import type { DatabasePool } from '@vigie/postgres';
+import { DATABASE_POOL } from '../platform/platform.module.js';
 
 export interface ComplianceView extends ComplianceReport {
   /** The position (and time) the figures stand at: the projection's, or the one asked with asOf. */
@@ -54,7 +55,7 @@ export class ComplianceService {
   private readonly freshnessMemo = new Memo<Freshness>(POSITION_TTL_MS);
   private readonly scopeMemo = new Memo<number>(POSITION_TTL_MS);
 
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(@Inject(DATABASE_POOL) private readonly pool: DatabasePool) {}
 
   async compliance(
     epciSiren: string,
@@ -62,7 +63,7 @@ export class ComplianceService {
     groupBy: GroupBy | undefined,
     asOf: { position?: number; at?: Date } = {},
   ): Promise<CachedCompliance> {
-    const { pool } = this.runtime;
+    const { pool } = this;
     const freshness = await this.freshnessMemo.get('compliance', () => readFreshness(pool, 'compliance'));
     const live = asOf.position === undefined && asOf.at === undefined;
     if (live) {
@@ -107,7 +108,7 @@ export class ComplianceService {
     live: boolean,
     recordedAt: Date | null = null,
   ): Promise<ComplianceView> {
-    const inputs = await readComplianceInputs(this.runtime.pool, epciSiren, year, position);
+    const inputs = await readComplianceInputs(this.pool, epciSiren, year, position);
     const report = evaluateCompliance(
       inputs.facts,
       { cia: inputs.cia, thresholdPerUc: inputs.threshold?.amountPerUc },

@@ -2,20 +2,20 @@ import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type RecordedEvent } from '@vigie/event-store';
 import { notFound } from '../http/problem.js';
-import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { EVENT_STORE, type EventStore } from '@vigie/event-store';
 import { ALL_ROLES, Access } from '../access/access.decorators.js';
 import { EXISTING_EVENT } from '../access/tenancies.js';
 
 @ApiTags('audit')
 @Controller('v1/events')
 export class EventController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   @Access({ roles: ALL_ROLES, tenancy: EXISTING_EVENT })
   @Get(':eventId')
   @ApiOperation({ summary: 'One recorded event, as proof: position, stream, type, data, metadata' })
   async event(@Param('eventId') eventId: string): Promise<RecordedEvent> {
-    const event = await this.runtime.store.readEvent(eventId);
+    const event = await this.store.readEvent(eventId);
     if (!event) throw notFound('EVENT_NOT_FOUND');
     return event;
   }

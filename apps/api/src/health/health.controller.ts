@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type Response } from 'express';
-import { ProjectorService } from '../runtime/projector.service.js';
-import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { ProjectorService } from '../platform/projector.service.js';
+import { RUNTIME, type Runtime } from '../platform/runtime.js';
 import { ALERT_MONITOR_CHECKPOINT } from '@vigie/alerts';
 import { RELAY_CHECKPOINT } from '@vigie/messaging';
 import { PROJECTION_NAMES } from '@vigie/projections';

@@ -2,29 +2,22 @@ import { referenceId } from '../http/identifiers.js';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { z } from 'zod';
-import {
-  attributionDecider,
-  attributionStreamId,
-  canonicalJson,
-  isDomainError,
-  type AttributionCommand,
-  type AttributionEvent,
-  type AttributionState,
-} from '@vigie/domain';
-import { EventIdConflictError, jsonEqual, WrongExpectedVersionError, type NewEvent, type StreamAppend } from '@vigie/event-store';
+import { attributionDecider, attributionStreamId, canonicalJson, isDomainError, type AttributionCommand } from '@vigie/domain';
+import { CommandPipeline, EventIdConflictError, jsonEqual, uuidFromText } from '@vigie/event-store';
+import type { DatabasePool } from '@vigie/postgres';
 import { errorEntry } from '../http/error-table.js';
-import { LeaseReferentialService, type ReferentialLookup } from '../leases/lease-referential.service.js';
+import { LeaseReferentialService, type ReferentialLookup } from '../attribution/lease-referential.service.js';
 import {
   recordSignedLeaseSchema,
   toLeaseSignedData,
   type Pseudonymise,
-} from '../leases/record-signed-lease/record-signed-lease.schema.js';
-import { calDecisionSchema, offerDeclinedSchema, toCalDecisionData, toOfferDeclinedData } from '../cal/cal.schemas.js';
-import { actorOf, type Principal } from '@vigie/access';
+} from '../attribution/record-signed-lease/record-signed-lease.schema.js';
+import { calDecisionSchema, toCalDecisionData } from '../attribution/record-cal-decision/record-cal-decision.schema.js';
+import { offerDeclinedSchema, toOfferDeclinedData } from '../attribution/decline-offer/decline-offer.schema.js';
+import { actorOf, type Principal, Pseudonymiser } from '@vigie/access';
 import { validate } from '../http/validation.js';
 import { isUuid } from '../http/params.js';
-import { RUNTIME, type Runtime } from '../runtime/runtime.js';
-import { uuidFromText } from '@vigie/event-store';
+import { DATABASE_POOL } from '../platform/platform.module.js';
 import { csvRows, fieldName, ndjsonRows, type ParsedRow, type RowKind } from './import-format.js';
 
 export type ImportFormat = 'csv' | 'ndjson';
@@ -124,7 +117,9 @@ export class ImportService {
   private readonly jobs = new Map<string, ImportReport>();
 
   constructor(
-    @Inject(RUNTIME) private readonly runtime: Runtime,
+    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+    private readonly pipeline: CommandPipeline,
+    private readonly pseudonymiser: Pseudonymiser,
     private readonly referential: LeaseReferentialService,
   ) {}
 
@@ -147,7 +142,7 @@ export class ImportService {
       error: null,
     };
     this.jobs.set(report.id, report);
-    await this.runtime.pool.query(
+    await this.pool.query(
       'INSERT INTO imports (id, format, status, actor, report, owner_role, owner_tenant) VALUES ($1, $2, $3, $4, $5, $6, $7)',
       [report.id, format, report.status, actor, JSON.stringify(report), principal.role, principal.tenant],
     );
@@ -159,7 +154,7 @@ export class ImportService {
     const live = this.jobs.get(id);
     if (live) return live;
     if (!isUuid(id)) return undefined;
-    const { rows } = await this.runtime.pool.query<{ report: ImportReport }>('SELECT report FROM imports WHERE id = $1', [id]);
+    const { rows } = await this.pool.query<{ report: ImportReport }>('SELECT report FROM imports WHERE id = $1', [id]);
     const stored = rows[0]?.report;
     // A job of a process that stopped mid-way: say so rather than show it forever running.
     return stored && stored.status === 'en_cours'
@@ -190,7 +185,7 @@ export class ImportService {
     } finally {
       report.finishedAt = new Date().toISOString();
       report.rejections.sort((a, b) => a.line - b.line);
-      await this.runtime.pool
+      await this.pool
         .query('UPDATE imports SET status = $2, finished_at = now(), report = $3 WHERE id = $1', [
           report.id,
           report.status,
@@ -219,7 +214,7 @@ export class ImportService {
   }
 
   private validateRows(report: ImportReport, rows: ParsedRow[], principal: Principal): ValidRow[] {
-    const pseudonymise = (numeroUnique: string) => this.runtime.pseudonymiser.pseudonymise(numeroUnique);
+    const pseudonymise = (numeroUnique: string) => this.pseudonymiser.pseudonymise(numeroUnique);
     const valid: ValidRow[] = [];
     for (const row of rows) {
       if (!row.kind) {
@@ -260,6 +255,11 @@ export class ImportService {
     return valid;
   }
 
+  /**
+   * One chunk through the command pipeline: every row decided in file order on its case's state
+   * (as the API would), the accepted ones appended in one transaction. A file sent again is
+   * recognised row by row by its event ids; a row the rules refuse is reported and writes nothing.
+   */
   private async importChunk(
     report: ImportReport,
     rows: ParsedRow[],
@@ -270,96 +270,37 @@ export class ImportService {
     const actor = actorOf(principal);
     const valid = this.validateRows(report, rows, principal);
     if (!valid.length) return;
-    const { store } = this.runtime;
-
-    // Rows already recorded: the same content is a file sent again; other content is a conflict.
-    const { rows: existing } = await this.runtime.pool.query<{
-      event_id: string;
-      stream_id: string;
-      event_type: string;
-      data: Record<string, unknown>;
-    }>('SELECT event_id, stream_id, event_type, data FROM events WHERE event_id = ANY($1::uuid[])', [
-      valid.map((row) => row.eventId),
-    ]);
-    const known = new Map(existing.map((row) => [row.event_id, row]));
-    const fresh: ValidRow[] = [];
-    for (const row of valid) {
-      const previous = known.get(row.eventId);
-      if (!previous) {
-        fresh.push(row);
-        continue;
-      }
-      const same =
-        previous.stream_id === row.streamId &&
-        previous.event_type === EVENT_TYPE[row.kind] &&
-        jsonEqual({ ...previous.data, calDecisionEventId: undefined }, row.data);
-      if (same) report.alreadyImported += 1;
-      else this.reject(report, row, 'eventId', 'EVENT_ID_CONFLICT', errorEntry('EVENT_ID_CONFLICT')[1]);
-    }
-    if (!fresh.length) return;
-
-    for (let attempt = 0; ; attempt += 1) {
-      const outcome = await this.decideChunk(fresh, lookup, actor, importId);
-      try {
-        await store.appendMany(outcome.appends);
-        report.accepted += outcome.accepted.length;
-        for (const [row, code, message] of outcome.rejected) this.reject(report, row, FIELD_OF_CODE[code] ?? null, code, message);
-        return;
-      } catch (error) {
-        // Another writer touched one of these cases meanwhile: decide the chunk again on fresh state.
-        if (attempt < 3 && (error instanceof WrongExpectedVersionError || error instanceof EventIdConflictError)) continue;
-        throw error;
-      }
-    }
-  }
-
-  /** Decides every row of the chunk in file order, on the cases' states as they evolve within the chunk. */
-  private async decideChunk(rows: ValidRow[], lookup: ReferentialLookup, actor: string, importId: string) {
-    const streams = await this.runtime.store.readStreams(rows.map((row) => row.streamId));
-    const cases = new Map<string, { state: AttributionState; version: number; calIds: string[]; events: NewEvent[] }>();
-    for (const [streamId, stream] of streams) {
-      cases.set(streamId, {
-        state: stream.events.reduce(
-          (state, event) => attributionDecider.evolve(state, { type: event.type, data: event.data } as AttributionEvent),
-          attributionDecider.initialState,
-        ),
-        version: stream.version,
-        calIds: stream.events.filter((event) => event.type === 'CalDecisionRecorded').map((event) => event.eventId),
-        events: [],
-      });
-    }
-    const accepted: ValidRow[] = [];
-    const rejected: Array<[ValidRow, string, string]> = [];
     const now = new Date();
-    for (const row of rows) {
-      const current = cases.get(row.streamId)!;
-      try {
-        const command = await this.command(row, current.calIds, lookup, now);
-        const events = attributionDecider.decide(command, current.state);
-        for (const [index, event] of events.entries()) {
-          current.state = attributionDecider.evolve(current.state, event);
-          const eventId = index === 0 ? row.eventId : randomUUID();
-          if (event.type === 'CalDecisionRecorded') current.calIds.push(eventId);
-          current.events.push({
-            eventId,
-            type: event.type,
-            data: event.data,
-            metadata: { actor, source: 'import', importId, line: row.line },
-          });
-        }
-        accepted.push(row);
-      } catch (error) {
-        if (!isDomainError(error)) throw error;
-        rejected.push([row, error.code, errorEntry(error.code)[1]]);
+    const outcomes = await this.pipeline.handleBatch(
+      valid.map((row) => ({
+        streamId: row.streamId,
+        decider: attributionDecider,
+        eventId: row.eventId,
+        metadata: { actor, source: 'import', importId, line: row.line },
+        // The stored lease also carries Vigie's link to its CAL decision: compare the bailleur's facts only.
+        isRetryOf: (previous) =>
+          previous.type === EVENT_TYPE[row.kind] &&
+          jsonEqual({ ...(previous.data as object), calDecisionEventId: undefined }, row.data),
+        command: () => this.command(row, lookup, now),
+      })),
+    );
+    outcomes.forEach((result, index) => {
+      const row = valid[index]!;
+      if (result.ok) {
+        if (result.outcome.alreadyRecorded) report.alreadyImported += 1;
+        else report.accepted += 1;
+      } else if (result.error instanceof EventIdConflictError) {
+        this.reject(report, row, 'eventId', 'EVENT_ID_CONFLICT', errorEntry('EVENT_ID_CONFLICT')[1]);
+      } else if (isDomainError(result.error)) {
+        const { code } = result.error;
+        this.reject(report, row, FIELD_OF_CODE[code] ?? null, code, errorEntry(code)[1]);
+      } else {
+        throw result.error;
       }
-    }
-    const appends: StreamAppend[] = [...cases.entries()]
-      .filter(([, current]) => current.events.length)
-      .map(([streamId, current]) => ({ streamId, events: current.events, expectedVersion: current.version }));
-    return { appends, accepted, rejected };
+    });
   }
 
-  private async command(row: ValidRow, calIds: string[], lookup: ReferentialLookup, now: Date): Promise<AttributionCommand> {
+  private async command(row: ValidRow, lookup: ReferentialLookup, now: Date): Promise<AttributionCommand> {
     const data = row.data as never as { flat: Parameters<LeaseReferentialService['contextForFlat']>[0] };
     switch (row.kind) {
       case 'lease':
@@ -367,7 +308,6 @@ export class ImportService {
           type: 'RecordSignedLease',
           data: row.data as never,
           referential: await this.referential.contextForFlat(data.flat, lookup),
-          calDecisionEventIds: calIds,
           now,
         };
       case 'cal_decision':

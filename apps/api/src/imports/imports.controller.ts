@@ -5,7 +5,9 @@ import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { invalidField, notFound, ProblemError } from '../http/problem.js';
 import type { Principal } from '@vigie/access';
 import { Access, CurrentPrincipal } from '../access/access.decorators.js';
-import { ImportService, type ImportFormat } from './import.service.js';
+import { ImportService, type ImportFormat, type ImportReport } from './import.service.js';
+import { StartImport } from './start-import/start-import.handler.js';
+import { CommandBus } from '@nestjs/cqrs';
 import { EXISTING_IMPORT, FILTERED } from '../access/tenancies.js';
 
 export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson', 'text/plain'];
@@ -21,7 +23,10 @@ function formatOf(contentType: string | undefined, query: string | undefined): I
 @ApiTags('facts from bailleurs')
 @Controller('v1/imports')
 export class ImportsController {
-  constructor(private readonly imports: ImportService) {}
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly imports: ImportService,
+  ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: FILTERED })
   @Post()
@@ -52,7 +57,7 @@ export class ImportsController {
     if (!body.trim()) {
       throw invalidField('(corps)', 'REQUIRED', 'Fichier vide.');
     }
-    const report = await this.imports.start(format, body, principal);
+    const report = await this.commandBus.execute<StartImport, ImportReport>(new StartImport(format, body, principal));
     response.setHeader('Location', `/v1/imports/${report.id}`);
     return report;
   }

@@ -1,12 +1,9 @@
 import { z } from 'zod';
 import { QPV_LISTS, RESERVATAIRE_KINDS } from '@vigie/domain';
+import { siren } from '../http/identifiers.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Date attendue au format AAAA-MM-JJ.');
 const insee = z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commune INSEE attendu (5 caractères, ex. 59350).');
-export const identifierParam = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'Identifiant : lettres, chiffres et . _ - uniquement.');
-export const sirenParam = z.string().regex(/^\d{9}$/, 'SIREN attendu (9 chiffres).');
 export const qpvCodeParam = z.string().regex(/^Q[A-Z0-9]{5,9}$/, 'Code QPV attendu (ex. QP059001 ou QN05901M).');
 
 export const epciBodySchema = z
@@ -31,11 +28,7 @@ export const qpvBodySchema = z
 export const bailleurBodySchema = z
   .object({
     name: z.string().min(1).max(200),
-    siren: z
-      .string()
-      .regex(/^\d{9}$/, 'SIREN attendu (9 chiffres).')
-      .nullable()
-      .default(null),
+    siren: siren('SIREN du bailleur').nullable().default(null),
   })
   .strict();
 

@@ -14,8 +14,6 @@ export interface RecordSignedLease {
   readonly type: 'RecordSignedLease';
   readonly data: LeaseSignedData;
   readonly referential: LeaseReferentialContext;
-  /** Ids of the case's CalDecisionRecorded events, in stream order (read by the caller), to link the lease to. */
-  readonly calDecisionEventIds?: readonly string[];
   /** Time of the request, given by the caller so that `decide` stays pure. */
   readonly now: Date;
 }
@@ -24,15 +22,12 @@ export interface CancelLease {
   readonly type: 'CancelLease';
   /** The lease, and the bailleur and case the caller addresses it in: all three must be the lease's. */
   readonly data: { readonly bailleurId: string; readonly caseId: string; readonly leaseId: string; readonly reason: string };
-  /** Id of the event holding the lease's current version (read from the stream by the caller). */
-  readonly currentEventId: string | null;
 }
 
 export interface CorrectLease {
   readonly type: 'CorrectLease';
   readonly data: { readonly lease: LeaseSignedData; readonly reason: string };
   readonly referential: LeaseReferentialContext;
-  readonly currentEventId: string | null;
   readonly now: Date;
 }
 

@@ -77,7 +77,7 @@ function recordSignedLease(command: RecordSignedLease, state: AttributionState):
   checkLeaseFacts(command.data, command.referential, command.now);
   // Linked to the CAL decision that attributed the flat to this household; none: accepted, flagged for data quality.
   const decision = state.attributed?.[household];
-  const calDecisionEventId = decision === undefined ? null : (command.calDecisionEventIds?.[decision] ?? null);
+  const calDecisionEventId = decision === undefined ? null : (state.calDecisionEventIds?.[decision] ?? null);
   return [{ type: 'LeaseSigned', data: { ...command.data, calDecisionEventId } }];
 }
 
@@ -113,19 +113,19 @@ function declineOffer(command: DeclineOffer, state: AttributionState): Attributi
 function currentLease(
   state: AttributionState,
   addressed: CaseIdentity & { readonly leaseId: string },
-  currentEventId: string | null,
 ): { lease: LeaseSignedData; eventId: string } {
   const { leaseId } = addressed;
-  if (state.status !== 'leased' || !isThisCase(state, addressed) || !currentEventId) throw fail('LEASE_NOT_FOUND', { leaseId });
+  const eventId = state.leaseEventId;
+  if (state.status !== 'leased' || !isThisCase(state, addressed) || !eventId) throw fail('LEASE_NOT_FOUND', { leaseId });
   const { lease } = state;
   if (lease.leaseId !== leaseId || lease.bailleurId !== addressed.bailleurId || lease.caseId !== addressed.caseId) {
     throw fail('LEASE_NOT_FOUND', { leaseId });
   }
-  return { lease, eventId: currentEventId };
+  return { lease, eventId };
 }
 
 function cancelLease(command: CancelLease, state: AttributionState): AttributionEvent[] {
-  const { lease, eventId } = currentLease(state, command.data, command.currentEventId);
+  const { lease, eventId } = currentLease(state, command.data);
   return [
     {
       type: 'LeaseCancelled',
@@ -141,7 +141,7 @@ function cancelLease(command: CancelLease, state: AttributionState): Attribution
 }
 
 function correctLease(command: CorrectLease, state: AttributionState): AttributionEvent[] {
-  const { lease, eventId } = currentLease(state, command.data.lease, command.currentEventId);
+  const { lease, eventId } = currentLease(state, command.data.lease);
   // The link to the CAL decision is Vigie's, not the bailleur's: a correction keeps it.
   const next =
     lease.calDecisionEventId === undefined

@@ -86,7 +86,7 @@ describe('Attribution case', () => {
 
     it('has no lease to cancel', () => {
       given([])
-        .when({ type: 'CancelLease', data: { ...LMH_CASE, leaseId: 'BAIL-0001', reason: 'x' }, currentEventId: null })
+        .when({ type: 'CancelLease', data: { ...LMH_CASE, leaseId: 'BAIL-0001', reason: 'x' } })
         .thenThrows('LEASE_NOT_FOUND');
     });
   });
@@ -103,7 +103,6 @@ describe('Attribution case', () => {
         .when({
           type: 'CancelLease',
           data: { ...LMH_CASE, leaseId: 'BAIL-0001', reason: 'erreur de saisie' },
-          currentEventId: 'ev-1',
         })
         .then([cancelled('ev-1')]);
     });
@@ -114,14 +113,13 @@ describe('Attribution case', () => {
         { bailleurId: 'lille-metropole-habitat', caseId: 'DOSSIER-0002' },
       ]) {
         given([leaseSigned()])
-          .when({ type: 'CancelLease', data: { ...addressed, leaseId: 'BAIL-0001', reason: 'x' }, currentEventId: 'ev-1' })
+          .when({ type: 'CancelLease', data: { ...addressed, leaseId: 'BAIL-0001', reason: 'x' } })
           .thenThrows('LEASE_NOT_FOUND');
         given([leaseSigned()])
           .when({
             type: 'CorrectLease',
             data: { lease: leaseSignedData({ ...addressed, household: { yearlyResources: 1 } }), reason: 'x' },
             referential: MEL_REFERENTIAL,
-            currentEventId: 'ev-1',
             now: NOW,
           })
           .thenThrows('LEASE_NOT_FOUND');
@@ -136,7 +134,7 @@ describe('Attribution case', () => {
 
     it('refuses to cancel another lease id', () => {
       given([leaseSigned()])
-        .when({ type: 'CancelLease', data: { ...LMH_CASE, leaseId: 'BAIL-9', reason: 'x' }, currentEventId: 'ev-1' })
+        .when({ type: 'CancelLease', data: { ...LMH_CASE, leaseId: 'BAIL-9', reason: 'x' } })
         .thenThrows('LEASE_NOT_FOUND');
     });
 
@@ -147,7 +145,6 @@ describe('Attribution case', () => {
           type: 'CorrectLease',
           data: { lease: corrected, reason: 'avis d’imposition' },
           referential: MEL_REFERENTIAL,
-          currentEventId: 'ev-1',
           now: NOW,
         })
         .then([
@@ -164,7 +161,6 @@ describe('Attribution case', () => {
           type: 'CorrectLease',
           data: { lease: leaseSignedData(), reason: 'x' },
           referential: MEL_REFERENTIAL,
-          currentEventId: 'ev-1',
           now: NOW,
         })
         .thenThrows('LEASE_CORRECTION_EMPTY');
@@ -176,7 +172,6 @@ describe('Attribution case', () => {
           type: 'CorrectLease',
           data: { lease: leaseSignedData({ caseId: 'OTHER' }), reason: 'x' },
           referential: MEL_REFERENTIAL,
-          currentEventId: 'ev-1',
           now: NOW,
         })
         .thenThrows('LEASE_NOT_FOUND');
@@ -188,7 +183,6 @@ describe('Attribution case', () => {
           type: 'CorrectLease',
           data: { lease: leaseSignedData({ flat: { communeInsee: '62041' } }), reason: 'x' },
           referential: { communeEpciSiren: '246200364' },
-          currentEventId: 'ev-1',
           now: NOW,
         })
         .thenThrows('COMMUNE_NOT_IN_EPCI');
@@ -204,7 +198,7 @@ describe('Attribution case', () => {
 
     it('refuses to cancel it twice', () => {
       given([leaseSigned(), cancelled()])
-        .when({ type: 'CancelLease', data: { ...LMH_CASE, leaseId: 'BAIL-0001', reason: 'x' }, currentEventId: 'ev-1' })
+        .when({ type: 'CancelLease', data: { ...LMH_CASE, leaseId: 'BAIL-0001', reason: 'x' } })
         .thenThrows('LEASE_NOT_FOUND');
     });
   });

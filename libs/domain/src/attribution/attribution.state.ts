@@ -1,3 +1,4 @@
+import type { Recorded } from '../decider.js';
 import type { AttributionEvent, LeaseSignedData } from './attribution.events.js';
 
 /** Which case of which bailleur: read from the case's first fact, so every command is checked against it. */
@@ -19,6 +20,10 @@ export type AttributionState = (
   readonly attributed?: Readonly<Record<string, number>>;
   readonly declined?: readonly string[];
   readonly calDecisions?: number;
+  /** Ids of the case's CalDecisionRecorded events, in stream order: a lease links to the one that attributed the flat. */
+  readonly calDecisionEventIds?: readonly string[];
+  /** Id of the event holding the lease in force (its LeaseSigned or last LeaseCorrected): a change cites it. */
+  readonly leaseEventId?: string;
   /** Absent on an empty stream. */
   readonly case?: CaseIdentity;
 };
@@ -31,13 +36,13 @@ export function caseOfEvent(event: AttributionEvent): CaseIdentity {
 
 export const initialAttributionState: AttributionState = { status: 'open' };
 
-export function evolveAttribution(previous: AttributionState, event: AttributionEvent): AttributionState {
+export function evolveAttribution(previous: AttributionState, event: Recorded<AttributionEvent>): AttributionState {
   const state = previous.case ? previous : { ...previous, case: caseOfEvent(event) };
   switch (event.type) {
     case 'LeaseSigned':
-      return { ...state, status: 'leased', lease: event.data };
+      return { ...state, status: 'leased', lease: event.data, leaseEventId: event.eventId };
     case 'LeaseCorrected':
-      return { ...state, status: 'leased', lease: event.data.lease };
+      return { ...state, status: 'leased', lease: event.data.lease, leaseEventId: event.eventId };
     case 'LeaseCancelled':
       return state.status === 'leased' ? { ...state, status: 'cancelled', lease: state.lease } : state;
     case 'CalDecisionRecorded': {
@@ -47,7 +52,12 @@ export function evolveAttribution(previous: AttributionState, event: Attribution
         if (candidate.decision === 'attribution' || candidate.decision === 'attribution_sous_condition')
           attributed[candidate.householdPseudonymousId] = index;
       }
-      return { ...state, attributed, calDecisions: index + 1 };
+      return {
+        ...state,
+        attributed,
+        calDecisions: index + 1,
+        calDecisionEventIds: [...(state.calDecisionEventIds ?? []), event.eventId],
+      };
     }
     case 'OfferDeclined':
       return { ...state, declined: [...(state.declined ?? []), event.data.householdPseudonymousId] };

@@ -16,7 +16,6 @@ const recordCal = (event = calDecisionRecorded()) => ({
   referential: MEL_REFERENTIAL,
   now: NOW,
 });
-const withLinks = (ids: string[]) => ({ ...recordSignedLease(), calDecisionEventIds: ids });
 
 describe('CAL decision lifecycle of a case', () => {
   describe('with no decision yet', () => {
@@ -52,7 +51,7 @@ describe('CAL decision lifecycle of a case', () => {
 
     it('accepts a lease anyway, with no CAL decision to link: a data-quality flag', () => {
       given([])
-        .when(withLinks([]))
+        .when(recordSignedLease())
         .then([leaseSigned({ calDecisionEventId: null })]);
     });
 
@@ -62,24 +61,24 @@ describe('CAL decision lifecycle of a case', () => {
   });
 
   describe('with an attribution decision', () => {
-    it('links the lease of the household it attributed the flat to', () => {
+    it('links the lease of the household it attributed the flat to: the decision’s event id comes from the stream', () => {
       given([calDecisionRecorded()])
-        .when(withLinks(['ev-cal-1']))
-        .then([leaseSigned({ calDecisionEventId: 'ev-cal-1' })]);
+        .when(recordSignedLease())
+        .then([leaseSigned({ calDecisionEventId: 'ev-1' })]);
     });
 
     it('links to the decision that named the household, when the case went through two CALs', () => {
       const second = calDecisionRecorded([{ rank: 1, householdPseudonymousId: 'hh-3f2a9c', decision: 'attribution' }]);
       const first = calDecisionRecorded([{ rank: 1, householdPseudonymousId: 'hh-other', decision: 'attribution' }]);
       given([first, second])
-        .when(withLinks(['ev-cal-1', 'ev-cal-2']))
-        .then([leaseSigned({ calDecisionEventId: 'ev-cal-2' })]);
+        .when(recordSignedLease())
+        .then([leaseSigned({ calDecisionEventId: 'ev-2' })]);
     });
 
     it('does not link a household the CAL did not attribute the flat to', () => {
       const notAttributed = calDecisionRecorded([{ rank: 1, householdPseudonymousId: 'hh-3f2a9c', decision: 'non_attribution' }]);
       given([notAttributed])
-        .when(withLinks(['ev-cal-1']))
+        .when(recordSignedLease())
         .then([leaseSigned({ calDecisionEventId: null })]);
     });
 
@@ -111,19 +110,17 @@ describe('CAL decision lifecycle of a case', () => {
 
   describe('after the chosen household declined', () => {
     it('refuses a lease for that household', () => {
-      given([calDecisionRecorded(), offerDeclined()])
-        .when(withLinks(['ev-cal-1']))
-        .thenThrows('LEASE_AFTER_DECLINED_OFFER');
+      given([calDecisionRecorded(), offerDeclined()]).when(recordSignedLease()).thenThrows('LEASE_AFTER_DECLINED_OFFER');
     });
 
     it('accepts the lease of the next candidate, linked to the same decision', () => {
       const next = {
-        ...withLinks(['ev-cal-1']),
+        ...recordSignedLease(),
         data: { ...recordSignedLease().data, household: { ...recordSignedLease().data.household, pseudonymousId: 'hh-000002' } },
       };
       given([calDecisionRecorded(), offerDeclined()])
         .when(next)
-        .then([leaseSigned({ household: { pseudonymousId: 'hh-000002' }, calDecisionEventId: 'ev-cal-1' })]);
+        .then([leaseSigned({ household: { pseudonymousId: 'hh-000002' }, calDecisionEventId: 'ev-1' })]);
     });
   });
 

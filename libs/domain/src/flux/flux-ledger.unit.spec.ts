@@ -1,4 +1,4 @@
-import { deciderSpecification } from '../testing/decider-specification.js';
+import { deciderSpecification, recorded } from '../testing/decider-specification.js';
 import { departementOfCommune, fluxDecider, type FluxEvent } from './flux-ledger.js';
 
 const { given } = deciderSpecification(fluxDecider);
@@ -113,7 +113,7 @@ describe('Flux ledger (properties)', () => {
       fc.property(fc.array(command, { maxLength: 60 }), (commands) => {
         const events: FluxEvent[] = [];
         for (const c of commands) {
-          const state = foldEvents(fluxDecider, events);
+          const state = foldEvents(fluxDecider, recorded(events));
           const rplsId = `r${c.flat}`;
           try {
             if (c.kind === 'release') {

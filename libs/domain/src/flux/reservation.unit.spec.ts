@@ -1,4 +1,4 @@
-import { deciderSpecification } from '../testing/decider-specification.js';
+import { deciderSpecification, recorded } from '../testing/decider-specification.js';
 import {
   conventionAgreed,
   CONVENTION_PARTIES,
@@ -60,15 +60,15 @@ describe('Reservation convention', () => {
     given([signed])
       .when({ type: 'ReviseConvention', data: revised(2026, 0.22, null).data as never })
       .then([revised(2026, 0.22, null)]);
-    const state = foldEvents(reservationDecider, [signed, revised(2026, 0.22, null), revised(2027, null, 90)]);
+    const state = foldEvents(reservationDecider, recorded([signed, revised(2026, 0.22, null), revised(2027, null, 90)]));
     expect(termsForYear(state, 2025)).toEqual({ fluxShare: 0.25, annualVolume: null });
     expect(termsForYear(state, 2026)).toEqual({ fluxShare: 0.22, annualVolume: null });
     expect(termsForYear(state, 2027)).toEqual({ fluxShare: null, annualVolume: 90 });
   });
   it('binds once both parties agreed: recorded by the bailleur, agreed by the réservataire, once', () => {
     const byBailleur: ReservationEvent = { type: 'ReservationConventionSigned', data: { ...terms, agreedBy: ['bailleur'] } };
-    expect(conventionAgreed(foldEvents(reservationDecider, [byBailleur]))).toBe(false);
-    expect(pendingAgreements(foldEvents(reservationDecider, [byBailleur]))).toEqual([
+    expect(conventionAgreed(foldEvents(reservationDecider, recorded([byBailleur])))).toBe(false);
+    expect(pendingAgreements(foldEvents(reservationDecider, recorded([byBailleur])))).toEqual([
       { revisionFromYear: null, missing: ['reservataire'] },
     ]);
     given([byBailleur])
@@ -80,11 +80,11 @@ describe('Reservation convention', () => {
     given([byBailleur])
       .when({ type: 'AgreeConvention', data: agreed('bailleur').data as never })
       .thenThrows('CONVENTION_ALREADY_AGREED');
-    expect(conventionAgreed(foldEvents(reservationDecider, [byBailleur, agreed('reservataire')]))).toBe(true);
+    expect(conventionAgreed(foldEvents(reservationDecider, recorded([byBailleur, agreed('reservataire')])))).toBe(true);
   });
   it('applies a revision only once the other party agreed to it', () => {
     const proposed = revised(2026, 0.3, null, ['reservataire']);
-    let state = foldEvents(reservationDecider, [signed, proposed]);
+    let state = foldEvents(reservationDecider, recorded([signed, proposed]));
     expect(termsForYear(state, 2026)).toEqual({ fluxShare: 0.25, annualVolume: null });
     expect(pendingAgreements(state)).toEqual([{ revisionFromYear: 2026, missing: ['bailleur'] }]);
     given([signed, proposed])
@@ -93,13 +93,13 @@ describe('Reservation convention', () => {
     given([signed, proposed])
       .when({ type: 'AgreeConvention', data: agreed('bailleur', 2027).data as never })
       .thenThrows('CONVENTION_REVISION_NOT_FOUND');
-    state = foldEvents(reservationDecider, [signed, proposed, agreed('bailleur', 2026)]);
+    state = foldEvents(reservationDecider, recorded([signed, proposed, agreed('bailleur', 2026)]));
     expect(termsForYear(state, 2026)).toEqual({ fluxShare: 0.3, annualVolume: null });
     expect(pendingAgreements(state)).toEqual([]);
   });
   it('counts a convention recorded before agreements were tracked as agreed by both', () => {
     const legacy: ReservationEvent = { type: 'ReservationConventionSigned', data: terms };
-    expect(conventionAgreed(foldEvents(reservationDecider, [legacy]))).toBe(true);
+    expect(conventionAgreed(foldEvents(reservationDecider, recorded([legacy])))).toBe(true);
   });
   it('cannot be revised before it is signed', () => {
     given([])

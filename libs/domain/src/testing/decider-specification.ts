@@ -1,16 +1,22 @@
-import { type Decider, foldEvents } from '../decider.js';
+import { type Decider, foldEvents, type Recorded } from '../decider.js';
 import { DomainError } from '../domain-error.js';
+
+/** The given events as recorded: `ev-1`, `ev-2`… in stream order, unless an event brings its own id. */
+export function recorded<Event>(events: readonly Event[]): Recorded<Event>[] {
+  return events.map((event, index) => ({ eventId: `ev-${index + 1}`, streamVersion: index + 1, ...event }));
+}
 
 /**
  * Given/when/then specifications for deciders:
  *   given([leaseSigned()]).when(recordSignedLease()).thenThrows('LEASE_ALREADY_SIGNED')
+ * The given events are recorded as `ev-1`, `ev-2`… (what a rule citing an event id sees).
  */
 export function deciderSpecification<Command, Event, State>(decider: Decider<Command, Event, State>) {
   return {
     given(events: readonly Event[]) {
       return {
         when(command: Command) {
-          const run = () => decider.decide(command, foldEvents(decider, events));
+          const run = () => decider.decide(command, foldEvents(decider, recorded(events)));
           return {
             then(expected: readonly Event[]): void {
               expect(run()).toEqual(expected);

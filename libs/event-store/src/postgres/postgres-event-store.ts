@@ -95,7 +95,7 @@ export class PostgresEventStore implements EventStore {
     // An event id was already recorded, or a stream moved on: maybe a retry of a write that
     // succeeded. Streams whose events are all recorded identically answer with the original
     // positions; the others are tried again (and fail again if they really conflict).
-    const existing = await this.recordedEvents(nonEmpty.flatMap((append) => append.events.map((event) => event.eventId)));
+    const existing = await this.readEvents(nonEmpty.flatMap((append) => append.events.map((event) => event.eventId)));
     const replayed: AppendResult[] = [];
     const remaining: StreamAppend[] = [];
     for (const append of nonEmpty) {
@@ -209,13 +209,6 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private async recordedEvents(eventIds: string[]): Promise<Map<string, RecordedEvent>> {
-    const { rows } = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ANY($1::uuid[])`, [
-      eventIds,
-    ]);
-    return new Map(rows.map((row) => [row.event_id, toRecordedEvent(row)]));
-  }
-
   private async streamVersion(streamId: string): Promise<number> {
     const { rows } = await this.pool.query<{ version: number }>('SELECT version FROM streams WHERE stream_id = $1', [streamId]);
     return rows[0]?.version ?? 0;
@@ -237,11 +230,9 @@ export class PostgresEventStore implements EventStore {
       [unique],
     );
     const result = new Map<string, ReadStreamResult>(unique.map((id) => [id, { events: [], version: 0 }]));
-    for (const row of rows) {
-      const event = toRecordedEvent(row);
-      const current = result.get(event.streamId)!;
-      result.set(event.streamId, { events: [...current.events, event], version: event.streamVersion });
-    }
+    const events = new Map<string, RecordedEvent[]>(unique.map((id) => [id, []]));
+    for (const row of rows) events.get(row.stream_id)!.push(toRecordedEvent(row));
+    for (const [id, list] of events) if (list.length) result.set(id, { events: list, version: list.at(-1)!.streamVersion });
     return result;
   }
 
@@ -261,6 +252,15 @@ export class PostgresEventStore implements EventStore {
     if (!UUID.test(eventId)) return undefined;
     const { rows } = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = $1`, [eventId]);
     return rows[0] ? toRecordedEvent(rows[0]) : undefined;
+  }
+
+  async readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>> {
+    const ids = [...new Set(eventIds.filter((id) => UUID.test(id)))];
+    if (!ids.length) return new Map();
+    const { rows } = await this.pool.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE event_id = ANY($1::uuid[])`, [
+      ids,
+    ]);
+    return new Map(rows.map((row) => [row.event_id, toRecordedEvent(row)]));
   }
 
   subscribe(options: SubscribeOptions): Subscription {

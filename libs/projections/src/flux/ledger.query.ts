@@ -55,7 +55,12 @@ export async function readLedger(
   const conventions = new Map<string, ConventionTerms>();
   for (const [, stream] of await store.readStreams(streams.map((s) => s.stream_id))) {
     const state = stream.events.reduce(
-      (current, event) => reservationDecider.evolve(current, { type: event.type, data: event.data } as ReservationEvent),
+      (current, event) =>
+        reservationDecider.evolve(current, {
+          ...({ type: event.type, data: event.data } as ReservationEvent),
+          eventId: event.eventId,
+          streamVersion: event.streamVersion,
+        }),
       reservationDecider.initialState,
     );
     const terms = state.terms;

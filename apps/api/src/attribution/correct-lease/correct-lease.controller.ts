@@ -1,0 +1,57 @@
+import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import { Pseudonymiser } from '@vigie/access';
+import type { CommandOutcome } from '@vigie/event-store';
+import { Access } from '../../access/access.decorators.js';
+import { CASE_OF_CORRECTION } from '../../access/tenancies.js';
+import { invalidField } from '../../http/problem.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
+import { recordSignedLeaseSchema, toLeaseSignedData } from '../record-signed-lease/record-signed-lease.schema.js';
+import { CorrectLease } from './correct-lease.handler.js';
+
+const correctLeaseSchema = z
+  .object({
+    eventId: z.string().optional(),
+    reason: z.string().min(1, 'Motif obligatoire.').max(500),
+    /** The whole corrected lease, as for POST /v1/leases (without its eventId). */
+    lease: recordSignedLeaseSchema.omit({ eventId: true }),
+  })
+  .strict();
+
+@ApiTags('facts from bailleurs')
+@Controller('v1/leases/:leaseId/corrections')
+export class CorrectLeaseController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly pseudonymiser: Pseudonymiser,
+  ) {}
+
+  @Access({ roles: ['bailleur', 'admin'], tenancy: CASE_OF_CORRECTION })
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Correct a lease (LeaseCorrected, citing the version it fixes): the figures follow, nothing is edited',
+  })
+  async correct(
+    @Param('leaseId') leaseId: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<WriteAnswer> {
+    const input = parseOrThrow(correctLeaseSchema, body);
+    if (input.lease.leaseId !== leaseId) {
+      throw invalidField('lease.leaseId', 'INVALID_VALUE', 'La référence du bail doit être celle de l’adresse.');
+    }
+    const lease = toLeaseSignedData({ ...input.lease, eventId: undefined }, (nud) => this.pseudonymiser.pseudonymise(nud));
+    const context = apiWriteContext(eventIdFrom(input.eventId, key, true), writer);
+    const outcome = await this.commandBus.execute<CorrectLease, CommandOutcome>(
+      new CorrectLease(lease, input.reason, context, new Date()),
+    );
+    return answerWrite(response, outcome);
+  }
+}

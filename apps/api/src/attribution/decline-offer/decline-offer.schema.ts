@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import type { OfferDeclined } from '@vigie/domain';
+import { organisationId } from '../../http/identifiers.js';
+import { isoDate, numeroUniqueSchema, type Pseudonymise } from '../record-signed-lease/record-signed-lease.schema.js';
+
+/** Body of POST /v1/cal-decisions/{caseId}/offer-declined. */
+export const offerDeclinedSchema = z
+  .object({
+    eventId: z.string().optional(),
+    bailleurId: organisationId('Identifiant du bailleur'),
+    numeroUnique: numeroUniqueSchema,
+    declinedOn: isoDate,
+    reason: z.string().min(1).max(500).nullable().default(null),
+  })
+  .strict();
+
+/** The OfferDeclined fact of a request, the household number replaced by its pseudonym. */
+export function toOfferDeclinedData(
+  input: Omit<z.output<typeof offerDeclinedSchema>, 'eventId'> & { caseId: string },
+  pseudonymise: Pseudonymise,
+): OfferDeclined['data'] {
+  const { numeroUnique, ...rest } = input;
+  return {
+    caseId: rest.caseId,
+    bailleurId: rest.bailleurId,
+    householdPseudonymousId: pseudonymise(numeroUnique),
+    declinedOn: rest.declinedOn,
+    reason: rest.reason,
+  };
+}

@@ -1,0 +1,22 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { CiaCommand } from '@vigie/domain';
+import { CommandPipeline, type CommandOutcome } from '@vigie/event-store';
+import type { WriteContext } from '../../http/write.js';
+import { decideOnCia } from '../cia.commands.js';
+
+/** Adopt the CIA (objectives, sectors, territorialised objectives, counting options); legal defaults fill the gaps. */
+export class AdoptCia {
+  constructor(
+    readonly intent: Extract<CiaCommand, { type: 'AdoptCia' }>['data'],
+    readonly context: WriteContext,
+  ) {}
+}
+
+@CommandHandler(AdoptCia)
+export class AdoptCiaHandler implements ICommandHandler<AdoptCia, CommandOutcome> {
+  constructor(private readonly pipeline: CommandPipeline) {}
+
+  execute({ intent, context }: AdoptCia): Promise<CommandOutcome> {
+    return decideOnCia(this.pipeline, { type: 'AdoptCia', data: intent }, 'CiaAdopted', context);
+  }
+}

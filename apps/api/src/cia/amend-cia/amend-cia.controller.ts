@@ -1,0 +1,38 @@
+import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { CommandOutcome } from '@vigie/event-store';
+import { Access } from '../../access/access.decorators.js';
+import { claimedEpci } from '../../access/tenancies.js';
+import { siren } from '../../http/identifiers.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
+import { amendCiaSchema } from '../cia.schemas.js';
+import { AmendCia } from './amend-cia.handler.js';
+
+@ApiTags('CIA')
+@Controller('v1/epcis/:siren')
+export class AmendCiaController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Access({ roles: ['epci', 'admin'], tenancy: claimedEpci('siren') })
+  @Post('cia/amendments')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Amend the CIA: what is given replaces, the rest stays; figures follow at once, no migration' })
+  async amend(
+    @Param('siren') sirenParam: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<WriteAnswer> {
+    const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam);
+    const input = parseOrThrow(amendCiaSchema, body);
+    const context = apiWriteContext(eventIdFrom(input.eventId, key, false), writer);
+    const outcome = await this.commandBus.execute<AmendCia, CommandOutcome>(
+      new AmendCia({ epciSiren, amendedOn: input.amendedOn, terms: input.terms }, context),
+    );
+    return answerWrite(response, outcome);
+  }
+}

@@ -1,0 +1,41 @@
+import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { CommandOutcome } from '@vigie/event-store';
+import { Access } from '../../access/access.decorators.js';
+import { claimedEpci } from '../../access/tenancies.js';
+import { siren } from '../../http/identifiers.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
+import { thresholdSchema } from '../cia.schemas.js';
+import { PublishQuartileThreshold } from './publish-threshold.handler.js';
+
+@ApiTags('CIA')
+@Controller('v1/epcis/:siren')
+export class PublishQuartileThresholdController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Access({ roles: ['etat', 'admin'], tenancy: claimedEpci('siren') })
+  @Post('quartile-thresholds')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Publish (or correct) the first-quartile threshold of a year, in € per UC, with its source' })
+  async publish(
+    @Param('siren') sirenParam: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<WriteAnswer> {
+    const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam);
+    const input = parseOrThrow(thresholdSchema, body);
+    const context = apiWriteContext(eventIdFrom(input.eventId, key, false), writer);
+    const outcome = await this.commandBus.execute<PublishQuartileThreshold, CommandOutcome>(
+      new PublishQuartileThreshold(
+        { epciSiren, year: input.year, amountPerUc: input.amountPerUc, source: input.source },
+        context,
+      ),
+    );
+    return answerWrite(response, outcome);
+  }
+}

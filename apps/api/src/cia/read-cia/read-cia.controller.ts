@@ -1,0 +1,30 @@
+import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ciaDecider, ciaStreamId, legalDefaultCia } from '@vigie/domain';
+import { EVENT_STORE, type EventStore, loadAggregate } from '@vigie/event-store';
+import { ALL_ROLES, Access } from '../../access/access.decorators.js';
+import { NO_TENANT } from '../../access/tenancies.js';
+import { siren } from '../../http/identifiers.js';
+import { parseOrThrow } from '../../http/validation.js';
+
+@ApiTags('CIA')
+@Controller('v1/epcis/:siren/cia')
+export class ReadCiaController {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
+  @Get()
+  @ApiOperation({ summary: 'The CIA in force (or the legal defaults) and the published thresholds' })
+  async current(@Param('siren') sirenParam: string) {
+    const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam);
+    const { state, version } = await loadAggregate(this.store, ciaStreamId(epciSiren), ciaDecider);
+    const year = new Date().getUTCFullYear();
+    return {
+      epciSiren,
+      adopted: state.cia !== null,
+      cia: state.cia ?? legalDefaultCia(epciSiren, year),
+      quartileThresholds: Object.entries(state.thresholds).map(([y, amountPerUc]) => ({ year: Number(y), amountPerUc })),
+      streamVersion: version,
+    };
+  }
+}

@@ -1,0 +1,62 @@
+import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import type { Principal } from '@vigie/access';
+import { CONVENTION_PARTIES } from '@vigie/domain';
+import type { CommandOutcome } from '@vigie/event-store';
+import { Access, CurrentPrincipal } from '../../access/access.decorators.js';
+import { EXISTING_CONVENTION } from '../../access/tenancies.js';
+import { invalidField } from '../../http/problem.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
+import { isoDate } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
+import { agreementOf, CONVENTION_PATH, conventionPathSchema, year } from '../conventions/convention.schemas.js';
+import { AgreeConvention } from './agree-convention.handler.js';
+
+const agreementSchema = z
+  .object({
+    eventId: z.string().optional(),
+    /** The revision agreed to (its first year), or null / absent for the convention itself. */
+    revisionFromYear: year.nullable().default(null),
+    agreedOn: isoDate,
+    /** Admin only: the party whose agreement it records. */
+    party: z.enum(CONVENTION_PARTIES).optional(),
+  })
+  .strict();
+
+@ApiTags('flux')
+@Controller(`v1/conventions/${CONVENTION_PATH}/agreements`)
+export class AgreeConventionController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: EXISTING_CONVENTION })
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary:
+      'The other party agrees to the convention or to one of its revisions (ConventionAgreed): terms and revisions bind once both parties agreed',
+  })
+  async agree(
+    @Param() params: Record<string, string>,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<WriteAnswer> {
+    const convention = parseOrThrow(conventionPathSchema, params);
+    const { eventId: given, party: asked, ...input } = parseOrThrow(agreementSchema, body);
+    if (principal.role === 'admin' && !asked) {
+      throw invalidField('party', 'REQUIRED', 'Partie obligatoire pour un administrateur : bailleur ou reservataire.');
+    }
+    const [party] = agreementOf(principal, asked ? [asked] : undefined);
+    const agreement = { conventionId: convention.conventionId, party: party!, ...input };
+    const context = apiWriteContext(eventIdFrom(given, key, false), writer);
+    const outcome = await this.commandBus.execute<AgreeConvention, CommandOutcome>(
+      new AgreeConvention(convention, agreement, context),
+    );
+    return answerWrite(response, outcome);
+  }
+}

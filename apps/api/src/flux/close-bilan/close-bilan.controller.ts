@@ -1,0 +1,46 @@
+import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import type { CommandOutcome } from '@vigie/event-store';
+import { Access } from '../../access/access.decorators.js';
+import { existingOwnedBy } from '../../access/tenancies.js';
+import { organisationId } from '../../http/identifiers.js';
+import { yearParam } from '../../http/params.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
+import { isoDate } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
+import { CloseBilan } from './close-bilan.handler.js';
+
+const closureSchema = z.object({ eventId: z.string().optional(), closedOn: isoDate }).strict();
+
+@ApiTags('flux')
+@Controller('v1/bailleurs/:bailleurId/bilans/:year/closure')
+export class CloseBilanController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Access({ roles: ['bailleur', 'admin'], tenancy: existingOwnedBy('bailleurs', 'bailleurId') })
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'Close the bilan of a past year (FluxBilanClosed): facts recorded later for that year are shown apart',
+  })
+  async close(
+    @Param('bailleurId') bailleurParam: string,
+    @Param('year') yearText: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<WriteAnswer> {
+    const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam);
+    const year = parseOrThrow(yearParam, yearText);
+    const { eventId, closedOn } = parseOrThrow(closureSchema, body);
+    const context = apiWriteContext(eventIdFrom(eventId, key, false), writer);
+    const outcome = await this.commandBus.execute<CloseBilan, CommandOutcome>(
+      new CloseBilan({ bailleurId, year, closedOn }, context),
+    );
+    return answerWrite(response, outcome);
+  }
+}

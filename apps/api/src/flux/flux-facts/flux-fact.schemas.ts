@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { EXCLUSION_REASONS } from '@vigie/domain';
+import { departement, organisationId, referenceId } from '../../http/identifiers.js';
+import { isoDate } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
+
+const rpls = z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Identifiant RPLS : 1 à 20 lettres ou chiffres.');
+const base = { eventId: z.string().optional(), bailleurId: organisationId('Identifiant du bailleur'), rplsId: rpls };
+
+export const releaseSchema = z
+  .object({
+    ...base,
+    departement,
+    releasedOn: isoDate,
+    inNetBase: z.boolean(),
+    exclusionReason: z.enum(EXCLUSION_REASONS).nullable().default(null),
+  })
+  .strict();
+
+/** A convention's id lives in the namespace of its two parties: a flux fact names the réservataire too. */
+const convention = {
+  reservataireId: organisationId('Identifiant du réservataire'),
+  conventionId: referenceId('Identifiant de la convention'),
+};
+export const orientationSchema = z.object({ ...base, ...convention, orientedOn: isoDate }).strict();
+export const returnSchema = z
+  .object({
+    ...base,
+    ...convention,
+    returnedOn: isoDate,
+    reason: z.string().min(1, 'Motif obligatoire.').max(500),
+  })
+  .strict();

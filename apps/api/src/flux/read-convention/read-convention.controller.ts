@@ -1,0 +1,128 @@
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { type Principal, shareConventionFlux } from '@vigie/access';
+import type { VigieConfig } from '@vigie/config';
+import { conventionAgreed, pendingAgreements, reservationDecider, reservationStreamId, termsForYear } from '@vigie/domain';
+import { EVENT_STORE, type EventStore, loadAggregate } from '@vigie/event-store';
+import type { DatabasePool } from '@vigie/postgres';
+import { readConventionFlux, readFreshness } from '@vigie/projections';
+import { Access, CurrentPrincipal } from '../../access/access.decorators.js';
+import { EXISTING_CONVENTION } from '../../access/tenancies.js';
+import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
+import { yearParam } from '../../http/params.js';
+import { notFound } from '../../http/problem.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { DATABASE_POOL, VIGIE_CONFIG } from '../../platform/platform.module.js';
+import { CONVENTION_PATH, conventionPathSchema } from '../conventions/convention.schemas.js';
+
+/** A convention as signed and revised, and the flux realised on it in a year. */
+@ApiTags('flux')
+@Controller('v1/conventions')
+export class ReadConventionController {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+    @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
+  ) {}
+
+  @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: EXISTING_CONVENTION })
+  @Get(CONVENTION_PATH)
+  @ApiOperation({
+    summary: 'A convention as signed, its revisions, and the share or volume in force for each year of its period',
+  })
+  async get(@Param() params: Record<string, string>) {
+    const ref = parseOrThrow(conventionPathSchema, params);
+    const { state, version } = await loadAggregate(this.store, reservationStreamId(ref), reservationDecider);
+    if (!state.terms) throw notFound('CONVENTION_NOT_FOUND');
+    const years = [];
+    for (let y = state.terms.period.startYear; y <= state.terms.period.endYear; y += 1)
+      years.push({ year: y, ...termsForYear(state, y) });
+    return {
+      ...state.terms,
+      revisions: state.revisions,
+      inForce: years,
+      agreement: { agreedBy: state.agreedBy, complete: conventionAgreed(state), pending: pendingAgreements(state) },
+      streamVersion: version,
+    };
+  }
+
+  @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: EXISTING_CONVENTION })
+  @Get(`${CONVENTION_PATH}/flux`)
+  @ApiOperation({
+    summary:
+      'Flux realised for a convention in a year: net base, flats oriented and returned, leases counted (bail signé) and each counting option in its own column, realised vs convention share, pro-rata target to date',
+  })
+  async flux(
+    @Param() params: Record<string, string>,
+    @Query('year') yearQuery: string | undefined,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: Request,
+    @Res() response: Response,
+  ) {
+    const ref = parseOrThrow(conventionPathSchema, params);
+    const year = parseOrThrow(yearParam, yearQuery);
+    // Freshness first: the figures read after it are at least that fresh, never the other way round.
+    const freshness = await readFreshness(this.pool, 'compliance');
+    const read = await readConventionFlux(this.pool, this.store, ref, year, new Date().toISOString().slice(0, 10));
+    if (!read) throw notFound('CONVENTION_NOT_FOUND');
+    const { terms, agreement } = read;
+    // The État's services see a convention of their département that is not the préfet's under statistical secrecy.
+    const figures =
+      principal.role === 'etat' && read.figures.contingent === null
+        ? shareConventionFlux(read.figures, this.config.STATISTICAL_SECRECY_THRESHOLD)
+        : read.figures;
+    if (!wantsCsv(request)) {
+      response.status(200).json({
+        ...figures,
+        agreement,
+        reservataireId: terms.reservataireId,
+        bailleurId: terms.bailleurId,
+        departement: terms.departement,
+        freshness,
+      });
+      return;
+    }
+    const c = figures.counted;
+    sendCsv(
+      response,
+      `flux-${ref.conventionId}-${year}.csv`,
+      toCsv(
+        [
+          'Convention',
+          'Année',
+          'Assiette nette',
+          'Logements orientés',
+          'Logements rendus',
+          'Baux signés',
+          'Mobilité inter-bailleurs',
+          'Refus après CAL (pondérés)',
+          'Validation a posteriori',
+          'Total décompté',
+          'Objectif',
+          'Part de la convention (%)',
+          'Part réalisée (%)',
+          'Objectif au prorata',
+        ],
+        [
+          [
+            ref.conventionId,
+            year,
+            figures.netBase,
+            figures.oriented,
+            figures.returned,
+            c.bailSigne,
+            c.interBailleurMobility,
+            c.postCalRefusals,
+            c.aPosterioriValidation,
+            c.total,
+            figures.target,
+            figures.conventionShare === null ? null : figures.conventionShare * 100,
+            figures.realisedShare === null ? null : Math.round(figures.realisedShare * 1000) / 10,
+            Math.round(figures.proRataTargetToDate * 10) / 10,
+          ],
+        ],
+      ),
+    );
+  }
+}

@@ -1,0 +1,88 @@
+import { organisationId } from '../../http/identifiers.js';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { readLedger } from '@vigie/projections';
+import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
+import { yearParam } from '../../http/params.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { EVENT_STORE, type EventStore } from '@vigie/event-store';
+import type { DatabasePool } from '@vigie/postgres';
+import { DATABASE_POOL } from '../../platform/platform.module.js';
+import { Access } from '../../access/access.decorators.js';
+import { existingOwnedBy } from '../../access/tenancies.js';
+
+const RULE_FR = {
+  bail_signe: 'Bail signé',
+  mobilite_inter_bailleurs: 'Mobilité inter-bailleurs',
+  refus_apres_cal: 'Refus après CAL',
+} as const;
+
+@ApiTags('audit')
+@Controller('v1/reservataires/:reservataireId/ledger')
+export class ReadLedgerController {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+  ) {}
+
+  @Access({ roles: ['reservataire', 'admin'], tenancy: existingOwnedBy('reservataires', 'reservataireId') })
+  @Get()
+  @ApiOperation({
+    summary:
+      'Audit ledger of a réservataire: one row per fact counted for it in the year, with the event id and position that prove it',
+  })
+  @ApiQuery({ name: 'year', required: true })
+  @ApiQuery({ name: 'bailleur', required: false })
+  @ApiProduces('application/json', 'text/csv')
+  async ledger(
+    @Param('reservataireId') reservataireParam: string,
+    @Query('year') yearQuery: string | undefined,
+    @Query('bailleur') bailleurQuery: string | undefined,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    const reservataireId = parseOrThrow(organisationId('Identifiant du réservataire'), reservataireParam);
+    const year = parseOrThrow(yearParam, yearQuery);
+    const bailleurId = bailleurQuery ? parseOrThrow(organisationId('Identifiant du bailleur'), bailleurQuery) : undefined;
+    const ledger = await readLedger(this.pool, this.store, reservataireId, year, bailleurId);
+    if (!wantsCsv(request)) {
+      response.status(200).json(ledger);
+      return;
+    }
+    sendCsv(
+      response,
+      `registre-${reservataireId}-${year}.csv`,
+      toCsv(
+        [
+          'Date',
+          'Bailleur',
+          'Convention',
+          'RPLS',
+          'Commune',
+          'QPV',
+          'Règle de décompte',
+          'Poids',
+          'Événement',
+          'Position',
+          'Enregistré le',
+          'Auteur',
+        ],
+        ledger.rows.map((r) => [
+          r.date,
+          r.bailleurId,
+          r.conventionId,
+          r.rplsId,
+          r.communeInsee,
+          r.inQpv ? 'oui' : 'non',
+          RULE_FR[r.rule],
+          r.weight,
+          r.eventId,
+          r.globalPosition,
+          r.recordedAt,
+          r.actor,
+        ]),
+      ),
+    );
+  }
+}

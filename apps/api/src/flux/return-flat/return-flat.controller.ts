@@ -1,0 +1,35 @@
+import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { CommandOutcome } from '@vigie/event-store';
+import { Access } from '../../access/access.decorators.js';
+import { CLAIMED_BY_BODY_BAILLEUR } from '../../access/tenancies.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
+import { returnSchema } from '../flux-facts/flux-fact.schemas.js';
+import { ReturnFlat } from './return-flat.handler.js';
+
+@ApiTags('flux')
+@Controller('v1/flux/returns')
+export class ReturnFlatController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary: 'The réservataire proposed no one in time: the flat returns to the bailleur (FlatReturnedToBailleur)',
+  })
+  async giveBack(
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<WriteAnswer> {
+    const { eventId: given, ...fact } = parseOrThrow(returnSchema, body);
+    const context = apiWriteContext(eventIdFrom(given, key, true), writer);
+    const outcome = await this.commandBus.execute<ReturnFlat, CommandOutcome>(new ReturnFlat(fact, context));
+    return answerWrite(response, outcome);
+  }
+}

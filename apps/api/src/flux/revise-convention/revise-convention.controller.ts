@@ -1,0 +1,58 @@
+import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import type { Principal } from '@vigie/access';
+import type { CommandOutcome } from '@vigie/event-store';
+import { Access, CurrentPrincipal } from '../../access/access.decorators.js';
+import { EXISTING_CONVENTION } from '../../access/tenancies.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
+import {
+  agreedBySchema,
+  agreementOf,
+  amounts,
+  CONVENTION_PATH,
+  conventionPathSchema,
+  year,
+} from '../conventions/convention.schemas.js';
+import { ReviseConvention } from './revise-convention.handler.js';
+
+const revisionSchema = z
+  .object({
+    eventId: z.string().optional(),
+    fromYear: year,
+    ...amounts,
+    reason: z.string().min(1, 'Motif obligatoire.').max(500),
+    agreedBy: agreedBySchema,
+  })
+  .strict();
+
+@ApiTags('flux')
+@Controller(`v1/conventions/${CONVENTION_PATH}/revisions`)
+export class ReviseConventionController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: EXISTING_CONVENTION })
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Revise a convention from a year on (clause de revoyure): a new event, never an edit' })
+  async revise(
+    @Param() params: Record<string, string>,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<WriteAnswer> {
+    const convention = parseOrThrow(conventionPathSchema, params);
+    const { eventId: given, agreedBy, ...input } = parseOrThrow(revisionSchema, body);
+    const revision = { conventionId: convention.conventionId, ...input, agreedBy: agreementOf(principal, agreedBy) };
+    const context = apiWriteContext(eventIdFrom(given, key, false), writer);
+    const outcome = await this.commandBus.execute<ReviseConvention, CommandOutcome>(
+      new ReviseConvention(convention, revision, context),
+    );
+    return answerWrite(response, outcome);
+  }
+}

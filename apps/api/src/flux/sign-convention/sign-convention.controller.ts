@@ -1,0 +1,76 @@
+import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { z } from 'zod';
+import type { Principal } from '@vigie/access';
+import { CONVENTION_GESTION_MODES, NO_COUNTING_OPTIONS } from '@vigie/domain';
+import type { CommandOutcome } from '@vigie/event-store';
+import { Access, CurrentPrincipal } from '../../access/access.decorators.js';
+import { CLAIMED_BY_A_PARTY } from '../../access/tenancies.js';
+import { departement, organisationId, referenceId } from '../../http/identifiers.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
+import { isoDate } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
+import { agreedBySchema, agreementOf, amounts, year } from '../conventions/convention.schemas.js';
+import { SignConvention } from './sign-convention.handler.js';
+
+const conventionSchema = z
+  .object({
+    eventId: z.string().optional(),
+    conventionId: referenceId('Identifiant de la convention'),
+    bailleurId: organisationId('Identifiant du bailleur'),
+    reservataireId: organisationId('Identifiant du réservataire'),
+    departement,
+    period: z.object({ startYear: year, endYear: year }).strict(),
+    ...amounts,
+    gestionMode: z.enum(CONVENTION_GESTION_MODES),
+    countingOptions: z
+      .object({
+        postCalRefusals: z.object({ enabled: z.boolean(), weight: z.number().min(0).max(1) }).strict(),
+        interBailleurMobility: z.boolean(),
+        aPosterioriValidation: z.boolean(),
+      })
+      .partial()
+      .strict()
+      .default({}),
+    signedOn: isoDate,
+    /** Admin only: the parties whose agreement it records (default both); a party's key records its own. */
+    agreedBy: agreedBySchema,
+  })
+  .strict();
+
+@ApiTags('flux')
+@Controller('v1/conventions')
+export class SignConventionController {
+  constructor(private readonly commandBus: CommandBus) {}
+
+  @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: CLAIMED_BY_A_PARTY })
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({
+    summary:
+      'Record a reservation convention (bailleur × réservataire × département): flux share or annual volume, period, gestion mode, counting options',
+  })
+  async sign(
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<WriteAnswer> {
+    const { eventId: given, countingOptions, agreedBy, ...input } = parseOrThrow(conventionSchema, body);
+    const terms = {
+      ...input,
+      agreedBy: agreementOf(principal, agreedBy),
+      countingOptions: {
+        ...NO_COUNTING_OPTIONS,
+        ...countingOptions,
+        postCalRefusals: { ...NO_COUNTING_OPTIONS.postCalRefusals, ...countingOptions.postCalRefusals },
+      },
+    };
+    const context = apiWriteContext(eventIdFrom(given, key, false), writer);
+    const outcome = await this.commandBus.execute<SignConvention, CommandOutcome>(new SignConvention(terms, context));
+    return answerWrite(response, outcome);
+  }
+}

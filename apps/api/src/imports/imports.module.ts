@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { AttributionModule } from '../attribution/attribution.module.js';
+import { ImportService } from './import.service.js';
+import { ImportsController } from './imports.controller.js';
+import { StartImportHandler } from './start-import/start-import.handler.js';
+
+export const IMPORTS_CONTROLLERS = [ImportsController];
+
+/** Bulk imports of bailleurs' files: the same schemas and deciders as the API, through the same pipeline. */
+@Module({ imports: [AttributionModule], controllers: IMPORTS_CONTROLLERS, providers: [ImportService, StartImportHandler] })
+export class ImportsModule {}

@@ -1,0 +1,21 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import type { Principal } from '@vigie/access';
+import { type ImportFormat, type ImportReport, ImportService } from '../import.service.js';
+
+/** Start importing a bailleur's file in the background: its rows go through the command pipeline chunk by chunk. */
+export class StartImport {
+  constructor(
+    readonly format: ImportFormat,
+    readonly content: string,
+    readonly principal: Principal,
+  ) {}
+}
+
+@CommandHandler(StartImport)
+export class StartImportHandler implements ICommandHandler<StartImport, ImportReport> {
+  constructor(private readonly imports: ImportService) {}
+
+  execute({ format, content, principal }: StartImport): Promise<ImportReport> {
+    return this.imports.start(format, content, principal);
+  }
+}

@@ -1,0 +1,45 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { ApiKeyStore, Pseudonymiser } from '@vigie/access';
+import { CommandPipeline, EVENT_STORE } from '@vigie/event-store';
+import { KafkaRelay } from '@vigie/messaging';
+import { TerritorialReferential } from '@vigie/referential';
+import { ProjectorService } from './projector.service.js';
+import { RUNTIME, type Runtime } from './runtime.js';
+
+/** The PostgreSQL pool, for the read models (`pg` never reaches a route file). */
+export const DATABASE_POOL = Symbol('DatabasePool');
+/** The validated settings (`VigieConfig`). */
+export const VIGIE_CONFIG = Symbol('VigieConfig');
+/** Where the database runs, for /health: `{ embedded, description }`. */
+export const DATABASE_INFO = Symbol('DatabaseInfo');
+
+/**
+ * One provider per port, built once from what the process holds open: the event store (typed to
+ * the `EventStore` port), the pool, the settings, the pseudonymiser, the API keys, the Kafka
+ * relay, the command pipeline, the territorial referential. Feature modules inject what they
+ * use; nothing carries every dependency into every class.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRuntime(runtime: Runtime): DynamicModule {
+    const providers = [
+      { provide: RUNTIME, useValue: runtime },
+      { provide: EVENT_STORE, useValue: runtime.store },
+      { provide: DATABASE_POOL, useValue: runtime.pool },
+      { provide: VIGIE_CONFIG, useValue: runtime.config },
+      { provide: DATABASE_INFO, useValue: runtime.database },
+      { provide: Pseudonymiser, useValue: runtime.pseudonymiser },
+      { provide: ApiKeyStore, useValue: runtime.keys },
+      { provide: KafkaRelay, useValue: runtime.relay },
+      { provide: CommandPipeline, useValue: new CommandPipeline(runtime.store) },
+      { provide: TerritorialReferential, useValue: new TerritorialReferential() },
+    ];
+    return {
+      module: PlatformModule,
+      providers: [...providers, ProjectorService],
+      // The runtime itself stays here: only the operations views (health, live stream) read it whole.
+      exports: [...providers.map((provider) => provider.provide), ProjectorService],
+    };
+  }
+}

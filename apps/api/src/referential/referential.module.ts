@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { ListEntriesController } from './list-entries/list-entries.controller.js';
+import { RegisterEntryController } from './register-entry/register-entry.controller.js';
+import { RegisterReferentialEntryHandler } from './register-entry/register-entry.handler.js';
+
+export const REFERENTIAL_CONTROLLERS = [RegisterEntryController, ListEntriesController];
+
+/** The referential Vigie counts against: EPCIs and their communes, QPVs, bailleurs, réservataires. */
+@Module({ controllers: REFERENTIAL_CONTROLLERS, providers: [RegisterReferentialEntryHandler] })
+export class ReferentialModule {}

@@ -1,0 +1,126 @@
+import { Body, Controller, Param, Put, Res } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { ReferentialEntries, ReferentialKind } from '@vigie/domain';
+import type { CommandOutcome } from '@vigie/event-store';
+import { TerritorialReferential } from '@vigie/referential';
+import { Access } from '../../access/access.decorators.js';
+import { CLAIMED_QPV, NO_TENANT, claimedEpci } from '../../access/tenancies.js';
+import { organisationId, siren } from '../../http/identifiers.js';
+import { ProblemError } from '../../http/problem.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { answerWrite, type WriteAnswer, Writer, writeMetadata } from '../../http/write.js';
+import {
+  bailleurBodySchema,
+  epciBodySchema,
+  qpvBodySchema,
+  qpvCodeParam,
+  reservataireBodySchema,
+} from '../referential.schemas.js';
+import { RegisterReferentialEntry } from './register-entry.handler.js';
+
+const QPV_DEFAULT_VALIDITY = {
+  '2015': { validFrom: '2015-01-01', validTo: '2023-12-31' },
+  '2024': { validFrom: '2024-01-01', validTo: null },
+} as const;
+
+/**
+ * The referential, registered as events. PUT is idempotent: the same attributes record
+ * nothing (`recorded: false`, 200), other attributes record an update.
+ */
+@ApiTags('referential')
+@Controller('v1')
+export class RegisterEntryController {
+  constructor(
+    private readonly commandBus: CommandBus,
+    private readonly territorial: TerritorialReferential,
+  ) {}
+
+  private async register<K extends ReferentialKind>(
+    kind: K,
+    id: string,
+    entry: ReferentialEntries[K],
+    writer: Writer,
+    response: Response,
+  ): Promise<WriteAnswer & { entry: ReferentialEntries[K] }> {
+    const outcome = await this.commandBus.execute<RegisterReferentialEntry<K>, CommandOutcome>(
+      new RegisterReferentialEntry(kind, id, entry, { metadata: writeMetadata(writer) }),
+    );
+    return { ...answerWrite(response, outcome), entry };
+  }
+
+  @Access({ roles: ['epci', 'admin'], tenancy: claimedEpci('siren') })
+  @Put('epcis/:siren')
+  @ApiOperation({ summary: 'Register an EPCI Vigie follows (name and communes default to the official Etalab referential)' })
+  async putEpci(
+    @Param('siren') sirenParam: string,
+    @Body() body: unknown,
+    @Writer() writer: Writer,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const valid = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam);
+    const input = parseOrThrow(epciBodySchema, body ?? {});
+    const official = this.territorial.epci(valid);
+    if (!official && !(input.name && input.communes)) {
+      throw new ProblemError(404, 'EPCI_UNKNOWN', 'EPCI inconnu du référentiel officiel : indiquez son nom et ses communes.', {
+        siren: valid,
+      });
+    }
+    const entry = {
+      siren: valid,
+      name: input.name ?? official!.name,
+      communes: [...(input.communes ?? official!.communes)].sort(),
+    };
+    return this.register('epci', valid, entry, writer, response);
+  }
+
+  @Access({ roles: ['etat', 'admin'], tenancy: CLAIMED_QPV })
+  @Put('qpvs/:code')
+  @ApiOperation({ summary: 'Register a QPV with its list (2015 or 2024) and validity period' })
+  async putQpv(
+    @Param('code') code: string,
+    @Body() body: unknown,
+    @Writer() writer: Writer,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const valid = parseOrThrow(qpvCodeParam, code);
+    const input = parseOrThrow(qpvBodySchema, body);
+    const defaults = QPV_DEFAULT_VALIDITY[input.list];
+    const entry = {
+      code: valid,
+      name: input.name,
+      list: input.list,
+      communes: [...input.communes].sort(),
+      validFrom: input.validFrom ?? defaults.validFrom,
+      validTo: input.validTo === undefined ? defaults.validTo : input.validTo,
+    };
+    return this.register('qpv', valid, entry, writer, response);
+  }
+
+  @Access({ roles: ['admin'], tenancy: NO_TENANT })
+  @Put('bailleurs/:id')
+  @ApiOperation({ summary: 'Register a bailleur (organisme HLM)' })
+  async putBailleur(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Writer() writer: Writer,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const valid = parseOrThrow(organisationId('Identifiant du bailleur'), id);
+    return this.register('bailleur', valid, { id: valid, ...parseOrThrow(bailleurBodySchema, body) }, writer, response);
+  }
+
+  @Access({ roles: ['admin'], tenancy: NO_TENANT })
+  @Put('reservataires/:id')
+  @ApiOperation({ summary: 'Register a réservataire (État, collectivité, Action Logement…)' })
+  async putReservataire(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Writer() writer: Writer,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const valid = parseOrThrow(organisationId('Identifiant du réservataire'), id);
+    return this.register('reservataire', valid, { id: valid, ...parseOrThrow(reservataireBodySchema, body) }, writer, response);
+  }
+}
