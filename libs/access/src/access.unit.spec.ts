@@ -1,6 +1,7 @@
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { departementOfCommune as domainDepartementOfCommune } from '@vigie/domain';
 import { actorOf, departementOfCommune, owns, ownersOfEventData } from './principal.js';
 import { newApiKey, parseApiKey } from './api-keys.js';
 import { loadOrCreateKeyFile, Pseudonymiser } from './pseudonymiser.js';
@@ -30,8 +31,11 @@ describe('Principals and ownership', () => {
     expect(ownersOfEventData({ epciSiren: '200093201', scope: { kind: 'bailleur', id: 'lmh' } }).bailleurs).toEqual(['lmh']);
   });
 
-  it('gives the département of a commune, Corsica and overseas included', () => {
-    expect(['59350', '2A004', '97411'].map(departementOfCommune)).toEqual(['59', '2A', '974']);
+  it('gives the département of a commune, Corsica and overseas included, with the domain’s one definition', () => {
+    expect(departementOfCommune).toBe(domainDepartementOfCommune);
+    expect(['59350', '2A004', '97411', '98735'].map(departementOfCommune)).toEqual(['59', '2A', '974', '987']);
+    const departementsOf = (communeInsee: string) => ownersOfEventData({ flat: { communeInsee } }).departements;
+    expect(['59350', '2A004', '97411', '98735'].map(departementsOf)).toEqual([['59'], ['2A'], ['974'], ['987']]);
   });
 });
 

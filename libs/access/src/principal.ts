@@ -1,4 +1,4 @@
-import { DEPARTEMENT, ORGANISATION_ID, SIREN } from '@vigie/domain';
+import { DEPARTEMENT, departementOfCommune, ORGANISATION_ID, SIREN } from '@vigie/domain';
 /**
  * Who is calling, and what they may touch. A principal is an organisation's API key:
  * one role, and the organisation (tenant) it acts for.
@@ -56,10 +56,11 @@ export function owns(principal: Principal, owners: Owners): boolean {
   return (owners[OWNER_LIST[principal.role]] ?? []).includes(principal.tenant);
 }
 
-/** Département of a commune from its INSEE code: 2A / 2B for Corsica, three digits overseas. */
-export function departementOfCommune(communeInsee: string): string {
-  return communeInsee.startsWith('97') ? communeInsee.slice(0, 3) : communeInsee.slice(0, 2);
-}
+/**
+ * One definition, in the domain (97x and 98x overseas, 2A / 2B for Corsica); re-exported because
+ * the API's tenancy resolver reads it from here.
+ */
+export { departementOfCommune };
 
 /** Tenant identifiers as the referential writes them; a département is 2 or 3 characters. */
 export const TENANT_PATTERN: Record<Exclude<Role, 'admin'>, RegExp> = {

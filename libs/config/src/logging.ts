@@ -1,4 +1,3 @@
-import type { LoggerService } from '@nestjs/common';
 import type { VigieConfig } from './config.js';
 import { pino, type Logger } from 'pino';
 
@@ -39,8 +38,12 @@ export function createLogger(level: VigieConfig['LOG_LEVEL'], destination?: pino
   );
 }
 
-/** Nest's logger calls, written through pino: `(message, context)` and `(message, stack, context)`. */
-export class PinoLoggerService implements LoggerService {
+/**
+ * Nest's logger calls, written through pino: `(message, context)` and `(message, stack, context)`.
+ * Shaped as Nest's `LoggerService` without importing Nest (libs stay framework-free); the shape is
+ * checked where the API hands it to Nest (`Logger.overrideLogger`, `NestFactory.create`).
+ */
+export class PinoLoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, ...rest: unknown[]): void {

@@ -78,12 +78,8 @@ describe('Flux of a bailleur for a year', () => {
       .when({ type: 'ReturnFlat', data: { ...(returned.data as object), reservataireId: 'ville-de-lille' } as never })
       .thenThrows('FLAT_NOT_ORIENTED');
   });
-  it('knows the département of a commune', () => {
-    expect([departementOfCommune('59350'), departementOfCommune('2A004'), departementOfCommune('97411')]).toEqual([
-      '59',
-      '2A',
-      '974',
-    ]);
+  it('knows the département of a commune: two characters, 2A / 2B in Corsica, three overseas (97x and 98x)', () => {
+    expect(['59350', '2A004', '2B033', '97411', '98735'].map(departementOfCommune)).toEqual(['59', '2A', '2B', '974', '987']);
   });
 });
 
