@@ -11,3 +11,4 @@ export * from './alerts/alerts.projection.js';
 export * from './flux/convention-flux.query.js';
 export * from './flux/ledger.query.js';
 export * from './stream-ids.migration.js';
+export * from './flux/bilan.query.js';

@@ -6,7 +6,10 @@ import { TerritorialReferential } from '@vigie/referential';
 import { ProjectorService } from './projector.service.js';
 import { RUNTIME, type Runtime } from './runtime.js';
 
-/** The PostgreSQL pool, for the read models (`pg` never reaches a route file). */
+/** The pool of the read models, as routes name it (they never import the driver). */
+export type { DatabasePool } from '@vigie/postgres';
+
+/** The PostgreSQL pool, for the read models' query functions (`pg` never reaches a route file). */
 export const DATABASE_POOL = Symbol('DatabasePool');
 /** The validated settings (`VigieConfig`). */
 export const VIGIE_CONFIG = Symbol('VigieConfig');

@@ -1,13 +1,12 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
-import type { Pool } from 'pg';
 import { z } from 'zod';
 import { readLeaseSummary } from '@vigie/projections';
 import { epciSirenParam, yearParam } from '../../http/params.js';
 import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
 import { parseOrThrow } from '../../http/validation.js';
-import { DATABASE_POOL } from '../../platform/platform.module.js';
+import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingEpci } from '../../access/tenancies.js';
 
@@ -19,7 +18,7 @@ const paramsSchema = z.object({
 @ApiTags('compliance')
 @Controller('v1/epcis/:epci/leases/summary')
 export class LeaseSummaryController {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(DATABASE_POOL) private readonly pool: DatabasePool) {}
 
   @Access({ roles: ['epci', 'etat', 'admin'], tenancy: existingEpci('epci') })
   @Get()

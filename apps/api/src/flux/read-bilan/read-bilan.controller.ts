@@ -1,16 +1,15 @@
 import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { bailleurBilan, bilanStreamId, fluxStreamId, type FluxEvent, type LeaseSignedData } from '@vigie/domain';
 import { EVENT_STORE, type EventStore } from '@vigie/event-store';
-import type { DatabasePool } from '@vigie/postgres';
+import { readBailleurBilan } from '@vigie/projections';
 import { Access } from '../../access/access.decorators.js';
 import { existingOwnedBy } from '../../access/tenancies.js';
 import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
 import { organisationId } from '../../http/identifiers.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
-import { DATABASE_POOL } from '../../platform/platform.module.js';
+import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 
 /** A bailleur's annual bilan (due 28 February of the next year). */
 @ApiTags('flux')
@@ -35,26 +34,9 @@ export class ReadBilanController {
   ) {
     const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam);
     const year = parseOrThrow(yearParam, yearText);
-    const { store, pool } = this;
-    const [leases, flux, closure, etat] = await Promise.all([
-      pool.query<{ lease: LeaseSignedData; valid_from: string }>(
-        `SELECT lease, valid_from FROM lease_facts WHERE year = $1 AND valid_to IS NULL AND lease->>'bailleurId' = $2`,
-        [year, bailleurId],
-      ),
-      store.readStream(fluxStreamId(bailleurId, year)),
-      store.readStream(bilanStreamId(bailleurId, year)),
-      pool.query<{ id: string }>("SELECT id FROM referential_entries WHERE kind = 'reservataire' AND entry->>'kind' = 'etat'"),
-    ]);
-    const bilan = bailleurBilan({
-      bailleurId,
-      year,
-      leases: leases.rows.map((row) => ({ lease: row.lease, position: Number(row.valid_from) })),
-      flux: flux.events.map((event) => ({ type: event.type, data: event.data }) as FluxEvent),
-      etatReservataires: new Set(etat.rows.map((row) => row.id)),
-      closurePosition: closure.events[0]?.globalPosition ?? null,
-    });
+    const bilan = await readBailleurBilan(this.pool, this.store, bailleurId, year);
     if (!wantsCsv(request)) {
-      response.status(200).json({ ...bilan, closedAt: closure.events[0]?.recordedAt ?? null });
+      response.status(200).json(bilan);
       return;
     }
     const rows = [

@@ -5,7 +5,6 @@ import { type Principal, shareConventionFlux } from '@vigie/access';
 import type { VigieConfig } from '@vigie/config';
 import { conventionAgreed, pendingAgreements, reservationDecider, reservationStreamId, termsForYear } from '@vigie/domain';
 import { EVENT_STORE, type EventStore, loadAggregate } from '@vigie/event-store';
-import type { DatabasePool } from '@vigie/postgres';
 import { readConventionFlux, readFreshness } from '@vigie/projections';
 import { Access, CurrentPrincipal } from '../../access/access.decorators.js';
 import { EXISTING_CONVENTION } from '../../access/tenancies.js';
@@ -13,7 +12,7 @@ import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
 import { yearParam } from '../../http/params.js';
 import { notFound } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
-import { DATABASE_POOL, VIGIE_CONFIG } from '../../platform/platform.module.js';
+import { DATABASE_POOL, type DatabasePool, VIGIE_CONFIG } from '../../platform/platform.module.js';
 import { CONVENTION_PATH, conventionPathSchema } from '../conventions/convention.schemas.js';
 
 /** A convention as signed and revised, and the flux realised on it in a year. */

@@ -7,8 +7,7 @@ import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { EVENT_STORE, type EventStore } from '@vigie/event-store';
-import type { DatabasePool } from '@vigie/postgres';
-import { DATABASE_POOL } from '../../platform/platform.module.js';
+import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingOwnedBy } from '../../access/tenancies.js';
 

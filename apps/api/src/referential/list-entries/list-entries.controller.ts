@@ -1,15 +1,14 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Pool } from 'pg';
 import { listReferentialEntries } from '@vigie/projections';
 import { ALL_ROLES, Access } from '../../access/access.decorators.js';
 import { NO_TENANT } from '../../access/tenancies.js';
-import { DATABASE_POOL } from '../../platform/platform.module.js';
+import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 
 @ApiTags('referential')
 @Controller('v1')
 export class ListEntriesController {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: Pool) {}
+  constructor(@Inject(DATABASE_POOL) private readonly pool: DatabasePool) {}
 
   @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
   @Get('qpvs')
