@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import type { Request } from 'express';
 import { type Owners, type Principal, type Role, ROLES } from '@vigie/access';
+import type { ErrorCode } from '../http/error-table.js';
 import { problemOf } from '../http/problem.js';
 import { principalOf } from './principal.request.js';
 import type { TenancyResolver } from './tenancy.resolver.js';
@@ -41,7 +42,7 @@ export type Tenancy =
         request: Request,
         resolver: TenancyResolver,
       ) => Promise<Owners | null | undefined> | Owners | null | undefined;
-      readonly notFound: string;
+      readonly notFound: ErrorCode;
     };
 
 export interface AccessRule {

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { departementOfQpv } from '@vigie/domain';
 import type { Owners } from '@vigie/access';
+import type { ErrorCode } from '../http/error-table.js';
 import { field, type Tenancy } from './access.decorators.js';
 import type { TenancyResolver } from './tenancy.resolver.js';
 
@@ -86,7 +87,7 @@ export const existingOwnedBy = (kind: keyof Owners, name: string): Tenancy => ({
  * bailleur's case, or none, answers the case's own 404.
  */
 const existingCase = (
-  notFound: string,
+  notFound: ErrorCode,
   locate: (request: Request) => { bailleurId: string | undefined; caseId: string | undefined },
 ): Tenancy => ({
   kind: 'existing',

@@ -1,8 +1,36 @@
+import type { DomainErrorCode } from '@vigie/domain';
+
+/** The codes the API adds to the domain's: storage, access, HTTP. */
+export type ApiErrorCode =
+  | 'EPCI_UNKNOWN'
+  | 'EVENT_ID_CONFLICT'
+  | 'CONCURRENT_MODIFICATION'
+  | 'UNAUTHENTICATED'
+  | 'ROLE_FORBIDDEN'
+  | 'TENANT_FORBIDDEN'
+  | 'ACCESS_RULE_MISSING'
+  | 'AGREEMENT_NOT_YOURS'
+  | 'API_KEY_NOT_FOUND'
+  | 'IMPORT_NOT_FOUND'
+  | 'EVENT_NOT_FOUND'
+  | 'VALIDATION_FAILED'
+  | 'MALFORMED_JSON'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'INTERNAL_ERROR'
+  | 'SERVICE_UNAVAILABLE';
+
+/** Every code an answer of the API may carry. */
+export type ErrorCode = DomainErrorCode | ApiErrorCode;
+
 /**
- * One table from every known error code to its HTTP status and French title.
- * Domain codes come from libs/domain; storage and HTTP codes are added here.
+ * One table from every error code to its HTTP status and French title, typed by the codes: a
+ * code of the domain (or of the API) cannot exist without its line here, and there is no
+ * fallback for an unknown one.
  */
-export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = {
+export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>> = {
   // Attribution (libs/domain)
   LEASE_ALREADY_SIGNED: [409, 'Un bail est déjà enregistré pour ce dossier.'],
   LEASE_DATE_IN_FUTURE: [422, 'La date du bail est postérieure à la date du jour.'],
@@ -65,13 +93,21 @@ export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = 
   VALIDATION_FAILED: [400, 'La demande contient des données invalides.'],
   MALFORMED_JSON: [400, 'Le corps de la demande n’est pas un JSON valide.'],
   PAYLOAD_TOO_LARGE: [413, 'Le corps de la demande est trop volumineux.'],
-  UNSUPPORTED_MEDIA_TYPE: [415, 'Le corps de la demande doit être envoyé en application/json.'],
+  UNSUPPORTED_MEDIA_TYPE: [
+    415,
+    'Ce type de contenu n’est pas accepté ici (JSON pour les écritures, CSV ou NDJSON pour les imports).',
+  ],
   NOT_FOUND: [404, 'Ressource introuvable.'],
   METHOD_NOT_ALLOWED: [405, 'Méthode non autorisée pour cette ressource.'],
   INTERNAL_ERROR: [500, 'Erreur interne ; elle a été journalisée.'],
   SERVICE_UNAVAILABLE: [503, 'Service momentanément indisponible.'],
 };
 
-export function errorEntry(code: string): readonly [number, string] {
-  return ERROR_TABLE[code] ?? [422, 'La demande ne respecte pas une règle métier.'];
+export function errorEntry(code: ErrorCode): readonly [number, string] {
+  return ERROR_TABLE[code];
+}
+
+/** Whether a code read at run time (a domain error's) is in the table. */
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_TABLE, code);
 }

@@ -2,15 +2,15 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import { type Response } from 'express';
 import { isDomainError } from '@vigie/domain';
 import { EventIdConflictError, WrongExpectedVersionError } from '@vigie/event-store';
-import { errorEntry } from './error-table.js';
+import { type ErrorCode, errorEntry, isErrorCode } from './error-table.js';
 import { type Problem, ProblemError } from './problem.js';
 
-function problemFor(code: string, extensions: Partial<Problem> = {}): Problem {
+function problemFor(code: ErrorCode, extensions: Partial<Problem> = {}): Problem {
   const [status, title] = errorEntry(code);
   return { type: `https://vigie.fr/problems/${code.toLowerCase().replace(/_/g, '-')}`, status, code, title, ...extensions };
 }
 
-function httpExceptionCode(exception: HttpException): string {
+function httpExceptionCode(exception: HttpException): ErrorCode {
   const status = exception.getStatus();
   const body = exception.getResponse() as { message?: unknown };
   if (status === 400 && typeof body?.message === 'string' && /JSON|Unexpected token|position/i.test(body.message)) {
@@ -51,7 +51,7 @@ export class ProblemFilter implements ExceptionFilter {
     if (exception instanceof ProblemError) {
       return { ...problemFor(exception.code), status: exception.status, title: exception.title, ...exception.extensions };
     }
-    if (isDomainError(exception)) {
+    if (isDomainError(exception) && isErrorCode(exception.code)) {
       const problem = problemFor(exception.code, { details: exception.details });
       // A 404 says nothing more than "not found": the same answer as for another organisation's resource.
       return problem.status === 404 ? problemFor(exception.code) : problem;

@@ -1,4 +1,4 @@
-import { errorEntry } from './error-table.js';
+import { type ErrorCode, errorEntry } from './error-table.js';
 /** RFC 9457 problem details, as every error of the API is answered. */
 export interface FieldProblem {
   /** Dotted path of the field in the request body (`flat.communeInsee`), or the parameter name. */
@@ -24,7 +24,7 @@ export interface Problem {
 export class ProblemError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     readonly title: string,
     readonly extensions: Omit<Partial<Problem>, 'status' | 'code' | 'title'> = {},
   ) {
@@ -33,10 +33,10 @@ export class ProblemError extends Error {
   }
 }
 
-/** The problem of a known code, with the status and French title of the error table. */
-export function problemOf(code: string): ProblemError {
+/** The problem of a code, with the status and French title of the error table (and, say, the id it is about). */
+export function problemOf(code: ErrorCode, extensions: Omit<Partial<Problem>, 'status' | 'code' | 'title'> = {}): ProblemError {
   const [status, title] = errorEntry(code);
-  return new ProblemError(status, code, title);
+  return new ProblemError(status, code, title, extensions);
 }
 
 /** The 404 of a resource, the same whether it does not exist or belongs to another organisation. */

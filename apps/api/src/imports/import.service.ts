@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { attributionDecider, attributionStreamId, canonicalJson, isDomainError, type AttributionCommand } from '@vigie/domain';
 import { CommandPipeline, EventIdConflictError, jsonEqual, uuidFromText } from '@vigie/event-store';
 import type { DatabasePool } from '@vigie/postgres';
-import { errorEntry } from '../http/error-table.js';
+import { errorEntry, isErrorCode } from '../http/error-table.js';
 import { LeaseReferentialService, type ReferentialLookup } from '../attribution/lease-referential.service.js';
 import {
   recordSignedLeaseSchema,
@@ -291,7 +291,7 @@ export class ImportService {
         else report.accepted += 1;
       } else if (result.error instanceof EventIdConflictError) {
         this.reject(report, row, 'eventId', 'EVENT_ID_CONFLICT', errorEntry('EVENT_ID_CONFLICT')[1]);
-      } else if (isDomainError(result.error)) {
+      } else if (isDomainError(result.error) && isErrorCode(result.error.code)) {
         const { code } = result.error;
         this.reject(report, row, FIELD_OF_CODE[code] ?? null, code, errorEntry(code)[1]);
       } else {

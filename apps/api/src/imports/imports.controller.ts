@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res 
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
-import { invalidField, notFound, ProblemError } from '../http/problem.js';
+import { invalidField, notFound, problemOf } from '../http/problem.js';
 import type { Principal } from '@vigie/access';
 import { Access, CurrentPrincipal } from '../access/access.decorators.js';
 import { ImportService, type ImportFormat, type ImportReport } from './import.service.js';
@@ -48,11 +48,9 @@ export class ImportsController {
   ) {
     const format = formatOf(contentType, formatQuery);
     if (!format || typeof body !== 'string') {
-      throw new ProblemError(
-        415,
-        'UNSUPPORTED_MEDIA_TYPE',
-        'Envoyez le fichier en text/csv ou application/x-ndjson (ou ?format=csv|ndjson).',
-      );
+      throw problemOf('UNSUPPORTED_MEDIA_TYPE', {
+        detail: 'Envoyez le fichier en text/csv ou application/x-ndjson (ou ?format=csv|ndjson).',
+      });
     }
     if (!body.trim()) {
       throw invalidField('(corps)', 'REQUIRED', 'Fichier vide.');

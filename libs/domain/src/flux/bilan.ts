@@ -16,15 +16,17 @@ export type BilanEvent = {
 export type BilanCommand = { readonly type: 'CloseBilan'; readonly data: BilanEvent['data'] };
 export type BilanState = { readonly closed: boolean };
 
+export type BilanErrorCode = 'BILAN_ALREADY_CLOSED' | 'BILAN_YEAR_NOT_OVER';
+
 export function bilanStreamId(bailleurId: string, year: number): string {
   return compositeKey('bilan', bailleurId, year);
 }
 
 export const bilanDecider: Decider<BilanCommand, BilanEvent, BilanState> = {
   decide(command, state) {
-    if (state.closed) throw new DomainError('BILAN_ALREADY_CLOSED', { year: command.data.year });
+    if (state.closed) throw new DomainError<BilanErrorCode>('BILAN_ALREADY_CLOSED', { year: command.data.year });
     if (Number(command.data.closedOn.slice(0, 4)) <= command.data.year) {
-      throw new DomainError('BILAN_YEAR_NOT_OVER', { year: command.data.year, closedOn: command.data.closedOn });
+      throw new DomainError<BilanErrorCode>('BILAN_YEAR_NOT_OVER', { year: command.data.year, closedOn: command.data.closedOn });
     }
     return [{ type: 'FluxBilanClosed', data: command.data }];
   },

@@ -72,7 +72,9 @@ export function largestRemainder(total: number, weights: readonly number[]): num
   return shares.map((share) => share.floor);
 }
 
-function invalid(field: string, reason: string): DomainError {
+export type StockConversionErrorCode = 'STOCK_CONVERSION_INVALID';
+
+function invalid(field: string, reason: string): DomainError<StockConversionErrorCode> {
   return new DomainError('STOCK_CONVERSION_INVALID', { field, reason });
 }
 

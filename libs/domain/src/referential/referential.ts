@@ -51,6 +51,8 @@ export interface ReferentialEntries {
 
 export type ReferentialKind = keyof ReferentialEntries;
 
+export type ReferentialErrorCode = 'QPV_VALIDITY_INVALID';
+
 export type ReferentialEvent = {
   [K in ReferentialKind]: {
     readonly type: `${Capitalize<K>}Registered` | `${Capitalize<K>}Updated`;
@@ -93,7 +95,7 @@ export const referentialDecider: Decider<RegisterReferentialEntry, ReferentialEv
     if (command.kind === 'qpv') {
       const qpv = command.data as QpvEntry;
       if (qpv.validTo !== null && qpv.validTo < qpv.validFrom) {
-        throw new DomainError('QPV_VALIDITY_INVALID', { validFrom: qpv.validFrom, validTo: qpv.validTo });
+        throw new DomainError<ReferentialErrorCode>('QPV_VALIDITY_INVALID', { validFrom: qpv.validFrom, validTo: qpv.validTo });
       }
     }
     if (state.entry && sameEntry(state.entry, command.data)) return [];

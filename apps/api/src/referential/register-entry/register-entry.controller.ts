@@ -8,7 +8,7 @@ import { TerritorialReferential } from '@vigie/referential';
 import { Access } from '../../access/access.decorators.js';
 import { CLAIMED_QPV, NO_TENANT, claimedEpci } from '../../access/tenancies.js';
 import { organisationId, siren } from '../../http/identifiers.js';
-import { ProblemError } from '../../http/problem.js';
+import { problemOf } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { answerWrite, type WriteAnswer, Writer, writeMetadata } from '../../http/write.js';
 import {
@@ -63,9 +63,7 @@ export class RegisterEntryController {
     const input = parseOrThrow(epciBodySchema, body ?? {});
     const official = this.territorial.epci(valid);
     if (!official && !(input.name && input.communes)) {
-      throw new ProblemError(404, 'EPCI_UNKNOWN', 'EPCI inconnu du référentiel officiel : indiquez son nom et ses communes.', {
-        siren: valid,
-      });
+      throw problemOf('EPCI_UNKNOWN', { siren: valid });
     }
     const entry = {
       siren: valid,
