@@ -7,6 +7,7 @@ import { parseOrThrow } from '../http/validation.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { Access, ALL_ROLES, CurrentPrincipal } from './access.decorators.js';
 import { NO_TENANT } from './tenancies.js';
+import { freeText } from '../http/free-text.js';
 
 const TENANT_HINT: Record<string, string> = {
   bailleur: 'identifiant du bailleur',
@@ -19,7 +20,7 @@ const createKeySchema = z
   .object({
     role: z.enum(ROLES),
     tenant: z.string().nullable().default(null),
-    label: z.string().min(1, 'Libellé obligatoire (qui détient la clé).').max(200),
+    label: freeText('Libellé de la clé', { max: 200, required: 'Libellé obligatoire (qui détient la clé).' }),
   })
   .strict()
   .superRefine((input, context) => {

@@ -7,6 +7,7 @@ import {
   numeroUniqueSchema,
   type Pseudonymise,
 } from '../leases/record-signed-lease/record-signed-lease.schema.js';
+import { freeText } from '../http/free-text.js';
 
 /** Body of POST /v1/cal-decisions: what the commission decided for one vacant flat. */
 export const calDecisionSchema = z
@@ -39,7 +40,7 @@ export const offerDeclinedSchema = z
     bailleurId: identifier('Identifiant du bailleur'),
     numeroUnique: numeroUniqueSchema,
     declinedOn: isoDate,
-    reason: z.string().min(1).max(500).nullable().default(null),
+    reason: freeText('Motif du refus', { max: 500 }).nullable().default(null),
   })
   .strict();
 

@@ -28,6 +28,7 @@ import { DecisionsService } from '../shared/decisions.service.js';
 import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
 import { Access, CurrentPrincipal } from '../access/access.decorators.js';
 import { CLAIMED_BY_A_PARTY, existingConvention } from '../access/tenancies.js';
+import { freeText } from '../http/free-text.js';
 
 const year = z.number().int().min(2000).max(2100);
 const agreedBySchema = z.array(z.enum(CONVENTION_PARTIES)).min(1).max(2).optional();
@@ -96,7 +97,7 @@ const revisionSchema = z
     eventId: z.string().optional(),
     fromYear: year,
     ...amounts,
-    reason: z.string().min(1, 'Motif obligatoire.').max(500),
+    reason: freeText('Motif de la révision', { max: 500, required: 'Motif obligatoire.' }),
     agreedBy: agreedBySchema,
   })
   .strict();

@@ -18,6 +18,7 @@ import { DecisionsService } from '../shared/decisions.service.js';
 import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
 import { Access } from '../access/access.decorators.js';
 import { CLAIMED_BY_BODY_BAILLEUR } from '../access/tenancies.js';
+import { freeText } from '../http/free-text.js';
 
 const rpls = z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Identifiant RPLS : 1 à 20 lettres ou chiffres.');
 const base = { eventId: z.string().optional(), bailleurId: identifier('Identifiant du bailleur'), rplsId: rpls };
@@ -39,7 +40,7 @@ const returnSchema = z
     ...base,
     conventionId: identifier('Identifiant de la convention'),
     returnedOn: isoDate,
-    reason: z.string().min(1, 'Motif obligatoire.').max(500),
+    reason: freeText('Motif du retour', { max: 500, required: 'Motif obligatoire.' }),
   })
   .strict();
 

@@ -194,8 +194,13 @@ export function ndjsonRows(textContent: string): ParsedRow[] {
     const lineText = raw.trim();
     if (!lineText) return;
     try {
-      const value = JSON.parse(lineText) as Record<string, unknown>;
-      const { type, ...body } = value;
+      const value: unknown = JSON.parse(lineText);
+      // A line must be an object: spreading a string or an array would turn its characters into keys.
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        rows.push({ line: i + 1, kind: null, body: {}, columns: 'ndjson', parseError: 'json' });
+        return;
+      }
+      const { type, ...body } = value as Record<string, unknown>;
       const kind = NDJSON_KINDS.has(type as RowKind) ? (type as RowKind) : null;
       rows.push({ line: i + 1, kind, body, columns: 'ndjson', ...(kind ? {} : { parseError: 'type' }) });
     } catch {

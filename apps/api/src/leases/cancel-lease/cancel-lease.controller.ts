@@ -1,7 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { z } from 'zod';
 import { attributionDecider, attributionStreamId } from '@vigie/domain';
 import { jsonEqual } from '@vigie/event-store';
 import { parseOrThrow } from '../../http/validation.js';
@@ -10,8 +9,11 @@ import { apiWriteContext, Writer, eventIdFrom } from '../../shared/write-context
 import { currentLeaseEventId, leaseLocatorSchema } from '../lease-stream.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingCaseOfBodyBailleur } from '../../access/tenancies.js';
+import { freeText } from '../../http/free-text.js';
 
-const cancelLeaseSchema = leaseLocatorSchema.extend({ reason: z.string().min(1, 'Motif obligatoire.').max(500) }).strict();
+const cancelLeaseSchema = leaseLocatorSchema
+  .extend({ reason: freeText('Motif de l’annulation', { max: 500, required: 'Motif obligatoire.' }) })
+  .strict();
 
 @ApiTags('facts from bailleurs')
 @Controller('v1/leases/:leaseId/cancellation')

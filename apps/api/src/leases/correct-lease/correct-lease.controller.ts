@@ -14,11 +14,12 @@ import { currentLeaseEventId } from '../lease-stream.js';
 import { recordSignedLeaseSchema, toLeaseSignedData } from '../record-signed-lease/record-signed-lease.schema.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingCaseOfBodyBailleur } from '../../access/tenancies.js';
+import { freeText } from '../../http/free-text.js';
 
 const correctLeaseSchema = z
   .object({
     eventId: z.string().optional(),
-    reason: z.string().min(1, 'Motif obligatoire.').max(500),
+    reason: freeText('Motif de la correction', { max: 500, required: 'Motif obligatoire.' }),
     /** The whole corrected lease, as for POST /v1/leases (without its eventId). */
     lease: recordSignedLeaseSchema.omit({ eventId: true }),
   })
