@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { JsonBody } from '../http/body.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { actorOf, type Principal, ROLES, TENANT_PATTERN } from '@vigie/access';
@@ -41,6 +42,7 @@ export class ApiKeysController {
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
 
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
+  @JsonBody()
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create an API key for a role and an organisation; the key is in the answer, and only there' })

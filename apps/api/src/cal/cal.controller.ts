@@ -1,4 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import { JsonBody } from '../http/body.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { attributionDecider, attributionStreamId } from '@vigie/domain';
@@ -23,6 +24,7 @@ export class CalController {
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
+  @JsonBody()
   @Post()
   @HttpCode(201)
   @ApiOperation({
@@ -54,6 +56,7 @@ export class CalController {
   }
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: existingCaseOfBodyBailleur('OFFER_NOT_FOUND') })
+  @JsonBody()
   @Post(':caseId/offer-declined')
   @HttpCode(201)
   @ApiOperation({

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { JsonBody, KiB } from '../http/body.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ciaDecider, ciaStreamId, legalDefaultCia, type CiaCommand } from '@vigie/domain';
 import { jsonEqual, loadAggregate, type RecordedEvent } from '@vigie/event-store';
@@ -34,6 +35,7 @@ export class CiaController {
   }
 
   @Access({ roles: ['epci', 'admin'], tenancy: claimedEpci('siren') })
+  @JsonBody(256 * KiB)
   @Post('cia')
   @HttpCode(201)
   @ApiOperation({
@@ -58,6 +60,7 @@ export class CiaController {
   }
 
   @Access({ roles: ['epci', 'admin'], tenancy: claimedEpci('siren') })
+  @JsonBody(256 * KiB)
   @Post('cia/amendments')
   @HttpCode(201)
   @ApiOperation({ summary: 'Amend the CIA: what is given replaces, the rest stays; figures follow at once, no migration' })
@@ -80,6 +83,7 @@ export class CiaController {
   }
 
   @Access({ roles: ['etat', 'admin'], tenancy: claimedEpci('siren') })
+  @JsonBody()
   @Post('quartile-thresholds')
   @HttpCode(201)
   @ApiOperation({ summary: 'Publish (or correct) the first-quartile threshold of a year, in € per UC, with its source' })

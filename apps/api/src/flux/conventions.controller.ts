@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { JsonBody } from '../http/body.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
@@ -129,6 +130,7 @@ export class ConventionsController {
   }
 
   @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: CLAIMED_BY_A_PARTY })
+  @JsonBody()
   @Post()
   @HttpCode(201)
   @ApiOperation({
@@ -155,6 +157,7 @@ export class ConventionsController {
   }
 
   @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: existingConvention('conventionId') })
+  @JsonBody()
   @Post(':conventionId/revisions')
   @HttpCode(201)
   @ApiOperation({ summary: 'Revise a convention from a year on (clause de revoyure): a new event, never an edit' })
@@ -175,6 +178,7 @@ export class ConventionsController {
   }
 
   @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: existingConvention('conventionId') })
+  @JsonBody()
   @Post(':conventionId/agreements')
   @HttpCode(201)
   @ApiOperation({

@@ -1,4 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import { JsonBody } from '../http/body.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
@@ -76,6 +77,7 @@ export class FluxFactsController {
   }
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
+  @JsonBody()
   @Post('releases')
   @HttpCode(201)
   @ApiOperation({ summary: 'A flat becomes vacant (FlatReleased): in the net base, or out of it with the reason' })
@@ -92,6 +94,7 @@ export class FluxFactsController {
   }
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
+  @JsonBody()
   @Post('orientations')
   @HttpCode(201)
   @ApiOperation({ summary: 'A released flat is oriented to a réservataire’s convention (FlatOrientedToReservataire)' })
@@ -109,6 +112,7 @@ export class FluxFactsController {
   }
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
+  @JsonBody()
   @Post('returns')
   @HttpCode(201)
   @ApiOperation({

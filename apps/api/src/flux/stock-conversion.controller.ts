@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { JsonBody, KiB } from '../http/body.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { convertStock } from '@vigie/domain';
@@ -38,6 +39,7 @@ const stockConversionSchema = z
 @Controller('v1/stock-conversions')
 export class StockConversionController {
   @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
+  @JsonBody(128 * KiB)
   @Post()
   @HttpCode(200)
   @ApiOperation({

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Inject, Param, Put } from '@nestjs/common';
+import { JsonBody } from '../http/body.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { referentialDecider, referentialStreamId, type ReferentialEntries, type ReferentialKind } from '@vigie/domain';
 import { listReferentialEntries } from '@vigie/projections';
@@ -50,6 +51,7 @@ export class ReferentialController {
   }
 
   @Access({ roles: ['epci', 'admin'], tenancy: claimedEpci('siren') })
+  @JsonBody()
   @Put('epcis/:siren')
   @ApiOperation({ summary: 'Register an EPCI Vigie follows (name and communes default to the official Etalab referential)' })
   async putEpci(@Param('siren') siren: string, @Body() body: unknown, @Writer() writer: Writer) {
@@ -70,6 +72,7 @@ export class ReferentialController {
   }
 
   @Access({ roles: ['etat', 'admin'], tenancy: CLAIMED_QPV })
+  @JsonBody()
   @Put('qpvs/:code')
   @ApiOperation({ summary: 'Register a QPV with its list (2015 or 2024) and validity period' })
   async putQpv(@Param('code') code: string, @Body() body: unknown, @Writer() writer: Writer) {
@@ -88,6 +91,7 @@ export class ReferentialController {
   }
 
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
+  @JsonBody()
   @Put('bailleurs/:id')
   @ApiOperation({ summary: 'Register a bailleur (organisme HLM)' })
   async putBailleur(@Param('id') id: string, @Body() body: unknown, @Writer() writer: Writer) {
@@ -97,6 +101,7 @@ export class ReferentialController {
   }
 
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
+  @JsonBody()
   @Put('reservataires/:id')
   @ApiOperation({ summary: 'Register a réservataire (État, collectivité, Action Logement…)' })
   async putReservataire(@Param('id') id: string, @Body() body: unknown, @Writer() writer: Writer) {

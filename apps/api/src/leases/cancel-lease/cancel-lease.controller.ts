@@ -1,4 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { JsonBody } from '../../http/body.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { attributionDecider, attributionStreamId } from '@vigie/domain';
@@ -21,6 +22,7 @@ export class CancelLeaseController {
   constructor(private readonly decisions: DecisionsService) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: existingCaseOfBodyBailleur('LEASE_NOT_FOUND') })
+  @JsonBody()
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Cancel a lease (LeaseCancelled, citing the event it cancels): it stops counting from then on' })

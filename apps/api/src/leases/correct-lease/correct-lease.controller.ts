@@ -1,5 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
 import { RUNTIME, type Runtime } from '../../runtime/runtime.js';
+import { JsonBody } from '../../http/body.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -35,6 +36,7 @@ export class CorrectLeaseController {
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: existingCaseOfBodyBailleur('LEASE_NOT_FOUND') })
+  @JsonBody()
   @Post()
   @HttpCode(201)
   @ApiOperation({

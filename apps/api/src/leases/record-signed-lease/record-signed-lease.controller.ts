@@ -1,6 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import { RUNTIME, type Runtime } from '../../runtime/runtime.js';
 import { CommandBus } from '@nestjs/cqrs';
+import { JsonBody } from '../../http/body.js';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type Response } from 'express';
 import { z } from 'zod';
@@ -30,6 +31,7 @@ export class RecordSignedLeaseController {
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
+  @JsonBody()
   @Post()
   @HttpCode(201)
   @ApiOperation({
