@@ -128,6 +128,31 @@ describe('Bodies: read only after authentication, only on the routes that take o
     }
   });
 
+  it('invites a client that asks (Expect: 100-continue) to send its body only once its key is checked', async () => {
+    const ask = (headers: Record<string, string>) =>
+      new Promise<{ continued: boolean; status: number }>((resolve, reject) => {
+        const body = Buffer.from(JSON.stringify({ name: 'Lille Métropole Habitat' }));
+        let continued = false;
+        const request = httpRequest(new URL('/v1/bailleurs/lmh', app.url), {
+          method: 'PUT',
+          agent: false,
+          headers: { ...JSON_TYPE, 'content-length': String(body.length), expect: '100-continue', ...headers },
+        });
+        request.on('continue', () => {
+          continued = true;
+          request.end(body);
+        });
+        request.on('response', (response) => {
+          response.resume();
+          response.on('end', () => resolve({ continued, status: response.statusCode ?? 0 }));
+        });
+        request.on('error', reject);
+        request.flushHeaders();
+      });
+    expect(await ask({})).toEqual({ continued: false, status: 401 });
+    expect(await ask({ authorization: `Bearer ${TEST_ADMIN_KEY}` })).toEqual({ continued: true, status: 200 });
+  });
+
   it('answers 403 to a role the route does not name before its body is sent', async () => {
     const answer = await send(app.url, {
       path: '/v1/leases',
@@ -217,6 +242,17 @@ describe('Bodies: read only after authentication, only on the routes that take o
     peak = Math.max(peak, process.memoryUsage().rss);
     // Five 20 MB bodies read would take 100 MB at least; unread, the growth is noise.
     expect((peak - before) / MiB).toBeLessThan(40);
+  });
+
+  it('documents each route’s body and its limit in the OpenAPI page', async () => {
+    const document = (await (await fetch(`${app.url}/docs/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { description?: string }>>;
+    };
+    expect(document.paths['/v1/leases']?.post?.description).toContain(
+      'Corps : application/json ou application/*+json, 64 Kio au plus',
+    );
+    expect(document.paths['/v1/imports']?.post?.description).toContain('Corps : text/csv ou application/x-ndjson');
+    expect(document.paths['/v1/me']?.get?.description).not.toContain('Corps');
   });
 
   it('still takes a large CSV file on the import route', async () => {

@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { type VigieConfig } from '@vigie/config';
 import { AppModule, CONTROLLERS } from './app.module.js';
 import { assertEveryBodyIsDeclared, assertEveryRouteHasARule, documentAccessRules } from './access/route-rules.js';
-import { closeConnectionUntilBodyRead } from './http/body.js';
+import { closeConnectionUntilBodyRead, deferContinueUntilBodyRead } from './http/body.js';
 import { accessLog } from './logging/access-log.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
@@ -34,6 +34,7 @@ export async function bootstrap(config: VigieConfig, options: { logDestination?:
   // No body parser here: middleware runs before authentication. Each route declares its body
   // (@JsonBody, @TextBody) and the AccessGuard reads it once the key and the role are checked.
   app.use(closeConnectionUntilBodyRead);
+  deferContinueUntilBodyRead(app.getHttpServer());
   app.use(accessLog(pinoLogger.child({ context: 'HTTP' })));
   const document = SwaggerModule.createDocument(
     app,

@@ -97,7 +97,10 @@ export function documentAccessRules(
       continue;
     }
     operation['x-vigie-roles'] = route.rule.roles;
-    const access = `Accès : ${route.rule.roles.join(', ')} — ${TENANCY_FR[route.rule.tenancy.kind]}.`;
+    const body = route.body
+      ? ` Corps : ${route.body.types.join(' ou ')}, ${Math.round(route.body.limit / 1024)} Kio au plus (lu après l’authentification).`
+      : '';
+    const access = `Accès : ${route.rule.roles.join(', ')} — ${TENANCY_FR[route.rule.tenancy.kind]}.${body}`;
     operation.description = operation.description ? `${operation.description}\n\n${access}` : access;
   }
 }

@@ -1,5 +1,6 @@
 import { SetMetadata } from '@nestjs/common';
 import bodyParser from 'body-parser';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ProblemError, problemOf } from './problem.js';
 
@@ -38,6 +39,14 @@ export const TextBody = (rule: Omit<BodyRule, 'kind'>) => SetMetadata(BODY_RULE,
 /** Whether the request carries a body (chunked, or a non-zero Content-Length). */
 function hasBody(request: Request): boolean {
   return request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+}
+
+/**
+ * Node answers `Expect: 100-continue` itself, before any check, inviting the client to send its
+ * body; with this, the request goes through authentication first and `readBody` invites it.
+ */
+export function deferContinueUntilBodyRead(server: Server): void {
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => server.emit('request', request, response));
 }
 
 /**
@@ -86,6 +95,8 @@ function bodyProblem(error: { type?: string; status?: number }, rule: BodyRule):
 export async function readBody(request: Request, response: Response, rule: BodyRule | undefined): Promise<void> {
   if (!rule || !hasBody(request)) return;
   if (Number(request.headers['content-length'] ?? 0) > rule.limit) throw problemOf('PAYLOAD_TOO_LARGE');
+  // A client that waits for leave to send its body (Expect: 100-continue) gets it only now.
+  if (/100-continue/i.test(request.headers.expect ?? '')) response.writeContinue();
   const parser = parserFor(rule);
   await new Promise<void>((resolve, reject) => {
     parser(request, response, (error?: unknown) => (error ? reject(bodyProblem(error as { type?: string }, rule)) : resolve()));
