@@ -58,6 +58,8 @@ describe('Keys named in answers and import reports', () => {
     expect(displayKey(`nud_${NUD}`)).toBe('nud_#############');
     expect(displayKey('<script>alert(1)</script>')).toBe('?script?alert?#???script?');
     expect(displayKey('x'.repeat(100))).toBe(`${'x'.repeat(40)}…`);
+    expect(displayKey('-2+3')).toBe('?#?#');
+    expect(displayKey('=cmd')).toBe('?cmd');
   });
 
   it('reports an unknown key of a body masked', () => {

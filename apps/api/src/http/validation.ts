@@ -19,16 +19,18 @@ const CODES: Record<string, string> = {
  * How a key of the input is named in an answer or an import report. Keys of the schemas pass as
  * they are; a key the caller made up (an unknown field, a record key) may carry anything, a
  * household number included, and reports are stored and shown: it is cut to 40 characters, its
- * digits masked (`#`) and any character other than a letter, `.`, `_` or `-` replaced by `?`.
+ * digits masked (`#`) and any character other than a letter, `.`, `_` or `-` (a letter or `_` first)
+ * replaced by `?`.
  */
 export function displayKey(key: PropertyKey): string {
   if (typeof key === 'number') return String(key);
   const text = String(key);
   const digits = text.match(/\p{Nd}/gu)?.length ?? 0;
-  if (text.length <= 40 && /^[A-Za-z0-9._-]+$/.test(text) && digits < 3) return text;
+  if (text.length <= 40 && /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(text) && digits < 3) return text;
+  // Never a leading `-` either: a spreadsheet opening the CSV report would read `-…` as a formula.
   const masked = [...text]
     .slice(0, 40)
-    .map((char) => (/\p{Nd}/u.test(char) ? '#' : /[A-Za-z._-]/.test(char) ? char : '?'))
+    .map((char, i) => (/\p{Nd}/u.test(char) ? '#' : (i === 0 ? /[A-Za-z_]/ : /[A-Za-z._-]/).test(char) ? char : '?'))
     .join('');
   return [...text].length > 40 ? `${masked}…` : masked;
 }
