@@ -46,6 +46,7 @@ const APPS = {
       '@nestjs/cqrs',
       '@nestjs/platform-express',
       '@nestjs/swagger',
+      'body-parser',
       'express',
       'pg',
       'pino',

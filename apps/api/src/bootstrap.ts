@@ -4,11 +4,11 @@ import { type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { type VigieConfig } from '@vigie/config';
 import { AppModule, CONTROLLERS } from './app.module.js';
-import { assertEveryRouteHasARule, documentAccessRules } from './access/route-rules.js';
+import { assertEveryBodyIsDeclared, assertEveryRouteHasARule, documentAccessRules } from './access/route-rules.js';
+import { closeConnectionUntilBodyRead, deferContinueUntilBodyRead } from './http/body.js';
 import { accessLog } from './logging/access-log.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
-import { IMPORT_CONTENT_TYPES, IMPORT_SIZE_LIMIT } from './imports/imports.controller.js';
 import { type Runtime, startRuntime } from './platform/runtime.js';
 
 export interface RunningApp {
@@ -25,15 +25,17 @@ export async function bootstrap(config: VigieConfig, options: { logDestination?:
   Logger.overrideLogger(loggerService);
   const logger = new Logger('Vigie');
   assertEveryRouteHasARule(CONTROLLERS);
+  assertEveryBodyIsDeclared(CONTROLLERS);
   const runtime = await startRuntime(config, (message, level) => (level === 'warn' ? logger.warn(message) : logger.log(message)));
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRuntime(runtime), {
     logger: loggerService,
     bodyParser: false,
   });
+  // No body parser here: middleware runs before authentication. Each route declares its body
+  // (@JsonBody, @TextBody) and the AccessGuard reads it once the key and the role are checked.
+  app.use(closeConnectionUntilBodyRead);
+  deferContinueUntilBodyRead(app.getHttpServer());
   app.use(accessLog(pinoLogger.child({ context: 'HTTP' })));
-  app.useBodyParser('json', { limit: '1mb' });
-  // Bulk imports arrive as text: CSV or NDJSON files of up to a few hundred thousand rows.
-  app.useBodyParser('text', { type: IMPORT_CONTENT_TYPES, limit: IMPORT_SIZE_LIMIT });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

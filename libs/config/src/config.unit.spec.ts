@@ -26,4 +26,51 @@ describe('Configuration', () => {
     expect(problems).toContain('DATABASE_URL');
     expect(problems).toContain('KAFKA_BROKERS');
   });
+
+  it('names the variable and its rule, never the value, secrets included', () => {
+    const SECRET = 'S3cr3t-Pl4nted';
+    // One invalid value per variable that can be invalid, each carrying the planted secret.
+    const invalid: Record<string, string> = {
+      PORT: `${SECRET}`,
+      DATABASE_URL: `mysql://vigie:${SECRET}@db.example:5432/vigie`,
+      DATABASE_POOL_SIZE: `${SECRET}`,
+      EMBEDDED_POSTGRES_PORT: `${SECRET}`,
+      KAFKA_BROKERS: `broker-${SECRET}`,
+      KAFKA_RELAY_BATCH_SIZE: `${SECRET}`,
+      PROJECTOR_IN_PROCESS: `${SECRET}`,
+      PROJECTOR_BATCH_SIZE: `${SECRET}`,
+      POLL_INTERVAL_MS: `${SECRET}`,
+      LOG_LEVEL: `${SECRET}`,
+      VIGIE_PSEUDONYMISATION_KEY: `short-${SECRET}`,
+      VIGIE_ADMIN_KEY: `vigie_${SECRET}_0000`,
+      STATISTICAL_SECRECY_THRESHOLD: `${SECRET}`,
+    };
+    for (const [variable, value] of Object.entries(invalid)) {
+      let error: unknown;
+      try {
+        loadConfig({ [variable]: value });
+      } catch (caught) {
+        error = caught;
+      }
+      expect({ variable, error }).toEqual({ variable, error: expect.any(ConfigError) });
+      const message = (error as ConfigError).message;
+      expect({ variable, names: message.includes(`${variable}: must`) }).toEqual({ variable, names: true });
+      expect({ variable, leaks: message.includes(SECRET) || message.includes(value) }).toEqual({ variable, leaks: false });
+    }
+    // A postgres URL the pool could not parse (a space in the password) is refused too, without its password.
+    expect(() => loadConfig({ DATABASE_URL: `postgres://vigie:${SECRET} x@[db/vigie` })).toThrow(
+      /^Invalid configuration:\n {2}- DATABASE_URL: must be a postgres:\/\/ \(or postgresql:\/\/\) URL \(value not shown\)$/,
+    );
+    // All at once: one line per variable, still without any value.
+    const all = (() => {
+      try {
+        loadConfig(invalid);
+      } catch (caught) {
+        return (caught as ConfigError).message;
+      }
+      return '';
+    })();
+    expect(all.split('\n')).toHaveLength(Object.keys(invalid).length + 1);
+    expect(all).not.toContain(SECRET);
+  });
 });

@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { ApiKeyStore, owns } from '@vigie/access';
+import { BODY_RULE, type BodyRule, readBody } from '../http/body.js';
 import { problemOf as problem } from '../http/problem.js';
 import { ACCESS_RULE, type AccessRule, PUBLIC_ROUTE } from './access.decorators.js';
 import { setPrincipal } from './principal.request.js';
@@ -36,6 +37,9 @@ export class AccessGuard implements CanActivate {
     const rule = this.reflector.get<AccessRule | undefined>(ACCESS_RULE, handler);
     if (!rule) throw problem('ACCESS_RULE_MISSING');
     if (!rule.roles.includes(principal.role)) throw problem('ROLE_FORBIDDEN');
+    // Only now is the body read (the ownership checks below look into it): never for a caller
+    // without a valid key or of another role, never on a route that takes none.
+    await readBody(request, context.switchToHttp().getResponse<Response>(), this.reflector.get<BodyRule>(BODY_RULE, handler));
     if (principal.role === 'admin') return true;
     const { tenancy } = rule;
     if (tenancy.kind === 'claimed') {

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { JsonBody } from '../http/body.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { actorOf, ApiKeyStore, type Principal, ROLES, TENANT_PATTERN } from '@vigie/access';
@@ -6,6 +7,7 @@ import { notFound } from '../http/problem.js';
 import { parseOrThrow } from '../http/validation.js';
 import { Access, ALL_ROLES, CurrentPrincipal } from './access.decorators.js';
 import { NO_TENANT } from './tenancies.js';
+import { freeText } from '../http/free-text.js';
 
 const TENANT_HINT: Record<string, string> = {
   bailleur: 'identifiant du bailleur',
@@ -18,7 +20,7 @@ const createKeySchema = z
   .object({
     role: z.enum(ROLES),
     tenant: z.string().nullable().default(null),
-    label: z.string().min(1, 'Libellé obligatoire (qui détient la clé).').max(200),
+    label: freeText('Libellé de la clé', { max: 200, required: 'Libellé obligatoire (qui détient la clé).' }),
   })
   .strict()
   .superRefine((input, context) => {
@@ -39,6 +41,7 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeyStore) {}
 
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
+  @JsonBody()
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create an API key for a role and an organisation; the key is in the answer, and only there' })

@@ -1,5 +1,7 @@
 import { RequestMethod, type Type } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
+import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
+import { BODY_RULE, type BodyRule } from '../http/body.js';
 import { ACCESS_RULE, type AccessRule, PUBLIC_ROUTE } from './access.decorators.js';
 
 export interface RouteRule {
@@ -7,6 +9,10 @@ export interface RouteRule {
   /** Express-style path, e.g. `/v1/leases/:leaseId/cancellation`. */
   readonly path: string;
   readonly rule: AccessRule | 'public' | undefined;
+  /** The body the route declares (`@JsonBody()`, `@TextBody()`), if any. */
+  readonly body: BodyRule | undefined;
+  /** Whether the handler takes the body (`@Body()`). */
+  readonly takesBody: boolean;
 }
 
 const join = (...parts: string[]) =>
@@ -28,10 +34,13 @@ export function routeRules(controllers: readonly Type[]): RouteRule[] {
       if (path === undefined) continue;
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number]!;
       const isPublic = classPublic || Reflect.getMetadata(PUBLIC_ROUTE, handler) === true;
+      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, controller, name) ?? {}) as Record<string, unknown>;
       routes.push({
         method,
         path: join(base, path),
         rule: isPublic ? 'public' : (Reflect.getMetadata(ACCESS_RULE, handler) as AccessRule | undefined),
+        body: Reflect.getMetadata(BODY_RULE, handler) as BodyRule | undefined,
+        takesBody: Object.keys(args).some((key) => key.startsWith(`${RouteParamtypes.BODY}:`)),
       });
     }
   }
@@ -43,6 +52,22 @@ export function assertEveryRouteHasARule(controllers: readonly Type[]): void {
   const missing = routeRules(controllers).filter((route) => route.rule === undefined);
   if (missing.length) {
     throw new Error(`Routes without an access rule: ${missing.map((route) => `${route.method} ${route.path}`).join(', ')}`);
+  }
+}
+
+/**
+ * Refuses to start when a handler takes a body (`@Body()`) without declaring its kind and limit,
+ * declares one it does not take, or is public: a body is read only after authentication, so a
+ * public route never gets one.
+ */
+export function assertEveryBodyIsDeclared(controllers: readonly Type[]): void {
+  const wrong = routeRules(controllers).filter(
+    (route) => route.takesBody !== (route.body !== undefined) || (route.body && route.rule === 'public'),
+  );
+  if (wrong.length) {
+    throw new Error(
+      `Routes whose body is not declared (@JsonBody / @TextBody with @Body, never on a public route): ${wrong.map((route) => `${route.method} ${route.path}`).join(', ')}`,
+    );
   }
 }
 
@@ -72,7 +97,10 @@ export function documentAccessRules(
       continue;
     }
     operation['x-vigie-roles'] = route.rule.roles;
-    const access = `Accès : ${route.rule.roles.join(', ')} — ${TENANCY_FR[route.rule.tenancy.kind]}.`;
+    const body = route.body
+      ? ` Corps : ${route.body.types.join(' ou ')}, ${Math.round(route.body.limit / 1024)} Kio au plus (lu après l’authentification).`
+      : '';
+    const access = `Accès : ${route.rule.roles.join(', ')} — ${TENANCY_FR[route.rule.tenancy.kind]}.${body}`;
     operation.description = operation.description ? `${operation.description}\n\n${access}` : access;
   }
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { freeText } from '../http/free-text.js';
+import { qpvCodeParam } from '../referential/referential.schemas.js';
 
 const share = z.number().min(0, 'Part entre 0 et 1 (ex. 0.25 pour 25 %).').max(1, 'Part entre 0 et 1 (ex. 0.25 pour 25 %).');
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Date attendue au format AAAA-MM-JJ.');
@@ -27,9 +29,9 @@ export const ciaTermsSchema = z
         z
           .object({
             id,
-            name: z.string().min(1).max(200),
+            name: freeText('Nom du secteur', { max: 200 }),
             communes: z.array(insee).default([]),
-            qpvs: z.array(z.string().min(2).max(20)).default([]),
+            qpvs: z.array(qpvCodeParam).default([]),
           })
           .strict(),
       )
@@ -40,7 +42,7 @@ export const ciaTermsSchema = z
         z
           .object({
             id,
-            label: z.string().min(1).max(300),
+            label: freeText('Libellé de l’objectif', { max: 300 }),
             objective: z.enum(['HQ1', 'QNQ1', 'PRIO']),
             target: share,
             filter: z
@@ -79,7 +81,7 @@ export const ciaTermsSchema = z
       })
       .strict()
       .optional(),
-    reference: z.string().min(1).max(300).nullable().optional(),
+    reference: freeText('Référence de la délibération', { max: 300 }).nullable().optional(),
   })
   .strict();
 
@@ -90,6 +92,6 @@ export const thresholdSchema = z
     eventId: z.string().optional(),
     year,
     amountPerUc: z.number().positive('Montant par UC strictement positif.').max(1_000_000),
-    source: z.string().min(1, 'Référence de l’arrêté obligatoire.').max(300),
+    source: freeText('Référence de l’arrêté', { max: 300, required: 'Référence de l’arrêté obligatoire.' }),
   })
   .strict();

@@ -65,9 +65,6 @@ export class ProblemFilter implements ExceptionFilter {
       const code = httpExceptionCode(exception);
       return { ...problemFor(code), status };
     }
-    const payloadError = exception as { type?: string; status?: number };
-    if (payloadError?.type === 'entity.too.large') return problemFor('PAYLOAD_TOO_LARGE');
-    if (payloadError?.type === 'entity.parse.failed') return problemFor('MALFORMED_JSON');
     return problemFor('INTERNAL_ERROR');
   }
 }

@@ -15,16 +15,40 @@ const CODES: Record<string, string> = {
   not_multiple_of: 'INVALID_VALUE',
 };
 
-function fieldProblems(error: z.ZodError): FieldProblem[] {
-  return error.issues.flatMap((issue): FieldProblem[] => {
-    const path = issue.path.map(String).join('.');
+/**
+ * How a key of the input is named in an answer or an import report. Keys of the schemas pass as
+ * they are; a key the caller made up (an unknown field, a record key) may carry anything, a
+ * household number included, and reports are stored and shown: it is cut to 40 characters, its
+ * digits masked (`#`) and any character other than a letter, `.`, `_` or `-` (a letter or `_` first)
+ * replaced by `?`.
+ */
+export function displayKey(key: PropertyKey): string {
+  if (typeof key === 'number') return String(key);
+  const text = String(key);
+  const digits = text.match(/\p{Nd}/gu)?.length ?? 0;
+  if (text.length <= 40 && /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(text) && digits < 3) return text;
+  // Never a leading `-` either: a spreadsheet opening the CSV report would read `-…` as a formula.
+  const masked = [...text]
+    .slice(0, 40)
+    .map((char, i) => (/\p{Nd}/u.test(char) ? '#' : (i === 0 ? /[A-Za-z_]/ : /[A-Za-z._-]/).test(char) ? char : '?'))
+    .join('');
+  return [...text].length > 40 ? `${masked}…` : masked;
+}
+
+const joinPath = (path: readonly PropertyKey[]) => path.map(displayKey).join('.');
+
+function fieldProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): FieldProblem[] {
+  return issues.flatMap((issue): FieldProblem[] => {
+    const fullPath = [...prefix, ...issue.path];
+    const path = joinPath(fullPath);
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({
-        path: path ? `${path}.${key}` : key,
-        code: 'UNKNOWN_FIELD',
-        message: `Champ inconnu : « ${key} ».`,
-      }));
+      return issue.keys.map((key) => {
+        const name = displayKey(key);
+        return { path: path ? `${path}.${name}` : name, code: 'UNKNOWN_FIELD', message: `Champ inconnu : « ${name} ».` };
+      });
     }
+    // A record key the key schema refused (a free-text key holding a number…): its own code and message.
+    if (issue.code === 'invalid_key' && issue.issues.length) return fieldProblems(issue.issues, fullPath);
     const code =
       issue.code === 'custom'
         ? String((issue.params as { code?: string } | undefined)?.code ?? 'INVALID_VALUE')
@@ -45,7 +69,7 @@ export function validate<Schema extends z.ZodType>(
     reportInput: true,
     error: (issue) => (issue.input === undefined && issue.code !== 'unrecognized_keys' ? 'Champ obligatoire.' : undefined),
   });
-  return result.success ? { ok: true, data: result.data } : { ok: false, errors: fieldProblems(result.error) };
+  return result.success ? { ok: true, data: result.data } : { ok: false, errors: fieldProblems(result.error.issues) };
 }
 
 /** Parses untrusted input; on failure throws a 400 problem listing each field with a French message. */

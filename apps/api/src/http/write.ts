@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { actorOf } from '@vigie/access';
+import { actorOf, looksLikeNumeroUnique } from '@vigie/access';
 import type { CommandOutcome, EventMetadata } from '@vigie/event-store';
 import { principalOf } from '../access/principal.request.js';
 import { isUuid } from './params.js';
@@ -53,8 +53,17 @@ export const Writer = createParamDecorator((_data: unknown, context: ExecutionCo
   return { actor: actorOf(principal), correlationId: correlationIdFrom(request.header('x-correlation-id')) };
 });
 
+const CORRELATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The correlation id kept in the events' metadata: the caller's `X-Correlation-Id` when it is a
+ * UUID, or 1 to 64 letters, digits, `.`, `_`, `-` with no run of 10 digits or more (a household
+ * number must not reach the events through it); anything else is replaced by a fresh UUID, never
+ * refused (a correlation id only helps to trace, so a bad one must not fail the write).
+ */
 export function correlationIdFrom(header: string | undefined): string {
-  return header && header.length <= 200 ? header : randomUUID();
+  if (header && (isUuid(header) || (CORRELATION_ID.test(header) && !looksLikeNumeroUnique(header)))) return header;
+  return randomUUID();
 }
 
 /** The answer of every write: what was recorded, where, and whether it was a retry. */

@@ -30,12 +30,15 @@ export interface ParsedRow {
   readonly parseError?: string;
 }
 
-/** Splits CSV text into records, honouring quotes ("" inside quotes, separators and newlines in quotes). */
-export function parseCsv(text: string): { header: string[]; records: Array<{ line: number; cells: string[] }> } {
+/**
+ * Splits CSV text into records, one at a time (the first is the header), honouring quotes (""
+ * inside quotes, separators and newlines in quotes): a large file is never turned into one array
+ * of rows.
+ */
+export function* csvRecords(text: string): Generator<{ line: number; cells: string[] }> {
   const content = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const firstLine = content.slice(0, content.indexOf('\n') === -1 ? content.length : content.indexOf('\n'));
   const separator = firstLine.split(';').length >= firstLine.split(',').length ? ';' : ',';
-  const records: Array<{ line: number; cells: string[] }> = [];
   let cells: string[] = [];
   let cell = '';
   let quoted = false;
@@ -60,7 +63,7 @@ export function parseCsv(text: string): { header: string[]; records: Array<{ lin
     } else if (char === '\n' || char === '\r') {
       if (char === '\r' && content[i + 1] === '\n') i += 1;
       cells.push(cell);
-      if (cells.length > 1 || cells[0] !== '') records.push({ line: recordLine, cells });
+      if (cells.length > 1 || cells[0] !== '') yield { line: recordLine, cells };
       cells = [];
       cell = '';
       line += 1;
@@ -69,10 +72,8 @@ export function parseCsv(text: string): { header: string[]; records: Array<{ lin
   }
   if (cell !== '' || cells.length) {
     cells.push(cell);
-    records.push({ line: recordLine, cells });
+    yield { line: recordLine, cells };
   }
-  const [header, ...rows] = records;
-  return { header: (header?.cells ?? []).map((name) => name.trim().toLowerCase()), records: rows };
 }
 
 const YES = new Set(['oui', 'o', '1', 'true', 'vrai', 'x']);
@@ -120,10 +121,13 @@ function candidates(value: string | undefined): unknown {
 
 const CSV_KINDS: Record<string, RowKind> = { bail: 'lease', decision_cal: 'cal_decision', refus_offre: 'offer_declined' };
 
-export function csvRows(textContent: string): ParsedRow[] {
-  const { header, records } = parseCsv(textContent);
+/** The rows of a CSV file, one at a time. */
+export function* csvRows(textContent: string): Generator<ParsedRow> {
+  const records = csvRecords(textContent);
+  const first = records.next();
+  const header = first.done ? [] : first.value.cells.map((name) => name.trim().toLowerCase());
   const index = new Map(header.map((name, i) => [name, i]));
-  return records.map(({ line, cells }) => {
+  for (const { line, cells } of records) {
     const get = (column: string) => {
       const i = index.get(column);
       return i === undefined ? undefined : cells[i];
@@ -182,27 +186,55 @@ export function csvRows(textContent: string): ParsedRow[] {
           gestionMode: text(get('mode_gestion')),
         };
     }
-    return { line, kind, body, columns: 'csv' as const, ...(kind ? {} : { parseError: 'type' }) };
-  });
+    yield { line, kind, body, columns: 'csv' as const, ...(kind ? {} : { parseError: 'type' }) };
+  }
 }
 
 const NDJSON_KINDS = new Set<RowKind>(['lease', 'cal_decision', 'offer_declined']);
 
-export function ndjsonRows(textContent: string): ParsedRow[] {
-  const rows: ParsedRow[] = [];
-  textContent.split('\n').forEach((raw, i) => {
+/** The lines of a text, one at a time, numbered from 1, without splitting the whole text at once. */
+function* lines(text: string): Generator<[number, string]> {
+  let start = 0;
+  for (let number = 1; start <= text.length; number += 1) {
+    const end = text.indexOf('\n', start);
+    yield [number, text.slice(start, end === -1 ? text.length : end)];
+    if (end === -1) return;
+    start = end + 1;
+  }
+}
+
+/** The rows of an NDJSON file, one at a time (blank lines skipped). */
+export function* ndjsonRows(textContent: string): Generator<ParsedRow> {
+  for (const [line, raw] of lines(textContent)) {
     const lineText = raw.trim();
-    if (!lineText) return;
+    if (!lineText) continue;
+    let value: unknown;
     try {
-      const value = JSON.parse(lineText) as Record<string, unknown>;
-      const { type, ...body } = value;
-      const kind = NDJSON_KINDS.has(type as RowKind) ? (type as RowKind) : null;
-      rows.push({ line: i + 1, kind, body, columns: 'ndjson', ...(kind ? {} : { parseError: 'type' }) });
+      value = JSON.parse(lineText);
     } catch {
-      rows.push({ line: i + 1, kind: null, body: {}, columns: 'ndjson', parseError: 'json' });
+      yield { line, kind: null, body: {}, columns: 'ndjson', parseError: 'json' };
+      continue;
     }
-  });
-  return rows;
+    // A line must be an object: spreading a string or an array would turn its characters into keys.
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      yield { line, kind: null, body: {}, columns: 'ndjson', parseError: 'json' };
+      continue;
+    }
+    const { type, ...body } = value as Record<string, unknown>;
+    const kind = NDJSON_KINDS.has(type as RowKind) ? (type as RowKind) : null;
+    yield { line, kind, body, columns: 'ndjson', ...(kind ? {} : { parseError: 'type' }) };
+  }
+}
+
+/** How many rows `csvRows` / `ndjsonRows` will give, for progress and ETA, without building them. */
+export function countRows(format: 'csv' | 'ndjson', textContent: string): number {
+  let count = 0;
+  if (format === 'csv') {
+    for (const _record of csvRecords(textContent)) count += 1;
+    return Math.max(0, count - 1);
+  }
+  for (const [, raw] of lines(textContent)) if (raw.trim()) count += 1;
+  return count;
 }
 
 /** API field path → CSV column, for the report. */

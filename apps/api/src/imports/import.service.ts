@@ -18,7 +18,7 @@ import { actorOf, type Principal, Pseudonymiser } from '@vigie/access';
 import { validate } from '../http/validation.js';
 import { isUuid } from '../http/params.js';
 import { DATABASE_POOL } from '../platform/platform.module.js';
-import { csvRows, fieldName, ndjsonRows, type ParsedRow, type RowKind } from './import-format.js';
+import { countRows, csvRows, fieldName, ndjsonRows, type ParsedRow, type RowKind } from './import-format.js';
 
 export type ImportFormat = 'csv' | 'ndjson';
 export type ImportStatus = 'en_attente' | 'en_cours' | 'termine' | 'echoue';
@@ -166,16 +166,25 @@ export class ImportService {
     const started = Date.now();
     try {
       report.status = 'en_cours';
-      const rows = report.format === 'csv' ? csvRows(content) : ndjsonRows(content);
-      report.total = rows.length;
+      const total = countRows(report.format, content);
+      report.total = total;
       const lookup = this.referential.lookup(true);
-      for (let start = 0; start < rows.length; start += CHUNK) {
-        await this.importChunk(report, rows.slice(start, start + CHUNK), lookup, principal, report.id);
-        report.done = Math.min(rows.length, start + CHUNK);
+      // Rows are parsed chunk by chunk as the import goes: never the whole file's rows at once.
+      const rows = report.format === 'csv' ? csvRows(content) : ndjsonRows(content);
+      let chunk: ParsedRow[] = [];
+      const importChunk = async () => {
+        await this.importChunk(report, chunk, lookup, principal, report.id);
+        report.done += chunk.length;
+        chunk = [];
         const seconds = (Date.now() - started) / 1_000;
         report.rowsPerSecond = Math.round(report.done / Math.max(seconds, 0.001));
-        report.etaSeconds = Math.ceil((rows.length - report.done) / Math.max(report.rowsPerSecond, 1));
+        report.etaSeconds = Math.ceil((total - report.done) / Math.max(report.rowsPerSecond, 1));
+      };
+      for (const row of rows) {
+        chunk.push(row);
+        if (chunk.length === CHUNK) await importChunk();
       }
+      if (chunk.length) await importChunk();
       report.status = 'termine';
       report.etaSeconds = 0;
     } catch (error) {

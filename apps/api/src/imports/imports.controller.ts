@@ -1,4 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { MiB, TextBody } from '../http/body.js';
 import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
@@ -11,7 +12,9 @@ import { CommandBus } from '@nestjs/cqrs';
 import { EXISTING_IMPORT, FILTERED } from '../access/tenancies.js';
 
 export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson', 'text/plain'];
-export const IMPORT_SIZE_LIMIT = '250mb';
+/** Bulk imports: CSV or NDJSON files of up to a few hundred thousand rows, read only once the caller is authenticated. */
+export const IMPORT_SIZE_LIMIT = 250 * MiB;
+const IMPORT_UNSUPPORTED = 'Envoyez le fichier en text/csv ou application/x-ndjson (ou ?format=csv|ndjson).';
 
 function formatOf(contentType: string | undefined, query: string | undefined): ImportFormat | undefined {
   if (query === 'csv' || query === 'ndjson') return query;
@@ -29,6 +32,7 @@ export class ImportsController {
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: FILTERED })
+  @TextBody({ types: IMPORT_CONTENT_TYPES, limit: IMPORT_SIZE_LIMIT, unsupported: IMPORT_UNSUPPORTED })
   @Post()
   @HttpCode(202)
   @ApiOperation({
@@ -48,9 +52,7 @@ export class ImportsController {
   ) {
     const format = formatOf(contentType, formatQuery);
     if (!format || typeof body !== 'string') {
-      throw problemOf('UNSUPPORTED_MEDIA_TYPE', {
-        detail: 'Envoyez le fichier en text/csv ou application/x-ndjson (ou ?format=csv|ndjson).',
-      });
+      throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: IMPORT_UNSUPPORTED });
     }
     if (!body.trim()) {
       throw invalidField('(corps)', 'REQUIRED', 'Fichier vide.');

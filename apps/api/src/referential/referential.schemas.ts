@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { QPV_LISTS, RESERVATAIRE_KINDS } from '@vigie/domain';
 import { siren } from '../http/identifiers.js';
+import { freeText } from '../http/free-text.js';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Date attendue au format AAAA-MM-JJ.');
 const insee = z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commune INSEE attendu (5 caractères, ex. 59350).');
@@ -8,7 +9,7 @@ export const qpvCodeParam = z.string().regex(/^Q[A-Z0-9]{5,9}$/, 'Code QPV atten
 
 export const epciBodySchema = z
   .object({
-    name: z.string().min(1).max(200).optional(),
+    name: freeText('Nom de l’EPCI', { max: 200 }).optional(),
     /** Member communes; defaults to the official referential's list. */
     communes: z.array(insee).min(1).max(1_000).optional(),
   })
@@ -16,7 +17,7 @@ export const epciBodySchema = z
 
 export const qpvBodySchema = z
   .object({
-    name: z.string().min(1).max(200),
+    name: freeText('Nom du QPV', { max: 200 }),
     list: z.enum(QPV_LISTS),
     communes: z.array(insee).min(1).max(50),
     /** Defaults: 2015 list from 2015-01-01 to 2023-12-31; 2024 list from 2024-01-01, open-ended. */
@@ -27,9 +28,11 @@ export const qpvBodySchema = z
 
 export const bailleurBodySchema = z
   .object({
-    name: z.string().min(1).max(200),
+    name: freeText('Nom du bailleur', { max: 200 }),
     siren: siren('SIREN du bailleur').nullable().default(null),
   })
   .strict();
 
-export const reservataireBodySchema = z.object({ name: z.string().min(1).max(200), kind: z.enum(RESERVATAIRE_KINDS) }).strict();
+export const reservataireBodySchema = z
+  .object({ name: freeText('Nom du réservataire', { max: 200 }), kind: z.enum(RESERVATAIRE_KINDS) })
+  .strict();

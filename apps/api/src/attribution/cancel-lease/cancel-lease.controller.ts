@@ -1,8 +1,9 @@
+import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { z } from 'zod';
+import { freeText } from '../../http/free-text.js';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
 import { CASE_OF_CANCELLATION } from '../../access/tenancies.js';
@@ -11,7 +12,9 @@ import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } f
 import { leaseLocatorSchema } from '../lease-locator.schema.js';
 import { CancelLease } from './cancel-lease.handler.js';
 
-const cancelLeaseSchema = leaseLocatorSchema.extend({ reason: z.string().min(1, 'Motif obligatoire.').max(500) }).strict();
+const cancelLeaseSchema = leaseLocatorSchema
+  .extend({ reason: freeText('Motif de l’annulation', { max: 500, required: 'Motif obligatoire.' }) })
+  .strict();
 
 @ApiTags('facts from bailleurs')
 @Controller('v1/leases/:leaseId/cancellation')
@@ -19,6 +22,7 @@ export class CancelLeaseController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CASE_OF_CANCELLATION })
+  @JsonBody()
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Cancel a lease (LeaseCancelled, citing the event it cancels): it stops counting from then on' })

@@ -1,8 +1,10 @@
+import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { freeText } from '../../http/free-text.js';
 import { Pseudonymiser } from '@vigie/access';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
@@ -16,7 +18,7 @@ import { CorrectLease } from './correct-lease.handler.js';
 const correctLeaseSchema = z
   .object({
     eventId: z.string().optional(),
-    reason: z.string().min(1, 'Motif obligatoire.').max(500),
+    reason: freeText('Motif de la correction', { max: 500, required: 'Motif obligatoire.' }),
     /** The whole corrected lease, as for POST /v1/leases (without its eventId). */
     lease: recordSignedLeaseSchema.omit({ eventId: true }),
   })
@@ -31,6 +33,7 @@ export class CorrectLeaseController {
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CASE_OF_CORRECTION })
+  @JsonBody()
   @Post()
   @HttpCode(201)
   @ApiOperation({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { OfferDeclined } from '@vigie/domain';
+import { freeText } from '../../http/free-text.js';
 import { organisationId } from '../../http/identifiers.js';
 import { isoDate, numeroUniqueSchema, type Pseudonymise } from '../record-signed-lease/record-signed-lease.schema.js';
 
@@ -10,7 +11,7 @@ export const offerDeclinedSchema = z
     bailleurId: organisationId('Identifiant du bailleur'),
     numeroUnique: numeroUniqueSchema,
     declinedOn: isoDate,
-    reason: z.string().min(1).max(500).nullable().default(null),
+    reason: freeText('Motif du refus', { max: 500 }).nullable().default(null),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
+import { JsonBody } from '../../http/body.js';
 import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type Response } from 'express';
 import { z } from 'zod';
@@ -21,6 +22,7 @@ export class RecordSignedLeaseController {
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
+  @JsonBody()
   @Post()
   @HttpCode(201)
   @ApiOperation({

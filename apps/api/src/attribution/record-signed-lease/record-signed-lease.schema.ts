@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { organisationId, referenceId } from '../../http/identifiers.js';
 import { FINANCINGS, GESTION_MODES, type LeaseSignedData, NO_HOUSEHOLD_FLAGS, TYPOLOGIES } from '@vigie/domain';
+import { freeText } from '../../http/free-text.js';
 
 export const isoDate = z
   .string()
@@ -61,7 +62,7 @@ export const recordSignedLeaseSchema = z
     flags: z
       .object({
         dalo: z.boolean().default(false),
-        priorityCategory: z.string().min(1).max(100).nullable().default(null),
+        priorityCategory: freeText('Catégorie prioritaire', { max: 100 }).nullable().default(null),
         relogeRenouvellementUrbain: z.boolean().default(false),
         relogeCoproDegradee: z.boolean().default(false),
         internalMutation: z.boolean().default(false),

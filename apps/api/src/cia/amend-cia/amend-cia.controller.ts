@@ -1,3 +1,4 @@
+import { JsonBody, KiB } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -17,6 +18,7 @@ export class AmendCiaController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Access({ roles: ['epci', 'admin'], tenancy: claimedEpci('siren') })
+  @JsonBody(256 * KiB)
   @Post('cia/amendments')
   @HttpCode(201)
   @ApiOperation({ summary: 'Amend the CIA: what is given replaces, the rest stays; figures follow at once, no migration' })

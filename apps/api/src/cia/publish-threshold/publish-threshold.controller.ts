@@ -1,3 +1,4 @@
+import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -17,6 +18,7 @@ export class PublishQuartileThresholdController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Access({ roles: ['etat', 'admin'], tenancy: claimedEpci('siren') })
+  @JsonBody()
   @Post('quartile-thresholds')
   @HttpCode(201)
   @ApiOperation({ summary: 'Publish (or correct) the first-quartile threshold of a year, in € per UC, with its source' })

@@ -1,3 +1,4 @@
+import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -32,6 +33,7 @@ export class AgreeConventionController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: EXISTING_CONVENTION })
+  @JsonBody()
   @Post()
   @HttpCode(201)
   @ApiOperation({

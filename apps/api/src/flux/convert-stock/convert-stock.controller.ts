@@ -1,10 +1,12 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { JsonBody, KiB } from '../../http/body.js';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { convertStock } from '@vigie/domain';
 import { parseOrThrow } from '../../http/validation.js';
 import { ALL_ROLES, Access } from '../../access/access.decorators.js';
 import { NO_TENANT } from '../../access/tenancies.js';
+import { freeText } from '../../http/free-text.js';
 
 const share = z.number().min(0, 'Taux entre 0 et 1 (ex. 0.1 pour 10 %).').max(1, 'Taux entre 0 et 1 (ex. 0.1 pour 10 %).');
 const count = z.number().int().min(0).max(10_000_000);
@@ -14,10 +16,10 @@ const stockConversionSchema = z
   .object({
     stock: count,
     turnoverRates: z.array(share).min(1, 'Au moins une année de taux de rotation.').max(5),
-    exclusions: z.record(z.string().min(1).max(60), count).default({}),
+    exclusions: z.record(freeText('Motif d’exclusion', { max: 60 }), count).default({}),
     method: z.enum(['global', 'per_convention']),
     conventions: z
-      .array(z.object({ id: z.string().min(1).max(100), rights: count, remainingYears: years }).strict())
+      .array(z.object({ id: freeText('Nom de la convention', { max: 100 }), rights: count, remainingYears: years }).strict())
       .max(500)
       .optional(),
     rights: count.optional(),
@@ -37,6 +39,7 @@ const stockConversionSchema = z
 @Controller('v1/stock-conversions')
 export class ConvertStockController {
   @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
+  @JsonBody(128 * KiB)
   @Post()
   @HttpCode(200)
   @ApiOperation({

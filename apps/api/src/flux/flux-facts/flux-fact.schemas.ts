@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { freeText } from '../../http/free-text.js';
 import { EXCLUSION_REASONS } from '@vigie/domain';
 import { departement, organisationId, referenceId } from '../../http/identifiers.js';
 import { isoDate } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
@@ -27,6 +28,6 @@ export const returnSchema = z
     ...base,
     ...convention,
     returnedOn: isoDate,
-    reason: z.string().min(1, 'Motif obligatoire.').max(500),
+    reason: freeText('Motif du retour', { max: 500, required: 'Motif obligatoire.' }),
   })
   .strict();

@@ -1,8 +1,10 @@
+import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
+import { freeText } from '../../http/free-text.js';
 import type { Principal } from '@vigie/access';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access, CurrentPrincipal } from '../../access/access.decorators.js';
@@ -24,7 +26,7 @@ const revisionSchema = z
     eventId: z.string().optional(),
     fromYear: year,
     ...amounts,
-    reason: z.string().min(1, 'Motif obligatoire.').max(500),
+    reason: freeText('Motif de la révision', { max: 500, required: 'Motif obligatoire.' }),
     agreedBy: agreedBySchema,
   })
   .strict();
@@ -35,6 +37,7 @@ export class ReviseConventionController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: EXISTING_CONVENTION })
+  @JsonBody()
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Revise a convention from a year on (clause de revoyure): a new event, never an edit' })

@@ -1,3 +1,4 @@
+import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -46,6 +47,7 @@ export class SignConventionController {
   constructor(private readonly commandBus: CommandBus) {}
 
   @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: CLAIMED_BY_A_PARTY })
+  @JsonBody()
   @Post()
   @HttpCode(201)
   @ApiOperation({

@@ -1,3 +1,4 @@
+import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Param, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
@@ -51,6 +52,7 @@ export class RegisterEntryController {
   }
 
   @Access({ roles: ['epci', 'admin'], tenancy: claimedEpci('siren') })
+  @JsonBody()
   @Put('epcis/:siren')
   @ApiOperation({ summary: 'Register an EPCI Vigie follows (name and communes default to the official Etalab referential)' })
   async putEpci(
@@ -74,6 +76,7 @@ export class RegisterEntryController {
   }
 
   @Access({ roles: ['etat', 'admin'], tenancy: CLAIMED_QPV })
+  @JsonBody()
   @Put('qpvs/:code')
   @ApiOperation({ summary: 'Register a QPV with its list (2015 or 2024) and validity period' })
   async putQpv(
@@ -97,6 +100,7 @@ export class RegisterEntryController {
   }
 
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
+  @JsonBody()
   @Put('bailleurs/:id')
   @ApiOperation({ summary: 'Register a bailleur (organisme HLM)' })
   async putBailleur(
@@ -110,6 +114,7 @@ export class RegisterEntryController {
   }
 
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
+  @JsonBody()
   @Put('reservataires/:id')
   @ApiOperation({ summary: 'Register a réservataire (État, collectivité, Action Logement…)' })
   async putReservataire(
