@@ -7,6 +7,7 @@ import { AppModule, CONTROLLERS } from './app.module.js';
 import { assertEveryBodyIsDeclared, assertEveryRouteHasARule, documentAccessRules } from './access/route-rules.js';
 import { closeConnectionUntilBodyRead, deferContinueUntilBodyRead } from './http/body.js';
 import { accessLog } from './logging/access-log.js';
+import { documentContracts } from './http/openapi.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
 import { type Runtime, startRuntime } from './platform/runtime.js';
@@ -46,6 +47,7 @@ export async function bootstrap(config: VigieConfig, options: { logDestination?:
       .addSecurityRequirements('bearer')
       .build(),
   );
+  documentContracts(document as never, CONTROLLERS);
   documentAccessRules(document as never, CONTROLLERS);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   await app.listen(config.PORT, config.HOST);

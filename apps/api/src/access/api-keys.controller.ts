@@ -1,6 +1,7 @@
+import { Contract } from '../http/contract.js';
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { JsonBody } from '../http/body.js';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { actorOf, ApiKeyStore, type Principal, ROLES, TENANT_PATTERN } from '@vigie/access';
 import { notFound } from '../http/problem.js';
@@ -44,7 +45,14 @@ export class ApiKeysController {
   @JsonBody()
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Create an API key for a role and an organisation; the key is in the answer, and only there' })
+  @Contract({
+    summary: 'Créer une clé d’API pour un rôle et un organisme : la clé figure dans la réponse, et seulement là',
+    answer: 'read',
+    body: {
+      schema: createKeySchema,
+      example: { role: 'bailleur', tenant: 'lille-metropole-habitat', label: 'SI de Lille Métropole Habitat' },
+    },
+  })
   async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     const input = parseOrThrow(createKeySchema, body);
     const issued = await this.keys.create({ ...input, createdBy: actorOf(principal) });
@@ -53,14 +61,21 @@ export class ApiKeysController {
 
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
   @Get()
-  @ApiOperation({ summary: 'Every key: id, role, organisation, label, created / revoked (never the secret)' })
+  @Contract({
+    summary: 'Toutes les clés : identifiant, rôle, organisme, libellé, création et révocation (jamais le secret)',
+    answer: 'read',
+  })
   list() {
     return this.keys.list();
   }
 
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
   @Delete(':keyId')
-  @ApiOperation({ summary: 'Revoke a key: refused from then on (at once in this process, within 2 s in others)' })
+  @Contract({
+    summary: 'Révoquer une clé : refusée dès lors (aussitôt dans ce processus, sous 2 s dans les autres)',
+    answer: 'read',
+    errors: ['API_KEY_NOT_FOUND'],
+  })
   async revoke(@Param('keyId') keyId: string, @CurrentPrincipal() principal: Principal) {
     const revoked = await this.keys.revoke(keyId, actorOf(principal));
     if (!revoked) throw notFound('API_KEY_NOT_FOUND');
@@ -74,7 +89,10 @@ export class ApiKeysController {
 export class MeController {
   @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
   @Get()
-  @ApiOperation({ summary: 'The caller as Vigie sees it: key id, role, organisation, and the actor written in its events' })
+  @Contract({
+    summary: 'L’appelant tel que Vigie le voit : clé, rôle, organisme, et l’auteur inscrit dans ses événements',
+    answer: 'read',
+  })
   me(@CurrentPrincipal() principal: Principal) {
     return { keyId: principal.keyId, role: principal.role, tenant: principal.tenant, actor: actorOf(principal) };
   }

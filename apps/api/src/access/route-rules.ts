@@ -2,6 +2,7 @@ import { RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { BODY_RULE, type BodyRule } from '../http/body.js';
+import { CONTRACT, type RouteContract } from '../http/contract.js';
 import { ACCESS_RULE, type AccessRule, PUBLIC_ROUTE } from './access.decorators.js';
 
 export interface RouteRule {
@@ -13,6 +14,8 @@ export interface RouteRule {
   readonly body: BodyRule | undefined;
   /** Whether the handler takes the body (`@Body()`). */
   readonly takesBody: boolean;
+  /** What the route promises (`@Contract()`), from which its OpenAPI operation is generated. */
+  readonly contract: RouteContract | undefined;
 }
 
 const join = (...parts: string[]) =>
@@ -40,6 +43,7 @@ export function routeRules(controllers: readonly Type[]): RouteRule[] {
         path: join(base, path),
         rule: isPublic ? 'public' : (Reflect.getMetadata(ACCESS_RULE, handler) as AccessRule | undefined),
         body: Reflect.getMetadata(BODY_RULE, handler) as BodyRule | undefined,
+        contract: Reflect.getMetadata(CONTRACT, handler) as RouteContract | undefined,
         takesBody: Object.keys(args).some((key) => key.startsWith(`${RouteParamtypes.BODY}:`)),
       });
     }

@@ -1,5 +1,6 @@
+import { Contract } from '../http/contract.js';
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { ALERT_RULES } from '@vigie/domain';
@@ -37,7 +38,11 @@ export class AlertsController {
 
   @Access({ roles: ALL_ROLES, tenancy: FILTERED })
   @Get()
-  @ApiOperation({ summary: 'Drift alerts (raised once, resolved once), with the figures and positions that caused them' })
+  @Contract({
+    summary: 'Alertes de dérive (levées une fois, résolues une fois), avec les chiffres et positions qui les ont causées',
+    answer: 'read',
+    csv: true,
+  })
   @ApiQuery({ name: 'epci', required: false })
   @ApiQuery({ name: 'status', required: false, enum: ['ouverte', 'resolue'] })
   @ApiQuery({ name: 'rule', required: false, enum: ALERT_RULES })

@@ -1,5 +1,6 @@
+import { Contract } from '../http/contract.js';
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { RecordedEvent } from '@vigie/event-store';
@@ -33,8 +34,10 @@ export class StreamController {
 
   @Access({ roles: ALL_ROLES, tenancy: FILTERED })
   @Get()
-  @ApiOperation({
-    summary: 'Server-sent events: alerts raised / resolved and new facts, as they are recorded (optionally for one EPCI)',
+  @Contract({
+    summary:
+      'Événements serveur en direct : alertes levées ou résolues et nouveaux faits, au fil de l’enregistrement (pour un EPCI si demandé)',
+    answer: 'stream',
   })
   @ApiQuery({ name: 'epci', required: false })
   @ApiProduces('text/event-stream')

@@ -1,5 +1,6 @@
+import { Contract } from '../http/contract.js';
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { GROUP_BYS } from '@vigie/domain';
@@ -90,10 +91,12 @@ export class ComplianceController {
 
   @Access({ roles: ALL_ROLES, tenancy: FILTERED })
   @Get()
-  @ApiOperation({
+  @Contract({
     summary:
-      'Every objective of the CIA (HQ1, QNQ1, PRIO, ANRU, TERR) with numerator, denominator, rate, target, gap, status, monthly trajectory and needed-to-target',
-    description: 'asOf (a global position or an ISO timestamp) recomputes every figure as it stood then.',
+      'Respect des objectifs de la CIA pour une année : chaque objectif par périmètre, avec numérateur, dénominateur, taux, cible et écart',
+    answer: 'read',
+    csv: true,
+    errors: ['NOT_FOUND'],
   })
   @ApiParam({ name: 'epci', example: '200093201' })
   @ApiQuery({ name: 'year', required: true, example: 2026 })

@@ -1,5 +1,6 @@
+import { Contract } from '../http/contract.js';
 import { Controller, Get, Inject, Param } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { type RecordedEvent } from '@vigie/event-store';
 import { notFound } from '../http/problem.js';
 import { EVENT_STORE, type EventStore } from '@vigie/event-store';
@@ -13,7 +14,7 @@ export class EventController {
 
   @Access({ roles: ALL_ROLES, tenancy: EXISTING_EVENT })
   @Get(':eventId')
-  @ApiOperation({ summary: 'One recorded event, as proof: position, stream, type, data, metadata' })
+  @Contract({ summary: 'Un événement enregistré, comme preuve : position, flux, type, données, métadonnées', answer: 'read' })
   async event(@Param('eventId') eventId: string): Promise<RecordedEvent> {
     const event = await this.store.readEvent(eventId);
     if (!event) throw notFound('EVENT_NOT_FOUND');

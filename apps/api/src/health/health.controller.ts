@@ -1,5 +1,6 @@
+import { Contract } from '../http/contract.js';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { type Response } from 'express';
 import { ProjectorService } from '../platform/projector.service.js';
 import { RUNTIME, type Runtime } from '../platform/runtime.js';
@@ -18,7 +19,7 @@ export class HealthController {
 
   @Public()
   @Get('health')
-  @ApiOperation({ summary: 'Database, projector lag and Kafka relay state' })
+  @Contract({ summary: 'Base de données, retard des projections et état du relais Kafka', answer: 'read' })
   async health(@Res() response: Response): Promise<void> {
     const started = performance.now();
     try {

@@ -1,6 +1,8 @@
+import { z } from 'zod';
+import { Contract } from '../http/contract.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { MiB, TextBody } from '../http/body.js';
-import { ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { invalidField, notFound, problemOf } from '../http/problem.js';
@@ -14,6 +16,13 @@ import { EXISTING_IMPORT, FILTERED } from '../access/tenancies.js';
 export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson', 'text/plain'];
 /** Bulk imports: CSV or NDJSON files of up to a few hundred thousand rows, read only once the caller is authenticated. */
 export const IMPORT_SIZE_LIMIT = 250 * MiB;
+/** An import file: its rows are validated one by one (see import-format.ts). */
+const importFileSchema = z.string().min(1, 'Fichier vide.');
+const IMPORT_EXAMPLE = [
+  'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;typologie;financement;menage;personnes_14_ans_et_plus;revenus_annuels;reservataire;mode_gestion',
+  'bail;BAIL-2026-0002;D-2026-0003;lille-metropole-habitat;2026-04-02;5935000003;59350;200093201;T3;PLUS;0591227000124;1;9000;action-logement;directe',
+].join('\n');
+
 const IMPORT_UNSUPPORTED = 'Envoyez le fichier en text/csv ou application/x-ndjson (ou ?format=csv|ndjson).';
 
 function formatOf(contentType: string | undefined, query: string | undefined): ImportFormat | undefined {
@@ -35,14 +44,13 @@ export class ImportsController {
   @TextBody({ types: IMPORT_CONTENT_TYPES, limit: IMPORT_SIZE_LIMIT, unsupported: IMPORT_UNSUPPORTED })
   @Post()
   @HttpCode(202)
-  @ApiOperation({
+  @Contract({
     summary:
-      'Import a file of CAL decisions, refusals and leases (CSV with French headers, or NDJSON); answers at once, works in the background',
-    description:
-      'Each row goes through the same checks as the API; bad rows are reported and write nothing; a file sent again records nothing twice.',
+      'Importer un fichier de décisions de CAL, de refus et de baux (CSV à en-têtes français, ou NDJSON) : réponse immédiate, traitement en arrière-plan',
+    answer: 'accepted',
+    body: { schema: importFileSchema, example: IMPORT_EXAMPLE },
   })
   @ApiConsumes('text/csv', 'application/x-ndjson')
-  @ApiBody({ schema: { type: 'string' } })
   async start(
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
@@ -64,7 +72,12 @@ export class ImportsController {
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: EXISTING_IMPORT })
   @Get(':id')
-  @ApiOperation({ summary: 'Progress of an import (rows done / total, rate, ETA), then its report; CSV gives the rejected rows' })
+  @Contract({
+    summary:
+      'Avancement d’un import (lignes traitées / total, débit, temps restant), puis son rapport ; le CSV donne les lignes refusées',
+    answer: 'read',
+    csv: true,
+  })
   async get(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     const report = await this.imports.get(id);
     if (!report) throw notFound('IMPORT_NOT_FOUND');

@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { freeText } from '../../http/free-text.js';
 import type { CommandOutcome } from '@vigie/event-store';
@@ -25,7 +26,20 @@ export class CancelLeaseController {
   @JsonBody()
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Cancel a lease (LeaseCancelled, citing the event it cancels): it stops counting from then on' })
+  @Contract({
+    summary: 'Annuler un bail (LeaseCancelled, qui cite l’événement annulé) : il cesse de compter',
+    answer: 'write',
+    body: {
+      schema: cancelLeaseSchema,
+      example: {
+        eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
+        bailleurId: 'lille-metropole-habitat',
+        caseId: 'D-2026-0001',
+        reason: 'Bail saisi en double',
+      },
+    },
+    errors: ['CONCURRENT_MODIFICATION'],
+  })
   async cancel(
     @Param('leaseId') leaseId: string,
     @Body() body: unknown,

@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { freeText } from '../../http/free-text.js';
@@ -36,8 +37,47 @@ export class CorrectLeaseController {
   @JsonBody()
   @Post()
   @HttpCode(201)
-  @ApiOperation({
-    summary: 'Correct a lease (LeaseCorrected, citing the version it fixes): the figures follow, nothing is edited',
+  @Contract({
+    summary: 'Corriger un bail (LeaseCorrected, qui cite la version corrigée) : les chiffres suivent, rien n’est modifié',
+    answer: 'write',
+    body: {
+      schema: correctLeaseSchema,
+      example: {
+        eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
+        reason: 'Avis d’imposition rectifié',
+        lease: {
+          leaseId: 'BAIL-2026-0001',
+          caseId: 'D-2026-0001',
+          bailleurId: 'lille-metropole-habitat',
+          leaseDate: '2026-03-02',
+          flat: {
+            rplsId: '5935000001',
+            communeInsee: '59350',
+            epciSiren: '200093201',
+            qpvCode: null,
+            typology: 'T3',
+            financing: 'PLUS',
+          },
+          household: {
+            numeroUnique: '0591227000123',
+            composition: { personsAged14OrMore: 1, childrenUnder14: 2 },
+            yearlyResources: 9800,
+          },
+          flags: { dalo: true },
+          reservataireId: 'action-logement',
+          gestionMode: 'directe',
+        },
+      },
+    },
+    errors: [
+      'LEASE_CORRECTION_EMPTY',
+      'CONCURRENT_MODIFICATION',
+      'LEASE_DATE_IN_FUTURE',
+      'COMMUNE_UNKNOWN',
+      'COMMUNE_NOT_IN_EPCI',
+      'QPV_UNKNOWN',
+      'QPV_NOT_IN_FORCE',
+    ],
   })
   async correct(
     @Param('leaseId') leaseId: string,

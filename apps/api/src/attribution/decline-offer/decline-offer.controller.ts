@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Pseudonymiser } from '@vigie/access';
 import type { CommandOutcome } from '@vigie/event-store';
@@ -25,8 +26,20 @@ export class DeclineOfferController {
   @JsonBody()
   @Post()
   @HttpCode(201)
-  @ApiOperation({
-    summary: 'The household the CAL chose declined the flat (OfferDeclined): it can no longer sign a lease on this case',
+  @Contract({
+    summary: 'Le ménage retenu par la CAL a refusé le logement (OfferDeclined) : il ne peut plus signer de bail sur ce dossier',
+    answer: 'write',
+    body: {
+      schema: offerDeclinedSchema,
+      example: {
+        eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
+        bailleurId: 'lille-metropole-habitat',
+        numeroUnique: '0591226000456',
+        declinedOn: '2026-03-08',
+        reason: 'Logement trop éloigné du lieu de travail',
+      },
+    },
+    errors: ['CASE_ALREADY_LEASED', 'CONCURRENT_MODIFICATION'],
   })
   async decline(
     @Param('caseId') caseIdParam: string,

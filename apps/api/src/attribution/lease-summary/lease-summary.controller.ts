@@ -1,5 +1,6 @@
+import { Contract } from '../../http/contract.js';
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
 import { z } from 'zod';
 import { readLeaseSummary } from '@vigie/projections';
@@ -22,7 +23,11 @@ export class LeaseSummaryController {
 
   @Access({ roles: ['epci', 'etat', 'admin'], tenancy: existingEpci('epci') })
   @Get()
-  @ApiOperation({ summary: 'Signed leases of a year in an EPCI, by bailleur, réservataire and QPV side' })
+  @Contract({
+    summary: 'Baux signés d’une année dans un EPCI, par bailleur, réservataire et côté QPV',
+    answer: 'read',
+    csv: true,
+  })
   @ApiParam({ name: 'epci', description: 'SIREN of the EPCI', example: '200093201' })
   @ApiQuery({ name: 'year', required: true, example: 2026 })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })

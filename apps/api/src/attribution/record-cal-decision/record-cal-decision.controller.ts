@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Pseudonymiser } from '@vigie/access';
 import type { CommandOutcome } from '@vigie/event-store';
@@ -24,8 +25,43 @@ export class RecordCalDecisionController {
   @JsonBody()
   @Post()
   @HttpCode(201)
-  @ApiOperation({
-    summary: 'Record a CAL decision (CalDecisionRecorded): ranked candidates and decisions; counts nothing by itself',
+  @Contract({
+    summary:
+      'Enregistrer une décision de CAL (CalDecisionRecorded) : candidats classés et décisions ; ne compte rien à elle seule',
+    answer: 'write',
+    body: {
+      schema: calDecisionSchema,
+      example: {
+        eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
+        caseId: 'D-2026-0002',
+        bailleurId: 'lille-metropole-habitat',
+        calDate: '2026-03-01',
+        flat: {
+          rplsId: '5935000001',
+          communeInsee: '59350',
+          epciSiren: '200093201',
+          qpvCode: null,
+          typology: 'T3',
+          financing: 'PLUS',
+        },
+        candidates: [
+          { rank: 1, numeroUnique: '0591226000456', decision: 'attribution' },
+          { rank: 2, numeroUnique: '0591225000789', decision: 'attribution_sous_condition' },
+        ],
+        reservataireId: null,
+      },
+    },
+    errors: [
+      'CASE_ALREADY_LEASED',
+      'CAL_DATE_IN_FUTURE',
+      'CAL_CANDIDATES_INVALID',
+      'CASE_MISMATCH',
+      'CONCURRENT_MODIFICATION',
+      'COMMUNE_UNKNOWN',
+      'COMMUNE_NOT_IN_EPCI',
+      'QPV_UNKNOWN',
+      'QPV_NOT_IN_FORCE',
+    ],
   })
   async record(
     @Body() body: unknown,

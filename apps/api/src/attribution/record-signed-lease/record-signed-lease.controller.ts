@@ -1,9 +1,9 @@
+import { Contract } from '../../http/contract.js';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { JsonBody } from '../../http/body.js';
-import { ApiBody, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { type Response } from 'express';
-import { z } from 'zod';
 import { Pseudonymiser } from '@vigie/access';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
@@ -25,18 +25,49 @@ export class RecordSignedLeaseController {
   @JsonBody()
   @Post()
   @HttpCode(201)
-  @ApiOperation({
-    summary: 'Record a signed lease (LeaseSigned, the counting event)',
-    description:
-      'Idempotent: the same eventId (or Idempotency-Key header) sent again answers 200 with the original position; ' +
-      'the same id with other content answers 409 EVENT_ID_CONFLICT.',
+  @Contract({
+    summary: 'Enregistrer un bail signé (LeaseSigned), le fait qui compte dans les objectifs',
+    answer: 'write',
+    body: {
+      schema: recordSignedLeaseSchema,
+      example: {
+        eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
+        ...{
+          leaseId: 'BAIL-2026-0001',
+          caseId: 'D-2026-0001',
+          bailleurId: 'lille-metropole-habitat',
+          leaseDate: '2026-03-02',
+          flat: {
+            rplsId: '5935000001',
+            communeInsee: '59350',
+            epciSiren: '200093201',
+            qpvCode: null,
+            typology: 'T3',
+            financing: 'PLUS',
+          },
+          household: {
+            numeroUnique: '0591227000123',
+            composition: { personsAged14OrMore: 1, childrenUnder14: 2 },
+            yearlyResources: 9800,
+          },
+          flags: { dalo: true },
+          reservataireId: 'action-logement',
+          gestionMode: 'directe',
+        },
+      },
+    },
+    errors: [
+      'LEASE_ALREADY_SIGNED',
+      'LEASE_AFTER_DECLINED_OFFER',
+      'CASE_MISMATCH',
+      'CONCURRENT_MODIFICATION',
+      'LEASE_DATE_IN_FUTURE',
+      'COMMUNE_UNKNOWN',
+      'COMMUNE_NOT_IN_EPCI',
+      'QPV_UNKNOWN',
+      'QPV_NOT_IN_FORCE',
+    ],
   })
-  @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'UUID, when the body has no eventId' })
-  @ApiBody({ schema: z.toJSONSchema(recordSignedLeaseSchema, { io: 'input', unrepresentable: 'any' }) as object })
-  @ApiResponse({ status: 201, description: 'Recorded' })
-  @ApiResponse({ status: 200, description: 'Already recorded with the same content (retry)' })
-  @ApiResponse({ status: 400, description: 'Invalid body: problem+json with errors[{path, code, message}]' })
-  @ApiResponse({ status: 409, description: 'LEASE_ALREADY_SIGNED, EVENT_ID_CONFLICT or CONCURRENT_MODIFICATION' })
   async record(
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,

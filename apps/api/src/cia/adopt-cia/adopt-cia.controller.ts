@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody, KiB } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
@@ -21,8 +22,18 @@ export class AdoptCiaController {
   @JsonBody(256 * KiB)
   @Post('cia')
   @HttpCode(201)
-  @ApiOperation({
-    summary: 'Adopt the CIA (objectives, sectors, territorialised objectives, counting options); legal defaults fill the gaps',
+  @Contract({
+    summary:
+      'Adopter la CIA (objectifs, secteurs, objectifs territorialisés, options de décompte) ; les valeurs légales complètent',
+    answer: 'write',
+    body: {
+      schema: adoptCiaSchema,
+      example: {
+        adoptedOn: '2026-01-15',
+        terms: { period: { startYear: 2026, endYear: 2031 }, objectives: { qnq1: { target: 0.55 } } },
+      },
+    },
+    errors: ['CIA_ALREADY_ADOPTED', 'CIA_TARGET_OUT_OF_RANGE', 'CIA_PERIOD_INVALID', 'CIA_SECTOR_UNKNOWN'],
   })
   async adopt(
     @Param('siren') sirenParam: string,

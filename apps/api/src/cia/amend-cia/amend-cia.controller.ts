@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody, KiB } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
@@ -21,7 +22,12 @@ export class AmendCiaController {
   @JsonBody(256 * KiB)
   @Post('cia/amendments')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Amend the CIA: what is given replaces, the rest stays; figures follow at once, no migration' })
+  @Contract({
+    summary: 'Modifier la CIA par avenant : ce qui est donné remplace, le reste demeure ; les chiffres suivent aussitôt',
+    answer: 'write',
+    body: { schema: amendCiaSchema, example: { amendedOn: '2026-06-30', terms: { objectives: { hq1: { target: 0.3 } } } } },
+    errors: ['CIA_NOT_ADOPTED', 'CIA_TARGET_OUT_OF_RANGE', 'CIA_PERIOD_INVALID', 'CIA_SECTOR_UNKNOWN'],
+  })
   async amend(
     @Param('siren') sirenParam: string,
     @Body() body: unknown,

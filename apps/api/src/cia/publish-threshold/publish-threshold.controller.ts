@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
@@ -21,7 +22,12 @@ export class PublishQuartileThresholdController {
   @JsonBody()
   @Post('quartile-thresholds')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Publish (or correct) the first-quartile threshold of a year, in € per UC, with its source' })
+  @Contract({
+    summary: 'Publier (ou corriger) le seuil du premier quartile d’une année, en € par UC, avec sa source',
+    answer: 'write',
+    body: { schema: thresholdSchema, example: { year: 2026, amountPerUc: 10000, source: 'Arrêté du 2 mars 2026' } },
+    errors: ['THRESHOLD_UNCHANGED'],
+  })
   async publish(
     @Param('siren') sirenParam: string,
     @Body() body: unknown,

@@ -1,5 +1,6 @@
+import { Contract } from '../../http/contract.js';
 import { Controller, Get, Inject, Param } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { ciaDecider, ciaStreamId, legalDefaultCia } from '@vigie/domain';
 import { EVENT_STORE, type EventStore, loadAggregate } from '@vigie/event-store';
 import { ALL_ROLES, Access } from '../../access/access.decorators.js';
@@ -14,7 +15,7 @@ export class ReadCiaController {
 
   @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
   @Get()
-  @ApiOperation({ summary: 'The CIA in force (or the legal defaults) and the published thresholds' })
+  @Contract({ summary: 'La CIA en vigueur (ou les valeurs légales) et les seuils publiés', answer: 'read' })
   async current(@Param('siren') sirenParam: string) {
     const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam);
     const { state, version } = await loadAggregate(this.store, ciaStreamId(epciSiren), ciaDecider);

@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import type { Principal } from '@vigie/access';
@@ -36,9 +37,12 @@ export class AgreeConventionController {
   @JsonBody()
   @Post()
   @HttpCode(201)
-  @ApiOperation({
+  @Contract({
     summary:
-      'The other party agrees to the convention or to one of its revisions (ConventionAgreed): terms and revisions bind once both parties agreed',
+      'L’autre partie donne son accord à la convention ou à une révision (ConventionAgreed) : elle engage une fois les deux accords donnés',
+    answer: 'write',
+    body: { schema: agreementSchema, example: { agreedOn: '2025-12-10' } },
+    errors: ['CONVENTION_NOT_FOUND', 'CONVENTION_REVISION_NOT_FOUND', 'CONVENTION_ALREADY_AGREED', 'AGREEMENT_NOT_YOURS'],
   })
   async agree(
     @Param() params: Record<string, string>,

@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import type { CommandOutcome } from '@vigie/event-store';
@@ -25,8 +26,12 @@ export class CloseBilanController {
   @JsonBody()
   @Post()
   @HttpCode(201)
-  @ApiOperation({
-    summary: 'Close the bilan of a past year (FluxBilanClosed): facts recorded later for that year are shown apart',
+  @Contract({
+    summary:
+      'Clôturer le bilan d’une année passée (FluxBilanClosed) : les faits enregistrés ensuite pour cette année sont montrés à part',
+    answer: 'write',
+    body: { schema: closureSchema, example: { closedOn: '2027-02-20' } },
+    errors: ['BILAN_ALREADY_CLOSED', 'BILAN_YEAR_NOT_OVER'],
   })
   async close(
     @Param('bailleurId') bailleurParam: string,

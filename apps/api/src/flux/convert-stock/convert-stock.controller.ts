@@ -1,6 +1,7 @@
+import { Contract } from '../../http/contract.js';
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { JsonBody, KiB } from '../../http/body.js';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { convertStock } from '@vigie/domain';
 import { parseOrThrow } from '../../http/validation.js';
@@ -42,9 +43,25 @@ export class ConvertStockController {
   @JsonBody(128 * KiB)
   @Post()
   @HttpCode(200)
-  @ApiOperation({
-    summary:
-      'Stock → flux calculator (seed 003): gross and net base, rehousings owed (global or per-convention method), yearly spread, pro rata per département, every intermediate value',
+  @Contract({
+    summary: 'Calculer la conversion du stock en flux (méthode globale ou par convention), chaque valeur intermédiaire exacte',
+    answer: 'read',
+    body: {
+      schema: stockConversionSchema,
+      example: {
+        stock: 20000,
+        turnoverRates: [0.09, 0.1, 0.11],
+        exclusions: { mutationsInternes: 300, ventesHlm: 100 },
+        method: 'per_convention',
+        conventions: [
+          { id: 'A', rights: 600, remainingYears: 6 },
+          { id: 'B', rights: 400, remainingYears: 15 },
+        ],
+        spreadOverYears: 3,
+        firstYear: 2026,
+      },
+    },
+    errors: ['STOCK_CONVERSION_INVALID'],
   })
   convert(@Body() body: unknown) {
     return convertStock(parseOrThrow(stockConversionSchema, body));

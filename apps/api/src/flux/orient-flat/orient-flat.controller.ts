@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
@@ -20,7 +21,28 @@ export class OrientFlatController {
   @JsonBody()
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'A released flat is oriented to a réservataire’s convention (FlatOrientedToReservataire)' })
+  @Contract({
+    summary: 'Un logement libéré est orienté vers la convention d’un réservataire (FlatOrientedToReservataire)',
+    answer: 'write',
+    body: {
+      schema: orientationSchema,
+      example: {
+        eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
+        bailleurId: 'lille-metropole-habitat',
+        rplsId: '5935000001',
+        reservataireId: 'action-logement',
+        conventionId: 'ALS-LMH-59',
+        orientedOn: '2026-02-03',
+      },
+    },
+    errors: [
+      'CONVENTION_NOT_FOUND',
+      'FLAT_NOT_RELEASED',
+      'FLAT_OUTSIDE_NET_BASE',
+      'FLAT_ALREADY_ORIENTED',
+      'CONCURRENT_MODIFICATION',
+    ],
+  })
   async orient(
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,

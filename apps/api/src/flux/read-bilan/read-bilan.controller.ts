@@ -1,5 +1,6 @@
+import { Contract } from '../../http/contract.js';
 import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { EVENT_STORE, type EventStore } from '@vigie/event-store';
 import { readBailleurBilan } from '@vigie/projections';
@@ -22,9 +23,11 @@ export class ReadBilanController {
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: existingOwnedBy('bailleurs', 'bailleurId') })
   @Get()
-  @ApiOperation({
+  @Contract({
     summary:
-      'Annual bilan of a bailleur: leases by réservataire, typology, financing, QPV side and commune, préfet contingent checks per département, closure and late facts',
+      'Bilan annuel d’un bailleur : baux par réservataire, typologie, financement, côté QPV et commune, contrôles du contingent préfectoral, clôture et faits tardifs',
+    answer: 'read',
+    csv: true,
   })
   async bilan(
     @Param('bailleurId') bailleurParam: string,

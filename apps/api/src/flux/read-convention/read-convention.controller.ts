@@ -1,5 +1,6 @@
+import { Contract } from '../../http/contract.js';
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { type Principal, shareConventionFlux } from '@vigie/access';
 import type { VigieConfig } from '@vigie/config';
@@ -27,8 +28,9 @@ export class ReadConventionController {
 
   @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: EXISTING_CONVENTION })
   @Get(CONVENTION_PATH)
-  @ApiOperation({
-    summary: 'A convention as signed, its revisions, and the share or volume in force for each year of its period',
+  @Contract({
+    summary: 'Une convention telle que signée, ses révisions, et la part ou le volume en vigueur chaque année de sa période',
+    answer: 'read',
   })
   async get(@Param() params: Record<string, string>) {
     const ref = parseOrThrow(conventionPathSchema, params);
@@ -48,9 +50,11 @@ export class ReadConventionController {
 
   @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: EXISTING_CONVENTION })
   @Get(`${CONVENTION_PATH}/flux`)
-  @ApiOperation({
+  @Contract({
     summary:
-      'Flux realised for a convention in a year: net base, flats oriented and returned, leases counted (bail signé) and each counting option in its own column, realised vs convention share, pro-rata target to date',
+      'Flux réalisé sur une convention pour une année : assiette nette, logements orientés et rendus, baux décomptés et chaque option à part, part réalisée, objectif au prorata',
+    answer: 'read',
+    csv: true,
   })
   async flux(
     @Param() params: Record<string, string>,

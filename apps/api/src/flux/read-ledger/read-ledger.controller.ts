@@ -1,6 +1,7 @@
+import { Contract } from '../../http/contract.js';
 import { organisationId } from '../../http/identifiers.js';
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { readLedger } from '@vigie/projections';
 import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
@@ -27,9 +28,11 @@ export class ReadLedgerController {
 
   @Access({ roles: ['reservataire', 'admin'], tenancy: existingOwnedBy('reservataires', 'reservataireId') })
   @Get()
-  @ApiOperation({
+  @Contract({
     summary:
-      'Audit ledger of a réservataire: one row per fact counted for it in the year, with the event id and position that prove it',
+      'Registre d’audit d’un réservataire : une ligne par fait décompté pour lui dans l’année, avec l’événement et la position qui le prouvent',
+    answer: 'read',
+    csv: true,
   })
   @ApiQuery({ name: 'year', required: true })
   @ApiQuery({ name: 'bailleur', required: false })

@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
@@ -20,7 +21,22 @@ export class ReleaseFlatController {
   @JsonBody()
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'A flat becomes vacant (FlatReleased): in the net base, or out of it with the reason' })
+  @Contract({
+    summary: 'Un logement se libère (FlatReleased) : dans l’assiette nette, ou hors assiette avec son motif',
+    answer: 'write',
+    body: {
+      schema: releaseSchema,
+      example: {
+        eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
+        bailleurId: 'lille-metropole-habitat',
+        rplsId: '5935000001',
+        departement: '59',
+        releasedOn: '2026-02-01',
+        inNetBase: true,
+      },
+    },
+    errors: ['EXCLUSION_REASON_REQUIRED', 'FLAT_ALREADY_RELEASED', 'CONCURRENT_MODIFICATION'],
+  })
   async release(
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,

@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
@@ -20,8 +21,22 @@ export class ReturnFlatController {
   @JsonBody()
   @Post()
   @HttpCode(201)
-  @ApiOperation({
-    summary: 'The réservataire proposed no one in time: the flat returns to the bailleur (FlatReturnedToBailleur)',
+  @Contract({
+    summary: 'Le réservataire n’a proposé personne à temps : le logement revient au bailleur (FlatReturnedToBailleur)',
+    answer: 'write',
+    body: {
+      schema: returnSchema,
+      example: {
+        eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
+        bailleurId: 'lille-metropole-habitat',
+        rplsId: '5935000001',
+        reservataireId: 'action-logement',
+        conventionId: 'ALS-LMH-59',
+        returnedOn: '2026-03-10',
+        reason: 'Aucun candidat proposé dans le délai',
+      },
+    },
+    errors: ['CONVENTION_NOT_FOUND', 'FLAT_NOT_ORIENTED', 'CONCURRENT_MODIFICATION'],
   })
   async giveBack(
     @Body() body: unknown,

@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { freeText } from '../../http/free-text.js';
@@ -40,7 +41,12 @@ export class ReviseConventionController {
   @JsonBody()
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Revise a convention from a year on (clause de revoyure): a new event, never an edit' })
+  @Contract({
+    summary: 'Réviser une convention à partir d’une année (clause de revoyure) : un nouvel événement, jamais une modification',
+    answer: 'write',
+    body: { schema: revisionSchema, example: { fromYear: 2027, annualVolume: 90, reason: 'Clause de revoyure 2026' } },
+    errors: ['CONVENTION_NOT_FOUND', 'CONVENTION_TERMS_INVALID', 'AGREEMENT_NOT_YOURS'],
+  })
   async revise(
     @Param() params: Record<string, string>,
     @Body() body: unknown,

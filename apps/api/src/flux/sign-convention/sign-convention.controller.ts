@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import type { Principal } from '@vigie/access';
@@ -50,9 +51,25 @@ export class SignConventionController {
   @JsonBody()
   @Post()
   @HttpCode(201)
-  @ApiOperation({
+  @Contract({
     summary:
-      'Record a reservation convention (bailleur × réservataire × département): flux share or annual volume, period, gestion mode, counting options',
+      'Enregistrer une convention de réservation (bailleur × réservataire × département) : part du flux ou volume annuel, période, mode de gestion, options',
+    answer: 'write',
+    body: {
+      schema: conventionSchema,
+      example: {
+        conventionId: 'ALS-LMH-59',
+        bailleurId: 'lille-metropole-habitat',
+        reservataireId: 'action-logement',
+        departement: '59',
+        period: { startYear: 2026, endYear: 2028 },
+        fluxShare: 0.25,
+        gestionMode: 'directe',
+        countingOptions: { postCalRefusals: { enabled: true, weight: 0.5 } },
+        signedOn: '2025-12-01',
+      },
+    },
+    errors: ['CONVENTION_ALREADY_SIGNED', 'CONVENTION_TERMS_INVALID', 'AGREEMENT_NOT_YOURS'],
   })
   async sign(
     @Body() body: unknown,

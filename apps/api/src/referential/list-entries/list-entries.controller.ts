@@ -1,5 +1,6 @@
+import { Contract } from '../../http/contract.js';
 import { Controller, Get, Inject } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import { listReferentialEntries } from '@vigie/projections';
 import { ALL_ROLES, Access } from '../../access/access.decorators.js';
 import { NO_TENANT } from '../../access/tenancies.js';
@@ -12,21 +13,21 @@ export class ListEntriesController {
 
   @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
   @Get('qpvs')
-  @ApiOperation({ summary: 'Registered QPVs' })
+  @Contract({ summary: 'Les QPV enregistrés', answer: 'read' })
   qpvs() {
     return listReferentialEntries(this.pool, 'qpv');
   }
 
   @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
   @Get('bailleurs')
-  @ApiOperation({ summary: 'Registered bailleurs' })
+  @Contract({ summary: 'Les bailleurs enregistrés', answer: 'read' })
   bailleurs() {
     return listReferentialEntries(this.pool, 'bailleur');
   }
 
   @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
   @Get('reservataires')
-  @ApiOperation({ summary: 'Registered réservataires' })
+  @Contract({ summary: 'Les réservataires enregistrés', answer: 'read' })
   reservataires() {
     return listReferentialEntries(this.pool, 'reservataire');
   }

@@ -1,7 +1,8 @@
+import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Param, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { ReferentialEntries, ReferentialKind } from '@vigie/domain';
 import type { CommandOutcome } from '@vigie/event-store';
@@ -54,7 +55,12 @@ export class RegisterEntryController {
   @Access({ roles: ['epci', 'admin'], tenancy: claimedEpci('siren') })
   @JsonBody()
   @Put('epcis/:siren')
-  @ApiOperation({ summary: 'Register an EPCI Vigie follows (name and communes default to the official Etalab referential)' })
+  @Contract({
+    summary: 'Enregistrer un EPCI suivi par Vigie (nom et communes par défaut : le référentiel officiel d’Etalab)',
+    answer: 'write',
+    body: { schema: epciBodySchema, example: { name: 'Métropole Européenne de Lille' } },
+    errors: ['EPCI_UNKNOWN'],
+  })
   async putEpci(
     @Param('siren') sirenParam: string,
     @Body() body: unknown,
@@ -78,7 +84,12 @@ export class RegisterEntryController {
   @Access({ roles: ['etat', 'admin'], tenancy: CLAIMED_QPV })
   @JsonBody()
   @Put('qpvs/:code')
-  @ApiOperation({ summary: 'Register a QPV with its list (2015 or 2024) and validity period' })
+  @Contract({
+    summary: 'Enregistrer un QPV avec sa liste (2015 ou 2024) et sa période de validité',
+    answer: 'write',
+    body: { schema: qpvBodySchema, example: { name: 'Lille Sud', list: '2024', communes: ['59350'] } },
+    errors: ['QPV_VALIDITY_INVALID'],
+  })
   async putQpv(
     @Param('code') code: string,
     @Body() body: unknown,
@@ -102,7 +113,11 @@ export class RegisterEntryController {
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
   @JsonBody()
   @Put('bailleurs/:id')
-  @ApiOperation({ summary: 'Register a bailleur (organisme HLM)' })
+  @Contract({
+    summary: 'Enregistrer un bailleur (organisme HLM)',
+    answer: 'write',
+    body: { schema: bailleurBodySchema, example: { name: 'Lille Métropole Habitat', siren: null } },
+  })
   async putBailleur(
     @Param('id') id: string,
     @Body() body: unknown,
@@ -116,7 +131,11 @@ export class RegisterEntryController {
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
   @JsonBody()
   @Put('reservataires/:id')
-  @ApiOperation({ summary: 'Register a réservataire (État, collectivité, Action Logement…)' })
+  @Contract({
+    summary: 'Enregistrer un réservataire (État, collectivité, Action Logement…)',
+    answer: 'write',
+    body: { schema: reservataireBodySchema, example: { name: 'Action Logement Services', kind: 'action_logement' } },
+  })
   async putReservataire(
     @Param('id') id: string,
     @Body() body: unknown,
