@@ -13,7 +13,7 @@ import { CASE_OF_CORRECTION } from '../../access/tenancies.js';
 import { invalidField } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
-import { recordSignedLeaseSchema, toLeaseSignedData } from '../record-signed-lease/record-signed-lease.schema.js';
+import { LEASE_EXAMPLE, recordSignedLeaseSchema, toLeaseSignedData } from '../record-signed-lease/record-signed-lease.schema.js';
 import { CorrectLease } from './correct-lease.handler.js';
 
 const correctLeaseSchema = z
@@ -45,28 +45,7 @@ export class CorrectLeaseController {
       example: {
         eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
         reason: 'Avis d’imposition rectifié',
-        lease: {
-          leaseId: 'BAIL-2026-0001',
-          caseId: 'D-2026-0001',
-          bailleurId: 'lille-metropole-habitat',
-          leaseDate: '2026-03-02',
-          flat: {
-            rplsId: '5935000001',
-            communeInsee: '59350',
-            epciSiren: '200093201',
-            qpvCode: null,
-            typology: 'T3',
-            financing: 'PLUS',
-          },
-          household: {
-            numeroUnique: '0591227000123',
-            composition: { personsAged14OrMore: 1, childrenUnder14: 2 },
-            yearlyResources: 9800,
-          },
-          flags: { dalo: true },
-          reservataireId: 'action-logement',
-          gestionMode: 'directe',
-        },
+        lease: LEASE_EXAMPLE,
       },
     },
     errors: [

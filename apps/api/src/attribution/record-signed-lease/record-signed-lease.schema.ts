@@ -84,3 +84,27 @@ export function toLeaseSignedData(body: RecordSignedLeaseBody, pseudonymise: Pse
   const { numeroUnique, ...rest } = household;
   return { ...data, household: { pseudonymousId: pseudonymise(numeroUnique), ...rest } };
 }
+
+/** A lease as a bailleur sends it (without its eventId): the example of the API's documentation. */
+export const LEASE_EXAMPLE = {
+  leaseId: 'BAIL-2026-0001',
+  caseId: 'D-2026-0001',
+  bailleurId: 'lille-metropole-habitat',
+  leaseDate: '2026-03-02',
+  flat: {
+    rplsId: '5935000001',
+    communeInsee: '59350',
+    epciSiren: '200093201',
+    qpvCode: null,
+    typology: 'T3',
+    financing: 'PLUS',
+  },
+  household: {
+    numeroUnique: '0591227000123',
+    composition: { personsAged14OrMore: 1, childrenUnder14: 2 },
+    yearlyResources: 9800,
+  },
+  flags: { dalo: true },
+  reservataireId: 'action-logement',
+  gestionMode: 'directe',
+};
