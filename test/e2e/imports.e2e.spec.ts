@@ -139,6 +139,15 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     expect(await eventCount()).toBe(before);
   });
 
+  it('counts a row with several bad fields as one rejected row, with each reason listed', async () => {
+    const report = await importFile(
+      [HEADER, lease(40, { date_bail: '2026-02-30', code_insee: 'XXXXX' })].join('\r\n'),
+      'text/csv',
+    );
+    expect(report).toMatchObject({ total: 1, accepted: 0, rejected: 1 });
+    expect(report.rejections.map((r: { line: number }) => r.line)).toEqual([2, 2]);
+  });
+
   it('gives the rejected rows as CSV for Excel', async () => {
     const started = await adminFetch(`${app.url}/v1/imports`, {
       method: 'POST',
@@ -212,6 +221,16 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     expect(wrong.status).toBe(415);
     expect(((await wrong.json()) as { code: string }).code).toBe('UNSUPPORTED_MEDIA_TYPE');
     expect((await getJson(`${app.url}/v1/imports/${randomUUID()}`)).status).toBe(404);
+    // An empty CSV is an empty file, not a file of the wrong type.
+    const empty = await adminFetch(`${app.url}/v1/imports`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: '',
+    });
+    expect({ status: empty.status, body: await empty.json() }).toMatchObject({
+      status: 400,
+      body: { code: 'VALIDATION_FAILED', errors: [{ code: 'REQUIRED', message: 'Fichier vide.' }] },
+    });
   });
 
   it('records a CAL decision and a refusal over HTTP, then refuses that household’s lease', async () => {

@@ -30,4 +30,10 @@ export const projectionMigrations: Migration[] = [
   },
   // Stream ids built by compositeKey: the streams written before move once (see the migration).
   streamIdsMigration,
+  {
+    // The lease summary counted signed leases only, never their cancellations and corrections:
+    // it is counted again from the start of the log, with both (the projection catches up at start).
+    id: 'projections/009-lease-summary-follows-changes',
+    sql: "TRUNCATE lease_summary; UPDATE checkpoints SET position = 0, last_event_at = NULL WHERE name = 'lease_summary';",
+  },
 ];

@@ -115,6 +115,8 @@ interface ValidRow {
 export class ImportService {
   private readonly logger = new Logger('Import');
   private readonly jobs = new Map<string, ImportReport>();
+  /** The lines already counted as rejected, per running import. */
+  private readonly rejectedLines = new WeakMap<ImportReport, Set<number>>();
 
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
@@ -216,7 +218,13 @@ export class ImportService {
     code: string,
     message: string,
   ): void {
-    report.rejected += 1;
+    // `rejected` counts rows: a row with three bad fields is one rejected row with three reasons.
+    const lines = this.rejectedLines.get(report) ?? new Set<number>();
+    this.rejectedLines.set(report, lines);
+    if (!lines.has(row.line)) {
+      lines.add(row.line);
+      report.rejected += 1;
+    }
     if (report.rejections.length < MAX_LISTED) {
       report.rejections.push({ line: row.line, field: path === null ? null : fieldName(path, row.columns), code, message });
     }

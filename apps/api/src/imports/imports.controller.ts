@@ -59,10 +59,9 @@ export class ImportsController {
     @Res({ passthrough: true }) response: Response,
   ) {
     const format = formatOf(contentType, formatQuery);
-    if (!format || typeof body !== 'string') {
-      throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: IMPORT_UNSUPPORTED });
-    }
-    if (!body.trim()) {
+    if (!format) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: IMPORT_UNSUPPORTED });
+    // No body at all (an empty file) is read as nothing: the file is empty, not of the wrong type.
+    if (typeof body !== 'string' || !body.trim()) {
       throw invalidField('(corps)', 'REQUIRED', 'Fichier vide.');
     }
     const report = await this.commandBus.execute<StartImport, ImportReport>(new StartImport(format, body, principal));

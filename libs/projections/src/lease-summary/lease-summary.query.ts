@@ -64,7 +64,7 @@ export async function readLeaseSummary(
   // Freshness first: the rows read after it are at least that fresh, never the other way round.
   const freshness = await readFreshness(pool, table);
   const { rows } = await pool.query<Row>(
-    `SELECT bailleur_id, reservataire_id, in_qpv, leases FROM ${table} WHERE epci_siren = $1 AND year = $2`,
+    `SELECT bailleur_id, reservataire_id, in_qpv, leases FROM ${table} WHERE epci_siren = $1 AND year = $2 AND leases <> 0`,
     [epciSiren, year],
   );
   const inQpv = rows.filter((row) => row.in_qpv).reduce((sum, row) => sum + row.leases, 0);
