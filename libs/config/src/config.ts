@@ -11,6 +11,12 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
+  /** How long start-up waits for PostgreSQL to accept connections before giving up (s). */
+  DATABASE_STARTUP_TIMEOUT_S: z.coerce.number().int().min(0).max(3_600).default(60),
+  /** Seconds a DATABASE unavailability answer (503) tells clients to wait (Retry-After). */
+  DATABASE_RETRY_AFTER_S: z.coerce.number().int().min(1).max(3_600).default(2),
+  /** /health degrades when readers are held back (or lag) longer than this (s). */
+  HEALTH_STALL_THRESHOLD_S: z.coerce.number().int().min(1).max(86_400).default(30),
   VIGIE_DATA_DIR: z.string().min(1).default('.vigie'),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65_535).default(5499),
   KAFKA_BROKERS: z

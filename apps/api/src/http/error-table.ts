@@ -53,6 +53,14 @@ export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = 
   // Storage
   EVENT_ID_CONFLICT: [409, 'Cet identifiant d’événement est déjà utilisé pour un autre contenu.'],
   CONCURRENT_MODIFICATION: [409, 'Le dossier a été modifié entre-temps ; relisez-le puis renvoyez la demande.'],
+  DATABASE_UNAVAILABLE: [
+    503,
+    'La base de données est momentanément injoignable : renvoyez la même demande (même eventId) après le délai Retry-After.',
+  ],
+  VALUE_NOT_STORABLE: [
+    400,
+    'Une valeur de la demande ne peut pas être enregistrée (caractère nul ou isolé, date ou nombre hors limites).',
+  ],
   // Access
   UNAUTHENTICATED: [401, 'Clé d’API manquante, invalide ou révoquée (en-tête Authorization: Bearer <clé>).'],
   ROLE_FORBIDDEN: [403, 'Votre rôle ne permet pas cette opération.'],

@@ -7,7 +7,14 @@ import { accessMigrations, ApiKeyStore, loadOrCreateKeyFile, Pseudonymiser } fro
 import { KafkaRelay } from '@vigie/messaging';
 import { projectionMigrations } from '@vigie/projections';
 import { importMigrations } from '../imports/imports.migrations.js';
-import { createPool, migrate, type Migration, type RunningPostgres, startEmbeddedPostgres } from '@vigie/postgres';
+import {
+  createPool,
+  migrate,
+  type Migration,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+  waitForDatabase,
+} from '@vigie/postgres';
 
 export const ALL_MIGRATIONS: readonly Migration[] = [
   ...eventStoreMigrations,
@@ -51,8 +58,16 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
     embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_POSTGRES_PORT, log });
     url = embedded.connectionString;
   }
-  const pool = createPool(url, config.DATABASE_POOL_SIZE);
+  const description = describeUrl(url);
+  const pool = createPool(url, config.DATABASE_POOL_SIZE, {
+    onConnectionError: (error) => log(`Database connection lost (${error.message}); reconnecting on demand`, 'warn'),
+  });
   try {
+    await waitForDatabase(pool, {
+      timeoutMs: config.DATABASE_STARTUP_TIMEOUT_S * 1_000,
+      description,
+      log: (message) => log(message, 'warn'),
+    });
     const applied = await migrate(pool, ALL_MIGRATIONS);
     if (applied.length) log(`Schema migrations applied: ${applied.join(', ')}`);
   } catch (error) {
@@ -85,7 +100,7 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
     relay,
     keys,
     pseudonymiser,
-    database: { embedded: Boolean(embedded), description: `${embedded ? 'embedded ' : ''}${describeUrl(url)}` },
+    database: { embedded: Boolean(embedded), description: `${embedded ? 'embedded ' : ''}${description}` },
     async close() {
       await relay.stop();
       await store.close();
