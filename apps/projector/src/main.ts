@@ -1,6 +1,6 @@
 import { AlertMonitor } from '@vigie/alerts';
 import { createLogger, loadConfigOrExit } from '@vigie/config';
-import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
+import { describeRepair, eventStoreMigrations, PostgresEventStore, repairForeignTransactionIds } from '@vigie/event-store';
 import { KafkaRelay } from '@vigie/messaging';
 import { createProjectionRunners, projectionMigrations, REBUILDABLE, rebuildProjection } from '@vigie/projections';
 import { createPool, failureReporter, migrate, waitForDatabase } from '@vigie/postgres';
@@ -26,6 +26,9 @@ async function main(): Promise<void> {
     log: (message) => logger.warn(message),
   });
   await migrate(pool, [...eventStoreMigrations, ...projectionMigrations]);
+  // Before reading or appending: events restored from a server whose transaction counter was ahead.
+  const repair = describeRepair(await repairForeignTransactionIds(pool));
+  if (repair) logger.warn(repair);
   if (process.argv[2] === 'rebuild') {
     await rebuild(pool, process.argv[3] ?? '', log);
     await pool.end();

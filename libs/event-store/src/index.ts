@@ -8,3 +8,4 @@ export * from './postgres/postgres-event-notifier.js';
 export * from './wake-signal.js';
 export * from './ids.js';
 export * from './polling-loop.js';
+export * from './postgres/foreign-transaction-ids.js';

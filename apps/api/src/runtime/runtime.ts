@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Pool } from 'pg';
 import { ConfigError, type VigieConfig } from '@vigie/config';
-import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
+import { describeRepair, eventStoreMigrations, PostgresEventStore, repairForeignTransactionIds } from '@vigie/event-store';
 import { accessMigrations, ApiKeyStore, loadOrCreateKeyFile, Pseudonymiser } from '@vigie/access';
 import { KafkaRelay } from '@vigie/messaging';
 import { projectionMigrations } from '@vigie/projections';
@@ -70,6 +70,9 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
     });
     const applied = await migrate(pool, ALL_MIGRATIONS);
     if (applied.length) log(`Schema migrations applied: ${applied.join(', ')}`);
+    // Before any write: events restored from a server whose transaction counter was ahead.
+    const repair = describeRepair(await repairForeignTransactionIds(pool));
+    if (repair) log(repair, 'warn');
   } catch (error) {
     await pool.end();
     await embedded?.stop();
