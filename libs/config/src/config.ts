@@ -26,6 +26,8 @@ const schema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('vigie'),
   KAFKA_TOPIC_PREFIX: z.string().min(1).default('vigie'),
   KAFKA_RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  /** Bytes one partition may receive in one produce call; keep under the broker's message.max.bytes (about 1 MB by default). */
+  KAFKA_RELAY_MAX_BATCH_BYTES: z.coerce.number().int().min(1_024).max(100_000_000).default(900_000),
   PROJECTOR_IN_PROCESS: booleanFlag.default(true),
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2_000),
   POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),

@@ -55,7 +55,7 @@ export class HealthController {
             : `Lecteurs bientôt bloqués : ${where} retiendra tout événement enregistré après elle (seuil ${threshold} s).`,
         );
       }
-      if (relay.state === 'retrying')
+      if (relay.state === 'retrying' || relay.state === 'blocked')
         causes.push(`Relais Kafka : ${relay.reason ?? relay.lastError ?? 'nouvel essai en cours'}.`);
       const body = {
         status: causes.length ? 'degraded' : 'ok',

@@ -92,6 +92,7 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
     clientId: config.KAFKA_CLIENT_ID,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     batchSize: config.KAFKA_RELAY_BATCH_SIZE,
+    maxBatchBytes: config.KAFKA_RELAY_MAX_BATCH_BYTES,
     pollIntervalMs: config.POLL_INTERVAL_MS,
     notifier: store.notifications,
     log: (_level, message) => log(message),
