@@ -7,6 +7,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { TerritorialReferential } from '@vigie/referential';
 import { AlertsController } from './alerts/alerts.controller.js';
 import { StreamController } from './alerts/stream.controller.js';
+import { LiveFeedService } from './alerts/live-feed.service.js';
 import { CalController } from './cal/cal.controller.js';
 import { CiaController } from './cia/cia.controller.js';
 import { ComplianceController } from './compliance/compliance.controller.js';
@@ -75,6 +76,7 @@ export class AppModule {
         ComplianceService,
         ImportService,
         ProjectorService,
+        LiveFeedService,
       ],
     };
   }

@@ -6,6 +6,7 @@ import { type VigieConfig } from '@vigie/config';
 import { AppModule, CONTROLLERS } from './app.module.js';
 import { assertEveryRouteHasARule, documentAccessRules } from './access/route-rules.js';
 import { accessLog } from './logging/access-log.js';
+import { requestDeadline } from './http/request-deadline.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
 import { IMPORT_CONTENT_TYPES, IMPORT_SIZE_LIMIT } from './imports/imports.controller.js';
@@ -31,6 +32,11 @@ export async function bootstrap(config: VigieConfig, options: { logDestination?:
     bodyParser: false,
   });
   app.use(accessLog(pinoLogger.child({ context: 'HTTP' })));
+  // Before the body parsers: a body that has not arrived by its deadline is answered 408.
+  const bodyDeadlineMs = config.HTTP_BODY_TIMEOUT_S * 1_000;
+  app.use(
+    requestDeadline((request) => (IMPORT_CONTENT_TYPES.some((type) => request.is(type)) ? bodyDeadlineMs * 10 : bodyDeadlineMs)),
+  );
   app.useBodyParser('json', { limit: '1mb' });
   // Bulk imports arrive as text: CSV or NDJSON files of up to a few hundred thousand rows.
   app.useBodyParser('text', { type: IMPORT_CONTENT_TYPES, limit: IMPORT_SIZE_LIMIT });
@@ -47,6 +53,9 @@ export async function bootstrap(config: VigieConfig, options: { logDestination?:
   documentAccessRules(document as never, CONTROLLERS);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   await app.listen(config.PORT, config.HOST);
+  // Node's own backstop (checked every 30 s): whole requests, headers included.
+  const server = app.getHttpServer() as import('node:http').Server;
+  server.requestTimeout = bodyDeadlineMs * 10 + 5_000;
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${address.port}`;
   let closed = false;
