@@ -2,7 +2,9 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { owns } from '@vigie/access';
-import { problemOf as problem } from '../http/problem.js';
+import { problemOf as problem, ProblemError } from '../http/problem.js';
+import { errorEntry } from '../http/error-table.js';
+import { unstorableFields } from '../http/storable.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { ACCESS_RULE, type AccessRule, PUBLIC_ROUTE } from './access.decorators.js';
 import { setPrincipal } from './principal.request.js';
@@ -24,6 +26,14 @@ export class AccessGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const handler = context.getHandler();
+    // Path ids are read below (owners of an existing resource) before any schema: refuse what
+    // PostgreSQL cannot store (a %00, a lone surrogate) before it reaches the database.
+    const params = context.switchToHttp().getRequest<Request>().params ?? {};
+    const unstorable = unstorableFields(params);
+    if (unstorable.length) {
+      const [status, title] = errorEntry('VALIDATION_FAILED');
+      throw new ProblemError(status, 'VALIDATION_FAILED', title, { errors: unstorable });
+    }
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<Request>();
     const header = request.header('authorization');
