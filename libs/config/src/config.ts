@@ -31,6 +31,8 @@ const schema = z.object({
   /** Bytes one partition may receive in one produce call; keep under the broker's message.max.bytes (about 1 MB by default). */
   KAFKA_RELAY_MAX_BATCH_BYTES: z.coerce.number().int().min(1_024).max(100_000_000).default(900_000),
   PROJECTOR_IN_PROCESS: booleanFlag.default(true),
+  /** An import whose progress no process has saved for this long is shown `interrompu` (s). */
+  IMPORT_STALE_AFTER_S: z.coerce.number().int().min(1).max(86_400).default(60),
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2_000),
   POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),

@@ -25,10 +25,12 @@ import { validate } from '../http/validation.js';
 import { isUuid } from '../http/params.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { uuidFromText } from '@vigie/event-store';
+import { isDataException } from '@vigie/postgres';
 import { csvRows, fieldName, ndjsonRows, type ParsedRow, type RowKind } from './import-format.js';
 
 export type ImportFormat = 'csv' | 'ndjson';
-export type ImportStatus = 'en_attente' | 'en_cours' | 'termine' | 'echoue';
+/** `interrompu`: the process running it stopped mid-way (what it recorded is kept; send the file again). */
+export type ImportStatus = 'en_attente' | 'en_cours' | 'termine' | 'echoue' | 'interrompu';
 
 export interface RowRejection {
   readonly line: number;
@@ -53,10 +55,14 @@ export interface ImportReport {
   etaSeconds: number | null;
   startedAt: string;
   finishedAt: string | null;
+  /** Last progress saved (after each chunk): a job not saved for a while belongs to a process that stopped. */
+  updatedAt?: string;
   error: string | null;
 }
 
 const CHUNK = 1_000;
+const INTERRUPTED =
+  'Import interrompu (arrêt du service) : les lignes indiquées comme traitées sont enregistrées ; renvoyez le fichier, elles ne le seront pas deux fois.';
 const MAX_LISTED = 10_000;
 const SCHEMAS: Record<RowKind, z.ZodType> = {
   lease: recordSignedLeaseSchema,
@@ -161,9 +167,11 @@ export class ImportService {
     if (!isUuid(id)) return undefined;
     const { rows } = await this.runtime.pool.query<{ report: ImportReport }>('SELECT report FROM imports WHERE id = $1', [id]);
     const stored = rows[0]?.report;
-    // A job of a process that stopped mid-way: say so rather than show it forever running.
-    return stored && stored.status === 'en_cours'
-      ? { ...stored, status: 'echoue', error: 'Import interrompu (redémarrage du service) : renvoyez le fichier.' }
+    // A job of a process that stopped mid-way: say so, with what it recorded, rather than show it forever running.
+    const running = stored && (stored.status === 'en_attente' || stored.status === 'en_cours');
+    const silentFor = Date.now() - Date.parse(stored?.updatedAt ?? stored?.startedAt ?? '');
+    return running && !(silentFor < this.runtime.config.IMPORT_STALE_AFTER_S * 1_000)
+      ? { ...stored, status: 'interrompu', rowsPerSecond: null, etaSeconds: null, error: INTERRUPTED }
       : stored;
   }
 
@@ -180,6 +188,7 @@ export class ImportService {
         const seconds = (Date.now() - started) / 1_000;
         report.rowsPerSecond = Math.round(report.done / Math.max(seconds, 0.001));
         report.etaSeconds = Math.ceil((rows.length - report.done) / Math.max(report.rowsPerSecond, 1));
+        await this.saveProgress(report);
       }
       report.status = 'termine';
       report.etaSeconds = 0;
@@ -203,6 +212,16 @@ export class ImportService {
       // Keep the finished report in memory a while for quick polls; the table keeps it for good.
       setTimeout(() => this.jobs.delete(report.id), 10 * 60_000).unref();
     }
+  }
+
+  /** Progress saved after each chunk: after a crash the report still says what was recorded. */
+  private async saveProgress(report: ImportReport): Promise<void> {
+    report.updatedAt = new Date().toISOString();
+    await this.runtime.pool.query('UPDATE imports SET status = $2, report = $3 WHERE id = $1', [
+      report.id,
+      report.status,
+      JSON.stringify({ ...report, rejections: report.rejections.slice(0, 1_000) }),
+    ]);
   }
 
   private reject(
@@ -270,7 +289,6 @@ export class ImportService {
     const actor = actorOf(principal);
     const valid = this.validateRows(report, rows, principal);
     if (!valid.length) return;
-    const { store } = this.runtime;
 
     // Rows already recorded: the same content is a file sent again; other content is a conflict.
     const { rows: existing } = await this.runtime.pool.query<{
@@ -297,7 +315,22 @@ export class ImportService {
       else this.reject(report, row, 'eventId', 'EVENT_ID_CONFLICT', errorEntry('EVENT_ID_CONFLICT')[1]);
     }
     if (!fresh.length) return;
+    await this.appendRows(report, fresh, lookup, actor, importId);
+  }
 
+  /**
+   * Decides and appends rows in one transaction. A chunk PostgreSQL refuses (SQLSTATE class 22: a
+   * value it cannot store that validation let through) is split in halves, down to the row at
+   * fault, which becomes a rejected row: a bad row never takes good rows down with it.
+   */
+  private async appendRows(
+    report: ImportReport,
+    fresh: ValidRow[],
+    lookup: ReferentialLookup,
+    actor: string,
+    importId: string,
+  ): Promise<void> {
+    const { store } = this.runtime;
     for (let attempt = 0; ; attempt += 1) {
       const outcome = await this.decideChunk(fresh, lookup, actor, importId);
       try {
@@ -308,7 +341,15 @@ export class ImportService {
       } catch (error) {
         // Another writer touched one of these cases meanwhile: decide the chunk again on fresh state.
         if (attempt < 3 && (error instanceof WrongExpectedVersionError || error instanceof EventIdConflictError)) continue;
-        throw error;
+        if (!isDataException(error)) throw error;
+        if (fresh.length === 1) {
+          this.reject(report, fresh[0]!, null, 'VALUE_NOT_STORABLE', errorEntry('VALUE_NOT_STORABLE')[1]);
+          return;
+        }
+        const half = Math.ceil(fresh.length / 2);
+        await this.appendRows(report, fresh.slice(0, half), lookup, actor, importId);
+        await this.appendRows(report, fresh.slice(half), lookup, actor, importId);
+        return;
       }
     }
   }
