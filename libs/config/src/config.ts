@@ -18,7 +18,7 @@ const schema = z.object({
   /** Seconds a DATABASE unavailability answer (503) tells clients to wait (Retry-After). */
   DATABASE_RETRY_AFTER_S: z.coerce.number().int().min(1).max(3_600).default(2),
   /** /health degrades when readers are held back (or lag) longer than this (s). */
-  HEALTH_STALL_THRESHOLD_S: z.coerce.number().int().min(1).max(86_400).default(30),
+  HEALTH_STALL_THRESHOLD_S: z.coerce.number().int().min(1).max(86_400).default(10),
   VIGIE_DATA_DIR: z.string().min(1).default('.vigie'),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65_535).default(5499),
   KAFKA_BROKERS: z

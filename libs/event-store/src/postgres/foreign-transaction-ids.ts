@@ -5,7 +5,11 @@ export interface ForeignTransactionIdRepair {
   readonly repaired: number;
   readonly fromPosition: number | null;
   readonly toPosition: number | null;
-  /** Subscribers (projections, relay…) whose checkpoint had already passed the first repaired event. */
+  /**
+   * Subscribers (projections, relay…) whose checkpoint is beyond the last repaired event: they
+   * applied events written on this server while the repaired ones were hidden, so may have skipped
+   * some. A checkpoint within the repaired range came with the dump (applied on the source): fine.
+   */
   readonly checkpointsPast: readonly string[];
 }
 
@@ -45,15 +49,16 @@ export async function repairForeignTransactionIds(pool: Pool): Promise<ForeignTr
     );
     const repaired = Number(rows[0]?.repaired ?? 0);
     const fromPosition = rows[0]?.from_position === null ? null : Number(rows[0]?.from_position);
+    const toPosition = rows[0]?.to_position === null ? null : Number(rows[0]?.to_position);
     const { rows: past } =
-      fromPosition === null
+      toPosition === null
         ? { rows: [] }
-        : await client.query<{ name: string }>('SELECT name FROM checkpoints WHERE position >= $1 ORDER BY name', [fromPosition]);
+        : await client.query<{ name: string }>('SELECT name FROM checkpoints WHERE position > $1 ORDER BY name', [toPosition]);
     await client.query('COMMIT');
     return {
       repaired,
       fromPosition,
-      toPosition: rows[0]?.to_position === null ? null : Number(rows[0]?.to_position),
+      toPosition,
       checkpointsPast: past.map((row) => row.name),
     };
   } catch (error) {
@@ -71,6 +76,6 @@ export function describeRepair(repair: ForeignTransactionIdRepair): string | nul
     `Event log: ${repair.repaired} events (positions ${repair.fromPosition}–${repair.toPosition}) carried transaction ids ` +
     'from another server (restored, replicated or upgraded database); re-stamped with this server’s transaction id, in position order, so readers see them';
   return repair.checkpointsPast.length
-    ? `${base}. Already past them, hence missing them: ${repair.checkpointsPast.join(', ')}; rebuild each projection (npm run rebuild -- NAME)`
+    ? `${base}. Applied later events while these were hidden, so may miss some: ${repair.checkpointsPast.join(', ')}; rebuild each projection (npm run rebuild -- NAME)`
     : base;
 }
