@@ -1,13 +1,29 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { freePort } from './kafka.js';
 
 const run = promisify(execFile);
 const BIN = process.env.VIGIE_TEST_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+
+/** Whether the PostgreSQL server binaries (initdb, pg_ctl) are installed. */
+export function privateClustersAvailable(): boolean {
+  return existsSync(join(BIN, 'initdb')) && existsSync(join(BIN, 'pg_ctl'));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
 
 /**
  * A PostgreSQL cluster of the test's own (initdb + pg_ctl), for the faults a test must cause on

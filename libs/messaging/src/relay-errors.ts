@@ -50,17 +50,21 @@ export function classifyRelayError(error: unknown): { kind: RelayErrorKind; deta
   if (links.some((link) => link.name === 'KafkaJSSASLAuthenticationError')) {
     return { kind: 'permanent', detail: 'SASL_AUTHENTICATION_FAILED' };
   }
-  if (links.some(isDatabaseUnavailable)) return { kind: 'database', detail: 'DATABASE_UNAVAILABLE' };
   if (
     links.some(
       (link) =>
         link.name === 'KafkaJSConnectionError' ||
         link.name === 'KafkaJSConnectionClosedError' ||
         link.name === 'KafkaJSBrokerNotFound' ||
-        /ECONNREFUSED|ENOTFOUND|Connection error|Closed connection/i.test(link.message ?? ''),
+        (link.name?.startsWith('KafkaJS') &&
+          /ECONNREFUSED|ENOTFOUND|Connection error|Closed connection/i.test(link.message ?? '')),
     )
   ) {
     return { kind: 'broker-unreachable', detail: 'BROKER_UNREACHABLE' };
+  }
+  // kafkajs errors carry socket codes too (ECONNREFUSED): only the others can be the database's.
+  if (links.some((link) => !link.name?.startsWith('KafkaJS') && isDatabaseUnavailable(link))) {
+    return { kind: 'database', detail: 'DATABASE_UNAVAILABLE' };
   }
   return { kind: 'transient', detail: typed?.type ?? links[0]?.name ?? 'UNKNOWN' };
 }

@@ -44,8 +44,7 @@ export class DecisionsService {
   }): Promise<DecisionResult> {
     const { store } = this.runtime;
     const { streamId, decider, context } = options;
-    const previous = await store.readEvent(context.eventId);
-    if (previous) {
+    const retryAnswer = (previous: RecordedEvent): DecisionResult => {
       if (previous.streamId !== streamId || !options.isRetryOf(previous)) throw new EventIdConflictError(context.eventId);
       return {
         streamId,
@@ -56,8 +55,14 @@ export class DecisionsService {
         alreadyRecorded: true,
         recorded: true,
       };
-    }
+    };
+    const previous = await store.readEvent(context.eventId);
+    if (previous) return retryAnswer(previous);
     const stream = await store.readStream(streamId);
+    // An identical retry may have committed between the two reads: the stream then holds it, and
+    // deciding on it would refuse the command (LEASE_ALREADY_SIGNED) instead of answering the retry.
+    const concurrent = stream.events.find((event) => event.eventId === context.eventId);
+    if (concurrent) return retryAnswer(concurrent);
     const state = stream.events.reduce(
       (current, event) => decider.evolve(current, { type: event.type, data: event.data } as E),
       decider.initialState,
