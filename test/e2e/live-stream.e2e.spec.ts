@@ -39,12 +39,12 @@ function openStream(url: string, signal: AbortSignal): Promise<Client> {
   });
 }
 
-describe('Live streams share one reader of the log per process; request bodies have a deadline', () => {
+describe('Live streams share one reader of the log per process; requests and their bodies have deadlines', () => {
   let app: TestApp;
   const abort = new AbortController();
 
   beforeAll(async () => {
-    app = await startTestApp({ HTTP_BODY_TIMEOUT_S: '1' });
+    app = await startTestApp({ HTTP_BODY_TIMEOUT_S: '1', HTTP_REQUEST_TIMEOUT_S: '2' });
   });
 
   afterAll(async () => {
@@ -125,4 +125,45 @@ describe('Live streams share one reader of the log per process; request bodies h
     expect(seconds).toBeGreaterThanOrEqual(0.9);
     expect(seconds).toBeLessThan(3);
   }, 20_000);
+
+  it('answers 503 REQUEST_DEADLINE_EXCEEDED to a request blocked past its deadline; sent again, it is recorded once', async () => {
+    const body = {
+      eventId: randomUUID(),
+      leaseId: 'BAIL-DEADLINE-1',
+      caseId: 'D-DEADLINE-1',
+      bailleurId: 'lille-metropole-habitat',
+      leaseDate: '2026-03-02',
+      flat: { rplsId: '5935000001', communeInsee: '59350', epciSiren: MEL, qpvCode: null, typology: 'T3', financing: 'PLUS' },
+      household: {
+        numeroUnique: 'hh-deadline',
+        composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
+        yearlyResources: 9_800,
+      },
+      flags: {},
+      reservataireId: null,
+      gestionMode: 'directe',
+    };
+    // Another session holds the events table: the append waits behind it.
+    const blocker = await app.db.pool.connect();
+    let first: Awaited<ReturnType<typeof postJson>>;
+    const started = Date.now();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE events IN EXCLUSIVE MODE');
+      first = await postJson(`${app.url}/v1/leases`, body);
+    } finally {
+      await blocker.query('ROLLBACK');
+      blocker.release();
+    }
+    const seconds = (Date.now() - started) / 1_000;
+    expect(first.status).toBe(503);
+    expect(first.body).toMatchObject({ code: 'REQUEST_DEADLINE_EXCEEDED' });
+    expect(seconds).toBeGreaterThanOrEqual(1.9);
+    expect(seconds).toBeLessThan(5);
+    // The blocked append went on once the lock was released: the retry is answered as a retry.
+    const retry = await postJson(`${app.url}/v1/leases`, body);
+    expect([200, 201]).toContain(retry.status);
+    const { rows } = await app.db.pool.query('SELECT count(*)::int AS n FROM events WHERE event_id = $1', [body.eventId]);
+    expect(rows[0].n).toBe(1);
+  }, 30_000);
 });

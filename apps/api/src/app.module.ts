@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { HandlerDeadlineInterceptor } from './http/handler-deadline.interceptor.js';
 import { AccessGuard } from './access/access.guard.js';
 import { ApiKeysController, MeController } from './access/api-keys.controller.js';
 import { TenancyResolver } from './access/tenancy.resolver.js';
@@ -68,6 +69,7 @@ export class AppModule {
         { provide: RUNTIME, useValue: runtime },
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_GUARD, useClass: AccessGuard },
+        { provide: APP_INTERCEPTOR, useClass: HandlerDeadlineInterceptor },
         TenancyResolver,
         { provide: TerritorialReferential, useValue: new TerritorialReferential() },
         DecisionsService,

@@ -7,6 +7,8 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   /** Seconds a request body may take to arrive (ten times more for bulk imports) before 408. */
   HTTP_BODY_TIMEOUT_S: z.coerce.number().int().min(1).max(3_600).default(30),
+  /** Seconds a request may take once received before 503 REQUEST_DEADLINE_EXCEEDED (live streams excepted). */
+  HTTP_REQUEST_TIMEOUT_S: z.coerce.number().int().min(1).max(3_600).default(30),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()

@@ -74,6 +74,10 @@ export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = 
   MALFORMED_JSON: [400, 'Le corps de la demande n’est pas un JSON valide.'],
   PAYLOAD_TOO_LARGE: [413, 'Le corps de la demande est trop volumineux.'],
   REQUEST_TIMEOUT: [408, 'Le corps de la demande n’est pas arrivé en entier dans le délai imparti.'],
+  REQUEST_DEADLINE_EXCEEDED: [
+    503,
+    'La demande n’a pas pu être traitée dans le délai imparti : renvoyez-la (même eventId) après le délai Retry-After.',
+  ],
   UNSUPPORTED_MEDIA_TYPE: [415, 'Le corps de la demande doit être envoyé en application/json.'],
   NOT_FOUND: [404, 'Ressource introuvable.'],
   METHOD_NOT_ALLOWED: [405, 'Méthode non autorisée pour cette ressource.'],

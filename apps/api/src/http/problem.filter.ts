@@ -50,12 +50,12 @@ export class ProblemFilter implements ExceptionFilter {
       return;
     }
     const problem = this.toProblem(exception);
-    if (problem.code === 'DATABASE_UNAVAILABLE') {
+    if (problem.code === 'DATABASE_UNAVAILABLE' || problem.code === 'REQUEST_DEADLINE_EXCEEDED') {
       // An outage is one cause, not one error per request: one line every few seconds, no stack.
       const now = Date.now();
       if (now - this.lastUnavailableLog > 5_000) {
         this.lastUnavailableLog = now;
-        this.logger.warn(`DATABASE_UNAVAILABLE: ${(exception as Error)?.message || (exception as { code?: string })?.code}`);
+        this.logger.warn(`${problem.code}: ${(exception as Error)?.message || (exception as { code?: string })?.code}`);
       }
       response.setHeader('retry-after', String(this.runtime.config.DATABASE_RETRY_AFTER_S));
     } else if (problem.status >= 500) {
