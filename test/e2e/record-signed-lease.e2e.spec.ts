@@ -66,6 +66,17 @@ describe('Recording signed leases over HTTP', () => {
     });
   });
 
+  it('answers every identical concurrent retry 201 once and 200 otherwise, never 409', async () => {
+    const statuses = new Map<number, number>();
+    for (let round = 0; round < 30; round += 1) {
+      const body = leaseBody({ caseId: `D-RACE-${round}`, leaseId: `BAIL-RACE-${round}` });
+      const answers = await Promise.all(Array.from({ length: 12 }, () => postJson(`${app.url}/v1/leases`, body)));
+      for (const answer of answers) statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+      expect(answers.filter((answer) => answer.status === 201)).toHaveLength(1);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 201: 30, 200: 330 });
+  }, 60_000);
+
   it('answers a retry of the same event id with the original position, and records nothing more', async () => {
     const body = leaseBody({ caseId: 'D-RETRY', leaseId: 'BAIL-RETRY' });
     const first = await postJson(`${app.url}/v1/leases`, body);

@@ -49,3 +49,21 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     },
   };
 }
+
+/**
+ * Waits until every committed event is visible to readers. Readers stop below the oldest
+ * transaction running anywhere on the server, so on a shared, loaded server a transaction of
+ * another suite can hold a just-committed event back for a moment: a spec that reads right after
+ * writing waits for it first, as every reader of the log eventually would.
+ */
+export async function untilVisible(db: Pick<Pool, 'query'>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await db.query<{ held: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM events WHERE tx_id >= pg_snapshot_xmin(pg_current_snapshot())) AS held`,
+    );
+    if (!rows[0]?.held) return;
+    if (Date.now() > deadline) throw new Error('events still held back by an open transaction of the server');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
+import { HandlerDeadlineInterceptor } from './http/handler-deadline.interceptor.js';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ACCESS_CONTROLLERS, AccessModule } from './access/access.module.js';
 import { ALERTS_CONTROLLERS, AlertsModule } from './alerts/alerts.module.js';
@@ -49,7 +50,10 @@ export class AppModule {
         FluxModule,
         OperationsModule,
       ],
-      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_INTERCEPTOR, useClass: HandlerDeadlineInterceptor },
+      ],
     };
   }
 }

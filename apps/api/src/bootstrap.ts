@@ -8,6 +8,8 @@ import { assertEveryBodyIsDeclared, assertEveryRouteHasARule, documentAccessRule
 import { closeConnectionUntilBodyRead, deferContinueUntilBodyRead } from './http/body.js';
 import { accessLog } from './logging/access-log.js';
 import { documentContracts } from './http/openapi.js';
+import { requestDeadline } from './http/request-deadline.js';
+import { IMPORT_CONTENT_TYPES } from './imports/imports.controller.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
 import { type Runtime, startRuntime } from './platform/runtime.js';
@@ -37,6 +39,11 @@ export async function bootstrap(config: VigieConfig, options: { logDestination?:
   app.use(closeConnectionUntilBodyRead);
   deferContinueUntilBodyRead(app.getHttpServer());
   app.use(accessLog(pinoLogger.child({ context: 'HTTP' })));
+  // A body that has not arrived by its deadline is answered 408 (it is read after authentication, per route).
+  const bodyDeadlineMs = config.HTTP_BODY_TIMEOUT_S * 1_000;
+  app.use(
+    requestDeadline((request) => (IMPORT_CONTENT_TYPES.some((type) => request.is(type)) ? bodyDeadlineMs * 10 : bodyDeadlineMs)),
+  );
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -51,6 +58,9 @@ export async function bootstrap(config: VigieConfig, options: { logDestination?:
   documentAccessRules(document as never, CONTROLLERS);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   await app.listen(config.PORT, config.HOST);
+  // Node's own backstop (checked every 30 s): whole requests, headers included.
+  const server = app.getHttpServer() as import('node:http').Server;
+  server.requestTimeout = bodyDeadlineMs * 10 + 5_000;
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${address.port}`;
   let closed = false;

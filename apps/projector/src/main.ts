@@ -1,9 +1,9 @@
 import { AlertMonitor } from '@vigie/alerts';
 import { createLogger, loadConfigOrExit } from '@vigie/config';
-import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
+import { describeRepair, eventStoreMigrations, PostgresEventStore, repairForeignTransactionIds } from '@vigie/event-store';
 import { KafkaRelay } from '@vigie/messaging';
 import { createProjectionRunners, projectionMigrations, REBUILDABLE, rebuildProjection } from '@vigie/projections';
-import { createPool, migrate } from '@vigie/postgres';
+import { createPool, failureReporter, migrate, waitForDatabase } from '@vigie/postgres';
 
 /**
  * The projector as its own process (PROJECTOR_IN_PROCESS=false on the API): feeds every
@@ -18,8 +18,17 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL).child({ context: 'projector' });
   const log = (message: string) => logger.info(message);
-  const pool = createPool(config.DATABASE_URL, 4);
+  const pool = createPool(config.DATABASE_URL, 4, {
+    onConnectionError: (error) => logger.warn(`database connection lost (${error.message}); reconnecting on demand`),
+  });
+  await waitForDatabase(pool, {
+    timeoutMs: config.DATABASE_STARTUP_TIMEOUT_S * 1_000,
+    log: (message) => logger.warn(message),
+  });
   await migrate(pool, [...eventStoreMigrations, ...projectionMigrations]);
+  // Before reading or appending: events restored from a server whose transaction counter was ahead.
+  const repair = describeRepair(await repairForeignTransactionIds(pool));
+  if (repair) logger.warn(repair);
   if (process.argv[2] === 'rebuild') {
     await rebuild(pool, process.argv[3] ?? '', log);
     await pool.end();
@@ -28,13 +37,13 @@ async function main(): Promise<void> {
   const store = new PostgresEventStore(pool, { pollIntervalMs: config.POLL_INTERVAL_MS });
   const alerts = new AlertMonitor(pool, store, {
     pollIntervalMs: config.POLL_INTERVAL_MS,
-    onError: (error) => logger.error(`alert pass failed: ${(error as Error).message}`),
+    onError: failureReporter(logger, 'alert pass'),
   });
   const runners = createProjectionRunners(pool, {
     batchSize: config.PROJECTOR_BATCH_SIZE,
     pollIntervalMs: config.POLL_INTERVAL_MS,
     notifier: store.notifications,
-    onError: (error) => logger.error(`batch failed: ${(error as Error).message}`),
+    onError: failureReporter(logger, 'projection batch'),
     onComplianceApplied: () => alerts.wake(),
   });
   const relay = new KafkaRelay(pool, {
@@ -42,6 +51,7 @@ async function main(): Promise<void> {
     clientId: `${config.KAFKA_CLIENT_ID}-projector`,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     batchSize: config.KAFKA_RELAY_BATCH_SIZE,
+    maxBatchBytes: config.KAFKA_RELAY_MAX_BATCH_BYTES,
     pollIntervalMs: config.POLL_INTERVAL_MS,
     notifier: store.notifications,
     log: (_level, message) => log(message),

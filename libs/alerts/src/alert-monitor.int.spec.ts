@@ -3,7 +3,7 @@ import { attributionStreamId } from '@vigie/domain';
 import { leaseSignedData } from '@vigie/domain/testing/attribution.builders.js';
 import { PostgresEventStore } from '@vigie/event-store';
 import { ComplianceProjection, ProjectionRunner } from '@vigie/projections';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.js';
+import { createTestDatabase, type TestDatabase, untilVisible } from '../../../test/support/postgres.js';
 import { ALERT_MONITOR_CHECKPOINT, AlertMonitor } from './alert-monitor.js';
 
 const MEL = '200093201';
@@ -47,6 +47,7 @@ describe('Alert monitor under a stream of writes', () => {
         { eventId: randomUUID(), type: 'LeaseSigned', data, metadata: { actor: 'spec' } },
       ]);
     }
+    await untilVisible(db.pool);
     // Until the projection has applied every event: a transaction open elsewhere on the server can hide
     // the last ones from a pass for a moment (gap safety), so "a pass applied nothing" is not "done".
     const target = await head();

@@ -5,6 +5,10 @@ const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => val
 /** Every setting Vigie reads, validated once at start-up. `.env.example` lists them. */
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  /** Seconds a request body may take to arrive (ten times more for bulk imports) before 408. */
+  HTTP_BODY_TIMEOUT_S: z.coerce.number().int().min(1).max(3_600).default(30),
+  /** Seconds a request may take once received before 503 REQUEST_DEADLINE_EXCEEDED (live streams excepted). */
+  HTTP_REQUEST_TIMEOUT_S: z.coerce.number().int().min(1).max(3_600).default(30),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: z
     .string()
@@ -13,6 +17,12 @@ const schema = z.object({
     .refine((value) => URL.canParse(value))
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(20),
+  /** How long start-up waits for PostgreSQL to accept connections before giving up (s). */
+  DATABASE_STARTUP_TIMEOUT_S: z.coerce.number().int().min(0).max(3_600).default(60),
+  /** Seconds a DATABASE unavailability answer (503) tells clients to wait (Retry-After). */
+  DATABASE_RETRY_AFTER_S: z.coerce.number().int().min(1).max(3_600).default(2),
+  /** /health degrades when readers are held back (or lag) longer than this (s). */
+  HEALTH_STALL_THRESHOLD_S: z.coerce.number().int().min(1).max(86_400).default(10),
   VIGIE_DATA_DIR: z.string().min(1).default('.vigie'),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65_535).default(5499),
   KAFKA_BROKERS: z
@@ -22,7 +32,11 @@ const schema = z.object({
   KAFKA_CLIENT_ID: z.string().min(1).default('vigie'),
   KAFKA_TOPIC_PREFIX: z.string().min(1).default('vigie'),
   KAFKA_RELAY_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1_000),
+  /** Bytes one partition may receive in one produce call; keep under the broker's message.max.bytes (about 1 MB by default). */
+  KAFKA_RELAY_MAX_BATCH_BYTES: z.coerce.number().int().min(1_024).max(100_000_000).default(900_000),
   PROJECTOR_IN_PROCESS: booleanFlag.default(true),
+  /** An import whose progress no process has saved for this long is shown `interrompu` (s). */
+  IMPORT_STALE_AFTER_S: z.coerce.number().int().min(1).max(86_400).default(60),
   PROJECTOR_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2_000),
   POLL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
@@ -46,6 +60,13 @@ export type VigieConfig = z.infer<typeof schema>;
  */
 const RULES: Readonly<Record<keyof VigieConfig, string>> = {
   PORT: 'must be an integer from 0 to 65535',
+  HTTP_BODY_TIMEOUT_S: 'must be an integer number of seconds from 1 to 3600',
+  HTTP_REQUEST_TIMEOUT_S: 'must be an integer number of seconds from 1 to 3600',
+  DATABASE_STARTUP_TIMEOUT_S: 'must be an integer number of seconds from 0 to 3600',
+  DATABASE_RETRY_AFTER_S: 'must be an integer number of seconds from 1 to 3600',
+  HEALTH_STALL_THRESHOLD_S: 'must be an integer number of seconds from 1 to 86400',
+  KAFKA_RELAY_MAX_BATCH_BYTES: 'must be an integer number of bytes from 1024 to 100000000',
+  IMPORT_STALE_AFTER_S: 'must be an integer number of seconds from 1 to 86400',
   HOST: 'must be a host name or address',
   DATABASE_URL: 'must be a postgres:// (or postgresql://) URL',
   DATABASE_POOL_SIZE: 'must be an integer from 2 to 200',

@@ -71,6 +71,8 @@ export interface SubscribeOptions {
   readonly batchSize?: number;
   readonly handler: (events: readonly RecordedEvent[]) => Promise<void>;
   readonly onError?: (error: unknown) => void;
+  /** Fallback polling when no notification arrives (ms); the store's default otherwise. */
+  readonly pollIntervalMs?: number;
 }
 
 export interface EventStore {

@@ -9,3 +9,4 @@ export * from './wake-signal.js';
 export * from './ids.js';
 export * from './polling-loop.js';
 export * from './command-pipeline.js';
+export * from './postgres/foreign-transaction-ids.js';

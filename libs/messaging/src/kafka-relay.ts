@@ -1,9 +1,15 @@
-import { type Admin, Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { type Admin, Kafka, logLevel, type PartitionMetadata, Partitioners, type Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { PollingLoop, type PostgresEventNotifier, readAllWith, type RecordedEvent } from '@vigie/event-store';
 import { allTopics, topicFor } from './topics.js';
+import { classifyRelayError, type RelayErrorKind } from './relay-errors.js';
 
-export type RelayState = 'disabled' | 'connecting' | 'running' | 'retrying' | 'stopped';
+/**
+ * `retrying`: a transient fault (broker or database away), retried with back-off.
+ * `blocked`: the broker refuses the next event for good (too large for it, not authorised…):
+ * an operator must act (raise the topic's `max.message.bytes`, grant the ACL); retried slowly.
+ */
+export type RelayState = 'disabled' | 'connecting' | 'running' | 'retrying' | 'blocked' | 'stopped';
 
 export interface RelayStatus {
   readonly state: RelayState;
@@ -13,6 +19,10 @@ export interface RelayStatus {
   readonly position: number;
   readonly published: number;
   readonly lastError: string | null;
+  /** Current byte budget of one partition's share of a produce call (lowered when the broker refuses a batch). */
+  readonly batchBytes: number;
+  /** Batches the broker refused as too large and the relay split. */
+  readonly splits: number;
 }
 
 export interface KafkaRelayOptions {
@@ -21,12 +31,40 @@ export interface KafkaRelayOptions {
   readonly clientId?: string;
   readonly topicPrefix?: string;
   readonly batchSize?: number;
+  /** Upper bound of the bytes one partition receives in one produce call (keep under the broker's message.max.bytes). */
+  readonly maxBatchBytes?: number;
   readonly pollIntervalMs?: number;
   readonly notifier?: PostgresEventNotifier;
   readonly log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
 export const RELAY_CHECKPOINT = 'kafka-relay';
+
+export const DEFAULT_MAX_BATCH_BYTES = 900_000;
+/** Bytes of a record beyond its key, value and headers (lengths, offsets, attributes), rounded up. */
+const RECORD_OVERHEAD = 32;
+/** Bytes of a record batch beyond its records. */
+const BATCH_OVERHEAD = 80;
+const BLOCKED_RETRY_MS = 30_000;
+
+/** The broker refused one event alone: it cannot be split further. */
+class EventTooLargeError extends Error {
+  constructor(
+    readonly position: number,
+    readonly bytes: number,
+    readonly brokerMessage: string,
+  ) {
+    super(`event at position ${position} (${bytes} bytes) refused by the broker: ${brokerMessage}`);
+    this.name = 'EventTooLargeError';
+  }
+}
+
+/** The broker refused a batch as too large: split it (smaller byte budget) and send again at once. */
+class SplitNeeded extends Error {
+  constructor(readonly largestPartitionBytes: number) {
+    super('batch too large for the broker');
+  }
+}
 
 /** The JSON value of every Kafka message. */
 export interface EventMessage {
@@ -71,12 +109,20 @@ export class KafkaRelay {
   private readonly loop: PollingLoop;
   private backoffMs = 250;
   private readonly prefix: string;
+  private readonly maxBatchBytes: number;
+  private batchBytes: number;
+  private splits = 0;
+  private lastCause: string | null = null;
+  private partitions = new Map<string, PartitionMetadata[]>();
+  private readonly partitioner = Partitioners.DefaultPartitioner();
 
   constructor(
     private readonly pool: Pool,
     private readonly options: KafkaRelayOptions,
   ) {
     this.prefix = options.topicPrefix ?? 'vigie';
+    this.maxBatchBytes = options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES;
+    this.batchBytes = this.maxBatchBytes;
     const enabled = (options.brokers?.length ?? 0) > 0;
     this.state = enabled ? 'stopped' : 'disabled';
     this.reason = enabled ? null : 'KAFKA_BROKERS non défini : le relais attend, les événements restent dans le journal.';
@@ -90,6 +136,8 @@ export class KafkaRelay {
       position: this.position,
       published: this.published,
       lastError: this.lastError,
+      batchBytes: this.batchBytes,
+      splits: this.splits,
     };
   }
 
@@ -126,6 +174,10 @@ export class KafkaRelay {
       const missing = allTopics(this.prefix).filter((topic) => !existing.has(topic));
       if (missing.length)
         await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
+      // Each message's partition is chosen here (the producer's own default partitioner, by key),
+      // so a batch can be sized by the bytes each partition receives.
+      const { topics } = await admin.fetchTopicMetadata({ topics: allTopics(this.prefix) });
+      this.partitions = new Map(topics.map((topic) => [topic.name, topic.partitions]));
     } finally {
       await admin.disconnect();
     }
@@ -151,13 +203,32 @@ export class KafkaRelay {
       this.backoffMs = 250;
       return published === (this.options.batchSize ?? 1_000) ? 0 : (this.options.pollIntervalMs ?? 500);
     } catch (error) {
-      this.lastError = (error as Error).message;
-      if (this.state !== 'retrying')
-        this.options.log?.('warn', `Kafka relay cannot publish (${this.lastError}); retrying with back-off`);
-      this.state = 'retrying';
-      this.reason = 'Broker Kafka injoignable : nouvelle tentative avec délai croissant.';
+      // A fresh producer (new producer id) after any failure: the refused batch leaves no sequence behind.
       await this.producer?.disconnect().catch(() => undefined);
       this.producer = undefined;
+      if (error instanceof SplitNeeded) {
+        this.splits += 1;
+        const previous = this.batchBytes;
+        this.batchBytes = Math.max(1, Math.floor(Math.min(this.batchBytes, error.largestPartitionBytes) / 2));
+        this.options.log?.(
+          'warn',
+          `Kafka relay: the broker refused a batch as too large (MESSAGE_TOO_LARGE); splitting it (${previous} → ${this.batchBytes} bytes per partition)`,
+        );
+        return 0;
+      }
+      const { kind, detail } =
+        error instanceof EventTooLargeError
+          ? { kind: 'permanent' as RelayErrorKind, detail: 'MESSAGE_TOO_LARGE' }
+          : classifyRelayError(error);
+      this.lastError = error instanceof Error ? error.message : String(error);
+      const { state, reason } = describe(kind, detail, error);
+      if (this.state !== state || this.lastCause !== reason) {
+        this.options.log?.(kind === 'permanent' ? 'error' : 'warn', `Kafka relay ${state}: ${this.lastError}`);
+      }
+      this.state = state;
+      this.reason = reason;
+      this.lastCause = reason;
+      if (kind === 'permanent') return BLOCKED_RETRY_MS;
       const rest = this.backoffMs;
       this.backoffMs = Math.min(this.backoffMs * 2, 10_000);
       return rest;
@@ -171,36 +242,66 @@ export class KafkaRelay {
       this.position = after;
       return 0;
     }
-    const byTopic = new Map<string, RecordedEvent[]>();
+    // The longest prefix of the events in which no partition receives more than the byte budget
+    // (at least one event): the checkpoint then moves to its last event, order kept.
+    const byTopic = new Map<string, Array<ReturnType<typeof this.messageOf>>>();
+    const partitionBytes = new Map<string, number>();
+    let taken = 0;
     for (const event of events) {
-      const topic = topicFor(this.prefix, event.streamId);
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), event]);
+      const message = this.messageOf(event);
+      const slot = `${message.topic}/${message.partition}`;
+      const bytes = (partitionBytes.get(slot) ?? BATCH_OVERHEAD) + message.bytes;
+      if (taken > 0 && bytes > this.batchBytes) break;
+      partitionBytes.set(slot, bytes);
+      byTopic.set(message.topic, [...(byTopic.get(message.topic) ?? []), message]);
+      taken += 1;
     }
-    await producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic.entries()].map(([topic, topicEvents]) => ({
-        topic,
-        messages: topicEvents.map((event) => ({
-          key: event.streamId,
-          value: JSON.stringify(toMessage(event)),
-          headers: {
-            'event-id': event.eventId,
-            'event-type': event.type,
-            'schema-version': String(event.schemaVersion),
-            'content-type': 'application/json',
-          },
+    const batch = events.slice(0, taken);
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic.entries()].map(([topic, messages]) => ({
+          topic,
+          messages: messages.map(({ key, value, headers, partition }) => ({ key, value, headers, partition })),
         })),
-      })),
-    });
-    const last = events.at(-1)!;
+      });
+    } catch (error) {
+      if (classifyRelayError(error).kind !== 'too-large') throw error;
+      if (taken > 1) throw new SplitNeeded(Math.max(...partitionBytes.values()));
+      throw new EventTooLargeError(batch[0]!.globalPosition, Math.max(...partitionBytes.values()), (error as Error).message);
+    }
+    const last = batch.at(-1)!;
     await this.pool.query(
       `INSERT INTO checkpoints (name, position, last_event_at) VALUES ($1, $2, $3)
        ON CONFLICT (name) DO UPDATE SET position = excluded.position, last_event_at = excluded.last_event_at, updated_at = now()`,
       [RELAY_CHECKPOINT, last.globalPosition, last.recordedAt],
     );
     this.position = last.globalPosition;
-    this.published += events.length;
-    return events.length;
+    this.published += batch.length;
+    // A full read batch, or one cut by bytes: go on at once.
+    return taken < events.length ? (this.options.batchSize ?? 1_000) : events.length;
+  }
+
+  private messageOf(event: RecordedEvent) {
+    const topic = topicFor(this.prefix, event.streamId);
+    const key = event.streamId;
+    const value = JSON.stringify(toMessage(event));
+    const headers = {
+      'event-id': event.eventId,
+      'event-type': event.type,
+      'schema-version': String(event.schemaVersion),
+      'content-type': 'application/json',
+    };
+    const partitionMetadata = this.partitions.get(topic) ?? [];
+    const partition = partitionMetadata.length
+      ? this.partitioner({ topic, partitionMetadata, message: { key, value } })
+      : undefined;
+    const bytes =
+      RECORD_OVERHEAD +
+      Buffer.byteLength(key) +
+      Buffer.byteLength(value) +
+      Object.entries(headers).reduce((sum, [name, text]) => sum + Buffer.byteLength(name) + Buffer.byteLength(text) + 4, 0);
+    return { topic, key, value, headers, partition, bytes };
   }
 
   private async readCheckpoint(): Promise<number> {
@@ -208,5 +309,33 @@ export class KafkaRelay {
       RELAY_CHECKPOINT,
     ]);
     return Number(rows[0]?.position ?? 0);
+  }
+}
+
+/** The state and the French reason of a failure, by kind: the real cause, never a guess. */
+function describe(kind: RelayErrorKind, detail: string, error: unknown): { state: RelayState; reason: string } {
+  if (error instanceof EventTooLargeError) {
+    return {
+      state: 'blocked',
+      reason:
+        `Événement en position ${error.position} (${error.bytes} octets) refusé par le broker comme trop volumineux : ` +
+        'augmentez max.message.bytes du topic (ou message.max.bytes du broker) ; le relais réessaie toutes les 30 s.',
+    };
+  }
+  switch (kind) {
+    case 'database':
+      return { state: 'retrying', reason: 'Base de données injoignable : le relais réessaie avec un délai croissant.' };
+    case 'broker-unreachable':
+      return { state: 'retrying', reason: 'Broker Kafka injoignable : nouvelle tentative avec délai croissant.' };
+    case 'permanent':
+      return {
+        state: 'blocked',
+        reason: `Le broker Kafka refuse la publication (${detail}) : une action est nécessaire ; nouvel essai toutes les 30 s.`,
+      };
+    default:
+      return {
+        state: 'retrying',
+        reason: `Erreur passagère du broker Kafka (${detail}) : nouvelle tentative avec délai croissant.`,
+      };
   }
 }

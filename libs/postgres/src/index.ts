@@ -1,3 +1,4 @@
 export * from './migrations.js';
 export * from './embedded-postgres.js';
 export * from './pool.js';
+export * from './database-errors.js';

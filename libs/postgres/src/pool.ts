@@ -1,11 +1,76 @@
 import { Pool } from 'pg';
+import { isDatabaseUnavailable } from './database-errors.js';
 
 /** The pool of connections to Vigie's database, as the rest of the code names it (route files never import `pg`). */
 export type DatabasePool = Pool;
 
-export function createPool(connectionString: string, max = 20): Pool {
-  const pool = new Pool({ connectionString, max, application_name: 'vigie' });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on('error', () => undefined);
+export interface PoolOptions {
+  /** Told (at most once per `CONNECTION_ERROR_REPORT_MS`) when a pooled connection is lost. */
+  readonly onConnectionError?: (error: Error) => void;
+}
+
+const CONNECTION_ERROR_REPORT_MS = 5_000;
+
+export function createPool(connectionString: string, max = 20, options: PoolOptions = {}): Pool {
+  const pool = new Pool({
+    connectionString,
+    max,
+    application_name: 'vigie',
+    // A server that does not answer (rather than refusing) must not hold requests for ever.
+    connectionTimeoutMillis: 5_000,
+    keepAlive: true,
+  });
+  let lastReport = 0;
+  const report = (error: Error) => {
+    const now = Date.now();
+    if (now - lastReport < CONNECTION_ERROR_REPORT_MS) return;
+    lastReport = now;
+    options.onConnectionError?.(error);
+  };
+  // An idle client losing its connection: the pool drops it, the next query opens another.
+  pool.on('error', report);
+  // A checked-out client losing its connection emits 'error' too, and the pool listens only to
+  // idle ones: without this listener a PostgreSQL restart mid-query exits the process. The query
+  // in flight rejects on its own, and release() drops the broken client (it is no longer queryable).
+  pool.on('connect', (client) => client.on('error', report));
   return pool;
+}
+
+export interface WaitForDatabaseOptions {
+  /** Give up after this long (ms). */
+  readonly timeoutMs: number;
+  readonly log?: (message: string) => void;
+  /** Where the database is, for the messages (no password). */
+  readonly description?: string;
+}
+
+/**
+ * Start-up waits for PostgreSQL (a server still starting, a container not yet up) with bounded
+ * retries and growing delays; any other failure (bad password, unknown database) stops at once.
+ */
+export async function waitForDatabase(pool: Pool, options: WaitForDatabaseOptions): Promise<void> {
+  const started = Date.now();
+  const where = options.description ?? 'PostgreSQL';
+  let delay = 250;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await pool.query('SELECT 1');
+      if (attempt > 1) options.log?.(`Database ${where} reachable after ${attempt} attempts`);
+      return;
+    } catch (error) {
+      const elapsed = Date.now() - started;
+      if (!isDatabaseUnavailable(error)) throw error;
+      if (elapsed + delay > options.timeoutMs) {
+        throw new Error(
+          `Database ${where} not reachable after ${attempt} attempts over ${Math.round(elapsed / 1_000)} s ` +
+            `(${(error as Error).message || (error as { code?: string }).code}); is PostgreSQL running and DATABASE_URL right?`,
+        );
+      }
+      options.log?.(
+        `Database ${where} not reachable yet (${(error as Error).message || (error as { code?: string }).code}); attempt ${attempt}, next in ${delay} ms`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 2_000);
+    }
+  }
 }

@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { ApiKeyStore, owns } from '@vigie/access';
 import { BODY_RULE, type BodyRule, readBody } from '../http/body.js';
 import { problemOf as problem } from '../http/problem.js';
+import { unstorableFields } from '../http/storable.js';
 import { ACCESS_RULE, type AccessRule, PUBLIC_ROUTE } from './access.decorators.js';
 import { setPrincipal } from './principal.request.js';
 import { TenancyResolver } from './tenancy.resolver.js';
@@ -24,6 +25,13 @@ export class AccessGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const handler = context.getHandler();
+    // Path ids are read below (owners of an existing resource) before any schema: refuse what
+    // PostgreSQL cannot store (a %00, a lone surrogate) before it reaches the database.
+    const params = context.switchToHttp().getRequest<Request>().params ?? {};
+    const unstorable = unstorableFields(params);
+    if (unstorable.length) {
+      throw problem('VALIDATION_FAILED', { errors: unstorable });
+    }
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<Request>();
     const header = request.header('authorization');

@@ -1,16 +1,20 @@
 import { Contract } from '../http/contract.js';
-import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { RecordedEvent } from '@vigie/event-store';
 import { epciSirenParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
-import { RUNTIME, type Runtime } from '../platform/runtime.js';
 import { owns, type Principal } from '@vigie/access';
 import { ALL_ROLES, Access, CurrentPrincipal } from '../access/access.decorators.js';
 import { TenancyResolver } from '../access/tenancy.resolver.js';
 import { FILTERED } from '../access/tenancies.js';
+import { LiveFeedService } from './live-feed.service.js';
+import { NoDeadline } from '../http/handler-deadline.interceptor.js';
+
+/** Bytes a live client may leave unread before it is disconnected. */
+const MAX_BUFFERED_BYTES = 1_000_000;
 
 const querySchema = z.object({ epci: epciSirenParam.optional() });
 
@@ -28,8 +32,8 @@ function epciOf(event: RecordedEvent): string | null {
 @Controller('v1/stream')
 export class StreamController {
   constructor(
-    @Inject(RUNTIME) private readonly runtime: Runtime,
     private readonly tenancy: TenancyResolver,
+    private readonly live: LiveFeedService,
   ) {}
 
   @Access({ roles: ALL_ROLES, tenancy: FILTERED })
@@ -41,6 +45,7 @@ export class StreamController {
   })
   @ApiQuery({ name: 'epci', required: false })
   @ApiProduces('text/event-stream')
+  @NoDeadline()
   async stream(
     @Query('epci') epci: string | undefined,
     @CurrentPrincipal() principal: Principal,
@@ -48,8 +53,43 @@ export class StreamController {
     @Res() response: Response,
   ): Promise<void> {
     const filter = parseOrThrow(querySchema, { epci: epci || undefined }).epci;
-    const { store } = this.runtime;
-    const head = await store.readHeadPosition();
+    // Until `ready` is written, a batch the shared feed delivers is held, then trimmed to what follows `ready`.
+    let ready: number | undefined = undefined;
+    const held: RecordedEvent[] = [];
+    const write = (events: readonly RecordedEvent[]) => {
+      if (response.writableEnded) return;
+      if (ready === undefined) {
+        held.push(...events);
+        return;
+      }
+      for (const event of events) {
+        if (event.globalPosition <= ready) continue;
+        const about = epciOf(event);
+        if (filter && about !== filter) continue;
+        // Each subscriber sees only the facts and alerts that name its organisation.
+        if (!owns(principal, this.tenancy.ownersOfEvent(event.data))) continue;
+        const kind = event.type === 'AlertRaised' || event.type === 'AlertResolved' ? 'alert' : 'fact';
+        const payload =
+          kind === 'alert'
+            ? {
+                eventId: event.eventId,
+                type: event.type,
+                position: event.globalPosition,
+                alertId: event.streamId,
+                ...(event.data as object),
+              }
+            : { eventId: event.eventId, type: event.type, position: event.globalPosition, epciSiren: about };
+        response.write(`id: ${event.globalPosition}\nevent: ${kind}\ndata: ${JSON.stringify(payload)}\n\n`);
+      }
+      // A client that stopped reading: drop it rather than buffer for ever.
+      if (response.writableLength > MAX_BUFFERED_BYTES) response.end();
+    };
+    const feed = await this.live.subscribe(write);
+    if (request.destroyed) {
+      feed.unsubscribe();
+      return;
+    }
+    const head = feed.position;
     response.status(200).set({
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
@@ -58,34 +98,12 @@ export class StreamController {
     });
     response.flushHeaders();
     response.write(`event: ready\ndata: ${JSON.stringify({ position: head })}\n\n`);
-    const subscription = store.subscribe({
-      after: head,
-      batchSize: 500,
-      handler: async (events) => {
-        for (const event of events) {
-          const about = epciOf(event);
-          if (filter && about !== filter) continue;
-          // Each subscriber sees only the facts and alerts that name its organisation.
-          if (!owns(principal, this.tenancy.ownersOfEvent(event.data))) continue;
-          const kind = event.type === 'AlertRaised' || event.type === 'AlertResolved' ? 'alert' : 'fact';
-          const payload =
-            kind === 'alert'
-              ? {
-                  eventId: event.eventId,
-                  type: event.type,
-                  position: event.globalPosition,
-                  alertId: event.streamId,
-                  ...(event.data as object),
-                }
-              : { eventId: event.eventId, type: event.type, position: event.globalPosition, epciSiren: about };
-          response.write(`id: ${event.globalPosition}\nevent: ${kind}\ndata: ${JSON.stringify(payload)}\n\n`);
-        }
-      },
-    });
+    ready = head;
+    write(held.splice(0));
     const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), 15_000);
     request.on('close', () => {
       clearInterval(keepAlive);
-      void subscription.stop();
+      feed.unsubscribe();
     });
   }
 }

@@ -15,6 +15,7 @@ import { notFound } from '../http/problem.js';
 import type { VigieConfig } from '@vigie/config';
 import { VIGIE_CONFIG } from '../platform/platform.module.js';
 import { FILTERED } from '../access/tenancies.js';
+import { isTimestampInRange } from '../http/params.js';
 
 type SharedComplianceView = ReturnType<typeof shareComplianceReport<ComplianceView>>;
 
@@ -24,7 +25,10 @@ const querySchema = z.object({
   groupBy: z.enum(GROUP_BYS).optional(),
   asOf: z
     .string()
-    .refine((value) => /^\d+$/.test(value) || !Number.isNaN(Date.parse(value)), 'Position (entier) ou date ISO 8601 attendue.')
+    .refine(
+      (value) => /^\d{1,15}$/.test(value) || isTimestampInRange(value),
+      'Position (entier) ou date ISO 8601 (années 1900 à 9999) attendue.',
+    )
     .optional(),
 });
 

@@ -1,14 +1,21 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { compositeKey, evaluateCompliance, type ComplianceReport, type GroupBy } from '@vigie/domain';
-import { positionAt, readComplianceInputs, readFreshness, readScopePosition, recordedAtOf } from '@vigie/projections';
+import {
+  type Freshness,
+  positionAt,
+  readComplianceInputs,
+  readFreshness,
+  readScopePosition,
+  recordedAtOf,
+} from '@vigie/projections';
 import type { DatabasePool } from '@vigie/postgres';
 import { DATABASE_POOL } from '../platform/platform.module.js';
 
 export interface ComplianceView extends ComplianceReport {
   /** The position (and time) the figures stand at: the projection's, or the one asked with asOf. */
   readonly asOf: { readonly position: number; readonly recordedAt: string | null; readonly live: boolean };
-  readonly freshness: { readonly position: number; readonly lastEventAt: string | null };
+  readonly freshness: Freshness;
   readonly referenceDate: string;
   readonly cia: { readonly adopted: boolean; readonly reference: string | null };
   readonly threshold: { readonly amountPerUc: number; readonly source: string } | null;
@@ -24,8 +31,6 @@ export interface CachedCompliance {
 const CACHE_SIZE = 1_000;
 /** How long a read of a checkpoint or scope position is reused: figures may lag writes by this much more. */
 const POSITION_TTL_MS = 100;
-
-type Freshness = { position: number; lastEventAt: string | null };
 
 /** Shares one read among the callers of the same short window. */
 class Memo<T> {

@@ -6,7 +6,7 @@ import { ProjectorService } from '../platform/projector.service.js';
 import { RUNTIME, type Runtime } from '../platform/runtime.js';
 import { ALERT_MONITOR_CHECKPOINT } from '@vigie/alerts';
 import { RELAY_CHECKPOINT } from '@vigie/messaging';
-import { PROJECTION_NAMES } from '@vigie/projections';
+import { PROJECTION_NAMES, readLogHeads } from '@vigie/projections';
 import { Public } from '../access/access.decorators.js';
 
 @ApiTags('operations')
@@ -23,8 +23,11 @@ export class HealthController {
   async health(@Res() response: Response): Promise<void> {
     const started = performance.now();
     try {
-      const head = await this.runtime.store.readHeadPosition();
+      const heads = await readLogHeads(this.runtime.pool);
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+      // Lag counts from the true head: events held back by an open transaction are owed too.
+      const head = heads.headPosition;
+      const oldest = await this.oldestTransaction();
       const { rows } = await this.runtime.pool.query<{ name: string; position: string; last_event_at: Date | null }>(
         'SELECT name, position, last_event_at FROM checkpoints WHERE name = ANY($1)',
         [[...PROJECTION_NAMES, RELAY_CHECKPOINT, ALERT_MONITOR_CHECKPOINT]],
@@ -39,10 +42,36 @@ export class HealthController {
         ? { state: 'external', reason: 'Le relais tourne dans apps/projector.', lastError: null }
         : this.runtime.relay.status();
       const relayPosition = Number(checkpoint(RELAY_CHECKPOINT)?.position ?? 0);
+      const threshold = this.runtime.config.HEALTH_STALL_THRESHOLD_S;
+      const heldBack = heads.headPosition - heads.visibleHeadPosition;
+      const causes: string[] = [];
+      if ((heads.heldBackSeconds ?? 0) >= threshold || (oldest?.ageSeconds ?? 0) >= threshold) {
+        const where = oldest
+          ? `une transaction ouverte depuis ${Math.round(oldest.ageSeconds ?? 0)} s` +
+            `${oldest.database ? ` dans la base « ${oldest.database} »` : ''}${oldest.pid ? ` (pid ${oldest.pid})` : ''}`
+          : 'une transaction ouverte';
+        causes.push(
+          heldBack > 0
+            ? `Lecteurs bloqués : ${where} retient ${heldBack} événement(s) enregistré(s) depuis ${Math.round(heads.heldBackSeconds ?? 0)} s (seuil ${threshold} s).`
+            : `Lecteurs bientôt bloqués : ${where} retiendra tout événement enregistré après elle (seuil ${threshold} s).`,
+        );
+      }
+      if (relay.state === 'retrying' || relay.state === 'blocked')
+        causes.push(`Relais Kafka : ${relay.reason ?? relay.lastError ?? 'nouvel essai en cours'}.`);
       const body = {
-        status: relay.state === 'retrying' ? 'degraded' : 'ok',
+        status: causes.length ? 'degraded' : 'ok',
+        causes,
         database: { status: 'up', description: this.runtime.database.description, latencyMs },
+        /** Highest committed position (the true head). */
         headPosition: head,
+        eventLog: {
+          headPosition: heads.headPosition,
+          visibleHeadPosition: heads.visibleHeadPosition,
+          heldBack,
+          heldBackSeconds: heads.heldBackSeconds,
+          stallThresholdSeconds: threshold,
+          oldestTransaction: oldest,
+        },
         projector: {
           mode: external ? 'external' : 'in-process',
           lag: Math.max(0, ...projections.map((projection) => projection.lag)),
@@ -68,10 +97,47 @@ export class HealthController {
       };
       response.status(200).json(body);
     } catch (error) {
+      response.setHeader('retry-after', String(this.runtime.config.DATABASE_RETRY_AFTER_S));
       response.status(503).json({
         status: 'down',
         database: { status: 'down', description: this.runtime.database.description, error: (error as Error).message },
       });
     }
+  }
+
+  /**
+   * The oldest transaction of the whole server that holds a transaction id (a writer, in any
+   * database, or a prepared transaction): readers cannot pass it. Its database and age need the
+   * pg_read_all_stats role when it belongs to another user; otherwise they are null.
+   */
+  private async oldestTransaction(): Promise<{
+    database: string | null;
+    pid: number | null;
+    applicationName: string | null;
+    ageSeconds: number | null;
+  } | null> {
+    const { rows } = await this.runtime.pool.query<{
+      database: string | null;
+      pid: number | null;
+      application_name: string | null;
+      age_seconds: string | null;
+    }>(
+      `SELECT database, pid, application_name, age_seconds FROM (
+         SELECT datname AS database, pid, application_name,
+                extract(epoch FROM now() - xact_start) AS age_seconds, age(backend_xid) AS xid_age
+           FROM pg_stat_activity WHERE backend_xid IS NOT NULL
+         UNION ALL
+         SELECT database, NULL, 'PREPARE TRANSACTION', extract(epoch FROM now() - prepared), age(transaction)
+           FROM pg_prepared_xacts
+       ) t ORDER BY xid_age DESC LIMIT 1`,
+    );
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      database: row.database,
+      pid: row.pid,
+      applicationName: row.application_name,
+      ageSeconds: row.age_seconds == null ? null : Math.round(Number(row.age_seconds) * 10) / 10,
+    };
   }
 }

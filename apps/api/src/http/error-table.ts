@@ -20,7 +20,11 @@ export type ApiErrorCode =
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'INTERNAL_ERROR'
-  | 'SERVICE_UNAVAILABLE';
+  | 'SERVICE_UNAVAILABLE'
+  | 'DATABASE_UNAVAILABLE'
+  | 'REQUEST_TIMEOUT'
+  | 'REQUEST_DEADLINE_EXCEEDED'
+  | 'VALUE_NOT_STORABLE';
 
 /** Every code an answer of the API may carry. */
 export type ErrorCode = DomainErrorCode | ApiErrorCode;
@@ -81,6 +85,14 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   // Storage
   EVENT_ID_CONFLICT: [409, 'Cet identifiant d’événement est déjà utilisé pour un autre contenu.'],
   CONCURRENT_MODIFICATION: [409, 'Le dossier a été modifié entre-temps ; relisez-le puis renvoyez la demande.'],
+  DATABASE_UNAVAILABLE: [
+    503,
+    'La base de données est momentanément injoignable : renvoyez la même demande (même eventId) après le délai Retry-After.',
+  ],
+  VALUE_NOT_STORABLE: [
+    400,
+    'Une valeur de la demande ne peut pas être enregistrée (caractère nul ou isolé, date ou nombre hors limites).',
+  ],
   // Access
   UNAUTHENTICATED: [401, 'Clé d’API manquante, invalide ou révoquée (en-tête Authorization: Bearer <clé>).'],
   ROLE_FORBIDDEN: [403, 'Votre rôle ne permet pas cette opération.'],
@@ -93,6 +105,11 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   VALIDATION_FAILED: [400, 'La demande contient des données invalides.'],
   MALFORMED_JSON: [400, 'Le corps de la demande n’est pas un JSON valide.'],
   PAYLOAD_TOO_LARGE: [413, 'Le corps de la demande est trop volumineux.'],
+  REQUEST_TIMEOUT: [408, 'Le corps de la demande n’est pas arrivé en entier dans le délai imparti.'],
+  REQUEST_DEADLINE_EXCEEDED: [
+    503,
+    'La demande n’a pas pu être traitée dans le délai imparti : renvoyez-la (même eventId) après le délai Retry-After.',
+  ],
   UNSUPPORTED_MEDIA_TYPE: [
     415,
     'Ce type de contenu n’est pas accepté ici (JSON pour les écritures, CSV ou NDJSON pour les imports).',

@@ -55,7 +55,7 @@ const problemSchema = (codes: readonly ErrorCode[]) => ({
 /**
  * The error codes a route may answer: those its access rule implies (401, 403, the 404 of an
  * existing resource), its body and parameters (400, 413, 415), a write's (409 EVENT_ID_CONFLICT),
- * the database being unavailable (503), and the business errors its contract declares.
+ * the database being unavailable or a request past its deadline (503), and the business errors its contract declares.
  */
 export function routeErrors(route: RouteRule): ErrorCode[] {
   const codes = new Set<ErrorCode>(route.contract?.errors ?? []);
@@ -70,7 +70,9 @@ export function routeErrors(route: RouteRule): ErrorCode[] {
   if (route.body?.kind === 'json') codes.add('MALFORMED_JSON');
   if (route.path.includes(':') || route.method === 'GET') codes.add('VALIDATION_FAILED');
   if (route.contract?.answer === 'write') codes.add('EVENT_ID_CONFLICT');
-  codes.add('SERVICE_UNAVAILABLE');
+  codes.add('DATABASE_UNAVAILABLE');
+  if (route.contract?.answer !== 'stream') codes.add('REQUEST_DEADLINE_EXCEEDED');
+  if (route.body) codes.add('VALUE_NOT_STORABLE');
   return [...codes];
 }
 

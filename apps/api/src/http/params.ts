@@ -15,3 +15,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export function isUuid(text: unknown): text is string {
   return typeof text === 'string' && UUID.test(text);
 }
+
+/**
+ * An ISO 8601 timestamp within years 1900 to 9999: JavaScript reads dates up to ±275 760 years,
+ * PostgreSQL only from 4713 BC, and no figure predates the law anyway.
+ */
+export function isTimestampInRange(text: string): boolean {
+  const time = Date.parse(text);
+  if (Number.isNaN(time)) return false;
+  const year = new Date(time).getUTCFullYear();
+  return year >= 1900 && year <= 9999;
+}

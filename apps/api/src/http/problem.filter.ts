@@ -1,7 +1,10 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject, Logger } from '@nestjs/common';
 import { type Response } from 'express';
 import { isDomainError } from '@vigie/domain';
 import { EventIdConflictError, WrongExpectedVersionError } from '@vigie/event-store';
+import { isDatabaseUnavailable, isDataException } from '@vigie/postgres';
+import type { VigieConfig } from '@vigie/config';
+import { VIGIE_CONFIG } from '../platform/platform.module.js';
 import { type ErrorCode, errorEntry, isErrorCode } from './error-table.js';
 import { type Problem, ProblemError } from './problem.js';
 
@@ -36,11 +39,27 @@ function httpExceptionCode(exception: HttpException): ErrorCode {
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
+  private lastUnavailableLog = 0;
+
+  constructor(@Inject(VIGIE_CONFIG) private readonly config: VigieConfig) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
+    if (response.headersSent) {
+      // A stream already answering (SSE): nothing more can be said, close it.
+      response.end();
+      return;
+    }
     const problem = this.toProblem(exception);
-    if (problem.status >= 500) {
+    if (problem.code === 'DATABASE_UNAVAILABLE' || problem.code === 'REQUEST_DEADLINE_EXCEEDED') {
+      // An outage is one cause, not one error per request: one line every few seconds, no stack.
+      const now = Date.now();
+      if (now - this.lastUnavailableLog > 5_000) {
+        this.lastUnavailableLog = now;
+        this.logger.warn(`${problem.code}: ${(exception as Error)?.message || (exception as { code?: string })?.code}`);
+      }
+      response.setHeader('retry-after', String(this.config.DATABASE_RETRY_AFTER_S));
+    } else if (problem.status >= 500) {
       // Never the request body: it may hold personal data.
       this.logger.error(`${problem.code}: ${(exception as Error)?.stack ?? String(exception)}`);
     }
@@ -60,6 +79,9 @@ export class ProblemFilter implements ExceptionFilter {
       return problemFor('CONCURRENT_MODIFICATION', { expectedVersion: exception.expected, actualVersion: exception.actual });
     }
     if (exception instanceof EventIdConflictError) return problemFor('EVENT_ID_CONFLICT', { eventId: exception.eventId });
+    if (isDatabaseUnavailable(exception)) return problemFor('DATABASE_UNAVAILABLE');
+    // SQLSTATE class 22: PostgreSQL refuses a value of the request (validation should have caught it first).
+    if (isDataException(exception)) return problemFor('VALUE_NOT_STORABLE');
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = httpExceptionCode(exception);

@@ -22,7 +22,7 @@ function answer(exception: unknown): { status: number; type: string; body: Recor
     },
   };
   const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
-  new ProblemFilter().catch(exception, host);
+  new ProblemFilter({ DATABASE_RETRY_AFTER_S: 5 } as never).catch(exception, host);
   return sent;
 }
 

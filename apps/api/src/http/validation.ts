@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type FieldProblem, ProblemError } from './problem.js';
 import { errorEntry } from './error-table.js';
+import { unstorableFields } from './storable.js';
 
 z.config(z.locales.fr());
 
@@ -64,6 +65,8 @@ export function validate<Schema extends z.ZodType>(
   schema: Schema,
   input: unknown,
 ): { ok: true; data: z.output<Schema> } | { ok: false; errors: FieldProblem[] } {
+  const unstorable = unstorableFields(input);
+  if (unstorable.length) return { ok: false, errors: unstorable };
   // reportInput lets a missing field be told from a wrong one; the input itself is never sent back.
   const result = schema.safeParse(input, {
     reportInput: true,

@@ -17,11 +17,14 @@ import { offerDeclinedSchema, toOfferDeclinedData } from '../attribution/decline
 import { actorOf, type Principal, Pseudonymiser } from '@vigie/access';
 import { validate } from '../http/validation.js';
 import { isUuid } from '../http/params.js';
-import { DATABASE_POOL } from '../platform/platform.module.js';
+import { isDataException } from '@vigie/postgres';
+import type { VigieConfig } from '@vigie/config';
+import { DATABASE_POOL, VIGIE_CONFIG } from '../platform/platform.module.js';
 import { countRows, csvRows, fieldName, ndjsonRows, type ParsedRow, type RowKind } from './import-format.js';
 
 export type ImportFormat = 'csv' | 'ndjson';
-export type ImportStatus = 'en_attente' | 'en_cours' | 'termine' | 'echoue';
+/** `interrompu`: the process running it stopped mid-way (what it recorded is kept; send the file again). */
+export type ImportStatus = 'en_attente' | 'en_cours' | 'termine' | 'echoue' | 'interrompu';
 
 export interface RowRejection {
   readonly line: number;
@@ -46,10 +49,14 @@ export interface ImportReport {
   etaSeconds: number | null;
   startedAt: string;
   finishedAt: string | null;
+  /** Last progress saved (after each chunk): a job not saved for a while belongs to a process that stopped. */
+  updatedAt?: string;
   error: string | null;
 }
 
 const CHUNK = 1_000;
+const INTERRUPTED =
+  'Import interrompu (arrêt du service) : les lignes indiquées comme traitées sont enregistrées ; renvoyez le fichier, elles ne le seront pas deux fois.';
 const MAX_LISTED = 10_000;
 const SCHEMAS: Record<RowKind, z.ZodType> = {
   lease: recordSignedLeaseSchema,
@@ -120,6 +127,7 @@ export class ImportService {
 
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+    @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
     private readonly pipeline: CommandPipeline,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly referential: LeaseReferentialService,
@@ -158,9 +166,11 @@ export class ImportService {
     if (!isUuid(id)) return undefined;
     const { rows } = await this.pool.query<{ report: ImportReport }>('SELECT report FROM imports WHERE id = $1', [id]);
     const stored = rows[0]?.report;
-    // A job of a process that stopped mid-way: say so rather than show it forever running.
-    return stored && stored.status === 'en_cours'
-      ? { ...stored, status: 'echoue', error: 'Import interrompu (redémarrage du service) : renvoyez le fichier.' }
+    // A job of a process that stopped mid-way: say so, with what it recorded, rather than show it forever running.
+    const running = stored && (stored.status === 'en_attente' || stored.status === 'en_cours');
+    const silentFor = Date.now() - Date.parse(stored?.updatedAt ?? stored?.startedAt ?? '');
+    return running && !(silentFor < this.config.IMPORT_STALE_AFTER_S * 1_000)
+      ? { ...stored, status: 'interrompu', rowsPerSecond: null, etaSeconds: null, error: INTERRUPTED }
       : stored;
   }
 
@@ -181,6 +191,7 @@ export class ImportService {
         const seconds = (Date.now() - started) / 1_000;
         report.rowsPerSecond = Math.round(report.done / Math.max(seconds, 0.001));
         report.etaSeconds = Math.ceil((total - report.done) / Math.max(report.rowsPerSecond, 1));
+        await this.saveProgress(report);
       };
       for (const row of rows) {
         chunk.push(row);
@@ -209,6 +220,16 @@ export class ImportService {
       // Keep the finished report in memory a while for quick polls; the table keeps it for good.
       setTimeout(() => this.jobs.delete(report.id), 10 * 60_000).unref();
     }
+  }
+
+  /** Progress saved after each chunk: after a crash the report still says what was recorded. */
+  private async saveProgress(report: ImportReport): Promise<void> {
+    report.updatedAt = new Date().toISOString();
+    await this.pool.query('UPDATE imports SET status = $2, report = $3 WHERE id = $1', [
+      report.id,
+      report.status,
+      JSON.stringify({ ...report, rejections: report.rejections.slice(0, 1_000) }),
+    ]);
   }
 
   private reject(
@@ -287,20 +308,47 @@ export class ImportService {
     const actor = actorOf(principal);
     const valid = this.validateRows(report, rows, principal);
     if (!valid.length) return;
-    const now = new Date();
-    const outcomes = await this.pipeline.handleBatch(
-      valid.map((row) => ({
-        streamId: row.streamId,
-        decider: attributionDecider,
-        eventId: row.eventId,
-        metadata: { actor, source: 'import', importId, line: row.line },
-        // The stored lease also carries Vigie's link to its CAL decision: compare the bailleur's facts only.
-        isRetryOf: (previous) =>
-          previous.type === EVENT_TYPE[row.kind] &&
-          jsonEqual({ ...(previous.data as object), calDecisionEventId: undefined }, row.data),
-        command: () => this.command(row, lookup, now),
-      })),
-    );
+    await this.appendRows(report, valid, lookup, actor, importId, new Date());
+  }
+
+  /**
+   * Rows through the pipeline's batch: decided in file order, the accepted ones appended in one
+   * transaction. A batch PostgreSQL refuses (SQLSTATE class 22: a value it cannot store that
+   * validation let through) is split in halves, down to the row at fault, which becomes a
+   * rejected row: a bad row never takes good rows down with it.
+   */
+  private async appendRows(
+    report: ImportReport,
+    valid: ValidRow[],
+    lookup: ReferentialLookup,
+    actor: string,
+    importId: string,
+    now: Date,
+  ): Promise<void> {
+    let outcomes;
+    try {
+      outcomes = await this.pipeline.handleBatch(
+        valid.map((row) => ({
+          streamId: row.streamId,
+          decider: attributionDecider,
+          eventId: row.eventId,
+          metadata: { actor, source: 'import', importId, line: row.line },
+          // The stored lease also carries Vigie's link to its CAL decision: compare the bailleur's facts only.
+          isRetryOf: (previous) =>
+            previous.type === EVENT_TYPE[row.kind] &&
+            jsonEqual({ ...(previous.data as object), calDecisionEventId: undefined }, row.data),
+          command: () => this.command(row, lookup, now),
+        })),
+      );
+    } catch (error) {
+      if (!isDataException(error)) throw error;
+      if (valid.length === 1)
+        return this.reject(report, valid[0]!, null, 'VALUE_NOT_STORABLE', errorEntry('VALUE_NOT_STORABLE')[1]);
+      const half = Math.ceil(valid.length / 2);
+      await this.appendRows(report, valid.slice(0, half), lookup, actor, importId, now);
+      await this.appendRows(report, valid.slice(half), lookup, actor, importId, now);
+      return;
+    }
     outcomes.forEach((result, index) => {
       const row = valid[index]!;
       if (result.ok) {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AlertMonitor } from '@vigie/alerts';
 import { createProjectionRunners, ProjectionRunner } from '@vigie/projections';
+import { failureReporter } from '@vigie/postgres';
 import { RUNTIME, type Runtime } from './runtime.js';
 
 /**
@@ -17,14 +18,14 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
     const { config, pool, store } = runtime;
     this.alerts = new AlertMonitor(pool, store, {
       pollIntervalMs: config.POLL_INTERVAL_MS,
-      onError: (error) => this.logger.error(`Alert pass failed: ${(error as Error).message}`),
+      onError: failureReporter(this.logger, 'Alert pass'),
     });
     this.runners = config.PROJECTOR_IN_PROCESS
       ? createProjectionRunners(pool, {
           batchSize: config.PROJECTOR_BATCH_SIZE,
           pollIntervalMs: config.POLL_INTERVAL_MS,
           notifier: store.notifications,
-          onError: (error) => this.logger.error(`Projection batch failed: ${(error as Error).message}`),
+          onError: failureReporter(this.logger, 'Projection batch'),
           // Drift rules run as soon as the compliance figures have moved.
           onComplianceApplied: () => this.alerts.wake(),
         })

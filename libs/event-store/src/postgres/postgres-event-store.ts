@@ -266,7 +266,7 @@ export class PostgresEventStore implements EventStore {
   subscribe(options: SubscribeOptions): Subscription {
     return new PollingSubscription((after, limit) => this.readAll(after, limit), this.notifier, {
       ...options,
-      pollIntervalMs: this.pollIntervalMs,
+      pollIntervalMs: options.pollIntervalMs ?? this.pollIntervalMs,
     });
   }
 

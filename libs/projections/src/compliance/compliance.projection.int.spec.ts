@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { evaluateCompliance, type LeaseSignedData } from '@vigie/domain';
 import { PostgresEventStore, type RecordedEvent } from '@vigie/event-store';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/postgres.js';
+import { createTestDatabase, type TestDatabase, untilVisible } from '../../../../test/support/postgres.js';
 import { syntheticLease } from '../../../../test/support/lease-events.js';
 import { ProjectionRunner } from '../projection-runner.js';
 import { ComplianceProjection } from './compliance.projection.js';
@@ -101,6 +101,7 @@ describe('Compliance projection (real PostgreSQL)', () => {
         { eventId: event.eventId, type: event.type, data: event.data, metadata: { actor: 'spec' } },
       ]);
     }
+    await untilVisible(db.pool);
   }
 
   async function project(projection: ComplianceProjection, batchSize: number): Promise<void> {

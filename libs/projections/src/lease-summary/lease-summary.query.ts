@@ -5,6 +5,48 @@ export interface Freshness {
   readonly position: number;
   /** Recording time of that event, or null before the first one. */
   readonly lastEventAt: string | null;
+  /** Highest position committed to the log (the true head). */
+  readonly headPosition: number;
+  /** Highest position readers may take: below it every transaction has finished. */
+  readonly visibleHeadPosition: number;
+  /** Events committed but not applied yet (headPosition − position). */
+  readonly lag: number;
+  /**
+   * Seconds since the oldest committed event that readers cannot see yet was recorded: an open
+   * transaction somewhere on the server holds them back. Null when nothing is held back.
+   */
+  readonly heldBackSeconds: number | null;
+}
+
+/**
+ * The true head, the head readers may take, and how long committed events have been held back.
+ * Cheap: both heads are read backwards on the primary key, and only the (normally few) events past
+ * the visible head are looked at.
+ */
+export const LOG_HEADS_SQL = `
+  SELECT (SELECT max(global_position) FROM events) AS head,
+         v.visible_head,
+         (SELECT extract(epoch FROM now() - min(recorded_at)) FROM events
+           WHERE global_position > coalesce(v.visible_head, 0)) AS held_back_seconds
+  FROM (SELECT (SELECT max(global_position) FROM events
+                 WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())) AS visible_head) v`;
+
+export interface LogHeads {
+  readonly headPosition: number;
+  readonly visibleHeadPosition: number;
+  readonly heldBackSeconds: number | null;
+}
+
+export async function readLogHeads(pool: Pick<Pool, 'query'>): Promise<LogHeads> {
+  const { rows } = await pool.query<{ head: string | null; visible_head: string | null; held_back_seconds: string | null }>(
+    LOG_HEADS_SQL,
+  );
+  const row = rows[0];
+  return {
+    headPosition: Number(row?.head ?? 0),
+    visibleHeadPosition: Number(row?.visible_head ?? 0),
+    heldBackSeconds: row?.held_back_seconds == null ? null : Math.max(0, Math.round(Number(row.held_back_seconds) * 10) / 10),
+  };
 }
 
 export interface LeaseSummary {
@@ -48,11 +90,20 @@ function tally<K>(rows: Row[], keyOf: (row: Row) => K) {
 }
 
 export async function readFreshness(pool: Pool, projectionName: string): Promise<Freshness> {
-  const { rows } = await pool.query<{ position: string; last_event_at: Date | null }>(
-    'SELECT position, last_event_at FROM checkpoints WHERE name = $1',
-    [projectionName],
-  );
-  return { position: Number(rows[0]?.position ?? 0), lastEventAt: rows[0]?.last_event_at?.toISOString() ?? null };
+  const [{ rows }, heads] = await Promise.all([
+    pool.query<{ position: string; last_event_at: Date | null }>(
+      'SELECT position, last_event_at FROM checkpoints WHERE name = $1',
+      [projectionName],
+    ),
+    readLogHeads(pool),
+  ]);
+  const position = Number(rows[0]?.position ?? 0);
+  return {
+    position,
+    lastEventAt: rows[0]?.last_event_at?.toISOString() ?? null,
+    ...heads,
+    lag: Math.max(0, heads.headPosition - position),
+  };
 }
 
 export async function readLeaseSummary(
