@@ -24,7 +24,7 @@ export function adminFetch(url: string, init: RequestInit = {}): Promise<Respons
 /** The real API on a free port, over its own fresh database. */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { logDestination?: DestinationStream } = {},
+  options: { logDestination?: DestinationStream; clock?: () => Date } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase({ migrate: false });
   const config = loadConfig({
@@ -60,6 +60,16 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     contentType: response.headers.get('content-type'),
     body: text ? JSON.parse(text) : undefined,
   };
+}
+
+export async function putJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', ...ADMIN, ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
 export async function getJson(url: string, headers: Record<string, string> = {}) {

@@ -11,6 +11,8 @@ import {
   bilanStreamId,
   type AlertObservation,
   type AlertEvent,
+  parisDate,
+  parisYear,
 } from '@vigie/domain';
 import {
   uuidFromText,
@@ -152,14 +154,14 @@ export class AlertMonitor {
 
   private async evaluate(epciSiren: string, year: number, head: number, scopePosition: number, now: Date): Promise<number> {
     const inputs = await readComplianceInputs(this.pool, epciSiren, year, head);
-    const referenceDate = now.toISOString().slice(0, 10);
+    const referenceDate = parisDate(now);
     const report = evaluateCompliance(
       inputs.facts,
       { cia: inputs.cia, thresholdPerUc: inputs.threshold?.amountPerUc },
       { epciSiren, year, groupBy: 'bailleur', referenceDate },
     );
     const settings = { ...DEFAULT_ALERT_SETTINGS, ...inputs.cia.options.alerts };
-    const observations = observeAlerts(report, settings, year === now.getUTCFullYear());
+    const observations = observeAlerts(report, settings, year === parisYear(now));
     return this.record(observations, { position: head, scopePosition }, now);
   }
 
@@ -177,8 +179,8 @@ export class AlertMonitor {
 
   /** Flux rules, on every convention in force this year and every bailleur's bilan of last year. */
   private async evaluateFlux(head: number, now: Date): Promise<number> {
-    const today = now.toISOString().slice(0, 10);
-    const year = now.getUTCFullYear();
+    const today = parisDate(now);
+    const year = parisYear(now);
     const observations: AlertObservation[] = [];
     for (const convention of await readConventionRefs(this.pool)) {
       const read = await readConventionFlux(this.pool, this.store, convention, year, today);

@@ -2,6 +2,7 @@ export * from './decider.js';
 export * from './identity/composite-key.js';
 export * from './identity/identifiers.js';
 export * from './domain-error.js';
+export * from './calendar/paris-calendar.js';
 export * from './attribution/attribution.events.js';
 export * from './attribution/attribution.commands.js';
 export * from './attribution/attribution.errors.js';

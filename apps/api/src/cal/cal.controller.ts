@@ -46,7 +46,7 @@ export class CalController {
         type: 'RecordCalDecision' as const,
         data,
         referential: await this.referential.contextForFlat(data.flat),
-        now: new Date(),
+        now: this.runtime.clock(),
       }),
     });
     if (result.alreadyRecorded) response.status(200);
@@ -75,7 +75,7 @@ export class CalController {
       decider: attributionDecider,
       context: apiWriteContext(eventId, writer),
       isRetryOf: (previous) => previous.type === 'OfferDeclined' && jsonEqual(previous.data, data),
-      command: () => ({ type: 'DeclineOffer' as const, data, now: new Date() }),
+      command: () => ({ type: 'DeclineOffer' as const, data, now: this.runtime.clock() }),
     });
     if (result.alreadyRecorded) response.status(200);
     return result;

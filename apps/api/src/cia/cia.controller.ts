@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ciaDecider, ciaStreamId, legalDefaultCia, type CiaCommand } from '@vigie/domain';
+import { ciaDecider, ciaStreamId, legalDefaultCia, parisYear, type CiaCommand } from '@vigie/domain';
 import { jsonEqual, loadAggregate, type RecordedEvent } from '@vigie/event-store';
 import { Inject } from '@nestjs/common';
 import { parseOrThrow } from '../http/validation.js';
@@ -110,7 +110,7 @@ export class CiaController {
   async current(@Param('siren') siren: string) {
     const epciSiren = parseOrThrow(sirenParam, siren);
     const { state, version } = await loadAggregate(this.runtime.store, ciaStreamId(epciSiren), ciaDecider);
-    const year = new Date().getUTCFullYear();
+    const year = parisYear(this.runtime.clock());
     return {
       epciSiren,
       adopted: state.cia !== null,

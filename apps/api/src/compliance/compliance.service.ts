@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { compositeKey, evaluateCompliance, type ComplianceReport, type GroupBy } from '@vigie/domain';
+import { compositeKey, evaluateCompliance, parisDate, parisTimestamp, type ComplianceReport, type GroupBy } from '@vigie/domain';
 import { positionAt, readComplianceInputs, readFreshness, readScopePosition, recordedAtOf } from '@vigie/projections';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 
@@ -66,7 +66,7 @@ export class ComplianceService {
     const freshness = await this.freshnessMemo.get('compliance', () => readFreshness(pool, 'compliance'));
     const live = asOf.position === undefined && asOf.at === undefined;
     if (live) {
-      const referenceDay = new Date().toISOString().slice(0, 10);
+      const referenceDay = parisDate(this.runtime.clock());
       const key = compositeKey('compliance-live', epciSiren, year, groupBy ?? null, referenceDay);
       const cached = this.cache.get(key);
       if (cached && cached.view.freshness.position === freshness.position) return cached;
@@ -90,7 +90,7 @@ export class ComplianceService {
     const cached = this.cache.get(key);
     if (cached) return cached;
     const recordedAt = position > 0 ? await recordedAtOf(pool, position) : null;
-    const referenceDate = (asOf.at ?? recordedAt ?? new Date()).toISOString().slice(0, 10);
+    const referenceDate = parisDate(asOf.at ?? recordedAt ?? this.runtime.clock());
     return this.remember(
       key,
       await this.compute(epciSiren, year, groupBy, position, freshness, referenceDate, false, recordedAt),
@@ -115,7 +115,7 @@ export class ComplianceService {
     );
     return {
       ...report,
-      asOf: { position, recordedAt: recordedAt?.toISOString() ?? (live ? freshness.lastEventAt : null), live },
+      asOf: { position, recordedAt: recordedAt ? parisTimestamp(recordedAt) : live ? freshness.lastEventAt : null, live },
       freshness,
       referenceDate,
       cia: { adopted: inputs.ciaAdopted, reference: inputs.cia.reference },

@@ -16,6 +16,7 @@ import {
   type ReservationEvent,
   reservationStreamId,
   termsForYear,
+  parisDate,
 } from '@vigie/domain';
 import { jsonEqual, loadAggregate } from '@vigie/event-store';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
@@ -248,13 +249,7 @@ export class ConventionsController {
     const year = parseOrThrow(yearParam, yearQuery);
     // Freshness first: the figures read after it are at least that fresh, never the other way round.
     const freshness = await readFreshness(this.runtime.pool, 'compliance');
-    const read = await readConventionFlux(
-      this.runtime.pool,
-      this.runtime.store,
-      ref,
-      year,
-      new Date().toISOString().slice(0, 10),
-    );
+    const read = await readConventionFlux(this.runtime.pool, this.runtime.store, ref, year, parisDate(this.runtime.clock()));
     if (!read) throw notFound('CONVENTION_NOT_FOUND');
     const { terms, agreement } = read;
     // The État's services see a convention of their département that is not the préfet's under statistical secrecy.

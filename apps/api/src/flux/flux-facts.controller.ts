@@ -10,6 +10,7 @@ import {
   reservationStreamId,
   type ConventionRef,
   type FluxCommand,
+  yearOf,
 } from '@vigie/domain';
 import { jsonEqual, loadAggregate } from '@vigie/event-store';
 import { notFound } from '../http/problem.js';
@@ -81,13 +82,7 @@ export class FluxFactsController {
   release(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Writer() writer: Writer) {
     const input = parseOrThrow(releaseSchema, body);
     const eventId = eventIdFrom(input.eventId, key, true);
-    return this.decide(
-      { type: 'ReleaseFlat', data: input },
-      Number(input.releasedOn.slice(0, 4)),
-      eventId,
-      writer,
-      'FlatReleased',
-    );
+    return this.decide({ type: 'ReleaseFlat', data: input }, yearOf(input.releasedOn), eventId, writer, 'FlatReleased');
   }
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
@@ -100,7 +95,7 @@ export class FluxFactsController {
     await this.convention(input);
     return this.decide(
       { type: 'OrientFlat', data: input },
-      Number(input.orientedOn.slice(0, 4)),
+      yearOf(input.orientedOn),
       eventId,
       writer,
       'FlatOrientedToReservataire',
@@ -117,12 +112,6 @@ export class FluxFactsController {
     const input = parseOrThrow(returnSchema, body);
     const eventId = eventIdFrom(input.eventId, key, true);
     await this.convention(input);
-    return this.decide(
-      { type: 'ReturnFlat', data: input },
-      Number(input.returnedOn.slice(0, 4)),
-      eventId,
-      writer,
-      'FlatReturnedToBailleur',
-    );
+    return this.decide({ type: 'ReturnFlat', data: input }, yearOf(input.returnedOn), eventId, writer, 'FlatReturnedToBailleur');
   }
 }

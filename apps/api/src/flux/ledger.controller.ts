@@ -3,7 +3,7 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { readLedger } from '@vigie/projections';
-import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
+import { csvTimestamp, sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { yearParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
@@ -74,7 +74,7 @@ export class LedgerController {
           r.weight,
           r.eventId,
           r.globalPosition,
-          r.recordedAt,
+          csvTimestamp(r.recordedAt),
           r.actor,
         ]),
       ),

@@ -330,7 +330,7 @@ export class ImportService {
     }
     const accepted: ValidRow[] = [];
     const rejected: Array<[ValidRow, string, string]> = [];
-    const now = new Date();
+    const now = this.runtime.clock();
     for (const row of rows) {
       const current = cases.get(row.streamId)!;
       try {

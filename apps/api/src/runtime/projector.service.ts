@@ -17,6 +17,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
     const { config, pool, store } = runtime;
     this.alerts = new AlertMonitor(pool, store, {
       pollIntervalMs: config.POLL_INTERVAL_MS,
+      now: runtime.clock,
       onError: (error) => this.logger.error(`Alert pass failed: ${(error as Error).message}`),
     });
     this.runners = config.PROJECTOR_IN_PROCESS

@@ -1,6 +1,7 @@
 import type { Decider } from '../decider.js';
 import { canonicalJson } from '../canonical-json.js';
 import { DomainError } from '../domain-error.js';
+import { parisDate } from '../calendar/paris-calendar.js';
 import { qpvInForce } from '../referential/referential.js';
 import type {
   AttributionCommand,
@@ -43,7 +44,7 @@ function checkFlat(flat: Flat, date: string, referential: LeaseReferentialContex
 
 /** The facts of a lease must agree with the referential and the calendar. */
 function checkLeaseFacts(lease: LeaseSignedData, referential: LeaseReferentialContext, now: Date): void {
-  const today = now.toISOString().slice(0, 10);
+  const today = parisDate(now);
   if (lease.leaseDate > today) throw fail('LEASE_DATE_IN_FUTURE', { leaseDate: lease.leaseDate, today });
   checkFlat(lease.flat, lease.leaseDate, referential);
 }
@@ -84,7 +85,7 @@ function recordSignedLease(command: RecordSignedLease, state: AttributionState):
 function recordCalDecision(command: RecordCalDecision, state: AttributionState): AttributionEvent[] {
   checkSameCase(state, command.data);
   if (state.status === 'leased') throw fail('CASE_ALREADY_LEASED', { caseId: command.data.caseId });
-  const today = command.now.toISOString().slice(0, 10);
+  const today = parisDate(command.now);
   if (command.data.calDate > today) throw fail('CAL_DATE_IN_FUTURE', { calDate: command.data.calDate, today });
   const { candidates } = command.data;
   if (

@@ -35,10 +35,22 @@ describe('Attribution case', () => {
         .then([leaseSigned({ leaseDate: '2026-11-25' })]);
     });
 
-    it('refuses a lease dated after the day it is reported', () => {
+    it('refuses a lease dated after the Paris day it is reported (23:59 in Paris is 22:59 UTC in winter)', () => {
       given([])
-        .when(recordSignedLease({ leaseDate: '2026-11-26' }, new Date('2026-11-25T23:59:00Z')))
+        .when(recordSignedLease({ leaseDate: '2026-11-26' }, new Date('2026-11-25T22:59:00Z')))
         .thenThrows('LEASE_DATE_IN_FUTURE', { leaseDate: '2026-11-26', today: '2026-11-25' });
+    });
+
+    it('accepts a lease dated 1 January at 00:30 in Paris, still 31 December in UTC', () => {
+      given([])
+        .when(recordSignedLease({ leaseDate: '2027-01-01' }, new Date('2026-12-31T23:30:00Z')))
+        .then([leaseSigned({ leaseDate: '2027-01-01' })]);
+    });
+
+    it('accepts a lease dated the day it is reported at 01:30 in Paris in summer (23:30 UTC the day before)', () => {
+      given([])
+        .when(recordSignedLease({ leaseDate: '2026-07-01' }, new Date('2026-06-30T23:30:00Z')))
+        .then([leaseSigned({ leaseDate: '2026-07-01' })]);
     });
 
     it('refuses a commune that is not in the EPCI the lease names', () => {

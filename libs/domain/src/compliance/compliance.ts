@@ -1,4 +1,5 @@
 import type { HouseholdComposition, HouseholdFlags } from '../attribution/attribution.events.js';
+import { dayOfYear, daysInYear, monthOf, yearOf } from '../calendar/paris-calendar.js';
 import { q1Status, type Q1Status } from '../classification/household.js';
 import type { Cia, ObjectiveId, TerritorialObjective } from '../cia/cia.model.js';
 
@@ -131,15 +132,6 @@ const LABELS: Record<ObjectiveId, string> = {
   ANRU: 'Relogements RU hors QPV',
 };
 
-function daysInYear(year: number): number {
-  return (Date.UTC(year + 1, 0, 1) - Date.UTC(year, 0, 1)) / 86_400_000;
-}
-
-function dayOfYear(date: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return (Date.UTC(y, m - 1, d) - Date.UTC(y, 0, 1)) / 86_400_000 + 1;
-}
-
 /** Targets in basis points make every comparison exact integer arithmetic. */
 const basisPoints = (target: number) => Math.round(target * 10_000);
 
@@ -150,8 +142,8 @@ function figure(
   year: number,
   referenceDate: string,
 ): Figure {
-  const refYear = Number(referenceDate.slice(0, 4));
-  const lastMonth = year < refYear ? 12 : year > refYear ? 0 : Number(referenceDate.slice(5, 7));
+  const refYear = yearOf(referenceDate);
+  const lastMonth = year < refYear ? 12 : year > refYear ? 0 : monthOf(referenceDate);
   const perMonth = Array.from({ length: 12 }, () => ({ numerator: 0, denominator: 0 }));
   let numerator = 0;
   let denominator = 0;
@@ -267,7 +259,7 @@ export function evaluateCompliance(
     const mutation = fact.flags.internalMutation;
     return {
       fact,
-      month: Number(fact.leaseDate.slice(5, 7)),
+      month: monthOf(fact.leaseDate),
       inQpv: fact.qpvCode !== null,
       q1: q1Status(fact.yearlyResources, fact.composition, thresholdPerUc, cia.options.ucScale),
       reloge: fact.flags.relogeRenouvellementUrbain || fact.flags.relogeCoproDegradee,

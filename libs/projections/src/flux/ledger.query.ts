@@ -6,6 +6,7 @@ import {
   type ConventionTerms,
   type LeaseSignedData,
   type ReservationEvent,
+  parisTimestamp,
 } from '@vigie/domain';
 import type { EventStore } from '@vigie/event-store';
 
@@ -98,7 +99,7 @@ export async function readLedger(
       weight: 1,
       eventId: row.event_id,
       globalPosition: Number(row.valid_from),
-      recordedAt: row.recorded_at.toISOString(),
+      recordedAt: parisTimestamp(row.recorded_at),
       actor: row.actor,
     });
   }
@@ -133,7 +134,7 @@ export async function readLedger(
         weight: option.weight,
         eventId: refusal.event_id,
         globalPosition: Number(refusal.global_position),
-        recordedAt: refusal.recorded_at.toISOString(),
+        recordedAt: parisTimestamp(refusal.recorded_at),
         actor: refusal.actor,
       });
     }

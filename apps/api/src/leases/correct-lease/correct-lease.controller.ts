@@ -65,7 +65,7 @@ export class CorrectLeaseController {
         data: { lease, reason: input.reason },
         referential: await this.referential.contextFor(lease),
         currentEventId: currentLeaseEventId(stream),
-        now: new Date(),
+        now: this.runtime.clock(),
       }),
     });
     if (result.alreadyRecorded) response.status(200);

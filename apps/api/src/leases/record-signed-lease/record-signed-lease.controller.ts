@@ -56,7 +56,7 @@ export class RecordSignedLeaseController {
       new RecordSignedLeaseCommand(
         toLeaseSignedData(parsed, (nud) => this.runtime.pseudonymiser.pseudonymise(nud)),
         apiWriteContext(eventId, writer),
-        new Date(),
+        this.runtime.clock(),
       ),
     );
     if (result.alreadyRecorded) response.status(200);
