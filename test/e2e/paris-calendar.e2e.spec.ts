@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createKey, postJson, putJson, startTestApp, type TestApp } from '../support/app.js';
+import { createKey, postJson, startTestApp, type TestApp } from '../support/app.js';
 
 /**
  * shared/cases/new-year-paris-lease.sh: the API's clock at 2026-12-31T23:30:00Z, i.e. 00:30 on
@@ -13,7 +13,6 @@ describe('One Europe/Paris calendar (new-year-paris-lease)', () => {
   beforeAll(async () => {
     const offset = FAKE_NOW - Date.now();
     app = await startTestApp({}, { clock: () => new Date(Date.now() + offset) });
-    await putJson(`${app.url}/v1/bailleurs/lille-metropole-habitat`, { name: 'Lille Métropole Habitat', siren: null });
   });
 
   afterAll(async () => {

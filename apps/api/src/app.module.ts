@@ -21,6 +21,7 @@ import { ImportService } from './imports/import.service.js';
 import { ImportsController } from './imports/imports.controller.js';
 import { CancelLeaseController } from './leases/cancel-lease/cancel-lease.controller.js';
 import { CorrectLeaseController } from './leases/correct-lease/correct-lease.controller.js';
+import { KnownOrganisationsService } from './referential/known-organisations.service.js';
 import { LeaseReferentialService } from './leases/lease-referential.service.js';
 import { ReferentialController } from './referential/referential.controller.js';
 import { DecisionsService } from './shared/decisions.service.js';
@@ -71,6 +72,7 @@ export class AppModule {
         { provide: TerritorialReferential, useValue: new TerritorialReferential() },
         DecisionsService,
         LeaseReferentialService,
+        KnownOrganisationsService,
         RecordSignedLeaseHandler,
         ComplianceService,
         ImportService,

@@ -14,6 +14,8 @@ export * from './cia/cia.model.js';
 export * from './cia/cia.events.js';
 export * from './cia/cia.decider.js';
 export * from './referential/referential.js';
+export * from './referential/territory.js';
+export * from './referential/known-organisations.js';
 export * from './compliance/compliance.js';
 export * from './canonical-json.js';
 export * from './alerts/alerts.js';

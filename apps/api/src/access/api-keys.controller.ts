@@ -7,6 +7,7 @@ import { parseOrThrow } from '../http/validation.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { Access, ALL_ROLES, CurrentPrincipal } from './access.decorators.js';
 import { NO_TENANT } from './tenancies.js';
+import { KnownOrganisationsService } from '../referential/known-organisations.service.js';
 
 const TENANT_HINT: Record<string, string> = {
   bailleur: 'identifiant du bailleur',
@@ -37,7 +38,10 @@ const createKeySchema = z
 @ApiTags('access')
 @Controller('v1/admin/api-keys')
 export class ApiKeysController {
-  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly known: KnownOrganisationsService,
+  ) {}
 
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
   @Post()
@@ -45,6 +49,10 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Create an API key for a role and an organisation; the key is in the answer, and only there' })
   async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     const input = parseOrThrow(createKeySchema, body);
+    // A key acts for a registered organisation only: no key for a typo, no facts under a phantom name.
+    if (input.role === 'bailleur' || input.role === 'reservataire' || input.role === 'epci') {
+      await this.known.assertRegistered(input.role, input.tenant!);
+    }
     const issued = await this.runtime.keys.create({ ...input, createdBy: actorOf(principal) });
     return { id: issued.id, key: issued.token, role: input.role, tenant: input.tenant, label: input.label };
   }

@@ -45,7 +45,7 @@ export class CalController {
       command: async () => ({
         type: 'RecordCalDecision' as const,
         data,
-        referential: await this.referential.contextForFlat(data.flat),
+        referential: await this.referential.contextForFact(data),
         now: this.runtime.clock(),
       }),
     });

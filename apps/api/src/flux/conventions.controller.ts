@@ -27,6 +27,7 @@ import { readConventionFlux, readFreshness } from '@vigie/projections';
 import { parseOrThrow } from '../http/validation.js';
 import { isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { KnownOrganisationsService } from '../referential/known-organisations.service.js';
 import { DecisionsService } from '../shared/decisions.service.js';
 import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
 import { Access, CurrentPrincipal } from '../access/access.decorators.js';
@@ -118,6 +119,7 @@ export class ConventionsController {
   constructor(
     private readonly decisions: DecisionsService,
     @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   /** Decides a command on the convention's stream; a retry is the same event type with the same data. */
@@ -152,6 +154,8 @@ export class ConventionsController {
     @CurrentPrincipal() principal: Principal,
   ) {
     const { eventId: given, countingOptions, agreedBy, ...input } = parseOrThrow(conventionSchema, body);
+    await this.known.assertRegistered('bailleur', input.bailleurId);
+    await this.known.assertRegistered('reservataire', input.reservataireId);
     const data = {
       ...input,
       agreedBy: agreementOf(principal, agreedBy),

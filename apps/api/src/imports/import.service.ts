@@ -360,13 +360,13 @@ export class ImportService {
   }
 
   private async command(row: ValidRow, calIds: string[], lookup: ReferentialLookup, now: Date): Promise<AttributionCommand> {
-    const data = row.data as never as { flat: Parameters<LeaseReferentialService['contextForFlat']>[0] };
+    const data = row.data as never as Parameters<LeaseReferentialService['contextForFact']>[0];
     switch (row.kind) {
       case 'lease':
         return {
           type: 'RecordSignedLease',
           data: row.data as never,
-          referential: await this.referential.contextForFlat(data.flat, lookup),
+          referential: await this.referential.contextForFact(data, lookup),
           calDecisionEventIds: calIds,
           now,
         };
@@ -374,7 +374,7 @@ export class ImportService {
         return {
           type: 'RecordCalDecision',
           data: row.data as never,
-          referential: await this.referential.contextForFlat(data.flat, lookup),
+          referential: await this.referential.contextForFact(data, lookup),
           now,
         };
       case 'offer_declined':

@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Get, Inject, Param, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { referentialDecider, referentialStreamId, type ReferentialEntries, type ReferentialKind } from '@vigie/domain';
+import {
+  departementOfQpv,
+  referentialDecider,
+  referentialStreamId,
+  type ReferentialEntries,
+  type ReferentialKind,
+} from '@vigie/domain';
 import { listReferentialEntries } from '@vigie/projections';
-import { TerritorialReferential } from '@vigie/referential';
+import { OFFICIAL_REFERENTIAL, qpvListPeriod, TerritorialReferential } from '@vigie/referential';
 import { ProblemError } from '../http/problem.js';
 import { parseOrThrow } from '../http/validation.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
@@ -20,11 +26,6 @@ import {
 } from './referential.schemas.js';
 import { ALL_ROLES, Access } from '../access/access.decorators.js';
 import { CLAIMED_QPV, NO_TENANT, claimedEpci } from '../access/tenancies.js';
-
-const QPV_DEFAULT_VALIDITY = {
-  '2015': { validFrom: '2015-01-01', validTo: '2023-12-31' },
-  '2024': { validFrom: '2024-01-01', validTo: null },
-} as const;
 
 /**
  * The referential, registered as events. PUT is idempotent: the same attributes record
@@ -51,10 +52,26 @@ export class ReferentialController {
 
   @Access({ roles: ['epci', 'admin'], tenancy: claimedEpci('siren') })
   @Put('epcis/:siren')
-  @ApiOperation({ summary: 'Register an EPCI Vigie follows (name and communes default to the official Etalab referential)' })
+  @ApiOperation({
+    summary:
+      'Register an EPCI Vigie follows, or a dated composition of it (name and communes default to the official Etalab referential)',
+    description:
+      'A composition is in force from `validFrom` (default: 2026-01-01, the first day the shipped official referential describes) ' +
+      'until the next registered version starts (or `validTo`). On each day, an EPCI’s members are those of its registered version ' +
+      'in force, else those of the official referential: never a mix of both.',
+  })
   async putEpci(@Param('siren') siren: string, @Body() body: unknown, @Writer() writer: Writer) {
     const valid = parseOrThrow(sirenParam, siren);
     const input = parseOrThrow(epciBodySchema, body ?? {});
+    const unknown = (input.communes ?? []).filter((code) => this.territorial.commune(code)?.kind !== 'commune-actuelle');
+    if (unknown.length) {
+      throw new ProblemError(
+        422,
+        'COMMUNE_UNKNOWN',
+        'Code commune INSEE inconnu du référentiel territorial (une commune, pas un arrondissement).',
+        { communes: unknown },
+      );
+    }
     const official = this.territorial.epci(valid);
     if (!official && !(input.name && input.communes)) {
       throw new ProblemError(404, 'EPCI_UNKNOWN', 'EPCI inconnu du référentiel officiel : indiquez son nom et ses communes.', {
@@ -65,17 +82,24 @@ export class ReferentialController {
       siren: valid,
       name: input.name ?? official!.name,
       communes: [...(input.communes ?? official!.communes)].sort(),
+      validFrom: input.validFrom ?? OFFICIAL_REFERENTIAL.describesFrom,
+      ...(input.validTo !== undefined ? { validTo: input.validTo } : {}),
     };
     return { ...(await this.register('epci', valid, entry, writer)), entry };
   }
 
   @Access({ roles: ['etat', 'admin'], tenancy: CLAIMED_QPV })
   @Put('qpvs/:code')
-  @ApiOperation({ summary: 'Register a QPV with its list (2015 or 2024) and validity period' })
+  @ApiOperation({
+    summary: 'Register a QPV with its list (2015 or 2024), its communes and its validity period',
+    description:
+      'Without validFrom / validTo, a QPV takes the period of its list in its territory: 2024 list from 2024-01-01 in ' +
+      'metropolitan France, from 2025-01-01 overseas (971–976); the period is then recorded with the QPV.',
+  })
   async putQpv(@Param('code') code: string, @Body() body: unknown, @Writer() writer: Writer) {
     const valid = parseOrThrow(qpvCodeParam, code);
     const input = parseOrThrow(qpvBodySchema, body);
-    const defaults = QPV_DEFAULT_VALIDITY[input.list];
+    const defaults = qpvListPeriod(input.list, departementOfQpv(valid));
     const entry = {
       code: valid,
       name: input.name,

@@ -1,12 +1,18 @@
 import { attributionDecider } from './attribution.decider.js';
 import type { AttributionEvent } from './attribution.events.js';
 import { deciderSpecification } from '../testing/decider-specification.js';
-import { leaseSigned, leaseSignedData, MEL_REFERENTIAL, recordSignedLease } from '../testing/attribution.builders.js';
+import {
+  leaseSigned,
+  leaseSignedData,
+  MEL_REFERENTIAL,
+  officialReferential,
+  recordSignedLease,
+} from '../testing/attribution.builders.js';
 
 const { given } = deciderSpecification(attributionDecider);
 const NOW = new Date('2026-11-25T10:00:00Z');
-const QPV_2015 = { code: 'QP059001', validFrom: '2015-01-01', validTo: '2023-12-31' };
-const QPV_2024 = { code: 'QN05901M', validFrom: '2024-01-01', validTo: null };
+const QPV_2015 = { code: 'QP059001', validFrom: '2015-01-01', validTo: '2023-12-31', communes: ['59350'] };
+const QPV_2024 = { code: 'QN05901M', validFrom: '2024-01-01', validTo: null, communes: ['59350'] };
 
 const LMH_CASE = { bailleurId: 'lille-metropole-habitat', caseId: 'DOSSIER-0001' };
 
@@ -55,13 +61,13 @@ describe('Attribution case', () => {
 
     it('refuses a commune that is not in the EPCI the lease names', () => {
       given([])
-        .when(recordSignedLease({ flat: { communeInsee: '62041' } }, NOW, { communeEpciSiren: '246200364' }))
+        .when(recordSignedLease({ flat: { communeInsee: '62041' } }, NOW, officialReferential('62041', '246200364')))
         .thenThrows('COMMUNE_NOT_IN_EPCI', { communeInsee: '62041', epciSiren: '200093201', communeEpciSiren: '246200364' });
     });
 
     it('refuses an unknown commune', () => {
       given([])
-        .when(recordSignedLease({ flat: { communeInsee: '99999' } }, NOW, { communeEpciSiren: null }))
+        .when(recordSignedLease({ flat: { communeInsee: '99999' } }, NOW, officialReferential(null, null)))
         .thenThrows('COMMUNE_UNKNOWN');
     });
 
@@ -199,7 +205,7 @@ describe('Attribution case', () => {
         .when({
           type: 'CorrectLease',
           data: { lease: leaseSignedData({ flat: { communeInsee: '62041' } }), reason: 'x' },
-          referential: { communeEpciSiren: '246200364' },
+          referential: officialReferential('62041', '246200364'),
           currentEventId: 'ev-1',
           now: NOW,
         })

@@ -1,6 +1,7 @@
 import type { HouseholdComposition, HouseholdFlags } from '../attribution/attribution.events.js';
 import { dayOfYear, daysInYear, monthOf, yearOf } from '../calendar/paris-calendar.js';
 import { q1Status, type Q1Status } from '../classification/household.js';
+import { communeOfArrondissement } from '../referential/territory.js';
 import type { Cia, ObjectiveId, TerritorialObjective } from '../cia/cia.model.js';
 
 /** One counted lease, as it stands at the position the figures are computed for. */
@@ -220,6 +221,7 @@ function groupKeys(lease: Classified, groupBy: GroupBy, cia: Cia): string[] {
         .filter(
           (sector) =>
             sector.communes.includes(lease.fact.communeInsee) ||
+            sector.communes.includes(communeOfArrondissement(lease.fact.communeInsee)) ||
             (lease.fact.qpvCode !== null && sector.qpvs.includes(lease.fact.qpvCode)),
         )
         .map((sector) => sector.id);
