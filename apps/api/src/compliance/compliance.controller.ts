@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiOperation, ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { GROUP_BYS } from '@vigie/domain';
+import { GROUP_BYS, isBusinessDate, parseInstant } from '@vigie/domain';
 import { epciSirenParam, yearParam } from '../http/params.js';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { parseOrThrow } from '../http/validation.js';
@@ -22,7 +22,14 @@ const querySchema = z.object({
   groupBy: z.enum(GROUP_BYS).optional(),
   asOf: z
     .string()
-    .refine((value) => /^\d+$/.test(value) || !Number.isNaN(Date.parse(value)), 'Position (entier) ou date ISO 8601 attendue.')
+    .refine(
+      (value) => /^\d{1,15}$/.test(value) || parseInstant(value) !== null,
+      'asOf (ce que Vigie savait alors) : une position globale (entier, ex. 1200) ou un horodatage ISO 8601 avec son fuseau (ex. 2026-06-30T23:59:59+02:00 ou 2026-06-30T21:59:59Z) ; pour les baux signés jusqu’à une date, utilisez signedUntil=AAAA-MM-JJ.',
+    )
+    .optional(),
+  signedUntil: z
+    .string()
+    .refine(isBusinessDate, 'signedUntil : une date AAAA-MM-JJ (ex. 2026-06-30) : les baux signés jusqu’à ce jour inclus.')
     .optional(),
 });
 
@@ -92,12 +99,27 @@ export class ComplianceController {
   @ApiOperation({
     summary:
       'Every objective of the CIA (HQ1, QNQ1, PRIO, ANRU, TERR) with numerator, denominator, rate, target, gap, status, monthly trajectory and needed-to-target',
-    description: 'asOf (a global position or an ISO timestamp) recomputes every figure as it stood then.',
+    description:
+      'Two times, combinable. asOf = what Vigie knew then: a global position (asOf=1200) or an ISO 8601 timestamp with an ' +
+      'explicit offset (asOf=2026-06-30T23:59:59%2B02:00, or …Z); facts recorded later are left out. signedUntil = a business ' +
+      'date (signedUntil=2026-06-30): only leases signed on or before it count, and months and year-end extrapolation stop ' +
+      'there ("où en étions-nous au 30 juin ?"). A malformed value answers 400 naming the accepted forms.',
   })
   @ApiParam({ name: 'epci', example: '200093201' })
   @ApiQuery({ name: 'year', required: true, example: 2026 })
   @ApiQuery({ name: 'groupBy', required: false, enum: GROUP_BYS })
-  @ApiQuery({ name: 'asOf', required: false, description: 'global position or ISO 8601 timestamp' })
+  @ApiQuery({
+    name: 'asOf',
+    required: false,
+    description: 'what Vigie knew then: a global position, or an ISO 8601 timestamp with explicit offset',
+    example: '2026-06-30T23:59:59+02:00',
+  })
+  @ApiQuery({
+    name: 'signedUntil',
+    required: false,
+    description: 'leases signed on or before this business date (YYYY-MM-DD)',
+    example: '2026-06-30',
+  })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
   @ApiProduces('application/json', 'text/csv')
   async get(
@@ -112,11 +134,16 @@ export class ComplianceController {
       year: query.year,
       groupBy: query.groupBy || undefined,
       asOf: query.asOf || undefined,
+      signedUntil: query.signedUntil || undefined,
     });
     const asOf =
-      input.asOf === undefined ? {} : /^\d+$/.test(input.asOf) ? { position: Number(input.asOf) } : { at: new Date(input.asOf) };
+      input.asOf === undefined
+        ? {}
+        : /^\d+$/.test(input.asOf)
+          ? { position: Number(input.asOf) }
+          : { at: parseInstant(input.asOf)! };
     const reader = this.reader(principal, input.epci);
-    const { view, body, etag } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf);
+    const { view, body, etag } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf, input.signedUntil);
     response.setHeader('X-Vigie-Position', String(view.asOf.position));
     const shared =
       reader === 'owner' ? null : shareComplianceReport(view, this.runtime.config.STATISTICAL_SECRECY_THRESHOLD, reader);

@@ -9,6 +9,8 @@ export interface ComplianceView extends ComplianceReport {
   readonly asOf: { readonly position: number; readonly recordedAt: string | null; readonly live: boolean };
   readonly freshness: { readonly position: number; readonly lastEventAt: string | null };
   readonly referenceDate: string;
+  /** The business-date cut asked (leases signed on or before it), or null. */
+  readonly signedUntil: string | null;
   readonly cia: { readonly adopted: boolean; readonly reference: string | null };
   readonly threshold: { readonly amountPerUc: number; readonly source: string } | null;
 }
@@ -61,13 +63,14 @@ export class ComplianceService {
     year: number,
     groupBy: GroupBy | undefined,
     asOf: { position?: number; at?: Date } = {},
+    signedUntil?: string,
   ): Promise<CachedCompliance> {
     const { pool } = this.runtime;
     const freshness = await this.freshnessMemo.get('compliance', () => readFreshness(pool, 'compliance'));
     const live = asOf.position === undefined && asOf.at === undefined;
     if (live) {
       const referenceDay = parisDate(this.runtime.clock());
-      const key = compositeKey('compliance-live', epciSiren, year, groupBy ?? null, referenceDay);
+      const key = compositeKey('compliance-live', epciSiren, year, groupBy ?? null, referenceDay, signedUntil ?? null);
       const cached = this.cache.get(key);
       if (cached && cached.view.freshness.position === freshness.position) return cached;
       // Computed at or after the last change of its scope: the figures still hold, only freshness moved.
@@ -81,19 +84,30 @@ export class ComplianceService {
       if (cached && unchanged) {
         return this.remember(key, { ...cached.view, asOf: { ...cached.view.asOf, position: freshness.position }, freshness });
       }
-      return this.remember(key, await this.compute(epciSiren, year, groupBy, freshness.position, freshness, referenceDay, true));
+      return this.remember(
+        key,
+        await this.compute(epciSiren, year, groupBy, freshness.position, freshness, referenceDay, true, null, signedUntil),
+      );
     }
     let position = freshness.position;
     if (asOf.position !== undefined) position = Math.min(asOf.position, freshness.position);
     if (asOf.at !== undefined) position = Math.min(await positionAt(pool, asOf.at), freshness.position);
-    const key = compositeKey('compliance-asof', epciSiren, year, groupBy ?? null, position, asOf.at?.toISOString() ?? null);
+    const key = compositeKey(
+      'compliance-asof',
+      epciSiren,
+      year,
+      groupBy ?? null,
+      position,
+      asOf.at?.toISOString() ?? null,
+      signedUntil ?? null,
+    );
     const cached = this.cache.get(key);
     if (cached) return cached;
     const recordedAt = position > 0 ? await recordedAtOf(pool, position) : null;
     const referenceDate = parisDate(asOf.at ?? recordedAt ?? this.runtime.clock());
     return this.remember(
       key,
-      await this.compute(epciSiren, year, groupBy, position, freshness, referenceDate, false, recordedAt),
+      await this.compute(epciSiren, year, groupBy, position, freshness, referenceDate, false, recordedAt, signedUntil),
     );
   }
 
@@ -106,18 +120,20 @@ export class ComplianceService {
     referenceDate: string,
     live: boolean,
     recordedAt: Date | null = null,
+    signedUntil?: string,
   ): Promise<ComplianceView> {
     const inputs = await readComplianceInputs(this.runtime.pool, epciSiren, year, position);
     const report = evaluateCompliance(
       inputs.facts,
       { cia: inputs.cia, thresholdPerUc: inputs.threshold?.amountPerUc },
-      { epciSiren, year, groupBy, referenceDate },
+      { epciSiren, year, groupBy, referenceDate, ...(signedUntil ? { signedUntil } : {}) },
     );
     return {
       ...report,
       asOf: { position, recordedAt: recordedAt ? parisTimestamp(recordedAt) : live ? freshness.lastEventAt : null, live },
       freshness,
-      referenceDate,
+      referenceDate: signedUntil !== undefined && signedUntil < referenceDate ? signedUntil : referenceDate,
+      signedUntil: signedUntil ?? null,
       cia: { adopted: inputs.ciaAdopted, reference: inputs.cia.reference },
       threshold: inputs.threshold,
     };

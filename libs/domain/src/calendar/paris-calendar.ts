@@ -157,3 +157,23 @@ export function addDays(date: BusinessDate, days: number): BusinessDate {
 export function dueDate(year: number, month: number, day: number): BusinessDate {
   return businessDate(year, month, Math.min(day, daysInMonth(year, month)));
 }
+
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * An ISO 8601 timestamp with an explicit offset (`2026-06-30T23:59:59+02:00`, `…Z`), read
+ * strictly: a real calendar day, hours 00–23, minutes and seconds 00–59, offset up to ±14:00.
+ * Anything else (no offset, a date alone, `2026-02-30T…`, RFC 2822, a number) is null: an
+ * instant without its offset means different moments to different readers.
+ */
+export function parseInstant(value: string): Date | null {
+  const match = INSTANT.exec(value);
+  if (!match) return null;
+  const [, y, mo, d, h, mi, s = '0', fraction = '0', zone, oh = '0', om = '0'] = match;
+  if (!isBusinessDate(`${y}-${mo}-${d}`)) return null;
+  if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59 || Number(oh) > 14 || Number(om) > 59) return null;
+  const offset = zone === 'Z' ? 0 : (zone!.startsWith('-') ? -1 : 1) * (Number(oh) * 60 + Number(om));
+  const millis = Number(fraction.padEnd(3, '0').slice(0, 3));
+  const utc = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), millis) - offset * 60_000;
+  return new Date(utc);
+}

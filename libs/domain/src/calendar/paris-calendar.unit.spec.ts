@@ -11,6 +11,7 @@ import {
   parisOffsetMinutes,
   parisTimestamp,
   parisYear,
+  parseInstant,
 } from './paris-calendar.js';
 
 const at = (iso: string) => new Date(iso);
@@ -86,5 +87,38 @@ describe('The Europe/Paris calendar', () => {
     expect(isBusinessDate('2026-02-29')).toBe(false);
     expect(isBusinessDate('2028-02-29')).toBe(true);
     expect(isBusinessDate('2026-3-1')).toBe(false);
+  });
+});
+
+describe('Reading an instant strictly (asOf)', () => {
+  it.each([
+    ['2026-06-30T23:59:59+02:00', '2026-06-30T21:59:59.000Z'],
+    ['2026-06-30T21:59:59Z', '2026-06-30T21:59:59.000Z'],
+    ['2026-12-31T23:30:00.5-01:30', '2027-01-01T01:00:00.500Z'],
+    ['2026-03-29T03:00+02:00', '2026-03-29T01:00:00.000Z'],
+  ])('reads %s as %s', (value, expected) => {
+    expect(parseInstant(value)?.toISOString()).toBe(expected);
+  });
+
+  it.each([
+    '2026-06-30',
+    '2026-06-30T23:59:59',
+    '2026-02-30T10:00:00Z',
+    '2026-06-30T24:00:00Z',
+    '2026-06-30 23:59:59Z',
+    'Tue, 30 Jun 2026 21:59:59 GMT',
+    '1782856799000',
+    '2026-06-30T23:59:59+2',
+    '2026-06-30T23:59:59+15:00',
+  ])('refuses %s', (value) => {
+    expect(parseInstant(value)).toBeNull();
+  });
+
+  it('reads back every Paris timestamp it writes (property)', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('1990-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }), (instant) => {
+        expect(parseInstant(parisTimestamp(instant))?.getTime()).toBe(instant.getTime());
+      }),
+    );
   });
 });

@@ -93,6 +93,11 @@ export interface ComplianceQuery {
   readonly groupBy?: GroupBy;
   /** The day figures are read for (YYYY-MM-DD): drives the year-end extrapolation and the months shown. */
   readonly referenceDate: string;
+  /**
+   * Business-date cut ("où en étions-nous au 30 juin ?"): only leases signed on or before this day
+   * count, and the figures are read for that day (months and extrapolation stop there).
+   */
+  readonly signedUntil?: string;
 }
 
 export const NON_RESERVE = 'non_reserve';
@@ -257,7 +262,9 @@ export function evaluateCompliance(
   query: ComplianceQuery,
 ): ComplianceReport {
   const { cia, thresholdPerUc } = rules;
-  const leases: Classified[] = facts.map((fact) => {
+  const { signedUntil } = query;
+  const counted = signedUntil === undefined ? facts : facts.filter((fact) => fact.leaseDate <= signedUntil);
+  const leases: Classified[] = counted.map((fact) => {
     const mutation = fact.flags.internalMutation;
     return {
       fact,
@@ -271,7 +278,8 @@ export function evaluateCompliance(
     };
   });
   const byObjective = objectiveRules(cia);
-  const { year, referenceDate, groupBy } = query;
+  const { year, groupBy } = query;
+  const referenceDate = signedUntil !== undefined && signedUntil < query.referenceDate ? signedUntil : query.referenceDate;
   const scoped = (
     rule: ObjectiveRule,
     target: number | null,
