@@ -2,7 +2,8 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { owns } from '@vigie/access';
-import { problemOf as problem } from '../http/problem.js';
+import { problemOf as problem, ProblemError } from '../http/problem.js';
+import { errorEntry } from '../http/error-table.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
 import { ACCESS_RULE, type AccessRule, PUBLIC_ROUTE } from './access.decorators.js';
 import { setPrincipal } from './principal.request.js';
@@ -40,9 +41,14 @@ export class AccessGuard implements CanActivate {
     if (principal.role === 'admin') return true;
     const { tenancy } = rule;
     if (tenancy.kind === 'claimed') {
+      // Says which organisation the key acts for: a write for another one is refused, not hidden.
+      const forbidden = () =>
+        new ProblemError(403, 'TENANT_FORBIDDEN', errorEntry('TENANT_FORBIDDEN')[1], {
+          actingFor: { role: principal.role, organisation: principal.tenant },
+        });
       const owners = tenancy.owners(request, this.tenancy);
-      if (owners && !owns(principal, owners)) throw problem('TENANT_FORBIDDEN');
-      if (tenancy.within?.(request, this.tenancy).some((named) => !owns(principal, named))) throw problem('TENANT_FORBIDDEN');
+      if (owners && !owns(principal, owners)) throw forbidden();
+      if (tenancy.within?.(request, this.tenancy).some((named) => !owns(principal, named))) throw forbidden();
     } else if (tenancy.kind === 'existing') {
       const owners = await tenancy.owners(request, this.tenancy);
       if (owners === null || (owners !== undefined && !owns(principal, owners))) throw problem(tenancy.notFound);

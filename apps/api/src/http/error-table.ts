@@ -71,7 +71,10 @@ export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = 
   // Access
   UNAUTHENTICATED: [401, 'Clé d’API manquante, invalide ou révoquée (en-tête Authorization: Bearer <clé>).'],
   ROLE_FORBIDDEN: [403, 'Votre rôle ne permet pas cette opération.'],
-  TENANT_FORBIDDEN: [403, 'Vous ne pouvez enregistrer que des faits de votre propre organisme.'],
+  TENANT_FORBIDDEN: [
+    403,
+    'Vous ne pouvez enregistrer que des faits de votre propre organisme (voir actingFor : l’organisme de votre clé ; GET /v1/me).',
+  ],
   ACCESS_RULE_MISSING: [403, 'Cette route n’a pas de règle d’accès : elle est fermée.'],
   API_KEY_NOT_FOUND: [404, 'Aucune clé d’API ne porte cet identifiant.'],
   IMPORT_NOT_FOUND: [404, 'Aucun import ne porte cet identifiant.'],
