@@ -10,6 +10,7 @@ import { yearParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
 import { isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { KnownOrganisationsService } from '../referential/known-organisations.service.js';
 import { DecisionsService } from '../shared/decisions.service.js';
 import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
 import { Access } from '../access/access.decorators.js';
@@ -23,6 +24,7 @@ export class BilansController {
   constructor(
     private readonly decisions: DecisionsService,
     @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: existingOwnedBy('bailleurs', 'bailleurId') })
@@ -84,7 +86,7 @@ export class BilansController {
   @ApiOperation({
     summary: 'Close the bilan of a past year (FluxBilanClosed): facts recorded later for that year are shown apart',
   })
-  close(
+  async close(
     @Param('bailleurId') bailleurParam: string,
     @Param('year') yearText: string,
     @Body() body: unknown,
@@ -94,6 +96,7 @@ export class BilansController {
     const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam);
     const year = parseOrThrow(yearParam, yearText);
     const { eventId, closedOn } = parseOrThrow(closureSchema, body);
+    await this.known.assertRegistered('bailleur', bailleurId);
     const data = { bailleurId, year, closedOn };
     return this.decisions.decide({
       streamId: bilanStreamId(bailleurId, year),

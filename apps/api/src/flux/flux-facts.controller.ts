@@ -17,6 +17,7 @@ import { notFound } from '../http/problem.js';
 import { parseOrThrow } from '../http/validation.js';
 import { isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { KnownOrganisationsService } from '../referential/known-organisations.service.js';
 import { DecisionsService } from '../shared/decisions.service.js';
 import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
 import { Access } from '../access/access.decorators.js';
@@ -56,6 +57,7 @@ export class FluxFactsController {
   constructor(
     private readonly decisions: DecisionsService,
     @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   private decide(command: FluxCommand, year: number, eventId: string, writer: Writer, type: string) {
@@ -79,9 +81,10 @@ export class FluxFactsController {
   @Post('releases')
   @HttpCode(201)
   @ApiOperation({ summary: 'A flat becomes vacant (FlatReleased): in the net base, or out of it with the reason' })
-  release(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Writer() writer: Writer) {
+  async release(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Writer() writer: Writer) {
     const input = parseOrThrow(releaseSchema, body);
     const eventId = eventIdFrom(input.eventId, key, true);
+    await this.known.assertRegistered('bailleur', input.bailleurId);
     return this.decide({ type: 'ReleaseFlat', data: input }, yearOf(input.releasedOn), eventId, writer, 'FlatReleased');
   }
 
