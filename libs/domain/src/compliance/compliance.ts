@@ -14,6 +14,11 @@ export interface LeaseFact {
   readonly composition: HouseholdComposition;
   readonly yearlyResources: number | null;
   readonly flags: HouseholdFlags;
+  /** The CAL decision the lease is linked to: null when none (a data-quality flag); absent when not known. */
+  readonly calDecisionEventId?: string | null;
+  /** Pseudonymous household and RPLS flat, to find probable duplicates. */
+  readonly householdId?: string;
+  readonly rplsId?: string;
 }
 
 export const GROUP_BYS = ['bailleur', 'reservataire', 'secteur', 'commune'] as const;
@@ -78,6 +83,10 @@ export interface ComplianceReport {
     readonly unknownQ1: number;
     readonly pendingQ1: number;
     readonly internalMutations: number;
+    /** Leases accepted with no CAL decision to link to. */
+    readonly withoutCalDecision: number;
+    /** Leases repeating another's household, flat and date under another reference. */
+    readonly probableDuplicates: number;
   };
 }
 
@@ -367,6 +376,24 @@ export function evaluateCompliance(
       unknownQ1: leases.filter((lease) => lease.q1 === 'unknown').length,
       pendingQ1: leases.filter((lease) => lease.q1 === 'pending').length,
       internalMutations: leases.filter((lease) => lease.mutation).length,
+      withoutCalDecision: leases.filter((lease) => lease.fact.calDecisionEventId === null).length,
+      probableDuplicates: probableDuplicates(counted),
     },
   };
+}
+
+/**
+ * Leases that repeat another one's household, flat and date under another reference (the same
+ * lease sent twice): each lease beyond the first of such a group.
+ */
+export function probableDuplicates(facts: readonly LeaseFact[]): number {
+  const seen = new Map<string, number>();
+  for (const fact of facts) {
+    if (fact.householdId === undefined || fact.rplsId === undefined) continue;
+    const key = JSON.stringify([fact.householdId, fact.rplsId, fact.leaseDate]);
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  let extra = 0;
+  for (const count of seen.values()) extra += count - 1;
+  return extra;
 }

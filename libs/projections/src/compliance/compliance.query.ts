@@ -18,6 +18,10 @@ type FactTuple = [
   LeaseSignedData['household']['composition'],
   number | null,
   LeaseSignedData['flags'],
+  /** Null when the lease has no CAL decision (or was recorded before leases were linked to one). */
+  string | null,
+  string | null,
+  string | null,
 ];
 
 function toFact([
@@ -29,8 +33,23 @@ function toFact([
   composition,
   yearlyResources,
   flags,
+  calDecisionEventId,
+  householdId,
+  rplsId,
 ]: FactTuple): LeaseFact {
-  return { leaseDate, bailleurId, reservataireId, communeInsee, qpvCode, composition, yearlyResources, flags };
+  return {
+    leaseDate,
+    bailleurId,
+    reservataireId,
+    communeInsee,
+    qpvCode,
+    composition,
+    yearlyResources,
+    flags,
+    calDecisionEventId,
+    ...(householdId ? { householdId } : {}),
+    ...(rplsId ? { rplsId } : {}),
+  };
 }
 
 /** The leases of an EPCI and year, the CIA and the threshold, all as they stood at `position`. */
@@ -45,7 +64,9 @@ export async function readComplianceInputs(
     pool.query<{ f: FactTuple }>(
       `SELECT jsonb_build_array(
          lease->>'leaseDate', lease->>'bailleurId', lease->>'reservataireId', lease->'flat'->>'communeInsee', lease->'flat'->>'qpvCode',
-         lease->'household'->'composition', lease->'household'->'yearlyResources', lease->'flags') AS f
+         lease->'household'->'composition', lease->'household'->'yearlyResources', lease->'flags',
+         lease->'calDecisionEventId',
+         lease->'household'->>'pseudonymousId', lease->'flat'->>'rplsId') AS f
        FROM lease_facts
        WHERE epci_siren = $1 AND year = $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)`,
       [epciSiren, year, position],
