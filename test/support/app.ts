@@ -36,6 +36,9 @@ export const TEST_BAILLEURS = [
   'retard',
   'paris-habitat',
   'pdc',
+  'sia',
+  'notre-logis',
+  'maisons-et-cites',
 ] as const;
 export const TEST_RESERVATAIRES = [
   ['action-logement', 'action_logement'],
@@ -44,6 +47,7 @@ export const TEST_RESERVATAIRES = [
   ['ville-de-lille', 'collectivite'],
   ['ville', 'collectivite'],
   ['mel', 'collectivite'],
+  ['departement-59', 'collectivite'],
 ] as const;
 
 export async function registerOrganisations(
