@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createKey, postJson, startTestApp, type TestApp } from '../support/app.js';
+import { createKey, getJson, postJson, startTestApp, type TestApp, waitFor } from '../support/app.js';
 
 /**
  * shared/cases/new-year-paris-lease.sh: the API's clock at 2026-12-31T23:30:00Z, i.e. 00:30 on
@@ -54,5 +54,13 @@ describe('One Europe/Paris calendar (new-year-paris-lease)', () => {
     const response = await postJson(`${app.url}/v1/leases`, lease('2027-01-02', 'D-NY-2'));
     expect(response.status).toBe(422);
     expect(response.body).toMatchObject({ code: 'LEASE_DATE_IN_FUTURE', details: { today: '2027-01-01' } });
+  });
+
+  it('shows the freshness of figures as a Paris timestamp with its offset', async () => {
+    const summary = await waitFor(
+      () => getJson(`${app.url}/v1/epcis/200093201/leases/summary?year=2027`),
+      (r) => r.body.total === 1,
+    );
+    expect(summary.body.freshness.lastEventAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0[12]:00$/);
   });
 });

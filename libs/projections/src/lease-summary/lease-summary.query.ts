@@ -1,3 +1,4 @@
+import { parisTimestamp } from '@vigie/domain';
 import { Pool } from 'pg';
 
 export interface Freshness {
@@ -52,7 +53,10 @@ export async function readFreshness(pool: Pool, projectionName: string): Promise
     'SELECT position, last_event_at FROM checkpoints WHERE name = $1',
     [projectionName],
   );
-  return { position: Number(rows[0]?.position ?? 0), lastEventAt: rows[0]?.last_event_at?.toISOString() ?? null };
+  return {
+    position: Number(rows[0]?.position ?? 0),
+    lastEventAt: rows[0]?.last_event_at ? parisTimestamp(rows[0].last_event_at) : null,
+  };
 }
 
 export async function readLeaseSummary(
