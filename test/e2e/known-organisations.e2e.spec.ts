@@ -132,6 +132,11 @@ describe('Known organisations only', () => {
       label: 'x',
     });
     expect(reservataire.body).toMatchObject({ code: 'RESERVATAIRE_NOT_REGISTERED', details: { closest: ['action-logement'] } });
+    const etat = await postJson(`${app.url}/v1/admin/api-keys`, { role: 'etat', tenant: '96', label: 'DDETS 96' });
+    expect(etat.body).toMatchObject({ code: 'DEPARTEMENT_UNKNOWN' });
+    const epciTypo = await postJson(`${app.url}/v1/admin/api-keys`, { role: 'epci', tenant: '200093202', label: 'x' });
+    expect(epciTypo.body).toMatchObject({ code: 'EPCI_NOT_REGISTERED' });
+    expect(epciTypo.body.details.closest).toContain('200093201');
     const epci = await postJson(`${app.url}/v1/admin/api-keys`, { role: 'epci', tenant: '200093201', label: 'MEL' });
     expect(epci.status).toBe(201);
     const bailleur = await postJson(`${app.url}/v1/admin/api-keys`, {
@@ -157,5 +162,20 @@ describe('Known organisations only', () => {
     });
     expect(response.status).toBe(422);
     expect(response.body.code).toBe('RESERVATAIRE_NOT_REGISTERED');
+  });
+
+  it('refuses a CIA or a threshold for an EPCI neither registered nor official', async () => {
+    const cia = await postJson(`${app.url}/v1/epcis/200093202/cia`, {
+      adoptedOn: '2026-01-15',
+      terms: { period: { startYear: 2026, endYear: 2031 } },
+    });
+    expect(cia.status).toBe(422);
+    expect(cia.body.code).toBe('EPCI_NOT_REGISTERED');
+    const threshold = await postJson(`${app.url}/v1/epcis/200093202/quartile-thresholds`, {
+      year: 2026,
+      amountPerUc: 10_000,
+      source: 'Arrêté',
+    });
+    expect(threshold.body.code).toBe('EPCI_NOT_REGISTERED');
   });
 });

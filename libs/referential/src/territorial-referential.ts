@@ -85,6 +85,12 @@ export class TerritorialReferential {
     return communes;
   }
 
+  /** Whether a département code (59, 2A, 971…) is one of the official referential's. */
+  isDepartement(code: string): boolean {
+    for (const commune of this.loadCommunes().values()) if (commune.departement === code) return true;
+    return false;
+  }
+
   /** The commune (or municipal arrondissement, or delegated commune) of an INSEE code; undefined when unknown. */
   commune(code: string): TerritorialCommune | undefined {
     return this.loadCommunes().get(code);

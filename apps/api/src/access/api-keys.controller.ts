@@ -53,6 +53,7 @@ export class ApiKeysController {
     if (input.role === 'bailleur' || input.role === 'reservataire' || input.role === 'epci') {
       await this.known.assertRegistered(input.role, input.tenant!);
     }
+    if (input.role === 'etat') this.known.assertDepartement(input.tenant!);
     const issued = await this.runtime.keys.create({ ...input, createdBy: actorOf(principal) });
     return { id: issued.id, key: issued.token, role: input.role, tenant: input.tenant, label: input.label };
   }

@@ -6,6 +6,7 @@ import { Inject } from '@nestjs/common';
 import { parseOrThrow } from '../http/validation.js';
 import { sirenParam } from '../referential/referential.schemas.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
+import { KnownOrganisationsService } from '../referential/known-organisations.service.js';
 import { DecisionsService } from '../shared/decisions.service.js';
 import { apiWriteContext, Writer, eventIdFrom } from '../shared/write-context.js';
 import { adoptCiaSchema, amendCiaSchema, thresholdSchema } from './cia.schemas.js';
@@ -18,6 +19,7 @@ export class CiaController {
   constructor(
     private readonly decisions: DecisionsService,
     @Inject(RUNTIME) private readonly runtime: Runtime,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   private decide(siren: string, command: CiaCommand, eventId: string, writer: Writer, type: string) {
@@ -39,7 +41,7 @@ export class CiaController {
   @ApiOperation({
     summary: 'Adopt the CIA (objectives, sectors, territorialised objectives, counting options); legal defaults fill the gaps',
   })
-  adopt(
+  async adopt(
     @Param('siren') siren: string,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
@@ -47,6 +49,7 @@ export class CiaController {
   ) {
     const epciSiren = parseOrThrow(sirenParam, siren);
     const input = parseOrThrow(adoptCiaSchema, body);
+    await this.known.assertRegistered('epci', epciSiren);
     const eventId = eventIdFrom(input.eventId, key, false);
     return this.decide(
       epciSiren,
@@ -61,7 +64,7 @@ export class CiaController {
   @Post('cia/amendments')
   @HttpCode(201)
   @ApiOperation({ summary: 'Amend the CIA: what is given replaces, the rest stays; figures follow at once, no migration' })
-  amend(
+  async amend(
     @Param('siren') siren: string,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
@@ -69,6 +72,7 @@ export class CiaController {
   ) {
     const epciSiren = parseOrThrow(sirenParam, siren);
     const input = parseOrThrow(amendCiaSchema, body);
+    await this.known.assertRegistered('epci', epciSiren);
     const eventId = eventIdFrom(input.eventId, key, false);
     return this.decide(
       epciSiren,
@@ -83,7 +87,7 @@ export class CiaController {
   @Post('quartile-thresholds')
   @HttpCode(201)
   @ApiOperation({ summary: 'Publish (or correct) the first-quartile threshold of a year, in € per UC, with its source' })
-  threshold(
+  async threshold(
     @Param('siren') siren: string,
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
@@ -91,6 +95,7 @@ export class CiaController {
   ) {
     const epciSiren = parseOrThrow(sirenParam, siren);
     const input = parseOrThrow(thresholdSchema, body);
+    await this.known.assertRegistered('epci', epciSiren);
     const eventId = eventIdFrom(input.eventId, key, false);
     return this.decide(
       epciSiren,

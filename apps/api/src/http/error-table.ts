@@ -65,6 +65,7 @@ export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = 
     422,
     'Cet EPCI n’est ni enregistré ni dans le référentiel officiel : l’EPCI ou un administrateur l’enregistre avec ses communes (PUT /v1/epcis/{siren}, voir register) ; SIREN proches : voir closest.',
   ],
+  DEPARTEMENT_UNKNOWN: [422, 'Ce code de département n’existe pas dans le référentiel officiel (ex. 59, 2A, 971).'],
   // Storage
   EVENT_ID_CONFLICT: [409, 'Cet identifiant d’événement est déjà utilisé pour un autre contenu.'],
   CONCURRENT_MODIFICATION: [409, 'Le dossier a été modifié entre-temps ; relisez-le puis renvoyez la demande.'],

@@ -49,6 +49,11 @@ export class KnownOrganisationsService {
     return state.entry !== null;
   }
 
+  /** Refuses a département the official referential does not list (a key for the État's services there). */
+  assertDepartement(code: string): void {
+    if (!this.territorial.isDepartement(code)) throw new DomainError('DEPARTEMENT_UNKNOWN', { departement: code });
+  }
+
   /** Refuses an unknown organisation, saying how to register it and which registered ids are closest. */
   async assertRegistered(kind: 'bailleur' | 'reservataire' | 'epci', id: string): Promise<void> {
     if (await this.isRegistered(kind, id)) return;
