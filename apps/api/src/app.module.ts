@@ -28,6 +28,7 @@ import { DecisionsService } from './shared/decisions.service.js';
 import { HealthController } from './health/health.controller.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { LeaseSummaryController } from './leases/lease-summary/lease-summary.controller.js';
+import { LeaseListController } from './leases/lease-list/lease-list.controller.js';
 import { RecordSignedLeaseController } from './leases/record-signed-lease/record-signed-lease.controller.js';
 import { RecordSignedLeaseHandler } from './leases/record-signed-lease/record-signed-lease.handler.js';
 import { ProjectorService } from './runtime/projector.service.js';
@@ -42,6 +43,7 @@ export const CONTROLLERS = [
   CancelLeaseController,
   CorrectLeaseController,
   LeaseSummaryController,
+  LeaseListController,
   ReferentialController,
   CiaController,
   ComplianceController,

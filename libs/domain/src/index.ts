@@ -17,6 +17,7 @@ export * from './referential/referential.js';
 export * from './referential/territory.js';
 export * from './referential/known-organisations.js';
 export * from './compliance/compliance.js';
+export * from './compliance/lease-list.js';
 export * from './canonical-json.js';
 export * from './alerts/alerts.js';
 export * from './flux/stock-conversion.js';

@@ -113,7 +113,7 @@ export const NON_RESERVE = 'non_reserve';
 export const HORS_SECTEUR = 'hors_secteur';
 
 /** A lease with what the rules derive from it. */
-interface Classified {
+export interface Classified {
   readonly fact: LeaseFact;
   readonly month: number;
   readonly inQpv: boolean;
@@ -125,12 +125,12 @@ interface Classified {
   readonly reservataire: string;
 }
 
-interface ObjectiveRule {
+export interface ObjectiveRule {
   readonly inPopulation: (lease: Classified) => boolean;
   readonly qualifies: (lease: Classified) => boolean;
 }
 
-function objectiveRules(cia: Cia): Record<ObjectiveId, ObjectiveRule> {
+export function objectiveRules(cia: Cia): Record<ObjectiveId, ObjectiveRule> {
   const include = cia.options.includeInternalMutations;
   return {
     HQ1: { inPopulation: (l) => !l.inQpv && (include.hq1 || !l.mutation), qualifies: (l) => l.q1 === 'q1' || l.reloge },
@@ -264,6 +264,22 @@ function inTerritorialScope(lease: Classified, objective: TerritorialObjective, 
   return true;
 }
 
+/** What the rules derive from one lease. */
+export function classify(fact: LeaseFact, rules: ComplianceRules): Classified {
+  const { cia, thresholdPerUc } = rules;
+  const mutation = fact.flags.internalMutation;
+  return {
+    fact,
+    month: monthOf(fact.leaseDate),
+    inQpv: fact.qpvCode !== null,
+    q1: q1Status(fact.yearlyResources, fact.composition, thresholdPerUc, cia.options.ucScale),
+    reloge: fact.flags.relogeRenouvellementUrbain || fact.flags.relogeCoproDegradee,
+    priority: fact.flags.dalo || fact.flags.priorityCategory !== null,
+    mutation,
+    reservataire: mutation ? NON_RESERVE : (fact.reservataireId ?? NON_RESERVE),
+  };
+}
+
 /** Classifies the leases of one EPCI and year against the rules in force and evaluates every objective. */
 export function evaluateCompliance(
   facts: readonly LeaseFact[],
@@ -273,19 +289,7 @@ export function evaluateCompliance(
   const { cia, thresholdPerUc } = rules;
   const { signedUntil } = query;
   const counted = signedUntil === undefined ? facts : facts.filter((fact) => fact.leaseDate <= signedUntil);
-  const leases: Classified[] = counted.map((fact) => {
-    const mutation = fact.flags.internalMutation;
-    return {
-      fact,
-      month: monthOf(fact.leaseDate),
-      inQpv: fact.qpvCode !== null,
-      q1: q1Status(fact.yearlyResources, fact.composition, thresholdPerUc, cia.options.ucScale),
-      reloge: fact.flags.relogeRenouvellementUrbain || fact.flags.relogeCoproDegradee,
-      priority: fact.flags.dalo || fact.flags.priorityCategory !== null,
-      mutation,
-      reservataire: mutation ? NON_RESERVE : (fact.reservataireId ?? NON_RESERVE),
-    };
-  });
+  const leases: Classified[] = counted.map((fact) => classify(fact, rules));
   const byObjective = objectiveRules(cia);
   const { year, groupBy } = query;
   const referenceDate = signedUntil !== undefined && signedUntil < query.referenceDate ? signedUntil : query.referenceDate;
