@@ -28,7 +28,7 @@ const LIBS = {
   domain: { libs: [], packages: [], builtins: false },
   config: { libs: [], packages: ['pino', 'zod'] },
   postgres: { libs: [], packages: ['pg'] },
-  referential: { libs: [], packages: [] },
+  referential: { libs: ['domain'], packages: ['fastest-levenshtein'] },
   'event-store': { libs: ['postgres'], packages: ['pg'] },
   messaging: { libs: ['event-store', 'postgres'], packages: ['kafkajs', 'pg'] },
   projections: { libs: ['domain', 'event-store', 'postgres'], packages: ['pg'] },

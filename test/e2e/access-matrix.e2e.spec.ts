@@ -140,6 +140,14 @@ const SPEC: Record<string, RouteSpec> = {
       path: `/v1/epcis/${pick(v, MEL, ARRAS, '999999999')}/leases/summary?year=2026`,
     }),
   },
+  'GET /v1/epcis/:epci/leases': {
+    allowed: ['epci', 'etat', 'admin'],
+    tenancy: { kind: 'existing', notFound: 'NOT_FOUND' },
+    call: (_role, v) => ({
+      method: 'GET',
+      path: `/v1/epcis/${pick(v, MEL, ARRAS, '999999999')}/leases?year=2026`,
+    }),
+  },
   'POST /v1/cal-decisions': {
     allowed: ['bailleur', 'admin'],
     tenancy: { kind: 'claimed' },

@@ -193,7 +193,7 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
       leaseDate: '2024-06-01',
     });
     expect(in2024.status).toBe(422);
-    expect(in2024.body).toMatchObject({ code: 'QPV_NOT_IN_FORCE', title: expect.stringContaining('liste 2015') });
+    expect(in2024.body).toMatchObject({ code: 'QPV_NOT_IN_FORCE', details: { validFrom: '2015-01-01', validTo: '2023-12-31' } });
 
     const body = await waitFor(
       () => getJson(`${app.url}/v1/epcis/${MEL}/compliance?year=2023`),

@@ -115,7 +115,7 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     expect(report.rejections[2].message).toBe('Date inexistante.');
 
     const { rows } = await app.db.pool.query(
-      "SELECT event_type, stream_id, data->>'calDecisionEventId' AS link, data->'household'->>'yearlyResources' AS resources, metadata->>'source' AS source, metadata->>'line' AS line FROM events ORDER BY global_position",
+      "SELECT event_type, stream_id, data->>'calDecisionEventId' AS link, data->'household'->>'yearlyResources' AS resources, metadata->>'source' AS source, metadata->>'line' AS line FROM events WHERE NOT starts_with(stream_id, 'referential:') ORDER BY global_position",
     );
     expect(rows.map((r) => [r.event_type, r.line])).toEqual([
       ['CalDecisionRecorded', '2'],
@@ -164,7 +164,7 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
       .subarray(3)
       .toString('utf8');
     expect(text).toBe(
-      'Ligne;Champ;Code;Message\r\n2;code_insee;COMMUNE_NOT_IN_EPCI;La commune du logement n’appartient pas à l’EPCI indiqué.\r\n',
+      'Ligne;Champ;Code;Message\r\n2;code_insee;COMMUNE_NOT_IN_EPCI;À la date du fait, la commune du logement n’appartient pas à l’EPCI indiqué.\r\n',
     );
   });
 

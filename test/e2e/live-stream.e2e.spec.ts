@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { LiveFeedService } from '../../apps/api/src/alerts/live-feed.service.js';
-import { adminFetch, postJson, startTestApp, type TestApp } from '../support/app.js';
+import { adminFetch, postJson, startTestApp, TEST_ADMIN_KEY, type TestApp } from '../support/app.js';
 
 const MEL = '200093201';
 const OTHER_EPCI = '245900410';
@@ -110,7 +110,8 @@ describe('Live streams share one reader of the log per process; requests and the
       const socket = connect(Number(port), '127.0.0.1', () => {
         socket.write(
           'POST /v1/leases HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n' +
-            'Authorization: Bearer x\r\n\r\n{"eventId":',
+            // A valid key: a body is read only once its sender is authenticated.
+            `Authorization: Bearer ${TEST_ADMIN_KEY}\r\n\r\n{"eventId":`,
         );
       });
       let text = '';

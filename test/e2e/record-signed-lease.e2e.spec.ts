@@ -169,7 +169,7 @@ describe('Recording signed leases over HTTP', () => {
     const qpv = await adminFetch(`${app.url}/v1/qpvs/QN05901M`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Lille Sud', list: '2024', communes: ['59350'] }),
+      body: JSON.stringify({ name: 'Lille Sud', list: '2024', communes: ['59350', '59009'] }),
     });
     expect(qpv.status).toBe(201);
     const leases = [

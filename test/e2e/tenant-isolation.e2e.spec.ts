@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { CONTROLLERS } from '../../apps/api/src/app.module.js';
 import { routeRules } from '../../apps/api/src/access/route-rules.js';
-import { createKey, postJson, startTestApp, type TestApp, type TestKey } from '../support/app.js';
+import { createKey, postJson, registerOrganisations, startTestApp, type TestApp, type TestKey } from '../support/app.js';
 
 /**
  * Tenant isolation against identifiers chosen to collide: bailleur `a` with case `b-c` and
@@ -81,8 +81,12 @@ describe('Tenant isolation under colliding identifiers', () => {
 
   beforeAll(async () => {
     app = await startTestApp();
-    for (const pair of COLLIDING)
-      for (const [bailleur] of pair) keys[bailleur] ??= await createKey(app.url, 'bailleur', bailleur);
+    const bailleurs = [...new Set(COLLIDING.flatMap((pair) => pair.map(([bailleur]) => bailleur)))];
+    await registerOrganisations(app.url, {
+      bailleurs,
+      reservataires: ['r1', 'r1-a', 'r2'].map((id) => [id, 'collectivite'] as const),
+    });
+    for (const bailleur of bailleurs) keys[bailleur] = await createKey(app.url, 'bailleur', bailleur);
     for (const reservataire of ['r1', 'r1-a', 'r2']) keys[reservataire] = await createKey(app.url, 'reservataire', reservataire);
     keys.epci = await createKey(app.url, 'epci', MEL);
     keys.etat = await createKey(app.url, 'etat', '59');

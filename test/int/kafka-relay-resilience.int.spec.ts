@@ -150,7 +150,11 @@ describe('Kafka relay under failure', () => {
       );
 
       const { rows } = await app.db.pool.query<{ event_id: string }>('SELECT event_id FROM events');
-      const messages = await consumeAll(kafka.brokers, [`${prefix}.attributions.v1`, `${prefix}.alerts.v1`], rows.length);
+      const messages = await consumeAll(
+        kafka.brokers,
+        [`${prefix}.attributions.v1`, `${prefix}.alerts.v1`, `${prefix}.referential.v1`],
+        rows.length,
+      );
       expect(new Set(messages.map((m) => m.eventId))).toEqual(new Set(rows.map((row) => row.event_id)));
       const byStream = new Map<string, number[]>();
       for (const m of messages) byStream.set(m.streamId, [...(byStream.get(m.streamId) ?? []), m.streamVersion]);

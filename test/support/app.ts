@@ -21,10 +21,56 @@ export function adminFetch(url: string, init: RequestInit = {}): Promise<Respons
   return fetch(url, { ...init, headers: { ...ADMIN, ...(init.headers as Record<string, string> | undefined) } });
 }
 
-/** The real API on a free port, over its own fresh database. */
+/**
+ * The organisations the specs name, registered (as an admin would) when a test app starts:
+ * Vigie refuses facts and keys naming an organisation it does not know.
+ */
+export const TEST_BAILLEURS = [
+  'lmh',
+  'lille-metropole-habitat',
+  'vilogia',
+  'bil',
+  'partenord',
+  'lmh-x',
+  'lille-metropole-habitat-x',
+  'retard',
+  'paris-habitat',
+  'pdc',
+  'sia',
+  'notre-logis',
+  'maisons-et-cites',
+] as const;
+export const TEST_RESERVATAIRES = [
+  ['action-logement', 'action_logement'],
+  ['als', 'action_logement'],
+  ['etat-59', 'etat'],
+  ['ville-de-lille', 'collectivite'],
+  ['ville', 'collectivite'],
+  ['mel', 'collectivite'],
+  ['departement-59', 'collectivite'],
+] as const;
+
+export async function registerOrganisations(
+  url: string,
+  organisations: { bailleurs?: readonly string[]; reservataires?: ReadonlyArray<readonly [string, string]> } = {},
+): Promise<void> {
+  for (const id of organisations.bailleurs ?? TEST_BAILLEURS) {
+    const response = await putJson(`${url}/v1/bailleurs/${id}`, { name: `Bailleur ${id}`, siren: null });
+    if (response.status !== 200) throw new Error(`Bailleur ${id} not registered: ${response.status}`);
+  }
+  for (const [id, kind] of organisations.reservataires ?? TEST_RESERVATAIRES) {
+    const response = await putJson(`${url}/v1/reservataires/${id}`, { name: `Réservataire ${id}`, kind });
+    if (response.status !== 200) throw new Error(`Réservataire ${id} not registered: ${response.status}`);
+  }
+}
+
+/**
+ * The real API on a free port, over its own fresh database, with the test organisations
+ * registered (`organisations: false`: none, for a spec about registration itself).
+ */
 export async function startTestApp(
   env: Record<string, string> = {},
-  options: { logDestination?: DestinationStream } = {},
+  options: { logDestination?: DestinationStream; clock?: () => Date; organisations?: boolean } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase({ migrate: false });
   const config = loadConfig({
@@ -37,6 +83,7 @@ export async function startTestApp(
     DATABASE_URL: db.url,
   });
   const running = await bootstrap(config, options);
+  if (options.organisations !== false) await registerOrganisations(running.url);
   return {
     url: running.url,
     db,
@@ -60,6 +107,16 @@ export async function postJson(url: string, body: unknown, headers: Record<strin
     contentType: response.headers.get('content-type'),
     body: text ? JSON.parse(text) : undefined,
   };
+}
+
+export async function putJson(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', ...ADMIN, ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
 export async function getJson(url: string, headers: Record<string, string> = {}) {

@@ -22,14 +22,21 @@ export interface RunningApp {
 }
 
 /** Starts the whole one-process Vigie: database, migrations, API, projector, relay. */
-export async function bootstrap(config: VigieConfig, options: { logDestination?: DestinationStream } = {}): Promise<RunningApp> {
+export async function bootstrap(
+  config: VigieConfig,
+  options: { logDestination?: DestinationStream; clock?: () => Date } = {},
+): Promise<RunningApp> {
   const pinoLogger = createLogger(config.LOG_LEVEL, options.logDestination);
   const loggerService = new PinoLoggerService(pinoLogger);
   Logger.overrideLogger(loggerService);
   const logger = new Logger('Vigie');
   assertEveryRouteHasARule(CONTROLLERS);
   assertEveryBodyIsDeclared(CONTROLLERS);
-  const runtime = await startRuntime(config, (message, level) => (level === 'warn' ? logger.warn(message) : logger.log(message)));
+  const runtime = await startRuntime(
+    config,
+    (message, level) => (level === 'warn' ? logger.warn(message) : logger.log(message)),
+    options.clock,
+  );
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRuntime(runtime), {
     logger: loggerService,
     bodyParser: false,

@@ -10,6 +10,8 @@ import {
   observeConventionAlerts,
   bilanStreamId,
   type AlertObservation,
+  parisDate,
+  parisYear,
 } from '@vigie/domain';
 import { CommandPipeline, type EventStore, PollingLoop, type PostgresEventNotifier, uuidFromText } from '@vigie/event-store';
 import { readComplianceInputs, readConventionFlux, readConventionRefs } from '@vigie/projections';
@@ -145,14 +147,14 @@ export class AlertMonitor {
 
   private async evaluate(epciSiren: string, year: number, head: number, scopePosition: number, now: Date): Promise<number> {
     const inputs = await readComplianceInputs(this.pool, epciSiren, year, head);
-    const referenceDate = now.toISOString().slice(0, 10);
+    const referenceDate = parisDate(now);
     const report = evaluateCompliance(
       inputs.facts,
       { cia: inputs.cia, thresholdPerUc: inputs.threshold?.amountPerUc },
       { epciSiren, year, groupBy: 'bailleur', referenceDate },
     );
     const settings = { ...DEFAULT_ALERT_SETTINGS, ...inputs.cia.options.alerts };
-    const observations = observeAlerts(report, settings, year === now.getUTCFullYear());
+    const observations = observeAlerts(report, settings, year === parisYear(now));
     return this.record(observations, { position: head, scopePosition }, now);
   }
 
@@ -170,8 +172,8 @@ export class AlertMonitor {
 
   /** Flux rules, on every convention in force this year and every bailleur's bilan of last year. */
   private async evaluateFlux(head: number, now: Date): Promise<number> {
-    const today = now.toISOString().slice(0, 10);
-    const year = now.getUTCFullYear();
+    const today = parisDate(now);
+    const year = parisYear(now);
     const observations: AlertObservation[] = [];
     for (const convention of await readConventionRefs(this.pool)) {
       const read = await readConventionFlux(this.pool, this.store, convention, year, today);

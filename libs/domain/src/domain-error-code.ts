@@ -4,6 +4,7 @@ import type { BilanErrorCode } from './flux/bilan.js';
 import type { FluxErrorCode } from './flux/flux-ledger.js';
 import type { ReservationErrorCode } from './flux/reservation.js';
 import type { StockConversionErrorCode } from './flux/stock-conversion.js';
+import type { OrganisationErrorCode } from './referential/known-organisations.js';
 import type { ReferentialErrorCode } from './referential/referential.js';
 
 /**
@@ -17,4 +18,5 @@ export type DomainErrorCode =
   | ReservationErrorCode
   | BilanErrorCode
   | StockConversionErrorCode
-  | ReferentialErrorCode;
+  | ReferentialErrorCode
+  | OrganisationErrorCode;

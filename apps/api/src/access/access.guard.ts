@@ -51,9 +51,12 @@ export class AccessGuard implements CanActivate {
     if (principal.role === 'admin') return true;
     const { tenancy } = rule;
     if (tenancy.kind === 'claimed') {
+      // Says which organisation the key acts for: a write for another one is refused, not hidden.
+      const forbidden = () =>
+        problem('TENANT_FORBIDDEN', { actingFor: { role: principal.role, organisation: principal.tenant } });
       const owners = tenancy.owners(request, this.tenancy);
-      if (owners && !owns(principal, owners)) throw problem('TENANT_FORBIDDEN');
-      if (tenancy.within?.(request, this.tenancy).some((named) => !owns(principal, named))) throw problem('TENANT_FORBIDDEN');
+      if (owners && !owns(principal, owners)) throw forbidden();
+      if (tenancy.within?.(request, this.tenancy).some((named) => !owns(principal, named))) throw forbidden();
     } else if (tenancy.kind === 'existing') {
       const owners = await tenancy.owners(request, this.tenancy);
       if (owners === null || (owners !== undefined && !owns(principal, owners))) throw problem(tenancy.notFound);

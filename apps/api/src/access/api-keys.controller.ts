@@ -9,6 +9,7 @@ import { parseOrThrow } from '../http/validation.js';
 import { Access, ALL_ROLES, CurrentPrincipal } from './access.decorators.js';
 import { NO_TENANT } from './tenancies.js';
 import { freeText } from '../http/free-text.js';
+import { KnownOrganisationsService } from '../referential/known-organisations.service.js';
 
 const TENANT_HINT: Record<string, string> = {
   bailleur: 'identifiant du bailleur',
@@ -39,7 +40,10 @@ const createKeySchema = z
 @ApiTags('access')
 @Controller('v1/admin/api-keys')
 export class ApiKeysController {
-  constructor(private readonly keys: ApiKeyStore) {}
+  constructor(
+    private readonly keys: ApiKeyStore,
+    private readonly known: KnownOrganisationsService,
+  ) {}
 
   @Access({ roles: ['admin'], tenancy: NO_TENANT })
   @JsonBody()
@@ -55,6 +59,11 @@ export class ApiKeysController {
   })
   async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     const input = parseOrThrow(createKeySchema, body);
+    // A key acts for a registered organisation only: no key for a typo, no facts under a phantom name.
+    if (input.role === 'bailleur' || input.role === 'reservataire' || input.role === 'epci') {
+      await this.known.assertRegistered(input.role, input.tenant!);
+    }
+    if (input.role === 'etat') this.known.assertDepartement(input.tenant!);
     const issued = await this.keys.create({ ...input, createdBy: actorOf(principal) });
     return { id: issued.id, key: issued.token, role: input.role, tenant: input.tenant, label: input.label };
   }

@@ -5,7 +5,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { ALERT_RULES } from '@vigie/domain';
 import { listAlerts } from '@vigie/projections';
-import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
+import { csvTimestamp, sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { epciSirenParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
 import { DATABASE_POOL, type DatabasePool } from '../platform/platform.module.js';
@@ -114,8 +114,8 @@ export class AlertsController {
           a.year,
           a.scope.kind,
           a.scope.id,
-          a.raisedAt,
-          a.resolvedAt,
+          csvTimestamp(a.raisedAt),
+          csvTimestamp(a.resolvedAt),
           a.position,
         ]),
       ),

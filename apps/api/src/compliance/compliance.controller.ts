@@ -3,7 +3,7 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { GROUP_BYS } from '@vigie/domain';
+import { GROUP_BYS, isBusinessDate, parseInstant } from '@vigie/domain';
 import { epciSirenParam, yearParam } from '../http/params.js';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { parseOrThrow } from '../http/validation.js';
@@ -26,9 +26,13 @@ const querySchema = z.object({
   asOf: z
     .string()
     .refine(
-      (value) => /^\d{1,15}$/.test(value) || isTimestampInRange(value),
-      'Position (entier) ou date ISO 8601 (années 1900 à 9999) attendue.',
+      (value) => /^\d{1,15}$/.test(value) || (parseInstant(value) !== null && isTimestampInRange(value)),
+      'asOf (ce que Vigie savait alors) : une position globale (entier, ex. 1200) ou un horodatage ISO 8601 avec son fuseau, années 1900 à 9999 (ex. 2026-06-30T23:59:59+02:00 ou 2026-06-30T21:59:59Z) ; pour les baux signés jusqu’à une date, utilisez signedUntil=AAAA-MM-JJ.',
     )
+    .optional(),
+  signedUntil: z
+    .string()
+    .refine(isBusinessDate, 'signedUntil : une date AAAA-MM-JJ (ex. 2026-06-30) : les baux signés jusqu’à ce jour inclus.')
     .optional(),
 });
 
@@ -97,7 +101,7 @@ export class ComplianceController {
   @Get()
   @Contract({
     summary:
-      'Respect des objectifs de la CIA pour une année : chaque objectif par périmètre, avec numérateur, dénominateur, taux, cible et écart',
+      'Respect des objectifs de la CIA pour une année (HQ1, QNQ1, PRIO, ANRU, TERR) : numérateur, dénominateur, taux, cible, écart, statut, trajectoire mensuelle et besoin pour atteindre la cible. Deux temps, combinables : asOf (ce que Vigie savait alors : position globale ou horodatage ISO 8601 avec fuseau) et signedUntil (baux signés jusqu’à une date AAAA-MM-JJ)',
     answer: 'read',
     csv: true,
     errors: ['NOT_FOUND'],
@@ -105,7 +109,18 @@ export class ComplianceController {
   @ApiParam({ name: 'epci', example: '200093201' })
   @ApiQuery({ name: 'year', required: true, example: 2026 })
   @ApiQuery({ name: 'groupBy', required: false, enum: GROUP_BYS })
-  @ApiQuery({ name: 'asOf', required: false, description: 'global position or ISO 8601 timestamp' })
+  @ApiQuery({
+    name: 'asOf',
+    required: false,
+    description: 'what Vigie knew then: a global position, or an ISO 8601 timestamp with explicit offset',
+    example: '2026-06-30T23:59:59+02:00',
+  })
+  @ApiQuery({
+    name: 'signedUntil',
+    required: false,
+    description: 'leases signed on or before this business date (YYYY-MM-DD)',
+    example: '2026-06-30',
+  })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
   @ApiProduces('application/json', 'text/csv')
   async get(
@@ -120,11 +135,16 @@ export class ComplianceController {
       year: query.year,
       groupBy: query.groupBy || undefined,
       asOf: query.asOf || undefined,
+      signedUntil: query.signedUntil || undefined,
     });
     const asOf =
-      input.asOf === undefined ? {} : /^\d+$/.test(input.asOf) ? { position: Number(input.asOf) } : { at: new Date(input.asOf) };
+      input.asOf === undefined
+        ? {}
+        : /^\d+$/.test(input.asOf)
+          ? { position: Number(input.asOf) }
+          : { at: parseInstant(input.asOf)! };
     const reader = this.reader(principal, input.epci);
-    const { view, body, etag } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf);
+    const { view, body, etag } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf, input.signedUntil);
     response.setHeader('X-Vigie-Position', String(view.asOf.position));
     const shared = reader === 'owner' ? null : shareComplianceReport(view, this.config.STATISTICAL_SECRECY_THRESHOLD, reader);
     if (wantsCsv(request)) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { compositeKey, evaluateCompliance, type ComplianceReport, type GroupBy } from '@vigie/domain';
+import { compositeKey, evaluateCompliance, parisDate, parisTimestamp, type ComplianceReport, type GroupBy } from '@vigie/domain';
 import {
   type Freshness,
   positionAt,
@@ -10,13 +10,15 @@ import {
   recordedAtOf,
 } from '@vigie/projections';
 import type { DatabasePool } from '@vigie/postgres';
-import { DATABASE_POOL } from '../platform/platform.module.js';
+import { CLOCK, type Clock, DATABASE_POOL } from '../platform/platform.module.js';
 
 export interface ComplianceView extends ComplianceReport {
   /** The position (and time) the figures stand at: the projection's, or the one asked with asOf. */
   readonly asOf: { readonly position: number; readonly recordedAt: string | null; readonly live: boolean };
   readonly freshness: Freshness;
   readonly referenceDate: string;
+  /** The business-date cut asked (leases signed on or before it), or null. */
+  readonly signedUntil: string | null;
   readonly cia: { readonly adopted: boolean; readonly reference: string | null };
   readonly threshold: { readonly amountPerUc: number; readonly source: string } | null;
 }
@@ -60,20 +62,24 @@ export class ComplianceService {
   private readonly freshnessMemo = new Memo<Freshness>(POSITION_TTL_MS);
   private readonly scopeMemo = new Memo<number>(POSITION_TTL_MS);
 
-  constructor(@Inject(DATABASE_POOL) private readonly pool: DatabasePool) {}
+  constructor(
+    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   async compliance(
     epciSiren: string,
     year: number,
     groupBy: GroupBy | undefined,
     asOf: { position?: number; at?: Date } = {},
+    signedUntil?: string,
   ): Promise<CachedCompliance> {
     const { pool } = this;
     const freshness = await this.freshnessMemo.get('compliance', () => readFreshness(pool, 'compliance'));
     const live = asOf.position === undefined && asOf.at === undefined;
     if (live) {
-      const referenceDay = new Date().toISOString().slice(0, 10);
-      const key = compositeKey('compliance-live', epciSiren, year, groupBy ?? null, referenceDay);
+      const referenceDay = parisDate(this.clock());
+      const key = compositeKey('compliance-live', epciSiren, year, groupBy ?? null, referenceDay, signedUntil ?? null);
       const cached = this.cache.get(key);
       if (cached && cached.view.freshness.position === freshness.position) return cached;
       // Computed at or after the last change of its scope: the figures still hold, only freshness moved.
@@ -87,19 +93,30 @@ export class ComplianceService {
       if (cached && unchanged) {
         return this.remember(key, { ...cached.view, asOf: { ...cached.view.asOf, position: freshness.position }, freshness });
       }
-      return this.remember(key, await this.compute(epciSiren, year, groupBy, freshness.position, freshness, referenceDay, true));
+      return this.remember(
+        key,
+        await this.compute(epciSiren, year, groupBy, freshness.position, freshness, referenceDay, true, null, signedUntil),
+      );
     }
     let position = freshness.position;
     if (asOf.position !== undefined) position = Math.min(asOf.position, freshness.position);
     if (asOf.at !== undefined) position = Math.min(await positionAt(pool, asOf.at), freshness.position);
-    const key = compositeKey('compliance-asof', epciSiren, year, groupBy ?? null, position, asOf.at?.toISOString() ?? null);
+    const key = compositeKey(
+      'compliance-asof',
+      epciSiren,
+      year,
+      groupBy ?? null,
+      position,
+      asOf.at?.toISOString() ?? null,
+      signedUntil ?? null,
+    );
     const cached = this.cache.get(key);
     if (cached) return cached;
     const recordedAt = position > 0 ? await recordedAtOf(pool, position) : null;
-    const referenceDate = (asOf.at ?? recordedAt ?? new Date()).toISOString().slice(0, 10);
+    const referenceDate = parisDate(asOf.at ?? recordedAt ?? this.clock());
     return this.remember(
       key,
-      await this.compute(epciSiren, year, groupBy, position, freshness, referenceDate, false, recordedAt),
+      await this.compute(epciSiren, year, groupBy, position, freshness, referenceDate, false, recordedAt, signedUntil),
     );
   }
 
@@ -112,18 +129,20 @@ export class ComplianceService {
     referenceDate: string,
     live: boolean,
     recordedAt: Date | null = null,
+    signedUntil?: string,
   ): Promise<ComplianceView> {
     const inputs = await readComplianceInputs(this.pool, epciSiren, year, position);
     const report = evaluateCompliance(
       inputs.facts,
       { cia: inputs.cia, thresholdPerUc: inputs.threshold?.amountPerUc },
-      { epciSiren, year, groupBy, referenceDate },
+      { epciSiren, year, groupBy, referenceDate, ...(signedUntil ? { signedUntil } : {}) },
     );
     return {
       ...report,
-      asOf: { position, recordedAt: recordedAt?.toISOString() ?? (live ? freshness.lastEventAt : null), live },
+      asOf: { position, recordedAt: recordedAt ? parisTimestamp(recordedAt) : live ? freshness.lastEventAt : null, live },
       freshness,
-      referenceDate,
+      referenceDate: signedUntil !== undefined && signedUntil < referenceDate ? signedUntil : referenceDate,
+      signedUntil: signedUntil ?? null,
       cia: { adopted: inputs.ciaAdopted, reference: inputs.cia.reference },
       threshold: inputs.threshold,
     };

@@ -1,4 +1,5 @@
 import { type Request, type Response } from 'express';
+import { parisCsvTimestamp } from '@vigie/domain';
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -11,6 +12,11 @@ function cell(value: Cell): string {
 /** CSV for Excel users in France: `;` separator, decimal comma, UTF-8 with BOM, CRLF. */
 export function toCsv(headers: readonly string[], rows: readonly (readonly Cell[])[]): string {
   return '\uFEFF' + [headers, ...rows].map((row) => row.map(cell).join(';')).join('\r\n') + '\r\n';
+}
+
+/** A timestamp as French users read it in a spreadsheet: `JJ/MM/AAAA HH:MM`, Paris time. */
+export function csvTimestamp(iso: string | null | undefined): string | null {
+  return iso ? parisCsvTimestamp(new Date(iso)) : null;
 }
 
 /** `?format=csv` or `Accept: text/csv`. */

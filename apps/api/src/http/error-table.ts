@@ -3,6 +3,7 @@ import type { DomainErrorCode } from '@vigie/domain';
 /** The codes the API adds to the domain's: storage, access, HTTP. */
 export type ApiErrorCode =
   | 'EPCI_UNKNOWN'
+  | 'DEPARTEMENT_UNKNOWN'
   | 'EVENT_ID_CONFLICT'
   | 'CONCURRENT_MODIFICATION'
   | 'UNAUTHENTICATED'
@@ -39,12 +40,13 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   LEASE_ALREADY_SIGNED: [409, 'Un bail est déjà enregistré pour ce dossier.'],
   LEASE_DATE_IN_FUTURE: [422, 'La date du bail est postérieure à la date du jour.'],
   COMMUNE_UNKNOWN: [422, 'Code commune INSEE inconnu du référentiel territorial.'],
-  COMMUNE_NOT_IN_EPCI: [422, 'La commune du logement n’appartient pas à l’EPCI indiqué.'],
-  QPV_UNKNOWN: [422, 'Ce code QPV n’est pas enregistré dans le référentiel.'],
-  QPV_NOT_IN_FORCE: [
+  COMMUNE_NOT_IN_EPCI: [422, 'À la date du fait, la commune du logement n’appartient pas à l’EPCI indiqué.'],
+  QPV_UNKNOWN: [
     422,
-    'Ce QPV n’était pas en vigueur à la date du bail (liste 2015 jusqu’au 31/12/2023, liste 2024 ensuite).',
+    'Ce code QPV n’est pas enregistré : les services de l’État du département l’enregistrent (PUT /v1/qpvs/{code}, voir register) ; codes enregistrés proches : voir closest.',
   ],
+  QPV_NOT_IN_FORCE: [422, 'Ce QPV n’était pas en vigueur à la date du bail (voir sa période de validité : validFrom, validTo).'],
+  QPV_NOT_IN_COMMUNE: [422, 'Ce QPV ne se trouve pas dans la commune (ou l’arrondissement) du logement.'],
   LEASE_NOT_FOUND: [404, 'Aucun bail en cours ne porte cette référence dans ce dossier.'],
   LEASE_CORRECTION_EMPTY: [422, 'La correction ne change rien au bail enregistré.'],
   LEASE_AFTER_DECLINED_OFFER: [409, 'Ce ménage a refusé l’offre sur ce dossier : il ne peut pas y signer de bail.'],
@@ -81,7 +83,22 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   STOCK_CONVERSION_INVALID: [422, 'Les données de la conversion stock → flux sont incohérentes.'],
   // Referential (libs/domain, apps/api)
   QPV_VALIDITY_INVALID: [422, 'La période de validité du QPV se termine avant de commencer.'],
+  EPCI_VALIDITY_INVALID: [422, 'La période de cette composition de l’EPCI se termine avant de commencer.'],
   EPCI_UNKNOWN: [404, 'EPCI inconnu du référentiel officiel : indiquez son nom et ses communes.'],
+  // Known organisations (libs/domain)
+  BAILLEUR_NOT_REGISTERED: [
+    422,
+    'Ce bailleur n’est pas enregistré : un administrateur l’enregistre (PUT /v1/bailleurs/{id}, voir register) ; identifiants enregistrés proches : voir closest.',
+  ],
+  RESERVATAIRE_NOT_REGISTERED: [
+    422,
+    'Ce réservataire n’est pas enregistré : un administrateur l’enregistre (PUT /v1/reservataires/{id}, voir register) ; identifiants enregistrés proches : voir closest.',
+  ],
+  EPCI_NOT_REGISTERED: [
+    422,
+    'Cet EPCI n’est ni enregistré ni dans le référentiel officiel : l’EPCI ou un administrateur l’enregistre avec ses communes (PUT /v1/epcis/{siren}, voir register) ; SIREN proches : voir closest.',
+  ],
+  DEPARTEMENT_UNKNOWN: [422, 'Ce code de département n’existe pas dans le référentiel officiel (ex. 59, 2A, 971).'],
   // Storage
   EVENT_ID_CONFLICT: [409, 'Cet identifiant d’événement est déjà utilisé pour un autre contenu.'],
   CONCURRENT_MODIFICATION: [409, 'Le dossier a été modifié entre-temps ; relisez-le puis renvoyez la demande.'],
@@ -96,7 +113,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   // Access
   UNAUTHENTICATED: [401, 'Clé d’API manquante, invalide ou révoquée (en-tête Authorization: Bearer <clé>).'],
   ROLE_FORBIDDEN: [403, 'Votre rôle ne permet pas cette opération.'],
-  TENANT_FORBIDDEN: [403, 'Vous ne pouvez enregistrer que des faits de votre propre organisme.'],
+  TENANT_FORBIDDEN: [
+    403,
+    'Vous ne pouvez enregistrer que des faits de votre propre organisme (voir actingFor : l’organisme de votre clé ; GET /v1/me).',
+  ],
   ACCESS_RULE_MISSING: [403, 'Cette route n’a pas de règle d’accès : elle est fermée.'],
   API_KEY_NOT_FOUND: [404, 'Aucune clé d’API ne porte cet identifiant.'],
   IMPORT_NOT_FOUND: [404, 'Aucun import ne porte cet identifiant.'],

@@ -19,7 +19,7 @@ import { validate } from '../http/validation.js';
 import { isUuid } from '../http/params.js';
 import { isDataException } from '@vigie/postgres';
 import type { VigieConfig } from '@vigie/config';
-import { DATABASE_POOL, VIGIE_CONFIG } from '../platform/platform.module.js';
+import { CLOCK, type Clock, DATABASE_POOL, VIGIE_CONFIG } from '../platform/platform.module.js';
 import { countRows, csvRows, fieldName, ndjsonRows, type ParsedRow, type RowKind } from './import-format.js';
 
 export type ImportFormat = 'csv' | 'ndjson';
@@ -128,6 +128,7 @@ export class ImportService {
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
     private readonly pipeline: CommandPipeline,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly referential: LeaseReferentialService,
@@ -308,7 +309,7 @@ export class ImportService {
     const actor = actorOf(principal);
     const valid = this.validateRows(report, rows, principal);
     if (!valid.length) return;
-    await this.appendRows(report, valid, lookup, actor, importId, new Date());
+    await this.appendRows(report, valid, lookup, actor, importId, this.clock());
   }
 
   /**
@@ -366,20 +367,20 @@ export class ImportService {
   }
 
   private async command(row: ValidRow, lookup: ReferentialLookup, now: Date): Promise<AttributionCommand> {
-    const data = row.data as never as { flat: Parameters<LeaseReferentialService['contextForFlat']>[0] };
+    const data = row.data as never as Parameters<LeaseReferentialService['contextForFact']>[0];
     switch (row.kind) {
       case 'lease':
         return {
           type: 'RecordSignedLease',
           data: row.data as never,
-          referential: await this.referential.contextForFlat(data.flat, lookup),
+          referential: await this.referential.contextForFact(data, lookup),
           now,
         };
       case 'cal_decision':
         return {
           type: 'RecordCalDecision',
           data: row.data as never,
-          referential: await this.referential.contextForFlat(data.flat, lookup),
+          referential: await this.referential.contextForFact(data, lookup),
           now,
         };
       case 'offer_declined':

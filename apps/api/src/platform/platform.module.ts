@@ -13,6 +13,9 @@ export type { DatabasePool } from '@vigie/postgres';
 export const DATABASE_POOL = Symbol('DatabasePool');
 /** The validated settings (`VigieConfig`). */
 export const VIGIE_CONFIG = Symbol('VigieConfig');
+/** The time of a request: the one clock commands and reads take "now" from (a test may shift it). */
+export const CLOCK = Symbol('Clock');
+export type Clock = () => Date;
 /** Where the database runs, for /health: `{ embedded, description }`. */
 export const DATABASE_INFO = Symbol('DatabaseInfo');
 
@@ -32,6 +35,7 @@ export class PlatformModule {
       { provide: DATABASE_POOL, useValue: runtime.pool },
       { provide: VIGIE_CONFIG, useValue: runtime.config },
       { provide: DATABASE_INFO, useValue: runtime.database },
+      { provide: CLOCK, useValue: runtime.clock },
       { provide: Pseudonymiser, useValue: runtime.pseudonymiser },
       { provide: ApiKeyStore, useValue: runtime.keys },
       { provide: KafkaRelay, useValue: runtime.relay },

@@ -18,6 +18,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
     const { config, pool, store } = runtime;
     this.alerts = new AlertMonitor(pool, store, {
       pollIntervalMs: config.POLL_INTERVAL_MS,
+      now: runtime.clock,
       onError: failureReporter(this.logger, 'Alert pass'),
     });
     this.runners = config.PROJECTOR_IN_PROCESS

@@ -32,6 +32,8 @@ export interface Runtime {
   readonly keys: ApiKeyStore;
   readonly pseudonymiser: Pseudonymiser;
   readonly database: { readonly embedded: boolean; readonly description: string };
+  /** The time of a request: the one clock commands and reads take "now" from (a test may shift it). */
+  readonly clock: () => Date;
   close(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ function describeUrl(url: string): string {
  * Connects to PostgreSQL (DATABASE_URL, or an embedded server under VIGIE_DATA_DIR),
  * applies the schema migrations, and prepares the event store and the Kafka relay.
  */
-export async function startRuntime(config: VigieConfig, log: Log): Promise<Runtime> {
+export async function startRuntime(config: VigieConfig, log: Log, clock: () => Date = () => new Date()): Promise<Runtime> {
   const pseudonymiser = new Pseudonymiser(pseudonymisationKey(config, log));
   let embedded: RunningPostgres | undefined;
   let url = config.DATABASE_URL;
@@ -114,6 +116,7 @@ export async function startRuntime(config: VigieConfig, log: Log): Promise<Runti
     keys,
     pseudonymiser,
     database: { embedded: Boolean(embedded), description: `${embedded ? 'embedded ' : ''}${description}` },
+    clock,
     async close() {
       await relay.stop();
       await store.close();

@@ -1,4 +1,5 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
+import { KnownOrganisationsService } from './known-organisations.service.js';
 import { ListEntriesController } from './list-entries/list-entries.controller.js';
 import { RegisterEntryController } from './register-entry/register-entry.controller.js';
 import { RegisterReferentialEntryHandler } from './register-entry/register-entry.handler.js';
@@ -6,5 +7,10 @@ import { RegisterReferentialEntryHandler } from './register-entry/register-entry
 export const REFERENTIAL_CONTROLLERS = [RegisterEntryController, ListEntriesController];
 
 /** The referential Vigie counts against: EPCIs and their communes, QPVs, bailleurs, réservataires. */
-@Module({ controllers: REFERENTIAL_CONTROLLERS, providers: [RegisterReferentialEntryHandler] })
+@Global()
+@Module({
+  controllers: REFERENTIAL_CONTROLLERS,
+  providers: [RegisterReferentialEntryHandler, KnownOrganisationsService],
+  exports: [KnownOrganisationsService],
+})
 export class ReferentialModule {}

@@ -12,6 +12,10 @@ export const epciBodySchema = z
     name: freeText('Nom de l’EPCI', { max: 200 }).optional(),
     /** Member communes; defaults to the official referential's list. */
     communes: z.array(insee).min(1).max(1_000).optional(),
+    /** First day of this composition; defaults to the first day the shipped official referential describes (2026-01-01). */
+    validFrom: isoDate.optional(),
+    /** Last day of this composition; by default it lasts until the next registered version starts. */
+    validTo: isoDate.nullable().optional(),
   })
   .strict();
 
@@ -20,7 +24,7 @@ export const qpvBodySchema = z
     name: freeText('Nom du QPV', { max: 200 }),
     list: z.enum(QPV_LISTS),
     communes: z.array(insee).min(1).max(50),
-    /** Defaults: 2015 list from 2015-01-01 to 2023-12-31; 2024 list from 2024-01-01, open-ended. */
+    /** Defaults: the period of its list in its territory (libs/referential qpv-lists: overseas changed list a year later). */
     validFrom: isoDate.optional(),
     validTo: isoDate.nullable().optional(),
   })

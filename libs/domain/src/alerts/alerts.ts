@@ -3,6 +3,7 @@ import type { ComplianceReport, ScopeKind } from '../compliance/compliance.js';
 import type { AlertSettings } from './alert-settings.js';
 import { compositeKey } from '../identity/composite-key.js';
 import { type ConventionRef, conventionKey } from '../flux/reservation.js';
+import { bilanDueDate } from '../flux/bilan.js';
 
 export * from './alert-settings.js';
 
@@ -242,7 +243,7 @@ export function observeConventionAlerts(
 
 /** BILAN_DUE: the bilan of year N-1 is not closed after 28 February of year N; resolved by the closure. */
 export function observeBilanDue(bailleurId: string, year: number, closed: boolean, today: string): AlertObservation {
-  const due = `${year + 1}-02-28`;
+  const due = bilanDueDate(year);
   return {
     subject: { rule: 'BILAN_DUE', epciSiren: null, year, objective: 'BILAN', scope: { kind: 'bailleur', id: bailleurId } },
     measure: {

@@ -1,13 +1,32 @@
+import type { EpciSources } from '../referential/territory.js';
+import type { KnownOrganisation, OrganisationsContext } from '../referential/known-organisations.js';
 import type { CalDecisionRecorded, LeaseSignedData, OfferDeclined } from './attribution.events.js';
 
 /**
- * What the referential says about the lease, looked up by the caller before deciding:
- * the EPCI the commune belongs to (null: unknown commune), and the QPV the lease names as
- * registered (null: not registered; absent when the lease names no QPV).
+ * What the referential says about the flat, looked up by the caller before deciding (every
+ * dated version: the decider picks the one in force on the fact's date):
+ * - `membershipCommune`: the commune the flat's INSEE code counts as for EPCI membership (the
+ *   code itself, or the commune of a municipal arrondissement: 75115 → 75056); null: unknown code;
+ * - `epcis`: the sources of the EPCIs that may hold it (the one named, the official one, the
+ *   registered ones listing it);
+ * - `qpv`: the QPV the fact names as registered, with its validity and communes (null: not
+ *   registered; absent when it names none);
+ * - `organisations`: whether the bailleur and réservataire it names are registered;
+ *   `epciClosest`: registered or official EPCIs closest to an unknown SIREN.
  */
 export interface LeaseReferentialContext {
-  readonly communeEpciSiren: string | null;
-  readonly qpv?: { readonly code: string; readonly validFrom: string; readonly validTo: string | null } | null;
+  readonly membershipCommune: string | null;
+  readonly epcis: Readonly<Record<string, EpciSources>>;
+  readonly organisations: OrganisationsContext;
+  readonly epciClosest?: KnownOrganisation['closest'];
+  readonly qpv?: {
+    readonly code: string;
+    readonly validFrom: string;
+    readonly validTo: string | null;
+    readonly communes: readonly string[];
+  } | null;
+  /** Registered QPV codes closest to an unregistered one. */
+  readonly qpvClosest?: readonly string[];
 }
 
 export interface RecordSignedLease {

@@ -1,7 +1,10 @@
 import type { Decider } from '../decider.js';
 import { canonicalJson } from '../canonical-json.js';
 import { DomainError } from '../domain-error.js';
+import { parisDate } from '../calendar/paris-calendar.js';
 import { qpvInForce } from '../referential/referential.js';
+import { belongsTo, epciOfCommuneOn } from '../referential/territory.js';
+import { checkKnownOrganisations, REGISTRATION_PATHS, type OrganisationErrorCode } from '../referential/known-organisations.js';
 import type {
   AttributionCommand,
   CancelLease,
@@ -18,18 +21,34 @@ import { evolveAttribution, initialAttributionState, type AttributionState, type
 const fail = (code: AttributionErrorCode, details: Record<string, unknown>) =>
   new DomainError<AttributionErrorCode>(code, details);
 
-/** The flat must agree with the referential on the date of the fact. */
+/** The flat must agree with the referential in force on the date of the fact. */
 function checkFlat(flat: Flat, date: string, referential: LeaseReferentialContext): void {
-  if (referential.communeEpciSiren === null) throw fail('COMMUNE_UNKNOWN', { communeInsee: flat.communeInsee });
-  if (referential.communeEpciSiren !== flat.epciSiren) {
+  const commune = referential.membershipCommune;
+  if (commune === null) throw fail('COMMUNE_UNKNOWN', { communeInsee: flat.communeInsee });
+  const named = referential.epcis[flat.epciSiren];
+  if (!named || (named.registered.length === 0 && named.official === null)) {
+    throw new DomainError<OrganisationErrorCode>('EPCI_NOT_REGISTERED', {
+      epciSiren: flat.epciSiren,
+      closest: referential.epciClosest ?? [],
+      register: `PUT ${REGISTRATION_PATHS.epci.replace('{siren}', flat.epciSiren)}`,
+    });
+  }
+  if (!belongsTo(commune, named, date)) {
     throw fail('COMMUNE_NOT_IN_EPCI', {
       communeInsee: flat.communeInsee,
       epciSiren: flat.epciSiren,
-      communeEpciSiren: referential.communeEpciSiren,
+      date,
+      communeEpciSiren: epciOfCommuneOn(commune, referential.epcis, date),
     });
   }
   if (flat.qpvCode !== null) {
-    if (!referential.qpv) throw fail('QPV_UNKNOWN', { qpvCode: flat.qpvCode });
+    if (!referential.qpv) {
+      throw fail('QPV_UNKNOWN', {
+        qpvCode: flat.qpvCode,
+        closest: referential.qpvClosest ?? [],
+        register: `PUT /v1/qpvs/${flat.qpvCode}`,
+      });
+    }
     if (!qpvInForce(referential.qpv, date)) {
       throw fail('QPV_NOT_IN_FORCE', {
         qpvCode: flat.qpvCode,
@@ -38,12 +57,17 @@ function checkFlat(flat: Flat, date: string, referential: LeaseReferentialContex
         validTo: referential.qpv.validTo,
       });
     }
+    const { communes } = referential.qpv;
+    if (!communes.includes(flat.communeInsee) && !communes.includes(commune)) {
+      throw fail('QPV_NOT_IN_COMMUNE', { qpvCode: flat.qpvCode, communeInsee: flat.communeInsee, qpvCommunes: communes });
+    }
   }
 }
 
-/** The facts of a lease must agree with the referential and the calendar. */
+/** The facts of a lease must name known organisations and agree with the referential and the calendar. */
 function checkLeaseFacts(lease: LeaseSignedData, referential: LeaseReferentialContext, now: Date): void {
-  const today = now.toISOString().slice(0, 10);
+  checkKnownOrganisations(lease, referential.organisations);
+  const today = parisDate(now);
   if (lease.leaseDate > today) throw fail('LEASE_DATE_IN_FUTURE', { leaseDate: lease.leaseDate, today });
   checkFlat(lease.flat, lease.leaseDate, referential);
 }
@@ -84,7 +108,8 @@ function recordSignedLease(command: RecordSignedLease, state: AttributionState):
 function recordCalDecision(command: RecordCalDecision, state: AttributionState): AttributionEvent[] {
   checkSameCase(state, command.data);
   if (state.status === 'leased') throw fail('CASE_ALREADY_LEASED', { caseId: command.data.caseId });
-  const today = command.now.toISOString().slice(0, 10);
+  checkKnownOrganisations(command.data, command.referential.organisations);
+  const today = parisDate(command.now);
   if (command.data.calDate > today) throw fail('CAL_DATE_IN_FUTURE', { calDate: command.data.calDate, today });
   const { candidates } = command.data;
   if (

@@ -1,12 +1,18 @@
 import { attributionDecider } from './attribution.decider.js';
 import type { AttributionEvent } from './attribution.events.js';
 import { deciderSpecification } from '../testing/decider-specification.js';
-import { leaseSigned, leaseSignedData, MEL_REFERENTIAL, recordSignedLease } from '../testing/attribution.builders.js';
+import {
+  leaseSigned,
+  leaseSignedData,
+  MEL_REFERENTIAL,
+  officialReferential,
+  recordSignedLease,
+} from '../testing/attribution.builders.js';
 
 const { given } = deciderSpecification(attributionDecider);
 const NOW = new Date('2026-11-25T10:00:00Z');
-const QPV_2015 = { code: 'QP059001', validFrom: '2015-01-01', validTo: '2023-12-31' };
-const QPV_2024 = { code: 'QN05901M', validFrom: '2024-01-01', validTo: null };
+const QPV_2015 = { code: 'QP059001', validFrom: '2015-01-01', validTo: '2023-12-31', communes: ['59350'] };
+const QPV_2024 = { code: 'QN05901M', validFrom: '2024-01-01', validTo: null, communes: ['59350'] };
 
 const LMH_CASE = { bailleurId: 'lille-metropole-habitat', caseId: 'DOSSIER-0001' };
 
@@ -35,21 +41,33 @@ describe('Attribution case', () => {
         .then([leaseSigned({ leaseDate: '2026-11-25' })]);
     });
 
-    it('refuses a lease dated after the day it is reported', () => {
+    it('refuses a lease dated after the Paris day it is reported (23:59 in Paris is 22:59 UTC in winter)', () => {
       given([])
-        .when(recordSignedLease({ leaseDate: '2026-11-26' }, new Date('2026-11-25T23:59:00Z')))
+        .when(recordSignedLease({ leaseDate: '2026-11-26' }, new Date('2026-11-25T22:59:00Z')))
         .thenThrows('LEASE_DATE_IN_FUTURE', { leaseDate: '2026-11-26', today: '2026-11-25' });
+    });
+
+    it('accepts a lease dated 1 January at 00:30 in Paris, still 31 December in UTC', () => {
+      given([])
+        .when(recordSignedLease({ leaseDate: '2027-01-01' }, new Date('2026-12-31T23:30:00Z')))
+        .then([leaseSigned({ leaseDate: '2027-01-01' })]);
+    });
+
+    it('accepts a lease dated the day it is reported at 01:30 in Paris in summer (23:30 UTC the day before)', () => {
+      given([])
+        .when(recordSignedLease({ leaseDate: '2026-07-01' }, new Date('2026-06-30T23:30:00Z')))
+        .then([leaseSigned({ leaseDate: '2026-07-01' })]);
     });
 
     it('refuses a commune that is not in the EPCI the lease names', () => {
       given([])
-        .when(recordSignedLease({ flat: { communeInsee: '62041' } }, NOW, { communeEpciSiren: '246200364' }))
+        .when(recordSignedLease({ flat: { communeInsee: '62041' } }, NOW, officialReferential('62041', '246200364')))
         .thenThrows('COMMUNE_NOT_IN_EPCI', { communeInsee: '62041', epciSiren: '200093201', communeEpciSiren: '246200364' });
     });
 
     it('refuses an unknown commune', () => {
       given([])
-        .when(recordSignedLease({ flat: { communeInsee: '99999' } }, NOW, { communeEpciSiren: null }))
+        .when(recordSignedLease({ flat: { communeInsee: '99999' } }, NOW, officialReferential(null, null)))
         .thenThrows('COMMUNE_UNKNOWN');
     });
 
@@ -182,7 +200,7 @@ describe('Attribution case', () => {
         .when({
           type: 'CorrectLease',
           data: { lease: leaseSignedData({ flat: { communeInsee: '62041' } }), reason: 'x' },
-          referential: { communeEpciSiren: '246200364' },
+          referential: officialReferential('62041', '246200364'),
           now: NOW,
         })
         .thenThrows('COMMUNE_NOT_IN_EPCI');

@@ -5,12 +5,14 @@ export type AttributionErrorCode =
   | 'LEASE_DATE_IN_FUTURE'
   /** The commune code is in no territorial referential. */
   | 'COMMUNE_UNKNOWN'
-  /** The commune does not belong to the EPCI the lease names. */
+  /** The commune does not belong, on the date of the fact, to the EPCI the fact names. */
   | 'COMMUNE_NOT_IN_EPCI'
   /** The QPV code is not registered. */
   | 'QPV_UNKNOWN'
-  /** The QPV was not in force on the lease date (2015 list until 2023, 2024 list after). */
+  /** The QPV was not in force on the lease date (its own validity, registered with it). */
   | 'QPV_NOT_IN_FORCE'
+  /** The QPV does not lie in the flat's commune (nor in the commune of its arrondissement). */
+  | 'QPV_NOT_IN_COMMUNE'
   /** No (uncancelled) lease with this id on the case. */
   | 'LEASE_NOT_FOUND'
   /** A correction that changes nothing. */

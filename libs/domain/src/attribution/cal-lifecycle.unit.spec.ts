@@ -45,7 +45,10 @@ describe('CAL decision lifecycle of a case', () => {
 
     it('refuses a flat whose commune is not in the EPCI it names', () => {
       given([])
-        .when({ ...recordCal(), referential: { communeEpciSiren: '246200364' } })
+        .when({
+          ...recordCal(),
+          referential: { ...MEL_REFERENTIAL, epcis: { '200093201': { registered: [], official: ['59512'] } } },
+        })
         .thenThrows('COMMUNE_NOT_IN_EPCI');
     });
 

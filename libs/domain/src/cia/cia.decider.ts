@@ -1,4 +1,5 @@
 import type { Decider } from '../decider.js';
+import { yearOf } from '../calendar/paris-calendar.js';
 import { DomainError } from '../domain-error.js';
 import type { CiaEvent } from './cia.events.js';
 import { applyCiaTerms, legalDefaultCia, type Cia, type CiaTerms } from './cia.model.js';
@@ -31,7 +32,7 @@ export function evolveCia(state: CiaState, event: CiaEvent): CiaState {
     case 'CiaAdopted':
       return {
         ...state,
-        cia: applyCiaTerms(legalDefaultCia(event.data.epciSiren, Number(event.data.adoptedOn.slice(0, 4))), event.data.terms),
+        cia: applyCiaTerms(legalDefaultCia(event.data.epciSiren, yearOf(event.data.adoptedOn)), event.data.terms),
       };
     case 'CiaAmended':
       return state.cia ? { ...state, cia: applyCiaTerms(state.cia, event.data.terms) } : state;

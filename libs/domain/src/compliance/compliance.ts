@@ -1,5 +1,7 @@
 import type { HouseholdComposition, HouseholdFlags } from '../attribution/attribution.events.js';
+import { dayOfYear, daysInYear, monthOf, yearOf } from '../calendar/paris-calendar.js';
 import { q1Status, type Q1Status } from '../classification/household.js';
+import { communeOfArrondissement } from '../referential/territory.js';
 import type { Cia, ObjectiveId, TerritorialObjective } from '../cia/cia.model.js';
 
 /** One counted lease, as it stands at the position the figures are computed for. */
@@ -12,6 +14,11 @@ export interface LeaseFact {
   readonly composition: HouseholdComposition;
   readonly yearlyResources: number | null;
   readonly flags: HouseholdFlags;
+  /** The CAL decision the lease is linked to: null when none (a data-quality flag); absent when not known. */
+  readonly calDecisionEventId?: string | null;
+  /** Pseudonymous household and RPLS flat, to find probable duplicates. */
+  readonly householdId?: string;
+  readonly rplsId?: string;
 }
 
 export const GROUP_BYS = ['bailleur', 'reservataire', 'secteur', 'commune'] as const;
@@ -76,6 +83,10 @@ export interface ComplianceReport {
     readonly unknownQ1: number;
     readonly pendingQ1: number;
     readonly internalMutations: number;
+    /** Leases accepted with no CAL decision to link to. */
+    readonly withoutCalDecision: number;
+    /** Leases repeating another's household, flat and date under another reference. */
+    readonly probableDuplicates: number;
   };
 }
 
@@ -91,13 +102,18 @@ export interface ComplianceQuery {
   readonly groupBy?: GroupBy;
   /** The day figures are read for (YYYY-MM-DD): drives the year-end extrapolation and the months shown. */
   readonly referenceDate: string;
+  /**
+   * Business-date cut ("où en étions-nous au 30 juin ?"): only leases signed on or before this day
+   * count, and the figures are read for that day (months and extrapolation stop there).
+   */
+  readonly signedUntil?: string;
 }
 
 export const NON_RESERVE = 'non_reserve';
 export const HORS_SECTEUR = 'hors_secteur';
 
 /** A lease with what the rules derive from it. */
-interface Classified {
+export interface Classified {
   readonly fact: LeaseFact;
   readonly month: number;
   readonly inQpv: boolean;
@@ -109,12 +125,12 @@ interface Classified {
   readonly reservataire: string;
 }
 
-interface ObjectiveRule {
+export interface ObjectiveRule {
   readonly inPopulation: (lease: Classified) => boolean;
   readonly qualifies: (lease: Classified) => boolean;
 }
 
-function objectiveRules(cia: Cia): Record<ObjectiveId, ObjectiveRule> {
+export function objectiveRules(cia: Cia): Record<ObjectiveId, ObjectiveRule> {
   const include = cia.options.includeInternalMutations;
   return {
     HQ1: { inPopulation: (l) => !l.inQpv && (include.hq1 || !l.mutation), qualifies: (l) => l.q1 === 'q1' || l.reloge },
@@ -131,15 +147,6 @@ const LABELS: Record<ObjectiveId, string> = {
   ANRU: 'Relogements RU hors QPV',
 };
 
-function daysInYear(year: number): number {
-  return (Date.UTC(year + 1, 0, 1) - Date.UTC(year, 0, 1)) / 86_400_000;
-}
-
-function dayOfYear(date: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return (Date.UTC(y, m - 1, d) - Date.UTC(y, 0, 1)) / 86_400_000 + 1;
-}
-
 /** Targets in basis points make every comparison exact integer arithmetic. */
 const basisPoints = (target: number) => Math.round(target * 10_000);
 
@@ -150,8 +157,8 @@ function figure(
   year: number,
   referenceDate: string,
 ): Figure {
-  const refYear = Number(referenceDate.slice(0, 4));
-  const lastMonth = year < refYear ? 12 : year > refYear ? 0 : Number(referenceDate.slice(5, 7));
+  const refYear = yearOf(referenceDate);
+  const lastMonth = year < refYear ? 12 : year > refYear ? 0 : monthOf(referenceDate);
   const perMonth = Array.from({ length: 12 }, () => ({ numerator: 0, denominator: 0 }));
   let numerator = 0;
   let denominator = 0;
@@ -228,6 +235,7 @@ function groupKeys(lease: Classified, groupBy: GroupBy, cia: Cia): string[] {
         .filter(
           (sector) =>
             sector.communes.includes(lease.fact.communeInsee) ||
+            sector.communes.includes(communeOfArrondissement(lease.fact.communeInsee)) ||
             (lease.fact.qpvCode !== null && sector.qpvs.includes(lease.fact.qpvCode)),
         )
         .map((sector) => sector.id);
@@ -256,6 +264,22 @@ function inTerritorialScope(lease: Classified, objective: TerritorialObjective, 
   return true;
 }
 
+/** What the rules derive from one lease. */
+export function classify(fact: LeaseFact, rules: ComplianceRules): Classified {
+  const { cia, thresholdPerUc } = rules;
+  const mutation = fact.flags.internalMutation;
+  return {
+    fact,
+    month: monthOf(fact.leaseDate),
+    inQpv: fact.qpvCode !== null,
+    q1: q1Status(fact.yearlyResources, fact.composition, thresholdPerUc, cia.options.ucScale),
+    reloge: fact.flags.relogeRenouvellementUrbain || fact.flags.relogeCoproDegradee,
+    priority: fact.flags.dalo || fact.flags.priorityCategory !== null,
+    mutation,
+    reservataire: mutation ? NON_RESERVE : (fact.reservataireId ?? NON_RESERVE),
+  };
+}
+
 /** Classifies the leases of one EPCI and year against the rules in force and evaluates every objective. */
 export function evaluateCompliance(
   facts: readonly LeaseFact[],
@@ -263,21 +287,12 @@ export function evaluateCompliance(
   query: ComplianceQuery,
 ): ComplianceReport {
   const { cia, thresholdPerUc } = rules;
-  const leases: Classified[] = facts.map((fact) => {
-    const mutation = fact.flags.internalMutation;
-    return {
-      fact,
-      month: Number(fact.leaseDate.slice(5, 7)),
-      inQpv: fact.qpvCode !== null,
-      q1: q1Status(fact.yearlyResources, fact.composition, thresholdPerUc, cia.options.ucScale),
-      reloge: fact.flags.relogeRenouvellementUrbain || fact.flags.relogeCoproDegradee,
-      priority: fact.flags.dalo || fact.flags.priorityCategory !== null,
-      mutation,
-      reservataire: mutation ? NON_RESERVE : (fact.reservataireId ?? NON_RESERVE),
-    };
-  });
+  const { signedUntil } = query;
+  const counted = signedUntil === undefined ? facts : facts.filter((fact) => fact.leaseDate <= signedUntil);
+  const leases: Classified[] = counted.map((fact) => classify(fact, rules));
   const byObjective = objectiveRules(cia);
-  const { year, referenceDate, groupBy } = query;
+  const { year, groupBy } = query;
+  const referenceDate = signedUntil !== undefined && signedUntil < query.referenceDate ? signedUntil : query.referenceDate;
   const scoped = (
     rule: ObjectiveRule,
     target: number | null,
@@ -365,6 +380,24 @@ export function evaluateCompliance(
       unknownQ1: leases.filter((lease) => lease.q1 === 'unknown').length,
       pendingQ1: leases.filter((lease) => lease.q1 === 'pending').length,
       internalMutations: leases.filter((lease) => lease.mutation).length,
+      withoutCalDecision: leases.filter((lease) => lease.fact.calDecisionEventId === null).length,
+      probableDuplicates: probableDuplicates(counted),
     },
   };
+}
+
+/**
+ * Leases that repeat another one's household, flat and date under another reference (the same
+ * lease sent twice): each lease beyond the first of such a group.
+ */
+export function probableDuplicates(facts: readonly LeaseFact[]): number {
+  const seen = new Map<string, number>();
+  for (const fact of facts) {
+    if (fact.householdId === undefined || fact.rplsId === undefined) continue;
+    const key = JSON.stringify([fact.householdId, fact.rplsId, fact.leaseDate]);
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  let extra = 0;
+  for (const count of seen.values()) extra += count - 1;
+  return extra;
 }

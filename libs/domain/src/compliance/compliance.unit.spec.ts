@@ -13,6 +13,10 @@ const toFact = (lease: LeaseSignedData): LeaseFact => ({
   composition: lease.household.composition,
   yearlyResources: lease.household.yearlyResources,
   flags: lease.flags,
+  // Recorded through the API with no CAL decision: null, as the decider links it.
+  calDecisionEventId: lease.calDecisionEventId ?? null,
+  householdId: lease.household.pseudonymousId,
+  rplsId: lease.flat.rplsId,
 });
 
 const defaults = legalDefaultCia(MEL, 2026);
@@ -50,6 +54,32 @@ describe('Compliance of an EPCI over a year (hand-computed fixture)', () => {
 
   it('reports data quality', () => {
     expect(report.dataQuality).toEqual(EXPECTED.DATA_QUALITY);
+  });
+
+  it('counts a lease repeating another one’s household, flat and date under another reference as a probable duplicate', () => {
+    const [first] = FIXTURE_LEASES;
+    const again = toFact({ ...first!, leaseId: 'L-AGAIN', caseId: 'C-AGAIN' });
+    const linked = { ...toFact(FIXTURE_LEASES[1]!), calDecisionEventId: 'ev-cal-1' };
+    const withDuplicate = evaluateCompliance(
+      [...facts.filter((_, i) => i !== 1), linked, again],
+      { cia: defaults, thresholdPerUc: THRESHOLD_2026 },
+      query,
+    );
+    expect(withDuplicate.dataQuality).toMatchObject({
+      leases: facts.length + 1,
+      probableDuplicates: 1,
+      withoutCalDecision: facts.length,
+    });
+  });
+
+  it('counts only the leases signed up to signedUntil, and reads the figures for that day', () => {
+    const june = evaluateCompliance(
+      facts,
+      { cia: defaults, thresholdPerUc: THRESHOLD_2026 },
+      { ...query, signedUntil: '2026-06-30' },
+    );
+    expect(june.dataQuality.leases).toBe(facts.filter((fact) => fact.leaseDate <= '2026-06-30').length);
+    expect(epciFigure(june, 'HQ1').monthly.at(-1)!.month).toBe('2026-06');
   });
 
   it('splits by bailleur', () => {

@@ -3,6 +3,7 @@ import { DomainError } from '../domain-error.js';
 import type { LeaseSignedData } from '../attribution/attribution.events.js';
 import { departementOfCommune, type FluxEvent } from './flux-ledger.js';
 import { compositeKey } from '../identity/composite-key.js';
+import { dueDate, yearOf } from '../calendar/paris-calendar.js';
 
 /**
  * The annual bilan of year N-1 a bailleur sends before 28 February (seed 003), and its
@@ -25,7 +26,7 @@ export function bilanStreamId(bailleurId: string, year: number): string {
 export const bilanDecider: Decider<BilanCommand, BilanEvent, BilanState> = {
   decide(command, state) {
     if (state.closed) throw new DomainError<BilanErrorCode>('BILAN_ALREADY_CLOSED', { year: command.data.year });
-    if (Number(command.data.closedOn.slice(0, 4)) <= command.data.year) {
+    if (yearOf(command.data.closedOn) <= command.data.year) {
       throw new DomainError<BilanErrorCode>('BILAN_YEAR_NOT_OVER', { year: command.data.year, closedOn: command.data.closedOn });
     }
     return [{ type: 'FluxBilanClosed', data: command.data }];
@@ -36,7 +37,7 @@ export const bilanDecider: Decider<BilanCommand, BilanEvent, BilanState> = {
 
 /** The date by which the bilan of a year is due: 28 February of the next year. */
 export function bilanDueDate(year: number): string {
-  return `${year + 1}-02-28`;
+  return dueDate(year + 1, 2, 28);
 }
 
 export interface BilanLease {

@@ -1,4 +1,5 @@
 import type { LeaseSignedData } from '../attribution/attribution.events.js';
+import { dayOfYear, daysInYear, yearOf } from '../calendar/paris-calendar.js';
 import type { ExclusionReason, FluxEvent } from './flux-ledger.js';
 import { departementOfCommune } from './flux-ledger.js';
 import type { ConventionTerms } from './reservation.js';
@@ -40,16 +41,11 @@ export interface ConventionFlux {
   } | null;
 }
 
-function daysInYear(year: number): number {
-  return (Date.UTC(year + 1, 0, 1) - Date.UTC(year, 0, 1)) / 86_400_000;
-}
-
 function elapsedShare(year: number, referenceDate: string): number {
-  const refYear = Number(referenceDate.slice(0, 4));
+  const refYear = yearOf(referenceDate);
   if (year < refYear) return 1;
   if (year > refYear) return 0;
-  const [y, m, d] = referenceDate.split('-').map(Number) as [number, number, number];
-  return ((Date.UTC(y, m - 1, d) - Date.UTC(y, 0, 1)) / 86_400_000 + 1) / daysInYear(year);
+  return dayOfYear(referenceDate) / daysInYear(year);
 }
 
 export function conventionFlux(input: {
@@ -93,7 +89,7 @@ export function conventionFlux(input: {
     (lease) =>
       lease.bailleurId === terms.bailleurId &&
       lease.reservataireId === terms.reservataireId &&
-      Number(lease.leaseDate.slice(0, 4)) === year &&
+      yearOf(lease.leaseDate) === year &&
       departementOfCommune(lease.flat.communeInsee) === terms.departement &&
       // Internal mutations are attributions but stay outside the flux: no réservataire counts them.
       !lease.flags.internalMutation,

@@ -12,6 +12,12 @@ export interface EpciEntry {
   readonly name: string;
   /** INSEE codes of the member communes. */
   readonly communes: readonly string[];
+  /**
+   * First day this composition is in force; it lasts until the next registered version starts
+   * (or `validTo`). Absent on entries recorded before compositions were dated: since always.
+   */
+  readonly validFrom?: string;
+  readonly validTo?: string | null;
 }
 
 export const QPV_LISTS = ['2015', '2024'] as const;
@@ -51,7 +57,7 @@ export interface ReferentialEntries {
 
 export type ReferentialKind = keyof ReferentialEntries;
 
-export type ReferentialErrorCode = 'QPV_VALIDITY_INVALID';
+export type ReferentialErrorCode = 'QPV_VALIDITY_INVALID' | 'EPCI_VALIDITY_INVALID';
 
 export type ReferentialEvent = {
   [K in ReferentialKind]: {
@@ -88,7 +94,16 @@ function sameEntry(a: unknown, b: unknown): boolean {
   return JSON.stringify(a, Object.keys(a as object).sort()) === JSON.stringify(b, Object.keys(b as object).sort());
 }
 
-export type ReferentialState = { readonly entry: ReferentialEntries[ReferentialKind] | null };
+export type ReferentialState = {
+  readonly entry: ReferentialEntries[ReferentialKind] | null;
+  /** An EPCI's registered compositions, one per first day (a version registered again for the same day replaces it). */
+  readonly epciVersions?: readonly EpciEntry[];
+};
+
+/** The registered compositions of an EPCI, from its stream's state. */
+export function epciVersionsOf(state: ReferentialState): readonly EpciEntry[] {
+  return state.epciVersions ?? [];
+}
 
 export const referentialDecider: Decider<RegisterReferentialEntry, ReferentialEvent, ReferentialState> = {
   decide(command, state) {
@@ -98,10 +113,25 @@ export const referentialDecider: Decider<RegisterReferentialEntry, ReferentialEv
         throw new DomainError<ReferentialErrorCode>('QPV_VALIDITY_INVALID', { validFrom: qpv.validFrom, validTo: qpv.validTo });
       }
     }
-    if (state.entry && sameEntry(state.entry, command.data)) return [];
+    if (command.kind === 'epci') {
+      const epci = command.data as EpciEntry;
+      if (epci.validFrom && epci.validTo != null && epci.validTo < epci.validFrom) {
+        throw new DomainError<ReferentialErrorCode>('EPCI_VALIDITY_INVALID', {
+          validFrom: epci.validFrom,
+          validTo: epci.validTo,
+        });
+      }
+      const sameDay = epciVersionsOf(state).find((version) => (version.validFrom ?? null) === (epci.validFrom ?? null));
+      if (sameDay && sameEntry(sameDay, epci)) return [];
+    } else if (state.entry && sameEntry(state.entry, command.data)) return [];
     const type = `${capitalize(command.kind)}${state.entry ? 'Updated' : 'Registered'}`;
     return [{ type, data: command.data } as ReferentialEvent];
   },
-  evolve: (_state, event) => ({ entry: event.data }),
+  evolve: (state, event) => {
+    if (event.type !== 'EpciRegistered' && event.type !== 'EpciUpdated') return { entry: event.data };
+    const version = event.data;
+    const others = epciVersionsOf(state).filter((v) => (v.validFrom ?? null) !== (version.validFrom ?? null));
+    return { entry: version, epciVersions: [...others, version] };
+  },
   initialState: { entry: null },
 };

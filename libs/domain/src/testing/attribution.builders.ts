@@ -87,8 +87,30 @@ export function offerDeclined(householdPseudonymousId = 'hh-3f2a9c'): OfferDecli
   };
 }
 
+/** Every organisation a spec names is registered. */
+export const EVERYONE_REGISTERED = {
+  bailleur: { registered: true, closest: [] },
+  reservataire: { registered: true, closest: [] },
+} as const;
+
+/**
+ * A referential in which `commune` belongs, officially, to `epciSiren` (the MEL holding only Lille):
+ * enough for a spec to say "this commune is in that EPCI" without the 35 000 communes.
+ */
+export function officialReferential(commune: string | null, epciSiren: string | null): LeaseReferentialContext {
+  return {
+    membershipCommune: commune,
+    epcis: {
+      // The MEL, which the default lease names, is known (with Lille).
+      '200093201': { registered: [], official: ['59350'] },
+      ...(epciSiren === null || commune === null ? {} : { [epciSiren]: { registered: [], official: [commune] } }),
+    },
+    organisations: EVERYONE_REGISTERED,
+  };
+}
+
 /** What the referential says of the default lease: Lille is in the MEL. */
-export const MEL_REFERENTIAL: LeaseReferentialContext = { communeEpciSiren: '200093201' };
+export const MEL_REFERENTIAL: LeaseReferentialContext = officialReferential('59350', '200093201');
 
 export function recordSignedLease(
   overrides: DeepPartial<LeaseSignedData> = {},

@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { AlertEvent } from '@vigie/domain';
+import { parisTimestamp, type AlertEvent } from '@vigie/domain';
 import type { RecordedEvent } from '@vigie/event-store';
 import type { Projection } from '../projection.js';
 
@@ -125,8 +125,8 @@ export async function listAlerts(
     epciSiren: row.epci_siren,
     year: row.year,
     scope: { kind: row.scope_kind, id: row.scope_id },
-    raisedAt: row.raised_at?.toISOString() ?? null,
-    resolvedAt: row.resolved_at?.toISOString() ?? null,
+    raisedAt: row.raised_at ? parisTimestamp(row.raised_at) : null,
+    resolvedAt: row.resolved_at ? parisTimestamp(row.resolved_at) : null,
     position: Number(row.position),
     eventId: row.event_id,
     measure: row.alert.measure,

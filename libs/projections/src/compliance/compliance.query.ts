@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { legalDefaultCia, type Cia, type LeaseFact, type LeaseSignedData } from '@vigie/domain';
+import { legalDefaultCia, type Cia, type LeaseFact, type LeaseSignedData, type ListedLeaseFact } from '@vigie/domain';
 
 export interface ComplianceInputs {
   readonly facts: LeaseFact[];
@@ -18,6 +18,10 @@ type FactTuple = [
   LeaseSignedData['household']['composition'],
   number | null,
   LeaseSignedData['flags'],
+  /** Null when the lease has no CAL decision (or was recorded before leases were linked to one). */
+  string | null,
+  string | null,
+  string | null,
 ];
 
 function toFact([
@@ -29,8 +33,23 @@ function toFact([
   composition,
   yearlyResources,
   flags,
+  calDecisionEventId,
+  householdId,
+  rplsId,
 ]: FactTuple): LeaseFact {
-  return { leaseDate, bailleurId, reservataireId, communeInsee, qpvCode, composition, yearlyResources, flags };
+  return {
+    leaseDate,
+    bailleurId,
+    reservataireId,
+    communeInsee,
+    qpvCode,
+    composition,
+    yearlyResources,
+    flags,
+    calDecisionEventId,
+    ...(householdId ? { householdId } : {}),
+    ...(rplsId ? { rplsId } : {}),
+  };
 }
 
 /** The leases of an EPCI and year, the CIA and the threshold, all as they stood at `position`. */
@@ -45,7 +64,9 @@ export async function readComplianceInputs(
     pool.query<{ f: FactTuple }>(
       `SELECT jsonb_build_array(
          lease->>'leaseDate', lease->>'bailleurId', lease->>'reservataireId', lease->'flat'->>'communeInsee', lease->'flat'->>'qpvCode',
-         lease->'household'->'composition', lease->'household'->'yearlyResources', lease->'flags') AS f
+         lease->'household'->'composition', lease->'household'->'yearlyResources', lease->'flags',
+         lease->'calDecisionEventId',
+         lease->'household'->>'pseudonymousId', lease->'flat'->>'rplsId') AS f
        FROM lease_facts
        WHERE epci_siren = $1 AND year = $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)`,
       [epciSiren, year, position],
@@ -113,4 +134,41 @@ export async function readScopePosition(pool: Pool, epciSiren: string, year: num
     [epciSiren, year],
   );
   return Number(rows[0]?.position ?? 0);
+}
+
+/**
+ * The leases behind the figures of an EPCI and year as they stood at `position`, each with its
+ * lease id and the event (id, position) holding its current version; and the rules in force.
+ */
+export async function readListedLeases(
+  pool: Pool,
+  epciSiren: string,
+  year: number,
+  position: number,
+): Promise<Omit<ComplianceInputs, 'facts'> & { readonly facts: ListedLeaseFact[] }> {
+  // The rules in force (the facts it also reads are those below, without their ids).
+  const [inputs, ordered] = await Promise.all([
+    readComplianceInputs(pool, epciSiren, year, position),
+    pool.query<{ f: FactTuple; lease_id: string; event_id: string; valid_from: string }>(
+      `SELECT jsonb_build_array(
+       lease->>'leaseDate', lease->>'bailleurId', lease->>'reservataireId', lease->'flat'->>'communeInsee', lease->'flat'->>'qpvCode',
+       lease->'household'->'composition', lease->'household'->'yearlyResources', lease->'flags',
+       lease->'calDecisionEventId',
+       lease->'household'->>'pseudonymousId', lease->'flat'->>'rplsId') AS f,
+       lease->>'leaseId' AS lease_id, event_id, valid_from
+     FROM lease_facts
+     WHERE epci_siren = $1 AND year = $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
+     ORDER BY valid_from`,
+      [epciSiren, year, position],
+    ),
+  ]);
+  return {
+    ...inputs,
+    facts: ordered.rows.map((row) => ({
+      ...toFact(row.f),
+      leaseId: row.lease_id,
+      eventId: row.event_id,
+      position: Number(row.valid_from),
+    })),
+  };
 }

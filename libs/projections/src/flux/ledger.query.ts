@@ -6,6 +6,7 @@ import {
   type ConventionTerms,
   type LeaseSignedData,
   type ReservationEvent,
+  parisTimestamp,
 } from '@vigie/domain';
 import type { EventStore } from '@vigie/event-store';
 
@@ -103,7 +104,7 @@ export async function readLedger(
       weight: 1,
       eventId: row.event_id,
       globalPosition: Number(row.valid_from),
-      recordedAt: row.recorded_at.toISOString(),
+      recordedAt: parisTimestamp(row.recorded_at),
       actor: row.actor,
     });
   }
@@ -138,7 +139,7 @@ export async function readLedger(
         weight: option.weight,
         eventId: refusal.event_id,
         globalPosition: Number(refusal.global_position),
-        recordedAt: refusal.recorded_at.toISOString(),
+        recordedAt: parisTimestamp(refusal.recorded_at),
         actor: refusal.actor,
       });
     }

@@ -1,3 +1,4 @@
+import { parisTimestamp } from '@vigie/domain';
 import { Pool } from 'pg';
 
 export interface Freshness {
@@ -100,7 +101,7 @@ export async function readFreshness(pool: Pool, projectionName: string): Promise
   const position = Number(rows[0]?.position ?? 0);
   return {
     position,
-    lastEventAt: rows[0]?.last_event_at?.toISOString() ?? null,
+    lastEventAt: rows[0]?.last_event_at ? parisTimestamp(rows[0].last_event_at) : null,
     ...heads,
     lag: Math.max(0, heads.headPosition - position),
   };

@@ -1,6 +1,7 @@
+import { CLOCK, type Clock } from '../../platform/platform.module.js';
 import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
-import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Inject, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -31,6 +32,7 @@ export class CorrectLeaseController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly pseudonymiser: Pseudonymiser,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CASE_OF_CORRECTION })
@@ -72,7 +74,7 @@ export class CorrectLeaseController {
     const lease = toLeaseSignedData({ ...input.lease, eventId: undefined }, (nud) => this.pseudonymiser.pseudonymise(nud));
     const context = apiWriteContext(eventIdFrom(input.eventId, key, true), writer);
     const outcome = await this.commandBus.execute<CorrectLease, CommandOutcome>(
-      new CorrectLease(lease, input.reason, context, new Date()),
+      new CorrectLease(lease, input.reason, context, this.clock()),
     );
     return answerWrite(response, outcome);
   }

@@ -1,6 +1,7 @@
+import { CLOCK, type Clock } from '../../platform/platform.module.js';
 import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
-import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Inject, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -20,6 +21,7 @@ export class DeclineOfferController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly pseudonymiser: Pseudonymiser,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CASE_OF_DECLINED_OFFER })
@@ -52,7 +54,7 @@ export class DeclineOfferController {
     const { eventId: given, ...input } = parseOrThrow(offerDeclinedSchema, body);
     const refusal = toOfferDeclinedData({ caseId, ...input }, (nud) => this.pseudonymiser.pseudonymise(nud));
     const context = apiWriteContext(eventIdFrom(given, key, true), writer);
-    const outcome = await this.commandBus.execute<DeclineOffer, CommandOutcome>(new DeclineOffer(refusal, context, new Date()));
+    const outcome = await this.commandBus.execute<DeclineOffer, CommandOutcome>(new DeclineOffer(refusal, context, this.clock()));
     return answerWrite(response, outcome);
   }
 }

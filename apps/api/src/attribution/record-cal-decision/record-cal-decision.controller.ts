@@ -1,6 +1,7 @@
+import { CLOCK, type Clock } from '../../platform/platform.module.js';
 import { Contract } from '../../http/contract.js';
 import { JsonBody } from '../../http/body.js';
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Inject, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -19,6 +20,7 @@ export class RecordCalDecisionController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly pseudonymiser: Pseudonymiser,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
@@ -73,7 +75,7 @@ export class RecordCalDecisionController {
     const decision = toCalDecisionData(input, (nud) => this.pseudonymiser.pseudonymise(nud));
     const context = apiWriteContext(eventIdFrom(given, key, true), writer);
     const outcome = await this.commandBus.execute<RecordCalDecision, CommandOutcome>(
-      new RecordCalDecision(decision, context, new Date()),
+      new RecordCalDecision(decision, context, this.clock()),
     );
     return answerWrite(response, outcome);
   }

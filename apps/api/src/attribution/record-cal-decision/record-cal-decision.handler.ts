@@ -30,7 +30,7 @@ export class RecordCalDecisionHandler implements ICommandHandler<RecordCalDecisi
       command: async () => ({
         type: 'RecordCalDecision' as const,
         data: decision,
-        referential: await this.referential.contextForFlat(decision.flat),
+        referential: await this.referential.contextForFact(decision),
         now,
       }),
     });

@@ -1,5 +1,6 @@
+import { CLOCK, type Clock } from '../../platform/platform.module.js';
 import { Contract } from '../../http/contract.js';
-import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Inject, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { JsonBody } from '../../http/body.js';
 import { ApiTags } from '@nestjs/swagger';
@@ -19,6 +20,7 @@ export class RecordSignedLeaseController {
   constructor(
     private readonly commandBus: CommandBus,
     private readonly pseudonymiser: Pseudonymiser,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
@@ -57,7 +59,7 @@ export class RecordSignedLeaseController {
     const eventId = eventIdFrom(parsed.eventId, idempotencyKey, true);
     const lease = toLeaseSignedData(parsed, (nud) => this.pseudonymiser.pseudonymise(nud));
     const outcome = await this.commandBus.execute<RecordSignedLease, CommandOutcome>(
-      new RecordSignedLease(lease, apiWriteContext(eventId, writer), new Date()),
+      new RecordSignedLease(lease, apiWriteContext(eventId, writer), this.clock()),
     );
     return answerWrite(response, outcome);
   }

@@ -1,7 +1,8 @@
 import { Contract } from '../../http/contract.js';
 import { Controller, Get, Inject, Param } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { ciaDecider, ciaStreamId, legalDefaultCia } from '@vigie/domain';
+import { ciaDecider, ciaStreamId, legalDefaultCia, parisYear } from '@vigie/domain';
+import { CLOCK, type Clock } from '../../platform/platform.module.js';
 import { EVENT_STORE, type EventStore, loadAggregate } from '@vigie/event-store';
 import { ALL_ROLES, Access } from '../../access/access.decorators.js';
 import { NO_TENANT } from '../../access/tenancies.js';
@@ -11,7 +12,10 @@ import { parseOrThrow } from '../../http/validation.js';
 @ApiTags('CIA')
 @Controller('v1/epcis/:siren/cia')
 export class ReadCiaController {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
 
   @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
   @Get()
@@ -19,7 +23,7 @@ export class ReadCiaController {
   async current(@Param('siren') sirenParam: string) {
     const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam);
     const { state, version } = await loadAggregate(this.store, ciaStreamId(epciSiren), ciaDecider);
-    const year = new Date().getUTCFullYear();
+    const year = parisYear(this.clock());
     return {
       epciSiren,
       adopted: state.cia !== null,

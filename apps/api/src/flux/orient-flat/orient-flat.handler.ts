@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { FluxCommand } from '@vigie/domain';
+import { type FluxCommand, yearOf } from '@vigie/domain';
 import { CommandPipeline, type CommandOutcome, EVENT_STORE, type EventStore } from '@vigie/event-store';
 import type { WriteContext } from '../../http/write.js';
 import { assertConventionExists, decideOnFlux } from '../flux-facts/flux-fact.commands.js';
@@ -25,7 +25,7 @@ export class OrientFlatHandler implements ICommandHandler<OrientFlat, CommandOut
     return decideOnFlux(
       this.pipeline,
       { type: 'OrientFlat', data: fact },
-      Number(fact.orientedOn.slice(0, 4)),
+      yearOf(fact.orientedOn),
       'FlatOrientedToReservataire',
       context,
     );

@@ -4,7 +4,14 @@ import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { type Principal, shareConventionFlux } from '@vigie/access';
 import type { VigieConfig } from '@vigie/config';
-import { conventionAgreed, pendingAgreements, reservationDecider, reservationStreamId, termsForYear } from '@vigie/domain';
+import {
+  conventionAgreed,
+  parisDate,
+  pendingAgreements,
+  reservationDecider,
+  reservationStreamId,
+  termsForYear,
+} from '@vigie/domain';
 import { EVENT_STORE, type EventStore, loadAggregate } from '@vigie/event-store';
 import { readConventionFlux, readFreshness } from '@vigie/projections';
 import { Access, CurrentPrincipal } from '../../access/access.decorators.js';
@@ -13,7 +20,7 @@ import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
 import { yearParam } from '../../http/params.js';
 import { notFound } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
-import { DATABASE_POOL, type DatabasePool, VIGIE_CONFIG } from '../../platform/platform.module.js';
+import { CLOCK, type Clock, DATABASE_POOL, type DatabasePool, VIGIE_CONFIG } from '../../platform/platform.module.js';
 import { CONVENTION_PATH, conventionPathSchema } from '../conventions/convention.schemas.js';
 
 /** A convention as signed and revised, and the flux realised on it in a year. */
@@ -24,6 +31,7 @@ export class ReadConventionController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: EXISTING_CONVENTION })
@@ -67,7 +75,7 @@ export class ReadConventionController {
     const year = parseOrThrow(yearParam, yearQuery);
     // Freshness first: the figures read after it are at least that fresh, never the other way round.
     const freshness = await readFreshness(this.pool, 'compliance');
-    const read = await readConventionFlux(this.pool, this.store, ref, year, new Date().toISOString().slice(0, 10));
+    const read = await readConventionFlux(this.pool, this.store, ref, year, parisDate(this.clock()));
     if (!read) throw notFound('CONVENTION_NOT_FOUND');
     const { terms, agreement } = read;
     // The État's services see a convention of their département that is not the préfet's under statistical secrecy.

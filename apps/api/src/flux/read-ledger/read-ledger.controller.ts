@@ -4,7 +4,7 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { readLedger } from '@vigie/projections';
-import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
+import { csvTimestamp, sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { EVENT_STORE, type EventStore } from '@vigie/event-store';
@@ -81,7 +81,7 @@ export class ReadLedgerController {
           r.weight,
           r.eventId,
           r.globalPosition,
-          r.recordedAt,
+          csvTimestamp(r.recordedAt),
           r.actor,
         ]),
       ),

@@ -4,9 +4,9 @@ import { Body, Controller, Param, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { ReferentialEntries, ReferentialKind } from '@vigie/domain';
+import { departementOfQpv, type ReferentialEntries, type ReferentialKind } from '@vigie/domain';
 import type { CommandOutcome } from '@vigie/event-store';
-import { TerritorialReferential } from '@vigie/referential';
+import { OFFICIAL_REFERENTIAL, qpvListPeriod, TerritorialReferential } from '@vigie/referential';
 import { Access } from '../../access/access.decorators.js';
 import { CLAIMED_QPV, NO_TENANT, claimedEpci } from '../../access/tenancies.js';
 import { organisationId, siren } from '../../http/identifiers.js';
@@ -21,11 +21,6 @@ import {
   reservataireBodySchema,
 } from '../referential.schemas.js';
 import { RegisterReferentialEntry } from './register-entry.handler.js';
-
-const QPV_DEFAULT_VALIDITY = {
-  '2015': { validFrom: '2015-01-01', validTo: '2023-12-31' },
-  '2024': { validFrom: '2024-01-01', validTo: null },
-} as const;
 
 /**
  * The referential, registered as events. PUT is idempotent: the same attributes record
@@ -56,7 +51,8 @@ export class RegisterEntryController {
   @JsonBody()
   @Put('epcis/:siren')
   @Contract({
-    summary: 'Enregistrer un EPCI suivi par Vigie (nom et communes par défaut : le référentiel officiel d’Etalab)',
+    summary:
+      'Enregistrer un EPCI suivi par Vigie, ou une composition datée (validFrom, validTo) ; nom et communes par défaut : le référentiel officiel d’Etalab',
     answer: 'write',
     body: { schema: epciBodySchema, example: { name: 'Métropole Européenne de Lille' } },
     errors: ['EPCI_UNKNOWN'],
@@ -69,6 +65,13 @@ export class RegisterEntryController {
   ) {
     const valid = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam);
     const input = parseOrThrow(epciBodySchema, body ?? {});
+    const unknown = (input.communes ?? []).filter((code) => this.territorial.commune(code)?.kind !== 'commune-actuelle');
+    if (unknown.length) {
+      throw problemOf('COMMUNE_UNKNOWN', {
+        detail: 'Une composition d’EPCI liste des communes, pas des arrondissements ni des codes inconnus.',
+        communes: unknown,
+      });
+    }
     const official = this.territorial.epci(valid);
     if (!official && !(input.name && input.communes)) {
       throw problemOf('EPCI_UNKNOWN', { siren: valid });
@@ -77,6 +80,9 @@ export class RegisterEntryController {
       siren: valid,
       name: input.name ?? official!.name,
       communes: [...(input.communes ?? official!.communes)].sort(),
+      // In force from validFrom (default: the first day the shipped official referential describes) until the next version.
+      validFrom: input.validFrom ?? OFFICIAL_REFERENTIAL.describesFrom,
+      ...(input.validTo !== undefined ? { validTo: input.validTo } : {}),
     };
     return this.register('epci', valid, entry, writer, response);
   }
@@ -98,7 +104,8 @@ export class RegisterEntryController {
   ) {
     const valid = parseOrThrow(qpvCodeParam, code);
     const input = parseOrThrow(qpvBodySchema, body);
-    const defaults = QPV_DEFAULT_VALIDITY[input.list];
+    // Without dates, the period of its list in its territory (one year later overseas).
+    const defaults = qpvListPeriod(input.list, departementOfQpv(valid));
     const entry = {
       code: valid,
       name: input.name,
