@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     notifier: store.notifications,
     onError: (error) => logger.error(`batch failed: ${(error as Error).message}`),
     onComplianceApplied: () => alerts.wake(),
+    onFluxApplied: () => alerts.wake(),
   });
   const relay = new KafkaRelay(pool, {
     brokers: config.KAFKA_BROKERS?.split(','),

@@ -178,6 +178,7 @@ describe('Statistical secrecy of a convention’s flux', () => {
         bailleurId: 'lmh',
         reservataireId: 'ville',
         conventionId: 'C',
+        perimeter: { departement: '59' },
         year: 2026,
         netBase: 12,
         excluded: {} as never,

@@ -19,7 +19,7 @@ import {
   type PostgresEventStore,
   type StreamAppend,
 } from '@vigie/event-store';
-import { readComplianceInputs, readConventionFlux, readConventionRefs } from '@vigie/projections';
+import { readComplianceInputs, readConventionFlux, readConventions } from '@vigie/projections';
 
 export const ALERT_MONITOR_CHECKPOINT = 'alert-monitor';
 /** The longest an EPCI-year's change waits for its evaluation under a continuous stream of writes. */
@@ -58,6 +58,8 @@ export class AlertMonitor {
   /** When each EPCI-year was last evaluated, and how long that took (ms). */
   private readonly lastScopePass = new Map<string, { at: number; took: number }>();
   private fluxDirty = true;
+  /** The flux projection's position at the last pass. */
+  private fluxSeen = 0;
   /** State and version of the alert streams seen so far (another monitor's write shows as a version conflict). */
   private readonly known = new Map<string, { state: { open: boolean }; version: number }>();
 
@@ -106,13 +108,19 @@ export class AlertMonitor {
 
   private async pass(client: PoolClient): Promise<number> {
     const { rows: checkpoints } = await client.query<{ name: string; position: string }>(
-      "SELECT name, position FROM checkpoints WHERE name IN ('compliance', $1)",
+      "SELECT name, position FROM checkpoints WHERE name IN ('compliance', 'flux', $1)",
       [ALERT_MONITOR_CHECKPOINT],
     );
     const position = (name: string) => Number(checkpoints.find((row) => row.name === name)?.position ?? 0);
     const head = position('compliance');
     const after = position(ALERT_MONITOR_CHECKPOINT);
     const now = this.options.now?.() ?? new Date();
+    // The flux rules read the flux projection: they are due again once it has moved.
+    const fluxHead = position('flux');
+    if (fluxHead > this.fluxSeen) {
+      this.fluxSeen = fluxHead;
+      this.fluxDirty = true;
+    }
     if (head <= after) return this.maybeEvaluateFlux(head, now);
     this.fluxDirty = true;
     const { rows: scopes } = await client.query<{ epci_siren: string; year: number; position: string }>(
@@ -180,10 +188,11 @@ export class AlertMonitor {
     const today = now.toISOString().slice(0, 10);
     const year = now.getUTCFullYear();
     const observations: AlertObservation[] = [];
-    for (const convention of await readConventionRefs(this.pool)) {
-      const read = await readConventionFlux(this.pool, this.store, convention, year, today);
-      // A convention binds (and can drift) once both parties agreed to it.
-      if (!read || !read.agreement.complete || read.terms.period.startYear > year || read.terms.period.endYear < year) continue;
+    for (const { ref, state } of await readConventions(this.pool)) {
+      // A convention binds (and can drift) once both parties agreed to it, in its period.
+      if (!state.terms || state.terms.period.startYear > year || state.terms.period.endYear < year) continue;
+      const read = await readConventionFlux(this.pool, ref, year, today, state);
+      if (!read || !read.agreement.complete) continue;
       observations.push(...observeConventionAlerts(read.figures, DEFAULT_ALERT_SETTINGS));
     }
     const { rows: bailleurs } = await this.pool.query<{ bailleur: string }>(

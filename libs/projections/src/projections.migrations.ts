@@ -3,6 +3,7 @@ import { alertsTableDdl } from './alerts/alerts.projection.js';
 import { complianceScopesDdl, complianceTablesDdl } from './compliance/compliance.projection.js';
 import { leaseSummaryTableDdl } from './lease-summary/lease-summary.projection.js';
 import { streamIdsMigration } from './stream-ids.migration.js';
+import { fluxStreamsMigration, fluxTablesMigration } from './flux/flux-streams.migration.js';
 
 export const projectionMigrations: Migration[] = [
   { id: 'projections/001-lease-summary', sql: leaseSummaryTableDdl('lease_summary') },
@@ -30,4 +31,7 @@ export const projectionMigrations: Migration[] = [
   },
   // Stream ids built by compositeKey: the streams written before move once (see the migration).
   streamIdsMigration,
+  // One stream per flat instead of one per bailleur and year: a flat's flux life crosses years (see the migration).
+  fluxStreamsMigration,
+  fluxTablesMigration,
 ];

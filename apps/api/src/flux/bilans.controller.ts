@@ -3,7 +3,8 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { organisationId } from '../http/identifiers.js';
-import { bailleurBilan, bilanDecider, bilanStreamId, fluxStreamId, type FluxEvent, type LeaseSignedData } from '@vigie/domain';
+import { bailleurBilan, bilanDecider, bilanStreamId, type LeaseSignedData } from '@vigie/domain';
+import { readEtatReservataires, readFluxCounts } from '@vigie/projections';
 import { jsonEqual } from '@vigie/event-store';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { yearParam } from '../http/params.js';
@@ -40,21 +41,22 @@ export class BilansController {
     const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam);
     const year = parseOrThrow(yearParam, yearText);
     const { store, pool } = this.runtime;
+    // Read models only (lease_facts, flux_counts, referential): the bilan's flux facts are those dated in its year.
     const [leases, flux, closure, etat] = await Promise.all([
       pool.query<{ lease: LeaseSignedData; valid_from: string }>(
         `SELECT lease, valid_from FROM lease_facts WHERE year = $1 AND valid_to IS NULL AND lease->>'bailleurId' = $2`,
         [year, bailleurId],
       ),
-      store.readStream(fluxStreamId(bailleurId, year)),
+      readFluxCounts(pool, bailleurId, year),
       store.readStream(bilanStreamId(bailleurId, year)),
-      pool.query<{ id: string }>("SELECT id FROM referential_entries WHERE kind = 'reservataire' AND entry->>'kind' = 'etat'"),
+      readEtatReservataires(pool),
     ]);
     const bilan = bailleurBilan({
       bailleurId,
       year,
       leases: leases.rows.map((row) => ({ lease: row.lease, position: Number(row.valid_from) })),
-      flux: flux.events.map((event) => ({ type: event.type, data: event.data }) as FluxEvent),
-      etatReservataires: new Set(etat.rows.map((row) => row.id)),
+      flux,
+      etatReservataires: etat,
       closurePosition: closure.events[0]?.globalPosition ?? null,
     });
     if (!wantsCsv(request)) {

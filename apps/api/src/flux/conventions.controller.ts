@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, R
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { departement, organisationId, referenceId } from '../http/identifiers.js';
+import { communeInsee, departement, organisationId, referenceId, siren } from '../http/identifiers.js';
 import {
   CONVENTION_GESTION_MODES,
   CONVENTION_PARTIES,
@@ -22,7 +22,7 @@ import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { yearParam } from '../http/params.js';
 import { invalidField, notFound, problemOf } from '../http/problem.js';
 import { type Principal, shareConventionFlux } from '@vigie/access';
-import { readConventionFlux, readFreshness } from '@vigie/projections';
+import { readConventionFlux, readConventionState, readFreshness } from '@vigie/projections';
 import { parseOrThrow } from '../http/validation.js';
 import { isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
@@ -83,6 +83,14 @@ const conventionSchema = z
     bailleurId: organisationId('Identifiant du bailleur'),
     reservataireId: organisationId('Identifiant du réservataire'),
     departement,
+    /** Communes or EPCIs of the département the convention covers; absent: the whole département. */
+    perimeter: z
+      .object({
+        communes: z.array(communeInsee).min(1).max(1_000).optional(),
+        epcis: z.array(siren('SIREN de l’EPCI')).min(1).max(100).optional(),
+      })
+      .strict()
+      .optional(),
     period: z.object({ startYear: year, endYear: year }).strict(),
     ...amounts,
     gestionMode: z.enum(CONVENTION_GESTION_MODES),
@@ -247,14 +255,17 @@ export class ConventionsController {
     const ref = parseOrThrow(conventionPathSchema, params);
     const year = parseOrThrow(yearParam, yearQuery);
     // Freshness first: the figures read after it are at least that fresh, never the other way round.
-    const freshness = await readFreshness(this.runtime.pool, 'compliance');
-    const read = await readConventionFlux(
-      this.runtime.pool,
-      this.runtime.store,
-      ref,
-      year,
-      new Date().toISOString().slice(0, 10),
-    );
+    // The figures join two projections (leases from compliance, flux facts from flux): the older one's.
+    const [compliance, fluxProjection] = await Promise.all([
+      readFreshness(this.runtime.pool, 'compliance'),
+      readFreshness(this.runtime.pool, 'flux'),
+    ]);
+    const freshness = compliance.position <= fluxProjection.position ? compliance : fluxProjection;
+    const { pool, store } = this.runtime;
+    // The flux projection holds the convention; one just recorded and not projected yet is read from its stream.
+    const state =
+      (await readConventionState(pool, ref)) ?? (await loadAggregate(store, reservationStreamId(ref), reservationDecider)).state;
+    const read = await readConventionFlux(pool, ref, year, new Date().toISOString().slice(0, 10), state);
     if (!read) throw notFound('CONVENTION_NOT_FOUND');
     const { terms, agreement } = read;
     // The État's services see a convention of their département that is not the préfet's under statistical secrecy.

@@ -1,13 +1,16 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { departement, organisationId, referenceId } from '../http/identifiers.js';
+import { communeInsee, departement, organisationId, referenceId, siren } from '../http/identifiers.js';
 import {
   EXCLUSION_REASONS,
+  conventionPerimeter,
+  departementOfCommune,
+  flatStreamId,
   fluxDecider,
-  fluxStreamId,
   reservationDecider,
   reservationStreamId,
+  type ConventionPerimeter,
   type ConventionRef,
   type FluxCommand,
 } from '@vigie/domain';
@@ -28,11 +31,18 @@ const releaseSchema = z
   .object({
     ...base,
     departement,
+    /** The flat's commune and EPCI: needed for it to count in a convention of communes or EPCIs. */
+    communeInsee: communeInsee.optional(),
+    epciSiren: siren('SIREN de l’EPCI').optional(),
     releasedOn: isoDate,
     inNetBase: z.boolean(),
     exclusionReason: z.enum(EXCLUSION_REASONS).nullable().default(null),
   })
-  .strict();
+  .strict()
+  .refine((release) => !release.communeInsee || departementOfCommune(release.communeInsee) === release.departement, {
+    path: ['communeInsee'],
+    message: 'La commune n’est pas dans le département indiqué.',
+  });
 /** A convention's id lives in the namespace of its two parties: a flux fact names the réservataire too. */
 const convention = {
   reservataireId: organisationId('Identifiant du réservataire'),
@@ -57,10 +67,11 @@ export class FluxFactsController {
     @Inject(RUNTIME) private readonly runtime: Runtime,
   ) {}
 
-  private decide(command: FluxCommand, year: number, eventId: string, writer: Writer, type: string) {
+  /** A flux fact goes to its flat's stream, whatever its year: a flat's life may cross 31 December. */
+  private decide(command: FluxCommand, eventId: string, writer: Writer, type: string) {
     const { eventId: _omit, ...data } = command.data as typeof command.data & { eventId?: string };
     return this.decisions.decide({
-      streamId: fluxStreamId(command.data.bailleurId, year),
+      streamId: flatStreamId(command.data.bailleurId, command.data.rplsId),
       decider: fluxDecider,
       context: apiWriteContext(eventId, writer),
       isRetryOf: (previous) => previous.type === type && jsonEqual(previous.data, data),
@@ -68,10 +79,11 @@ export class FluxFactsController {
     });
   }
 
-  /** The convention must exist between this bailleur and this réservataire (the same 404 otherwise, whoever asks). */
-  private async convention(ref: ConventionRef): Promise<void> {
+  /** The convention must exist between this bailleur and this réservataire (the same 404 otherwise, whoever asks): its perimeter. */
+  private async convention(ref: ConventionRef): Promise<ConventionPerimeter> {
     const { state } = await loadAggregate(this.runtime.store, reservationStreamId(ref), reservationDecider);
     if (!state.terms) throw notFound('CONVENTION_NOT_FOUND');
+    return conventionPerimeter(state.terms);
   }
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
@@ -81,13 +93,7 @@ export class FluxFactsController {
   release(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Writer() writer: Writer) {
     const input = parseOrThrow(releaseSchema, body);
     const eventId = eventIdFrom(input.eventId, key, true);
-    return this.decide(
-      { type: 'ReleaseFlat', data: input },
-      Number(input.releasedOn.slice(0, 4)),
-      eventId,
-      writer,
-      'FlatReleased',
-    );
+    return this.decide({ type: 'ReleaseFlat', data: input }, eventId, writer, 'FlatReleased');
   }
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
@@ -97,14 +103,8 @@ export class FluxFactsController {
   async orient(@Body() body: unknown, @Headers('idempotency-key') key: string | undefined, @Writer() writer: Writer) {
     const input = parseOrThrow(orientationSchema, body);
     const eventId = eventIdFrom(input.eventId, key, true);
-    await this.convention(input);
-    return this.decide(
-      { type: 'OrientFlat', data: input },
-      Number(input.orientedOn.slice(0, 4)),
-      eventId,
-      writer,
-      'FlatOrientedToReservataire',
-    );
+    const perimeter = await this.convention(input);
+    return this.decide({ type: 'OrientFlat', data: input, perimeter }, eventId, writer, 'FlatOrientedToReservataire');
   }
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: CLAIMED_BY_BODY_BAILLEUR })
@@ -117,12 +117,6 @@ export class FluxFactsController {
     const input = parseOrThrow(returnSchema, body);
     const eventId = eventIdFrom(input.eventId, key, true);
     await this.convention(input);
-    return this.decide(
-      { type: 'ReturnFlat', data: input },
-      Number(input.returnedOn.slice(0, 4)),
-      eventId,
-      writer,
-      'FlatReturnedToBailleur',
-    );
+    return this.decide({ type: 'ReturnFlat', data: input }, eventId, writer, 'FlatReturnedToBailleur');
   }
 }

@@ -40,7 +40,7 @@ export class LedgerController {
     const reservataireId = parseOrThrow(organisationId('Identifiant du réservataire'), reservataireParam);
     const year = parseOrThrow(yearParam, yearQuery);
     const bailleurId = bailleurQuery ? parseOrThrow(organisationId('Identifiant du bailleur'), bailleurQuery) : undefined;
-    const ledger = await readLedger(this.runtime.pool, this.runtime.store, reservataireId, year, bailleurId);
+    const ledger = await readLedger(this.runtime.pool, reservataireId, year, bailleurId);
     if (!wantsCsv(request)) {
       response.status(200).json(ledger);
       return;

@@ -27,6 +27,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
           onError: (error) => this.logger.error(`Projection batch failed: ${(error as Error).message}`),
           // Drift rules run as soon as the compliance figures have moved.
           onComplianceApplied: () => this.alerts.wake(),
+          onFluxApplied: () => this.alerts.wake(),
         })
       : [];
   }

@@ -1,6 +1,7 @@
 import type { Decider } from '../decider.js';
 import { DomainError } from '../domain-error.js';
 import { compositeKey, keyParts } from '../identity/composite-key.js';
+import { type ConventionPerimeter, departementOfCommune } from './perimeter.js';
 
 /**
  * A reservation convention (stream `reservation:{bailleurId}:{reservataireId}:{conventionId}`): a réservataire's right to a
@@ -29,6 +30,12 @@ export interface ConventionTerms {
   readonly bailleurId: string;
   readonly reservataireId: string;
   readonly departement: string;
+  /**
+   * Communes or EPCIs of the département the convention covers (a commune's reservation covers
+   * its own territory); absent on conventions of the whole département, and on those recorded
+   * before perimeters (which were département-wide).
+   */
+  readonly perimeter?: { readonly communes?: readonly string[]; readonly epcis?: readonly string[] };
   readonly period: { readonly startYear: number; readonly endYear: number };
   /** Share of the yearly net flux (0–1), or null when the convention sets an annual volume. */
   readonly fluxShare: number | null;
@@ -146,6 +153,11 @@ export function sameConvention(a: ConventionRef, b: ConventionRef): boolean {
   return a.bailleurId === b.bailleurId && a.reservataireId === b.reservataireId && a.conventionId === b.conventionId;
 }
 
+/** The territory a convention covers: its département, narrowed to the communes or EPCIs it lists. */
+export function conventionPerimeter(terms: ConventionTerms): ConventionPerimeter {
+  return { departement: terms.departement, ...terms.perimeter };
+}
+
 /** The share or volume in force for a year, after the revisions up to it that both parties agreed to. */
 export function termsForYear(
   state: ReservationState,
@@ -179,6 +191,15 @@ export const reservationDecider: Decider<ReservationCommand, ReservationEvent, R
         checkAmounts(command.data.fluxShare, command.data.annualVolume);
         if (command.data.period.startYear > command.data.period.endYear) {
           throw new DomainError<ReservationErrorCode>('CONVENTION_TERMS_INVALID', { reason: 'période inversée' });
+        }
+        const outside = (command.data.perimeter?.communes ?? []).filter(
+          (commune) => departementOfCommune(commune) !== command.data.departement,
+        );
+        if (outside.length) {
+          throw new DomainError<ReservationErrorCode>('CONVENTION_TERMS_INVALID', {
+            reason: 'communes hors du département de la convention',
+            communes: outside,
+          });
         }
         return [{ type: 'ReservationConventionSigned', data: command.data }];
       }
