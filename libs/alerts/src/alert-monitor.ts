@@ -163,7 +163,7 @@ export class AlertMonitor {
     const referenceDate = now.toISOString().slice(0, 10);
     const report = evaluateCompliance(
       inputs.facts,
-      { cia: inputs.cia, thresholdPerUc: inputs.threshold?.amountPerUc },
+      { cia: inputs.cia, thresholdPerUc: inputs.threshold?.amountPerUc, reservataireKinds: inputs.reservataireKinds },
       { epciSiren, year, groupBy: 'bailleur', referenceDate },
     );
     const settings = { ...DEFAULT_ALERT_SETTINGS, ...inputs.cia.options.alerts };

@@ -73,7 +73,22 @@ export function observeAlerts(report: ComplianceReport, settings: AlertSettings,
   });
   for (const objective of report.objectives) {
     for (const { scope, figure } of objective.scopes) {
-      if (figure.target === null) continue;
+      const subjectScope = { kind: scope.kind, id: scope.id };
+      if (figure.target === null) {
+        // No target (any more: the CIA removed it, or it is information): an alert raised before clears.
+        const measure: AlertMeasure = {
+          numerator: figure.numerator,
+          denominator: figure.denominator,
+          rate: figure.rate,
+          target: null,
+          threshold: 0,
+          neededToTarget: null,
+          expectedYearEndDenominator: figure.expectedYearEndDenominator,
+        };
+        for (const rule of ['RATE_BELOW_TARGET', 'TARGET_UNREACHABLE'] as const)
+          observations.push({ subject: subject(rule, objective.id, subjectScope), measure, breached: false, cleared: true });
+        continue;
+      }
       const threshold = figure.target - settings.tolerance;
       const measure: AlertMeasure = {
         numerator: figure.numerator,
@@ -87,7 +102,7 @@ export function observeAlerts(report: ComplianceReport, settings: AlertSettings,
       const sampled = figure.denominator >= settings.minimumSample;
       const rate = figure.rate ?? 0;
       observations.push({
-        subject: subject('RATE_BELOW_TARGET', objective.id, scope),
+        subject: subject('RATE_BELOW_TARGET', objective.id, subjectScope),
         measure,
         breached: sampled && rate < threshold,
         cleared: !sampled || rate >= threshold + settings.hysteresis,
@@ -96,7 +111,7 @@ export function observeAlerts(report: ComplianceReport, settings: AlertSettings,
         const remaining = figure.expectedYearEndDenominator - figure.denominator;
         const margin = Math.ceil(settings.hysteresis * figure.expectedYearEndDenominator);
         observations.push({
-          subject: subject('TARGET_UNREACHABLE', objective.id, scope),
+          subject: subject('TARGET_UNREACHABLE', objective.id, subjectScope),
           measure,
           breached: sampled && !figure.reachable,
           cleared: !sampled || figure.neededToTarget + margin <= remaining,
