@@ -55,6 +55,8 @@ export class AlertMonitor {
   /** Passes that failed since start (each is retried). */
   failedPasses = 0;
   private lastFluxPass = 0;
+  /** How long the last flux pass took (ms). */
+  private lastFluxPassTook = 0;
   /** When each EPCI-year was last evaluated, and how long that took (ms). */
   private readonly lastScopePass = new Map<string, { at: number; took: number }>();
   private fluxDirty = true;
@@ -177,10 +179,15 @@ export class AlertMonitor {
    */
   private async maybeEvaluateFlux(head: number, now: Date): Promise<number> {
     const elapsed = Date.now() - this.lastFluxPass;
-    if (!(this.fluxDirty && elapsed >= (this.options.fluxIntervalMs ?? 2_000)) && elapsed < 10 * 60_000) return 0;
+    // At least three times what the last pass took: under a stream of flux writes, the rules of a
+    // large bailleur's conventions take at most a quarter of the time, never every write's.
+    const spacing = Math.max(this.options.fluxIntervalMs ?? 2_000, 3 * this.lastFluxPassTook);
+    if (!(this.fluxDirty && elapsed >= spacing) && elapsed < 10 * 60_000) return 0;
     this.lastFluxPass = Date.now();
     this.fluxDirty = false;
-    return this.evaluateFlux(head, now);
+    const appended = await this.evaluateFlux(head, now);
+    this.lastFluxPassTook = Date.now() - this.lastFluxPass;
+    return appended;
   }
 
   /** Flux rules, on every convention in force this year and every bailleur's bilan of last year. */

@@ -22,7 +22,7 @@ import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { yearParam } from '../http/params.js';
 import { invalidField, notFound, problemOf } from '../http/problem.js';
 import { type Principal, shareConventionFlux } from '@vigie/access';
-import { readConventionFlux, readConventionState, readFreshness } from '@vigie/projections';
+import { readConventionFlux, readFreshness } from '@vigie/projections';
 import { parseOrThrow } from '../http/validation.js';
 import { isoDate } from '../leases/record-signed-lease/record-signed-lease.schema.js';
 import { RUNTIME, type Runtime } from '../runtime/runtime.js';
@@ -263,9 +263,16 @@ export class ConventionsController {
     const freshness = compliance.position <= fluxProjection.position ? compliance : fluxProjection;
     const { pool, store } = this.runtime;
     // The flux projection holds the convention; one just recorded and not projected yet is read from its stream.
-    const state =
-      (await readConventionState(pool, ref)) ?? (await loadAggregate(store, reservationStreamId(ref), reservationDecider)).state;
-    const read = await readConventionFlux(pool, ref, year, new Date().toISOString().slice(0, 10), state);
+    const today = new Date().toISOString().slice(0, 10);
+    const read =
+      (await readConventionFlux(pool, ref, year, today)) ??
+      (await readConventionFlux(
+        pool,
+        ref,
+        year,
+        today,
+        (await loadAggregate(store, reservationStreamId(ref), reservationDecider)).state,
+      ));
     if (!read) throw notFound('CONVENTION_NOT_FOUND');
     const { terms, agreement } = read;
     // The État's services see a convention of their département that is not the préfet's under statistical secrecy.

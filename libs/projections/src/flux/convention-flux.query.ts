@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { FluxReadCache } from './read-cache.js';
 import {
   conventionAgreed,
   conventionFlux,
@@ -36,11 +37,22 @@ export async function readConventionState(pool: Pool, ref: ConventionRef): Promi
   return rows[0]?.state;
 }
 
-/** A bailleur's flux facts of a year, counted per kind, place and convention (flux_counts). */
-export async function readFluxCounts(pool: Pool, bailleurId: string, year: number): Promise<FluxFact[]> {
+/**
+ * A bailleur's flux facts of a year, counted per kind, place and convention (flux_counts); with a
+ * convention, only its releases' département and its own orientations and returns.
+ */
+export async function readFluxCounts(
+  pool: Pool,
+  bailleurId: string,
+  year: number,
+  convention?: { departement: string; reservataireId: string; conventionId: string },
+): Promise<FluxFact[]> {
   const { rows } = await pool.query<{ fact: FluxFact; n: number }>(
-    'SELECT fact, n FROM flux_counts WHERE bailleur_id = $1 AND year = $2',
-    [bailleurId, year],
+    convention
+      ? `SELECT fact, n FROM flux_counts WHERE bailleur_id = $1 AND year = $2
+           AND ((fact->>'kind' = 'release' AND fact->'place'->>'departement' = $3) OR fact->>'conventionId' = $4)`
+      : 'SELECT fact, n FROM flux_counts WHERE bailleur_id = $1 AND year = $2',
+    convention ? [bailleurId, year, convention.departement, convention.conventionId] : [bailleurId, year],
   );
   return rows.map((row) => ({ ...row.fact, count: row.n }));
 }
@@ -79,22 +91,40 @@ export async function readConventionFlux(
   year: number,
   referenceDate: string,
   known?: ReservationState,
-): Promise<
-  | {
-      terms: ConventionTerms;
-      figures: ConventionFlux;
-      /** Whether both parties agreed to the terms, and what still waits for an agreement. */
-      agreement: { complete: boolean; pending: ReturnType<typeof pendingAgreements> };
-    }
-  | undefined
-> {
-  const state = known ?? (await readConventionState(pool, convention));
-  if (!state?.terms) return undefined;
+): Promise<ConventionFluxRead | undefined> {
+  // A state passed in that the projection does not hold yet (read from the stream) is not cached.
+  if (known) return computeConventionFlux(pool, known, year, referenceDate);
+  return conventionFluxes.get(
+    pool,
+    [convention.bailleurId, convention.reservataireId, convention.conventionId, year, referenceDate],
+    async () => {
+      const state = await readConventionState(pool, convention);
+      return state ? computeConventionFlux(pool, state, year, referenceDate) : undefined;
+    },
+  );
+}
+
+export interface ConventionFluxRead {
+  terms: ConventionTerms;
+  figures: ConventionFlux;
+  /** Whether both parties agreed to the terms, and what still waits for an agreement. */
+  agreement: { complete: boolean; pending: ReturnType<typeof pendingAgreements> };
+}
+
+const conventionFluxes = new FluxReadCache<ConventionFluxRead | undefined>();
+
+async function computeConventionFlux(
+  pool: Pool,
+  state: ReservationState,
+  year: number,
+  referenceDate: string,
+): Promise<ConventionFluxRead | undefined> {
+  if (!state.terms) return undefined;
   const terms = state.terms;
   const [flux, leases, refusals, kind] = await Promise.all([
-    readFluxCounts(pool, terms.bailleurId, year),
+    readFluxCounts(pool, terms.bailleurId, year, terms),
     pool.query<{ lease: LeaseSignedData }>(
-      `SELECT lease FROM lease_facts WHERE year = $1 AND valid_to IS NULL AND lease->>'bailleurId' = $2 AND lease->>'reservataireId' = $3`,
+      `SELECT lease FROM lease_facts WHERE year = $1 AND lease->>'reservataireId' = $3 AND lease->>'bailleurId' = $2 AND valid_to IS NULL`,
       [year, terms.bailleurId, terms.reservataireId],
     ),
     readPostCalRefusals(pool, terms.bailleurId, terms.reservataireId, year),

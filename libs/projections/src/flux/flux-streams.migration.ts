@@ -1,4 +1,5 @@
 import { type Migration } from '@vigie/postgres';
+import { leaseFactsFluxIndexesDdl } from '../compliance/compliance.projection.js';
 import { fluxTablesDdl } from './flux.projection.js';
 
 export const FLUX_STREAMS_MIGRATION_ID = 'projections/009-flux-flat-streams';
@@ -51,4 +52,7 @@ export const fluxStreamsMigration: Migration = {
 };
 
 /** The flux read models (filled by the flux projection from position 0 on its first run). */
-export const fluxTablesMigration: Migration = { id: 'projections/010-flux-read-models', sql: fluxTablesDdl() };
+export const fluxTablesMigration: Migration = {
+  id: 'projections/010-flux-read-models',
+  sql: `${fluxTablesDdl()} ${leaseFactsFluxIndexesDdl()}`,
+};

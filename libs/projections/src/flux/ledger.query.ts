@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { FluxReadCache } from './read-cache.js';
 import {
   conventionCovering,
   placeOfFlat,
@@ -43,7 +44,15 @@ export interface Ledger {
  * same filter. Read from the read models only: flux_conventions, lease_facts with
  * flux_lease_meta, flux_refusals.
  */
-export async function readLedger(pool: Pool, reservataireId: string, year: number, bailleurId?: string): Promise<Ledger> {
+export function readLedger(pool: Pool, reservataireId: string, year: number, bailleurId?: string): Promise<Ledger> {
+  return ledgers.get(pool, [reservataireId, year, bailleurId ?? null], () =>
+    computeLedger(pool, reservataireId, year, bailleurId),
+  );
+}
+
+const ledgers = new FluxReadCache<Ledger>();
+
+async function computeLedger(pool: Pool, reservataireId: string, year: number, bailleurId?: string): Promise<Ledger> {
   const [conventionRows, leases, refusals] = await Promise.all([
     pool.query<{ state: ReservationState }>(
       'SELECT state FROM flux_conventions WHERE reservataire_id = $1 AND ($2::text IS NULL OR bailleur_id = $2)',
