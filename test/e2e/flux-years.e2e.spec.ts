@@ -38,7 +38,8 @@ describe('Gestion en flux across 31 December and within a convention’s perimet
     const of = (year: number) => getJson(`${app.url}/v1/conventions/years/action-logement/ALS-YEARS/flux?year=${year}`);
     const y2025 = await waitFor(
       () => of(2025),
-      (r) => r.status === 200 && r.body.returned === 1,
+      // Every fact projected: the 2024 flat's orientation and return, and the flat released on 31 December 2025.
+      (r) => r.status === 200 && r.body.returned === 1 && r.body.netBase === 1,
     );
     expect(y2025.body).toMatchObject({ netBase: 1, oriented: 1, returned: 1 });
     expect((await of(2024)).body).toMatchObject({ netBase: 1, oriented: 0, returned: 0 });
