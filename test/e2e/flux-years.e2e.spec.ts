@@ -114,4 +114,62 @@ describe('Gestion en flux across 31 December and within a convention’s perimet
     // 10 % of its 3 flats, not of the département's 8.
     expect(figures.body.target).toBeCloseTo(0.3, 10);
   });
+
+  it('records a stock conversion and a-posteriori validations on the convention, each counted where the convention says', async () => {
+    await post('/v1/conventions', {
+      conventionId: 'ALS-VALID',
+      bailleurId: 'valid',
+      reservataireId: 'action-logement',
+      departement: '59',
+      period: { startYear: 2026, endYear: 2028 },
+      annualVolume: 320,
+      gestionMode: 'directe',
+      countingOptions: { aPosterioriValidation: true },
+      signedOn: '2025-12-01',
+    });
+    const path = '/v1/conventions/valid/action-logement/ALS-VALID';
+    const conversion = {
+      stock: 20_000,
+      turnoverRates: [0.09, 0.1, 0.11],
+      exclusions: { mutationsInternes: 300, ventesHlm: 100 },
+      method: 'global',
+      rights: 1_000,
+      meanRemainingYears: 15,
+      spreadOverYears: 3,
+      firstYear: 2026,
+    };
+    await post(`${path}/stock-conversions`, { adoptedOn: '2025-12-15', conversion });
+    const again = await post(`${path}/stock-conversions`, { adoptedOn: '2025-12-16', conversion }, 409);
+    expect(again.body.code).toBe('STOCK_CONVERSION_ALREADY_RECORDED');
+    const convention = await getJson(`${app.url}${path}`);
+    // Seed 003, global method: 1 000 × 15 × 10 % = 1 500 rehousings owed, 500 a year.
+    expect(convention.body.stockConversions).toMatchObject([
+      {
+        owed: 1_500,
+        yearly: [
+          { year: 2026, rehousings: 500 },
+          { year: 2027, rehousings: 500 },
+          { year: 2028, rehousings: 500 },
+        ],
+      },
+    ]);
+
+    const validation = { rplsId: '5977001', communeInsee: '59350', epciSiren: '200093201', validatedOn: '2026-04-02' };
+    await post(`${path}/validations`, { leaseId: 'BV-1', ...validation });
+    await post(`${path}/validations`, { leaseId: 'BV-2', ...validation });
+    expect((await post(`${path}/validations`, { leaseId: 'BV-1', ...validation }, 409)).body.code).toBe(
+      'VALIDATION_ALREADY_RECORDED',
+    );
+    const figures = await waitFor(
+      () => getJson(`${app.url}${path}/flux?year=2026`),
+      (r) => r.status === 200 && r.body.counted.aPosterioriValidation === 2,
+    );
+    expect(figures.body.counted).toMatchObject({ bailSigne: 0, aPosterioriValidation: 2, total: 2 });
+    const ledger = await getJson(`${app.url}/v1/reservataires/action-logement/ledger?year=2026&bailleur=valid`);
+    expect(ledger.body.rows.map((row: { rule: string; conventionId: string }) => [row.rule, row.conventionId])).toEqual([
+      ['validation_a_posteriori', 'ALS-VALID'],
+      ['validation_a_posteriori', 'ALS-VALID'],
+    ]);
+    expect(ledger.body.total).toBe(figures.body.counted.total);
+  });
 });

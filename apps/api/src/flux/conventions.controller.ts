@@ -3,6 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { communeInsee, departement, organisationId, referenceId, siren } from '../http/identifiers.js';
+import { stockConversionSchema } from './stock-conversion.controller.js';
 import {
   CONVENTION_GESTION_MODES,
   CONVENTION_PARTIES,
@@ -106,6 +107,27 @@ const conventionSchema = z
     signedOn: isoDate,
     /** Admin only: the parties whose agreement it records (default both); a party's key records its own. */
     agreedBy: agreedBySchema,
+  })
+  .strict();
+
+/** The conversion the parties adopt: the calculator's input (POST /v1/stock-conversions), and when. */
+const stockConversionRecordSchema = z
+  .object({
+    eventId: z.string().optional(),
+    adoptedOn: isoDate,
+    conversion: stockConversionSchema,
+    agreedBy: agreedBySchema,
+  })
+  .strict();
+
+const validationSchema = z
+  .object({
+    eventId: z.string().optional(),
+    leaseId: referenceId('Identifiant du bail'),
+    rplsId: z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Identifiant RPLS : 1 à 20 lettres ou chiffres.'),
+    communeInsee,
+    epciSiren: siren('SIREN de l’EPCI'),
+    validatedOn: isoDate,
   })
   .strict();
 
@@ -218,6 +240,65 @@ export class ConventionsController {
     return result;
   }
 
+  @Access({ roles: ['bailleur', 'reservataire', 'admin'], tenancy: EXISTING_CONVENTION })
+  @Post(`${CONVENTION_PATH}/stock-conversions`)
+  @HttpCode(201)
+  @ApiOperation({
+    summary:
+      'The parties adopt a stock → flux conversion for the convention (StockConverted): its inputs and the rehousings owed each year, computed and kept',
+  })
+  async convertStock(
+    @Param() params: Record<string, string>,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const ref = parseOrThrow(conventionPathSchema, params);
+    const { eventId: given, agreedBy, conversion, adoptedOn } = parseOrThrow(stockConversionRecordSchema, body);
+    const data = { conventionId: ref.conventionId, input: conversion, adoptedOn, agreedBy: agreementOf(principal, agreedBy) };
+    const result = await this.decisions.decide({
+      streamId: reservationStreamId(ref),
+      decider: reservationDecider,
+      context: apiWriteContext(eventIdFrom(given, key, false), writer),
+      isRetryOf: (previous) =>
+        previous.type === 'StockConverted' && jsonEqual((previous.data as { input: unknown }).input, data.input),
+      command: () => ({ type: 'RecordStockConversion' as const, data }),
+    });
+    if (result.alreadyRecorded) response.status(200);
+    return result;
+  }
+
+  @Access({ roles: ['reservataire', 'admin'], tenancy: EXISTING_CONVENTION })
+  @Post(`${CONVENTION_PATH}/validations`)
+  @HttpCode(201)
+  @ApiOperation({
+    summary:
+      'The réservataire validates a posteriori a household the bailleur housed when it proposed no one (APosterioriValidationRecorded): counted when the convention switches the option on',
+  })
+  async validate(
+    @Param() params: Record<string, string>,
+    @Body() body: unknown,
+    @Headers('idempotency-key') key: string | undefined,
+    @Writer() writer: Writer,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    const ref = parseOrThrow(conventionPathSchema, params);
+    const { eventId: given, ...input } = parseOrThrow(validationSchema, body);
+    const data = { conventionId: ref.conventionId, bailleurId: ref.bailleurId, ...input };
+    const result = await this.decide(
+      ref,
+      'APosterioriValidationRecorded',
+      { type: 'RecordAPosterioriValidation', data },
+      given,
+      key,
+      writer,
+    );
+    if (result.alreadyRecorded) response.status(200);
+    return result;
+  }
+
   @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: EXISTING_CONVENTION })
   @Get(CONVENTION_PATH)
   @ApiOperation({
@@ -233,6 +314,7 @@ export class ConventionsController {
     return {
       ...state.terms,
       revisions: state.revisions,
+      stockConversions: state.stockConversions ?? [],
       inForce: years,
       agreement: { agreedBy: state.agreedBy, complete: conventionAgreed(state), pending: pendingAgreements(state) },
       streamVersion: version,

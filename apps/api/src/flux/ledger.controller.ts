@@ -14,6 +14,7 @@ const RULE_FR = {
   bail_signe: 'Bail signé',
   mobilite_inter_bailleurs: 'Mobilité inter-bailleurs',
   refus_apres_cal: 'Refus après CAL',
+  validation_a_posteriori: 'Validation a posteriori',
 } as const;
 
 @ApiTags('audit')

@@ -10,7 +10,8 @@ const share = z.number().min(0, 'Taux entre 0 et 1 (ex. 0.1 pour 10 %).').max(1,
 const count = z.number().int().min(0).max(10_000_000);
 const years = z.number().positive().max(99);
 
-const stockConversionSchema = z
+/** The calculator's input; also what a convention records when its parties adopt a conversion. */
+export const stockConversionSchema = z
   .object({
     stock: count,
     turnoverRates: z.array(share).min(1, 'Au moins une année de taux de rotation.').max(5),

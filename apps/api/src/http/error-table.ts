@@ -45,6 +45,11 @@ export const ERROR_TABLE: Readonly<Record<string, readonly [number, string]>> = 
   FLAT_OUTSIDE_PERIMETER: [422, 'Ce logement est hors du périmètre de la convention (communes ou EPCI qu’elle couvre).'],
   CONVENTION_REVISION_NOT_FOUND: [404, 'Aucune révision de cette convention ne commence cette année-là.'],
   CONVENTION_ALREADY_AGREED: [409, 'Cette partie a déjà donné son accord.'],
+  STOCK_CONVERSION_ALREADY_RECORDED: [
+    409,
+    'Une conversion stock → flux est déjà enregistrée pour cette convention à partir de cette année.',
+  ],
+  VALIDATION_ALREADY_RECORDED: [409, 'Ce bail a déjà été validé a posteriori pour cette convention.'],
   AGREEMENT_NOT_YOURS: [403, 'Vous ne pouvez donner que l’accord de votre propre organisme.'],
   BILAN_ALREADY_CLOSED: [409, 'Le bilan de cette année est déjà clôturé.'],
   BILAN_YEAR_NOT_OVER: [422, 'Le bilan d’une année ne peut être clôturé qu’après la fin de cette année.'],

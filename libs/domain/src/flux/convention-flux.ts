@@ -83,6 +83,14 @@ export interface PostCalRefusalFact {
   };
 }
 
+/** An a-posteriori validation recorded on a convention (APosterioriValidationRecorded). */
+export interface ValidationFact {
+  readonly date: string;
+  readonly bailleurId: string;
+  readonly reservataireId: string;
+  readonly conventionId: string;
+}
+
 const yearOf = (date: string) => Number(date.slice(0, 4));
 
 /** What was realised for a reservation convention in a year, each counting option in its own column. */
@@ -104,7 +112,7 @@ export interface ConventionFlux {
     readonly interBailleurMobility: number;
     /** Post-CAL refusals of the réservataire's candidates (direct management), weighted, when counted. */
     readonly postCalRefusals: number;
-    /** A-posteriori validation: not recorded yet by Vigie, always 0. */
+    /** A-posteriori validations the réservataire recorded on the convention, when counted. */
     readonly aPosterioriValidation: number;
     readonly total: number;
   };
@@ -205,6 +213,8 @@ export function conventionFlux(input: {
   readonly leases: readonly LeaseSignedData[];
   /** Refusals after a CAL oriented to a réservataire's flux (any superset of this convention's). */
   readonly postCalRefusals: readonly PostCalRefusalFact[];
+  /** A-posteriori validations recorded on conventions (any superset of this one's). */
+  readonly validations?: readonly ValidationFact[];
   /** True when the réservataire is the État (préfet contingent). */
   readonly etat?: boolean;
 }): ConventionFlux {
@@ -250,7 +260,15 @@ export function conventionFlux(input: {
     interBailleurMobility: options.interBailleurMobility ? mobility : 0,
     postCalRefusals:
       options.postCalRefusals.enabled && terms.gestionMode !== 'deleguee' ? refusals * options.postCalRefusals.weight : 0,
-    aPosterioriValidation: 0,
+    aPosterioriValidation: options.aPosterioriValidation
+      ? (input.validations ?? []).filter(
+          (v) =>
+            v.conventionId === terms.conventionId &&
+            v.reservataireId === terms.reservataireId &&
+            v.bailleurId === terms.bailleurId &&
+            yearOf(v.date) === year,
+        ).length
+      : 0,
   };
   const total = counted.bailSigne + counted.interBailleurMobility + counted.postCalRefusals + counted.aPosterioriValidation;
   const target = input.inForce.fluxShare !== null ? input.inForce.fluxShare * netBase : (input.inForce.annualVolume ?? 0);

@@ -370,3 +370,26 @@ describe('Préfet contingent on an État convention', () => {
     });
   });
 });
+
+describe('A-posteriori validations', () => {
+  const validations = [
+    { date: '2026-04-01', bailleurId: terms.bailleurId, reservataireId: terms.reservataireId, conventionId: terms.conventionId },
+    { date: '2027-01-02', bailleurId: terms.bailleurId, reservataireId: terms.reservataireId, conventionId: terms.conventionId },
+    { date: '2026-04-01', bailleurId: terms.bailleurId, reservataireId: terms.reservataireId, conventionId: 'OTHER' },
+  ];
+  const of = (aPosterioriValidation: boolean) =>
+    conventionFlux({
+      terms: { ...terms, countingOptions: { ...NO_COUNTING_OPTIONS, aPosterioriValidation } },
+      inForce: { fluxShare: 0.25, annualVolume: null },
+      year: 2026,
+      referenceDate: '2026-12-31',
+      flux: [],
+      leases: [],
+      postCalRefusals: [],
+      validations,
+    }).counted;
+  it('counts this convention’s of the year in their own column when the option is on, none otherwise', () => {
+    expect(of(true)).toMatchObject({ aPosterioriValidation: 1, total: 1 });
+    expect(of(false)).toMatchObject({ aPosterioriValidation: 0, total: 0 });
+  });
+});

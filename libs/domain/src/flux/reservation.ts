@@ -2,6 +2,7 @@ import type { Decider } from '../decider.js';
 import { DomainError } from '../domain-error.js';
 import { compositeKey, keyParts } from '../identity/composite-key.js';
 import { type ConventionPerimeter, departementOfCommune } from './perimeter.js';
+import { convertStock, type StockConversion, type StockConversionInput } from './stock-conversion.js';
 
 /**
  * A reservation convention (stream `reservation:{bailleurId}:{reservataireId}:{conventionId}`): a réservataire's right to a
@@ -70,6 +71,36 @@ export type ReservationEvent =
       } & Agreement;
     }
   | {
+      /**
+       * The parties adopt a stock → flux conversion for the convention: its inputs and what it owes
+       * (computed by convertStock, every intermediate value kept), recorded once per first year.
+       */
+      readonly type: 'StockConverted';
+      readonly data: {
+        readonly conventionId: string;
+        readonly input: StockConversionInput;
+        readonly owed: number;
+        readonly yearly: StockConversion['yearly'];
+        readonly adoptedOn: string;
+      } & Agreement;
+    }
+  | {
+      /**
+       * The réservataire validates a posteriori a household the bailleur housed on a flat it had
+       * oriented to it when it proposed no one: counted on its flux when the convention's option is on.
+       */
+      readonly type: 'APosterioriValidationRecorded';
+      readonly data: {
+        readonly conventionId: string;
+        readonly bailleurId: string;
+        readonly leaseId: string;
+        readonly rplsId: string;
+        readonly communeInsee: string;
+        readonly epciSiren: string;
+        readonly validatedOn: string;
+      };
+    }
+  | {
       /** The other party agrees to the convention (revisionFromYear null) or to one of its revisions. */
       readonly type: 'ConventionAgreed';
       readonly data: {
@@ -86,14 +117,28 @@ export type ReservationCommand =
       readonly type: 'ReviseConvention';
       readonly data: Extract<ReservationEvent, { type: 'ConventionRevised' }>['data'] & Required<Agreement>;
     }
-  | { readonly type: 'AgreeConvention'; readonly data: Extract<ReservationEvent, { type: 'ConventionAgreed' }>['data'] };
+  | { readonly type: 'AgreeConvention'; readonly data: Extract<ReservationEvent, { type: 'ConventionAgreed' }>['data'] }
+  | {
+      readonly type: 'RecordStockConversion';
+      readonly data: {
+        readonly conventionId: string;
+        readonly input: StockConversionInput;
+        readonly adoptedOn: string;
+      } & Required<Agreement>;
+    }
+  | {
+      readonly type: 'RecordAPosterioriValidation';
+      readonly data: Extract<ReservationEvent, { type: 'APosterioriValidationRecorded' }>['data'];
+    };
 
 export type ReservationErrorCode =
   | 'CONVENTION_ALREADY_SIGNED'
   | 'CONVENTION_NOT_FOUND'
   | 'CONVENTION_TERMS_INVALID'
   | 'CONVENTION_REVISION_NOT_FOUND'
-  | 'CONVENTION_ALREADY_AGREED';
+  | 'CONVENTION_ALREADY_AGREED'
+  | 'STOCK_CONVERSION_ALREADY_RECORDED'
+  | 'VALIDATION_ALREADY_RECORDED';
 
 export interface ReservationState {
   readonly terms: ConventionTerms | null;
@@ -106,6 +151,10 @@ export interface ReservationState {
     readonly annualVolume: number | null;
     readonly agreedBy: readonly ConventionParty[];
   }>;
+  /** Stock → flux conversions adopted for the convention (absent on states folded before they existed). */
+  readonly stockConversions?: ReadonlyArray<Extract<ReservationEvent, { type: 'StockConverted' }>['data']>;
+  /** Leases validated a posteriori (absent: none). */
+  readonly validatedLeases?: readonly string[];
 }
 
 const BOTH: readonly ConventionParty[] = CONVENTION_PARTIES;
@@ -209,6 +258,26 @@ export const reservationDecider: Decider<ReservationCommand, ReservationEvent, R
         checkAmounts(command.data.fluxShare, command.data.annualVolume);
         return [{ type: 'ConventionRevised', data: command.data }];
       }
+      case 'RecordStockConversion': {
+        const { conventionId, input, adoptedOn, agreedBy } = command.data;
+        if (!state.terms) throw new DomainError<ReservationErrorCode>('CONVENTION_NOT_FOUND', { conventionId });
+        if ((state.stockConversions ?? []).some((c) => c.input.firstYear === input.firstYear))
+          throw new DomainError<ReservationErrorCode>('STOCK_CONVERSION_ALREADY_RECORDED', { firstYear: input.firstYear });
+        const conversion = convertStock(input);
+        return [
+          {
+            type: 'StockConverted',
+            data: { conventionId, input, owed: conversion.owed, yearly: conversion.yearly, adoptedOn, agreedBy },
+          },
+        ];
+      }
+      case 'RecordAPosterioriValidation': {
+        const { conventionId, leaseId } = command.data;
+        if (!state.terms) throw new DomainError<ReservationErrorCode>('CONVENTION_NOT_FOUND', { conventionId });
+        if ((state.validatedLeases ?? []).includes(leaseId))
+          throw new DomainError<ReservationErrorCode>('VALIDATION_ALREADY_RECORDED', { leaseId });
+        return [{ type: 'APosterioriValidationRecorded', data: command.data }];
+      }
       case 'AgreeConvention': {
         const { conventionId, party, revisionFromYear } = command.data;
         if (!state.terms) throw new DomainError<ReservationErrorCode>('CONVENTION_NOT_FOUND', { conventionId });
@@ -242,6 +311,10 @@ export const reservationDecider: Decider<ReservationCommand, ReservationEvent, R
             },
           ].sort((a, b) => a.fromYear - b.fromYear),
         };
+      case 'StockConverted':
+        return { ...state, stockConversions: [...(state.stockConversions ?? []), event.data] };
+      case 'APosterioriValidationRecorded':
+        return { ...state, validatedLeases: [...(state.validatedLeases ?? []), event.data.leaseId] };
       case 'ConventionAgreed': {
         const { party, revisionFromYear } = event.data;
         if (revisionFromYear === null) return { ...state, agreedBy: [...state.agreedBy, party] };

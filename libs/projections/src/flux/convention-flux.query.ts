@@ -121,7 +121,7 @@ async function computeConventionFlux(
 ): Promise<ConventionFluxRead | undefined> {
   if (!state.terms) return undefined;
   const terms = state.terms;
-  const [flux, leases, refusals, kind] = await Promise.all([
+  const [flux, leases, refusals, kind, validations] = await Promise.all([
     readFluxCounts(pool, terms.bailleurId, year, terms),
     pool.query<{ lease: LeaseSignedData }>(
       `SELECT lease FROM lease_facts WHERE year = $1 AND lease->>'reservataireId' = $3 AND lease->>'bailleurId' = $2 AND valid_to IS NULL`,
@@ -132,6 +132,11 @@ async function computeConventionFlux(
       "SELECT entry->>'kind' AS kind FROM referential_entries WHERE kind = 'reservataire' AND id = $1",
       [terms.reservataireId],
     ),
+    pool.query<{ date: string }>(
+      `SELECT validation->>'validatedOn' AS date FROM flux_validations
+        WHERE bailleur_id = $1 AND reservataire_id = $2 AND convention_id = $3 AND year = $4`,
+      [terms.bailleurId, terms.reservataireId, terms.conventionId, year],
+    ),
   ]);
   const figures = conventionFlux({
     terms,
@@ -141,6 +146,7 @@ async function computeConventionFlux(
     flux,
     leases: leases.rows.map((row) => row.lease),
     postCalRefusals: refusals,
+    validations: validations.rows.map((row) => ({ date: row.date, ...terms })),
     etat: kind.rows[0]?.kind === 'etat',
   });
   return { terms, figures, agreement: { complete: conventionAgreed(state), pending: pendingAgreements(state) } };

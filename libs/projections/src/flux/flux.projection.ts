@@ -26,6 +26,7 @@ import type { Projection } from '../projection.js';
  *   readers add up: tens of rows for a bailleur-year, however many facts it holds);
  * - flux_refusals: every refusal after a CAL oriented to a réservataire (flux_cases keeps the last
  *   CAL decision of each case);
+ * - flux_validations: a-posteriori validations recorded on conventions;
  * - flux_lease_meta: when and by whom each lease version was recorded (the audit ledger's proof).
  * Leases themselves are read from lease_facts (the compliance projection). Readers (convention
  * flux, audit ledger, bilan, flux alert rules) never read the events table.
@@ -89,6 +90,19 @@ export function fluxTablesDdl(suffix = ''): string {
     );
     CREATE INDEX IF NOT EXISTS flux_refusals${suffix}_bailleur_year ON flux_refusals${suffix} (bailleur_id, year);
     CREATE INDEX IF NOT EXISTS flux_refusals${suffix}_reservataire_year ON flux_refusals${suffix} (reservataire_id, year);
+    CREATE TABLE IF NOT EXISTS flux_validations${suffix} (
+      position        bigint      NOT NULL,
+      event_id        uuid        NOT NULL,
+      bailleur_id     text        NOT NULL,
+      reservataire_id text        NOT NULL,
+      convention_id   text        NOT NULL,
+      year            integer     NOT NULL,
+      validation      jsonb       NOT NULL,
+      recorded_at     timestamptz NOT NULL,
+      actor           text,
+      CONSTRAINT flux_validations${suffix}_pkey PRIMARY KEY (position)
+    );
+    CREATE INDEX IF NOT EXISTS flux_validations${suffix}_reservataire_year ON flux_validations${suffix} (reservataire_id, year);
     CREATE TABLE IF NOT EXISTS flux_lease_meta${suffix} (
       event_id    uuid        NOT NULL,
       recorded_at timestamptz NOT NULL,
@@ -99,7 +113,13 @@ export function fluxTablesDdl(suffix = ''): string {
 }
 
 const FLUX_TYPES = new Set(['FlatReleased', 'FlatOrientedToReservataire', 'FlatReturnedToBailleur']);
-const RESERVATION_TYPES = new Set(['ReservationConventionSigned', 'ConventionRevised', 'ConventionAgreed']);
+const RESERVATION_TYPES = new Set([
+  'ReservationConventionSigned',
+  'ConventionRevised',
+  'ConventionAgreed',
+  'StockConverted',
+  'APosterioriValidationRecorded',
+]);
 const LEASE_TYPES = new Set(['LeaseSigned', 'LeaseCorrected']);
 
 type ConventionKey = { bailleurId: string; reservataireId: string; conventionId: string };
@@ -242,6 +262,7 @@ export class FluxProjection implements Projection {
     const facts: Array<{ position: number; eventId: string; fact: FluxFact }> = [];
     const refusals: Array<{ event: RecordedEvent; refusal: PostCalRefusalFact }> = [];
     const leaseMeta: RecordedEvent[] = [];
+    const validations: Array<{ event: RecordedEvent; key: ConventionKey }> = [];
     const changedConventions = new Set<string>();
     const newConventionStreams: Array<{ streamId: string; key: ConventionKey }> = [];
 
@@ -268,6 +289,7 @@ export class FluxProjection implements Projection {
           position: event.globalPosition,
         });
         changedConventions.add(id);
+        if (event.type === 'APosterioriValidationRecorded') validations.push({ event, key });
       } else if (event.type === 'CalDecisionRecorded') {
         const data = event.data as CalDecisionRecorded['data'];
         cases.set(event.streamId, {
@@ -389,6 +411,24 @@ export class FluxProjection implements Projection {
           refusals.map((r) => JSON.stringify(r.refusal)),
           refusals.map((r) => r.event.recordedAt),
           refusals.map((r) => r.event.metadata.actor ?? null),
+        ],
+      );
+    }
+    if (validations.length) {
+      await client.query(
+        `INSERT INTO flux_validations${s} (position, event_id, bailleur_id, reservataire_id, convention_id, year, validation, recorded_at, actor)
+         SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::int[], $7::jsonb[], $8::timestamptz[], $9::text[])
+         ON CONFLICT (position) DO NOTHING`,
+        [
+          validations.map((v) => v.event.globalPosition),
+          validations.map((v) => v.event.eventId),
+          validations.map((v) => v.key.bailleurId),
+          validations.map((v) => v.key.reservataireId),
+          validations.map((v) => v.key.conventionId),
+          validations.map((v) => Number((v.event.data as { validatedOn: string }).validatedOn.slice(0, 4))),
+          validations.map((v) => JSON.stringify(v.event.data)),
+          validations.map((v) => v.event.recordedAt),
+          validations.map((v) => v.event.metadata.actor ?? null),
         ],
       );
     }

@@ -9,7 +9,7 @@ import {
   type ReservationState,
 } from '@vigie/domain';
 
-export type LedgerRule = 'bail_signe' | 'mobilite_inter_bailleurs' | 'refus_apres_cal';
+export type LedgerRule = 'bail_signe' | 'mobilite_inter_bailleurs' | 'refus_apres_cal' | 'validation_a_posteriori';
 
 /** One fact counted for a réservataire, with the event that proves it. */
 export interface LedgerRow {
@@ -53,7 +53,7 @@ export function readLedger(pool: Pool, reservataireId: string, year: number, bai
 const ledgers = new FluxReadCache<Ledger>();
 
 async function computeLedger(pool: Pool, reservataireId: string, year: number, bailleurId?: string): Promise<Ledger> {
-  const [conventionRows, leases, refusals] = await Promise.all([
+  const [conventionRows, leases, refusals, validations] = await Promise.all([
     pool.query<{ state: ReservationState }>(
       'SELECT state FROM flux_conventions WHERE reservataire_id = $1 AND ($2::text IS NULL OR bailleur_id = $2)',
       [reservataireId, bailleurId ?? null],
@@ -66,6 +66,17 @@ async function computeLedger(pool: Pool, reservataireId: string, year: number, b
     ),
     pool.query<{ refusal: PostCalRefusalFact; event_id: string; position: string; recorded_at: Date; actor: string | null }>(
       `SELECT refusal, event_id, position, recorded_at, actor FROM flux_refusals
+        WHERE reservataire_id = $1 AND year = $2 AND ($3::text IS NULL OR bailleur_id = $3)`,
+      [reservataireId, year, bailleurId ?? null],
+    ),
+    pool.query<{
+      validation: { conventionId: string; bailleurId: string; rplsId: string; communeInsee: string; validatedOn: string };
+      event_id: string;
+      position: string;
+      recorded_at: Date;
+      actor: string | null;
+    }>(
+      `SELECT validation, event_id, position, recorded_at, actor FROM flux_validations
         WHERE reservataire_id = $1 AND year = $2 AND ($3::text IS NULL OR bailleur_id = $3)`,
       [reservataireId, year, bailleurId ?? null],
     ),
@@ -109,6 +120,28 @@ async function computeLedger(pool: Pool, reservataireId: string, year: number, b
       inQpv: (refusal.flat.qpvCode ?? null) !== null,
       rule: 'refus_apres_cal',
       weight: option.weight,
+      eventId: row.event_id,
+      globalPosition: Number(row.position),
+      recordedAt: row.recorded_at.toISOString(),
+      actor: row.actor ?? '',
+    });
+  }
+  for (const row of validations.rows) {
+    const { validation } = row;
+    const convention = conventions.find(
+      (terms) => terms.conventionId === validation.conventionId && terms.bailleurId === validation.bailleurId,
+    );
+    // Counted only when the convention switches the option on, like the convention's flux figures.
+    if (!convention?.countingOptions.aPosterioriValidation) continue;
+    rows.push({
+      date: validation.validatedOn,
+      bailleurId: validation.bailleurId,
+      conventionId: validation.conventionId,
+      rplsId: validation.rplsId,
+      communeInsee: validation.communeInsee,
+      inQpv: false,
+      rule: 'validation_a_posteriori',
+      weight: 1,
       eventId: row.event_id,
       globalPosition: Number(row.position),
       recordedAt: row.recorded_at.toISOString(),
