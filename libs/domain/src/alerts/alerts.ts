@@ -203,7 +203,8 @@ export function observeConventionAlerts(
     readonly counted: { readonly total: number };
     readonly realisedShare: number | null;
     readonly oriented: number;
-    readonly contingent: { readonly publicAgentLeases: number } | null;
+    /** `leases`: leases signed on the État's flux (absent on figures of the first shape: orientations only). */
+    readonly contingent: { readonly publicAgentLeases: number; readonly leases?: { readonly count: number } } | null;
   },
   settings: AlertSettings,
 ): AlertObservation[] {
@@ -235,7 +236,9 @@ export function observeConventionAlerts(
     },
   ];
   if (figures.contingent) {
-    const { netBase, oriented } = figures;
+    const { netBase } = figures;
+    // Both readings of the 30 %: flats oriented to the État, and leases signed on its flux.
+    const oriented = Math.max(figures.oriented, figures.contingent.leases?.count ?? 0);
     const agents = figures.contingent.publicAgentLeases;
     observations.push({
       subject: subject('CONTINGENT_MISUSE', 'CONTINGENT'),
