@@ -369,6 +369,43 @@ const SPEC: Record<string, RouteSpec> = {
       body: { agreedOn: '2025-01-15', ...(role === 'admin' ? { party: 'reservataire' } : {}) },
     }),
   },
+  'POST /v1/conventions/:bailleurId/:reservataireId/:conventionId/stock-conversions': {
+    allowed: ['bailleur', 'reservataire', 'admin'],
+    tenancy: { kind: 'existing', notFound: 'CONVENTION_NOT_FOUND' },
+    call: (role, v) => ({
+      method: 'POST',
+      path: `/v1/conventions/${pick(v, 'lmh/als/C-OWN', 'pdc/resa-62/C-OTHER', 'lmh/als/C-NOPE')}/stock-conversions`,
+      body: {
+        adoptedOn: '2025-12-15',
+        // One first year per role and variant: each call records its own conversion.
+        conversion: {
+          stock: 20_000,
+          turnoverRates: [0.1],
+          exclusions: {},
+          method: 'global',
+          rights: 1_000,
+          meanRemainingYears: 15,
+          spreadOverYears: 3,
+          firstYear: 2030 + ROLES.indexOf(role as Role) * 3 + (v === 'own' ? 0 : 1),
+        },
+      },
+    }),
+  },
+  'POST /v1/conventions/:bailleurId/:reservataireId/:conventionId/validations': {
+    allowed: ['reservataire', 'admin'],
+    tenancy: { kind: 'existing', notFound: 'CONVENTION_NOT_FOUND' },
+    call: (role, v) => ({
+      method: 'POST',
+      path: `/v1/conventions/${pick(v, 'lmh/als/C-OWN', 'pdc/resa-62/C-OTHER', 'lmh/als/C-NOPE')}/validations`,
+      body: {
+        leaseId: `BV-${role}-${v}`,
+        rplsId: '5977001',
+        communeInsee: '59350',
+        epciSiren: '200093201',
+        validatedOn: '2026-04-02',
+      },
+    }),
+  },
   'GET /v1/conventions/:bailleurId/:reservataireId/:conventionId': {
     allowed: ['bailleur', 'reservataire', 'etat', 'admin'],
     tenancy: { kind: 'existing', notFound: 'CONVENTION_NOT_FOUND' },

@@ -78,9 +78,13 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
     expect(body.threshold).toEqual({ amountPerUc: THRESHOLD_2026, source: 'Arrêté du 2 mars 2026' });
     expect(epciFigure(body, 'HQ1')).toMatchObject({ numerator: 4, denominator: 7, status: 'atteint', unknownQ1: 1 });
     expect(epciFigure(body, 'QNQ1')).toMatchObject({ numerator: 2, denominator: 5, status: 'en_retard' });
-    expect(epciFigure(body, 'PRIO')).toMatchObject({ numerator: 3, denominator: 12, status: 'atteint' });
+    // EPCI-wide, PRIO is information (no target, no status) unless the CIA sets one.
+    expect(epciFigure(body, 'PRIO')).toMatchObject({ numerator: 3, denominator: 12, target: null, status: 'non_evaluable' });
     for (const [reservataire, expected] of Object.entries(EXPECTED.PRIO_BY_RESERVATAIRE)) {
       expect(scopeFigure(body, 'PRIO', 'reservataire', reservataire)).toMatchObject(expected);
+    }
+    for (const [pair, expected] of Object.entries(EXPECTED.PRIO_BY_BAILLEUR_RESERVATAIRE)) {
+      expect(scopeFigure(body, 'PRIO', 'bailleur_reservataire', pair)).toMatchObject(expected);
     }
     expect(body.dataQuality).toEqual(EXPECTED.DATA_QUALITY);
 
@@ -128,15 +132,36 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
     expect(epciFigure(body, 'HQ1')).toMatchObject({ numerator: 2, denominator: 7 });
     expect(epciFigure(body, 'QNQ1')).toMatchObject({ numerator: 3, denominator: 5, status: 'atteint' });
 
+    // The État (its kind from the referential) has no PRIO target: its obligation is its contingent.
+    const etat = await put(`${app.url}/v1/reservataires/etat-59`, { name: 'Préfet du Nord', kind: 'etat' });
+    expect(etat.status).toBe(200);
+    lastPosition = Math.max(lastPosition, (etat.body as { position?: number }).position ?? 0);
+    body = await waitFor(compliance, (b) => scopeFigure(b, 'PRIO', 'reservataire', 'etat-59').target === null);
+    expect(scopeFigure(body, 'PRIO', 'reservataire', 'etat-59')).toMatchObject({
+      numerator: 1,
+      denominator: 2,
+      status: 'non_evaluable',
+    });
+    expect(scopeFigure(body, 'PRIO', 'reservataire', 'action-logement')).toMatchObject({ target: 0.25 });
+
     track(
       await postJson(`${app.url}/v1/epcis/${MEL}/cia`, {
         adoptedOn: '2026-01-15',
-        terms: { period: { startYear: 2026, endYear: 2031 }, objectives: { qnq1: { target: 0.67 } } },
+        terms: {
+          period: { startYear: 2026, endYear: 2031 },
+          objectives: {
+            qnq1: { target: 0.67 },
+            // The CIA removes Action Logement's target and sets one on the EPCI-wide figure.
+            prio: { byReservataire: { 'action-logement': null }, scopeTargets: { epci: 0.3 } },
+          },
+        },
       }),
     );
     body = await compliance();
     expect(body.cia.adopted).toBe(true);
     expect(epciFigure(body, 'QNQ1')).toMatchObject({ numerator: 3, denominator: 5, target: 0.67, status: 'en_retard' });
+    expect(epciFigure(body, 'PRIO')).toMatchObject({ target: 0.3, status: 'en_retard' });
+    expect(scopeFigure(body, 'PRIO', 'reservataire', 'action-logement')).toMatchObject({ target: null, status: 'non_evaluable' });
   });
 
   it('moves the figures on a cancellation and a correction, never on a refused lease', async () => {

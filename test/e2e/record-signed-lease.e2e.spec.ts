@@ -253,6 +253,7 @@ describe('Recording signed leases over HTTP', () => {
       ['lease_summary', 0],
       ['compliance', 0],
       ['alerts', 0],
+      ['flux', 0],
     ]);
     expect(health.body.headPosition).toBeGreaterThan(0);
     expect(health.body.kafkaRelay.lag).toBe(health.body.headPosition);

@@ -84,6 +84,10 @@ describe('Figures shared outside their owner: statistical secrecy (threshold 5)'
       ['reservataire:etat-59', null, null],
       ['reservataire:mel', null, null],
       ['reservataire:non_reserve', 0, 5],
+      // Its own obligations, whole: on each réservataire's flux, and on its own non-réservé stock.
+      ['bailleur_reservataire:lmh:action-logement', 1, 2],
+      ['bailleur_reservataire:lmh:mel', 1, 1],
+      ['bailleur_reservataire:lmh:non_reserve', 0, 3],
     ]);
 
     const csv = await fetch(`${app.url}/v1/epcis/${MEL}/compliance?year=2026&groupBy=bailleur&format=csv`, { headers: lmh.auth });
@@ -103,6 +107,9 @@ describe('Figures shared outside their owner: statistical secrecy (threshold 5)'
     expect(scopesOf(view, 'PRIO')).toEqual([
       [`epci:${MEL}`, null, 12],
       ['reservataire:action-logement', 1, 4],
+      // What each bailleur realised on its flux, whole; nobody else's pairs.
+      ['bailleur_reservataire:lmh:action-logement', 1, 2],
+      ['bailleur_reservataire:vilogia:action-logement', 0, 2],
     ]);
   });
 });

@@ -45,6 +45,7 @@ async function main(): Promise<void> {
     notifier: store.notifications,
     onError: failureReporter(logger, 'projection batch'),
     onComplianceApplied: () => alerts.wake(),
+    onFluxApplied: () => alerts.wake(),
   });
   const relay = new KafkaRelay(pool, {
     brokers: config.KAFKA_BROKERS?.split(','),

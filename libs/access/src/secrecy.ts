@@ -67,6 +67,22 @@ export function maskFigure(figure: Figure, threshold: number): SharedFigure {
 export type ScopeVisibility = (scope: ScopeFigure['scope']) => 'full' | 'masked' | 'hidden';
 
 /**
+ * What a bailleur or a réservataire reading an EPCI's figures sees: its own scope whole, the other
+ * bailleurs' (réservataires') not at all, and every other figure under statistical secrecy. A
+ * bailleur × réservataire scope (PRIO) is its two parties' own: each sees its pairs whole, and
+ * nobody else's.
+ */
+export function sharedScopeVisibility(ownKind: 'bailleur' | 'reservataire', tenant: string): ScopeVisibility {
+  return (scope) => {
+    if (scope.kind === 'bailleur_reservataire') {
+      const party = ownKind === 'bailleur' ? scope.parties?.bailleurId : scope.parties?.reservataireId;
+      return party === tenant ? 'full' : 'hidden';
+    }
+    return scope.kind !== ownKind ? 'masked' : scope.id === tenant ? 'full' : 'hidden';
+  };
+}
+
+/**
  * A compliance report as shared outside its owner (a bailleur or a réservataire reading an EPCI's
  * figures): the scopes it may see, each masked unless it is its own, and the data-quality counts
  * masked too. The report says it was (`statisticalSecrecy`).

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { ComplianceReport, Figure } from '@vigie/domain';
-import { isSecret, maskFigure, shareComplianceReport, shareConventionFlux } from './secrecy.js';
+import { isSecret, maskFigure, shareComplianceReport, shareConventionFlux, sharedScopeVisibility } from './secrecy.js';
 
 const figureArb = fc
   .record({
@@ -178,6 +178,7 @@ describe('Statistical secrecy of a convention’s flux', () => {
         bailleurId: 'lmh',
         reservataireId: 'ville',
         conventionId: 'C',
+        perimeter: { departement: '59' },
         year: 2026,
         netBase: 12,
         excluded: {} as never,
@@ -201,5 +202,36 @@ describe('Statistical secrecy of a convention’s flux', () => {
       gapToProRata: null,
       target: 3,
     });
+  });
+});
+
+describe('Which compliance scopes a bailleur or a réservataire sees', () => {
+  const pair = (bailleurId: string, reservataireId: string) => ({
+    kind: 'bailleur_reservataire' as const,
+    id: `${bailleurId}:${reservataireId}`,
+    parties: { bailleurId, reservataireId },
+  });
+  it('gives each party its own bailleur × réservataire scopes whole, and nobody else’s', () => {
+    const lmh = sharedScopeVisibility('bailleur', 'lmh');
+    const als = sharedScopeVisibility('reservataire', 'action-logement');
+    expect([lmh(pair('lmh', 'non_reserve')), lmh(pair('lmh', 'action-logement')), lmh(pair('vilogia', 'non_reserve'))]).toEqual([
+      'full',
+      'full',
+      'hidden',
+    ]);
+    expect([
+      als(pair('lmh', 'action-logement')),
+      als(pair('vilogia', 'action-logement')),
+      als(pair('lmh', 'non_reserve')),
+    ]).toEqual(['full', 'full', 'hidden']);
+  });
+  it('keeps the rule for the other scopes: own whole, same kind hidden, other kinds masked', () => {
+    const lmh = sharedScopeVisibility('bailleur', 'lmh');
+    expect([
+      lmh({ kind: 'bailleur', id: 'lmh' }),
+      lmh({ kind: 'bailleur', id: 'vilogia' }),
+      lmh({ kind: 'reservataire', id: 'action-logement' }),
+      lmh({ kind: 'epci', id: '200093201' }),
+    ]).toEqual(['full', 'hidden', 'masked', 'masked']);
   });
 });

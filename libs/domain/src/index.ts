@@ -23,6 +23,7 @@ export * from './canonical-json.js';
 export * from './alerts/alerts.js';
 export * from './flux/stock-conversion.js';
 export * from './flux/reservation.js';
+export * from './flux/perimeter.js';
 export * from './flux/flux-ledger.js';
 export * from './flux/convention-flux.js';
 export * from './flux/bilan.js';

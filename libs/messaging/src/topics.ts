@@ -7,6 +7,7 @@ const FAMILIES: Readonly<Record<string, string>> = {
   cia: 'cia',
   reservation: 'reservations',
   flux: 'flux',
+  'flux-flat': 'flux',
   bilan: 'flux',
   alert: 'alerts',
   referential: 'referential',

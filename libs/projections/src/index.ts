@@ -8,6 +8,8 @@ export * from './registry.js';
 export * from './compliance/compliance.projection.js';
 export * from './compliance/compliance.query.js';
 export * from './alerts/alerts.projection.js';
+export * from './flux/flux.projection.js';
+export * from './flux/flux-streams.migration.js';
 export * from './flux/convention-flux.query.js';
 export * from './flux/ledger.query.js';
 export * from './stream-ids.migration.js';

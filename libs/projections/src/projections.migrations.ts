@@ -3,6 +3,7 @@ import { alertsTableDdl } from './alerts/alerts.projection.js';
 import { complianceScopesDdl, complianceTablesDdl } from './compliance/compliance.projection.js';
 import { leaseSummaryTableDdl } from './lease-summary/lease-summary.projection.js';
 import { streamIdsMigration } from './stream-ids.migration.js';
+import { fluxStreamsMigration, fluxTablesMigration } from './flux/flux-streams.migration.js';
 
 export const projectionMigrations: Migration[] = [
   { id: 'projections/001-lease-summary', sql: leaseSummaryTableDdl('lease_summary') },
@@ -36,4 +37,7 @@ export const projectionMigrations: Migration[] = [
     id: 'projections/009-lease-summary-follows-changes',
     sql: "TRUNCATE lease_summary; UPDATE checkpoints SET position = 0, last_event_at = NULL WHERE name = 'lease_summary';",
   },
+  // One stream per flat instead of one per bailleur and year: a flat's flux life crosses years (see the migration).
+  fluxStreamsMigration,
+  fluxTablesMigration,
 ];

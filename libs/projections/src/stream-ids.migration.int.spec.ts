@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { migrate } from '@vigie/postgres';
-import { alertStreamId, attributionStreamId, bilanStreamId, ciaStreamId, fluxStreamId, reservationStreamId } from '@vigie/domain';
+import { alertStreamId, attributionStreamId, bilanStreamId, ciaStreamId, flatStreamId, reservationStreamId } from '@vigie/domain';
 import { allMigrations, createTestDatabase, type TestDatabase } from '../../../test/support/postgres.js';
 import { STREAM_IDS_MIGRATION_ID, streamIdMoves } from './stream-ids.migration.js';
 
@@ -15,7 +15,7 @@ const OLD: Array<{ stream: string; type: string; data: Record<string, unknown> }
     data: { lease: { bailleurId: 'lmh', caseId: 'D-1' }, reason: 'x', correctsEventId: 'e' },
   },
   { stream: 'cia-200093201', type: 'CiaAdopted', data: {} },
-  { stream: 'flux-lmh-x-2026', type: 'FlatReleased', data: { bailleurId: 'lmh-x' } },
+  { stream: 'flux-lmh-x-2026', type: 'FlatReleased', data: { bailleurId: 'lmh-x', rplsId: '59001' } },
   { stream: 'bilan-lmh-2025', type: 'FluxBilanClosed', data: { bailleurId: 'lmh', year: 2025 } },
   {
     stream: 'reservation-ALS-LMH-59',
@@ -36,9 +36,13 @@ describe('Moving the streams written before unambiguous stream ids (migration pr
 
   beforeAll(async () => {
     db = await createTestDatabase({ migrate: false });
+    // The schema as it stood before this migration: every migration up to it.
     await migrate(
       db.pool,
-      allMigrations.filter((migration) => migration.id !== STREAM_IDS_MIGRATION_ID),
+      allMigrations.slice(
+        0,
+        allMigrations.findIndex((migration) => migration.id === STREAM_IDS_MIGRATION_ID),
+      ),
     );
     const versions = new Map<string, number>();
     for (const event of OLD) {
@@ -68,7 +72,8 @@ describe('Moving the streams written before unambiguous stream ids (migration pr
       { stream_id: attributionStreamId('lmh-x', '1'), stream_version: 1 },
       { stream_id: attributionStreamId('lmh', 'D-1'), stream_version: 1 },
       { stream_id: ciaStreamId('200093201'), stream_version: 1 },
-      { stream_id: fluxStreamId('lmh-x', 2026), stream_version: 1 },
+      // Then moved again by projections/009-flux-flat-streams: one stream per flat.
+      { stream_id: flatStreamId('lmh-x', '59001'), stream_version: 1 },
       { stream_id: bilanStreamId('lmh', 2025), stream_version: 1 },
       {
         stream_id: reservationStreamId({ bailleurId: 'lmh', reservataireId: 'action-logement', conventionId: 'ALS-LMH-59' }),
@@ -99,6 +104,7 @@ describe('Moving the streams written before unambiguous stream ids (migration pr
     expect(streams.every((stream) => stream.stream_id.includes(':'))).toBe(true);
     expect(streams.find((stream) => stream.stream_id === attributionStreamId('lmh', 'x-1'))?.version).toBe(1);
     expect(streams).toHaveLength(9);
-    expect(await streamIdMoves(db.pool)).toEqual({ streams: 8, events: 10, merged: 1 });
+    // 8 old streams moved by 008, and the flux one once more by 009.
+    expect(await streamIdMoves(db.pool)).toEqual({ streams: 9, events: 11, merged: 1 });
   });
 });

@@ -17,7 +17,21 @@ export const ciaTermsSchema = z
         hq1: z.object({ target: share }).strict().optional(),
         qnq1: z.object({ target: share }).strict().optional(),
         prio: z
-          .object({ target: share.optional(), byReservataire: z.record(id, share).optional() })
+          .object({
+            target: share.optional(),
+            /** A réservataire's own target, or null to remove it (`non_reserve`: each bailleur's non-réservé stock). */
+            byReservataire: z.record(id, share.nullable()).optional(),
+            /** Targets on the EPCI-wide, per-bailleur, per-sector, per-commune PRIO figures (information otherwise). */
+            scopeTargets: z
+              .object({
+                epci: share.nullable().optional(),
+                bailleur: share.nullable().optional(),
+                secteur: share.nullable().optional(),
+                commune: share.nullable().optional(),
+              })
+              .strict()
+              .optional(),
+          })
           .strict()
           .optional(),
         anru: z.object({ target: share.nullable() }).strict().optional(),

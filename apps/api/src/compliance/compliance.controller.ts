@@ -8,7 +8,7 @@ import { epciSirenParam, yearParam } from '../http/params.js';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { parseOrThrow } from '../http/validation.js';
 import { ComplianceService, type ComplianceView } from './compliance.service.js';
-import { owns, type Principal, type ScopeVisibility, shareComplianceReport } from '@vigie/access';
+import { owns, type Principal, type ScopeVisibility, shareComplianceReport, sharedScopeVisibility } from '@vigie/access';
 import { ALL_ROLES, Access, CurrentPrincipal } from '../access/access.decorators.js';
 import { TenancyResolver } from '../access/tenancy.resolver.js';
 import { notFound } from '../http/problem.js';
@@ -43,6 +43,7 @@ const SCOPE_FR = {
   reservataire: 'Réservataire',
   secteur: 'Secteur',
   commune: 'Commune',
+  bailleur_reservataire: 'Bailleur × réservataire',
 } as const;
 const percent = (value: number | null) => (value === null ? null : Math.round(value * 1_000) / 10);
 
@@ -176,7 +177,6 @@ export class ComplianceController {
       if (owns(principal, this.tenancy.epci(siren))) return 'owner';
       throw notFound('NOT_FOUND');
     }
-    const ownKind = principal.role;
-    return (scope) => (scope.kind !== ownKind ? 'masked' : scope.id === principal.tenant ? 'full' : 'hidden');
+    return sharedScopeVisibility(principal.role, principal.tenant ?? '');
   }
 }

@@ -134,7 +134,7 @@ export class ComplianceService {
     const inputs = await readComplianceInputs(this.pool, epciSiren, year, position);
     const report = evaluateCompliance(
       inputs.facts,
-      { cia: inputs.cia, thresholdPerUc: inputs.threshold?.amountPerUc },
+      { cia: inputs.cia, thresholdPerUc: inputs.threshold?.amountPerUc, reservataireKinds: inputs.reservataireKinds },
       { epciSiren, year, groupBy, referenceDate, ...(signedUntil ? { signedUntil } : {}) },
     );
     return {

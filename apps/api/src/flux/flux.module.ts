@@ -13,6 +13,10 @@ import { ReleaseFlatController } from './release-flat/release-flat.controller.js
 import { ReleaseFlatHandler } from './release-flat/release-flat.handler.js';
 import { ReturnFlatController } from './return-flat/return-flat.controller.js';
 import { ReturnFlatHandler } from './return-flat/return-flat.handler.js';
+import { RecordStockConversionController } from './record-stock-conversion/record-stock-conversion.controller.js';
+import { RecordStockConversionHandler } from './record-stock-conversion/record-stock-conversion.handler.js';
+import { ValidateHousingController } from './validate-housing/validate-housing.controller.js';
+import { ValidateHousingHandler } from './validate-housing/validate-housing.handler.js';
 import { ReviseConventionController } from './revise-convention/revise-convention.controller.js';
 import { ReviseConventionHandler } from './revise-convention/revise-convention.handler.js';
 import { SignConventionController } from './sign-convention/sign-convention.controller.js';
@@ -30,6 +34,8 @@ export const FLUX_CONTROLLERS = [
   ReadBilanController,
   CloseBilanController,
   ReadLedgerController,
+  RecordStockConversionController,
+  ValidateHousingController,
 ];
 
 /**
@@ -46,6 +52,8 @@ export const FLUX_CONTROLLERS = [
     OrientFlatHandler,
     ReturnFlatHandler,
     CloseBilanHandler,
+    RecordStockConversionHandler,
+    ValidateHousingHandler,
   ],
 })
 export class FluxModule {}

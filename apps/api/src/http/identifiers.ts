@@ -17,3 +17,6 @@ export const referenceId = (label: string) =>
 export const siren = (label: string) => z.string().regex(SIREN, `${label} : SIREN attendu (9 chiffres).`);
 
 export const departement = z.string().regex(DEPARTEMENT, 'Code de département attendu (ex. 59, 2A, 971).');
+
+/** A commune's INSEE code (`59350`, `2A004`). */
+export const communeInsee = z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commune INSEE attendu (5 caractères, ex. 59350).');

@@ -29,6 +29,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
           onError: failureReporter(this.logger, 'Projection batch'),
           // Drift rules run as soon as the compliance figures have moved.
           onComplianceApplied: () => this.alerts.wake(),
+          onFluxApplied: () => this.alerts.wake(),
         })
       : [];
   }

@@ -74,7 +74,22 @@ export function observeAlerts(report: ComplianceReport, settings: AlertSettings,
   });
   for (const objective of report.objectives) {
     for (const { scope, figure } of objective.scopes) {
-      if (figure.target === null) continue;
+      const subjectScope = { kind: scope.kind, id: scope.id };
+      if (figure.target === null) {
+        // No target (any more: the CIA removed it, or it is information): an alert raised before clears.
+        const measure: AlertMeasure = {
+          numerator: figure.numerator,
+          denominator: figure.denominator,
+          rate: figure.rate,
+          target: null,
+          threshold: 0,
+          neededToTarget: null,
+          expectedYearEndDenominator: figure.expectedYearEndDenominator,
+        };
+        for (const rule of ['RATE_BELOW_TARGET', 'TARGET_UNREACHABLE'] as const)
+          observations.push({ subject: subject(rule, objective.id, subjectScope), measure, breached: false, cleared: true });
+        continue;
+      }
       const threshold = figure.target - settings.tolerance;
       const measure: AlertMeasure = {
         numerator: figure.numerator,
@@ -88,7 +103,7 @@ export function observeAlerts(report: ComplianceReport, settings: AlertSettings,
       const sampled = figure.denominator >= settings.minimumSample;
       const rate = figure.rate ?? 0;
       observations.push({
-        subject: subject('RATE_BELOW_TARGET', objective.id, scope),
+        subject: subject('RATE_BELOW_TARGET', objective.id, subjectScope),
         measure,
         breached: sampled && rate < threshold,
         cleared: !sampled || rate >= threshold + settings.hysteresis,
@@ -97,7 +112,7 @@ export function observeAlerts(report: ComplianceReport, settings: AlertSettings,
         const remaining = figure.expectedYearEndDenominator - figure.denominator;
         const margin = Math.ceil(settings.hysteresis * figure.expectedYearEndDenominator);
         observations.push({
-          subject: subject('TARGET_UNREACHABLE', objective.id, scope),
+          subject: subject('TARGET_UNREACHABLE', objective.id, subjectScope),
           measure,
           breached: sampled && !figure.reachable,
           cleared: !sampled || figure.neededToTarget + margin <= remaining,
@@ -189,7 +204,8 @@ export function observeConventionAlerts(
     readonly counted: { readonly total: number };
     readonly realisedShare: number | null;
     readonly oriented: number;
-    readonly contingent: { readonly publicAgentLeases: number } | null;
+    /** `leases`: leases signed on the État's flux (absent on figures of the first shape: orientations only). */
+    readonly contingent: { readonly publicAgentLeases: number; readonly leases?: { readonly count: number } } | null;
   },
   settings: AlertSettings,
 ): AlertObservation[] {
@@ -221,7 +237,9 @@ export function observeConventionAlerts(
     },
   ];
   if (figures.contingent) {
-    const { netBase, oriented } = figures;
+    const { netBase } = figures;
+    // Both readings of the 30 %: flats oriented to the État, and leases signed on its flux.
+    const oriented = Math.max(figures.oriented, figures.contingent.leases?.count ?? 0);
     const agents = figures.contingent.publicAgentLeases;
     observations.push({
       subject: subject('CONTINGENT_MISUSE', 'CONTINGENT'),

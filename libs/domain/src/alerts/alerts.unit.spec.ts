@@ -65,6 +65,18 @@ describe('HQ1 drift (target 25 %, tolerance 2 points, hysteresis 2 points, minim
   });
 });
 
+describe('Scopes without a target', () => {
+  it('are observed as cleared, so an alert raised on a target since removed (the État’s PRIO) is resolved', () => {
+    const prio = observeAlerts(report(leases(30, 0)), DEFAULT_ALERT_SETTINGS, true).filter(
+      (o) => o.subject.objective === 'PRIO' && o.subject.scope.kind === 'epci',
+    );
+    expect(prio.map((o) => [o.subject.rule, o.breached, o.cleared])).toEqual([
+      ['RATE_BELOW_TARGET', false, true],
+      ['TARGET_UNREACHABLE', false, true],
+    ]);
+  });
+});
+
 describe('Alert stream', () => {
   const { given } = deciderSpecification(alertDecider);
   const observation = (breached: boolean, cleared: boolean): AlertObservation => ({
@@ -155,6 +167,15 @@ describe('Flux alerts', () => {
     expect(contingent(10, 6)).toMatchObject({ breached: true });
     expect(contingent(28, 4)).toMatchObject({ breached: false, cleared: true });
     expect(observeConventionAlerts(figures(0, 0), DEFAULT_ALERT_SETTINGS)).toHaveLength(1);
+  });
+
+  it('CONTINGENT_MISUSE reads the 30 % both ways: leases signed on the État’s flux over it raise it too', () => {
+    const leasesOver = {
+      ...figures(0, 0, { oriented: 20, agents: 0 }),
+      contingent: { publicAgentLeases: 0, leases: { count: 35 } },
+    };
+    const observation = observeConventionAlerts(leasesOver, DEFAULT_ALERT_SETTINGS)[1]!;
+    expect(observation).toMatchObject({ breached: true, measure: { numerator: 35, denominator: 100 } });
   });
 
   it('BILAN_DUE: the bilan of N-1 not closed after 28 February of N; resolved by the closure', () => {

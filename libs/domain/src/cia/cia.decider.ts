@@ -47,9 +47,13 @@ function checkCia(cia: Cia): void {
     ['objectives.qnq1.target', cia.objectives.qnq1.target],
     ['objectives.prio.target', cia.objectives.prio.target],
     ['objectives.anru.target', cia.objectives.anru.target],
-    ...Object.entries(cia.objectives.prio.byReservataire).map(([id, target]): [string, number] => [
+    ...Object.entries(cia.objectives.prio.byReservataire).map(([id, target]): [string, number | null] => [
       `objectives.prio.byReservataire.${id}`,
       target,
+    ]),
+    ...Object.entries(cia.objectives.prio.scopeTargets ?? {}).map(([scope, target]): [string, number | null] => [
+      `objectives.prio.scopeTargets.${scope}`,
+      target ?? null,
     ]),
     ...cia.territorialObjectives.map((objective): [string, number] => [
       `territorialObjectives.${objective.id}.target`,

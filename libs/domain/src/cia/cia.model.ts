@@ -29,13 +29,28 @@ export interface TerritorialObjective {
   };
 }
 
+export const PRIO_INFORMATION_SCOPES = ['epci', 'bailleur', 'secteur', 'commune'] as const;
+export type PrioScopeTargets = Readonly<Partial<Record<(typeof PRIO_INFORMATION_SCOPES)[number], number | null>>>;
+
 export interface CiaObjectives {
   /** Share of attributions outside QPV to Q1 households or relogés RU / copro dégradée (≥). */
   readonly hq1: { readonly target: number };
   /** Share of attributions in QPV to non-Q1 households (≥). */
   readonly qnq1: { readonly target: number };
-  /** Share of attributions to publics prioritaires (DALO + L441-1), per réservataire (≥). */
-  readonly prio: { readonly target: number; readonly byReservataire: Readonly<Record<string, number>> };
+  /**
+   * Share of attributions to publics prioritaires (DALO + L441-1), an obligation of each
+   * réservataire (collectivités, Action Logement…) and of each bailleur's non-réservé stock (≥).
+   * `target` is their default; the État has none (its obligation is its contingent).
+   * `byReservataire` sets a réservataire's own target, or removes it (null); the key `non_reserve`
+   * applies to each bailleur's non-réservé stock. The EPCI-wide, per-bailleur, per-sector and
+   * per-commune PRIO figures are information, with no target unless `scopeTargets` sets one.
+   */
+  readonly prio: {
+    readonly target: number;
+    readonly byReservataire: Readonly<Record<string, number | null>>;
+    /** Absent on CIAs recorded before scope targets existed: none. */
+    readonly scopeTargets?: PrioScopeTargets;
+  };
   /** Share of relogés RU rehoused outside QPV (≥); null when the CIA sets none. */
   readonly anru: { readonly target: number | null };
 }
@@ -62,7 +77,7 @@ export interface Cia {
 export const LEGAL_DEFAULT_OBJECTIVES: CiaObjectives = {
   hq1: { target: 0.25 },
   qnq1: { target: 0.5 },
-  prio: { target: 0.25, byReservataire: {} },
+  prio: { target: 0.25, byReservataire: {}, scopeTargets: {} },
   anru: { target: null },
 };
 
@@ -91,7 +106,11 @@ export interface CiaTerms {
   readonly objectives?: {
     readonly hq1?: { readonly target: number };
     readonly qnq1?: { readonly target: number };
-    readonly prio?: { readonly target?: number; readonly byReservataire?: Readonly<Record<string, number>> };
+    readonly prio?: {
+      readonly target?: number;
+      readonly byReservataire?: Readonly<Record<string, number | null>>;
+      readonly scopeTargets?: PrioScopeTargets;
+    };
     readonly anru?: { readonly target: number | null };
   };
   readonly territorialObjectives?: readonly TerritorialObjective[];
@@ -121,6 +140,7 @@ export function applyCiaTerms(base: Cia, terms: CiaTerms): Cia {
       prio: {
         target: terms.objectives?.prio?.target ?? base.objectives.prio.target,
         byReservataire: { ...base.objectives.prio.byReservataire, ...terms.objectives?.prio?.byReservataire },
+        scopeTargets: { ...base.objectives.prio.scopeTargets, ...terms.objectives?.prio?.scopeTargets },
       },
       anru: terms.objectives?.anru ?? base.objectives.anru,
     },

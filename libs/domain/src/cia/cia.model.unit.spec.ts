@@ -6,7 +6,7 @@ describe('CIA terms over the legal defaults', () => {
     expect(cia.objectives).toEqual({
       hq1: { target: 0.25 },
       qnq1: { target: 0.67 },
-      prio: { target: 0.25, byReservataire: {} },
+      prio: { target: 0.25, byReservataire: {}, scopeTargets: {} },
       anru: { target: null },
     });
     expect(cia.options.includeInternalMutations).toEqual({ hq1: true, qnq1: true, prio: true });
@@ -30,7 +30,11 @@ describe('CIA terms over the legal defaults', () => {
       ['nord', ['59350']],
       ['sud', ['59009', '59512']],
     ]);
-    expect(amended.objectives.prio).toEqual({ target: 0.25, byReservataire: { 'action-logement': 0.3, mel: 0.4 } });
+    expect(amended.objectives.prio).toEqual({
+      target: 0.25,
+      byReservataire: { 'action-logement': 0.3, mel: 0.4 },
+      scopeTargets: {},
+    });
     expect(amended.options.includeInternalMutations).toEqual({ hq1: true, qnq1: true, prio: false });
   });
 });

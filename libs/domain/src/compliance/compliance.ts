@@ -3,6 +3,8 @@ import { dayOfYear, daysInYear, monthOf, yearOf } from '../calendar/paris-calend
 import { q1Status, type Q1Status } from '../classification/household.js';
 import { communeOfArrondissement } from '../referential/territory.js';
 import type { Cia, ObjectiveId, TerritorialObjective } from '../cia/cia.model.js';
+import type { ReservataireKind } from '../referential/referential.js';
+import { keyParts } from '../identity/composite-key.js';
 
 /** One counted lease, as it stands at the position the figures are computed for. */
 export interface LeaseFact {
@@ -57,10 +59,19 @@ export interface Figure {
   readonly monthly: readonly MonthFigure[];
 }
 
-export type ScopeKind = 'epci' | GroupBy;
+/**
+ * `bailleur_reservataire`: one réservataire's flux at one bailleur (PRIO), the réservataire
+ * `non_reserve` being that bailleur's own non-réservé stock; its id is `{bailleurId}:{reservataireId}`
+ * (keyParts), and `parties` names both.
+ */
+export type ScopeKind = 'epci' | GroupBy | 'bailleur_reservataire';
 
 export interface ScopeFigure {
-  readonly scope: { readonly kind: ScopeKind; readonly id: string };
+  readonly scope: {
+    readonly kind: ScopeKind;
+    readonly id: string;
+    readonly parties?: { readonly bailleurId: string; readonly reservataireId: string };
+  };
   readonly figure: Figure;
 }
 
@@ -92,6 +103,8 @@ export interface ComplianceReport {
 
 export interface ComplianceRules {
   readonly cia: Cia;
+  /** Kind of each réservataire registered in the referential (the État has no PRIO target). */
+  readonly reservataireKinds?: Readonly<Record<string, ReservataireKind>>;
   /** First-quartile threshold (€/UC) of the EPCI for the year, if published. */
   readonly thresholdPerUc: number | undefined;
 }
@@ -222,6 +235,25 @@ function figure(
   };
 }
 
+/**
+ * The PRIO targets: a réservataire's own (the CIA's, possibly none), else none for the État and the
+ * default for every other réservataire and for a bailleur's non-réservé stock; on the information
+ * scopes, only what the CIA sets.
+ */
+function prioTargets(cia: Cia, kinds: Readonly<Record<string, ReservataireKind>>) {
+  const { target, byReservataire, scopeTargets } = cia.objectives.prio;
+  return {
+    ofReservataire(reservataire: string): number | null {
+      if (Object.hasOwn(byReservataire, reservataire)) return byReservataire[reservataire] ?? null;
+      if (reservataire !== NON_RESERVE && kinds[reservataire] === 'etat') return null;
+      return target;
+    },
+    information(scope: 'epci' | GroupBy): number | null {
+      return scope === 'reservataire' ? null : (scopeTargets?.[scope] ?? null);
+    },
+  };
+}
+
 function groupKeys(lease: Classified, groupBy: GroupBy, cia: Cia): string[] {
   switch (groupBy) {
     case 'bailleur':
@@ -328,23 +360,45 @@ export function evaluateCompliance(
     },
   ];
 
-  // PRIO is an objective of each réservataire (and of the bailleur's non-réservé stock): always per réservataire.
-  const prioTarget = (reservataire: string) => cia.objectives.prio.byReservataire[reservataire] ?? cia.objectives.prio.target;
-  const prioScopes = scoped(
-    byObjective.PRIO,
-    cia.objectives.prio.target,
-    leases,
-    groupBy === 'reservataire' ? prioTarget : undefined,
-  );
-  if (groupBy !== 'reservataire') {
-    for (const [key, group] of groupLeases(leases, (lease) => [lease.reservataire])) {
+  // PRIO is an obligation of each réservataire and of each bailleur's non-réservé stock: figures per
+  // réservataire and per bailleur × réservataire always; EPCI-wide, per bailleur, per sector and per
+  // commune they are information unless the CIA sets a target there.
+  const prio = prioTargets(cia, rules.reservataireKinds ?? {});
+  const prioScopes: ScopeFigure[] = [
+    {
+      scope: { kind: 'epci', id: query.epciSiren },
+      figure: figure(leases, byObjective.PRIO, prio.information('epci'), year, referenceDate),
+    },
+  ];
+  if (groupBy && groupBy !== 'reservataire') {
+    for (const [key, group] of groupLeases(leases, (lease) => groupKeys(lease, groupBy, cia))) {
       prioScopes.push({
-        scope: { kind: 'reservataire', id: key },
-        figure: figure(group, byObjective.PRIO, prioTarget(key), year, referenceDate),
+        scope: { kind: groupBy, id: key },
+        figure: figure(group, byObjective.PRIO, prio.information(groupBy), year, referenceDate),
       });
     }
   }
-  objectives.push({ id: 'PRIO', label: LABELS.PRIO, target: cia.objectives.prio.target, scopes: prioScopes });
+  for (const [key, group] of groupLeases(leases, (lease) => [lease.reservataire])) {
+    prioScopes.push({
+      scope: { kind: 'reservataire', id: key },
+      // The non-réservé stock is each bailleur's obligation: across bailleurs it is information.
+      figure: figure(group, byObjective.PRIO, key === NON_RESERVE ? null : prio.ofReservataire(key), year, referenceDate),
+    });
+  }
+  const pairs = new Map<string, { bailleurId: string; reservataireId: string; leases: Classified[] }>();
+  for (const lease of leases) {
+    const id = keyParts(lease.fact.bailleurId, lease.reservataire);
+    const pair = pairs.get(id) ?? { bailleurId: lease.fact.bailleurId, reservataireId: lease.reservataire, leases: [] };
+    pair.leases.push(lease);
+    pairs.set(id, pair);
+  }
+  for (const [id, pair] of [...pairs.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    prioScopes.push({
+      scope: { kind: 'bailleur_reservataire', id, parties: { bailleurId: pair.bailleurId, reservataireId: pair.reservataireId } },
+      figure: figure(pair.leases, byObjective.PRIO, prio.ofReservataire(pair.reservataireId), year, referenceDate),
+    });
+  }
+  objectives.push({ id: 'PRIO', label: LABELS.PRIO, target: prio.information('epci'), scopes: prioScopes });
 
   if (cia.objectives.anru.target !== null) {
     objectives.push({

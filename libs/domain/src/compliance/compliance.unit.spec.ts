@@ -102,6 +102,74 @@ describe('Compliance of an EPCI over a year (hand-computed fixture)', () => {
     expect(epciFigure(pending, 'QNQ1')).toMatchObject(EXPECTED.PENDING.QNQ1);
   });
 
+  describe('PRIO, an obligation of each réservataire and of each bailleur’s non-réservé stock', () => {
+    const kinds = { 'etat-59': 'etat', 'action-logement': 'action_logement', mel: 'collectivite' } as const;
+    const withKinds = evaluateCompliance(
+      facts,
+      { cia: defaults, thresholdPerUc: THRESHOLD_2026, reservataireKinds: kinds },
+      query,
+    );
+
+    it('gives collectivités and Action Logement the default 25 %, and the État none', () => {
+      expect(scopeFigure(withKinds, 'PRIO', 'reservataire', 'action-logement')).toMatchObject({
+        target: 0.25,
+        status: 'atteint',
+      });
+      expect(scopeFigure(withKinds, 'PRIO', 'reservataire', 'mel')).toMatchObject({ target: 0.25, status: 'atteint' });
+      expect(scopeFigure(withKinds, 'PRIO', 'reservataire', 'etat-59')).toMatchObject({
+        numerator: 1,
+        denominator: 2,
+        target: null,
+        status: 'non_evaluable',
+        neededToTarget: null,
+      });
+    });
+
+    it('shows each bailleur × réservataire, and each bailleur’s own non-réservé stock with its target', () => {
+      for (const [id, expected] of Object.entries(EXPECTED.PRIO_BY_BAILLEUR_RESERVATAIRE))
+        expect(scopeFigure(withKinds, 'PRIO', 'bailleur_reservataire', id)).toMatchObject(expected);
+      // lmh fails on its own stock (0 of 3), which the non-réservé total across bailleurs would hide.
+      expect(scopeFigure(withKinds, 'PRIO', 'bailleur_reservataire', 'lmh:non_reserve')).toMatchObject({
+        target: 0.25,
+        status: 'en_retard',
+      });
+      expect(scopeFigure(withKinds, 'PRIO', 'bailleur_reservataire', 'vilogia:etat-59').target).toBeNull();
+      expect(scopeFigure(withKinds, 'PRIO', 'reservataire', 'non_reserve')).toMatchObject({
+        target: null,
+        status: 'non_evaluable',
+      });
+      const pair = objective(withKinds, 'PRIO').scopes.find((s) => s.scope.id === 'lmh:non_reserve')!.scope;
+      expect(pair.parties).toEqual({ bailleurId: 'lmh', reservataireId: 'non_reserve' });
+    });
+
+    it('keeps EPCI-wide, per-bailleur and per-sector PRIO as information, unless the CIA sets a target there', () => {
+      const byBailleur = evaluateCompliance(
+        facts,
+        { cia: defaults, thresholdPerUc: THRESHOLD_2026 },
+        { ...query, groupBy: 'bailleur' },
+      );
+      expect(epciFigure(byBailleur, 'PRIO')).toMatchObject({ target: null, status: 'non_evaluable' });
+      expect(scopeFigure(byBailleur, 'PRIO', 'bailleur', 'lmh')).toMatchObject({ numerator: 2, denominator: 6, target: null });
+      const cia = applyCiaTerms(defaults, { objectives: { prio: { scopeTargets: { epci: 0.3, bailleur: 0.2 } } } });
+      const set = evaluateCompliance(facts, { cia, thresholdPerUc: THRESHOLD_2026 }, { ...query, groupBy: 'bailleur' });
+      expect(epciFigure(set, 'PRIO')).toMatchObject({ target: 0.3, status: 'en_retard' });
+      expect(scopeFigure(set, 'PRIO', 'bailleur', 'lmh')).toMatchObject({ target: 0.2, status: 'atteint' });
+    });
+
+    it('lets the CIA set the État a target, and remove another réservataire’s (null)', () => {
+      const cia = applyCiaTerms(defaults, {
+        objectives: { prio: { byReservataire: { 'etat-59': 0.6, 'action-logement': null, non_reserve: 0.1 } } },
+      });
+      const report = evaluateCompliance(facts, { cia, thresholdPerUc: THRESHOLD_2026, reservataireKinds: kinds }, query);
+      expect(scopeFigure(report, 'PRIO', 'reservataire', 'etat-59')).toMatchObject({ target: 0.6, status: 'en_retard' });
+      expect(scopeFigure(report, 'PRIO', 'reservataire', 'action-logement')).toMatchObject({
+        target: null,
+        status: 'non_evaluable',
+      });
+      expect(scopeFigure(report, 'PRIO', 'bailleur_reservataire', 'vilogia:non_reserve').target).toBe(0.1);
+    });
+  });
+
   it('follows the CIA: stricter targets, per-réservataire targets, mutations excluded, ANRU and territorialised objectives', () => {
     const cia = applyCiaTerms(defaults, {
       objectives: { qnq1: { target: 0.55 }, prio: { byReservataire: { 'action-logement': 0.3 } }, anru: { target: 0.5 } },

@@ -1,7 +1,8 @@
 import type { Decider } from '../decider.js';
 import { DomainError } from '../domain-error.js';
 import type { LeaseSignedData } from '../attribution/attribution.events.js';
-import { departementOfCommune, type FluxEvent } from './flux-ledger.js';
+import { departementOfCommune } from './perimeter.js';
+import { contingentCheck, type ContingentCheck, type FluxFact } from './convention-flux.js';
 import { compositeKey } from '../identity/composite-key.js';
 import { dueDate, yearOf } from '../calendar/paris-calendar.js';
 
@@ -58,16 +59,20 @@ export interface BailleurBilan {
   readonly byQpv: { readonly inQpv: number; readonly outsideQpv: number };
   readonly byCommune: Counts;
   readonly internalMutations: number;
-  /** Préfet contingent per département: share of the net flux oriented to the État (≤ 30 %), public agents on it (≤ 5 %). */
-  readonly contingent: ReadonlyArray<{
-    readonly departement: string;
-    readonly netBase: number;
-    readonly orientedToEtat: number;
-    readonly etatShare: number | null;
-    readonly publicAgentLeases: number;
-    readonly publicAgentShare: number | null;
-    readonly withinLimits: boolean | null;
-  }>;
+  /**
+   * Préfet contingent per département, read both ways against the 30 % of the net flux: flats
+   * oriented to the État, and leases signed on its flux; public agents housed on it (≤ 5 %).
+   */
+  readonly contingent: ReadonlyArray<
+    {
+      readonly departement: string;
+      readonly netBase: number;
+      readonly orientedToEtat: number;
+      readonly etatShare: number | null;
+      readonly leasesOnEtatFlux: number;
+      readonly etatLeaseShare: number | null;
+    } & ContingentCheck
+  >;
   readonly closed: boolean;
   readonly dueDate: string;
   /** Leases of the year recorded after the closure: shown apart, not in the figures above. */
@@ -82,7 +87,8 @@ export function bailleurBilan(input: {
   readonly bailleurId: string;
   readonly year: number;
   readonly leases: readonly BilanLease[];
-  readonly flux: readonly FluxEvent[];
+  /** The bailleur's flux facts (any superset of the year's: each counts in the year of its own date). */
+  readonly flux: readonly FluxFact[];
   /** Ids of the réservataires that are the État (préfet contingent). */
   readonly etatReservataires: ReadonlySet<string>;
   /** Global position of the closure, or null while the year is open. */
@@ -103,38 +109,42 @@ export function bailleurBilan(input: {
     if (lease.flat.qpvCode !== null) inQpv += 1;
     if (lease.flags.internalMutation) internalMutations += 1;
   }
-  const departements = new Map<string, { netBase: number; orientedToEtat: number; publicAgentLeases: number }>();
+  const departements = new Map<
+    string,
+    { netBase: number; orientedToEtat: number; leasesOnEtatFlux: number; publicAgentLeases: number }
+  >();
   const at = (code: string) => {
-    const current = departements.get(code) ?? { netBase: 0, orientedToEtat: 0, publicAgentLeases: 0 };
+    const current = departements.get(code) ?? { netBase: 0, orientedToEtat: 0, leasesOnEtatFlux: 0, publicAgentLeases: 0 };
     departements.set(code, current);
     return current;
   };
-  const released = new Map<string, string>();
-  for (const event of input.flux) {
-    if (event.type === 'FlatReleased') {
-      released.set(event.data.rplsId, event.data.departement);
-      if (event.data.inNetBase) at(event.data.departement).netBase += 1;
-    } else if (event.type === 'FlatOrientedToReservataire' && input.etatReservataires.has(event.data.reservataireId)) {
-      at(released.get(event.data.rplsId) ?? '?').orientedToEtat += 1;
+  for (const fact of input.flux) {
+    if (fact.bailleurId !== input.bailleurId || Number(fact.date.slice(0, 4)) !== input.year) continue;
+    if (fact.kind === 'release') {
+      if (fact.inNetBase) at(fact.place.departement).netBase += fact.count ?? 1;
+    } else if (fact.kind === 'orientation' && fact.reservataireId !== null && input.etatReservataires.has(fact.reservataireId)) {
+      at(fact.place.departement).orientedToEtat += fact.count ?? 1;
     }
   }
   for (const { lease } of inFigures) {
-    if (lease.flags.publicAgent && lease.reservataireId !== null && input.etatReservataires.has(lease.reservataireId)) {
-      at(departementOfCommune(lease.flat.communeInsee)).publicAgentLeases += 1;
-    }
+    if (lease.flags.internalMutation || lease.reservataireId === null || !input.etatReservataires.has(lease.reservataireId))
+      continue;
+    const departement = at(departementOfCommune(lease.flat.communeInsee));
+    departement.leasesOnEtatFlux += 1;
+    if (lease.flags.publicAgent) departement.publicAgentLeases += 1;
   }
   const contingent = [...departements.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([departement, d]) => {
-      const etatShare = d.netBase ? d.orientedToEtat / d.netBase : null;
-      const publicAgentShare = d.netBase ? d.publicAgentLeases / d.netBase : null;
+      const check = contingentCheck(d.netBase, d.orientedToEtat, d.leasesOnEtatFlux, d.publicAgentLeases);
       return {
         departement,
-        ...d,
-        etatShare,
-        publicAgentShare,
-        // Exact: 30 % and 5 % compared on integers.
-        withinLimits: d.netBase ? d.orientedToEtat * 100 <= 30 * d.netBase && d.publicAgentLeases * 100 <= 5 * d.netBase : null,
+        netBase: d.netBase,
+        orientedToEtat: d.orientedToEtat,
+        etatShare: check.oriented.share,
+        leasesOnEtatFlux: d.leasesOnEtatFlux,
+        etatLeaseShare: check.leases.share,
+        ...check,
       };
     });
   return {

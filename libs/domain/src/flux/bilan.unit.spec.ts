@@ -2,6 +2,7 @@ import { deciderSpecification } from '../testing/decider-specification.js';
 import { leaseSignedData } from '../testing/attribution.builders.js';
 import { bailleurBilan, bilanDecider } from './bilan.js';
 import type { FluxEvent } from './flux-ledger.js';
+import { fluxFactsOf } from './convention-flux.js';
 
 const { given } = deciderSpecification(bilanDecider);
 const closed = { type: 'FluxBilanClosed' as const, data: { bailleurId: 'lmh', year: 2025, closedOn: '2026-02-20' } };
@@ -65,7 +66,7 @@ describe('Annual bilan', () => {
       bailleurId: 'lmh',
       year: 2025,
       leases,
-      flux,
+      flux: fluxFactsOf(flux),
       etatReservataires: new Set(['etat-59']),
       closurePosition: null,
     });
@@ -86,21 +87,66 @@ describe('Annual bilan', () => {
       bailleurId: 'lmh',
       year: 2025,
       leases,
-      flux,
+      flux: fluxFactsOf(flux),
       etatReservataires: new Set(['etat-59']),
       closurePosition: null,
     });
     expect(bilan.contingent).toEqual([
-      {
+      expect.objectContaining({
         departement: '59',
         netBase: 10,
         orientedToEtat: 3,
+        leasesOnEtatFlux: 1,
         publicAgentLeases: 1,
         etatShare: 0.3,
+        etatLeaseShare: 0.1,
         publicAgentShare: 0.1,
         withinLimits: false,
-      },
+      }),
     ]);
+    expect(bilan.contingent[0]).toMatchObject({
+      oriented: { count: 3, share: 0.3, limit: 0.3, withinLimit: true },
+      leases: { count: 1, share: 0.1, limit: 0.3, withinLimit: true },
+      publicAgents: { count: 1, share: 0.1, limit: 0.05, withinLimit: false },
+    });
+  });
+
+  it('counts each flux fact in the year of its own date: a December release, a January orientation', () => {
+    const crossing = fluxFactsOf([
+      { ...release(50), data: { ...release(50).data, releasedOn: '2024-12-30' } } as FluxEvent,
+      { ...orient(50, 'etat-59'), data: { ...orient(50, 'etat-59').data, orientedOn: '2025-01-02' } } as FluxEvent,
+    ]);
+    const of = (year: number) =>
+      bailleurBilan({
+        bailleurId: 'lmh',
+        year,
+        leases: [],
+        flux: crossing,
+        etatReservataires: new Set(['etat-59']),
+        closurePosition: null,
+      }).contingent;
+    expect(of(2024)).toMatchObject([{ departement: '59', netBase: 1, orientedToEtat: 0 }]);
+    expect(of(2025)).toMatchObject([{ departement: '59', netBase: 0, orientedToEtat: 1 }]);
+  });
+
+  it('reads the contingent both ways: leases signed on the État’s flux over 30 % while its orientations are within', () => {
+    const etatLeases = Array.from({ length: 4 }, (_, n) => ({
+      lease: leaseSignedData({ leaseId: `e${n}`, reservataireId: 'etat-59', leaseDate: '2025-05-01' }),
+      position: 20 + n,
+    }));
+    const [check] = bailleurBilan({
+      bailleurId: 'lmh',
+      year: 2025,
+      leases: etatLeases,
+      flux: fluxFactsOf(flux),
+      etatReservataires: new Set(['etat-59']),
+      closurePosition: null,
+    }).contingent;
+    expect(check).toMatchObject({
+      oriented: { count: 3, withinLimit: true },
+      leases: { count: 4, share: 0.4, withinLimit: false },
+      withinLimits: false,
+    });
   });
 
   it('keeps facts recorded after the closure apart', () => {
@@ -108,7 +154,7 @@ describe('Annual bilan', () => {
       bailleurId: 'lmh',
       year: 2025,
       leases,
-      flux,
+      flux: fluxFactsOf(flux),
       etatReservataires: new Set(['etat-59']),
       closurePosition: 30,
     });

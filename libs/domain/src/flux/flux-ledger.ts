@@ -1,27 +1,39 @@
 import type { Decider } from '../decider.js';
 import { DomainError } from '../domain-error.js';
 import { compositeKey } from '../identity/composite-key.js';
+import { type ConventionPerimeter, inPerimeter, type Place } from './perimeter.js';
 
 /**
- * The yearly flux of a bailleur (stream `flux:{bailleurId}:{year}`): flats that become vacant,
- * in or out of the net base (with the reason), oriented to a réservataire's convention, or
- * returned to the bailleur when the réservataire proposed no one in time.
+ * The flux life of one flat of a bailleur (stream `flux-flat:{bailleurId}:{rplsId}`): it becomes
+ * vacant (released), in or out of the net base (with the reason), is oriented to a réservataire's
+ * convention, or returned to the bailleur when the réservataire proposed no one in time.
+ *
+ * A flat's life may cross 31 December (released on 30 December, oriented on 2 January): each fact
+ * counts in the year of its own date (read models key it by that date), and the decider holds only
+ * what a decision on this flat needs (its current release), so a write costs the same on 2 January
+ * and on 31 December whatever the bailleur's volume. Streams written before were one per bailleur
+ * and year (`flux:{bailleurId}:{year}`); migration `projections/009-flux-flat-streams` moved them.
  */
 export const EXCLUSION_REASONS = ['internal_mutation', 'internal_urban_renewal', 'sale', 'orcod', 'lhi'] as const;
 export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
 
+/** Where a flat lies: its département, and when the release named them, its commune and EPCI. */
+export type FlatPlace = Place;
+
+export interface FlatReleasedData {
+  readonly bailleurId: string;
+  readonly rplsId: string;
+  readonly departement: string;
+  /** The flat's commune and EPCI: absent on releases recorded before perimeters (they count département-wide only). */
+  readonly communeInsee?: string | null;
+  readonly epciSiren?: string | null;
+  readonly releasedOn: string;
+  readonly inNetBase: boolean;
+  readonly exclusionReason: ExclusionReason | null;
+}
+
 export type FluxEvent =
-  | {
-      readonly type: 'FlatReleased';
-      readonly data: {
-        readonly bailleurId: string;
-        readonly rplsId: string;
-        readonly departement: string;
-        readonly releasedOn: string;
-        readonly inNetBase: boolean;
-        readonly exclusionReason: ExclusionReason | null;
-      };
-    }
+  | { readonly type: 'FlatReleased'; readonly data: FlatReleasedData }
   | {
       readonly type: 'FlatOrientedToReservataire';
       readonly data: {
@@ -46,8 +58,13 @@ export type FluxEvent =
     };
 
 export type FluxCommand =
-  | { readonly type: 'ReleaseFlat'; readonly data: Extract<FluxEvent, { type: 'FlatReleased' }>['data'] }
-  | { readonly type: 'OrientFlat'; readonly data: Extract<FluxEvent, { type: 'FlatOrientedToReservataire' }>['data'] }
+  | { readonly type: 'ReleaseFlat'; readonly data: FlatReleasedData }
+  | {
+      readonly type: 'OrientFlat';
+      readonly data: Extract<FluxEvent, { type: 'FlatOrientedToReservataire' }>['data'];
+      /** The convention's perimeter, read by the caller from the convention: the flat must lie in it. */
+      readonly perimeter?: ConventionPerimeter;
+    }
   | { readonly type: 'ReturnFlat'; readonly data: Extract<FluxEvent, { type: 'FlatReturnedToBailleur' }>['data'] };
 
 export type FluxErrorCode =
@@ -56,46 +73,56 @@ export type FluxErrorCode =
   | 'FLAT_NOT_RELEASED'
   | 'FLAT_OUTSIDE_NET_BASE'
   | 'FLAT_ALREADY_ORIENTED'
-  | 'FLAT_NOT_ORIENTED';
+  | 'FLAT_NOT_ORIENTED'
+  | 'FLUX_FACT_OUT_OF_ORDER'
+  | 'FLAT_OUTSIDE_PERIMETER';
 
-interface FlatState {
+/** The flat's current release: all a decision on it needs (bounded, whatever the flat's history). */
+export interface FlatLife {
   readonly releasedOn: string;
   readonly inNetBase: boolean;
+  readonly place: FlatPlace;
   /** Convention the flat is currently oriented to (null: not oriented, or returned). */
-  readonly orientedTo: { readonly reservataireId: string; readonly conventionId: string } | null;
+  readonly orientedTo: { readonly reservataireId: string; readonly conventionId: string; readonly orientedOn: string } | null;
   readonly returned: boolean;
 }
 
 export interface FluxState {
-  /** Latest release of each flat this year. */
-  readonly flats: Readonly<Record<string, FlatState>>;
+  readonly flat: FlatLife | null;
 }
 
-export function fluxStreamId(bailleurId: string, year: number): string {
-  return compositeKey('flux', bailleurId, year);
+/** The stream of one flat's flux life, across years. */
+export function flatStreamId(bailleurId: string, rplsId: string): string {
+  return compositeKey('flux-flat', bailleurId, rplsId);
+}
+
+/** Where a release says the flat lies. */
+export function placeOfRelease(data: FlatReleasedData): FlatPlace {
+  return { departement: data.departement, communeInsee: data.communeInsee ?? null, epciSiren: data.epciSiren ?? null };
 }
 
 const fail = (code: FluxErrorCode, details: Record<string, unknown>) => new DomainError<FluxErrorCode>(code, details);
 
 export const fluxDecider: Decider<FluxCommand, FluxEvent, FluxState> = {
   decide(command, state) {
-    const flat = state.flats[command.data.rplsId];
+    const { flat } = state;
+    const { rplsId } = command.data;
     switch (command.type) {
       case 'ReleaseFlat': {
         const { inNetBase, exclusionReason } = command.data;
-        if (inNetBase === (exclusionReason !== null)) throw fail('EXCLUSION_REASON_REQUIRED', { rplsId: command.data.rplsId });
-        if (flat && flat.releasedOn === command.data.releasedOn)
-          throw fail('FLAT_ALREADY_RELEASED', { rplsId: command.data.rplsId });
+        if (inNetBase === (exclusionReason !== null)) throw fail('EXCLUSION_REASON_REQUIRED', { rplsId });
+        if (flat && flat.releasedOn === command.data.releasedOn) throw fail('FLAT_ALREADY_RELEASED', { rplsId });
         return [{ type: 'FlatReleased', data: command.data }];
       }
       case 'OrientFlat': {
-        if (!flat) throw fail('FLAT_NOT_RELEASED', { rplsId: command.data.rplsId });
-        if (!flat.inNetBase) throw fail('FLAT_OUTSIDE_NET_BASE', { rplsId: command.data.rplsId });
+        if (!flat) throw fail('FLAT_NOT_RELEASED', { rplsId });
+        if (!flat.inNetBase) throw fail('FLAT_OUTSIDE_NET_BASE', { rplsId });
         if (flat.orientedTo !== null || flat.returned)
-          throw fail('FLAT_ALREADY_ORIENTED', {
-            rplsId: command.data.rplsId,
-            conventionId: flat.orientedTo?.conventionId ?? null,
-          });
+          throw fail('FLAT_ALREADY_ORIENTED', { rplsId, conventionId: flat.orientedTo?.conventionId ?? null });
+        if (command.data.orientedOn < flat.releasedOn)
+          throw fail('FLUX_FACT_OUT_OF_ORDER', { rplsId, releasedOn: flat.releasedOn });
+        if (command.perimeter && !inPerimeter(command.perimeter, flat.place))
+          throw fail('FLAT_OUTSIDE_PERIMETER', { rplsId, conventionId: command.data.conventionId });
         return [{ type: 'FlatOrientedToReservataire', data: command.data }];
       }
       case 'ReturnFlat': {
@@ -104,39 +131,36 @@ export const fluxDecider: Decider<FluxCommand, FluxEvent, FluxState> = {
           flat.orientedTo?.conventionId !== command.data.conventionId ||
           flat.orientedTo.reservataireId !== command.data.reservataireId
         )
-          throw fail('FLAT_NOT_ORIENTED', { rplsId: command.data.rplsId, conventionId: command.data.conventionId });
+          throw fail('FLAT_NOT_ORIENTED', { rplsId, conventionId: command.data.conventionId });
+        if (command.data.returnedOn < flat.orientedTo.orientedOn)
+          throw fail('FLUX_FACT_OUT_OF_ORDER', { rplsId, orientedOn: flat.orientedTo.orientedOn });
         return [{ type: 'FlatReturnedToBailleur', data: command.data }];
       }
     }
   },
   evolve(state, event) {
-    const flats = { ...state.flats };
-    const current = flats[event.data.rplsId];
+    const { flat } = state;
     switch (event.type) {
       case 'FlatReleased':
-        flats[event.data.rplsId] = {
-          releasedOn: event.data.releasedOn,
-          inNetBase: event.data.inNetBase,
-          orientedTo: null,
-          returned: false,
+        return {
+          flat: {
+            releasedOn: event.data.releasedOn,
+            inNetBase: event.data.inNetBase,
+            place: placeOfRelease(event.data),
+            orientedTo: null,
+            returned: false,
+          },
         };
-        break;
-      case 'FlatOrientedToReservataire':
-        if (current) {
-          const { reservataireId, conventionId } = event.data;
-          flats[event.data.rplsId] = { ...current, orientedTo: { reservataireId, conventionId } };
-        }
-        break;
+      case 'FlatOrientedToReservataire': {
+        if (!flat) return state;
+        const { reservataireId, conventionId, orientedOn } = event.data;
+        return { flat: { ...flat, orientedTo: { reservataireId, conventionId, orientedOn } } };
+      }
       case 'FlatReturnedToBailleur':
-        if (current) flats[event.data.rplsId] = { ...current, orientedTo: null, returned: true };
-        break;
+        return flat ? { flat: { ...flat, orientedTo: null, returned: true } } : state;
     }
-    return { flats };
   },
-  initialState: { flats: {} },
+  initialState: { flat: null },
 };
 
-/** Département of a commune from its INSEE code (2A / 2B in Corsica, three digits overseas). */
-export function departementOfCommune(communeInsee: string): string {
-  return communeInsee.startsWith('97') || communeInsee.startsWith('98') ? communeInsee.slice(0, 3) : communeInsee.slice(0, 2);
-}
+export { departementOfCommune } from './perimeter.js';

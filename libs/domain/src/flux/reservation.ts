@@ -1,6 +1,8 @@
 import type { Decider } from '../decider.js';
 import { DomainError } from '../domain-error.js';
 import { compositeKey, keyParts } from '../identity/composite-key.js';
+import { type ConventionPerimeter, departementOfCommune } from './perimeter.js';
+import { convertStock, type StockConversion, type StockConversionInput } from './stock-conversion.js';
 
 /**
  * A reservation convention (stream `reservation:{bailleurId}:{reservataireId}:{conventionId}`): a réservataire's right to a
@@ -29,6 +31,12 @@ export interface ConventionTerms {
   readonly bailleurId: string;
   readonly reservataireId: string;
   readonly departement: string;
+  /**
+   * Communes or EPCIs of the département the convention covers (a commune's reservation covers
+   * its own territory); absent on conventions of the whole département, and on those recorded
+   * before perimeters (which were département-wide).
+   */
+  readonly perimeter?: { readonly communes?: readonly string[]; readonly epcis?: readonly string[] };
   readonly period: { readonly startYear: number; readonly endYear: number };
   /** Share of the yearly net flux (0–1), or null when the convention sets an annual volume. */
   readonly fluxShare: number | null;
@@ -63,6 +71,36 @@ export type ReservationEvent =
       } & Agreement;
     }
   | {
+      /**
+       * The parties adopt a stock → flux conversion for the convention: its inputs and what it owes
+       * (computed by convertStock, every intermediate value kept), recorded once per first year.
+       */
+      readonly type: 'StockConverted';
+      readonly data: {
+        readonly conventionId: string;
+        readonly input: StockConversionInput;
+        readonly owed: number;
+        readonly yearly: StockConversion['yearly'];
+        readonly adoptedOn: string;
+      } & Agreement;
+    }
+  | {
+      /**
+       * The réservataire validates a posteriori a household the bailleur housed on a flat it had
+       * oriented to it when it proposed no one: counted on its flux when the convention's option is on.
+       */
+      readonly type: 'APosterioriValidationRecorded';
+      readonly data: {
+        readonly conventionId: string;
+        readonly bailleurId: string;
+        readonly leaseId: string;
+        readonly rplsId: string;
+        readonly communeInsee: string;
+        readonly epciSiren: string;
+        readonly validatedOn: string;
+      };
+    }
+  | {
       /** The other party agrees to the convention (revisionFromYear null) or to one of its revisions. */
       readonly type: 'ConventionAgreed';
       readonly data: {
@@ -79,14 +117,28 @@ export type ReservationCommand =
       readonly type: 'ReviseConvention';
       readonly data: Extract<ReservationEvent, { type: 'ConventionRevised' }>['data'] & Required<Agreement>;
     }
-  | { readonly type: 'AgreeConvention'; readonly data: Extract<ReservationEvent, { type: 'ConventionAgreed' }>['data'] };
+  | { readonly type: 'AgreeConvention'; readonly data: Extract<ReservationEvent, { type: 'ConventionAgreed' }>['data'] }
+  | {
+      readonly type: 'RecordStockConversion';
+      readonly data: {
+        readonly conventionId: string;
+        readonly input: StockConversionInput;
+        readonly adoptedOn: string;
+      } & Required<Agreement>;
+    }
+  | {
+      readonly type: 'RecordAPosterioriValidation';
+      readonly data: Extract<ReservationEvent, { type: 'APosterioriValidationRecorded' }>['data'];
+    };
 
 export type ReservationErrorCode =
   | 'CONVENTION_ALREADY_SIGNED'
   | 'CONVENTION_NOT_FOUND'
   | 'CONVENTION_TERMS_INVALID'
   | 'CONVENTION_REVISION_NOT_FOUND'
-  | 'CONVENTION_ALREADY_AGREED';
+  | 'CONVENTION_ALREADY_AGREED'
+  | 'STOCK_CONVERSION_ALREADY_RECORDED'
+  | 'VALIDATION_ALREADY_RECORDED';
 
 export interface ReservationState {
   readonly terms: ConventionTerms | null;
@@ -99,6 +151,10 @@ export interface ReservationState {
     readonly annualVolume: number | null;
     readonly agreedBy: readonly ConventionParty[];
   }>;
+  /** Stock → flux conversions adopted for the convention (absent on states folded before they existed). */
+  readonly stockConversions?: ReadonlyArray<Extract<ReservationEvent, { type: 'StockConverted' }>['data']>;
+  /** Leases validated a posteriori (absent: none). */
+  readonly validatedLeases?: readonly string[];
 }
 
 const BOTH: readonly ConventionParty[] = CONVENTION_PARTIES;
@@ -146,6 +202,11 @@ export function sameConvention(a: ConventionRef, b: ConventionRef): boolean {
   return a.bailleurId === b.bailleurId && a.reservataireId === b.reservataireId && a.conventionId === b.conventionId;
 }
 
+/** The territory a convention covers: its département, narrowed to the communes or EPCIs it lists. */
+export function conventionPerimeter(terms: ConventionTerms): ConventionPerimeter {
+  return { departement: terms.departement, ...terms.perimeter };
+}
+
 /** The share or volume in force for a year, after the revisions up to it that both parties agreed to. */
 export function termsForYear(
   state: ReservationState,
@@ -180,6 +241,15 @@ export const reservationDecider: Decider<ReservationCommand, ReservationEvent, R
         if (command.data.period.startYear > command.data.period.endYear) {
           throw new DomainError<ReservationErrorCode>('CONVENTION_TERMS_INVALID', { reason: 'période inversée' });
         }
+        const outside = (command.data.perimeter?.communes ?? []).filter(
+          (commune) => departementOfCommune(commune) !== command.data.departement,
+        );
+        if (outside.length) {
+          throw new DomainError<ReservationErrorCode>('CONVENTION_TERMS_INVALID', {
+            reason: 'communes hors du département de la convention',
+            communes: outside,
+          });
+        }
         return [{ type: 'ReservationConventionSigned', data: command.data }];
       }
       case 'ReviseConvention': {
@@ -187,6 +257,26 @@ export const reservationDecider: Decider<ReservationCommand, ReservationEvent, R
           throw new DomainError<ReservationErrorCode>('CONVENTION_NOT_FOUND', { conventionId: command.data.conventionId });
         checkAmounts(command.data.fluxShare, command.data.annualVolume);
         return [{ type: 'ConventionRevised', data: command.data }];
+      }
+      case 'RecordStockConversion': {
+        const { conventionId, input, adoptedOn, agreedBy } = command.data;
+        if (!state.terms) throw new DomainError<ReservationErrorCode>('CONVENTION_NOT_FOUND', { conventionId });
+        if ((state.stockConversions ?? []).some((c) => c.input.firstYear === input.firstYear))
+          throw new DomainError<ReservationErrorCode>('STOCK_CONVERSION_ALREADY_RECORDED', { firstYear: input.firstYear });
+        const conversion = convertStock(input);
+        return [
+          {
+            type: 'StockConverted',
+            data: { conventionId, input, owed: conversion.owed, yearly: conversion.yearly, adoptedOn, agreedBy },
+          },
+        ];
+      }
+      case 'RecordAPosterioriValidation': {
+        const { conventionId, leaseId } = command.data;
+        if (!state.terms) throw new DomainError<ReservationErrorCode>('CONVENTION_NOT_FOUND', { conventionId });
+        if ((state.validatedLeases ?? []).includes(leaseId))
+          throw new DomainError<ReservationErrorCode>('VALIDATION_ALREADY_RECORDED', { leaseId });
+        return [{ type: 'APosterioriValidationRecorded', data: command.data }];
       }
       case 'AgreeConvention': {
         const { conventionId, party, revisionFromYear } = command.data;
@@ -221,6 +311,10 @@ export const reservationDecider: Decider<ReservationCommand, ReservationEvent, R
             },
           ].sort((a, b) => a.fromYear - b.fromYear),
         };
+      case 'StockConverted':
+        return { ...state, stockConversions: [...(state.stockConversions ?? []), event.data] };
+      case 'APosterioriValidationRecorded':
+        return { ...state, validatedLeases: [...(state.validatedLeases ?? []), event.data.leaseId] };
       case 'ConventionAgreed': {
         const { party, revisionFromYear } = event.data;
         if (revisionFromYear === null) return { ...state, agreedBy: [...state.agreedBy, party] };

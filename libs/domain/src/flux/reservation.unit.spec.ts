@@ -107,3 +107,68 @@ describe('Reservation convention', () => {
       .thenThrows('CONVENTION_NOT_FOUND');
   });
 });
+
+describe('A stock → flux conversion adopted for a convention', () => {
+  // Seed 003: 20 000 flats × 10 % = 2 000, minus 400 excluded = 1 600; 600 × 6 × 10 % + 400 × 15 × 10 % = 960, 320 a year.
+  const input = {
+    stock: 20_000,
+    turnoverRates: [0.09, 0.1, 0.11],
+    exclusions: { mutationsInternes: 300, ventesHlm: 100 },
+    method: 'per_convention' as const,
+    conventions: [
+      { id: 'A', rights: 600, remainingYears: 6 },
+      { id: 'B', rights: 400, remainingYears: 15 },
+    ],
+    spreadOverYears: 3,
+    firstYear: 2026,
+  };
+  const command = {
+    type: 'RecordStockConversion' as const,
+    data: { conventionId: terms.conventionId, input, adoptedOn: '2025-12-15', agreedBy: both },
+  };
+  const converted: ReservationEvent = {
+    type: 'StockConverted',
+    data: {
+      conventionId: terms.conventionId,
+      input,
+      owed: 960,
+      yearly: [
+        { year: 2026, rehousings: 320 },
+        { year: 2027, rehousings: 320 },
+        { year: 2028, rehousings: 320 },
+      ],
+      adoptedOn: '2025-12-15',
+      agreedBy: both,
+    },
+  };
+  it('records it on the convention’s stream with the seed’s numbers, once per first year', () => {
+    given([signed]).when(command).then([converted]);
+    given([signed, converted]).when(command).thenThrows('STOCK_CONVERSION_ALREADY_RECORDED');
+    expect(foldEvents(reservationDecider, recorded([signed, converted])).stockConversions).toEqual([converted.data]);
+  });
+  it('refuses an incoherent conversion, and a convention never signed', () => {
+    given([signed])
+      .when({ ...command, data: { ...command.data, input: { ...input, exclusions: { ventesHlm: 5_000 } } } })
+      .thenThrows('STOCK_CONVERSION_INVALID');
+    given([]).when(command).thenThrows('CONVENTION_NOT_FOUND');
+  });
+});
+
+describe('An a-posteriori validation recorded by the réservataire', () => {
+  const validation = {
+    conventionId: terms.conventionId,
+    bailleurId: 'lmh',
+    leaseId: 'B-1',
+    rplsId: '59001',
+    communeInsee: '59350',
+    epciSiren: '200093201',
+    validatedOn: '2026-04-01',
+  };
+  it('records a lease once', () => {
+    const recorded: ReservationEvent = { type: 'APosterioriValidationRecorded', data: validation };
+    given([signed]).when({ type: 'RecordAPosterioriValidation', data: validation }).then([recorded]);
+    given([signed, recorded])
+      .when({ type: 'RecordAPosterioriValidation', data: validation })
+      .thenThrows('VALIDATION_ALREADY_RECORDED');
+  });
+});

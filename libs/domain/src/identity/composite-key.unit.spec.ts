@@ -3,7 +3,7 @@ import { compositeKey, keyPart } from './composite-key.js';
 import { attributionStreamId } from '../attribution/attribution.stream.js';
 import { alertStreamId, type AlertSubject } from '../alerts/alerts.js';
 import { bilanStreamId } from '../flux/bilan.js';
-import { fluxStreamId } from '../flux/flux-ledger.js';
+import { flatStreamId } from '../flux/flux-ledger.js';
 import { conventionKey, reservationStreamId } from '../flux/reservation.js';
 import { referentialStreamId } from '../referential/referential.js';
 import { ciaStreamId } from '../cia/cia.events.js';
@@ -52,8 +52,8 @@ describe('Composite keys', () => {
 
   describe('every stream id function is injective over generated identifier tuples', () => {
     it('attribution', () => injective(fc.tuple(nasty, nasty), ([b, c]) => attributionStreamId(b, c)));
-    it('flux and bilan', () => {
-      injective(fc.tuple(nasty, year), ([b, y]) => fluxStreamId(b, y));
+    it('flux (per flat) and bilan', () => {
+      injective(fc.tuple(nasty, nasty), ([b, r]) => flatStreamId(b, r));
       injective(fc.tuple(nasty, year), ([b, y]) => bilanStreamId(b, y));
     });
     it('reservation', () =>

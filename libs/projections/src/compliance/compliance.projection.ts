@@ -25,6 +25,12 @@ export function complianceScopesDdl(suffix = ''): string {
     );`;
 }
 
+/** A réservataire's leases of a year, at one bailleur or all (convention flux, audit ledger). */
+export function leaseFactsFluxIndexesDdl(suffix = ''): string {
+  return `
+    CREATE INDEX IF NOT EXISTS lease_facts${suffix}_reservataire ON lease_facts${suffix} (year, (lease->>'reservataireId'), (lease->>'bailleurId'));`;
+}
+
 export function complianceTablesDdl(suffix = ''): string {
   return `
     CREATE TABLE IF NOT EXISTS lease_facts${suffix} (
@@ -39,6 +45,7 @@ export function complianceTablesDdl(suffix = ''): string {
     );
     CREATE INDEX IF NOT EXISTS lease_facts${suffix}_scope ON lease_facts${suffix} (epci_siren, year);
     CREATE INDEX IF NOT EXISTS lease_facts${suffix}_bailleur ON lease_facts${suffix} (year, (lease->>'bailleurId'));
+    ${leaseFactsFluxIndexesDdl(suffix)}
     CREATE TABLE IF NOT EXISTS cia_versions${suffix} (
       epci_siren text   NOT NULL,
       position   bigint NOT NULL,

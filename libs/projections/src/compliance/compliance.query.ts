@@ -1,5 +1,12 @@
 import type { Pool } from 'pg';
-import { legalDefaultCia, type Cia, type LeaseFact, type LeaseSignedData, type ListedLeaseFact } from '@vigie/domain';
+import {
+  legalDefaultCia,
+  type Cia,
+  type LeaseFact,
+  type LeaseSignedData,
+  type ListedLeaseFact,
+  type ReservataireKind,
+} from '@vigie/domain';
 
 export interface ComplianceInputs {
   readonly facts: LeaseFact[];
@@ -7,6 +14,8 @@ export interface ComplianceInputs {
   /** True when the EPCI's own CIA applies; false when the legal defaults do. */
   readonly ciaAdopted: boolean;
   readonly threshold: { readonly amountPerUc: number; readonly source: string } | null;
+  /** Kind of each registered réservataire (the referential as it stands now). */
+  readonly reservataireKinds: Record<string, ReservataireKind>;
 }
 
 type FactTuple = [
@@ -59,7 +68,7 @@ export async function readComplianceInputs(
   year: number,
   position: number,
 ): Promise<ComplianceInputs> {
-  const [leases, cias, thresholds] = await Promise.all([
+  const [leases, cias, thresholds, kinds] = await Promise.all([
     // Only what the rules read, as one small JSON array per lease: less to transfer and parse.
     pool.query<{ f: FactTuple }>(
       `SELECT jsonb_build_array(
@@ -80,6 +89,9 @@ export async function readComplianceInputs(
        WHERE epci_siren = $1 AND year = $2 AND position <= $3 ORDER BY position DESC LIMIT 1`,
       [epciSiren, year, position],
     ),
+    pool.query<{ id: string; kind: ReservataireKind }>(
+      "SELECT id, entry->>'kind' AS kind FROM referential_entries WHERE kind = 'reservataire'",
+    ),
   ]);
   const adopted = cias.rows[0]?.cia;
   const applies = adopted !== undefined && adopted.period.startYear <= year && year <= adopted.period.endYear;
@@ -90,6 +102,7 @@ export async function readComplianceInputs(
     threshold: thresholds.rows[0]
       ? { amountPerUc: Number(thresholds.rows[0].amount_per_uc), source: thresholds.rows[0].source }
       : null,
+    reservataireKinds: Object.fromEntries(kinds.rows.map((row) => [row.id, row.kind])),
   };
 }
 
@@ -129,7 +142,8 @@ export async function readScopePosition(pool: Pool, epciSiren: string, year: num
     `SELECT greatest(
        (SELECT position FROM compliance_scopes WHERE epci_siren = $1 AND year = $2),
        (SELECT max(position) FROM cia_versions WHERE epci_siren = $1),
-       (SELECT max(position) FROM quartile_thresholds WHERE epci_siren = $1 AND year = $2)
+       (SELECT max(position) FROM quartile_thresholds WHERE epci_siren = $1 AND year = $2),
+       (SELECT max(position) FROM referential_entries WHERE kind = 'reservataire')
      ) AS position`,
     [epciSiren, year],
   );

@@ -1,10 +1,12 @@
 import type { Pool } from 'pg';
-import { bailleurBilan, bilanStreamId, type FluxEvent, fluxStreamId, type LeaseSignedData } from '@vigie/domain';
+import { bailleurBilan, bilanStreamId, type LeaseSignedData } from '@vigie/domain';
+import { readEtatReservataires, readFluxCounts } from './convention-flux.query.js';
 import type { EventStore } from '@vigie/event-store';
 
 /**
- * A bailleur's annual bilan as it stands now: its leases of the year in force (lease_facts), its
- * flux of the year, its closure (if any) and which réservataires are the État's.
+ * A bailleur's annual bilan as it stands now, from read models only: its leases of the year in
+ * force (lease_facts), its flux facts dated in the year (flux_counts), its closure (if any) and
+ * which réservataires are the État's.
  */
 export async function readBailleurBilan(
   pool: Pool,
@@ -17,16 +19,16 @@ export async function readBailleurBilan(
       `SELECT lease, valid_from FROM lease_facts WHERE year = $1 AND valid_to IS NULL AND lease->>'bailleurId' = $2`,
       [year, bailleurId],
     ),
-    store.readStream(fluxStreamId(bailleurId, year)),
+    readFluxCounts(pool, bailleurId, year),
     store.readStream(bilanStreamId(bailleurId, year)),
-    pool.query<{ id: string }>("SELECT id FROM referential_entries WHERE kind = 'reservataire' AND entry->>'kind' = 'etat'"),
+    readEtatReservataires(pool),
   ]);
   const bilan = bailleurBilan({
     bailleurId,
     year,
     leases: leases.rows.map((row) => ({ lease: row.lease, position: Number(row.valid_from) })),
-    flux: flux.events.map((event) => ({ type: event.type, data: event.data }) as FluxEvent),
-    etatReservataires: new Set(etat.rows.map((row) => row.id)),
+    flux,
+    etatReservataires: etat,
     closurePosition: closure.events[0]?.globalPosition ?? null,
   });
   return { ...bilan, closedAt: closure.events[0]?.recordedAt ?? null };

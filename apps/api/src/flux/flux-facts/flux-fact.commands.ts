@@ -1,8 +1,10 @@
 import {
+  type ConventionPerimeter,
+  conventionPerimeter,
   type ConventionRef,
   type FluxCommand,
   fluxDecider,
-  fluxStreamId,
+  flatStreamId,
   reservationDecider,
   reservationStreamId,
 } from '@vigie/domain';
@@ -10,16 +12,18 @@ import { type CommandOutcome, type CommandPipeline, type EventStore, jsonEqual, 
 import { notFound } from '../../http/problem.js';
 import type { WriteContext } from '../../http/write.js';
 
-/** Decides a flux fact on the bailleur's flux stream of the fact's year; a retry is the same event type with the same data. */
+/**
+ * Decides a flux fact on its flat's stream, whatever its year (a flat's life may cross 31 December;
+ * each fact counts in the year of its own date); a retry is the same event type with the same data.
+ */
 export function decideOnFlux(
   pipeline: CommandPipeline,
   command: FluxCommand,
-  year: number,
   eventType: string,
   context: WriteContext,
 ): Promise<CommandOutcome> {
   return pipeline.handle({
-    streamId: fluxStreamId(command.data.bailleurId, year),
+    streamId: flatStreamId(command.data.bailleurId, command.data.rplsId),
     decider: fluxDecider,
     eventId: context.eventId,
     metadata: context.metadata,
@@ -28,8 +32,9 @@ export function decideOnFlux(
   });
 }
 
-/** The convention must exist between this bailleur and this réservataire (the same 404 otherwise, whoever asks). */
-export async function assertConventionExists(store: EventStore, convention: ConventionRef): Promise<void> {
+/** The convention must exist between this bailleur and this réservataire (the same 404 otherwise, whoever asks): its perimeter. */
+export async function conventionPerimeterOf(store: EventStore, convention: ConventionRef): Promise<ConventionPerimeter> {
   const { state } = await loadAggregate(store, reservationStreamId(convention), reservationDecider);
   if (!state.terms) throw notFound('CONVENTION_NOT_FOUND');
+  return conventionPerimeter(state.terms);
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { freeText } from '../../http/free-text.js';
-import { EXCLUSION_REASONS } from '@vigie/domain';
-import { departement, organisationId, referenceId } from '../../http/identifiers.js';
+import { departementOfCommune, EXCLUSION_REASONS } from '@vigie/domain';
+import { communeInsee, departement, organisationId, referenceId, siren } from '../../http/identifiers.js';
 import { isoDate } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
 
 const rpls = z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Identifiant RPLS : 1 à 20 lettres ou chiffres.');
@@ -14,8 +14,15 @@ export const releaseSchema = z
     releasedOn: isoDate,
     inNetBase: z.boolean(),
     exclusionReason: z.enum(EXCLUSION_REASONS).nullable().default(null),
+    /** The flat's commune and EPCI: needed for it to count in a convention of communes or EPCIs. */
+    communeInsee: communeInsee.optional(),
+    epciSiren: siren('SIREN de l’EPCI').optional(),
   })
-  .strict();
+  .strict()
+  .refine((release) => !release.communeInsee || departementOfCommune(release.communeInsee) === release.departement, {
+    path: ['communeInsee'],
+    message: 'La commune n’est pas dans le département indiqué.',
+  });
 
 /** A convention's id lives in the namespace of its two parties: a flux fact names the réservataire too. */
 const convention = {

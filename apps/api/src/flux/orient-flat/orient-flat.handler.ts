@@ -1,9 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type FluxCommand, yearOf } from '@vigie/domain';
+import type { FluxCommand } from '@vigie/domain';
 import { CommandPipeline, type CommandOutcome, EVENT_STORE, type EventStore } from '@vigie/event-store';
 import type { WriteContext } from '../../http/write.js';
-import { assertConventionExists, decideOnFlux } from '../flux-facts/flux-fact.commands.js';
+import { conventionPerimeterOf, decideOnFlux } from '../flux-facts/flux-fact.commands.js';
 
 /** A released flat is oriented to a réservataire’s convention (FlatOrientedToReservataire). */
 export class OrientFlat {
@@ -21,13 +21,7 @@ export class OrientFlatHandler implements ICommandHandler<OrientFlat, CommandOut
   ) {}
 
   async execute({ fact, context }: OrientFlat): Promise<CommandOutcome> {
-    await assertConventionExists(this.store, fact);
-    return decideOnFlux(
-      this.pipeline,
-      { type: 'OrientFlat', data: fact },
-      yearOf(fact.orientedOn),
-      'FlatOrientedToReservataire',
-      context,
-    );
+    const perimeter = await conventionPerimeterOf(this.store, fact);
+    return decideOnFlux(this.pipeline, { type: 'OrientFlat', data: fact, perimeter }, 'FlatOrientedToReservataire', context);
   }
 }

@@ -50,6 +50,7 @@ export class ReadConventionController {
     return {
       ...state.terms,
       revisions: state.revisions,
+      stockConversions: state.stockConversions ?? [],
       inForce: years,
       agreement: { agreedBy: state.agreedBy, complete: conventionAgreed(state), pending: pendingAgreements(state) },
       streamVersion: version,
@@ -73,9 +74,24 @@ export class ReadConventionController {
   ) {
     const ref = parseOrThrow(conventionPathSchema, params);
     const year = parseOrThrow(yearParam, yearQuery);
-    // Freshness first: the figures read after it are at least that fresh, never the other way round.
-    const freshness = await readFreshness(this.pool, 'compliance');
-    const read = await readConventionFlux(this.pool, this.store, ref, year, parisDate(this.clock()));
+    // Freshness first (the figures read after it are at least that fresh), and the older of the two
+    // projections the figures join (leases from compliance, flux facts from flux).
+    const [compliance, fluxProjection] = await Promise.all([
+      readFreshness(this.pool, 'compliance'),
+      readFreshness(this.pool, 'flux'),
+    ]);
+    const freshness = compliance.position <= fluxProjection.position ? compliance : fluxProjection;
+    const today = parisDate(this.clock());
+    // The flux projection holds the convention; one just recorded and not projected yet is read from its stream.
+    const read =
+      (await readConventionFlux(this.pool, ref, year, today)) ??
+      (await readConventionFlux(
+        this.pool,
+        ref,
+        year,
+        today,
+        (await loadAggregate(this.store, reservationStreamId(ref), reservationDecider)).state,
+      ));
     if (!read) throw notFound('CONVENTION_NOT_FOUND');
     const { terms, agreement } = read;
     // The État's services see a convention of their département that is not the préfet's under statistical secrecy.

@@ -7,7 +7,6 @@ import { readLedger } from '@vigie/projections';
 import { csvTimestamp, sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
-import { EVENT_STORE, type EventStore } from '@vigie/event-store';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingOwnedBy } from '../../access/tenancies.js';
@@ -16,15 +15,13 @@ const RULE_FR = {
   bail_signe: 'Bail signé',
   mobilite_inter_bailleurs: 'Mobilité inter-bailleurs',
   refus_apres_cal: 'Refus après CAL',
+  validation_a_posteriori: 'Validation a posteriori',
 } as const;
 
 @ApiTags('audit')
 @Controller('v1/reservataires/:reservataireId/ledger')
 export class ReadLedgerController {
-  constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
-  ) {}
+  constructor(@Inject(DATABASE_POOL) private readonly pool: DatabasePool) {}
 
   @Access({ roles: ['reservataire', 'admin'], tenancy: existingOwnedBy('reservataires', 'reservataireId') })
   @Get()
@@ -47,7 +44,7 @@ export class ReadLedgerController {
     const reservataireId = parseOrThrow(organisationId('Identifiant du réservataire'), reservataireParam);
     const year = parseOrThrow(yearParam, yearQuery);
     const bailleurId = bailleurQuery ? parseOrThrow(organisationId('Identifiant du bailleur'), bailleurQuery) : undefined;
-    const ledger = await readLedger(this.pool, this.store, reservataireId, year, bailleurId);
+    const ledger = await readLedger(this.pool, reservataireId, year, bailleurId);
     if (!wantsCsv(request)) {
       response.status(200).json(ledger);
       return;

@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type FluxCommand, yearOf } from '@vigie/domain';
+import type { FluxCommand } from '@vigie/domain';
 import { CommandPipeline, type CommandOutcome } from '@vigie/event-store';
 import type { WriteContext } from '../../http/write.js';
 import { KnownOrganisationsService } from '../../referential/known-organisations.service.js';
@@ -22,6 +22,6 @@ export class ReleaseFlatHandler implements ICommandHandler<ReleaseFlat, CommandO
 
   async execute({ fact, context }: ReleaseFlat): Promise<CommandOutcome> {
     await this.known.assertRegistered('bailleur', fact.bailleurId);
-    return decideOnFlux(this.pipeline, { type: 'ReleaseFlat', data: fact }, yearOf(fact.releasedOn), 'FlatReleased', context);
+    return decideOnFlux(this.pipeline, { type: 'ReleaseFlat', data: fact }, 'FlatReleased', context);
   }
 }

@@ -1,9 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type FluxCommand, yearOf } from '@vigie/domain';
+import type { FluxCommand } from '@vigie/domain';
 import { CommandPipeline, type CommandOutcome, EVENT_STORE, type EventStore } from '@vigie/event-store';
 import type { WriteContext } from '../../http/write.js';
-import { assertConventionExists, decideOnFlux } from '../flux-facts/flux-fact.commands.js';
+import { conventionPerimeterOf, decideOnFlux } from '../flux-facts/flux-fact.commands.js';
 
 /** The réservataire proposed no one in time: the flat returns to the bailleur (FlatReturnedToBailleur). */
 export class ReturnFlat {
@@ -21,13 +21,7 @@ export class ReturnFlatHandler implements ICommandHandler<ReturnFlat, CommandOut
   ) {}
 
   async execute({ fact, context }: ReturnFlat): Promise<CommandOutcome> {
-    await assertConventionExists(this.store, fact);
-    return decideOnFlux(
-      this.pipeline,
-      { type: 'ReturnFlat', data: fact },
-      yearOf(fact.returnedOn),
-      'FlatReturnedToBailleur',
-      context,
-    );
+    await conventionPerimeterOf(this.store, fact);
+    return decideOnFlux(this.pipeline, { type: 'ReturnFlat', data: fact }, 'FlatReturnedToBailleur', context);
   }
 }

@@ -10,7 +10,7 @@ import { CONVENTION_GESTION_MODES, NO_COUNTING_OPTIONS } from '@vigie/domain';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access, CurrentPrincipal } from '../../access/access.decorators.js';
 import { CLAIMED_BY_A_PARTY } from '../../access/tenancies.js';
-import { departement, organisationId, referenceId } from '../../http/identifiers.js';
+import { communeInsee, departement, organisationId, referenceId, siren } from '../../http/identifiers.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
 import { isoDate } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
@@ -24,6 +24,14 @@ const conventionSchema = z
     bailleurId: organisationId('Identifiant du bailleur'),
     reservataireId: organisationId('Identifiant du réservataire'),
     departement,
+    /** Communes or EPCIs of the département the convention covers; absent: the whole département. */
+    perimeter: z
+      .object({
+        communes: z.array(communeInsee).min(1).max(1_000).optional(),
+        epcis: z.array(siren('SIREN de l’EPCI')).min(1).max(100).optional(),
+      })
+      .strict()
+      .optional(),
     period: z.object({ startYear: year, endYear: year }).strict(),
     ...amounts,
     gestionMode: z.enum(CONVENTION_GESTION_MODES),
