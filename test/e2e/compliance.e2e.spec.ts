@@ -134,7 +134,7 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
 
     // The État (its kind from the referential) has no PRIO target: its obligation is its contingent.
     const etat = await put(`${app.url}/v1/reservataires/etat-59`, { name: 'Préfet du Nord', kind: 'etat' });
-    expect(etat.status).toBe(200);
+    expect(etat.status).toBe(201);
     lastPosition = Math.max(lastPosition, (etat.body as { position?: number }).position ?? 0);
     body = await waitFor(compliance, (b) => scopeFigure(b, 'PRIO', 'reservataire', 'etat-59').target === null);
     expect(scopeFigure(body, 'PRIO', 'reservataire', 'etat-59')).toMatchObject({

@@ -7,6 +7,10 @@ import { bootstrap, type RunningApp } from '../../apps/api/src/bootstrap.js';
 import { freePort } from '../support/kafka.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { adminFetch, TEST_ADMIN_KEY, TEST_PSEUDONYMISATION_KEY } from '../support/app.js';
+import { registerOrganisations, withTestOrganisations } from '../support/app.js';
+
+/** Vigie started, with the test organisations registered (facts name registered organisations only). */
+const boot = (...args: Parameters<typeof bootstrap>) => bootstrap(...args).then(withTestOrganisations);
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -67,7 +71,7 @@ async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, 
 }
 
 function start(db: TestDatabase, env: Record<string, string> = {}): Promise<RunningApp> {
-  return bootstrap(
+  return boot(
     loadConfig({
       PORT: '0',
       LOG_LEVEL: 'error',
@@ -159,6 +163,7 @@ describe('Imports under faults', () => {
         (status) => status === 200,
         60_000,
       );
+      await registerOrganisations(url);
       id = await startImport(url, file);
       await until(
         () => report(url, id),

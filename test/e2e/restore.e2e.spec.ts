@@ -8,7 +8,16 @@ import { LeaseSummaryProjection, ProjectionRunner } from '@vigie/projections';
 import { createPool } from '@vigie/postgres';
 import { bootstrap, type RunningApp } from '../../apps/api/src/bootstrap.js';
 import { TEST_ADMIN_KEY, TEST_PSEUDONYMISATION_KEY } from '../support/app.js';
+import { registerOrganisations } from '../support/app.js';
 import { type PrivateCluster, startPrivateCluster } from '../support/private-postgres.js';
+
+/** Vigie started, with the test organisations registered (facts name registered organisations only). */
+const boot = (...args: Parameters<typeof bootstrap>) =>
+  bootstrap(...args).then(async (app) => {
+    // One registration event: the bailleur the leases name (registering it again records nothing).
+    await registerOrganisations(app.url, { bailleurs: ['lille-metropole-habitat'], reservataires: [] });
+    return app;
+  });
 
 const AUTH = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -44,7 +53,7 @@ async function start(url: string, lines: string[] = []): Promise<RunningApp> {
     VIGIE_PSEUDONYMISATION_KEY: TEST_PSEUDONYMISATION_KEY,
     DATABASE_URL: url,
   });
-  return bootstrap(config, { logDestination: { write: (line: string) => void lines.push(line) } });
+  return boot(config, { logDestination: { write: (line: string) => void lines.push(line) } });
 }
 
 async function record(app: RunningApp, n: number): Promise<void> {
@@ -97,26 +106,26 @@ describe('Database dumped and restored onto a server whose transaction counter i
     try {
       // The fault as restored: no event passes the readers' filter.
       const restored = await visible(check);
-      expect(restored).toEqual({ visible: 0, total: 3 });
+      expect(restored).toEqual({ visible: 0, total: 4 });
       const { rows: before } = await check.query<{ global_position: string; event_id: string }>(
         'SELECT global_position, event_id FROM events ORDER BY global_position',
       );
 
       const lines: string[] = [];
       app = await start(target.url('vdst'), lines);
-      expect(lines.join('\n')).toMatch(/Event log: 3 events \(positions 1–3\) carried transaction ids from another server/);
+      expect(lines.join('\n')).toMatch(/Event log: 4 events \(positions 1–4\) carried transaction ids from another server/);
       await record(app, 4);
 
       const deadline = Date.now() + 15_000;
       while ((await leaseTotal(check)) < 4 && Date.now() < deadline) await sleep(50);
-      expect(await visible(check)).toEqual({ visible: 4, total: 4 });
+      expect(await visible(check)).toEqual({ visible: 5, total: 5 });
       expect(await leaseTotal(check)).toBe(4);
       // Positions and their order are those of the source; the new lease comes after them.
       const { rows: after } = await check.query<{ global_position: string; event_id: string }>(
         'SELECT global_position, event_id FROM events ORDER BY global_position',
       );
-      expect(after.slice(0, 3)).toEqual(before);
-      expect(Number(after[3]!.global_position)).toBeGreaterThan(3);
+      expect(after.slice(0, 4)).toEqual(before);
+      expect(Number(after[4]!.global_position)).toBeGreaterThan(4);
 
       // A rebuild from position 0 gives the same read model as the live projection.
       const pool = createPool(target.url('vdst'), 4);
@@ -128,7 +137,7 @@ describe('Database dumped and restored onto a server whose transaction counter i
         const runner = new ProjectionRunner(pool, fresh, { batchSize: 2 });
         let applied = 0;
         for (let count = await runner.runOnce(); count > 0; count = await runner.runOnce()) applied += count;
-        expect(applied).toBe(4);
+        expect(applied).toBe(5);
       } finally {
         await pool.end();
       }

@@ -106,8 +106,8 @@ describe('A dated territorial referential', () => {
       // As in the case: {"communes": [...]} with the official members, 59260 moved; no date given.
       const cud = official.epci(CUD)!.communes.filter((c) => c !== '59260');
       const hf = [...official.epci(HF)!.communes, '59260'];
-      expect((await putJson(`${app.url}/v1/epcis/${CUD}`, { communes: cud })).status).toBe(200);
-      expect((await putJson(`${app.url}/v1/epcis/${HF}`, { communes: hf })).status).toBe(200);
+      expect((await putJson(`${app.url}/v1/epcis/${CUD}`, { communes: cud })).status).toBe(201);
+      expect((await putJson(`${app.url}/v1/epcis/${HF}`, { communes: hf })).status).toBe(201);
       // The EPCI a refused commune belonged to (a detail of the refusal) is looked up in the referential read model.
       await waitFor(
         async () => (await app.db.pool.query(`SELECT id FROM referential_entries WHERE kind = 'epci'`)).rowCount,
@@ -162,7 +162,7 @@ describe('A dated territorial referential', () => {
     it('refuses a QPV registered for Lille (59350) on a flat in Roubaix (59512)', async () => {
       expect(
         (await putJson(`${app.url}/v1/qpvs/QN05901M`, { name: 'Lille Sud', list: '2024', communes: ['59350'] })).status,
-      ).toBe(200);
+      ).toBe(201);
       const roubaix = await postJson(
         `${app.url}/v1/leases`,
         lease('partenord', '2026-03-02', { communeInsee: '59512', epciSiren: '200093201', qpvCode: 'QN05901M' }),

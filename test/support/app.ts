@@ -28,6 +28,9 @@ export function adminFetch(url: string, init: RequestInit = {}): Promise<Respons
 export const TEST_BAILLEURS = [
   'lmh',
   'lille-metropole-habitat',
+  'years',
+  'perim',
+  'valid',
   'vilogia',
   'bil',
   'partenord',
@@ -50,17 +53,24 @@ export const TEST_RESERVATAIRES = [
   ['departement-59', 'collectivite'],
 ] as const;
 
+/** A running app with the test organisations registered (facts name registered organisations only). */
+export async function withTestOrganisations<App extends { readonly url: string }>(app: App): Promise<App> {
+  await registerOrganisations(app.url);
+  return app;
+}
+
 export async function registerOrganisations(
   url: string,
   organisations: { bailleurs?: readonly string[]; reservataires?: ReadonlyArray<readonly [string, string]> } = {},
 ): Promise<void> {
   for (const id of organisations.bailleurs ?? TEST_BAILLEURS) {
     const response = await putJson(`${url}/v1/bailleurs/${id}`, { name: `Bailleur ${id}`, siren: null });
-    if (response.status !== 200) throw new Error(`Bailleur ${id} not registered: ${response.status}`);
+    if (response.status !== 201 && response.status !== 200) throw new Error(`Bailleur ${id} not registered: ${response.status}`);
   }
   for (const [id, kind] of organisations.reservataires ?? TEST_RESERVATAIRES) {
     const response = await putJson(`${url}/v1/reservataires/${id}`, { name: `Réservataire ${id}`, kind });
-    if (response.status !== 200) throw new Error(`Réservataire ${id} not registered: ${response.status}`);
+    if (response.status !== 201 && response.status !== 200)
+      throw new Error(`Réservataire ${id} not registered: ${response.status}`);
   }
 }
 
