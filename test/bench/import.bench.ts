@@ -76,6 +76,22 @@ async function main(): Promise<void> {
   await migrate(pool, [...eventStoreMigrations, ...projectionMigrations]);
   const api = await startApiProcess(url, { POLL_INTERVAL_MS: '50' });
   const base = api.base;
+  // Facts name registered organisations only.
+  for (const bailleur of ['lmh', 'vilogia', 'partenord'])
+    await benchFetch(`${base}/v1/bailleurs/${bailleur}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: bailleur, siren: null }),
+    });
+  for (const [reservataire, kind] of [
+    ['action-logement', 'action_logement'],
+    ['mel', 'collectivite'],
+  ])
+    await benchFetch(`${base}/v1/reservataires/${reservataire}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: reservataire, kind }),
+    });
 
   const file = csv(ROWS);
   console.log(

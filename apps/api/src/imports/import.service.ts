@@ -84,6 +84,11 @@ const FIELD_OF_CODE: Record<string, string> = {
   OFFER_NOT_FOUND: 'numeroUnique',
   CAL_CANDIDATES_INVALID: 'candidates',
   EVENT_ID_CONFLICT: 'eventId',
+  BAILLEUR_NOT_REGISTERED: 'bailleurId',
+  RESERVATAIRE_NOT_REGISTERED: 'reservataireId',
+  EPCI_NOT_REGISTERED: 'flat.epciSiren',
+  QPV_NOT_IN_COMMUNE: 'flat.qpvCode',
+  CASE_MISMATCH: 'caseId',
 };
 
 /** The fact a valid row records: household numbers replaced by their pseudonyms. */
