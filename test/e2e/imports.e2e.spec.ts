@@ -148,6 +148,50 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     expect(report.rejections.map((r: { line: number }) => r.line)).toEqual([2, 2]);
   });
 
+  it('reads "non" in categorie_prioritaire as no category, never as a priority household; the API refuses it and asks for null', async () => {
+    // ../shared/cases/categorie-prioritaire-non.csv: "non" used to count the household as priority (PRIO numerator +1).
+    const report = await importFile(
+      [
+        'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;code_qpv;typologie;financement;menage;personnes_14_ans_et_plus;enfants_moins_14_ans;revenus_annuels;dalo;categorie_prioritaire;reservataire;mode_gestion',
+        'bail;B-CAT-1;D-CAT-1;lmh;2026-03-10;5935000003;59350;200093201;;T3;PLUS;hh-cat-non-1;1;0;9800;non;non;;directe',
+        'bail;B-CAT-2;D-CAT-2;lmh;2026-03-10;5935000004;59350;200093201;;T3;PLUS;hh-cat-non-2;1;0;9800;non;Aucune;;directe',
+      ].join('\r\n'),
+      'text/csv',
+    );
+    expect(report).toMatchObject({ accepted: 2, rejected: 0 });
+    const { rows } = await app.db.pool.query(
+      "SELECT data->'flags'->>'priorityCategory' AS category FROM events WHERE data->>'leaseId' IN ('B-CAT-1', 'B-CAT-2')",
+    );
+    expect(rows.map((row: { category: string | null }) => row.category)).toEqual([null, null]);
+    const api = await postJson(`${app.url}/v1/leases`, {
+      eventId: randomUUID(),
+      leaseId: 'B-CAT-3',
+      caseId: 'D-CAT-3',
+      bailleurId: 'lmh',
+      leaseDate: '2026-03-10',
+      flat: {
+        rplsId: '5935000005',
+        communeInsee: '59350',
+        epciSiren: '200093201',
+        qpvCode: null,
+        typology: 'T3',
+        financing: 'PLUS',
+      },
+      household: {
+        numeroUnique: 'hh-cat-non-3',
+        composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
+        yearlyResources: 9800,
+      },
+      flags: { priorityCategory: 'non' },
+      reservataireId: null,
+      gestionMode: 'directe',
+    });
+    expect({ status: api.status, errors: api.body.errors }).toEqual({
+      status: 400,
+      errors: [expect.objectContaining({ path: 'flags.priorityCategory', code: 'INVALID_VALUE' })],
+    });
+  });
+
   it('gives the rejected rows as CSV for Excel', async () => {
     const started = await adminFetch(`${app.url}/v1/imports`, {
       method: 'POST',

@@ -99,6 +99,17 @@ const text = (value: string | undefined) => {
 };
 const nullable = (value: string | undefined) => text(value) ?? null;
 
+/**
+ * A priority category as spreadsheets write it: empty, or a word saying "none" (`non`, `aucune`,
+ * `0`…), is no category; anything else is the category's name. A "non" must never count a
+ * household as priority.
+ */
+const category = (value: string | undefined) => {
+  const v = text(value);
+  return v === undefined || NO_CATEGORY.has(v.toLowerCase()) ? null : v;
+};
+const NO_CATEGORY = new Set([...NO, 'aucune', 'aucun', 'sans', 'nc', 'n/a', '-']);
+
 function flat(get: (column: string) => string | undefined) {
   return {
     rplsId: text(get('rpls')),
@@ -175,7 +186,7 @@ export function* csvRows(textContent: string): Generator<ParsedRow> {
           },
           flags: {
             dalo: bool(get('dalo')),
-            priorityCategory: nullable(get('categorie_prioritaire')),
+            priorityCategory: category(get('categorie_prioritaire')),
             relogeRenouvellementUrbain: bool(get('reloge_ru')),
             relogeCoproDegradee: bool(get('reloge_copro')),
             internalMutation: bool(get('mutation_interne')),

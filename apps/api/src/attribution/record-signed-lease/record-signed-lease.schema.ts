@@ -13,6 +13,9 @@ export const isoDate = z
 
 const count = z.number().int().min(0).max(30);
 
+/** Words that say "no category" (in any case). */
+const NEGATIVE_CATEGORY = /^(non|no|n|aucune?|sans|0|false|faux|-|n\/a|nc)$/i;
+
 export const flatSchema = z
   .object({
     rplsId: z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Identifiant RPLS : 1 à 20 lettres ou chiffres.'),
@@ -62,7 +65,14 @@ export const recordSignedLeaseSchema = z
     flags: z
       .object({
         dalo: z.boolean().default(false),
-        priorityCategory: freeText('Catégorie prioritaire', { max: 100 }).nullable().default(null),
+        priorityCategory: freeText('Catégorie prioritaire', { max: 100 })
+          // A word saying "none" would count the household as priority: no category is null.
+          .refine((value) => !NEGATIVE_CATEGORY.test(value.trim()), {
+            message: 'Catégorie prioritaire : pour un ménage sans catégorie, envoyez null (pas « non » ni « aucune »).',
+            params: { code: 'INVALID_VALUE' },
+          })
+          .nullable()
+          .default(null),
         relogeRenouvellementUrbain: z.boolean().default(false),
         relogeCoproDegradee: z.boolean().default(false),
         internalMutation: z.boolean().default(false),
