@@ -52,9 +52,10 @@ export class ApiKeysController {
   @Contract({
     summary: 'Créer une clé d’API pour un rôle et un organisme : la clé figure dans la réponse, et seulement là',
     answer: 'read',
+    errors: ['BAILLEUR_NOT_REGISTERED', 'RESERVATAIRE_NOT_REGISTERED', 'EPCI_NOT_REGISTERED', 'DEPARTEMENT_UNKNOWN'],
     body: {
       schema: createKeySchema,
-      example: { role: 'bailleur', tenant: 'lille-metropole-habitat', label: 'SI de Lille Métropole Habitat' },
+      example: { role: 'bailleur', tenant: 'lmh', label: 'SI de Lille Métropole Habitat' },
     },
   })
   async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {

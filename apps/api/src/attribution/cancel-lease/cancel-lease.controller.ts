@@ -33,7 +33,7 @@ export class CancelLeaseController {
       schema: cancelLeaseSchema,
       example: {
         eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
-        bailleurId: 'lille-metropole-habitat',
+        bailleurId: 'lmh',
         caseId: 'D-2026-0001',
         reason: 'Bail saisi en double',
       },

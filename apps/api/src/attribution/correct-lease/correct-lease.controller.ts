@@ -51,6 +51,10 @@ export class CorrectLeaseController {
       },
     },
     errors: [
+      'BAILLEUR_NOT_REGISTERED',
+      'RESERVATAIRE_NOT_REGISTERED',
+      'EPCI_NOT_REGISTERED',
+      'QPV_NOT_IN_COMMUNE',
       'LEASE_CORRECTION_EMPTY',
       'CONCURRENT_MODIFICATION',
       'LEASE_DATE_IN_FUTURE',

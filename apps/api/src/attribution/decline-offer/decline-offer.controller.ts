@@ -35,7 +35,7 @@ export class DeclineOfferController {
       schema: offerDeclinedSchema,
       example: {
         eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
-        bailleurId: 'lille-metropole-habitat',
+        bailleurId: 'lmh',
         numeroUnique: '0591226000456',
         declinedOn: '2026-03-08',
         reason: 'Logement trop éloigné du lieu de travail',

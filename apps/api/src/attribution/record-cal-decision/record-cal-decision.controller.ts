@@ -36,7 +36,7 @@ export class RecordCalDecisionController {
       example: {
         eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
         caseId: 'D-2026-0002',
-        bailleurId: 'lille-metropole-habitat',
+        bailleurId: 'lmh',
         calDate: '2026-03-01',
         flat: {
           rplsId: '5935000001',
@@ -54,6 +54,10 @@ export class RecordCalDecisionController {
       },
     },
     errors: [
+      'BAILLEUR_NOT_REGISTERED',
+      'RESERVATAIRE_NOT_REGISTERED',
+      'EPCI_NOT_REGISTERED',
+      'QPV_NOT_IN_COMMUNE',
       'CASE_ALREADY_LEASED',
       'CAL_DATE_IN_FUTURE',
       'CAL_CANDIDATES_INVALID',

@@ -38,6 +38,10 @@ export class RecordSignedLeaseController {
       },
     },
     errors: [
+      'BAILLEUR_NOT_REGISTERED',
+      'RESERVATAIRE_NOT_REGISTERED',
+      'EPCI_NOT_REGISTERED',
+      'QPV_NOT_IN_COMMUNE',
       'LEASE_ALREADY_SIGNED',
       'LEASE_AFTER_DECLINED_OFFER',
       'CASE_MISMATCH',

@@ -99,7 +99,7 @@ export function toLeaseSignedData(body: RecordSignedLeaseBody, pseudonymise: Pse
 export const LEASE_EXAMPLE = {
   leaseId: 'BAIL-2026-0001',
   caseId: 'D-2026-0001',
-  bailleurId: 'lille-metropole-habitat',
+  bailleurId: 'lmh',
   leaseDate: '2026-03-02',
   flat: {
     rplsId: '5935000001',

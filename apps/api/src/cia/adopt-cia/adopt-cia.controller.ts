@@ -33,7 +33,7 @@ export class AdoptCiaController {
         terms: { period: { startYear: 2026, endYear: 2031 }, objectives: { qnq1: { target: 0.55 } } },
       },
     },
-    errors: ['CIA_ALREADY_ADOPTED', 'CIA_TARGET_OUT_OF_RANGE', 'CIA_PERIOD_INVALID', 'CIA_SECTOR_UNKNOWN'],
+    errors: ['EPCI_NOT_REGISTERED', 'CIA_ALREADY_ADOPTED', 'CIA_TARGET_OUT_OF_RANGE', 'CIA_PERIOD_INVALID', 'CIA_SECTOR_UNKNOWN'],
   })
   async adopt(
     @Param('siren') sirenParam: string,

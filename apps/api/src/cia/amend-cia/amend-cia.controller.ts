@@ -26,7 +26,7 @@ export class AmendCiaController {
     summary: 'Modifier la CIA par avenant : ce qui est donné remplace, le reste demeure ; les chiffres suivent aussitôt',
     answer: 'write',
     body: { schema: amendCiaSchema, example: { amendedOn: '2026-06-30', terms: { objectives: { hq1: { target: 0.3 } } } } },
-    errors: ['CIA_NOT_ADOPTED', 'CIA_TARGET_OUT_OF_RANGE', 'CIA_PERIOD_INVALID', 'CIA_SECTOR_UNKNOWN'],
+    errors: ['EPCI_NOT_REGISTERED', 'CIA_NOT_ADOPTED', 'CIA_TARGET_OUT_OF_RANGE', 'CIA_PERIOD_INVALID', 'CIA_SECTOR_UNKNOWN'],
   })
   async amend(
     @Param('siren') sirenParam: string,

@@ -26,7 +26,7 @@ export class PublishQuartileThresholdController {
     summary: 'Publier (ou corriger) le seuil du premier quartile d’une année, en € par UC, avec sa source',
     answer: 'write',
     body: { schema: thresholdSchema, example: { year: 2026, amountPerUc: 10000, source: 'Arrêté du 2 mars 2026' } },
-    errors: ['THRESHOLD_UNCHANGED'],
+    errors: ['EPCI_NOT_REGISTERED', 'THRESHOLD_UNCHANGED'],
   })
   async publish(
     @Param('siren') sirenParam: string,

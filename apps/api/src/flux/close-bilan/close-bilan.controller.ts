@@ -31,7 +31,7 @@ export class CloseBilanController {
       'Clôturer le bilan d’une année passée (FluxBilanClosed) : les faits enregistrés ensuite pour cette année sont montrés à part',
     answer: 'write',
     body: { schema: closureSchema, example: { closedOn: '2027-02-20' } },
-    errors: ['BILAN_ALREADY_CLOSED', 'BILAN_YEAR_NOT_OVER'],
+    errors: ['BAILLEUR_NOT_REGISTERED', 'BILAN_ALREADY_CLOSED', 'BILAN_YEAR_NOT_OVER'],
   })
   async close(
     @Param('bailleurId') bailleurParam: string,

@@ -28,7 +28,7 @@ export class OrientFlatController {
       schema: orientationSchema,
       example: {
         eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
-        bailleurId: 'lille-metropole-habitat',
+        bailleurId: 'lmh',
         rplsId: '5935000001',
         reservataireId: 'action-logement',
         conventionId: 'ALS-LMH-59',
@@ -36,6 +36,8 @@ export class OrientFlatController {
       },
     },
     errors: [
+      'FLUX_FACT_OUT_OF_ORDER',
+      'FLAT_OUTSIDE_PERIMETER',
       'CONVENTION_NOT_FOUND',
       'FLAT_NOT_RELEASED',
       'FLAT_OUTSIDE_NET_BASE',

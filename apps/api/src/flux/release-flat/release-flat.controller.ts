@@ -28,14 +28,14 @@ export class ReleaseFlatController {
       schema: releaseSchema,
       example: {
         eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
-        bailleurId: 'lille-metropole-habitat',
+        bailleurId: 'lmh',
         rplsId: '5935000001',
         departement: '59',
         releasedOn: '2026-02-01',
         inNetBase: true,
       },
     },
-    errors: ['EXCLUSION_REASON_REQUIRED', 'FLAT_ALREADY_RELEASED', 'CONCURRENT_MODIFICATION'],
+    errors: ['BAILLEUR_NOT_REGISTERED', 'EXCLUSION_REASON_REQUIRED', 'FLAT_ALREADY_RELEASED', 'CONCURRENT_MODIFICATION'],
   })
   async release(
     @Body() body: unknown,

@@ -28,7 +28,7 @@ export class ReturnFlatController {
       schema: returnSchema,
       example: {
         eventId: '7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f',
-        bailleurId: 'lille-metropole-habitat',
+        bailleurId: 'lmh',
         rplsId: '5935000001',
         reservataireId: 'action-logement',
         conventionId: 'ALS-LMH-59',
@@ -36,7 +36,7 @@ export class ReturnFlatController {
         reason: 'Aucun candidat proposé dans le délai',
       },
     },
-    errors: ['CONVENTION_NOT_FOUND', 'FLAT_NOT_ORIENTED', 'CONCURRENT_MODIFICATION'],
+    errors: ['FLUX_FACT_OUT_OF_ORDER', 'CONVENTION_NOT_FOUND', 'FLAT_NOT_ORIENTED', 'CONCURRENT_MODIFICATION'],
   })
   async giveBack(
     @Body() body: unknown,

@@ -67,7 +67,7 @@ export class SignConventionController {
       schema: conventionSchema,
       example: {
         conventionId: 'ALS-LMH-59',
-        bailleurId: 'lille-metropole-habitat',
+        bailleurId: 'lmh',
         reservataireId: 'action-logement',
         departement: '59',
         period: { startYear: 2026, endYear: 2028 },
@@ -77,7 +77,13 @@ export class SignConventionController {
         signedOn: '2025-12-01',
       },
     },
-    errors: ['CONVENTION_ALREADY_SIGNED', 'CONVENTION_TERMS_INVALID', 'AGREEMENT_NOT_YOURS'],
+    errors: [
+      'BAILLEUR_NOT_REGISTERED',
+      'RESERVATAIRE_NOT_REGISTERED',
+      'CONVENTION_ALREADY_SIGNED',
+      'CONVENTION_TERMS_INVALID',
+      'AGREEMENT_NOT_YOURS',
+    ],
   })
   async sign(
     @Body() body: unknown,
