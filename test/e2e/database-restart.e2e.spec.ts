@@ -1,13 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@vigie/config';
-import { bootstrap, type RunningApp } from '../../apps/api/src/bootstrap.js';
-import { TEST_ADMIN_KEY, TEST_PSEUDONYMISATION_KEY } from '../support/app.js';
-import { withTestOrganisations } from '../support/app.js';
+import type { RunningApp } from '../../apps/api/src/bootstrap.js';
+import { bootstrapWithTestOrganisations, TEST_ADMIN_KEY, TEST_PSEUDONYMISATION_KEY } from '../support/app.js';
 import { type PrivateCluster, startPrivateCluster } from '../support/private-postgres.js';
-
-/** Vigie started, with the test organisations registered (facts name registered organisations only). */
-const boot = (...args: Parameters<typeof bootstrap>) => bootstrap(...args).then(withTestOrganisations);
 
 const AUTH = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
 const WRITERS = 6;
@@ -68,7 +64,7 @@ describe('PostgreSQL restarted under Vigie (a private cluster the test starts an
 
   it('start-up waits for a database that is not up yet, then starts', async () => {
     await cluster.stop();
-    const starting = boot(configFor(cluster.url('vigie')));
+    const starting = bootstrapWithTestOrganisations(configFor(cluster.url('vigie')));
     await sleep(1_500);
     await cluster.start();
     running = await starting;
@@ -79,7 +75,7 @@ describe('PostgreSQL restarted under Vigie (a private cluster the test starts an
   it('start-up gives up after its bounded wait with a message saying what is missing', async () => {
     const absent = `postgres://postgres@127.0.0.1:${cluster.port + 1}/vigie`;
     const started = Date.now();
-    await expect(boot(configFor(absent, { DATABASE_STARTUP_TIMEOUT_S: '2' }))).rejects.toThrow(
+    await expect(bootstrapWithTestOrganisations(configFor(absent, { DATABASE_STARTUP_TIMEOUT_S: '2' }))).rejects.toThrow(
       /Database 127\.0\.0\.1:\d+\/vigie not reachable after \d+ attempts/,
     );
     expect(Date.now() - started).toBeLessThan(5_000);

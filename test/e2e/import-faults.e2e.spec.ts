@@ -3,14 +3,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@vigie/config';
-import { bootstrap, type RunningApp } from '../../apps/api/src/bootstrap.js';
+import type { RunningApp } from '../../apps/api/src/bootstrap.js';
 import { freePort } from '../support/kafka.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { adminFetch, TEST_ADMIN_KEY, TEST_PSEUDONYMISATION_KEY } from '../support/app.js';
-import { registerOrganisations, withTestOrganisations } from '../support/app.js';
-
-/** Vigie started, with the test organisations registered (facts name registered organisations only). */
-const boot = (...args: Parameters<typeof bootstrap>) => bootstrap(...args).then(withTestOrganisations);
+import {
+  adminFetch,
+  bootstrapWithTestOrganisations,
+  registerOrganisations,
+  TEST_ADMIN_KEY,
+  TEST_PSEUDONYMISATION_KEY,
+} from '../support/app.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -71,7 +73,7 @@ async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, 
 }
 
 function start(db: TestDatabase, env: Record<string, string> = {}): Promise<RunningApp> {
-  return boot(
+  return bootstrapWithTestOrganisations(
     loadConfig({
       PORT: '0',
       LOG_LEVEL: 'error',

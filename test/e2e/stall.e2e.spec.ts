@@ -2,13 +2,9 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { loadConfig } from '@vigie/config';
-import { bootstrap, type RunningApp } from '../../apps/api/src/bootstrap.js';
-import { TEST_ADMIN_KEY, TEST_PSEUDONYMISATION_KEY } from '../support/app.js';
-import { withTestOrganisations } from '../support/app.js';
+import type { RunningApp } from '../../apps/api/src/bootstrap.js';
+import { bootstrapWithTestOrganisations, TEST_ADMIN_KEY, TEST_PSEUDONYMISATION_KEY } from '../support/app.js';
 import { type PrivateCluster, startPrivateCluster } from '../support/private-postgres.js';
-
-/** Vigie started, with the test organisations registered (facts name registered organisations only). */
-const boot = (...args: Parameters<typeof bootstrap>) => bootstrap(...args).then(withTestOrganisations);
 
 const AUTH = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
 const THRESHOLD_S = 2;
@@ -53,7 +49,7 @@ describe('An open write transaction elsewhere on the server', () => {
     cluster = await startPrivateCluster();
     await cluster.createDatabase('vigie');
     await cluster.createDatabase('other');
-    app = await boot(
+    app = await bootstrapWithTestOrganisations(
       loadConfig({
         PORT: '0',
         LOG_LEVEL: 'error',

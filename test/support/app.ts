@@ -53,8 +53,12 @@ export const TEST_RESERVATAIRES = [
   ['departement-59', 'collectivite'],
 ] as const;
 
-/** A running app with the test organisations registered (facts name registered organisations only). */
-export async function withTestOrganisations<App extends { readonly url: string }>(app: App): Promise<App> {
+/**
+ * Vigie started by `bootstrap` with the test organisations registered (facts name registered
+ * organisations only): for the suites that start it on a database of their own.
+ */
+export async function bootstrapWithTestOrganisations(...args: Parameters<typeof bootstrap>): Promise<RunningApp> {
+  const app = await bootstrap(...args);
   await registerOrganisations(app.url);
   return app;
 }

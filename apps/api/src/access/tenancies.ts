@@ -37,7 +37,7 @@ const TERRITORY_FIELDS = { communes: 'commune', communeInsee: 'commune', qpvs: '
  * The communes and QPVs a body names, wherever they sit (`communes`, `sectors[].communes`,
  * `territorialObjectives[].filter.communes`, `qpvs`…), so that a new field is bounded too.
  */
-export function territoriesNamed(body: unknown): Array<{ kind: 'commune' | 'qpv'; code: string }> {
+function territoriesNamed(body: unknown): Array<{ kind: 'commune' | 'qpv'; code: string }> {
   const named: Array<{ kind: 'commune' | 'qpv'; code: string }> = [];
   const visit = (value: unknown, depth: number): void => {
     if (depth > 8 || value === null || typeof value !== 'object') return;

@@ -9,7 +9,6 @@ import {
   type KnownOrganisation,
   type OrganisationsContext,
   type LeaseReferentialContext,
-  type LeaseSignedData,
   type QpvEntry,
 } from '@vigie/domain';
 import { EVENT_STORE, type EventStore, loadAggregate } from '@vigie/event-store';
@@ -43,10 +42,6 @@ export class LeaseReferentialService {
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly territorial: TerritorialReferential,
   ) {}
-
-  contextFor(lease: LeaseSignedData): Promise<LeaseReferentialContext> {
-    return this.contextForFact(lease);
-  }
 
   /** What the referential says of a fact's organisations and flat (a lease or a CAL decision). */
   async contextForFact(

@@ -16,8 +16,6 @@ export const VIGIE_CONFIG = Symbol('VigieConfig');
 /** The time of a request: the one clock commands and reads take "now" from (a test may shift it). */
 export const CLOCK = Symbol('Clock');
 export type Clock = () => Date;
-/** Where the database runs, for /health: `{ embedded, description }`. */
-export const DATABASE_INFO = Symbol('DatabaseInfo');
 
 /**
  * One provider per port, built once from what the process holds open: the event store (typed to
@@ -34,7 +32,6 @@ export class PlatformModule {
       { provide: EVENT_STORE, useValue: runtime.store },
       { provide: DATABASE_POOL, useValue: runtime.pool },
       { provide: VIGIE_CONFIG, useValue: runtime.config },
-      { provide: DATABASE_INFO, useValue: runtime.database },
       { provide: CLOCK, useValue: runtime.clock },
       { provide: Pseudonymiser, useValue: runtime.pseudonymiser },
       { provide: ApiKeyStore, useValue: runtime.keys },

@@ -197,11 +197,6 @@ export function conventionKey(ref: ConventionRef): string {
   return keyParts(ref.bailleurId, ref.reservataireId, ref.conventionId);
 }
 
-/** Whether two references name the same convention. */
-export function sameConvention(a: ConventionRef, b: ConventionRef): boolean {
-  return a.bailleurId === b.bailleurId && a.reservataireId === b.reservataireId && a.conventionId === b.conventionId;
-}
-
 /** The territory a convention covers: its département, narrowed to the communes or EPCIs it lists. */
 export function conventionPerimeter(terms: ConventionTerms): ConventionPerimeter {
   return { departement: terms.departement, ...terms.perimeter };

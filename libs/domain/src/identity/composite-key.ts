@@ -40,9 +40,3 @@ export function compositeKey(kind: string, ...parts: readonly KeyPart[]): string
 export function keyParts(...parts: readonly KeyPart[]): string {
   return parts.map(keyPart).join(':');
 }
-
-/** The kind of a key built by `compositeKey` (`attribution` for `attribution:lmh:x-1`). */
-export function keyKind(key: string): string {
-  const end = key.indexOf(':');
-  return end < 0 ? key : key.slice(0, end);
-}

@@ -36,7 +36,7 @@ export class CorrectLeaseHandler implements ICommandHandler<CorrectLease, Comman
       command: async () => ({
         type: 'CorrectLease' as const,
         data: { lease, reason },
-        referential: await this.referential.contextFor(lease),
+        referential: await this.referential.contextForFact(lease),
         now,
       }),
     });

@@ -33,7 +33,7 @@ export class RecordSignedLeaseHandler implements ICommandHandler<RecordSignedLea
       command: async () => ({
         type: 'RecordSignedLease' as const,
         data: lease,
-        referential: await this.referential.contextFor(lease),
+        referential: await this.referential.contextForFact(lease),
         now,
       }),
     });
