@@ -1,11 +1,9 @@
 import 'reflect-metadata';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@vigie/config';
 import type { RunningApp } from '../../apps/api/src/bootstrap.js';
-import { freePort } from '../support/kafka.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { startApiProcess } from '../support/processes.js';
 import {
   adminFetch,
   bootstrapWithTestOrganisations,
@@ -14,7 +12,6 @@ import {
   TEST_PSEUDONYMISATION_KEY,
 } from '../support/app.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -134,37 +131,12 @@ describe('Imports under faults', () => {
   }, 90_000);
 
   it('an API killed mid-import: the import shows "interrompu" with what it recorded; sent again, nothing is recorded twice', async () => {
-    const port = await freePort();
-    const api: ChildProcess = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/api/src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_OPTIONS: '',
-        PORT: String(port),
-        LOG_LEVEL: 'error',
-        DATABASE_URL: db.url,
-        VIGIE_ADMIN_KEY: TEST_ADMIN_KEY,
-        VIGIE_PSEUDONYMISATION_KEY: TEST_PSEUDONYMISATION_KEY,
-        KAFKA_BROKERS: '',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    api.stderr!.on('data', (chunk) => (stderr += chunk));
-    const url = `http://127.0.0.1:${port}`;
     const TOTAL = 20_000;
     const file = ndjson(TOTAL, `K${randomUUID().slice(0, 4)}`);
     let id: string;
+    const api = await startApiProcess(db.url);
+    const url = api.url;
     try {
-      await until(
-        () =>
-          fetch(`${url}/health`).then(
-            (r) => r.status,
-            () => 0,
-          ),
-        (status) => status === 200,
-        60_000,
-      );
       await registerOrganisations(url);
       id = await startImport(url, file);
       await until(
@@ -173,12 +145,9 @@ describe('Imports under faults', () => {
         60_000,
       );
     } finally {
-      api.kill('SIGKILL');
-      await new Promise((resolve) =>
-        api.exitCode !== null || api.signalCode !== null ? resolve(null) : api.once('exit', resolve),
-      );
+      await api.kill();
     }
-    expect(stderr).toBe('');
+    expect(api.stderr()).toBe('');
 
     const app = await start(db, { IMPORT_STALE_AFTER_S: '1' });
     try {
@@ -190,6 +159,7 @@ describe('Imports under faults', () => {
       );
       expect(interrupted.status).toBe('interrompu');
       expect(interrupted.error).toMatch(/renvoyez le fichier/);
+      expect(interrupted.recorded).toBe(written);
       expect(interrupted.done).toBeGreaterThanOrEqual(3_000);
       expect(interrupted.done).toBeLessThan(TOTAL);
       // Progress is saved after each chunk: at most the chunk in flight is written and not yet counted.

@@ -1,27 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { PostgresEventStore } from '@vigie/event-store';
 import { LeaseSummaryProjection, ProjectionRunner } from '@vigie/projections';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { leaseAppendBatches } from '../support/lease-events.js';
+import { startProjectorProcess } from '../support/processes.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TOTAL = 20_000;
-
-function startProjector(db: TestDatabase): ChildProcess {
-  return spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/projector/src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_OPTIONS: '',
-      DATABASE_URL: db.url,
-      PROJECTOR_BATCH_SIZE: '250',
-      POLL_INTERVAL_MS: '50',
-      KAFKA_BROKERS: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
+const PROJECTOR_ENV = { PROJECTOR_BATCH_SIZE: '250' };
 
 async function checkpoint(db: TestDatabase): Promise<number> {
   const { rows } = await db.pool.query<{ position: string }>("SELECT position FROM checkpoints WHERE name = 'lease_summary'");
@@ -34,12 +18,6 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number): 
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 10));
   }
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) =>
-    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()),
-  );
 }
 
 async function tableRows(db: TestDatabase, table: string) {
@@ -68,14 +46,11 @@ describe('Projector killed mid-batch (SIGKILL) and restarted', () => {
   it('ends with the same read model as a rebuild from position 0', async () => {
     const killedAt: number[] = [];
     for (const threshold of [2_000, 7_000, 13_000]) {
-      const projector = startProjector(db);
-      let output = '';
-      projector.stdout!.on('data', (chunk) => (output += chunk));
-      projector.stderr!.on('data', (chunk) => (output += chunk));
-      await waitUntil(async () => (await checkpoint(db)) >= threshold || projector.exitCode !== null, 60_000);
-      expect(projector.exitCode).toBeNull();
-      projector.kill('SIGKILL');
-      await exited(projector);
+      const projector = startProjectorProcess(db.url, PROJECTOR_ENV);
+      await waitUntil(async () => (await checkpoint(db)) >= threshold || projector.child.exitCode !== null, 60_000);
+      expect(projector.child.exitCode).toBeNull();
+      await projector.kill();
+      expect(projector.stderr()).toBe('');
       killedAt.push(await checkpoint(db));
     }
     // Each kill left the checkpoint part-way, on a batch boundary it had committed.
@@ -83,14 +58,13 @@ describe('Projector killed mid-batch (SIGKILL) and restarted', () => {
     expect(killedAt.at(-1)).toBeLessThan(TOTAL);
     expect([...killedAt].sort((a, b) => a - b)).toEqual(killedAt);
 
-    const projector = startProjector(db);
+    const projector = startProjectorProcess(db.url, PROJECTOR_ENV);
     // The projector also runs the alert monitor, which appends alert events: wait until it is all caught up.
     const head = async () => Number((await db.pool.query('SELECT max(global_position) AS head FROM events')).rows[0].head);
     await waitUntil(async () => (await checkpoint(db)) >= TOTAL && (await checkpoint(db)) === (await head()), 60_000);
     await new Promise((r) => setTimeout(r, 500));
     await waitUntil(async () => (await checkpoint(db)) === (await head()), 60_000);
-    projector.kill('SIGTERM');
-    await exited(projector);
+    await projector.stop();
     const total = Number((await db.pool.query('SELECT count(*) AS n FROM events')).rows[0].n);
 
     const fresh = new LeaseSummaryProjection('lease_summary_check');

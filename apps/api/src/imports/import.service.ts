@@ -51,12 +51,18 @@ export interface ImportReport {
   finishedAt: string | null;
   /** Last progress saved (after each chunk): a job not saved for a while belongs to a process that stopped. */
   updatedAt?: string;
+  /**
+   * Set once the import is found `interrompu`: the events it recorded, counted from the log. The
+   * chunk in flight when the process stopped may be recorded without being counted in `accepted`.
+   */
+  recorded?: number;
   error: string | null;
 }
 
 const CHUNK = 1_000;
-const INTERRUPTED =
-  'Import interrompu (arrêt du service) : les lignes indiquées comme traitées sont enregistrées ; renvoyez le fichier, elles ne le seront pas deux fois.';
+/** What an interrupted import says, with the rows it recorded (counted from the event log). */
+const interrupted = (recorded: number) =>
+  `Import interrompu (arrêt du service) : ${recorded} ligne(s) enregistrée(s) ; renvoyez le fichier, elles ne le seront pas deux fois.`;
 const MAX_LISTED = 10_000;
 const SCHEMAS: Record<RowKind, z.ZodType> = {
   lease: recordSignedLeaseSchema,
@@ -175,9 +181,33 @@ export class ImportService {
     // A job of a process that stopped mid-way: say so, with what it recorded, rather than show it forever running.
     const running = stored && (stored.status === 'en_attente' || stored.status === 'en_cours');
     const silentFor = Date.now() - Date.parse(stored?.updatedAt ?? stored?.startedAt ?? '');
-    return running && !(silentFor < this.config.IMPORT_STALE_AFTER_S * 1_000)
-      ? { ...stored, status: 'interrompu', rowsPerSecond: null, etaSeconds: null, error: INTERRUPTED }
-      : stored;
+    return running && !(silentFor < this.config.IMPORT_STALE_AFTER_S * 1_000) ? this.markInterrupted(stored) : stored;
+  }
+
+  /**
+   * Records once that a job stopped: the events it wrote are counted from the log (progress is
+   * saved after each chunk, so the chunk in flight may be written and not counted), and the
+   * report is saved as `interrompu` with that count, unless its process saved progress meanwhile.
+   */
+  private async markInterrupted(stored: ImportReport): Promise<ImportReport> {
+    const { rows } = await this.pool.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE metadata->>'importId' = $1", [
+      stored.id,
+    ]);
+    const recorded = Number(rows[0]?.n ?? 0);
+    const report: ImportReport = {
+      ...stored,
+      status: 'interrompu',
+      rowsPerSecond: null,
+      etaSeconds: null,
+      recorded,
+      error: interrupted(recorded),
+    };
+    await this.pool.query(
+      `UPDATE imports SET status = 'interrompu', report = $2
+       WHERE id = $1 AND status IN ('en_attente', 'en_cours') AND report->>'updatedAt' IS NOT DISTINCT FROM $3`,
+      [stored.id, JSON.stringify(report), stored.updatedAt ?? null],
+    );
+    return report;
   }
 
   private async run(report: ImportReport, content: string, principal: Principal): Promise<void> {
