@@ -12,6 +12,7 @@ import { projectionMigrations } from '@vigie/projections';
 import { createPool, migrate } from '@vigie/postgres';
 import { startKafka } from '../support/kafka.js';
 import { benchFetch, benchServer, createDatabase, dropDatabase, startApiProcess } from './bench-database.js';
+import { reportFigure, reportSizes } from './bench-report.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const RATE = Number(process.env.BENCH_RATE ?? 200);
@@ -148,6 +149,15 @@ async function main(): Promise<void> {
   console.log(
     `| lease accepted → alert consumed, p50 / p99 / max | ${pct(50).toFixed(0)} / ${pct(99).toFixed(0)} / ${latencies.at(-1)!.toFixed(0)} ms | p99 ≤ 250 ms |`,
   );
+
+  reportSizes({ bench: 'alerts', sizes: { BENCH_SECONDS: SECONDS, BENCH_RATE: RATE } });
+  reportFigure({
+    bench: 'alerts',
+    measure: `lease accepted → alert consumed from Kafka, p99 (${RATE} leases/s asked, ${Math.round(sent / sendSeconds)} /s sent, ${consumedAt.size} alerts)`,
+    value: Math.round(pct(99)),
+    unit: 'ms',
+    target: 'p99 ≤ 100 ms',
+  });
 
   await pool.end();
   await kafka.stop();

@@ -1,11 +1,14 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { type NewEvent } from '@vigie/event-store';
 import { startEmbeddedPostgres } from '@vigie/postgres';
+import { syntheticLease } from '../support/lease-events.js';
 
 /**
  * The PostgreSQL a benchmark runs on: BENCH_PG_ADMIN_URL, else the server on 127.0.0.1:5432
@@ -125,4 +128,37 @@ export async function startApiProcess(
     clearTimeout(timer);
   };
   return { base, stop };
+}
+
+/** A LeaseSigned event of `syntheticLease(i)` with a fresh id. */
+export function leaseEvent(i: number): NewEvent {
+  return { eventId: randomUUID(), type: 'LeaseSigned', data: syntheticLease(i), metadata: { actor: 'bench', source: 'bench' } };
+}
+
+/** The raw-`pg` baseline's table: the events table's columns and keys, no store logic. */
+export const RAW_TABLE = `CREATE TABLE raw_events (
+  global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  stream_id text NOT NULL, stream_version integer NOT NULL, event_id uuid NOT NULL UNIQUE,
+  event_type text NOT NULL, schema_version smallint NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
+  recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, stream_version))`;
+
+/** A multi-row INSERT of `rows` events into raw_events. */
+export function rawInsertSql(rows: number): string {
+  const values = Array.from(
+    { length: rows },
+    (_, r) => `($${r * 7 + 1},$${r * 7 + 2},$${r * 7 + 3},$${r * 7 + 4},$${r * 7 + 5},$${r * 7 + 6},$${r * 7 + 7})`,
+  );
+  return `INSERT INTO raw_events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata) VALUES ${values.join(',')}`;
+}
+
+export function rawParams(rows: Array<{ streamId: string; version: number; event: NewEvent }>): unknown[] {
+  return rows.flatMap(({ streamId, version, event }) => [
+    streamId,
+    version,
+    event.eventId,
+    event.type,
+    1,
+    JSON.stringify(event.data),
+    JSON.stringify(event.metadata),
+  ]);
 }

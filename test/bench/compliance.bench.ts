@@ -6,6 +6,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -16,6 +17,7 @@ import { createPool, migrate } from '@vigie/postgres';
 import { TerritorialReferential } from '@vigie/referential';
 import { syntheticLease } from '../support/lease-events.js';
 import { BENCH_AUTH, benchFetch, benchServer, createDatabase, dropDatabase, startApiProcess, timed } from './bench-database.js';
+import { rawSequentialRead, reportFigure, reportSizes } from './bench-report.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const EPCI_COUNT = 20;
@@ -124,22 +126,36 @@ async function main(): Promise<void> {
   const base = api.base;
   const paths = epcis.map((epci) => `/v1/epcis/${epci.siren}/compliance?year=2026`);
   const cold: number[] = [];
+  let sample = Buffer.alloc(0);
   for (const path of paths) {
     const started = performance.now();
     const response = await benchFetch(`${base}${path}`);
     if (!response.ok) throw new Error(`${path}: ${response.status}`);
-    await response.arrayBuffer();
+    const body = Buffer.from(await response.arrayBuffer());
     cold.push(performance.now() - started);
+    if (!sample.length) sample = body;
   }
   cold.sort((a, b) => a - b);
+  const duration = Number(process.env.BENCH_SECONDS ?? 15);
   const warm = await autocannon({
     url: base,
     connections: 100,
     headers: BENCH_AUTH,
-    duration: Number(process.env.BENCH_SECONDS ?? 15),
+    duration,
     requests: paths.map((path) => ({ method: 'GET', path })),
   });
   await api.stop();
+  // The same-run ceiling: a bare node:http server answering the same bytes, with the same load.
+  const bare = createServer((_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    response.end(sample);
+  });
+  const barePort = await new Promise<number>((resolve) =>
+    bare.listen(0, '127.0.0.1', () => resolve((bare.address() as { port: number }).port)),
+  );
+  const bareRun = await autocannon({ url: `http://127.0.0.1:${barePort}`, connections: 100, headers: BENCH_AUTH, duration });
+  await new Promise((resolve) => bare.close(resolve));
+  const sequential = await rawSequentialRead(pool);
 
   const { rows } = await pool.query<{ n: string }>(
     'SELECT count(*) AS n FROM lease_facts WHERE epci_siren = $1 AND year = 2026',
@@ -160,6 +176,50 @@ async function main(): Promise<void> {
   console.log(
     `| throughput at 100 clients | ${Math.round(warm.requests.average).toLocaleString('en-US')} req/s (${warm.non2xx} non-2xx, ${warm.errors} errors) | — |`,
   );
+
+  console.log(
+    `| bare node:http server, same bytes (${sample.length} B), 100 clients | ${Math.round(bareRun.requests.average).toLocaleString('en-US')} req/s, p50 / p99 ${bareRun.latency.p50} / ${bareRun.latency.p99} ms | baseline |`,
+  );
+  console.log(`| plain sequential read of the events table | ${sequential.perSecond.toLocaleString('en-US')} ev/s | baseline |`);
+  reportSizes({ bench: 'compliance', sizes: { BENCH_EVENTS: N, epcis: EPCI_COUNT, BENCH_SECONDS: duration } });
+  reportFigure({
+    bench: 'compliance',
+    measure: `full rebuild of compliance (${Number(applied[0]!.position)} events, process start included)`,
+    value: rebuildRate,
+    unit: 'ev/s',
+    target: '≥ 0.5× sequential read (≥ 50 000 ev/s)',
+    baseline: { name: 'raw pg sequential read of the events', value: sequential.perSecond },
+  });
+  reportFigure({
+    bench: 'compliance',
+    measure: 'peak RSS of the projector process rebuilding',
+    value: Math.round(peakRss / 1024 / 1024),
+    unit: 'MB',
+    target: '≤ 300 MB',
+  });
+  reportFigure({
+    bench: 'compliance',
+    measure: `first compliance read per EPCI, p50 (~${Number(rows[0]!.n)} leases in the EPCI-year)`,
+    value: Math.round(cold[Math.floor(cold.length / 2)]! * 10) / 10,
+    unit: 'ms',
+    target: 'p50 ≤ 20 ms',
+  });
+  reportFigure({
+    bench: 'compliance',
+    measure: `compliance read at 100 clients, throughput (${sample.length} B answer)`,
+    value: Math.round(warm.requests.average),
+    unit: 'req/s',
+    target: '≥ 0.7× bare server',
+    baseline: { name: 'bare node:http server, same bytes', value: Math.round(bareRun.requests.average) },
+  });
+  reportFigure({
+    bench: 'compliance',
+    measure: 'compliance read at 100 clients, p99',
+    value: warm.latency.p99,
+    unit: 'ms',
+    target: '≤ 2× the bare server’s p99 (ratio ≥ 0.5)',
+    baseline: { name: 'bare node:http server p99', value: bareRun.latency.p99 },
+  });
 
   await store.close();
   await pool.end();

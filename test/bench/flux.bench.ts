@@ -16,6 +16,7 @@ import { FluxProjection, projectionMigrations, rebuildProjection } from '@vigie/
 import { createPool, migrate } from '@vigie/postgres';
 import { syntheticLease } from '../support/lease-events.js';
 import { BENCH_AUTH, benchFetch, benchServer, createDatabase, dropDatabase, startApiProcess, timed } from './bench-database.js';
+import { rawSequentialRead, reportFigure, reportSizes } from './bench-report.js';
 
 const FACTS = Number(process.env.BENCH_FLUX_FACTS ?? 30_000);
 const WRITES = Number(process.env.BENCH_FLUX_WRITES ?? 200);
@@ -277,6 +278,40 @@ async function main(): Promise<void> {
   console.log(
     `| flux rebuild (${Number(events[0]!.n).toLocaleString('en-US')} events in the log) | ${Math.round(Number(events[0]!.n) / rebuild.seconds).toLocaleString('en-US')} ev/s | — |`,
   );
+
+  const sequential = await rawSequentialRead(pool);
+  console.log(`| plain sequential read of the events table | ${sequential.perSecond.toLocaleString('en-US')} ev/s | baseline |`);
+  reportSizes({ bench: 'flux', sizes: { BENCH_FLUX_FACTS: FACTS, BENCH_FLUX_WRITES: WRITES, BENCH_SECONDS: SECONDS } });
+  reportFigure({
+    bench: 'flux',
+    measure: `flux write after ${FACTS} facts of the year, p99`,
+    value: Math.round(e99 * 10) / 10,
+    unit: 'ms',
+    target: '≈ the start-of-year p99 (ratio ≈ 1)',
+    baseline: { name: 'flux write at the start of the year, p99', value: Math.round(s99 * 10) / 10 },
+  });
+  reportFigure({
+    bench: 'flux',
+    measure: 'audit ledger, 50 concurrent readers',
+    value: Math.round(ledgerRun.requests.average),
+    unit: 'req/s',
+    target: '—',
+  });
+  reportFigure({
+    bench: 'flux',
+    measure: 'convention flux, 50 concurrent readers',
+    value: Math.round(fluxRun.requests.average),
+    unit: 'req/s',
+    target: '—',
+  });
+  reportFigure({
+    bench: 'flux',
+    measure: `flux rebuild (${Number(events[0]!.n)} events in the log)`,
+    value: Math.round(Number(events[0]!.n) / rebuild.seconds),
+    unit: 'ev/s',
+    target: '—',
+    baseline: { name: 'raw pg sequential read of the events', value: sequential.perSecond },
+  });
 
   await store.close();
   await pool.end();

@@ -4,11 +4,24 @@
  * rows persisted per second, then how long after the import ends the compliance projection
  * has caught up; finally a small file with planted errors and its rejected-row report.
  */
-import { eventStoreMigrations } from '@vigie/event-store';
+import { attributionStreamId } from '@vigie/domain';
+import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
 import { projectionMigrations } from '@vigie/projections';
 import { createPool, migrate } from '@vigie/postgres';
 import { TerritorialReferential } from '@vigie/referential';
-import { benchFetch, benchServer, createDatabase, dropDatabase, startApiProcess } from './bench-database.js';
+import {
+  benchFetch,
+  benchServer,
+  createDatabase,
+  dropDatabase,
+  leaseEvent,
+  RAW_TABLE,
+  rawInsertSql,
+  rawParams,
+  startApiProcess,
+  timed,
+} from './bench-database.js';
+import { reportFigure, reportSizes } from './bench-report.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const HEADER =
@@ -139,6 +152,41 @@ async function main(): Promise<void> {
   );
   await api.stop();
 
+  // Same-run ceilings for as many rows: the store's own batched multi-stream append (1 000
+  // leases over 1 000 streams per transaction), and raw multi-row INSERTs of the same events.
+  const store = new PostgresEventStore(pool);
+  const PER_CALL = 1_000;
+  const ceiling = await timed(async () => {
+    for (let start = 0; start < ROWS; start += PER_CALL) {
+      await store.appendMany(
+        Array.from({ length: Math.min(PER_CALL, ROWS - start) }, (_, k) => {
+          const event = leaseEvent(start + k);
+          return {
+            streamId: attributionStreamId('ceiling', `C-${start + k}`),
+            events: [event],
+            expectedVersion: 'no_stream' as const,
+          };
+        }),
+      );
+    }
+  });
+  await store.close();
+  await pool.query(RAW_TABLE);
+  const raw = await timed(async () => {
+    for (let start = 0; start < ROWS; start += PER_CALL) {
+      const count = Math.min(PER_CALL, ROWS - start);
+      const batch = Array.from({ length: count }, (_, k) => ({
+        streamId: `raw-${start + k}`,
+        version: 1,
+        event: leaseEvent(start + k),
+      }));
+      await pool.query(rawInsertSql(count), rawParams(batch));
+    }
+  });
+  const importRate = Math.round(report.accepted / importSeconds);
+  const storeRate = Math.round(ROWS / ceiling.seconds);
+  const rawRate = Math.round(ROWS / raw.seconds);
+
   console.log('\n| measure | value | target |');
   console.log('|---|---:|---:|');
   console.log(
@@ -150,6 +198,40 @@ async function main(): Promise<void> {
   console.log(
     `| same file sent again (nothing recorded) | ${second.alreadyImported.toLocaleString('en-US')} already imported, ${second.accepted} accepted, in ${resendSeconds.toFixed(1)} s | — |`,
   );
+  console.log(
+    `| same-run ceilings: store batched append / raw multi-row INSERT | ${storeRate.toLocaleString('en-US')} / ${rawRate.toLocaleString('en-US')} ev/s | baselines |`,
+  );
+  reportSizes({ bench: 'import', sizes: { BENCH_ROWS: ROWS } });
+  reportFigure({
+    bench: 'import',
+    measure: `CSV import, rows persisted as events (${ROWS} leases, POST to "termine")`,
+    value: importRate,
+    unit: 'rows/s',
+    target: '≥ 0.8× the store’s batched multi-stream append',
+    baseline: { name: 'store batched append, 1 000 streams/tx', value: storeRate },
+  });
+  reportFigure({
+    bench: 'import',
+    measure: 'CSV import, against raw pg',
+    value: importRate,
+    unit: 'rows/s',
+    target: '—',
+    baseline: { name: 'raw pg multi-row INSERT', value: rawRate },
+  });
+  reportFigure({
+    bench: 'import',
+    measure: 'projections caught up after the import ended',
+    value: Math.round(catchUpSeconds * 1_000),
+    unit: 'ms',
+    target: '≤ 10 000 ms',
+  });
+  reportFigure({
+    bench: 'import',
+    measure: `same file sent again (nothing recorded)`,
+    value: Math.round(ROWS / resendSeconds),
+    unit: 'rows/s',
+    target: '—',
+  });
   console.log(`\nFile with planted errors (20 rows): ${planted.accepted} accepted, ${planted.rejected} rejected`);
   for (const r of planted.rejections) console.log(`  ligne ${r.line}, ${r.field}: ${r.code} — ${r.message}`);
 

@@ -5,14 +5,24 @@
  * then rebuilds the lease summary projection from position 0. Prints events/s and ratios.
  * BENCH_EVENTS overrides the count.
  */
-import { randomUUID } from 'node:crypto';
 import { getPostgreSQLEventStore } from '@event-driven-io/emmett-postgresql';
 import { attributionStreamId } from '@vigie/domain';
-import { eventStoreMigrations, PostgresEventStore, type NewEvent } from '@vigie/event-store';
+import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
 import { LeaseSummaryProjection, projectionMigrations, rebuildProjection } from '@vigie/projections';
 import { createPool, migrate } from '@vigie/postgres';
 import { syntheticLease } from '../support/lease-events.js';
-import { benchServer, createDatabase, dropDatabase, pooled, timed } from './bench-database.js';
+import {
+  benchServer,
+  createDatabase,
+  dropDatabase,
+  leaseEvent,
+  pooled,
+  RAW_TABLE,
+  rawInsertSql,
+  rawParams,
+  timed,
+} from './bench-database.js';
+import { rawSequentialRead, reportFigure, reportSizes } from './bench-report.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 100_000);
 const PER_CALL = 1_000;
@@ -24,37 +34,7 @@ function emmettEvent(i: number) {
   return { type: 'LeaseSigned', data: { ...syntheticLease(i) } as Record<string, unknown>, metadata: { actor: 'bench' } };
 }
 
-function leaseEvent(i: number): NewEvent {
-  return { eventId: randomUUID(), type: 'LeaseSigned', data: syntheticLease(i), metadata: { actor: 'bench', source: 'bench' } };
-}
-
-const RAW_TABLE = `CREATE TABLE raw_events (
-  global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  stream_id text NOT NULL, stream_version integer NOT NULL, event_id uuid NOT NULL UNIQUE,
-  event_type text NOT NULL, schema_version smallint NOT NULL, data jsonb NOT NULL, metadata jsonb NOT NULL,
-  recorded_at timestamptz NOT NULL DEFAULT now(), UNIQUE (stream_id, stream_version))`;
-
-function rawInsertSql(rows: number): string {
-  const values = Array.from(
-    { length: rows },
-    (_, r) => `($${r * 7 + 1},$${r * 7 + 2},$${r * 7 + 3},$${r * 7 + 4},$${r * 7 + 5},$${r * 7 + 6},$${r * 7 + 7})`,
-  );
-  return `INSERT INTO raw_events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata) VALUES ${values.join(',')}`;
-}
-
-function rawParams(rows: Array<{ streamId: string; version: number; event: NewEvent }>): unknown[] {
-  return rows.flatMap(({ streamId, version, event }) => [
-    streamId,
-    version,
-    event.eventId,
-    event.type,
-    1,
-    JSON.stringify(event.data),
-    JSON.stringify(event.metadata),
-  ]);
-}
-
-type Row = { scenario: string; vigie?: number; raw?: number; emmett?: number };
+type Row = { scenario: string; vigie?: number; raw?: number; emmett?: number; target: string };
 
 async function main(): Promise<void> {
   const server = await benchServer();
@@ -78,7 +58,7 @@ async function main(): Promise<void> {
 
   // 1. 1 000 events per call into one stream.
   {
-    const row: Row = { scenario: `batched: ${PER_CALL} events/call into one stream` };
+    const row: Row = { scenario: `batched: ${PER_CALL} events/call into one stream`, target: '≥ 0.5× raw' };
     row.vigie = rate(
       (
         await timed(async () => {
@@ -120,7 +100,7 @@ async function main(): Promise<void> {
 
   // 2. 1 000 events per call spread over 1 000 streams, one transaction (bulk import).
   {
-    const row: Row = { scenario: `batched: ${PER_CALL} events/call over ${PER_CALL} streams, 1 tx` };
+    const row: Row = { scenario: `batched: ${PER_CALL} events/call over ${PER_CALL} streams, 1 tx`, target: '≥ 0.8× raw' };
     row.vigie = rate(
       (
         await timed(async () => {
@@ -161,7 +141,10 @@ async function main(): Promise<void> {
 
   // 3. Single-event appends, 16 at a time.
   {
-    const row: Row = { scenario: `single-event appends, concurrency ${CONCURRENCY}` };
+    const row: Row = {
+      scenario: `single-event appends, concurrency ${CONCURRENCY}`,
+      target: '≥ 0.6× raw and ≥ 1.5× Emmett',
+    };
     row.vigie = rate(
       (
         await timed(() =>
@@ -208,6 +191,7 @@ async function main(): Promise<void> {
     }),
   );
   const rebuildRate = Math.round(rebuild.result.applied / rebuild.seconds);
+  const sequential = await rawSequentialRead(pool);
 
   const fmt = (value?: number) => (value === undefined ? '—' : value.toLocaleString('en-US'));
   const ratio = (a?: number, b?: number) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
@@ -218,7 +202,37 @@ async function main(): Promise<void> {
       `| ${row.scenario} | ${fmt(row.vigie)} | ${fmt(row.raw)} | ${fmt(row.emmett)} | ${ratio(row.vigie, row.raw)} | ${ratio(row.vigie, row.emmett)} |`,
     );
   }
-  console.log(`| rebuild lease_summary from 0 (${total.toLocaleString('en-US')} events) | ${fmt(rebuildRate)} | — | — | — | — |`);
+  console.log(
+    `| rebuild lease_summary from 0 (${total.toLocaleString('en-US')} events); plain sequential read | ${fmt(rebuildRate)} | ${fmt(sequential.perSecond)} | — | ${ratio(rebuildRate, sequential.perSecond)} | — |`,
+  );
+  reportSizes({ bench: 'store', sizes: { BENCH_EVENTS: N, eventsPerCall: PER_CALL, concurrency: CONCURRENCY } });
+  for (const row of rows) {
+    reportFigure({
+      bench: 'store',
+      measure: row.scenario,
+      value: row.vigie!,
+      unit: 'ev/s',
+      target: row.target,
+      baseline: { name: 'raw pg INSERT', value: row.raw! },
+    });
+    if (row.emmett)
+      reportFigure({
+        bench: 'store',
+        measure: `${row.scenario}, against Emmett`,
+        value: row.vigie!,
+        unit: 'ev/s',
+        target: row.target.includes('Emmett') ? '≥ 1.5× Emmett' : '—',
+        baseline: { name: 'Emmett (same server)', value: row.emmett },
+      });
+  }
+  reportFigure({
+    bench: 'store',
+    measure: `rebuild lease_summary from position 0 (${total} events)`,
+    value: rebuildRate,
+    unit: 'ev/s',
+    target: '≥ 50 000 ev/s',
+    baseline: { name: 'raw pg sequential read of the events', value: sequential.perSecond },
+  });
   console.log(`\nFloors: batched ≥ 20 000 ev/s and ≥ 0.5× raw; rebuild ≥ 50 000 ev/s.`);
 
   await emmett.close();
