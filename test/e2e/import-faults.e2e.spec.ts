@@ -4,17 +4,16 @@ import { loadConfig } from '@vigie/config';
 import type { RunningApp } from '../../apps/api/src/bootstrap.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startApiProcess } from '../support/processes.js';
+import { importReport, importSettled, startImport } from '../support/imports.js';
 import {
-  adminFetch,
   bootstrapWithTestOrganisations,
   registerOrganisations,
   TEST_ADMIN_KEY,
   TEST_PSEUDONYMISATION_KEY,
+  waitFor,
 } from '../support/app.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Json = any;
 
 /** One NDJSON lease row per line, each on its own case. */
 function ndjson(rows: number, tag: string, leaseIdOf: (i: number) => string = (i) => `BAIL-${tag}-${i}`): string {
@@ -43,30 +42,6 @@ function ndjson(rows: number, tag: string, leaseIdOf: (i: number) => string = (i
       gestionMode: 'directe',
     }),
   ).join('\n');
-}
-
-async function startImport(url: string, body: string): Promise<string> {
-  const response = await adminFetch(`${url}/v1/imports`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson' },
-    body,
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { id: string }).id;
-}
-
-async function report(url: string, id: string): Promise<Json> {
-  return (await adminFetch(`${url}/v1/imports/${id}`)).json();
-}
-
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached: ${JSON.stringify(value).slice(0, 300)}`);
-    await sleep(100);
-  }
 }
 
 function start(db: TestDatabase, env: Record<string, string> = {}): Promise<RunningApp> {
@@ -117,11 +92,7 @@ describe('Imports under faults', () => {
         app.url,
         ndjson(2_500, 'R', (i) => (i === 1_499 ? 'BAIL-REFUSED' : `BAIL-R-${i}`)),
       );
-      const done = await until(
-        () => report(app.url, id),
-        (r) => r.status !== 'en_attente' && r.status !== 'en_cours',
-        60_000,
-      );
+      const done = await waitFor(() => importReport(app.url, id), importSettled, 60_000);
       expect(done).toMatchObject({ status: 'termine', total: 2_500, done: 2_500, accepted: 2_499, rejected: 1 });
       expect(done.rejections).toEqual([{ line: 1_500, field: null, code: 'VALUE_NOT_STORABLE', message: expect.any(String) }]);
       expect(await leasesOf(id)).toBe(2_499);
@@ -139,8 +110,8 @@ describe('Imports under faults', () => {
     try {
       await registerOrganisations(url);
       id = await startImport(url, file);
-      await until(
-        () => report(url, id),
+      await waitFor(
+        () => importReport(url, id),
         (r) => r.done >= 3_000 || r.status === 'termine',
         60_000,
       );
@@ -152,7 +123,7 @@ describe('Imports under faults', () => {
     const app = await start(db, { IMPORT_STALE_AFTER_S: '1' });
     try {
       await sleep(1_100);
-      const interrupted = await report(app.url, id);
+      const interrupted = await importReport(app.url, id);
       const written = await leasesOf(id);
       console.log(
         `import killed: ${interrupted.done} rows shown done, ${interrupted.accepted} accepted, ${written} leases written`,
@@ -167,11 +138,7 @@ describe('Imports under faults', () => {
       expect(written - interrupted.accepted).toBeLessThanOrEqual(1_000);
 
       const again = await startImport(app.url, file);
-      const done = await until(
-        () => report(app.url, again),
-        (r) => r.status !== 'en_attente' && r.status !== 'en_cours',
-        90_000,
-      );
+      const done = await waitFor(() => importReport(app.url, again), importSettled, 90_000);
       expect(done).toMatchObject({ status: 'termine', total: TOTAL, rejected: 0 });
       expect(done.accepted + done.alreadyImported).toBe(TOTAL);
       expect(done.alreadyImported).toBe(written);

@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { createProjectionRunners, PROJECTION_NAMES, type Projection, ProjectionRunner, REBUILDABLE } from '@vigie/projections';
+import {
+  createProjectionRunners,
+  PROJECTION_NAMES,
+  type Projection,
+  ProjectionRunner,
+  REBUILDABLE,
+  resetProjection,
+} from '@vigie/projections';
 import { TerritorialReferential } from '@vigie/referential';
-import { adminFetch, registerOrganisations } from '../support/app.js';
+import { adminFetch, registerOrganisations, waitFor } from '../support/app.js';
+import { importReport, importSettled, startImport } from '../support/imports.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startApiProcess, startProjectorProcess, type VigieProcess } from '../support/processes.js';
 
@@ -66,29 +74,6 @@ function lease(tag: string, i: number): Json {
 const importFile = (tag: string) =>
   Array.from({ length: ROWS }, (_, i) => JSON.stringify({ type: 'lease', ...lease(tag, i) })).join('\n');
 
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value)) return value;
-    if (Date.now() > deadline) throw new Error(`not reached: ${JSON.stringify(value).slice(0, 300)}`);
-    await sleep(50);
-  }
-}
-
-async function startImport(url: string, body: string): Promise<string> {
-  const response = await adminFetch(`${url}/v1/imports`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-ndjson' },
-    body,
-  });
-  expect(response.status).toBe(202);
-  return ((await response.json()) as { id: string }).id;
-}
-
-const report = async (url: string, id: string): Promise<Json> => (await adminFetch(`${url}/v1/imports/${id}`)).json();
-const settled = (r: Json) => r.status !== 'en_attente' && r.status !== 'en_cours';
-
 /** A single lease POSTed until the API dies: its answer, or none if the crash swallowed it. */
 interface SingleWrite {
   readonly body: Json;
@@ -129,14 +114,7 @@ async function expectReadModelsEqualRebuild(db: TestDatabase): Promise<Record<st
   const sizes: Record<string, number> = {};
   for (const { fresh, live } of Object.values(REBUILDABLE)) {
     const rebuilt: Projection = fresh();
-    const client = await db.pool.connect();
-    try {
-      for (const table of rebuilt.tables) await client.query(`DROP TABLE IF EXISTS ${table}`);
-      await client.query('DELETE FROM checkpoints WHERE name = $1', [rebuilt.name]);
-      await rebuilt.createTables(client);
-    } finally {
-      client.release();
-    }
+    await resetProjection(db.pool, rebuilt);
     await new ProjectionRunner(db.pool, rebuilt, { batchSize: 5_000 }).catchUp();
     for (const [index, table] of live().tables.entries()) {
       const actual = await rowsOf(db, table);
@@ -230,7 +208,7 @@ describe('Crash consistency: API killed mid-import, projector killed mid-batch, 
       const previous = imports.at(-1);
       if (previous) {
         const written = await leasesOfImport(db, previous.id);
-        const shown = await until(() => report(api.url, previous.id), settled, 10_000);
+        const shown = await waitFor(() => importReport(api.url, previous.id), importSettled);
         if (shown.status === 'termine') {
           expect(shown).toMatchObject({ done: ROWS, accepted: ROWS, rejected: 0 });
           expect(written).toBe(ROWS);
@@ -246,7 +224,7 @@ describe('Crash consistency: API killed mid-import, projector killed mid-batch, 
           expect(written).toBeGreaterThanOrEqual(shown.accepted);
           expect(written - shown.accepted).toBeLessThanOrEqual(CHUNK);
           const again = await startImport(api.url, previous.file);
-          const done = await until(() => report(api.url, again), settled);
+          const done = await waitFor(() => importReport(api.url, again), importSettled, 60_000);
           expect(done).toMatchObject({ status: 'termine', total: ROWS, rejected: 0, alreadyImported: written });
           expect(done.accepted + done.alreadyImported).toBe(ROWS);
         }
@@ -323,5 +301,6 @@ describe('Crash consistency: API killed mid-import, projector killed mid-batch, 
     );
     expect(Number(found[0]!.n)).toBe(acknowledged.length);
     log.push(`${writes.length} single leases acknowledged, each recorded once; ${ROUNDS * ROWS} imported leases, each once`);
-  }, 300_000);
+  // About a minute on a quiet 2-core machine; process starts stretch it when the machine is shared.
+  }, 480_000);
 });

@@ -8,6 +8,18 @@ export interface RebuildProgress {
   readonly head: number;
 }
 
+/** Drops a projection's tables and checkpoint and creates the tables empty: where a replay from position 0 starts. */
+export async function resetProjection(pool: Pool, projection: Projection): Promise<void> {
+  const client = await pool.connect();
+  try {
+    for (const table of projection.tables) await client.query(`DROP TABLE IF EXISTS ${table}`);
+    await client.query('DELETE FROM checkpoints WHERE name = $1', [projection.name]);
+    await projection.createTables(client);
+  } finally {
+    client.release();
+  }
+}
+
 /**
  * Replays the whole log into fresh tables (a projection writing to `<table>_rebuild`), while
  * the live one keeps serving; `swap` then moves the fresh tables and checkpoint in place in
@@ -24,14 +36,7 @@ export async function rebuildProjection(
   },
 ): Promise<{ applied: number; position: number }> {
   const { fresh, live } = options;
-  const setup = await pool.connect();
-  try {
-    for (const table of fresh.tables) await setup.query(`DROP TABLE IF EXISTS ${table}`);
-    await setup.query('DELETE FROM checkpoints WHERE name = $1', [fresh.name]);
-    await fresh.createTables(setup);
-  } finally {
-    setup.release();
-  }
+  await resetProjection(pool, fresh);
   const runner = new ProjectionRunner(pool, fresh, { batchSize: options.batchSize ?? 5_000 });
   const { rows } = await pool.query<{ head: string | null }>('SELECT max(global_position) AS head FROM events');
   const head = Number(rows[0]?.head ?? 0);
