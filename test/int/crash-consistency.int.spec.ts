@@ -301,6 +301,6 @@ describe('Crash consistency: API killed mid-import, projector killed mid-batch, 
     );
     expect(Number(found[0]!.n)).toBe(acknowledged.length);
     log.push(`${writes.length} single leases acknowledged, each recorded once; ${ROUNDS * ROWS} imported leases, each once`);
-  // About a minute on a quiet 2-core machine; process starts stretch it when the machine is shared.
+    // About a minute on a quiet 2-core machine; process starts stretch it when the machine is shared.
   }, 480_000);
 });
