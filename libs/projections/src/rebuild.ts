@@ -41,11 +41,16 @@ export async function rebuildProjection(
   const { rows } = await pool.query<{ head: string | null }>('SELECT max(global_position) AS head FROM events');
   const head = Number(rows[0]?.head ?? 0);
   let applied = 0;
+  // An empty batch alone is not the end: a transaction open anywhere on the server holds readers
+  // back (gap safety), and a rebuild that stopped there would swap in tables behind the live ones.
   for (;;) {
     const count = await runner.runOnce();
     applied += count;
     options.onProgress?.({ applied, position: runner.status().position, head });
-    if (count === 0) break;
+    if (count === 0) {
+      if (runner.status().position >= head) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
   // Swap under the live projection's lock, so its runner cannot apply a batch in between.
   const client = await pool.connect();
