@@ -366,5 +366,6 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     expect((await run(['keys', 'revoke', keyId, '--api', app.url, '--key', TEST_ADMIN_KEY])).code).toBe(0);
     expect((await run(['import', file, '--api', app.url, '--key', key])).code).toBe(2);
     expect((await run(['import'])).code).toBe(2);
-  });
+    // Seven client processes: past the default 30 s on a shared, loaded 2-core machine.
+  }, 120_000);
 });
