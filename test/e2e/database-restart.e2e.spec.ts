@@ -132,13 +132,17 @@ describe('PostgreSQL restarted under Vigie (a private cluster the test starts an
       }
     };
     const writers = Array.from({ length: WRITERS }, (_, w) => writer(w));
-    await sleep(1_000);
+    // Wait for writes, not for a time: on a loaded machine the first ones may take seconds.
+    const until = async (reached: () => boolean) => {
+      for (const deadline = Date.now() + 30_000; !reached() && Date.now() < deadline;) await sleep(50);
+    };
+    await until(() => acknowledged.length >= WRITERS);
     const before = acknowledged.length;
     await cluster.stop('fast');
     await sleep(1_500);
     await cluster.start();
     const restartedAt = acknowledged.length;
-    await sleep(2_000);
+    await until(() => acknowledged.length >= restartedAt + WRITERS);
     stop = true;
     await Promise.all(writers);
 
