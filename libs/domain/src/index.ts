@@ -27,3 +27,4 @@ export * from './flux/perimeter.js';
 export * from './flux/flux-ledger.js';
 export * from './flux/convention-flux.js';
 export * from './flux/bilan.js';
+export * from './compliance/simulation.js';

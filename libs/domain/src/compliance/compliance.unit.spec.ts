@@ -3,6 +3,7 @@ import { applyCiaTerms, legalDefaultCia } from '../cia/cia.model.js';
 import { evaluateCompliance, type ComplianceReport, type LeaseFact } from './compliance.js';
 import { EXPECTED, FIXTURE_LEASES, MEL, REFERENCE_DATE, THRESHOLD_2026 } from '../../../../test/fixtures/compliance-mel-2026.js';
 import type { LeaseSignedData } from '../attribution/attribution.events.js';
+import { arbitraryFact } from '../testing/compliance.arbitraries.js';
 
 const toFact = (lease: LeaseSignedData): LeaseFact => ({
   leaseDate: lease.leaseDate,
@@ -193,28 +194,6 @@ describe('Compliance of an EPCI over a year (hand-computed fixture)', () => {
       status: 'en_retard',
     });
   });
-});
-
-const arbitraryFact = fc.record({
-  leaseDate: fc.integer({ min: 1, max: 365 }).map((day) => new Date(Date.UTC(2026, 0, day)).toISOString().slice(0, 10)),
-  bailleurId: fc.constantFrom('lmh', 'vilogia', 'partenord'),
-  reservataireId: fc.constantFrom(null, 'action-logement', 'etat-59', 'mel'),
-  communeInsee: fc.constantFrom('59350', '59512', '59599'),
-  qpvCode: fc.constantFrom(null, null, 'QN05901M'),
-  composition: fc.record({
-    personsAged14OrMore: fc.integer({ min: 1, max: 4 }),
-    childrenUnder14: fc.integer({ min: 0, max: 4 }),
-  }),
-  yearlyResources: fc.option(fc.integer({ min: 0, max: 60_000 }), { freq: 5 }),
-  flags: fc.record({
-    dalo: fc.boolean(),
-    priorityCategory: fc.constantFrom(null, null, 'L441-1 a'),
-    relogeRenouvellementUrbain: fc.boolean(),
-    relogeCoproDegradee: fc.constant(false),
-    internalMutation: fc.boolean(),
-    interBailleurMobility: fc.constant(false),
-    publicAgent: fc.constant(false),
-  }),
 });
 
 describe('Compliance maths (properties)', () => {
