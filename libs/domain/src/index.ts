@@ -28,3 +28,4 @@ export * from './flux/flux-ledger.js';
 export * from './flux/convention-flux.js';
 export * from './flux/bilan.js';
 export * from './compliance/simulation.js';
+export * from './compliance/forecast.js';
