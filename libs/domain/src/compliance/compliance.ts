@@ -1,4 +1,4 @@
-import type { HouseholdComposition, HouseholdFlags } from '../attribution/attribution.events.js';
+import type { HouseholdComposition, HouseholdFlags, LeaseSignedData } from '../attribution/attribution.events.js';
 import { dayOfYear, daysInYear, monthOf, yearOf } from '../calendar/paris-calendar.js';
 import { q1Status, type Q1Status } from '../classification/household.js';
 import { communeOfArrondissement } from '../referential/territory.js';
@@ -21,6 +21,23 @@ export interface LeaseFact {
   /** Pseudonymous household and RPLS flat, to find probable duplicates. */
   readonly householdId?: string;
   readonly rplsId?: string;
+}
+
+/** What the figures read of a signed lease (its CAL decision link null when it has none). */
+export function leaseFactOf(lease: LeaseSignedData): LeaseFact {
+  return {
+    leaseDate: lease.leaseDate,
+    bailleurId: lease.bailleurId,
+    reservataireId: lease.reservataireId,
+    communeInsee: lease.flat.communeInsee,
+    qpvCode: lease.flat.qpvCode,
+    composition: lease.household.composition,
+    yearlyResources: lease.household.yearlyResources,
+    flags: lease.flags,
+    calDecisionEventId: lease.calDecisionEventId ?? null,
+    householdId: lease.household.pseudonymousId,
+    rplsId: lease.flat.rplsId,
+  };
 }
 
 export const GROUP_BYS = ['bailleur', 'reservataire', 'secteur', 'commune'] as const;

@@ -1,24 +1,10 @@
 import fc from 'fast-check';
 import { applyCiaTerms, legalDefaultCia } from '../cia/cia.model.js';
-import { evaluateCompliance, type ComplianceReport, type LeaseFact } from './compliance.js';
+import { evaluateCompliance, leaseFactOf, type ComplianceReport } from './compliance.js';
 import { EXPECTED, FIXTURE_LEASES, MEL, REFERENCE_DATE, THRESHOLD_2026 } from '../../../../test/fixtures/compliance-mel-2026.js';
-import type { LeaseSignedData } from '../attribution/attribution.events.js';
 import { arbitraryFact } from '../testing/compliance.arbitraries.js';
 
-const toFact = (lease: LeaseSignedData): LeaseFact => ({
-  leaseDate: lease.leaseDate,
-  bailleurId: lease.bailleurId,
-  reservataireId: lease.reservataireId,
-  communeInsee: lease.flat.communeInsee,
-  qpvCode: lease.flat.qpvCode,
-  composition: lease.household.composition,
-  yearlyResources: lease.household.yearlyResources,
-  flags: lease.flags,
-  // Recorded through the API with no CAL decision: null, as the decider links it.
-  calDecisionEventId: lease.calDecisionEventId ?? null,
-  householdId: lease.household.pseudonymousId,
-  rplsId: lease.flat.rplsId,
-});
+const toFact = leaseFactOf;
 
 const defaults = legalDefaultCia(MEL, 2026);
 const query = { epciSiren: MEL, year: 2026, referenceDate: REFERENCE_DATE };
