@@ -267,6 +267,14 @@ const SPEC: Record<string, RouteSpec> = {
       path: `/v1/epcis/${pick(v, MEL, ARRAS, '999999999')}/compliance?year=2026`,
     }),
   },
+  'GET /v1/epcis/:epci/compliance/forecast': {
+    allowed: ALL,
+    tenancy: { kind: 'filtered', otherNotFound: ['epci', 'etat'] },
+    call: (_role, v) => ({
+      method: 'GET',
+      path: `/v1/epcis/${pick(v, MEL, ARRAS, '999999999')}/compliance/forecast?year=2026`,
+    }),
+  },
   'POST /v1/epcis/:epci/compliance/simulations': {
     allowed: ['bailleur', 'epci', 'etat', 'admin'],
     tenancy: { kind: 'existing', notFound: 'FLAT_NOT_FOUND' },

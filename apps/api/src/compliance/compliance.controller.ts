@@ -19,7 +19,8 @@ import { isTimestampInRange } from '../http/params.js';
 
 type SharedComplianceView = ReturnType<typeof shareComplianceReport<ComplianceView>>;
 
-const querySchema = z.object({
+/** Query of the compliance reads (figures, forecast): EPCI, year, grouping, the two times. */
+export const complianceQuerySchema = z.object({
   epci: epciSirenParam,
   year: yearParam,
   groupBy: z.enum(GROUP_BYS).optional(),
@@ -37,7 +38,7 @@ const querySchema = z.object({
 });
 
 const STATUS_FR = { atteint: 'Atteint', en_retard: 'En retard', non_evaluable: 'Non évaluable' } as const;
-const SCOPE_FR = {
+export const SCOPE_FR = {
   epci: 'EPCI',
   bailleur: 'Bailleur',
   reservataire: 'Réservataire',
@@ -45,7 +46,7 @@ const SCOPE_FR = {
   commune: 'Commune',
   bailleur_reservataire: 'Bailleur × réservataire',
 } as const;
-const percent = (value: number | null) => (value === null ? null : Math.round(value * 1_000) / 10);
+export const percent = (value: number | null) => (value === null ? null : Math.round(value * 1_000) / 10);
 
 function csvOf(view: ComplianceView | SharedComplianceView): string {
   const headers = [
@@ -87,6 +88,27 @@ function csvOf(view: ComplianceView | SharedComplianceView): string {
     ]),
   );
   return toCsv(headers, rows);
+}
+
+/** `asOf` of a compliance query: a global position, or an instant (parsed strictly beforehand). */
+export function asOfOf(asOf: string | undefined): { position?: number; at?: Date } {
+  if (asOf === undefined) return {};
+  return /^\d+$/.test(asOf) ? { position: Number(asOf) } : { at: parseInstant(asOf)! };
+}
+
+/**
+ * The EPCI, the État of its départements and admin own these figures and see them whole.
+ * A bailleur or a réservataire sees a shared view: its own scope whole, the other bailleurs'
+ * (or réservataires') not at all, every other figure under statistical secrecy. Another EPCI or
+ * another département's État gets the 404 of an unknown resource.
+ */
+export function complianceReader(principal: Principal, siren: string, tenancy: TenancyResolver): 'owner' | ScopeVisibility {
+  if (principal.role === 'admin') return 'owner';
+  if (principal.role === 'epci' || principal.role === 'etat') {
+    if (owns(principal, tenancy.epci(siren))) return 'owner';
+    throw notFound('NOT_FOUND');
+  }
+  return sharedScopeVisibility(principal.role, principal.tenant ?? '');
 }
 
 @ApiTags('compliance')
@@ -131,20 +153,15 @@ export class ComplianceController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const input = parseOrThrow(querySchema, {
+    const input = parseOrThrow(complianceQuerySchema, {
       epci,
       year: query.year,
       groupBy: query.groupBy || undefined,
       asOf: query.asOf || undefined,
       signedUntil: query.signedUntil || undefined,
     });
-    const asOf =
-      input.asOf === undefined
-        ? {}
-        : /^\d+$/.test(input.asOf)
-          ? { position: Number(input.asOf) }
-          : { at: parseInstant(input.asOf)! };
-    const reader = this.reader(principal, input.epci);
+    const asOf = asOfOf(input.asOf);
+    const reader = complianceReader(principal, input.epci, this.tenancy);
     const { view, body, etag } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf, input.signedUntil);
     response.setHeader('X-Vigie-Position', String(view.asOf.position));
     const shared = reader === 'owner' ? null : shareComplianceReport(view, this.config.STATISTICAL_SECRECY_THRESHOLD, reader);
@@ -163,20 +180,5 @@ export class ComplianceController {
     // The ETag is computed once per result; Express answers 304 to a matching If-None-Match.
     response.setHeader('ETag', etag);
     response.status(200).type('application/json').send(body);
-  }
-
-  /**
-   * The EPCI, the État of its départements and admin own these figures and see them whole.
-   * A bailleur or a réservataire sees a shared view: its own scope whole, the other bailleurs'
-   * (or réservataires') not at all, every other figure under statistical secrecy. Another EPCI or
-   * another département's État gets the 404 of an unknown resource.
-   */
-  private reader(principal: Principal, siren: string): 'owner' | ScopeVisibility {
-    if (principal.role === 'admin') return 'owner';
-    if (principal.role === 'epci' || principal.role === 'etat') {
-      if (owns(principal, this.tenancy.epci(siren))) return 'owner';
-      throw notFound('NOT_FOUND');
-    }
-    return sharedScopeVisibility(principal.role, principal.tenant ?? '');
   }
 }

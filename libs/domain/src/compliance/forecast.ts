@@ -1,5 +1,5 @@
 import { dayOfYear, daysInMonth, daysInYear, monthOf, yearOf } from '../calendar/paris-calendar.js';
-import type { Figure } from './compliance.js';
+import type { ComplianceReport, Figure, ScopeFigure } from './compliance.js';
 
 /**
  * Year-end forecast of one objective's figure in one scope (method and sources: docs/forecast.md).
@@ -163,4 +163,47 @@ export function monthlyVolumes(figure: Pick<Figure, 'monthly'>): number[] {
     previous = month.denominator;
   }
   return volumes;
+}
+
+/** One scope of a forecast report: its figure so far and its year-end forecast. */
+export interface ForecastScope {
+  readonly scope: ScopeFigure['scope'];
+  readonly figure: Figure;
+  readonly forecast: YearEndForecast;
+}
+
+/**
+ * The year-end forecast of every objective and scope of a compliance report, the seasonality of
+ * each scope learned from the same scope in the reports of previous years (`history`, any order;
+ * a scope absent from a year has no history that year).
+ */
+export function forecastReport(
+  report: ComplianceReport,
+  history: readonly ComplianceReport[],
+  referenceDate: string,
+  level: number = FORECAST_LEVEL,
+): Array<{ readonly id: string; readonly label: string; readonly target: number | null; readonly scopes: ForecastScope[] }> {
+  return report.objectives.map((objective) => ({
+    id: objective.id,
+    label: objective.label,
+    target: objective.target,
+    scopes: objective.scopes.map(({ scope, figure }) => {
+      const past = history.flatMap((previous) => {
+        const same = previous.objectives
+          .find((o) => o.id === objective.id)
+          ?.scopes.find((s) => s.scope.kind === scope.kind && s.scope.id === scope.id);
+        return same ? [monthlyVolumes(same.figure)] : [];
+      });
+      const forecast = forecastYearEnd({
+        numerator: figure.numerator,
+        denominator: figure.denominator,
+        target: figure.target,
+        year: report.year,
+        referenceDate,
+        history: past,
+        level,
+      });
+      return { scope, figure, forecast };
+    }),
+  }));
 }

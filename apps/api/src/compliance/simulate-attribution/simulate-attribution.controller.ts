@@ -1,6 +1,8 @@
 import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
-import { sharedScopeVisibility, type Principal } from '@vigie/access';
+import type { Principal } from '@vigie/access';
+import { TenancyResolver } from '../../access/tenancy.resolver.js';
+import { complianceReader } from '../compliance.controller.js';
 import type { VigieConfig } from '@vigie/config';
 import { Access, CurrentPrincipal } from '../../access/access.decorators.js';
 import { FLAT_OF_SIMULATION } from '../../access/tenancies.js';
@@ -18,6 +20,7 @@ import { SimulateAttributionService, type SimulationView } from './simulate-attr
 export class SimulateAttributionController {
   constructor(
     private readonly simulations: SimulateAttributionService,
+    private readonly tenancy: TenancyResolver,
     @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
   ) {}
 
@@ -59,13 +62,8 @@ export class SimulateAttributionController {
       );
     }
     // The access rule let a bailleur through on its own flat only; the EPCI, the État and admin own the figures.
-    const reader =
-      principal.role === 'bailleur'
-        ? {
-            visibility: sharedScopeVisibility('bailleur', principal.tenant ?? ''),
-            threshold: this.config.STATISTICAL_SECRECY_THRESHOLD,
-          }
-        : ('owner' as const);
+    const visibility = complianceReader(principal, siren, this.tenancy);
+    const reader = visibility === 'owner' ? visibility : { visibility, threshold: this.config.STATISTICAL_SECRECY_THRESHOLD };
     return this.simulations.simulate(siren, input, reader);
   }
 }
