@@ -1,5 +1,5 @@
 import { Contract } from '../http/contract.js';
-import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
@@ -90,6 +90,39 @@ function csvOf(view: ComplianceView | SharedComplianceView): string {
   return toCsv(headers, rows);
 }
 
+/** The OpenAPI parameters of a compliance read (figures, forecast): path, year, grouping, the two times, format. */
+export const ComplianceQueryDocs = () =>
+  applyDecorators(
+    ApiParam({ name: 'epci', example: '200093201' }),
+    ApiQuery({ name: 'year', required: true, example: 2026 }),
+    ApiQuery({ name: 'groupBy', required: false, enum: GROUP_BYS }),
+    ApiQuery({
+      name: 'asOf',
+      required: false,
+      description: 'what Vigie knew then: a global position, or an ISO 8601 timestamp with explicit offset',
+      example: '2026-06-30T23:59:59+02:00',
+    }),
+    ApiQuery({
+      name: 'signedUntil',
+      required: false,
+      description: 'leases signed on or before this business date (YYYY-MM-DD)',
+      example: '2026-06-30',
+    }),
+    ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] }),
+    ApiProduces('application/json', 'text/csv'),
+  );
+
+/** A compliance read's query, parsed strictly (400 naming the parameter). */
+export function parseComplianceQuery(epci: string, query: Record<string, string>) {
+  return parseOrThrow(complianceQuerySchema, {
+    epci,
+    year: query.year,
+    groupBy: query.groupBy || undefined,
+    asOf: query.asOf || undefined,
+    signedUntil: query.signedUntil || undefined,
+  });
+}
+
 /** `asOf` of a compliance query: a global position, or an instant (parsed strictly beforehand). */
 export function asOfOf(asOf: string | undefined): { position?: number; at?: Date } {
   if (asOf === undefined) return {};
@@ -129,23 +162,7 @@ export class ComplianceController {
     csv: true,
     errors: ['NOT_FOUND'],
   })
-  @ApiParam({ name: 'epci', example: '200093201' })
-  @ApiQuery({ name: 'year', required: true, example: 2026 })
-  @ApiQuery({ name: 'groupBy', required: false, enum: GROUP_BYS })
-  @ApiQuery({
-    name: 'asOf',
-    required: false,
-    description: 'what Vigie knew then: a global position, or an ISO 8601 timestamp with explicit offset',
-    example: '2026-06-30T23:59:59+02:00',
-  })
-  @ApiQuery({
-    name: 'signedUntil',
-    required: false,
-    description: 'leases signed on or before this business date (YYYY-MM-DD)',
-    example: '2026-06-30',
-  })
-  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
-  @ApiProduces('application/json', 'text/csv')
+  @ComplianceQueryDocs()
   async get(
     @Param('epci') epci: string,
     @Query() query: Record<string, string>,
@@ -153,13 +170,7 @@ export class ComplianceController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const input = parseOrThrow(complianceQuerySchema, {
-      epci,
-      year: query.year,
-      groupBy: query.groupBy || undefined,
-      asOf: query.asOf || undefined,
-      signedUntil: query.signedUntil || undefined,
-    });
+    const input = parseComplianceQuery(epci, query);
     const asOf = asOfOf(input.asOf);
     const reader = complianceReader(principal, input.epci, this.tenancy);
     const { view, body, etag } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf, input.signedUntil);

@@ -3,6 +3,7 @@ import { applyCiaTerms, legalDefaultCia, type Cia } from '../cia/cia.model.js';
 import { evaluateCompliance, type ComplianceReport, type ComplianceRules, type LeaseFact } from './compliance.js';
 import { changeBetween, SIMULATION_GROUP_BYS, simulateAttribution } from './simulation.js';
 import { arbitraryFactUntil } from '../testing/compliance.arbitraries.js';
+import { NO_HOUSEHOLD_FLAGS } from '../attribution/attribution.events.js';
 
 const MEL = '200093201';
 const defaults = legalDefaultCia(MEL, 2026);
@@ -99,15 +100,7 @@ describe('Simulating an attribution (properties)', () => {
       qpvCode: null,
       composition: { personsAged14OrMore: 1, childrenUnder14: 2 },
       yearlyResources: 9_800,
-      flags: {
-        dalo: true,
-        priorityCategory: null,
-        relogeRenouvellementUrbain: false,
-        relogeCoproDegradee: false,
-        internalMutation: false,
-        interBailleurMobility: false,
-        publicAgent: false,
-      },
+      flags: { ...NO_HOUSEHOLD_FLAGS, dalo: true },
     };
     const rules: ComplianceRules = { cia: defaults, thresholdPerUc: 10_000 };
     const { reading, scopes } = simulateAttribution({

@@ -1,7 +1,7 @@
 import { Controller, Get, Param, Query, Req, Res, Inject } from '@nestjs/common';
-import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { FORECAST_LEVEL, forecastReport, GROUP_BYS, type ForecastScope } from '@vigie/domain';
+import { FORECAST_LEVEL, forecastReport, type ForecastScope } from '@vigie/domain';
 import { maskFigure, type Principal } from '@vigie/access';
 import type { VigieConfig } from '@vigie/config';
 import { ALL_ROLES, Access, CurrentPrincipal } from '../../access/access.decorators.js';
@@ -9,9 +9,15 @@ import { FILTERED } from '../../access/tenancies.js';
 import { TenancyResolver } from '../../access/tenancy.resolver.js';
 import { Contract } from '../../http/contract.js';
 import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
-import { parseOrThrow } from '../../http/validation.js';
 import { VIGIE_CONFIG } from '../../platform/platform.module.js';
-import { asOfOf, complianceQuerySchema, complianceReader, percent, SCOPE_FR } from '../compliance.controller.js';
+import {
+  asOfOf,
+  ComplianceQueryDocs,
+  complianceReader,
+  parseComplianceQuery,
+  percent,
+  SCOPE_FR,
+} from '../compliance.controller.js';
 import { ComplianceService } from '../compliance.service.js';
 
 /** Previous years whose months teach each scope its seasonality. */
@@ -87,17 +93,7 @@ export class ForecastController {
     csv: true,
     errors: ['NOT_FOUND'],
   })
-  @ApiParam({ name: 'epci', example: '200093201' })
-  @ApiQuery({ name: 'year', required: true, example: 2026 })
-  @ApiQuery({ name: 'groupBy', required: false, enum: GROUP_BYS })
-  @ApiQuery({
-    name: 'asOf',
-    required: false,
-    description: 'what Vigie knew then: a global position, or an ISO 8601 timestamp with explicit offset',
-  })
-  @ApiQuery({ name: 'signedUntil', required: false, description: 'leases signed on or before this business date (YYYY-MM-DD)' })
-  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
-  @ApiProduces('application/json', 'text/csv')
+  @ComplianceQueryDocs()
   async get(
     @Param('epci') epci: string,
     @Query() query: Record<string, string>,
@@ -105,13 +101,7 @@ export class ForecastController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const input = parseOrThrow(complianceQuerySchema, {
-      epci,
-      year: query.year,
-      groupBy: query.groupBy || undefined,
-      asOf: query.asOf || undefined,
-      signedUntil: query.signedUntil || undefined,
-    });
+    const input = parseComplianceQuery(epci, query);
     const reader = complianceReader(principal, input.epci, this.tenancy);
     const asOf = asOfOf(input.asOf);
     const { view } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf, input.signedUntil);
