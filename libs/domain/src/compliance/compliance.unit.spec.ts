@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { applyCiaTerms, legalDefaultCia } from '../cia/cia.model.js';
 import { evaluateCompliance, leaseFactOf, type ComplianceReport } from './compliance.js';
 import { EXPECTED, FIXTURE_LEASES, MEL, REFERENCE_DATE, THRESHOLD_2026 } from '../../../../test/fixtures/compliance-mel-2026.js';
-import { arbitraryFact } from '../testing/compliance.arbitraries.js';
+import { arbitraryFact } from '../../../../test/fixtures/compliance-arbitraries.js';
 
 const toFact = leaseFactOf;
 

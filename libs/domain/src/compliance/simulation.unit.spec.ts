@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { applyCiaTerms, legalDefaultCia, type Cia } from '../cia/cia.model.js';
 import { evaluateCompliance, type ComplianceReport, type ComplianceRules, type LeaseFact } from './compliance.js';
 import { changeBetween, SIMULATION_GROUP_BYS, simulateAttribution } from './simulation.js';
-import { arbitraryFactUntil } from '../testing/compliance.arbitraries.js';
+import { arbitraryFactUntil } from '../../../../test/fixtures/compliance-arbitraries.js';
 import { NO_HOUSEHOLD_FLAGS } from '../attribution/attribution.events.js';
 
 const MEL = '200093201';
