@@ -267,6 +267,39 @@ const SPEC: Record<string, RouteSpec> = {
       path: `/v1/epcis/${pick(v, MEL, ARRAS, '999999999')}/compliance?year=2026`,
     }),
   },
+  'GET /v1/epcis/:epci/compliance/forecast': {
+    allowed: ALL,
+    tenancy: { kind: 'filtered', otherNotFound: ['epci', 'etat'] },
+    call: (_role, v) => ({
+      method: 'GET',
+      path: `/v1/epcis/${pick(v, MEL, ARRAS, '999999999')}/compliance/forecast?year=2026`,
+    }),
+  },
+  'POST /v1/epcis/:epci/compliance/simulations': {
+    allowed: ['bailleur', 'epci', 'etat', 'admin'],
+    tenancy: { kind: 'existing', notFound: 'FLAT_NOT_FOUND' },
+    ok: [200],
+    call: (_role, v) => {
+      const [siren, bailleurId, rplsId] = pick(v, [MEL, 'lmh', 'RSIMLMH'], [ARRAS, 'pdc', 'RSIMPDC'], [MEL, 'lmh', 'RSIMNONE']);
+      return {
+        method: 'POST',
+        path: `/v1/epcis/${siren}/compliance/simulations`,
+        body: {
+          bailleurId,
+          leaseDate: '2026-03-02',
+          flat: { ...flat(bailleurId === 'pdc' ? 'pdc' : 'lmh'), rplsId },
+          candidates: [
+            {
+              rank: 1,
+              composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
+              yearlyResources: 9_000,
+              reservataireId: bailleurId === 'pdc' ? 'resa-62' : 'als',
+            },
+          ],
+        },
+      };
+    },
+  },
   'GET /v1/alerts': { allowed: ALL, tenancy: { kind: 'filtered' }, call: () => ({ method: 'GET', path: '/v1/alerts' }) },
   'GET /v1/stream': { allowed: ALL, tenancy: { kind: 'filtered' }, call: () => ({ method: 'GET', path: '/v1/stream' }) },
   'POST /v1/stock-conversions': {
@@ -529,6 +562,18 @@ describe('Access: every endpoint × every role', () => {
       ['admin', 'bailleur'],
     ])
       await seed('/v1/conventions', { ...convention(`C-AGREE-${role}`, 'lmh'), agreedBy: [agreedBy] });
+    for (const [bailleurId, rplsId, departement] of [
+      ['lmh', 'RSIMLMH', '59'],
+      ['pdc', 'RSIMPDC', '62'],
+    ])
+      await seed('/v1/flux/releases', {
+        eventId: randomUUID(),
+        bailleurId,
+        rplsId,
+        departement,
+        releasedOn: '2026-02-01',
+        inNetBase: true,
+      });
     seeded.ownEvent = (await seed('/v1/leases', { eventId: randomUUID(), ...lease('lmh', 'own') })).eventId!;
     seeded.otherEvent = (await seed('/v1/leases', { eventId: randomUUID(), ...lease('pdc', 'other') })).eventId!;
     await seed('/v1/leases', { eventId: randomUUID(), ...lease('pdc', 'other-c') });

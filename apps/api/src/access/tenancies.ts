@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { departementOfQpv } from '@vigie/domain';
-import type { Owners } from '@vigie/access';
+import { mergeOwners, type Owners } from '@vigie/access';
 import type { ErrorCode } from '../http/error-table.js';
 import { field, type Tenancy } from './access.decorators.js';
 import type { TenancyResolver } from './tenancy.resolver.js';
@@ -115,6 +115,24 @@ export const CASE_OF_DECLINED_OFFER = existingCase('OFFER_NOT_FOUND', (request) 
   bailleurId: field(request.body, 'bailleurId'),
   caseId: param(request, 'caseId'),
 }));
+
+/**
+ * A flat of the bailleur a simulation names (`bailleurId`, `flat.rplsId` of the body), in the EPCI
+ * of the path: the bailleur that recorded its release, and the EPCI and the État of its
+ * départements. Another bailleur's flat, or one no fact names, answers the same 404.
+ */
+export const FLAT_OF_SIMULATION = (epciParam: string): Tenancy => ({
+  kind: 'existing',
+  notFound: 'FLAT_NOT_FOUND',
+  owners: async (request, resolver) => {
+    const bailleurId = field(request.body, 'bailleurId');
+    const rplsId = field(request.body, 'flat', 'rplsId');
+    const siren = param(request, epciParam);
+    if (!bailleurId || !rplsId || !siren) return undefined;
+    const flat = await resolver.flat(bailleurId, rplsId);
+    return flat ? mergeOwners(flat, resolver.epci(siren)) : null;
+  },
+});
 
 /** A convention of the path (`/v1/conventions/:bailleurId/:reservataireId/:conventionId`): its parties and département. */
 export const EXISTING_CONVENTION: Tenancy = {

@@ -4,6 +4,7 @@ import { isUuid } from '../http/params.js';
 import {
   attributionDecider,
   attributionStreamId,
+  flatStreamId,
   departementOfQpv,
   type ConventionRef,
   foldEvents,
@@ -92,6 +93,16 @@ export class TenancyResolver {
       })),
     );
     return state.case ? { bailleurs: [state.case.bailleurId] } : null;
+  }
+
+  /**
+   * A flat is its bailleur's when the bailleur recorded it (its release, FlatReleased, on the
+   * flat's stream): null for a flat no fact names, or named by another bailleur only.
+   */
+  async flat(bailleurId: string, rplsId: string): Promise<Owners | null> {
+    if (!ORGANISATION_ID.test(bailleurId) || !/^[A-Za-z0-9]{1,20}$/.test(rplsId)) return null;
+    const { events } = await this.store.readStream(flatStreamId(bailleurId, rplsId));
+    return events.some((event) => event.type === 'FlatReleased') ? { bailleurs: [bailleurId] } : null;
   }
 
   /** A reservation convention belongs to its bailleur, its réservataire and its département; null if unknown. */

@@ -1,5 +1,5 @@
 import { Contract } from '../http/contract.js';
-import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
@@ -19,7 +19,8 @@ import { isTimestampInRange } from '../http/params.js';
 
 type SharedComplianceView = ReturnType<typeof shareComplianceReport<ComplianceView>>;
 
-const querySchema = z.object({
+/** Query of the compliance reads (figures, forecast): EPCI, year, grouping, the two times. */
+export const complianceQuerySchema = z.object({
   epci: epciSirenParam,
   year: yearParam,
   groupBy: z.enum(GROUP_BYS).optional(),
@@ -37,7 +38,7 @@ const querySchema = z.object({
 });
 
 const STATUS_FR = { atteint: 'Atteint', en_retard: 'En retard', non_evaluable: 'Non évaluable' } as const;
-const SCOPE_FR = {
+export const SCOPE_FR = {
   epci: 'EPCI',
   bailleur: 'Bailleur',
   reservataire: 'Réservataire',
@@ -45,7 +46,7 @@ const SCOPE_FR = {
   commune: 'Commune',
   bailleur_reservataire: 'Bailleur × réservataire',
 } as const;
-const percent = (value: number | null) => (value === null ? null : Math.round(value * 1_000) / 10);
+export const percent = (value: number | null) => (value === null ? null : Math.round(value * 1_000) / 10);
 
 function csvOf(view: ComplianceView | SharedComplianceView): string {
   const headers = [
@@ -89,6 +90,60 @@ function csvOf(view: ComplianceView | SharedComplianceView): string {
   return toCsv(headers, rows);
 }
 
+/** The OpenAPI parameters of a compliance read (figures, forecast): path, year, grouping, the two times, format. */
+export const ComplianceQueryDocs = () =>
+  applyDecorators(
+    ApiParam({ name: 'epci', example: '200093201' }),
+    ApiQuery({ name: 'year', required: true, example: 2026 }),
+    ApiQuery({ name: 'groupBy', required: false, enum: GROUP_BYS }),
+    ApiQuery({
+      name: 'asOf',
+      required: false,
+      description: 'what Vigie knew then: a global position, or an ISO 8601 timestamp with explicit offset',
+      example: '2026-06-30T23:59:59+02:00',
+    }),
+    ApiQuery({
+      name: 'signedUntil',
+      required: false,
+      description: 'leases signed on or before this business date (YYYY-MM-DD)',
+      example: '2026-06-30',
+    }),
+    ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] }),
+    ApiProduces('application/json', 'text/csv'),
+  );
+
+/** A compliance read's query, parsed strictly (400 naming the parameter). */
+export function parseComplianceQuery(epci: string, query: Record<string, string>) {
+  return parseOrThrow(complianceQuerySchema, {
+    epci,
+    year: query.year,
+    groupBy: query.groupBy || undefined,
+    asOf: query.asOf || undefined,
+    signedUntil: query.signedUntil || undefined,
+  });
+}
+
+/** `asOf` of a compliance query: a global position, or an instant (parsed strictly beforehand). */
+export function asOfOf(asOf: string | undefined): { position?: number; at?: Date } {
+  if (asOf === undefined) return {};
+  return /^\d+$/.test(asOf) ? { position: Number(asOf) } : { at: parseInstant(asOf)! };
+}
+
+/**
+ * The EPCI, the État of its départements and admin own these figures and see them whole.
+ * A bailleur or a réservataire sees a shared view: its own scope whole, the other bailleurs'
+ * (or réservataires') not at all, every other figure under statistical secrecy. Another EPCI or
+ * another département's État gets the 404 of an unknown resource.
+ */
+export function complianceReader(principal: Principal, siren: string, tenancy: TenancyResolver): 'owner' | ScopeVisibility {
+  if (principal.role === 'admin') return 'owner';
+  if (principal.role === 'epci' || principal.role === 'etat') {
+    if (owns(principal, tenancy.epci(siren))) return 'owner';
+    throw notFound('NOT_FOUND');
+  }
+  return sharedScopeVisibility(principal.role, principal.tenant ?? '');
+}
+
 @ApiTags('compliance')
 @Controller('v1/epcis/:epci/compliance')
 export class ComplianceController {
@@ -107,23 +162,7 @@ export class ComplianceController {
     csv: true,
     errors: ['NOT_FOUND'],
   })
-  @ApiParam({ name: 'epci', example: '200093201' })
-  @ApiQuery({ name: 'year', required: true, example: 2026 })
-  @ApiQuery({ name: 'groupBy', required: false, enum: GROUP_BYS })
-  @ApiQuery({
-    name: 'asOf',
-    required: false,
-    description: 'what Vigie knew then: a global position, or an ISO 8601 timestamp with explicit offset',
-    example: '2026-06-30T23:59:59+02:00',
-  })
-  @ApiQuery({
-    name: 'signedUntil',
-    required: false,
-    description: 'leases signed on or before this business date (YYYY-MM-DD)',
-    example: '2026-06-30',
-  })
-  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
-  @ApiProduces('application/json', 'text/csv')
+  @ComplianceQueryDocs()
   async get(
     @Param('epci') epci: string,
     @Query() query: Record<string, string>,
@@ -131,20 +170,9 @@ export class ComplianceController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const input = parseOrThrow(querySchema, {
-      epci,
-      year: query.year,
-      groupBy: query.groupBy || undefined,
-      asOf: query.asOf || undefined,
-      signedUntil: query.signedUntil || undefined,
-    });
-    const asOf =
-      input.asOf === undefined
-        ? {}
-        : /^\d+$/.test(input.asOf)
-          ? { position: Number(input.asOf) }
-          : { at: parseInstant(input.asOf)! };
-    const reader = this.reader(principal, input.epci);
+    const input = parseComplianceQuery(epci, query);
+    const asOf = asOfOf(input.asOf);
+    const reader = complianceReader(principal, input.epci, this.tenancy);
     const { view, body, etag } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf, input.signedUntil);
     response.setHeader('X-Vigie-Position', String(view.asOf.position));
     const shared = reader === 'owner' ? null : shareComplianceReport(view, this.config.STATISTICAL_SECRECY_THRESHOLD, reader);
@@ -163,20 +191,5 @@ export class ComplianceController {
     // The ETag is computed once per result; Express answers 304 to a matching If-None-Match.
     response.setHeader('ETag', etag);
     response.status(200).type('application/json').send(body);
-  }
-
-  /**
-   * The EPCI, the État of its départements and admin own these figures and see them whole.
-   * A bailleur or a réservataire sees a shared view: its own scope whole, the other bailleurs'
-   * (or réservataires') not at all, every other figure under statistical secrecy. Another EPCI or
-   * another département's État gets the 404 of an unknown resource.
-   */
-  private reader(principal: Principal, siren: string): 'owner' | ScopeVisibility {
-    if (principal.role === 'admin') return 'owner';
-    if (principal.role === 'epci' || principal.role === 'etat') {
-      if (owns(principal, this.tenancy.epci(siren))) return 'owner';
-      throw notFound('NOT_FOUND');
-    }
-    return sharedScopeVisibility(principal.role, principal.tenant ?? '');
   }
 }

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { compositeKey, evaluateCompliance, parisDate, parisTimestamp, type ComplianceReport, type GroupBy } from '@vigie/domain';
+import {
+  compositeKey,
+  evaluateCompliance,
+  parisDate,
+  parisTimestamp,
+  type ComplianceReport,
+  type ComplianceRules,
+  type GroupBy,
+} from '@vigie/domain';
 import {
   type Freshness,
   positionAt,
@@ -28,6 +36,18 @@ export interface CachedCompliance {
   /** The view serialised once, with its ETag: a repeated read costs neither JSON.stringify nor hashing. */
   readonly body: Buffer;
   readonly etag: string;
+}
+
+/** Several groupings of one EPCI-year's figures, computed from one read of the facts at one position (live). */
+export interface LiveReports {
+  readonly reports: readonly ComplianceReport[];
+  readonly rules: ComplianceRules;
+  /** Position the figures stand at (the projection's), the day they are read for (Europe/Paris). */
+  readonly position: number;
+  readonly referenceDate: string;
+  readonly freshness: Freshness;
+  readonly cia: ComplianceView['cia'];
+  readonly threshold: ComplianceView['threshold'];
 }
 
 const CACHE_SIZE = 1_000;
@@ -59,6 +79,7 @@ class Memo<T> {
 @Injectable()
 export class ComplianceService {
   private readonly cache = new Map<string, CachedCompliance>();
+  private readonly liveReportsCache = new Map<string, LiveReports>();
   private readonly freshnessMemo = new Memo<Freshness>(POSITION_TTL_MS);
   private readonly scopeMemo = new Memo<number>(POSITION_TTL_MS);
 
@@ -118,6 +139,51 @@ export class ComplianceService {
       key,
       await this.compute(epciSiren, year, groupBy, position, freshness, referenceDate, false, recordedAt, signedUntil),
     );
+  }
+
+  /**
+   * The live figures of an EPCI-year for several groupings at once (a simulation reads every scope
+   * an attribution moves), from one read of the facts at the projection's position, for today
+   * (Europe/Paris). Cached like the compliance read: kept while nothing the EPCI-year depends on
+   * changes.
+   */
+  async liveReports(epciSiren: string, year: number, groupBys: readonly GroupBy[]): Promise<LiveReports> {
+    const { pool } = this;
+    const freshness = await this.freshnessMemo.get('compliance', () => readFreshness(pool, 'compliance'));
+    const referenceDate = parisDate(this.clock());
+    const key = compositeKey('compliance-live-reports', epciSiren, year, groupBys.join(','), referenceDate);
+    const cached = this.liveReportsCache.get(key);
+    if (cached && cached.position === freshness.position) return cached;
+    const unchanged =
+      cached &&
+      cached.position >=
+        (await this.scopeMemo.get(compositeKey('compliance-scope', epciSiren, year, freshness.position), () =>
+          readScopePosition(pool, epciSiren, year),
+        ));
+    if (cached && unchanged) return this.rememberReports(key, { ...cached, position: freshness.position, freshness });
+    const inputs = await readComplianceInputs(pool, epciSiren, year, freshness.position);
+    const rules: ComplianceRules = {
+      cia: inputs.cia,
+      thresholdPerUc: inputs.threshold?.amountPerUc,
+      reservataireKinds: inputs.reservataireKinds,
+    };
+    const result: LiveReports = {
+      reports: groupBys.map((groupBy) => evaluateCompliance(inputs.facts, rules, { epciSiren, year, groupBy, referenceDate })),
+      rules,
+      position: freshness.position,
+      referenceDate,
+      freshness,
+      cia: { adopted: inputs.ciaAdopted, reference: inputs.cia.reference },
+      threshold: inputs.threshold,
+    };
+    return this.rememberReports(key, result);
+  }
+
+  private rememberReports(key: string, reports: LiveReports): LiveReports {
+    this.liveReportsCache.delete(key);
+    if (this.liveReportsCache.size >= CACHE_SIZE) this.liveReportsCache.delete(this.liveReportsCache.keys().next().value!);
+    this.liveReportsCache.set(key, reports);
+    return reports;
   }
 
   private async compute(

@@ -19,6 +19,7 @@ export type ApiErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
+  | 'FLAT_NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'INTERNAL_ERROR'
   | 'SERVICE_UNAVAILABLE'
@@ -142,6 +143,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
     'Ce type de contenu n’est pas accepté ici (JSON pour les écritures, CSV ou NDJSON pour les imports).',
   ],
   NOT_FOUND: [404, 'Ressource introuvable.'],
+  FLAT_NOT_FOUND: [
+    404,
+    'Aucun logement de ce bailleur ne porte cet identifiant RPLS (flat.rplsId) : un logement se simule une fois sa libération déclarée par son bailleur (POST /v1/flux/releases).',
+  ],
   METHOD_NOT_ALLOWED: [405, 'Méthode non autorisée pour cette ressource.'],
   INTERNAL_ERROR: [500, 'Erreur interne ; elle a été journalisée.'],
   SERVICE_UNAVAILABLE: [503, 'Service momentanément indisponible.'],

@@ -64,8 +64,13 @@ function checkFlat(flat: Flat, date: string, referential: LeaseReferentialContex
   }
 }
 
-/** The facts of a lease must name known organisations and agree with the referential and the calendar. */
-function checkLeaseFacts(lease: LeaseSignedData, referential: LeaseReferentialContext, now: Date): void {
+/**
+ * The facts of a lease must name known organisations and agree with the referential and the
+ * calendar (throws the DomainError a RecordSignedLease would: BAILLEUR_NOT_REGISTERED,
+ * LEASE_DATE_IN_FUTURE, COMMUNE_NOT_IN_EPCI, QPV_UNKNOWN…). A simulated attribution is checked
+ * the same way, so that a lease it describes would be accepted.
+ */
+export function checkLeaseFacts(lease: LeaseSignedData, referential: LeaseReferentialContext, now: Date): void {
   checkKnownOrganisations(lease, referential.organisations);
   const today = parisDate(now);
   if (lease.leaseDate > today) throw fail('LEASE_DATE_IN_FUTURE', { leaseDate: lease.leaseDate, today });

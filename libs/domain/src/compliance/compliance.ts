@@ -1,4 +1,4 @@
-import type { HouseholdComposition, HouseholdFlags } from '../attribution/attribution.events.js';
+import type { HouseholdComposition, HouseholdFlags, LeaseSignedData } from '../attribution/attribution.events.js';
 import { dayOfYear, daysInYear, monthOf, yearOf } from '../calendar/paris-calendar.js';
 import { q1Status, type Q1Status } from '../classification/household.js';
 import { communeOfArrondissement } from '../referential/territory.js';
@@ -21,6 +21,23 @@ export interface LeaseFact {
   /** Pseudonymous household and RPLS flat, to find probable duplicates. */
   readonly householdId?: string;
   readonly rplsId?: string;
+}
+
+/** What the figures read of a signed lease (its CAL decision link null when it has none). */
+export function leaseFactOf(lease: LeaseSignedData): LeaseFact {
+  return {
+    leaseDate: lease.leaseDate,
+    bailleurId: lease.bailleurId,
+    reservataireId: lease.reservataireId,
+    communeInsee: lease.flat.communeInsee,
+    qpvCode: lease.flat.qpvCode,
+    composition: lease.household.composition,
+    yearlyResources: lease.household.yearlyResources,
+    flags: lease.flags,
+    calDecisionEventId: lease.calDecisionEventId ?? null,
+    householdId: lease.household.pseudonymousId,
+    rplsId: lease.flat.rplsId,
+  };
 }
 
 export const GROUP_BYS = ['bailleur', 'reservataire', 'secteur', 'commune'] as const;
@@ -163,16 +180,51 @@ const LABELS: Record<ObjectiveId, string> = {
 /** Targets in basis points make every comparison exact integer arithmetic. */
 const basisPoints = (target: number) => Math.round(target * 10_000);
 
-function figure(
-  leases: readonly Classified[],
-  rule: ObjectiveRule,
-  target: number | null,
-  year: number,
-  referenceDate: string,
-): Figure {
-  const refYear = yearOf(referenceDate);
-  const lastMonth = year < refYear ? 12 : year > refYear ? 0 : monthOf(referenceDate);
-  const perMonth = Array.from({ length: 12 }, () => ({ numerator: 0, denominator: 0 }));
+/**
+ * What a figure is computed from: the counts of a scope's population, and per calendar month
+ * (index 0 = January) the leases it holds and those that qualify. Adding a lease to a tally and
+ * computing the figure again gives exactly the figure of the population with that lease.
+ */
+export interface Tally {
+  readonly numerator: number;
+  readonly denominator: number;
+  readonly unknownQ1: number;
+  readonly pendingQ1: number;
+  readonly internalMutations: number;
+  readonly perMonth: readonly { readonly numerator: number; readonly denominator: number }[];
+}
+
+const emptyMonths = () => Array.from({ length: 12 }, () => ({ numerator: 0, denominator: 0 }));
+
+export const EMPTY_TALLY: Tally = {
+  numerator: 0,
+  denominator: 0,
+  unknownQ1: 0,
+  pendingQ1: 0,
+  internalMutations: 0,
+  perMonth: emptyMonths(),
+};
+
+/** The tally of a population with one more lease (unchanged when the rule leaves the lease out of the population). */
+export function addToTally(tally: Tally, lease: Classified, rule: ObjectiveRule): Tally {
+  if (!rule.inPopulation(lease)) return tally;
+  const qualifies = rule.qualifies(lease) ? 1 : 0;
+  const perMonth = tally.perMonth.map((month, index) =>
+    index === lease.month - 1 ? { numerator: month.numerator + qualifies, denominator: month.denominator + 1 } : month,
+  );
+  return {
+    numerator: tally.numerator + qualifies,
+    denominator: tally.denominator + 1,
+    unknownQ1: tally.unknownQ1 + (lease.q1 === 'unknown' ? 1 : 0),
+    pendingQ1: tally.pendingQ1 + (lease.q1 === 'pending' ? 1 : 0),
+    internalMutations: tally.internalMutations + (lease.mutation ? 1 : 0),
+    perMonth,
+  };
+}
+
+/** Counts the population of a rule among leases. */
+export function tallyOf(leases: readonly Classified[], rule: ObjectiveRule): Tally {
+  const perMonth = emptyMonths();
   let numerator = 0;
   let denominator = 0;
   let unknownQ1 = 0;
@@ -190,12 +242,44 @@ function figure(
     if (lease.q1 === 'pending') pendingQ1 += 1;
     if (lease.mutation) internalMutations += 1;
   }
+  return { numerator, denominator, unknownQ1, pendingQ1, internalMutations, perMonth };
+}
+
+/**
+ * The tally a figure was computed from, as far as the figure shows it: the counts, and the
+ * months of its trajectory (later months, which no figure of that reference date shows, are
+ * empty). `figureOf(tallyOfFigure(f), f.target, year, referenceDate)` gives `f` again.
+ */
+export function tallyOfFigure(figure: Figure): Tally {
+  const perMonth = emptyMonths();
+  let previous = { numerator: 0, denominator: 0 };
+  for (const month of figure.monthly) {
+    perMonth[Number(month.month.slice(5, 7)) - 1] = {
+      numerator: month.numerator - previous.numerator,
+      denominator: month.denominator - previous.denominator,
+    };
+    previous = month;
+  }
+  const { numerator, denominator, unknownQ1, pendingQ1, internalMutations } = figure;
+  return { numerator, denominator, unknownQ1, pendingQ1, internalMutations, perMonth };
+}
+
+/**
+ * The figure of a tally against a target (share 0–1, or null for information) for a year, read
+ * on a reference date (YYYY-MM-DD): rate, gap, status, the cumulative monthly trajectory up to
+ * the reference month, the denominator expected by 31 December at the pace so far (days of the
+ * Paris calendar) and the qualifying leases still needed to reach the target at that volume.
+ */
+export function figureOf(tally: Tally, target: number | null, year: number, referenceDate: string): Figure {
+  const { numerator, denominator, unknownQ1, pendingQ1, internalMutations } = tally;
+  const refYear = yearOf(referenceDate);
+  const lastMonth = year < refYear ? 12 : year > refYear ? 0 : monthOf(referenceDate);
   const monthly: MonthFigure[] = [];
   let cumulativeN = 0;
   let cumulativeD = 0;
   for (let month = 1; month <= Math.max(lastMonth, 0); month += 1) {
-    cumulativeN += perMonth[month - 1]!.numerator;
-    cumulativeD += perMonth[month - 1]!.denominator;
+    cumulativeN += tally.perMonth[month - 1]!.numerator;
+    cumulativeD += tally.perMonth[month - 1]!.denominator;
     monthly.push({
       month: `${year}-${String(month).padStart(2, '0')}`,
       numerator: cumulativeN,
@@ -233,6 +317,16 @@ function figure(
     reachable,
     monthly,
   };
+}
+
+function figure(
+  leases: readonly Classified[],
+  rule: ObjectiveRule,
+  target: number | null,
+  year: number,
+  referenceDate: string,
+): Figure {
+  return figureOf(tallyOf(leases, rule), target, year, referenceDate);
 }
 
 /**
@@ -438,6 +532,74 @@ export function evaluateCompliance(
       probableDuplicates: probableDuplicates(counted),
     },
   };
+}
+
+/** A scope of an EPCI's figures whose population holds a lease: its objective, its target and the rule counting it. */
+export interface LeaseScope {
+  readonly objectiveId: string;
+  readonly label: string;
+  /** The objective's own target (PRIO: its EPCI-wide one). */
+  readonly objectiveTarget: number | null;
+  readonly scope: ScopeFigure['scope'];
+  readonly target: number | null;
+  readonly rule: ObjectiveRule;
+}
+
+/**
+ * The scopes a lease counts in, as `evaluateCompliance` builds them: the EPCI and the scopes of
+ * each grouping asked, PRIO's réservataire and bailleur × réservataire scopes, ANRU when the CIA
+ * sets it, and the territorialised objectives whose population holds it. A scope whose population
+ * leaves the lease out (HQ1 for a flat in QPV…) is not listed: its figure does not move.
+ */
+export function scopesOfLease(
+  lease: Classified,
+  rules: ComplianceRules,
+  epciSiren: string,
+  groupBys: readonly GroupBy[],
+): LeaseScope[] {
+  const { cia } = rules;
+  const byObjective = objectiveRules(cia);
+  const prio = prioTargets(cia, rules.reservataireKinds ?? {});
+  const scopes: LeaseScope[] = [];
+  const add = (objectiveId: string, label: string, objectiveTarget: number | null, rule: ObjectiveRule) => {
+    const at = (scope: ScopeFigure['scope'], target: number | null) => {
+      if (rule.inPopulation(lease)) scopes.push({ objectiveId, label, objectiveTarget, scope, target, rule });
+    };
+    return at;
+  };
+  const grouped = (objectiveId: ObjectiveId, target: number) => {
+    const at = add(objectiveId, LABELS[objectiveId], target, byObjective[objectiveId]);
+    at({ kind: 'epci', id: epciSiren }, target);
+    for (const groupBy of groupBys) for (const key of groupKeys(lease, groupBy, cia)) at({ kind: groupBy, id: key }, target);
+  };
+  grouped('HQ1', cia.objectives.hq1.target);
+  grouped('QNQ1', cia.objectives.qnq1.target);
+  const prioAt = add('PRIO', LABELS.PRIO, prio.information('epci'), byObjective.PRIO);
+  prioAt({ kind: 'epci', id: epciSiren }, prio.information('epci'));
+  for (const groupBy of groupBys) {
+    if (groupBy === 'reservataire') continue;
+    for (const key of groupKeys(lease, groupBy, cia)) prioAt({ kind: groupBy, id: key }, prio.information(groupBy));
+  }
+  prioAt(
+    { kind: 'reservataire', id: lease.reservataire },
+    lease.reservataire === NON_RESERVE ? null : prio.ofReservataire(lease.reservataire),
+  );
+  const parties = { bailleurId: lease.fact.bailleurId, reservataireId: lease.reservataire };
+  prioAt(
+    { kind: 'bailleur_reservataire', id: keyParts(parties.bailleurId, parties.reservataireId), parties },
+    prio.ofReservataire(lease.reservataire),
+  );
+  if (cia.objectives.anru.target !== null) grouped('ANRU', cia.objectives.anru.target);
+  for (const territorial of cia.territorialObjectives) {
+    if (!inTerritorialScope(lease, territorial, cia)) continue;
+    add(
+      `TERR:${territorial.id}`,
+      territorial.label,
+      territorial.target,
+      byObjective[territorial.objective],
+    )({ kind: 'epci', id: epciSiren }, territorial.target);
+  }
+  return scopes;
 }
 
 /**

@@ -1,23 +1,10 @@
 import fc from 'fast-check';
 import { applyCiaTerms, legalDefaultCia } from '../cia/cia.model.js';
-import { evaluateCompliance, type ComplianceReport, type LeaseFact } from './compliance.js';
+import { evaluateCompliance, leaseFactOf, type ComplianceReport } from './compliance.js';
 import { EXPECTED, FIXTURE_LEASES, MEL, REFERENCE_DATE, THRESHOLD_2026 } from '../../../../test/fixtures/compliance-mel-2026.js';
-import type { LeaseSignedData } from '../attribution/attribution.events.js';
+import { arbitraryFact } from '../../../../test/fixtures/compliance-arbitraries.js';
 
-const toFact = (lease: LeaseSignedData): LeaseFact => ({
-  leaseDate: lease.leaseDate,
-  bailleurId: lease.bailleurId,
-  reservataireId: lease.reservataireId,
-  communeInsee: lease.flat.communeInsee,
-  qpvCode: lease.flat.qpvCode,
-  composition: lease.household.composition,
-  yearlyResources: lease.household.yearlyResources,
-  flags: lease.flags,
-  // Recorded through the API with no CAL decision: null, as the decider links it.
-  calDecisionEventId: lease.calDecisionEventId ?? null,
-  householdId: lease.household.pseudonymousId,
-  rplsId: lease.flat.rplsId,
-});
+const toFact = leaseFactOf;
 
 const defaults = legalDefaultCia(MEL, 2026);
 const query = { epciSiren: MEL, year: 2026, referenceDate: REFERENCE_DATE };
@@ -193,28 +180,6 @@ describe('Compliance of an EPCI over a year (hand-computed fixture)', () => {
       status: 'en_retard',
     });
   });
-});
-
-const arbitraryFact = fc.record({
-  leaseDate: fc.integer({ min: 1, max: 365 }).map((day) => new Date(Date.UTC(2026, 0, day)).toISOString().slice(0, 10)),
-  bailleurId: fc.constantFrom('lmh', 'vilogia', 'partenord'),
-  reservataireId: fc.constantFrom(null, 'action-logement', 'etat-59', 'mel'),
-  communeInsee: fc.constantFrom('59350', '59512', '59599'),
-  qpvCode: fc.constantFrom(null, null, 'QN05901M'),
-  composition: fc.record({
-    personsAged14OrMore: fc.integer({ min: 1, max: 4 }),
-    childrenUnder14: fc.integer({ min: 0, max: 4 }),
-  }),
-  yearlyResources: fc.option(fc.integer({ min: 0, max: 60_000 }), { freq: 5 }),
-  flags: fc.record({
-    dalo: fc.boolean(),
-    priorityCategory: fc.constantFrom(null, null, 'L441-1 a'),
-    relogeRenouvellementUrbain: fc.boolean(),
-    relogeCoproDegradee: fc.constant(false),
-    internalMutation: fc.boolean(),
-    interBailleurMobility: fc.constant(false),
-    publicAgent: fc.constant(false),
-  }),
 });
 
 describe('Compliance maths (properties)', () => {

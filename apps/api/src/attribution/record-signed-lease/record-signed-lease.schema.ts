@@ -41,6 +41,38 @@ export const numeroUniqueSchema = z
 /** Turns a numéro unique into the pseudonym recorded in events. */
 export type Pseudonymise = (numeroUnique: string) => string;
 
+/** A household's composition: persons aged 14 or more (at least one), children under 14. */
+export const compositionSchema = z
+  .object({
+    personsAged14OrMore: count.min(1, 'Au moins une personne de 14 ans ou plus.'),
+    childrenUnder14: count,
+  })
+  .strict();
+
+/** Yearly resources of the household (€), null when unknown. */
+export const yearlyResourcesSchema = z.number().min(0).max(10_000_000).nullable();
+
+/** The household's flags (DALO, priority category, relogé RU / copro, mutation…); each defaults to false / null. */
+export const flagsSchema = z
+  .object({
+    dalo: z.boolean().default(false),
+    priorityCategory: freeText('Catégorie prioritaire', { max: 100 })
+      // A word saying "none" would count the household as priority: no category is null.
+      .refine((value) => !NEGATIVE_CATEGORY.test(value.trim()), {
+        message: 'Catégorie prioritaire : pour un ménage sans catégorie, envoyez null (pas « non » ni « aucune »).',
+        params: { code: 'INVALID_VALUE' },
+      })
+      .nullable()
+      .default(null),
+    relogeRenouvellementUrbain: z.boolean().default(false),
+    relogeCoproDegradee: z.boolean().default(false),
+    internalMutation: z.boolean().default(false),
+    interBailleurMobility: z.boolean().default(false),
+    publicAgent: z.boolean().default(false),
+  })
+  .strict()
+  .default(NO_HOUSEHOLD_FLAGS);
+
 /** Body of POST /v1/leases: a signed lease, as the bailleur's system reports it. */
 export const recordSignedLeaseSchema = z
   .object({
@@ -53,34 +85,11 @@ export const recordSignedLeaseSchema = z
     household: z
       .object({
         numeroUnique: numeroUniqueSchema,
-        composition: z
-          .object({
-            personsAged14OrMore: count.min(1, 'Au moins une personne de 14 ans ou plus.'),
-            childrenUnder14: count,
-          })
-          .strict(),
-        yearlyResources: z.number().min(0).max(10_000_000).nullable(),
+        composition: compositionSchema,
+        yearlyResources: yearlyResourcesSchema,
       })
       .strict(),
-    flags: z
-      .object({
-        dalo: z.boolean().default(false),
-        priorityCategory: freeText('Catégorie prioritaire', { max: 100 })
-          // A word saying "none" would count the household as priority: no category is null.
-          .refine((value) => !NEGATIVE_CATEGORY.test(value.trim()), {
-            message: 'Catégorie prioritaire : pour un ménage sans catégorie, envoyez null (pas « non » ni « aucune »).',
-            params: { code: 'INVALID_VALUE' },
-          })
-          .nullable()
-          .default(null),
-        relogeRenouvellementUrbain: z.boolean().default(false),
-        relogeCoproDegradee: z.boolean().default(false),
-        internalMutation: z.boolean().default(false),
-        interBailleurMobility: z.boolean().default(false),
-        publicAgent: z.boolean().default(false),
-      })
-      .strict()
-      .default(NO_HOUSEHOLD_FLAGS),
+    flags: flagsSchema,
     reservataireId: organisationId('Identifiant du réservataire').nullable(),
     gestionMode: z.enum(GESTION_MODES),
   })

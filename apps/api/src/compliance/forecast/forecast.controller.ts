@@ -1,0 +1,164 @@
+import { Controller, Get, Param, Query, Req, Res, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { FORECAST_LEVEL, forecastReport, type ForecastScope } from '@vigie/domain';
+import { maskFigure, type Principal } from '@vigie/access';
+import type { VigieConfig } from '@vigie/config';
+import { ALL_ROLES, Access, CurrentPrincipal } from '../../access/access.decorators.js';
+import { FILTERED } from '../../access/tenancies.js';
+import { TenancyResolver } from '../../access/tenancy.resolver.js';
+import { Contract } from '../../http/contract.js';
+import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
+import { VIGIE_CONFIG } from '../../platform/platform.module.js';
+import {
+  asOfOf,
+  ComplianceQueryDocs,
+  complianceReader,
+  parseComplianceQuery,
+  percent,
+  SCOPE_FR,
+} from '../compliance.controller.js';
+import { ComplianceService } from '../compliance.service.js';
+
+/** Previous years whose months teach each scope its seasonality. */
+const HISTORY_YEARS = 2;
+
+type ShownScope = {
+  readonly scope: ForecastScope['scope'];
+  readonly figure: Record<string, unknown> & { readonly masked?: readonly string[] };
+  readonly forecast: ForecastScope['forecast'] | null;
+};
+
+const SEASONALITY_FR = { history: 'Années précédentes', uniform: 'Calendrier' } as const;
+
+function csvOf(view: {
+  epciSiren: string;
+  year: number;
+  objectives: ReadonlyArray<{ id: string; scopes: readonly ShownScope[] }>;
+}) {
+  const headers = [
+    'EPCI',
+    'Année',
+    'Objectif',
+    'Périmètre',
+    'Identifiant',
+    'Numérateur',
+    'Dénominateur',
+    'Taux (%)',
+    'Cible (%)',
+    'Taux attendu au 31/12 (%)',
+    `Borne basse (${FORECAST_LEVEL * 100} %)`,
+    `Borne haute (${FORECAST_LEVEL * 100} %)`,
+    'Probabilité d’atteindre la cible (%)',
+    'Attributions qualifiantes à trouver d’ici fin d’année',
+    'Saisonnalité',
+  ];
+  const rows = view.objectives.flatMap((objective) =>
+    objective.scopes.map(({ scope, figure, forecast }) => [
+      view.epciSiren,
+      view.year,
+      objective.id,
+      SCOPE_FR[scope.kind],
+      scope.id,
+      figure.numerator as number | null,
+      figure.denominator as number | null,
+      percent(figure.rate as number | null),
+      percent(figure.target as number | null),
+      percent(forecast?.expectedRate ?? null),
+      percent(forecast?.interval?.low ?? null),
+      percent(forecast?.interval?.high ?? null),
+      percent(forecast?.probabilityOfTarget ?? null),
+      forecast?.neededToTarget ?? null,
+      forecast ? SEASONALITY_FR[forecast.seasonality] : null,
+    ]),
+  );
+  return toCsv(headers, rows);
+}
+
+@ApiTags('compliance')
+@Controller('v1/epcis/:epci/compliance/forecast')
+export class ForecastController {
+  constructor(
+    private readonly compliance: ComplianceService,
+    private readonly tenancy: TenancyResolver,
+    @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
+  ) {}
+
+  @Access({ roles: ALL_ROLES, tenancy: FILTERED })
+  @Get()
+  @Contract({
+    summary:
+      'Prévision au 31 décembre de chaque objectif et périmètre : taux attendu au rythme actuel (saisonnalité apprise des deux années précédentes quand elles existent), intervalle à 90 %, probabilité d’atteindre la cible, à côté des attributions qualifiantes à trouver ; mêmes paramètres et même secret statistique que la lecture de conformité (méthode : docs/forecast.md)',
+    answer: 'read',
+    csv: true,
+    errors: ['NOT_FOUND'],
+  })
+  @ComplianceQueryDocs()
+  async get(
+    @Param('epci') epci: string,
+    @Query() query: Record<string, string>,
+    @CurrentPrincipal() principal: Principal,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
+    const input = parseComplianceQuery(epci, query);
+    const reader = complianceReader(principal, input.epci, this.tenancy);
+    const asOf = asOfOf(input.asOf);
+    const { view } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf, input.signedUntil);
+    // The previous years as Vigie knew them at the same position (whole years: their months teach the seasonality).
+    const history = await Promise.all(
+      Array.from({ length: HISTORY_YEARS }, (_, i) =>
+        this.compliance.compliance(input.epci, input.year - 1 - i, input.groupBy, { position: view.asOf.position }),
+      ),
+    );
+    const threshold = this.config.STATISTICAL_SECRECY_THRESHOLD;
+    const objectives = forecastReport(
+      view,
+      history.map((h) => h.view),
+      view.referenceDate,
+    ).map((objective) => ({
+      ...objective,
+      scopes: objective.scopes.flatMap(({ scope, figure, forecast }): ShownScope[] => {
+        const { monthly: _monthly, ...counts } = figure;
+        if (reader === 'owner') return [{ scope, figure: counts, forecast }];
+        const seen = reader(scope);
+        if (seen === 'hidden') return [];
+        if (seen === 'full') return [{ scope, figure: { ...counts, masked: [] }, forecast }];
+        // A forecast is computed on the counts: masked with them.
+        const { monthly: _masked, ...shared } = maskFigure(figure, threshold);
+        return [{ scope, figure: shared, forecast: shared.numerator === null || shared.denominator === null ? null : forecast }];
+      }),
+    }));
+    const answer = {
+      epciSiren: view.epciSiren,
+      year: view.year,
+      groupBy: view.groupBy,
+      referenceDate: view.referenceDate,
+      signedUntil: view.signedUntil,
+      asOf: view.asOf,
+      freshness: view.freshness,
+      level: FORECAST_LEVEL,
+      method:
+        'Bêta-binomiale (a priori de Jeffreys) au rythme de l’année, saisonnalité des volumes apprise des années précédentes : docs/forecast.md',
+      objectives,
+      ...(reader === 'owner'
+        ? {}
+        : {
+            statisticalSecrecy: {
+              threshold,
+              rule: `Effectifs de 1 à ${threshold - 1} masqués (null), ainsi que les taux, écarts, statuts et prévisions calculés sur eux.`,
+            },
+          }),
+    };
+    response.setHeader('X-Vigie-Position', String(view.asOf.position));
+    if (wantsCsv(request)) {
+      sendCsv(
+        response,
+        `prevision-${view.epciSiren}-${view.year}${view.groupBy ? `-par-${view.groupBy}` : ''}.csv`,
+        csvOf(answer),
+      );
+      return;
+    }
+    response.status(200).json(answer);
+  }
+}

@@ -1,0 +1,69 @@
+import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@vigie/access';
+import { TenancyResolver } from '../../access/tenancy.resolver.js';
+import { complianceReader } from '../compliance.controller.js';
+import type { VigieConfig } from '@vigie/config';
+import { Access, CurrentPrincipal } from '../../access/access.decorators.js';
+import { FLAT_OF_SIMULATION } from '../../access/tenancies.js';
+import { JsonBody } from '../../http/body.js';
+import { Contract } from '../../http/contract.js';
+import { epciSirenParam } from '../../http/params.js';
+import { invalidField } from '../../http/problem.js';
+import { parseOrThrow } from '../../http/validation.js';
+import { VIGIE_CONFIG } from '../../platform/platform.module.js';
+import { SIMULATION_EXAMPLE, simulateAttributionSchema } from './simulate-attribution.schema.js';
+import { SimulateAttributionService, type SimulationView } from './simulate-attribution.service.js';
+
+@ApiTags('compliance')
+@Controller('v1/epcis/:epci/compliance/simulations')
+export class SimulateAttributionController {
+  constructor(
+    private readonly simulations: SimulateAttributionService,
+    private readonly tenancy: TenancyResolver,
+    @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
+  ) {}
+
+  @Access({ roles: ['bailleur', 'epci', 'etat', 'admin'], tenancy: FLAT_OF_SIMULATION('epci') })
+  @JsonBody()
+  @Post()
+  @HttpCode(200)
+  @Contract({
+    summary:
+      'Simuler une attribution en CAL : pour un logement libéré et jusqu’à dix ménages candidats, les chiffres de chaque objectif et périmètre que l’attribution ferait bouger (EPCI, bailleur, réservataire, secteur, bailleur × réservataire), avant et après, l’écart en points et le franchissement de la cible. Rien n’est enregistré ; un bailleur simule sur ses logements et voit les autres périmètres sous secret statistique',
+    answer: 'read',
+    body: { schema: simulateAttributionSchema, example: SIMULATION_EXAMPLE },
+    errors: [
+      'FLAT_NOT_FOUND',
+      'BAILLEUR_NOT_REGISTERED',
+      'RESERVATAIRE_NOT_REGISTERED',
+      'EPCI_NOT_REGISTERED',
+      'LEASE_DATE_IN_FUTURE',
+      'COMMUNE_UNKNOWN',
+      'COMMUNE_NOT_IN_EPCI',
+      'QPV_UNKNOWN',
+      'QPV_NOT_IN_FORCE',
+      'QPV_NOT_IN_COMMUNE',
+    ],
+  })
+  @ApiParam({ name: 'epci', example: '200093201' })
+  async simulate(
+    @Param('epci') epci: string,
+    @Body() body: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<SimulationView> {
+    const siren = parseOrThrow(epciSirenParam, epci);
+    const input = parseOrThrow(simulateAttributionSchema, body);
+    if (input.flat.epciSiren !== siren) {
+      throw invalidField(
+        'flat.epciSiren',
+        'INVALID_VALUE',
+        `flat.epciSiren : le logement simulé doit être dans l’EPCI du chemin (${siren}) ; simulez sur /v1/epcis/${input.flat.epciSiren}/compliance/simulations.`,
+      );
+    }
+    // The access rule let a bailleur through on its own flat only; the EPCI, the État and admin own the figures.
+    const visibility = complianceReader(principal, siren, this.tenancy);
+    const reader = visibility === 'owner' ? visibility : { visibility, threshold: this.config.STATISTICAL_SECRECY_THRESHOLD };
+    return this.simulations.simulate(siren, input, reader);
+  }
+}

@@ -1,0 +1,165 @@
+import fc from 'fast-check';
+import { applyCiaTerms, legalDefaultCia, type Cia } from '../cia/cia.model.js';
+import { evaluateCompliance, type ComplianceReport, type ComplianceRules, type LeaseFact } from './compliance.js';
+import { changeBetween, SIMULATION_GROUP_BYS, simulateAttribution } from './simulation.js';
+import { arbitraryFactUntil } from '../../../../test/fixtures/compliance-arbitraries.js';
+import { NO_HOUSEHOLD_FLAGS } from '../attribution/attribution.events.js';
+
+const MEL = '200093201';
+const defaults = legalDefaultCia(MEL, 2026);
+const withEverything: Cia = applyCiaTerms(defaults, {
+  objectives: {
+    qnq1: { target: 0.55 },
+    prio: { byReservataire: { mel: 0.4 }, scopeTargets: { bailleur: 0.2 } },
+    anru: { target: 0.5 },
+  },
+  options: { includeInternalMutations: { hq1: false } },
+  sectors: [
+    { id: 'roubaix', name: 'Roubaix', communes: ['59512'], qpvs: [] },
+    { id: 'qpv-sud', name: 'Lille Sud', communes: [], qpvs: ['QN05901M'] },
+  ],
+  territorialObjectives: [
+    { id: 'roubaix-hq1', label: 'HQ1 à Roubaix', objective: 'HQ1', target: 0.4, filter: { sectorId: 'roubaix' } },
+  ],
+});
+const kinds = { 'etat-59': 'etat', 'action-logement': 'action_logement', mel: 'collectivite' } as const;
+
+const reportsOf = (facts: readonly LeaseFact[], rules: ComplianceRules, referenceDate: string): ComplianceReport[] =>
+  SIMULATION_GROUP_BYS.map((groupBy) => evaluateCompliance(facts, rules, { epciSiren: MEL, year: 2026, groupBy, referenceDate }));
+
+const figureIn = (reports: readonly ComplianceReport[], objective: string, kind: string, id: string) => {
+  for (const report of reports) {
+    const found = report.objectives
+      .find((o) => o.id === objective)
+      ?.scopes.find((s) => s.scope.kind === kind && s.scope.id === id);
+    if (found) return found.figure;
+  }
+  return undefined;
+};
+
+/** Every (objective, scope) of a set of reports with its figure, keyed. */
+const everyScope = (reports: readonly ComplianceReport[]) => {
+  const all = new Map<string, unknown>();
+  for (const report of reports)
+    for (const objective of report.objectives)
+      for (const { scope, figure } of objective.scopes) all.set(`${objective.id}|${scope.kind}|${scope.id}`, figure);
+  return all;
+};
+
+const REFERENCE_DAY = 300; // 2026-10-27
+const referenceDate = '2026-10-27';
+
+describe('Simulating an attribution (properties)', () => {
+  it('gives, for every scope it moves, exactly the figure the compliance read gives once the lease is signed, and moves no other', () => {
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryFactUntil(REFERENCE_DAY), { maxLength: 80 }),
+        arbitraryFactUntil(REFERENCE_DAY),
+        fc.option(fc.integer({ min: 5_000, max: 20_000 }), { nil: undefined }),
+        fc.constantFrom(defaults, withEverything),
+        (facts, candidate, thresholdPerUc, cia) => {
+          const rules: ComplianceRules = { cia, thresholdPerUc, reservataireKinds: kinds };
+          const before = reportsOf(facts, rules, referenceDate);
+          const simulation = simulateAttribution({
+            reports: before,
+            rules,
+            epciSiren: MEL,
+            year: 2026,
+            referenceDate,
+            candidate,
+          });
+          const signed = reportsOf([...facts, candidate], rules, referenceDate);
+          for (const { objective, scope, before: b, after } of simulation.scopes) {
+            expect(after).toEqual(figureIn(signed, objective, scope.kind, scope.id));
+            const previous = figureIn(before, objective, scope.kind, scope.id);
+            if (previous) expect(b).toEqual(previous);
+            else expect(b.denominator).toBe(0);
+            expect(after.denominator).toBe(b.denominator + 1);
+          }
+          // Completeness: every figure that moved is among the simulated scopes (a group the lease
+          // opens outside an objective's population shows an empty figure).
+          const simulated = new Set(simulation.scopes.map((s) => `${s.objective}|${s.scope.kind}|${s.scope.id}`));
+          const was = everyScope(before);
+          for (const [key, figure] of everyScope(signed)) {
+            if (simulated.has(key)) continue;
+            if (was.has(key)) expect({ key, figure }).toEqual({ key, figure: was.get(key) });
+            else expect({ key, denominator: (figure as { denominator: number }).denominator }).toEqual({ key, denominator: 0 });
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reads the candidate as the rules will count it', () => {
+    const candidate: LeaseFact = {
+      leaseDate: '2026-03-02',
+      bailleurId: 'lmh',
+      reservataireId: 'action-logement',
+      communeInsee: '59350',
+      qpvCode: null,
+      composition: { personsAged14OrMore: 1, childrenUnder14: 2 },
+      yearlyResources: 9_800,
+      flags: { ...NO_HOUSEHOLD_FLAGS, dalo: true },
+    };
+    const rules: ComplianceRules = { cia: defaults, thresholdPerUc: 10_000 };
+    const { reading, scopes } = simulateAttribution({
+      reports: reportsOf([], rules, referenceDate),
+      rules,
+      epciSiren: MEL,
+      year: 2026,
+      referenceDate,
+      candidate,
+    });
+    // 9 800 € for 1.6 UC = 6 125 €/UC < 10 000: first quartile.
+    expect(reading).toEqual({
+      q1: 'q1',
+      inQpv: false,
+      priority: true,
+      reloge: false,
+      internalMutation: false,
+      consumptionUnits: 1.6,
+      resourcesPerUc: 6_125,
+      countsFor: 'action-logement',
+    });
+    // Outside QPV: HQ1 (EPCI, bailleur, réservataire, hors secteur) and PRIO (EPCI, bailleur, hors secteur, réservataire, pair).
+    expect(scopes.map((s) => `${s.objective} ${s.scope.kind} ${s.scope.id}`)).toEqual([
+      'HQ1 epci 200093201',
+      'HQ1 bailleur lmh',
+      'HQ1 reservataire action-logement',
+      'HQ1 secteur hors_secteur',
+      'PRIO epci 200093201',
+      'PRIO bailleur lmh',
+      'PRIO secteur hors_secteur',
+      'PRIO reservataire action-logement',
+      'PRIO bailleur_reservataire lmh:action-logement',
+    ]);
+    const hq1 = scopes[0]!;
+    expect([hq1.before.status, hq1.after.status, hq1.after.rate, hq1.crossing]).toEqual([
+      'non_evaluable',
+      'atteint',
+      1,
+      'vers_atteint',
+    ]);
+  });
+
+  it('says when a figure crosses its target, and by how many points it moves', () => {
+    expect(changeBetween({ rate: 0.24, status: 'en_retard', target: 0.25 }, { rate: 0.26, status: 'atteint' })).toEqual({
+      changePoints: expect.closeTo(2, 10),
+      crossing: 'vers_atteint',
+    });
+    expect(changeBetween({ rate: 0.25, status: 'atteint', target: 0.25 }, { rate: 0.24, status: 'en_retard' }).crossing).toBe(
+      'vers_en_retard',
+    );
+    expect(changeBetween({ rate: 0.3, status: 'non_evaluable', target: null }, { rate: 0.4, status: 'non_evaluable' })).toEqual({
+      changePoints: expect.closeTo(10, 10),
+      crossing: null,
+    });
+    expect(changeBetween({ rate: null, status: 'non_evaluable', target: 0.25 }, { rate: null, status: 'non_evaluable' })).toEqual(
+      {
+        changePoints: null,
+        crossing: null,
+      },
+    );
+  });
+});

@@ -1,0 +1,141 @@
+/**
+ * npm run bench:simulation — a CAL's what-if on an EPCI-year of 16 000 leases (BENCH_LEASES
+ * overrides): POST /v1/epcis/{siren}/compliance/simulations with ten candidates, p50 / p99 at 20
+ * concurrent callers (autocannon, BENCH_SECONDS each), next to the same-run baseline: the plain
+ * compliance read (GET /v1/epcis/{siren}/compliance) at the same concurrency. Prints the ratio.
+ */
+import { randomUUID } from 'node:crypto';
+import autocannon from 'autocannon';
+import { attributionStreamId } from '@vigie/domain';
+import { eventStoreMigrations, PostgresEventStore, type StreamAppend } from '@vigie/event-store';
+import { projectionMigrations } from '@vigie/projections';
+import { createPool, migrate } from '@vigie/postgres';
+import { TerritorialReferential } from '@vigie/referential';
+import { syntheticLease } from '../support/lease-events.js';
+import { BENCH_AUTH, benchFetch, benchServer, createDatabase, dropDatabase, startApiProcess } from './bench-database.js';
+
+const LEASES = Number(process.env.BENCH_LEASES ?? 16_000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CALLERS = 20;
+const MEL = '200093201';
+const tag = Date.now().toString(36);
+
+const candidates = Array.from({ length: 10 }, (_, i) => ({
+  rank: i + 1,
+  composition: { personsAged14OrMore: 1 + (i % 3), childrenUnder14: i % 4 },
+  yearlyResources: i === 9 ? null : 4_000 + 3_500 * i,
+  flags: { dalo: i % 3 === 0, relogeRenouvellementUrbain: i === 7, internalMutation: i === 8 },
+  reservataireId: [null, 'action-logement', 'etat-59', 'mel'][i % 4],
+}));
+
+async function main(): Promise<void> {
+  const server = await benchServer();
+  const dbName = `vigie_bench_simulation_${tag}`;
+  const url = await createDatabase(server.adminUrl, dbName);
+  const pool = createPool(url, 4);
+  await migrate(pool, [...eventStoreMigrations, ...projectionMigrations]);
+  const store = new PostgresEventStore(pool);
+  const communes = new TerritorialReferential().epci(MEL)!.communes;
+  console.log(
+    `Simulation benchmark: ${LEASES.toLocaleString('en-US')} leases of 2026 in the MEL, ${CALLERS} concurrent callers, ${SECONDS} s per scenario, PostgreSQL at ${new URL(server.adminUrl).host}`,
+  );
+  for (let start = 0; start < LEASES; start += 1_000) {
+    const batch: StreamAppend[] = [];
+    for (let i = start; i < Math.min(start + 1_000, LEASES); i += 1) {
+      const base = syntheticLease(i);
+      const data = {
+        ...base,
+        leaseDate: `2026${base.leaseDate.slice(4, 7) > '-10' ? '-10' : base.leaseDate.slice(4, 7)}${base.leaseDate.slice(7)}`,
+        flat: { ...base.flat, epciSiren: MEL, communeInsee: communes[i % communes.length]! },
+      };
+      batch.push({
+        streamId: attributionStreamId(data.bailleurId, data.caseId),
+        events: [{ eventId: randomUUID(), type: 'LeaseSigned', data, metadata: { actor: 'bench' } }],
+      });
+    }
+    await store.appendMany(batch);
+  }
+
+  // The API in its own process, projections in it (they catch up on the leases, then on what follows).
+  const api = await startApiProcess(url);
+  const send = async (method: string, path: string, body: unknown) => {
+    const response = await benchFetch(`${api.base}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  };
+  for (const id of ['lmh', 'vilogia', 'partenord', 'sia', 'notre-logis', 'maisons-et-cites'])
+    await send('PUT', `/v1/bailleurs/${id}`, { name: `Bailleur ${id}`, siren: null });
+  for (const [id, kind] of [
+    ['action-logement', 'action_logement'],
+    ['etat-59', 'etat'],
+    ['mel', 'collectivite'],
+    ['departement-59', 'collectivite'],
+  ])
+    await send('PUT', `/v1/reservataires/${id}`, { name: `Réservataire ${id}`, kind });
+  await send('POST', `/v1/epcis/${MEL}/quartile-thresholds`, { year: 2026, amountPerUc: 10_000, source: 'Arrêté (banc)' });
+  const flat = { rplsId: 'BENCHFLAT1', communeInsee: '59350', epciSiren: MEL, qpvCode: null, typology: 'T3', financing: 'PLUS' };
+  await send('POST', '/v1/flux/releases', {
+    eventId: randomUUID(),
+    bailleurId: 'lmh',
+    rplsId: flat.rplsId,
+    departement: '59',
+    communeInsee: '59350',
+    epciSiren: MEL,
+    releasedOn: '2026-10-15',
+    inNetBase: true,
+  });
+  for (;;) {
+    const response = await benchFetch(`${api.base}/v1/epcis/${MEL}/compliance?year=2026`);
+    const view = (await response.json()) as { dataQuality?: { leases: number }; threshold: unknown };
+    if (view.dataQuality?.leases === LEASES && view.threshold) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const simulation = {
+    method: 'POST' as const,
+    path: `/v1/epcis/${MEL}/compliance/simulations`,
+    headers: { ...BENCH_AUTH, 'content-type': 'application/json' },
+    body: JSON.stringify({ bailleurId: 'lmh', leaseDate: '2026-11-02', flat, candidates }),
+  };
+  const check = await benchFetch(`${api.base}${simulation.path}`, {
+    method: 'POST',
+    headers: simulation.headers,
+    body: simulation.body,
+  });
+  const checked = (await check.json()) as { candidates?: Array<{ scopes: unknown[] }> };
+  if (check.status !== 200) throw new Error(`simulation: ${check.status} ${JSON.stringify(checked)}`);
+  const scopes = checked.candidates!.reduce((sum, c) => sum + c.scopes.length, 0);
+
+  const run = (request: { method: 'GET' | 'POST'; path: string; headers?: Record<string, string>; body?: string }) =>
+    autocannon({ url: api.base, connections: CALLERS, duration: SECONDS, headers: BENCH_AUTH, requests: [request] });
+  // Both warm first (the first read computes and caches the figures), then measured one after the other.
+  await run({ method: 'GET', path: `/v1/epcis/${MEL}/compliance?year=2026` }).then(() => undefined);
+  const baseline = await run({ method: 'GET', path: `/v1/epcis/${MEL}/compliance?year=2026` });
+  const simulated = await run(simulation);
+  await api.stop();
+
+  console.log('\n| measure | p50 | p99 | req/s | non-2xx |');
+  console.log('|---|---:|---:|---:|---:|');
+  console.log(
+    `| baseline: GET compliance (plain read), ${CALLERS} callers | ${baseline.latency.p50} ms | ${baseline.latency.p99} ms | ${Math.round(baseline.requests.average)} | ${baseline.non2xx} |`,
+  );
+  console.log(
+    `| POST simulations, 10 candidates (${scopes} scopes moved), ${CALLERS} callers | ${simulated.latency.p50} ms | ${simulated.latency.p99} ms | ${Math.round(simulated.requests.average)} | ${simulated.non2xx} |`,
+  );
+  const ratio = simulated.latency.p99 / Math.max(baseline.latency.p99, 1);
+  console.log(
+    `\nsimulation p99 / compliance read p99 = ${ratio.toFixed(2)} (target: simulation p99 ≤ 50 ms: ${simulated.latency.p99 <= 50 ? 'met' : 'NOT met'})`,
+  );
+
+  await store.close();
+  await pool.end();
+  await dropDatabase(server.adminUrl, dbName);
+  await server.stop();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
