@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { attributionStreamId } from '@vigie/domain';
+import { reportFigure, reportSizes } from './bench-report.js';
 import { eventStoreMigrations, PostgresEventStore, type StreamAppend } from '@vigie/event-store';
 import { projectionMigrations } from '@vigie/projections';
 import { createPool, migrate } from '@vigie/postgres';
@@ -124,6 +125,15 @@ async function main(): Promise<void> {
   console.log(
     `| POST simulations, 10 candidates (${scopes} scopes moved), ${CALLERS} callers | ${simulated.latency.p50} ms | ${simulated.latency.p99} ms | ${Math.round(simulated.requests.average)} | ${simulated.non2xx} |`,
   );
+  reportSizes({ bench: 'simulation', sizes: { BENCH_LEASES: LEASES, BENCH_SECONDS: SECONDS } });
+  reportFigure({
+    bench: 'simulation',
+    measure: `simulation of 10 candidates, ${CALLERS} callers, p99`,
+    value: simulated.latency.p99,
+    unit: 'ms',
+    target: '≤ 50 ms',
+    baseline: { name: `plain compliance read, ${CALLERS} callers, p99`, value: baseline.latency.p99 },
+  });
   const ratio = simulated.latency.p99 / Math.max(baseline.latency.p99, 1);
   console.log(
     `\nsimulation p99 / compliance read p99 = ${ratio.toFixed(2)} (target: simulation p99 ≤ 50 ms: ${simulated.latency.p99 <= 50 ? 'met' : 'NOT met'})`,
