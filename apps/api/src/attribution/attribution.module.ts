@@ -6,6 +6,7 @@ import { CorrectLeaseHandler } from './correct-lease/correct-lease.handler.js';
 import { DeclineOfferController } from './decline-offer/decline-offer.controller.js';
 import { DeclineOfferHandler } from './decline-offer/decline-offer.handler.js';
 import { LeaseReferentialService } from './lease-referential.service.js';
+import { SameLeasesService } from './same-leases.service.js';
 import { LeaseListController } from './lease-list/lease-list.controller.js';
 import { LeaseSummaryController } from './lease-summary/lease-summary.controller.js';
 import { RecordCalDecisionController } from './record-cal-decision/record-cal-decision.controller.js';
@@ -31,12 +32,13 @@ export const ATTRIBUTION_CONTROLLERS = [
   controllers: ATTRIBUTION_CONTROLLERS,
   providers: [
     LeaseReferentialService,
+    SameLeasesService,
     RecordSignedLeaseHandler,
     CancelLeaseHandler,
     CorrectLeaseHandler,
     RecordCalDecisionHandler,
     DeclineOfferHandler,
   ],
-  exports: [LeaseReferentialService],
+  exports: [LeaseReferentialService, SameLeasesService],
 })
 export class AttributionModule {}
