@@ -8,6 +8,7 @@ import { DeclineOfferHandler } from './decline-offer/decline-offer.handler.js';
 import { LeaseReferentialService } from './lease-referential.service.js';
 import { SameLeasesService } from './same-leases.service.js';
 import { LeaseListController } from './lease-list/lease-list.controller.js';
+import { BailleurLeaseListController } from './lease-list/bailleur-lease-list.controller.js';
 import { LeaseSummaryController } from './lease-summary/lease-summary.controller.js';
 import { RecordCalDecisionController } from './record-cal-decision/record-cal-decision.controller.js';
 import { RecordCalDecisionHandler } from './record-cal-decision/record-cal-decision.handler.js';
@@ -22,6 +23,7 @@ export const ATTRIBUTION_CONTROLLERS = [
   DeclineOfferController,
   LeaseSummaryController,
   LeaseListController,
+  BailleurLeaseListController,
 ];
 
 /**
