@@ -392,7 +392,13 @@ export class ImportService {
       } else if (isDomainError(result.error) && isErrorCode(result.error.code)) {
         const { code, details } = result.error;
         const detail = errorDetail(code, details);
-        this.reject(report, row, FIELD_OF_CODE[code] ?? null, code, detail ? `${errorEntry(code)[1]} ${detail}` : errorEntry(code)[1]);
+        this.reject(
+          report,
+          row,
+          FIELD_OF_CODE[code] ?? null,
+          code,
+          detail ? `${errorEntry(code)[1]} ${detail}` : errorEntry(code)[1],
+        );
       } else {
         throw result.error;
       }

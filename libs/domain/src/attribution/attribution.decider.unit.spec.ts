@@ -231,13 +231,11 @@ describe('A lease repeating another under another reference (probable duplicate)
   });
 
   it('is refused, quoting the lease recorded first (its reference, case and event)', () => {
-    given([])
-      .when(again(false))
-      .thenThrows('LEASE_PROBABLE_DUPLICATE', {
-        existingLeaseId: 'BAIL-0001',
-        existingCaseId: 'DOSSIER-0001',
-        existingEventId: 'ev-lease-1',
-      });
+    given([]).when(again(false)).thenThrows('LEASE_PROBABLE_DUPLICATE', {
+      existingLeaseId: 'BAIL-0001',
+      existingCaseId: 'DOSSIER-0001',
+      existingEventId: 'ev-lease-1',
+    });
   });
 
   it('quotes the first recorded when several repeat it', () => {
@@ -279,7 +277,11 @@ describe('A lease repeating another under another reference (probable duplicate)
       type: 'LeaseSigned',
       data: { ...leaseSignedData({ leaseId: 'BAIL-0001-BIS', caseId: 'DOSSIER-0001-BIS' }), confirmedDuplicateOf: [existing] },
     };
-    const corrected = leaseSignedData({ leaseId: 'BAIL-0001-BIS', caseId: 'DOSSIER-0001-BIS', household: { yearlyResources: 12000 } });
+    const corrected = leaseSignedData({
+      leaseId: 'BAIL-0001-BIS',
+      caseId: 'DOSSIER-0001-BIS',
+      household: { yearlyResources: 12000 },
+    });
     given([confirmed])
       .when({ type: 'CorrectLease', data: { lease: corrected, reason: 'ressources' }, referential: MEL_REFERENTIAL, now: NOW })
       .then([
