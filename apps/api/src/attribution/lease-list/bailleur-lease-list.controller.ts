@@ -1,27 +1,16 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
-import { z } from 'zod';
-import { LEASE_FILTERS, listLeases, parisTimestamp } from '@vigie/domain';
-import { readBailleurListedLeases, readFreshness } from '@vigie/projections';
+import { LEASE_FILTERS, listLeases } from '@vigie/domain';
+import { readBailleurListedLeases } from '@vigie/projections';
 import { organisationId } from '../../http/identifiers.js';
-import { yearParam } from '../../http/params.js';
-import { sendCsv, wantsCsv } from '../../http/csv.js';
-import { asOfOf, bitemporalInput, bitemporalQuery, BitemporalQueries, readPosition } from '../../http/bitemporal.js';
-import { parseOrThrow } from '../../http/validation.js';
 import { Contract } from '../../http/contract.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingOwnedBy } from '../../access/tenancies.js';
-import { leaseListCsv } from './lease-list.csv.js';
 
-const querySchema = z.object({
-  bailleurId: organisationId('Identifiant du bailleur'),
-  year: yearParam,
-  filter: z.enum(LEASE_FILTERS).optional(),
-  ...bitemporalQuery,
-});
-
+import { BitemporalQueries } from '../../http/bitemporal.js';
+import { readLeaseListQuery, sendLeaseList } from './lease-list.answer.js';
 /**
  * A bailleur's own leases of a year, whatever their EPCI, one line each: how each objective of its
  * EPCI counts it and why, its data-quality flags, and the event that proves it. The same lines as
@@ -53,19 +42,13 @@ export class BailleurLeaseListController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const input = parseOrThrow(querySchema, {
-      bailleurId,
-      year: query.year,
-      filter: query.filter || undefined,
-      ...bitemporalInput(query),
-    });
-    const freshness = await readFreshness(this.pool, 'compliance');
-    const at = await readPosition(this.pool, asOfOf(input.asOf), freshness.position);
+    const { input, freshness, at, options } = await readLeaseListQuery(
+      this.pool,
+      { bailleurId: organisationId('Identifiant du bailleur') },
+      { bailleurId },
+      query,
+    );
     const groups = await readBailleurListedLeases(this.pool, input.bailleurId, input.year, at.position);
-    const options = {
-      ...(input.signedUntil ? { signedUntil: input.signedUntil } : {}),
-      ...(input.filter ? { filter: input.filter } : {}),
-    };
     const leases = groups
       .flatMap((group) =>
         listLeases(group.facts, { cia: group.cia, thresholdPerUc: group.threshold?.amountPerUc }, options).map((line) => ({
@@ -74,19 +57,14 @@ export class BailleurLeaseListController {
         })),
       )
       .sort((a, b) => a.leaseDate.localeCompare(b.leaseDate) || a.position - b.position);
-    response.setHeader('X-Vigie-Position', String(at.position));
-    if (!wantsCsv(request)) {
-      response.status(200).json({
-        bailleurId: input.bailleurId,
-        year: input.year,
-        filter: input.filter ?? null,
-        asOf: { position: at.position, recordedAt: at.recordedAt ? parisTimestamp(at.recordedAt) : null, live: at.live },
-        signedUntil: input.signedUntil ?? null,
-        leases,
-        freshness,
-      });
-      return;
-    }
-    sendCsv(response, `baux-detail-${input.bailleurId}-${input.year}.csv`, leaseListCsv(leases, true));
+    sendLeaseList(request, response, {
+      owner: { bailleurId: input.bailleurId },
+      input,
+      at,
+      freshness,
+      leases,
+      filename: `baux-detail-${input.bailleurId}-${input.year}.csv`,
+      withEpci: true,
+    });
   }
 }
