@@ -463,6 +463,14 @@ const SPEC: Record<string, RouteSpec> = {
       path: `/v1/bailleurs/${pick(v, 'lmh', 'pdc', 'nope')}/bilans/2026`,
     }),
   },
+  'GET /v1/bailleurs/:bailleurId/leases': {
+    allowed: ['bailleur', 'admin'],
+    tenancy: { kind: 'existing', notFound: 'NOT_FOUND' },
+    call: (_role, v) => ({
+      method: 'GET',
+      path: `/v1/bailleurs/${pick(v, 'lmh', 'pdc', 'nope')}/leases?year=2026`,
+    }),
+  },
   'POST /v1/bailleurs/:bailleurId/bilans/:year/closure': {
     allowed: ['bailleur', 'admin'],
     tenancy: { kind: 'existing', notFound: 'NOT_FOUND' },

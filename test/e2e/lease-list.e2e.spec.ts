@@ -37,8 +37,8 @@ describe('Lease-level list of an EPCI', () => {
     for (const body of [
       lease(1),
       lease(2, { resources: null }),
-      // The same lease sent again under another reference.
-      lease(3, { household: '0591227001', rpls: 'R1' }),
+      // The same lease sent again under another reference, confirmed by the bailleur as another lease.
+      { ...lease(3, { household: '0591227001', rpls: 'R1' }), confirmeDoublon: true },
     ]) {
       const response = await postJson(`${app.url}/v1/leases`, body);
       expect(response.status).toBe(201);

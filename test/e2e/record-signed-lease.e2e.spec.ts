@@ -17,7 +17,8 @@ function leaseBody(overrides: Record<string, unknown> = {}) {
       financing: 'PLUS',
     },
     household: {
-      numeroUnique: 'hh-7f3a21',
+      // Another household for each lease: the same household, flat and date under another reference is a probable duplicate.
+      numeroUnique: `hh-${randomUUID().slice(0, 8)}`,
       composition: { personsAged14OrMore: 1, childrenUnder14: 2 },
       yearlyResources: 9_800,
     },

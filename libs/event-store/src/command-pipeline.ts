@@ -1,5 +1,13 @@
 import { EventIdConflictError, WrongExpectedVersionError } from './event-store.errors.js';
-import type { EventMetadata, EventStore, NewEvent, ReadStreamResult, RecordedEvent, StreamAppend } from './event-store.port.js';
+import type {
+  AppendCondition,
+  EventMetadata,
+  EventStore,
+  NewEvent,
+  ReadStreamResult,
+  RecordedEvent,
+  StreamAppend,
+} from './event-store.port.js';
 import { uuidFromText } from './ids.js';
 
 /** An event as `evolve` receives it: the fact, its id and its version in its stream. */
@@ -29,6 +37,12 @@ export interface CommandRequest<Command, Event extends { type: string; data: unk
   readonly isRetryOf: (previous: RecordedEvent) => boolean;
   /** The version the caller read (If-Match). Absent: a concurrent write is absorbed by deciding again. */
   readonly expectedVersion?: number;
+  /**
+   * What the command was decided on beyond its stream (facts of other streams it looked up), read
+   * again under a lock when its events are appended: if it changed meanwhile, the command is
+   * decided again on the new facts (see AppendCondition).
+   */
+  readonly condition?: (command: Command) => AppendCondition | undefined;
 }
 
 /** What a command did: the one answer every write gives. */
@@ -49,6 +63,14 @@ export interface CommandOutcome {
 /** One command of a batch: its outcome, or why the decider refused it (the batch goes on). */
 export type BatchOutcome =
   { readonly ok: true; readonly outcome: CommandOutcome } | { readonly ok: false; readonly error: unknown };
+
+function conditionsOf<C, E extends { type: string; data: unknown }, S>(
+  request: CommandRequest<C, E, S>,
+  command: C,
+): AppendCondition[] {
+  const condition = request.condition?.(command);
+  return condition ? [condition] : [];
+}
 
 /** The ids of the 2nd, 3rd… events of one command derive from the first, so a retry yields the same ids. */
 export function derivedEventId(eventId: string, index: number): string {
@@ -128,7 +150,8 @@ export class CommandPipeline {
       throw new WrongExpectedVersionError(streamId, request.expectedVersion, stream.version);
     }
     const state = fold(decider, stream);
-    const events = decider.decide(await request.command(state), state);
+    const command = await request.command(state);
+    const events = decider.decide(command, state);
     if (!events.length) {
       return {
         streamId,
@@ -149,7 +172,7 @@ export class CommandPipeline {
         data: event.data,
         metadata: request.metadata,
       })),
-      { expectedVersion: stream.version },
+      { expectedVersion: stream.version, conditions: conditionsOf(request, command) },
     );
     return {
       streamId,
@@ -208,6 +231,7 @@ export class CommandPipeline {
     });
     const read = await this.store.readStreams(fresh.map((index) => requests[index]!.streamId));
     const streams = new Map<string, { state: unknown; version: number; pending: NewEvent[]; ofRequest: Map<number, number> }>();
+    const conditions: AppendCondition[] = [];
     for (const index of fresh) {
       const request = requests[index]!;
       let current = streams.get(request.streamId);
@@ -217,7 +241,9 @@ export class CommandPipeline {
         streams.set(request.streamId, current);
       }
       try {
-        const events = request.decider.decide(await request.command(current.state), current.state);
+        const command = await request.command(current.state);
+        const events = request.decider.decide(command, current.state);
+        if (events.length) conditions.push(...conditionsOf(request, command));
         const base = current.version + current.pending.length;
         const first = typeof request.eventId === 'string' ? request.eventId : request.eventId(base);
         events.forEach((event, offset) => {
@@ -247,7 +273,7 @@ export class CommandPipeline {
       .filter(([, current]) => current.pending.length)
       .map(([streamId, current]) => ({ streamId, events: current.pending, expectedVersion: current.version }));
     if (!appends.length) return outcomes;
-    const results = new Map((await this.store.appendMany(appends)).map((result) => [result.streamId, result]));
+    const results = new Map((await this.store.appendMany(appends, { conditions })).map((result) => [result.streamId, result]));
     for (const [streamId, current] of streams) {
       const positions = results.get(streamId)?.positions ?? [];
       for (const [index, offset] of current.ofRequest) {

@@ -43,6 +43,28 @@ export interface StreamAppend {
   readonly expectedVersion?: ExpectedVersion;
 }
 
+/** Reads inside an append's own transaction (the adapter's connection). */
+export interface TransactionReader {
+  query<Row>(text: string, values?: readonly unknown[]): Promise<{ readonly rows: Row[] }>;
+}
+
+/**
+ * A condition a write was decided on beyond its own stream (e.g. no lease of another stream with
+ * the same identity). Appends naming the same key are serialised (a lock held until commit), and
+ * `stillHolds` reads the facts again under that lock, inside the append's transaction, before any
+ * event is inserted: when it no longer holds, nothing is written and the append fails as one lost
+ * to a concurrent writer (WrongExpectedVersionError), so the pipeline decides again on the facts
+ * as they now stand.
+ */
+export interface AppendCondition {
+  readonly key: string;
+  readonly stillHolds: (reader: TransactionReader) => Promise<boolean>;
+}
+
+export interface AppendOptions {
+  readonly conditions?: readonly AppendCondition[];
+}
+
 export interface AppendResult {
   readonly streamId: string;
   /** Version of the stream after the append (its event count). */
@@ -76,9 +98,13 @@ export interface SubscribeOptions {
 }
 
 export interface EventStore {
-  append(streamId: string, events: readonly NewEvent[], options?: { expectedVersion?: ExpectedVersion }): Promise<AppendResult>;
+  append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options?: { expectedVersion?: ExpectedVersion } & AppendOptions,
+  ): Promise<AppendResult>;
   /** Appends to several streams in one transaction: all or nothing. */
-  appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+  appendMany(appends: readonly StreamAppend[], options?: AppendOptions): Promise<AppendResult[]>;
   readStream(streamId: string): Promise<ReadStreamResult>;
   /** Several streams in one read (a bulk import loads a chunk's cases at once); absent streams are empty. */
   readStreams(streamIds: readonly string[]): Promise<Map<string, ReadStreamResult>>;

@@ -6,7 +6,9 @@ import { CorrectLeaseHandler } from './correct-lease/correct-lease.handler.js';
 import { DeclineOfferController } from './decline-offer/decline-offer.controller.js';
 import { DeclineOfferHandler } from './decline-offer/decline-offer.handler.js';
 import { LeaseReferentialService } from './lease-referential.service.js';
+import { SameLeasesService } from './same-leases.service.js';
 import { LeaseListController } from './lease-list/lease-list.controller.js';
+import { BailleurLeaseListController } from './lease-list/bailleur-lease-list.controller.js';
 import { LeaseSummaryController } from './lease-summary/lease-summary.controller.js';
 import { RecordCalDecisionController } from './record-cal-decision/record-cal-decision.controller.js';
 import { RecordCalDecisionHandler } from './record-cal-decision/record-cal-decision.handler.js';
@@ -21,6 +23,7 @@ export const ATTRIBUTION_CONTROLLERS = [
   DeclineOfferController,
   LeaseSummaryController,
   LeaseListController,
+  BailleurLeaseListController,
 ];
 
 /**
@@ -31,12 +34,13 @@ export const ATTRIBUTION_CONTROLLERS = [
   controllers: ATTRIBUTION_CONTROLLERS,
   providers: [
     LeaseReferentialService,
+    SameLeasesService,
     RecordSignedLeaseHandler,
     CancelLeaseHandler,
     CorrectLeaseHandler,
     RecordCalDecisionHandler,
     DeclineOfferHandler,
   ],
-  exports: [LeaseReferentialService],
+  exports: [LeaseReferentialService, SameLeasesService],
 })
 export class AttributionModule {}

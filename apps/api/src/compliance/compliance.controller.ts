@@ -3,7 +3,8 @@ import { applyDecorators, Controller, Get, Inject, Param, Query, Req, Res } from
 import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { GROUP_BYS, isBusinessDate, parseInstant } from '@vigie/domain';
+import { GROUP_BYS } from '@vigie/domain';
+import { asOfOf, bitemporalInput, bitemporalQuery, BitemporalQueries } from '../http/bitemporal.js';
 import { epciSirenParam, yearParam } from '../http/params.js';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { parseOrThrow } from '../http/validation.js';
@@ -15,7 +16,6 @@ import { notFound } from '../http/problem.js';
 import type { VigieConfig } from '@vigie/config';
 import { VIGIE_CONFIG } from '../platform/platform.module.js';
 import { FILTERED } from '../access/tenancies.js';
-import { isTimestampInRange } from '../http/params.js';
 
 type SharedComplianceView = ReturnType<typeof shareComplianceReport<ComplianceView>>;
 
@@ -24,17 +24,7 @@ export const complianceQuerySchema = z.object({
   epci: epciSirenParam,
   year: yearParam,
   groupBy: z.enum(GROUP_BYS).optional(),
-  asOf: z
-    .string()
-    .refine(
-      (value) => /^\d{1,15}$/.test(value) || (parseInstant(value) !== null && isTimestampInRange(value)),
-      'asOf (ce que Vigie savait alors) : une position globale (entier, ex. 1200) ou un horodatage ISO 8601 avec son fuseau, années 1900 à 9999 (ex. 2026-06-30T23:59:59+02:00 ou 2026-06-30T21:59:59Z) ; pour les baux signés jusqu’à une date, utilisez signedUntil=AAAA-MM-JJ.',
-    )
-    .optional(),
-  signedUntil: z
-    .string()
-    .refine(isBusinessDate, 'signedUntil : une date AAAA-MM-JJ (ex. 2026-06-30) : les baux signés jusqu’à ce jour inclus.')
-    .optional(),
+  ...bitemporalQuery,
 });
 
 const STATUS_FR = { atteint: 'Atteint', en_retard: 'En retard', non_evaluable: 'Non évaluable' } as const;
@@ -96,18 +86,7 @@ export const ComplianceQueryDocs = () =>
     ApiParam({ name: 'epci', example: '200093201' }),
     ApiQuery({ name: 'year', required: true, example: 2026 }),
     ApiQuery({ name: 'groupBy', required: false, enum: GROUP_BYS }),
-    ApiQuery({
-      name: 'asOf',
-      required: false,
-      description: 'what Vigie knew then: a global position, or an ISO 8601 timestamp with explicit offset',
-      example: '2026-06-30T23:59:59+02:00',
-    }),
-    ApiQuery({
-      name: 'signedUntil',
-      required: false,
-      description: 'leases signed on or before this business date (YYYY-MM-DD)',
-      example: '2026-06-30',
-    }),
+    BitemporalQueries(),
     ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] }),
     ApiProduces('application/json', 'text/csv'),
   );
@@ -118,15 +97,8 @@ export function parseComplianceQuery(epci: string, query: Record<string, string>
     epci,
     year: query.year,
     groupBy: query.groupBy || undefined,
-    asOf: query.asOf || undefined,
-    signedUntil: query.signedUntil || undefined,
+    ...bitemporalInput(query),
   });
-}
-
-/** `asOf` of a compliance query: a global position, or an instant (parsed strictly beforehand). */
-export function asOfOf(asOf: string | undefined): { position?: number; at?: Date } {
-  if (asOf === undefined) return {};
-  return /^\d+$/.test(asOf) ? { position: Number(asOf) } : { at: parseInstant(asOf)! };
 }
 
 /**

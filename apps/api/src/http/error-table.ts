@@ -39,6 +39,10 @@ export type ErrorCode = DomainErrorCode | ApiErrorCode;
 export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>> = {
   // Attribution (libs/domain)
   LEASE_ALREADY_SIGNED: [409, 'Un bail est déjà enregistré pour ce dossier.'],
+  LEASE_PROBABLE_DUPLICATE: [
+    409,
+    'Ce bail semble déjà enregistré sous une autre référence (même ménage, même logement, même date de bail) : rien n’a été enregistré (voir detail).',
+  ],
   LEASE_DATE_IN_FUTURE: [422, 'La date du bail est postérieure à la date du jour.'],
   COMMUNE_UNKNOWN: [422, 'Code commune INSEE inconnu du référentiel territorial.'],
   COMMUNE_NOT_IN_EPCI: [422, 'À la date du fait, la commune du logement n’appartient pas à l’EPCI indiqué.'],
@@ -154,6 +158,23 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
 
 export function errorEntry(code: ErrorCode): readonly [number, string] {
   return ERROR_TABLE[code];
+}
+
+/**
+ * The French sentence that quotes the facts of a refusal, for the codes whose answer must name
+ * them (in `detail` of the problem, in the message of an import's rejected row).
+ */
+const DETAILS: Partial<Record<ErrorCode, (details: Readonly<Record<string, unknown>>) => string>> = {
+  LEASE_PROBABLE_DUPLICATE: (details) =>
+    `Bail déjà enregistré : ${String(details.existingLeaseId)} (dossier ${String(details.existingCaseId)}). ` +
+    'S’il s’agit bien d’un autre bail, renvoyez-le avec "confirmeDoublon": true (en import CSV : colonne confirme_doublon = oui) ; ' +
+    'sinon ne le renvoyez pas, ou annulez celui qui est en trop.',
+};
+
+/** The sentence quoting a refusal's facts, when its code has one. */
+export function errorDetail(code: ErrorCode, details: Readonly<Record<string, unknown>> | undefined): string | undefined {
+  const render = DETAILS[code];
+  return render && details ? render(details) : undefined;
 }
 
 /** Whether a code read at run time (a domain error's) is in the table. */

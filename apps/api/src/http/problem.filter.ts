@@ -5,7 +5,7 @@ import { EventIdConflictError, WrongExpectedVersionError } from '@vigie/event-st
 import { isDatabaseUnavailable, isDataException } from '@vigie/postgres';
 import type { VigieConfig } from '@vigie/config';
 import { VIGIE_CONFIG } from '../platform/platform.module.js';
-import { type ErrorCode, errorEntry, isErrorCode } from './error-table.js';
+import { type ErrorCode, errorDetail, errorEntry, isErrorCode } from './error-table.js';
 import { type Problem, ProblemError } from './problem.js';
 
 function problemFor(code: ErrorCode, extensions: Partial<Problem> = {}): Problem {
@@ -71,7 +71,8 @@ export class ProblemFilter implements ExceptionFilter {
       return { ...problemFor(exception.code), status: exception.status, title: exception.title, ...exception.extensions };
     }
     if (isDomainError(exception) && isErrorCode(exception.code)) {
-      const problem = problemFor(exception.code, { details: exception.details });
+      const detail = errorDetail(exception.code, exception.details);
+      const problem = problemFor(exception.code, { details: exception.details, ...(detail ? { detail } : {}) });
       // A 404 says nothing more than "not found": the same answer as for another organisation's resource.
       return problem.status === 404 ? problemFor(exception.code) : problem;
     }

@@ -195,6 +195,7 @@ export function* csvRows(textContent: string): Generator<ParsedRow> {
           },
           reservataireId: nullable(get('reservataire')),
           gestionMode: text(get('mode_gestion')),
+          confirmeDoublon: bool(get('confirme_doublon')),
         };
     }
     yield { line, kind, body, columns: 'csv' as const, ...(kind ? {} : { parseError: 'type' }) };

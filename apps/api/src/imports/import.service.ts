@@ -2,11 +2,23 @@ import { referenceId } from '../http/identifiers.js';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { z } from 'zod';
-import { attributionDecider, attributionStreamId, canonicalJson, isDomainError, type AttributionCommand } from '@vigie/domain';
+import {
+  type AttributionCommand,
+  attributionDecider,
+  attributionStreamId,
+  bailleurFactsOf,
+  canonicalJson,
+  type ExistingLease,
+  isDomainError,
+  leaseIdentityOf,
+  type LeaseIdentity,
+  type LeaseSignedData,
+} from '@vigie/domain';
 import { CommandPipeline, EventIdConflictError, jsonEqual, uuidFromText } from '@vigie/event-store';
 import type { DatabasePool } from '@vigie/postgres';
-import { errorEntry, isErrorCode } from '../http/error-table.js';
+import { errorDetail, errorEntry, isErrorCode } from '../http/error-table.js';
 import { LeaseReferentialService, type ReferentialLookup } from '../attribution/lease-referential.service.js';
+import { SameLeasesService } from '../attribution/same-leases.service.js';
 import {
   recordSignedLeaseSchema,
   toLeaseSignedData,
@@ -85,6 +97,7 @@ const FIELD_OF_CODE: Record<string, string> = {
   LEASE_DATE_IN_FUTURE: 'leaseDate',
   CAL_DATE_IN_FUTURE: 'calDate',
   LEASE_ALREADY_SIGNED: 'caseId',
+  LEASE_PROBABLE_DUPLICATE: 'leaseId',
   CASE_ALREADY_LEASED: 'caseId',
   LEASE_AFTER_DECLINED_OFFER: 'household.numeroUnique',
   OFFER_NOT_FOUND: 'numeroUnique',
@@ -121,6 +134,8 @@ interface ValidRow {
   readonly eventId: string;
   readonly streamId: string;
   readonly data: Record<string, unknown>;
+  /** A lease row whose bailleur confirms it is another lease than the same one already recorded (`confirme_doublon`). */
+  readonly confirmDuplicate: boolean;
 }
 
 /**
@@ -143,6 +158,7 @@ export class ImportService {
     private readonly pipeline: CommandPipeline,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly referential: LeaseReferentialService,
+    private readonly sameLeases: SameLeasesService,
   ) {}
 
   async start(format: ImportFormat, content: string, principal: Principal): Promise<ImportReport> {
@@ -324,6 +340,7 @@ export class ImportService {
         eventId,
         streamId: attributionStreamId(String(fact.bailleurId), String(fact.caseId)),
         data: fact,
+        confirmDuplicate: input.confirmeDoublon === true,
       });
     }
     return valid;
@@ -362,19 +379,29 @@ export class ImportService {
     now: Date,
   ): Promise<void> {
     let outcomes;
+    const batch = new BatchLeases();
     try {
       outcomes = await this.pipeline.handleBatch(
-        valid.map((row) => ({
-          streamId: row.streamId,
-          decider: attributionDecider,
-          eventId: row.eventId,
-          metadata: { actor, source: 'import', importId, line: row.line },
-          // The stored lease also carries Vigie's link to its CAL decision: compare the bailleur's facts only.
-          isRetryOf: (previous) =>
-            previous.type === EVENT_TYPE[row.kind] &&
-            jsonEqual({ ...(previous.data as object), calDecisionEventId: undefined }, row.data),
-          command: () => this.command(row, lookup, now),
-        })),
+        valid.map((row, index) => {
+          const identity = row.kind === 'lease' ? leaseIdentityOf(row.data as never as LeaseSignedData) : null;
+          let recorded: readonly ExistingLease[] = [];
+          return {
+            streamId: row.streamId,
+            decider: identity === null ? attributionDecider : batch.recording(identity, row.eventId),
+            eventId: row.eventId,
+            metadata: { actor, source: 'import', importId, line: row.line },
+            // The stored lease also carries what Vigie links to it: compare the bailleur's facts only.
+            isRetryOf: (previous) =>
+              previous.type === EVENT_TYPE[row.kind] && jsonEqual(bailleurFactsOf(previous.data as object), row.data),
+            command: async () => {
+              batch.attempt(index);
+              if (identity !== null) recorded = await this.sameLeases.find(identity);
+              return this.command(row, lookup, now, identity === null ? [] : [...recorded, ...batch.decided(identity)]);
+            },
+            // Checked against what was recorded (the batch's own leases are appended with it).
+            condition: () => (identity === null ? undefined : this.sameLeases.condition(identity, recorded)),
+          };
+        }),
       );
     } catch (error) {
       if (!isDataException(error)) throw error;
@@ -393,15 +420,27 @@ export class ImportService {
       } else if (result.error instanceof EventIdConflictError) {
         this.reject(report, row, 'eventId', 'EVENT_ID_CONFLICT', errorEntry('EVENT_ID_CONFLICT')[1]);
       } else if (isDomainError(result.error) && isErrorCode(result.error.code)) {
-        const { code } = result.error;
-        this.reject(report, row, FIELD_OF_CODE[code] ?? null, code, errorEntry(code)[1]);
+        const { code, details } = result.error;
+        const detail = errorDetail(code, details);
+        this.reject(
+          report,
+          row,
+          FIELD_OF_CODE[code] ?? null,
+          code,
+          detail ? `${errorEntry(code)[1]} ${detail}` : errorEntry(code)[1],
+        );
       } else {
         throw result.error;
       }
     });
   }
 
-  private async command(row: ValidRow, lookup: ReferentialLookup, now: Date): Promise<AttributionCommand> {
+  private async command(
+    row: ValidRow,
+    lookup: ReferentialLookup,
+    now: Date,
+    sameLeases: readonly ExistingLease[],
+  ): Promise<AttributionCommand> {
     const data = row.data as never as Parameters<LeaseReferentialService['contextForFact']>[0];
     switch (row.kind) {
       case 'lease':
@@ -410,6 +449,8 @@ export class ImportService {
           data: row.data as never,
           referential: await this.referential.contextForFact(data, lookup),
           now,
+          sameLeases,
+          confirmDuplicate: row.confirmDuplicate,
         };
       case 'cal_decision':
         return {
@@ -421,5 +462,43 @@ export class ImportService {
       case 'offer_declined':
         return { type: 'DeclineOffer', data: row.data as never, now };
     }
+  }
+}
+
+/**
+ * The leases a batch has decided so far, by identity: a file holding the same lease twice under
+ * two references is refused on the second row, as two requests would be. The pipeline decides a
+ * batch again from its first row when a write was lost to a concurrent writer: what the lost
+ * attempt decided is forgotten then.
+ */
+class BatchLeases {
+  private readonly byIdentity = new Map<string, ExistingLease[]>();
+  private last = -1;
+
+  /** Called before each row is decided, in order: a row at or before the last one starts a new attempt. */
+  attempt(index: number): void {
+    if (index <= this.last) this.byIdentity.clear();
+    this.last = index;
+  }
+
+  decided(identity: LeaseIdentity): readonly ExistingLease[] {
+    return this.byIdentity.get(canonicalJson(identity)) ?? [];
+  }
+
+  /** The attribution decider of a row, remembering the lease it accepts (recorded under `eventId`) with this identity. */
+  recording(identity: LeaseIdentity, eventId: string): typeof attributionDecider {
+    return {
+      ...attributionDecider,
+      decide: (command, state) => {
+        const events = attributionDecider.decide(command, state);
+        for (const event of events) {
+          if (event.type !== 'LeaseSigned') continue;
+          const key = canonicalJson(identity);
+          const { leaseId, caseId } = event.data;
+          this.byIdentity.set(key, [...(this.byIdentity.get(key) ?? []), { leaseId, caseId, eventId }]);
+        }
+        return events;
+      },
+    };
   }
 }

@@ -7,6 +7,7 @@ import { accessMigrations, ApiKeyStore, loadOrCreateKeyFile, Pseudonymiser } fro
 import { KafkaRelay } from '@vigie/messaging';
 import { projectionMigrations, STREAM_IDS_MIGRATION_ID, streamIdMoves } from '@vigie/projections';
 import { importMigrations } from '../imports/imports.migrations.js';
+import { attributionMigrations } from '../attribution/attribution.migrations.js';
 import {
   createPool,
   migrate,
@@ -20,6 +21,7 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...eventStoreMigrations,
   ...projectionMigrations,
   ...importMigrations,
+  ...attributionMigrations,
   ...accessMigrations,
 ];
 

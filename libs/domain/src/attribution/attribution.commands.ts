@@ -1,6 +1,6 @@
 import type { EpciSources } from '../referential/territory.js';
 import type { KnownOrganisation, OrganisationsContext } from '../referential/known-organisations.js';
-import type { CalDecisionRecorded, LeaseSignedData, OfferDeclined } from './attribution.events.js';
+import type { CalDecisionRecorded, ExistingLease, LeaseSignedData, OfferDeclined } from './attribution.events.js';
 
 /**
  * What the referential says about the flat, looked up by the caller before deciding (every
@@ -35,6 +35,14 @@ export interface RecordSignedLease {
   readonly referential: LeaseReferentialContext;
   /** Time of the request, given by the caller so that `decide` stays pure. */
   readonly now: Date;
+  /**
+   * The bailleur's leases in force with the same household, flat and lease date under another
+   * reference (`leaseIdentityOf`), in the order they were recorded: looked up by the caller
+   * before deciding, and checked again when the lease is appended.
+   */
+  readonly sameLeases: readonly ExistingLease[];
+  /** The bailleur confirms this is another lease than `sameLeases` (`confirmeDoublon`). */
+  readonly confirmDuplicate: boolean;
 }
 
 export interface CancelLease {

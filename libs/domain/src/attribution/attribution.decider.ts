@@ -15,7 +15,7 @@ import type {
   RecordSignedLease,
 } from './attribution.commands.js';
 import type { AttributionErrorCode } from './attribution.errors.js';
-import type { AttributionEvent, Flat, LeaseSignedData } from './attribution.events.js';
+import type { AttributionEvent, ExistingLease, Flat, LeaseSignedData } from './attribution.events.js';
 import { evolveAttribution, initialAttributionState, type AttributionState, type CaseIdentity } from './attribution.state.js';
 
 const fail = (code: AttributionErrorCode, details: Record<string, unknown>) =>
@@ -104,10 +104,37 @@ function recordSignedLease(command: RecordSignedLease, state: AttributionState):
   const household = command.data.household.pseudonymousId;
   if ((state.declined ?? []).includes(household)) throw fail('LEASE_AFTER_DECLINED_OFFER', { caseId: command.data.caseId });
   checkLeaseFacts(command.data, command.referential, command.now);
+  const confirmedDuplicateOf = checkNotDuplicate(command);
   // Linked to the CAL decision that attributed the flat to this household; none: accepted, flagged for data quality.
   const decision = state.attributed?.[household];
   const calDecisionEventId = decision === undefined ? null : (state.calDecisionEventIds?.[decision] ?? null);
-  return [{ type: 'LeaseSigned', data: { ...command.data, calDecisionEventId } }];
+  return [
+    {
+      type: 'LeaseSigned',
+      data: { ...command.data, calDecisionEventId, ...(confirmedDuplicateOf.length ? { confirmedDuplicateOf } : {}) },
+    },
+  ];
+}
+
+/**
+ * The same lease sent again under another reference (same household, flat and lease date as a
+ * lease in force of the bailleur, in another case or under another lease id) would count twice:
+ * refused, quoting the lease recorded first, unless the bailleur confirms it is another lease;
+ * then the leases it repeats are recorded with it, so the decision can be audited.
+ */
+function checkNotDuplicate(command: RecordSignedLease): readonly ExistingLease[] {
+  const { leaseId, caseId } = command.data;
+  const others = command.sameLeases.filter((lease) => lease.leaseId !== leaseId || lease.caseId !== caseId);
+  if (others.length === 0) return [];
+  if (!command.confirmDuplicate) {
+    const [first] = others;
+    throw fail('LEASE_PROBABLE_DUPLICATE', {
+      existingLeaseId: first!.leaseId,
+      existingCaseId: first!.caseId,
+      existingEventId: first!.eventId,
+    });
+  }
+  return others;
 }
 
 function recordCalDecision(command: RecordCalDecision, state: AttributionState): AttributionEvent[] {
@@ -172,11 +199,12 @@ function cancelLease(command: CancelLease, state: AttributionState): Attribution
 
 function correctLease(command: CorrectLease, state: AttributionState): AttributionEvent[] {
   const { lease, eventId } = currentLease(state, command.data.lease);
-  // The link to the CAL decision is Vigie's, not the bailleur's: a correction keeps it.
-  const next =
-    lease.calDecisionEventId === undefined
-      ? command.data.lease
-      : { ...command.data.lease, calDecisionEventId: lease.calDecisionEventId };
+  // The link to the CAL decision and a confirmed duplicate are Vigie's, not the bailleur's: a correction keeps them.
+  const next = {
+    ...command.data.lease,
+    ...(lease.calDecisionEventId === undefined ? {} : { calDecisionEventId: lease.calDecisionEventId }),
+    ...(lease.confirmedDuplicateOf === undefined ? {} : { confirmedDuplicateOf: lease.confirmedDuplicateOf }),
+  };
   if (sameFacts(next, lease)) throw fail('LEASE_CORRECTION_EMPTY', { leaseId: lease.leaseId });
   checkLeaseFacts(next, command.referential, command.now);
   return [{ type: 'LeaseCorrected', data: { lease: next, reason: command.data.reason, correctsEventId: eventId } }];

@@ -221,3 +221,78 @@ describe('Attribution case', () => {
     });
   });
 });
+
+describe('A lease repeating another under another reference (probable duplicate)', () => {
+  const existing = { leaseId: 'BAIL-0001', caseId: 'DOSSIER-0001', eventId: 'ev-lease-1' };
+  const again = (confirmDuplicate: boolean, sameLeases = [existing]) => ({
+    ...recordSignedLease({ leaseId: 'BAIL-0001-BIS', caseId: 'DOSSIER-0001-BIS' }),
+    sameLeases,
+    confirmDuplicate,
+  });
+
+  it('is refused, quoting the lease recorded first (its reference, case and event)', () => {
+    given([]).when(again(false)).thenThrows('LEASE_PROBABLE_DUPLICATE', {
+      existingLeaseId: 'BAIL-0001',
+      existingCaseId: 'DOSSIER-0001',
+      existingEventId: 'ev-lease-1',
+    });
+  });
+
+  it('quotes the first recorded when several repeat it', () => {
+    const second = { leaseId: 'BAIL-0002', caseId: 'DOSSIER-0002', eventId: 'ev-lease-2' };
+    given([])
+      .when(again(false, [existing, second]))
+      .thenThrows('LEASE_PROBABLE_DUPLICATE', { existingLeaseId: 'BAIL-0001' });
+  });
+
+  it('is recorded when the bailleur confirms it, with the leases it repeats (an auditable decision)', () => {
+    given([])
+      .when(again(true))
+      .then([
+        {
+          type: 'LeaseSigned',
+          data: {
+            ...leaseSignedData({ leaseId: 'BAIL-0001-BIS', caseId: 'DOSSIER-0001-BIS' }),
+            calDecisionEventId: null,
+            confirmedDuplicateOf: [existing],
+          },
+        },
+      ]);
+  });
+
+  it('records no confirmation when it repeats nothing', () => {
+    given([])
+      .when(again(true, []))
+      .then([leaseSigned({ leaseId: 'BAIL-0001-BIS', caseId: 'DOSSIER-0001-BIS' })]);
+  });
+
+  it('is not its own duplicate (the same reference on the same case is a lease already signed)', () => {
+    given([])
+      .when({ ...recordSignedLease({ leaseId: 'BAIL-0001', caseId: 'DOSSIER-0001' }), sameLeases: [existing] })
+      .then([leaseSigned({ leaseId: 'BAIL-0001', caseId: 'DOSSIER-0001' })]);
+  });
+
+  it('keeps the confirmation through a correction', () => {
+    const confirmed: AttributionEvent = {
+      type: 'LeaseSigned',
+      data: { ...leaseSignedData({ leaseId: 'BAIL-0001-BIS', caseId: 'DOSSIER-0001-BIS' }), confirmedDuplicateOf: [existing] },
+    };
+    const corrected = leaseSignedData({
+      leaseId: 'BAIL-0001-BIS',
+      caseId: 'DOSSIER-0001-BIS',
+      household: { yearlyResources: 12000 },
+    });
+    given([confirmed])
+      .when({ type: 'CorrectLease', data: { lease: corrected, reason: 'ressources' }, referential: MEL_REFERENTIAL, now: NOW })
+      .then([
+        {
+          type: 'LeaseCorrected',
+          data: {
+            lease: { ...corrected, confirmedDuplicateOf: [existing] },
+            reason: 'ressources',
+            correctsEventId: 'ev-1',
+          },
+        },
+      ]);
+  });
+});

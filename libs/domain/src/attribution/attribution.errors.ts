@@ -1,6 +1,11 @@
 export type AttributionErrorCode =
   /** A lease is already recorded on this case. */
   | 'LEASE_ALREADY_SIGNED'
+  /**
+   * A lease in force of the same bailleur already names this household, this flat and this lease
+   * date under another reference: refused unless the bailleur confirms it is another lease.
+   */
+  | 'LEASE_PROBABLE_DUPLICATE'
   /** The lease date is after the time the fact was reported. */
   | 'LEASE_DATE_IN_FUTURE'
   /** The commune code is in no territorial referential. */

@@ -84,6 +84,45 @@ export interface LeaseSignedData {
    * Absent on leases recorded before CAL decisions were tracked.
    */
   readonly calDecisionEventId?: string | null;
+  /**
+   * The leases in force this one repeated (same household, flat and lease date under another
+   * reference) when the bailleur confirmed it anyway (`confirmeDoublon`), set by Vigie: the
+   * decision stays auditable. Absent when the lease repeated none.
+   */
+  readonly confirmedDuplicateOf?: readonly ExistingLease[];
+}
+
+/** A lease in force, as a refusal or a confirmation quotes it. */
+export interface ExistingLease {
+  readonly leaseId: string;
+  readonly caseId: string;
+  /** The event holding its current version (LeaseSigned or LeaseCorrected). */
+  readonly eventId: string;
+}
+
+/** What makes two leases the same lease: the household, the flat and the lease date (a bailleur's). */
+export interface LeaseIdentity {
+  readonly bailleurId: string;
+  readonly householdId: string;
+  readonly rplsId: string;
+  readonly leaseDate: string;
+}
+
+/**
+ * A lease as the bailleur sent it: without what Vigie adds when recording it (the link to its CAL
+ * decision, the leases a confirmed duplicate repeats). A retry is recognised on these facts.
+ */
+export function bailleurFactsOf(lease: object): object {
+  return { ...lease, calDecisionEventId: undefined, confirmedDuplicateOf: undefined };
+}
+
+export function leaseIdentityOf(lease: LeaseSignedData): LeaseIdentity {
+  return {
+    bailleurId: lease.bailleurId,
+    householdId: lease.household.pseudonymousId,
+    rplsId: lease.flat.rplsId,
+    leaseDate: lease.leaseDate,
+  };
 }
 
 export interface LeaseSigned {

@@ -1,5 +1,5 @@
 import type { HouseholdComposition, HouseholdFlags, LeaseSignedData } from '../attribution/attribution.events.js';
-import { dayOfYear, daysInYear, monthOf, yearOf } from '../calendar/paris-calendar.js';
+import { addDays, dayOfYear, daysInYear, monthOf, yearOf } from '../calendar/paris-calendar.js';
 import { q1Status, type Q1Status } from '../classification/household.js';
 import { communeOfArrondissement } from '../referential/territory.js';
 import type { Cia, ObjectiveId, TerritorialObjective } from '../cia/cia.model.js';
@@ -115,6 +115,11 @@ export interface ComplianceReport {
     readonly withoutCalDecision: number;
     /** Leases repeating another's household, flat and date under another reference. */
     readonly probableDuplicates: number;
+    /**
+     * Leases on a flat that another lease in force of the same bailleur was signed on within
+     * FLAT_LEASED_TWICE_WINDOW_DAYS (`flatLeasedTwice`): both are counted.
+     */
+    readonly flatLeasedTwice: number;
   };
 }
 
@@ -530,6 +535,7 @@ export function evaluateCompliance(
       internalMutations: leases.filter((lease) => lease.mutation).length,
       withoutCalDecision: leases.filter((lease) => lease.fact.calDecisionEventId === null).length,
       probableDuplicates: probableDuplicates(counted),
+      flatLeasedTwice: flatLeasedTwice(counted).filter(Boolean).length,
     },
   };
 }
@@ -600,6 +606,44 @@ export function scopesOfLease(
     )({ kind: 'epci', id: epciSiren }, territorial.target);
   }
   return scopes;
+}
+
+/**
+ * Two leases in force on one flat signed this many days apart or less (0 to 30) are flagged: a flat
+ * is rarely vacated and let again within a month, so one of them is likely a wrong RPLS id, a lease
+ * that should have been cancelled, or a duplicate under another household. A flag, never a refusal.
+ */
+export const FLAT_LEASED_TWICE_WINDOW_DAYS = 30;
+
+/**
+ * For each fact (in the order given), whether another of the facts is a lease of the same bailleur
+ * on the same flat (RPLS id) signed within FLAT_LEASED_TWICE_WINDOW_DAYS of it, a probable
+ * duplicate (same household and date, counted apart) excepted. Facts without a flat id are never
+ * flagged. The facts are the leases in force of the figures (one EPCI-year): two leases either
+ * side of 31 December are not compared.
+ */
+export function flatLeasedTwice(facts: readonly LeaseFact[]): boolean[] {
+  const byFlat = new Map<string, number[]>();
+  facts.forEach((fact, index) => {
+    if (fact.rplsId === undefined) return;
+    const key = keyParts(fact.bailleurId, fact.rplsId);
+    byFlat.set(key, [...(byFlat.get(key) ?? []), index]);
+  });
+  const flagged = facts.map(() => false);
+  for (const indexes of byFlat.values()) {
+    const sorted = [...indexes].sort((a, b) => facts[a]!.leaseDate.localeCompare(facts[b]!.leaseDate));
+    sorted.forEach((i, rank) => {
+      for (let next = rank + 1; next < sorted.length; next += 1) {
+        const j = sorted[next]!;
+        const [a, b] = [facts[i]!, facts[j]!];
+        if (addDays(a.leaseDate, FLAT_LEASED_TWICE_WINDOW_DAYS) < b.leaseDate) break;
+        if (a.householdId !== undefined && a.householdId === b.householdId && a.leaseDate === b.leaseDate) continue;
+        flagged[i] = true;
+        flagged[j] = true;
+      }
+    });
+  }
+  return flagged;
 }
 
 /**

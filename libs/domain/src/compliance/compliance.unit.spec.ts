@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { applyCiaTerms, legalDefaultCia } from '../cia/cia.model.js';
-import { evaluateCompliance, leaseFactOf, type ComplianceReport } from './compliance.js';
+import { evaluateCompliance, flatLeasedTwice, leaseFactOf, type ComplianceReport, type LeaseFact } from './compliance.js';
 import { EXPECTED, FIXTURE_LEASES, MEL, REFERENCE_DATE, THRESHOLD_2026 } from '../../../../test/fixtures/compliance-mel-2026.js';
 import { arbitraryFact } from '../../../../test/fixtures/compliance-arbitraries.js';
 
@@ -224,5 +224,46 @@ describe('Compliance maths (properties)', () => {
         }
       }),
     );
+  });
+});
+
+describe('The same flat leased twice within 30 days (a data-quality flag)', () => {
+  const [base] = FIXTURE_LEASES;
+  const on = (leaseDate: string, over: { household?: string; rpls?: string; bailleur?: string } = {}): LeaseFact => ({
+    ...toFact(base!),
+    leaseDate,
+    bailleurId: over.bailleur ?? 'lmh',
+    householdId: over.household ?? `hh-${leaseDate}`,
+    rplsId: over.rpls ?? 'R1',
+  });
+
+  it('flags both leases of a flat signed 30 days apart or less, across a month end', () => {
+    expect(flatLeasedTwice([on('2026-03-20'), on('2026-04-19')])).toEqual([true, true]);
+    expect(flatLeasedTwice([on('2026-03-20'), on('2026-04-20')])).toEqual([false, false]);
+  });
+
+  it('flags only the leases within the window of another', () => {
+    expect(flatLeasedTwice([on('2026-06-01'), on('2026-01-10'), on('2026-06-15'), on('2026-09-01')])).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+  });
+
+  it('compares one bailleur’s leases on one flat only, and leaves the same lease sent twice to the duplicates', () => {
+    expect(flatLeasedTwice([on('2026-03-20'), on('2026-03-25', { rpls: 'R2' })])).toEqual([false, false]);
+    expect(flatLeasedTwice([on('2026-03-20'), on('2026-03-25', { bailleur: 'other' })])).toEqual([false, false]);
+    expect(flatLeasedTwice([on('2026-03-20', { household: 'h' }), on('2026-03-20', { household: 'h' })])).toEqual([false, false]);
+    expect(flatLeasedTwice([on('2026-03-20', { household: 'h' }), on('2026-03-20', { household: 'k' })])).toEqual([true, true]);
+  });
+
+  it('counts the flagged leases in dataQuality', () => {
+    const report = evaluateCompliance(
+      [on('2026-03-20'), on('2026-04-01'), on('2026-08-01')],
+      { cia: defaults, thresholdPerUc: THRESHOLD_2026 },
+      query,
+    );
+    expect(report.dataQuality).toMatchObject({ leases: 3, flatLeasedTwice: 2, probableDuplicates: 0 });
   });
 });

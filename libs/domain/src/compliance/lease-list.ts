@@ -1,4 +1,4 @@
-import { classify, objectiveRules, type ComplianceRules, type LeaseFact } from './compliance.js';
+import { classify, flatLeasedTwice, objectiveRules, type ComplianceRules, type LeaseFact } from './compliance.js';
 import type { ObjectiveId } from '../cia/cia.model.js';
 
 /** A counted lease with what proves it: the event holding its current version, and its position. */
@@ -28,12 +28,15 @@ export interface LeaseLine {
   readonly q1: 'q1' | 'non_q1' | 'unknown' | 'pending';
   readonly withoutCalDecision: boolean;
   readonly probableDuplicate: boolean;
+  /** Another lease in force of the bailleur on this flat was signed within 30 days (FLAT_LEASED_TWICE_WINDOW_DAYS). */
+  readonly flatLeasedTwice: boolean;
   readonly objectives: readonly LeaseObjectiveLine[];
   readonly eventId: string;
   readonly position: number;
 }
 
-export const LEASE_FILTERS = ['unknown_q1', 'no_cal_decision', 'probable_duplicate'] as const;
+/** `flagged`: a probable duplicate or a flat leased twice within 30 days. */
+export const LEASE_FILTERS = ['unknown_q1', 'no_cal_decision', 'probable_duplicate', 'flat_leased_twice', 'flagged'] as const;
 export type LeaseFilter = (typeof LEASE_FILTERS)[number];
 
 const Q1_FR = {
@@ -64,6 +67,7 @@ export function listLeases(
     const key = duplicateKey(fact);
     if (key !== null) seen.set(key, (seen.get(key) ?? 0) + 1);
   }
+  const leasedTwice = new Map(flatLeasedTwice(counted).map((flag, index) => [counted[index]!, flag]));
   const lines = [...counted]
     .sort((a, b) => a.leaseDate.localeCompare(b.leaseDate) || a.position - b.position)
     .map((fact): LeaseLine => {
@@ -85,6 +89,7 @@ export function listLeases(
         q1: lease.q1,
         withoutCalDecision: fact.calDecisionEventId === null,
         probableDuplicate: key !== null && (seen.get(key) ?? 0) > 1,
+        flatLeasedTwice: leasedTwice.get(fact) ?? false,
         objectives,
         eventId: fact.eventId,
         position: fact.position,
@@ -97,6 +102,10 @@ export function listLeases(
       return lines.filter((line) => line.withoutCalDecision);
     case 'probable_duplicate':
       return lines.filter((line) => line.probableDuplicate);
+    case 'flat_leased_twice':
+      return lines.filter((line) => line.flatLeasedTwice);
+    case 'flagged':
+      return lines.filter((line) => line.probableDuplicate || line.flatLeasedTwice);
     default:
       return lines;
   }

@@ -117,5 +117,12 @@ export function recordSignedLease(
   now = new Date('2026-11-25T10:00:00Z'),
   referential: LeaseReferentialContext = MEL_REFERENTIAL,
 ): RecordSignedLease {
-  return { type: 'RecordSignedLease', data: leaseSignedData(overrides), referential, now };
+  return {
+    type: 'RecordSignedLease',
+    data: leaseSignedData(overrides),
+    referential,
+    now,
+    sameLeases: [],
+    confirmDuplicate: false,
+  };
 }

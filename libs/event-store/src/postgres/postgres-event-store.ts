@@ -1,5 +1,7 @@
 import { Pool, type PoolClient } from 'pg';
 import {
+  type AppendCondition,
+  type AppendOptions,
   type AppendResult,
   type EventMetadata,
   type EventStore,
@@ -56,10 +58,13 @@ function toRecordedEvent(row: EventRow): RecordedEvent {
   };
 }
 
-export interface AppendHooks {
+export interface AppendHooks extends AppendOptions {
   /** Called after the events are inserted and the ordering lock released, before COMMIT (tests hold it open). */
   readonly beforeCommit?: () => Promise<void>;
 }
+
+/** Class id of the transaction advisory locks that serialise appends naming the same condition key. */
+export const APPEND_CONDITION_LOCK = 7_355_603;
 
 export interface PostgresEventStoreOptions {
   /** How often subscriptions poll when no notification arrives (ms). */
@@ -83,7 +88,8 @@ export class PostgresEventStore implements EventStore {
     events: readonly NewEvent[],
     options: { expectedVersion?: ExpectedVersion } & AppendHooks = {},
   ): Promise<AppendResult> {
-    const [result] = await this.appendMany([{ streamId, events, expectedVersion: options.expectedVersion }], options);
+    const { expectedVersion, ...hooks } = options;
+    const [result] = await this.appendMany([{ streamId, events, expectedVersion }], hooks);
     return result!;
   }
 
@@ -164,15 +170,20 @@ export class PostgresEventStore implements EventStore {
         appends.map((append) => expectedAsNumber(append.expectedVersion)),
       ],
     };
+    const conditions = hooks.conditions ?? [];
+    const inTransaction = hooks.beforeCommit !== undefined || conditions.length > 0;
     const client = await this.pool.connect();
     try {
-      // Without a hook, the statement is its own transaction: one round trip per append.
-      if (hooks.beforeCommit) await client.query('BEGIN');
-      const { rows: written } = await client.query<{ kind: 'v' | 'e'; id: string; value: string }>(query);
-      if (hooks.beforeCommit) {
-        await hooks.beforeCommit();
-        await client.query('COMMIT');
+      // Without a hook or a condition, the statement is its own transaction: one round trip per append.
+      if (inTransaction) await client.query('BEGIN');
+      const failed = await checkConditions(client, conditions);
+      if (failed) {
+        await client.query('ROLLBACK');
+        return { kind: 'stale', error: new WrongExpectedVersionError(`condition:${failed.key}`, 'any', -1) };
       }
+      const { rows: written } = await client.query<{ kind: 'v' | 'e'; id: string; value: string }>(query);
+      if (hooks.beforeCommit) await hooks.beforeCommit();
+      if (inTransaction) await client.query('COMMIT');
       this.notifier.publish();
       const versions = new Map<string, number>();
       const positionById = new Map<string, number>();
@@ -190,7 +201,7 @@ export class PostgresEventStore implements EventStore {
         })),
       };
     } catch (error) {
-      if (hooks.beforeCommit) await client.query('ROLLBACK').catch(() => undefined);
+      if (inTransaction) await client.query('ROLLBACK').catch(() => undefined);
       const pgError = error as { code?: string; detail?: string };
       if (pgError.code === 'VG002') return { kind: 'duplicate', eventId: pgError.detail ?? 'unknown' };
       if (pgError.code === 'VG001') {
@@ -307,6 +318,24 @@ export async function readAllWith(
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Takes each condition's lock (in key order, so two appends never wait for each other crosswise)
+ * and reads it again: the first that no longer holds, or none. The locks last until COMMIT or
+ * ROLLBACK, so a competing append naming the same key reads this one's events once it commits.
+ */
+async function checkConditions(client: PoolClient, conditions: readonly AppendCondition[]): Promise<AppendCondition | null> {
+  const sorted = [...conditions].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const condition of sorted) {
+    await client.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [APPEND_CONDITION_LOCK, condition.key]);
+  }
+  const reader = {
+    query: <Row>(text: string, values?: readonly unknown[]) =>
+      client.query(text, values as unknown[] | undefined) as unknown as Promise<{ rows: Row[] }>,
+  };
+  for (const condition of sorted) if (!(await condition.stillHolds(reader))) return condition;
+  return null;
+}
 
 function expectedAsNumber(expected: ExpectedVersion | undefined): number {
   if (expected === undefined || expected === 'any') return -1;

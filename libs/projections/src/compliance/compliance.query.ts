@@ -150,6 +150,30 @@ export async function readScopePosition(pool: Pool, epciSiren: string, year: num
   return Number(rows[0]?.position ?? 0);
 }
 
+/** The facts of lease_facts rows, each with its lease id and the event (id, position) holding its current version. */
+const LISTED_FACTS = `SELECT jsonb_build_array(
+       lease->>'leaseDate', lease->>'bailleurId', lease->>'reservataireId', lease->'flat'->>'communeInsee', lease->'flat'->>'qpvCode',
+       lease->'household'->'composition', lease->'household'->'yearlyResources', lease->'flags',
+       lease->'calDecisionEventId',
+       lease->'household'->>'pseudonymousId', lease->'flat'->>'rplsId') AS f,
+       lease->>'leaseId' AS lease_id, event_id, valid_from, epci_siren
+     FROM lease_facts`;
+
+interface ListedRow {
+  f: FactTuple;
+  lease_id: string;
+  event_id: string;
+  valid_from: string;
+  epci_siren: string;
+}
+
+const toListed = (row: ListedRow): ListedLeaseFact => ({
+  ...toFact(row.f),
+  leaseId: row.lease_id,
+  eventId: row.event_id,
+  position: Number(row.valid_from),
+});
+
 /**
  * The leases behind the figures of an EPCI and year as they stood at `position`, each with its
  * lease id and the event (id, position) holding its current version; and the rules in force.
@@ -163,26 +187,38 @@ export async function readListedLeases(
   // The rules in force (the facts it also reads are those below, without their ids).
   const [inputs, ordered] = await Promise.all([
     readComplianceInputs(pool, epciSiren, year, position),
-    pool.query<{ f: FactTuple; lease_id: string; event_id: string; valid_from: string }>(
-      `SELECT jsonb_build_array(
-       lease->>'leaseDate', lease->>'bailleurId', lease->>'reservataireId', lease->'flat'->>'communeInsee', lease->'flat'->>'qpvCode',
-       lease->'household'->'composition', lease->'household'->'yearlyResources', lease->'flags',
-       lease->'calDecisionEventId',
-       lease->'household'->>'pseudonymousId', lease->'flat'->>'rplsId') AS f,
-       lease->>'leaseId' AS lease_id, event_id, valid_from
-     FROM lease_facts
+    pool.query<ListedRow>(
+      `${LISTED_FACTS}
      WHERE epci_siren = $1 AND year = $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
      ORDER BY valid_from`,
       [epciSiren, year, position],
     ),
   ]);
-  return {
-    ...inputs,
-    facts: ordered.rows.map((row) => ({
-      ...toFact(row.f),
-      leaseId: row.lease_id,
-      eventId: row.event_id,
-      position: Number(row.valid_from),
-    })),
-  };
+  return { ...inputs, facts: ordered.rows.map(toListed) };
+}
+
+/**
+ * A bailleur's leases of a year as they stood at `position`, whatever their EPCI, grouped by EPCI
+ * with the rules in force there (each lease is classified by its own EPCI's CIA and threshold).
+ */
+export async function readBailleurListedLeases(
+  pool: Pool,
+  bailleurId: string,
+  year: number,
+  position: number,
+): Promise<Array<Omit<ComplianceInputs, 'facts'> & { readonly epciSiren: string; readonly facts: ListedLeaseFact[] }>> {
+  const { rows } = await pool.query<ListedRow>(
+    `${LISTED_FACTS}
+     WHERE year = $1 AND lease->>'bailleurId' = $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
+     ORDER BY epci_siren, valid_from`,
+    [year, bailleurId, position],
+  );
+  const byEpci = new Map<string, ListedLeaseFact[]>();
+  for (const row of rows) byEpci.set(row.epci_siren, [...(byEpci.get(row.epci_siren) ?? []), toListed(row)]);
+  return Promise.all(
+    [...byEpci].map(async ([epciSiren, facts]) => {
+      const { facts: _all, ...rules } = await readComplianceInputs(pool, epciSiren, year, position);
+      return { ...rules, epciSiren, facts };
+    }),
+  );
 }

@@ -45,15 +45,45 @@ export interface Ledger {
  * same filter. Read from the read models only: flux_conventions, lease_facts with
  * flux_lease_meta, flux_refusals.
  */
-export function readLedger(pool: Pool, reservataireId: string, year: number, bailleurId?: string): Promise<Ledger> {
-  return ledgers.get(pool, [reservataireId, year, bailleurId ?? null], () =>
-    computeLedger(pool, reservataireId, year, bailleurId),
+export function readLedger(
+  pool: Pool,
+  reservataireId: string,
+  year: number,
+  bailleurId?: string,
+  cut: LedgerCut = NO_CUT,
+): Promise<Ledger> {
+  return ledgers.get(pool, [reservataireId, year, bailleurId ?? null, cut.position, cut.signedUntil], () =>
+    computeLedger(pool, reservataireId, year, bailleurId, cut),
   );
+}
+
+/**
+ * The two times of a read: `position`, the facts as Vigie knew them at that global position
+ * (null: as they stand); `signedUntil`, only facts dated on or before that day (YYYY-MM-DD). The
+ * conventions that decide what counts are read as they stand.
+ */
+export interface LedgerCut {
+  readonly position: number | null;
+  readonly signedUntil: string | null;
+}
+
+export const NO_CUT: LedgerCut = { position: null, signedUntil: null };
+
+/** SQL of "the lease version in force at $n" (or now, when $n is null) over lease_facts aliased `lf`. */
+export function leaseInForceAt(parameter: number): string {
+  return `(CASE WHEN $${parameter}::bigint IS NULL THEN lf.valid_to IS NULL
+               ELSE lf.valid_from <= $${parameter} AND (lf.valid_to IS NULL OR lf.valid_to > $${parameter}) END)`;
 }
 
 const ledgers = new FluxReadCache<Ledger>();
 
-async function computeLedger(pool: Pool, reservataireId: string, year: number, bailleurId?: string): Promise<Ledger> {
+async function computeLedger(
+  pool: Pool,
+  reservataireId: string,
+  year: number,
+  bailleurId: string | undefined,
+  cut: LedgerCut,
+): Promise<Ledger> {
   const [conventionRows, leases, refusals, validations] = await Promise.all([
     pool.query<{ state: ReservationState }>(
       'SELECT state FROM flux_conventions WHERE reservataire_id = $1 AND ($2::text IS NULL OR bailleur_id = $2)',
@@ -62,13 +92,15 @@ async function computeLedger(pool: Pool, reservataireId: string, year: number, b
     pool.query<{ lease: LeaseSignedData; event_id: string; valid_from: string; recorded_at: Date | null; actor: string | null }>(
       `SELECT lf.lease, lf.event_id, lf.valid_from, m.recorded_at, m.actor
          FROM lease_facts lf LEFT JOIN flux_lease_meta m ON m.event_id = lf.event_id
-        WHERE lf.year = $1 AND lf.valid_to IS NULL AND lf.lease->>'reservataireId' = $2 AND ($3::text IS NULL OR lf.lease->>'bailleurId' = $3)`,
-      [year, reservataireId, bailleurId ?? null],
+        WHERE lf.year = $1 AND ${leaseInForceAt(4)} AND lf.lease->>'reservataireId' = $2 AND ($3::text IS NULL OR lf.lease->>'bailleurId' = $3)
+          AND ($5::text IS NULL OR lf.lease->>'leaseDate' <= $5)`,
+      [year, reservataireId, bailleurId ?? null, cut.position, cut.signedUntil],
     ),
     pool.query<{ refusal: PostCalRefusalFact; event_id: string; position: string; recorded_at: Date; actor: string | null }>(
       `SELECT refusal, event_id, position, recorded_at, actor FROM flux_refusals
-        WHERE reservataire_id = $1 AND year = $2 AND ($3::text IS NULL OR bailleur_id = $3)`,
-      [reservataireId, year, bailleurId ?? null],
+        WHERE reservataire_id = $1 AND year = $2 AND ($3::text IS NULL OR bailleur_id = $3)
+          AND ($4::bigint IS NULL OR position <= $4) AND ($5::text IS NULL OR refusal->>'date' <= $5)`,
+      [reservataireId, year, bailleurId ?? null, cut.position, cut.signedUntil],
     ),
     pool.query<{
       validation: { conventionId: string; bailleurId: string; rplsId: string; communeInsee: string; validatedOn: string };
@@ -78,8 +110,9 @@ async function computeLedger(pool: Pool, reservataireId: string, year: number, b
       actor: string | null;
     }>(
       `SELECT validation, event_id, position, recorded_at, actor FROM flux_validations
-        WHERE reservataire_id = $1 AND year = $2 AND ($3::text IS NULL OR bailleur_id = $3)`,
-      [reservataireId, year, bailleurId ?? null],
+        WHERE reservataire_id = $1 AND year = $2 AND ($3::text IS NULL OR bailleur_id = $3)
+          AND ($4::bigint IS NULL OR position <= $4) AND ($5::text IS NULL OR validation->>'validatedOn' <= $5)`,
+      [reservataireId, year, bailleurId ?? null, cut.position, cut.signedUntil],
     ),
   ]);
   const conventions = conventionRows.rows

@@ -70,6 +70,14 @@ export interface LeaseSummary {
   readonly freshness: Freshness;
 }
 
+/** Where a summary read at a position (asOf) or up to a lease date (signedUntil) stands. */
+export interface LeaseSummaryCut {
+  /** The global position the leases are read at (what Vigie knew then). */
+  readonly position: number;
+  /** Only leases signed on or before this day (YYYY-MM-DD); null: all. */
+  readonly signedUntil: string | null;
+}
+
 interface Row {
   bailleur_id: string;
   reservataire_id: string;
@@ -119,6 +127,35 @@ export async function readLeaseSummary(
     `SELECT bailleur_id, reservataire_id, in_qpv, leases FROM ${table} WHERE epci_siren = $1 AND year = $2 AND leases <> 0`,
     [epciSiren, year],
   );
+  return summaryOf(epciSiren, year, rows, freshness);
+}
+
+/**
+ * The same summary as it stood at a position, optionally cut at a lease date: counted from the
+ * leases in force then (lease_facts, kept with the positions each version held), so its figures
+ * are those the compliance figures read at the same position. `freshness` is the compliance
+ * projection's, which the position never exceeds.
+ */
+export async function readLeaseSummaryAt(
+  pool: Pool,
+  epciSiren: string,
+  year: number,
+  cut: LeaseSummaryCut,
+  freshness: Freshness,
+): Promise<LeaseSummary & { readonly cut: LeaseSummaryCut }> {
+  const { rows } = await pool.query<Row>(
+    `SELECT lease->>'bailleurId' AS bailleur_id, coalesce(lease->>'reservataireId', '') AS reservataire_id,
+            (lease->'flat'->>'qpvCode') IS NOT NULL AS in_qpv, count(*)::int AS leases
+       FROM lease_facts
+      WHERE epci_siren = $1 AND year = $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)
+        AND ($4::text IS NULL OR lease->>'leaseDate' <= $4)
+      GROUP BY 1, 2, 3`,
+    [epciSiren, year, cut.position, cut.signedUntil],
+  );
+  return { ...summaryOf(epciSiren, year, rows, freshness), cut };
+}
+
+function summaryOf(epciSiren: string, year: number, rows: Row[], freshness: Freshness): LeaseSummary {
   const inQpv = rows.filter((row) => row.in_qpv).reduce((sum, row) => sum + row.leases, 0);
   const outsideQpv = rows.filter((row) => !row.in_qpv).reduce((sum, row) => sum + row.leases, 0);
   return {

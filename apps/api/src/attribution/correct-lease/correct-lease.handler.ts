@@ -1,5 +1,5 @@
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { attributionDecider, attributionStreamId, type LeaseSignedData } from '@vigie/domain';
+import { attributionDecider, attributionStreamId, bailleurFactsOf, type LeaseSignedData } from '@vigie/domain';
 import { CommandPipeline, type CommandOutcome, jsonEqual } from '@vigie/event-store';
 import type { WriteContext } from '../../http/write.js';
 import { LeaseReferentialService } from '../lease-referential.service.js';
@@ -29,10 +29,7 @@ export class CorrectLeaseHandler implements ICommandHandler<CorrectLease, Comman
       metadata: context.metadata,
       isRetryOf: (previous) =>
         previous.type === 'LeaseCorrected' &&
-        jsonEqual(
-          { ...(previous.data as { lease: object }).lease, calDecisionEventId: undefined },
-          { ...lease, calDecisionEventId: undefined },
-        ),
+        jsonEqual(bailleurFactsOf((previous.data as { lease: object }).lease), bailleurFactsOf(lease)),
       command: async () => ({
         type: 'CorrectLease' as const,
         data: { lease, reason },

@@ -3,7 +3,9 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
 import { z } from 'zod';
-import { readLeaseSummary } from '@vigie/projections';
+import { parisTimestamp } from '@vigie/domain';
+import { readFreshness, readLeaseSummary, readLeaseSummaryAt } from '@vigie/projections';
+import { asOfOf, bitemporalInput, bitemporalQuery, BitemporalQueries, readPosition } from '../../http/bitemporal.js';
 import { epciSirenParam, yearParam } from '../../http/params.js';
 import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
 import { parseOrThrow } from '../../http/validation.js';
@@ -14,6 +16,7 @@ import { existingEpci } from '../../access/tenancies.js';
 const paramsSchema = z.object({
   epci: epciSirenParam,
   year: yearParam,
+  ...bitemporalQuery,
 });
 
 @ApiTags('compliance')
@@ -24,22 +27,24 @@ export class LeaseSummaryController {
   @Access({ roles: ['epci', 'etat', 'admin'], tenancy: existingEpci('epci') })
   @Get()
   @Contract({
-    summary: 'Baux signés d’une année dans un EPCI, par bailleur, réservataire et côté QPV',
+    summary:
+      'Baux signés d’une année dans un EPCI, par bailleur, réservataire et côté QPV ; asOf (ce que Vigie savait alors) et signedUntil (baux signés jusqu’à une date), combinables',
     answer: 'read',
     csv: true,
   })
   @ApiParam({ name: 'epci', description: 'SIREN of the EPCI', example: '200093201' })
   @ApiQuery({ name: 'year', required: true, example: 2026 })
+  @BitemporalQueries()
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
   @ApiProduces('application/json', 'text/csv')
   async summary(
     @Param('epci') epci: string,
-    @Query('year') year: string | undefined,
+    @Query() query: Record<string, string>,
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const params = parseOrThrow(paramsSchema, { epci, year });
-    const summary = await readLeaseSummary(this.pool, params.epci, params.year);
+    const params = parseOrThrow(paramsSchema, { epci, year: query.year, ...bitemporalInput(query) });
+    const summary = await this.read(params);
     if (!wantsCsv(request)) {
       response.status(200).json(summary);
       return;
@@ -68,5 +73,24 @@ export class LeaseSummaryController {
     ];
     response.setHeader('X-Vigie-Position', String(summary.freshness.position));
     sendCsv(response, `baux-${summary.epciSiren}-${summary.year}.csv`, toCsv(headers, rows));
+  }
+
+  /**
+   * As it stands (the lease_summary read model), or, with asOf or signedUntil, counted from the
+   * leases in force at that position and signed up to that day (the compliance figures' leases).
+   */
+  private async read(params: z.output<typeof paramsSchema>) {
+    if (params.asOf === undefined && params.signedUntil === undefined) {
+      return { ...(await readLeaseSummary(this.pool, params.epci, params.year)), asOf: null, signedUntil: null };
+    }
+    const freshness = await readFreshness(this.pool, 'compliance');
+    const at = await readPosition(this.pool, asOfOf(params.asOf), freshness.position);
+    const cut = { position: at.position, signedUntil: params.signedUntil ?? null };
+    const { cut: _cut, ...summary } = await readLeaseSummaryAt(this.pool, params.epci, params.year, cut, freshness);
+    return {
+      ...summary,
+      asOf: { position: at.position, recordedAt: at.recordedAt ? parisTimestamp(at.recordedAt) : null, live: at.live },
+      signedUntil: cut.signedUntil,
+    };
   }
 }

@@ -43,6 +43,7 @@ export class RecordSignedLeaseController {
       'EPCI_NOT_REGISTERED',
       'QPV_NOT_IN_COMMUNE',
       'LEASE_ALREADY_SIGNED',
+      'LEASE_PROBABLE_DUPLICATE',
       'LEASE_AFTER_DECLINED_OFFER',
       'CASE_MISMATCH',
       'CONCURRENT_MODIFICATION',
@@ -63,7 +64,7 @@ export class RecordSignedLeaseController {
     const eventId = eventIdFrom(parsed.eventId, idempotencyKey, true);
     const lease = toLeaseSignedData(parsed, (nud) => this.pseudonymiser.pseudonymise(nud));
     const outcome = await this.commandBus.execute<RecordSignedLease, CommandOutcome>(
-      new RecordSignedLease(lease, apiWriteContext(eventId, writer), this.clock()),
+      new RecordSignedLease(lease, apiWriteContext(eventId, writer), this.clock(), parsed.confirmeDoublon),
     );
     return answerWrite(response, outcome);
   }

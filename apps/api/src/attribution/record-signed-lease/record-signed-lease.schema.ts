@@ -92,6 +92,12 @@ export const recordSignedLeaseSchema = z
     flags: flagsSchema,
     reservataireId: organisationId('Identifiant du réservataire').nullable(),
     gestionMode: z.enum(GESTION_MODES),
+    /**
+     * The bailleur confirms this is another lease than the one already recorded with the same
+     * household, flat and lease date under another reference (answered 409
+     * LEASE_PROBABLE_DUPLICATE otherwise); recorded in the event (`confirmedDuplicateOf`).
+     */
+    confirmeDoublon: z.boolean().default(false),
   })
   .strict();
 
@@ -99,7 +105,7 @@ export type RecordSignedLeaseBody = z.output<typeof recordSignedLeaseSchema>;
 
 /** The LeaseSigned fact of a request: the household number replaced by its pseudonym. */
 export function toLeaseSignedData(body: RecordSignedLeaseBody, pseudonymise: Pseudonymise): LeaseSignedData {
-  const { eventId: _eventId, household, ...data } = body;
+  const { eventId: _eventId, confirmeDoublon: _confirm, household, ...data } = body;
   const { numeroUnique, ...rest } = household;
   return { ...data, household: { pseudonymousId: pseudonymise(numeroUnique), ...rest } };
 }

@@ -10,14 +10,8 @@ import { TenancyResolver } from '../../access/tenancy.resolver.js';
 import { Contract } from '../../http/contract.js';
 import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
 import { VIGIE_CONFIG } from '../../platform/platform.module.js';
-import {
-  asOfOf,
-  ComplianceQueryDocs,
-  complianceReader,
-  parseComplianceQuery,
-  percent,
-  SCOPE_FR,
-} from '../compliance.controller.js';
+import { asOfOf } from '../../http/bitemporal.js';
+import { ComplianceQueryDocs, complianceReader, parseComplianceQuery, percent, SCOPE_FR } from '../compliance.controller.js';
 import { ComplianceService } from '../compliance.service.js';
 
 /** Previous years whose months teach each scope its seasonality. */

@@ -1,5 +1,7 @@
 import { Contract } from '../../http/contract.js';
-import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
+import { z } from 'zod';
+import { bitemporalInput, bitemporalQuery, BitemporalQueries, readFluxAsOf } from '../../http/bitemporal.js';
 import { ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { EVENT_STORE, type EventStore } from '@vigie/event-store';
@@ -29,17 +31,25 @@ export class ReadBilanController {
     answer: 'read',
     csv: true,
   })
+  @BitemporalQueries('leases and flux facts')
   async bilan(
     @Param('bailleurId') bailleurParam: string,
     @Param('year') yearText: string,
+    @Query() query: Record<string, string>,
     @Req() request: Request,
     @Res() response: Response,
   ) {
     const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam);
     const year = parseOrThrow(yearParam, yearText);
-    const bilan = await readBailleurBilan(this.pool, this.store, bailleurId, year);
+    const times = parseOrThrow(z.object(bitemporalQuery), bitemporalInput(query));
+    const at = await readFluxAsOf(this.pool, times.asOf);
+    const bilan = await readBailleurBilan(this.pool, this.store, bailleurId, year, {
+      position: at?.position ?? null,
+      signedUntil: times.signedUntil ?? null,
+    });
+    if (at) response.setHeader('X-Vigie-Position', String(at.position));
     if (!wantsCsv(request)) {
-      response.status(200).json(bilan);
+      response.status(200).json({ ...bilan, asOf: at?.view ?? null, signedUntil: times.signedUntil ?? null });
       return;
     }
     const rows = [

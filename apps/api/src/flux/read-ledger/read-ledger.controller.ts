@@ -4,6 +4,8 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { readLedger } from '@vigie/projections';
+import { z } from 'zod';
+import { bitemporalInput, bitemporalQuery, BitemporalQueries, readFluxAsOf } from '../../http/bitemporal.js';
 import { csvTimestamp, sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
@@ -33,20 +35,26 @@ export class ReadLedgerController {
   })
   @ApiQuery({ name: 'year', required: true })
   @ApiQuery({ name: 'bailleur', required: false })
+  @BitemporalQueries('facts')
   @ApiProduces('application/json', 'text/csv')
   async ledger(
     @Param('reservataireId') reservataireParam: string,
-    @Query('year') yearQuery: string | undefined,
-    @Query('bailleur') bailleurQuery: string | undefined,
+    @Query() query: Record<string, string>,
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
     const reservataireId = parseOrThrow(organisationId('Identifiant du réservataire'), reservataireParam);
-    const year = parseOrThrow(yearParam, yearQuery);
-    const bailleurId = bailleurQuery ? parseOrThrow(organisationId('Identifiant du bailleur'), bailleurQuery) : undefined;
-    const ledger = await readLedger(this.pool, reservataireId, year, bailleurId);
+    const year = parseOrThrow(yearParam, query.year);
+    const bailleurId = query.bailleur ? parseOrThrow(organisationId('Identifiant du bailleur'), query.bailleur) : undefined;
+    const times = parseOrThrow(z.object(bitemporalQuery), bitemporalInput(query));
+    const at = await readFluxAsOf(this.pool, times.asOf);
+    const ledger = await readLedger(this.pool, reservataireId, year, bailleurId, {
+      position: at?.position ?? null,
+      signedUntil: times.signedUntil ?? null,
+    });
+    if (at) response.setHeader('X-Vigie-Position', String(at.position));
     if (!wantsCsv(request)) {
-      response.status(200).json(ledger);
+      response.status(200).json({ ...ledger, asOf: at?.view ?? null, signedUntil: times.signedUntil ?? null });
       return;
     }
     sendCsv(

@@ -1,0 +1,100 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type AttributionEvent,
+  attributionDecider,
+  type AttributionState,
+  compositeKey,
+  type ExistingLease,
+  type LeaseIdentity,
+  type LeaseSignedData,
+} from '@vigie/domain';
+import type { AppendCondition, TransactionReader } from '@vigie/event-store';
+import type { DatabasePool } from '@vigie/postgres';
+import { LEASE_HOUSEHOLD } from './attribution.migrations.js';
+import { DATABASE_POOL } from '../platform/platform.module.js';
+
+/** Every event of the cases where this household ever signed (or was corrected into) a lease. */
+const CASES_OF_HOUSEHOLD = `
+  SELECT stream_id, stream_version, event_id, event_type, data, global_position
+  FROM events
+  WHERE stream_id IN (
+    SELECT stream_id FROM events
+    WHERE event_type IN ('LeaseSigned', 'LeaseCorrected') AND ${LEASE_HOUSEHOLD} = $1
+  )
+  ORDER BY stream_id, stream_version`;
+
+interface EventRow {
+  stream_id: string;
+  stream_version: number;
+  event_id: string;
+  event_type: string;
+  data: unknown;
+  global_position: string;
+}
+
+/**
+ * The leases in force that are the same lease as another (the same household, flat and lease
+ * date at the same bailleur: `leaseIdentityOf`), read from the recorded facts (the case streams
+ * themselves, no projection lag): what the decider needs to refuse a probable duplicate, and the
+ * condition that makes the refusal race-safe. Two sends of the same lease under two references at
+ * once are serialised on the lease's identity when appended: the second reads the first's lease
+ * and is decided again, so exactly one is recorded and the other refused quoting it.
+ */
+@Injectable()
+export class SameLeasesService {
+  constructor(@Inject(DATABASE_POOL) private readonly pool: DatabasePool) {}
+
+  /** The bailleur's leases in force with this identity, in the order their current version was recorded. */
+  async find(identity: LeaseIdentity, reader: TransactionReader = this.reader()): Promise<ExistingLease[]> {
+    const { rows } = await reader.query<EventRow>(CASES_OF_HOUSEHOLD, [identity.householdId]);
+    const found: { lease: ExistingLease; position: number }[] = [];
+    let index = 0;
+    while (index < rows.length) {
+      const streamId = rows[index]!.stream_id;
+      let state: AttributionState = attributionDecider.initialState;
+      const positions = new Map<string, number>();
+      for (; index < rows.length && rows[index]!.stream_id === streamId; index += 1) {
+        const row = rows[index]!;
+        positions.set(row.event_id, Number(row.global_position));
+        state = attributionDecider.evolve(state, {
+          type: row.event_type,
+          data: row.data,
+          eventId: row.event_id,
+          streamVersion: row.stream_version,
+        } as AttributionEvent & { eventId: string; streamVersion: number });
+      }
+      if (state.status === 'leased' && state.leaseEventId && isSameLease(state.lease, identity)) {
+        const { leaseId, caseId } = state.lease;
+        found.push({ lease: { leaseId, caseId, eventId: state.leaseEventId }, position: positions.get(state.leaseEventId)! });
+      }
+    }
+    return found.sort((a, b) => a.position - b.position).map(({ lease }) => lease);
+  }
+
+  /** Appended with a lease: the same leases as when it was decided, read again under a lock on the identity. */
+  condition(identity: LeaseIdentity, seen: readonly ExistingLease[]): AppendCondition {
+    return {
+      key: compositeKey('lease-identity', identity.bailleurId, identity.householdId, identity.rplsId, identity.leaseDate),
+      stillHolds: async (reader) => {
+        const now = await this.find(identity, reader);
+        return now.length === seen.length && now.every((lease, i) => lease.eventId === seen[i]!.eventId);
+      },
+    };
+  }
+
+  private reader(): TransactionReader {
+    return {
+      query: <Row>(text: string, values?: readonly unknown[]) =>
+        this.pool.query(text, values as unknown[] | undefined) as unknown as Promise<{ rows: Row[] }>,
+    };
+  }
+}
+
+function isSameLease(lease: LeaseSignedData, identity: LeaseIdentity): boolean {
+  return (
+    lease.bailleurId === identity.bailleurId &&
+    lease.household.pseudonymousId === identity.householdId &&
+    lease.flat.rplsId === identity.rplsId &&
+    lease.leaseDate === identity.leaseDate
+  );
+}

@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { createKey, getJson, postJson, startTestApp, type TestApp, type TestKey, waitFor } from '../support/app.js';
+
+/**
+ * A bailleur's own lease list (every EPCI), the same flat leased twice within 30 days as a flag,
+ * and the two times (asOf: what Vigie knew then; signedUntil: facts dated up to a day) on every
+ * read that gives a figure: lease summary, audit ledger, bilan.
+ */
+describe('Lease lists of a bailleur, flats leased twice, and the two times on every figure', () => {
+  const MEL = '200093201';
+  let app: TestApp;
+  let lmh: TestKey;
+  let vilogia: TestKey;
+  const positions: number[] = [];
+
+  const lease = (i: number, bailleurId: string, leaseDate: string, rplsId: string, reservataireId: string | null) => ({
+    eventId: randomUUID(),
+    leaseId: `B-${bailleurId}-${i}`,
+    caseId: `D-${bailleurId}-${i}`,
+    bailleurId,
+    leaseDate,
+    flat: { rplsId, communeInsee: '59350', epciSiren: MEL, qpvCode: null, typology: 'T3', financing: 'PLUS' },
+    household: {
+      numeroUnique: `05912270077${i}`,
+      composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
+      yearlyResources: 9_000,
+    },
+    flags: { dalo: false },
+    reservataireId,
+    gestionMode: 'directe',
+  });
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    lmh = await createKey(app.url, 'bailleur', 'lmh');
+    vilogia = await createKey(app.url, 'bailleur', 'vilogia');
+    for (const body of [
+      lease(0, 'lmh', '2026-03-02', 'R0', 'action-logement'),
+      lease(1, 'lmh', '2026-06-30', 'R1', 'action-logement'),
+      // The same flat let again ten days later: a flag, not a refusal.
+      lease(2, 'lmh', '2026-07-10', 'R1', null),
+      lease(3, 'lmh', '2026-09-15', 'R3', 'action-logement'),
+      lease(4, 'vilogia', '2026-03-05', 'R9', 'action-logement'),
+    ]) {
+      const response = await postJson(`${app.url}/v1/leases`, body);
+      expect(response.status).toBe(201);
+      positions.push(response.body.position);
+    }
+    await waitFor(
+      () => getJson(`${app.url}/v1/reservataires/action-logement/ledger?year=2026`),
+      (r) => r.status === 200 && r.body.rows.length === 4,
+    );
+    await waitFor(
+      () => getJson(`${app.url}/v1/epcis/${MEL}/leases?year=2026`),
+      (r) => r.status === 200 && r.body.freshness.position >= positions.at(-1)!,
+    );
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  const ids = (body: { leases: Array<{ leaseId: string }> }) => body.leases.map((l) => l.leaseId);
+
+  describe('a bailleur’s lease list', () => {
+    it('lists its own leases of every EPCI with their classification, flags and proving event', async () => {
+      const { status, body } = await getJson(`${app.url}/v1/bailleurs/lmh/leases?year=2026`, lmh.auth);
+      expect(status).toBe(200);
+      expect(ids(body)).toEqual(['B-lmh-0', 'B-lmh-1', 'B-lmh-2', 'B-lmh-3']);
+      expect(body.leases[1]).toMatchObject({
+        epciSiren: MEL,
+        q1: 'pending',
+        flatLeasedTwice: true,
+        probableDuplicate: false,
+        withoutCalDecision: true,
+      });
+      expect(body.leases[1].objectives.map((o: { id: string }) => o.id)).toEqual(['HQ1', 'QNQ1', 'PRIO', 'ANRU']);
+      const event = await getJson(`${app.url}/v1/events/${body.leases[1].eventId}`);
+      expect(event.body).toMatchObject({ globalPosition: body.leases[1].position, data: { leaseId: 'B-lmh-1' } });
+    });
+
+    it('answers another bailleur exactly as a list that does not exist', async () => {
+      const other = await getJson(`${app.url}/v1/bailleurs/lmh/leases?year=2026`, vilogia.auth);
+      const none = await getJson(`${app.url}/v1/bailleurs/nobody/leases?year=2026`, vilogia.auth);
+      expect(other.status).toBe(404);
+      expect(other.body).toEqual(none.body);
+      expect(ids((await getJson(`${app.url}/v1/bailleurs/vilogia/leases?year=2026`, vilogia.auth)).body)).toEqual([
+        'B-vilogia-4',
+      ]);
+    });
+
+    it('filters flagged leases and flats leased twice; answers CSV with the EPCI and the flag', async () => {
+      for (const filter of ['flat_leased_twice', 'flagged']) {
+        const { body } = await getJson(`${app.url}/v1/bailleurs/lmh/leases?year=2026&filter=${filter}`, lmh.auth);
+        expect(ids(body)).toEqual(['B-lmh-1', 'B-lmh-2']);
+      }
+      expect(
+        (await getJson(`${app.url}/v1/bailleurs/lmh/leases?year=2026&filter=no_cal_decision`, lmh.auth)).body.leases,
+      ).toHaveLength(4);
+      const csv = await fetch(`${app.url}/v1/bailleurs/lmh/leases?year=2026&format=csv`, { headers: lmh.auth });
+      const lines = (await csv.text()).replace(/^\uFEFF/, '').split('\r\n');
+      expect(lines[0]).toContain('EPCI;Bailleur');
+      expect(lines[0]).toContain('Logement loué deux fois en 30 jours');
+      expect(lines.filter((line) => line.startsWith('B-lmh-'))).toHaveLength(4);
+    });
+
+    it('reads what Vigie knew then (asOf) and the leases signed up to a day (signedUntil), combinable', async () => {
+      const url = `${app.url}/v1/bailleurs/lmh/leases?year=2026`;
+      expect(ids((await getJson(`${url}&asOf=${positions[1]}`, lmh.auth)).body)).toEqual(['B-lmh-0', 'B-lmh-1']);
+      expect(ids((await getJson(`${url}&signedUntil=2026-06-30`, lmh.auth)).body)).toEqual(['B-lmh-0', 'B-lmh-1']);
+      const both = (await getJson(`${url}&asOf=${positions[3]}&signedUntil=2026-03-31`, lmh.auth)).body;
+      expect([ids(both), both.asOf.position, both.signedUntil]).toEqual([['B-lmh-0'], positions[3], '2026-03-31']);
+    });
+  });
+
+  it('counts the leases of a flat leased twice within 30 days in the EPCI’s dataQuality', async () => {
+    const { body } = await getJson(`${app.url}/v1/epcis/${MEL}/compliance?year=2026`);
+    expect(body.dataQuality).toMatchObject({ leases: 5, flatLeasedTwice: 2, probableDuplicates: 0 });
+    const june = await getJson(`${app.url}/v1/epcis/${MEL}/compliance?year=2026&signedUntil=2026-06-30`);
+    expect(june.body.dataQuality).toMatchObject({ leases: 3, flatLeasedTwice: 0 });
+  });
+
+  describe('the two times on the lease summary, the audit ledger and the bilan', () => {
+    it('lease summary: as it stands, asOf, signedUntil, both', async () => {
+      const summary = (query: string) => getJson(`${app.url}/v1/epcis/${MEL}/leases/summary?year=2026${query}`);
+      expect((await summary('')).body).toMatchObject({ total: 5, asOf: null, signedUntil: null });
+      expect((await summary(`&asOf=${positions[0]}`)).body).toMatchObject({
+        total: 1,
+        byBailleur: [{ bailleurId: 'lmh', leases: 1 }],
+        asOf: { position: positions[0], live: false },
+      });
+      expect((await summary('&signedUntil=2026-06-30')).body).toMatchObject({ total: 3, signedUntil: '2026-06-30' });
+      expect((await summary(`&asOf=${positions[3]}&signedUntil=2026-06-30`)).body.total).toBe(2);
+      const beforeAll = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
+      expect((await summary(`&asOf=${encodeURIComponent(beforeAll)}`)).body.total).toBe(0);
+    });
+
+    it('audit ledger: facts known then and dated up to a day', async () => {
+      const ledger = (query: string) => getJson(`${app.url}/v1/reservataires/action-logement/ledger?year=2026${query}`);
+      expect((await ledger('')).body).toMatchObject({ total: 4, asOf: null });
+      expect((await ledger('&signedUntil=2026-06-30')).body.total).toBe(3);
+      expect((await ledger(`&asOf=${positions[1]}`)).body).toMatchObject({ total: 2, asOf: { position: positions[1] } });
+      expect((await ledger(`&asOf=${positions[4]}&signedUntil=2026-03-04&bailleur=lmh`)).body.total).toBe(1);
+    });
+
+    it('bilan: leases known then and signed up to a day', async () => {
+      const bilan = (query: string) => getJson(`${app.url}/v1/bailleurs/lmh/bilans/2026${query ? `?${query}` : ''}`);
+      expect((await bilan('')).body.leases).toBe(4);
+      expect((await bilan('signedUntil=2026-06-30')).body).toMatchObject({ leases: 2, signedUntil: '2026-06-30' });
+      expect((await bilan(`asOf=${positions[0]}`)).body).toMatchObject({ leases: 1, asOf: { position: positions[0] } });
+    });
+
+    it.each([
+      ['/v1/epcis/200093201/leases/summary?year=2026', 'asOf=2026-06-30'],
+      ['/v1/epcis/200093201/leases/summary?year=2026', 'signedUntil=2026-02-30'],
+      ['/v1/reservataires/action-logement/ledger?year=2026', 'asOf=2026-06-30T23:59:59'],
+      ['/v1/reservataires/action-logement/ledger?year=2026', 'signedUntil=30/06/2026'],
+      ['/v1/bailleurs/lmh/bilans/2026?x=1', 'asOf=hier'],
+      ['/v1/bailleurs/lmh/leases?year=2026', 'asOf=2026-06-30'],
+      ['/v1/epcis/200093201/leases?year=2026', 'signedUntil=2026-6-30'],
+    ])('%s&%s: 400 naming the accepted forms', async (path, query) => {
+      const { status, body } = await getJson(`${app.url}${path}&${query}`);
+      expect(status).toBe(400);
+      const message = JSON.stringify(body.errors);
+      expect(message).toMatch(query.startsWith('asOf') ? /position globale.*ISO 8601 avec son fuseau/ : /AAAA-MM-JJ/);
+    });
+  });
+});
