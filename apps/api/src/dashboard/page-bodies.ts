@@ -80,7 +80,9 @@ export const PAGE_BODIES: Record<PersonaView | 'admin', Html> = {
         </select>
       </div>
       <div class="fr-col-12 fr-col-md-6">
-        <a class="fr-btn fr-btn--secondary fr-icon-download-line fr-btn--icon-left" id="export-baux" href="#">Exporter en CSV</a>
+        <a class="fr-btn fr-btn--secondary fr-icon-download-line fr-btn--icon-left" id="export-baux" href="#" download
+          >Exporter en CSV</a
+        >
       </div>
     </div>
     <div id="baux"></div>`,
@@ -115,7 +117,7 @@ export const PAGE_BODIES: Record<PersonaView | 'admin', Html> = {
     <div id="conventions"></div>
     <h2>Registre d’audit</h2>
     <p>
-      <a class="fr-btn fr-btn--secondary fr-icon-download-line fr-btn--icon-left" id="export-registre" href="#"
+      <a class="fr-btn fr-btn--secondary fr-icon-download-line fr-btn--icon-left" id="export-registre" href="#" download
         >Exporter le registre en CSV</a
       >
     </p>

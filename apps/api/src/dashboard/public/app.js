@@ -340,7 +340,6 @@ function live(epci, refresh) {
   };
   source.addEventListener('fact', onEvent);
   source.addEventListener('alert', onEvent);
-  window.addEventListener('beforeunload', () => source.close());
 }
 
 // ——— EPCI ———
