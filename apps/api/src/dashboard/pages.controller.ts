@@ -1,5 +1,4 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { Principal } from '@vigie/access';
 import { Public } from '../access/access.decorators.js';
@@ -42,7 +41,6 @@ const TITLES: Record<PersonaView | 'admin', string> = {
  * script reads them from the JSON API with the person's session, under the very access rules
  * of the API. A page asked without a session leads to the sign-in page.
  */
-@ApiExcludeController()
 @Controller()
 export class PagesController {
   constructor(
