@@ -47,7 +47,10 @@ const APPS = {
       '@nestjs/platform-express',
       '@nestjs/swagger',
       'body-parser',
+      'connect-pg-simple',
       'express',
+      'express-session',
+      'openid-client',
       'pg',
       'pino',
       'reflect-metadata',
@@ -87,8 +90,26 @@ function allowList(kind, name, { libs, packages, builtins = true }) {
   };
 }
 
+/** The web application's browser client: served as static files by the dashboard, never imported. */
+const WEB_CLIENT = '^apps/api/src/dashboard/public/';
+
 module.exports = {
   forbidden: [
+    {
+      name: 'dashboard-computes-no-figures',
+      comment:
+        "The web application (apps/api/src/dashboard) shows the figures the JSON API answers, read with the person's session: it imports no rule of the law and no other context's handlers, so figures are never computed twice.",
+      severity: 'error',
+      from: { path: '^apps/api/src/dashboard/' },
+      to: { path: ['^libs/domain/', '^apps/api/src/(attribution|cia|compliance|flux|imports|alerts)/'] },
+    },
+    {
+      name: 'web-client-is-served-not-imported',
+      comment: 'The browser client runs in the browser: server code never imports it.',
+      severity: 'error',
+      from: { pathNot: WEB_CLIENT },
+      to: { path: WEB_CLIENT },
+    },
     ...Object.entries(LIBS).map(([name, allowed]) => allowList('lib', name, allowed)),
     ...Object.entries(APPS).map(([name, allowed]) => allowList('app', name, allowed)),
     {
@@ -171,7 +192,14 @@ module.exports = {
       severity: 'error',
       from: {
         orphan: true,
-        pathNot: [SPEC, '\\.bench\\.ts$', '\\.d\\.ts$', '(^|/)[^/]*\\.config\\.[cm]?[jt]s$', '(^|/)\\.[^/]+\\.[cm]?js$'],
+        pathNot: [
+          SPEC,
+          '\\.bench\\.ts$',
+          '\\.d\\.ts$',
+          '(^|/)[^/]*\\.config\\.[cm]?[jt]s$',
+          '(^|/)\\.[^/]+\\.[cm]?js$',
+          WEB_CLIENT,
+        ],
       },
       to: {},
     },

@@ -125,6 +125,22 @@ const PLANTS: readonly Plant[] = [
     source: importing('../../../event-store/src/__planted__/internal.js'),
     breaks: ['other-libs-only-through-entry-point', 'other-libs-only-through-vigie-alias', 'lib-projections-allowed-imports'],
   },
+  // The web application.
+  {
+    file: 'apps/api/src/dashboard/__planted__/figures.ts',
+    source: importing('@vigie/domain'),
+    breaks: ['dashboard-computes-no-figures'],
+  },
+  {
+    file: 'apps/api/src/dashboard/__planted__/compliance.ts',
+    source: importing('../../compliance/compliance.service.js'),
+    breaks: ['dashboard-computes-no-figures'],
+  },
+  {
+    file: 'apps/api/src/__planted__/web-client.ts',
+    source: importing('../dashboard/public/app.js'),
+    breaks: ['web-client-is-served-not-imported'],
+  },
   // Route files.
   { file: 'apps/api/src/__planted__/planted.controller.ts', source: importing('pg'), breaks: ['no-pg-in-routes'] },
   { file: 'apps/api/src/__planted__/planted.route.ts', source: importing('@vigie/postgres'), breaks: ['no-pg-in-routes'] },

@@ -85,7 +85,20 @@ const csvImport = (bailleur: string, id: string) =>
 const pick = <T>(v: Variant, own: T, other: T, missing: T): T => (v === 'own' ? own : v === 'other' ? other : missing);
 
 /** Ids created while seeding (events, imports, a key to revoke). */
-const seeded = { ownEvent: '', otherEvent: '', ownImport: '', otherImport: '', throwawayKeys: {} as Record<string, string> };
+const seeded = {
+  ownEvent: '',
+  otherEvent: '',
+  ownImport: '',
+  otherImport: '',
+  throwawayKeys: {} as Record<string, string>,
+  person: '',
+  throwawayPerson: '',
+};
+const page = (path: string): RouteSpec => ({
+  allowed: 'public',
+  tenancy: { kind: 'none' },
+  call: () => ({ method: 'GET', path }),
+});
 
 const SPEC: Record<string, RouteSpec> = {
   'GET /health': { allowed: 'public', tenancy: { kind: 'none' }, call: () => ({ method: 'GET', path: '/health' }) },
@@ -502,6 +515,52 @@ const SPEC: Record<string, RouteSpec> = {
     call: () => ({ method: 'POST', path: '/v1/admin/api-keys', body: { role: 'bailleur', tenant: 'lmh', label: 'matrice' } }),
   },
   'GET /v1/me': { allowed: ALL, tenancy: { kind: 'none' }, call: () => ({ method: 'GET', path: '/v1/me' }) },
+  // The web application: pages (public shells that lead to the sign-in page without a session), sign-in, people.
+  'GET /': page('/'),
+  'GET /connexion': page('/connexion'),
+  'GET /connexion/lien/:token': page(`/connexion/lien/${'x'.repeat(43)}`),
+  'GET /connexion/oidc': page('/connexion/oidc'),
+  'GET /connexion/oidc/retour': page('/connexion/oidc/retour'),
+  'GET /admin': page('/admin'),
+  'GET /epci/:id': page(`/epci/${MEL}`),
+  'GET /bailleur/:id': page('/bailleur/lmh'),
+  'GET /reservataire/:id': page('/reservataire/als'),
+  'GET /etat/:id': page('/etat/59'),
+  'GET /v1/session': { allowed: ALL, tenancy: { kind: 'none' }, call: () => ({ method: 'GET', path: '/v1/session' }) },
+  'POST /v1/session/logout': {
+    allowed: ALL,
+    tenancy: { kind: 'none' },
+    call: () => ({ method: 'POST', path: '/v1/session/logout' }),
+  },
+  'GET /v1/epcis/:epci/names': {
+    allowed: ALL,
+    tenancy: { kind: 'none' },
+    call: () => ({ method: 'GET', path: `/v1/epcis/${MEL}/names` }),
+  },
+  'GET /v1/admin/people': {
+    allowed: ['admin'],
+    tenancy: { kind: 'none' },
+    call: () => ({ method: 'GET', path: '/v1/admin/people' }),
+  },
+  'POST /v1/admin/people': {
+    allowed: ['admin'],
+    tenancy: { kind: 'none' },
+    call: (role) => ({
+      method: 'POST',
+      path: '/v1/admin/people',
+      body: { name: `Matrice ${role}`, email: null, role: 'epci', tenant: MEL },
+    }),
+  },
+  'POST /v1/admin/people/:personId/links': {
+    allowed: ['admin'],
+    tenancy: { kind: 'none' },
+    call: () => ({ method: 'POST', path: `/v1/admin/people/${seeded.person}/links` }),
+  },
+  'DELETE /v1/admin/people/:personId': {
+    allowed: ['admin'],
+    tenancy: { kind: 'none' },
+    call: () => ({ method: 'DELETE', path: `/v1/admin/people/${seeded.throwawayPerson}` }),
+  },
   'GET /v1/admin/api-keys': {
     allowed: ['admin'],
     tenancy: { kind: 'none' },
@@ -619,6 +678,10 @@ describe('Access: every endpoint × every role', () => {
     seeded.ownImport = await importOf('lmh', keys.bailleur);
     seeded.otherImport = await importOf('pdc', pdc.key);
     seeded.throwawayKeys.admin = (await createKey(app.url, 'epci', ARRAS, 'à révoquer')).id;
+    seeded.person = (await seed('/v1/admin/people', { name: 'Matrice', email: null, role: 'epci', tenant: MEL })).id!;
+    seeded.throwawayPerson = (
+      await seed('/v1/admin/people', { name: 'À désactiver', email: null, role: 'epci', tenant: MEL })
+    ).id!;
   });
 
   afterAll(async () => {

@@ -14,6 +14,7 @@ export interface TestApp {
 /** The admin key every test app is started with (VIGIE_ADMIN_KEY); tests act as admin unless they say otherwise. */
 export const TEST_ADMIN_KEY = 'vigie_00000000000000ad_TestAdminKeyTestAdminKeyTestAdminKeyTestAdm';
 export const TEST_PSEUDONYMISATION_KEY = 'test-pseudonymisation-key-0123456789abcdef';
+export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef0123';
 const ADMIN = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
 /** fetch as the admin of the test app (headers given win). */
@@ -93,6 +94,7 @@ export async function startTestApp(
     POLL_INTERVAL_MS: '50',
     VIGIE_ADMIN_KEY: TEST_ADMIN_KEY,
     VIGIE_PSEUDONYMISATION_KEY: TEST_PSEUDONYMISATION_KEY,
+    VIGIE_SESSION_SECRET: TEST_SESSION_SECRET,
     ...env,
     DATABASE_URL: db.url,
   });

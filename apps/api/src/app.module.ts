@@ -11,6 +11,7 @@ import { OPERATIONS_CONTROLLERS, OperationsModule } from './events/operations.mo
 import { FLUX_CONTROLLERS, FluxModule } from './flux/flux.module.js';
 import { ProblemFilter } from './http/problem.filter.js';
 import { IMPORTS_CONTROLLERS, ImportsModule } from './imports/imports.module.js';
+import { DASHBOARD_CONTROLLERS, DashboardModule } from './dashboard/dashboard.module.js';
 import { PlatformModule } from './platform/platform.module.js';
 import type { Runtime } from './platform/runtime.js';
 import { REFERENTIAL_CONTROLLERS, ReferentialModule } from './referential/referential.module.js';
@@ -26,6 +27,7 @@ export const CONTROLLERS = [
   ...ALERTS_CONTROLLERS,
   ...FLUX_CONTROLLERS,
   ...ACCESS_CONTROLLERS,
+  ...DASHBOARD_CONTROLLERS,
 ] as const;
 
 /**
@@ -49,6 +51,7 @@ export class AppModule {
         AlertsModule,
         FluxModule,
         OperationsModule,
+        DashboardModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -13,11 +13,18 @@ import { IMPORT_CONTENT_TYPES } from './imports/imports.controller.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
 import { type Runtime, startRuntime } from './platform/runtime.js';
+import { sessionMiddleware } from './access/sessions/session.middleware.js';
+import { serveWebAssets } from './dashboard/web-assets.js';
+
+/** How long the first administrator's sign-in link, printed at start-up, stays usable (24 h). */
+const FIRST_ADMIN_LINK_MS = 24 * 3_600_000;
 
 export interface RunningApp {
   readonly app: INestApplication;
   readonly runtime: Runtime;
   readonly url: string;
+  /** The one-time sign-in link of the first administrator, while nobody has signed in as one. */
+  readonly firstAdminLink: string | null;
   close(): Promise<void>;
 }
 
@@ -46,6 +53,10 @@ export async function bootstrap(
   app.use(closeConnectionUntilBodyRead);
   deferContinueUntilBodyRead(app.getHttpServer());
   app.use(accessLog(pinoLogger.child({ context: 'HTTP' })));
+  // People's sessions (cookie → row of web_sessions); the AccessGuard turns them into principals.
+  const sessions = sessionMiddleware(runtime.pool, runtime.sessionSecret, config);
+  app.use(sessions.handler);
+  serveWebAssets(app);
   // A body that has not arrived by its deadline is answered 408 (it is read after authentication, per route).
   const bodyDeadlineMs = config.HTTP_BODY_TIMEOUT_S * 1_000;
   app.use(
@@ -70,14 +81,20 @@ export async function bootstrap(
   server.requestTimeout = bodyDeadlineMs * 10 + 5_000;
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${address.port}`;
+  const pendingAdmin = await runtime.people.pendingFirstAdmin();
+  const firstAdminLink = pendingAdmin
+    ? `${config.VIGIE_PUBLIC_URL ?? url}/connexion/lien/${await runtime.people.issueLink(pendingAdmin.id, FIRST_ADMIN_LINK_MS, 'start-up')}`
+    : null;
   let closed = false;
   return {
     app,
     runtime,
     url,
+    firstAdminLink,
     async close() {
       if (closed) return;
       closed = true;
+      sessions.close();
       await app.close();
       await runtime.close();
     },

@@ -11,6 +11,11 @@ async function main(): Promise<void> {
   logger.log(`OpenAPI    ${running.url}/docs`);
   logger.log(`Health     ${running.url}/health`);
   logger.log(`Database   ${running.runtime.database.description}`);
+  logger.log(`Web        ${running.url}/`);
+  if (running.firstAdminLink) {
+    // Printed on the terminal only (not through the JSON logs): it opens an administrator's session once.
+    console.log(`\nPremière connexion administrateur (lien à usage unique, valable 24 h) :\n  ${running.firstAdminLink}\n`);
+  }
   const shutdown = async (signal: string) => {
     logger.log(`${signal}: shutting down`);
     await running.close();

@@ -2,3 +2,4 @@ export * from './principal.js';
 export * from './api-keys.js';
 export * from './pseudonymiser.js';
 export * from './secrecy.js';
+export * from './people.js';

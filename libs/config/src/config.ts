@@ -49,6 +49,27 @@ const schema = z.object({
     .optional(),
   /** Counts from 1 to this − 1 are masked in views shared outside the data owner. */
   STATISTICAL_SECRECY_THRESHOLD: z.coerce.number().int().min(1).max(100).default(5),
+  /** Key signing the session cookie; without it one is generated (under VIGIE_DATA_DIR for the embedded default). */
+  VIGIE_SESSION_SECRET: z.string().min(32).optional(),
+  /** A session unused this long ends (s). */
+  VIGIE_SESSION_IDLE_S: z.coerce.number().int().min(1).max(604_800).default(1_800),
+  /** A session ends this long after sign-in, used or not (s). */
+  VIGIE_SESSION_MAX_S: z.coerce.number().int().min(1).max(2_592_000).default(43_200),
+  /** Session cookie sent over HTTPS only: set true behind HTTPS (the default serves http://127.0.0.1). */
+  VIGIE_SESSION_SECURE_COOKIE: booleanFlag.default(false),
+  /** The address people reach Vigie at (links, OIDC redirect); default the listening address. */
+  VIGIE_PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/)
+    .optional(),
+  /** OpenID Connect issuer (ProConnect: https://auth.agentconnect.gouv.fr/api/v2, or any provider); with the two below. */
+  OIDC_ISSUER: z.string().url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Redirect URI registered with the provider; default VIGIE_PUBLIC_URL + /connexion/oidc/retour. */
+  OIDC_REDIRECT_URI: z.string().url().optional(),
+  /** Scopes asked of the provider (space separated). */
+  OIDC_SCOPES: z.string().min(1).default('openid email profile'),
 });
 
 export type VigieConfig = z.infer<typeof schema>;
@@ -83,6 +104,16 @@ const RULES: Readonly<Record<keyof VigieConfig, string>> = {
   VIGIE_PSEUDONYMISATION_KEY: 'must be at least 32 characters',
   VIGIE_ADMIN_KEY: 'must be a key made by `vigie keys generate`',
   STATISTICAL_SECRECY_THRESHOLD: 'must be an integer from 1 to 100',
+  VIGIE_SESSION_SECRET: 'must be at least 32 characters',
+  VIGIE_SESSION_IDLE_S: 'must be an integer number of seconds from 1 to 604800',
+  VIGIE_SESSION_MAX_S: 'must be an integer number of seconds from 1 to 2592000',
+  VIGIE_SESSION_SECURE_COOKIE: 'must be true, false, 1 or 0',
+  VIGIE_PUBLIC_URL: 'must be an http(s):// URL',
+  OIDC_ISSUER: 'must be the issuer URL of an OpenID Connect provider',
+  OIDC_CLIENT_ID: 'must be a non-empty text',
+  OIDC_CLIENT_SECRET: 'must be a non-empty text',
+  OIDC_REDIRECT_URI: 'must be a URL',
+  OIDC_SCOPES: 'must be a non-empty, space-separated list',
 };
 
 export class ConfigError extends Error {
@@ -100,6 +131,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): VigieConfig {
     const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
     throw new ConfigError(
       variables.map((variable) => `${variable}: ${RULES[variable as keyof VigieConfig] ?? 'invalid value'} (value not shown)`),
+    );
+  }
+  const oidc = (['OIDC_ISSUER', 'OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const).filter(
+    (name) => parsed.data[name] === undefined,
+  );
+  if (oidc.length === 1 || oidc.length === 2) {
+    throw new ConfigError(
+      oidc.map((name) => `${name}: required with the other OIDC_* settings (issuer, client id and secret go together)`),
     );
   }
   return parsed.data;

@@ -8,9 +8,10 @@ import { unstorableFields } from '../http/storable.js';
 import { ACCESS_RULE, type AccessRule, PUBLIC_ROUTE } from './access.decorators.js';
 import { setPrincipal } from './principal.request.js';
 import { TenancyResolver } from './tenancy.resolver.js';
+import { SessionAuthenticator } from './sessions/session-authenticator.js';
 
 /**
- * Access is closed by default: every route answers 401 without a valid key, 403 ACCESS_RULE_MISSING
+ * Access is closed by default: every route answers 401 without a valid key or session, 403 ACCESS_RULE_MISSING
  * without a declared rule (and the application refuses to start with such a route), 403 for a role
  * the rule does not name, and, for another organisation's resource, the very 404 of a resource
  * that does not exist.
@@ -21,6 +22,7 @@ export class AccessGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyStore,
     private readonly tenancy: TenancyResolver,
+    private readonly sessions: SessionAuthenticator,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -36,11 +38,14 @@ export class AccessGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     const header = request.header('authorization');
     const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
-    const principal = token ? await this.keys.authenticate(token) : null;
+    // An API key when one is presented; else a person's session cookie (the same principal, the
+    // same rules below), whose state-changing requests must also carry the session's CSRF token.
+    const principal = token ? await this.keys.authenticate(token) : header ? null : await this.sessions.principal(request);
     if (!principal) {
       context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="vigie"');
       throw problem('UNAUTHENTICATED');
     }
+    if (!token && !this.sessions.csrfAllows(request)) throw problem('CSRF_TOKEN_INVALID');
     setPrincipal(request, principal);
     const rule = this.reflector.get<AccessRule | undefined>(ACCESS_RULE, handler);
     if (!rule) throw problem('ACCESS_RULE_MISSING');

@@ -3,7 +3,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { JsonBody } from '../http/body.js';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { actorOf, ApiKeyStore, type Principal, ROLES, TENANT_PATTERN } from '@vigie/access';
+import { actorOf, ApiKeyStore, type Principal, type Role, ROLES, TENANT_PATTERN } from '@vigie/access';
 import { notFound } from '../http/problem.js';
 import { parseOrThrow } from '../http/validation.js';
 import { Access, ALL_ROLES, CurrentPrincipal } from './access.decorators.js';
@@ -18,6 +18,24 @@ const TENANT_HINT: Record<string, string> = {
   etat: 'code du département (ex. 59, 2A, 971)',
 };
 
+/** A role's organisation, as an API key or a person names it: none for admin, else the role's identifier. */
+export function refineTenant(input: { role: Role; tenant: string | null }, context: z.RefinementCtx): void {
+  if (input.role === 'admin') {
+    if (input.tenant !== null)
+      context.addIssue({ code: 'custom', path: ['tenant'], message: 'Un administrateur ne porte pas d’organisme.' });
+    return;
+  }
+  if (input.tenant === null || !TENANT_PATTERN[input.role].test(input.tenant)) {
+    context.addIssue({ code: 'custom', path: ['tenant'], message: `Organisme attendu : ${TENANT_HINT[input.role]}.` });
+  }
+}
+
+/** Refuses an organisation Vigie does not know: no key or person acting for a typo, no facts under a phantom name. */
+export async function assertKnownTenant(known: KnownOrganisationsService, role: Role, tenant: string | null): Promise<void> {
+  if (role === 'bailleur' || role === 'reservataire' || role === 'epci') await known.assertRegistered(role, tenant!);
+  if (role === 'etat') known.assertDepartement(tenant!);
+}
+
 const createKeySchema = z
   .object({
     role: z.enum(ROLES),
@@ -25,16 +43,7 @@ const createKeySchema = z
     label: freeText('Libellé de la clé', { max: 200, required: 'Libellé obligatoire (qui détient la clé).' }),
   })
   .strict()
-  .superRefine((input, context) => {
-    if (input.role === 'admin') {
-      if (input.tenant !== null)
-        context.addIssue({ code: 'custom', path: ['tenant'], message: 'Une clé admin ne porte pas d’organisme.' });
-      return;
-    }
-    if (input.tenant === null || !TENANT_PATTERN[input.role].test(input.tenant)) {
-      context.addIssue({ code: 'custom', path: ['tenant'], message: `Organisme attendu : ${TENANT_HINT[input.role]}.` });
-    }
-  });
+  .superRefine(refineTenant);
 
 /** Key management: admin only. The secret is shown once, at creation; only its hash is kept. */
 @ApiTags('access')
@@ -60,11 +69,7 @@ export class ApiKeysController {
   })
   async create(@Body() body: unknown, @CurrentPrincipal() principal: Principal) {
     const input = parseOrThrow(createKeySchema, body);
-    // A key acts for a registered organisation only: no key for a typo, no facts under a phantom name.
-    if (input.role === 'bailleur' || input.role === 'reservataire' || input.role === 'epci') {
-      await this.known.assertRegistered(input.role, input.tenant!);
-    }
-    if (input.role === 'etat') this.known.assertDepartement(input.tenant!);
+    await assertKnownTenant(this.known, input.role, input.tenant);
     const issued = await this.keys.create({ ...input, createdBy: actorOf(principal) });
     return { id: issued.id, key: issued.token, role: input.role, tenant: input.tenant, label: input.label };
   }

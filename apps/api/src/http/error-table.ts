@@ -8,6 +8,8 @@ export type ApiErrorCode =
   | 'CONCURRENT_MODIFICATION'
   | 'UNAUTHENTICATED'
   | 'ROLE_FORBIDDEN'
+  | 'CSRF_TOKEN_INVALID'
+  | 'PERSON_NOT_FOUND'
   | 'TENANT_FORBIDDEN'
   | 'ACCESS_RULE_MISSING'
   | 'AGREEMENT_NOT_YOURS'
@@ -123,8 +125,16 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
     'Une valeur de la demande ne peut pas être enregistrée (caractère nul ou isolé, date ou nombre hors limites).',
   ],
   // Access
-  UNAUTHENTICATED: [401, 'Clé d’API manquante, invalide ou révoquée (en-tête Authorization: Bearer <clé>).'],
+  UNAUTHENTICATED: [
+    401,
+    'Clé d’API manquante, invalide ou révoquée (en-tête Authorization: Bearer <clé>), ou session expirée : reconnectez-vous sur /connexion.',
+  ],
   ROLE_FORBIDDEN: [403, 'Votre rôle ne permet pas cette opération.'],
+  CSRF_TOKEN_INVALID: [
+    403,
+    'Jeton anti-falsification (en-tête X-CSRF-Token) absent ou faux : rechargez la page et recommencez ; une requête d’une session doit porter le jeton que donne GET /v1/session.',
+  ],
+  PERSON_NOT_FOUND: [404, 'Aucune personne ne porte cet identifiant : voyez la liste GET /v1/admin/people.'],
   TENANT_FORBIDDEN: [
     403,
     'Vous ne pouvez enregistrer que des faits de votre propre organisme (voir actingFor : l’organisme de votre clé ; GET /v1/me).',

@@ -1,5 +1,5 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { ApiKeyStore, Pseudonymiser } from '@vigie/access';
+import { ApiKeyStore, PeopleStore, Pseudonymiser } from '@vigie/access';
 import { CommandPipeline, EVENT_STORE } from '@vigie/event-store';
 import { KafkaRelay } from '@vigie/messaging';
 import { TerritorialReferential } from '@vigie/referential';
@@ -35,6 +35,7 @@ export class PlatformModule {
       { provide: CLOCK, useValue: runtime.clock },
       { provide: Pseudonymiser, useValue: runtime.pseudonymiser },
       { provide: ApiKeyStore, useValue: runtime.keys },
+      { provide: PeopleStore, useValue: runtime.people },
       { provide: KafkaRelay, useValue: runtime.relay },
       { provide: CommandPipeline, useValue: new CommandPipeline(runtime.store) },
       { provide: TerritorialReferential, useValue: new TerritorialReferential() },

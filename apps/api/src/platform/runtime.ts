@@ -3,7 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { Pool } from 'pg';
 import { ConfigError, type VigieConfig } from '@vigie/config';
 import { describeRepair, eventStoreMigrations, PostgresEventStore, repairForeignTransactionIds } from '@vigie/event-store';
-import { accessMigrations, ApiKeyStore, loadOrCreateKeyFile, Pseudonymiser } from '@vigie/access';
+import { randomBytes } from 'node:crypto';
+import { accessMigrations, ApiKeyStore, loadOrCreateKeyFile, PeopleStore, peopleMigrations, Pseudonymiser } from '@vigie/access';
 import { KafkaRelay } from '@vigie/messaging';
 import { projectionMigrations, STREAM_IDS_MIGRATION_ID, streamIdMoves } from '@vigie/projections';
 import { importMigrations } from '../imports/imports.migrations.js';
@@ -23,6 +24,7 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...importMigrations,
   ...attributionMigrations,
   ...accessMigrations,
+  ...peopleMigrations,
 ];
 
 /** Everything the process holds open: built once in main, closed once at shutdown. */
@@ -32,6 +34,10 @@ export interface Runtime {
   readonly store: PostgresEventStore;
   readonly relay: KafkaRelay;
   readonly keys: ApiKeyStore;
+  /** People who sign in to the web application (sessions, invitations). */
+  readonly people: PeopleStore;
+  /** The key signing session cookies. */
+  readonly sessionSecret: string;
   readonly pseudonymiser: Pseudonymiser;
   readonly database: { readonly embedded: boolean; readonly description: string };
   /** The time of a request: the one clock commands and reads take "now" from (a test may shift it). */
@@ -116,6 +122,8 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
     store,
     relay,
     keys,
+    people: new PeopleStore(pool),
+    sessionSecret: sessionSecret(config, log),
     pseudonymiser,
     database: { embedded: Boolean(embedded), description: `${embedded ? 'embedded ' : ''}${description}` },
     clock,
@@ -148,6 +156,21 @@ function pseudonymisationKey(config: VigieConfig, log: Log): string {
     'warn',
   );
   return key;
+}
+
+/**
+ * The key signing session cookies: VIGIE_SESSION_SECRET, or, for the embedded default, one kept
+ * under VIGIE_DATA_DIR; with an external database and none configured, one per process (sessions
+ * then end when it restarts, and several processes do not share them: configure it).
+ */
+function sessionSecret(config: VigieConfig, log: Log): string {
+  if (config.VIGIE_SESSION_SECRET) return config.VIGIE_SESSION_SECRET;
+  if (!config.DATABASE_URL) return loadOrCreateKeyFile(join(resolve(config.VIGIE_DATA_DIR), 'session.key')).key;
+  log(
+    'No VIGIE_SESSION_SECRET: sessions are signed with a key of this process only; set it to keep them across restarts',
+    'warn',
+  );
+  return randomBytes(32).toString('base64url');
 }
 
 /**

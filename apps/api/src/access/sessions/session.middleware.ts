@@ -1,0 +1,55 @@
+import type { RequestHandler } from 'express';
+import session from 'express-session';
+import connectPgSimple from 'connect-pg-simple';
+import type { Pool } from 'pg';
+import type { VigieConfig } from '@vigie/config';
+
+/** What a person's session holds, server-side only (the cookie carries the signed session id). */
+declare module 'express-session' {
+  interface SessionData {
+    /** The signed-in person (`person_<hex>`). */
+    personId: string;
+    /** When the person signed in (ms since epoch): the absolute expiry counts from here. */
+    signedInAt: number;
+    /** The synchronizer token state-changing requests must echo in `X-CSRF-Token`. */
+    csrfToken: string;
+    /** An OpenID Connect sign-in under way: what the provider's answer must match. */
+    oidc: { state: string; nonce: string; codeVerifier: string };
+  }
+}
+
+export const SESSION_COOKIE = 'vigie_session';
+
+export interface SessionMiddleware {
+  readonly handler: RequestHandler;
+  close(): void;
+}
+
+/**
+ * Server-side sessions in PostgreSQL (express-session with connect-pg-simple, table
+ * `web_sessions`). The cookie is httpOnly, SameSite=Lax (a top-level return from the identity
+ * provider must carry it) and Secure when VIGIE_SESSION_SECURE_COOKIE; it lives
+ * VIGIE_SESSION_IDLE_S after the last request (rolling), and the access guard ends the session
+ * VIGIE_SESSION_MAX_S after sign-in whatever its use. No session is created before sign-in.
+ */
+export function sessionMiddleware(pool: Pool, secret: string, config: VigieConfig): SessionMiddleware {
+  const PgStore = connectPgSimple(session);
+  const store = new PgStore({ pool, tableName: 'web_sessions', createTableIfMissing: false, pruneSessionInterval: 600 });
+  const handler = session({
+    name: SESSION_COOKIE,
+    secret,
+    store,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    unset: 'destroy',
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.VIGIE_SESSION_SECURE_COOKIE,
+      maxAge: config.VIGIE_SESSION_IDLE_S * 1_000,
+      path: '/',
+    },
+  });
+  return { handler, close: () => store.close() };
+}

@@ -1,0 +1,142 @@
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { Principal } from '@vigie/access';
+import { Public } from '../access/access.decorators.js';
+import { OidcService } from '../access/sessions/oidc.service.js';
+import { SessionAuthenticator } from '../access/sessions/session-authenticator.js';
+import { Contract } from '../http/contract.js';
+import { html, type Html, page } from './layout.js';
+import { PAGE_BODIES, type PersonaView } from './page-bodies.js';
+
+/** Each person's home: the page of its own organisation. */
+export function homeOf(principal: Principal): string {
+  if (principal.role === 'admin') return '/admin';
+  const view: Record<Exclude<Principal['role'], 'admin'>, PersonaView> = {
+    epci: 'epci',
+    bailleur: 'bailleur',
+    reservataire: 'reservataire',
+    etat: 'etat',
+  };
+  return `/${view[principal.role]}/${encodeURIComponent(principal.tenant ?? '')}`;
+}
+
+const SIGN_IN_ERRORS: Record<string, string> = {
+  lien: 'Ce lien de connexion est inconnu, déjà utilisé ou expiré : demandez-en un nouveau à votre administrateur.',
+  compte:
+    'Votre identité a bien été vérifiée, mais aucun compte Vigie n’est ouvert à cette adresse : demandez une invitation à votre administrateur.',
+  oidc: 'La connexion par le fournisseur d’identité n’a pas abouti : réessayez, ou utilisez un lien de connexion.',
+  session: 'Votre session a expiré : reconnectez-vous.',
+};
+
+const TITLES: Record<PersonaView | 'admin', string> = {
+  epci: 'Tableau de bord de l’EPCI',
+  bailleur: 'Tableau de bord du bailleur',
+  reservataire: 'Tableau de bord du réservataire',
+  etat: 'Les EPCI du département',
+  admin: 'Administration',
+};
+
+/**
+ * The web application's pages, server-rendered with the DSFR. They carry no figures: the client
+ * script reads them from the JSON API with the person's session, under the very access rules
+ * of the API. A page asked without a session leads to the sign-in page.
+ */
+@Controller()
+export class PagesController {
+  constructor(
+    private readonly sessions: SessionAuthenticator,
+    private readonly oidc: OidcService,
+  ) {}
+
+  @Public()
+  @Get()
+  @Contract({ summary: 'Accueil : la page de son organisme une fois connecté, la connexion sinon', answer: 'read' })
+  async home(@Req() request: Request, @Res() response: Response): Promise<void> {
+    const principal = await this.sessions.principal(request);
+    response.redirect(303, principal ? homeOf(principal) : '/connexion');
+  }
+
+  @Public()
+  @Get('connexion')
+  @Contract({ summary: 'Page de connexion', answer: 'read' })
+  signIn(@Query('erreur') error: string | undefined, @Res() response: Response): void {
+    const message = error ? SIGN_IN_ERRORS[error] : undefined;
+    const body = html` ${message ? html`<div class="fr-alert fr-alert--error fr-mb-4w" role="alert"><p>${message}</p></div>` : ''}
+      ${
+        this.oidc.enabled
+          ? html`<div class="fr-connect-group">
+              <a class="fr-connect" href="/connexion/oidc"
+                ><span class="fr-connect__login">S’identifier avec</span> <span class="fr-connect__brand">ProConnect</span></a
+              >
+              <p>
+                <a
+                  href="https://www.proconnect.gouv.fr/"
+                  target="_blank"
+                  rel="noopener"
+                  title="Qu’est-ce que ProConnect ? — nouvelle fenêtre"
+                  >Qu’est-ce que ProConnect ?</a
+                >
+              </p>
+            </div>`
+          : html`<p>La connexion par ProConnect (OpenID Connect) n’est pas configurée sur cette installation.</p>`
+      }
+      <p>Vous avez reçu un lien de connexion (invitation, premier administrateur) ? Ouvrez-le : il vous connecte une fois.</p>`;
+    this.send(response, page({ title: 'Se connecter à Vigie', signedIn: false, body }));
+  }
+
+  @Public()
+  @Get('admin')
+  @Contract({ summary: 'Page d’administration : organismes, clés d’API, personnes', answer: 'read' })
+  admin(@Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.persona(request, response, 'admin', '');
+  }
+
+  @Public()
+  @Get('epci/:id')
+  @Contract({ summary: 'Page d’un EPCI : objectifs, trajectoire, répartitions, alertes, baux', answer: 'read' })
+  epci(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.persona(request, response, 'epci', id);
+  }
+
+  @Public()
+  @Get('bailleur/:id')
+  @Contract({ summary: 'Page d’un bailleur : position par objectif et par convention, alertes, imports', answer: 'read' })
+  bailleur(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.persona(request, response, 'bailleur', id);
+  }
+
+  @Public()
+  @Get('reservataire/:id')
+  @Contract({ summary: 'Page d’un réservataire : conventions, réalisé et dû par année, registre', answer: 'read' })
+  reservataire(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.persona(request, response, 'reservataire', id);
+  }
+
+  @Public()
+  @Get('etat/:id')
+  @Contract({ summary: 'Page de l’État dans un département : ses EPCI côte à côte', answer: 'read' })
+  etat(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.persona(request, response, 'etat', id);
+  }
+
+  private async persona(request: Request, response: Response, view: PersonaView | 'admin', id: string): Promise<void> {
+    const principal = await this.sessions.principal(request);
+    if (!principal) return response.redirect(303, '/connexion');
+    const body: Html = PAGE_BODIES[view];
+    this.send(response, page({ title: TITLES[view], view: { name: view, id }, signedIn: true, body }));
+  }
+
+  private send(response: Response, text: string): void {
+    response
+      .status(200)
+      .set({
+        'cache-control': 'no-store',
+        'content-security-policy':
+          "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'same-origin',
+      })
+      .type('text/html')
+      .send(text);
+  }
+}

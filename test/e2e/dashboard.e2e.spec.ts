@@ -1,0 +1,238 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import Provider from 'oidc-provider';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+/** The page's document, as the browser functions below see it (Node's types do not describe the DOM). */
+interface Document {
+  querySelector(selector: string): { textContent: string | null } | null;
+}
+import { FIXTURE_LEASES, MEL, THRESHOLD_2026 } from '../fixtures/compliance-mel-2026.js';
+import { launchChromium, SCREENSHOTS } from '../support/browser.js';
+import { leaseRequest } from '../support/lease-requests.js';
+import { getJson, postJson, putJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
+
+type Figure = { numerator: number; denominator: number; rate: number | null; target: number | null; status: string };
+type Report = { objectives: { id: string; scopes: { scope: { kind: string }; figure: Figure }[] }[]; asOf: { position: number } };
+
+const epciFigure = (report: Report, id: string) =>
+  report.objectives.find((objective) => objective.id === id)!.scopes.find((scope) => scope.scope.kind === 'epci')!.figure;
+/** A rate as the page writes it (French decimal comma, one decimal at most). */
+const percentFr = (rate: number | null) =>
+  rate === null ? '—' : `${(rate * 100).toLocaleString('fr-FR', { maximumFractionDigits: 1 })} %`;
+
+/** A free port on the loopback, for the identity provider the app must know before it starts. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('The web application in a real browser: OIDC and link sign-in, EPCI figures, CSV, live updates, CSRF, expiry', () => {
+  let app: TestApp;
+  let provider: Server;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let position = 0;
+
+  const compliance = async (): Promise<Report> =>
+    (
+      await waitFor(
+        () => getJson(`${app.url}/v1/epcis/${MEL}/compliance?year=2026`),
+        (response) => response.status === 200 && response.body.asOf.position >= position,
+      )
+    ).body;
+  const card = (objective: string) => page.locator(`[data-objectif="${objective}"]`);
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const issuer = `http://127.0.0.1:${port}`;
+    app = await startTestApp({
+      OIDC_ISSUER: issuer,
+      OIDC_CLIENT_ID: 'vigie',
+      OIDC_CLIENT_SECRET: 'vigie-test-secret-0123456789',
+    });
+    // A real OpenID Connect provider in this process: its development login page accepts any name,
+    // and vouches for `<name>@mel.fr`.
+    const oidc = new Provider(issuer, {
+      clients: [
+        {
+          client_id: 'vigie',
+          client_secret: 'vigie-test-secret-0123456789',
+          redirect_uris: [`${app.url}/connexion/oidc/retour`],
+        },
+      ],
+      claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+      cookies: { keys: ['oidc-test-cookie-key'] },
+      findAccount: (_context, sub) => ({
+        accountId: sub,
+        claims: () => ({ sub, email: `${sub}@mel.fr`, email_verified: true }),
+      }),
+    });
+    provider = createServer(oidc.callback());
+    await new Promise<void>((resolve) => provider.listen(port, '127.0.0.1', resolve));
+
+    expect((await putJson(`${app.url}/v1/qpvs/QN05901M`, { name: 'Lille Sud', list: '2024', communes: ['59350'] })).status).toBe(
+      201,
+    );
+    expect(
+      (await putJson(`${app.url}/v1/qpvs/QP059001`, { name: 'Lille Sud (2015)', list: '2015', communes: ['59350'] })).status,
+    ).toBe(201);
+    for (const lease of FIXTURE_LEASES) {
+      const response = await postJson(`${app.url}/v1/leases`, { eventId: randomUUID(), ...leaseRequest(lease) });
+      expect([200, 201]).toContain(response.status);
+      position = Math.max(position, response.body.position);
+    }
+    const threshold = await postJson(`${app.url}/v1/epcis/${MEL}/quartile-thresholds`, {
+      year: 2026,
+      amountPerUc: THRESHOLD_2026,
+      source: 'Arrêté du 2 mars 2026',
+    });
+    position = Math.max(position, threshold.body.position);
+    // Camille is invited by e-mail; ProConnect (here the test provider) vouches for camille@mel.fr.
+    const invited = await postJson(`${app.url}/v1/admin/people`, {
+      name: 'Camille Martin',
+      email: 'camille@mel.fr',
+      role: 'epci',
+      tenant: MEL,
+    });
+    expect(invited.status).toBe(201);
+    browser = await launchChromium();
+    context = await browser.newContext({ acceptDownloads: true, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
+    page = await context.newPage();
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => provider?.close(resolve));
+    await app?.close();
+  });
+
+  it('leads a visitor from / to the sign-in page, then through OpenID Connect to her EPCI’s page', async () => {
+    await page.goto(`${app.url}/`);
+    expect(new URL(page.url()).pathname).toBe('/connexion');
+    await page
+      .getByRole('link', { name: /ProConnect/ })
+      .first()
+      .click();
+    // The provider's own login page, then its consent page.
+    await page.locator('input[name="login"]').fill('camille');
+    await page.locator('input[name="password"]').fill('any');
+    await page.locator('button[type="submit"]').click();
+    await page.waitForURL((url) => url.origin === app.url || /interaction/.test(url.pathname));
+    if (new URL(page.url()).origin !== app.url) await page.locator('button[type="submit"]').click();
+    await page.waitForURL(`${app.url}/epci/${MEL}`);
+    await page.waitForSelector('main[data-ready="true"]');
+    await expect(page.locator('h1').textContent()).resolves.toMatch(/tableau de bord/);
+  }, 60_000);
+
+  it('shows one card per objective with the very figures of the API (rate, target, numerator / denominator, status in words)', async () => {
+    const report = await compliance();
+    // No CIA adopted in this fixture: the law's three objectives (ANRU and territorialised ones come with a CIA).
+    expect(report.objectives.map((objective) => objective.id)).toEqual(['HQ1', 'QNQ1', 'PRIO']);
+    for (const { id } of report.objectives) {
+      const figure = epciFigure(report, id);
+      await expect(card(id).locator('[data-champ="ratio"]').textContent()).resolves.toBe(
+        `${figure.numerator} / ${figure.denominator}`,
+      );
+      await expect(card(id).locator('[data-champ="taux"]').textContent()).resolves.toBe(percentFr(figure.rate));
+      await expect(card(id).locator('[data-champ="cible"]').textContent()).resolves.toBe(percentFr(figure.target));
+    }
+    // The hand-computed fixture: HQ1 is 4 of 7 (57,1 %), reached; QNQ1 2 of 5, behind.
+    await expect(card('HQ1').locator('[data-champ="ratio"]').textContent()).resolves.toBe('4 / 7');
+    await expect(card('HQ1').locator('[data-champ="taux"]').textContent()).resolves.toBe('57,1 %');
+    await expect(card('HQ1').locator('.fr-badge').textContent()).resolves.toBe('Atteint');
+    await expect(card('QNQ1').locator('.fr-badge').textContent()).resolves.toBe('En retard');
+    // Breakdowns name the bailleurs, not their ids.
+    await expect(page.locator('#repartition table').textContent()).resolves.toMatch(/Bailleur lmh/);
+    await page.screenshot({ path: join(SCREENSHOTS, 'epci.png'), fullPage: true });
+  });
+
+  it('downloads the lease list as CSV from the browser, with the session (no raw 401)', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-baux').click()]);
+    const text = readFileSync((await download.path())!, 'utf8');
+    expect(text.replace(/^\uFEFF/, '').split('\n')[0]).toMatch(/^Bail;Date du bail;Bailleur/);
+    expect(text.trim().split('\n')).toHaveLength(1 + FIXTURE_LEASES.length);
+  });
+
+  it('updates the HQ1 card without reload within 2 s of a lease recorded through the API', async () => {
+    const before = epciFigure(await compliance(), 'HQ1');
+    await page.evaluate(() => ((globalThis as { marker?: number }).marker = 42));
+    const lease = { ...FIXTURE_LEASES[0]!, leaseId: `L-live-${randomUUID()}`, caseId: `C-live-${randomUUID()}` };
+    const started = Date.now();
+    const response = await postJson(`${app.url}/v1/leases`, { eventId: randomUUID(), ...leaseRequest(lease) });
+    expect(response.status).toBe(201);
+    position = response.body.position;
+    const after = epciFigure(await compliance(), 'HQ1');
+    expect([after.numerator, after.denominator]).toEqual([before.numerator + 1, before.denominator + 1]);
+    const expected = `${after.numerator} / ${after.denominator}`;
+    await page
+      .waitForFunction(
+        (text) =>
+          (globalThis as unknown as { document: Document }).document.querySelector(`[data-objectif="HQ1"] [data-champ="ratio"]`)
+            ?.textContent === text,
+        expected,
+        { timeout: 2_000 },
+      )
+      .catch(async (error: Error) => {
+        const shown = await page.locator('[data-objectif="HQ1"] [data-champ="ratio"]').textContent();
+        const at = await page.locator('main').getAttribute('data-position');
+        throw new Error(`${error.message}: the card shows ${shown} at position ${at}, the API ${expected} at ${position}`);
+      });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // The same page: no reload happened.
+    await expect(page.evaluate(() => (globalThis as { marker?: number }).marker)).resolves.toBe(42);
+  });
+
+  it('refuses a write of the session without its CSRF token, as a forged cross-site request would send it', async () => {
+    const status = await page.evaluate(async () => {
+      const response = await fetch('/v1/session/logout', { method: 'POST' });
+      return { status: response.status, code: ((await response.json()) as { code: string }).code };
+    });
+    expect(status).toEqual({ status: 403, code: 'CSRF_TOKEN_INVALID' });
+    expect(await page.evaluate(() => fetch('/v1/session').then((response) => response.status))).toBe(200);
+  });
+
+  it('leads back to the sign-in page once the session has expired in the store', async () => {
+    await app.running.runtime.pool.query("UPDATE web_sessions SET expire = now() - interval '1 second'");
+    await page.reload();
+    expect(new URL(page.url()).pathname).toBe('/connexion');
+  });
+
+  it('signs the first administrator in with the printed link; she invites a person and gets the link', async () => {
+    const admin = await browser.newPage();
+    await admin.goto(app.running.firstAdminLink!);
+    await admin.waitForURL(`${app.url}/admin`);
+    await admin.waitForSelector('main[data-ready="true"]');
+    await admin.locator('#inv-nom').fill('Dominique Bailleur');
+    await admin.locator('#inv-role').selectOption('bailleur');
+    await admin.locator('#inv-organisme').fill('lmh');
+    await admin.getByRole('button', { name: 'Inviter' }).click();
+    await expect(admin.locator('#lien-invitation').textContent()).resolves.toMatch(/\/connexion\/lien\/[A-Za-z0-9_-]{43}$/);
+    await admin.screenshot({ path: join(SCREENSHOTS, 'admin.png'), fullPage: true });
+    await admin.close();
+  });
+
+  it('passes an automated accessibility check (axe-core) on the EPCI page with no serious violation', async () => {
+    const invited = await postJson(`${app.url}/v1/admin/people`, { name: 'Léa', email: null, role: 'epci', tenant: MEL });
+    // The page forbids inline scripts (Content-Security-Policy): only this audit context lifts that, to inject axe.
+    const audit = await browser.newContext({ bypassCSP: true });
+    const reader = await audit.newPage();
+    await reader.goto(invited.body.signInLink);
+    await reader.waitForSelector('main[data-ready="true"]');
+    const axe = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+    await reader.addScriptTag({ path: axe });
+    const violations = (await reader.evaluate(
+      'axe.run().then((result) => result.violations.map((violation) => ({ id: violation.id, impact: violation.impact, nodes: violation.nodes.length })))',
+    )) as { id: string; impact: string }[];
+    expect(violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')).toEqual([]);
+    await audit.close();
+  });
+});
