@@ -29,7 +29,7 @@ const LIBS = {
   config: { libs: [], packages: ['pino', 'zod'] },
   postgres: { libs: [], packages: ['pg'] },
   referential: { libs: ['domain'], packages: ['fastest-levenshtein'] },
-  'event-store': { libs: ['postgres'], packages: ['pg'] },
+  'event-store': { libs: ['postgres'], packages: ['pg', '@kurrent/kurrentdb-client'] },
   messaging: { libs: ['event-store', 'postgres'], packages: ['kafkajs', 'pg'] },
   projections: { libs: ['domain', 'event-store', 'postgres'], packages: ['pg'] },
   access: { libs: ['domain', 'postgres'], packages: ['pg'] },

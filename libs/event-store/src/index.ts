@@ -10,3 +10,6 @@ export * from './ids.js';
 export * from './polling-loop.js';
 export * from './command-pipeline.js';
 export * from './postgres/foreign-transaction-ids.js';
+export * from './append-rules.js';
+export * from './kurrentdb/kurrentdb-mapping.js';
+export * from './kurrentdb/kurrentdb-event-store.js';

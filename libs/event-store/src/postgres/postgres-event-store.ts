@@ -12,10 +12,10 @@ import {
   type Subscription,
 } from '../event-store.port.js';
 import { EventIdConflictError, WrongExpectedVersionError } from '../event-store.errors.js';
-import { jsonEqual } from '../json-equal.js';
+import { assertDistinctStreams, sameEvent } from '../append-rules.js';
 import { EVENTS_CHANNEL } from './event-store.migrations.js';
 import { PostgresEventNotifier } from './postgres-event-notifier.js';
-import { PollingSubscription } from './polling-subscription.js';
+import { PollingSubscription } from '../polling-subscription.js';
 
 /**
  * Appends run vigie_append (event-store.migrations.ts), which takes a session-level advisory
@@ -314,14 +314,6 @@ function expectedAsNumber(expected: ExpectedVersion | undefined): number {
   return expected;
 }
 
-function assertDistinctStreams(appends: readonly StreamAppend[]): void {
-  const seen = new Set<string>();
-  for (const append of appends) {
-    if (seen.has(append.streamId)) throw new Error(`Stream ${append.streamId} appears twice in one appendMany`);
-    seen.add(append.streamId);
-  }
-}
-
 function flattenRows(appends: readonly StreamAppend[]) {
   const streamIds: string[] = [];
   const indexes: number[] = [];
@@ -342,14 +334,6 @@ function flattenRows(appends: readonly StreamAppend[]) {
     });
   }
   return { streamIds, indexes, eventIds, types, schemaVersions, data, metadata };
-}
-
-function sameEvent(recorded: RecordedEvent, streamId: string, event: NewEvent): boolean {
-  return (
-    recorded.streamId === streamId &&
-    recorded.type === event.type &&
-    jsonEqual(recorded.data, JSON.parse(JSON.stringify(event.data)))
-  );
 }
 
 function translatePgError(error: unknown): unknown {
