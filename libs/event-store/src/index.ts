@@ -13,3 +13,5 @@ export * from './postgres/foreign-transaction-ids.js';
 export * from './append-rules.js';
 export * from './kurrentdb/kurrentdb-mapping.js';
 export * from './kurrentdb/kurrentdb-event-store.js';
+export * from './postgres/log-copy.js';
+export * from './open-event-log.js';

@@ -2,7 +2,15 @@ import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Pool } from 'pg';
 import { ConfigError, type VigieConfig } from '@vigie/config';
-import { describeRepair, eventStoreMigrations, PostgresEventStore, repairForeignTransactionIds } from '@vigie/event-store';
+import {
+  describeRepair,
+  type EventLog,
+  type EventStore,
+  eventStoreMigrations,
+  openEventLog,
+  type PostgresEventNotifier,
+  repairForeignTransactionIds,
+} from '@vigie/event-store';
 import { accessMigrations, ApiKeyStore, loadOrCreateKeyFile, Pseudonymiser } from '@vigie/access';
 import { KafkaRelay } from '@vigie/messaging';
 import { projectionMigrations, STREAM_IDS_MIGRATION_ID, streamIdMoves } from '@vigie/projections';
@@ -27,7 +35,17 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
 export interface Runtime {
   readonly config: VigieConfig;
   readonly pool: Pool;
-  readonly store: PostgresEventStore;
+  /** The event log, through its port: PostgreSQL (default) or KurrentDB (EVENT_STORE). */
+  readonly store: EventStore & { close(): Promise<void> };
+  /** Which store holds the log, for /health and the logs. */
+  readonly eventStore: { readonly kind: 'postgres' | 'kurrentdb'; readonly description: string };
+  /**
+   * With the log outside PostgreSQL: the store the log mirror copies from (its runner goes first
+   * among the projections). Undefined when the log is PostgreSQL's own events table.
+   */
+  readonly logStore: EventLog['logStore'];
+  /** Wakes the readers of PostgreSQL's events table (the log, or its mirror) in every process. */
+  readonly notifier: PostgresEventNotifier;
   readonly relay: KafkaRelay;
   readonly keys: ApiKeyStore;
   readonly pseudonymiser: Pseudonymiser;
@@ -97,7 +115,15 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
     await embedded?.stop();
     throw error;
   }
-  const store = new PostgresEventStore(pool, { pollIntervalMs: config.POLL_INTERVAL_MS });
+  const eventLog = openEventLog(pool, {
+    kind: config.EVENT_STORE,
+    kurrentdbUrl: config.KURRENTDB_URL,
+    streamPrefix: config.KURRENTDB_STREAM_PREFIX,
+    pollIntervalMs: config.POLL_INTERVAL_MS,
+  });
+  const { store, logStore, notifier } = eventLog;
+  const eventStore = { kind: eventLog.kind, description: eventLog.description };
+  log(`Event log: ${eventStore.description}`);
   const relay = new KafkaRelay(pool, {
     brokers: config.KAFKA_BROKERS?.split(','),
     clientId: config.KAFKA_CLIENT_ID,
@@ -105,13 +131,16 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
     batchSize: config.KAFKA_RELAY_BATCH_SIZE,
     maxBatchBytes: config.KAFKA_RELAY_MAX_BATCH_BYTES,
     pollIntervalMs: config.POLL_INTERVAL_MS,
-    notifier: store.notifications,
+    notifier,
     log: (_level, message) => log(message),
   });
   return {
     config,
     pool,
     store,
+    eventStore,
+    logStore,
+    notifier,
     relay,
     keys,
     pseudonymiser,
@@ -119,7 +148,7 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
     clock,
     async close() {
       await relay.stop();
-      await store.close();
+      await eventLog.close();
       await pool.end();
       await embedded?.stop();
     },

@@ -6,7 +6,7 @@ import {
   type AllStreamSubscription,
   type AppendStreamRequest,
   type EventData,
-  type KurrentDBClient,
+  KurrentDBClient,
   jsonEvent,
   streamNameFilter,
 } from '@kurrent/kurrentdb-client';
@@ -70,6 +70,11 @@ export class KurrentDBEventStore implements EventStore {
   private readonly names: KurrentNaming;
   private readonly pollIntervalMs: number;
   private readonly wakeUps: KurrentWakeUps;
+
+  /** Opens a store on a connection string (`kurrentdb://host:2113?tls=false`, `kurrentdb+discover://…`). */
+  static connect(connectionString: string, options: KurrentDBEventStoreOptions = {}): KurrentDBEventStore {
+    return new KurrentDBEventStore(KurrentDBClient.connectionString(connectionString), options);
+  }
 
   constructor(
     private readonly client: KurrentDBClient,

@@ -21,6 +21,7 @@ import {
   streamVersionOf,
   toRecordedEvent,
 } from './kurrentdb-mapping.js';
+import { hostsOf } from '../open-event-log.js';
 
 const names = naming('vigie');
 
@@ -219,5 +220,12 @@ describe('KurrentDB mapping', () => {
       expect(isMissingStream({ type: 'stream-not-found' })).toBe(true);
       expect(isMissingStream({ type: 'access-denied' })).toBe(false);
     });
+  });
+});
+
+describe('KurrentDB connection strings in logs and /health', () => {
+  it('shows hosts and ports only, never credentials or options', () => {
+    expect(hostsOf('kurrentdb://127.0.0.1:2113?tls=false')).toBe('127.0.0.1:2113');
+    expect(hostsOf('kurrentdb+discover://admin:s3cret@db1:2113,db2:2113?tls=true')).toBe('db1:2113,db2:2113');
   });
 });
