@@ -27,7 +27,7 @@ const NEST_MODULE_LIBS = [];
 const LIBS = {
   domain: { libs: [], packages: [], builtins: false },
   config: { libs: [], packages: ['pino', 'zod'] },
-  postgres: { libs: [], packages: ['pg'] },
+  postgres: { libs: [], packages: ['pg', 'typeorm'] },
   referential: { libs: ['domain'], packages: ['fastest-levenshtein'] },
   'event-store': { libs: ['postgres'], packages: ['pg', '@kurrent/kurrentdb-client'] },
   messaging: { libs: ['event-store', 'postgres'], packages: ['kafkajs', 'pg'] },
