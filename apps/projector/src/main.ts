@@ -1,5 +1,5 @@
 import { AlertMonitor } from '@vigie/alerts';
-import { createLogger, loadConfigOrExit } from '@vigie/config';
+import { createLogger, eventLogChoice, loadConfigOrExit } from '@vigie/config';
 import { describeRepair, eventStoreMigrations, openEventLog, repairForeignTransactionIds } from '@vigie/event-store';
 import { KafkaRelay } from '@vigie/messaging';
 import { createProjectionRunners, projectionMigrations, REBUILDABLE, rebuildProjection } from '@vigie/projections';
@@ -34,12 +34,7 @@ async function main(): Promise<void> {
     await pool.end();
     return;
   }
-  const eventLog = openEventLog(pool, {
-    kind: config.EVENT_STORE,
-    kurrentdbUrl: config.KURRENTDB_URL,
-    streamPrefix: config.KURRENTDB_STREAM_PREFIX,
-    pollIntervalMs: config.POLL_INTERVAL_MS,
-  });
+  const eventLog = openEventLog(pool, eventLogChoice(config));
   const { store, logStore, notifier } = eventLog;
   log(`event log: ${eventLog.description}`);
   const alerts = new AlertMonitor(pool, store, {

@@ -139,3 +139,18 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): VigieCon
     process.exit(2);
   }
 }
+
+/** The event log the configuration names (EVENT_STORE, KURRENTDB_*), as `openEventLog` in libs/event-store takes it. */
+export function eventLogChoice(config: VigieConfig): {
+  readonly kind: 'postgres' | 'kurrentdb';
+  readonly kurrentdbUrl?: string;
+  readonly streamPrefix: string;
+  readonly pollIntervalMs: number;
+} {
+  return {
+    kind: config.EVENT_STORE,
+    kurrentdbUrl: config.KURRENTDB_URL,
+    streamPrefix: config.KURRENTDB_STREAM_PREFIX,
+    pollIntervalMs: config.POLL_INTERVAL_MS,
+  };
+}

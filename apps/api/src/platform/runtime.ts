@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Pool } from 'pg';
-import { ConfigError, type VigieConfig } from '@vigie/config';
+import { ConfigError, eventLogChoice, type VigieConfig } from '@vigie/config';
 import {
   describeRepair,
   type EventLog,
@@ -115,12 +115,7 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
     await embedded?.stop();
     throw error;
   }
-  const eventLog = openEventLog(pool, {
-    kind: config.EVENT_STORE,
-    kurrentdbUrl: config.KURRENTDB_URL,
-    streamPrefix: config.KURRENTDB_STREAM_PREFIX,
-    pollIntervalMs: config.POLL_INTERVAL_MS,
-  });
+  const eventLog = openEventLog(pool, eventLogChoice(config));
   const { store, logStore, notifier } = eventLog;
   const eventStore = { kind: eventLog.kind, description: eventLog.description };
   log(`Event log: ${eventStore.description}`);

@@ -23,7 +23,7 @@ import {
   type Subscription,
 } from '../event-store.port.js';
 import { EventIdConflictError } from '../event-store.errors.js';
-import { assertDistinctStreams, sameEvent } from '../append-rules.js';
+import { assertDistinctStreams, inRequestOrder, sortRetries } from '../append-rules.js';
 import { PollingSubscription } from '../polling-subscription.js';
 import {
   classifyAppendFailure,
@@ -103,16 +103,7 @@ export class KurrentDBEventStore implements EventStore {
     } catch (error) {
       results = await this.resolveFailure(nonEmpty, error);
     }
-    const byStream = new Map(results.map((result) => [result.streamId, result]));
-    return appends.map(
-      (append) =>
-        byStream.get(append.streamId) ?? {
-          streamId: append.streamId,
-          nextExpectedVersion: -1,
-          positions: [],
-          alreadyRecorded: false,
-        },
-    );
+    return inRequestOrder(appends, results);
   }
 
   /**
@@ -126,28 +117,11 @@ export class KurrentDBEventStore implements EventStore {
     const existing = await this.readEvents(appends.flatMap((append) => append.events.map((event) => event.eventId)));
     // A stream moved on and none of the events is recorded: not a retry, the refusal stands.
     if (failure.kind === 'stale' && existing.size === 0) throw failure.error;
-    const replayed: AppendResult[] = [];
-    const remaining: StreamAppend[] = [];
-    for (const append of appends) {
-      const found = append.events.map((event) => existing.get(event.eventId));
-      found.forEach((recorded, index) => {
-        if (recorded && !sameEvent(recorded, append.streamId, append.events[index]!)) {
-          throw new EventIdConflictError(recorded.eventId);
-        }
-      });
-      if (found.every((recorded) => recorded !== undefined)) {
-        replayed.push({
-          streamId: append.streamId,
-          nextExpectedVersion: (await this.readStream(append.streamId)).version,
-          positions: found.map((recorded) => recorded!.globalPosition),
-          alreadyRecorded: true,
-        });
-      } else if (found.some((recorded) => recorded !== undefined)) {
-        throw new EventIdConflictError(found.find((recorded) => recorded !== undefined)!.eventId);
-      } else {
-        remaining.push(append);
-      }
-    }
+    const { replayed, remaining } = await sortRetries(
+      appends,
+      existing,
+      async (streamId) => (await this.readStream(streamId)).version,
+    );
     if (remaining.length === 0) return replayed;
     try {
       return [...replayed, ...(await this.write(remaining))];
