@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { KurrentDBClient } from '@kurrent/kurrentdb-client';
-import { describeEventStoreContract } from '../contract/event-store.contract.js';
+import { describeEventStoreContract } from '../testing/event-store.contract.js';
 import { KurrentDBEventStore } from './kurrentdb-event-store.js';
 
 /**

@@ -1,5 +1,5 @@
 import { createTestDatabase } from '../../../../test/support/postgres.js';
-import { describeEventStoreContract } from '../contract/event-store.contract.js';
+import { describeEventStoreContract } from '../testing/event-store.contract.js';
 import { PostgresEventStore } from './postgres-event-store.js';
 
 describeEventStoreContract('PostgreSQL', async () => {
