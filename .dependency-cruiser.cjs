@@ -27,9 +27,9 @@ const NEST_MODULE_LIBS = [];
 const LIBS = {
   domain: { libs: [], packages: [], builtins: false },
   config: { libs: [], packages: ['pino', 'zod'] },
-  postgres: { libs: [], packages: ['pg'] },
+  postgres: { libs: [], packages: ['pg', 'typeorm'] },
   referential: { libs: ['domain'], packages: ['fastest-levenshtein'] },
-  'event-store': { libs: ['postgres'], packages: ['pg'] },
+  'event-store': { libs: ['postgres'], packages: ['pg', '@kurrent/kurrentdb-client'] },
   messaging: { libs: ['event-store', 'postgres'], packages: ['kafkajs', 'pg'] },
   projections: { libs: ['domain', 'event-store', 'postgres'], packages: ['pg'] },
   access: { libs: ['domain', 'postgres'], packages: ['pg'] },

@@ -1,6 +1,6 @@
 import { AlertMonitor } from '@vigie/alerts';
-import { createLogger, loadConfigOrExit } from '@vigie/config';
-import { describeRepair, eventStoreMigrations, PostgresEventStore, repairForeignTransactionIds } from '@vigie/event-store';
+import { createLogger, eventLogChoice, loadConfigOrExit } from '@vigie/config';
+import { describeRepair, eventStoreMigrations, openEventLog, repairForeignTransactionIds } from '@vigie/event-store';
 import { KafkaRelay } from '@vigie/messaging';
 import { createProjectionRunners, projectionMigrations, REBUILDABLE, rebuildProjection } from '@vigie/projections';
 import { createPool, failureReporter, migrate, waitForDatabase } from '@vigie/postgres';
@@ -34,7 +34,9 @@ async function main(): Promise<void> {
     await pool.end();
     return;
   }
-  const store = new PostgresEventStore(pool, { pollIntervalMs: config.POLL_INTERVAL_MS });
+  const eventLog = openEventLog(pool, eventLogChoice(config));
+  const { store, logStore, notifier } = eventLog;
+  log(`event log: ${eventLog.description}`);
   const alerts = new AlertMonitor(pool, store, {
     pollIntervalMs: config.POLL_INTERVAL_MS,
     onError: failureReporter(logger, 'alert pass'),
@@ -42,7 +44,8 @@ async function main(): Promise<void> {
   const runners = createProjectionRunners(pool, {
     batchSize: config.PROJECTOR_BATCH_SIZE,
     pollIntervalMs: config.POLL_INTERVAL_MS,
-    notifier: store.notifications,
+    notifier,
+    logStore,
     onError: failureReporter(logger, 'projection batch'),
     onComplianceApplied: () => alerts.wake(),
     onFluxApplied: () => alerts.wake(),
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
     batchSize: config.KAFKA_RELAY_BATCH_SIZE,
     maxBatchBytes: config.KAFKA_RELAY_MAX_BATCH_BYTES,
     pollIntervalMs: config.POLL_INTERVAL_MS,
-    notifier: store.notifications,
+    notifier,
     log: (_level, message) => log(message),
   });
   for (const runner of runners) runner.start();
@@ -65,7 +68,7 @@ async function main(): Promise<void> {
   const shutdown = async () => {
     await Promise.all([...runners.map((runner) => runner.stop()), alerts.stop()]);
     await relay.stop();
-    await store.close();
+    await eventLog.close();
     await pool.end();
     process.exit(0);
   };

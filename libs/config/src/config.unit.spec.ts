@@ -73,4 +73,26 @@ describe('Configuration', () => {
     expect(all.split('\n')).toHaveLength(Object.keys(invalid).length + 1);
     expect(all).not.toContain(SECRET);
   });
+
+  it('keeps the log in PostgreSQL by default and in KurrentDB when asked, with its URL', () => {
+    expect(loadConfig({}).EVENT_STORE).toBe('postgres');
+    expect(loadConfig({ EVENT_STORE: 'kurrentdb', KURRENTDB_URL: 'kurrentdb://127.0.0.1:2113?tls=false' })).toMatchObject({
+      EVENT_STORE: 'kurrentdb',
+      KURRENTDB_URL: 'kurrentdb://127.0.0.1:2113?tls=false',
+      KURRENTDB_STREAM_PREFIX: 'vigie',
+    });
+    const problems = (env: NodeJS.ProcessEnv) => {
+      try {
+        loadConfig(env);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problems({ EVENT_STORE: 'kurrentdb' })).toEqual([
+      'KURRENTDB_URL: must be a kurrentdb:// (or kurrentdb+discover://) connection string, and is required with EVENT_STORE=kurrentdb (value not shown)',
+    ]);
+    expect(problems({ EVENT_STORE: 'mongodb' })[0]).toMatch(/^EVENT_STORE: must be postgres or kurrentdb/);
+    expect(problems({ KURRENTDB_URL: 'http://x' })[0]).toMatch(/^KURRENTDB_URL:/);
+  });
 });

@@ -10,3 +10,8 @@ export * from './ids.js';
 export * from './polling-loop.js';
 export * from './command-pipeline.js';
 export * from './postgres/foreign-transaction-ids.js';
+export * from './append-rules.js';
+export * from './kurrentdb/kurrentdb-mapping.js';
+export * from './kurrentdb/kurrentdb-event-store.js';
+export * from './postgres/log-copy.js';
+export * from './open-event-log.js';

@@ -1,5 +1,10 @@
 import { WakeSignal } from './wake-signal.js';
 
+/** Tells a reader that events were appended (any process): it reads again at once instead of waiting for its next poll. */
+export interface AppendSignal {
+  onAppended(wake: () => void): () => void;
+}
+
 /**
  * The loop every log subscriber runs (projection runner, Kafka relay, alert monitor): one
  * step at a time until stopped; a step says how long to rest before the next one (0: go on
@@ -17,7 +22,7 @@ export class PollingLoop {
       readonly errorDelayMs: number;
       readonly onError?: (error: unknown) => void;
       /** Wakes the loop on each committed append (LISTEN/NOTIFY), while it runs. */
-      readonly wakeOn?: { onAppended(wake: () => void): () => void };
+      readonly wakeOn?: AppendSignal;
     },
   ) {}
 

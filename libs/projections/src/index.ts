@@ -14,3 +14,4 @@ export * from './flux/convention-flux.query.js';
 export * from './flux/ledger.query.js';
 export * from './stream-ids.migration.js';
 export * from './flux/bilan.query.js';
+export * from './log-mirror.projection.js';

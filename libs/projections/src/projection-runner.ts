@@ -1,5 +1,5 @@
 import { Pool } from 'pg';
-import { PollingLoop, type PostgresEventNotifier, readAllWith } from '@vigie/event-store';
+import { type AppendSignal, PollingLoop, readAllWith, type RecordedEvent } from '@vigie/event-store';
 import { type Projection } from './projection.js';
 
 export interface ProjectionStatus {
@@ -13,7 +13,15 @@ export interface ProjectionStatus {
 export interface ProjectionRunnerOptions {
   readonly batchSize?: number;
   readonly pollIntervalMs?: number;
-  readonly notifier?: PostgresEventNotifier;
+  readonly notifier?: AppendSignal;
+  /**
+   * Where the batches come from: by default the PostgreSQL `events` table, read inside the batch's
+   * transaction (gap-safe); the log mirror reads the EventStore port instead (a KurrentDB log).
+   */
+  readonly source?: {
+    readonly readAll: (after: number, limit: number) => Promise<RecordedEvent[]>;
+    readonly readHeadPosition: () => Promise<number>;
+  };
   readonly onError?: (error: unknown) => void;
   /** Called after each committed batch (e.g. to wake the alert monitor at once). */
   readonly onApplied?: (position: number) => void;
@@ -68,7 +76,9 @@ export class ProjectionRunner {
         [this.projection.name],
       );
       const position = Number(rows[0]!.position);
-      const events = await readAllWith(client, position, this.batchSize, { dataOf: this.projection.dataOf });
+      const events = this.options.source
+        ? await this.options.source.readAll(position, this.batchSize)
+        : await readAllWith(client, position, this.batchSize, { dataOf: this.projection.dataOf });
       if (events.length === 0) {
         await client.query('COMMIT');
         this.current = { position, lastEventAt: rows[0]!.last_event_at };
@@ -100,8 +110,7 @@ export class ProjectionRunner {
    * empty batch alone does not mean caught up: it waits for them, polling every 20 ms.
    */
   async catchUp(): Promise<number> {
-    const { rows } = await this.pool.query<{ head: string | null }>('SELECT max(global_position) AS head FROM events');
-    const target = Number(rows[0]?.head ?? 0);
+    const target = this.options.source ? await this.options.source.readHeadPosition() : await this.tableHead();
     let total = 0;
     for (;;) {
       const applied = await this.runOnce();
@@ -111,6 +120,11 @@ export class ProjectionRunner {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
+  }
+
+  private async tableHead(): Promise<number> {
+    const { rows } = await this.pool.query<{ head: string | null }>('SELECT max(global_position) AS head FROM events');
+    return Number(rows[0]?.head ?? 0);
   }
 
   start(): void {

@@ -1,4 +1,6 @@
 import { Pool } from 'pg';
+import { type EventStore, type PostgresEventNotifier } from '@vigie/event-store';
+import { LogMirrorProjection } from './log-mirror.projection.js';
 import { AlertsProjection } from './alerts/alerts.projection.js';
 import { ComplianceProjection } from './compliance/compliance.projection.js';
 import { FluxProjection } from './flux/flux.projection.js';
@@ -13,25 +15,47 @@ export function liveProjections(): Projection[] {
 
 export const PROJECTION_NAMES: readonly string[] = liveProjections().map((projection) => projection.name);
 
+/**
+ * The runners of every live projection. With `logStore` (a log kept outside PostgreSQL, e.g.
+ * KurrentDB), a first runner copies the log into PostgreSQL's `events` table through the port
+ * (LogMirrorProjection) and wakes the others through `notifier` after each batch; they read that
+ * copy as they read the PostgreSQL log.
+ */
 export function createProjectionRunners(
   pool: Pool,
-  options: ProjectionRunnerOptions & {
+  options: Omit<ProjectionRunnerOptions, 'notifier'> & {
+    readonly notifier?: PostgresEventNotifier;
     readonly onComplianceApplied?: (position: number) => void;
     readonly onFluxApplied?: (position: number) => void;
+    readonly logStore?: EventStore & { readonly notifications?: ProjectionRunnerOptions['notifier'] };
   },
 ): ProjectionRunner[] {
-  return liveProjections().map(
-    (projection) =>
-      new ProjectionRunner(
-        pool,
-        projection,
-        projection.name === 'compliance'
-          ? { ...options, onApplied: options.onComplianceApplied }
-          : projection.name === 'flux'
-            ? { ...options, onApplied: options.onFluxApplied }
-            : options,
-      ),
-  );
+  const { logStore, ...shared } = options;
+  const mirror = logStore
+    ? [
+        new ProjectionRunner(pool, new LogMirrorProjection(), {
+          ...shared,
+          notifier: logStore.notifications,
+          source: logStore,
+          onApplied: () => options.notifier?.publish(),
+        }),
+      ]
+    : [];
+  return [
+    ...mirror,
+    ...liveProjections().map(
+      (projection) =>
+        new ProjectionRunner(
+          pool,
+          projection,
+          projection.name === 'compliance'
+            ? { ...shared, onApplied: options.onComplianceApplied }
+            : projection.name === 'flux'
+              ? { ...shared, onApplied: options.onFluxApplied }
+              : shared,
+        ),
+    ),
+  ];
 }
 
 /** What `apps/projector rebuild NAME` replays: a projection writing into fresh tables, and the live one it replaces. */

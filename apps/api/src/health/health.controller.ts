@@ -56,12 +56,16 @@ export class HealthController {
             : `Lecteurs bientôt bloqués : ${where} retiendra tout événement enregistré après elle (seuil ${threshold} s).`,
         );
       }
+      const eventStore = await this.eventStoreHealth();
+      if (eventStore.status === 'down') causes.push(`Journal d’événements ${eventStore.kind} injoignable : ${eventStore.error}.`);
       if (relay.state === 'retrying' || relay.state === 'blocked')
         causes.push(`Relais Kafka : ${relay.reason ?? relay.lastError ?? 'nouvel essai en cours'}.`);
       const body = {
         status: causes.length ? 'degraded' : 'ok',
         causes,
         database: { status: 'up', description: this.runtime.database.description, latencyMs },
+        /** Where the event log lives (EVENT_STORE); with KurrentDB, the read side reads its mirror in PostgreSQL. */
+        eventStore,
         /** Highest committed position (the true head). */
         headPosition: head,
         eventLog: {
@@ -102,6 +106,33 @@ export class HealthController {
         status: 'down',
         database: { status: 'down', description: this.runtime.database.description, error: (error as Error).message },
       });
+    }
+  }
+
+  /**
+   * The event store EVENT_STORE chose. For KurrentDB: its head position, and how far the
+   * PostgreSQL mirror the read side reads (log_mirror) is behind it.
+   */
+  private async eventStoreHealth(): Promise<{
+    kind: 'postgres' | 'kurrentdb';
+    description: string;
+    status: 'up' | 'down';
+    headPosition?: number;
+    mirrorLag?: number;
+    error?: string;
+  }> {
+    const { kind, description } = this.runtime.eventStore;
+    const logStore = this.runtime.logStore;
+    if (!logStore) return { kind, description, status: 'up' };
+    try {
+      const headPosition = await logStore.readHeadPosition();
+      const { rows } = await this.runtime.pool.query<{ position: string }>('SELECT position FROM checkpoints WHERE name = $1', [
+        'log_mirror',
+      ]);
+      const mirrored = Number(rows[0]?.position ?? 0);
+      return { kind, description, status: 'up', headPosition, mirrorLag: Math.max(0, headPosition - mirrored) };
+    } catch (error) {
+      return { kind, description, status: 'down', error: (error as Error).message };
     }
   }
 

@@ -15,7 +15,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
   readonly alerts: AlertMonitor;
 
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
-    const { config, pool, store } = runtime;
+    const { config, pool, store, notifier, logStore } = runtime;
     this.alerts = new AlertMonitor(pool, store, {
       pollIntervalMs: config.POLL_INTERVAL_MS,
       now: runtime.clock,
@@ -25,7 +25,8 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
       ? createProjectionRunners(pool, {
           batchSize: config.PROJECTOR_BATCH_SIZE,
           pollIntervalMs: config.POLL_INTERVAL_MS,
-          notifier: store.notifications,
+          notifier,
+          logStore,
           onError: failureReporter(this.logger, 'Projection batch'),
           // Drift rules run as soon as the compliance figures have moved.
           onComplianceApplied: () => this.alerts.wake(),

@@ -1,8 +1,16 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Pool } from 'pg';
-import { ConfigError, type VigieConfig } from '@vigie/config';
-import { describeRepair, eventStoreMigrations, PostgresEventStore, repairForeignTransactionIds } from '@vigie/event-store';
+import { ConfigError, eventLogChoice, type VigieConfig } from '@vigie/config';
+import {
+  describeRepair,
+  type EventLog,
+  type EventStore,
+  eventStoreMigrations,
+  openEventLog,
+  type PostgresEventNotifier,
+  repairForeignTransactionIds,
+} from '@vigie/event-store';
 import { randomBytes } from 'node:crypto';
 import { accessMigrations, ApiKeyStore, loadOrCreateKeyFile, PeopleStore, peopleMigrations, Pseudonymiser } from '@vigie/access';
 import { KafkaRelay } from '@vigie/messaging';
@@ -31,7 +39,17 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
 export interface Runtime {
   readonly config: VigieConfig;
   readonly pool: Pool;
-  readonly store: PostgresEventStore;
+  /** The event log, through its port: PostgreSQL (default) or KurrentDB (EVENT_STORE). */
+  readonly store: EventStore & { close(): Promise<void> };
+  /** Which store holds the log, for /health and the logs. */
+  readonly eventStore: { readonly kind: 'postgres' | 'kurrentdb'; readonly description: string };
+  /**
+   * With the log outside PostgreSQL: the store the log mirror copies from (its runner goes first
+   * among the projections). Undefined when the log is PostgreSQL's own events table.
+   */
+  readonly logStore: EventLog['logStore'];
+  /** Wakes the readers of PostgreSQL's events table (the log, or its mirror) in every process. */
+  readonly notifier: PostgresEventNotifier;
   readonly relay: KafkaRelay;
   readonly keys: ApiKeyStore;
   /** People who sign in to the web application (sessions, invitations). */
@@ -105,7 +123,10 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
     await embedded?.stop();
     throw error;
   }
-  const store = new PostgresEventStore(pool, { pollIntervalMs: config.POLL_INTERVAL_MS });
+  const eventLog = openEventLog(pool, eventLogChoice(config));
+  const { store, logStore, notifier } = eventLog;
+  const eventStore = { kind: eventLog.kind, description: eventLog.description };
+  log(`Event log: ${eventStore.description}`);
   const relay = new KafkaRelay(pool, {
     brokers: config.KAFKA_BROKERS?.split(','),
     clientId: config.KAFKA_CLIENT_ID,
@@ -113,13 +134,16 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
     batchSize: config.KAFKA_RELAY_BATCH_SIZE,
     maxBatchBytes: config.KAFKA_RELAY_MAX_BATCH_BYTES,
     pollIntervalMs: config.POLL_INTERVAL_MS,
-    notifier: store.notifications,
+    notifier,
     log: (_level, message) => log(message),
   });
   return {
     config,
     pool,
     store,
+    eventStore,
+    logStore,
+    notifier,
     relay,
     keys,
     people: new PeopleStore(pool),
@@ -129,7 +153,7 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
     clock,
     async close() {
       await relay.stop();
-      await store.close();
+      await eventLog.close();
       await pool.end();
       await embedded?.stop();
     },

@@ -14,10 +14,10 @@ import {
   type Subscription,
 } from '../event-store.port.js';
 import { EventIdConflictError, WrongExpectedVersionError } from '../event-store.errors.js';
-import { jsonEqual } from '../json-equal.js';
+import { assertDistinctStreams, inRequestOrder, sortRetries } from '../append-rules.js';
 import { EVENTS_CHANNEL } from './event-store.migrations.js';
 import { PostgresEventNotifier } from './postgres-event-notifier.js';
-import { PollingSubscription } from './polling-subscription.js';
+import { PollingSubscription } from '../polling-subscription.js';
 
 /**
  * Appends run vigie_append (event-store.migrations.ts), which takes a session-level advisory
@@ -97,51 +97,16 @@ export class PostgresEventStore implements EventStore {
     const nonEmpty = appends.filter((append) => append.events.length > 0);
     assertDistinctStreams(nonEmpty);
     const outcome = await this.tryAppend(nonEmpty, hooks);
-    if (outcome.kind === 'appended') return this.inRequestOrder(appends, outcome.results);
+    if (outcome.kind === 'appended') return inRequestOrder(appends, outcome.results);
     // An event id was already recorded, or a stream moved on: maybe a retry of a write that
     // succeeded. Streams whose events are all recorded identically answer with the original
     // positions; the others are tried again (and fail again if they really conflict).
     const existing = await this.readEvents(nonEmpty.flatMap((append) => append.events.map((event) => event.eventId)));
-    const replayed: AppendResult[] = [];
-    const remaining: StreamAppend[] = [];
-    for (const append of nonEmpty) {
-      const found = append.events.map((event) => existing.get(event.eventId));
-      found.forEach((recorded, index) => {
-        if (recorded && !sameEvent(recorded, append.streamId, append.events[index]!)) {
-          throw new EventIdConflictError(recorded.eventId);
-        }
-      });
-      if (found.every((recorded) => recorded !== undefined)) {
-        const version = await this.streamVersion(append.streamId);
-        replayed.push({
-          streamId: append.streamId,
-          nextExpectedVersion: version,
-          positions: found.map((recorded) => recorded!.globalPosition),
-          alreadyRecorded: true,
-        });
-      } else if (found.some((recorded) => recorded !== undefined)) {
-        throw new EventIdConflictError(found.find((recorded) => recorded !== undefined)!.eventId);
-      } else {
-        remaining.push(append);
-      }
-    }
+    const { replayed, remaining } = await sortRetries(nonEmpty, existing, (streamId) => this.streamVersion(streamId));
     const retry = remaining.length ? await this.tryAppend(remaining, hooks) : { kind: 'appended' as const, results: [] };
     if (retry.kind === 'duplicate') throw new EventIdConflictError(retry.eventId);
     if (retry.kind === 'stale') throw retry.error;
-    return this.inRequestOrder(appends, [...replayed, ...retry.results]);
-  }
-
-  private inRequestOrder(appends: readonly StreamAppend[], results: AppendResult[]): AppendResult[] {
-    const byStream = new Map(results.map((result) => [result.streamId, result]));
-    return appends.map(
-      (append) =>
-        byStream.get(append.streamId) ?? {
-          streamId: append.streamId,
-          nextExpectedVersion: -1,
-          positions: [],
-          alreadyRecorded: false,
-        },
-    );
+    return inRequestOrder(appends, [...replayed, ...retry.results]);
   }
 
   private async tryAppend(
@@ -343,14 +308,6 @@ function expectedAsNumber(expected: ExpectedVersion | undefined): number {
   return expected;
 }
 
-function assertDistinctStreams(appends: readonly StreamAppend[]): void {
-  const seen = new Set<string>();
-  for (const append of appends) {
-    if (seen.has(append.streamId)) throw new Error(`Stream ${append.streamId} appears twice in one appendMany`);
-    seen.add(append.streamId);
-  }
-}
-
 function flattenRows(appends: readonly StreamAppend[]) {
   const streamIds: string[] = [];
   const indexes: number[] = [];
@@ -371,14 +328,6 @@ function flattenRows(appends: readonly StreamAppend[]) {
     });
   }
   return { streamIds, indexes, eventIds, types, schemaVersions, data, metadata };
-}
-
-function sameEvent(recorded: RecordedEvent, streamId: string, event: NewEvent): boolean {
-  return (
-    recorded.streamId === streamId &&
-    recorded.type === event.type &&
-    jsonEqual(recorded.data, JSON.parse(JSON.stringify(event.data)))
-  );
 }
 
 function translatePgError(error: unknown): unknown {

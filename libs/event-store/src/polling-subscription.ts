@@ -1,10 +1,9 @@
-import type { RecordedEvent, SubscribeOptions, Subscription } from '../event-store.port.js';
-import { PollingLoop } from '../polling-loop.js';
-import type { PostgresEventNotifier } from './postgres-event-notifier.js';
+import type { RecordedEvent, SubscribeOptions, Subscription } from './event-store.port.js';
+import { type AppendSignal, PollingLoop } from './polling-loop.js';
 
 /**
  * Reads after its position in batches and hands each batch to the handler, in position order.
- * Woken by notifications; polls at `pollIntervalMs` otherwise. A failing handler is retried
+ * Woken by the store's append signal (LISTEN/NOTIFY, KurrentDB live subscription); polls at `pollIntervalMs` otherwise. A failing handler is retried
  * from the same position after a pause, so nothing is skipped.
  */
 export class PollingSubscription implements Subscription {
@@ -13,7 +12,7 @@ export class PollingSubscription implements Subscription {
 
   constructor(
     private readonly read: (after: number, limit: number) => Promise<RecordedEvent[]>,
-    notifier: PostgresEventNotifier,
+    notifier: AppendSignal,
     private readonly options: SubscribeOptions & { pollIntervalMs: number },
   ) {
     this.current = options.after;

@@ -1,0 +1,361 @@
+import { EventEmitter } from 'node:events';
+import {
+  BACKWARDS,
+  END,
+  FORWARDS,
+  type AllStreamSubscription,
+  type AppendStreamRequest,
+  type EventData,
+  KurrentDBClient,
+  jsonEvent,
+  streamNameFilter,
+} from '@kurrent/kurrentdb-client';
+import { randomUUID } from 'node:crypto';
+import {
+  type AppendResult,
+  type EventStore,
+  type ExpectedVersion,
+  type NewEvent,
+  type ReadStreamResult,
+  type RecordedEvent,
+  type StreamAppend,
+  type SubscribeOptions,
+  type Subscription,
+} from '../event-store.port.js';
+import { EventIdConflictError } from '../event-store.errors.js';
+import { assertDistinctStreams, inRequestOrder, sortRetries } from '../append-rules.js';
+import { PollingSubscription } from '../polling-subscription.js';
+import {
+  classifyAppendFailure,
+  encodeMetadata,
+  eventStreamsPrefix,
+  expectedState,
+  isAfter,
+  isMissingStream,
+  type KurrentNaming,
+  type KurrentRecordedEvent,
+  MARKER_EVENT_TYPE,
+  markerData,
+  markerStreamName,
+  naming,
+  readPositionAfter,
+  streamIdOfMarker,
+  streamName,
+  toRecordedEvent,
+} from './kurrentdb-mapping.js';
+
+export interface KurrentDBEventStoreOptions {
+  /** Vigie's streams are `<prefix>-<streamId>` (default `vigie`): one server can hold several Vigie logs or other data. */
+  readonly streamPrefix?: string;
+  /** How often subscriptions poll when the live wake-up subscription is down (ms). */
+  readonly pollIntervalMs?: number;
+}
+
+/** Reads of several streams or ids at once run this many requests side by side. */
+const READ_CONCURRENCY = 16;
+
+/**
+ * The event log in KurrentDB (EventStoreDB's successor), through the official client
+ * `@kurrent/kurrentdb-client`. Requires KurrentDB 25.1 or later: every append is one atomic
+ * multi-stream append (the events, plus one marker stream per event id that must not exist yet, so
+ * an event id is recorded once in the whole store, and `appendMany` is all or nothing).
+ *
+ * Global positions are KurrentDB's log positions (kurrentdb-mapping.ts); `$all` is read with a
+ * server-side filter on Vigie's stream prefix. KurrentDB makes an event visible to readers only
+ * once committed, in log order, so there is no gap to guard against as in PostgreSQL.
+ * Subscriptions read `$all` in batches after their checkpoint (the caller keeps it, e.g. in
+ * PostgreSQL with its read models) and are woken by one live catch-up subscription per store.
+ */
+export class KurrentDBEventStore implements EventStore {
+  private readonly names: KurrentNaming;
+  private readonly pollIntervalMs: number;
+  private readonly wakeUps: KurrentWakeUps;
+
+  /** Opens a store on a connection string (`kurrentdb://host:2113?tls=false`, `kurrentdb+discover://…`). */
+  static connect(connectionString: string, options: KurrentDBEventStoreOptions = {}): KurrentDBEventStore {
+    return new KurrentDBEventStore(KurrentDBClient.connectionString(connectionString), options);
+  }
+
+  constructor(
+    private readonly client: KurrentDBClient,
+    options: KurrentDBEventStoreOptions = {},
+  ) {
+    this.names = naming(options.streamPrefix);
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.wakeUps = new KurrentWakeUps(client, eventStreamsPrefix(this.names));
+  }
+
+  async append(
+    streamId: string,
+    events: readonly NewEvent[],
+    options: { expectedVersion?: ExpectedVersion } = {},
+  ): Promise<AppendResult> {
+    const [result] = await this.appendMany([{ streamId, events, expectedVersion: options.expectedVersion }]);
+    return result!;
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    const nonEmpty = appends.filter((append) => append.events.length > 0);
+    assertDistinctStreams(nonEmpty);
+    let results: AppendResult[];
+    try {
+      results = await this.write(nonEmpty);
+    } catch (error) {
+      results = await this.resolveFailure(nonEmpty, error);
+    }
+    return inRequestOrder(appends, results);
+  }
+
+  /**
+   * After a refused append: maybe a retry of a write that succeeded. Streams whose events are all
+   * recorded identically answer with the original positions; the others are written again (and
+   * fail again if they really conflict) — as the PostgreSQL adapter does.
+   */
+  private async resolveFailure(appends: readonly StreamAppend[], error: unknown): Promise<AppendResult[]> {
+    const failure = classifyAppendFailure(this.names, error, (streamId) => expectedOf(appends, streamId));
+    if (failure.kind === 'other') throw failure.error;
+    const existing = await this.readEvents(appends.flatMap((append) => append.events.map((event) => event.eventId)));
+    // A stream moved on and none of the events is recorded: not a retry, the refusal stands.
+    if (failure.kind === 'stale' && existing.size === 0) throw failure.error;
+    const { replayed, remaining } = await sortRetries(
+      appends,
+      existing,
+      async (streamId) => (await this.readStream(streamId)).version,
+    );
+    if (remaining.length === 0) return replayed;
+    try {
+      return [...replayed, ...(await this.write(remaining))];
+    } catch (retryError) {
+      const retryFailure = classifyAppendFailure(this.names, retryError, (streamId) => expectedOf(appends, streamId));
+      if (retryFailure.kind === 'duplicate-event-id') throw new EventIdConflictError(retryFailure.eventId);
+      throw retryFailure.error;
+    }
+  }
+
+  private async write(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    if (appends.length === 0) return [];
+    const requests: AppendStreamRequest[] = [];
+    for (const append of appends) {
+      requests.push({
+        streamName: streamName(this.names, append.streamId),
+        expectedState: expectedState(append.expectedVersion),
+        events: append.events.map((event) => toEventData(event)),
+      });
+      for (const event of append.events) {
+        requests.push({
+          streamName: markerStreamName(this.names, event.eventId),
+          expectedState: 'no_stream',
+          events: [
+            jsonEvent({
+              id: randomUUID(),
+              type: MARKER_EVENT_TYPE,
+              data: markerData(append.streamId),
+              metadata: {},
+            }) as EventData,
+          ],
+        });
+      }
+    }
+    await this.client.multiStreamAppend(requests);
+    this.wakeUps.local();
+    // The append answers the commit position only: each stream's last events tell theirs.
+    return Promise.all(
+      appends.map(async (append) => {
+        const tail = await this.readTail(append.streamId, append.events.length);
+        return {
+          streamId: append.streamId,
+          nextExpectedVersion: tail.at(-1)!.streamVersion,
+          positions: tail.map((event) => event.globalPosition),
+          alreadyRecorded: false,
+        };
+      }),
+    );
+  }
+
+  private async readTail(streamId: string, count: number): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    for await (const resolved of this.client.readStream(streamName(this.names, streamId), {
+      direction: BACKWARDS,
+      fromRevision: END,
+      maxCount: count,
+    })) {
+      if (resolved.event) events.push(toRecordedEvent(this.names, resolved.event as KurrentRecordedEvent));
+    }
+    return events.reverse();
+  }
+
+  async readStream(streamId: string): Promise<ReadStreamResult> {
+    const events: RecordedEvent[] = [];
+    try {
+      for await (const resolved of this.client.readStream(streamName(this.names, streamId), { direction: FORWARDS })) {
+        if (resolved.event) events.push(toRecordedEvent(this.names, resolved.event as KurrentRecordedEvent));
+      }
+    } catch (error) {
+      if (!isMissingStream(error)) throw error;
+    }
+    return { events, version: events.at(-1)?.streamVersion ?? 0 };
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, ReadStreamResult>> {
+    const unique = [...new Set(streamIds)];
+    const results = await inBatches(unique, (streamId) => this.readStream(streamId));
+    return new Map(unique.map((streamId, index) => [streamId, results[index]!]));
+  }
+
+  async readAll(after: number, limit: number): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    for await (const resolved of this.client.readAll({
+      direction: FORWARDS,
+      fromPosition: readPositionAfter(after),
+      // A forward read from a position includes the event at it.
+      maxCount: limit + 1,
+      filter: streamNameFilter({ prefixes: [eventStreamsPrefix(this.names)] }),
+    })) {
+      if (!resolved.event || !isAfter(resolved.event.position, after)) continue;
+      events.push(toRecordedEvent(this.names, resolved.event as KurrentRecordedEvent));
+      if (events.length === limit) break;
+    }
+    return events;
+  }
+
+  async readHeadPosition(): Promise<number> {
+    for await (const resolved of this.client.readAll({
+      direction: BACKWARDS,
+      fromPosition: END,
+      maxCount: 1,
+      filter: streamNameFilter({ prefixes: [eventStreamsPrefix(this.names)] }),
+    })) {
+      if (resolved.event) return toRecordedEvent(this.names, resolved.event as KurrentRecordedEvent).globalPosition;
+    }
+    return 0;
+  }
+
+  /** By the event id's marker: it names the stream, which is then read (streams are one aggregate each, short). */
+  async readEvent(eventId: string): Promise<RecordedEvent | undefined> {
+    if (!UUID.test(eventId)) return undefined;
+    let owner: string | undefined;
+    try {
+      for await (const resolved of this.client.readStream(markerStreamName(this.names, eventId), { maxCount: 1 })) {
+        if (resolved.event) owner = streamIdOfMarker(resolved.event.data);
+      }
+    } catch (error) {
+      if (!isMissingStream(error)) throw error;
+    }
+    if (owner === undefined) return undefined;
+    const { events } = await this.readStream(owner);
+    return events.find((event) => event.eventId.toLowerCase() === eventId.toLowerCase());
+  }
+
+  async readEvents(eventIds: readonly string[]): Promise<Map<string, RecordedEvent>> {
+    const ids = [...new Set(eventIds.filter((id) => UUID.test(id)))];
+    const found = await inBatches(ids, (id) => this.readEvent(id));
+    const result = new Map<string, RecordedEvent>();
+    ids.forEach((id, index) => {
+      const event = found[index];
+      if (event) result.set(id, event);
+    });
+    return result;
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    return new PollingSubscription((after, limit) => this.readAll(after, limit), this.wakeUps, {
+      ...options,
+      pollIntervalMs: options.pollIntervalMs ?? this.pollIntervalMs,
+    });
+  }
+
+  /** Wakes on every append seen by the live subscription (any process); polling remains the fallback. */
+  get notifications(): KurrentWakeUps {
+    return this.wakeUps;
+  }
+
+  async close(): Promise<void> {
+    this.wakeUps.close();
+    await this.client.dispose();
+  }
+}
+
+/**
+ * One live catch-up subscription to `$all` from its end, filtered on Vigie's streams, shared by
+ * every reader of the process: each event it sees wakes them (they then read in batches after
+ * their own checkpoint). Opened while someone listens; reopened after a drop.
+ */
+export class KurrentWakeUps {
+  private readonly emitter = new EventEmitter();
+  private subscription: AllStreamSubscription | undefined;
+  private listeners = 0;
+  private closed = false;
+
+  constructor(
+    private readonly client: KurrentDBClient,
+    private readonly prefix: string,
+  ) {
+    this.emitter.setMaxListeners(0);
+  }
+
+  /** An append made by this process: wake its readers at once. */
+  local(): void {
+    this.emitter.emit('appended');
+  }
+
+  onAppended(wake: () => void): () => void {
+    this.emitter.on('appended', wake);
+    this.listeners += 1;
+    this.open();
+    return () => {
+      this.emitter.off('appended', wake);
+      this.listeners -= 1;
+      if (this.listeners === 0) this.drop();
+    };
+  }
+
+  private open(): void {
+    if (this.subscription || this.closed) return;
+    const subscription = this.client.subscribeToAll({
+      fromPosition: END,
+      filter: streamNameFilter({ prefixes: [this.prefix] }),
+    });
+    subscription.on('data', () => this.emitter.emit('appended'));
+    subscription.on('error', () => {
+      // Readers keep polling meanwhile; try again shortly.
+      if (this.subscription === subscription) this.subscription = undefined;
+      if (!this.closed && this.listeners > 0) setTimeout(() => this.open(), 1_000).unref();
+    });
+    this.subscription = subscription;
+  }
+
+  private drop(): void {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    void subscription?.unsubscribe().catch(() => undefined);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.drop();
+    this.emitter.removeAllListeners();
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toEventData(event: NewEvent): EventData {
+  return jsonEvent({
+    id: event.eventId,
+    type: event.type,
+    data: JSON.parse(JSON.stringify(event.data ?? null)) as Record<string, unknown>,
+    metadata: encodeMetadata(event.metadata, event.schemaVersion ?? 1),
+  }) as EventData;
+}
+
+function expectedOf(appends: readonly StreamAppend[], streamId: string): ExpectedVersion | undefined {
+  return appends.find((append) => append.streamId === streamId)?.expectedVersion;
+}
+
+async function inBatches<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (let start = 0; start < items.length; start += READ_CONCURRENCY) {
+    results.push(...(await Promise.all(items.slice(start, start + READ_CONCURRENCY).map(read))));
+  }
+  return results;
+}
