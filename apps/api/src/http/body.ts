@@ -12,7 +12,8 @@ import { type ProblemError, problemOf } from './problem.js';
  * Everywhere else a body is never read: the answer closes the connection instead of draining it.
  */
 export interface BodyRule {
-  readonly kind: 'json' | 'text';
+  /** `bytes`: the body as a Buffer, undecoded (a file whose encoding the route detects itself). */
+  readonly kind: 'json' | 'text' | 'bytes';
   /** Largest body accepted, in bytes; a larger one is refused 413 PAYLOAD_TOO_LARGE. */
   readonly limit: number;
   /** Media types accepted; another one is refused 415 UNSUPPORTED_MEDIA_TYPE. */
@@ -36,6 +37,9 @@ export const JsonBody = (limit = 64 * KiB) =>
 
 /** The route takes a text body (a file) of one of these media types, of at most `limit` bytes. */
 export const TextBody = (rule: Omit<BodyRule, 'kind'>) => SetMetadata(BODY_RULE, { kind: 'text', ...rule } satisfies BodyRule);
+
+/** The route takes a file as bytes (its encoding detected by the route), of one of these media types, of at most `limit` bytes. */
+export const FileBody = (rule: Omit<BodyRule, 'kind'>) => SetMetadata(BODY_RULE, { kind: 'bytes', ...rule } satisfies BodyRule);
 
 /** Whether the request carries a body (chunked, or a non-zero Content-Length). */
 function hasBody(request: Request): boolean {
@@ -67,7 +71,9 @@ function parserFor(rule: BodyRule): RequestHandler {
   let parser = PARSERS.get(key);
   if (!parser) {
     const options = { limit: rule.limit, type: [...rule.types] };
-    parser = (rule.kind === 'json' ? bodyParser.json(options) : bodyParser.text(options)) as RequestHandler;
+    parser = (
+      rule.kind === 'json' ? bodyParser.json(options) : rule.kind === 'bytes' ? bodyParser.raw(options) : bodyParser.text(options)
+    ) as RequestHandler;
     PARSERS.set(key, parser);
   }
   return parser;

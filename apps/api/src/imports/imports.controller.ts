@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Contract } from '../http/contract.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { MiB, TextBody } from '../http/body.js';
+import { FileBody, MiB } from '../http/body.js';
+import { isZipFile } from './import-encoding.js';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
@@ -24,6 +25,8 @@ const IMPORT_EXAMPLE = [
 ].join('\n');
 
 const IMPORT_UNSUPPORTED = 'Envoyez le fichier en text/csv ou application/x-ndjson (ou ?format=csv|ndjson).';
+const XLSX_SENT =
+  'Ce fichier est un classeur Excel (.xlsx) ou OpenDocument, pas un CSV ni un NDJSON : dans le tableur, « Enregistrer sous » CSV (séparateur : point-virgule), puis renvoyez-le.';
 
 function formatOf(contentType: string | undefined, query: string | undefined): ImportFormat | undefined {
   if (query === 'csv' || query === 'ndjson') return query;
@@ -41,12 +44,12 @@ export class ImportsController {
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: FILTERED })
-  @TextBody({ types: IMPORT_CONTENT_TYPES, limit: IMPORT_SIZE_LIMIT, unsupported: IMPORT_UNSUPPORTED })
+  @FileBody({ types: IMPORT_CONTENT_TYPES, limit: IMPORT_SIZE_LIMIT, unsupported: IMPORT_UNSUPPORTED })
   @Post()
   @HttpCode(202)
   @Contract({
     summary:
-      'Importer un fichier de décisions de CAL, de refus et de baux (CSV à en-têtes français, ou NDJSON) : réponse immédiate, traitement en arrière-plan',
+      'Importer un fichier de décisions de CAL, de refus et de baux (CSV à en-têtes français en UTF-8, Windows-1252 ou ISO-8859-15, séparateur ; ou , ; ou NDJSON) : réponse immédiate, traitement en arrière-plan ; ?dryRun=true : aperçu, même rapport, rien d’enregistré. Une colonne inconnue ou manquante refuse tout le fichier (statut refuse).',
     answer: 'accepted',
     body: { schema: importFileSchema, example: IMPORT_EXAMPLE },
   })
@@ -55,16 +58,23 @@ export class ImportsController {
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @Query('format') formatQuery: string | undefined,
+    @Query('dryRun') dryRunQuery: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ) {
     const format = formatOf(contentType, formatQuery);
     if (!format) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: IMPORT_UNSUPPORTED });
     // No body at all (an empty file) is read as nothing: the file is empty, not of the wrong type.
-    if (typeof body !== 'string' || !body.trim()) {
+    if (!Buffer.isBuffer(body) || !body.toString('latin1').trim()) {
       throw invalidField('(corps)', 'REQUIRED', 'Fichier vide.');
     }
-    const report = await this.commandBus.execute<StartImport, ImportReport>(new StartImport(format, body, principal));
+    if (isZipFile(body)) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: XLSX_SENT });
+    if (dryRunQuery !== undefined && dryRunQuery !== 'true' && dryRunQuery !== 'false') {
+      throw invalidField('dryRun', 'INVALID_VALUE', 'dryRun : true (aperçu, rien d’enregistré) ou false attendu.');
+    }
+    const report = await this.commandBus.execute<StartImport, ImportReport>(
+      new StartImport(format, body, principal, dryRunQuery === 'true'),
+    );
     response.setHeader('Location', `/v1/imports/${report.id}`);
     return report;
   }
@@ -85,8 +95,8 @@ export class ImportsController {
         response,
         `import-${id}-rejets.csv`,
         toCsv(
-          ['Ligne', 'Champ', 'Code', 'Message'],
-          report.rejections.map((r) => [r.line, r.field, r.code, r.message]),
+          ['Ligne', 'Référence', 'Colonne', 'Valeur refusée', 'Code', 'Message'],
+          report.rejections.map((r) => [r.line, r.reference, r.field, r.value, r.code, r.message]),
         ),
       );
       return;
