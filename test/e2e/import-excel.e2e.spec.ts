@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
-import { adminFetch, getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
+import { adminFetch, createKey, getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
 
 /** Bailleurs' files as Excel really makes them: encodings, French formats, strict columns, preview. */
 const HEADER =
@@ -196,5 +196,55 @@ describe('Importing files as French Excel saves them', () => {
     });
     expect(answer.status).toBe(415);
     expect(((await answer.json()) as { detail: string }).detail).toContain('classeur Excel (.xlsx)');
+  });
+});
+
+describe('Taking an import back', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('previews, then cancels every lease an import recorded (LeaseCancelled citing the import), once, and only for the importing organisation', async () => {
+    const lmh = await createKey(app.url, 'bailleur', 'lmh');
+    const other = await createKey(app.url, 'bailleur', 'vilogia');
+    const started = await fetch(`${app.url}/v1/imports`, {
+      method: 'POST',
+      headers: { ...lmh.auth, 'content-type': 'text/csv' },
+      body: [HEADER, lease(60), lease(61), lease(62)].join('\r\n'),
+    });
+    const { id } = (await started.json()) as { id: string };
+    await waitFor(
+      () => getJson(`${app.url}/v1/imports/${id}`, lmh.auth),
+      (r) => r.body.status === 'termine',
+    );
+    const cancellations = async () =>
+      (
+        await app.db.pool.query(
+          "SELECT data->>'reason' AS reason, metadata->>'importId' AS import FROM events WHERE event_type = 'LeaseCancelled' AND metadata->>'importId' = $1",
+          [id],
+        )
+      ).rows;
+    const undo = (key: Record<string, string>, query = '') =>
+      postJson(`${app.url}/v1/imports/${id}/cancellation${query}`, { reason: 'Fichier envoyé par erreur' }, key);
+
+    expect((await undo(other.auth)).status).toBe(404);
+    const preview = await undo(lmh.auth, '?dryRun=true');
+    expect(preview).toMatchObject({ status: 200, body: { dryRun: true, leases: 3, cancelled: 3, alreadyCancelled: 0 } });
+    expect(await cancellations()).toEqual([]);
+
+    const done = await undo(lmh.auth);
+    expect(done.body).toMatchObject({ dryRun: false, leases: 3, cancelled: 3 });
+    const recorded = await cancellations();
+    expect(recorded).toHaveLength(3);
+    expect(recorded[0]).toEqual({ reason: `Annulation de l’import ${id} : Fichier envoyé par erreur`, import: id });
+
+    expect((await undo(lmh.auth)).body).toMatchObject({ cancelled: 0, alreadyCancelled: 3 });
+    expect(await cancellations()).toHaveLength(3);
   });
 });

@@ -3,9 +3,15 @@ import { AttributionModule } from '../attribution/attribution.module.js';
 import { ImportService } from './import.service.js';
 import { ImportsController } from './imports.controller.js';
 import { StartImportHandler } from './start-import/start-import.handler.js';
+import { UndoImportController } from './undo-import/undo-import.controller.js';
+import { UndoImportHandler } from './undo-import/undo-import.handler.js';
 
-export const IMPORTS_CONTROLLERS = [ImportsController];
+export const IMPORTS_CONTROLLERS = [ImportsController, UndoImportController];
 
 /** Bulk imports of bailleurs' files: the same schemas and deciders as the API, through the same pipeline. */
-@Module({ imports: [AttributionModule], controllers: IMPORTS_CONTROLLERS, providers: [ImportService, StartImportHandler] })
+@Module({
+  imports: [AttributionModule],
+  controllers: IMPORTS_CONTROLLERS,
+  providers: [ImportService, StartImportHandler, UndoImportHandler],
+})
 export class ImportsModule {}
