@@ -48,6 +48,7 @@ const APPS = {
       '@nestjs/swagger',
       'body-parser',
       'csv-parse',
+      'exceljs',
       'express',
       'fastest-levenshtein',
       'iconv-lite',

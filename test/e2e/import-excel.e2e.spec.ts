@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import iconv from 'iconv-lite';
+import ExcelJS from 'exceljs';
 import { adminFetch, createKey, getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
 
 /** Bailleurs' files as Excel really makes them: encodings, French formats, strict columns, preview. */
@@ -185,6 +186,82 @@ describe('Importing files as French Excel saves them', () => {
     const real = await importBytes(file);
     expect(real).toMatchObject({ dryRun: false, accepted: 2, rejected: 1, rejections: preview.rejections });
     expect(await eventCount()).toBe(before + 2);
+  });
+
+  it('imports an XLSX made by a spreadsheet library: real date cells, text identifiers; a number Excel stored as a number refused', async () => {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('Notes').addRow(['rien à importer ici']);
+    const sheet = workbook.addWorksheet('Export baux');
+    const columns = HEADER.split(';');
+    sheet.addRow(columns.map((name) => (name === 'reservataire' ? 'Réservataire' : name)));
+    const row = (n: number, menage: string | number) => {
+      const cells = lease(n).split(';');
+      return columns.map((name, i) =>
+        name === 'date_bail'
+          ? new Date('2026-03-10T00:00:00Z')
+          : name === 'menage'
+            ? menage
+            : name === 'revenus_annuels'
+              ? 9800.5
+              : cells[i],
+      );
+    };
+    sheet.addRow(row(70, '059122700099970070'));
+    sheet.addRow(row(71, 59122700099970071));
+    const bytes = Buffer.from(await workbook.xlsx.writeBuffer());
+
+    const sent = await adminFetch(`${app.url}/v1/imports?feuille=${encodeURIComponent('Export baux')}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+      body: bytes,
+    });
+    expect(sent.status).toBe(202);
+    const { id } = (await sent.json()) as { id: string };
+    const report = (
+      await waitFor(
+        () => getJson(`${app.url}/v1/imports/${id}`),
+        (r) => ['termine', 'echoue', 'refuse'].includes(r.body.status),
+      )
+    ).body;
+    expect(report).toMatchObject({ format: 'xlsx', status: 'termine', accepted: 1, rejected: 1 });
+    expect(report.rejections).toEqual([
+      expect.objectContaining({ line: 3, reference: 'B-EX-71', field: 'menage', code: 'SPREADSHEET_DAMAGE' }),
+    ]);
+    const { rows } = await app.db.pool.query(
+      "SELECT data->>'leaseDate' AS date, data->'household'->>'yearlyResources' AS resources FROM events WHERE data->>'leaseId' = 'B-EX-70'",
+    );
+    expect(rows).toEqual([{ date: '2026-03-10', resources: '9800.5' }]);
+  });
+
+  it('downloads the template as CSV and XLSX; the XLSX template filled in imports as is', async () => {
+    const csv = await adminFetch(`${app.url}/v1/imports/modele?format=csv`);
+    expect(csv.status).toBe(200);
+    const text = await csv.text();
+    expect(text.split('\r\n')[0]).toMatch(/^\uFEFF?type;id_evenement;reference_bail;/);
+    const xlsx = await adminFetch(`${app.url}/v1/imports/modele?format=xlsx`);
+    expect(xlsx.headers.get('content-type')).toContain('spreadsheetml');
+    const template = new ExcelJS.Workbook();
+    await template.xlsx.load(Buffer.from(await xlsx.arrayBuffer()) as never);
+    expect(template.worksheets.map((ws) => ws.name)).toEqual(['Baux', 'Explications']);
+    const sent = await adminFetch(`${app.url}/v1/imports?format=xlsx&dryRun=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: Buffer.from(await template.xlsx.writeBuffer()),
+    });
+    expect(sent.status).toBe(415);
+    const sentXlsx = await adminFetch(`${app.url}/v1/imports?dryRun=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+      body: Buffer.from(await template.xlsx.writeBuffer()),
+    });
+    const { id } = (await sentXlsx.json()) as { id: string };
+    const report = (
+      await waitFor(
+        () => getJson(`${app.url}/v1/imports/${id}`),
+        (r) => ['termine', 'echoue', 'refuse'].includes(r.body.status),
+      )
+    ).body;
+    expect(report).toMatchObject({ dryRun: true, status: 'termine', accepted: 1, rejected: 0 });
   });
 
   it('answers a workbook sent to the CSV route with a 415 in French, not a row error', async () => {

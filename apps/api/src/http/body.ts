@@ -79,11 +79,22 @@ function parserFor(rule: BodyRule): RequestHandler {
   return parser;
 }
 
+/** A 413 that says the limit and, for a file, how to get under it. */
+function tooLarge(rule: BodyRule): ProblemError {
+  const limit = `${Math.floor(rule.limit / MiB) || (rule.limit / KiB).toFixed(0)} ${rule.limit >= MiB ? 'Mo' : 'Ko'}`;
+  return problemOf('PAYLOAD_TOO_LARGE', {
+    detail:
+      rule.kind === 'json'
+        ? `Limite : ${limit}.`
+        : `Limite : ${limit} par fichier ; découpez le fichier en plusieurs (chacun avec sa ligne d’en-tête) et envoyez-les l’un après l’autre : une ligne déjà importée ne l’est pas deux fois.`,
+  });
+}
+
 /** The problem of a body-parser error (its `type`), never a 500: every one of them is about the request. */
 function bodyProblem(error: { type?: string; status?: number }, rule: BodyRule): ProblemError {
   switch (error.type) {
     case 'entity.too.large':
-      return problemOf('PAYLOAD_TOO_LARGE');
+      return tooLarge(rule);
     case 'entity.parse.failed':
       return problemOf('MALFORMED_JSON');
     case 'charset.unsupported':
@@ -101,7 +112,7 @@ function bodyProblem(error: { type?: string; status?: number }, rule: BodyRule):
  */
 export async function readBody(request: Request, response: Response, rule: BodyRule | undefined): Promise<void> {
   if (!rule || !hasBody(request)) return;
-  if (Number(request.headers['content-length'] ?? 0) > rule.limit) throw problemOf('PAYLOAD_TOO_LARGE');
+  if (Number(request.headers['content-length'] ?? 0) > rule.limit) throw tooLarge(rule);
   // A client that waits for leave to send its body (Expect: 100-continue) gets it only now.
   if (/100-continue/i.test(request.headers.expect ?? '')) response.writeContinue();
   const parser = parserFor(rule);

@@ -215,16 +215,18 @@ function candidates(value: string | undefined): unknown {
 }
 
 /**
- * The header of a CSV text and the row kinds it holds, read through the whole file once before
- * anything is written (a malformed record throws csv-parse's `CsvError`): what `matchColumns`
- * checks, and the number of rows for progress.
+ * The header of a file (CSV text or a workbook's sheet) and the row kinds it holds, read through
+ * the whole file once before anything is written (a malformed CSV record throws csv-parse's
+ * `CsvError`): what `matchColumns` checks, and the number of rows for progress.
  */
-export async function surveyCsv(textContent: string): Promise<{ header: string[]; kinds: Set<RowKindName>; rows: number }> {
+export async function surveyRecords(
+  records: AsyncIterable<{ cells: string[] }> | Iterable<{ cells: string[] }>,
+): Promise<{ header: string[]; kinds: Set<RowKindName>; rows: number }> {
   let header: string[] | undefined;
   let typeIndex = -1;
   const kinds = new Set<RowKindName>();
   let rows = 0;
-  for await (const { cells } of csvRecords(textContent)) {
+  for await (const { cells } of records) {
     if (!header) {
       header = cells;
       typeIndex = cells.findIndex((cell) => columnOf(cell) === 'type');
@@ -237,10 +239,15 @@ export async function surveyCsv(textContent: string): Promise<{ header: string[]
   return { header: header ?? [], kinds, rows };
 }
 
-/** The rows of a CSV file, one at a time, its header already checked by `matchColumns`. */
-export async function* csvRows(textContent: string): AsyncGenerator<ParsedRow> {
+/** `surveyRecords` of a CSV text. */
+export const surveyCsv = (textContent: string) => surveyRecords(csvRecords(textContent));
+
+/** The rows of a file (CSV records or a sheet's), one at a time, its header already checked by `matchColumns`. */
+export async function* rowsOf(
+  records: AsyncIterable<{ line: number; cells: string[] }> | Iterable<{ line: number; cells: string[] }>,
+): AsyncGenerator<ParsedRow> {
   let columns: string[] | undefined;
-  for await (const { line, cells } of csvRecords(textContent)) {
+  for await (const { line, cells } of records) {
     if (!columns) {
       columns = cells.map((cell) => columnOf(cell) ?? '');
       continue;
@@ -248,6 +255,9 @@ export async function* csvRows(textContent: string): AsyncGenerator<ParsedRow> {
     yield csvRow(line, cells, columns);
   }
 }
+
+/** The rows of a CSV text. */
+export const csvRows = (textContent: string) => rowsOf(csvRecords(textContent));
 
 const NDJSON_KINDS = new Set<RowKind>(['lease', 'cal_decision', 'offer_declined']);
 

@@ -20,12 +20,22 @@ import { isUuid } from '../http/params.js';
 import { isDataException } from '@vigie/postgres';
 import type { VigieConfig } from '@vigie/config';
 import { CLOCK, type Clock, DATABASE_POOL, VIGIE_CONFIG } from '../platform/platform.module.js';
-import { countNdjsonRows, csvRows, fieldName, ndjsonRows, surveyCsv, type ParsedRow, type RowKind } from './import-format.js';
+import {
+  countNdjsonRows,
+  csvRecords,
+  fieldName,
+  ndjsonRows,
+  rowsOf,
+  surveyRecords,
+  type ParsedRow,
+  type RowKind,
+} from './import-format.js';
+import { workbookRecords } from './import-workbook.js';
 import { decodeImportFile, type ImportEncoding } from './import-encoding.js';
 import { matchColumns } from './import-columns.js';
 import { CsvError } from 'csv-parse';
 
-export type ImportFormat = 'csv' | 'ndjson';
+export type ImportFormat = 'csv' | 'ndjson' | 'xlsx';
 /** `interrompu`: the process running it stopped mid-way (what it recorded is kept; send the file again). */
 /** `refuse`: the whole file was refused before anything was written (its columns, or a malformed CSV). */
 export type ImportStatus = 'en_attente' | 'en_cours' | 'termine' | 'echoue' | 'interrompu' | 'refuse';
@@ -47,7 +57,7 @@ export interface ImportReport {
   readonly format: ImportFormat;
   /** `true`: a preview, decided exactly as an import but nothing written. */
   readonly dryRun: boolean;
-  /** The text encoding detected in the file (UTF-8, windows-1252, ISO-8859-15). */
+  /** The text encoding detected in the file (UTF-8, windows-1252, ISO-8859-15); null for XLSX. */
   encoding: ImportEncoding | null;
   status: ImportStatus;
   total: number | null;
@@ -174,7 +184,7 @@ export class ImportService {
     format: ImportFormat,
     content: Buffer,
     principal: Principal,
-    options: { dryRun?: boolean } = {},
+    options: { dryRun?: boolean; sheet?: string } = {},
   ): Promise<ImportReport> {
     const actor = actorOf(principal);
     const report: ImportReport = {
@@ -200,7 +210,7 @@ export class ImportService {
       'INSERT INTO imports (id, format, status, actor, report, owner_role, owner_tenant) VALUES ($1, $2, $3, $4, $5, $6, $7)',
       [report.id, format, report.status, actor, JSON.stringify(report), principal.role, principal.tenant],
     );
-    setImmediate(() => void this.run(report, content, principal));
+    setImmediate(() => void this.run(report, content, principal, options.sheet));
     return report;
   }
 
@@ -223,16 +233,33 @@ export class ImportService {
    * a CSV is read through once first, so that a column unknown, repeated or missing, or a
    * malformed record, refuses it before its first row is written.
    */
-  private async openFile(report: ImportReport, bytes: Buffer): Promise<AsyncIterable<ParsedRow> | Iterable<ParsedRow> | null> {
-    const { text, encoding } = decodeImportFile(bytes);
-    report.encoding = encoding;
-    if (report.format === 'ndjson') {
-      report.total = countNdjsonRows(text);
-      return ndjsonRows(text);
+  private async openFile(
+    report: ImportReport,
+    bytes: Buffer,
+    sheet: string | undefined,
+  ): Promise<AsyncIterable<ParsedRow> | Iterable<ParsedRow> | null> {
+    let records: () => AsyncIterable<{ line: number; cells: string[] }> | Iterable<{ line: number; cells: string[] }>;
+    if (report.format === 'xlsx') {
+      const workbook = await workbookRecords(bytes, sheet);
+      if ('error' in workbook) {
+        this.refuse(report, [
+          { line: 0, reference: null, field: null, value: null, code: 'XLSX_UNREADABLE', message: workbook.error },
+        ]);
+        return null;
+      }
+      records = () => workbook.records;
+    } else {
+      const { text, encoding } = decodeImportFile(bytes);
+      report.encoding = encoding;
+      if (report.format === 'ndjson') {
+        report.total = countNdjsonRows(text);
+        return ndjsonRows(text);
+      }
+      records = () => csvRecords(text);
     }
     let survey;
     try {
-      survey = await surveyCsv(text);
+      survey = await surveyRecords(records());
     } catch (error) {
       if (!(error instanceof CsvError)) throw error;
       const line = (error as CsvError & { lines?: number }).lines ?? null;
@@ -264,7 +291,7 @@ export class ImportService {
       );
       return null;
     }
-    return csvRows(text);
+    return rowsOf(records());
   }
 
   private refuse(report: ImportReport, rejections: RowRejection[]): void {
@@ -273,11 +300,11 @@ export class ImportService {
     report.error = 'Fichier refusé en entier, rien n’a été enregistré : voir rejections.';
   }
 
-  private async run(report: ImportReport, content: Buffer, principal: Principal): Promise<void> {
+  private async run(report: ImportReport, content: Buffer, principal: Principal, sheet?: string): Promise<void> {
     const started = Date.now();
     try {
       report.status = 'en_cours';
-      const rows = await this.openFile(report, content);
+      const rows = await this.openFile(report, content, sheet);
       if (!rows) return;
       const total = report.total ?? 0;
       const lookup = this.referential.lookup(true);

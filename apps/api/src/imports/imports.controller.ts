@@ -14,7 +14,8 @@ import { StartImport } from './start-import/start-import.handler.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { EXISTING_IMPORT, FILTERED } from '../access/tenancies.js';
 
-export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson', 'text/plain'];
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson', 'text/plain', XLSX_TYPE];
 /** Bulk imports: CSV or NDJSON files of up to a few hundred thousand rows, read only once the caller is authenticated. */
 export const IMPORT_SIZE_LIMIT = 250 * MiB;
 /** An import file: its rows are validated one by one (see import-format.ts). */
@@ -24,12 +25,12 @@ const IMPORT_EXAMPLE = [
   'bail;BAIL-2026-0002;D-2026-0003;lille-metropole-habitat;2026-04-02;5935000003;59350;200093201;T3;PLUS;0591227000124;1;9000;action-logement;directe',
 ].join('\n');
 
-const IMPORT_UNSUPPORTED = 'Envoyez le fichier en text/csv ou application/x-ndjson (ou ?format=csv|ndjson).';
-const XLSX_SENT =
-  'Ce fichier est un classeur Excel (.xlsx) ou OpenDocument, pas un CSV ni un NDJSON : dans le tableur, « Enregistrer sous » CSV (séparateur : point-virgule), puis renvoyez-le.';
+const IMPORT_UNSUPPORTED = `Envoyez le fichier en text/csv, application/x-ndjson ou ${XLSX_TYPE} (ou ?format=csv|ndjson|xlsx).`;
+const XLSX_SENT = `Ce fichier est un classeur Excel (.xlsx) ou OpenDocument, pas un CSV ni un NDJSON : envoyez-le en ${XLSX_TYPE} (ou ?format=xlsx), ou enregistrez-le en CSV (séparateur : point-virgule).`;
 
 function formatOf(contentType: string | undefined, query: string | undefined): ImportFormat | undefined {
-  if (query === 'csv' || query === 'ndjson') return query;
+  if (query === 'csv' || query === 'ndjson' || query === 'xlsx') return query;
+  if (contentType?.includes('spreadsheetml')) return 'xlsx';
   if (contentType?.includes('csv')) return 'csv';
   if (contentType?.includes('ndjson')) return 'ndjson';
   return undefined;
@@ -49,16 +50,17 @@ export class ImportsController {
   @HttpCode(202)
   @Contract({
     summary:
-      'Importer un fichier de décisions de CAL, de refus et de baux (CSV à en-têtes français en UTF-8, Windows-1252 ou ISO-8859-15, séparateur ; ou , ; ou NDJSON) : réponse immédiate, traitement en arrière-plan ; ?dryRun=true : aperçu, même rapport, rien d’enregistré. Une colonne inconnue ou manquante refuse tout le fichier (statut refuse).',
+      'Importer un fichier de décisions de CAL, de refus et de baux (CSV à en-têtes français en UTF-8, Windows-1252 ou ISO-8859-15, séparateur ; ou , ; ou NDJSON, ou classeur XLSX : première feuille ou ?feuille=nom, vraies cellules date acceptées) : réponse immédiate, traitement en arrière-plan ; ?dryRun=true : aperçu, même rapport, rien d’enregistré. Une colonne inconnue ou manquante refuse tout le fichier (statut refuse).',
     answer: 'accepted',
     body: { schema: importFileSchema, example: IMPORT_EXAMPLE },
   })
-  @ApiConsumes('text/csv', 'application/x-ndjson')
+  @ApiConsumes('text/csv', 'application/x-ndjson', XLSX_TYPE)
   async start(
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @Query('format') formatQuery: string | undefined,
     @Query('dryRun') dryRunQuery: string | undefined,
+    @Query('feuille') sheet: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ) {
@@ -68,12 +70,12 @@ export class ImportsController {
     if (!Buffer.isBuffer(body) || !body.toString('latin1').trim()) {
       throw invalidField('(corps)', 'REQUIRED', 'Fichier vide.');
     }
-    if (isZipFile(body)) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: XLSX_SENT });
+    if (format !== 'xlsx' && isZipFile(body)) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: XLSX_SENT });
     if (dryRunQuery !== undefined && dryRunQuery !== 'true' && dryRunQuery !== 'false') {
       throw invalidField('dryRun', 'INVALID_VALUE', 'dryRun : true (aperçu, rien d’enregistré) ou false attendu.');
     }
     const report = await this.commandBus.execute<StartImport, ImportReport>(
-      new StartImport(format, body, principal, dryRunQuery === 'true'),
+      new StartImport(format, body, principal, dryRunQuery === 'true', sheet),
     );
     response.setHeader('Location', `/v1/imports/${report.id}`);
     return report;

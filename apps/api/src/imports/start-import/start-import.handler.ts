@@ -11,6 +11,8 @@ export class StartImport {
     readonly principal: Principal,
     /** A preview: decided as an import, nothing written. */
     readonly dryRun = false,
+    /** XLSX: the sheet to read (the first when absent). */
+    readonly sheet?: string,
   ) {}
 }
 
@@ -18,7 +20,7 @@ export class StartImport {
 export class StartImportHandler implements ICommandHandler<StartImport, ImportReport> {
   constructor(private readonly imports: ImportService) {}
 
-  execute({ format, content, principal, dryRun }: StartImport): Promise<ImportReport> {
-    return this.imports.start(format, content, principal, { dryRun });
+  execute({ format, content, principal, dryRun, sheet }: StartImport): Promise<ImportReport> {
+    return this.imports.start(format, content, principal, { dryRun, sheet });
   }
 }
