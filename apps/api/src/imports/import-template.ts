@@ -1,38 +1,10 @@
 import ExcelJS from 'exceljs';
 import { toCsv } from '../http/csv.js';
 import { IMPORT_COLUMNS } from './import-columns.js';
+import type { RecordSignedLeaseBody } from '../attribution/record-signed-lease/record-signed-lease.schema.js';
 
-/** A lease as a template row gives it: the API's body of POST /v1/leases (without eventId). */
-export interface TemplateLease {
-  readonly leaseId: string;
-  readonly caseId: string;
-  readonly bailleurId: string;
-  readonly leaseDate: string;
-  readonly flat: {
-    readonly rplsId: string;
-    readonly communeInsee: string;
-    readonly epciSiren: string;
-    readonly qpvCode: string | null;
-    readonly typology: string;
-    readonly financing: string;
-  };
-  readonly household: {
-    readonly numeroUnique: string;
-    readonly composition: { readonly personsAged14OrMore: number; readonly childrenUnder14: number };
-    readonly yearlyResources: number | null;
-  };
-  readonly flags: {
-    readonly dalo: boolean;
-    readonly priorityCategory: string | null;
-    readonly relogeRenouvellementUrbain: boolean;
-    readonly relogeCoproDegradee: boolean;
-    readonly internalMutation: boolean;
-    readonly interBailleurMobility: boolean;
-    readonly publicAgent: boolean;
-  };
-  readonly reservataireId: string | null;
-  readonly gestionMode: string;
-}
+/** A lease as a template row gives it: the body of POST /v1/leases, without its eventId. */
+export type TemplateLease = Omit<RecordSignedLeaseBody, 'eventId'>;
 
 /** The template's columns, in order: every column of the import. */
 export const TEMPLATE_COLUMNS = IMPORT_COLUMNS.map((column) => column.name);

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { dryRunParam } from '../http/params.js';
+import { parseOrThrow } from '../http/validation.js';
 import { Contract } from '../http/contract.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { FileBody, MiB } from '../http/body.js';
@@ -71,11 +73,9 @@ export class ImportsController {
       throw invalidField('(corps)', 'REQUIRED', 'Fichier vide.');
     }
     if (format !== 'xlsx' && isZipFile(body)) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: XLSX_SENT });
-    if (dryRunQuery !== undefined && dryRunQuery !== 'true' && dryRunQuery !== 'false') {
-      throw invalidField('dryRun', 'INVALID_VALUE', 'dryRun : true (aperçu, rien d’enregistré) ou false attendu.');
-    }
+    const { dryRun } = parseOrThrow(z.object({ dryRun: dryRunParam }), { dryRun: dryRunQuery });
     const report = await this.commandBus.execute<StartImport, ImportReport>(
-      new StartImport(format, body, principal, dryRunQuery === 'true', sheet),
+      new StartImport(format, body, principal, dryRun, sheet),
     );
     response.setHeader('Location', `/v1/imports/${report.id}`);
     return report;

@@ -2,12 +2,12 @@ import { Body, Controller, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
+import { dryRunParam } from '../../http/params.js';
 import { Access } from '../../access/access.decorators.js';
 import { EXISTING_IMPORT } from '../../access/tenancies.js';
 import { JsonBody } from '../../http/body.js';
 import { Contract } from '../../http/contract.js';
 import { freeText } from '../../http/free-text.js';
-import { invalidField } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { type Writer, Writer as CurrentWriter } from '../../http/write.js';
 import { UndoImport, type UndoImportReport } from './undo-import.handler.js';
@@ -37,10 +37,8 @@ export class UndoImportController {
     @Body() body: unknown,
     @CurrentWriter() writer: Writer,
   ): Promise<UndoImportReport> {
-    if (dryRunQuery !== undefined && dryRunQuery !== 'true' && dryRunQuery !== 'false') {
-      throw invalidField('dryRun', 'INVALID_VALUE', 'dryRun : true (aperçu, rien d’enregistré) ou false attendu.');
-    }
+    const { dryRun } = parseOrThrow(z.object({ dryRun: dryRunParam }), { dryRun: dryRunQuery });
     const { reason } = parseOrThrow(undoImportSchema, body);
-    return this.commandBus.execute<UndoImport, UndoImportReport>(new UndoImport(id, reason, writer, dryRunQuery === 'true'));
+    return this.commandBus.execute<UndoImport, UndoImportReport>(new UndoImport(id, reason, writer, dryRun));
   }
 }
