@@ -2,19 +2,29 @@
  * npm run bench:import — 100 000 leases (BENCH_ROWS overrides) as the bailleur's CSV export,
  * imported through the running API (its own process, projector in-process as by default):
  * rows persisted per second, then how long after the import ends the compliance projection
- * has caught up; finally a small file with planted errors and its rejected-row report.
+ * has caught up; then the same leases (other references) as French Excel saves them — a
+ * Windows-1252 CSV and an XLSX made by exceljs — each with its rows/s next to the event store's
+ * own batched append over many streams (1 000 events per call over 1 000 streams, one
+ * transaction: the ceiling an import can reach) measured in the same run, with the ratio;
+ * finally a small file with planted errors and its rejected-row report.
  */
+import { randomUUID } from 'node:crypto';
+import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
+import { attributionStreamId } from '@vigie/domain';
+import { PostgresEventStore } from '@vigie/event-store';
+import { syntheticLease } from '../support/lease-events.js';
 import { eventStoreMigrations } from '@vigie/event-store';
 import { projectionMigrations } from '@vigie/projections';
 import { createPool, migrate } from '@vigie/postgres';
 import { TerritorialReferential } from '@vigie/referential';
-import { benchFetch, benchServer, createDatabase, dropDatabase, startApiProcess } from './bench-database.js';
+import { benchFetch, benchServer, createDatabase, dropDatabase, startApiProcess, timed } from './bench-database.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const HEADER =
   'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;code_qpv;typologie;financement;menage;personnes_14_ans_et_plus;enfants_moins_14_ans;revenus_annuels;dalo;categorie_prioritaire;reloge_ru;reloge_copro;mutation_interne;mobilite_inter_bailleurs;agent_public;reservataire;mode_gestion';
 
-function csv(rows: number, planted = false): string {
+function csv(rows: number, planted = false, prefix = ''): string {
   const mel = new TerritorialReferential().epci('200093201')!;
   const lines = [HEADER];
   for (let i = 0; i < rows; i += 1) {
@@ -27,8 +37,8 @@ function csv(rows: number, planted = false): string {
     lines.push(
       [
         'bail',
-        `B-${i}`,
-        `D-${i}`,
+        `B-${prefix}${i}`,
+        `D-${prefix}${i}`,
         ['lmh', 'vilogia', 'partenord'][i % 3],
         date,
         `59${String(i).padStart(9, '0')}`,
@@ -42,7 +52,8 @@ function csv(rows: number, planted = false): string {
         String(i % 3),
         i % 17 === 0 ? '' : String(6_000 + (i % 30_000)),
         i % 5 === 0 ? 'oui' : 'non',
-        '',
+        // Accented text, as Excel's Windows-1252 export writes it.
+        i % 7 === 0 ? 'Sortant d’hébergement' : '',
         'non',
         'non',
         i % 23 === 0 ? 'oui' : 'non',
@@ -54,6 +65,43 @@ function csv(rows: number, planted = false): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The same rows as an XLSX workbook made by exceljs (identifiers as text, the lease date a real date cell). */
+async function xlsx(text: string): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  const sheet = workbook.addWorksheet('Baux');
+  const [header, ...rows] = text.split('\n');
+  const columns = header!.split(';');
+  sheet.addRow(columns);
+  for (const row of rows) {
+    const cells: unknown[] = row.split(';');
+    cells[columns.indexOf('date_bail')] = new Date(`${cells[columns.indexOf('date_bail')] as string}T00:00:00Z`);
+    sheet.addRow(cells);
+  }
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+/** The event store's own batched append: `rows` LeaseSigned events, 1 000 per call over 1 000 new streams, one transaction each. */
+async function storeCeiling(url: string, rows: number): Promise<number> {
+  const pool = createPool(url, 2);
+  const store = new PostgresEventStore(pool);
+  const { seconds } = await timed(async () => {
+    for (let start = 0; start < rows; start += 1_000) {
+      await store.appendMany(
+        Array.from({ length: Math.min(1_000, rows - start) }, (_, k) => {
+          const data = syntheticLease(start + k);
+          return {
+            streamId: attributionStreamId(data.bailleurId, `${data.caseId}-ceiling`),
+            events: [{ eventId: randomUUID(), type: 'LeaseSigned', data, metadata: { actor: 'bench', source: 'bench' } }],
+            expectedVersion: 'no_stream' as const,
+          };
+        }),
+      );
+    }
+  });
+  await pool.end();
+  return rows / seconds;
 }
 
 async function waitJson<T>(url: string, accept: (body: T) => boolean, timeoutMs = 600_000): Promise<T> {
@@ -128,6 +176,42 @@ async function main(): Promise<void> {
   const second = await waitJson<Report>(`${base}/v1/imports/${again.id}`, (r) => r.status === 'termine' || r.status === 'echoue');
   const resendSeconds = (performance.now() - resend) / 1_000;
 
+  // The same leases as French Excel saves them, each next to the store's own ceiling measured now.
+  const formats: { name: string; type: string; body: Buffer | string }[] = [
+    { name: 'CSV UTF-8 (above)', type: 'text/csv', body: '' },
+    { name: 'CSV Windows-1252', type: 'text/csv', body: iconv.encode(csv(ROWS, false, 'W'), 'windows-1252') },
+    {
+      name: 'XLSX (exceljs)',
+      type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      body: await xlsx(csv(ROWS, false, 'X')),
+    },
+  ];
+  const table: string[] = [];
+  for (const format of formats) {
+    let rowsPerSecond = report.accepted / importSeconds;
+    let accepted = report.accepted;
+    if (format.body !== '') {
+      const t0 = performance.now();
+      const sent = await benchFetch(`${base}/v1/imports`, {
+        method: 'POST',
+        headers: { 'content-type': format.type },
+        body: format.body,
+      });
+      const done = await waitJson<Report & { encoding: string | null }>(
+        `${base}/v1/imports/${((await sent.json()) as { id: string }).id}`,
+        (r) => ['termine', 'echoue', 'refuse'].includes(r.status),
+      );
+      if (done.status !== 'termine')
+        throw new Error(`${format.name}: ${done.status} ${JSON.stringify(done.rejections.slice(0, 3))}`);
+      accepted = done.accepted;
+      rowsPerSecond = done.accepted / ((performance.now() - t0) / 1_000);
+    }
+    const ceiling = await storeCeiling(url, ROWS);
+    table.push(
+      `| ${format.name} | ${accepted.toLocaleString('en-US')} | ${Math.round(rowsPerSecond).toLocaleString('en-US')} | ${Math.round(ceiling).toLocaleString('en-US')} | ${(rowsPerSecond / ceiling).toFixed(2)} |`,
+    );
+  }
+
   const plantedStart = await benchFetch(`${base}/v1/imports`, {
     method: 'POST',
     headers: { 'content-type': 'text/csv' },
@@ -150,6 +234,9 @@ async function main(): Promise<void> {
   console.log(
     `| same file sent again (nothing recorded) | ${second.alreadyImported.toLocaleString('en-US')} already imported, ${second.accepted} accepted, in ${resendSeconds.toFixed(1)} s | — |`,
   );
+  console.log('\n| format | rows accepted | import rows/s | store batched append rows/s (same run) | ratio |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const line of table) console.log(line);
   console.log(`\nFile with planted errors (20 rows): ${planted.accepted} accepted, ${planted.rejected} rejected`);
   for (const r of planted.rejections) console.log(`  ligne ${r.line}, ${r.field}: ${r.code} — ${r.message}`);
 
