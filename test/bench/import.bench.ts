@@ -83,7 +83,7 @@ async function xlsx(text: string): Promise<Buffer> {
 }
 
 /** The event store's own batched append: `rows` LeaseSigned events, 1 000 per call over 1 000 new streams, one transaction each. */
-async function storeCeiling(url: string, rows: number): Promise<number> {
+async function storeCeiling(url: string, rows: number, run: number): Promise<number> {
   const pool = createPool(url, 2);
   const store = new PostgresEventStore(pool);
   const { seconds } = await timed(async () => {
@@ -92,7 +92,7 @@ async function storeCeiling(url: string, rows: number): Promise<number> {
         Array.from({ length: Math.min(1_000, rows - start) }, (_, k) => {
           const data = syntheticLease(start + k);
           return {
-            streamId: attributionStreamId(data.bailleurId, `${data.caseId}-ceiling`),
+            streamId: attributionStreamId(data.bailleurId, `${data.caseId}-ceiling-${run}`),
             events: [{ eventId: randomUUID(), type: 'LeaseSigned', data, metadata: { actor: 'bench', source: 'bench' } }],
             expectedVersion: 'no_stream' as const,
           };
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
       accepted = done.accepted;
       rowsPerSecond = done.accepted / ((performance.now() - t0) / 1_000);
     }
-    const ceiling = await storeCeiling(url, ROWS);
+    const ceiling = await storeCeiling(url, ROWS, table.length);
     table.push(
       `| ${format.name} | ${accepted.toLocaleString('en-US')} | ${Math.round(rowsPerSecond).toLocaleString('en-US')} | ${Math.round(ceiling).toLocaleString('en-US')} | ${(rowsPerSecond / ceiling).toFixed(2)} |`,
     );
