@@ -76,10 +76,10 @@ describe('Importing files as French Excel saves them', () => {
         line: 2,
         reference: 'B-XL-1',
         field: 'menage',
-        value: '59122700012345600',
+        value: '#################',
         code: 'SPREADSHEET_DAMAGE',
         message: expect.stringContaining(
-          'abîmé par un tableur (zéro initial perdu (17 chiffres au lieu de 18), chiffres après le 15e',
+          '« ################# » abîmé par un tableur (zéro initial perdu (17 chiffres au lieu de 18), chiffres après le 15e',
         ),
       },
     ]);

@@ -59,7 +59,7 @@ export const IMPORT_COLUMNS: readonly ImportColumn[] = [
     description: 'SIREN de l’EPCI (9 chiffres, clé de Luhn vérifiée).',
     aliases: ['epci'],
   },
-  { name: 'code_qpv', requiredFor: FLAT, description: 'Code du QPV ; vide hors QPV.', aliases: ['qpv'] },
+  { name: 'code_qpv', requiredFor: [], description: 'Code du QPV ; vide ou absente : hors QPV.', aliases: ['qpv'] },
   { name: 'typologie', requiredFor: FLAT, description: 'T1, T2, T3, T4, T5 ou T6+.' },
   { name: 'financement', requiredFor: FLAT, description: 'PLAI, PLUS, PLS, PLI ou autre.' },
   {
@@ -74,18 +74,19 @@ export const IMPORT_COLUMNS: readonly ImportColumn[] = [
     requiredFor: ['bail'],
     description: 'Nombre de personnes de 14 ans ou plus (au moins 1).',
   },
-  { name: 'enfants_moins_14_ans', requiredFor: ['bail'], description: 'Nombre d’enfants de moins de 14 ans.' },
+  { name: 'enfants_moins_14_ans', requiredFor: [], description: 'Nombre d’enfants de moins de 14 ans (vide ou absente : 0).' },
   {
     name: 'revenus_annuels',
     requiredFor: ['bail'],
     description: 'Ressources annuelles du ménage en euros (virgule décimale, espaces de milliers acceptés) ; vide : inconnues.',
     aliases: ['ressources_annuelles'],
   },
-  { name: 'dalo', requiredFor: ['bail'], description: 'Ménage reconnu DALO : oui/non (vide : non).' },
+  { name: 'dalo', requiredFor: [], description: 'Ménage reconnu DALO : oui/non (vide ou absente : non).' },
   {
     name: 'categorie_prioritaire',
-    requiredFor: ['bail'],
-    description: 'Catégorie prioritaire de l’article L. 441-1 du CCH (lettre ou libellé) ; vide, non, aucune ou - : aucune.',
+    requiredFor: [],
+    description:
+      'Catégorie prioritaire de l’article L. 441-1 du CCH (lettre ou libellé) ; vide, absente, non, aucune ou - : aucune.',
   },
   { name: 'reloge_ru', requiredFor: [], description: 'Relogé au titre du renouvellement urbain : oui/non (vide : non).' },
   { name: 'reloge_copro', requiredFor: [], description: 'Relogé d’une copropriété dégradée : oui/non (vide : non).' },

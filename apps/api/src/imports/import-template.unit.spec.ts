@@ -20,7 +20,7 @@ const lease: fc.Arbitrary<TemplateLease> = fc.record({
   bailleurId: organisation,
   leaseDate: day,
   flat: fc.record({
-    rplsId: fc.stringMatching(/^[A-Z0-9]{1,20}$/),
+    rplsId: fc.stringMatching(/^\d{1,20}$/),
     communeInsee: fc.oneof(fc.stringMatching(/^\d{5}$/), fc.stringMatching(/^2[AB]\d{3}$/)),
     epciSiren: fc.constantFrom('200093201', '200054781', '245900410'),
     qpvCode: fc.option(fc.stringMatching(/^QP0\d{5}$/), { nil: null }),

@@ -14,7 +14,7 @@ import {
 } from '../attribution/record-signed-lease/record-signed-lease.schema.js';
 import { calDecisionSchema, toCalDecisionData } from '../attribution/record-cal-decision/record-cal-decision.schema.js';
 import { offerDeclinedSchema, toOfferDeclinedData } from '../attribution/decline-offer/decline-offer.schema.js';
-import { actorOf, type Principal, Pseudonymiser } from '@vigie/access';
+import { actorOf, maskNumeroUniqueLike, type Principal, Pseudonymiser } from '@vigie/access';
 import { validate } from '../http/validation.js';
 import { isUuid } from '../http/params.js';
 import { isDataException } from '@vigie/postgres';
@@ -283,10 +283,10 @@ export class ImportService {
         columns.problems.map((problem) => ({
           line: 1,
           reference: null,
-          field: problem.column,
+          field: maskNumeroUniqueLike(problem.column),
           value: null,
           code: problem.code,
-          message: `${problem.message} ; rien n’a été enregistré.`,
+          message: maskNumeroUniqueLike(`${problem.message} ; rien n’a été enregistré.`),
         })),
       );
       return null;
@@ -374,13 +374,15 @@ export class ImportService {
     }
     if (report.rejections.length < MAX_LISTED) {
       const field = path === null ? null : fieldName(path, row.columns);
+      // A report echoes what the file said: nothing that looks like a numéro unique stays in clear.
+      const value = valueOf(row, path, field);
       report.rejections.push({
         line: row.line,
         reference: referenceOf(row),
         field,
-        value: valueOf(row, path, field),
+        value: value === null ? null : maskNumeroUniqueLike(value),
         code,
-        message,
+        message: maskNumeroUniqueLike(message),
       });
     }
   }
