@@ -371,5 +371,5 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     expect((await run(['keys', 'revoke', keyId, '--api', app.url, '--key', TEST_ADMIN_KEY])).code).toBe(0);
     expect((await run(['import', file, '--api', app.url, '--key', key])).code).toBe(2);
     expect((await run(['import'])).code).toBe(2);
-  });
+  }, 90_000); // seven CLI processes, each a Node start-up: slow on a busy machine
 });
