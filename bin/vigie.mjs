@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Vigie command-line client.
-//   vigie import FILE --api URL [--key KEY] [--format csv|ndjson]
+//   vigie import FILE --api URL [--key KEY] [--format csv|ndjson|xlsx] [--feuille NAME] [--apercu]
+//   vigie modele [--format csv|xlsx] --api URL [--key KEY] [--sortie FILE]
 //   vigie keys create --role ROLE [--tenant ORG] --label LABEL --api URL --key ADMIN_KEY
 //   vigie keys list --api URL --key ADMIN_KEY
 //   vigie keys revoke KEY_ID --api URL --key ADMIN_KEY
@@ -10,13 +11,15 @@
 // progress, then the report. Exit code: 0 every row accepted (or already imported),
 // 1 some rows rejected, 2 the import could not run.
 import { randomBytes } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 
 const USAGE = [
   'Usage :',
-  '  vigie import FICHIER --api URL [--key CLE] [--format csv|ndjson]',
+  '  vigie import FICHIER --api URL [--key CLE] [--format csv|ndjson|xlsx] [--feuille NOM] [--apercu]',
+  '      --apercu : même rapport, rien d’enregistré ; --feuille : la feuille du classeur XLSX à lire (sinon la première)',
+  '  vigie modele [--format csv|xlsx] --api URL [--key CLE] [--sortie FICHIER]   (modèle de fichier d’import)',
   '  vigie keys create --role bailleur|epci|reservataire|etat|admin [--tenant ORGANISME] --label LIBELLE --api URL --key CLE_ADMIN',
   '  vigie keys list --api URL --key CLE_ADMIN',
   '  vigie keys revoke ID_CLE --api URL --key CLE_ADMIN',
@@ -46,6 +49,9 @@ async function main() {
         api: { type: 'string' },
         key: { type: 'string' },
         format: { type: 'string' },
+        feuille: { type: 'string' },
+        apercu: { type: 'boolean' },
+        sortie: { type: 'string' },
         role: { type: 'string' },
         tenant: { type: 'string' },
         label: { type: 'string' },
@@ -59,6 +65,7 @@ async function main() {
   values.key ??= process.env.VIGIE_API_KEY;
   if (values.help) fail(USAGE);
   if (positionals[0] === 'keys') return keys(positionals.slice(1), values);
+  if (positionals[0] === 'modele') return template(values);
   if (positionals[0] !== 'import' || !positionals[1] || !values.api) fail(USAGE);
   const file = positionals[1];
   let size;
@@ -67,11 +74,16 @@ async function main() {
   } catch {
     fail(`Fichier introuvable : ${file}`);
   }
-  const format = values.format ?? (file.toLowerCase().endsWith('.csv') ? 'csv' : 'ndjson');
-  if (format !== 'csv' && format !== 'ndjson') fail(`Format inconnu : ${format} (csv ou ndjson)`);
+  const extension = file.toLowerCase().split('.').pop();
+  const format = values.format ?? (extension === 'csv' || extension === 'xlsx' ? extension : 'ndjson');
+  if (!CONTENT_TYPES[format]) fail(`Format inconnu : ${format} (csv, ndjson ou xlsx)`);
   const api = values.api.replace(/\/$/, '');
+  const query = new URLSearchParams({
+    ...(values.apercu ? { dryRun: 'true' } : {}),
+    ...(values.feuille ? { feuille: values.feuille } : {}),
+  }).toString();
   const headers = {
-    'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson',
+    'content-type': CONTENT_TYPES[format],
     'content-length': String(size),
     ...(values.key ? { authorization: `Bearer ${values.key}` } : {}),
   };
@@ -79,7 +91,7 @@ async function main() {
   process.stderr.write(`Envoi de ${file} (${number(Math.round(size / 1024))} Ko) à ${api}…\n`);
   let response;
   try {
-    response = await fetch(`${api}/v1/imports`, {
+    response = await fetch(`${api}/v1/imports${query ? `?${query}` : ''}`, {
       method: 'POST',
       headers,
       body: Readable.toWeb(createReadStream(file)),
@@ -89,8 +101,14 @@ async function main() {
     fail(`Service injoignable (${api}) : ${error.cause?.code ?? error.message}`);
   }
   const started = await response.json().catch(() => ({}));
+  if (response.status === 413)
+    fail(
+      `Fichier trop volumineux pour une seule requête (${started.detail ?? started.title ?? ''}) : découpez-le en plusieurs fichiers, chacun avec la ligne d’en-tête, et importez-les l’un après l’autre (une ligne déjà importée ne l’est pas deux fois).`,
+    );
   if (response.status !== 202)
-    fail(`Import refusé (${response.status} ${started.code ?? ''}) : ${started.title ?? response.statusText}`);
+    fail(
+      `Import refusé (${response.status} ${started.code ?? ''}) : ${started.title ?? response.statusText}${started.detail ? ` ${started.detail}` : ''}`,
+    );
 
   const tty = process.stderr.isTTY;
   let report = started;
@@ -109,19 +127,49 @@ async function main() {
     }
   }
   if (tty) process.stderr.write('\n');
+  const show = (rejection) =>
+    process.stdout.write(
+      `  ligne ${rejection.line}${rejection.reference ? ` (${rejection.reference})` : ''}${rejection.field ? `, ${rejection.field}` : ''}${rejection.value ? ` « ${rejection.value} »` : ''} : ${rejection.code} — ${rejection.message}\n`,
+    );
+  if (report.status === 'refuse') {
+    process.stdout.write(`Fichier refusé, rien n’a été enregistré :\n`);
+    report.rejections.forEach(show);
+    process.exit(2);
+  }
   if (report.status !== 'termine') fail(`Import ${report.id} en échec : ${report.error ?? report.status}`);
 
   process.stdout.write(
-    `Import ${report.id} terminé : ${number(report.accepted)} lignes acceptées, ${number(report.alreadyImported)} déjà importées, ${number(report.rejected)} rejetées.\n`,
+    `${report.dryRun ? 'Aperçu (rien n’a été enregistré)' : 'Import'} ${report.id} terminé : ${number(report.accepted)} lignes acceptées, ${number(report.alreadyImported)} déjà importées, ${number(report.rejected)} rejetées.${report.encoding ? ` Encodage lu : ${report.encoding}.` : ''}\n`,
   );
-  for (const rejection of report.rejections.slice(0, 50)) {
-    process.stdout.write(
-      `  ligne ${rejection.line}${rejection.field ? `, ${rejection.field}` : ''} : ${rejection.code} — ${rejection.message}\n`,
-    );
-  }
+  report.rejections.slice(0, 50).forEach(show);
   if (report.rejected > 50)
     process.stdout.write(`  … et ${number(report.rejected - 50)} autres : ${api}/v1/imports/${report.id}?format=csv\n`);
   process.exit(report.rejected > 0 ? 1 : 0);
+}
+
+const CONTENT_TYPES = {
+  csv: 'text/csv',
+  ndjson: 'application/x-ndjson',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+};
+
+/** Downloads the import template (CSV, or XLSX with its explanation sheet) to a file. */
+async function template(values) {
+  const format = values.format ?? 'xlsx';
+  if (format !== 'csv' && format !== 'xlsx') fail(`Format inconnu : ${format} (csv ou xlsx)`);
+  if (!values.api) fail(USAGE);
+  const out = values.sortie ?? `vigie-modele-import.${format}`;
+  let response;
+  try {
+    response = await fetch(`${values.api.replace(/\/$/, '')}/v1/imports/modele?format=${format}`, {
+      headers: values.key ? { authorization: `Bearer ${values.key}` } : {},
+    });
+  } catch (error) {
+    fail(`Service injoignable (${values.api}) : ${error.cause?.code ?? error.message}`);
+  }
+  if (response.status !== 200) fail(`Modèle non obtenu (${response.status})`);
+  writeFileSync(out, Buffer.from(await response.arrayBuffer()));
+  process.stdout.write(`Modèle enregistré : ${out}\n`);
 }
 
 /** Key management through the admin API (an admin key is needed), or a fresh key offline. */

@@ -200,6 +200,20 @@ const SPEC: Record<string, RouteSpec> = {
       path: `/v1/imports/${pick(v, seeded.ownImport, seeded.otherImport, randomUUID())}`,
     }),
   },
+  'GET /v1/imports/modele': {
+    allowed: ['bailleur', 'admin'],
+    tenancy: { kind: 'none' },
+    call: () => ({ method: 'GET', path: '/v1/imports/modele?format=csv' }),
+  },
+  'POST /v1/imports/:id/cancellation': {
+    allowed: ['bailleur', 'admin'],
+    tenancy: { kind: 'existing', notFound: 'IMPORT_NOT_FOUND' },
+    call: (_role, v) => ({
+      method: 'POST',
+      path: `/v1/imports/${pick(v, seeded.ownImport, seeded.otherImport, randomUUID())}/cancellation?dryRun=true`,
+      body: { reason: 'Aperçu' },
+    }),
+  },
   'PUT /v1/epcis/:siren': {
     allowed: ['epci', 'admin'],
     tenancy: { kind: 'claimed' },

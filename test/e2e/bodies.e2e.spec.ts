@@ -257,10 +257,10 @@ describe('Bodies: read only after authentication, only on the routes that take o
 
   it('still takes a large CSV file on the import route', async () => {
     const header =
-      'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;typologie;financement;menage;personnes_14_ans_et_plus;revenus_annuels;mode_gestion';
+      'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;typologie;financement;menage;personnes_14_ans_et_plus;revenus_annuels;mode_gestion;reservataire';
     const rows = Array.from(
       { length: 40_000 },
-      (_, i) => `bail;L-BIG-${i};C-BIG-${i};lmh;2026-13-01;5935000001;59350;200093201;T3;PLUS;nud-big-${i};1;9000;directe`,
+      (_, i) => `bail;L-BIG-${i};C-BIG-${i};lmh;2026-13-01;5935000001;59350;200093201;T3;PLUS;nud-big-${i};1;9000;directe;`,
     );
     const csv = Buffer.from([header, ...rows].join('\n'));
     expect(csv.length).toBeGreaterThan(3 * MiB);

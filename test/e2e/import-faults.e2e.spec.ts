@@ -94,7 +94,16 @@ describe('Imports under faults', () => {
       );
       const done = await waitFor(() => importReport(app.url, id), importSettled, 60_000);
       expect(done).toMatchObject({ status: 'termine', total: 2_500, done: 2_500, accepted: 2_499, rejected: 1 });
-      expect(done.rejections).toEqual([{ line: 1_500, field: null, code: 'VALUE_NOT_STORABLE', message: expect.any(String) }]);
+      expect(done.rejections).toEqual([
+        {
+          line: 1_500,
+          reference: 'BAIL-REFUSED',
+          field: null,
+          value: null,
+          code: 'VALUE_NOT_STORABLE',
+          message: expect.any(String),
+        },
+      ]);
       expect(await leasesOf(id)).toBe(2_499);
     } finally {
       await app.close();

@@ -85,7 +85,7 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     return (
       await waitFor(
         () => getJson(`${app.url}/v1/imports/${id}`),
-        (r) => r.body.status === 'termine' || r.body.status === 'echoue',
+        (r) => ['termine', 'echoue', 'refuse'].includes(r.body.status),
       )
     ).body;
   }
@@ -108,11 +108,16 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
       [7, 'code_insee', 'COMMUNE_NOT_IN_EPCI'],
       [8, 'date_bail', 'INVALID_VALUE'],
       [9, 'menage', 'REQUIRED'],
-      [10, 'dalo', 'INVALID_TYPE'],
+      [10, 'dalo', 'INVALID_VALUE'],
       [11, 'type', 'INVALID_VALUE'],
     ]);
     expect(report.rejections[0].message).toBe('Ce ménage a refusé l’offre sur ce dossier : il ne peut pas y signer de bail.');
-    expect(report.rejections[2].message).toBe('Date inexistante.');
+    expect(report.rejections[2]).toMatchObject({
+      reference: 'B4',
+      value: '2026-02-30',
+      message: 'date « 2026-02-30 » : ce jour n’existe pas.',
+    });
+    expect(report.encoding).toBe('UTF-8');
 
     const { rows } = await app.db.pool.query(
       "SELECT event_type, stream_id, data->>'calDecisionEventId' AS link, data->'household'->>'yearlyResources' AS resources, metadata->>'source' AS source, metadata->>'line' AS line FROM events WHERE NOT starts_with(stream_id, 'referential:') ORDER BY global_position",
@@ -208,7 +213,7 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
       .subarray(3)
       .toString('utf8');
     expect(text).toBe(
-      'Ligne;Champ;Code;Message\r\n2;code_insee;COMMUNE_NOT_IN_EPCI;À la date du fait, la commune du logement n’appartient pas à l’EPCI indiqué.\r\n',
+      'Ligne;Référence;Colonne;Valeur refusée;Code;Message\r\n2;B20;code_insee;62041;COMMUNE_NOT_IN_EPCI;À la date du fait, la commune du logement n’appartient pas à l’EPCI indiqué.\r\n',
     );
   });
 
@@ -357,7 +362,7 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     const result = await run(['import', file, '--api', app.url, '--key', key]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/1 lignes acceptées, 0 déjà importées, 1 rejetées/);
-    expect(result.stdout).toContain('ligne 3, code_insee : COMMUNE_NOT_IN_EPCI');
+    expect(result.stdout).toContain('ligne 3 (B31), code_insee « 62041 » : COMMUNE_NOT_IN_EPCI');
     const listed = await run(['keys', 'list', '--api', app.url, '--key', TEST_ADMIN_KEY]);
     expect(listed.stdout).toMatch(/bailleur\s+lmh\s+active\s+SI LMH/);
     // Without a key, or with a revoked one, nothing is imported: exit 2.

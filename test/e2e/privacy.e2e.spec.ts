@@ -153,9 +153,9 @@ describe('Privacy: household numbers pseudonymised on entry, logs without person
       method: 'POST',
       headers: { ...bailleur.auth, 'content-type': 'text/csv' },
       body: [
-        'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;typologie;financement;menage;personnes_14_ans_et_plus;revenus_annuels;mode_gestion',
-        `bail;L-PRIV-3;C-PRIV-3;lmh;2026-03-01;5935000001;59350;${MEL};T3;PLUS;${NUD};1;9000;directe`,
-        `bail;L-PRIV-4;C-PRIV-4;lmh;2026-13-01;5935000001;59350;${MEL};T3;PLUS;${NUD};1;9000;directe`,
+        'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;typologie;financement;menage;personnes_14_ans_et_plus;revenus_annuels;mode_gestion;reservataire',
+        `bail;L-PRIV-3;C-PRIV-3;lmh;2026-03-01;5935000001;59350;${MEL};T3;PLUS;${NUD};1;9000;directe;`,
+        `bail;L-PRIV-4;C-PRIV-4;lmh;2026-13-01;5935000001;59350;${MEL};T3;PLUS;${NUD};1;9000;directe;`,
       ].join('\n'),
     });
     const { id } = (await imported.json()) as { id: string };
@@ -399,15 +399,21 @@ describe('Privacy: household numbers pseudonymised on entry, logs without person
       .map((line) => JSON.stringify(line))
       .join('\n');
     const csv = [
-      `type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;typologie;financement;menage;personnes_14_ans_et_plus;revenus_annuels;mode_gestion;categorie_prioritaire;date_refus;motif;${NUMBER}`,
-      `bail;L-FREE-3;C-FREE-3;lmh;2026-03-01;5935000001;59350;${MEL};T3;PLUS;nud-free-3;1;9000;directe;;;;${NUMBER}`,
+      `type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;typologie;financement;menage;personnes_14_ans_et_plus;revenus_annuels;mode_gestion;categorie_prioritaire;date_refus;motif;reservataire`,
+      `bail;L-FREE-3;C-FREE-3;lmh;2026-03-01;5935000001;59350;${MEL};T3;PLUS;nud-free-3;1;9000;directe;;;;`,
       `bail;L-FREE-4;C-FREE-4;lmh;2026-03-01;5935000001;59350;${MEL};T3;PLUS;nud-free-4;1;9000;directe;Prioritaire ${NUMBER};;;`,
       `refus_offre;;C-FREE-3;lmh;;;;;;;nud-free-3;;;;;2026-02-05;Refus de ${NUMBER};`,
+    ].join('\n');
+    // A CSV column named by a number: the file is refused, the name masked in the report.
+    const numberColumn = [
+      `type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;typologie;financement;menage;personnes_14_ans_et_plus;revenus_annuels;mode_gestion;reservataire;${NUMBER}`,
+      `bail;L-FREE-5;C-FREE-5;lmh;2026-03-01;5935000001;59350;${MEL};T3;PLUS;nud-free-5;1;9000;directe;;${NUMBER}`,
     ].join('\n');
     const reports: Array<Record<string, unknown>> = [];
     for (const [type, file] of [
       ['application/x-ndjson', ndjson],
       ['text/csv', csv],
+      ['text/csv', numberColumn],
     ] as const) {
       const started = await fetch(`${app.url}/v1/imports`, {
         method: 'POST',
@@ -418,7 +424,7 @@ describe('Privacy: household numbers pseudonymised on entry, logs without person
       const { id } = (await started.json()) as { id: string };
       const done = await waitFor(
         () => getJson(`${app.url}/v1/imports/${id}`, bailleur.auth),
-        (r) => r.body.status === 'termine',
+        (r) => r.body.status === 'termine' || r.body.status === 'refuse',
       );
       reports.push(done.body);
       const rejectionsCsv = await fetch(`${app.url}/v1/imports/${id}?format=csv`, { headers: bailleur.auth });
@@ -432,12 +438,15 @@ describe('Privacy: household numbers pseudonymised on entry, logs without person
       [3, 'reason', 'PERSONAL_DATA_IN_FREE_TEXT'],
       [4, null, 'MALFORMED_JSON'],
     ]);
+    // A priority category is a closed list: free text with a number is refused, its echo masked.
     expect(rejections(reports[1]!)).toEqual([
-      [3, 'categorie_prioritaire', 'PERSONAL_DATA_IN_FREE_TEXT'],
+      [3, 'categorie_prioritaire', 'INVALID_VALUE'],
       [4, 'motif', 'PERSONAL_DATA_IN_FREE_TEXT'],
     ]);
-    // The unknown CSV column is ignored: its row is recorded, the column's name and value nowhere.
     expect(reports[1]).toMatchObject({ accepted: 1, rejected: 2 });
+    // The unknown CSV column refuses the whole file: nothing recorded, the column's name masked.
+    expect(rejections(reports[2]!)).toEqual([[1, '#'.repeat(NUMBER.length), 'COLUMN_UNKNOWN']]);
+    expect(reports[2]).toMatchObject({ status: 'refuse', accepted: 0 });
     expect(leaks(JSON.stringify(reports))).toBe(false);
 
     // Nothing of the number anywhere: not in the database, not in the logs.

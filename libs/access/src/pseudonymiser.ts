@@ -44,3 +44,8 @@ const NUMERO_UNIQUE_LIKE = /\p{Nd}(?:[\s\p{Cf}]*\p{Nd}){9,}/u;
 export function looksLikeNumeroUnique(text: string): boolean {
   return NUMERO_UNIQUE_LIKE.test(text);
 }
+
+/** The text with every run that looks like a numéro unique replaced by as many `#`: for reports that echo what a file said. */
+export function maskNumeroUniqueLike(text: string): string {
+  return text.replace(new RegExp(NUMERO_UNIQUE_LIKE.source, 'gu'), (run) => '#'.repeat(run.length));
+}

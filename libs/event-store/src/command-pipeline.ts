@@ -197,14 +197,16 @@ export class CommandPipeline {
    * Many commands, decided in order on the states as they evolve, and appended in one
    * transaction (all or nothing). A command the decider refuses is reported and left out; the
    * others go on. A write lost to a concurrent writer decides the whole batch again (up to 10
-   * times). Requests with an expected version are not supported here.
+   * times). Requests with an expected version are not supported here. With `dryRun`, the
+   * commands are decided exactly so but nothing is appended (a preview: positions are null).
    */
   async handleBatch(
     requests: readonly CommandRequest<unknown, { type: string; data: unknown }, unknown>[],
+    options: { readonly dryRun?: boolean } = {},
   ): Promise<BatchOutcome[]> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.attemptBatch(requests);
+        return await this.attemptBatch(requests, options.dryRun === true);
       } catch (error) {
         if (!(attempt < MAX_ATTEMPTS && isConcurrencyError(error))) throw error;
         await backOff(attempt);
@@ -214,6 +216,7 @@ export class CommandPipeline {
 
   private async attemptBatch(
     requests: readonly CommandRequest<unknown, { type: string; data: unknown }, unknown>[],
+    dryRun: boolean,
   ): Promise<BatchOutcome[]> {
     const outcomes: BatchOutcome[] = new Array(requests.length);
     const known = await this.store.readEvents(
@@ -272,7 +275,7 @@ export class CommandPipeline {
     const appends: StreamAppend[] = [...streams.entries()]
       .filter(([, current]) => current.pending.length)
       .map(([streamId, current]) => ({ streamId, events: current.pending, expectedVersion: current.version }));
-    if (!appends.length) return outcomes;
+    if (!appends.length || dryRun) return outcomes;
     const results = new Map((await this.store.appendMany(appends, { conditions })).map((result) => [result.streamId, result]));
     for (const [streamId, current] of streams) {
       const positions = results.get(streamId)?.positions ?? [];

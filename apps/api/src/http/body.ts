@@ -12,7 +12,8 @@ import { type ProblemError, problemOf } from './problem.js';
  * Everywhere else a body is never read: the answer closes the connection instead of draining it.
  */
 export interface BodyRule {
-  readonly kind: 'json' | 'text';
+  /** `bytes`: the body as a Buffer, undecoded (a file whose encoding the route detects itself). */
+  readonly kind: 'json' | 'text' | 'bytes';
   /** Largest body accepted, in bytes; a larger one is refused 413 PAYLOAD_TOO_LARGE. */
   readonly limit: number;
   /** Media types accepted; another one is refused 415 UNSUPPORTED_MEDIA_TYPE. */
@@ -36,6 +37,9 @@ export const JsonBody = (limit = 64 * KiB) =>
 
 /** The route takes a text body (a file) of one of these media types, of at most `limit` bytes. */
 export const TextBody = (rule: Omit<BodyRule, 'kind'>) => SetMetadata(BODY_RULE, { kind: 'text', ...rule } satisfies BodyRule);
+
+/** The route takes a file as bytes (its encoding detected by the route), of one of these media types, of at most `limit` bytes. */
+export const FileBody = (rule: Omit<BodyRule, 'kind'>) => SetMetadata(BODY_RULE, { kind: 'bytes', ...rule } satisfies BodyRule);
 
 /** Whether the request carries a body (chunked, or a non-zero Content-Length). */
 function hasBody(request: Request): boolean {
@@ -67,17 +71,30 @@ function parserFor(rule: BodyRule): RequestHandler {
   let parser = PARSERS.get(key);
   if (!parser) {
     const options = { limit: rule.limit, type: [...rule.types] };
-    parser = (rule.kind === 'json' ? bodyParser.json(options) : bodyParser.text(options)) as RequestHandler;
+    parser = (
+      rule.kind === 'json' ? bodyParser.json(options) : rule.kind === 'bytes' ? bodyParser.raw(options) : bodyParser.text(options)
+    ) as RequestHandler;
     PARSERS.set(key, parser);
   }
   return parser;
+}
+
+/** A 413 that says the limit and, for a file, how to get under it. */
+function tooLarge(rule: BodyRule): ProblemError {
+  const limit = `${Math.floor(rule.limit / MiB) || (rule.limit / KiB).toFixed(0)} ${rule.limit >= MiB ? 'Mo' : 'Ko'}`;
+  return problemOf('PAYLOAD_TOO_LARGE', {
+    detail:
+      rule.kind === 'json'
+        ? `Limite : ${limit}.`
+        : `Limite : ${limit} par fichier ; découpez le fichier en plusieurs (chacun avec sa ligne d’en-tête) et envoyez-les l’un après l’autre : une ligne déjà importée ne l’est pas deux fois.`,
+  });
 }
 
 /** The problem of a body-parser error (its `type`), never a 500: every one of them is about the request. */
 function bodyProblem(error: { type?: string; status?: number }, rule: BodyRule): ProblemError {
   switch (error.type) {
     case 'entity.too.large':
-      return problemOf('PAYLOAD_TOO_LARGE');
+      return tooLarge(rule);
     case 'entity.parse.failed':
       return problemOf('MALFORMED_JSON');
     case 'charset.unsupported':
@@ -95,7 +112,7 @@ function bodyProblem(error: { type?: string; status?: number }, rule: BodyRule):
  */
 export async function readBody(request: Request, response: Response, rule: BodyRule | undefined): Promise<void> {
   if (!rule || !hasBody(request)) return;
-  if (Number(request.headers['content-length'] ?? 0) > rule.limit) throw problemOf('PAYLOAD_TOO_LARGE');
+  if (Number(request.headers['content-length'] ?? 0) > rule.limit) throw tooLarge(rule);
   // A client that waits for leave to send its body (Expect: 100-continue) gets it only now.
   if (/100-continue/i.test(request.headers.expect ?? '')) response.writeContinue();
   const parser = parserFor(rule);

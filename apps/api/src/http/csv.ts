@@ -3,9 +3,18 @@ import { parisCsvTimestamp } from '@vigie/domain';
 
 type Cell = string | number | boolean | null | undefined;
 
+/**
+ * A text cell a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+ * carriage return) gets a leading `'`, so that it is shown as text, never evaluated (CSV
+ * injection); numbers stay numbers. Every CSV Vigie answers goes through it.
+ */
+export function neutraliseForSpreadsheet(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
 function cell(value: Cell): string {
   if (value === null || value === undefined) return '';
-  const text = typeof value === 'number' ? String(value).replace('.', ',') : String(value);
+  const text = typeof value === 'number' ? String(value).replace('.', ',') : neutraliseForSpreadsheet(String(value));
   return /[";\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -26,3 +26,9 @@ export function isTimestampInRange(text: string): boolean {
   const year = new Date(time).getUTCFullYear();
   return year >= 1900 && year <= 9999;
 }
+
+/** `?dryRun=true` (a preview: decided, nothing written), `false` or absent; anything else is refused. */
+export const dryRunParam = z
+  .enum(['true', 'false'], { error: 'dryRun : true (aperçu, rien d’enregistré) ou false attendu.' })
+  .optional()
+  .transform((value) => value === 'true');

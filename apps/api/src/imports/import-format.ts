@@ -1,7 +1,27 @@
+import { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import { columnOf, type RowKindName } from './import-columns.js';
+import {
+  type CellResult,
+  readAmount,
+  readBoolean,
+  readCount,
+  readDate,
+  readFinancing,
+  readGestionMode,
+  readInsee,
+  readNumeroUnique,
+  readPriorityCategory,
+  readRpls,
+  readSiren,
+  readTypology,
+} from './import-values.js';
+
 /**
  * The two import formats.
  *
- * CSV — the bailleur's export: `;` (or `,`) separated, UTF-8 (BOM accepted), French headers,
+ * CSV — the bailleur's export: `;` (or `,`) separated, UTF-8 (BOM accepted), Windows-1252 or
+ * ISO-8859-15 (detected, import-encoding.ts), headers matched as import-columns.ts says,
  * one fact per line; the `type` column says which (`bail` when absent):
  * - `bail`: id_evenement, reference_bail, reference_dossier, bailleur, date_bail, rpls, code_insee,
  *   siren_epci, code_qpv (empty: hors QPV), typologie, financement, menage, personnes_14_ans_et_plus,
@@ -19,78 +39,65 @@
  */
 export type RowKind = 'lease' | 'cal_decision' | 'offer_declined';
 
+/** A cell refused while reading the file, before the API's schema sees the row. */
+export interface CellRejection {
+  /** The API field path the cell feeds (`leaseDate`, `household.numeroUnique`). */
+  readonly path: string;
+  readonly code: string;
+  readonly message: string;
+}
+
 export interface ParsedRow {
-  /** Line number in the file (1-based, header included for CSV). */
+  /** Line number in the file (1-based, header included for CSV; the line where the record starts). */
   readonly line: number;
   readonly kind: RowKind | null;
-  /** The body, shaped as the API takes it (values not understood are left as text for the schema to reject). */
+  /** The body, shaped as the API takes it (a refused cell leaves its field out). */
   readonly body: Record<string, unknown>;
   /** Where each API field came from, for the report (CSV column names). */
   readonly columns: 'csv' | 'ndjson';
   readonly parseError?: string;
+  /** Cells refused while reading (one per bad value). */
+  readonly problems?: readonly CellRejection[];
+  /** The raw cells by column name (CSV), for the report's rejected values. */
+  readonly cells?: Readonly<Record<string, string>>;
+}
+
+/** The separator a CSV file uses: the one its header line holds more of (`;` on a tie). */
+export function separatorOf(text: string): ';' | ',' {
+  const end = text.search(/\r|\n/);
+  const header = end === -1 ? text : text.slice(0, end);
+  return header.split(',').length > header.split(';').length ? ',' : ';';
 }
 
 /**
- * Splits CSV text into records, one at a time (the first is the header), honouring quotes (""
- * inside quotes, separators and newlines in quotes): a large file is never turned into one array
- * of rows.
+ * The records of a CSV text, one at a time (the first is the header), read by `csv-parse` as a
+ * stream: quotes (`""` inside quotes, separators and newlines in quotes), CRLF, LF or CR, a UTF-8
+ * BOM, blank lines skipped. Each record carries the line it starts on. A malformed file (an
+ * unclosed quote) throws csv-parse's `CsvError`, which names the line.
  */
-export function* csvRecords(text: string): Generator<{ line: number; cells: string[] }> {
-  const content = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const firstLine = content.slice(0, content.indexOf('\n') === -1 ? content.length : content.indexOf('\n'));
-  const separator = firstLine.split(';').length >= firstLine.split(',').length ? ';' : ',';
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let line = 1;
-  let recordLine = 1;
-  for (let i = 0; i < content.length; i += 1) {
-    const char = content[i]!;
-    if (quoted) {
-      if (char === '"') {
-        if (content[i + 1] === '"') {
-          cell += '"';
-          i += 1;
-        } else quoted = false;
-      } else {
-        if (char === '\n') line += 1;
-        cell += char;
-      }
-    } else if (char === '"') quoted = true;
-    else if (char === separator) {
-      cells.push(cell);
-      cell = '';
-    } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && content[i + 1] === '\n') i += 1;
-      cells.push(cell);
-      if (cells.length > 1 || cells[0] !== '') yield { line: recordLine, cells };
-      cells = [];
-      cell = '';
-      line += 1;
-      recordLine = line;
-    } else cell += char;
+export async function* csvRecords(text: string): AsyncGenerator<{ line: number; cells: string[] }> {
+  const parser = Readable.from([text]).pipe(
+    parse({
+      bom: true,
+      delimiter: separatorOf(text.replace(/^\uFEFF/, '')),
+      record_delimiter: ['\r\n', '\n', '\r'],
+      relax_column_count: true,
+      skip_empty_lines: true,
+      info: true,
+    }),
+  );
+  let lastLine = 0;
+  let lastEmpty = 0;
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: string[];
+    info: { lines: number; empty_lines: number };
+  }>) {
+    const line = lastLine + 1 + (info.empty_lines - lastEmpty);
+    lastLine = info.lines;
+    lastEmpty = info.empty_lines;
+    if (record.length === 1 && record[0]!.trim() === '') continue;
+    yield { line, cells: record };
   }
-  if (cell !== '' || cells.length) {
-    cells.push(cell);
-    yield { line: recordLine, cells };
-  }
-}
-
-const YES = new Set(['oui', 'o', '1', 'true', 'vrai', 'x']);
-const NO = new Set(['non', 'n', '0', 'false', 'faux', '']);
-
-function bool(value: string | undefined): unknown {
-  const v = (value ?? '').trim().toLowerCase();
-  if (YES.has(v)) return true;
-  if (NO.has(v)) return false;
-  return value;
-}
-
-function number(value: string | undefined): unknown {
-  const v = (value ?? '').trim().replace(/\s/g, '').replace(',', '.');
-  if (v === '') return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : value;
 }
 
 const text = (value: string | undefined) => {
@@ -99,26 +106,104 @@ const text = (value: string | undefined) => {
 };
 const nullable = (value: string | undefined) => text(value) ?? null;
 
-/**
- * A priority category as spreadsheets write it: empty, or a word saying "none" (`non`, `aucune`,
- * `0`…), is no category; anything else is the category's name. A "non" must never count a
- * household as priority.
- */
-const category = (value: string | undefined) => {
-  const v = text(value);
-  return v === undefined || NO_CATEGORY.has(v.toLowerCase()) ? null : v;
-};
-const NO_CATEGORY = new Set([...NO, 'aucune', 'aucun', 'sans', 'nc', 'n/a', '-']);
+const CSV_KINDS: Record<string, RowKind> = { bail: 'lease', decision_cal: 'cal_decision', refus_offre: 'offer_declined' };
 
-function flat(get: (column: string) => string | undefined) {
-  return {
-    rplsId: text(get('rpls')),
-    communeInsee: text(get('code_insee')),
-    epciSiren: text(get('siren_epci')),
-    qpvCode: nullable(get('code_qpv')),
-    typology: text(get('typologie')),
-    financing: text(get('financement')),
+/** The kind a `type` cell names (empty: `bail`), or null. */
+export function csvKindOf(type: string | undefined): RowKind | null {
+  return CSV_KINDS[(text(type) ?? 'bail').toLowerCase()] ?? null;
+}
+
+/** The row kinds' names in the CSV `type` column. */
+export const CSV_KIND_NAMES: Record<RowKind, RowKindName> = {
+  lease: 'bail',
+  cal_decision: 'decision_cal',
+  offer_declined: 'refus_offre',
+};
+
+/**
+ * One CSV record read into the body the API takes. Each cell goes through its reader
+ * (import-values.ts); a refused cell is one problem in its own column and its field is left out,
+ * so the schema does not report it a second time.
+ */
+export function csvRow(line: number, record: readonly string[], columns: readonly string[]): ParsedRow {
+  const cells: Record<string, string> = {};
+  columns.forEach((column, i) => {
+    if (column) cells[column] = record[i] ?? '';
+  });
+  const get = (column: string) => cells[column];
+  const problems: CellRejection[] = [];
+  const read = <T>(path: string, column: string, reader: (raw: string) => CellResult<T>): T | undefined => {
+    const raw = get(column);
+    if (raw === undefined) return undefined;
+    const result = reader(raw);
+    if (result.ok) return result.value;
+    problems.push({ path, code: result.code, message: result.message });
+    return undefined;
   };
+  const flat = () => ({
+    rplsId: read('flat.rplsId', 'rpls', readRpls),
+    communeInsee: read('flat.communeInsee', 'code_insee', readInsee),
+    epciSiren: read('flat.epciSiren', 'siren_epci', readSiren),
+    qpvCode: nullable(get('code_qpv')),
+    typology: read('flat.typology', 'typologie', readTypology),
+    financing: read('flat.financing', 'financement', readFinancing),
+  });
+  const kind = csvKindOf(get('type'));
+  const eventId = text(get('id_evenement'));
+  let body: Record<string, unknown>;
+  switch (kind) {
+    case 'cal_decision':
+      body = {
+        eventId,
+        caseId: text(get('reference_dossier')),
+        bailleurId: text(get('bailleur')),
+        calDate: read('calDate', 'date_cal', readDate),
+        flat: flat(),
+        candidates: candidates(get('candidats')),
+        reservataireId: nullable(get('reservataire')),
+      };
+      break;
+    case 'offer_declined':
+      body = {
+        eventId,
+        caseId: text(get('reference_dossier')),
+        bailleurId: text(get('bailleur')),
+        numeroUnique: read('numeroUnique', 'menage', readNumeroUnique),
+        declinedOn: read('declinedOn', 'date_refus', readDate),
+        reason: nullable(get('motif')),
+      };
+      break;
+    default:
+      body = {
+        eventId,
+        leaseId: text(get('reference_bail')),
+        caseId: text(get('reference_dossier')),
+        bailleurId: text(get('bailleur')),
+        leaseDate: read('leaseDate', 'date_bail', readDate),
+        flat: flat(),
+        household: {
+          numeroUnique: read('household.numeroUnique', 'menage', readNumeroUnique),
+          composition: {
+            personsAged14OrMore: read('household.composition.personsAged14OrMore', 'personnes_14_ans_et_plus', readCount),
+            childrenUnder14: read('household.composition.childrenUnder14', 'enfants_moins_14_ans', readCount) ?? 0,
+          },
+          yearlyResources: read('household.yearlyResources', 'revenus_annuels', readAmount) ?? null,
+        },
+        flags: {
+          dalo: read('flags.dalo', 'dalo', readBoolean),
+          priorityCategory: read('flags.priorityCategory', 'categorie_prioritaire', readPriorityCategory) ?? null,
+          relogeRenouvellementUrbain: read('flags.relogeRenouvellementUrbain', 'reloge_ru', readBoolean),
+          relogeCoproDegradee: read('flags.relogeCoproDegradee', 'reloge_copro', readBoolean),
+          internalMutation: read('flags.internalMutation', 'mutation_interne', readBoolean),
+          interBailleurMobility: read('flags.interBailleurMobility', 'mobilite_inter_bailleurs', readBoolean),
+          publicAgent: read('flags.publicAgent', 'agent_public', readBoolean),
+        },
+        reservataireId: nullable(get('reservataire')),
+        gestionMode: read('gestionMode', 'mode_gestion', readGestionMode),
+        confirmeDoublon: read('confirmeDoublon', 'confirme_doublon', readBoolean),
+      };
+  }
+  return { line, kind, body, columns: 'csv', problems, cells, ...(kind ? {} : { parseError: 'type' }) };
 }
 
 function candidates(value: string | undefined): unknown {
@@ -126,81 +211,54 @@ function candidates(value: string | undefined): unknown {
   if (!v) return undefined;
   return v.split('|').map((part) => {
     const [rank, household, decision] = part.split(':').map((x) => x.trim());
-    return { rank: number(rank), numeroUnique: household, decision };
+    return { rank: /^\d+$/.test(rank ?? '') ? Number(rank) : rank, numeroUnique: household, decision };
   });
 }
 
-const CSV_KINDS: Record<string, RowKind> = { bail: 'lease', decision_cal: 'cal_decision', refus_offre: 'offer_declined' };
-
-/** The rows of a CSV file, one at a time. */
-export function* csvRows(textContent: string): Generator<ParsedRow> {
-  const records = csvRecords(textContent);
-  const first = records.next();
-  const header = first.done ? [] : first.value.cells.map((name) => name.trim().toLowerCase());
-  const index = new Map(header.map((name, i) => [name, i]));
-  for (const { line, cells } of records) {
-    const get = (column: string) => {
-      const i = index.get(column);
-      return i === undefined ? undefined : cells[i];
-    };
-    const kind = CSV_KINDS[(text(get('type')) ?? 'bail').toLowerCase()] ?? null;
-    const eventId = text(get('id_evenement'));
-    let body: Record<string, unknown>;
-    switch (kind) {
-      case 'cal_decision':
-        body = {
-          eventId,
-          caseId: text(get('reference_dossier')),
-          bailleurId: text(get('bailleur')),
-          calDate: text(get('date_cal')),
-          flat: flat(get),
-          candidates: candidates(get('candidats')),
-          reservataireId: nullable(get('reservataire')),
-        };
-        break;
-      case 'offer_declined':
-        body = {
-          eventId,
-          caseId: text(get('reference_dossier')),
-          bailleurId: text(get('bailleur')),
-          numeroUnique: text(get('menage')),
-          declinedOn: text(get('date_refus')),
-          reason: nullable(get('motif')),
-        };
-        break;
-      default:
-        body = {
-          eventId,
-          leaseId: text(get('reference_bail')),
-          caseId: text(get('reference_dossier')),
-          bailleurId: text(get('bailleur')),
-          leaseDate: text(get('date_bail')),
-          flat: flat(get),
-          household: {
-            numeroUnique: text(get('menage')),
-            composition: {
-              personsAged14OrMore: number(get('personnes_14_ans_et_plus')),
-              childrenUnder14: number(get('enfants_moins_14_ans')) ?? 0,
-            },
-            yearlyResources: number(get('revenus_annuels')) ?? null,
-          },
-          flags: {
-            dalo: bool(get('dalo')),
-            priorityCategory: category(get('categorie_prioritaire')),
-            relogeRenouvellementUrbain: bool(get('reloge_ru')),
-            relogeCoproDegradee: bool(get('reloge_copro')),
-            internalMutation: bool(get('mutation_interne')),
-            interBailleurMobility: bool(get('mobilite_inter_bailleurs')),
-            publicAgent: bool(get('agent_public')),
-          },
-          reservataireId: nullable(get('reservataire')),
-          gestionMode: text(get('mode_gestion')),
-          confirmeDoublon: bool(get('confirme_doublon')),
-        };
+/**
+ * The header of a file (CSV text or a workbook's sheet) and the row kinds it holds, read through
+ * the whole file once before anything is written (a malformed CSV record throws csv-parse's
+ * `CsvError`): what `matchColumns` checks, and the number of rows for progress.
+ */
+export async function surveyRecords(
+  records: AsyncIterable<{ cells: string[] }> | Iterable<{ cells: string[] }>,
+): Promise<{ header: string[]; kinds: Set<RowKindName>; rows: number }> {
+  let header: string[] | undefined;
+  let typeIndex = -1;
+  const kinds = new Set<RowKindName>();
+  let rows = 0;
+  for await (const { cells } of records) {
+    if (!header) {
+      header = cells;
+      typeIndex = cells.findIndex((cell) => columnOf(cell) === 'type');
+      continue;
     }
-    yield { line, kind, body, columns: 'csv' as const, ...(kind ? {} : { parseError: 'type' }) };
+    rows += 1;
+    const kind = csvKindOf(typeIndex === -1 ? undefined : cells[typeIndex]);
+    if (kind) kinds.add(CSV_KIND_NAMES[kind]);
+  }
+  return { header: header ?? [], kinds, rows };
+}
+
+/** `surveyRecords` of a CSV text. */
+export const surveyCsv = (textContent: string) => surveyRecords(csvRecords(textContent));
+
+/** The rows of a file (CSV records or a sheet's), one at a time, its header already checked by `matchColumns`. */
+export async function* rowsOf(
+  records: AsyncIterable<{ line: number; cells: string[] }> | Iterable<{ line: number; cells: string[] }>,
+): AsyncGenerator<ParsedRow> {
+  let columns: string[] | undefined;
+  for await (const { line, cells } of records) {
+    if (!columns) {
+      columns = cells.map((cell) => columnOf(cell) ?? '');
+      continue;
+    }
+    yield csvRow(line, cells, columns);
   }
 }
+
+/** The rows of a CSV text. */
+export const csvRows = (textContent: string) => rowsOf(csvRecords(textContent));
 
 const NDJSON_KINDS = new Set<RowKind>(['lease', 'cal_decision', 'offer_declined']);
 
@@ -238,13 +296,9 @@ export function* ndjsonRows(textContent: string): Generator<ParsedRow> {
   }
 }
 
-/** How many rows `csvRows` / `ndjsonRows` will give, for progress and ETA, without building them. */
-export function countRows(format: 'csv' | 'ndjson', textContent: string): number {
+/** How many rows `ndjsonRows` will give, for progress and ETA, without building them. */
+export function countNdjsonRows(textContent: string): number {
   let count = 0;
-  if (format === 'csv') {
-    for (const _record of csvRecords(textContent)) count += 1;
-    return Math.max(0, count - 1);
-  }
   for (const [, raw] of lines(textContent)) if (raw.trim()) count += 1;
   return count;
 }
@@ -279,6 +333,7 @@ const COLUMN_OF: Record<string, string> = {
   'flags.publicAgent': 'agent_public',
   reservataireId: 'reservataire',
   gestionMode: 'mode_gestion',
+  confirmeDoublon: 'confirme_doublon',
   candidates: 'candidats',
 };
 

@@ -1,18 +1,66 @@
-import { countRows, csvRows, ndjsonRows } from './import-format.js';
+import iconv from 'iconv-lite';
+import fc from 'fast-check';
+import { csvRows, ndjsonRows, countNdjsonRows, separatorOf, surveyCsv } from './import-format.js';
+import { decodeImportFile, detectEncoding, isZipFile } from './import-encoding.js';
+import { IMPORT_COLUMNS, matchColumns, normaliseHeader } from './import-columns.js';
+
+async function all<T>(rows: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const row of rows) out.push(row);
+  return out;
+}
+
+const LEASE_HEADER =
+  'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;code_qpv;typologie;financement;menage;personnes_14_ans_et_plus;enfants_moins_14_ans;revenus_annuels;dalo;categorie_prioritaire;reservataire;mode_gestion';
 
 describe('Import files are read row by row', () => {
-  it('reads CSV rows lazily, with quotes, BOM and blank lines, and counts them without building them', () => {
-    const csv = '\uFEFFtype;reference_dossier;motif\r\nrefus_offre;C-1;"Trop loin;\nvraiment"\n\nrefus_offre;C-2;""""\n';
-    const rows = csvRows(csv);
-    expect(typeof (rows as Iterator<unknown>).next).toBe('function');
-    const all = [...rows];
-    expect(all.map((row) => [row.line, row.kind, row.body.caseId, row.body.reason])).toEqual([
-      [2, 'offer_declined', 'C-1', 'Trop loin;\nvraiment'],
-      [5, 'offer_declined', 'C-2', '"'],
+  it('reads CSV rows lazily (csv-parse), with quotes, BOM, CRLF/LF and blank lines, numbered by the line they start on', async () => {
+    const csv =
+      '\uFEFFtype;reference_dossier;motif;menage;date_refus\r\nrefus_offre;C-1;"Trop loin;\nvraiment";059122700099990001;2026-03-01\n\nrefus_offre;C-2;"""";059122700099990002;01/03/2026\n';
+    const rows = await all(csvRows(csv));
+    expect(rows.map((row) => [row.line, row.kind, row.body.caseId, row.body.reason, row.body.declinedOn])).toEqual([
+      [2, 'offer_declined', 'C-1', 'Trop loin;\nvraiment', '2026-03-01'],
+      [5, 'offer_declined', 'C-2', '"', '2026-03-01'],
     ]);
-    expect(countRows('csv', csv)).toBe(all.length);
-    expect(countRows('csv', '')).toBe(0);
-    expect([...csvRows('')]).toEqual([]);
+    expect((await surveyCsv(csv)).rows).toBe(2);
+    expect(await all(csvRows(''))).toEqual([]);
+  });
+
+  it('takes the separator its header uses: `;` or `,`', () => {
+    expect(separatorOf('a;b;c\n1,5;2;3')).toBe(';');
+    expect(separatorOf('a,b,c\n"1,5",2,3')).toBe(',');
+  });
+
+  it('reads a comma-separated file whose amounts are quoted', async () => {
+    const csv = `${LEASE_HEADER.replaceAll(';', ',')}\nbail,B1,D1,lmh,2026-03-10,5935000003,59350,200093201,,T3,PLUS,059122700099990001,1,0,"9 800,50",non,,,directe\n`;
+    const [row] = await all(csvRows(csv));
+    expect(row!.problems).toEqual([]);
+    expect((row!.body.household as { yearlyResources: number }).yearlyResources).toBe(9800.5);
+  });
+
+  it('reads a French Excel row: JJ/MM/AAAA, non-breaking thousands separator, words for none and yes/no, one message per bad value', async () => {
+    const csv = [
+      LEASE_HEADER,
+      'bail;B1;D1;lmh;10/03/2026;5935000003;59350;200093201;;t3;plus;059122700099990001;1;0;12\u00a0500,5;Oui;aucune;;Directe',
+      'bail;B2;D2;lmh;2026-02-30;5935000003;59350;200093201;;T9;PLUS;59122700012345600;1;0;9 800;peut-être;zzz;;directe',
+    ].join('\r\n');
+    const [good, bad] = await all(csvRows(csv));
+    expect(good!.problems).toEqual([]);
+    expect(good!.body).toMatchObject({
+      leaseDate: '2026-03-10',
+      flat: { typology: 'T3', financing: 'PLUS', qpvCode: null },
+      household: { yearlyResources: 12500.5 },
+      flags: { dalo: true, priorityCategory: null },
+      gestionMode: 'directe',
+    });
+    expect(bad!.problems!.map((problem) => [problem.path, problem.code])).toEqual([
+      ['leaseDate', 'INVALID_VALUE'],
+      ['flat.typology', 'INVALID_VALUE'],
+      ['household.numeroUnique', 'SPREADSHEET_DAMAGE'],
+      ['flags.dalo', 'INVALID_VALUE'],
+      ['flags.priorityCategory', 'INVALID_VALUE'],
+    ]);
+    expect(bad!.body.leaseDate).toBeUndefined();
   });
 
   it('reads NDJSON lines lazily; a line that is not an object is malformed, never spread into keys', () => {
@@ -25,6 +73,87 @@ describe('Import files are read row by row', () => {
       [5, null, 'json', []],
       [6, null, 'type', []],
     ]);
-    expect(countRows('ndjson', ndjson)).toBe(rows.length);
+    expect(countNdjsonRows(ndjson)).toBe(rows.length);
+  });
+});
+
+describe('The encoding of a file is detected, and said', () => {
+  const text = 'categorie;motif\nSortant d’hébergement;Œuvre à 1\u00a0000 €\n';
+
+  it('reads UTF-8 with and without BOM', () => {
+    const bytes = Buffer.from(text, 'utf8');
+    expect(decodeImportFile(bytes)).toEqual({ text, encoding: 'UTF-8' });
+    expect(decodeImportFile(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes]))).toEqual({ text, encoding: 'UTF-8' });
+  });
+
+  it('reads Windows-1252 (French Excel) and ISO-8859-15, accents intact', () => {
+    expect(decodeImportFile(iconv.encode(text, 'windows-1252'))).toEqual({ text, encoding: 'windows-1252' });
+    const latin9 = "motif\nSortant d'hébergement, loyer 500 €\n";
+    expect(decodeImportFile(iconv.encode(latin9, 'ISO-8859-15'))).toEqual({ text: latin9, encoding: 'ISO-8859-15' });
+  });
+
+  // A file of a few bytes can read as both (cp1252 `É»` is UTF-8 `ɻ`); a file with one accented French word cannot.
+  it('any French text written in Windows-1252 or UTF-8 reads back the same', () => {
+    const french = fc
+      .string({ unit: fc.constantFrom(...'aeéèêàçùôœ’€ «»;,\n0123456789ÉÀÇ'.split('')) })
+      .map((cells) => `type;catégorie\n${cells}`);
+    fc.assert(
+      fc.property(french, fc.constantFrom('utf8', 'windows-1252'), (value, encoding) => {
+        expect(decodeImportFile(iconv.encode(value, encoding)).text).toBe(value);
+      }),
+    );
+    expect(detectEncoding(Buffer.from('ascii only'))).toBe('UTF-8');
+  });
+
+  it('knows a workbook (ZIP) from a text file', () => {
+    expect(isZipFile(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14]))).toBe(true);
+    expect(isZipFile(Buffer.from('type;bail'))).toBe(false);
+  });
+});
+
+describe('Columns are matched by name, strictly', () => {
+  const kinds = new Set(['bail'] as const);
+
+  it('matches regardless of case, accents, surrounding spaces and documented aliases', () => {
+    expect(normaliseHeader('  Réservataire ')).toBe('reservataire');
+    expect(normaliseHeader('Date bail')).toBe('date_bail');
+    const header = LEASE_HEADER.split(';').map((name) => (name === 'reservataire' ? ' Réservataire ' : name.toUpperCase()));
+    header[header.indexOf('MENAGE')] = 'Numéro unique';
+    const result = matchColumns(header, kinds);
+    expect(result.ok && result.columns).toEqual(LEASE_HEADER.split(';'));
+  });
+
+  it('refuses an unknown column with the closest name, a repeated one, and a missing one', () => {
+    const header = LEASE_HEADER.replace('revenus_annuels', 'revenus_anuels').split(';');
+    expect(matchColumns(header, kinds)).toEqual({
+      ok: false,
+      problems: [
+        {
+          column: 'revenus_anuels',
+          code: 'COLUMN_UNKNOWN',
+          message: 'colonne inconnue « revenus_anuels » : vouliez-vous dire « revenus_annuels » ?',
+        },
+        expect.objectContaining({ column: 'revenus_annuels', code: 'COLUMN_MISSING' }),
+      ],
+    });
+    expect(matchColumns([...LEASE_HEADER.split(';'), 'Bailleur'], kinds)).toMatchObject({
+      ok: false,
+      problems: [{ code: 'COLUMN_DUPLICATED', column: 'Bailleur' }],
+    });
+    expect(matchColumns([...LEASE_HEADER.split(';'), 'xyzzy'], kinds)).toMatchObject({
+      ok: false,
+      problems: [{ code: 'COLUMN_UNKNOWN', message: expect.not.stringContaining('vouliez-vous') }],
+    });
+  });
+
+  it('needs the columns of the row kinds the file holds only', () => {
+    expect(
+      matchColumns(['type', 'reference_dossier', 'bailleur', 'menage', 'date_refus'], new Set(['refus_offre'] as const)).ok,
+    ).toBe(true);
+    expect(matchColumns(['type', 'reference_dossier', 'bailleur', 'menage', 'date_refus'], kinds).ok).toBe(false);
+  });
+
+  it('every column is documented', () => {
+    for (const column of IMPORT_COLUMNS) expect(column.description.length).toBeGreaterThan(5);
   });
 });

@@ -26,21 +26,40 @@ import {
 } from '../attribution/record-signed-lease/record-signed-lease.schema.js';
 import { calDecisionSchema, toCalDecisionData } from '../attribution/record-cal-decision/record-cal-decision.schema.js';
 import { offerDeclinedSchema, toOfferDeclinedData } from '../attribution/decline-offer/decline-offer.schema.js';
-import { actorOf, type Principal, Pseudonymiser } from '@vigie/access';
+import { actorOf, maskNumeroUniqueLike, type Principal, Pseudonymiser } from '@vigie/access';
 import { validate } from '../http/validation.js';
 import { isUuid } from '../http/params.js';
 import { isDataException } from '@vigie/postgres';
 import type { VigieConfig } from '@vigie/config';
 import { CLOCK, type Clock, DATABASE_POOL, VIGIE_CONFIG } from '../platform/platform.module.js';
-import { countRows, csvRows, fieldName, ndjsonRows, type ParsedRow, type RowKind } from './import-format.js';
+import {
+  countNdjsonRows,
+  csvRecords,
+  fieldName,
+  ndjsonRows,
+  rowsOf,
+  surveyRecords,
+  type ParsedRow,
+  type RowKind,
+} from './import-format.js';
+import { workbookRecords } from './import-workbook.js';
+import { decodeImportFile, type ImportEncoding } from './import-encoding.js';
+import { matchColumns } from './import-columns.js';
+import { CsvError } from 'csv-parse';
 
-export type ImportFormat = 'csv' | 'ndjson';
+export type ImportFormat = 'csv' | 'ndjson' | 'xlsx';
 /** `interrompu`: the process running it stopped mid-way (what it recorded is kept; send the file again). */
-export type ImportStatus = 'en_attente' | 'en_cours' | 'termine' | 'echoue' | 'interrompu';
+/** `refuse`: the whole file was refused before anything was written (its columns, or a malformed CSV). */
+export type ImportStatus = 'en_attente' | 'en_cours' | 'termine' | 'echoue' | 'interrompu' | 'refuse';
 
 export interface RowRejection {
   readonly line: number;
+  /** The row's `reference_bail` (else `reference_dossier`), to find it without counting lines. */
+  readonly reference: string | null;
+  /** The CSV column (or NDJSON field) at fault. */
   readonly field: string | null;
+  /** The value refused, as the file gave it. */
+  readonly value: string | null;
   readonly code: string;
   readonly message: string;
 }
@@ -48,6 +67,10 @@ export interface RowRejection {
 export interface ImportReport {
   readonly id: string;
   readonly format: ImportFormat;
+  /** `true`: a preview, decided exactly as an import but nothing written. */
+  readonly dryRun: boolean;
+  /** The text encoding detected in the file (UTF-8, windows-1252, ISO-8859-15); null for XLSX. */
+  encoding: ImportEncoding | null;
   status: ImportStatus;
   total: number | null;
   done: number;
@@ -127,7 +150,25 @@ function rowEventId(kind: RowKind, data: unknown, given: unknown): string {
   return uuidFromText(`vigie-import|${kind}|${canonicalJson(data)}`);
 }
 
-interface ValidRow {
+/** The row's reference for the report: its lease reference, else its case reference. */
+function referenceOf(row: Pick<ParsedRow, 'body'>): string | null {
+  const { leaseId, caseId } = row.body;
+  const reference = typeof leaseId === 'string' ? leaseId : typeof caseId === 'string' ? caseId : null;
+  return reference;
+}
+
+/** The value refused, as the file gave it: the CSV cell, or the NDJSON field's value. */
+function valueOf(row: Pick<ParsedRow, 'cells' | 'body'>, path: string | null, field: string | null): string | null {
+  if (path === null || field === null) return null;
+  if (row.cells) return row.cells[field] ?? null;
+  let value: unknown = row.body;
+  for (const key of path.split('.'))
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
+  if (value === undefined) return null;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+interface ValidRow extends Pick<ParsedRow, 'cells' | 'body'> {
   readonly line: number;
   readonly kind: RowKind;
   readonly columns: 'csv' | 'ndjson';
@@ -161,11 +202,18 @@ export class ImportService {
     private readonly sameLeases: SameLeasesService,
   ) {}
 
-  async start(format: ImportFormat, content: string, principal: Principal): Promise<ImportReport> {
+  async start(
+    format: ImportFormat,
+    content: Buffer,
+    principal: Principal,
+    options: { dryRun?: boolean; sheet?: string } = {},
+  ): Promise<ImportReport> {
     const actor = actorOf(principal);
     const report: ImportReport = {
       id: randomUUID(),
       format,
+      dryRun: options.dryRun === true,
+      encoding: null,
       status: 'en_attente',
       total: null,
       done: 0,
@@ -184,7 +232,7 @@ export class ImportService {
       'INSERT INTO imports (id, format, status, actor, report, owner_role, owner_tenant) VALUES ($1, $2, $3, $4, $5, $6, $7)',
       [report.id, format, report.status, actor, JSON.stringify(report), principal.role, principal.tenant],
     );
-    setImmediate(() => void this.run(report, content, principal));
+    setImmediate(() => void this.run(report, content, principal, options.sheet));
     return report;
   }
 
@@ -226,15 +274,86 @@ export class ImportService {
     return report;
   }
 
-  private async run(report: ImportReport, content: string, principal: Principal): Promise<void> {
+  /**
+   * The file's text and rows, or null when the whole file is refused (reported, nothing written):
+   * a CSV is read through once first, so that a column unknown, repeated or missing, or a
+   * malformed record, refuses it before its first row is written.
+   */
+  private async openFile(
+    report: ImportReport,
+    bytes: Buffer,
+    sheet: string | undefined,
+  ): Promise<AsyncIterable<ParsedRow> | Iterable<ParsedRow> | null> {
+    let records: () => AsyncIterable<{ line: number; cells: string[] }> | Iterable<{ line: number; cells: string[] }>;
+    if (report.format === 'xlsx') {
+      const workbook = await workbookRecords(bytes, sheet);
+      if ('error' in workbook) {
+        this.refuse(report, [
+          { line: 0, reference: null, field: null, value: null, code: 'XLSX_UNREADABLE', message: workbook.error },
+        ]);
+        return null;
+      }
+      records = () => workbook.records;
+    } else {
+      const { text, encoding } = decodeImportFile(bytes);
+      report.encoding = encoding;
+      if (report.format === 'ndjson') {
+        report.total = countNdjsonRows(text);
+        return ndjsonRows(text);
+      }
+      records = () => csvRecords(text);
+    }
+    let survey;
+    try {
+      survey = await surveyRecords(records());
+    } catch (error) {
+      if (!(error instanceof CsvError)) throw error;
+      const line = (error as CsvError & { lines?: number }).lines ?? null;
+      this.refuse(report, [
+        {
+          line: line ?? 0,
+          reference: null,
+          field: null,
+          value: null,
+          code: 'CSV_MALFORMED',
+          message: `CSV illisible vers la ligne ${line ?? '?'} (guillemet non refermé ou mal placé) : corrigez la ligne, rien n’a été enregistré.`,
+        },
+      ]);
+      return null;
+    }
+    report.total = survey.rows;
+    const columns = matchColumns(survey.header, survey.kinds);
+    if (!columns.ok) {
+      this.refuse(
+        report,
+        columns.problems.map((problem) => ({
+          line: 1,
+          reference: null,
+          field: maskNumeroUniqueLike(problem.column),
+          value: null,
+          code: problem.code,
+          message: maskNumeroUniqueLike(`${problem.message} ; rien n’a été enregistré.`),
+        })),
+      );
+      return null;
+    }
+    return rowsOf(records());
+  }
+
+  private refuse(report: ImportReport, rejections: RowRejection[]): void {
+    report.status = 'refuse';
+    report.rejections.push(...rejections);
+    report.error = 'Fichier refusé en entier, rien n’a été enregistré : voir rejections.';
+  }
+
+  private async run(report: ImportReport, content: Buffer, principal: Principal, sheet?: string): Promise<void> {
     const started = Date.now();
     try {
       report.status = 'en_cours';
-      const total = countRows(report.format, content);
-      report.total = total;
+      const rows = await this.openFile(report, content, sheet);
+      if (!rows) return;
+      const total = report.total ?? 0;
       const lookup = this.referential.lookup(true);
-      // Rows are parsed chunk by chunk as the import goes: never the whole file's rows at once.
-      const rows = report.format === 'csv' ? csvRows(content) : ndjsonRows(content);
       let chunk: ParsedRow[] = [];
       const importChunk = async () => {
         await this.importChunk(report, chunk, lookup, principal, report.id);
@@ -245,7 +364,8 @@ export class ImportService {
         report.etaSeconds = Math.ceil((total - report.done) / Math.max(report.rowsPerSecond, 1));
         await this.saveProgress(report);
       };
-      for (const row of rows) {
+      // Rows are parsed chunk by chunk as the import goes: never the whole file's rows at once.
+      for await (const row of rows) {
         chunk.push(row);
         if (chunk.length === CHUNK) await importChunk();
       }
@@ -286,7 +406,7 @@ export class ImportService {
 
   private reject(
     report: ImportReport,
-    row: { line: number; columns: 'csv' | 'ndjson' },
+    row: Pick<ParsedRow, 'line' | 'columns' | 'cells' | 'body'>,
     path: string | null,
     code: string,
     message: string,
@@ -299,7 +419,17 @@ export class ImportService {
       report.rejected += 1;
     }
     if (report.rejections.length < MAX_LISTED) {
-      report.rejections.push({ line: row.line, field: path === null ? null : fieldName(path, row.columns), code, message });
+      const field = path === null ? null : fieldName(path, row.columns);
+      // A report echoes what the file said: nothing that looks like a numéro unique stays in clear.
+      const value = valueOf(row, path, field);
+      report.rejections.push({
+        line: row.line,
+        reference: referenceOf(row),
+        field,
+        value: value === null ? null : maskNumeroUniqueLike(value),
+        code,
+        message: maskNumeroUniqueLike(message),
+      });
     }
   }
 
@@ -320,11 +450,21 @@ export class ImportService {
           );
         continue;
       }
+      // One message per bad value: a cell refused while reading is not reported again by the schema.
+      const refused = new Set<string>();
+      for (const problem of row.problems ?? []) {
+        this.reject(report, row, problem.path, problem.code, problem.message);
+        refused.add(fieldName(problem.path, row.columns));
+      }
       const result = validate(SCHEMAS[row.kind], row.body);
       if (!result.ok) {
-        for (const problem of result.errors) this.reject(report, row, problem.path, problem.code, problem.message);
+        for (const problem of result.errors) {
+          if (!refused.has(fieldName(problem.path, row.columns)))
+            this.reject(report, row, problem.path, problem.code, problem.message);
+        }
         continue;
       }
+      if (refused.size) continue;
       const { eventId: given, ...input } = result.data as Record<string, unknown>;
       // A bailleur's key imports that bailleur's facts only.
       if (principal.role === 'bailleur' && input.bailleurId !== principal.tenant) {
@@ -337,6 +477,8 @@ export class ImportService {
         line: row.line,
         kind: row.kind,
         columns: row.columns,
+        cells: row.cells,
+        body: row.body,
         eventId,
         streamId: attributionStreamId(String(fact.bailleurId), String(fact.caseId)),
         data: fact,
@@ -402,6 +544,7 @@ export class ImportService {
             condition: () => (identity === null ? undefined : this.sameLeases.condition(identity, recorded)),
           };
         }),
+        { dryRun: report.dryRun },
       );
     } catch (error) {
       if (!isDataException(error)) throw error;

@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import { dryRunParam } from '../http/params.js';
+import { parseOrThrow } from '../http/validation.js';
 import { Contract } from '../http/contract.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { MiB, TextBody } from '../http/body.js';
+import { FileBody, MiB } from '../http/body.js';
+import { isZipFile } from './import-encoding.js';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
@@ -13,7 +16,8 @@ import { StartImport } from './start-import/start-import.handler.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { EXISTING_IMPORT, FILTERED } from '../access/tenancies.js';
 
-export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson', 'text/plain'];
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson', 'text/plain', XLSX_TYPE];
 /** Bulk imports: CSV or NDJSON files of up to a few hundred thousand rows, read only once the caller is authenticated. */
 export const IMPORT_SIZE_LIMIT = 250 * MiB;
 /** An import file: its rows are validated one by one (see import-format.ts). */
@@ -23,10 +27,12 @@ const IMPORT_EXAMPLE = [
   'bail;BAIL-2026-0002;D-2026-0003;lille-metropole-habitat;2026-04-02;5935000003;59350;200093201;T3;PLUS;0591227000124;1;9000;action-logement;directe',
 ].join('\n');
 
-const IMPORT_UNSUPPORTED = 'Envoyez le fichier en text/csv ou application/x-ndjson (ou ?format=csv|ndjson).';
+const IMPORT_UNSUPPORTED = `Envoyez le fichier en text/csv, application/x-ndjson ou ${XLSX_TYPE} (ou ?format=csv|ndjson|xlsx).`;
+const XLSX_SENT = `Ce fichier est un classeur Excel (.xlsx) ou OpenDocument, pas un CSV ni un NDJSON : envoyez-le en ${XLSX_TYPE} (ou ?format=xlsx), ou enregistrez-le en CSV (séparateur : point-virgule).`;
 
 function formatOf(contentType: string | undefined, query: string | undefined): ImportFormat | undefined {
-  if (query === 'csv' || query === 'ndjson') return query;
+  if (query === 'csv' || query === 'ndjson' || query === 'xlsx') return query;
+  if (contentType?.includes('spreadsheetml')) return 'xlsx';
   if (contentType?.includes('csv')) return 'csv';
   if (contentType?.includes('ndjson')) return 'ndjson';
   return undefined;
@@ -41,30 +47,36 @@ export class ImportsController {
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: FILTERED })
-  @TextBody({ types: IMPORT_CONTENT_TYPES, limit: IMPORT_SIZE_LIMIT, unsupported: IMPORT_UNSUPPORTED })
+  @FileBody({ types: IMPORT_CONTENT_TYPES, limit: IMPORT_SIZE_LIMIT, unsupported: IMPORT_UNSUPPORTED })
   @Post()
   @HttpCode(202)
   @Contract({
     summary:
-      'Importer un fichier de décisions de CAL, de refus et de baux (CSV à en-têtes français, ou NDJSON) : réponse immédiate, traitement en arrière-plan',
+      'Importer un fichier de décisions de CAL, de refus et de baux (CSV à en-têtes français en UTF-8, Windows-1252 ou ISO-8859-15, séparateur ; ou , ; ou NDJSON, ou classeur XLSX : première feuille ou ?feuille=nom, vraies cellules date acceptées) : réponse immédiate, traitement en arrière-plan ; ?dryRun=true : aperçu, même rapport, rien d’enregistré. Une colonne inconnue ou manquante refuse tout le fichier (statut refuse).',
     answer: 'accepted',
     body: { schema: importFileSchema, example: IMPORT_EXAMPLE },
   })
-  @ApiConsumes('text/csv', 'application/x-ndjson')
+  @ApiConsumes('text/csv', 'application/x-ndjson', XLSX_TYPE)
   async start(
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @Query('format') formatQuery: string | undefined,
+    @Query('dryRun') dryRunQuery: string | undefined,
+    @Query('feuille') sheet: string | undefined,
     @CurrentPrincipal() principal: Principal,
     @Res({ passthrough: true }) response: Response,
   ) {
     const format = formatOf(contentType, formatQuery);
     if (!format) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: IMPORT_UNSUPPORTED });
     // No body at all (an empty file) is read as nothing: the file is empty, not of the wrong type.
-    if (typeof body !== 'string' || !body.trim()) {
+    if (!Buffer.isBuffer(body) || !body.toString('latin1').trim()) {
       throw invalidField('(corps)', 'REQUIRED', 'Fichier vide.');
     }
-    const report = await this.commandBus.execute<StartImport, ImportReport>(new StartImport(format, body, principal));
+    if (format !== 'xlsx' && isZipFile(body)) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: XLSX_SENT });
+    const { dryRun } = parseOrThrow(z.object({ dryRun: dryRunParam }), { dryRun: dryRunQuery });
+    const report = await this.commandBus.execute<StartImport, ImportReport>(
+      new StartImport(format, body, principal, dryRun, sheet),
+    );
     response.setHeader('Location', `/v1/imports/${report.id}`);
     return report;
   }
@@ -85,8 +97,8 @@ export class ImportsController {
         response,
         `import-${id}-rejets.csv`,
         toCsv(
-          ['Ligne', 'Champ', 'Code', 'Message'],
-          report.rejections.map((r) => [r.line, r.field, r.code, r.message]),
+          ['Ligne', 'Référence', 'Colonne', 'Valeur refusée', 'Code', 'Message'],
+          report.rejections.map((r) => [r.line, r.reference, r.field, r.value, r.code, r.message]),
         ),
       );
       return;

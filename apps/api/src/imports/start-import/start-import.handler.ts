@@ -6,8 +6,13 @@ import { type ImportFormat, type ImportReport, ImportService } from '../import.s
 export class StartImport {
   constructor(
     readonly format: ImportFormat,
-    readonly content: string,
+    /** The file's bytes, its encoding detected by the import. */
+    readonly content: Buffer,
     readonly principal: Principal,
+    /** A preview: decided as an import, nothing written. */
+    readonly dryRun = false,
+    /** XLSX: the sheet to read (the first when absent). */
+    readonly sheet?: string,
   ) {}
 }
 
@@ -15,7 +20,7 @@ export class StartImport {
 export class StartImportHandler implements ICommandHandler<StartImport, ImportReport> {
   constructor(private readonly imports: ImportService) {}
 
-  execute({ format, content, principal }: StartImport): Promise<ImportReport> {
-    return this.imports.start(format, content, principal);
+  execute({ format, content, principal, dryRun, sheet }: StartImport): Promise<ImportReport> {
+    return this.imports.start(format, content, principal, { dryRun, sheet });
   }
 }

@@ -1,0 +1,202 @@
+import { closest, distance } from 'fastest-levenshtein';
+
+/**
+ * The columns of the CSV import, as a bailleur's export names them. A header is matched without
+ * regard to case, accents, surrounding spaces, and spaces or hyphens inside (`Réservataire`,
+ * ` Date bail ` and `date-bail` are `reservataire` and `date_bail`), and through the aliases below.
+ * An unknown, repeated or missing column refuses the whole file before anything is written: a
+ * column Vigie does not read would silently lose its values (incomes read as unknown,
+ * réservataires as non réservé).
+ */
+export type RowKindName = 'bail' | 'decision_cal' | 'refus_offre';
+
+export interface ImportColumn {
+  readonly name: string;
+  /** The row kinds whose header must have it (an empty cell may still mean "none"). */
+  readonly requiredFor: readonly RowKindName[];
+  /** French description, for the README, OpenAPI and the template's explanation sheet. */
+  readonly description: string;
+  /** Other spellings accepted for this column (compared once normalised). */
+  readonly aliases?: readonly string[];
+}
+
+const ALL: readonly RowKindName[] = ['bail', 'decision_cal', 'refus_offre'];
+const FLAT: readonly RowKindName[] = ['bail', 'decision_cal'];
+
+export const IMPORT_COLUMNS: readonly ImportColumn[] = [
+  { name: 'type', requiredFor: [], description: 'bail (par défaut), decision_cal ou refus_offre.' },
+  {
+    name: 'id_evenement',
+    requiredFor: [],
+    description: 'UUID facultatif ; sinon Vigie le dérive du contenu (un fichier renvoyé n’enregistre rien deux fois).',
+  },
+  { name: 'reference_bail', requiredFor: ['bail'], description: 'Référence du bail chez le bailleur.' },
+  {
+    name: 'reference_dossier',
+    requiredFor: ALL,
+    description: 'Référence du dossier (logement vacant) chez le bailleur.',
+    aliases: ['dossier'],
+  },
+  { name: 'bailleur', requiredFor: ALL, description: 'Identifiant du bailleur dans Vigie (ex. lmh).' },
+  { name: 'date_bail', requiredFor: ['bail'], description: 'Date de signature du bail : AAAA-MM-JJ ou JJ/MM/AAAA.' },
+  { name: 'date_cal', requiredFor: ['decision_cal'], description: 'Date de la CAL : AAAA-MM-JJ ou JJ/MM/AAAA.' },
+  { name: 'date_refus', requiredFor: ['refus_offre'], description: 'Date du refus : AAAA-MM-JJ ou JJ/MM/AAAA.' },
+  {
+    name: 'rpls',
+    requiredFor: FLAT,
+    description: 'Identifiant RPLS du logement (lettres et chiffres, zéros initiaux conservés).',
+    aliases: ['id_rpls', 'identifiant_rpls', 'numero_rpls'],
+  },
+  {
+    name: 'code_insee',
+    requiredFor: FLAT,
+    description: 'Code INSEE de la commune (5 caractères, 2A/2B en Corse, arrondissement à Paris, Lyon, Marseille).',
+    aliases: ['commune', 'code_commune', 'insee'],
+  },
+  {
+    name: 'siren_epci',
+    requiredFor: FLAT,
+    description: 'SIREN de l’EPCI (9 chiffres, clé de Luhn vérifiée).',
+    aliases: ['epci'],
+  },
+  { name: 'code_qpv', requiredFor: [], description: 'Code du QPV ; vide ou absente : hors QPV.', aliases: ['qpv'] },
+  { name: 'typologie', requiredFor: FLAT, description: 'T1, T2, T3, T4, T5 ou T6+.' },
+  { name: 'financement', requiredFor: FLAT, description: 'PLAI, PLUS, PLS, PLI ou autre.' },
+  {
+    name: 'menage',
+    requiredFor: ['bail', 'refus_offre'],
+    description:
+      'Numéro unique d’enregistrement de la demande (SNE, 18 caractères) ; pseudonymisé dès l’entrée, jamais conservé.',
+    aliases: ['numero_unique', 'nud', 'nur'],
+  },
+  {
+    name: 'personnes_14_ans_et_plus',
+    requiredFor: ['bail'],
+    description: 'Nombre de personnes de 14 ans ou plus (au moins 1).',
+  },
+  { name: 'enfants_moins_14_ans', requiredFor: [], description: 'Nombre d’enfants de moins de 14 ans (vide ou absente : 0).' },
+  {
+    name: 'revenus_annuels',
+    requiredFor: ['bail'],
+    description: 'Ressources annuelles du ménage en euros (virgule décimale, espaces de milliers acceptés) ; vide : inconnues.',
+    aliases: ['ressources_annuelles'],
+  },
+  { name: 'dalo', requiredFor: [], description: 'Ménage reconnu DALO : oui/non (vide ou absente : non).' },
+  {
+    name: 'categorie_prioritaire',
+    requiredFor: [],
+    description:
+      'Catégorie prioritaire de l’article L. 441-1 du CCH (lettre ou libellé) ; vide, absente, non, aucune ou - : aucune.',
+  },
+  { name: 'reloge_ru', requiredFor: [], description: 'Relogé au titre du renouvellement urbain : oui/non (vide : non).' },
+  { name: 'reloge_copro', requiredFor: [], description: 'Relogé d’une copropriété dégradée : oui/non (vide : non).' },
+  { name: 'mutation_interne', requiredFor: [], description: 'Mutation interne : oui/non (vide : non).' },
+  {
+    name: 'mobilite_inter_bailleurs',
+    requiredFor: [],
+    description: 'Mobilité inter-bailleurs : oui/non (vide : non).',
+  },
+  { name: 'agent_public', requiredFor: [], description: 'Agent public : oui/non (vide : non).' },
+  {
+    name: 'confirme_doublon',
+    requiredFor: [],
+    description:
+      'oui : le bailleur confirme que ce bail est distinct d’un bail déjà enregistré pour le même ménage, le même logement et la même date (sinon refusé comme doublon probable) ; vide : non.',
+  },
+  {
+    name: 'reservataire',
+    requiredFor: FLAT,
+    description: 'Identifiant du réservataire dans Vigie ; vide : non réservé.',
+  },
+  { name: 'mode_gestion', requiredFor: ['bail'], description: 'directe ou deleguee.', aliases: ['gestion'] },
+  {
+    name: 'candidats',
+    requiredFor: ['decision_cal'],
+    description: 'Candidats de la CAL : rang:menage:decision séparés par | (attribution, attribution_sous_condition, …).',
+  },
+  { name: 'motif', requiredFor: [], description: 'Motif du refus (texte libre).' },
+];
+
+/**
+ * A header as compared: no surrounding spaces, lower case, accents removed, runs of spaces,
+ * hyphens, apostrophes and dots turned into one `_`.
+ */
+export function normaliseHeader(header: string): string {
+  return header
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s\-'’.]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
+
+const BY_SPELLING = new Map<string, string>(
+  IMPORT_COLUMNS.flatMap((column) => [
+    [column.name, column.name] as const,
+    ...(column.aliases ?? []).map((alias) => [normaliseHeader(alias), column.name] as const),
+  ]),
+);
+const NAMES = IMPORT_COLUMNS.map((column) => column.name);
+
+export interface ColumnProblem {
+  /** The column as the file spells it (or the missing column's name). */
+  readonly column: string;
+  readonly code: 'COLUMN_UNKNOWN' | 'COLUMN_DUPLICATED' | 'COLUMN_MISSING';
+  readonly message: string;
+}
+
+/** The column a header names, or undefined. */
+export function columnOf(header: string): string | undefined {
+  return BY_SPELLING.get(normaliseHeader(header));
+}
+
+/**
+ * The canonical name of each header cell, or the problems that refuse the file: an unknown column
+ * (with the closest known name when one is near), a column given twice, a column the file's row
+ * kinds need that is absent. `kinds` are the row kinds the file holds.
+ */
+export function matchColumns(
+  header: readonly string[],
+  kinds: ReadonlySet<RowKindName>,
+): { ok: true; columns: string[] } | { ok: false; problems: ColumnProblem[] } {
+  const problems: ColumnProblem[] = [];
+  const columns: string[] = [];
+  const seen = new Set<string>();
+  for (const cell of header) {
+    const name = columnOf(cell);
+    if (name === undefined) {
+      if (cell.trim() === '') {
+        columns.push('');
+        continue;
+      }
+      const normalised = normaliseHeader(cell);
+      const near = closest(normalised, NAMES);
+      const hint =
+        distance(normalised, near) <= Math.max(2, Math.floor(near.length / 4)) ? ` : vouliez-vous dire « ${near} » ?` : '';
+      problems.push({
+        column: cell,
+        code: 'COLUMN_UNKNOWN',
+        message: `colonne inconnue « ${cell.trim()} »${hint || ' (voir les colonnes du modèle : GET /v1/imports/modele)'}`,
+      });
+      columns.push('');
+      continue;
+    }
+    if (seen.has(name)) {
+      problems.push({ column: cell, code: 'COLUMN_DUPLICATED', message: `colonne « ${name} » présente deux fois` });
+    }
+    seen.add(name);
+    columns.push(name);
+  }
+  for (const column of IMPORT_COLUMNS) {
+    const neededBy = column.requiredFor.filter((kind) => kinds.has(kind));
+    if (neededBy.length && !seen.has(column.name)) {
+      problems.push({
+        column: column.name,
+        code: 'COLUMN_MISSING',
+        message: `colonne manquante « ${column.name} » (nécessaire aux lignes ${neededBy.join(', ')}) : ajoutez-la, vide si la valeur est inconnue`,
+      });
+    }
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, columns };
+}

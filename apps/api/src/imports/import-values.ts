@@ -1,0 +1,257 @@
+import { FINANCINGS, GESTION_MODES, TYPOLOGIES } from '@vigie/domain';
+
+/**
+ * Cells of an import file as spreadsheets write them, read into the values the API takes. Each
+ * reader gives the value, or one problem (code and French message) for the cell: a bad value is
+ * reported once, in its own column, and never turned into a second, false message elsewhere.
+ */
+export type CellResult<T> = { readonly ok: true; readonly value: T } | CellProblem;
+export interface CellProblem {
+  readonly ok: false;
+  readonly code: 'INVALID_VALUE' | 'SPREADSHEET_DAMAGE';
+  readonly message: string;
+}
+
+const ok = <T>(value: T): CellResult<T> => ({ ok: true, value });
+const invalid = (message: string): CellProblem => ({ ok: false, code: 'INVALID_VALUE', message });
+const damaged = (message: string): CellProblem => ({ ok: false, code: 'SPREADSHEET_DAMAGE', message });
+
+/** Accents and case removed, for comparing a cell with a vocabulary. */
+export function fold(value: string): string {
+  return value.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase();
+}
+
+const listed = (values: readonly string[]) => values.join(', ');
+
+/**
+ * A date, `AAAA-MM-JJ` or `JJ/MM/AAAA` (as French Excel writes it), into `AAAA-MM-JJ`; an empty
+ * cell is undefined. A day that does not exist (30/02/2026) is refused here, once.
+ */
+export function readDate(raw: string): CellResult<string | undefined> {
+  const value = raw.trim();
+  if (value === '') return ok(undefined);
+  const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const french = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value);
+  const [year, month, day] = iso ? [iso[1]!, iso[2]!, iso[3]!] : french ? [french[3]!, french[2]!, french[1]!] : [];
+  if (!year || !month || !day) return invalid(`date « ${value} » : attendue au format AAAA-MM-JJ ou JJ/MM/AAAA.`);
+  const text = `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
+  const date = new Date(`${text}T00:00:00Z`);
+  if (Number.isNaN(date.getTime()) || !date.toISOString().startsWith(text)) {
+    return invalid(`date « ${value} » : ce jour n’existe pas.`);
+  }
+  return ok(text);
+}
+
+/**
+ * An amount in euros: a decimal comma (or point), any space as thousands separator (ordinary,
+ * non-breaking U+00A0, narrow non-breaking U+202F, thin U+2009); an empty cell is null (unknown).
+ */
+export function readAmount(raw: string): CellResult<number | null> {
+  const value = raw.replace(/[\s\u00a0\u202f\u2009]/g, '');
+  if (value === '') return ok(null);
+  if (!/^\d+(?:[.,]\d+)?$/.test(value)) {
+    return invalid(`montant « ${raw.trim()} » : nombre d’euros attendu (ex. 18 500,50), sans symbole ni lettre.`);
+  }
+  return ok(Number(value.replace(',', '.')));
+}
+
+/** A count of persons: a whole number; an empty cell is undefined. */
+export function readCount(raw: string): CellResult<number | undefined> {
+  const value = raw.trim();
+  if (value === '') return ok(undefined);
+  if (!/^\d+$/.test(value)) return invalid(`nombre « ${value} » : nombre entier attendu (ex. 2).`);
+  return ok(Number(value));
+}
+
+/** The words read as yes and no, in any case (an empty cell is no). */
+export const YES_WORDS = ['oui', '1', 'x', 'vrai'] as const;
+export const NO_WORDS = ['non', '0', 'faux'] as const;
+const YES = new Set<string>([...YES_WORDS, 'o', 'true', 'yes']);
+const NO = new Set<string>([...NO_WORDS, 'n', 'false', 'no', '']);
+
+/** A yes/no cell: oui/non, 1/0, x (ticked)/empty, vrai/faux. */
+export function readBoolean(raw: string): CellResult<boolean> {
+  const value = fold(raw);
+  if (YES.has(value)) return ok(true);
+  if (NO.has(value)) return ok(false);
+  return invalid(
+    `valeur « ${raw.trim()} » : oui ou non attendu (valeurs admises : ${listed([...YES_WORDS, ...NO_WORDS])}, vide = non).`,
+  );
+}
+
+/** Words that say "none" in a coded column. */
+export const NONE_WORDS = ['non', 'aucune', 'aucun', '-', 'sans', '0', 'nc', 'n/a'] as const;
+const NONE = new Set<string>(NONE_WORDS);
+
+/** Whether a cell says "none" (empty, or one of NONE_WORDS). */
+export function meansNone(raw: string): boolean {
+  const value = fold(raw);
+  return value === '' || NONE.has(value);
+}
+
+/**
+ * A value of a closed vocabulary, matched without regard to case and accents (`plus` is `PLUS`,
+ * `déléguée` is `deleguee`); an empty cell is undefined; anything else is refused with the list.
+ */
+export function readChoice<T extends string>(raw: string, allowed: readonly T[], what: string): CellResult<T | undefined> {
+  const value = fold(raw);
+  if (value === '') return ok(undefined);
+  const found = allowed.find((choice) => fold(choice) === value);
+  return found ? ok(found) : invalid(`${what} « ${raw.trim()} » inconnue : valeurs admises ${listed(allowed)}.`);
+}
+
+export const readTypology = (raw: string) => readChoice(raw, TYPOLOGIES, 'typologie');
+export const readFinancing = (raw: string) => readChoice(raw, FINANCINGS, 'financement');
+export const readGestionMode = (raw: string) => readChoice(raw, GESTION_MODES, 'mode de gestion');
+
+/**
+ * The priority categories of art. L. 441-1 CCH (publics prioritaires), by the letter of the
+ * article, with their French label. A cell gives the letter (`c`, `c)`) or the label; the label
+ * is what the event records.
+ */
+export const PRIORITY_CATEGORIES: readonly {
+  readonly letter: string;
+  readonly label: string;
+  readonly also?: readonly string[];
+}[] = [
+  { letter: 'a', label: 'Personne en situation de handicap ou famille ayant à charge une telle personne', also: ['handicap'] },
+  {
+    letter: 'a bis',
+    label: 'Personne sortant d’un appartement de coordination thérapeutique',
+    also: ['sortant d’un appartement de coordination thérapeutique'],
+  },
+  {
+    letter: 'b',
+    label: 'Personne mal logée ou défavorisée, ou en difficulté particulière de logement',
+    also: ['mal logé', 'défavorisé'],
+  },
+  {
+    letter: 'c',
+    label: 'Sortant d’hébergement ou de logement de transition',
+    also: ['sortant d’hébergement', 'hébergé', 'logement de transition'],
+  },
+  {
+    letter: 'd',
+    label: 'Reprise d’activité après un chômage de longue durée',
+    also: ['chômage de longue durée'],
+  },
+  { letter: 'd bis', label: 'Exposé à un habitat indigne', also: ['habitat indigne'] },
+  {
+    letter: 'e',
+    label: 'Victime de violences au sein du couple ou menacée de mariage forcé',
+    also: ['violences conjugales', 'violences au sein du couple', 'mariage forcé'],
+  },
+  { letter: 'f', label: 'Engagé dans un parcours de sortie de la prostitution', also: ['sortie de la prostitution'] },
+  { letter: 'g', label: 'Victime de traite des êtres humains ou de proxénétisme', also: ['traite des êtres humains'] },
+  {
+    letter: 'h',
+    label: 'Avec enfant mineur dans un logement suroccupé ou non décent',
+    also: ['suroccupation', 'logement non décent'],
+  },
+  {
+    letter: 'i',
+    label: 'Dépourvu de logement, y compris hébergé par des tiers',
+    also: ['sans logement', 'hébergé par des tiers'],
+  },
+  { letter: 'j', label: 'Menacé d’expulsion sans relogement', also: ['menacé d’expulsion', 'expulsion'] },
+];
+
+const foldLabel = (value: string) =>
+  fold(value)
+    .replace(/[’']/g, "'")
+    .replace(/\s+/g, ' ')
+    .replace(/^l\.? ?441-1,? ?/, '')
+    .replace(/\)$/, '');
+const CATEGORY_BY_SPELLING = new Map<string, string>(
+  PRIORITY_CATEGORIES.flatMap(({ letter, label, also = [] }) =>
+    [letter, label, ...also].map((spelling) => [foldLabel(spelling), label] as const),
+  ),
+);
+
+/**
+ * A priority category: empty or a word saying none (NONE_WORDS) is none (null) — a "non" must
+ * never count a household as priority; a letter or label of L. 441-1 is that category's label;
+ * anything else is refused with the letters allowed.
+ */
+export function readPriorityCategory(raw: string): CellResult<string | null> {
+  if (meansNone(raw)) return ok(null);
+  const label = CATEGORY_BY_SPELLING.get(foldLabel(raw));
+  if (label) return ok(label);
+  return invalid(
+    `catégorie prioritaire « ${raw.trim()} » inconnue : lettre ou libellé de l’article L. 441-1 du CCH attendu (${PRIORITY_CATEGORIES.map((c) => c.letter).join(', ')} ; voir le modèle), ou non / aucune / - pour aucune.`,
+  );
+}
+
+const SCIENTIFIC = /^\d+(?:[.,]\d+)?e[+-]?\d+$/i;
+const TEXT_ADVICE =
+  'formatez la colonne en Texte dans le tableur (ou exportez directement depuis votre logiciel) puis renvoyez le fichier.';
+
+/**
+ * The numéro unique d'enregistrement of the household's application (système national
+ * d'enregistrement, art. L. 441-2-1 CCH): 18 characters, the département on three (`059`, `02A`,
+ * `974`), the year and month of the application, then the registering office and a sequence
+ * number. Spreadsheets damage it when they read it as a number: the leading 0 is dropped
+ * (17 digits), digits after the 15th become zeros, or it turns into scientific notation. Such a
+ * value would be taken as another household, silently: it is refused with what happened.
+ */
+export function readNumeroUnique(raw: string): CellResult<string | undefined> {
+  const value = raw.trim();
+  if (value === '') return ok(undefined);
+  if (SCIENTIFIC.test(value)) {
+    return damaged(`numéro unique « ${value} » abîmé par un tableur (écrit en notation scientifique) : ${TEXT_ADVICE}`);
+  }
+  if (/^\d+$/.test(value)) {
+    const significant = value.replace(/^0+/, '');
+    const what: string[] = [];
+    if (value.length === 17) what.push('zéro initial perdu (17 chiffres au lieu de 18)');
+    if (significant.length > 15 && /^0+$/.test(significant.slice(15))) what.push('chiffres après le 15e remplacés par des zéros');
+    if (what.length) return damaged(`numéro unique « ${value} » abîmé par un tableur (${what.join(', ')}) : ${TEXT_ADVICE}`);
+  }
+  return ok(value);
+}
+
+/** Whether a SIREN's nine digits pass its Luhn check digit (INSEE's rule for SIREN numbers). */
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i += 1) {
+    let digit = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
+    sum += digit;
+  }
+  return sum % 10 === 0;
+}
+
+/** A SIREN (9 digits, Luhn check digit); 8 digits or scientific notation say a spreadsheet took it for a number. */
+export function readSiren(raw: string): CellResult<string | undefined> {
+  const value = raw.replace(/[\s\u00a0\u202f]/g, '');
+  if (value === '') return ok(undefined);
+  if (SCIENTIFIC.test(value)) return damaged(`SIREN « ${value} » abîmé par un tableur (notation scientifique) : ${TEXT_ADVICE}`);
+  if (/^\d{8}$/.test(value))
+    return damaged(`SIREN « ${value} » de 8 chiffres : zéro initial perdu par un tableur ? ${TEXT_ADVICE}`);
+  if (!/^\d{9}$/.test(value)) return invalid(`SIREN « ${value} » : 9 chiffres attendus.`);
+  if (!luhnValid(value)) return invalid(`SIREN « ${value} » : clé de contrôle (Luhn) fausse, vérifiez le numéro.`);
+  return ok(value);
+}
+
+/**
+ * A commune's INSEE code: 5 characters, digits or 2A/2B (Corsica). Four digits are a code whose
+ * leading 0 a spreadsheet dropped (`1001` for `01001`).
+ */
+export function readInsee(raw: string): CellResult<string | undefined> {
+  const value = raw.trim().toUpperCase();
+  if (value === '') return ok(undefined);
+  if (/^\d{4}$/.test(value))
+    return damaged(`code INSEE « ${value} » de 4 chiffres : zéro initial perdu par un tableur ? ${TEXT_ADVICE}`);
+  if (!/^(\d{5}|2[AB]\d{3})$/.test(value)) return invalid(`code INSEE « ${value} » : 5 caractères attendus (ex. 59350, 2A004).`);
+  return ok(value);
+}
+
+/** An RPLS flat identifier: letters and digits kept as text; scientific notation is a spreadsheet's damage. */
+export function readRpls(raw: string): CellResult<string | undefined> {
+  const value = raw.trim();
+  if (value === '') return ok(undefined);
+  if (SCIENTIFIC.test(value))
+    return damaged(`identifiant RPLS « ${value} » abîmé par un tableur (notation scientifique) : ${TEXT_ADVICE}`);
+  if (!/^[A-Za-z0-9]{1,20}$/.test(value)) return invalid(`identifiant RPLS « ${value} » : 1 à 20 lettres ou chiffres attendus.`);
+  return ok(value);
+}

@@ -1,0 +1,152 @@
+import fc from 'fast-check';
+import {
+  luhnValid,
+  meansNone,
+  NONE_WORDS,
+  PRIORITY_CATEGORIES,
+  readAmount,
+  readBoolean,
+  readCount,
+  readDate,
+  readFinancing,
+  readGestionMode,
+  readInsee,
+  readNumeroUnique,
+  readPriorityCategory,
+  readRpls,
+  readSiren,
+  readTypology,
+} from './import-values.js';
+import { FINANCINGS, GESTION_MODES, TYPOLOGIES } from '@vigie/domain';
+
+const value = <T>(result: { ok: true; value: T } | { ok: false }) => (result.ok ? result.value : 'REFUSED');
+
+describe('Dates', () => {
+  it('reads AAAA-MM-JJ and JJ/MM/AAAA, refuses a day that does not exist once', () => {
+    expect(value(readDate('2026-03-10'))).toBe('2026-03-10');
+    expect(value(readDate('10/03/2026'))).toBe('2026-03-10');
+    expect(value(readDate(' 1/3/2026 '))).toBe('2026-03-01');
+    expect(value(readDate(''))).toBeUndefined();
+    expect(readDate('30/02/2026')).toEqual({
+      ok: false,
+      code: 'INVALID_VALUE',
+      message: 'date « 30/02/2026 » : ce jour n’existe pas.',
+    });
+    expect(readDate('03-10-2026')).toMatchObject({ ok: false, message: expect.stringContaining('AAAA-MM-JJ ou JJ/MM/AAAA') });
+  });
+
+  it('any calendar day written JJ/MM/AAAA reads as its AAAA-MM-JJ', () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date('2000-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true }),
+        (date) => {
+          const iso = date.toISOString().slice(0, 10);
+          const [y, m, d] = iso.split('-');
+          expect(value(readDate(`${d}/${m}/${y}`))).toBe(iso);
+        },
+      ),
+    );
+  });
+});
+
+describe('Amounts and counts', () => {
+  it('reads a decimal comma and any space as thousands separator', () => {
+    expect(value(readAmount('18 500,50'))).toBe(18500.5);
+    expect(value(readAmount('18\u00a0500,50'))).toBe(18500.5);
+    expect(value(readAmount('18\u202f500'))).toBe(18500);
+    expect(value(readAmount('9800.5'))).toBe(9800.5);
+    expect(value(readAmount(''))).toBeNull();
+    expect(readAmount('9 800 €')).toMatchObject({ ok: false, code: 'INVALID_VALUE' });
+    expect(readAmount('-5')).toMatchObject({ ok: false });
+  });
+
+  it('reads counts as whole numbers', () => {
+    expect(value(readCount('2'))).toBe(2);
+    expect(value(readCount(''))).toBeUndefined();
+    expect(readCount('1,5')).toMatchObject({ ok: false });
+  });
+});
+
+describe('Closed vocabularies', () => {
+  it('booleans: oui/non/1/0/x/vrai/faux, empty is no, anything else refused with the list', () => {
+    for (const yes of ['oui', 'OUI', '1', 'x', 'X', 'vrai', 'Vrai']) expect(value(readBoolean(yes))).toBe(true);
+    for (const no of ['non', 'Non', '0', 'faux', '']) expect(value(readBoolean(no))).toBe(false);
+    expect(readBoolean('peut-être')).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('oui, 1, x, vrai, non, 0, faux'),
+    });
+  });
+
+  it('typologies, financements and gestion modes, regardless of case and accents', () => {
+    for (const typology of TYPOLOGIES) expect(value(readTypology(typology.toLowerCase()))).toBe(typology);
+    for (const financing of FINANCINGS) expect(value(readFinancing(financing.toLowerCase()))).toBe(financing);
+    for (const mode of GESTION_MODES) expect(value(readGestionMode(mode.toUpperCase()))).toBe(mode);
+    expect(value(readGestionMode('Déléguée'))).toBe('deleguee');
+    expect(readTypology('T9')).toMatchObject({
+      ok: false,
+      message: 'typologie « T9 » inconnue : valeurs admises T1, T2, T3, T4, T5, T6+.',
+    });
+    expect(readFinancing('PLAI-A')).toMatchObject({ ok: false, message: expect.stringContaining('PLAI, PLUS, PLS, PLI, autre') });
+    expect(readGestionMode('mixte')).toMatchObject({ ok: false });
+  });
+
+  it('priority categories of L. 441-1: letter or label gives the label; non, aucune, - mean none; anything else refused', () => {
+    for (const none of [...NONE_WORDS, '', 'NON', 'Aucune']) {
+      expect(meansNone(none)).toBe(true);
+      expect(value(readPriorityCategory(none))).toBeNull();
+    }
+    for (const category of PRIORITY_CATEGORIES) {
+      expect(value(readPriorityCategory(category.letter))).toBe(category.label);
+      expect(value(readPriorityCategory(`${category.letter.toUpperCase()})`))).toBe(category.label);
+      expect(value(readPriorityCategory(category.label.toUpperCase()))).toBe(category.label);
+    }
+    expect(value(readPriorityCategory("Sortant d'hébergement"))).toBe('Sortant d’hébergement ou de logement de transition');
+    expect(value(readPriorityCategory('L441-1 a'))).toBe(PRIORITY_CATEGORIES[0]!.label);
+    expect(readPriorityCategory('oui')).toMatchObject({ ok: false, message: expect.stringContaining('L. 441-1') });
+  });
+});
+
+describe('National identifiers', () => {
+  it('numéro unique: kept as text with its leading zeros; a spreadsheet’s damage refused, saying so', () => {
+    expect(value(readNumeroUnique('059122700012345678'))).toBe('059122700012345678');
+    expect(value(readNumeroUnique('02A122700012345678'))).toBe('02A122700012345678');
+    const dropped = readNumeroUnique('59122700012345600');
+    expect(dropped).toMatchObject({ ok: false, code: 'SPREADSHEET_DAMAGE' });
+    expect(dropped.ok || dropped.message).toContain('zéro initial perdu');
+    expect(dropped.ok || dropped.message).toContain('chiffres après le 15e remplacés par des zéros');
+    expect(readNumeroUnique('059122700012345000')).toMatchObject({ ok: false, code: 'SPREADSHEET_DAMAGE' });
+    expect(readNumeroUnique('5,91227E+16')).toMatchObject({ ok: false, code: 'SPREADSHEET_DAMAGE' });
+  });
+
+  it('any 18-digit numéro unique a spreadsheet stored as a number is refused', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^0[1-9]\d{16}$/), (numero) => {
+        const asNumber = Number(numero).toPrecision(15); // what a spreadsheet keeps
+        const shown = BigInt(Math.round(Number(asNumber))).toString();
+        expect(readNumeroUnique(shown)).toMatchObject({ ok: false, code: 'SPREADSHEET_DAMAGE' });
+      }),
+    );
+  });
+
+  it('SIREN with its Luhn check digit; 8 digits is a lost leading zero', () => {
+    expect(luhnValid('200093201')).toBe(true);
+    expect(value(readSiren('200093201'))).toBe('200093201');
+    expect(value(readSiren('200 093 201'))).toBe('200093201');
+    expect(readSiren('200093202')).toMatchObject({ ok: false, code: 'INVALID_VALUE', message: expect.stringContaining('Luhn') });
+    expect(readSiren('20009320')).toMatchObject({ ok: false, code: 'SPREADSHEET_DAMAGE' });
+  });
+
+  it('INSEE codes: 5 characters, 2A/2B; 4 digits is a lost leading zero', () => {
+    expect(value(readInsee('59350'))).toBe('59350');
+    expect(value(readInsee('2a004'))).toBe('2A004');
+    expect(value(readInsee('01001'))).toBe('01001');
+    expect(readInsee('1001')).toMatchObject({ ok: false, code: 'SPREADSHEET_DAMAGE' });
+    expect(readInsee('5935')).toMatchObject({ ok: false, code: 'SPREADSHEET_DAMAGE' });
+    expect(readInsee('593500')).toMatchObject({ ok: false, code: 'INVALID_VALUE' });
+  });
+
+  it('RPLS ids kept as text; scientific notation refused', () => {
+    expect(value(readRpls('0593500001'))).toBe('0593500001');
+    expect(readRpls('5,935E+09')).toMatchObject({ ok: false, code: 'SPREADSHEET_DAMAGE' });
+  });
+});
