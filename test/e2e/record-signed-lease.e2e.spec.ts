@@ -157,12 +157,26 @@ describe('Recording signed leases over HTTP', () => {
     expect(await eventCount()).toBe(before);
   });
 
-  it('answers malformed JSON and a missing event id with 400', async () => {
+  it('answers malformed JSON with 400', async () => {
     expect((await postJson(`${app.url}/v1/leases`, '{"leaseId": ')).body).toMatchObject({ status: 400, code: 'MALFORMED_JSON' });
-    const { eventId: _omitted, ...body } = leaseBody({ caseId: 'D-NOID' });
-    const response = await postJson(`${app.url}/v1/leases`, body);
+    const { eventId: _omitted, ...body } = leaseBody({ caseId: 'D-BADID' });
+    const response = await postJson(`${app.url}/v1/leases`, { ...body, eventId: 'not-a-uuid' });
     expect(response.status).toBe(400);
-    expect(response.body.errors).toEqual([expect.objectContaining({ path: 'eventId', code: 'REQUIRED' })]);
+    expect(response.body.errors).toEqual([expect.objectContaining({ path: 'eventId', code: 'INVALID_FORMAT' })]);
+  });
+
+  it('gives a lease sent without an event id one derived from its content: sent again it is a retry, changed it is another lease', async () => {
+    const { eventId: _omitted, ...body } = leaseBody({ caseId: 'D-NOID', leaseId: 'BAIL-NOID' });
+    const before = await eventCount();
+    const first = await postJson(`${app.url}/v1/leases`, body);
+    expect(first.status).toBe(201);
+    const again = await postJson(`${app.url}/v1/leases`, body);
+    expect(again.status).toBe(200);
+    expect(again.body.eventId).toBe(first.body.eventId);
+    const changed = await postJson(`${app.url}/v1/leases`, { ...body, leaseDate: '2026-03-03' });
+    expect(changed.status).toBe(409);
+    expect(changed.body.code).toBe('LEASE_ALREADY_SIGNED');
+    expect(await eventCount()).toBe(before + 1);
   });
 
   it('counts signed leases by bailleur, réservataire and QPV side in the summary, with its freshness', async () => {

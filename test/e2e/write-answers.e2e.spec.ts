@@ -142,7 +142,9 @@ describe('Write answers: one shape and one status rule for every write', () => {
 
   it('answers identical concurrent retries of a lease with 201 once and 200 for the others, never a refusal', async () => {
     const eventId = randomUUID();
-    const body = { ...WRITES[0]!.body(eventId), leaseId: 'L-W9', caseId: 'C-W9' };
+    const lease = WRITES[0]!.body(eventId) as { household: object };
+    // Another household than the first lease's (same flat and date): otherwise a probable duplicate.
+    const body = { ...lease, leaseId: 'L-W9', caseId: 'C-W9', household: { ...lease.household, numeroUnique: 'nud-write-9' } };
     const answers = await Promise.all(Array.from({ length: 8 }, () => send('POST', '/v1/leases', body)));
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 200, 200, 200, 200, 200, 200, 201]);
   });

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { actorOf, looksLikeNumeroUnique } from '@vigie/access';
-import type { CommandOutcome, EventMetadata } from '@vigie/event-store';
+import { canonicalJson, compositeKey } from '@vigie/domain';
+import { type CommandOutcome, type EventMetadata, uuidFromText } from '@vigie/event-store';
 import { principalOf } from '../access/principal.request.js';
 import { isUuid } from './params.js';
 import { invalidField, problemOf } from './problem.js';
@@ -14,25 +15,45 @@ export interface WriteContext {
   readonly metadata: EventMetadata;
 }
 
+/** What a write is, when its caller names no event id: where it was sent and what it says. */
+export interface WriteContent {
+  readonly writer: Writer;
+  /** The request body as sent (its `eventId`, absent here, plays no part). */
+  readonly body: unknown;
+}
+
 /**
- * The event id of a write: from the body, else the Idempotency-Key header. Facts from bailleurs
- * require one (a retry must be safe); administrative writes get a fresh one when none is given.
+ * The event id of a write: from the body, else the Idempotency-Key header, else
+ * - for facts from bailleurs (`{ writer, body }`): a name-based UUID of the route and the
+ *   body's canonical JSON, so that the same request sent again is a retry (answered 200 with the
+ *   recorded event) and another content under the same reference is decided as such (e.g.
+ *   409 LEASE_ALREADY_SIGNED), never recorded twice;
+ * - for administrative writes (`'fresh'`): a new random id.
+ * Throws the 400 of an `eventId` that is not a UUID.
  */
-export function eventIdFrom(bodyEventId: string | undefined, idempotencyKey: string | undefined, required: boolean): string {
+export function eventIdFrom(
+  bodyEventId: string | undefined,
+  idempotencyKey: string | undefined,
+  missing: WriteContent | 'fresh',
+): string {
   const eventId = bodyEventId ?? idempotencyKey;
   if (isUuid(eventId)) return eventId.toLowerCase();
-  if (!eventId && !required) return randomUUID();
-  throw invalidField(
-    'eventId',
-    eventId ? 'INVALID_FORMAT' : 'REQUIRED',
-    'Identifiant d’événement (UUID) obligatoire, dans le corps ou l’en-tête Idempotency-Key.',
-  );
+  if (eventId)
+    throw invalidField(
+      'eventId',
+      'INVALID_FORMAT',
+      'Identifiant d’événement : un UUID attendu (ex. 7d4f3c1e-2b1a-4c5d-8e9f-0a1b2c3d4e5f), dans le corps ou l’en-tête Idempotency-Key.',
+    );
+  if (missing === 'fresh') return randomUUID();
+  return uuidFromText(compositeKey('api-write', missing.writer.route, canonicalJson(missing.body)));
 }
 
 /** Who writes and under which correlation id: built once per request by `@Writer()`. */
 export interface Writer {
   readonly actor: string;
   readonly correlationId: string;
+  /** The request's method and path (`POST /v1/leases`): what a derived event id is scoped to. */
+  readonly route: string;
 }
 
 /** The metadata every event written through the API carries: the one place that turns the caller into the recorded actor. */
@@ -50,7 +71,11 @@ export const Writer = createParamDecorator((_data: unknown, context: ExecutionCo
   const request = context.switchToHttp().getRequest<Request>();
   const principal = principalOf(request);
   if (!principal) throw problemOf('UNAUTHENTICATED');
-  return { actor: actorOf(principal), correlationId: correlationIdFrom(request.header('x-correlation-id')) };
+  return {
+    actor: actorOf(principal),
+    correlationId: correlationIdFrom(request.header('x-correlation-id')),
+    route: `${request.method} ${request.path}`,
+  };
 });
 
 const CORRELATION_ID = /^[A-Za-z0-9._-]{1,64}$/;

@@ -48,7 +48,7 @@ export class CancelLeaseController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<WriteAnswer> {
     const { eventId: given, bailleurId, caseId, reason } = parseOrThrow(cancelLeaseSchema, body);
-    const context = apiWriteContext(eventIdFrom(given, key, true), writer);
+    const context = apiWriteContext(eventIdFrom(given, key, { writer, body }), writer);
     const outcome = await this.commandBus.execute<CancelLease, CommandOutcome>(
       new CancelLease({ leaseId, caseId, bailleurId, reason }, context),
     );

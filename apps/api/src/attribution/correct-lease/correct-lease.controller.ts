@@ -76,7 +76,7 @@ export class CorrectLeaseController {
       throw invalidField('lease.leaseId', 'INVALID_VALUE', 'La référence du bail doit être celle de l’adresse.');
     }
     const lease = toLeaseSignedData({ ...input.lease, eventId: undefined }, (nud) => this.pseudonymiser.pseudonymise(nud));
-    const context = apiWriteContext(eventIdFrom(input.eventId, key, true), writer);
+    const context = apiWriteContext(eventIdFrom(input.eventId, key, { writer, body }), writer);
     const outcome = await this.commandBus.execute<CorrectLease, CommandOutcome>(
       new CorrectLease(lease, input.reason, context, this.clock()),
     );

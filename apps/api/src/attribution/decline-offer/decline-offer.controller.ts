@@ -53,7 +53,7 @@ export class DeclineOfferController {
     const caseId = parseOrThrow(referenceId('Référence du dossier'), caseIdParam);
     const { eventId: given, ...input } = parseOrThrow(offerDeclinedSchema, body);
     const refusal = toOfferDeclinedData({ caseId, ...input }, (nud) => this.pseudonymiser.pseudonymise(nud));
-    const context = apiWriteContext(eventIdFrom(given, key, true), writer);
+    const context = apiWriteContext(eventIdFrom(given, key, { writer, body }), writer);
     const outcome = await this.commandBus.execute<DeclineOffer, CommandOutcome>(new DeclineOffer(refusal, context, this.clock()));
     return answerWrite(response, outcome);
   }

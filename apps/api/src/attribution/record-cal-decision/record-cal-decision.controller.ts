@@ -77,7 +77,7 @@ export class RecordCalDecisionController {
   ): Promise<WriteAnswer> {
     const { eventId: given, ...input } = parseOrThrow(calDecisionSchema, body);
     const decision = toCalDecisionData(input, (nud) => this.pseudonymiser.pseudonymise(nud));
-    const context = apiWriteContext(eventIdFrom(given, key, true), writer);
+    const context = apiWriteContext(eventIdFrom(given, key, { writer, body }), writer);
     const outcome = await this.commandBus.execute<RecordCalDecision, CommandOutcome>(
       new RecordCalDecision(decision, context, this.clock()),
     );

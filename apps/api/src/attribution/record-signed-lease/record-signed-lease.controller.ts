@@ -61,7 +61,7 @@ export class RecordSignedLeaseController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<WriteAnswer> {
     const parsed = parseOrThrow(recordSignedLeaseSchema, body);
-    const eventId = eventIdFrom(parsed.eventId, idempotencyKey, true);
+    const eventId = eventIdFrom(parsed.eventId, idempotencyKey, { writer, body });
     const lease = toLeaseSignedData(parsed, (nud) => this.pseudonymiser.pseudonymise(nud));
     const outcome = await this.commandBus.execute<RecordSignedLease, CommandOutcome>(
       new RecordSignedLease(lease, apiWriteContext(eventId, writer), this.clock(), parsed.confirmeDoublon),

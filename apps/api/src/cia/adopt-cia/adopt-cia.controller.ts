@@ -44,7 +44,7 @@ export class AdoptCiaController {
   ): Promise<WriteAnswer> {
     const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam);
     const input = parseOrThrow(adoptCiaSchema, body);
-    const context = apiWriteContext(eventIdFrom(input.eventId, key, false), writer);
+    const context = apiWriteContext(eventIdFrom(input.eventId, key, 'fresh'), writer);
     const outcome = await this.commandBus.execute<AdoptCia, CommandOutcome>(
       new AdoptCia({ epciSiren, adoptedOn: input.adoptedOn, terms: input.terms }, context),
     );

@@ -37,7 +37,7 @@ export class AmendCiaController {
   ): Promise<WriteAnswer> {
     const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam);
     const input = parseOrThrow(amendCiaSchema, body);
-    const context = apiWriteContext(eventIdFrom(input.eventId, key, false), writer);
+    const context = apiWriteContext(eventIdFrom(input.eventId, key, 'fresh'), writer);
     const outcome = await this.commandBus.execute<AmendCia, CommandOutcome>(
       new AmendCia({ epciSiren, amendedOn: input.amendedOn, terms: input.terms }, context),
     );

@@ -37,7 +37,7 @@ export class PublishQuartileThresholdController {
   ): Promise<WriteAnswer> {
     const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam);
     const input = parseOrThrow(thresholdSchema, body);
-    const context = apiWriteContext(eventIdFrom(input.eventId, key, false), writer);
+    const context = apiWriteContext(eventIdFrom(input.eventId, key, 'fresh'), writer);
     const outcome = await this.commandBus.execute<PublishQuartileThreshold, CommandOutcome>(
       new PublishQuartileThreshold(
         { epciSiren, year: input.year, amountPerUc: input.amountPerUc, source: input.source },

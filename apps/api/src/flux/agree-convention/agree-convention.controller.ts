@@ -59,7 +59,7 @@ export class AgreeConventionController {
     }
     const [party] = agreementOf(principal, asked ? [asked] : undefined);
     const agreement = { conventionId: convention.conventionId, party: party!, ...input };
-    const context = apiWriteContext(eventIdFrom(given, key, false), writer);
+    const context = apiWriteContext(eventIdFrom(given, key, 'fresh'), writer);
     const outcome = await this.commandBus.execute<AgreeConvention, CommandOutcome>(
       new AgreeConvention(convention, agreement, context),
     );

@@ -44,7 +44,7 @@ export class CloseBilanController {
     const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam);
     const year = parseOrThrow(yearParam, yearText);
     const { eventId, closedOn } = parseOrThrow(closureSchema, body);
-    const context = apiWriteContext(eventIdFrom(eventId, key, false), writer);
+    const context = apiWriteContext(eventIdFrom(eventId, key, 'fresh'), writer);
     const outcome = await this.commandBus.execute<CloseBilan, CommandOutcome>(
       new CloseBilan({ bailleurId, year, closedOn }, context),
     );

@@ -52,7 +52,7 @@ export class OrientFlatController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<WriteAnswer> {
     const { eventId: given, ...fact } = parseOrThrow(orientationSchema, body);
-    const context = apiWriteContext(eventIdFrom(given, key, true), writer);
+    const context = apiWriteContext(eventIdFrom(given, key, { writer, body }), writer);
     const outcome = await this.commandBus.execute<OrientFlat, CommandOutcome>(new OrientFlat(fact, context));
     return answerWrite(response, outcome);
   }

@@ -72,7 +72,7 @@ export class RecordStockConversionController {
       adoptedOn,
       agreedBy: agreementOf(principal, agreedBy),
     };
-    const context = apiWriteContext(eventIdFrom(given, key, false), writer);
+    const context = apiWriteContext(eventIdFrom(given, key, 'fresh'), writer);
     const outcome = await this.commandBus.execute<RecordStockConversion, CommandOutcome>(
       new RecordStockConversion(convention, data, context),
     );

@@ -44,7 +44,7 @@ export class ReleaseFlatController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<WriteAnswer> {
     const { eventId: given, ...fact } = parseOrThrow(releaseSchema, body);
-    const context = apiWriteContext(eventIdFrom(given, key, true), writer);
+    const context = apiWriteContext(eventIdFrom(given, key, { writer, body }), writer);
     const outcome = await this.commandBus.execute<ReleaseFlat, CommandOutcome>(new ReleaseFlat(fact, context));
     return answerWrite(response, outcome);
   }

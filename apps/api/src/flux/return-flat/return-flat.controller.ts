@@ -45,7 +45,7 @@ export class ReturnFlatController {
     @Res({ passthrough: true }) response: Response,
   ): Promise<WriteAnswer> {
     const { eventId: given, ...fact } = parseOrThrow(returnSchema, body);
-    const context = apiWriteContext(eventIdFrom(given, key, true), writer);
+    const context = apiWriteContext(eventIdFrom(given, key, { writer, body }), writer);
     const outcome = await this.commandBus.execute<ReturnFlat, CommandOutcome>(new ReturnFlat(fact, context));
     return answerWrite(response, outcome);
   }

@@ -58,7 +58,7 @@ export class ReviseConventionController {
     const convention = parseOrThrow(conventionPathSchema, params);
     const { eventId: given, agreedBy, ...input } = parseOrThrow(revisionSchema, body);
     const revision = { conventionId: convention.conventionId, ...input, agreedBy: agreementOf(principal, agreedBy) };
-    const context = apiWriteContext(eventIdFrom(given, key, false), writer);
+    const context = apiWriteContext(eventIdFrom(given, key, 'fresh'), writer);
     const outcome = await this.commandBus.execute<ReviseConvention, CommandOutcome>(
       new ReviseConvention(convention, revision, context),
     );

@@ -102,7 +102,7 @@ export class SignConventionController {
         postCalRefusals: { ...NO_COUNTING_OPTIONS.postCalRefusals, ...countingOptions.postCalRefusals },
       },
     };
-    const context = apiWriteContext(eventIdFrom(given, key, false), writer);
+    const context = apiWriteContext(eventIdFrom(given, key, 'fresh'), writer);
     const outcome = await this.commandBus.execute<SignConvention, CommandOutcome>(new SignConvention(terms, context));
     return answerWrite(response, outcome);
   }

@@ -62,7 +62,7 @@ export class ValidateHousingController {
     const convention = parseOrThrow(conventionPathSchema, params);
     const { eventId: given, ...input } = parseOrThrow(validationSchema, body);
     const validation = { conventionId: convention.conventionId, bailleurId: convention.bailleurId, ...input };
-    const context = apiWriteContext(eventIdFrom(given, key, false), writer);
+    const context = apiWriteContext(eventIdFrom(given, key, 'fresh'), writer);
     const outcome = await this.commandBus.execute<ValidateHousing, CommandOutcome>(
       new ValidateHousing(convention, validation, context),
     );
