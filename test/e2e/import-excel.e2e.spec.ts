@@ -68,7 +68,7 @@ describe('Importing files as French Excel saves them', () => {
     });
     expect(declined.status).toBe(201);
 
-    const file = readFileSync(new URL('../../../shared/cases/excel-cp1252-export.csv', import.meta.url));
+    const file = readFileSync(new URL('../fixtures/cases/excel-cp1252-export.csv', import.meta.url));
     const report = await importBytes(file);
     expect(report).toMatchObject({ status: 'termine', encoding: 'windows-1252', total: 4, accepted: 3, rejected: 1 });
     expect(report.rejections).toEqual([

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { TerritorialReferential } from '@vigie/referential';
 import { getJson, postJson, putJson, startTestApp, type TestApp, waitFor } from '../support/app.js';
@@ -43,35 +44,14 @@ describe('A dated territorial referential', () => {
 
   describe('plm-arrondissement-lease: a flat located by its municipal arrondissement', () => {
     it('accepts the case as written (75115 in the Métropole du Grand Paris): 201, the lease keeps its arrondissement', async () => {
-      // shared/cases/plm-arrondissement-lease.json, with an eventId.
-      const body = {
-        eventId: randomUUID(),
-        leaseId: 'B-PLM-1',
-        caseId: 'D-PLM-1',
-        bailleurId: 'paris-habitat',
-        leaseDate: '2026-03-02',
-        flat: {
-          rplsId: '7511500001',
-          communeInsee: '75115',
-          epciSiren: '200054781',
-          qpvCode: null,
-          typology: 'T3',
-          financing: 'PLUS',
-        },
-        household: {
-          numeroUnique: '075122700000000001',
-          composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
-          yearlyResources: 12000,
-        },
-        flags: { dalo: false },
-        reservataireId: null,
-        gestionMode: 'directe',
-      };
+      // ../shared/cases/plm-arrondissement-lease.json as written: no event id (one is derived from its content).
+      const body = JSON.parse(readFileSync(new URL('../fixtures/cases/plm-arrondissement-lease.json', import.meta.url), 'utf8'));
       const response = await postJson(`${app.url}/v1/leases`, body);
       expect(response.body).toMatchObject({ alreadyRecorded: false });
       expect(response.status).toBe(201);
-      const event = await getJson(`${app.url}/v1/events/${body.eventId}`);
+      const event = await getJson(`${app.url}/v1/events/${response.body.eventId}`);
       expect(event.body.data.flat.communeInsee).toBe('75115');
+      expect((await postJson(`${app.url}/v1/leases`, body)).status).toBe(200);
     });
 
     it.each([
