@@ -165,7 +165,14 @@ describe('The web application in a real browser: OIDC and link sign-in, EPCI fig
   it('updates the HQ1 card without reload within 2 s of a lease recorded through the API', async () => {
     const before = epciFigure(await compliance(), 'HQ1');
     await page.evaluate(() => ((globalThis as { marker?: number }).marker = 42));
-    const lease = { ...FIXTURE_LEASES[0]!, leaseId: `L-live-${randomUUID()}`, caseId: `C-live-${randomUUID()}` };
+    const first = FIXTURE_LEASES[0]!;
+    // Another household: the same household, flat and date under another reference is a probable duplicate.
+    const lease = {
+      ...first,
+      leaseId: `L-live-${randomUUID()}`,
+      caseId: `C-live-${randomUUID()}`,
+      household: { ...first.household, pseudonymousId: `hh-live-${randomUUID()}` },
+    };
     const started = Date.now();
     const response = await postJson(`${app.url}/v1/leases`, { eventId: randomUUID(), ...leaseRequest(lease) });
     expect(response.status).toBe(201);
