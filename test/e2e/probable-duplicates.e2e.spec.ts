@@ -131,11 +131,12 @@ describe('Probable duplicates of a lease', () => {
         '1',
         '0',
         '5000',
+        '',
         'directe',
         confirm,
       ].join(';');
     const csv = [
-      'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;typologie;financement;menage;personnes_14_ans_et_plus;enfants_moins_14_ans;revenus_annuels;mode_gestion;confirme_doublon',
+      'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;typologie;financement;menage;personnes_14_ans_et_plus;enfants_moins_14_ans;revenus_annuels;reservataire;mode_gestion;confirme_doublon',
       row('I-1', 'DI-1', '0591227000950'), // 2: accepted
       row('I-1-BIS', 'DI-1-BIS', '0591227000950'), // 3: the same lease as line 2
       row('I-1-TER', 'DI-1-TER', '0591227000950', 'oui'), // 4: confirmed
@@ -151,14 +152,16 @@ describe('Probable duplicates of a lease', () => {
     const report = (
       await waitFor(
         () => getJson(`${app.url}/v1/imports/${id}`),
-        (r) => r.body.status === 'termine' || r.body.status === 'echoue',
+        (r) => ['termine', 'echoue', 'refuse'].includes(r.body.status),
       )
     ).body;
     expect(report).toMatchObject({ status: 'termine', accepted: 3, rejected: 1 });
     expect(report.rejections).toEqual([
       {
         line: 3,
+        reference: 'I-1-BIS',
         field: 'reference_bail',
+        value: 'I-1-BIS',
         code: 'LEASE_PROBABLE_DUPLICATE',
         message: expect.stringContaining('I-1 (dossier DI-1)'),
       },

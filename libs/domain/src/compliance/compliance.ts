@@ -419,7 +419,10 @@ export function evaluateCompliance(
 ): ComplianceReport {
   const { cia, thresholdPerUc } = rules;
   const { signedUntil } = query;
-  const counted = signedUntil === undefined ? facts : facts.filter((fact) => fact.leaseDate <= signedUntil);
+  // A lease counts in the year of its lease date only, whatever the caller hands over.
+  const counted = facts.filter(
+    (fact) => yearOf(fact.leaseDate) === query.year && (signedUntil === undefined || fact.leaseDate <= signedUntil),
+  );
   const leases: Classified[] = counted.map((fact) => classify(fact, rules));
   const byObjective = objectiveRules(cia);
   const { year, groupBy } = query;

@@ -227,6 +227,54 @@ describe('Compliance maths (properties)', () => {
   });
 });
 
+describe('A lease’s attachment depends only on its own facts (properties)', () => {
+  const withSectors = {
+    ...defaults,
+    sectors: [
+      { id: 'lille', name: 'Lille', communes: ['59350'], qpvs: [] },
+      { id: 'qpv-sud', name: 'Lille Sud', communes: [], qpvs: ['QN05901M'] },
+    ],
+  };
+  const key = (scope: { kind: string; id: string }) => `${scope.kind}|${scope.id}`;
+  /** Every scope's numerator and denominator, by objective and scope. */
+  const tallies = (facts: readonly LeaseFact[], groupBy: 'secteur' | 'commune' | 'reservataire') => {
+    const out = new Map<string, [number, number]>();
+    for (const objective of evaluateCompliance(facts, { cia: withSectors, thresholdPerUc: 9_000 }, { ...query, groupBy })
+      .objectives)
+      for (const { scope, figure } of objective.scopes)
+        out.set(`${objective.id}|${key(scope)}`, [figure.numerator, figure.denominator]);
+    return out;
+  };
+
+  it('each sector, commune and réservataire figure is the sum of what each lease alone gives it (no lease moves another’s attachment)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryFact, { maxLength: 30 }),
+        fc.constantFrom('secteur' as const, 'commune' as const, 'reservataire' as const),
+        (facts, groupBy) => {
+          const together = tallies(facts, groupBy);
+          const summed = new Map<string, [number, number]>();
+          for (const fact of facts)
+            for (const [scope, [n, d]] of tallies([fact], groupBy)) {
+              const [sn, sd] = summed.get(scope) ?? [0, 0];
+              summed.set(scope, [sn + n, sd + d]);
+            }
+          for (const [scope, figures] of together) expect([scope, figures]).toEqual([scope, summed.get(scope) ?? [0, 0]]);
+        },
+      ),
+    );
+  });
+
+  it('a lease counts in the year of its lease date only: leases of other years change nothing in 2026', () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryFact, { maxLength: 30 }), fc.array(arbitraryFact, { maxLength: 10 }), (facts, others) => {
+        const otherYears = others.map((fact, i) => ({ ...fact, leaseDate: `${i % 2 ? 2025 : 2027}${fact.leaseDate.slice(4)}` }));
+        expect(tallies([...facts, ...otherYears], 'secteur')).toEqual(tallies(facts, 'secteur'));
+      }),
+    );
+  });
+});
+
 describe('The same flat leased twice within 30 days (a data-quality flag)', () => {
   const [base] = FIXTURE_LEASES;
   const on = (leaseDate: string, over: { household?: string; rpls?: string; bailleur?: string } = {}): LeaseFact => ({
