@@ -100,7 +100,8 @@ describe(`Fuzz: ${RUNS} hostile requests generated from the route table`, () => 
           path: route.path,
           pathParams: [...route.path.matchAll(/:(\w+)/g)].map((match) => match[1]!),
           queryParams: (operation?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
-          hasBody: ['POST', 'PUT', 'PATCH'].includes(route.method),
+          // Only routes that declare a body read one (an undeclared body is never read).
+          hasBody: route.body !== undefined,
         };
       })
       // A route that reads nothing from the request cannot be given anything hostile.

@@ -165,6 +165,26 @@ describe('Recording signed leases over HTTP', () => {
     expect(response.body.errors).toEqual([expect.objectContaining({ path: 'eventId', code: 'INVALID_FORMAT' })]);
   });
 
+  it('refuses a numéro unique a spreadsheet damaged (leading zero lost, digits after the 15th zeroed), as the import does', async () => {
+    const before = await eventCount();
+    for (const numeroUnique of ['59122700012345600', '5.91227E+16']) {
+      const body = leaseBody({ caseId: `D-NU-${numeroUnique.length}`, leaseId: `BAIL-NU-${numeroUnique.length}` });
+      const response = await postJson(`${app.url}/v1/leases`, {
+        ...body,
+        household: { ...(body.household as object), numeroUnique },
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.errors).toEqual([
+        expect.objectContaining({
+          path: 'household.numeroUnique',
+          code: 'SPREADSHEET_DAMAGE',
+          message: expect.stringContaining('tableur'),
+        }),
+      ]);
+    }
+    expect(await eventCount()).toBe(before);
+  });
+
   it('gives a lease sent without an event id one derived from its content: sent again it is a retry, changed it is another lease', async () => {
     const { eventId: _omitted, ...body } = leaseBody({ caseId: 'D-NOID', leaseId: 'BAIL-NOID' });
     const before = await eventCount();

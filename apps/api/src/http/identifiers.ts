@@ -20,3 +20,19 @@ export const departement = z.string().regex(DEPARTEMENT, 'Code de département a
 
 /** A commune's INSEE code (`59350`, `2A004`). */
 export const communeInsee = z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commune INSEE attendu (5 caractères, ex. 59350).');
+
+/**
+ * What a spreadsheet did to a numéro unique d'enregistrement (18 characters, art. L. 441-2-1 CCH)
+ * when it read it as a number, in French, or null when it shows no such damage: scientific
+ * notation, the leading 0 dropped (17 digits), digits after the 15th turned into zeros. Such a
+ * value would be taken as another household, silently: the import and the API refuse it alike.
+ */
+export function numeroUniqueDamage(value: string): string | null {
+  if (/^\d+(?:[.,]\d+)?e[+-]?\d+$/i.test(value)) return 'écrit en notation scientifique';
+  if (!/^\d+$/.test(value)) return null;
+  const significant = value.replace(/^0+/, '');
+  const what: string[] = [];
+  if (value.length === 17) what.push('zéro initial perdu (17 chiffres au lieu de 18)');
+  if (significant.length > 15 && /^0+$/.test(significant.slice(15))) what.push('chiffres après le 15e remplacés par des zéros');
+  return what.length ? what.join(', ') : null;
+}

@@ -1,4 +1,5 @@
 import { FINANCINGS, GESTION_MODES, TYPOLOGIES } from '@vigie/domain';
+import { numeroUniqueDamage } from '../http/identifiers.js';
 
 /**
  * Cells of an import file as spreadsheets write them, read into the values the API takes. Each
@@ -197,16 +198,8 @@ const TEXT_ADVICE =
 export function readNumeroUnique(raw: string): CellResult<string | undefined> {
   const value = raw.trim();
   if (value === '') return ok(undefined);
-  if (SCIENTIFIC.test(value)) {
-    return damaged(`numéro unique « ${value} » abîmé par un tableur (écrit en notation scientifique) : ${TEXT_ADVICE}`);
-  }
-  if (/^\d+$/.test(value)) {
-    const significant = value.replace(/^0+/, '');
-    const what: string[] = [];
-    if (value.length === 17) what.push('zéro initial perdu (17 chiffres au lieu de 18)');
-    if (significant.length > 15 && /^0+$/.test(significant.slice(15))) what.push('chiffres après le 15e remplacés par des zéros');
-    if (what.length) return damaged(`numéro unique « ${value} » abîmé par un tableur (${what.join(', ')}) : ${TEXT_ADVICE}`);
-  }
+  const damage = numeroUniqueDamage(value);
+  if (damage) return damaged(`numéro unique « ${value} » abîmé par un tableur (${damage}) : ${TEXT_ADVICE}`);
   return ok(value);
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { organisationId, referenceId } from '../../http/identifiers.js';
+import { numeroUniqueDamage, organisationId, referenceId } from '../../http/identifiers.js';
 import { FINANCINGS, GESTION_MODES, type LeaseSignedData, NO_HOUSEHOLD_FLAGS, TYPOLOGIES } from '@vigie/domain';
 import { freeText } from '../../http/free-text.js';
 
@@ -38,9 +38,22 @@ export const flatSchema = z
  * The household's numéro unique (SNE) as the bailleur knows it. It never reaches the event
  * store: Vigie replaces it on entry by a keyed-hash pseudonym (see `Pseudonymiser`).
  */
-export const numeroUniqueSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 _-]{4,62}[A-Za-z0-9]$/, 'Numéro unique du ménage : 6 à 64 lettres ou chiffres.');
+export const numeroUniqueSchema = z.string().superRefine((value, context) => {
+  // One message per value: a spreadsheet's damage says what happened, not only that the format is wrong.
+  const damage = numeroUniqueDamage(value);
+  if (damage)
+    context.addIssue({
+      code: 'custom',
+      params: { code: 'SPREADSHEET_DAMAGE' },
+      message: `Numéro unique abîmé par un tableur (${damage}) : envoyez-le tel que votre logiciel l’enregistre (18 caractères, en texte).`,
+    });
+  else if (!/^[A-Za-z0-9][A-Za-z0-9 _-]{4,62}[A-Za-z0-9]$/.test(value))
+    context.addIssue({
+      code: 'custom',
+      params: { code: 'INVALID_FORMAT' },
+      message: 'Numéro unique du ménage : 6 à 64 lettres ou chiffres.',
+    });
+});
 
 /** Turns a numéro unique into the pseudonym recorded in events. */
 export type Pseudonymise = (numeroUnique: string) => string;
