@@ -59,6 +59,15 @@ export interface TransactionReader {
 export interface AppendCondition {
   readonly key: string;
   readonly stillHolds: (reader: TransactionReader) => Promise<boolean>;
+  /**
+   * Conditions of one append that share this function are read again together, in one call
+   * (e.g. one query for a whole import chunk instead of one per row): it answers those that no
+   * longer hold (none: all hold). Without it, each condition's `stillHolds` is called.
+   */
+  readonly checkTogether?: (
+    reader: TransactionReader,
+    conditions: readonly AppendCondition[],
+  ) => Promise<readonly AppendCondition[]>;
 }
 
 export interface AppendOptions {

@@ -19,7 +19,7 @@ const CASES_OF_HOUSEHOLD = `
   FROM events
   WHERE stream_id IN (
     SELECT stream_id FROM events
-    WHERE event_type IN ('LeaseSigned', 'LeaseCorrected') AND ${LEASE_HOUSEHOLD} = $1
+    WHERE event_type IN ('LeaseSigned', 'LeaseCorrected') AND ${LEASE_HOUSEHOLD} = ANY($1::text[])
   )
   ORDER BY stream_id, stream_version`;
 
@@ -46,8 +46,18 @@ export class SameLeasesService {
 
   /** The bailleur's leases in force with this identity, in the order their current version was recorded. */
   async find(identity: LeaseIdentity, reader: TransactionReader = this.reader()): Promise<ExistingLease[]> {
-    const { rows } = await reader.query<EventRow>(CASES_OF_HOUSEHOLD, [identity.householdId]);
-    const found: { lease: ExistingLease; position: number }[] = [];
+    return (await this.findMany([identity], reader))[0]!;
+  }
+
+  /**
+   * `find` for many identities in one query (an import chunk): for each identity, in the order
+   * given, the leases in force with it, in the order their current version was recorded.
+   */
+  async findMany(identities: readonly LeaseIdentity[], reader: TransactionReader = this.reader()): Promise<ExistingLease[][]> {
+    if (!identities.length) return [];
+    const households = [...new Set(identities.map((identity) => identity.householdId))];
+    const { rows } = await reader.query<EventRow>(CASES_OF_HOUSEHOLD, [households]);
+    const inForce: { lease: LeaseSignedData; existing: ExistingLease; position: number }[] = [];
     let index = 0;
     while (index < rows.length) {
       const streamId = rows[index]!.stream_id;
@@ -63,24 +73,48 @@ export class SameLeasesService {
           streamVersion: row.stream_version,
         } as AttributionEvent & { eventId: string; streamVersion: number });
       }
-      if (state.status === 'leased' && state.leaseEventId && isSameLease(state.lease, identity)) {
+      if (state.status === 'leased' && state.leaseEventId) {
         const { leaseId, caseId } = state.lease;
-        found.push({ lease: { leaseId, caseId, eventId: state.leaseEventId }, position: positions.get(state.leaseEventId)! });
+        inForce.push({
+          lease: state.lease,
+          existing: { leaseId, caseId, eventId: state.leaseEventId },
+          position: positions.get(state.leaseEventId)!,
+        });
       }
     }
-    return found.sort((a, b) => a.position - b.position).map(({ lease }) => lease);
+    inForce.sort((a, b) => a.position - b.position);
+    return identities.map((identity) =>
+      inForce.filter(({ lease }) => isSameLease(lease, identity)).map(({ existing }) => existing),
+    );
   }
 
   /** Appended with a lease: the same leases as when it was decided, read again under a lock on the identity. */
   condition(identity: LeaseIdentity, seen: readonly ExistingLease[]): AppendCondition {
-    return {
+    const condition: SameLeaseCondition = {
       key: compositeKey('lease-identity', identity.bailleurId, identity.householdId, identity.rplsId, identity.leaseDate),
-      stillHolds: async (reader) => {
-        const now = await this.find(identity, reader);
-        return now.length === seen.length && now.every((lease, i) => lease.eventId === seen[i]!.eventId);
-      },
+      identity,
+      seen,
+      stillHolds: async (reader) => (await this.checkTogether(reader, [condition])).length === 0,
+      checkTogether: this.checkTogether,
     };
+    return condition;
   }
+
+  /** The conditions whose identity's leases changed since they were decided: one query for them all. */
+  private readonly checkTogether = async (
+    reader: TransactionReader,
+    conditions: readonly AppendCondition[],
+  ): Promise<readonly AppendCondition[]> => {
+    const own = conditions as readonly SameLeaseCondition[];
+    const now = await this.findMany(
+      own.map((condition) => condition.identity),
+      reader,
+    );
+    return own.filter(
+      (condition, i) =>
+        now[i]!.length !== condition.seen.length || now[i]!.some((lease, j) => lease.eventId !== condition.seen[j]!.eventId),
+    );
+  };
 
   private reader(): TransactionReader {
     return {
@@ -88,6 +122,11 @@ export class SameLeasesService {
         this.pool.query(text, values as unknown[] | undefined) as unknown as Promise<{ rows: Row[] }>,
     };
   }
+}
+
+interface SameLeaseCondition extends AppendCondition {
+  readonly identity: LeaseIdentity;
+  readonly seen: readonly ExistingLease[];
 }
 
 function isSameLease(lease: LeaseSignedData, identity: LeaseIdentity): boolean {

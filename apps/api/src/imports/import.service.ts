@@ -522,10 +522,14 @@ export class ImportService {
   ): Promise<void> {
     let outcomes;
     const batch = new BatchLeases();
+    const identityOf = (row: (typeof valid)[number]) =>
+      row.kind === 'lease' ? leaseIdentityOf(row.data as never as LeaseSignedData) : null;
+    // One query per attempt for the whole chunk's recorded leases (rows without a lease get a placeholder identity, never read).
+    const identities = valid.map((row) => identityOf(row) ?? NO_IDENTITY);
     try {
       outcomes = await this.pipeline.handleBatch(
         valid.map((row, index) => {
-          const identity = row.kind === 'lease' ? leaseIdentityOf(row.data as never as LeaseSignedData) : null;
+          const identity = identityOf(row);
           let recorded: readonly ExistingLease[] = [];
           return {
             streamId: row.streamId,
@@ -537,7 +541,7 @@ export class ImportService {
               previous.type === EVENT_TYPE[row.kind] && jsonEqual(bailleurFactsOf(previous.data as object), row.data),
             command: async () => {
               batch.attempt(index);
-              if (identity !== null) recorded = await this.sameLeases.find(identity);
+              if (identity !== null) recorded = (await batch.recorded(() => this.sameLeases.findMany(identities)))[index]!;
               return this.command(row, lookup, now, identity === null ? [] : [...recorded, ...batch.decided(identity)]);
             },
             // Checked against what was recorded (the batch's own leases are appended with it).
@@ -614,14 +618,27 @@ export class ImportService {
  * batch again from its first row when a write was lost to a concurrent writer: what the lost
  * attempt decided is forgotten then.
  */
+const NO_IDENTITY: LeaseIdentity = { bailleurId: '', householdId: '', rplsId: '', leaseDate: '' };
+
 class BatchLeases {
   private readonly byIdentity = new Map<string, ExistingLease[]>();
   private last = -1;
 
   /** Called before each row is decided, in order: a row at or before the last one starts a new attempt. */
   attempt(index: number): void {
-    if (index <= this.last) this.byIdentity.clear();
+    if (index <= this.last) {
+      this.byIdentity.clear();
+      this.recordedLeases = undefined;
+    }
     this.last = index;
+  }
+
+  private recordedLeases: Promise<ExistingLease[][]> | undefined;
+
+  /** The recorded leases of every row's identity, read once per attempt (`read`: one query for the chunk). */
+  recorded(read: () => Promise<ExistingLease[][]>): Promise<ExistingLease[][]> {
+    this.recordedLeases ??= read();
+    return this.recordedLeases;
   }
 
   decided(identity: LeaseIdentity): readonly ExistingLease[] {

@@ -69,25 +69,30 @@ export class PostgresEventNotifier {
   }
 
   private async connect(): Promise<void> {
-    const client = new Client(this.pool.options);
-    client.on('notification', () => this.emitter.emit('appended'));
-    client.on('error', () => undefined);
-    client.on('end', () => {
-      if (this.client === client) this.client = undefined;
-      if (!this.closed && this.listeners > 0) setTimeout(() => void this.ensureListening(), 1_000).unref();
-    });
+    // The pool's owner has ended it: nothing more to listen to (never retry against a closed pool).
+    if ((this.pool as { ended?: boolean }).ended) this.closed = true;
+    if (this.closed) return;
+    let client: Client | undefined;
     try {
-      await client.connect();
-      await client.query(`LISTEN ${this.channel}`);
+      const listening = new Client(this.pool.options);
+      client = listening;
+      listening.on('notification', () => this.emitter.emit('appended'));
+      listening.on('error', () => undefined);
+      listening.on('end', () => {
+        if (this.client === listening) this.client = undefined;
+        if (!this.closed && this.listeners > 0) setTimeout(() => void this.ensureListening(), 1_000).unref();
+      });
+      await listening.connect();
+      await listening.query(`LISTEN ${this.channel}`);
       if (this.closed) {
-        await client.end();
+        await listening.end();
         return;
       }
-      this.client = client;
+      this.client = listening;
       // Something may have been appended while we were not listening.
       this.emitter.emit('appended');
     } catch {
-      await client.end().catch(() => undefined);
+      await client?.end().catch(() => undefined);
       if (!this.closed) setTimeout(() => void this.ensureListening(), 1_000).unref();
     }
   }

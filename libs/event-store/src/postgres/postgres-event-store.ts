@@ -285,20 +285,34 @@ export async function readAllWith(
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Takes each condition's lock (in key order, so two appends never wait for each other crosswise)
- * and reads it again: the first that no longer holds, or none. The locks last until COMMIT or
+ * Takes each condition's lock (in one statement, ordered, so two appends never wait for each other
+ * crosswise) and reads it again (together where conditions share `checkTogether`): the first that
+ * no longer holds, or none. The locks last until COMMIT or
  * ROLLBACK, so a competing append naming the same key reads this one's events once it commits.
  */
 async function checkConditions(client: PoolClient, conditions: readonly AppendCondition[]): Promise<AppendCondition | null> {
-  const sorted = [...conditions].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const condition of sorted) {
-    await client.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2))', [APPEND_CONDITION_LOCK, condition.key]);
-  }
+  // Every lock in one round trip, in the order of their hash (the lock's own id), so two appends never wait crosswise.
+  const keys = [...new Set(conditions.map((condition) => condition.key))];
+  await client.query(
+    `SELECT pg_advisory_xact_lock($1::int, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY 1) AS locks`,
+    [APPEND_CONDITION_LOCK, keys],
+  );
   const reader = {
     query: <Row>(text: string, values?: readonly unknown[]) =>
       client.query(text, values as unknown[] | undefined) as unknown as Promise<{ rows: Row[] }>,
   };
-  for (const condition of sorted) if (!(await condition.stillHolds(reader))) return condition;
+  const together = new Map<NonNullable<AppendCondition['checkTogether']>, AppendCondition[]>();
+  for (const condition of conditions) {
+    if (!condition.checkTogether) {
+      if (!(await condition.stillHolds(reader))) return condition;
+      continue;
+    }
+    together.set(condition.checkTogether, [...(together.get(condition.checkTogether) ?? []), condition]);
+  }
+  for (const [check, group] of together) {
+    const failed = await check(reader, group);
+    if (failed.length) return failed[0]!;
+  }
   return null;
 }
 
