@@ -222,6 +222,10 @@ describe('Simulating an attribution at the CAL (POST /v1/epcis/{siren}/complianc
     expect((await simulate(body, (await createKey(app.url, 'etat', '59')).auth)).status).toBe(200);
     expect((await simulate(body, (await createKey(app.url, 'bailleur', 'vilogia')).auth)).status).toBe(200);
     expect((await simulate(body, (await createKey(app.url, 'epci', ARRAS)).auth)).body.code).toBe('FLAT_NOT_FOUND');
+    // A flat never released is unknown to the EPCI and to admin too.
+    const unreleased = { ...body, flat: { ...VILOGIA_FLAT, rplsId: '5935000405' } };
+    expect((await simulate(unreleased, (await createKey(app.url, 'epci', MEL)).auth)).body.code).toBe('FLAT_NOT_FOUND');
+    expect((await simulate(unreleased, (await createKey(app.url, 'admin', null)).auth)).body.code).toBe('FLAT_NOT_FOUND');
     expect((await simulate(body, (await createKey(app.url, 'reservataire', 'action-logement')).auth)).body.code).toBe(
       'ROLE_FORBIDDEN',
     );

@@ -9,7 +9,7 @@ import { FLAT_OF_SIMULATION } from '../../access/tenancies.js';
 import { JsonBody } from '../../http/body.js';
 import { Contract } from '../../http/contract.js';
 import { epciSirenParam } from '../../http/params.js';
-import { invalidField } from '../../http/problem.js';
+import { invalidField, notFound } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { VIGIE_CONFIG } from '../../platform/platform.module.js';
 import { SIMULATION_EXAMPLE, simulateAttributionSchema } from './simulate-attribution.schema.js';
@@ -61,6 +61,8 @@ export class SimulateAttributionController {
         `flat.epciSiren : le logement simulé doit être dans l’EPCI du chemin (${siren}) ; simulez sur /v1/epcis/${input.flat.epciSiren}/compliance/simulations.`,
       );
     }
+    // A flat never released is unknown to every role, admin included (the access rule lets admin through unchecked).
+    if (!(await this.tenancy.flat(input.bailleurId, input.flat.rplsId))) throw notFound('FLAT_NOT_FOUND');
     // The access rule let a bailleur through on its own flat only; the EPCI, the État and admin own the figures.
     const visibility = complianceReader(principal, siren, this.tenancy);
     const reader = visibility === 'owner' ? visibility : { visibility, threshold: this.config.STATISTICAL_SECRECY_THRESHOLD };
