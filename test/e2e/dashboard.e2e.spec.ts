@@ -208,8 +208,11 @@ describe('The web application in a real browser: OIDC and link sign-in, EPCI fig
   });
 
   it('leads back to the sign-in page once the session has expired in the store', async () => {
+    // Leave the page first: its live feed and polls would touch the session (rolling expiry) after the update.
+    const pageUrl = page.url();
+    await page.goto('about:blank');
     await app.running.runtime.pool.query("UPDATE web_sessions SET expire = now() - interval '1 second'");
-    await page.reload();
+    await page.goto(pageUrl);
     expect(new URL(page.url()).pathname).toBe('/connexion');
   });
 
