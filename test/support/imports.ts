@@ -12,13 +12,7 @@ export async function startImport(url: string, body: string, contentType = 'appl
 
 /** GET /v1/imports/{id} as the admin: the import's progress, then its report. */
 export async function importReport(url: string, id: string): Promise<Json> {
-  try {
-    return await (await adminFetch(`${url}/v1/imports/${id}`)).json();
-  } catch (error) {
-    // A poll is retried once on a connection reset (a kept-alive socket closed by the server as the poll reused it), as any polling client does.
-    if (!(error instanceof TypeError)) throw error;
-    return (await adminFetch(`${url}/v1/imports/${id}`)).json();
-  }
+  return (await adminFetch(`${url}/v1/imports/${id}`)).json();
 }
 
 /** An import no longer waiting or running: termine, echoue or interrompu. */

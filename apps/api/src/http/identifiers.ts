@@ -21,6 +21,9 @@ export const departement = z.string().regex(DEPARTEMENT, 'Code de département a
 /** A commune's INSEE code (`59350`, `2A004`). */
 export const communeInsee = z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commune INSEE attendu (5 caractères, ex. 59350).');
 
+/** A number a spreadsheet wrote in scientific notation (`5,91227E+16`). */
+export const SCIENTIFIC_NOTATION = /^\d+(?:[.,]\d+)?e[+-]?\d+$/i;
+
 /**
  * What a spreadsheet did to a numéro unique d'enregistrement (18 characters, art. L. 441-2-1 CCH)
  * when it read it as a number, in French, or null when it shows no such damage: scientific
@@ -28,7 +31,7 @@ export const communeInsee = z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commu
  * value would be taken as another household, silently: the import and the API refuse it alike.
  */
 export function numeroUniqueDamage(value: string): string | null {
-  if (/^\d+(?:[.,]\d+)?e[+-]?\d+$/i.test(value)) return 'écrit en notation scientifique';
+  if (SCIENTIFIC_NOTATION.test(value)) return 'écrit en notation scientifique';
   if (!/^\d+$/.test(value)) return null;
   const significant = value.replace(/^0+/, '');
   const what: string[] = [];

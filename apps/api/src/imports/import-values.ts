@@ -1,5 +1,5 @@
 import { FINANCINGS, GESTION_MODES, TYPOLOGIES } from '@vigie/domain';
-import { numeroUniqueDamage } from '../http/identifiers.js';
+import { numeroUniqueDamage, SCIENTIFIC_NOTATION } from '../http/identifiers.js';
 
 /**
  * Cells of an import file as spreadsheets write them, read into the values the API takes. Each
@@ -183,7 +183,6 @@ export function readPriorityCategory(raw: string): CellResult<string | null> {
   );
 }
 
-const SCIENTIFIC = /^\d+(?:[.,]\d+)?e[+-]?\d+$/i;
 const TEXT_ADVICE =
   'formatez la colonne en Texte dans le tableur (ou exportez directement depuis votre logiciel) puis renvoyez le fichier.';
 
@@ -218,7 +217,8 @@ export function luhnValid(digits: string): boolean {
 export function readSiren(raw: string): CellResult<string | undefined> {
   const value = raw.replace(/[\s\u00a0\u202f]/g, '');
   if (value === '') return ok(undefined);
-  if (SCIENTIFIC.test(value)) return damaged(`SIREN « ${value} » abîmé par un tableur (notation scientifique) : ${TEXT_ADVICE}`);
+  if (SCIENTIFIC_NOTATION.test(value))
+    return damaged(`SIREN « ${value} » abîmé par un tableur (notation scientifique) : ${TEXT_ADVICE}`);
   if (/^\d{8}$/.test(value))
     return damaged(`SIREN « ${value} » de 8 chiffres : zéro initial perdu par un tableur ? ${TEXT_ADVICE}`);
   if (!/^\d{9}$/.test(value)) return invalid(`SIREN « ${value} » : 9 chiffres attendus.`);
@@ -243,7 +243,7 @@ export function readInsee(raw: string): CellResult<string | undefined> {
 export function readRpls(raw: string): CellResult<string | undefined> {
   const value = raw.trim();
   if (value === '') return ok(undefined);
-  if (SCIENTIFIC.test(value))
+  if (SCIENTIFIC_NOTATION.test(value))
     return damaged(`identifiant RPLS « ${value} » abîmé par un tableur (notation scientifique) : ${TEXT_ADVICE}`);
   if (!/^[A-Za-z0-9]{1,20}$/.test(value)) return invalid(`identifiant RPLS « ${value} » : 1 à 20 lettres ou chiffres attendus.`);
   return ok(value);
