@@ -630,23 +630,56 @@ export function flatLeasedTwice(facts: readonly LeaseFact[]): boolean[] {
   facts.forEach((fact, index) => {
     if (fact.rplsId === undefined) return;
     const key = keyParts(fact.bailleurId, fact.rplsId);
-    byFlat.set(key, [...(byFlat.get(key) ?? []), index]);
+    const flat = byFlat.get(key);
+    if (flat) flat.push(index);
+    else byFlat.set(key, [index]);
   });
   const flagged = facts.map(() => false);
+  // Per flat, sorted dates: a lease is flagged when its window (±30 days) holds more leases than
+  // its own twins (same household, same date). O(n log n): a flat with thousands of leases (a
+  // bulk file on one RPLS id) must not stall every evaluation.
   for (const indexes of byFlat.values()) {
-    const sorted = [...indexes].sort((a, b) => facts[a]!.leaseDate.localeCompare(facts[b]!.leaseDate));
-    sorted.forEach((i, rank) => {
-      for (let next = rank + 1; next < sorted.length; next += 1) {
-        const j = sorted[next]!;
-        const [a, b] = [facts[i]!, facts[j]!];
-        if (addDays(a.leaseDate, FLAT_LEASED_TWICE_WINDOW_DAYS) < b.leaseDate) break;
-        if (a.householdId !== undefined && a.householdId === b.householdId && a.leaseDate === b.leaseDate) continue;
-        flagged[i] = true;
-        flagged[j] = true;
-      }
-    });
+    if (indexes.length < 2) continue;
+    const dates = indexes.map((i) => facts[i]!.leaseDate).sort();
+    const twins = new Map<string, number>();
+    for (const i of indexes) {
+      const { householdId, leaseDate } = facts[i]!;
+      if (householdId === undefined) continue;
+      const key = keyParts(householdId, leaseDate);
+      twins.set(key, (twins.get(key) ?? 0) + 1);
+    }
+    for (const i of indexes) {
+      const { householdId, leaseDate } = facts[i]!;
+      const inWindow =
+        firstAbove(dates, addDays(leaseDate, FLAT_LEASED_TWICE_WINDOW_DAYS)) -
+        firstAtLeast(dates, addDays(leaseDate, -FLAT_LEASED_TWICE_WINDOW_DAYS));
+      const sameLease = householdId === undefined ? 1 : twins.get(keyParts(householdId, leaseDate))!;
+      flagged[i] = inWindow > sameLease;
+    }
   }
   return flagged;
+}
+
+/** In dates sorted ascending (YYYY-MM-DD), the index of the first one on or after `date`. */
+function firstAtLeast(dates: readonly string[], date: string): number {
+  let [low, high] = [0, dates.length];
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (dates[middle]! < date) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** In dates sorted ascending (YYYY-MM-DD), the index of the first one after `date`. */
+function firstAbove(dates: readonly string[], date: string): number {
+  let [low, high] = [0, dates.length];
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (dates[middle]! <= date) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /**

@@ -306,6 +306,41 @@ describe('The same flat leased twice within 30 days (a data-quality flag)', () =
     expect(flatLeasedTwice([on('2026-03-20', { household: 'h' }), on('2026-03-20', { household: 'k' })])).toEqual([true, true]);
   });
 
+  it('flags exactly the leases another lease of the flat, not its twin, is within 30 days of (any facts)', () => {
+    const pairwise = (facts: readonly LeaseFact[]) =>
+      facts.map((a, i) =>
+        facts.some(
+          (b, j) =>
+            j !== i &&
+            a.rplsId !== undefined &&
+            a.bailleurId === b.bailleurId &&
+            a.rplsId === b.rplsId &&
+            Math.abs(Date.parse(a.leaseDate) - Date.parse(b.leaseDate)) <= 30 * 86_400_000 &&
+            !(a.householdId !== undefined && a.householdId === b.householdId && a.leaseDate === b.leaseDate),
+        ),
+      );
+    const day = fc.integer({ min: 0, max: 400 }).map((d) => new Date(Date.UTC(2026, 0, 1 + d)).toISOString().slice(0, 10));
+    const lease = fc
+      .record({
+        day,
+        household: fc.option(fc.constantFrom('h1', 'h2', 'h3'), { nil: undefined }),
+        rpls: fc.option(fc.constantFrom('R1', 'R2'), { nil: undefined }),
+        bailleur: fc.constantFrom('lmh', 'vilogia'),
+      })
+      .map(({ day, household, rpls, bailleur }) => ({ ...on(day, { bailleur }), householdId: household, rplsId: rpls }));
+    fc.assert(
+      fc.property(fc.array(lease, { maxLength: 40 }), (facts) => {
+        expect(flatLeasedTwice(facts)).toEqual(pairwise(facts));
+      }),
+    );
+  });
+
+  it('flags every lease of a flat let 20 000 times on one day (a bulk file on one RPLS id)', () => {
+    const facts = Array.from({ length: 20_000 }, (_, i) => on('2026-03-02', { household: `hh-${i}` }));
+    const flagged = flatLeasedTwice(facts);
+    expect(flagged.filter(Boolean)).toHaveLength(20_000);
+  });
+
   it('counts the flagged leases in dataQuality', () => {
     const report = evaluateCompliance(
       [on('2026-03-20'), on('2026-04-01'), on('2026-08-01')],
