@@ -96,6 +96,32 @@ describe('Probable duplicates of a lease', () => {
     );
   });
 
+  it('refuses a correction that turns a lease into a copy of another, unless confirmed; other corrections pass', async () => {
+    expect((await postJson(`${app.url}/v1/leases`, lease('B-7', 'D-7', { household: '0591227000907' }))).status).toBe(201);
+    const moved = lease('B-8', 'D-8', { household: '0591227000907', date: '2026-03-09' });
+    expect((await postJson(`${app.url}/v1/leases`, moved)).status).toBe(201);
+    const correct = (body: object) =>
+      postJson(`${app.url}/v1/leases/B-8/corrections`, { eventId: randomUUID(), reason: 'date erronée', lease: body });
+    const { eventId: _ignored, ...sameDate } = { ...moved, leaseDate: '2026-03-02' };
+    const before = await leaseEvents();
+    const refused = await correct(sameDate);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      code: 'LEASE_PROBABLE_DUPLICATE',
+      details: { existingLeaseId: 'B-7', existingCaseId: 'D-7' },
+    });
+    expect(await leaseEvents()).toBe(before);
+    const { eventId: _also, ...resources } = { ...moved, household: { ...moved.household, yearlyResources: 6_000 } };
+    expect((await correct(resources)).status).toBe(201);
+    const confirmed = await correct({ ...sameDate, confirmeDoublon: true });
+    expect(confirmed.status).toBe(201);
+    const event = await getJson(`${app.url}/v1/events/${confirmed.body.eventId}`);
+    expect(event.body.data.lease).toMatchObject({
+      leaseDate: '2026-03-02',
+      confirmedDuplicateOf: [{ leaseId: 'B-7', caseId: 'D-7' }],
+    });
+  });
+
   it('records exactly one of two sends at once under two references, and refuses the other quoting it', async () => {
     for (let round = 0; round < 5; round += 1) {
       const household = `05912270009${10 + round}`;

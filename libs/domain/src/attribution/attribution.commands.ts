@@ -56,6 +56,14 @@ export interface CorrectLease {
   readonly data: { readonly lease: LeaseSignedData; readonly reason: string };
   readonly referential: LeaseReferentialContext;
   readonly now: Date;
+  /**
+   * The bailleur's leases in force with the corrected lease's household, flat and lease date
+   * (`leaseIdentityOf` of the new version), as for RecordSignedLease: a correction that turns a
+   * lease into a copy of another is a probable duplicate too.
+   */
+  readonly sameLeases: readonly ExistingLease[];
+  /** The bailleur confirms the corrected lease is another lease than `sameLeases` (`confirmeDoublon`). */
+  readonly confirmDuplicate: boolean;
 }
 
 export interface RecordCalDecision {

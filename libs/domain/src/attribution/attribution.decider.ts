@@ -15,7 +15,13 @@ import type {
   RecordSignedLease,
 } from './attribution.commands.js';
 import type { AttributionErrorCode } from './attribution.errors.js';
-import type { AttributionEvent, ExistingLease, Flat, LeaseSignedData } from './attribution.events.js';
+import {
+  leaseIdentityOf,
+  type AttributionEvent,
+  type ExistingLease,
+  type Flat,
+  type LeaseSignedData,
+} from './attribution.events.js';
 import { evolveAttribution, initialAttributionState, type AttributionState, type CaseIdentity } from './attribution.state.js';
 
 const fail = (code: AttributionErrorCode, details: Record<string, unknown>) =>
@@ -104,7 +110,7 @@ function recordSignedLease(command: RecordSignedLease, state: AttributionState):
   const household = command.data.household.pseudonymousId;
   if ((state.declined ?? []).includes(household)) throw fail('LEASE_AFTER_DECLINED_OFFER', { caseId: command.data.caseId });
   checkLeaseFacts(command.data, command.referential, command.now);
-  const confirmedDuplicateOf = checkNotDuplicate(command);
+  const confirmedDuplicateOf = checkNotDuplicate(command.data, command.sameLeases, command.confirmDuplicate);
   // Linked to the CAL decision that attributed the flat to this household; none: accepted, flagged for data quality.
   const decision = state.attributed?.[household];
   const calDecisionEventId = decision === undefined ? null : (state.calDecisionEventIds?.[decision] ?? null);
@@ -122,11 +128,15 @@ function recordSignedLease(command: RecordSignedLease, state: AttributionState):
  * refused, quoting the lease recorded first, unless the bailleur confirms it is another lease;
  * then the leases it repeats are recorded with it, so the decision can be audited.
  */
-function checkNotDuplicate(command: RecordSignedLease): readonly ExistingLease[] {
-  const { leaseId, caseId } = command.data;
-  const others = command.sameLeases.filter((lease) => lease.leaseId !== leaseId || lease.caseId !== caseId);
+function checkNotDuplicate(
+  lease: LeaseSignedData,
+  sameLeases: readonly ExistingLease[],
+  confirmDuplicate: boolean,
+): readonly ExistingLease[] {
+  const { leaseId, caseId } = lease;
+  const others = sameLeases.filter((same) => same.leaseId !== leaseId || same.caseId !== caseId);
   if (others.length === 0) return [];
-  if (!command.confirmDuplicate) {
+  if (!confirmDuplicate) {
     const [first] = others;
     throw fail('LEASE_PROBABLE_DUPLICATE', {
       existingLeaseId: first!.leaseId,
@@ -199,11 +209,17 @@ function cancelLease(command: CancelLease, state: AttributionState): Attribution
 
 function correctLease(command: CorrectLease, state: AttributionState): AttributionEvent[] {
   const { lease, eventId } = currentLease(state, command.data.lease);
-  // The link to the CAL decision and a confirmed duplicate are Vigie's, not the bailleur's: a correction keeps them.
+  // A correction that changes the household, flat or date may make the lease a copy of another:
+  // refused as a new lease would be, unless confirmed. Otherwise a confirmation made when the lease
+  // was recorded stands. The link to the CAL decision is Vigie's, not the bailleur's: kept.
+  const identityChanged = !sameFacts(leaseIdentityOf(command.data.lease), leaseIdentityOf(lease));
+  const confirmedDuplicateOf = identityChanged
+    ? checkNotDuplicate(command.data.lease, command.sameLeases, command.confirmDuplicate)
+    : (lease.confirmedDuplicateOf ?? []);
   const next = {
     ...command.data.lease,
     ...(lease.calDecisionEventId === undefined ? {} : { calDecisionEventId: lease.calDecisionEventId }),
-    ...(lease.confirmedDuplicateOf === undefined ? {} : { confirmedDuplicateOf: lease.confirmedDuplicateOf }),
+    ...(confirmedDuplicateOf.length ? { confirmedDuplicateOf } : {}),
   };
   if (sameFacts(next, lease)) throw fail('LEASE_CORRECTION_EMPTY', { leaseId: lease.leaseId });
   checkLeaseFacts(next, command.referential, command.now);

@@ -139,6 +139,8 @@ describe('Attribution case', () => {
             data: { lease: leaseSignedData({ ...addressed, household: { yearlyResources: 1 } }), reason: 'x' },
             referential: MEL_REFERENTIAL,
             now: NOW,
+            sameLeases: [],
+            confirmDuplicate: false,
           })
           .thenThrows('LEASE_NOT_FOUND');
       }
@@ -164,6 +166,8 @@ describe('Attribution case', () => {
           data: { lease: corrected, reason: 'avis d’imposition' },
           referential: MEL_REFERENTIAL,
           now: NOW,
+          sameLeases: [],
+          confirmDuplicate: false,
         })
         .then([
           {
@@ -180,6 +184,8 @@ describe('Attribution case', () => {
           data: { lease: leaseSignedData(), reason: 'x' },
           referential: MEL_REFERENTIAL,
           now: NOW,
+          sameLeases: [],
+          confirmDuplicate: false,
         })
         .thenThrows('LEASE_CORRECTION_EMPTY');
     });
@@ -191,6 +197,8 @@ describe('Attribution case', () => {
           data: { lease: leaseSignedData({ caseId: 'OTHER' }), reason: 'x' },
           referential: MEL_REFERENTIAL,
           now: NOW,
+          sameLeases: [],
+          confirmDuplicate: false,
         })
         .thenThrows('LEASE_NOT_FOUND');
     });
@@ -202,6 +210,8 @@ describe('Attribution case', () => {
           data: { lease: leaseSignedData({ flat: { communeInsee: '62041' } }), reason: 'x' },
           referential: officialReferential('62041', '246200364'),
           now: NOW,
+          sameLeases: [],
+          confirmDuplicate: false,
         })
         .thenThrows('COMMUNE_NOT_IN_EPCI');
     });
@@ -272,6 +282,33 @@ describe('A lease repeating another under another reference (probable duplicate)
       .then([leaseSigned({ leaseId: 'BAIL-0001', caseId: 'DOSSIER-0001' })]);
   });
 
+  it('refuses a correction that makes a lease a copy of another, quoting it', () => {
+    // BAIL-0001's date corrected to that of BAIL-0002, a lease of the same household on the same flat.
+    const second = { leaseId: 'BAIL-0002', caseId: 'DOSSIER-0002', eventId: 'ev-lease-2' };
+    const intoCopy = leaseSignedData({ leaseDate: '2026-03-03' });
+    const command = (confirmDuplicate: boolean) => ({
+      type: 'CorrectLease' as const,
+      data: { lease: intoCopy, reason: 'date' },
+      referential: MEL_REFERENTIAL,
+      now: NOW,
+      sameLeases: [second],
+      confirmDuplicate,
+    });
+    given([leaseSigned()]).when(command(false)).thenThrows('LEASE_PROBABLE_DUPLICATE', { existingLeaseId: 'BAIL-0002' });
+    given([leaseSigned()])
+      .when(command(true))
+      .then([
+        {
+          type: 'LeaseCorrected',
+          data: {
+            lease: { ...intoCopy, calDecisionEventId: null, confirmedDuplicateOf: [second] },
+            reason: 'date',
+            correctsEventId: 'ev-1',
+          },
+        },
+      ]);
+  });
+
   it('keeps the confirmation through a correction', () => {
     const confirmed: AttributionEvent = {
       type: 'LeaseSigned',
@@ -283,7 +320,14 @@ describe('A lease repeating another under another reference (probable duplicate)
       household: { yearlyResources: 12000 },
     });
     given([confirmed])
-      .when({ type: 'CorrectLease', data: { lease: corrected, reason: 'ressources' }, referential: MEL_REFERENTIAL, now: NOW })
+      .when({
+        type: 'CorrectLease',
+        data: { lease: corrected, reason: 'ressources' },
+        referential: MEL_REFERENTIAL,
+        now: NOW,
+        sameLeases: [],
+        confirmDuplicate: false,
+      })
       .then([
         {
           type: 'LeaseCorrected',

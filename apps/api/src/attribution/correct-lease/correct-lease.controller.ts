@@ -56,6 +56,7 @@ export class CorrectLeaseController {
       'EPCI_NOT_REGISTERED',
       'QPV_NOT_IN_COMMUNE',
       'LEASE_CORRECTION_EMPTY',
+      'LEASE_PROBABLE_DUPLICATE',
       'CONCURRENT_MODIFICATION',
       'LEASE_DATE_IN_FUTURE',
       'COMMUNE_UNKNOWN',
@@ -78,7 +79,7 @@ export class CorrectLeaseController {
     const lease = toLeaseSignedData({ ...input.lease, eventId: undefined }, (nud) => this.pseudonymiser.pseudonymise(nud));
     const context = apiWriteContext(eventIdFrom(input.eventId, key, { writer, body }), writer);
     const outcome = await this.commandBus.execute<CorrectLease, CommandOutcome>(
-      new CorrectLease(lease, input.reason, context, this.clock()),
+      new CorrectLease(lease, input.reason, context, this.clock(), input.lease.confirmeDoublon),
     );
     return answerWrite(response, outcome);
   }
