@@ -165,4 +165,15 @@ describe('Lease lists of a bailleur, flats leased twice, and the two times on ev
       expect(message).toMatch(query.startsWith('asOf') ? /position globale.*ISO 8601 avec son fuseau/ : /AAAA-MM-JJ/);
     });
   });
+
+  it('writes every instant of an answer in Paris time with its offset, never in UTC with Z', async () => {
+    const paris = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0[12]:00$/;
+    const first = await postJson(`${app.url}/v1/leases`, lease(9, 'lmh', '2026-04-01', 'R9', null));
+    const event = await getJson(`${app.url}/v1/events/${first.body.eventId}`);
+    expect(event.body.recordedAt).toMatch(paris);
+    const ledger = await getJson(`${app.url}/v1/reservataires/action-logement/ledger?year=2026`);
+    expect(ledger.body.rows[0].recordedAt).toMatch(paris);
+    const keys = await getJson(`${app.url}/v1/admin/api-keys`);
+    expect(keys.body.keys?.[0]?.createdAt ?? keys.body[0]?.createdAt).toMatch(paris);
+  });
 });

@@ -15,6 +15,7 @@ import type { DestinationStream } from 'pino';
 import { type Runtime, startRuntime } from './platform/runtime.js';
 import { sessionMiddleware } from './access/sessions/session.middleware.js';
 import { serveWebAssets } from './dashboard/web-assets.js';
+import { parisTimesReplacer } from './http/paris-times.js';
 
 /** How long the first administrator's sign-in link, printed at start-up, stays usable (24 h). */
 const FIRST_ADMIN_LINK_MS = 24 * 3_600_000;
@@ -50,6 +51,7 @@ export async function bootstrap(
   });
   // No body parser here: middleware runs before authentication. Each route declares its body
   // (@JsonBody, @TextBody) and the AccessGuard reads it once the key and the role are checked.
+  app.set('json replacer', parisTimesReplacer);
   app.use(closeConnectionUntilBodyRead);
   deferContinueUntilBodyRead(app.getHttpServer());
   app.use(accessLog(pinoLogger.child({ context: 'HTTP' })));

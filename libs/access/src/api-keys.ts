@@ -1,3 +1,4 @@
+import { parisTimestamp } from '@vigie/domain';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Migration } from '@vigie/postgres';
@@ -79,9 +80,9 @@ const toRecord = (row: Row): ApiKeyRecord => ({
   role: row.role,
   tenant: row.tenant,
   label: row.label,
-  createdAt: row.created_at.toISOString(),
+  createdAt: parisTimestamp(row.created_at),
   createdBy: row.created_by,
-  revokedAt: row.revoked_at?.toISOString() ?? null,
+  revokedAt: row.revoked_at ? parisTimestamp(row.revoked_at) : null,
   revokedBy: row.revoked_by,
 });
 

@@ -1,3 +1,4 @@
+import { parisTimestamp } from '@vigie/domain';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { Migration } from '@vigie/postgres';
@@ -78,9 +79,9 @@ const toRecord = (row: Row): PersonRecord => ({
   role: row.role,
   tenant: row.tenant,
   oidcLinked: row.oidc_subject !== null,
-  createdAt: row.created_at.toISOString(),
+  createdAt: parisTimestamp(row.created_at),
   createdBy: row.created_by,
-  disabledAt: row.disabled_at?.toISOString() ?? null,
+  disabledAt: row.disabled_at ? parisTimestamp(row.disabled_at) : null,
 });
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();

@@ -156,7 +156,7 @@ async function computeLedger(
       weight: option.weight,
       eventId: row.event_id,
       globalPosition: Number(row.position),
-      recordedAt: row.recorded_at.toISOString(),
+      recordedAt: parisTimestamp(row.recorded_at),
       actor: row.actor ?? '',
     });
   }
@@ -178,7 +178,7 @@ async function computeLedger(
       weight: 1,
       eventId: row.event_id,
       globalPosition: Number(row.position),
-      recordedAt: row.recorded_at.toISOString(),
+      recordedAt: parisTimestamp(row.recorded_at),
       actor: row.actor ?? '',
     });
   }

@@ -1,3 +1,4 @@
+import { parisTimestamp } from '@vigie/domain';
 import { randomBytes } from 'node:crypto';
 import { Controller, Get, HttpCode, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
@@ -92,7 +93,7 @@ export class SignInController {
       principal: { role: principal.role, tenant: principal.tenant },
       person: person ? { id: person.id, name: person.name, email: person.email } : null,
       csrfToken: person ? (request.session.csrfToken ?? null) : null,
-      expiresAt: person && expiresAt ? new Date(expiresAt).toISOString() : null,
+      expiresAt: person && expiresAt ? parisTimestamp(new Date(expiresAt)) : null,
     };
   }
 
