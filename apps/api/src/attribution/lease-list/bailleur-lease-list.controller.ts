@@ -1,16 +1,15 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
-import { LEASE_FILTERS, listLeases } from '@vigie/domain';
+import { listLeases } from '@vigie/domain';
 import { readBailleurListedLeases } from '@vigie/projections';
 import { organisationId } from '../../http/identifiers.js';
 import { Contract } from '../../http/contract.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingOwnedBy } from '../../access/tenancies.js';
+import { LeaseListQueries, readLeaseListQuery, sendLeaseList } from './lease-list.answer.js';
 
-import { BitemporalQueries } from '../../http/bitemporal.js';
-import { readLeaseListQuery, sendLeaseList } from './lease-list.answer.js';
 /**
  * A bailleur's own leases of a year, whatever their EPCI, one line each: how each objective of its
  * EPCI counts it and why, its data-quality flags, and the event that proves it. The same lines as
@@ -31,11 +30,7 @@ export class BailleurLeaseListController {
     csv: true,
   })
   @ApiParam({ name: 'bailleurId', description: 'the bailleur', example: 'lmh' })
-  @ApiQuery({ name: 'year', required: true, example: 2026 })
-  @ApiQuery({ name: 'filter', required: false, enum: LEASE_FILTERS })
-  @BitemporalQueries()
-  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
-  @ApiProduces('application/json', 'text/csv')
+  @LeaseListQueries()
   async list(
     @Param('bailleurId') bailleurId: string,
     @Query() query: Record<string, string>,

@@ -1,14 +1,27 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProduces, ApiQuery } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { LEASE_FILTERS, type LeaseFilter, type LeaseLine, parisTimestamp } from '@vigie/domain';
 import { type Freshness, readFreshness } from '@vigie/projections';
 import type { DatabasePool } from '@vigie/postgres';
 import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
-import { asOfOf, bitemporalInput, bitemporalQuery, readPosition } from '../../http/bitemporal.js';
+import { asOfOf, BitemporalQueries, bitemporalInput, bitemporalQuery, readPosition } from '../../http/bitemporal.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
 
 /** The query of a lease list: year, filter and the two times (strictly parsed). */
+/** The OpenAPI description of a lease list's query (year, filter, asOf / signedUntil, format) and answers (JSON, CSV). */
+export function LeaseListQueries(): MethodDecorator {
+  return applyDecorators(
+    ApiQuery({ name: 'year', required: true, example: 2026 }),
+    ApiQuery({ name: 'filter', required: false, enum: LEASE_FILTERS }),
+    BitemporalQueries(),
+    ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] }),
+    ApiProduces('application/json', 'text/csv'),
+  );
+}
+
 export const leaseListQuery = { year: yearParam, filter: z.enum(LEASE_FILTERS).optional(), ...bitemporalQuery };
 
 /** A list's query parsed with its owner's parameter, and the position it is read at (asOf, never beyond the projection). */

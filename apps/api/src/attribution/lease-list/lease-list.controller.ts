@@ -1,16 +1,15 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
-import { LEASE_FILTERS, listLeases } from '@vigie/domain';
+import { listLeases } from '@vigie/domain';
 import { readListedLeases } from '@vigie/projections';
 import { epciSirenParam } from '../../http/params.js';
 import { Contract } from '../../http/contract.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingEpci } from '../../access/tenancies.js';
+import { LeaseListQueries, readLeaseListQuery, sendLeaseList } from './lease-list.answer.js';
 
-import { BitemporalQueries } from '../../http/bitemporal.js';
-import { readLeaseListQuery, sendLeaseList } from './lease-list.answer.js';
 /**
  * The leases behind an EPCI's figures, one line each, with how each objective counts it and why,
  * and the event that proves it. Lease-level data: for the EPCI, the État of its départements and
@@ -29,11 +28,7 @@ export class LeaseListController {
     csv: true,
   })
   @ApiParam({ name: 'epci', description: 'SIREN of the EPCI', example: '200093201' })
-  @ApiQuery({ name: 'year', required: true, example: 2026 })
-  @ApiQuery({ name: 'filter', required: false, enum: LEASE_FILTERS })
-  @BitemporalQueries()
-  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
-  @ApiProduces('application/json', 'text/csv')
+  @LeaseListQueries()
   async list(
     @Param('epci') epci: string,
     @Query() query: Record<string, string>,
