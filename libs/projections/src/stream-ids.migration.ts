@@ -68,26 +68,7 @@ export const streamIdsMigration: Migration = {
       FROM events e LEFT JOIN convention_parties p ON p.stream_id = e.stream_id
       WHERE e.stream_id ~ '^(attribution|cia|reservation|flux|bilan|referential|alert)-';
 
-    DO $check$
-    BEGIN
-      IF EXISTS (SELECT 1 FROM moved WHERE new_id IS NULL) THEN
-        RAISE EXCEPTION 'stream ids: % events of an unknown shape, first in stream %',
-          (SELECT count(*) FROM moved WHERE new_id IS NULL), (SELECT old_id FROM moved WHERE new_id IS NULL LIMIT 1);
-      END IF;
-    END
-    $check$;
-
-    INSERT INTO stream_id_moves (old_stream_id, new_stream_id, events)
-      SELECT old_id, new_id, count(*) FROM moved GROUP BY old_id, new_id;
-
-    UPDATE events e
-       SET stream_id = m.new_id, stream_version = m.version
-      FROM (SELECT global_position, new_id, row_number() OVER (PARTITION BY new_id ORDER BY global_position) AS version
-              FROM moved) m
-     WHERE e.global_position = m.global_position;
-
-    DELETE FROM streams WHERE stream_id IN (SELECT old_id FROM moved);
-    INSERT INTO streams (stream_id, version) SELECT new_id, count(*) FROM moved GROUP BY new_id;
+    ${moveStreamsSql('moved', 'stream ids: % events of an unknown shape')}
 
     UPDATE lease_facts f SET stream_id = e.stream_id FROM events e
      WHERE e.event_id = f.event_id AND f.stream_id <> e.stream_id;
@@ -105,4 +86,32 @@ export async function streamIdMoves(pool: Pool): Promise<{ streams: number; even
   );
   const row = rows[0]!;
   return { streams: Number(row.streams), events: Number(row.events), merged: Number(row.merged) };
+} /**
+ * The SQL that moves events to new stream ids, from a temporary table `moves` of (global_position,
+ * old_id, new_id): refuses the whole migration when an event got no new id (`refusal`: the message,
+ * with % for the count), records each move in stream_id_moves, renumbers versions in position order
+ * within each new stream and rebuilds the streams' versions. Positions, ids, data and metadata stay.
+ */
+export function moveStreamsSql(moves: string, refusal: string): string {
+  return `
+    DO $check$
+    BEGIN
+      IF EXISTS (SELECT 1 FROM ${moves} WHERE new_id IS NULL) THEN
+        RAISE EXCEPTION '${refusal}, first in stream %',
+          (SELECT count(*) FROM ${moves} WHERE new_id IS NULL), (SELECT old_id FROM ${moves} WHERE new_id IS NULL LIMIT 1);
+      END IF;
+    END
+    $check$;
+
+    INSERT INTO stream_id_moves (old_stream_id, new_stream_id, events)
+      SELECT old_id, new_id, count(*) FROM ${moves} GROUP BY old_id, new_id;
+
+    UPDATE events e
+       SET stream_id = m.new_id, stream_version = m.version
+      FROM (SELECT global_position, new_id, row_number() OVER (PARTITION BY new_id ORDER BY global_position) AS version
+              FROM ${moves}) m
+     WHERE e.global_position = m.global_position;
+
+    DELETE FROM streams WHERE stream_id IN (SELECT old_id FROM ${moves});
+    INSERT INTO streams (stream_id, version) SELECT new_id, count(*) FROM ${moves} GROUP BY new_id;`;
 }

@@ -1,6 +1,7 @@
 import { type Migration } from '@vigie/postgres';
 import { leaseFactsFluxIndexesDdl } from '../compliance/compliance.projection.js';
 import { fluxTablesDdl } from './flux.projection.js';
+import { moveStreamsSql } from '../stream-ids.migration.js';
 
 export const FLUX_STREAMS_MIGRATION_ID = 'projections/009-flux-flat-streams';
 
@@ -28,26 +29,7 @@ export const fluxStreamsMigration: Migration = {
              'flux-flat:' || vigie_key_part(data->>'bailleurId') || ':' || vigie_key_part(data->>'rplsId') AS new_id
         FROM events WHERE stream_id LIKE 'flux:%';
 
-    DO $check$
-    BEGIN
-      IF EXISTS (SELECT 1 FROM flux_moved WHERE new_id IS NULL) THEN
-        RAISE EXCEPTION 'flux streams: % events name no bailleur or flat, first in stream %',
-          (SELECT count(*) FROM flux_moved WHERE new_id IS NULL), (SELECT old_id FROM flux_moved WHERE new_id IS NULL LIMIT 1);
-      END IF;
-    END
-    $check$;
-
-    INSERT INTO stream_id_moves (old_stream_id, new_stream_id, events)
-      SELECT old_id, new_id, count(*) FROM flux_moved GROUP BY old_id, new_id;
-
-    UPDATE events e
-       SET stream_id = m.new_id, stream_version = m.version
-      FROM (SELECT global_position, new_id, row_number() OVER (PARTITION BY new_id ORDER BY global_position) AS version
-              FROM flux_moved) m
-     WHERE e.global_position = m.global_position;
-
-    DELETE FROM streams WHERE stream_id IN (SELECT old_id FROM flux_moved);
-    INSERT INTO streams (stream_id, version) SELECT new_id, count(*) FROM flux_moved GROUP BY new_id;
+    ${moveStreamsSql('flux_moved', 'flux streams: % events name no bailleur or flat')}
   `,
 };
 
