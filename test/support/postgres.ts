@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { createPool, migrate, type Migration } from '@vigie/postgres';
 import { eventStoreMigrations } from '@vigie/event-store';
@@ -66,4 +66,45 @@ export async function untilVisible(db: Pick<Pool, 'query'>, timeoutMs = 30_000):
     if (Date.now() > deadline) throw new Error('events still held back by an open transaction of the server');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** An event as an older version of Vigie wrote it, inserted as is: its stream id, type and data. */
+export interface OldEvent {
+  readonly stream: string;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+}
+
+/**
+ * A fresh database whose schema stands just before the migration `migrationId`, holding `events`
+ * as that schema's store wrote them (versions numbered per stream in the order given), then
+ * migrated to today's schema: how a migration that moves or rewrites events is tested.
+ */
+export async function databaseMigratedFrom(
+  migrationId: string,
+  events: readonly OldEvent[],
+  metadata: Record<string, unknown> = {},
+): Promise<TestDatabase> {
+  const db = await createTestDatabase({ migrate: false });
+  await migrate(
+    db.pool,
+    allMigrations.slice(
+      0,
+      allMigrations.findIndex((migration) => migration.id === migrationId),
+    ),
+  );
+  const versions = new Map<string, number>();
+  for (const event of events) {
+    const version = (versions.get(event.stream) ?? 0) + 1;
+    versions.set(event.stream, version);
+    await db.pool.query(
+      `INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
+       VALUES ($1, $2, $3, $4, 1, $5, $6)`,
+      [event.stream, version, randomUUID(), event.type, event.data, metadata],
+    );
+  }
+  for (const [stream, version] of versions)
+    await db.pool.query('INSERT INTO streams (stream_id, version) VALUES ($1, $2)', [stream, version]);
+  await migrate(db.pool, allMigrations);
+  return db;
 }

@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { migrate } from '@vigie/postgres';
 import { alertStreamId, attributionStreamId, bilanStreamId, ciaStreamId, flatStreamId, reservationStreamId } from '@vigie/domain';
-import { allMigrations, createTestDatabase, type TestDatabase } from '../../../test/support/postgres.js';
+import { databaseMigratedFrom, type TestDatabase } from '../../../test/support/postgres.js';
 import { STREAM_IDS_MIGRATION_ID, streamIdMoves } from './stream-ids.migration.js';
 
 /** Events as the store wrote them before stream ids were built by compositeKey. */
@@ -35,28 +33,7 @@ describe('Moving the streams written before unambiguous stream ids (migration pr
   let db: TestDatabase;
 
   beforeAll(async () => {
-    db = await createTestDatabase({ migrate: false });
-    // The schema as it stood before this migration: every migration up to it.
-    await migrate(
-      db.pool,
-      allMigrations.slice(
-        0,
-        allMigrations.findIndex((migration) => migration.id === STREAM_IDS_MIGRATION_ID),
-      ),
-    );
-    const versions = new Map<string, number>();
-    for (const event of OLD) {
-      const version = (versions.get(event.stream) ?? 0) + 1;
-      versions.set(event.stream, version);
-      await db.pool.query(
-        `INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
-         VALUES ($1, $2, $3, $4, 1, $5, '{}')`,
-        [event.stream, version, randomUUID(), event.type, event.data],
-      );
-    }
-    for (const [stream, version] of versions)
-      await db.pool.query('INSERT INTO streams (stream_id, version) VALUES ($1, $2)', [stream, version]);
-    await migrate(db.pool, allMigrations);
+    db = await databaseMigratedFrom(STREAM_IDS_MIGRATION_ID, OLD);
   });
 
   afterAll(async () => {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { migrate } from '@vigie/postgres';
 import { flatStreamId, fluxDecider, foldEvents, type FluxEvent } from '@vigie/domain';
 import { PostgresEventStore } from '@vigie/event-store';
-import { allMigrations, createTestDatabase, type TestDatabase } from '../../../../test/support/postgres.js';
+import { databaseMigratedFrom, type TestDatabase } from '../../../../test/support/postgres.js';
 import type { Pool } from 'pg';
 import { ProjectionRunner } from '../projection-runner.js';
 import { FLUX_STREAMS_MIGRATION_ID } from './flux-streams.migration.js';
@@ -44,28 +43,7 @@ describe('Moving the flux streams to one per flat (migration projections/009-flu
   let store: PostgresEventStore;
 
   beforeAll(async () => {
-    db = await createTestDatabase({ migrate: false });
-    // The schema as it stood before this migration: every migration up to it.
-    await migrate(
-      db.pool,
-      allMigrations.slice(
-        0,
-        allMigrations.findIndex((migration) => migration.id === FLUX_STREAMS_MIGRATION_ID),
-      ),
-    );
-    const versions = new Map<string, number>();
-    for (const event of OLD) {
-      const version = (versions.get(event.stream) ?? 0) + 1;
-      versions.set(event.stream, version);
-      await db.pool.query(
-        `INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
-         VALUES ($1, $2, $3, $4, 1, $5, '{"actor":"test"}')`,
-        [event.stream, version, randomUUID(), event.type, event.data],
-      );
-    }
-    for (const [stream, version] of versions)
-      await db.pool.query('INSERT INTO streams (stream_id, version) VALUES ($1, $2)', [stream, version]);
-    await migrate(db.pool, allMigrations);
+    db = await databaseMigratedFrom(FLUX_STREAMS_MIGRATION_ID, OLD, { actor: 'test' });
     store = new PostgresEventStore(db.pool);
   });
 
