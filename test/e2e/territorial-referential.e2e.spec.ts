@@ -161,4 +161,53 @@ describe('A dated territorial referential', () => {
       expect(response.body.entry).toMatchObject({ validFrom: '2025-01-01', validTo: null });
     });
   });
+
+  describe('one EPCI per commune on a given day, real dates only', () => {
+    it('refuses a composition that puts in an EPCI a commune another EPCI holds then, saying how to move it', async () => {
+      const official = new TerritorialReferential();
+      const lille = official.epci('200093201')!.communes;
+      expect(lille).toContain('59009');
+      const other = official.epci('200030633')!.communes;
+      const refused = await putJson(`${app.url}/v1/epcis/200030633`, { communes: [...other, '59009'], validFrom: '2026-01-01' });
+      expect(refused.status).toBe(409);
+      expect(refused.body).toMatchObject({
+        code: 'COMMUNE_IN_ANOTHER_EPCI',
+        details: { commune: '59009', otherEpciSiren: '200093201', on: '2026-01-01' },
+      });
+      expect(refused.body.detail).toMatch(/sans cette commune/);
+      // Lille's composition without 59009 from 2027 first, then 200030633's with it from 2027: both accepted.
+      const leaves = await putJson(`${app.url}/v1/epcis/200093201`, {
+        communes: lille.filter((c) => c !== '59009'),
+        validFrom: '2027-01-01',
+      });
+      expect(leaves.status).toBe(201);
+      const joins = await putJson(`${app.url}/v1/epcis/200030633`, { communes: [...other, '59009'], validFrom: '2027-01-01' });
+      expect(joins.status).toBe(201);
+      // Before 2027 it is still Lille's: 200030633 cannot take it from 2026-06-01.
+      const early = await putJson(`${app.url}/v1/epcis/200030633`, { communes: [...other, '59009'], validFrom: '2026-06-01' });
+      expect(early.body).toMatchObject({ code: 'COMMUNE_IN_ANOTHER_EPCI', details: { on: '2026-06-01' } });
+    });
+
+    it.each([
+      ['/v1/epcis/200093201', { validFrom: '2027-13-01' }],
+      ['/v1/epcis/200093201', { validFrom: '2029-02-30' }],
+      ['/v1/epcis/200093201', { validFrom: '0000-01-01' }],
+      ['/v1/qpvs/QN05999M', { name: 'X', list: '2024', communes: ['59350'], validFrom: '2024-13-45' }],
+    ])('PUT %s with %j: 400 naming the date field', async (path, body) => {
+      const response = await putJson(`${app.url}${path}`, body);
+      expect(response.status).toBe(400);
+      expect(response.body.errors).toEqual([
+        expect.objectContaining({
+          path: 'validFrom',
+          message: expect.stringMatching(/Date inexistante|Année hors de la plage/),
+        }),
+      ]);
+    });
+
+    it('refuses a CIA adopted on 31 February', async () => {
+      const response = await postJson(`${app.url}/v1/epcis/200093201/cia`, { adoptedOn: '2026-02-31', terms: {} });
+      expect(response.status).toBe(400);
+      expect(response.body.errors[0]).toMatchObject({ path: 'adoptedOn', message: expect.stringMatching(/^Date inexistante/) });
+    });
+  });
 });

@@ -111,6 +111,34 @@ export class LeaseReferentialService {
     };
   }
 
+  /**
+   * For a new composition of the EPCI `siren`: every other EPCI that holds or held one of its
+   * communes (officially, or in its registered composition), with its registered versions and
+   * official members, as the referential decider needs them to refuse a commune in two EPCIs.
+   */
+  async otherEpcisOf(
+    siren: string,
+    communes: readonly string[],
+    lookup: ReferentialLookup = this.lookup(true),
+  ): Promise<Record<string, EpciSources>> {
+    const holders = new Set<string>();
+    await Promise.all(
+      communes.map(async (commune) => {
+        const official = this.territorial.epciOfCommune(commune);
+        if (official) holders.add(official);
+        for (const registered of await lookup.registeredEpcisListing(commune)) holders.add(registered);
+      }),
+    );
+    holders.delete(siren);
+    const epcis: Record<string, EpciSources> = {};
+    await Promise.all(
+      [...holders].map(async (other) => {
+        epcis[other] = { registered: await lookup.epciVersions(other), official: this.territorial.epci(other)?.communes ?? null };
+      }),
+    );
+    return epcis;
+  }
+
   /** Reads registered EPCIs and QPVs from their streams; `cached` reuses each read (for a bulk import). */
   lookup(cached = false): ReferentialLookup {
     const { store, pool } = this;

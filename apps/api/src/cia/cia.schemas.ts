@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { businessDateSchema } from '../http/dates.js';
 import { freeText } from '../http/free-text.js';
 import { qpvCodeParam } from '../referential/referential.schemas.js';
 
 const share = z.number().min(0, 'Part entre 0 et 1 (ex. 0.25 pour 25 %).').max(1, 'Part entre 0 et 1 (ex. 0.25 pour 25 %).');
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Date attendue au format AAAA-MM-JJ.');
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'Identifiant : lettres, chiffres et . _ - uniquement.');
 const insee = z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commune INSEE attendu (5 caractères, ex. 59350).');
 const year = z.number().int().min(2000).max(2100);
@@ -99,8 +99,12 @@ export const ciaTermsSchema = z
   })
   .strict();
 
-export const adoptCiaSchema = z.object({ eventId: z.string().optional(), adoptedOn: isoDate, terms: ciaTermsSchema }).strict();
-export const amendCiaSchema = z.object({ eventId: z.string().optional(), amendedOn: isoDate, terms: ciaTermsSchema }).strict();
+export const adoptCiaSchema = z
+  .object({ eventId: z.string().optional(), adoptedOn: businessDateSchema, terms: ciaTermsSchema })
+  .strict();
+export const amendCiaSchema = z
+  .object({ eventId: z.string().optional(), amendedOn: businessDateSchema, terms: ciaTermsSchema })
+  .strict();
 export const thresholdSchema = z
   .object({
     eventId: z.string().optional(),

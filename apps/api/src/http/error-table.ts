@@ -97,6 +97,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   STOCK_CONVERSION_INVALID: [422, 'Les données de la conversion stock → flux sont incohérentes.'],
   // Referential (libs/domain, apps/api)
   QPV_VALIDITY_INVALID: [422, 'La période de validité du QPV se termine avant de commencer.'],
+  COMMUNE_IN_ANOTHER_EPCI: [
+    409,
+    'Une commune de cette composition appartient déjà à un autre EPCI à cette date : une commune ne compte que pour un EPCI à la fois.',
+  ],
   EPCI_VALIDITY_INVALID: [422, 'La période de cette composition de l’EPCI se termine avant de commencer.'],
   EPCI_UNKNOWN: [404, 'EPCI inconnu du référentiel officiel : indiquez son nom et ses communes.'],
   // Known organisations (libs/domain)
@@ -175,6 +179,11 @@ export function errorEntry(code: ErrorCode): readonly [number, string] {
  * them (in `detail` of the problem, in the message of an import's rejected row).
  */
 const DETAILS: Partial<Record<ErrorCode, (details: Readonly<Record<string, unknown>>) => string>> = {
+  COMMUNE_IN_ANOTHER_EPCI: (details) =>
+    `La commune ${String(details.commune)} appartient à l’EPCI ${String(details.otherEpciSiren)}` +
+    (details.on ? ` le ${String(details.on)}` : '') +
+    `. Enregistrez d’abord la composition de l’EPCI ${String(details.otherEpciSiren)} sans cette commune, à partir du jour où elle le quitte ` +
+    '(PUT /v1/epcis/{siren} avec communes et validFrom), puis celle-ci avec le même validFrom.',
   LEASE_PROBABLE_DUPLICATE: (details) =>
     `Bail déjà enregistré : ${String(details.existingLeaseId)} (dossier ${String(details.existingCaseId)}). ` +
     'S’il s’agit bien d’un autre bail, renvoyez-le avec "confirmeDoublon": true (en import CSV : colonne confirme_doublon = oui) ; ' +

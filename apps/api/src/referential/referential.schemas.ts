@@ -1,9 +1,9 @@
 import { z } from 'zod';
+import { businessDateSchema } from '../http/dates.js';
 import { QPV_LISTS, RESERVATAIRE_KINDS } from '@vigie/domain';
 import { siren } from '../http/identifiers.js';
 import { freeText } from '../http/free-text.js';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Date attendue au format AAAA-MM-JJ.');
 const insee = z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commune INSEE attendu (5 caractères, ex. 59350).');
 export const qpvCodeParam = z.string().regex(/^Q[A-Z0-9]{5,9}$/, 'Code QPV attendu (ex. QP059001 ou QN05901M).');
 
@@ -13,9 +13,9 @@ export const epciBodySchema = z
     /** Member communes; defaults to the official referential's list. */
     communes: z.array(insee).min(1).max(1_000).optional(),
     /** First day of this composition; defaults to the first day the shipped official referential describes (2026-01-01). */
-    validFrom: isoDate.optional(),
+    validFrom: businessDateSchema.optional(),
     /** Last day of this composition; by default it lasts until the next registered version starts. */
-    validTo: isoDate.nullable().optional(),
+    validTo: businessDateSchema.nullable().optional(),
   })
   .strict();
 
@@ -25,8 +25,8 @@ export const qpvBodySchema = z
     list: z.enum(QPV_LISTS),
     communes: z.array(insee).min(1).max(50),
     /** Defaults: the period of its list in its territory (libs/referential qpv-lists: overseas changed list a year later). */
-    validFrom: isoDate.optional(),
-    validTo: isoDate.nullable().optional(),
+    validFrom: businessDateSchema.optional(),
+    validTo: businessDateSchema.nullable().optional(),
   })
   .strict();
 

@@ -1,6 +1,8 @@
 import type { Decider } from '../decider.js';
 import { DomainError } from '../domain-error.js';
 import { compositeKey } from '../identity/composite-key.js';
+import { addDays } from '../calendar/paris-calendar.js';
+import { belongsTo, type EpciSources } from './territory.js';
 
 /**
  * The referential Vigie counts against, each entry its own stream (`referential:{kind}:{id}`):
@@ -57,7 +59,7 @@ export interface ReferentialEntries {
 
 export type ReferentialKind = keyof ReferentialEntries;
 
-export type ReferentialErrorCode = 'QPV_VALIDITY_INVALID' | 'EPCI_VALIDITY_INVALID';
+export type ReferentialErrorCode = 'QPV_VALIDITY_INVALID' | 'EPCI_VALIDITY_INVALID' | 'COMMUNE_IN_ANOTHER_EPCI';
 
 export type ReferentialEvent = {
   [K in ReferentialKind]: {
@@ -70,6 +72,12 @@ export interface RegisterReferentialEntry<K extends ReferentialKind = Referentia
   readonly type: 'RegisterReferentialEntry';
   readonly kind: K;
   readonly data: ReferentialEntries[K];
+  /**
+   * For an EPCI: the other EPCIs that may hold one of its communes (official or registered), with
+   * their registered and official compositions, read by the caller: a commune belongs to one
+   * EPCI on a given day, never two (a lease would count for both).
+   */
+  readonly otherEpcis?: Readonly<Record<string, EpciSources>>;
 }
 
 export function referentialStreamId(kind: ReferentialKind, id: string): string {
@@ -123,6 +131,7 @@ export const referentialDecider: Decider<RegisterReferentialEntry, ReferentialEv
       }
       const sameDay = epciVersionsOf(state).find((version) => (version.validFrom ?? null) === (epci.validFrom ?? null));
       if (sameDay && sameEntry(sameDay, epci)) return [];
+      checkNoCommuneInTwoEpcis(epci, epciVersionsOf(state), command.otherEpcis ?? {});
     } else if (state.entry && sameEntry(state.entry, command.data)) return [];
     const type = `${capitalize(command.kind)}${state.entry ? 'Updated' : 'Registered'}`;
     return [{ type, data: command.data } as ReferentialEvent];
@@ -135,3 +144,45 @@ export const referentialDecider: Decider<RegisterReferentialEntry, ReferentialEv
   },
   initialState: { entry: null },
 };
+
+const SINCE_ALWAYS = '0000-01-01';
+const FOR_EVER = '9999-12-31';
+
+/**
+ * Refuses a composition of an EPCI that puts a commune in it on a day another EPCI holds it
+ * (COMMUNE_IN_ANOTHER_EPCI, naming the commune, the other EPCI and the first such day). The
+ * composition is in force from its `validFrom` until this EPCI's next registered version starts or
+ * its own `validTo`; another EPCI's membership only changes on its versions' first and last days,
+ * so those days (and the first) are the ones checked.
+ */
+function checkNoCommuneInTwoEpcis(
+  epci: EpciEntry,
+  versions: readonly EpciEntry[],
+  others: Readonly<Record<string, EpciSources>>,
+): void {
+  const from = epci.validFrom ?? SINCE_ALWAYS;
+  const next = versions
+    .map((version) => version.validFrom ?? SINCE_ALWAYS)
+    .filter((start) => start > from)
+    .sort()[0];
+  const until = [epci.validTo ?? FOR_EVER, next ? addDays(next, -1) : FOR_EVER].sort()[0]!;
+  for (const siren of Object.keys(others).sort()) {
+    if (siren === epci.siren) continue;
+    const sources = others[siren]!;
+    const changes = sources.registered.flatMap((version) => [
+      version.validFrom ?? SINCE_ALWAYS,
+      ...(version.validTo == null || version.validTo >= FOR_EVER ? [] : [addDays(version.validTo, 1)]),
+    ]);
+    const days = [...new Set([from, ...changes.filter((day) => day > from && day <= until)])].sort();
+    for (const day of days) {
+      const commune = epci.communes.find((code) => belongsTo(code, sources, day));
+      if (commune !== undefined) {
+        throw new DomainError<ReferentialErrorCode>('COMMUNE_IN_ANOTHER_EPCI', {
+          commune,
+          otherEpciSiren: siren,
+          on: day === SINCE_ALWAYS ? null : day,
+        });
+      }
+    }
+  }
+}

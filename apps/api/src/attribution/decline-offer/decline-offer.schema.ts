@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { businessDateSchema } from '../../http/dates.js';
 import type { OfferDeclined } from '@vigie/domain';
 import { freeText } from '../../http/free-text.js';
 import { organisationId } from '../../http/identifiers.js';
-import { isoDate, numeroUniqueSchema, type Pseudonymise } from '../record-signed-lease/record-signed-lease.schema.js';
+import { numeroUniqueSchema, type Pseudonymise } from '../record-signed-lease/record-signed-lease.schema.js';
 
 /** Body of POST /v1/cal-decisions/{caseId}/offer-declined. */
 export const offerDeclinedSchema = z
@@ -10,7 +11,7 @@ export const offerDeclinedSchema = z
     eventId: z.string().optional(),
     bailleurId: organisationId('Identifiant du bailleur'),
     numeroUnique: numeroUniqueSchema,
-    declinedOn: isoDate,
+    declinedOn: businessDateSchema,
     reason: freeText('Motif du refus', { max: 500 }).nullable().default(null),
   })
   .strict();

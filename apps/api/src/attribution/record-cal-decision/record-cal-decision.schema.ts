@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { businessDateSchema } from '../../http/dates.js';
 import { organisationId, referenceId } from '../../http/identifiers.js';
 import { CAL_DECISIONS, type CalDecisionRecorded } from '@vigie/domain';
-import { flatSchema, isoDate, numeroUniqueSchema, type Pseudonymise } from '../record-signed-lease/record-signed-lease.schema.js';
+import { flatSchema, numeroUniqueSchema, type Pseudonymise } from '../record-signed-lease/record-signed-lease.schema.js';
 
 /** Body of POST /v1/cal-decisions: what the commission decided for one vacant flat. */
 export const calDecisionSchema = z
@@ -9,7 +10,7 @@ export const calDecisionSchema = z
     eventId: z.string().optional(),
     caseId: referenceId('Référence du dossier'),
     bailleurId: organisationId('Identifiant du bailleur'),
-    calDate: isoDate,
+    calDate: businessDateSchema,
     flat: flatSchema,
     candidates: z
       .array(

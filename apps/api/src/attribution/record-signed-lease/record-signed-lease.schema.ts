@@ -2,18 +2,7 @@ import { z } from 'zod';
 import { numeroUniqueDamage, organisationId, referenceId } from '../../http/identifiers.js';
 import { FINANCINGS, GESTION_MODES, type LeaseSignedData, NO_HOUSEHOLD_FLAGS, TYPOLOGIES } from '@vigie/domain';
 import { freeText } from '../../http/free-text.js';
-
-export const isoDate = z
-  .string()
-  // Each check stops the next (abort): a malformed date is one message, not three.
-  .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'Date attendue au format AAAA-MM-JJ.', abort: true })
-  .refine(
-    (value) => {
-      const date = new Date(`${value}T00:00:00Z`);
-      return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
-    },
-    { message: 'Date inexistante.', abort: true },
-  );
+import { businessDateSchema } from '../../http/dates.js';
 
 const count = z.number().int().min(0).max(30);
 
@@ -97,7 +86,7 @@ export const recordSignedLeaseSchema = z
     leaseId: referenceId('Référence du bail'),
     caseId: referenceId('Référence du dossier'),
     bailleurId: organisationId('Identifiant du bailleur'),
-    leaseDate: isoDate.refine((value) => value >= '2000-01-01', 'Date de bail antérieure à 2000.'),
+    leaseDate: businessDateSchema.refine((value) => value >= '2000-01-01', 'Date de bail antérieure à 2000.'),
     flat: flatSchema,
     household: z
       .object({

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { businessDateSchema } from '../../http/dates.js';
 import { GESTION_MODES } from '@vigie/domain';
 import { organisationId } from '../../http/identifiers.js';
 import {
   compositionSchema,
   flagsSchema,
   flatSchema,
-  isoDate,
   yearlyResourcesSchema,
 } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
 
@@ -37,7 +37,7 @@ export const simulateAttributionSchema = z
   .object({
     bailleurId: organisationId('Identifiant du bailleur'),
     /** The day the lease would be signed (default: today, Europe/Paris). */
-    leaseDate: isoDate.refine((value) => value >= '2000-01-01', 'Date de bail antérieure à 2000.').optional(),
+    leaseDate: businessDateSchema.refine((value) => value >= '2000-01-01', 'Date de bail antérieure à 2000.').optional(),
     flat: flatSchema,
     candidates: z
       .array(candidateSchema)

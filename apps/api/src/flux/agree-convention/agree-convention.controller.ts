@@ -1,4 +1,5 @@
 import { Contract } from '../../http/contract.js';
+import { businessDateSchema } from '../../http/dates.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
@@ -13,7 +14,6 @@ import { EXISTING_CONVENTION } from '../../access/tenancies.js';
 import { invalidField } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
-import { isoDate } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
 import { agreementOf, CONVENTION_PATH, conventionPathSchema, year } from '../conventions/convention.schemas.js';
 import { AgreeConvention } from './agree-convention.handler.js';
 
@@ -22,7 +22,7 @@ const agreementSchema = z
     eventId: z.string().optional(),
     /** The revision agreed to (its first year), or null / absent for the convention itself. */
     revisionFromYear: year.nullable().default(null),
-    agreedOn: isoDate,
+    agreedOn: businessDateSchema,
     /** Admin only: the party whose agreement it records. */
     party: z.enum(CONVENTION_PARTIES).optional(),
   })

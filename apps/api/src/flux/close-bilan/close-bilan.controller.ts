@@ -1,4 +1,5 @@
 import { Contract } from '../../http/contract.js';
+import { businessDateSchema } from '../../http/dates.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
@@ -12,10 +13,9 @@ import { organisationId } from '../../http/identifiers.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
-import { isoDate } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
 import { CloseBilan } from './close-bilan.handler.js';
 
-const closureSchema = z.object({ eventId: z.string().optional(), closedOn: isoDate }).strict();
+const closureSchema = z.object({ eventId: z.string().optional(), closedOn: businessDateSchema }).strict();
 
 @ApiTags('flux')
 @Controller('v1/bailleurs/:bailleurId/bilans/:year/closure')

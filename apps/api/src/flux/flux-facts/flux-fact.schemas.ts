@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { businessDateSchema } from '../../http/dates.js';
 import { freeText } from '../../http/free-text.js';
 import { departementOfCommune, EXCLUSION_REASONS } from '@vigie/domain';
 import { communeInsee, departement, organisationId, referenceId, siren } from '../../http/identifiers.js';
-import { isoDate } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
 
 const rpls = z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Identifiant RPLS : 1 à 20 lettres ou chiffres.');
 const base = { eventId: z.string().optional(), bailleurId: organisationId('Identifiant du bailleur'), rplsId: rpls };
@@ -11,7 +11,7 @@ export const releaseSchema = z
   .object({
     ...base,
     departement,
-    releasedOn: isoDate,
+    releasedOn: businessDateSchema,
     inNetBase: z.boolean(),
     exclusionReason: z.enum(EXCLUSION_REASONS).nullable().default(null),
     /** The flat's commune and EPCI: needed for it to count in a convention of communes or EPCIs. */
@@ -29,12 +29,12 @@ const convention = {
   reservataireId: organisationId('Identifiant du réservataire'),
   conventionId: referenceId('Identifiant de la convention'),
 };
-export const orientationSchema = z.object({ ...base, ...convention, orientedOn: isoDate }).strict();
+export const orientationSchema = z.object({ ...base, ...convention, orientedOn: businessDateSchema }).strict();
 export const returnSchema = z
   .object({
     ...base,
     ...convention,
-    returnedOn: isoDate,
+    returnedOn: businessDateSchema,
     reason: freeText('Motif du retour', { max: 500, required: 'Motif obligatoire.' }),
   })
   .strict();

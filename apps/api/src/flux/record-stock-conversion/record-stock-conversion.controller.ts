@@ -1,4 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { businessDateSchema } from '../../http/dates.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -11,7 +12,6 @@ import { JsonBody, KiB } from '../../http/body.js';
 import { Contract } from '../../http/contract.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
-import { isoDate } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
 import { agreedBySchema, agreementOf, CONVENTION_PATH, conventionPathSchema } from '../conventions/convention.schemas.js';
 import { stockConversionSchema } from '../convert-stock/convert-stock.schema.js';
 import { RecordStockConversion } from './record-stock-conversion.handler.js';
@@ -20,7 +20,7 @@ import { RecordStockConversion } from './record-stock-conversion.handler.js';
 const stockConversionRecordSchema = z
   .object({
     eventId: z.string().optional(),
-    adoptedOn: isoDate,
+    adoptedOn: businessDateSchema,
     conversion: stockConversionSchema,
     agreedBy: agreedBySchema,
   })

@@ -1,4 +1,5 @@
 import { Contract } from '../../http/contract.js';
+import { businessDateSchema } from '../../http/dates.js';
 import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
@@ -13,7 +14,6 @@ import { CLAIMED_BY_A_PARTY } from '../../access/tenancies.js';
 import { communeInsee, departement, organisationId, referenceId, siren } from '../../http/identifiers.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
-import { isoDate } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
 import { agreedBySchema, agreementOf, amounts, year } from '../conventions/convention.schemas.js';
 import { SignConvention } from './sign-convention.handler.js';
 
@@ -44,7 +44,7 @@ const conventionSchema = z
       .partial()
       .strict()
       .default({}),
-    signedOn: isoDate,
+    signedOn: businessDateSchema,
     /** Admin only: the parties whose agreement it records (default both); a party's key records its own. */
     agreedBy: agreedBySchema,
   })

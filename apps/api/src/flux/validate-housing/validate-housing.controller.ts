@@ -1,4 +1,5 @@
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { businessDateSchema } from '../../http/dates.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -11,7 +12,6 @@ import { Contract } from '../../http/contract.js';
 import { communeInsee, referenceId, siren } from '../../http/identifiers.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { answerWrite, apiWriteContext, eventIdFrom, type WriteAnswer, Writer } from '../../http/write.js';
-import { isoDate } from '../../attribution/record-signed-lease/record-signed-lease.schema.js';
 import { CONVENTION_PATH, conventionPathSchema } from '../conventions/convention.schemas.js';
 import { ValidateHousing } from './validate-housing.handler.js';
 
@@ -22,7 +22,7 @@ const validationSchema = z
     rplsId: z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'Identifiant RPLS : 1 à 20 lettres ou chiffres.'),
     communeInsee,
     epciSiren: siren('SIREN de l’EPCI'),
-    validatedOn: isoDate,
+    validatedOn: businessDateSchema,
   })
   .strict();
 

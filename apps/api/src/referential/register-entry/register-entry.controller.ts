@@ -55,7 +55,7 @@ export class RegisterEntryController {
       'Enregistrer un EPCI suivi par Vigie, ou une composition datée (validFrom, validTo) ; nom et communes par défaut : le référentiel officiel d’Etalab',
     answer: 'write',
     body: { schema: epciBodySchema, example: { name: 'Métropole Européenne de Lille' } },
-    errors: ['COMMUNE_UNKNOWN', 'EPCI_VALIDITY_INVALID', 'EPCI_UNKNOWN'],
+    errors: ['COMMUNE_UNKNOWN', 'EPCI_VALIDITY_INVALID', 'EPCI_UNKNOWN', 'COMMUNE_IN_ANOTHER_EPCI'],
   })
   async putEpci(
     @Param('siren') sirenParam: string,

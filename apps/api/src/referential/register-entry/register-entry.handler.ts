@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { referentialDecider, referentialStreamId, type ReferentialEntries, type ReferentialKind } from '@vigie/domain';
+import {
+  type EpciEntry,
+  referentialDecider,
+  referentialStreamId,
+  type ReferentialEntries,
+  type ReferentialKind,
+} from '@vigie/domain';
 import { CommandPipeline, type CommandOutcome } from '@vigie/event-store';
 import type { WriteContext } from '../../http/write.js';
+import { LeaseReferentialService } from '../../attribution/lease-referential.service.js';
 
 /** Register (or update) an entry of the referential: the same attributes again record nothing. */
 export class RegisterReferentialEntry<K extends ReferentialKind = ReferentialKind> {
@@ -16,7 +23,10 @@ export class RegisterReferentialEntry<K extends ReferentialKind = ReferentialKin
 
 @CommandHandler(RegisterReferentialEntry)
 export class RegisterReferentialEntryHandler implements ICommandHandler<RegisterReferentialEntry, CommandOutcome> {
-  constructor(private readonly pipeline: CommandPipeline) {}
+  constructor(
+    private readonly pipeline: CommandPipeline,
+    private readonly referential: LeaseReferentialService,
+  ) {}
 
   execute({ kind, id, entry, context }: RegisterReferentialEntry): Promise<CommandOutcome> {
     return this.pipeline.handle({
@@ -26,7 +36,12 @@ export class RegisterReferentialEntryHandler implements ICommandHandler<Register
       eventId: randomUUID(),
       metadata: context.metadata,
       isRetryOf: () => false,
-      command: () => ({ type: 'RegisterReferentialEntry' as const, kind, data: entry }),
+      command: async () => ({
+        type: 'RegisterReferentialEntry' as const,
+        kind,
+        data: entry,
+        ...(kind === 'epci' ? { otherEpcis: await this.referential.otherEpcisOf(id, (entry as EpciEntry).communes) } : {}),
+      }),
     });
   }
 }
