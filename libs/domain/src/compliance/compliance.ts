@@ -625,7 +625,9 @@ export const FLAT_LEASED_TWICE_WINDOW_DAYS = 30;
  * flagged. The facts are the leases in force of the figures (one EPCI-year): two leases either
  * side of 31 December are not compared.
  */
-export function flatLeasedTwice(facts: readonly LeaseFact[]): boolean[] {
+export function flatLeasedTwice(
+  facts: readonly Pick<LeaseFact, 'leaseDate' | 'bailleurId' | 'rplsId' | 'householdId'>[],
+): boolean[] {
   const byFlat = new Map<string, number[]>();
   facts.forEach((fact, index) => {
     if (fact.rplsId === undefined) return;

@@ -34,6 +34,8 @@ interface Group {
   readonly parties?: { readonly bailleurId: string; readonly reservataireId: string };
 }
 
+type FlatLease = Pick<LeaseFact, 'leaseDate' | 'bailleurId' | 'rplsId' | 'householdId'>;
+
 const tallyKey = (objectiveId: string, kind: ScopeKind, id: string) => `${objectiveId}\u0000${kind}\u0000${id}`;
 
 /**
@@ -52,7 +54,7 @@ export class LiveCompliance {
   private readonly twins = new Map<string, number>();
   private duplicates = 0;
   /** Leases per flat (bailleur, RPLS id), and how many of them the flat-leased-twice rule flags. */
-  private readonly flats = new Map<string, LeaseFact[]>();
+  private readonly flats = new Map<string, FlatLease[]>();
   private readonly flagged = new Map<string, number>();
   private readonly dirtyFlats = new Set<string>();
   private flaggedTotal = 0;
@@ -114,7 +116,9 @@ export class LiveCompliance {
     if (fact.rplsId !== undefined) {
       const key = keyParts(fact.bailleurId, fact.rplsId);
       const flat = this.flats.get(key) ?? [];
-      if (delta > 0) flat.push(fact);
+      // Only what the rule reads: a live EPCI-year holds many of these.
+      if (delta > 0)
+        flat.push({ leaseDate: fact.leaseDate, bailleurId: fact.bailleurId, rplsId: fact.rplsId, householdId: fact.householdId });
       else {
         // Any version with the same date and household is the same to the rule.
         const index = flat.findIndex((f) => f.leaseDate === fact.leaseDate && f.householdId === fact.householdId);
