@@ -3,8 +3,8 @@
  * default 1 000 000 events): over every EPCI of the official referential that has communes, each
  * attribution is a CAL decision then a signed lease (3 % corrected, 1 % cancelled), a flux release
  * and orientation for the flats of réservataires, a CIA per EPCI and a quartile threshold per
- * EPCI and year. The EPCIs' shares follow their number of communes, so the largest (the Métropole
- * du Grand Paris) gets the largest history.
+ * EPCI and year. The EPCIs' shares follow their population (the referential's communes), so the
+ * largest (the Métropole du Grand Paris, about a tenth of the country) gets the largest history.
  *
  * Reports: the rebuild time and peak memory (VmHWM) of every projection, each by the projector's
  * own process, against a plain sequential read of the same events table; the compliance read
@@ -14,6 +14,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { attributionStreamId, ciaStreamId, flatStreamId } from '@vigie/domain';
@@ -72,9 +73,17 @@ async function main(): Promise<void> {
   const store = new PostgresEventStore(pool);
 
   const epcis = new TerritorialReferential().all().filter((epci) => epci.communes.length > 0);
+  // Attributions follow population (the official referential's, commune by commune).
+  const communes = createRequire(import.meta.url)('@etalab/decoupage-administratif/data/communes.json') as Array<{
+    code: string;
+    population?: number;
+  }>;
+  const population = new Map(communes.map((commune) => [commune.code, commune.population ?? 0]));
+  const weightOf = (epci: (typeof epcis)[number]) =>
+    epci.communes.reduce((sum, code) => sum + (population.get(code) ?? 0), 0) || 1;
   const cumulative: number[] = [];
   let total = 0;
-  for (const epci of epcis) cumulative.push((total += epci.communes.length));
+  for (const epci of epcis) cumulative.push((total += weightOf(epci)));
   /** The EPCI of the i-th attribution, drawn by share of communes (a multiplicative hash as the draw). */
   const epciOf = (i: number) => {
     const draw = ((Math.imul(i + 7, 2246822519) >>> 0) / 2 ** 32) * total;
@@ -86,7 +95,7 @@ async function main(): Promise<void> {
     }
     return epcis[low]!;
   };
-  const largest = epcis.reduce((a, b) => (b.communes.length > a.communes.length ? b : a));
+  const largest = epcis.reduce((a, b) => (weightOf(b) > weightOf(a) ? b : a));
   const attributions = Math.round((EVENTS - epcis.length * (1 + YEARS.length)) / EVENTS_PER_ATTRIBUTION);
   console.log(
     `National benchmark: ~${EVENTS.toLocaleString('en-US')} events (${attributions.toLocaleString('en-US')} attributions over ${YEARS.length} years, ${epcis.length} EPCIs), PostgreSQL at ${new URL(server.adminUrl).host}`,
