@@ -24,6 +24,7 @@ const QUICK: Record<string, Record<string, string>> = {
   alerts: { BENCH_SECONDS: '15' },
   flux: { BENCH_FLUX_FACTS: '5000', BENCH_FLUX_WRITES: '100', BENCH_SECONDS: '5' },
   simulation: { BENCH_LEASES: '4000', BENCH_SECONDS: '5' },
+  national: { BENCH_NATIONAL_EVENTS: '100000', BENCH_SECONDS: '5' },
 };
 
 function run(script: string, env: Record<string, string>): Promise<number | null> {

@@ -1,6 +1,6 @@
 import { type Migration } from '@vigie/postgres';
 import { alertsTableDdl } from './alerts/alerts.projection.js';
-import { complianceScopesDdl, complianceTablesDdl } from './compliance/compliance.projection.js';
+import { complianceScopesDdl, complianceTablesDdl, leaseFactsScopeIndexDdl } from './compliance/compliance.projection.js';
 import { leaseSummaryTableDdl } from './lease-summary/lease-summary.projection.js';
 import { streamIdsMigration } from './stream-ids.migration.js';
 import { fluxStreamsMigration, fluxTablesMigration } from './flux/flux-streams.migration.js';
@@ -40,4 +40,9 @@ export const projectionMigrations: Migration[] = [
   // One stream per flat instead of one per bailleur and year: a flat's flux life crosses years (see the migration).
   fluxStreamsMigration,
   fluxTablesMigration,
+  // Live figures follow the leases changed since they were computed: the scope index also orders by that change.
+  {
+    id: 'projections/011-lease-facts-scope-changes',
+    sql: `${leaseFactsScopeIndexDdl()} DROP INDEX IF EXISTS lease_facts_scope;`,
+  },
 ];

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   compositeKey,
   evaluateCompliance,
+  LiveCompliance,
   parisDate,
   parisTimestamp,
   type ComplianceReport,
@@ -13,7 +14,9 @@ import {
   type Freshness,
   positionAt,
   readComplianceInputs,
+  readComplianceRules,
   readFreshness,
+  readLeaseFactChanges,
   readScopePosition,
   recordedAtOf,
 } from '@vigie/projections';
@@ -51,6 +54,17 @@ export interface LiveReports {
 }
 
 const CACHE_SIZE = 1_000;
+/** Live EPCI-years kept lease by lease (each holds its tallies and its flats' leases). */
+const LIVE_FIGURES_SIZE = 100;
+/** Past this many positions behind, a live figure is built again rather than brought up to date. */
+const LIVE_CATCH_UP_LIMIT = 200_000;
+
+/** The live figures of an EPCI-year at a position, under the rules they were counted with. */
+interface LiveFigures {
+  readonly live: LiveCompliance;
+  readonly rulesKey: string;
+  position: number;
+}
 /** How long a read of a checkpoint or scope position is reused: figures may lag writes by this much more. */
 const POSITION_TTL_MS = 100;
 
@@ -82,6 +96,8 @@ export class ComplianceService {
   private readonly liveReportsCache = new Map<string, LiveReports>();
   private readonly freshnessMemo = new Memo<Freshness>(POSITION_TTL_MS);
   private readonly scopeMemo = new Memo<number>(POSITION_TTL_MS);
+  /** Per EPCI-year, the live figures, each brought forward by one caller at a time (a chain of promises). */
+  private readonly liveFigures = new Map<string, Promise<LiveFigures | null>>();
 
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
@@ -197,6 +213,7 @@ export class ComplianceService {
     recordedAt: Date | null = null,
     signedUntil?: string,
   ): Promise<ComplianceView> {
+    if (live && signedUntil === undefined) return this.computeLive(epciSiren, year, groupBy, position, freshness, referenceDate);
     const inputs = await readComplianceInputs(this.pool, epciSiren, year, position);
     const report = evaluateCompliance(
       inputs.facts,
@@ -211,6 +228,67 @@ export class ComplianceService {
       signedUntil: signedUntil ?? null,
       cia: { adopted: inputs.ciaAdopted, reference: inputs.cia.reference },
       threshold: inputs.threshold,
+    };
+  }
+
+  /**
+   * The live figures, from the EPCI-year's tallies brought up to `position`: only the lease
+   * versions changed since they were last read travel and are counted (LiveCompliance gives what
+   * evaluateCompliance gives). New rules (CIA, threshold, réservataires), a position behind the
+   * one counted, or a long gap count the whole EPCI-year again.
+   */
+  private async computeLive(
+    epciSiren: string,
+    year: number,
+    groupBy: GroupBy | undefined,
+    position: number,
+    freshness: Freshness,
+    referenceDate: string,
+  ): Promise<ComplianceView> {
+    const key = compositeKey('compliance-live-figures', epciSiren, year);
+    const rules = await readComplianceRules(this.pool, epciSiren, year, position);
+    const rulesKey = JSON.stringify(rules);
+    const previous = this.liveFigures.get(key) ?? Promise.resolve(null);
+    const next = previous
+      .catch(() => null)
+      .then(async (figures): Promise<LiveFigures> => {
+        if (
+          figures &&
+          figures.rulesKey === rulesKey &&
+          figures.position <= position &&
+          position - figures.position <= LIVE_CATCH_UP_LIMIT
+        ) {
+          if (figures.position < position) {
+            const { removed, added } = await readLeaseFactChanges(this.pool, epciSiren, year, figures.position, position);
+            for (const fact of removed) figures.live.remove(fact);
+            for (const fact of added) figures.live.add(fact);
+            figures.position = position;
+          }
+          return figures;
+        }
+        const { facts } = await readComplianceInputs(this.pool, epciSiren, year, position);
+        const live = new LiveCompliance(
+          { cia: rules.cia, thresholdPerUc: rules.threshold?.amountPerUc, reservataireKinds: rules.reservataireKinds },
+          epciSiren,
+          year,
+        );
+        for (const fact of facts) live.add(fact);
+        return { live, rulesKey, position };
+      });
+    this.liveFigures.delete(key);
+    if (this.liveFigures.size >= LIVE_FIGURES_SIZE) this.liveFigures.delete(this.liveFigures.keys().next().value!);
+    this.liveFigures.set(key, next);
+    const figures = await next;
+    // Another caller may have brought them further meanwhile: these figures are those of its position.
+    const report = figures.live.report(groupBy, referenceDate);
+    return {
+      ...report,
+      asOf: { position: figures.position, recordedAt: freshness.lastEventAt, live: true },
+      freshness,
+      referenceDate,
+      signedUntil: null,
+      cia: { adopted: rules.ciaAdopted, reference: rules.cia.reference },
+      threshold: rules.threshold,
     };
   }
 

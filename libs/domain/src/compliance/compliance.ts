@@ -175,7 +175,7 @@ export function objectiveRules(cia: Cia): Record<ObjectiveId, ObjectiveRule> {
   };
 }
 
-const LABELS: Record<ObjectiveId, string> = {
+export const OBJECTIVE_LABELS: Record<ObjectiveId, string> = {
   HQ1: 'Attributions hors QPV aux ménages du 1er quartile ou relogés RU / copropriété dégradée',
   QNQ1: 'Attributions en QPV aux ménages hors 1er quartile',
   PRIO: 'Attributions aux publics prioritaires (DALO et art. L441-1 CCH)',
@@ -339,7 +339,7 @@ function figure(
  * default for every other réservataire and for a bailleur's non-réservé stock; on the information
  * scopes, only what the CIA sets.
  */
-function prioTargets(cia: Cia, kinds: Readonly<Record<string, ReservataireKind>>) {
+export function prioTargets(cia: Cia, kinds: Readonly<Record<string, ReservataireKind>>) {
   const { target, byReservataire, scopeTargets } = cia.objectives.prio;
   return {
     ofReservataire(reservataire: string): number | null {
@@ -353,7 +353,7 @@ function prioTargets(cia: Cia, kinds: Readonly<Record<string, ReservataireKind>>
   };
 }
 
-function groupKeys(lease: Classified, groupBy: GroupBy, cia: Cia): string[] {
+export function groupKeys(lease: Classified, groupBy: GroupBy, cia: Cia): string[] {
   switch (groupBy) {
     case 'bailleur':
       return [lease.fact.bailleurId];
@@ -450,13 +450,13 @@ export function evaluateCompliance(
   const objectives: ObjectiveReport[] = [
     {
       id: 'HQ1',
-      label: LABELS.HQ1,
+      label: OBJECTIVE_LABELS.HQ1,
       target: cia.objectives.hq1.target,
       scopes: scoped(byObjective.HQ1, cia.objectives.hq1.target, leases),
     },
     {
       id: 'QNQ1',
-      label: LABELS.QNQ1,
+      label: OBJECTIVE_LABELS.QNQ1,
       target: cia.objectives.qnq1.target,
       scopes: scoped(byObjective.QNQ1, cia.objectives.qnq1.target, leases),
     },
@@ -500,12 +500,12 @@ export function evaluateCompliance(
       figure: figure(pair.leases, byObjective.PRIO, prio.ofReservataire(pair.reservataireId), year, referenceDate),
     });
   }
-  objectives.push({ id: 'PRIO', label: LABELS.PRIO, target: prio.information('epci'), scopes: prioScopes });
+  objectives.push({ id: 'PRIO', label: OBJECTIVE_LABELS.PRIO, target: prio.information('epci'), scopes: prioScopes });
 
   if (cia.objectives.anru.target !== null) {
     objectives.push({
       id: 'ANRU',
-      label: LABELS.ANRU,
+      label: OBJECTIVE_LABELS.ANRU,
       target: cia.objectives.anru.target,
       scopes: scoped(byObjective.ANRU, cia.objectives.anru.target, leases),
     });
@@ -577,13 +577,13 @@ export function scopesOfLease(
     return at;
   };
   const grouped = (objectiveId: ObjectiveId, target: number) => {
-    const at = add(objectiveId, LABELS[objectiveId], target, byObjective[objectiveId]);
+    const at = add(objectiveId, OBJECTIVE_LABELS[objectiveId], target, byObjective[objectiveId]);
     at({ kind: 'epci', id: epciSiren }, target);
     for (const groupBy of groupBys) for (const key of groupKeys(lease, groupBy, cia)) at({ kind: groupBy, id: key }, target);
   };
   grouped('HQ1', cia.objectives.hq1.target);
   grouped('QNQ1', cia.objectives.qnq1.target);
-  const prioAt = add('PRIO', LABELS.PRIO, prio.information('epci'), byObjective.PRIO);
+  const prioAt = add('PRIO', OBJECTIVE_LABELS.PRIO, prio.information('epci'), byObjective.PRIO);
   prioAt({ kind: 'epci', id: epciSiren }, prio.information('epci'));
   for (const groupBy of groupBys) {
     if (groupBy === 'reservataire') continue;
@@ -625,7 +625,9 @@ export const FLAT_LEASED_TWICE_WINDOW_DAYS = 30;
  * flagged. The facts are the leases in force of the figures (one EPCI-year): two leases either
  * side of 31 December are not compared.
  */
-export function flatLeasedTwice(facts: readonly LeaseFact[]): boolean[] {
+export function flatLeasedTwice(
+  facts: readonly Pick<LeaseFact, 'leaseDate' | 'bailleurId' | 'rplsId' | 'householdId'>[],
+): boolean[] {
   const byFlat = new Map<string, number[]>();
   facts.forEach((fact, index) => {
     if (fact.rplsId === undefined) return;

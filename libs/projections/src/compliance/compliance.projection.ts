@@ -25,6 +25,14 @@ export function complianceScopesDdl(suffix = ''): string {
     );`;
 }
 
+/**
+ * The leases of an EPCI-year, by the last position that changed them (recorded or closed): the
+ * read of the figures in force, and of what changed since a live figure was computed.
+ */
+export function leaseFactsScopeIndexDdl(suffix = ''): string {
+  return `CREATE INDEX IF NOT EXISTS lease_facts${suffix}_scope_changes ON lease_facts${suffix} (epci_siren, year, (greatest(valid_from, coalesce(valid_to, 0))));`;
+}
+
 /** A réservataire's leases of a year, at one bailleur or all (convention flux, audit ledger). */
 export function leaseFactsFluxIndexesDdl(suffix = ''): string {
   return `
@@ -43,7 +51,7 @@ export function complianceTablesDdl(suffix = ''): string {
       lease      jsonb   NOT NULL,
       CONSTRAINT lease_facts${suffix}_pkey PRIMARY KEY (stream_id, valid_from)
     );
-    CREATE INDEX IF NOT EXISTS lease_facts${suffix}_scope ON lease_facts${suffix} (epci_siren, year);
+    ${leaseFactsScopeIndexDdl(suffix)}
     CREATE INDEX IF NOT EXISTS lease_facts${suffix}_bailleur ON lease_facts${suffix} (year, (lease->>'bailleurId'));
     ${leaseFactsFluxIndexesDdl(suffix)}
     CREATE TABLE IF NOT EXISTS cia_versions${suffix} (

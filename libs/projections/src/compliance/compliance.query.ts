@@ -61,6 +61,13 @@ function toFact([
   };
 }
 
+/** What the rules read of a lease: one small JSON array per lease, less to transfer and parse. */
+const FACT_TUPLE = `jsonb_build_array(
+         lease->>'leaseDate', lease->>'bailleurId', lease->>'reservataireId', lease->'flat'->>'communeInsee', lease->'flat'->>'qpvCode',
+         lease->'household'->'composition', lease->'household'->'yearlyResources', lease->'flags',
+         lease->'calDecisionEventId',
+         lease->'household'->>'pseudonymousId', lease->'flat'->>'rplsId')`;
+
 /** The leases of an EPCI and year, the CIA and the threshold, all as they stood at `position`. */
 export async function readComplianceInputs(
   pool: Pool,
@@ -68,18 +75,26 @@ export async function readComplianceInputs(
   year: number,
   position: number,
 ): Promise<ComplianceInputs> {
-  const [leases, cias, thresholds, kinds] = await Promise.all([
-    // Only what the rules read, as one small JSON array per lease: less to transfer and parse.
+  const [leases, rules] = await Promise.all([
     pool.query<{ f: FactTuple }>(
-      `SELECT jsonb_build_array(
-         lease->>'leaseDate', lease->>'bailleurId', lease->>'reservataireId', lease->'flat'->>'communeInsee', lease->'flat'->>'qpvCode',
-         lease->'household'->'composition', lease->'household'->'yearlyResources', lease->'flags',
-         lease->'calDecisionEventId',
-         lease->'household'->>'pseudonymousId', lease->'flat'->>'rplsId') AS f
+      `SELECT ${FACT_TUPLE} AS f
        FROM lease_facts
        WHERE epci_siren = $1 AND year = $2 AND valid_from <= $3 AND (valid_to IS NULL OR valid_to > $3)`,
       [epciSiren, year, position],
     ),
+    readComplianceRules(pool, epciSiren, year, position),
+  ]);
+  return { facts: leases.rows.map((row) => toFact(row.f)), ...rules };
+}
+
+/** The CIA, the threshold and the réservataires' kinds an EPCI-year's figures are computed under at `position`. */
+export async function readComplianceRules(
+  pool: Pool,
+  epciSiren: string,
+  year: number,
+  position: number,
+): Promise<Omit<ComplianceInputs, 'facts'>> {
+  const [cias, thresholds, kinds] = await Promise.all([
     pool.query<{ cia: Cia }>(
       'SELECT cia FROM cia_versions WHERE epci_siren = $1 AND position <= $2 ORDER BY position DESC LIMIT 1',
       [epciSiren, position],
@@ -96,7 +111,6 @@ export async function readComplianceInputs(
   const adopted = cias.rows[0]?.cia;
   const applies = adopted !== undefined && adopted.period.startYear <= year && year <= adopted.period.endYear;
   return {
-    facts: leases.rows.map((row) => toFact(row.f)),
     cia: applies ? adopted : legalDefaultCia(epciSiren, year),
     ciaAdopted: applies,
     threshold: thresholds.rows[0]
@@ -104,6 +118,37 @@ export async function readComplianceInputs(
       : null,
     reservataireKinds: Object.fromEntries(kinds.rows.map((row) => [row.id, row.kind])),
   };
+}
+
+/**
+ * The lease versions of an EPCI and year in force at one position and not the other: those
+ * `removed` between `from` and `to` (corrected or cancelled) and those `added` (recorded, or a
+ * correction's new version). Figures at `from` less the removed plus the added are those at `to`.
+ */
+export async function readLeaseFactChanges(
+  pool: Pool,
+  epciSiren: string,
+  year: number,
+  from: number,
+  to: number,
+): Promise<{ readonly removed: LeaseFact[]; readonly added: LeaseFact[] }> {
+  const { rows } = await pool.query<{ f: FactTuple; valid_from: string; valid_to: string | null }>(
+    `SELECT ${FACT_TUPLE} AS f, valid_from, valid_to
+     FROM lease_facts
+     WHERE epci_siren = $1 AND year = $2 AND greatest(valid_from, coalesce(valid_to, 0)) > $3 AND valid_from <= $4`,
+    [epciSiren, year, from, to],
+  );
+  const removed: LeaseFact[] = [];
+  const added: LeaseFact[] = [];
+  const inForce = (row: (typeof rows)[number], position: number) =>
+    Number(row.valid_from) <= position && (row.valid_to === null || Number(row.valid_to) > position);
+  for (const row of rows) {
+    const before = inForce(row, from);
+    const after = inForce(row, to);
+    if (before && !after) removed.push(toFact(row.f));
+    if (after && !before) added.push(toFact(row.f));
+  }
+  return { removed, added };
 }
 
 /** The global position a timestamp stands for: the last event recorded at or before it. */
@@ -151,11 +196,7 @@ export async function readScopePosition(pool: Pool, epciSiren: string, year: num
 }
 
 /** The facts of lease_facts rows, each with its lease id and the event (id, position) holding its current version. */
-const LISTED_FACTS = `SELECT jsonb_build_array(
-       lease->>'leaseDate', lease->>'bailleurId', lease->>'reservataireId', lease->'flat'->>'communeInsee', lease->'flat'->>'qpvCode',
-       lease->'household'->'composition', lease->'household'->'yearlyResources', lease->'flags',
-       lease->'calDecisionEventId',
-       lease->'household'->>'pseudonymousId', lease->'flat'->>'rplsId') AS f,
+const LISTED_FACTS = `SELECT ${FACT_TUPLE} AS f,
        lease->>'leaseId' AS lease_id, event_id, valid_from, epci_siren
      FROM lease_facts`;
 

@@ -20,6 +20,9 @@ declare module 'express-session' {
 
 export const SESSION_COOKIE = 'vigie_session';
 
+/** The AccessGuard's own test of an API key in the Authorization header. */
+const BEARER = /^Bearer\s+\S+$/i;
+
 export interface SessionMiddleware {
   readonly handler: RequestHandler;
   close(): void;
@@ -51,5 +54,15 @@ export function sessionMiddleware(pool: Pool, secret: string, config: VigieConfi
       path: '/',
     },
   });
-  return { handler, close: () => store.close() };
+  // A call of the API with a key is authenticated by the key alone (the AccessGuard never reads
+  // the session then): no session to load, create or roll for it, on the busiest reads. The
+  // sign-in pages (outside /v1) always get their session.
+  const forPeople: RequestHandler = (request, response, next) => {
+    if (request.url.startsWith('/v1/') && BEARER.test(request.headers.authorization ?? '')) {
+      next();
+      return;
+    }
+    handler(request, response, next);
+  };
+  return { handler: forPeople, close: () => store.close() };
 }
