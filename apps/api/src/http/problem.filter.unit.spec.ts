@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Logger, NotFoundException } from '@nestjs/common';
 import { DomainError } from '@vigie/domain';
-import { EventIdConflictError, WrongExpectedVersionError } from '@vigie/event-store';
+import { ConditionFactsBehindError, EventIdConflictError, WrongExpectedVersionError } from '@vigie/event-store';
 import { ProblemFilter } from './problem.filter.js';
 import { invalidField, problemOf } from './problem.js';
 
@@ -62,6 +62,13 @@ describe('ProblemFilter: every error becomes problem+json with a stable code and
       actualVersion: 2,
     });
     expect(answer(new EventIdConflictError('e')).body).toMatchObject({ status: 409, code: 'EVENT_ID_CONFLICT', eventId: 'e' });
+  });
+
+  it('answers 503 when the facts an append condition reads lag behind a KurrentDB log: nothing written, send again', () => {
+    expect(answer(new ConditionFactsBehindError(120, 80))).toMatchObject({
+      status: 503,
+      body: { status: 503, code: 'EVENT_LOG_COPY_BEHIND' },
+    });
   });
 
   it('keeps a field problem’s list, and maps framework errors to their codes (body errors are problems already: http/body.ts)', () => {
