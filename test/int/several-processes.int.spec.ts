@@ -111,6 +111,12 @@ describe('Two API processes and two projector processes on one database', () => 
 
   it('under writes to both APIs, with the active projector killed: each lease once, read models equal a rebuild, both APIs agree', async () => {
     const log = (line: string) => process.stdout.write(`[several processes] ${line}\n`);
+    // One start after another: four processes compiling at once on a shared 2-core machine took over two minutes.
+    const apis: Array<VigieProcess & { readonly url: string }> = [];
+    for (const n of [1, 2]) {
+      apis.push(await startApiProcess(db.url, { ...API_ENV, PGAPPNAME: `vigie-api-${n}` }));
+      running.push(apis.at(-1)!);
+    }
     const projectors = new Map(
       ['vigie-projector-1', 'vigie-projector-2'].map((name) => [
         name,
@@ -118,9 +124,10 @@ describe('Two API processes and two projector processes on one database', () => 
       ]),
     );
     running.push(...projectors.values());
-    const apis = await Promise.all([1, 2].map((n) => startApiProcess(db.url, { ...API_ENV, PGAPPNAME: `vigie-api-${n}` })));
-    running.push(...apis);
     await registerOrganisations(apis[0]!.url);
+    // The load starts once both projectors run (the registrations projected).
+    const registered = await headOf(db);
+    await until(async () => (await projectedUpTo(db)) >= registered, 180_000, 'projectors started');
 
     const writes: Write[] = [];
     const contested: Array<[Write, Write]> = [];
@@ -146,7 +153,7 @@ describe('Two API processes and two projector processes on one database', () => 
     })();
 
     // The projector holding a projection's lock once the projectors are busy, killed mid-load.
-    await until(async () => (await projectedUpTo(db)) > 0 && (await headOf(db)) > 60, 120_000, 'projectors busy');
+    await until(async () => (await headOf(db)) > registered + 30, 240_000, 'writes under way');
     let victim: string | undefined;
     await until(
       async () => {
@@ -158,13 +165,13 @@ describe('Two API processes and two projector processes on one database', () => 
     );
     const headAtKill = await headOf(db);
     await projectors.get(victim!)!.kill();
-    const takeoverMs = await until(async () => (await projectedUpTo(db)) >= headAtKill, 30_000, 'takeover');
+    const takeoverMs = await until(async () => (await projectedUpTo(db)) >= headAtKill, 60_000, 'takeover');
     const survivor = [...projectors.keys()].find((name) => name !== victim)!;
     log(`${victim} killed holding a lock at head ${headAtKill}; ${survivor} had every projection past it ${takeoverMs} ms later`);
 
     await Promise.all([...singles, pairs]);
     const head = await headOf(db);
-    const caughtUpMs = await until(async () => (await projectedUpTo(db)) >= head, 60_000, 'projections at the head');
+    const caughtUpMs = await until(async () => (await projectedUpTo(db)) >= head, 120_000, 'projections at the head');
     expect(await lockHolders(db)).not.toContain(victim);
 
     // Every single lease acknowledged; of each contested pair, one recorded and one refused.
@@ -208,5 +215,5 @@ describe('Two API processes and two projector processes on one database', () => 
           .map(([table, n]) => `${table} ${n}`)
           .join(', ')}`,
     );
-  }, 300_000);
+  }, 900_000);
 });

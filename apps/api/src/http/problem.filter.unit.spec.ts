@@ -5,9 +5,17 @@ import { ProblemFilter } from './problem.filter.js';
 import { invalidField, problemOf } from './problem.js';
 
 /** Runs the filter on an exception and returns what the response was given. */
-function answer(exception: unknown): { status: number; type: string; body: Record<string, unknown> } {
-  const sent = { status: 0, type: '', body: {} as Record<string, unknown> };
+function answer(exception: unknown): {
+  status: number;
+  type: string;
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+} {
+  const sent = { status: 0, type: '', body: {} as Record<string, unknown>, headers: {} as Record<string, string> };
   const response = {
+    setHeader(name: string, value: string) {
+      sent.headers[name] = value;
+    },
     status(code: number) {
       sent.status = code;
       return response;
@@ -68,6 +76,7 @@ describe('ProblemFilter: every error becomes problem+json with a stable code and
     expect(answer(new ConditionFactsBehindError(120, 80))).toMatchObject({
       status: 503,
       body: { status: 503, code: 'EVENT_LOG_COPY_BEHIND' },
+      headers: { 'retry-after': '5' },
     });
   });
 
