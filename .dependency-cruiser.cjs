@@ -32,7 +32,7 @@ const LIBS = {
   'event-store': { libs: ['postgres'], packages: ['pg', '@kurrent/kurrentdb-client'] },
   messaging: { libs: ['event-store', 'postgres'], packages: ['kafkajs', 'pg'] },
   projections: { libs: ['domain', 'event-store', 'postgres'], packages: ['pg'] },
-  access: { libs: ['domain', 'postgres'], packages: ['pg'] },
+  access: { libs: ['domain', 'postgres'], packages: ['pg', 'typeorm'] },
   alerts: { libs: ['domain', 'event-store', 'projections'], packages: ['pg'] },
 };
 
@@ -59,6 +59,7 @@ const APPS = {
       'pino',
       'reflect-metadata',
       'rxjs',
+      'typeorm',
       'zod',
     ],
   },

@@ -1,18 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import {
-  createProjectionRunners,
-  PROJECTION_NAMES,
-  type Projection,
-  ProjectionRunner,
-  REBUILDABLE,
-  resetProjection,
-} from '@vigie/projections';
 import { TerritorialReferential } from '@vigie/referential';
 import { adminFetch, registerOrganisations, waitFor } from '../support/app.js';
 import { importReport, importSettled, startImport } from '../support/imports.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startApiProcess, startProjectorProcess, type VigieProcess } from '../support/processes.js';
+import { expectReadModelsEqualRebuild, headOf, projectedUpTo } from '../support/read-models.js';
 
 /**
  * Crash consistency, on real processes: the API (PROJECTOR_IN_PROCESS=false) is SIGKILLed
@@ -99,49 +92,10 @@ async function writeUntilKilled(url: string, tag: string, writes: SingleWrite[])
   }
 }
 
-/** Rows of a table in a canonical order, as JSON text: two tables compare row by row whatever their names. */
-async function rowsOf(db: TestDatabase, table: string): Promise<string[]> {
-  const { rows } = await db.pool.query<{ row: string }>(`SELECT to_jsonb(t)::text AS row FROM ${table} t ORDER BY 1`);
-  return rows.map((r) => r.row);
-}
-
-/**
- * Carries every live projection on from where the killed projector left it (the runner the
- * projector restarts with), rebuilds each from position 0 into fresh tables, and compares.
- */
-async function expectReadModelsEqualRebuild(db: TestDatabase): Promise<Record<string, number>> {
-  for (const runner of createProjectionRunners(db.pool, { batchSize: 250 })) await runner.catchUp();
-  const sizes: Record<string, number> = {};
-  for (const { fresh, live } of Object.values(REBUILDABLE)) {
-    const rebuilt: Projection = fresh();
-    await resetProjection(db.pool, rebuilt);
-    await new ProjectionRunner(db.pool, rebuilt, { batchSize: 5_000 }).catchUp();
-    for (const [index, table] of live().tables.entries()) {
-      const actual = await rowsOf(db, table);
-      expect({ table, rows: actual }).toEqual({ table, rows: await rowsOf(db, rebuilt.tables[index]!) });
-      sizes[table] = actual.length;
-    }
-  }
-  return sizes;
-}
-
 const leasesOfImport = async (db: TestDatabase, id: string) =>
   Number(
     (await db.pool.query("SELECT count(*) FROM events WHERE event_type = 'LeaseSigned' AND metadata->>'importId' = $1", [id]))
       .rows[0].count,
-  );
-
-const headOf = async (db: TestDatabase) =>
-  Number((await db.pool.query('SELECT coalesce(max(global_position), 0) AS head FROM events')).rows[0].head);
-
-/** The lowest checkpoint of the live projections: how far the projector has got. */
-const projectedUpTo = async (db: TestDatabase) =>
-  Number(
-    (
-      await db.pool.query('SELECT coalesce(min(position), 0) AS position FROM checkpoints WHERE name = ANY($1)', [
-        PROJECTION_NAMES,
-      ])
-    ).rows[0].position,
   );
 
 /** SIGKILLs `process` `extraMs` after `condition` first holds (polled every 10 ms; at the latest after 30 s). */

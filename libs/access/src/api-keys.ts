@@ -1,8 +1,9 @@
 import { parisTimestamp } from '@vigie/domain';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Pool } from 'pg';
+import { IsNull, type Repository } from 'typeorm';
 import type { Migration } from '@vigie/postgres';
 import type { Principal, Role } from './principal.js';
+import type { ApiKeyRow } from './api-key.entity.js';
 
 /**
  * API keys: `vigie_<id>_<secret>`. The id is public (it names the key in the actor of every event
@@ -63,49 +64,34 @@ export interface ApiKeyRecord {
   readonly revokedBy: string | null;
 }
 
-interface Row {
-  id: string;
-  role: Role;
-  tenant: string | null;
-  label: string;
-  secret_hash: Buffer;
-  created_at: Date;
-  created_by: string;
-  revoked_at: Date | null;
-  revoked_by: string | null;
-}
-
-const toRecord = (row: Row): ApiKeyRecord => ({
+const toRecord = (row: ApiKeyRow): ApiKeyRecord => ({
   id: row.id,
   role: row.role,
   tenant: row.tenant,
   label: row.label,
-  createdAt: parisTimestamp(row.created_at),
-  createdBy: row.created_by,
-  revokedAt: row.revoked_at ? parisTimestamp(row.revoked_at) : null,
-  revokedBy: row.revoked_by,
+  createdAt: parisTimestamp(row.createdAt),
+  createdBy: row.createdBy,
+  revokedAt: row.revokedAt ? parisTimestamp(row.revokedAt) : null,
+  revokedBy: row.revokedBy,
 });
 
 /**
- * Keys in PostgreSQL. Verified keys are remembered for `cacheMs` so a hot read path costs no
- * query; a revocation made through this store takes effect at once, one made through another
- * process within `cacheMs`.
+ * Keys in PostgreSQL, through TypeORM's repository of `api_keys` (ApiKeyEntity). Verified keys are
+ * remembered for `cacheMs` so a hot read path costs no query; a revocation made through this store
+ * takes effect at once, one made through another process within `cacheMs`.
  */
 export class ApiKeyStore {
   /** Tokens verified lately, to answer a hot read path with neither a query nor a hash. */
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
 
   constructor(
-    private readonly pool: Pool,
+    private readonly keys: Repository<ApiKeyRow>,
     private readonly cacheMs = 2_000,
   ) {}
 
   async create(input: { role: Role; tenant: string | null; label: string; createdBy: string }): Promise<IssuedApiKey> {
     const key = newApiKey();
-    await this.pool.query(
-      'INSERT INTO api_keys (id, role, tenant, label, secret_hash, created_by) VALUES ($1, $2, $3, $4, $5, $6)',
-      [key.id, input.role, input.tenant, input.label, key.secretHash, input.createdBy],
-    );
+    await this.keys.insert({ id: key.id, secretHash: key.secretHash, ...input });
     return { id: key.id, token: key.token };
   }
 
@@ -113,32 +99,29 @@ export class ApiKeyStore {
   async ensure(token: string, input: { role: Role; tenant: string | null; label: string; createdBy: string }): Promise<string> {
     const parsed = parseApiKey(token);
     if (!parsed) throw new Error('Malformed API key');
-    await this.pool.query(
-      `INSERT INTO api_keys (id, role, tenant, label, secret_hash, created_by) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (id) DO NOTHING`,
-      [parsed.id, input.role, input.tenant, input.label, parsed.secretHash, input.createdBy],
-    );
+    await this.keys
+      .createQueryBuilder()
+      .insert()
+      .values({ id: parsed.id, secretHash: parsed.secretHash, ...input })
+      .orIgnore()
+      .execute();
     return parsed.id;
   }
 
+  /** Revokes a key once (a second revocation keeps the first one's time and author). */
   async revoke(id: string, revokedBy: string): Promise<ApiKeyRecord | null> {
-    const { rows } = await this.pool.query<Row>(
-      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()), revoked_by = COALESCE(revoked_by, $2)
-       WHERE id = $1 RETURNING *`,
-      [id, revokedBy],
-    );
+    await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedBy });
     for (const [token, entry] of this.verified) if (entry.principal.keyId === id) this.verified.delete(token);
-    return rows[0] ? toRecord(rows[0]) : null;
+    const row = await this.keys.findOneBy({ id });
+    return row ? toRecord(row) : null;
   }
 
   async list(): Promise<ApiKeyRecord[]> {
-    const { rows } = await this.pool.query<Row>('SELECT * FROM api_keys ORDER BY created_at, id');
-    return rows.map(toRecord);
+    return (await this.keys.find({ order: { createdAt: 'ASC', id: 'ASC' } })).map(toRecord);
   }
 
   async hasActiveAdmin(): Promise<boolean> {
-    const { rowCount } = await this.pool.query("SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL LIMIT 1");
-    return (rowCount ?? 0) > 0;
+    return this.keys.existsBy({ role: 'admin', revokedAt: IsNull() });
   }
 
   /** The principal of a presented key, or null when it is unknown, revoked or wrong. */
@@ -148,11 +131,10 @@ export class ApiKeyStore {
     if (known && known.until >= now) return known.principal;
     const parsed = parseApiKey(token);
     if (!parsed) return null;
-    const { rows } = await this.pool.query<Row>('SELECT * FROM api_keys WHERE id = $1', [parsed.id]);
-    const row = rows[0];
+    const row = await this.keys.findOneBy({ id: parsed.id });
     // Compared in constant time, and even for an unknown id, so timing tells nothing of the key.
-    const matches = timingSafeEqual(row?.secret_hash ?? Buffer.alloc(32), parsed.secretHash);
-    if (!row || row.revoked_at || !matches) return null;
+    const matches = timingSafeEqual(row?.secretHash ?? Buffer.alloc(32), parsed.secretHash);
+    if (!row || row.revokedAt || !matches) return null;
     const principal: Principal = { keyId: row.id, role: row.role, tenant: row.tenant };
     if (this.verified.size > 10_000) this.verified.clear();
     this.verified.set(token, { principal, until: now + this.cacheMs });

@@ -1,8 +1,9 @@
 import { parisTimestamp } from '@vigie/domain';
 import { createHash, randomBytes } from 'node:crypto';
-import type { Pool } from 'pg';
+import { IsNull, type Repository } from 'typeorm';
 import type { Migration } from '@vigie/postgres';
 import type { Principal, Role } from './principal.js';
+import type { PersonRow, SignInLinkRow } from './person.entity.js';
 
 /**
  * People who sign in to the web application. Like an API key, a person has one role and the
@@ -60,28 +61,16 @@ export interface PersonRecord {
   readonly disabledAt: string | null;
 }
 
-interface Row {
-  id: string;
-  name: string;
-  email: string | null;
-  role: Role;
-  tenant: string | null;
-  oidc_subject: string | null;
-  created_at: Date;
-  created_by: string;
-  disabled_at: Date | null;
-}
-
-const toRecord = (row: Row): PersonRecord => ({
+const toRecord = (row: PersonRow): PersonRecord => ({
   id: row.id,
   name: row.name,
   email: row.email,
   role: row.role,
   tenant: row.tenant,
-  oidcLinked: row.oidc_subject !== null,
-  createdAt: parisTimestamp(row.created_at),
-  createdBy: row.created_by,
-  disabledAt: row.disabled_at ? parisTimestamp(row.disabled_at) : null,
+  oidcLinked: row.oidcSubject !== null,
+  createdAt: parisTimestamp(row.createdAt),
+  createdBy: row.createdBy,
+  disabledAt: row.disabledAt ? parisTimestamp(row.disabledAt) : null,
 });
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
@@ -94,8 +83,12 @@ export function principalOfPerson(person: Pick<PersonRecord, 'id' | 'role' | 'te
 /** E-mail addresses are compared case-insensitively (the domain part is, and providers differ on the rest). */
 const normaliseEmail = (email: string | null) => email?.trim().toLowerCase() || null;
 
+/** People and their sign-in links, through TypeORM's repositories of `people` and `sign_in_links`. */
 export class PeopleStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly people: Repository<PersonRow>,
+    private readonly links: Repository<SignInLinkRow>,
+  ) {}
 
   async create(input: {
     name: string;
@@ -105,36 +98,31 @@ export class PeopleStore {
     createdBy: string;
   }): Promise<PersonRecord> {
     const id = `person_${randomBytes(8).toString('hex')}`;
-    const { rows } = await this.pool.query<Row>(
-      `INSERT INTO people (id, name, email, role, tenant, created_by) VALUES ($1, $2, $3, $4, $5, $6) RETURNING *`,
-      [id, input.name, normaliseEmail(input.email), input.role, input.tenant, input.createdBy],
-    );
-    return toRecord(rows[0]!);
+    await this.people.insert({ id, ...input, email: normaliseEmail(input.email) });
+    return toRecord(await this.people.findOneByOrFail({ id }));
   }
 
   async list(): Promise<PersonRecord[]> {
-    const { rows } = await this.pool.query<Row>('SELECT * FROM people ORDER BY created_at, id');
-    return rows.map(toRecord);
+    return (await this.people.find({ order: { createdAt: 'ASC', id: 'ASC' } })).map(toRecord);
   }
 
   async byEmail(email: string): Promise<PersonRecord | null> {
-    const { rows } = await this.pool.query<Row>('SELECT * FROM people WHERE email = $1', [normaliseEmail(email)]);
-    return rows[0] ? toRecord(rows[0]) : null;
+    const email_ = normaliseEmail(email);
+    const row = email_ === null ? null : await this.people.findOneBy({ email: email_ });
+    return row ? toRecord(row) : null;
   }
 
   /** An active person, or null when unknown or disabled (a disabled person's sessions stop at the next request). */
   async active(id: string): Promise<PersonRecord | null> {
-    const { rows } = await this.pool.query<Row>('SELECT * FROM people WHERE id = $1 AND disabled_at IS NULL', [id]);
-    return rows[0] ? toRecord(rows[0]) : null;
+    const row = await this.people.findOneBy({ id, disabledAt: IsNull() });
+    return row ? toRecord(row) : null;
   }
 
+  /** Disables a person once (a second call keeps the first one's time and author). */
   async disable(id: string, disabledBy: string): Promise<PersonRecord | null> {
-    const { rows } = await this.pool.query<Row>(
-      `UPDATE people SET disabled_at = COALESCE(disabled_at, now()), disabled_by = COALESCE(disabled_by, $2)
-       WHERE id = $1 RETURNING *`,
-      [id, disabledBy],
-    );
-    return rows[0] ? toRecord(rows[0]) : null;
+    await this.people.update({ id, disabledAt: IsNull() }, { disabledAt: () => 'now()', disabledBy });
+    const row = await this.people.findOneBy({ id });
+    return row ? toRecord(row) : null;
   }
 
   /**
@@ -143,41 +131,45 @@ export class PeopleStore {
    * Null when the provider's identity matches no invited person.
    */
   async signInWithOidc(subject: string, verifiedEmail: string | null): Promise<PersonRecord | null> {
-    const linked = await this.pool.query<Row>('SELECT * FROM people WHERE oidc_subject = $1 AND disabled_at IS NULL', [subject]);
-    if (linked.rows[0]) return toRecord(linked.rows[0]);
-    if (!verifiedEmail) return null;
-    const { rows } = await this.pool.query<Row>(
-      `UPDATE people SET oidc_subject = $1 WHERE email = $2 AND oidc_subject IS NULL AND disabled_at IS NULL RETURNING *`,
-      [subject, normaliseEmail(verifiedEmail)],
+    const linked = await this.people.findOneBy({ oidcSubject: subject, disabledAt: IsNull() });
+    if (linked) return toRecord(linked);
+    const email = normaliseEmail(verifiedEmail);
+    if (!email) return null;
+    // Linked only while unlinked and active: of two sign-ins at once, one links, the other reads it.
+    const { affected } = await this.people.update(
+      { email, oidcSubject: IsNull(), disabledAt: IsNull() },
+      { oidcSubject: subject },
     );
-    return rows[0] ? toRecord(rows[0]) : null;
+    if (!affected) return null;
+    const row = await this.people.findOneBy({ oidcSubject: subject, disabledAt: IsNull() });
+    return row ? toRecord(row) : null;
   }
 
   /** A one-time sign-in link's secret for a person (shown once; only its hash is kept). */
   async issueLink(personId: string, validForMs: number, createdBy: string, now = new Date()): Promise<string> {
     const token = randomBytes(32).toString('base64url');
-    await this.pool.query(`INSERT INTO sign_in_links (token_hash, person_id, expires_at, created_by) VALUES ($1, $2, $3, $4)`, [
-      sha256(token),
+    await this.links.insert({
+      tokenHash: sha256(token),
       personId,
-      new Date(now.getTime() + validForMs),
+      expiresAt: new Date(now.getTime() + validForMs),
       createdBy,
-    ]);
+    });
     return token;
   }
 
   /** Uses a sign-in link once: the active person it names, or null when unknown, used, expired or disabled. */
   async consumeLink(token: string, now = new Date()): Promise<PersonRecord | null> {
     if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-    const { rows } = await this.pool.query<Row>(
-      `WITH used AS (
-         UPDATE sign_in_links SET used_at = $2
-         WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2
-         RETURNING person_id
-       )
-       SELECT people.* FROM people JOIN used ON used.person_id = people.id WHERE people.disabled_at IS NULL`,
-      [sha256(token), now],
-    );
-    return rows[0] ? toRecord(rows[0]) : null;
+    // One conditional UPDATE: of two uses at once, exactly one gets the row back.
+    const used = await this.links
+      .createQueryBuilder()
+      .update()
+      .set({ usedAt: now })
+      .where('token_hash = :hash AND used_at IS NULL AND expires_at > :now', { hash: sha256(token), now })
+      .returning('person_id')
+      .execute();
+    const personId = (used.raw as Array<{ person_id: string }>)[0]?.person_id;
+    return personId === undefined ? null : this.active(personId);
   }
 
   /**
@@ -186,20 +178,22 @@ export class PeopleStore {
    * administrator has signed in (used a link or linked an OIDC identity).
    */
   async pendingFirstAdmin(): Promise<PersonRecord | null> {
-    const signedIn = await this.pool.query(
-      `SELECT 1 FROM people p WHERE p.role = 'admin' AND p.disabled_at IS NULL
-         AND (p.oidc_subject IS NOT NULL OR EXISTS (SELECT 1 FROM sign_in_links l WHERE l.person_id = p.id AND l.used_at IS NOT NULL))
-       LIMIT 1`,
-    );
-    if (signedIn.rowCount) return null;
-    const pending = await this.pool.query<Row>(
-      `SELECT * FROM people WHERE role = 'admin' AND created_by = 'start-up' AND disabled_at IS NULL ORDER BY created_at LIMIT 1`,
-    );
-    const person =
-      pending.rows[0] !== undefined
-        ? toRecord(pending.rows[0])
-        : await this.create({ name: 'Premier administrateur', email: null, role: 'admin', tenant: null, createdBy: 'start-up' });
-    await this.pool.query('DELETE FROM sign_in_links WHERE person_id = $1 AND used_at IS NULL', [person.id]);
+    const signedIn = await this.people
+      .createQueryBuilder('p')
+      .where("p.role = 'admin' AND p.disabled_at IS NULL")
+      .andWhere(
+        '(p.oidc_subject IS NOT NULL OR EXISTS (SELECT 1 FROM sign_in_links l WHERE l.person_id = p.id AND l.used_at IS NOT NULL))',
+      )
+      .getExists();
+    if (signedIn) return null;
+    const pending = await this.people.findOne({
+      where: { role: 'admin', createdBy: 'start-up', disabledAt: IsNull() },
+      order: { createdAt: 'ASC' },
+    });
+    const person = pending
+      ? toRecord(pending)
+      : await this.create({ name: 'Premier administrateur', email: null, role: 'admin', tenant: null, createdBy: 'start-up' });
+    await this.links.delete({ personId: person.id, usedAt: IsNull() });
     return person;
   }
 }

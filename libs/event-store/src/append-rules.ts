@@ -1,4 +1,11 @@
-import { type AppendResult, type NewEvent, type RecordedEvent, type StreamAppend } from './event-store.port.js';
+import {
+  type AppendCondition,
+  type AppendResult,
+  type NewEvent,
+  type RecordedEvent,
+  type StreamAppend,
+  type TransactionReader,
+} from './event-store.port.js';
 import { EventIdConflictError } from './event-store.errors.js';
 import { jsonEqual } from './json-equal.js';
 
@@ -73,4 +80,28 @@ export function inRequestOrder(appends: readonly StreamAppend[], results: readon
         alreadyRecorded: false,
       },
   );
+}
+
+/**
+ * Reads every condition again through `reader` (together, in one call, where conditions share
+ * `checkTogether`): the first that no longer holds, or null when all hold. Every adapter checks
+ * conditions this way, each under its own serialisation of appends naming the same key.
+ */
+export async function firstFailedCondition(
+  reader: TransactionReader,
+  conditions: readonly AppendCondition[],
+): Promise<AppendCondition | null> {
+  const together = new Map<NonNullable<AppendCondition['checkTogether']>, AppendCondition[]>();
+  for (const condition of conditions) {
+    if (!condition.checkTogether) {
+      if (!(await condition.stillHolds(reader))) return condition;
+      continue;
+    }
+    together.set(condition.checkTogether, [...(together.get(condition.checkTogether) ?? []), condition]);
+  }
+  for (const [check, group] of together) {
+    const failed = await check(reader, group);
+    if (failed.length) return failed[0]!;
+  }
+  return null;
 }

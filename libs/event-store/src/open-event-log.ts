@@ -1,6 +1,7 @@
 import { type Pool } from 'pg';
 import { type EventStore } from './event-store.port.js';
 import { KurrentDBEventStore } from './kurrentdb/kurrentdb-event-store.js';
+import { mirrorConditionReads } from './kurrentdb/kurrentdb-condition-reads.js';
 import { EVENTS_CHANNEL } from './postgres/event-store.migrations.js';
 import { PostgresEventNotifier } from './postgres/postgres-event-notifier.js';
 import { PostgresEventStore } from './postgres/postgres-event-store.js';
@@ -40,6 +41,7 @@ export function openEventLog(pool: Pool, choice: EventLogChoice): EventLog {
     const logStore = KurrentDBEventStore.connect(choice.kurrentdbUrl, {
       streamPrefix: choice.streamPrefix,
       pollIntervalMs: choice.pollIntervalMs,
+      conditionReads: mirrorConditionReads(pool),
     });
     const notifier = new PostgresEventNotifier(pool, EVENTS_CHANNEL);
     return {

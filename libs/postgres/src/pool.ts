@@ -15,7 +15,8 @@ export function createPool(connectionString: string, max = 20, options: PoolOpti
   const pool = new Pool({
     connectionString,
     max,
-    application_name: 'vigie',
+    // PGAPPNAME names a process in pg_stat_activity (e.g. `vigie-projector-2`) when several share a server.
+    application_name: process.env.PGAPPNAME || 'vigie',
     // A server that does not answer (rather than refusing) must not hold requests for ever.
     connectionTimeoutMillis: 5_000,
     keepAlive: true,

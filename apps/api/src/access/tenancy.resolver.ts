@@ -15,20 +15,24 @@ import {
 } from '@vigie/domain';
 import { TerritorialReferential } from '@vigie/referential';
 import { EVENT_STORE, type EventStore } from '@vigie/event-store';
-import type { DatabasePool } from '@vigie/postgres';
-import { DATABASE_POOL } from '../platform/platform.module.js';
+import type { DataSource, Repository } from 'typeorm';
+import { DATA_SOURCE } from '../platform/platform.module.js';
+import { ImportEntity, type ImportRow } from '../imports/import.entity.js';
 
 /** Finds which organisations a resource belongs to, for the access guard and the filtered views. */
 @Injectable()
 export class TenancyResolver {
   private readonly departementsByEpci = new Map<string, string[]>();
   private readonly epcisByDepartement = new Map<string, string[]>();
+  private readonly imports: Repository<ImportRow>;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+    @Inject(DATA_SOURCE) dataSource: DataSource,
     private readonly territory: TerritorialReferential,
-  ) {}
+  ) {
+    this.imports = dataSource.getRepository(ImportEntity);
+  }
 
   /** An EPCI is its own, and its départements' (the État's services there). */
   epci(siren: string): Owners {
@@ -153,13 +157,11 @@ export class TenancyResolver {
   /** An import belongs to the organisation whose key started it; null if unknown. */
   async import(importId: string): Promise<Owners | null> {
     if (!isUuid(importId)) return null;
-    const { rows } = await this.pool.query<{ owner_role: string | null; owner_tenant: string | null }>(
-      'SELECT owner_role, owner_tenant FROM imports WHERE id = $1',
-      [importId.toLowerCase()],
-    );
-    const row = rows[0];
+    const row = await this.imports.findOne({
+      select: { ownerRole: true, ownerTenant: true },
+      where: { id: importId.toLowerCase() },
+    });
     if (!row) return null;
-    const tenant = row.owner_tenant;
-    return row.owner_role === 'bailleur' ? { bailleurs: [tenant] } : {};
+    return row.ownerRole === 'bailleur' ? { bailleurs: [row.ownerTenant] } : {};
   }
 }

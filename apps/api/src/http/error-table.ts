@@ -26,6 +26,7 @@ export type ApiErrorCode =
   | 'INTERNAL_ERROR'
   | 'SERVICE_UNAVAILABLE'
   | 'DATABASE_UNAVAILABLE'
+  | 'EVENT_LOG_COPY_BEHIND'
   | 'REQUEST_TIMEOUT'
   | 'REQUEST_DEADLINE_EXCEEDED'
   | 'VALUE_NOT_STORABLE';
@@ -123,6 +124,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   DATABASE_UNAVAILABLE: [
     503,
     'La base de données est momentanément injoignable : renvoyez la même demande (même eventId) après le délai Retry-After.',
+  ],
+  EVENT_LOG_COPY_BEHIND: [
+    503,
+    'La copie du journal d’événements servant aux vérifications est en retard (projecteur arrêté ?) : rien n’a été enregistré ; renvoyez la même demande (même eventId) après le délai Retry-After.',
   ],
   VALUE_NOT_STORABLE: [
     400,

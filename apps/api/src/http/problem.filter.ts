@@ -1,7 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject, Logger } from '@nestjs/common';
 import { type Response } from 'express';
 import { isDomainError } from '@vigie/domain';
-import { EventIdConflictError, WrongExpectedVersionError } from '@vigie/event-store';
+import { ConditionFactsBehindError, EventIdConflictError, WrongExpectedVersionError } from '@vigie/event-store';
 import { isDatabaseUnavailable, isDataException } from '@vigie/postgres';
 import type { VigieConfig } from '@vigie/config';
 import { VIGIE_CONFIG } from '../platform/platform.module.js';
@@ -51,7 +51,11 @@ export class ProblemFilter implements ExceptionFilter {
       return;
     }
     const problem = this.toProblem(exception);
-    if (problem.code === 'DATABASE_UNAVAILABLE' || problem.code === 'REQUEST_DEADLINE_EXCEEDED') {
+    if (
+      problem.code === 'DATABASE_UNAVAILABLE' ||
+      problem.code === 'REQUEST_DEADLINE_EXCEEDED' ||
+      problem.code === 'EVENT_LOG_COPY_BEHIND'
+    ) {
       // An outage is one cause, not one error per request: one line every few seconds, no stack.
       const now = Date.now();
       if (now - this.lastUnavailableLog > 5_000) {
@@ -81,6 +85,8 @@ export class ProblemFilter implements ExceptionFilter {
     }
     if (exception instanceof EventIdConflictError) return problemFor('EVENT_ID_CONFLICT', { eventId: exception.eventId });
     if (isDatabaseUnavailable(exception)) return problemFor('DATABASE_UNAVAILABLE');
+    // With KurrentDB: the facts an append's conditions read lag behind the log; nothing was written.
+    if (exception instanceof ConditionFactsBehindError) return problemFor('EVENT_LOG_COPY_BEHIND');
     // SQLSTATE class 22: PostgreSQL refuses a value of the request (validation should have caught it first).
     if (isDataException(exception)) return problemFor('VALUE_NOT_STORABLE');
     if (exception instanceof HttpException) {

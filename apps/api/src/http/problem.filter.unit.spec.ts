@@ -1,13 +1,21 @@
 import { type ArgumentsHost, Logger, NotFoundException } from '@nestjs/common';
 import { DomainError } from '@vigie/domain';
-import { EventIdConflictError, WrongExpectedVersionError } from '@vigie/event-store';
+import { ConditionFactsBehindError, EventIdConflictError, WrongExpectedVersionError } from '@vigie/event-store';
 import { ProblemFilter } from './problem.filter.js';
 import { invalidField, problemOf } from './problem.js';
 
-/** Runs the filter on an exception and returns what the response was given. */
-function answer(exception: unknown): { status: number; type: string; body: Record<string, unknown> } {
-  const sent = { status: 0, type: '', body: {} as Record<string, unknown> };
+/** Runs the filter on an exception and returns what the response was given (`headers` only when some were set). */
+function answer(exception: unknown): {
+  status: number;
+  type: string;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+} {
+  const sent = { status: 0, type: '', body: {} as Record<string, unknown>, headers: {} as Record<string, string> };
   const response = {
+    setHeader(name: string, value: string) {
+      sent.headers[name] = value;
+    },
     status(code: number) {
       sent.status = code;
       return response;
@@ -23,7 +31,8 @@ function answer(exception: unknown): { status: number; type: string; body: Recor
   };
   const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
   new ProblemFilter({ DATABASE_RETRY_AFTER_S: 5 } as never).catch(exception, host);
-  return sent;
+  const { headers, ...rest } = sent;
+  return Object.keys(headers).length ? sent : rest;
 }
 
 describe('ProblemFilter: every error becomes problem+json with a stable code and a French title', () => {
@@ -62,6 +71,14 @@ describe('ProblemFilter: every error becomes problem+json with a stable code and
       actualVersion: 2,
     });
     expect(answer(new EventIdConflictError('e')).body).toMatchObject({ status: 409, code: 'EVENT_ID_CONFLICT', eventId: 'e' });
+  });
+
+  it('answers 503 when the facts an append condition reads lag behind a KurrentDB log: nothing written, send again', () => {
+    expect(answer(new ConditionFactsBehindError(120, 80))).toMatchObject({
+      status: 503,
+      body: { status: 503, code: 'EVENT_LOG_COPY_BEHIND' },
+      headers: { 'retry-after': '5' },
+    });
   });
 
   it('keeps a field problem’s list, and maps framework errors to their codes (body errors are problems already: http/body.ts)', () => {

@@ -31,7 +31,10 @@ import { validate } from '../http/validation.js';
 import { isUuid } from '../http/params.js';
 import { isDataException } from '@vigie/postgres';
 import type { VigieConfig } from '@vigie/config';
-import { CLOCK, type Clock, DATABASE_POOL, VIGIE_CONFIG } from '../platform/platform.module.js';
+import { CLOCK, type Clock, DATA_SOURCE, DATABASE_POOL, VIGIE_CONFIG } from '../platform/platform.module.js';
+import type { DataSource, Repository } from 'typeorm';
+import { ImportEntity, type ImportRow } from './import.entity.js';
+import type { ImportFormat, ImportReport, RowRejection } from './import-report.js';
 import {
   countNdjsonRows,
   csvRecords,
@@ -43,56 +46,11 @@ import {
   type RowKind,
 } from './import-format.js';
 import { workbookRecords } from './import-workbook.js';
-import { decodeImportFile, type ImportEncoding } from './import-encoding.js';
+import { decodeImportFile } from './import-encoding.js';
 import { matchColumns } from './import-columns.js';
 import { CsvError } from 'csv-parse';
 
-export type ImportFormat = 'csv' | 'ndjson' | 'xlsx';
-/** `interrompu`: the process running it stopped mid-way (what it recorded is kept; send the file again). */
-/** `refuse`: the whole file was refused before anything was written (its columns, or a malformed CSV). */
-export type ImportStatus = 'en_attente' | 'en_cours' | 'termine' | 'echoue' | 'interrompu' | 'refuse';
-
-export interface RowRejection {
-  readonly line: number;
-  /** The row's `reference_bail` (else `reference_dossier`), to find it without counting lines. */
-  readonly reference: string | null;
-  /** The CSV column (or NDJSON field) at fault. */
-  readonly field: string | null;
-  /** The value refused, as the file gave it. */
-  readonly value: string | null;
-  readonly code: string;
-  readonly message: string;
-}
-
-export interface ImportReport {
-  readonly id: string;
-  readonly format: ImportFormat;
-  /** `true`: a preview, decided exactly as an import but nothing written. */
-  readonly dryRun: boolean;
-  /** The text encoding detected in the file (UTF-8, windows-1252, ISO-8859-15); null for XLSX. */
-  encoding: ImportEncoding | null;
-  status: ImportStatus;
-  total: number | null;
-  done: number;
-  accepted: number;
-  /** Rows whose event was already recorded with the same content (a file sent again). */
-  alreadyImported: number;
-  rejected: number;
-  /** The first MAX_LISTED rejections, in line order. */
-  rejections: RowRejection[];
-  rowsPerSecond: number | null;
-  etaSeconds: number | null;
-  startedAt: string;
-  finishedAt: string | null;
-  /** Last progress saved (after each chunk): a job not saved for a while belongs to a process that stopped. */
-  updatedAt?: string;
-  /**
-   * Set once the import is found `interrompu`: the events it recorded, counted from the log. The
-   * chunk in flight when the process stopped may be recorded without being counted in `accepted`.
-   */
-  recorded?: number;
-  error: string | null;
-}
+export type { ImportFormat, ImportReport, ImportStatus, RowRejection } from './import-report.js';
 
 const CHUNK = 1_000;
 /** What an interrupted import says, with the rows it recorded (counted from the event log). */
@@ -191,16 +149,21 @@ export class ImportService {
   private readonly jobs = new Map<string, ImportReport>();
   /** The lines already counted as rejected, per running import. */
   private readonly rejectedLines = new WeakMap<ImportReport, Set<number>>();
+  /** The `imports` table (progress and reports), through TypeORM; the facts themselves go through the pipeline. */
+  private readonly imports: Repository<ImportRow>;
 
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+    @Inject(DATA_SOURCE) dataSource: DataSource,
     @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly pipeline: CommandPipeline,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly referential: LeaseReferentialService,
     private readonly sameLeases: SameLeasesService,
-  ) {}
+  ) {
+    this.imports = dataSource.getRepository(ImportEntity);
+  }
 
   async start(
     format: ImportFormat,
@@ -228,10 +191,15 @@ export class ImportService {
       error: null,
     };
     this.jobs.set(report.id, report);
-    await this.pool.query(
-      'INSERT INTO imports (id, format, status, actor, report, owner_role, owner_tenant) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [report.id, format, report.status, actor, JSON.stringify(report), principal.role, principal.tenant],
-    );
+    await this.imports.insert({
+      id: report.id,
+      format,
+      status: report.status,
+      actor,
+      report,
+      ownerRole: principal.role,
+      ownerTenant: principal.tenant,
+    });
     setImmediate(() => void this.run(report, content, principal, options.sheet));
     return report;
   }
@@ -240,8 +208,7 @@ export class ImportService {
     const live = this.jobs.get(id);
     if (live) return live;
     if (!isUuid(id)) return undefined;
-    const { rows } = await this.pool.query<{ report: ImportReport }>('SELECT report FROM imports WHERE id = $1', [id]);
-    const stored = rows[0]?.report;
+    const stored = (await this.imports.findOne({ select: { report: true }, where: { id } }))?.report;
     // A job of a process that stopped mid-way: say so, with what it recorded, rather than show it forever running.
     const running = stored && (stored.status === 'en_attente' || stored.status === 'en_cours');
     const silentFor = Date.now() - Date.parse(stored?.updatedAt ?? stored?.startedAt ?? '');
@@ -266,11 +233,15 @@ export class ImportService {
       recorded,
       error: interrupted(recorded),
     };
-    await this.pool.query(
-      `UPDATE imports SET status = 'interrompu', report = $2
-       WHERE id = $1 AND status IN ('en_attente', 'en_cours') AND report->>'updatedAt' IS NOT DISTINCT FROM $3`,
-      [stored.id, JSON.stringify(report), stored.updatedAt ?? null],
-    );
+    await this.imports
+      .createQueryBuilder()
+      .update()
+      .set({ status: 'interrompu', report })
+      .where("id = :id AND status IN ('en_attente', 'en_cours') AND report->>'updatedAt' IS NOT DISTINCT FROM :updatedAt", {
+        id: stored.id,
+        updatedAt: stored.updatedAt ?? null,
+      })
+      .execute();
     return report;
   }
 
@@ -379,12 +350,8 @@ export class ImportService {
     } finally {
       report.finishedAt = new Date().toISOString();
       report.rejections.sort((a, b) => a.line - b.line);
-      await this.pool
-        .query('UPDATE imports SET status = $2, finished_at = now(), report = $3 WHERE id = $1', [
-          report.id,
-          report.status,
-          JSON.stringify(report),
-        ])
+      await this.imports
+        .update({ id: report.id }, { status: report.status, finishedAt: () => 'now()', report })
         .catch((error) => this.logger.error(`Import ${report.id}: report not saved (${(error as Error).message})`));
       this.logger.log(
         `Import ${report.id}: ${report.accepted} accepted, ${report.alreadyImported} already imported, ${report.rejected} rejected, ${report.total ?? 0} rows in ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -397,11 +364,10 @@ export class ImportService {
   /** Progress saved after each chunk: after a crash the report still says what was recorded. */
   private async saveProgress(report: ImportReport): Promise<void> {
     report.updatedAt = new Date().toISOString();
-    await this.pool.query('UPDATE imports SET status = $2, report = $3 WHERE id = $1', [
-      report.id,
-      report.status,
-      JSON.stringify({ ...report, rejections: report.rejections.slice(0, 1_000) }),
-    ]);
+    await this.imports.update(
+      { id: report.id },
+      { status: report.status, report: { ...report, rejections: report.rejections.slice(0, 1_000) } },
+    );
   }
 
   private reject(

@@ -11,6 +11,11 @@ export type { DatabasePool } from '@vigie/postgres';
 
 /** The PostgreSQL pool, for the read models' query functions (`pg` never reaches a route file). */
 export const DATABASE_POOL = Symbol('DatabasePool');
+/**
+ * TypeORM's data source over the same pool, for the operational tables' repositories (imports;
+ * the API keys and people stores get theirs from the runtime). Read models and the log stay on `pg`.
+ */
+export const DATA_SOURCE = Symbol('DataSource');
 /** The validated settings (`VigieConfig`). */
 export const VIGIE_CONFIG = Symbol('VigieConfig');
 /** The time of a request: the one clock commands and reads take "now" from (a test may shift it). */
@@ -31,6 +36,7 @@ export class PlatformModule {
       { provide: RUNTIME, useValue: runtime },
       { provide: EVENT_STORE, useValue: runtime.store },
       { provide: DATABASE_POOL, useValue: runtime.pool },
+      { provide: DATA_SOURCE, useValue: runtime.dataSource },
       { provide: VIGIE_CONFIG, useValue: runtime.config },
       { provide: CLOCK, useValue: runtime.clock },
       { provide: Pseudonymiser, useValue: runtime.pseudonymiser },

@@ -12,7 +12,19 @@ import {
   repairForeignTransactionIds,
 } from '@vigie/event-store';
 import { randomBytes } from 'node:crypto';
-import { accessMigrations, ApiKeyStore, loadOrCreateKeyFile, PeopleStore, peopleMigrations, Pseudonymiser } from '@vigie/access';
+import {
+  accessMigrations,
+  ApiKeyEntity,
+  ApiKeyStore,
+  loadOrCreateKeyFile,
+  PeopleStore,
+  peopleMigrations,
+  PersonEntity,
+  Pseudonymiser,
+  SignInLinkEntity,
+} from '@vigie/access';
+import type { DataSource } from 'typeorm';
+import { ImportEntity } from '../imports/import.entity.js';
 import { KafkaRelay } from '@vigie/messaging';
 import { projectionMigrations, STREAM_IDS_MIGRATION_ID, streamIdMoves } from '@vigie/projections';
 import { importMigrations } from '../imports/imports.migrations.js';
@@ -20,6 +32,7 @@ import { attributionMigrations } from '../attribution/attribution.migrations.js'
 import {
   createPool,
   migrate,
+  openDataSource,
   type Migration,
   type RunningPostgres,
   startEmbeddedPostgres,
@@ -35,10 +48,15 @@ export const ALL_MIGRATIONS: readonly Migration[] = [
   ...peopleMigrations,
 ];
 
+/** The tables TypeORM maps (entities and repositories): operations' records, not facts nor read models. */
+export const OPERATIONAL_ENTITIES = [ApiKeyEntity, PersonEntity, SignInLinkEntity, ImportEntity];
+
 /** Everything the process holds open: built once in main, closed once at shutdown. */
 export interface Runtime {
   readonly config: VigieConfig;
   readonly pool: Pool;
+  /** TypeORM over `pool`, for the operational tables (OPERATIONAL_ENTITIES); the log and read models use `pool`. */
+  readonly dataSource: DataSource;
   /** The event log, through its port: PostgreSQL (default) or KurrentDB (EVENT_STORE). */
   readonly store: EventStore & { close(): Promise<void> };
   /** Which store holds the log, for /health and the logs. */
@@ -115,8 +133,11 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
     await embedded?.stop();
     throw error;
   }
-  const keys = new ApiKeyStore(pool);
+  let dataSource: DataSource;
+  let keys: ApiKeyStore;
   try {
+    dataSource = await openDataSource(pool, OPERATIONAL_ENTITIES);
+    keys = new ApiKeyStore(dataSource.getRepository(ApiKeyEntity));
     await ensureAdminKey(config, keys, log);
   } catch (error) {
     await pool.end();
@@ -146,7 +167,8 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
     notifier,
     relay,
     keys,
-    people: new PeopleStore(pool),
+    people: new PeopleStore(dataSource.getRepository(PersonEntity), dataSource.getRepository(SignInLinkEntity)),
+    dataSource,
     sessionSecret: sessionSecret(config, log),
     pseudonymiser,
     database: { embedded: Boolean(embedded), description: `${embedded ? 'embedded ' : ''}${description}` },
@@ -154,6 +176,7 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
     async close() {
       await relay.stop();
       await eventLog.close();
+      await dataSource.destroy();
       await pool.end();
       await embedded?.stop();
     },

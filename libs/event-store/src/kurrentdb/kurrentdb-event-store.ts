@@ -12,6 +12,8 @@ import {
 } from '@kurrent/kurrentdb-client';
 import { randomUUID } from 'node:crypto';
 import {
+  type AppendCondition,
+  type AppendOptions,
   type AppendResult,
   type EventStore,
   type ExpectedVersion,
@@ -21,12 +23,16 @@ import {
   type StreamAppend,
   type SubscribeOptions,
   type Subscription,
+  type TransactionReader,
 } from '../event-store.port.js';
-import { EventIdConflictError } from '../event-store.errors.js';
-import { assertDistinctStreams, inRequestOrder, sortRetries } from '../append-rules.js';
+import { AppendConditionsUnsupportedError, EventIdConflictError, WrongExpectedVersionError } from '../event-store.errors.js';
+import { assertDistinctStreams, firstFailedCondition, inRequestOrder, sortRetries } from '../append-rules.js';
 import { PollingSubscription } from '../polling-subscription.js';
 import {
   classifyAppendFailure,
+  CONDITION_EVENT_TYPE,
+  conditionGuard,
+  conditionStreamName,
   encodeMetadata,
   eventStreamsPrefix,
   expectedState,
@@ -49,6 +55,21 @@ export interface KurrentDBEventStoreOptions {
   readonly streamPrefix?: string;
   /** How often subscriptions poll when the live wake-up subscription is down (ms). */
   readonly pollIntervalMs?: number;
+  /**
+   * Where append conditions read their facts (AppendCondition.stillHolds queries them). Without
+   * it, an append with conditions is refused (AppendConditionsUnsupportedError), never written
+   * unchecked.
+   */
+  readonly conditionReads?: ConditionReads;
+}
+
+/**
+ * The facts append conditions read, for a log outside PostgreSQL: `readerAt(position)` answers a
+ * reader once those facts include every event of the log up to `position` (PostgreSQL's copy of
+ * the log, kurrentdb-condition-reads.ts), or throws ConditionFactsBehindError when they do not in time.
+ */
+export interface ConditionReads {
+  readerAt(position: number): Promise<TransactionReader>;
 }
 
 /** Reads of several streams or ids at once run this many requests side by side. */
@@ -70,6 +91,7 @@ export class KurrentDBEventStore implements EventStore {
   private readonly names: KurrentNaming;
   private readonly pollIntervalMs: number;
   private readonly wakeUps: KurrentWakeUps;
+  private readonly conditionReads: ConditionReads | undefined;
 
   /** Opens a store on a connection string (`kurrentdb://host:2113?tls=false`, `kurrentdb+discover://…`). */
   static connect(connectionString: string, options: KurrentDBEventStoreOptions = {}): KurrentDBEventStore {
@@ -83,25 +105,31 @@ export class KurrentDBEventStore implements EventStore {
     this.names = naming(options.streamPrefix);
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.wakeUps = new KurrentWakeUps(client, eventStreamsPrefix(this.names));
+    this.conditionReads = options.conditionReads;
   }
 
   async append(
     streamId: string,
     events: readonly NewEvent[],
-    options: { expectedVersion?: ExpectedVersion } = {},
+    options: { expectedVersion?: ExpectedVersion } & AppendOptions = {},
   ): Promise<AppendResult> {
-    const [result] = await this.appendMany([{ streamId, events, expectedVersion: options.expectedVersion }]);
+    const { expectedVersion, ...rest } = options;
+    const [result] = await this.appendMany([{ streamId, events, expectedVersion }], rest);
     return result!;
   }
 
-  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+  async appendMany(appends: readonly StreamAppend[], options: AppendOptions = {}): Promise<AppendResult[]> {
     const nonEmpty = appends.filter((append) => append.events.length > 0);
     assertDistinctStreams(nonEmpty);
+    const conditions = options.conditions ?? [];
+    if (conditions.length > 0 && !this.conditionReads) {
+      throw new AppendConditionsUnsupportedError('KurrentDB', [...new Set(conditions.map((condition) => condition.key))]);
+    }
     let results: AppendResult[];
     try {
-      results = await this.write(nonEmpty);
+      results = await this.write(nonEmpty, conditions);
     } catch (error) {
-      results = await this.resolveFailure(nonEmpty, error);
+      results = await this.resolveFailure(nonEmpty, error, conditions);
     }
     return inRequestOrder(appends, results);
   }
@@ -111,8 +139,16 @@ export class KurrentDBEventStore implements EventStore {
    * recorded identically answer with the original positions; the others are written again (and
    * fail again if they really conflict) — as the PostgreSQL adapter does.
    */
-  private async resolveFailure(appends: readonly StreamAppend[], error: unknown): Promise<AppendResult[]> {
-    const failure = classifyAppendFailure(this.names, error, (streamId) => expectedOf(appends, streamId));
+  private async resolveFailure(
+    appends: readonly StreamAppend[],
+    error: unknown,
+    conditions: readonly AppendCondition[],
+  ): Promise<AppendResult[]> {
+    // A condition that no longer held (checkConditions) is a refusal like a stream that moved on.
+    const failure =
+      error instanceof WrongExpectedVersionError
+        ? { kind: 'stale' as const, error }
+        : classifyAppendFailure(this.names, error, (streamId) => expectedOf(appends, streamId));
     if (failure.kind === 'other') throw failure.error;
     const existing = await this.readEvents(appends.flatMap((append) => append.events.map((event) => event.eventId)));
     // A stream moved on and none of the events is recorded: not a retry, the refusal stands.
@@ -124,7 +160,7 @@ export class KurrentDBEventStore implements EventStore {
     );
     if (remaining.length === 0) return replayed;
     try {
-      return [...replayed, ...(await this.write(remaining))];
+      return [...replayed, ...(await this.write(remaining, conditions))];
     } catch (retryError) {
       const retryFailure = classifyAppendFailure(this.names, retryError, (streamId) => expectedOf(appends, streamId));
       if (retryFailure.kind === 'duplicate-event-id') throw new EventIdConflictError(retryFailure.eventId);
@@ -132,9 +168,49 @@ export class KurrentDBEventStore implements EventStore {
     }
   }
 
-  private async write(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+  /**
+   * Conditions, as the PostgreSQL adapter's advisory locks serialise them, by optimistic
+   * concurrency on one guard stream per key: each key's guard is read first, then the log's head,
+   * then the conditions are read again from facts that include every event up to that head (any
+   * append that moved a guard read here is committed, so its events are at or below the head).
+   * Returns the guard appends that go into the same atomic append as the events, each expecting
+   * the guard as read: an append naming the same key that commits in between makes this one fail
+   * (WrongExpectedVersionError), and the pipeline decides again. Throws WrongExpectedVersionError
+   * when a condition no longer holds.
+   */
+  private async checkConditions(conditions: readonly AppendCondition[]): Promise<AppendStreamRequest[]> {
+    if (conditions.length === 0) return [];
+    const keys = [...new Set(conditions.map((condition) => condition.key))].sort();
+    const revisions = await inBatches(keys, (key) => this.lastRevision(conditionStreamName(this.names, key)));
+    const head = await this.readHeadPosition();
+    const reader = await this.conditionReads!.readerAt(head);
+    const failed = await firstFailedCondition(reader, conditions);
+    if (failed) throw new WrongExpectedVersionError(`condition:${failed.key}`, 'any', -1);
+    return keys.map((key, index) => {
+      const guard = conditionGuard(this.names, key, revisions[index]);
+      return {
+        streamName: guard.streamName,
+        expectedState: guard.expectedState,
+        events: [jsonEvent({ id: randomUUID(), type: CONDITION_EVENT_TYPE, data: {}, metadata: {} }) as EventData],
+      };
+    });
+  }
+
+  /** The revision of a stream's last event, or undefined when it does not exist. */
+  private async lastRevision(name: string): Promise<bigint | undefined> {
+    try {
+      for await (const resolved of this.client.readStream(name, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+        if (resolved.event) return resolved.event.revision;
+      }
+    } catch (error) {
+      if (!isMissingStream(error)) throw error;
+    }
+    return undefined;
+  }
+
+  private async write(appends: readonly StreamAppend[], conditions: readonly AppendCondition[]): Promise<AppendResult[]> {
     if (appends.length === 0) return [];
-    const requests: AppendStreamRequest[] = [];
+    const requests: AppendStreamRequest[] = await this.checkConditions(conditions);
     for (const append of appends) {
       requests.push({
         streamName: streamName(this.names, append.streamId),

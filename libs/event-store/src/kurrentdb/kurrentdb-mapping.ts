@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type EventMetadata, type ExpectedVersion, type RecordedEvent } from '../event-store.port.js';
 import { WrongExpectedVersionError } from '../event-store.errors.js';
 
@@ -85,6 +86,32 @@ export function streamIdOfMarker(data: unknown): string {
   const streamId = (data as { streamId?: unknown } | null)?.streamId;
   if (typeof streamId !== 'string') throw new Error('KurrentDB event-id marker without a stream id');
   return streamId;
+}
+
+/**
+ * The guard stream of an append condition's key (AppendCondition): `<prefix>~condition-<SHA-256
+ * of the key, hex>` (a key may hold any character; a stream name of fixed length and alphabet).
+ * An append with conditions reads each key's guard, then checks the conditions, then appends one
+ * event to each guard with the expected state it read, in the same atomic multi-stream append as
+ * its events: of two appends naming the same key, the second to commit fails and is decided again.
+ */
+export function conditionStreamName(names: KurrentNaming, key: string): string {
+  return `${names.prefix}~condition-${createHash('sha256').update(key).digest('hex')}`;
+}
+
+export function isConditionStream(names: KurrentNaming, name: string): boolean {
+  return name.startsWith(`${names.prefix}~condition-`);
+}
+
+export const CONDITION_EVENT_TYPE = 'VigieConditionChecked';
+
+/** A guard as read before the conditions were checked: appended to with that state expected. */
+export function conditionGuard(
+  names: KurrentNaming,
+  key: string,
+  lastRevision: bigint | undefined,
+): { readonly streamName: string; readonly expectedState: bigint | 'no_stream' } {
+  return { streamName: conditionStreamName(names, key), expectedState: lastRevision ?? 'no_stream' };
 }
 
 /** The port's expected version (event count) as KurrentDB's expected state (revision of the last event, 0-based). */
@@ -237,6 +264,9 @@ export function classifyAppendFailure(
   if (failure?.type !== 'wrong-expected-version' || typeof failure.streamName !== 'string') return { kind: 'other', error };
   const name = failure.streamName;
   if (isMarkerStream(names, name)) return { kind: 'duplicate-event-id', eventId: name.slice(`${names.prefix}~event-`.length) };
+  // Another append naming the same condition key committed first: lost to a concurrent writer.
+  if (isConditionStream(names, name))
+    return { kind: 'stale', error: new WrongExpectedVersionError(`condition:${name}`, 'any', -1) };
   const streamId = streamIdOf(names, name) ?? name;
   return {
     kind: 'stale',

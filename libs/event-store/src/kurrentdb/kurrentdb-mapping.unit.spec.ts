@@ -3,6 +3,8 @@ import { type EventMetadata } from '../event-store.port.js';
 import { WrongExpectedVersionError } from '../event-store.errors.js';
 import {
   classifyAppendFailure,
+  conditionGuard,
+  conditionStreamName,
   decodeData,
   decodeMetadata,
   encodeMetadata,
@@ -181,6 +183,34 @@ describe('KurrentDB mapping', () => {
     ).toThrow(/not a Vigie stream/);
   });
 
+  describe('append condition guards', () => {
+    it('names one guard stream per key, of fixed shape whatever the key holds, outside the event streams and the markers', () => {
+      expect(conditionStreamName(names, 'lease-identity:lmh:hh-1:590000001:2026-03-04')).toMatch(
+        /^vigie~condition-[0-9a-f]{64}$/,
+      );
+      fc.assert(
+        fc.property(fc.string(), fc.string(), (a, b) => {
+          const name = conditionStreamName(names, a);
+          expect(name).toBe(conditionStreamName(names, a));
+          expect(name === conditionStreamName(names, b)).toBe(a === b);
+          expect(name).toMatch(/^vigie~condition-[0-9a-f]{64}$/);
+          expect(streamIdOf(names, name)).toBeUndefined();
+          expect(isMarkerStream(names, name)).toBe(false);
+        }),
+      );
+      expect(conditionStreamName(naming('other'), 'k')).not.toBe(conditionStreamName(names, 'k'));
+    });
+
+    it('expects each guard as it was read: absent (no_stream) or at its last revision', () => {
+      expect(conditionGuard(names, 'k', undefined)).toEqual({
+        streamName: conditionStreamName(names, 'k'),
+        expectedState: 'no_stream',
+      });
+      expect(conditionGuard(names, 'k', 0n)).toEqual({ streamName: conditionStreamName(names, 'k'), expectedState: 0n });
+      expect(conditionGuard(names, 'k', 41n).expectedState).toBe(41n);
+    });
+  });
+
   describe('errors', () => {
     const expected = (streamId: string) => (streamId === 'case-1' ? 3 : undefined);
 
@@ -211,6 +241,21 @@ describe('KurrentDB mapping', () => {
           expected,
         ),
       ).toEqual({ kind: 'duplicate-event-id', eventId: '6f1c1c9e-9a53-4c8e-9d0e-3b0e7c1f0a01' });
+    });
+
+    it('reads a wrong expected version on a condition guard as a write lost to a concurrent writer (decided again)', () => {
+      const guard = conditionStreamName(names, 'lease-identity:lmh:hh:59:2026-01-02');
+      const failure = classifyAppendFailure(
+        names,
+        { type: 'wrong-expected-version', streamName: guard, actualState: 2n },
+        expected,
+      );
+      expect(failure.kind).toBe('stale');
+      expect((failure as { error: WrongExpectedVersionError }).error).toMatchObject({
+        streamId: `condition:${guard}`,
+        expected: 'any',
+      });
+      expect((failure as { error: unknown }).error).toBeInstanceOf(WrongExpectedVersionError);
     });
 
     it('passes every other failure through, and knows a missing stream', () => {

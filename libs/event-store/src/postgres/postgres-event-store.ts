@@ -14,7 +14,7 @@ import {
   type Subscription,
 } from '../event-store.port.js';
 import { EventIdConflictError, WrongExpectedVersionError } from '../event-store.errors.js';
-import { assertDistinctStreams, inRequestOrder, sortRetries } from '../append-rules.js';
+import { assertDistinctStreams, firstFailedCondition, inRequestOrder, sortRetries } from '../append-rules.js';
 import { EVENTS_CHANNEL } from './event-store.migrations.js';
 import { PostgresEventNotifier } from './postgres-event-notifier.js';
 import { PollingSubscription } from '../polling-subscription.js';
@@ -301,19 +301,7 @@ async function checkConditions(client: PoolClient, conditions: readonly AppendCo
     query: <Row>(text: string, values?: readonly unknown[]) =>
       client.query(text, values as unknown[] | undefined) as unknown as Promise<{ rows: Row[] }>,
   };
-  const together = new Map<NonNullable<AppendCondition['checkTogether']>, AppendCondition[]>();
-  for (const condition of conditions) {
-    if (!condition.checkTogether) {
-      if (!(await condition.stillHolds(reader))) return condition;
-      continue;
-    }
-    together.set(condition.checkTogether, [...(together.get(condition.checkTogether) ?? []), condition]);
-  }
-  for (const [check, group] of together) {
-    const failed = await check(reader, group);
-    if (failed.length) return failed[0]!;
-  }
-  return null;
+  return firstFailedCondition(reader, conditions);
 }
 
 function expectedAsNumber(expected: ExpectedVersion | undefined): number {
