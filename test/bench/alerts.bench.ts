@@ -63,6 +63,15 @@ async function main(): Promise<void> {
   const perBailleur = 30;
   const bailleurs = Math.ceil(total / perBailleur);
   const order = Array.from({ length: total }, (_, i) => ({ bailleur: i % bailleurs, step: Math.floor(i / bailleurs) }));
+  // Facts name registered organisations only.
+  for (let bailleur = 0; bailleur < bailleurs; bailleur += 1) {
+    const response = await benchFetch(`${base}/v1/bailleurs/bailleur-${bailleur}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `Bailleur ${bailleur}`, siren: null }),
+    });
+    if (!response.ok) throw new Error(`bailleur-${bailleur} not registered: ${response.status} ${await response.text()}`);
+  }
   let sent = 0;
   let failures = 0;
   const started = performance.now();
@@ -98,6 +107,7 @@ async function main(): Promise<void> {
       async (response) => {
         const at = performance.now();
         if (response.status !== 201) {
+          if (failures === 0) console.error(`First refusal: ${response.status} ${await response.text()}`);
           failures += 1;
           return;
         }

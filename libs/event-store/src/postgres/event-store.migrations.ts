@@ -13,8 +13,74 @@ export const APPEND_ORDER_LOCK = 7_355_602;
  * their fsync still overlap). Only then does it check: a stream whose previous version is not
  * the expected one raises VG001, an event id already recorded raises VG002; either way the
  * transaction rolls back. p_expected: -1 any, 0 no stream, n exactly n events.
+ *
+ * The events come as one JSON array of {s: stream, i: index in its stream's append from 1,
+ * e: event id, t: type, v: schema version, d: data, m: metadata}: one JSON text parsed once,
+ * where arrays of jsonb made the client escape every document into an array literal and the
+ * server parse it twice (a third of a 1 000-event append). It answers one row: each stream's
+ * version after the append (in p_streams order) and each event's position (in request order).
  */
 const APPEND_FUNCTION = `
+  CREATE OR REPLACE FUNCTION vigie_append(p_events jsonb, p_streams text[], p_counts int[], p_expected int[])
+  RETURNS TABLE (versions int[], positions bigint[]) LANGUAGE plpgsql AS $fn$
+  DECLARE
+    v_versions int[];
+    v_positions bigint[];
+    v_inserted int;
+    v_stale record;
+    v_duplicate uuid;
+  BEGIN
+    PERFORM pg_advisory_lock(${APPEND_ORDER_LOCK});
+    WITH counts AS (
+      SELECT * FROM unnest(p_streams, p_counts) WITH ORDINALITY AS c(stream_id, n, ord)
+    ), bumped AS (
+      INSERT INTO streams AS s (stream_id, version) SELECT c.stream_id, c.n FROM counts c
+      ON CONFLICT (stream_id) DO UPDATE SET version = s.version + excluded.version
+      RETURNING s.stream_id, s.version
+    ), input AS (
+      SELECT * FROM ROWS FROM (
+        jsonb_to_recordset(p_events) AS (s text, i int, e uuid, t text, v int2, d jsonb, m jsonb)
+      ) WITH ORDINALITY AS u(stream_id, idx, event_id, event_type, schema_version, data, metadata, ord)
+    ), inserted AS (
+      INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
+      SELECT i.stream_id, b.version - c.n + i.idx, i.event_id, i.event_type, i.schema_version, i.data, i.metadata
+      FROM input i JOIN bumped b ON b.stream_id = i.stream_id JOIN counts c ON c.stream_id = i.stream_id
+      ORDER BY i.ord
+      ON CONFLICT (event_id) DO NOTHING
+      RETURNING events.event_id, events.global_position
+    )
+    SELECT (SELECT array_agg(b.version ORDER BY c.ord) FROM bumped b JOIN counts c ON c.stream_id = b.stream_id),
+           (SELECT array_agg(n.global_position ORDER BY i.ord) FROM inserted n JOIN input i ON i.event_id = n.event_id),
+           (SELECT count(*) FROM inserted)
+      INTO v_versions, v_positions, v_inserted;
+    PERFORM pg_advisory_unlock(${APPEND_ORDER_LOCK});
+
+    SELECT c.stream_id, c.expected, c.version - c.n AS actual INTO v_stale
+      FROM unnest(p_streams, p_counts, p_expected, v_versions) AS c(stream_id, n, expected, version)
+      WHERE c.expected >= 0 AND c.expected <> c.version - c.n
+      LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'VG001', MESSAGE = 'wrong expected version',
+        DETAIL = json_build_object('streamId', v_stale.stream_id, 'expected', v_stale.expected, 'actual', v_stale.actual)::text;
+    END IF;
+    IF v_inserted <> jsonb_array_length(p_events) THEN
+      -- An id recorded by an earlier transaction, else one the request names twice.
+      SELECT x.e INTO v_duplicate FROM jsonb_to_recordset(p_events) AS x(e uuid)
+        WHERE EXISTS (SELECT 1 FROM events ev WHERE ev.event_id = x.e AND ev.tx_id <> pg_current_xact_id()) LIMIT 1;
+      IF v_duplicate IS NULL THEN
+        SELECT x.e INTO v_duplicate FROM jsonb_to_recordset(p_events) AS x(e uuid) GROUP BY x.e HAVING count(*) > 1 LIMIT 1;
+      END IF;
+      RAISE EXCEPTION USING ERRCODE = 'VG002', MESSAGE = 'event id already recorded', DETAIL = v_duplicate::text;
+    END IF;
+    RETURN QUERY SELECT v_versions, v_positions;
+  END
+  $fn$;
+`;
+
+/**
+ * vigie_append as first released (migration 003), kept as it ran: replaced by APPEND_FUNCTION in 004.
+ */
+const APPEND_FUNCTION_V1 = `
   CREATE OR REPLACE FUNCTION vigie_append(
     p_stream_ids text[], p_indexes int[], p_event_ids uuid[], p_types text[], p_schema_versions int2[],
     p_data jsonb[], p_metadata jsonb[], p_streams text[], p_counts int[], p_expected int[]
@@ -108,5 +174,11 @@ export const eventStoreMigrations: Migration[] = [
       );
     `,
   },
-  { id: 'event-store/003-append-function', sql: APPEND_FUNCTION },
+  { id: 'event-store/003-append-function', sql: APPEND_FUNCTION_V1 },
+  {
+    // Events as one JSON document instead of arrays of jsonb; one answer row instead of one per stream and event.
+    id: 'event-store/004-append-json',
+    sql: `DROP FUNCTION vigie_append(text[], int[], uuid[], text[], int2[], jsonb[], jsonb[], text[], int[], int[]);
+      ${APPEND_FUNCTION}`,
+  },
 ];

@@ -43,7 +43,11 @@ export class PostgresEventNotifier {
   private async send(): Promise<void> {
     do {
       this.sendAgain = false;
-      await this.pool.query('SELECT pg_notify($1, $2)', [this.channel, '']).catch(() => undefined);
+      // A NOTIFY gets a transaction id, so its COMMIT would wait for a WAL flush like an append's
+      // (the setting in effect at commit decides): the wake-up is a hint, polling finds what a crash loses.
+      await this.pool
+        .query("SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, '')", [this.channel])
+        .catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, NOTIFY_INTERVAL_MS).unref());
     } while (this.sendAgain && !this.closed);
     this.busy = false;

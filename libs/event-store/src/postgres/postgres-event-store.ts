@@ -27,7 +27,7 @@ import { PollingSubscription } from '../polling-subscription.js';
  * transaction id is below the snapshot's xmin: every lower position belongs to a lower
  * transaction id, hence to a finished transaction, so a late commit is never skipped.
  */
-const APPEND_STATEMENT = 'SELECT kind, id, value FROM vigie_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)';
+const APPEND_STATEMENT = 'SELECT versions, positions FROM vigie_append($1, $2, $3, $4)';
 
 interface EventRow {
   global_position: string;
@@ -118,18 +118,11 @@ export class PostgresEventStore implements EventStore {
     | { kind: 'stale'; error: WrongExpectedVersionError }
   > {
     if (appends.length === 0) return { kind: 'appended', results: [] };
-    const rows = flattenRows(appends);
     const query = {
       name: 'vigie_append',
       text: APPEND_STATEMENT,
       values: [
-        rows.streamIds,
-        rows.indexes,
-        rows.eventIds,
-        rows.types,
-        rows.schemaVersions,
-        rows.data,
-        rows.metadata,
+        eventsDocument(appends),
         appends.map((append) => append.streamId),
         appends.map((append) => append.events.length),
         appends.map((append) => expectedAsNumber(append.expectedVersion)),
@@ -146,22 +139,18 @@ export class PostgresEventStore implements EventStore {
         await client.query('ROLLBACK');
         return { kind: 'stale', error: new WrongExpectedVersionError(`condition:${failed.key}`, 'any', -1) };
       }
-      const { rows: written } = await client.query<{ kind: 'v' | 'e'; id: string; value: string }>(query);
+      const { rows } = await client.query<{ versions: number[]; positions: string[] }>(query);
       if (hooks.beforeCommit) await hooks.beforeCommit();
       if (inTransaction) await client.query('COMMIT');
       this.notifier.publish();
-      const versions = new Map<string, number>();
-      const positionById = new Map<string, number>();
-      for (const row of written) {
-        if (row.kind === 'v') versions.set(row.id, Number(row.value));
-        else positionById.set(row.id, Number(row.value));
-      }
+      const { versions, positions } = rows[0]!;
+      let next = 0;
       return {
         kind: 'appended',
-        results: appends.map((append) => ({
+        results: appends.map((append, index) => ({
           streamId: append.streamId,
-          nextExpectedVersion: versions.get(append.streamId)!,
-          positions: append.events.map((event) => positionById.get(event.eventId)!),
+          nextExpectedVersion: versions[index]!,
+          positions: append.events.map(() => Number(positions[next++])),
           alreadyRecorded: false,
         })),
       };
@@ -291,6 +280,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * ROLLBACK, so a competing append naming the same key reads this one's events once it commits.
  */
 async function checkConditions(client: PoolClient, conditions: readonly AppendCondition[]): Promise<AppendCondition | null> {
+  if (conditions.length === 0) return null;
   // Every lock in one round trip, in the order of their hash (the lock's own id), so two appends never wait crosswise.
   const keys = [...new Set(conditions.map((condition) => condition.key))];
   await client.query(
@@ -310,26 +300,21 @@ function expectedAsNumber(expected: ExpectedVersion | undefined): number {
   return expected;
 }
 
-function flattenRows(appends: readonly StreamAppend[]) {
-  const streamIds: string[] = [];
-  const indexes: number[] = [];
-  const eventIds: string[] = [];
-  const types: string[] = [];
-  const schemaVersions: number[] = [];
-  const data: string[] = [];
-  const metadata: string[] = [];
-  for (const append of appends) {
-    append.events.forEach((event, index) => {
-      streamIds.push(append.streamId);
-      indexes.push(index + 1);
-      eventIds.push(event.eventId);
-      types.push(event.type);
-      schemaVersions.push(event.schemaVersion ?? 1);
-      data.push(JSON.stringify(event.data));
-      metadata.push(JSON.stringify(event.metadata));
-    });
-  }
-  return { streamIds, indexes, eventIds, types, schemaVersions, data, metadata };
+/** The events of every append as vigie_append's one JSON document, in request order. */
+function eventsDocument(appends: readonly StreamAppend[]): string {
+  return JSON.stringify(
+    appends.flatMap((append) =>
+      append.events.map((event, index) => ({
+        s: append.streamId,
+        i: index + 1,
+        e: event.eventId,
+        t: event.type,
+        v: event.schemaVersion ?? 1,
+        d: event.data,
+        m: event.metadata,
+      })),
+    ),
+  );
 }
 
 function translatePgError(error: unknown): unknown {
