@@ -126,7 +126,9 @@ async function main() {
     } catch (error) {
       failedPolls += 1;
       if (failedPolls >= 20)
-        fail(`Service injoignable pendant l’import ${started.id} (${error.cause?.code ?? error.message}) : suivez-le avec ${api}/v1/imports/${started.id}`);
+        fail(
+          `Service injoignable pendant l’import ${started.id} (${error.cause?.code ?? error.message}) : suivez-le avec ${api}/v1/imports/${started.id}`,
+        );
       continue;
     }
     const line = `${bar(report.done, report.total)} ${number(report.done)} / ${number(report.total ?? 0)} lignes, ${number(report.rowsPerSecond)} lignes/s, reste ${report.etaSeconds ?? '?'} s`;

@@ -69,17 +69,39 @@ export function separatorOf(text: string): ';' | ',' {
   return header.split(',').length > header.split(';').length ? ',' : ';';
 }
 
+/** Text a reader goes through once: a whole text, or a file's text decoded chunk by chunk. */
+export type TextSource = string | AsyncIterable<string>;
+
+/** The chunks of a source, the first ones gathered up to the end of its first line (at most 1 MiB): what `separatorOf` reads. */
+async function headAndRest(source: TextSource): Promise<{ head: string; rest: AsyncIterable<string> }> {
+  if (typeof source === 'string') return { head: source, rest: (async function* () {})() };
+  const chunks = source[Symbol.asyncIterator]();
+  let head = '';
+  while (!/[\r\n]/.test(head) && head.length < 1024 * 1024) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head += next.value;
+  }
+  return { head, rest: { [Symbol.asyncIterator]: () => chunks } };
+}
+
 /**
  * The records of a CSV text, one at a time (the first is the header), read by `csv-parse` as a
- * stream: quotes (`""` inside quotes, separators and newlines in quotes), CRLF, LF or CR, a UTF-8
- * BOM, blank lines skipped. Each record carries the line it starts on. A malformed file (an
- * unclosed quote) throws csv-parse's `CsvError`, which names the line.
+ * stream, as the text arrives: quotes (`""` inside quotes, separators and newlines in quotes),
+ * CRLF, LF or CR, a UTF-8 BOM, blank lines skipped. Each record carries the line it starts on. A
+ * malformed file (an unclosed quote) throws csv-parse's `CsvError`, which names the line.
  */
-export async function* csvRecords(text: string): AsyncGenerator<{ line: number; cells: string[] }> {
-  const parser = Readable.from([text]).pipe(
+export async function* csvRecords(source: TextSource): AsyncGenerator<{ line: number; cells: string[] }> {
+  const { head, rest } = await headAndRest(source);
+  const parser = Readable.from(
+    (async function* () {
+      yield head;
+      yield* rest;
+    })(),
+  ).pipe(
     parse({
       bom: true,
-      delimiter: separatorOf(text.replace(/^\uFEFF/, '')),
+      delimiter: separatorOf(head.replace(/^\uFEFF/, '')),
       record_delimiter: ['\r\n', '\n', '\r'],
       relax_column_count: true,
       skip_empty_lines: true,
@@ -241,7 +263,7 @@ export async function surveyRecords(
 }
 
 /** `surveyRecords` of a CSV text. */
-export const surveyCsv = (textContent: string) => surveyRecords(csvRecords(textContent));
+export const surveyCsv = (source: TextSource) => surveyRecords(csvRecords(source));
 
 /** The rows of a file (CSV records or a sheet's), one at a time, its header already checked by `matchColumns`. */
 export async function* rowsOf(
@@ -258,12 +280,12 @@ export async function* rowsOf(
 }
 
 /** The rows of a CSV text. */
-export const csvRows = (textContent: string) => rowsOf(csvRecords(textContent));
+export const csvRows = (source: TextSource) => rowsOf(csvRecords(source));
 
 const NDJSON_KINDS = new Set<RowKind>(['lease', 'cal_decision', 'offer_declined']);
 
 /** The lines of a text, one at a time, numbered from 1, without splitting the whole text at once. */
-function* lines(text: string): Generator<[number, string]> {
+function* textLines(text: string): Generator<[number, string]> {
   let start = 0;
   for (let number = 1; start <= text.length; number += 1) {
     const end = text.indexOf('\n', start);
@@ -273,9 +295,29 @@ function* lines(text: string): Generator<[number, string]> {
   }
 }
 
+/** The lines of a source, numbered from 1: a text's, or a file's as its chunks arrive (a line cut between two chunks is joined). */
+async function* lines(source: TextSource): AsyncGenerator<[number, string]> {
+  if (typeof source === 'string') {
+    yield* textLines(source);
+    return;
+  }
+  let number = 0;
+  let pending = '';
+  for await (const chunk of source) {
+    pending += chunk;
+    let start = 0;
+    for (let end = pending.indexOf('\n'); end !== -1; end = pending.indexOf('\n', start)) {
+      yield [++number, pending.slice(start, end)];
+      start = end + 1;
+    }
+    pending = pending.slice(start);
+  }
+  yield [++number, pending];
+}
+
 /** The rows of an NDJSON file, one at a time (blank lines skipped). */
-export function* ndjsonRows(textContent: string): Generator<ParsedRow> {
-  for (const [line, raw] of lines(textContent)) {
+export async function* ndjsonRows(source: TextSource): AsyncGenerator<ParsedRow> {
+  for await (const [line, raw] of lines(source)) {
     const lineText = raw.trim();
     if (!lineText) continue;
     let value: unknown;
@@ -297,9 +339,9 @@ export function* ndjsonRows(textContent: string): Generator<ParsedRow> {
 }
 
 /** How many rows `ndjsonRows` will give, for progress and ETA, without building them. */
-export function countNdjsonRows(textContent: string): number {
+export async function countNdjsonRows(source: TextSource): Promise<number> {
   let count = 0;
-  for (const [, raw] of lines(textContent)) if (raw.trim()) count += 1;
+  for await (const [, raw] of lines(source)) if (raw.trim()) count += 1;
   return count;
 }
 

@@ -43,7 +43,9 @@ import {
   type RowKind,
 } from './import-format.js';
 import { workbookRecords } from './import-workbook.js';
-import { decodeImportFile, type ImportEncoding } from './import-encoding.js';
+import { decodedFile, detectFileEncoding, type ImportEncoding } from './import-encoding.js';
+import { readFile } from 'node:fs/promises';
+import type { UploadedFile } from '../http/body.js';
 import { matchColumns } from './import-columns.js';
 import { CsvError } from 'csv-parse';
 
@@ -189,7 +191,7 @@ interface ValidRow extends Pick<ParsedRow, 'cells' | 'body'> {
 export class ImportService {
   private readonly logger = new Logger('Import');
   private readonly jobs = new Map<string, ImportReport>();
-  /** The lines already counted as rejected, per running import. */
+  /** The lines of the chunk in progress already counted as rejected, per running import (a row lies in one chunk only). */
   private readonly rejectedLines = new WeakMap<ImportReport, Set<number>>();
 
   constructor(
@@ -202,9 +204,10 @@ export class ImportService {
     private readonly sameLeases: SameLeasesService,
   ) {}
 
+  /** Starts importing an uploaded file, which the import now owns: it is read from disk as it goes, then deleted. */
   async start(
     format: ImportFormat,
-    content: Buffer,
+    file: UploadedFile,
     principal: Principal,
     options: { dryRun?: boolean; sheet?: string } = {},
   ): Promise<ImportReport> {
@@ -227,12 +230,13 @@ export class ImportService {
       finishedAt: null,
       error: null,
     };
+    file.keep();
     this.jobs.set(report.id, report);
     await this.pool.query(
       'INSERT INTO imports (id, format, status, actor, report, owner_role, owner_tenant) VALUES ($1, $2, $3, $4, $5, $6, $7)',
       [report.id, format, report.status, actor, JSON.stringify(report), principal.role, principal.tenant],
     );
-    setImmediate(() => void this.run(report, content, principal, options.sheet));
+    setImmediate(() => void this.run(report, file, principal, options.sheet).finally(() => file.discard()));
     return report;
   }
 
@@ -275,18 +279,20 @@ export class ImportService {
   }
 
   /**
-   * The file's text and rows, or null when the whole file is refused (reported, nothing written):
-   * a CSV is read through once first, so that a column unknown, repeated or missing, or a
-   * malformed record, refuses it before its first row is written.
+   * The file's rows, or null when the whole file is refused (reported, nothing written). A CSV or
+   * NDJSON file is read from disk chunk by chunk, never whole: once to detect its encoding, once
+   * to count its rows (a CSV's columns and records checked then, so that a column unknown, repeated
+   * or missing, or a malformed record, refuses it before its first row is written), once to
+   * import. An XLSX workbook is read whole (exceljs), within its own size limit.
    */
   private async openFile(
     report: ImportReport,
-    bytes: Buffer,
+    file: UploadedFile,
     sheet: string | undefined,
   ): Promise<AsyncIterable<ParsedRow> | Iterable<ParsedRow> | null> {
     let records: () => AsyncIterable<{ line: number; cells: string[] }> | Iterable<{ line: number; cells: string[] }>;
     if (report.format === 'xlsx') {
-      const workbook = await workbookRecords(bytes, sheet);
+      const workbook = await workbookRecords(await readFile(file.path), sheet);
       if ('error' in workbook) {
         this.refuse(report, [
           { line: 0, reference: null, field: null, value: null, code: 'XLSX_UNREADABLE', message: workbook.error },
@@ -295,13 +301,13 @@ export class ImportService {
       }
       records = () => workbook.records;
     } else {
-      const { text, encoding } = decodeImportFile(bytes);
+      const encoding = await detectFileEncoding(file.path);
       report.encoding = encoding;
       if (report.format === 'ndjson') {
-        report.total = countNdjsonRows(text);
-        return ndjsonRows(text);
+        report.total = await countNdjsonRows(decodedFile(file.path, encoding));
+        return ndjsonRows(decodedFile(file.path, encoding));
       }
-      records = () => csvRecords(text);
+      records = () => csvRecords(decodedFile(file.path, encoding));
     }
     let survey;
     try {
@@ -346,11 +352,11 @@ export class ImportService {
     report.error = 'Fichier refusé en entier, rien n’a été enregistré : voir rejections.';
   }
 
-  private async run(report: ImportReport, content: Buffer, principal: Principal, sheet?: string): Promise<void> {
+  private async run(report: ImportReport, file: UploadedFile, principal: Principal, sheet?: string): Promise<void> {
     const started = Date.now();
     try {
       report.status = 'en_cours';
-      const rows = await this.openFile(report, content, sheet);
+      const rows = await this.openFile(report, file, sheet);
       if (!rows) return;
       const total = report.total ?? 0;
       const lookup = this.referential.lookup(true);
@@ -501,6 +507,7 @@ export class ImportService {
     importId: string,
   ): Promise<void> {
     const actor = actorOf(principal);
+    this.rejectedLines.set(report, new Set());
     const valid = this.validateRows(report, rows, principal);
     if (!valid.length) return;
     await this.appendRows(report, valid, lookup, actor, importId, this.clock());

@@ -3,7 +3,7 @@ import { dryRunParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
 import { Contract } from '../http/contract.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { FileBody, MiB } from '../http/body.js';
+import { FileBody, GiB, MiB, type UploadedFile } from '../http/body.js';
 import { isZipFile } from './import-encoding.js';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -18,8 +18,15 @@ import { EXISTING_IMPORT, FILTERED } from '../access/tenancies.js';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson', 'text/plain', XLSX_TYPE];
-/** Bulk imports: CSV or NDJSON files of up to a few hundred thousand rows, read only once the caller is authenticated. */
-export const IMPORT_SIZE_LIMIT = 250 * MiB;
+/**
+ * Bulk imports, read only once the caller is authenticated: a CSV or NDJSON file is streamed to
+ * disk as it arrives and read from there chunk by chunk (memory stays flat whatever its size), up
+ * to 2 GiB (about 10 million leases); an XLSX workbook is read whole in memory by exceljs (its XML
+ * takes some 30 times its size once unzipped and loaded), up to 32 MiB (about 300 000 leases).
+ */
+export const IMPORT_SIZE_LIMIT = 2 * GiB;
+export const XLSX_SIZE_LIMIT = 32 * MiB;
+const XLSX_TOO_LARGE = `Limite : ${XLSX_SIZE_LIMIT / MiB} Mo par classeur XLSX (un classeur est lu en entier en mémoire) : enregistrez-le en CSV (séparateur : point-virgule), lu au fil de l’eau jusqu’à ${IMPORT_SIZE_LIMIT / GiB} Go, ou découpez-le en plusieurs classeurs (chacun avec sa ligne d’en-tête) envoyés l’un après l’autre : une ligne déjà importée ne l’est pas deux fois.`;
 /** An import file: its rows are validated one by one (see import-format.ts). */
 const importFileSchema = z.string().min(1, 'Fichier vide.');
 const IMPORT_EXAMPLE = [
@@ -58,7 +65,7 @@ export class ImportsController {
   })
   @ApiConsumes('text/csv', 'application/x-ndjson', XLSX_TYPE)
   async start(
-    @Body() body: unknown,
+    @Body() file: UploadedFile | undefined,
     @Headers('content-type') contentType: string | undefined,
     @Query('format') formatQuery: string | undefined,
     @Query('dryRun') dryRunQuery: string | undefined,
@@ -69,13 +76,12 @@ export class ImportsController {
     const format = formatOf(contentType, formatQuery);
     if (!format) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: IMPORT_UNSUPPORTED });
     // No body at all (an empty file) is read as nothing: the file is empty, not of the wrong type.
-    if (!Buffer.isBuffer(body) || !body.toString('latin1').trim()) {
-      throw invalidField('(corps)', 'REQUIRED', 'Fichier vide.');
-    }
-    if (format !== 'xlsx' && isZipFile(body)) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: XLSX_SENT });
+    if (!file || file.blank) throw invalidField('(corps)', 'REQUIRED', 'Fichier vide.');
+    if (format !== 'xlsx' && isZipFile(file.head)) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: XLSX_SENT });
+    if (format === 'xlsx' && file.size > XLSX_SIZE_LIMIT) throw problemOf('PAYLOAD_TOO_LARGE', { detail: XLSX_TOO_LARGE });
     const { dryRun } = parseOrThrow(z.object({ dryRun: dryRunParam }), { dryRun: dryRunQuery });
     const report = await this.commandBus.execute<StartImport, ImportReport>(
-      new StartImport(format, body, principal, dryRun, sheet),
+      new StartImport(format, file, principal, dryRun, sheet),
     );
     response.setHeader('Location', `/v1/imports/${report.id}`);
     return report;
