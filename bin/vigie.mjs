@@ -116,11 +116,14 @@ async function main() {
   let failedPolls = 0;
   while (report.status === 'en_attente' || report.status === 'en_cours') {
     await new Promise((resolve) => setTimeout(resolve, 300));
-    // A poll lost to the network (a connection the server closed meanwhile) is asked again; the import goes on regardless.
+    // A poll lost to the network (a connection the server closed meanwhile) or refused for a while is asked again; the import goes on regardless.
     try {
       const poll = await fetch(`${api}/v1/imports/${started.id}`, {
         headers: values.key ? { authorization: `Bearer ${values.key}` } : {},
       });
+      // An unknown import is final; another refusal of a poll (a busy service answering 503) is asked again.
+      if (poll.status === 404) fail(`Import ${started.id} introuvable.`);
+      if (!poll.ok) throw new Error(`HTTP ${poll.status}`);
       report = await poll.json();
       failedPolls = 0;
     } catch (error) {

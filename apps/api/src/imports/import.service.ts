@@ -1,7 +1,9 @@
 import { referenceId } from '../http/identifiers.js';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { freeText } from '../http/free-text.js';
+import { leaseLocatorSchema } from '../attribution/lease-locator.schema.js';
 import {
   type AttributionCommand,
   attributionDecider,
@@ -101,8 +103,26 @@ const CHUNK = 1_000;
 const interrupted = (recorded: number) =>
   `Import interrompu (arrêt du service) : ${recorded} ligne(s) enregistrée(s) ; renvoyez le fichier, elles ne le seront pas deux fois.`;
 const MAX_LISTED = 10_000;
+/** A cancellation row: the lease it cancels (its bailleur, case and reference) and why, as POST /v1/leases/{leaseId}/cancellation. */
+const leaseCancellationSchema = leaseLocatorSchema
+  .extend({
+    leaseId: referenceId('Référence du bail'),
+    reason: freeText('Motif de l’annulation', { max: 500, required: 'Motif obligatoire.' }),
+  })
+  .strict();
+/** A correction row: the lease's whole new version and why, as POST /v1/leases/{leaseId}/corrections. */
+const leaseCorrectionSchema = z
+  .object({
+    eventId: z.string().optional(),
+    reason: freeText('Motif de la correction', { max: 500, required: 'Motif obligatoire.' }),
+    lease: recordSignedLeaseSchema.omit({ eventId: true }),
+  })
+  .strict();
+
 const SCHEMAS: Record<RowKind, z.ZodType> = {
   lease: recordSignedLeaseSchema,
+  lease_cancellation: leaseCancellationSchema,
+  lease_correction: leaseCorrectionSchema,
   cal_decision: calDecisionSchema,
   // In a file, a refusal names its case itself (in the API it is in the path).
   offer_declined: offerDeclinedSchema.extend({ caseId: referenceId('Référence du dossier') }),
@@ -111,6 +131,8 @@ const EVENT_TYPE: Record<RowKind, string> = {
   lease: 'LeaseSigned',
   cal_decision: 'CalDecisionRecorded',
   offer_declined: 'OfferDeclined',
+  lease_cancellation: 'LeaseCancelled',
+  lease_correction: 'LeaseCorrected',
 };
 
 /** Where a refused rule points in the row. */
@@ -125,6 +147,8 @@ const FIELD_OF_CODE: Record<string, string> = {
   LEASE_PROBABLE_DUPLICATE: 'leaseId',
   CASE_ALREADY_LEASED: 'caseId',
   LEASE_AFTER_DECLINED_OFFER: 'household.numeroUnique',
+  LEASE_NOT_FOUND: 'leaseId',
+  LEASE_CORRECTION_EMPTY: 'leaseId',
   OFFER_NOT_FOUND: 'numeroUnique',
   CAL_CANDIDATES_INVALID: 'candidates',
   EVENT_ID_CONFLICT: 'eventId',
@@ -137,13 +161,26 @@ const FIELD_OF_CODE: Record<string, string> = {
 
 /** The fact a valid row records: household numbers replaced by their pseudonyms. */
 function toFact(kind: RowKind, input: Record<string, unknown>, pseudonymise: Pseudonymise): Record<string, unknown> {
-  const fact =
-    kind === 'lease'
-      ? toLeaseSignedData(input as never, pseudonymise)
-      : kind === 'cal_decision'
-        ? toCalDecisionData(input as never, pseudonymise)
-        : toOfferDeclinedData(input as never, pseudonymise);
-  return fact as unknown as Record<string, unknown>;
+  switch (kind) {
+    case 'lease':
+      return toLeaseSignedData(input as never, pseudonymise) as unknown as Record<string, unknown>;
+    case 'cal_decision':
+      return toCalDecisionData(input as never, pseudonymise) as unknown as Record<string, unknown>;
+    case 'offer_declined':
+      return toOfferDeclinedData(input as never, pseudonymise) as unknown as Record<string, unknown>;
+    case 'lease_cancellation':
+      return input;
+    case 'lease_correction': {
+      const { lease, reason } = input as { lease: Record<string, unknown>; reason: string };
+      return { lease: toLeaseSignedData({ ...lease, eventId: undefined } as never, pseudonymise), reason };
+    }
+  }
+}
+
+/** The case a fact is about (a correction's is its lease's): bailleur and case reference name its stream. */
+function caseOf(kind: RowKind, fact: Record<string, unknown>): { bailleurId: string; caseId: string } {
+  const about = (kind === 'lease_correction' ? fact.lease : fact) as { bailleurId: string; caseId: string };
+  return { bailleurId: about.bailleurId, caseId: about.caseId };
 }
 
 /** Event id of a row: the one it gives, else a hash of its content, so sending a file again records nothing twice. */
@@ -452,7 +489,7 @@ export class ImportService {
             row,
             'type',
             'INVALID_VALUE',
-            'Type de ligne attendu : bail, decision_cal ou refus_offre (CSV) ; lease, cal_decision ou offer_declined (NDJSON).',
+            'Type de ligne attendu : bail, decision_cal, refus_offre, annulation_bail ou correction_bail (CSV) ; lease, cal_decision, offer_declined, lease_cancellation ou lease_correction (NDJSON).',
           );
         continue;
       }
@@ -472,12 +509,13 @@ export class ImportService {
       }
       if (refused.size) continue;
       const { eventId: given, ...input } = result.data as Record<string, unknown>;
+      const fact = toFact(row.kind, input, pseudonymise);
+      const about = caseOf(row.kind, fact);
       // A bailleur's key imports that bailleur's facts only.
-      if (principal.role === 'bailleur' && input.bailleurId !== principal.tenant) {
+      if (principal.role === 'bailleur' && about.bailleurId !== principal.tenant) {
         this.reject(report, row, 'bailleurId', 'TENANT_FORBIDDEN', errorEntry('TENANT_FORBIDDEN')[1]);
         continue;
       }
-      const fact = toFact(row.kind, input, pseudonymise);
       const eventId = rowEventId(row.kind, fact, given);
       valid.push({
         line: row.line,
@@ -486,7 +524,7 @@ export class ImportService {
         cells: row.cells,
         body: row.body,
         eventId,
-        streamId: attributionStreamId(String(fact.bailleurId), String(fact.caseId)),
+        streamId: attributionStreamId(about.bailleurId, about.caseId),
         data: fact,
         confirmDuplicate: input.confirmeDoublon === true,
       });
@@ -543,9 +581,7 @@ export class ImportService {
             decider: identity === null ? attributionDecider : batch.recording(identity, row.eventId),
             eventId: row.eventId,
             metadata: { actor, source: 'import', importId, line: row.line },
-            // The stored lease also carries what Vigie links to it: compare the bailleur's facts only.
-            isRetryOf: (previous) =>
-              previous.type === EVENT_TYPE[row.kind] && jsonEqual(bailleurFactsOf(previous.data as object), row.data),
+            isRetryOf: (previous) => previous.type === EVENT_TYPE[row.kind] && isRetryOf(row, previous.data),
             command: async () => {
               batch.attempt(index);
               if (identity !== null) recorded = (await batch.recorded(() => this.sameLeases.findMany(identities)))[index]!;
@@ -615,7 +651,37 @@ export class ImportService {
         };
       case 'offer_declined':
         return { type: 'DeclineOffer', data: row.data as never, now };
+      case 'lease_cancellation':
+        return { type: 'CancelLease', data: row.data as never };
+      case 'lease_correction': {
+        const { lease } = row.data as { lease: Parameters<LeaseReferentialService['contextForFact']>[0] };
+        return {
+          type: 'CorrectLease',
+          data: row.data as never,
+          referential: await this.referential.contextForFact(lease, lookup),
+          now,
+        };
+      }
     }
+  }
+}
+
+/**
+ * Whether the event already recorded under a row's event id is that row's (a file sent again):
+ * the stored fact also carries what Vigie links to it (the CAL decision, the event it cancels or
+ * corrects), so the bailleur's facts only are compared.
+ */
+function isRetryOf(row: ValidRow, previous: unknown): boolean {
+  switch (row.kind) {
+    case 'lease_cancellation':
+      return jsonEqual({ ...(previous as object), cancelsEventId: undefined }, row.data);
+    case 'lease_correction': {
+      const { lease, reason } = previous as { lease: object; reason: string };
+      const mine = row.data as { lease: object; reason: string };
+      return reason === mine.reason && jsonEqual(bailleurFactsOf(lease), bailleurFactsOf(mine.lease));
+    }
+    default:
+      return jsonEqual(bailleurFactsOf(previous as object), row.data);
   }
 }
 

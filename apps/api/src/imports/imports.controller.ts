@@ -15,6 +15,12 @@ import { ImportService, type ImportFormat, type ImportReport } from './import.se
 import { StartImport } from './start-import/start-import.handler.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { EXISTING_IMPORT, FILTERED } from '../access/tenancies.js';
+import { REJECTION_HEADERS, reportXlsx } from './import-report.js';
+
+/** The report as a workbook: `?format=xlsx`, or an Accept naming the XLSX type. */
+function wantsXlsx(request: Request): boolean {
+  return request.query.format === 'xlsx' || (request.headers.accept ?? '').includes('spreadsheetml');
+}
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson', 'text/plain', XLSX_TYPE];
@@ -91,19 +97,27 @@ export class ImportsController {
   @Get(':id')
   @Contract({
     summary:
-      'Avancement d’un import (lignes traitées / total, débit, temps restant), puis son rapport ; le CSV donne les lignes refusées',
+      'Avancement d’un import (lignes traitées / total, débit, temps restant), puis son rapport ; ?format=csv ou ?format=xlsx (ou Accept) : les lignes refusées pour le tableur (Ligne, Référence, Colonne, Valeur refusée, Code, Message)',
     answer: 'read',
     csv: true,
   })
   async get(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     const report = await this.imports.get(id);
     if (!report) throw notFound('IMPORT_NOT_FOUND');
+    if (wantsXlsx(request)) {
+      response
+        .status(200)
+        .type(XLSX_TYPE)
+        .setHeader('Content-Disposition', `attachment; filename="import-${id}-rejets.xlsx"`)
+        .send(await reportXlsx(report));
+      return;
+    }
     if (wantsCsv(request)) {
       sendCsv(
         response,
         `import-${id}-rejets.csv`,
         toCsv(
-          ['Ligne', 'Référence', 'Colonne', 'Valeur refusée', 'Code', 'Message'],
+          [...REJECTION_HEADERS],
           report.rejections.map((r) => [r.line, r.reference, r.field, r.value, r.code, r.message]),
         ),
       );
