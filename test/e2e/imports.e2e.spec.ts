@@ -223,8 +223,8 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
       [6, 'date_bail', 'INVALID_VALUE'],
     ]);
     const { rows } = await app.db.pool.query(
-      `SELECT type, data, metadata->>'importId' AS import FROM events
-       WHERE type IN ('LeaseCorrected', 'LeaseCancelled') AND metadata->>'importId' = $1 ORDER BY position`,
+      `SELECT event_type AS type, data, metadata->>'importId' AS import FROM events
+       WHERE event_type IN ('LeaseCorrected', 'LeaseCancelled') AND metadata->>'importId' = $1 ORDER BY global_position`,
       [report.id],
     );
     expect(rows.map((row: { type: string; import: string }) => [row.type, row.import])).toEqual([

@@ -378,10 +378,8 @@ function priorityCategoryOf(body: Record<string, unknown>, kind: RowKind): CellR
   const category = flags?.priorityCategory;
   if (typeof category !== 'string') return [];
   const read = readPriorityCategory(category);
-  if (!read.ok) {
-    delete flags!.priorityCategory;
-    return [{ path: `${prefix}flags.priorityCategory`, code: read.code, message: read.message }];
-  }
+  // Refused: the value stays in the body, for the report to show it (the schema's check of that field is then not reported).
+  if (!read.ok) return [{ path: `${prefix}flags.priorityCategory`, code: read.code, message: read.message }];
   if (read.value !== null) flags!.priorityCategory = read.value;
   return [];
 }
