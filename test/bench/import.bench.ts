@@ -66,6 +66,18 @@ async function storeCeiling(url: string, rows: number, run: number): Promise<num
   return rows / seconds;
 }
 
+/**
+ * POST of a file to the import; sent once more on a fresh connection when the kept-alive one was
+ * closed under it (EPIPE / reset while writing: a keep-alive race on a loaded machine, not an answer).
+ */
+async function postFile(url: string, type: string, body: Buffer | string): Promise<Response> {
+  const send = () => benchFetch(url, { method: 'POST', headers: { 'content-type': type, connection: 'close' }, body });
+  return send().catch((error: Error) => {
+    console.warn(`POST ${url}: ${(error.cause as Error | undefined)?.message ?? error.message}, sent again`);
+    return send();
+  });
+}
+
 async function waitJson<T>(url: string, accept: (body: T) => boolean, timeoutMs = 600_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -108,11 +120,7 @@ async function main(): Promise<void> {
     `Import benchmark: ${ROWS.toLocaleString('en-US')} leases, ${(file.length / 1e6).toFixed(1)} MB of CSV, PostgreSQL at ${new URL(server.adminUrl).host}`,
   );
   const started = performance.now();
-  const response = await benchFetch(`${base}/v1/imports`, {
-    method: 'POST',
-    headers: { 'content-type': 'text/csv' },
-    body: file,
-  });
+  const response = await postFile(`${base}/v1/imports`, 'text/csv', file);
   const { id } = (await response.json()) as { id: string };
   type Report = {
     status: string;
@@ -132,9 +140,7 @@ async function main(): Promise<void> {
   const catchUpSeconds = (performance.now() - started) / 1_000 - importSeconds;
 
   const resend = performance.now();
-  const again = (await (
-    await benchFetch(`${base}/v1/imports`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: file })
-  ).json()) as { id: string };
+  const again = (await (await postFile(`${base}/v1/imports`, 'text/csv', file)).json()) as { id: string };
   const second = await waitJson<Report>(`${base}/v1/imports/${again.id}`, (r) => r.status === 'termine' || r.status === 'echoue');
   const resendSeconds = (performance.now() - resend) / 1_000;
 
@@ -154,11 +160,7 @@ async function main(): Promise<void> {
     let accepted = report.accepted;
     if (format.body !== '') {
       const t0 = performance.now();
-      const sent = await benchFetch(`${base}/v1/imports`, {
-        method: 'POST',
-        headers: { 'content-type': format.type },
-        body: format.body,
-      });
+      const sent = await postFile(`${base}/v1/imports`, format.type, format.body);
       const done = await waitJson<Report & { encoding: string | null }>(
         `${base}/v1/imports/${((await sent.json()) as { id: string }).id}`,
         (r) => ['termine', 'echoue', 'refuse'].includes(r.status),

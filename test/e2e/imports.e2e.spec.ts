@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -157,12 +157,10 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
 
   it('reads "non" in categorie_prioritaire as no category, never as a priority household; the API refuses it and asks for null', async () => {
     // ../shared/cases/categorie-prioritaire-non.csv: "non" used to count the household as priority (PRIO numerator +1).
+    // The case file as found (B-CAT-1, « non »), then a row saying « Aucune ».
+    const caseFile = readFileSync(new URL('../fixtures/cases/categorie-prioritaire-non.csv', import.meta.url), 'utf8');
     const report = await importFile(
-      [
-        'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;code_qpv;typologie;financement;menage;personnes_14_ans_et_plus;enfants_moins_14_ans;revenus_annuels;dalo;categorie_prioritaire;reservataire;mode_gestion',
-        'bail;B-CAT-1;D-CAT-1;lmh;2026-03-10;5935000003;59350;200093201;;T3;PLUS;hh-cat-non-1;1;0;9800;non;non;;directe',
-        'bail;B-CAT-2;D-CAT-2;lmh;2026-03-10;5935000004;59350;200093201;;T3;PLUS;hh-cat-non-2;1;0;9800;non;Aucune;;directe',
-      ].join('\r\n'),
+      `${caseFile.trimEnd()}\r\nbail;B-CAT-2;D-CAT-2;lmh;2026-03-10;5935000004;59350;200093201;;T3;PLUS;hh-cat-non-2;1;0;9800;non;Aucune;;directe`,
       'text/csv',
     );
     expect(report).toMatchObject({ accepted: 2, rejected: 0 });
