@@ -113,12 +113,27 @@ async function main() {
   const tty = process.stderr.isTTY;
   let report = started;
   let lastLine = 0;
+  let failedPolls = 0;
   while (report.status === 'en_attente' || report.status === 'en_cours') {
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const poll = await fetch(`${api}/v1/imports/${started.id}`, {
-      headers: values.key ? { authorization: `Bearer ${values.key}` } : {},
-    });
-    report = await poll.json();
+    // A poll lost to the network (a connection the server closed meanwhile) or refused for a while is asked again; the import goes on regardless.
+    try {
+      const poll = await fetch(`${api}/v1/imports/${started.id}`, {
+        headers: values.key ? { authorization: `Bearer ${values.key}` } : {},
+      });
+      // An unknown import is final; another refusal of a poll (a busy service answering 503) is asked again.
+      if (poll.status === 404) fail(`Import ${started.id} introuvable.`);
+      if (!poll.ok) throw new Error(`HTTP ${poll.status}`);
+      report = await poll.json();
+      failedPolls = 0;
+    } catch (error) {
+      failedPolls += 1;
+      if (failedPolls >= 20)
+        fail(
+          `Service injoignable pendant l’import ${started.id} (${error.cause?.code ?? error.message}) : suivez-le avec ${api}/v1/imports/${started.id}`,
+        );
+      continue;
+    }
     const line = `${bar(report.done, report.total)} ${number(report.done)} / ${number(report.total ?? 0)} lignes, ${number(report.rowsPerSecond)} lignes/s, reste ${report.etaSeconds ?? '?'} s`;
     if (tty) process.stderr.write(`\r${line}`);
     else if (Date.now() - lastLine > 2_000) {

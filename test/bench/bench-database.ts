@@ -87,7 +87,7 @@ export function benchFetch(url: string, init: RequestInit = {}): Promise<Respons
 export async function startApiProcess(
   databaseUrl: string,
   env: Record<string, string> = {},
-): Promise<{ base: string; stop: () => Promise<void> }> {
+): Promise<{ base: string; pid: number; stop: () => Promise<void> }> {
   const server = createServer();
   const port = await new Promise<number>((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
@@ -127,7 +127,7 @@ export async function startApiProcess(
     await exited;
     clearTimeout(timer);
   };
-  return { base, stop };
+  return { base, pid: api.pid!, stop };
 }
 
 /** A LeaseSigned event of `syntheticLease(i)` with a fresh id. */

@@ -17,54 +17,15 @@ import { syntheticLease } from '../support/lease-events.js';
 import { eventStoreMigrations } from '@vigie/event-store';
 import { projectionMigrations } from '@vigie/projections';
 import { createPool, migrate } from '@vigie/postgres';
-import { TerritorialReferential } from '@vigie/referential';
+import { LEASE_HEADER, leaseLine } from './import-files.js';
 import { benchFetch, benchServer, createDatabase, dropDatabase, startApiProcess, timed } from './bench-database.js';
 import { reportFigure, reportSizes } from './bench-report.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
-const HEADER =
-  'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;code_qpv;typologie;financement;menage;personnes_14_ans_et_plus;enfants_moins_14_ans;revenus_annuels;dalo;categorie_prioritaire;reloge_ru;reloge_copro;mutation_interne;mobilite_inter_bailleurs;agent_public;reservataire;mode_gestion';
 
 function csv(rows: number, planted = false, prefix = ''): string {
-  const mel = new TerritorialReferential().epci('200093201')!;
-  const lines = [HEADER];
-  for (let i = 0; i < rows; i += 1) {
-    const commune = planted && i % 10 === 3 ? '62041' : mel.communes[i % mel.communes.length]!;
-    const date =
-      planted && i % 10 === 5
-        ? '2026-02-30'
-        : `2026-${String(1 + (i % 10)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
-    const household = planted && i % 10 === 7 ? '' : `hh-bench-${i}`;
-    lines.push(
-      [
-        'bail',
-        `B-${prefix}${i}`,
-        `D-${prefix}${i}`,
-        ['lmh', 'vilogia', 'partenord'][i % 3],
-        date,
-        `59${String(i).padStart(9, '0')}`,
-        commune,
-        '200093201',
-        '',
-        ['T1', 'T2', 'T3', 'T4'][i % 4],
-        'PLUS',
-        household,
-        String(1 + (i % 3)),
-        String(i % 3),
-        i % 17 === 0 ? '' : String(6_000 + (i % 30_000)),
-        i % 5 === 0 ? 'oui' : 'non',
-        // Accented text, as Excel's Windows-1252 export writes it.
-        i % 7 === 0 ? 'Sortant d’hébergement' : '',
-        'non',
-        'non',
-        i % 23 === 0 ? 'oui' : 'non',
-        'non',
-        'non',
-        ['', 'action-logement', 'mel'][i % 3],
-        'directe',
-      ].join(';'),
-    );
-  }
+  const lines = [LEASE_HEADER];
+  for (let i = 0; i < rows; i += 1) lines.push(leaseLine(i, { prefix, planted }));
   return lines.join('\n');
 }
 
@@ -103,6 +64,18 @@ async function storeCeiling(url: string, rows: number, run: number): Promise<num
   });
   await pool.end();
   return rows / seconds;
+}
+
+/**
+ * POST of a file to the import; sent once more on a fresh connection when the kept-alive one was
+ * closed under it (EPIPE / reset while writing: a keep-alive race on a loaded machine, not an answer).
+ */
+async function postFile(url: string, type: string, body: Buffer | string): Promise<Response> {
+  const send = () => benchFetch(url, { method: 'POST', headers: { 'content-type': type, connection: 'close' }, body });
+  return send().catch((error: Error) => {
+    console.warn(`POST ${url}: ${(error.cause as Error | undefined)?.message ?? error.message}, sent again`);
+    return send();
+  });
 }
 
 async function waitJson<T>(url: string, accept: (body: T) => boolean, timeoutMs = 600_000): Promise<T> {
@@ -147,11 +120,7 @@ async function main(): Promise<void> {
     `Import benchmark: ${ROWS.toLocaleString('en-US')} leases, ${(file.length / 1e6).toFixed(1)} MB of CSV, PostgreSQL at ${new URL(server.adminUrl).host}`,
   );
   const started = performance.now();
-  const response = await benchFetch(`${base}/v1/imports`, {
-    method: 'POST',
-    headers: { 'content-type': 'text/csv' },
-    body: file,
-  });
+  const response = await postFile(`${base}/v1/imports`, 'text/csv', file);
   const { id } = (await response.json()) as { id: string };
   type Report = {
     status: string;
@@ -171,9 +140,7 @@ async function main(): Promise<void> {
   const catchUpSeconds = (performance.now() - started) / 1_000 - importSeconds;
 
   const resend = performance.now();
-  const again = (await (
-    await benchFetch(`${base}/v1/imports`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: file })
-  ).json()) as { id: string };
+  const again = (await (await postFile(`${base}/v1/imports`, 'text/csv', file)).json()) as { id: string };
   const second = await waitJson<Report>(`${base}/v1/imports/${again.id}`, (r) => r.status === 'termine' || r.status === 'echoue');
   const resendSeconds = (performance.now() - resend) / 1_000;
 
@@ -193,11 +160,7 @@ async function main(): Promise<void> {
     let accepted = report.accepted;
     if (format.body !== '') {
       const t0 = performance.now();
-      const sent = await benchFetch(`${base}/v1/imports`, {
-        method: 'POST',
-        headers: { 'content-type': format.type },
-        body: format.body,
-      });
+      const sent = await postFile(`${base}/v1/imports`, format.type, format.body);
       const done = await waitJson<Report & { encoding: string | null }>(
         `${base}/v1/imports/${((await sent.json()) as { id: string }).id}`,
         (r) => ['termine', 'echoue', 'refuse'].includes(r.status),

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ExcelJS from 'exceljs';
 import { TEST_ADMIN_KEY, adminFetch, getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
 
 const HEADER =
@@ -155,12 +157,10 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
 
   it('reads "non" in categorie_prioritaire as no category, never as a priority household; the API refuses it and asks for null', async () => {
     // ../shared/cases/categorie-prioritaire-non.csv: "non" used to count the household as priority (PRIO numerator +1).
+    // The case file as found (B-CAT-1, « non »), then a row saying « Aucune ».
+    const caseFile = readFileSync(new URL('../fixtures/cases/categorie-prioritaire-non.csv', import.meta.url), 'utf8');
     const report = await importFile(
-      [
-        'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;code_qpv;typologie;financement;menage;personnes_14_ans_et_plus;enfants_moins_14_ans;revenus_annuels;dalo;categorie_prioritaire;reservataire;mode_gestion',
-        'bail;B-CAT-1;D-CAT-1;lmh;2026-03-10;5935000003;59350;200093201;;T3;PLUS;hh-cat-non-1;1;0;9800;non;non;;directe',
-        'bail;B-CAT-2;D-CAT-2;lmh;2026-03-10;5935000004;59350;200093201;;T3;PLUS;hh-cat-non-2;1;0;9800;non;Aucune;;directe',
-      ].join('\r\n'),
+      `${caseFile.trimEnd()}\r\nbail;B-CAT-2;D-CAT-2;lmh;2026-03-10;5935000004;59350;200093201;;T3;PLUS;hh-cat-non-2;1;0;9800;non;Aucune;;directe`,
       'text/csv',
     );
     expect(report).toMatchObject({ accepted: 2, rejected: 0 });
@@ -195,6 +195,168 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
       status: 400,
       errors: [expect.objectContaining({ path: 'flags.priorityCategory', code: 'INVALID_VALUE' })],
     });
+  });
+
+  it('cancels and corrects leases with rows of the import format, through the same pipeline, recorded once', async () => {
+    expect(await importFile([HEADER, lease(40), lease(41)].join('\n'), 'text/csv')).toMatchObject({ accepted: 2, rejected: 0 });
+    const changes = [
+      HEADER,
+      lease(40, { type: 'correction_bail', revenus_annuels: '22 000', motif: 'Avis d’imposition rectifié' }), // 2
+      line({
+        type: 'annulation_bail',
+        reference_bail: 'B41',
+        reference_dossier: 'D41',
+        bailleur: 'lmh',
+        motif: 'Saisi en double',
+      }), // 3
+      line({ type: 'annulation_bail', reference_bail: 'B99', reference_dossier: 'D99', bailleur: 'lmh', motif: 'Erreur' }), // 4
+      line({ type: 'annulation_bail', reference_bail: 'B40', reference_dossier: 'D40', bailleur: 'lmh' }), // 5: no reason
+      lease(40, { type: 'correction_bail', revenus_annuels: '22 000', date_bail: '31/02/2026', motif: 'x' }), // 6
+    ].join('\n');
+    const report = await importFile(changes, 'text/csv');
+    expect(report).toMatchObject({ status: 'termine', total: 5, accepted: 2, rejected: 3 });
+    expect(report.rejections.map((r: { line: number; field: string; code: string }) => [r.line, r.field, r.code])).toEqual([
+      [4, 'reference_bail', 'LEASE_NOT_FOUND'],
+      [5, 'motif', 'REQUIRED'],
+      [6, 'date_bail', 'INVALID_VALUE'],
+    ]);
+    const { rows } = await app.db.pool.query(
+      `SELECT event_type AS type, data, metadata->>'importId' AS import FROM events
+       WHERE event_type IN ('LeaseCorrected', 'LeaseCancelled') AND metadata->>'importId' = $1 ORDER BY global_position`,
+      [report.id],
+    );
+    expect(rows.map((row: { type: string; import: string }) => [row.type, row.import])).toEqual([
+      ['LeaseCorrected', report.id],
+      ['LeaseCancelled', report.id],
+    ]);
+    expect(rows[0].data).toMatchObject({
+      reason: 'Avis d’imposition rectifié',
+      lease: { leaseId: 'B40', household: { yearlyResources: 22_000 } },
+    });
+    expect(rows[0].data.correctsEventId).toEqual(expect.any(String));
+    expect(rows[1].data).toMatchObject({ leaseId: 'B41', reason: 'Saisi en double', cancelsEventId: expect.any(String) });
+    // The same file again: both recognised as already recorded, nothing written.
+    expect(await importFile(changes, 'text/csv')).toMatchObject({ accepted: 0, alreadyImported: 2, rejected: 3 });
+    // NDJSON: the API's bodies, typed.
+    const ndjson = [
+      JSON.stringify({
+        type: 'lease_cancellation',
+        leaseId: 'B40',
+        caseId: 'D40',
+        bailleurId: 'lmh',
+        reason: 'Bail résilié avant effet',
+      }),
+      JSON.stringify({ type: 'lease_cancellation', leaseId: 'B41', caseId: 'D41', bailleurId: 'lmh', reason: 'Encore' }),
+    ].join('\n');
+    const nd = await importFile(ndjson, 'application/x-ndjson');
+    expect(nd).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(nd.rejections).toEqual([expect.objectContaining({ line: 2, field: 'leaseId', code: 'LEASE_NOT_FOUND' })]);
+  });
+
+  it('reads an NDJSON priority category against the closed list of L. 441-1: a letter becomes its label, free text is refused', async () => {
+    const body = (n: number, priorityCategory: string) =>
+      JSON.stringify({
+        type: 'lease',
+        leaseId: `B-NDC-${n}`,
+        caseId: `D-NDC-${n}`,
+        bailleurId: 'lmh',
+        leaseDate: '2026-04-02',
+        flat: {
+          rplsId: `59NDC${n}`,
+          communeInsee: '59350',
+          epciSiren: '200093201',
+          qpvCode: null,
+          typology: 'T2',
+          financing: 'PLUS',
+        },
+        household: {
+          numeroUnique: `hh-ndc-${n}`,
+          composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
+          yearlyResources: 9_000,
+        },
+        flags: { priorityCategory },
+        reservataireId: null,
+        gestionMode: 'directe',
+      });
+    const report = await importFile([body(1, 'c'), body(2, 'Prioritaire mairie')].join('\n'), 'application/x-ndjson');
+    expect(report).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(report.rejections).toEqual([
+      expect.objectContaining({ line: 2, field: 'flags.priorityCategory', value: 'Prioritaire mairie', code: 'INVALID_VALUE' }),
+    ]);
+    const { rows } = await app.db.pool.query(
+      "SELECT data->'flags'->>'priorityCategory' AS category FROM events WHERE data->>'leaseId' = 'B-NDC-1'",
+    );
+    expect(rows).toEqual([{ category: 'Sortant d’hébergement ou de logement de transition' }]);
+  });
+
+  it('gives the report as an XLSX workbook with French headers', async () => {
+    const report = await importFile(
+      [HEADER, lease(21, { code_insee: '62041' }), lease(22, { dalo: 'peut-être' })].join('\n'),
+      'text/csv',
+    );
+    const answer = await adminFetch(`${app.url}/v1/imports/${report.id}?format=xlsx`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toContain('spreadsheetml');
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(await answer.arrayBuffer()) as never);
+    const rows: unknown[][] = [];
+    workbook.getWorksheet('Rejets')!.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+    expect(rows).toEqual([
+      ['Ligne', 'Référence', 'Colonne', 'Valeur refusée', 'Code', 'Message'],
+      [
+        2,
+        'B21',
+        'code_insee',
+        '62041',
+        'COMMUNE_NOT_IN_EPCI',
+        'À la date du fait, la commune du logement n’appartient pas à l’EPCI indiqué.',
+      ],
+      [3, 'B22', 'dalo', 'peut-être', 'INVALID_VALUE', expect.stringContaining('peut-être')],
+    ]);
+    const summary: unknown[][] = [];
+    workbook.getWorksheet('Résumé')!.eachRow((row) => summary.push((row.values as unknown[]).slice(1)));
+    expect(summary).toEqual(
+      expect.arrayContaining([
+        ['Acceptées', 0],
+        ['Rejetées', 2],
+        ['Encodage lu', 'UTF-8'],
+      ]),
+    );
+  });
+
+  it('refuses a file over the limit before reading it, saying the limit and how to split', async () => {
+    // A length announced over the limit: answered before a byte of the body is sent.
+    const tooBig = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(`${app.url}/v1/imports`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${TEST_ADMIN_KEY}`,
+          'content-type': 'text/csv',
+          'content-length': String(3 * 1024 ** 3),
+          expect: '100-continue',
+        },
+      });
+      request.on('response', (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode!, body }));
+      });
+      request.on('error', reject);
+      request.flushHeaders();
+    });
+    expect(tooBig.status).toBe(413);
+    expect((JSON.parse(tooBig.body) as { detail: string }).detail).toContain(
+      'Limite : 2 Go par fichier ; découpez le fichier en plusieurs (chacun avec sa ligne d’en-tête)',
+    );
+    const xlsx = await adminFetch(`${app.url}/v1/imports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+      body: Buffer.alloc(33 * 1024 * 1024, 0x50),
+    });
+    expect(xlsx.status).toBe(413);
+    expect(((await xlsx.json()) as { detail: string }).detail).toMatch(
+      /^Limite : 32 Mo par classeur XLSX .*enregistrez-le en CSV.*2 Go/,
+    );
   });
 
   it('gives the rejected rows as CSV for Excel', async () => {

@@ -1,6 +1,13 @@
 import { SetMetadata } from '@nestjs/common';
 import bodyParser from 'body-parser';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { compositeKey } from '@vigie/domain';
 import { type ProblemError, problemOf } from './problem.js';
@@ -12,8 +19,11 @@ import { type ProblemError, problemOf } from './problem.js';
  * Everywhere else a body is never read: the answer closes the connection instead of draining it.
  */
 export interface BodyRule {
-  /** `bytes`: the body as a Buffer, undecoded (a file whose encoding the route detects itself). */
-  readonly kind: 'json' | 'text' | 'bytes';
+  /**
+   * `file`: the body streamed to a temporary file as it arrives, never held in memory (an
+   * `UploadedFile`: a file far larger than memory, whose encoding the route detects itself).
+   */
+  readonly kind: 'json' | 'text' | 'file';
   /** Largest body accepted, in bytes; a larger one is refused 413 PAYLOAD_TOO_LARGE. */
   readonly limit: number;
   /** Media types accepted; another one is refused 415 UNSUPPORTED_MEDIA_TYPE. */
@@ -25,7 +35,23 @@ export interface BodyRule {
 export const BODY_RULE = 'vigie:body-rule';
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
+export const GiB = 1024 * MiB;
 
+/**
+ * A request body received as a file on disk (`@FileBody()`), in the system's temporary directory
+ * (TMPDIR). It is deleted when the answer is sent, unless its route `keep()`s it: then the route
+ * owns it and deletes it (`discard()`) once done.
+ */
+export interface UploadedFile {
+  readonly path: string;
+  readonly size: number;
+  /** Its first bytes (up to 4 KiB): enough to tell a ZIP container from text. */
+  readonly head: Buffer;
+  /** Whether it holds nothing but spaces and line breaks. */
+  readonly blank: boolean;
+  keep(): void;
+  discard(): Promise<void>;
+}
 /** The route takes a JSON body of at most `limit` bytes (64 KiB unless said). */
 export const JsonBody = (limit = 64 * KiB) =>
   SetMetadata(BODY_RULE, {
@@ -38,8 +64,11 @@ export const JsonBody = (limit = 64 * KiB) =>
 /** The route takes a text body (a file) of one of these media types, of at most `limit` bytes. */
 export const TextBody = (rule: Omit<BodyRule, 'kind'>) => SetMetadata(BODY_RULE, { kind: 'text', ...rule } satisfies BodyRule);
 
-/** The route takes a file as bytes (its encoding detected by the route), of one of these media types, of at most `limit` bytes. */
-export const FileBody = (rule: Omit<BodyRule, 'kind'>) => SetMetadata(BODY_RULE, { kind: 'bytes', ...rule } satisfies BodyRule);
+/**
+ * The route takes a file (an `UploadedFile`, streamed to disk, its encoding detected by the route)
+ * of one of these media types, of at most `limit` bytes.
+ */
+export const FileBody = (rule: Omit<BodyRule, 'kind'>) => SetMetadata(BODY_RULE, { kind: 'file', ...rule } satisfies BodyRule);
 
 /** Whether the request carries a body (chunked, or a non-zero Content-Length). */
 function hasBody(request: Request): boolean {
@@ -71,9 +100,7 @@ function parserFor(rule: BodyRule): RequestHandler {
   let parser = PARSERS.get(key);
   if (!parser) {
     const options = { limit: rule.limit, type: [...rule.types] };
-    parser = (
-      rule.kind === 'json' ? bodyParser.json(options) : rule.kind === 'bytes' ? bodyParser.raw(options) : bodyParser.text(options)
-    ) as RequestHandler;
+    parser = (rule.kind === 'json' ? bodyParser.json(options) : bodyParser.text(options)) as RequestHandler;
     PARSERS.set(key, parser);
   }
   return parser;
@@ -81,7 +108,10 @@ function parserFor(rule: BodyRule): RequestHandler {
 
 /** A 413 that says the limit and, for a file, how to get under it. */
 function tooLarge(rule: BodyRule): ProblemError {
-  const limit = `${Math.floor(rule.limit / MiB) || (rule.limit / KiB).toFixed(0)} ${rule.limit >= MiB ? 'Mo' : 'Ko'}`;
+  const limit =
+    rule.limit >= GiB
+      ? `${+(rule.limit / GiB).toFixed(1)} Go`
+      : `${Math.floor(rule.limit / MiB) || (rule.limit / KiB).toFixed(0)} ${rule.limit >= MiB ? 'Mo' : 'Ko'}`;
   return problemOf('PAYLOAD_TOO_LARGE', {
     detail:
       rule.kind === 'json'
@@ -115,6 +145,12 @@ export async function readBody(request: Request, response: Response, rule: BodyR
   if (Number(request.headers['content-length'] ?? 0) > rule.limit) throw tooLarge(rule);
   // A client that waits for leave to send its body (Expect: 100-continue) gets it only now.
   if (/100-continue/i.test(request.headers.expect ?? '')) response.writeContinue();
+  if (rule.kind === 'file') {
+    if (!request.is([...rule.types])) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: rule.unsupported });
+    request.body = await receiveFile(request, response, rule);
+    response.removeHeader('Connection');
+    return;
+  }
   const parser = parserFor(rule);
   await new Promise<void>((resolve, reject) => {
     parser(request, response, (error?: unknown) => (error ? reject(bodyProblem(error as { type?: string }, rule)) : resolve()));
@@ -123,4 +159,49 @@ export async function readBody(request: Request, response: Response, rule: BodyR
   if (request.body === undefined) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: rule.unsupported });
   // Read whole: the connection can be reused.
   response.removeHeader('Connection');
+}
+
+/**
+ * Streams a request body to a temporary file, counting its bytes as they pass: past the rule's
+ * limit (a body sent without a length, or longer than it said) the upload stops and is refused
+ * 413 with the limit; the partial file is deleted. Memory stays the size of a chunk.
+ */
+async function receiveFile(request: Request, response: Response, rule: BodyRule): Promise<UploadedFile> {
+  const path = join(tmpdir(), `vigie-upload-${randomUUID()}`);
+  let size = 0;
+  let blank = true;
+  const heads: Buffer[] = [];
+  let headLength = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      size += chunk.length;
+      if (size > rule.limit) return callback(tooLarge(rule));
+      if (headLength < 4 * KiB) {
+        heads.push(chunk.subarray(0, 4 * KiB - headLength));
+        headLength += Math.min(chunk.length, 4 * KiB - headLength);
+      }
+      if (blank && !/^[\s\uFEFF]*$/.test(chunk.toString('latin1').replace(/\xEF\xBB\xBF/g, ''))) blank = false;
+      callback(null, chunk);
+    },
+  });
+  let kept = false;
+  const discard = () => rm(path, { force: true });
+  try {
+    await pipeline(request, counter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+  } catch (error) {
+    await discard();
+    if ((error as ProblemError).status === 413) throw error;
+    throw bodyProblem({ type: 'request.aborted' }, rule);
+  }
+  response.once('close', () => void (kept ? undefined : discard()));
+  return {
+    path,
+    size,
+    head: Buffer.concat(heads),
+    blank,
+    keep: () => {
+      kept = true;
+    },
+    discard,
+  };
 }

@@ -25,17 +25,28 @@ export const communeInsee = z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commu
 export const SCIENTIFIC_NOTATION = /^\d+(?:[.,]\d+)?e[+-]?\d+$/i;
 
 /**
- * What a spreadsheet did to a numéro unique d'enregistrement (18 characters, art. L. 441-2-1 CCH)
- * when it read it as a number, in French, or null when it shows no such damage: scientific
- * notation, the leading 0 dropped (17 digits), digits after the 15th turned into zeros. Such a
- * value would be taken as another household, silently: the import and the API refuse it alike.
+ * What a spreadsheet did to a numéro unique d'enregistrement (18 characters, art. L. 441-2-1 CCH:
+ * the département on three — `059`, `02A`, `974` — then year, month, office and sequence) when it
+ * read it as a number, in French, or null when it shows no such damage. A spreadsheet keeps 15
+ * significant digits and no leading zero, so the rule is exact on what it can produce:
+ * - scientific notation (`5,91227E+16`);
+ * - 17 or 16 digits: the leading zero(s) of départements 001–095 lost (a numéro is 18 characters);
+ *   zeros after the 15th digit then say the end was lost too;
+ * - 18 digits not starting with 0 (départements 971–976) ending in `000`: what a spreadsheet turns
+ *   every such number into. A genuine numéro ends in `000` once in a thousand: that one is refused
+ *   too (the bailleur sends it through the API or a file whose column is text… and is refused the
+ *   same way: the price of never taking a damaged number for another household).
+ * An 18-digit value starting with 0 kept its leading zero, so was read as text: zeros at its end are
+ * genuine (refusing them would turn away 1 in 100 real numéros, 1 in 10 for départements 001–009).
+ * Such a value would be taken as another household, silently: the import and the API refuse it alike.
  */
 export function numeroUniqueDamage(value: string): string | null {
   if (SCIENTIFIC_NOTATION.test(value)) return 'écrit en notation scientifique';
   if (!/^\d+$/.test(value)) return null;
-  const significant = value.replace(/^0+/, '');
   const what: string[] = [];
   if (value.length === 17) what.push('zéro initial perdu (17 chiffres au lieu de 18)');
-  if (significant.length > 15 && /^0+$/.test(significant.slice(15))) what.push('chiffres après le 15e remplacés par des zéros');
+  if (value.length === 16) what.push('zéros initiaux perdus (16 chiffres au lieu de 18)');
+  const readAsNumber = what.length > 0 || (value.length === 18 && !value.startsWith('0'));
+  if (readAsNumber && /^0+$/.test(value.slice(15))) what.push('chiffres après le 15e remplacés par des zéros');
   return what.length ? what.join(', ') : null;
 }

@@ -8,7 +8,7 @@ import { closest, distance } from 'fastest-levenshtein';
  * column Vigie does not read would silently lose its values (incomes read as unknown,
  * réservataires as non réservé).
  */
-export type RowKindName = 'bail' | 'decision_cal' | 'refus_offre';
+export type RowKindName = 'bail' | 'decision_cal' | 'refus_offre' | 'annulation_bail' | 'correction_bail';
 
 export interface ImportColumn {
   readonly name: string;
@@ -20,17 +20,28 @@ export interface ImportColumn {
   readonly aliases?: readonly string[];
 }
 
-const ALL: readonly RowKindName[] = ['bail', 'decision_cal', 'refus_offre'];
-const FLAT: readonly RowKindName[] = ['bail', 'decision_cal'];
+const ALL: readonly RowKindName[] = ['bail', 'decision_cal', 'refus_offre', 'annulation_bail', 'correction_bail'];
+/** A lease's facts: a `bail` row gives them, a `correction_bail` row gives all of them again (its new version). */
+const LEASE: readonly RowKindName[] = ['bail', 'correction_bail'];
+const FLAT: readonly RowKindName[] = ['bail', 'decision_cal', 'correction_bail'];
 
 export const IMPORT_COLUMNS: readonly ImportColumn[] = [
-  { name: 'type', requiredFor: [], description: 'bail (par défaut), decision_cal ou refus_offre.' },
+  {
+    name: 'type',
+    requiredFor: [],
+    description:
+      'bail (par défaut), decision_cal, refus_offre, annulation_bail (annule le bail reference_bail du dossier : il cesse de compter) ou correction_bail (remplace le bail reference_bail par la version que donne la ligne, toutes colonnes du bail remplies).',
+  },
   {
     name: 'id_evenement',
     requiredFor: [],
     description: 'UUID facultatif ; sinon Vigie le dérive du contenu (un fichier renvoyé n’enregistre rien deux fois).',
   },
-  { name: 'reference_bail', requiredFor: ['bail'], description: 'Référence du bail chez le bailleur.' },
+  {
+    name: 'reference_bail',
+    requiredFor: ['bail', 'annulation_bail', 'correction_bail'],
+    description: 'Référence du bail chez le bailleur (pour annulation_bail et correction_bail : le bail annulé ou corrigé).',
+  },
   {
     name: 'reference_dossier',
     requiredFor: ALL,
@@ -38,7 +49,7 @@ export const IMPORT_COLUMNS: readonly ImportColumn[] = [
     aliases: ['dossier'],
   },
   { name: 'bailleur', requiredFor: ALL, description: 'Identifiant du bailleur dans Vigie (ex. lmh).' },
-  { name: 'date_bail', requiredFor: ['bail'], description: 'Date de signature du bail : AAAA-MM-JJ ou JJ/MM/AAAA.' },
+  { name: 'date_bail', requiredFor: LEASE, description: 'Date de signature du bail : AAAA-MM-JJ ou JJ/MM/AAAA.' },
   { name: 'date_cal', requiredFor: ['decision_cal'], description: 'Date de la CAL : AAAA-MM-JJ ou JJ/MM/AAAA.' },
   { name: 'date_refus', requiredFor: ['refus_offre'], description: 'Date du refus : AAAA-MM-JJ ou JJ/MM/AAAA.' },
   {
@@ -64,20 +75,20 @@ export const IMPORT_COLUMNS: readonly ImportColumn[] = [
   { name: 'financement', requiredFor: FLAT, description: 'PLAI, PLUS, PLS, PLI ou autre.' },
   {
     name: 'menage',
-    requiredFor: ['bail', 'refus_offre'],
+    requiredFor: ['bail', 'refus_offre', 'correction_bail'],
     description:
       'Numéro unique d’enregistrement de la demande (SNE, 18 caractères) ; pseudonymisé dès l’entrée, jamais conservé.',
     aliases: ['numero_unique', 'nud', 'nur'],
   },
   {
     name: 'personnes_14_ans_et_plus',
-    requiredFor: ['bail'],
+    requiredFor: LEASE,
     description: 'Nombre de personnes de 14 ans ou plus (au moins 1).',
   },
   { name: 'enfants_moins_14_ans', requiredFor: [], description: 'Nombre d’enfants de moins de 14 ans (vide ou absente : 0).' },
   {
     name: 'revenus_annuels',
-    requiredFor: ['bail'],
+    requiredFor: LEASE,
     description: 'Ressources annuelles du ménage en euros (virgule décimale, espaces de milliers acceptés) ; vide : inconnues.',
     aliases: ['ressources_annuelles'],
   },
@@ -108,13 +119,17 @@ export const IMPORT_COLUMNS: readonly ImportColumn[] = [
     requiredFor: FLAT,
     description: 'Identifiant du réservataire dans Vigie ; vide : non réservé.',
   },
-  { name: 'mode_gestion', requiredFor: ['bail'], description: 'directe ou deleguee.', aliases: ['gestion'] },
+  { name: 'mode_gestion', requiredFor: LEASE, description: 'directe ou deleguee.', aliases: ['gestion'] },
   {
     name: 'candidats',
     requiredFor: ['decision_cal'],
     description: 'Candidats de la CAL : rang:menage:decision séparés par | (attribution, attribution_sous_condition, …).',
   },
-  { name: 'motif', requiredFor: [], description: 'Motif du refus (texte libre).' },
+  {
+    name: 'motif',
+    requiredFor: ['annulation_bail', 'correction_bail'],
+    description: 'Motif du refus (facultatif), de l’annulation ou de la correction (obligatoire) ; texte libre.',
+  },
 ];
 
 /**

@@ -1,4 +1,5 @@
 import iconv from 'iconv-lite';
+import { createReadStream } from 'node:fs';
 
 /** The text encodings an import file may use: what Excel and bailleurs' software write in France. */
 export type ImportEncoding = 'UTF-8' | 'windows-1252' | 'ISO-8859-15';
@@ -6,22 +7,66 @@ export type ImportEncoding = 'UTF-8' | 'windows-1252' | 'ISO-8859-15';
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /**
- * Which encoding a file is in: UTF-8 (with or without BOM) when its bytes are valid UTF-8 (the
- * platform's strict decoder says so, exactly: text in a Western single-byte encoding with an accent
- * is never valid UTF-8); otherwise a single-byte Western encoding: Windows-1252 (what French
- * Excel's "CSV (séparateur : point-virgule)" writes), unless the file has byte 0xA4 (€ in
- * ISO-8859-15, ¤ in Windows-1252) and none of 0x80–0x9F (printable in Windows-1252 — €, ’, œ —
- * control codes in ISO-8859-15): then ISO-8859-15. The two differ only on those bytes.
+ * Which encoding a file is in, told from its bytes chunk by chunk (a file is never read whole):
+ * UTF-8 (with or without BOM) when its bytes are valid UTF-8 (the platform's strict decoder says
+ * so, exactly: text in a Western single-byte encoding with an accent is never valid UTF-8);
+ * otherwise a single-byte Western encoding: Windows-1252 (what French Excel's "CSV (séparateur :
+ * point-virgule)" writes), unless the file has byte 0xA4 (€ in ISO-8859-15, ¤ in Windows-1252)
+ * and none of 0x80–0x9F (printable in Windows-1252 — €, ’, œ — control codes in ISO-8859-15):
+ * then ISO-8859-15. The two differ only on those bytes.
  */
-export function detectEncoding(bytes: Uint8Array): ImportEncoding {
-  if (UTF8_BOM.every((byte, i) => bytes[i] === byte)) return 'UTF-8';
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return 'UTF-8';
-  } catch {
-    const hasC1 = bytes.some((byte) => byte >= 0x80 && byte <= 0x9f);
-    return !hasC1 && bytes.includes(0xa4) ? 'ISO-8859-15' : 'windows-1252';
+export class EncodingDetector {
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
+  private validUtf8 = true;
+  private hasC1 = false;
+  private hasA4 = false;
+  private first: number[] = [];
+
+  push(chunk: Uint8Array): void {
+    if (this.first.length < 3) this.first.push(...chunk.subarray(0, 3 - this.first.length));
+    if (this.validUtf8) {
+      try {
+        this.utf8.decode(chunk, { stream: true });
+      } catch {
+        this.validUtf8 = false;
+      }
+    }
+    if (!this.hasC1 && chunk.some((byte) => byte >= 0x80 && byte <= 0x9f)) this.hasC1 = true;
+    if (!this.hasA4 && chunk.includes(0xa4)) this.hasA4 = true;
   }
+
+  result(): ImportEncoding {
+    if (UTF8_BOM.every((byte, i) => this.first[i] === byte)) return 'UTF-8';
+    if (this.validUtf8) {
+      try {
+        this.utf8.decode();
+        return 'UTF-8';
+      } catch {
+        // A multi-byte sequence cut by the end of the file: not UTF-8.
+      }
+    }
+    return !this.hasC1 && this.hasA4 ? 'ISO-8859-15' : 'windows-1252';
+  }
+}
+
+/** The encoding of bytes held in memory (see `EncodingDetector`). */
+export function detectEncoding(bytes: Uint8Array): ImportEncoding {
+  const detector = new EncodingDetector();
+  detector.push(bytes);
+  return detector.result();
+}
+
+/** The encoding of a file on disk, read through once in chunks. */
+export async function detectFileEncoding(path: string): Promise<ImportEncoding> {
+  const detector = new EncodingDetector();
+  for await (const chunk of createReadStream(path)) detector.push(chunk as Buffer);
+  return detector.result();
+}
+
+/** A file's text, decoded from `encoding` chunk by chunk as it is read (a UTF-8 BOM removed). */
+export function decodedFile(path: string, encoding: ImportEncoding): AsyncIterable<string> {
+  // iconv-lite's decoding stream gives strings (typed as a generic stream).
+  return createReadStream(path).pipe(iconv.decodeStream(encoding, { stripBOM: true })) as AsyncIterable<string>;
 }
 
 /** The file's text, decoded from its detected encoding (a UTF-8 BOM removed), and that encoding. */

@@ -31,13 +31,19 @@ import {
  * - `decision_cal`: id_evenement, reference_dossier, bailleur, date_cal, rpls, code_insee, siren_epci,
  *   code_qpv, typologie, financement, reservataire, candidats (`rang:menage:decision|…`, decision one of
  *   attribution, attribution_sous_condition, non_attribution, irrecevable);
- * - `refus_offre`: id_evenement, reference_dossier, bailleur, menage, date_refus, motif.
+ * - `refus_offre`: id_evenement, reference_dossier, bailleur, menage, date_refus, motif;
+ * - `annulation_bail`: id_evenement, reference_bail, reference_dossier, bailleur, motif — the lease
+ *   stops counting (LeaseCancelled, as POST /v1/leases/{leaseId}/cancellation);
+ * - `correction_bail`: every column of `bail` (the lease's whole new version) and motif
+ *   (LeaseCorrected, as POST /v1/leases/{leaseId}/corrections).
  *
  * NDJSON — one JSON object per line, the body of the matching endpoint plus a `type`:
  * `lease` (POST /v1/leases), `cal_decision` (POST /v1/cal-decisions), `offer_declined`
- * (POST /v1/cal-decisions/{caseId}/offer-declined, with `caseId`).
+ * (POST /v1/cal-decisions/{caseId}/offer-declined, with `caseId`), `lease_cancellation`
+ * (POST /v1/leases/{leaseId}/cancellation, with `leaseId`), `lease_correction`
+ * (POST /v1/leases/{leaseId}/corrections: `reason` and the whole `lease`).
  */
-export type RowKind = 'lease' | 'cal_decision' | 'offer_declined';
+export type RowKind = 'lease' | 'cal_decision' | 'offer_declined' | 'lease_cancellation' | 'lease_correction';
 
 /** A cell refused while reading the file, before the API's schema sees the row. */
 export interface CellRejection {
@@ -69,17 +75,39 @@ export function separatorOf(text: string): ';' | ',' {
   return header.split(',').length > header.split(';').length ? ',' : ';';
 }
 
+/** Text a reader goes through once: a whole text, or a file's text decoded chunk by chunk. */
+export type TextSource = string | AsyncIterable<string>;
+
+/** The chunks of a source, the first ones gathered up to the end of its first line (at most 1 MiB): what `separatorOf` reads. */
+async function headAndRest(source: TextSource): Promise<{ head: string; rest: AsyncIterable<string> }> {
+  if (typeof source === 'string') return { head: source, rest: (async function* () {})() };
+  const chunks = source[Symbol.asyncIterator]();
+  let head = '';
+  while (!/[\r\n]/.test(head) && head.length < 1024 * 1024) {
+    const next = await chunks.next();
+    if (next.done) break;
+    head += next.value;
+  }
+  return { head, rest: { [Symbol.asyncIterator]: () => chunks } };
+}
+
 /**
  * The records of a CSV text, one at a time (the first is the header), read by `csv-parse` as a
- * stream: quotes (`""` inside quotes, separators and newlines in quotes), CRLF, LF or CR, a UTF-8
- * BOM, blank lines skipped. Each record carries the line it starts on. A malformed file (an
- * unclosed quote) throws csv-parse's `CsvError`, which names the line.
+ * stream, as the text arrives: quotes (`""` inside quotes, separators and newlines in quotes),
+ * CRLF, LF or CR, a UTF-8 BOM, blank lines skipped. Each record carries the line it starts on. A
+ * malformed file (an unclosed quote) throws csv-parse's `CsvError`, which names the line.
  */
-export async function* csvRecords(text: string): AsyncGenerator<{ line: number; cells: string[] }> {
-  const parser = Readable.from([text]).pipe(
+export async function* csvRecords(source: TextSource): AsyncGenerator<{ line: number; cells: string[] }> {
+  const { head, rest } = await headAndRest(source);
+  const parser = Readable.from(
+    (async function* () {
+      yield head;
+      yield* rest;
+    })(),
+  ).pipe(
     parse({
       bom: true,
-      delimiter: separatorOf(text.replace(/^\uFEFF/, '')),
+      delimiter: separatorOf(head.replace(/^\uFEFF/, '')),
       record_delimiter: ['\r\n', '\n', '\r'],
       relax_column_count: true,
       skip_empty_lines: true,
@@ -106,7 +134,13 @@ const text = (value: string | undefined) => {
 };
 const nullable = (value: string | undefined) => text(value) ?? null;
 
-const CSV_KINDS: Record<string, RowKind> = { bail: 'lease', decision_cal: 'cal_decision', refus_offre: 'offer_declined' };
+const CSV_KINDS: Record<string, RowKind> = {
+  bail: 'lease',
+  decision_cal: 'cal_decision',
+  refus_offre: 'offer_declined',
+  annulation_bail: 'lease_cancellation',
+  correction_bail: 'lease_correction',
+};
 
 /** The kind a `type` cell names (empty: `bail`), or null. */
 export function csvKindOf(type: string | undefined): RowKind | null {
@@ -118,6 +152,8 @@ export const CSV_KIND_NAMES: Record<RowKind, RowKindName> = {
   lease: 'bail',
   cal_decision: 'decision_cal',
   offer_declined: 'refus_offre',
+  lease_cancellation: 'annulation_bail',
+  lease_correction: 'correction_bail',
 };
 
 /**
@@ -140,13 +176,40 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
     problems.push({ path, code: result.code, message: result.message });
     return undefined;
   };
-  const flat = () => ({
-    rplsId: read('flat.rplsId', 'rpls', readRpls),
-    communeInsee: read('flat.communeInsee', 'code_insee', readInsee),
-    epciSiren: read('flat.epciSiren', 'siren_epci', readSiren),
+  const flat = (prefix = '') => ({
+    rplsId: read(`${prefix}flat.rplsId`, 'rpls', readRpls),
+    communeInsee: read(`${prefix}flat.communeInsee`, 'code_insee', readInsee),
+    epciSiren: read(`${prefix}flat.epciSiren`, 'siren_epci', readSiren),
     qpvCode: nullable(get('code_qpv')),
-    typology: read('flat.typology', 'typologie', readTypology),
-    financing: read('flat.financing', 'financement', readFinancing),
+    typology: read(`${prefix}flat.typology`, 'typologie', readTypology),
+    financing: read(`${prefix}flat.financing`, 'financement', readFinancing),
+  });
+  /** A lease's facts, each cell's problem at `prefix` + its field (a correction's lease is under `lease.`). */
+  const lease = (prefix: string) => ({
+    leaseId: text(get('reference_bail')),
+    caseId: text(get('reference_dossier')),
+    bailleurId: text(get('bailleur')),
+    leaseDate: read(`${prefix}leaseDate`, 'date_bail', readDate),
+    flat: flat(prefix),
+    household: {
+      numeroUnique: read(`${prefix}household.numeroUnique`, 'menage', readNumeroUnique),
+      composition: {
+        personsAged14OrMore: read(`${prefix}household.composition.personsAged14OrMore`, 'personnes_14_ans_et_plus', readCount),
+        childrenUnder14: read(`${prefix}household.composition.childrenUnder14`, 'enfants_moins_14_ans', readCount) ?? 0,
+      },
+      yearlyResources: read(`${prefix}household.yearlyResources`, 'revenus_annuels', readAmount) ?? null,
+    },
+    flags: {
+      dalo: read(`${prefix}flags.dalo`, 'dalo', readBoolean),
+      priorityCategory: read(`${prefix}flags.priorityCategory`, 'categorie_prioritaire', readPriorityCategory) ?? null,
+      relogeRenouvellementUrbain: read(`${prefix}flags.relogeRenouvellementUrbain`, 'reloge_ru', readBoolean),
+      relogeCoproDegradee: read(`${prefix}flags.relogeCoproDegradee`, 'reloge_copro', readBoolean),
+      internalMutation: read(`${prefix}flags.internalMutation`, 'mutation_interne', readBoolean),
+      interBailleurMobility: read(`${prefix}flags.interBailleurMobility`, 'mobilite_inter_bailleurs', readBoolean),
+      publicAgent: read(`${prefix}flags.publicAgent`, 'agent_public', readBoolean),
+    },
+    reservataireId: nullable(get('reservataire')),
+    gestionMode: read(`${prefix}gestionMode`, 'mode_gestion', readGestionMode),
   });
   const kind = csvKindOf(get('type'));
   const eventId = text(get('id_evenement'));
@@ -173,35 +236,24 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
         reason: nullable(get('motif')),
       };
       break;
-    default:
+    case 'lease_cancellation':
       body = {
         eventId,
         leaseId: text(get('reference_bail')),
         caseId: text(get('reference_dossier')),
         bailleurId: text(get('bailleur')),
-        leaseDate: read('leaseDate', 'date_bail', readDate),
-        flat: flat(),
-        household: {
-          numeroUnique: read('household.numeroUnique', 'menage', readNumeroUnique),
-          composition: {
-            personsAged14OrMore: read('household.composition.personsAged14OrMore', 'personnes_14_ans_et_plus', readCount),
-            childrenUnder14: read('household.composition.childrenUnder14', 'enfants_moins_14_ans', readCount) ?? 0,
-          },
-          yearlyResources: read('household.yearlyResources', 'revenus_annuels', readAmount) ?? null,
-        },
-        flags: {
-          dalo: read('flags.dalo', 'dalo', readBoolean),
-          priorityCategory: read('flags.priorityCategory', 'categorie_prioritaire', readPriorityCategory) ?? null,
-          relogeRenouvellementUrbain: read('flags.relogeRenouvellementUrbain', 'reloge_ru', readBoolean),
-          relogeCoproDegradee: read('flags.relogeCoproDegradee', 'reloge_copro', readBoolean),
-          internalMutation: read('flags.internalMutation', 'mutation_interne', readBoolean),
-          interBailleurMobility: read('flags.interBailleurMobility', 'mobilite_inter_bailleurs', readBoolean),
-          publicAgent: read('flags.publicAgent', 'agent_public', readBoolean),
-        },
-        reservataireId: nullable(get('reservataire')),
-        gestionMode: read('gestionMode', 'mode_gestion', readGestionMode),
-        confirmeDoublon: read('confirmeDoublon', 'confirme_doublon', readBoolean),
+        reason: text(get('motif')),
       };
+      break;
+    case 'lease_correction':
+      body = {
+        eventId,
+        reason: text(get('motif')),
+        lease: { ...lease('lease.'), confirmeDoublon: read('lease.confirmeDoublon', 'confirme_doublon', readBoolean) },
+      };
+      break;
+    default:
+      body = { eventId, ...lease(''), confirmeDoublon: read('confirmeDoublon', 'confirme_doublon', readBoolean) };
   }
   return { line, kind, body, columns: 'csv', problems, cells, ...(kind ? {} : { parseError: 'type' }) };
 }
@@ -241,7 +293,7 @@ export async function surveyRecords(
 }
 
 /** `surveyRecords` of a CSV text. */
-export const surveyCsv = (textContent: string) => surveyRecords(csvRecords(textContent));
+export const surveyCsv = (source: TextSource) => surveyRecords(csvRecords(source));
 
 /** The rows of a file (CSV records or a sheet's), one at a time, its header already checked by `matchColumns`. */
 export async function* rowsOf(
@@ -258,12 +310,12 @@ export async function* rowsOf(
 }
 
 /** The rows of a CSV text. */
-export const csvRows = (textContent: string) => rowsOf(csvRecords(textContent));
+export const csvRows = (source: TextSource) => rowsOf(csvRecords(source));
 
-const NDJSON_KINDS = new Set<RowKind>(['lease', 'cal_decision', 'offer_declined']);
+const NDJSON_KINDS = new Set<RowKind>(['lease', 'cal_decision', 'offer_declined', 'lease_cancellation', 'lease_correction']);
 
 /** The lines of a text, one at a time, numbered from 1, without splitting the whole text at once. */
-function* lines(text: string): Generator<[number, string]> {
+function* textLines(text: string): Generator<[number, string]> {
   let start = 0;
   for (let number = 1; start <= text.length; number += 1) {
     const end = text.indexOf('\n', start);
@@ -273,9 +325,29 @@ function* lines(text: string): Generator<[number, string]> {
   }
 }
 
+/** The lines of a source, numbered from 1: a text's, or a file's as its chunks arrive (a line cut between two chunks is joined). */
+async function* lines(source: TextSource): AsyncGenerator<[number, string]> {
+  if (typeof source === 'string') {
+    yield* textLines(source);
+    return;
+  }
+  let number = 0;
+  let pending = '';
+  for await (const chunk of source) {
+    pending += chunk;
+    let start = 0;
+    for (let end = pending.indexOf('\n'); end !== -1; end = pending.indexOf('\n', start)) {
+      yield [++number, pending.slice(start, end)];
+      start = end + 1;
+    }
+    pending = pending.slice(start);
+  }
+  yield [++number, pending];
+}
+
 /** The rows of an NDJSON file, one at a time (blank lines skipped). */
-export function* ndjsonRows(textContent: string): Generator<ParsedRow> {
-  for (const [line, raw] of lines(textContent)) {
+export async function* ndjsonRows(source: TextSource): AsyncGenerator<ParsedRow> {
+  for await (const [line, raw] of lines(source)) {
     const lineText = raw.trim();
     if (!lineText) continue;
     let value: unknown;
@@ -292,14 +364,34 @@ export function* ndjsonRows(textContent: string): Generator<ParsedRow> {
     }
     const { type, ...body } = value as Record<string, unknown>;
     const kind = NDJSON_KINDS.has(type as RowKind) ? (type as RowKind) : null;
-    yield { line, kind, body, columns: 'ndjson', ...(kind ? {} : { parseError: 'type' }) };
+    const problems = kind === 'lease' || kind === 'lease_correction' ? priorityCategoryOf(body, kind) : [];
+    yield { line, kind, body, columns: 'ndjson', problems, ...(kind ? {} : { parseError: 'type' }) };
   }
 }
 
+/**
+ * An NDJSON lease's priority category read against the closed list of art. L. 441-1 CCH, as a CSV
+ * cell is: a letter (`c`) or a label becomes the label the event records; free text is refused
+ * with the letters allowed. A word saying none (`non`) is left to the API's schema, which asks for
+ * null, as POST /v1/leases does.
+ */
+function priorityCategoryOf(body: Record<string, unknown>, kind: RowKind): CellRejection[] {
+  const prefix = kind === 'lease_correction' ? 'lease.' : '';
+  const lease = (kind === 'lease_correction' ? body.lease : body) as Record<string, unknown> | undefined;
+  const flags = lease?.flags as Record<string, unknown> | undefined;
+  const category = flags?.priorityCategory;
+  if (typeof category !== 'string') return [];
+  const read = readPriorityCategory(category);
+  // Refused: the value stays in the body, for the report to show it (the schema's check of that field is then not reported).
+  if (!read.ok) return [{ path: `${prefix}flags.priorityCategory`, code: read.code, message: read.message }];
+  if (read.value !== null) flags!.priorityCategory = read.value;
+  return [];
+}
+
 /** How many rows `ndjsonRows` will give, for progress and ETA, without building them. */
-export function countNdjsonRows(textContent: string): number {
+export async function countNdjsonRows(source: TextSource): Promise<number> {
   let count = 0;
-  for (const [, raw] of lines(textContent)) if (raw.trim()) count += 1;
+  for await (const [, raw] of lines(source)) if (raw.trim()) count += 1;
   return count;
 }
 
@@ -339,6 +431,8 @@ const COLUMN_OF: Record<string, string> = {
 
 export function fieldName(path: string, columns: 'csv' | 'ndjson'): string {
   if (columns === 'ndjson') return path;
+  // A correction's lease is the same columns as a lease's.
+  if (path.startsWith('lease.')) return fieldName(path.slice('lease.'.length), columns);
   if (path.startsWith('candidates')) return 'candidats';
   return COLUMN_OF[path] ?? path;
 }

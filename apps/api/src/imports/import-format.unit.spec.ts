@@ -1,7 +1,7 @@
 import iconv from 'iconv-lite';
 import fc from 'fast-check';
 import { csvRows, ndjsonRows, countNdjsonRows, separatorOf, surveyCsv } from './import-format.js';
-import { decodeImportFile, detectEncoding, isZipFile } from './import-encoding.js';
+import { decodeImportFile, detectEncoding, EncodingDetector, isZipFile } from './import-encoding.js';
 import { IMPORT_COLUMNS, matchColumns, normaliseHeader } from './import-columns.js';
 
 async function all<T>(rows: AsyncIterable<T>): Promise<T[]> {
@@ -63,9 +63,9 @@ describe('Import files are read row by row', () => {
     expect(bad!.body.leaseDate).toBeUndefined();
   });
 
-  it('reads NDJSON lines lazily; a line that is not an object is malformed, never spread into keys', () => {
+  it('reads NDJSON lines lazily; a line that is not an object is malformed, never spread into keys', async () => {
     const ndjson = '{"type":"lease","leaseId":"L-1"}\n\n"0591227000123"\n[1,2]\nnot json\n{"type":"other"}\n';
-    const rows = [...ndjsonRows(ndjson)];
+    const rows = await all(ndjsonRows(ndjson));
     expect(rows.map((row) => [row.line, row.kind, row.parseError ?? null, Object.keys(row.body)])).toEqual([
       [1, 'lease', null, ['leaseId']],
       [3, null, 'json', []],
@@ -73,9 +73,25 @@ describe('Import files are read row by row', () => {
       [5, null, 'json', []],
       [6, null, 'type', []],
     ]);
-    expect(countNdjsonRows(ndjson)).toBe(rows.length);
+    expect(await countNdjsonRows(ndjson)).toBe(rows.length);
+    // Read as a file arrives, in chunks that cut lines anywhere: the same rows, on the same lines.
+    expect(await all(ndjsonRows(chunked(ndjson, 7)))).toEqual(rows);
+    expect(await countNdjsonRows(chunked(ndjson, 3))).toBe(rows.length);
+  });
+
+  it('reads a CSV file as it arrives: chunks cutting the header, a record or a quoted cell give the same records', async () => {
+    const csv =
+      'reference_bail,date_bail,categorie_prioritaire\r\nB-1,2026-03-10,"Sortant d’hébergement, ou de logement ""de transition"""\r\n\r\nB-2,10/03/2026,non\r\n';
+    const whole = await all(csvRows(csv));
+    expect(whole.map((row) => row.line)).toEqual([2, 4]);
+    for (const size of [1, 5, 17, 64]) expect(await all(csvRows(chunked(csv, size)))).toEqual(whole);
   });
 });
+
+/** A text as a file's chunks of `size` characters. */
+async function* chunked(text: string, size: number): AsyncGenerator<string> {
+  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+}
 
 describe('The encoding of a file is detected, and said', () => {
   const text = 'categorie;motif\nSortant d’hébergement;Œuvre à 1\u00a0000 €\n';
@@ -103,6 +119,22 @@ describe('The encoding of a file is detected, and said', () => {
       }),
     );
     expect(detectEncoding(Buffer.from('ascii only'))).toBe('UTF-8');
+  });
+
+  it('detects the encoding chunk by chunk, a character cut between two chunks included', () => {
+    for (const [bytes, encoding] of [
+      [Buffer.from(text, 'utf8'), 'UTF-8'],
+      [iconv.encode(text, 'windows-1252'), 'windows-1252'],
+      [iconv.encode('loyer 500 €\n', 'ISO-8859-15'), 'ISO-8859-15'],
+      // A multi-byte sequence the file ends in the middle of is not UTF-8.
+      [Buffer.from('é', 'utf8').subarray(0, 1), 'windows-1252'],
+    ] as const) {
+      for (const size of [1, 2, 3, 1024]) {
+        const detector = new EncodingDetector();
+        for (let i = 0; i < bytes.length; i += size) detector.push(bytes.subarray(i, i + size));
+        expect(detector.result()).toBe(encoding);
+      }
+    }
   });
 
   it('knows a workbook (ZIP) from a text file', () => {

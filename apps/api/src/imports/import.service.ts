@@ -1,7 +1,9 @@
 import { referenceId } from '../http/identifiers.js';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { z } from 'zod';
+import { z } from 'zod';
+import { freeText } from '../http/free-text.js';
+import { leaseLocatorSchema } from '../attribution/lease-locator.schema.js';
 import {
   type AttributionCommand,
   attributionDecider,
@@ -46,7 +48,9 @@ import {
   type RowKind,
 } from './import-format.js';
 import { workbookRecords } from './import-workbook.js';
-import { decodeImportFile } from './import-encoding.js';
+import { decodedFile, detectFileEncoding } from './import-encoding.js';
+import { readFile } from 'node:fs/promises';
+import type { UploadedFile } from '../http/body.js';
 import { matchColumns } from './import-columns.js';
 import { CsvError } from 'csv-parse';
 
@@ -57,8 +61,26 @@ const CHUNK = 1_000;
 const interrupted = (recorded: number) =>
   `Import interrompu (arrêt du service) : ${recorded} ligne(s) enregistrée(s) ; renvoyez le fichier, elles ne le seront pas deux fois.`;
 const MAX_LISTED = 10_000;
+/** A cancellation row: the lease it cancels (its bailleur, case and reference) and why, as POST /v1/leases/{leaseId}/cancellation. */
+const leaseCancellationSchema = leaseLocatorSchema
+  .extend({
+    leaseId: referenceId('Référence du bail'),
+    reason: freeText('Motif de l’annulation', { max: 500, required: 'Motif obligatoire.' }),
+  })
+  .strict();
+/** A correction row: the lease's whole new version and why, as POST /v1/leases/{leaseId}/corrections. */
+const leaseCorrectionSchema = z
+  .object({
+    eventId: z.string().optional(),
+    reason: freeText('Motif de la correction', { max: 500, required: 'Motif obligatoire.' }),
+    lease: recordSignedLeaseSchema.omit({ eventId: true }),
+  })
+  .strict();
+
 const SCHEMAS: Record<RowKind, z.ZodType> = {
   lease: recordSignedLeaseSchema,
+  lease_cancellation: leaseCancellationSchema,
+  lease_correction: leaseCorrectionSchema,
   cal_decision: calDecisionSchema,
   // In a file, a refusal names its case itself (in the API it is in the path).
   offer_declined: offerDeclinedSchema.extend({ caseId: referenceId('Référence du dossier') }),
@@ -67,6 +89,8 @@ const EVENT_TYPE: Record<RowKind, string> = {
   lease: 'LeaseSigned',
   cal_decision: 'CalDecisionRecorded',
   offer_declined: 'OfferDeclined',
+  lease_cancellation: 'LeaseCancelled',
+  lease_correction: 'LeaseCorrected',
 };
 
 /** Where a refused rule points in the row. */
@@ -81,6 +105,8 @@ const FIELD_OF_CODE: Record<string, string> = {
   LEASE_PROBABLE_DUPLICATE: 'leaseId',
   CASE_ALREADY_LEASED: 'caseId',
   LEASE_AFTER_DECLINED_OFFER: 'household.numeroUnique',
+  LEASE_NOT_FOUND: 'leaseId',
+  LEASE_CORRECTION_EMPTY: 'leaseId',
   OFFER_NOT_FOUND: 'numeroUnique',
   CAL_CANDIDATES_INVALID: 'candidates',
   EVENT_ID_CONFLICT: 'eventId',
@@ -93,13 +119,26 @@ const FIELD_OF_CODE: Record<string, string> = {
 
 /** The fact a valid row records: household numbers replaced by their pseudonyms. */
 function toFact(kind: RowKind, input: Record<string, unknown>, pseudonymise: Pseudonymise): Record<string, unknown> {
-  const fact =
-    kind === 'lease'
-      ? toLeaseSignedData(input as never, pseudonymise)
-      : kind === 'cal_decision'
-        ? toCalDecisionData(input as never, pseudonymise)
-        : toOfferDeclinedData(input as never, pseudonymise);
-  return fact as unknown as Record<string, unknown>;
+  switch (kind) {
+    case 'lease':
+      return toLeaseSignedData(input as never, pseudonymise) as unknown as Record<string, unknown>;
+    case 'cal_decision':
+      return toCalDecisionData(input as never, pseudonymise) as unknown as Record<string, unknown>;
+    case 'offer_declined':
+      return toOfferDeclinedData(input as never, pseudonymise) as unknown as Record<string, unknown>;
+    case 'lease_cancellation':
+      return input;
+    case 'lease_correction': {
+      const { lease, reason } = input as { lease: Record<string, unknown>; reason: string };
+      return { lease: toLeaseSignedData({ ...lease, eventId: undefined } as never, pseudonymise), reason };
+    }
+  }
+}
+
+/** The case a fact is about (a correction's is its lease's): bailleur and case reference name its stream. */
+function caseOf(kind: RowKind, fact: Record<string, unknown>): { bailleurId: string; caseId: string } {
+  const about = (kind === 'lease_correction' ? fact.lease : fact) as { bailleurId: string; caseId: string };
+  return { bailleurId: about.bailleurId, caseId: about.caseId };
 }
 
 /** Event id of a row: the one it gives, else a hash of its content, so sending a file again records nothing twice. */
@@ -147,7 +186,7 @@ interface ValidRow extends Pick<ParsedRow, 'cells' | 'body'> {
 export class ImportService {
   private readonly logger = new Logger('Import');
   private readonly jobs = new Map<string, ImportReport>();
-  /** The lines already counted as rejected, per running import. */
+  /** The lines of the chunk in progress already counted as rejected, per running import (a row lies in one chunk only). */
   private readonly rejectedLines = new WeakMap<ImportReport, Set<number>>();
   /** The `imports` table (progress and reports), through TypeORM; the facts themselves go through the pipeline. */
   private readonly imports: Repository<ImportRow>;
@@ -165,9 +204,10 @@ export class ImportService {
     this.imports = dataSource.getRepository(ImportEntity);
   }
 
+  /** Starts importing an uploaded file, which the import now owns: it is read from disk as it goes, then deleted. */
   async start(
     format: ImportFormat,
-    content: Buffer,
+    file: UploadedFile,
     principal: Principal,
     options: { dryRun?: boolean; sheet?: string } = {},
   ): Promise<ImportReport> {
@@ -190,6 +230,7 @@ export class ImportService {
       finishedAt: null,
       error: null,
     };
+    file.keep();
     this.jobs.set(report.id, report);
     await this.imports.insert({
       id: report.id,
@@ -200,7 +241,7 @@ export class ImportService {
       ownerRole: principal.role,
       ownerTenant: principal.tenant,
     });
-    setImmediate(() => void this.run(report, content, principal, options.sheet));
+    setImmediate(() => void this.run(report, file, principal, options.sheet).finally(() => file.discard()));
     return report;
   }
 
@@ -246,18 +287,20 @@ export class ImportService {
   }
 
   /**
-   * The file's text and rows, or null when the whole file is refused (reported, nothing written):
-   * a CSV is read through once first, so that a column unknown, repeated or missing, or a
-   * malformed record, refuses it before its first row is written.
+   * The file's rows, or null when the whole file is refused (reported, nothing written). A CSV or
+   * NDJSON file is read from disk chunk by chunk, never whole: once to detect its encoding, once
+   * to count its rows (a CSV's columns and records checked then, so that a column unknown, repeated
+   * or missing, or a malformed record, refuses it before its first row is written), once to
+   * import. An XLSX workbook is read whole (exceljs), within its own size limit.
    */
   private async openFile(
     report: ImportReport,
-    bytes: Buffer,
+    file: UploadedFile,
     sheet: string | undefined,
   ): Promise<AsyncIterable<ParsedRow> | Iterable<ParsedRow> | null> {
     let records: () => AsyncIterable<{ line: number; cells: string[] }> | Iterable<{ line: number; cells: string[] }>;
     if (report.format === 'xlsx') {
-      const workbook = await workbookRecords(bytes, sheet);
+      const workbook = await workbookRecords(await readFile(file.path), sheet);
       if ('error' in workbook) {
         this.refuse(report, [
           { line: 0, reference: null, field: null, value: null, code: 'XLSX_UNREADABLE', message: workbook.error },
@@ -266,13 +309,13 @@ export class ImportService {
       }
       records = () => workbook.records;
     } else {
-      const { text, encoding } = decodeImportFile(bytes);
+      const encoding = await detectFileEncoding(file.path);
       report.encoding = encoding;
       if (report.format === 'ndjson') {
-        report.total = countNdjsonRows(text);
-        return ndjsonRows(text);
+        report.total = await countNdjsonRows(decodedFile(file.path, encoding));
+        return ndjsonRows(decodedFile(file.path, encoding));
       }
-      records = () => csvRecords(text);
+      records = () => csvRecords(decodedFile(file.path, encoding));
     }
     let survey;
     try {
@@ -317,11 +360,11 @@ export class ImportService {
     report.error = 'Fichier refusé en entier, rien n’a été enregistré : voir rejections.';
   }
 
-  private async run(report: ImportReport, content: Buffer, principal: Principal, sheet?: string): Promise<void> {
+  private async run(report: ImportReport, file: UploadedFile, principal: Principal, sheet?: string): Promise<void> {
     const started = Date.now();
     try {
       report.status = 'en_cours';
-      const rows = await this.openFile(report, content, sheet);
+      const rows = await this.openFile(report, file, sheet);
       if (!rows) return;
       const total = report.total ?? 0;
       const lookup = this.referential.lookup(true);
@@ -412,7 +455,7 @@ export class ImportService {
             row,
             'type',
             'INVALID_VALUE',
-            'Type de ligne attendu : bail, decision_cal ou refus_offre (CSV) ; lease, cal_decision ou offer_declined (NDJSON).',
+            'Type de ligne attendu : bail, decision_cal, refus_offre, annulation_bail ou correction_bail (CSV) ; lease, cal_decision, offer_declined, lease_cancellation ou lease_correction (NDJSON).',
           );
         continue;
       }
@@ -432,12 +475,13 @@ export class ImportService {
       }
       if (refused.size) continue;
       const { eventId: given, ...input } = result.data as Record<string, unknown>;
+      const fact = toFact(row.kind, input, pseudonymise);
+      const about = caseOf(row.kind, fact);
       // A bailleur's key imports that bailleur's facts only.
-      if (principal.role === 'bailleur' && input.bailleurId !== principal.tenant) {
+      if (principal.role === 'bailleur' && about.bailleurId !== principal.tenant) {
         this.reject(report, row, 'bailleurId', 'TENANT_FORBIDDEN', errorEntry('TENANT_FORBIDDEN')[1]);
         continue;
       }
-      const fact = toFact(row.kind, input, pseudonymise);
       const eventId = rowEventId(row.kind, fact, given);
       valid.push({
         line: row.line,
@@ -446,9 +490,12 @@ export class ImportService {
         cells: row.cells,
         body: row.body,
         eventId,
-        streamId: attributionStreamId(String(fact.bailleurId), String(fact.caseId)),
+        streamId: attributionStreamId(about.bailleurId, about.caseId),
         data: fact,
-        confirmDuplicate: input.confirmeDoublon === true,
+        confirmDuplicate:
+          (row.kind === 'lease_correction'
+            ? (input.lease as { confirmeDoublon?: boolean }).confirmeDoublon
+            : input.confirmeDoublon) === true,
       });
     }
     return valid;
@@ -467,6 +514,7 @@ export class ImportService {
     importId: string,
   ): Promise<void> {
     const actor = actorOf(principal);
+    this.rejectedLines.set(report, new Set());
     const valid = this.validateRows(report, rows, principal);
     if (!valid.length) return;
     await this.appendRows(report, valid, lookup, actor, importId, this.clock());
@@ -488,8 +536,13 @@ export class ImportService {
   ): Promise<void> {
     let outcomes;
     const batch = new BatchLeases();
+    // A lease and a correction's new version are each checked for a copy of another lease in force.
     const identityOf = (row: (typeof valid)[number]) =>
-      row.kind === 'lease' ? leaseIdentityOf(row.data as never as LeaseSignedData) : null;
+      row.kind === 'lease'
+        ? leaseIdentityOf(row.data as never as LeaseSignedData)
+        : row.kind === 'lease_correction'
+          ? leaseIdentityOf((row.data as never as { lease: LeaseSignedData }).lease)
+          : null;
     // One query per attempt for the whole chunk's recorded leases (rows without a lease get a placeholder identity, never read).
     const identities = valid.map((row) => identityOf(row) ?? NO_IDENTITY);
     try {
@@ -502,9 +555,7 @@ export class ImportService {
             decider: identity === null ? attributionDecider : batch.recording(identity, row.eventId),
             eventId: row.eventId,
             metadata: { actor, source: 'import', importId, line: row.line },
-            // The stored lease also carries what Vigie links to it: compare the bailleur's facts only.
-            isRetryOf: (previous) =>
-              previous.type === EVENT_TYPE[row.kind] && jsonEqual(bailleurFactsOf(previous.data as object), row.data),
+            isRetryOf: (previous) => previous.type === EVENT_TYPE[row.kind] && isRetryOf(row, previous.data),
             command: async () => {
               batch.attempt(index);
               if (identity !== null) recorded = (await batch.recorded(() => this.sameLeases.findMany(identities)))[index]!;
@@ -574,7 +625,39 @@ export class ImportService {
         };
       case 'offer_declined':
         return { type: 'DeclineOffer', data: row.data as never, now };
+      case 'lease_cancellation':
+        return { type: 'CancelLease', data: row.data as never };
+      case 'lease_correction': {
+        const { lease } = row.data as { lease: Parameters<LeaseReferentialService['contextForFact']>[0] };
+        return {
+          type: 'CorrectLease',
+          data: row.data as never,
+          referential: await this.referential.contextForFact(lease, lookup),
+          now,
+          sameLeases,
+          confirmDuplicate: row.confirmDuplicate,
+        };
+      }
     }
+  }
+}
+
+/**
+ * Whether the event already recorded under a row's event id is that row's (a file sent again):
+ * the stored fact also carries what Vigie links to it (the CAL decision, the event it cancels or
+ * corrects), so the bailleur's facts only are compared.
+ */
+function isRetryOf(row: ValidRow, previous: unknown): boolean {
+  switch (row.kind) {
+    case 'lease_cancellation':
+      return jsonEqual({ ...(previous as object), cancelsEventId: undefined }, row.data);
+    case 'lease_correction': {
+      const { lease, reason } = previous as { lease: object; reason: string };
+      const mine = row.data as { lease: object; reason: string };
+      return reason === mine.reason && jsonEqual(bailleurFactsOf(lease), bailleurFactsOf(mine.lease));
+    }
+    default:
+      return jsonEqual(bailleurFactsOf(previous as object), row.data);
   }
 }
 
@@ -618,9 +701,9 @@ class BatchLeases {
       decide: (command, state) => {
         const events = attributionDecider.decide(command, state);
         for (const event of events) {
-          if (event.type !== 'LeaseSigned') continue;
+          if (event.type !== 'LeaseSigned' && event.type !== 'LeaseCorrected') continue;
           const key = canonicalJson(identity);
-          const { leaseId, caseId } = event.data;
+          const { leaseId, caseId } = event.type === 'LeaseSigned' ? event.data : event.data.lease;
           this.byIdentity.set(key, [...(this.byIdentity.get(key) ?? []), { leaseId, caseId, eventId }]);
         }
         return events;

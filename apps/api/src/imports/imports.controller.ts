@@ -3,7 +3,7 @@ import { dryRunParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
 import { Contract } from '../http/contract.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { FileBody, MiB } from '../http/body.js';
+import { FileBody, GiB, MiB, type UploadedFile } from '../http/body.js';
 import { isZipFile } from './import-encoding.js';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -15,11 +15,24 @@ import { ImportService, type ImportFormat, type ImportReport } from './import.se
 import { StartImport } from './start-import/start-import.handler.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { EXISTING_IMPORT, FILTERED } from '../access/tenancies.js';
+import { REJECTION_HEADERS, reportXlsx } from './import-report.js';
+
+/** The report as a workbook: `?format=xlsx`, or an Accept naming the XLSX type. */
+function wantsXlsx(request: Request): boolean {
+  return request.query.format === 'xlsx' || (request.headers.accept ?? '').includes('spreadsheetml');
+}
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson', 'text/plain', XLSX_TYPE];
-/** Bulk imports: CSV or NDJSON files of up to a few hundred thousand rows, read only once the caller is authenticated. */
-export const IMPORT_SIZE_LIMIT = 250 * MiB;
+/**
+ * Bulk imports, read only once the caller is authenticated: a CSV or NDJSON file is streamed to
+ * disk as it arrives and read from there chunk by chunk (memory stays flat whatever its size), up
+ * to 2 GiB (about 10 million leases); an XLSX workbook is read whole in memory by exceljs (its XML
+ * takes some 30 times its size once unzipped and loaded), up to 32 MiB (about 300 000 leases).
+ */
+export const IMPORT_SIZE_LIMIT = 2 * GiB;
+export const XLSX_SIZE_LIMIT = 32 * MiB;
+const XLSX_TOO_LARGE = `Limite : ${XLSX_SIZE_LIMIT / MiB} Mo par classeur XLSX (un classeur est lu en entier en mémoire) : enregistrez-le en CSV (séparateur : point-virgule), lu au fil de l’eau jusqu’à ${IMPORT_SIZE_LIMIT / GiB} Go, ou découpez-le en plusieurs classeurs (chacun avec sa ligne d’en-tête) envoyés l’un après l’autre : une ligne déjà importée ne l’est pas deux fois.`;
 /** An import file: its rows are validated one by one (see import-format.ts). */
 const importFileSchema = z.string().min(1, 'Fichier vide.');
 const IMPORT_EXAMPLE = [
@@ -58,7 +71,7 @@ export class ImportsController {
   })
   @ApiConsumes('text/csv', 'application/x-ndjson', XLSX_TYPE)
   async start(
-    @Body() body: unknown,
+    @Body() file: UploadedFile | undefined,
     @Headers('content-type') contentType: string | undefined,
     @Query('format') formatQuery: string | undefined,
     @Query('dryRun') dryRunQuery: string | undefined,
@@ -69,13 +82,12 @@ export class ImportsController {
     const format = formatOf(contentType, formatQuery);
     if (!format) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: IMPORT_UNSUPPORTED });
     // No body at all (an empty file) is read as nothing: the file is empty, not of the wrong type.
-    if (!Buffer.isBuffer(body) || !body.toString('latin1').trim()) {
-      throw invalidField('(corps)', 'REQUIRED', 'Fichier vide.');
-    }
-    if (format !== 'xlsx' && isZipFile(body)) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: XLSX_SENT });
+    if (!file || file.blank) throw invalidField('(corps)', 'REQUIRED', 'Fichier vide.');
+    if (format !== 'xlsx' && isZipFile(file.head)) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: XLSX_SENT });
+    if (format === 'xlsx' && file.size > XLSX_SIZE_LIMIT) throw problemOf('PAYLOAD_TOO_LARGE', { detail: XLSX_TOO_LARGE });
     const { dryRun } = parseOrThrow(z.object({ dryRun: dryRunParam }), { dryRun: dryRunQuery });
     const report = await this.commandBus.execute<StartImport, ImportReport>(
-      new StartImport(format, body, principal, dryRun, sheet),
+      new StartImport(format, file, principal, dryRun, sheet),
     );
     response.setHeader('Location', `/v1/imports/${report.id}`);
     return report;
@@ -85,19 +97,27 @@ export class ImportsController {
   @Get(':id')
   @Contract({
     summary:
-      'Avancement d’un import (lignes traitées / total, débit, temps restant), puis son rapport ; le CSV donne les lignes refusées',
+      'Avancement d’un import (lignes traitées / total, débit, temps restant), puis son rapport ; ?format=csv ou ?format=xlsx (ou Accept) : les lignes refusées pour le tableur (Ligne, Référence, Colonne, Valeur refusée, Code, Message)',
     answer: 'read',
     csv: true,
   })
   async get(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     const report = await this.imports.get(id);
     if (!report) throw notFound('IMPORT_NOT_FOUND');
+    if (wantsXlsx(request)) {
+      response
+        .status(200)
+        .type(XLSX_TYPE)
+        .setHeader('Content-Disposition', `attachment; filename="import-${id}-rejets.xlsx"`)
+        .send(await reportXlsx(report));
+      return;
+    }
     if (wantsCsv(request)) {
       sendCsv(
         response,
         `import-${id}-rejets.csv`,
         toCsv(
-          ['Ligne', 'Référence', 'Colonne', 'Valeur refusée', 'Code', 'Message'],
+          [...REJECTION_HEADERS],
           report.rejections.map((r) => [r.line, r.reference, r.field, r.value, r.code, r.message]),
         ),
       );
