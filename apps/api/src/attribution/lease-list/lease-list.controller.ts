@@ -5,6 +5,7 @@ import { LEASE_FILTERS, listLeases } from '@vigie/domain';
 import { readListedLeases } from '@vigie/projections';
 import { epciSirenParam } from '../../http/params.js';
 import { Contract } from '../../http/contract.js';
+import { XLSX_MEDIA_TYPE } from '../../http/xlsx.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingEpci } from '../../access/tenancies.js';
@@ -32,8 +33,8 @@ export class LeaseListController {
   @ApiQuery({ name: 'year', required: true, example: 2026 })
   @ApiQuery({ name: 'filter', required: false, enum: LEASE_FILTERS })
   @BitemporalQueries()
-  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
-  @ApiProduces('application/json', 'text/csv')
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'] })
+  @ApiProduces('application/json', 'text/csv', XLSX_MEDIA_TYPE)
   async list(
     @Param('epci') epci: string,
     @Query() query: Record<string, string>,
@@ -43,7 +44,7 @@ export class LeaseListController {
     const { input, freshness, at, options } = await readLeaseListQuery(this.pool, { epci: epciSirenParam }, { epci }, query);
     const read = await readListedLeases(this.pool, input.epci, input.year, at.position);
     const leases = listLeases(read.facts, { cia: read.cia, thresholdPerUc: read.threshold?.amountPerUc }, options);
-    sendLeaseList(request, response, {
+    await sendLeaseList(request, response, {
       owner: { epciSiren: input.epci },
       input,
       at,
