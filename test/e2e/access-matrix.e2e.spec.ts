@@ -542,6 +542,7 @@ const SPEC: Record<string, RouteSpec> = {
   'GET /connexion/oidc/retour': page('/connexion/oidc/retour'),
   'GET /admin': page('/admin'),
   'GET /epci/:id': page(`/epci/${MEL}`),
+  'GET /epci/:id/rapport': page(`/epci/${MEL}/rapport`),
   'GET /bailleur/:id': page('/bailleur/lmh'),
   'GET /reservataire/:id': page('/reservataire/als'),
   'GET /etat/:id': page('/etat/59'),
