@@ -112,10 +112,14 @@ describe('The web application in a real browser: OIDC and link sign-in, EPCI fig
     browser = await launchChromium();
     context = await browser.newContext({ acceptDownloads: true, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
     page = await context.newPage();
+    // Vigie's pages only: the identity provider's own login pages are not ours.
+    const ours = () => page.url().startsWith(app.url);
     page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(message.text());
+      if (message.type() === 'error' && ours()) consoleErrors.push(message.text());
     });
-    page.on('pageerror', (error) => consoleErrors.push(error.message));
+    page.on('pageerror', (error) => {
+      if (ours()) consoleErrors.push(error.message);
+    });
   }, 90_000);
 
   afterAll(async () => {

@@ -946,7 +946,7 @@ async function etatPage() {
                     if (!figure) return { text: '—', sort: -1 };
                     const status = figure.masked?.includes('status') ? SECRET : STATUS[figure.status].label;
                     return {
-                      text: `${shown(figure, 'rate', percent)} / ${percent(figure.target)} — ${status}`,
+                      text: `${shown(figure, 'rate', percent)} / ${figure.target === null ? 'sans cible' : percent(figure.target)} — ${status}`,
                       sort: figure.rate ?? -1,
                     };
                   }),
