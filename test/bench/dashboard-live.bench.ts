@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     leaseDate: '2026-03-02',
     flat: { rplsId: `LV${i + 1}`, communeInsee: '59350', epciSiren: MEL, qpvCode: null, typology: 'T3', financing: 'PLUS' },
     household: {
-      numeroUnique: `05912270${String(i + 1).padStart(10, '0')}`,
+      numeroUnique: `nud-live-${tag}-${i + 1}`,
       composition: { personsAged14OrMore: 1, childrenUnder14: 0 },
       yearlyResources: i % 2 ? 9_000 : 15_000,
     },

@@ -349,9 +349,20 @@ describe('The web application for bailleurs, réservataires, the État and admin
       await page.locator('#org-nom').fill('Ville de Roubaix');
       await page.getByRole('button', { name: 'Enregistrer l’organisme' }).click();
       await page.locator('#organisme-resultat', { hasText: 'Réservataire « Ville de Roubaix » enregistré' }).waitFor();
-      const bailleurs = (await getJson(`${app.url}/v1/bailleurs`)).body as { id: string; name: string }[];
+      const bailleurs = (
+        await waitFor(
+          () => getJson(`${app.url}/v1/bailleurs`),
+          (response) => (response.body as { id: string }[]).some((b) => b.id === 'habitat-du-nord'),
+        )
+      ).body as { id: string; name: string }[];
       expect(bailleurs.find((b) => b.id === 'habitat-du-nord')?.name).toBe('Habitat du Nord');
-      const reservataires = (await getJson(`${app.url}/v1/reservataires`)).body as { id: string; kind: string }[];
+      // The referential is read from its projection: wait for it to include the write.
+      const reservataires = (
+        await waitFor(
+          () => getJson(`${app.url}/v1/reservataires`),
+          (response) => (response.body as { id: string }[]).some((r) => r.id === 'ville-de-roubaix'),
+        )
+      ).body as { id: string; kind: string }[];
       expect(reservataires.find((r) => r.id === 'ville-de-roubaix')?.kind).toBe('collectivite');
       await page.locator('#organismes tr', { hasText: 'Ville de Roubaix' }).waitFor();
       // A bad identifier is refused with the API's French message naming the field.
