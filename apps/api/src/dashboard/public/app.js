@@ -1188,7 +1188,13 @@ async function adminPage() {
         }),
       ],
     );
-    if (saved) await load();
+    // The referential list is a projection: read it again until it shows the organisation just written.
+    for (let attempt = 0; saved && attempt < 30; attempt += 1) {
+      await load();
+      const listed = [...document.querySelectorAll('#organismes td')].some((cell) => cell.textContent === organisationId);
+      if (listed) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   });
   await load();
 }
