@@ -115,7 +115,7 @@ export async function startApiProcess(
       () => false,
     );
     if (ok) break;
-    if (attempt > 3_000 || api.exitCode !== null) throw new Error('API did not start');
+    if (attempt > 3_000 || api.exitCode !== null) throw new Error(`API did not start (exit code ${api.exitCode})`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   // Stopped and gone before its database is dropped (a forced drop would kill its connections mid-shutdown).

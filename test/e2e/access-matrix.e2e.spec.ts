@@ -474,6 +474,11 @@ const SPEC: Record<string, RouteSpec> = {
       path: `/v1/conventions/${pick(v, 'lmh/als/C-OWN', 'pdc/resa-62/C-OTHER', 'lmh/als/C-NOPE')}`,
     }),
   },
+  'GET /v1/conventions': {
+    allowed: ['bailleur', 'reservataire', 'etat', 'admin'],
+    tenancy: { kind: 'filtered' },
+    call: () => ({ method: 'GET', path: '/v1/conventions?year=2026' }),
+  },
   'GET /v1/conventions/:bailleurId/:reservataireId/:conventionId/flux': {
     allowed: ['bailleur', 'reservataire', 'etat', 'admin'],
     tenancy: { kind: 'existing', notFound: 'CONVENTION_NOT_FOUND' },
@@ -537,6 +542,7 @@ const SPEC: Record<string, RouteSpec> = {
   'GET /connexion/oidc/retour': page('/connexion/oidc/retour'),
   'GET /admin': page('/admin'),
   'GET /epci/:id': page(`/epci/${MEL}`),
+  'GET /epci/:id/rapport': page(`/epci/${MEL}/rapport`),
   'GET /bailleur/:id': page('/bailleur/lmh'),
   'GET /reservataire/:id': page('/reservataire/als'),
   'GET /etat/:id': page('/etat/59'),
@@ -545,6 +551,11 @@ const SPEC: Record<string, RouteSpec> = {
     allowed: ALL,
     tenancy: { kind: 'none' },
     call: () => ({ method: 'POST', path: '/v1/session/logout' }),
+  },
+  'GET /v1/departements/:departement/epcis': {
+    allowed: ALL,
+    tenancy: { kind: 'none' },
+    call: () => ({ method: 'GET', path: '/v1/departements/59/epcis' }),
   },
   'GET /v1/epcis/:epci/names': {
     allowed: ALL,

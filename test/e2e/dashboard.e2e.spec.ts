@@ -11,6 +11,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 interface Document {
   querySelector(selector: string): { textContent: string | null } | null;
 }
+interface DocumentList {
+  querySelectorAll(selector: string): { length: number };
+}
 import { FIXTURE_LEASES, MEL, THRESHOLD_2026 } from '../fixtures/compliance-mel-2026.js';
 import { launchChromium, SCREENSHOTS } from '../support/browser.js';
 import { leaseRequest } from '../support/lease-requests.js';
@@ -41,6 +44,8 @@ describe('The web application in a real browser: OIDC and link sign-in, EPCI fig
   let context: BrowserContext;
   let page: Page;
   let position = 0;
+  /** What the EPCI page wrote to the browser console as errors, or threw. */
+  const consoleErrors: string[] = [];
 
   const compliance = async (): Promise<Report> =>
     (
@@ -107,6 +112,14 @@ describe('The web application in a real browser: OIDC and link sign-in, EPCI fig
     browser = await launchChromium();
     context = await browser.newContext({ acceptDownloads: true, locale: 'fr-FR', timezoneId: 'Europe/Paris' });
     page = await context.newPage();
+    // Vigie's pages only: the identity provider's own login pages are not ours.
+    const ours = () => page.url().startsWith(app.url);
+    page.on('console', (message) => {
+      if (message.type() === 'error' && ours()) consoleErrors.push(message.text());
+    });
+    page.on('pageerror', (error) => {
+      if (ours()) consoleErrors.push(error.message);
+    });
   }, 90_000);
 
   afterAll(async () => {
@@ -196,6 +209,79 @@ describe('The web application in a real browser: OIDC and link sign-in, EPCI fig
     expect(Date.now() - started).toBeLessThan(2_000);
     // The same page: no reload happened.
     await expect(page.evaluate(() => (globalThis as { marker?: number }).marker)).resolves.toBe(42);
+  });
+
+  it('filters the leases on a flat leased twice within 30 days, and writes their dates as JJ/MM/AAAA', async () => {
+    // The live lease above took the first fixture lease's flat and date: the flat is leased twice.
+    const api = await getJson(`${app.url}/v1/epcis/${MEL}/leases?year=2026&filter=flat_leased_twice`);
+    expect(api.body.leases).toHaveLength(2);
+    await page.locator('#filtre-baux').selectOption('flat_leased_twice');
+    await page.waitForFunction(
+      () => (globalThis as unknown as { document: DocumentList }).document.querySelectorAll('#baux tbody tr').length === 2,
+    );
+    const rows = await Promise.all(
+      (await page.locator('#baux tbody tr').all()).map((row) => row.locator('td').allTextContents()),
+    );
+    const first = FIXTURE_LEASES[0]!;
+    const french = first.leaseDate.split('-').reverse().join('/');
+    expect(rows.map((row) => row[0])).toEqual([french, french]);
+    for (const row of rows) expect(row[5]).toContain('Logement loué deux fois en 30 jours');
+    await page.locator('#filtre-baux').selectOption('');
+  });
+
+  it('says one coherent status per card: nothing signed yet is « non évaluable », never « cible atteinte »', async () => {
+    await page.locator('#signedUntil').fill('2026-01-10');
+    await page.getByRole('button', { name: 'Afficher' }).click();
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: Document }).document.querySelector('[data-objectif="HQ1"] [data-champ="ratio"]')
+          ?.textContent === '0 / 0',
+    );
+    for (const id of ['HQ1', 'QNQ1', 'PRIO']) {
+      await expect(card(id).locator('.fr-badge').textContent()).resolves.toBe('Non évaluable');
+      const text = (await card(id).textContent())!;
+      expect(text).not.toMatch(/atteint|en retard/i);
+      await expect(card(id).locator('[data-champ="besoin"]').textContent()).resolves.toMatch(/^Non évaluable : /);
+    }
+    await page.locator('#signedUntil').fill('');
+    await page.getByRole('button', { name: 'Afficher' }).click();
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { document: Document }).document.querySelector('[data-objectif="HQ1"] [data-champ="ratio"]')
+          ?.textContent !== '0 / 0',
+    );
+    await expect(card('HQ1').locator('[data-champ="besoin"]').textContent()).resolves.toMatch(/^Atteint/);
+    await expect(card('QNQ1').locator('[data-champ="besoin"]').textContent()).resolves.toMatch(/^En retard : /);
+    // The freshness line gives a Paris date and time, JJ/MM/AAAA HH:MM.
+    await expect(page.locator('#fraicheur').textContent()).resolves.toMatch(/à jour du \d{2}\/\d{2}\/\d{4} \d{2}:\d{2},/);
+  });
+
+  it('prints the annual report of the EPCI cleanly to PDF: its figures, without the page’s controls', async () => {
+    const report = await compliance();
+    const hq1 = epciFigure(report, 'HQ1');
+    await page.goto(`${app.url}/epci/${MEL}/rapport?annee=2026`);
+    await page.waitForSelector('main[data-ready="true"]');
+    await expect(page.locator('h1').textContent()).resolves.toBe('Métropole Européenne de Lille — rapport annuel 2026');
+    const row = page.locator('#rapport-objectifs tbody tr', { hasText: 'HQ1' });
+    const cells = await row.locator('td').allTextContents();
+    expect(cells.slice(1, 3)).toEqual([`${hq1.numerator} / ${hq1.denominator}`, percentFr(hq1.rate)]);
+    await expect(page.locator('#rapport-repartitions').textContent()).resolves.toMatch(/Bailleur lmh/);
+    await expect(page.locator('#rapport-qualite').textContent()).resolves.toContain('Baux de l’année');
+    // What the printer gets: no header buttons, no form, no footer; every table whole.
+    await page.emulateMedia({ media: 'print' });
+    for (const selector of ['#periode', '.fr-header__tools', '.fr-footer'])
+      await expect(page.locator(selector).isVisible()).resolves.toBe(false);
+    await expect(page.locator('#rapport-objectifs table').isVisible()).resolves.toBe(true);
+    const pdf = await page.pdf({ path: join(SCREENSHOTS, 'rapport-annuel-epci.pdf'), format: 'A4', printBackground: true });
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    await page.screenshot({ path: join(SCREENSHOTS, 'rapport-annuel-epci.png'), fullPage: true });
+    await page.emulateMedia({ media: 'screen' });
+    await page.goto(`${app.url}/epci/${MEL}`);
+    await page.waitForSelector('main[data-ready="true"]');
+  }, 60_000);
+
+  it('wrote no error to the browser console (the DSFR and Vigie scripts load cleanly)', () => {
+    expect(consoleErrors).toEqual([]);
   });
 
   it('refuses a write of the session without its CSRF token, as a forged cross-site request would send it', async () => {

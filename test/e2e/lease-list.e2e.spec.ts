@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { randomUUID } from 'node:crypto';
 import { adminFetch, getJson, postJson, startTestApp, type TestApp, waitFor } from '../support/app.js';
 
@@ -100,5 +101,30 @@ describe('Lease-level list of an EPCI', () => {
     const text = (await csv.text()).replace(/^\uFEFF/, '');
     expect(text.split('\r\n')[0]).toContain('HQ1 : motif');
     expect(text).toContain('hors QPV, ressources inconnues (Q1 inconnu)');
+    // The Q1 column in words, as a reader of the spreadsheet understands it (never the API's codes).
+    const [header, ...lines] = text.trim().split('\r\n');
+    const q1Column = header!.split(';').indexOf('Q1');
+    const q1Cells = lines.map((line) => line.split(';')[q1Column]);
+    expect(new Set(q1Cells)).toEqual(new Set(['Premier quartile', 'Inconnu (ressources manquantes)']));
+    expect(q1Cells.filter((cell) => /^(q1|non_q1|unknown|pending)$/.test(cell!))).toEqual([]);
+  });
+
+  it('answers the same list as an XLSX workbook (exceljs): French headers, real dates, numbers as numbers', async () => {
+    const response = await adminFetch(`${app.url}/v1/epcis/${MEL}/leases?year=2026&format=xlsx`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('spreadsheetml');
+    expect(response.headers.get('content-disposition')).toContain(`baux-detail-${MEL}-2026.xlsx`);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(await response.arrayBuffer()) as never);
+    const sheet = workbook.getWorksheet('Baux')!;
+    const headers = (sheet.getRow(1).values as unknown[]).slice(1);
+    expect(headers.slice(0, 2)).toEqual(['Bail', 'Date du bail']);
+    expect(sheet.rowCount).toBe(1 + 3);
+    const column = (name: string) => headers.indexOf(name) + 1;
+    const first = sheet.getRow(2);
+    expect(first.getCell(column('Date du bail')).value).toBeInstanceOf(Date);
+    expect(first.getCell(column('Date du bail')).numFmt).toBe('dd/mm/yyyy');
+    expect(typeof first.getCell(column('Position')).value).toBe('number');
+    expect(['Premier quartile', 'Inconnu (ressources manquantes)']).toContain(first.getCell(column('Q1')).value);
   });
 });

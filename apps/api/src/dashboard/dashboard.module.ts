@@ -1,8 +1,9 @@
 import { Module } from '@nestjs/common';
+import { DepartementEpcisController } from './departement-epcis.controller.js';
 import { NamesController } from './names.controller.js';
 import { PagesController } from './pages.controller.js';
 
-export const DASHBOARD_CONTROLLERS = [NamesController, PagesController];
+export const DASHBOARD_CONTROLLERS = [NamesController, DepartementEpcisController, PagesController];
 
 /**
  * The web application (tableau de bord): French pages with the DSFR for EPCIs, bailleurs,

@@ -46,6 +46,8 @@ export function page({ title, view, signedIn, body }: PageOptions): string {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1, shrink-to-fit=no" />
         <title>${title} — Vigie</title>
+        <link rel="icon" href="/dsfr/favicon/favicon.svg" type="image/svg+xml" />
+        <link rel="shortcut icon" href="/dsfr/favicon/favicon.ico" type="image/x-icon" />
         <link rel="stylesheet" href="/dsfr/dsfr.min.css" />
         <link rel="stylesheet" href="/dsfr/utility/icons/icons.min.css" />
         <link rel="stylesheet" href="/web/app.css" />
@@ -66,6 +68,19 @@ export function page({ title, view, signedIn, body }: PageOptions): string {
                   <div class="fr-header__brand-top">
                     <div class="fr-header__logo">
                       <p class="fr-logo">République<br />Française</p>
+                    </div>
+                    <div class="fr-header__navbar">
+                      <button
+                        type="button"
+                        class="fr-btn--menu fr-btn"
+                        data-fr-opened="false"
+                        aria-controls="menu-mobile"
+                        aria-haspopup="menu"
+                        id="bouton-menu"
+                        title="Menu"
+                      >
+                        Menu
+                      </button>
                     </div>
                   </div>
                   <div class="fr-header__service">
@@ -90,6 +105,13 @@ export function page({ title, view, signedIn, body }: PageOptions): string {
                   </div>
                 </div>
               </div>
+            </div>
+          </div>
+          <!-- The DSFR's header copies the tools links here for small screens (its script needs this block). -->
+          <div class="fr-header__menu fr-modal" id="menu-mobile" aria-labelledby="bouton-menu">
+            <div class="fr-container">
+              <button type="button" class="fr-btn--close fr-btn" aria-controls="menu-mobile" title="Fermer">Fermer</button>
+              <div class="fr-header__menu-links"></div>
             </div>
           </div>
         </header>

@@ -1,6 +1,8 @@
 import { html, type Html } from './layout.js';
 
 export type PersonaView = 'epci' | 'bailleur' | 'reservataire' | 'etat';
+/** Pages that are not a persona's home. */
+export type OtherView = 'admin' | 'rapport';
 
 /** The period form: the year, what Vigie knew on a day (asOf), and the leases signed until a day. */
 const periodForm = html` <form id="periode" class="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom fr-mb-2w">
@@ -32,8 +34,12 @@ const alerts = html` <h2>Alertes</h2>
 
 const errors = html`<div id="erreur" role="alert"></div>`;
 
-export const PAGE_BODIES: Record<PersonaView | 'admin', Html> = {
-  epci: html`${errors}${periodForm}${objectives}
+export const PAGE_BODIES: Record<PersonaView | OtherView, Html> = {
+  epci: html`${errors}${periodForm}
+    <p>
+      <a class="fr-link fr-icon-printer-line fr-link--icon-left" id="lien-rapport" href="#">Rapport annuel imprimable (PDF)</a>
+    </p>
+    ${objectives}
     <h2>Trajectoire mensuelle</h2>
     <div class="fr-select-group">
       <label class="fr-label" for="objectif-trajectoire">Objectif</label>
@@ -77,12 +83,23 @@ export const PAGE_BODIES: Record<PersonaView | 'admin', Html> = {
           <option value="unknown_q1">Q1 inconnu (ressources manquantes)</option>
           <option value="no_cal_decision">Sans décision de CAL</option>
           <option value="probable_duplicate">Doublons probables</option>
+          <option value="flat_leased_twice">Logement loué deux fois en 30 jours</option>
+          <option value="flagged">Tous les signalements (doublons, logement loué deux fois)</option>
         </select>
       </div>
       <div class="fr-col-12 fr-col-md-6">
-        <a class="fr-btn fr-btn--secondary fr-icon-download-line fr-btn--icon-left" id="export-baux" href="#" download
-          >Exporter en CSV</a
-        >
+        <ul class="fr-btns-group fr-btns-group--inline-md">
+          <li>
+            <a class="fr-btn fr-btn--secondary fr-icon-download-line fr-btn--icon-left" id="export-baux" href="#" download
+              >Exporter en CSV</a
+            >
+          </li>
+          <li>
+            <a class="fr-btn fr-btn--secondary fr-icon-download-line fr-btn--icon-left" id="export-baux-xlsx" href="#" download
+              >Exporter en XLSX</a
+            >
+          </li>
+        </ul>
       </div>
     </div>
     <div id="baux"></div>`,
@@ -115,18 +132,56 @@ export const PAGE_BODIES: Record<PersonaView | 'admin', Html> = {
   reservataire: html`${errors}${periodForm}
     <h2>Conventions</h2>
     <div id="conventions"></div>
+    <h2>Réalisé et dû par année</h2>
+    <div id="par-annee"></div>
     <h2>Registre d’audit</h2>
-    <p>
-      <a class="fr-btn fr-btn--secondary fr-icon-download-line fr-btn--icon-left" id="export-registre" href="#" download
-        >Exporter le registre en CSV</a
-      >
-    </p>
+    <ul class="fr-btns-group fr-btns-group--inline-md">
+      <li>
+        <a class="fr-btn fr-btn--secondary fr-icon-download-line fr-btn--icon-left" id="export-registre" href="#" download
+          >Exporter le registre en CSV</a
+        >
+      </li>
+      <li>
+        <a class="fr-btn fr-btn--secondary fr-icon-download-line fr-btn--icon-left" id="export-registre-xlsx" href="#" download
+          >Exporter le registre en XLSX</a
+        >
+      </li>
+    </ul>
     <div id="registre"></div>
     ${alerts}`,
   etat: html`${errors}${periodForm}
     <h2>Les EPCI côte à côte</h2>
     <div id="epcis"></div>
+    <h2>Contingent préfectoral</h2>
+    <p class="fr-text--sm">
+      Part des logements libérés (assiette nette) orientés vers l’État et des baux signés sur son contingent : 30 % au plus, dont
+      5 % au plus pour les agents publics.
+    </p>
+    <div id="contingent"></div>
     ${alerts}`,
+  rapport: html`${errors}
+    <form id="periode" class="fr-grid-row fr-grid-row--gutters fr-grid-row--bottom fr-mb-2w vigie-no-print">
+      <div class="fr-col-12 fr-col-md-3 fr-input-group">
+        <label class="fr-label" for="annee">Année</label>
+        <input class="fr-input" type="number" id="annee" name="annee" min="2000" max="2100" required />
+      </div>
+      <input type="hidden" id="asOf" /><input type="hidden" id="signedUntil" />
+      <div class="fr-col-12 fr-col-md-9">
+        <ul class="fr-btns-group fr-btns-group--inline-md">
+          <li><button class="fr-btn" type="submit">Afficher</button></li>
+          <li>
+            <button class="fr-btn fr-btn--secondary fr-icon-printer-line fr-btn--icon-left" type="button" id="imprimer">
+              Imprimer ou enregistrer en PDF
+            </button>
+          </li>
+        </ul>
+      </div>
+    </form>
+    <p id="fraicheur" class="fr-text--sm"></p>
+    <section id="rapport-objectifs"></section>
+    <section id="rapport-trajectoires"></section>
+    <section id="rapport-repartitions"></section>
+    <section id="rapport-qualite"></section>`,
   admin: html`${errors}
     <h2>Inviter une personne</h2>
     <form id="invitation" class="fr-mb-4w">
@@ -160,7 +215,59 @@ export const PAGE_BODIES: Record<PersonaView | 'admin', Html> = {
     <h2>Personnes</h2>
     <div id="personnes"></div>
     <h2>Clés d’API</h2>
+    <form id="nouvelle-cle" class="fr-mb-2w">
+      <div class="fr-grid-row fr-grid-row--gutters">
+        <div class="fr-col-12 fr-col-md-4 fr-input-group">
+          <label class="fr-label" for="cle-libelle">Libellé<span class="fr-hint-text">qui détient la clé</span></label
+          ><input class="fr-input" id="cle-libelle" required />
+        </div>
+        <div class="fr-col-12 fr-col-md-4 fr-select-group">
+          <label class="fr-label" for="cle-role">Rôle</label>
+          <select class="fr-select" id="cle-role">
+            <option value="bailleur">Bailleur</option>
+            <option value="epci">EPCI</option>
+            <option value="reservataire">Réservataire</option>
+            <option value="etat">État (département)</option>
+            <option value="admin">Administrateur</option>
+          </select>
+        </div>
+        <div class="fr-col-12 fr-col-md-4 fr-input-group">
+          <label class="fr-label" for="cle-organisme"
+            >Organisme<span class="fr-hint-text">SIREN, identifiant ou département</span></label
+          ><input class="fr-input" id="cle-organisme" />
+        </div>
+      </div>
+      <button class="fr-btn" type="submit">Créer la clé</button>
+      <div id="cle-resultat" aria-live="polite"></div>
+    </form>
     <div id="cles"></div>
     <h2>Organismes</h2>
+    <form id="nouvel-organisme" class="fr-mb-2w">
+      <div class="fr-grid-row fr-grid-row--gutters">
+        <div class="fr-col-12 fr-col-md-3 fr-select-group">
+          <label class="fr-label" for="org-type">Type</label>
+          <select class="fr-select" id="org-type">
+            <option value="bailleur">Bailleur</option>
+            <option value="etat">Réservataire : État (contingent préfectoral)</option>
+            <option value="collectivite">Réservataire : collectivité</option>
+            <option value="action_logement">Réservataire : Action Logement</option>
+            <option value="autre">Réservataire : autre</option>
+          </select>
+        </div>
+        <div class="fr-col-12 fr-col-md-3 fr-input-group">
+          <label class="fr-label" for="org-id">Identifiant<span class="fr-hint-text">minuscules, chiffres, tirets</span></label
+          ><input class="fr-input" id="org-id" required />
+        </div>
+        <div class="fr-col-12 fr-col-md-3 fr-input-group">
+          <label class="fr-label" for="org-nom">Nom</label><input class="fr-input" id="org-nom" required />
+        </div>
+        <div class="fr-col-12 fr-col-md-3 fr-input-group">
+          <label class="fr-label" for="org-siren">SIREN<span class="fr-hint-text">bailleur, facultatif</span></label
+          ><input class="fr-input" id="org-siren" inputmode="numeric" />
+        </div>
+      </div>
+      <button class="fr-btn" type="submit">Enregistrer l’organisme</button>
+      <div id="organisme-resultat" aria-live="polite"></div>
+    </form>
     <div id="organismes"></div>`,
 };

@@ -6,7 +6,7 @@ import { OidcService } from '../access/sessions/oidc.service.js';
 import { SessionAuthenticator } from '../access/sessions/session-authenticator.js';
 import { Contract } from '../http/contract.js';
 import { html, type Html, page } from './layout.js';
-import { PAGE_BODIES, type PersonaView } from './page-bodies.js';
+import { type OtherView, PAGE_BODIES, type PersonaView } from './page-bodies.js';
 
 /** Each person's home: the page of its own organisation. */
 export function homeOf(principal: Principal): string {
@@ -28,7 +28,8 @@ const SIGN_IN_ERRORS: Record<string, string> = {
   session: 'Votre session a expiré : reconnectez-vous.',
 };
 
-const TITLES: Record<PersonaView | 'admin', string> = {
+const TITLES: Record<PersonaView | OtherView, string> = {
+  rapport: 'Rapport annuel de l’EPCI',
   epci: 'Tableau de bord de l’EPCI',
   bailleur: 'Tableau de bord du bailleur',
   reservataire: 'Tableau de bord du réservataire',
@@ -99,6 +100,16 @@ export class PagesController {
   }
 
   @Public()
+  @Get('epci/:id/rapport')
+  @Contract({
+    summary: 'Rapport annuel imprimable d’un EPCI : objectifs, trajectoires, répartitions, qualité des données',
+    answer: 'read',
+  })
+  epciReport(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    return this.persona(request, response, 'rapport', id);
+  }
+
+  @Public()
   @Get('bailleur/:id')
   @Contract({ summary: 'Page d’un bailleur : position par objectif et par convention, alertes, imports', answer: 'read' })
   bailleur(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
@@ -119,7 +130,7 @@ export class PagesController {
     return this.persona(request, response, 'etat', id);
   }
 
-  private async persona(request: Request, response: Response, view: PersonaView | 'admin', id: string): Promise<void> {
+  private async persona(request: Request, response: Response, view: PersonaView | OtherView, id: string): Promise<void> {
     const principal = await this.sessions.principal(request);
     if (!principal) return response.redirect(303, '/connexion');
     const body: Html = PAGE_BODIES[view];

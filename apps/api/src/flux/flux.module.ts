@@ -4,6 +4,7 @@ import { AgreeConventionHandler } from './agree-convention/agree-convention.hand
 import { CloseBilanController } from './close-bilan/close-bilan.controller.js';
 import { CloseBilanHandler } from './close-bilan/close-bilan.handler.js';
 import { ConvertStockController } from './convert-stock/convert-stock.controller.js';
+import { ListConventionsController } from './list-conventions/list-conventions.controller.js';
 import { OrientFlatController } from './orient-flat/orient-flat.controller.js';
 import { OrientFlatHandler } from './orient-flat/orient-flat.handler.js';
 import { ReadBilanController } from './read-bilan/read-bilan.controller.js';
@@ -27,6 +28,7 @@ export const FLUX_CONTROLLERS = [
   SignConventionController,
   ReviseConventionController,
   AgreeConventionController,
+  ListConventionsController,
   ReadConventionController,
   ReleaseFlatController,
   OrientFlatController,

@@ -39,6 +39,14 @@ export interface LeaseLine {
 export const LEASE_FILTERS = ['unknown_q1', 'no_cal_decision', 'probable_duplicate', 'flat_leased_twice', 'flagged'] as const;
 export type LeaseFilter = (typeof LEASE_FILTERS)[number];
 
+/** A lease's Q1 status as a column of a list or an export shows it (never the code). */
+export const Q1_STATUS_FR = {
+  q1: 'Premier quartile',
+  non_q1: 'Hors premier quartile',
+  unknown: 'Inconnu (ressources manquantes)',
+  pending: 'En attente du seuil',
+} as const satisfies Record<LeaseLine['q1'], string>;
+
 const Q1_FR = {
   q1: 'ménage du 1er quartile',
   non_q1: 'ménage hors 1er quartile',

@@ -52,7 +52,7 @@ export class BailleurLeaseListController {
         })),
       )
       .sort((a, b) => a.leaseDate.localeCompare(b.leaseDate) || a.position - b.position);
-    sendLeaseList(request, response, {
+    await sendLeaseList(request, response, {
       owner: { bailleurId: input.bailleurId },
       input,
       at,

@@ -2,10 +2,11 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiProduces, ApiQuery } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { LEASE_FILTERS, type LeaseFilter, type LeaseLine, parisTimestamp } from '@vigie/domain';
+import { LEASE_FILTERS, type LeaseFilter, type LeaseLine, parisTimestamp, Q1_STATUS_FR } from '@vigie/domain';
 import { type Freshness, readFreshness } from '@vigie/projections';
 import type { DatabasePool } from '@vigie/postgres';
 import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
+import { dayCell, sendXlsx, wantsXlsx, XLSX_MEDIA_TYPE, type XlsxCell } from '../../http/xlsx.js';
 import { asOfOf, BitemporalQueries, bitemporalInput, bitemporalQuery, readPosition } from '../../http/bitemporal.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
@@ -17,8 +18,8 @@ export function LeaseListQueries(): MethodDecorator {
     ApiQuery({ name: 'year', required: true, example: 2026 }),
     ApiQuery({ name: 'filter', required: false, enum: LEASE_FILTERS }),
     BitemporalQueries(),
-    ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] }),
-    ApiProduces('application/json', 'text/csv'),
+    ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'] }),
+    ApiProduces('application/json', 'text/csv', XLSX_MEDIA_TYPE),
   );
 }
 
@@ -52,8 +53,8 @@ export async function readLeaseListQuery<Shape extends z.ZodRawShape>(
   return { input, freshness, at, options };
 }
 
-/** Answers a lease list: JSON with where it stands (asOf, signedUntil, freshness), or CSV. */
-export function sendLeaseList(
+/** Answers a lease list: JSON with where it stands (asOf, signedUntil, freshness), CSV or XLSX. */
+export async function sendLeaseList(
   request: Request,
   response: Response,
   list: {
@@ -65,9 +66,14 @@ export function sendLeaseList(
     readonly filename: string;
     readonly withEpci: boolean;
   },
-): void {
+): Promise<void> {
   const { input, at } = list;
   response.setHeader('X-Vigie-Position', String(at.position));
+  if (wantsXlsx(request)) {
+    const { headers, rows } = leaseListTable(list.leases, list.withEpci, dayCell);
+    await sendXlsx(response, list.filename.replace(/\.csv$/, '.xlsx'), 'Baux', headers, rows);
+    return;
+  }
   if (wantsCsv(request)) {
     sendCsv(response, list.filename, leaseListCsv(list.leases, list.withEpci));
     return;
@@ -87,6 +93,16 @@ const yesNo = (value: boolean) => (value ? 'oui' : 'non');
 
 /** A lease list as CSV (French headers): one line per lease, three columns per objective. */
 export function leaseListCsv(leases: ReadonlyArray<LeaseLine & { readonly epciSiren?: string }>, withEpci = false): string {
+  const { headers, rows } = leaseListTable(leases, withEpci, (day) => day);
+  return toCsv(headers, rows);
+}
+
+/** The lease list's French headers and one row per lease; `day` writes the lease date (text for CSV, a date cell for XLSX). */
+function leaseListTable<Day extends XlsxCell>(
+  leases: ReadonlyArray<LeaseLine & { readonly epciSiren?: string }>,
+  withEpci: boolean,
+  day: (value: string) => Day,
+) {
   const objectives = leases[0]?.objectives.map((objective) => objective.id) ?? ['HQ1', 'QNQ1', 'PRIO', 'ANRU'];
   const headers = [
     'Bail',
@@ -106,13 +122,13 @@ export function leaseListCsv(leases: ReadonlyArray<LeaseLine & { readonly epciSi
   ];
   const rows = leases.map((lease) => [
     lease.leaseId,
-    lease.leaseDate,
+    day(lease.leaseDate),
     ...(withEpci ? [lease.epciSiren ?? ''] : []),
     lease.bailleurId,
     lease.reservataireId ?? 'Non réservé',
     lease.communeInsee,
     lease.qpvCode ?? '',
-    lease.q1,
+    Q1_STATUS_FR[lease.q1],
     yesNo(lease.withoutCalDecision),
     yesNo(lease.probableDuplicate),
     yesNo(lease.flatLeasedTwice),
@@ -120,5 +136,5 @@ export function leaseListCsv(leases: ReadonlyArray<LeaseLine & { readonly epciSi
     lease.eventId,
     lease.position,
   ]);
-  return toCsv(headers, rows);
+  return { headers, rows };
 }

@@ -38,7 +38,7 @@ export class LeaseListController {
     const { input, freshness, at, options } = await readLeaseListQuery(this.pool, { epci: epciSirenParam }, { epci }, query);
     const read = await readListedLeases(this.pool, input.epci, input.year, at.position);
     const leases = listLeases(read.facts, { cia: read.cia, thresholdPerUc: read.threshold?.amountPerUc }, options);
-    sendLeaseList(request, response, {
+    await sendLeaseList(request, response, {
       owner: { epciSiren: input.epci },
       input,
       at,

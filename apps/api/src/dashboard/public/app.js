@@ -57,6 +57,17 @@ const points = (value) =>
     ? '—'
     : `${value > 0 ? '+' : ''}${(value * 100).toLocaleString('fr-FR', { maximumFractionDigits: 1 })} points`;
 const count = (value) => (value === null || value === undefined ? '—' : value.toLocaleString('fr-FR'));
+/** A calendar day (YYYY-MM-DD, already a Paris day) as French readers write it: JJ/MM/AAAA. */
+const frenchDate = (day) =>
+  typeof day === 'string' && /^\d{4}-\d{2}-\d{2}/.test(day) ? day.slice(0, 10).split('-').reverse().join('/') : '—';
+/** An instant (ISO 8601 with its offset) as a Paris date and time: JJ/MM/AAAA HH:MM. */
+const parisDateTime = (instant) =>
+  instant ? new Date(instant).toLocaleString('fr-FR', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' }) : '—';
+/** A month (YYYY-MM) in words: « mars 2026 ». */
+const frenchMonth = (month, style = 'long') =>
+  new Date(`${month}-15T12:00:00Z`).toLocaleDateString('fr-FR', { month: style, year: 'numeric', timeZone: 'UTC' });
+/** Sort key of a day shown as JJ/MM/AAAA: the day itself (YYYY-MM-DD sorts as text). */
+const dayCell = (day) => ({ text: frenchDate(day), sort: day ?? '' });
 /** A figure's field as shown: masked ones say so (never 0). */
 const shown = (figure, field, format) => (figure.masked?.includes(field) ? SECRET : format(figure[field]));
 
@@ -122,7 +133,7 @@ function sortableTable(caption, columns, rows) {
         el(
           'tr',
           {},
-          row.map((cell) => el('td', { text: cell.text })),
+          row.map((cell) => (cell.node ? el('td', {}, cell.node) : el('td', { text: cell.text }))),
         ),
       ),
     );
@@ -170,18 +181,33 @@ function setUpPeriod(onChange) {
 
 function freshness(view) {
   const at = view.freshness?.recordedAt ?? view.asOf?.recordedAt;
-  const when = at ? new Date(at).toLocaleString('fr-FR', { timeZone: 'Europe/Paris' }) : 'aucun fait enregistré';
+  const when = at ? parisDateTime(at) : 'aucun fait enregistré';
   const live = view.asOf?.live === false ? ' (vue à une date passée)' : '';
   fill(document.getElementById('fraicheur'), `Chiffres à jour du ${when}, position ${count(view.asOf?.position ?? 0)}${live}.`);
 }
 
+/**
+ * What it takes to reach the target, in words that agree with the status badge: a figure that
+ * cannot be evaluated never reads as reached, whatever `neededToTarget` says.
+ */
+function neededSentence(figure) {
+  if (figure.masked?.includes('status')) return null;
+  if (figure.status === 'non_evaluable')
+    return figure.target === null || figure.target === undefined
+      ? 'Non évaluable : aucune cible pour cet objectif.'
+      : 'Non évaluable : aucune attribution dans la population de cet objectif sur la période.';
+  if (figure.neededToTarget === null || figure.neededToTarget === undefined || figure.masked?.includes('neededToTarget'))
+    return null;
+  const more = `${count(figure.neededToTarget)} attribution(s) qualifiante(s) de plus${figure.reachable === false ? ' (hors d’atteinte au rythme actuel)' : ''}`;
+  if (figure.status === 'atteint')
+    return figure.neededToTarget === 0
+      ? 'Atteint : aucune attribution qualifiante supplémentaire nécessaire d’ici la fin de l’année.'
+      : `Atteint à ce jour ; pour le rester jusqu’à la fin de l’année au rythme actuel : ${more}.`;
+  return `En retard : pour atteindre la cible d’ici la fin de l’année, ${more}.`;
+}
+
 function objectiveCard(objective, figure) {
-  const needed =
-    figure.neededToTarget === null || figure.masked?.includes('neededToTarget')
-      ? null
-      : figure.neededToTarget === 0
-        ? 'Cible atteinte : aucune attribution supplémentaire nécessaire.'
-        : `Pour atteindre la cible d’ici la fin de l’année : ${count(figure.neededToTarget)} attribution(s) qualifiante(s) de plus${figure.reachable === false ? ' (hors d’atteinte au rythme actuel)' : ''}.`;
+  const needed = neededSentence(figure);
   return el(
     'div',
     { class: 'fr-col-12 fr-col-md-6 fr-col-lg-4' },
@@ -234,9 +260,7 @@ function trajectory(report, objectiveId) {
   const figure = objective.scopes.find((scope) => scope.scope.kind === 'epci')?.figure;
   if (!figure) return;
   const months = figure.monthly ?? [];
-  const labels = months.map((month) =>
-    new Date(`${month.month}-15`).toLocaleDateString('fr-FR', { month: 'short', year: 'numeric' }),
-  );
+  const labels = months.map((month) => frenchMonth(month.month, 'short'));
   const rates = months.map((month) => (month.rate === null ? null : Math.round(month.rate * 1000) / 10));
   const target = months.map(() => (objective.target === null ? null : Math.round(objective.target * 1000) / 10));
   const canvas = document.getElementById('trajectoire');
@@ -276,7 +300,7 @@ function trajectory(report, objectiveId) {
       `Trajectoire mensuelle de ${objective.id}`,
       [{ label: 'Mois' }, { label: 'Qualifiantes' }, { label: 'Attributions' }, { label: 'Taux cumulé' }, { label: 'Cible' }],
       months.map((month) => [
-        { text: month.month },
+        { text: frenchMonth(month.month), sort: month.month },
         { text: month.masked ? SECRET : count(month.numerator), sort: month.numerator ?? -1 },
         { text: month.masked ? SECRET : count(month.denominator), sort: month.denominator ?? -1 },
         { text: month.masked ? SECRET : percent(month.rate), sort: month.rate ?? -1 },
@@ -316,7 +340,7 @@ function alertList(alerts, names) {
         'li',
         {},
         el('p', { class: 'fr-badge fr-badge--warning fr-badge--sm', text: 'Alerte ouverte' }),
-        ` ${ALERT_RULES[alert.rule] ?? alert.rule}${alert.objective ? ` (${alert.objective})` : ''} : ${scope}${current}, levée le ${new Date(alert.raisedAt).toLocaleString('fr-FR', { timeZone: 'Europe/Paris' })}.`,
+        ` ${ALERT_RULES[alert.rule] ?? alert.rule}${alert.objective ? ` (${alert.objective})` : ''} : ${scope}${current}, levée le ${parisDateTime(alert.raisedAt)}.`,
       );
     }),
   );
@@ -436,6 +460,7 @@ async function epciPage() {
   const loadLeases = async () => {
     const list = await api(`/v1/epcis/${siren}/leases?${leasesQuery()}`);
     document.getElementById('export-baux').setAttribute('href', `/v1/epcis/${siren}/leases?${leasesQuery()}&format=csv`);
+    document.getElementById('export-baux-xlsx').setAttribute('href', `/v1/epcis/${siren}/leases?${leasesQuery()}&format=xlsx`);
     fill(
       document.getElementById('baux'),
       sortableTable(
@@ -449,14 +474,18 @@ async function epciPage() {
           { label: 'Signalements' },
         ],
         list.leases.map((lease) => [
-          { text: lease.leaseDate },
+          dayCell(lease.leaseDate),
           { text: nameOf(names, 'bailleur', lease.bailleurId) },
           { text: lease.reservataireId ? nameOf(names, 'reservataire', lease.reservataireId) : 'Non réservé' },
           { text: nameOf(names, 'commune', lease.communeInsee) },
           { text: Q1[lease.q1] ?? lease.q1 },
           {
             text:
-              [lease.withoutCalDecision ? 'Sans décision de CAL' : '', lease.probableDuplicate ? 'Doublon probable' : '']
+              [
+                lease.withoutCalDecision ? 'Sans décision de CAL' : '',
+                lease.probableDuplicate ? 'Doublon probable' : '',
+                lease.flatLeasedTwice ? 'Logement loué deux fois en 30 jours' : '',
+              ]
                 .filter(Boolean)
                 .join(', ') || '—',
           },
@@ -470,6 +499,7 @@ async function epciPage() {
       await loadFigures(atLeast);
       await Promise.all([loadAlerts(), loadBreakdown(), loadLeases()]);
       main.dataset.position = String(report.asOf.position);
+      document.getElementById('lien-rapport').setAttribute('href', `/epci/${siren}/rapport?annee=${report.year}`);
     } catch (error) {
       showError(error);
     }
@@ -488,29 +518,77 @@ async function epciPage() {
   live(siren, (position) => all(position));
 }
 
+// ——— Conventions (bailleur, réservataire, État) ———
+
+/** The registered bailleurs' and réservataires' names, to show names instead of ids. */
+async function organisationNames() {
+  const [bailleurs, reservataires] = await Promise.all([api('/v1/bailleurs'), api('/v1/reservataires')]);
+  return {
+    bailleurs: Object.fromEntries(bailleurs.map((item) => [item.id, item.name])),
+    reservataires: Object.fromEntries(reservataires.map((item) => [item.id, item.name])),
+  };
+}
+
+/** The conventions of a year the person may see (`GET /v1/conventions`), each with its flux figures. */
+const readConventions = (year, filters = {}) => api(`/v1/conventions?${new URLSearchParams({ year: String(year), ...filters })}`);
+
+/** A count the API may mask (statistical secrecy): null is shown as such, never as 0. */
+const maybeSecret = (value, format = count) => (value === null ? SECRET : format(value));
+const decimal = (value) =>
+  value === null || value === undefined ? '—' : value.toLocaleString('fr-FR', { maximumFractionDigits: 1 });
+
+/** Owed vs realised per convention, pro rata of the year elapsed; `party` is the other side's column. */
+function conventionsTable(caption, conventions, names, party) {
+  const partyColumn =
+    party === 'reservataire'
+      ? { label: 'Réservataire', cell: (c) => names.reservataires[c.reservataireId] ?? c.reservataireId }
+      : { label: 'Bailleur', cell: (c) => names.bailleurs[c.bailleurId] ?? c.bailleurId };
+  return sortableTable(
+    caption,
+    [
+      { label: 'Convention' },
+      { label: partyColumn.label },
+      { label: 'Département' },
+      { label: 'Dû sur l’année' },
+      { label: 'Dû au prorata à ce jour' },
+      { label: 'Réalisé (décompté)' },
+      { label: 'Écart au prorata' },
+      { label: 'Part réalisée / part due' },
+    ],
+    conventions.map((c) => [
+      { text: c.conventionId },
+      { text: partyColumn.cell(c) },
+      { text: c.departement ?? '—' },
+      { text: decimal(c.target), sort: c.target },
+      { text: decimal(c.proRataTargetToDate), sort: c.proRataTargetToDate },
+      { text: maybeSecret(c.counted.total), sort: c.counted.total ?? -1 },
+      {
+        text: c.gapToProRata === null ? SECRET : `${c.gapToProRata > 0 ? '+' : ''}${decimal(c.gapToProRata)}`,
+        sort: c.gapToProRata ?? -1e9,
+      },
+      {
+        text: `${c.realisedShare === null && c.counted.total === null ? SECRET : percent(c.realisedShare)} / ${percent(c.conventionShare)}`,
+        sort: c.realisedShare ?? -1,
+      },
+    ]),
+  );
+}
+
 // ——— Bailleur ———
 async function bailleurPage() {
   const epciInput = document.getElementById('epci-bailleur');
   epciInput.value = new URLSearchParams(window.location.search).get('epci') ?? '';
+  let names = { bailleurs: {}, reservataires: {} };
   const load = async () => {
     try {
-      const alerts = await api(`/v1/alerts?status=ouverte`);
-      fill(document.getElementById('alertes'), alertList(alerts, null));
-      const conventions = await api(`/v1/conventions?bailleur=${encodeURIComponent(id)}`).catch(() => []);
-      const list = Array.isArray(conventions) ? conventions : (conventions.conventions ?? []);
+      const year = document.getElementById('annee').value;
+      const [alerts, listed] = await Promise.all([api(`/v1/alerts?status=ouverte`), readConventions(year)]);
+      fill(document.getElementById('alertes'), alertList(alerts, names));
       fill(
         document.getElementById('conventions'),
-        list.length
-          ? sortableTable(
-              'Conventions',
-              [{ label: 'Convention' }, { label: 'Réservataire' }, { label: 'Statut' }],
-              list.map((convention) => [
-                { text: convention.conventionId ?? convention.id },
-                { text: convention.reservataireId ?? '—' },
-                { text: convention.status ?? '—' },
-              ]),
-            )
-          : el('p', { text: 'Aucune convention enregistrée.' }),
+        listed.conventions.length
+          ? conventionsTable(`Conventions de réservation en ${year}`, listed.conventions, names, 'reservataire')
+          : el('p', { text: `Aucune convention de réservation en vigueur en ${year}.` }),
       );
       if (/^\d{9}$/.test(epciInput.value)) {
         const report = await api(`/v1/epcis/${epciInput.value}/compliance?${period()}&groupBy=bailleur`);
@@ -522,11 +600,14 @@ async function bailleurPage() {
             return own ? objectiveCard(objective, own) : null;
           }),
         );
+      } else {
+        fill(document.getElementById('objectifs'), el('p', { text: 'Indiquez le SIREN d’un EPCI pour voir votre position.' }));
       }
     } catch (error) {
       showError(error);
     }
   };
+  names = await organisationNames().catch(() => names);
   setUpPeriod(load);
   epciInput.addEventListener('change', load);
   setUpImport();
@@ -534,138 +615,430 @@ async function bailleurPage() {
   live(null, load);
 }
 
+const IMPORT_STATUS = {
+  en_attente: 'En attente',
+  en_cours: 'En cours',
+  termine: 'Terminé',
+  echoue: 'Échoué',
+  interrompu: 'Interrompu (arrêt du service)',
+  refuse: 'Refusé : fichier non conforme, rien n’a été lu',
+};
+const IMPORT_RUNNING = ['en_attente', 'en_cours'];
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** An import's figures in French: what was read, accepted, already there, refused, and why. */
+function importFigures(report, preview) {
+  return el(
+    'div',
+    {},
+    el(
+      'dl',
+      { class: 'vigie-figures', 'data-import': report.id },
+      el('dt', { text: 'Statut' }),
+      el('dd', { 'data-champ': 'statut', text: IMPORT_STATUS[report.status] ?? report.status }),
+      el('dt', { text: 'Lignes lues' }),
+      el('dd', { 'data-champ': 'lignes', text: `${count(report.done)} / ${count(report.total)}` }),
+      el('dt', { text: preview ? 'Seraient enregistrées' : 'Enregistrées' }),
+      el('dd', { 'data-champ': 'acceptees', text: count(report.accepted) }),
+      el('dt', { text: 'Déjà importées (ignorées)' }),
+      el('dd', { 'data-champ': 'deja', text: count(report.alreadyImported) }),
+      el('dt', { text: preview ? 'Seraient refusées' : 'Refusées' }),
+      el('dd', { 'data-champ': 'refusees', text: count(report.rejected) }),
+      report.encoding ? el('dt', { text: 'Encodage détecté' }) : null,
+      report.encoding ? el('dd', { text: report.encoding }) : null,
+    ),
+    report.error ? el('div', { class: 'fr-alert fr-alert--error fr-alert--sm' }, el('p', { text: report.error })) : null,
+    report.rejections?.length
+      ? sortableTable(
+          preview ? 'Lignes qui seraient refusées' : 'Lignes refusées',
+          [{ label: 'Ligne' }, { label: 'Référence' }, { label: 'Colonne' }, { label: 'Valeur refusée' }, { label: 'Motif' }],
+          report.rejections
+            .slice(0, 50)
+            .map((rejection) => [
+              { text: count(rejection.line), sort: rejection.line },
+              { text: rejection.reference ?? '—' },
+              { text: rejection.field ?? '—' },
+              { text: rejection.value ?? '—' },
+              { text: rejection.message },
+            ]),
+        )
+      : null,
+  );
+}
+
 function setUpImport() {
   const form = document.getElementById('import');
   const input = document.getElementById('fichier');
   const progress = document.getElementById('progression');
   const progressText = document.getElementById('progression-texte');
+  const send = (file, dryRun) =>
+    api(`/v1/imports${dryRun ? '?dryRun=true' : ''}`, {
+      method: 'POST',
+      headers: { 'content-type': /\.xlsx$/i.test(file.name) ? XLSX_TYPE : 'text/csv' },
+      body: file,
+    });
+  /** Follows an import until it ends; `onProgress` sees each report (its `done` of `total`). */
+  const follow = async (started, onProgress) => {
+    let report = started;
+    onProgress(report);
+    while (IMPORT_RUNNING.includes(report.status)) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      report = await api(`/v1/imports/${encodeURIComponent(started.id)}`);
+      onProgress(report);
+    }
+    return report;
+  };
+  const showProgress = (report) => {
+    const ratio = report.total ? Math.min(1, report.done / report.total) : IMPORT_RUNNING.includes(report.status) ? 0 : 1;
+    progress.value = Math.round(ratio * 100);
+    progressText.textContent =
+      report.total === null
+        ? 'Lecture du fichier…'
+        : `${count(report.done)} ligne(s) traitée(s) sur ${count(report.total)} (${progress.value} %)`;
+  };
+  const failure = (target, error) =>
+    fill(
+      target,
+      el(
+        'div',
+        { class: 'fr-alert fr-alert--error fr-alert--sm' },
+        el('p', {
+          text: `${error.message}${error.problem?.errors ? ` ${error.problem.errors.map((item) => item.message).join(' ')}` : error.problem?.detail ? ` ${error.problem.detail}` : ''}`,
+        }),
+      ),
+    );
+
   input.addEventListener('change', async () => {
     const file = input.files?.[0];
-    if (!file) return;
-    const preview = file.name.endsWith('.csv')
-      ? (await file.text()).split(/\r?\n/).slice(0, 6)
-      : [`${file.name} (${count(file.size)} octets)`];
-    fill(
-      document.getElementById('apercu'),
-      el('p', { class: 'fr-text--bold', text: 'Aperçu' }),
-      el('pre', { class: 'vigie-preview', text: preview.join('\n') }),
-    );
+    const target = document.getElementById('apercu');
+    fill(document.getElementById('rapport'));
+    if (!file) return fill(target);
+    fill(target, el('p', { text: `Aperçu de ${file.name} en cours : rien n’est enregistré.` }));
+    try {
+      const report = await follow(await send(file, true), () => undefined);
+      fill(
+        target,
+        el('h3', { class: 'fr-h6', text: `Aperçu de ${file.name} (rien n’est enregistré)` }),
+        importFigures(report, true),
+      );
+    } catch (error) {
+      failure(target, error);
+    }
   });
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const file = input.files?.[0];
-    if (!file) return;
+    const target = document.getElementById('rapport');
+    if (!file) return fill(target, el('p', { class: 'fr-error-text', text: 'Choisissez d’abord un fichier CSV ou XLSX.' }));
     progress.value = 0;
     try {
-      const type = file.name.endsWith('.xlsx') ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv';
-      const started = await api(`/v1/imports?bailleurId=${encodeURIComponent(id)}`, {
-        method: 'POST',
-        headers: { 'content-type': type },
-        body: file,
-      });
-      const importId = started.importId ?? started.id;
-      let report = started;
-      for (let attempt = 0; attempt < 600 && importId; attempt++) {
-        report = await api(`/v1/imports/${importId}`);
-        const total = report.progress?.total ?? report.totalRows ?? report.rows ?? 0;
-        const done = report.progress?.done ?? report.processedRows ?? total;
-        progress.value = total ? Math.round((done / total) * 100) : 100;
-        progressText.textContent = `${progress.value} %`;
-        if (!['en_cours', 'running', 'pending'].includes(report.status)) break;
-        await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      progress.value = 100;
-      progressText.textContent = '100 %';
-      fill(document.getElementById('rapport'), el('pre', { class: 'vigie-preview', text: JSON.stringify(report, null, 2) }));
-    } catch (error) {
+      const report = await follow(await send(file, false), showProgress);
+      showProgress(report);
       fill(
-        document.getElementById('rapport'),
-        el('div', { class: 'fr-alert fr-alert--error' }, el('p', { text: error.message })),
+        target,
+        el('h3', { class: 'fr-h6', text: `Rapport de l’import de ${file.name}` }),
+        importFigures(report, false),
+        undoForm(report),
       );
+    } catch (error) {
+      failure(target, error);
     }
   });
+
+  /** Undo an import (every lease it recorded is cancelled, citing the import and the reason). */
+  function undoForm(report) {
+    if (!report.accepted) return null;
+    const result = el('div', { 'aria-live': 'polite' });
+    const reason = el('input', { class: 'fr-input', id: 'motif-annulation', required: true, maxlength: '300' });
+    return el(
+      'form',
+      {
+        class: 'fr-mt-2w',
+        id: 'annulation-import',
+        onsubmit: async (event) => {
+          event.preventDefault();
+          try {
+            const undone = await api(`/v1/imports/${encodeURIComponent(report.id)}/cancellation`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ reason: reason.value }),
+            });
+            fill(
+              result,
+              el(
+                'div',
+                { class: 'fr-alert fr-alert--success fr-alert--sm' },
+                el('p', {
+                  'data-champ': 'annules',
+                  text: `Import annulé : ${count(undone.cancelled)} bail(s) annulé(s) maintenant, ${count(undone.alreadyCancelled)} déjà annulé(s), ${count(undone.otherFactsKept)} décision(s) de CAL ou refus conservé(s).`,
+                }),
+              ),
+            );
+          } catch (error) {
+            failure(result, error);
+          }
+        },
+      },
+      el(
+        'div',
+        { class: 'fr-input-group' },
+        el('label', { class: 'fr-label', for: 'motif-annulation', text: 'Motif de l’annulation (obligatoire)' }),
+        reason,
+      ),
+      el('button', { class: 'fr-btn fr-btn--secondary', type: 'submit', text: 'Annuler cet import' }),
+      result,
+    );
+  }
 }
 
 // ——— Réservataire ———
+const LEDGER_RULES = {
+  bail_signe: 'Bail signé',
+  mobilite_inter_bailleurs: 'Mobilité inter-bailleurs',
+  refus_apres_cal: 'Refus après CAL',
+  validation_a_posteriori: 'Validation a posteriori',
+};
+
 async function reservatairePage() {
+  let names = { bailleurs: {}, reservataires: {} };
   const load = async () => {
     try {
-      const year = document.getElementById('annee').value;
-      const ledger = await api(`/v1/reservataires/${encodeURIComponent(id)}/ledger?year=${year}`);
-      document
-        .getElementById('export-registre')
-        .setAttribute('href', `/v1/reservataires/${encodeURIComponent(id)}/ledger?year=${year}&format=csv`);
-      const entries = Array.isArray(ledger) ? ledger : (ledger.entries ?? ledger.lines ?? []);
+      const year = Number(document.getElementById('annee').value);
+      const ledgerPath = `/v1/reservataires/${encodeURIComponent(id)}/ledger?year=${year}`;
+      const [ledger, listed, alerts] = await Promise.all([
+        api(ledgerPath),
+        readConventions(year),
+        api(`/v1/alerts?status=ouverte`),
+      ]);
+      document.getElementById('export-registre').setAttribute('href', `${ledgerPath}&format=csv`);
+      document.getElementById('export-registre-xlsx').setAttribute('href', `${ledgerPath}&format=xlsx`);
+      fill(
+        document.getElementById('conventions'),
+        listed.conventions.length
+          ? conventionsTable(`Conventions en ${year}`, listed.conventions, names, 'bailleur')
+          : el('p', { text: `Aucune convention en vigueur en ${year}.` }),
+      );
+      // Realised vs owed year by year, over the conventions' periods up to the year shown (six years at most).
+      const first = Math.max(year - 5, Math.min(year, ...listed.conventions.map((c) => c.period?.startYear ?? year)));
+      const years = [];
+      for (let y = first; y <= year; y += 1) years.push(y);
+      const byYear = await Promise.all(years.map((y) => (y === year ? listed : readConventions(y))));
+      fill(
+        document.getElementById('par-annee'),
+        sortableTable(
+          'Réalisé et dû par année',
+          [
+            { label: 'Année' },
+            { label: 'Conventions' },
+            { label: 'Dû' },
+            { label: 'Réalisé (décompté)' },
+            { label: 'Part réalisée du dû' },
+          ],
+          byYear.map((answer, index) => {
+            const owed = answer.conventions.reduce((sum, c) => sum + c.target, 0);
+            const realised = answer.conventions.reduce((sum, c) => sum + (c.counted.total ?? 0), 0);
+            return [
+              { text: String(years[index]), sort: years[index] },
+              { text: count(answer.conventions.length), sort: answer.conventions.length },
+              { text: decimal(owed), sort: owed },
+              { text: count(realised), sort: realised },
+              { text: owed ? percent(realised / owed) : '—', sort: owed ? realised / owed : -1 },
+            ];
+          }),
+        ),
+      );
       fill(
         document.getElementById('registre'),
-        entries.length
-          ? sortableTable(
-              'Registre d’audit',
-              Object.keys(entries[0])
-                .slice(0, 6)
-                .map((label) => ({ label })),
-              entries.map((entry) =>
-                Object.values(entry)
-                  .slice(0, 6)
-                  .map((value) => ({ text: typeof value === 'object' ? JSON.stringify(value) : String(value ?? '—') })),
+        ledger.rows.length
+          ? [
+              el('p', { 'data-champ': 'total-registre', text: `${count(ledger.total)} fait(s) décompté(s) en ${year}.` }),
+              sortableTable(
+                `Registre d’audit ${year}`,
+                [
+                  { label: 'Date' },
+                  { label: 'Bailleur' },
+                  { label: 'Convention' },
+                  { label: 'Logement (RPLS)' },
+                  { label: 'Commune' },
+                  { label: 'QPV' },
+                  { label: 'Règle de décompte' },
+                  { label: 'Poids' },
+                  { label: 'Enregistré le' },
+                  { label: 'Événement' },
+                ],
+                ledger.rows.map((row) => [
+                  dayCell(row.date),
+                  { text: names.bailleurs[row.bailleurId] ?? row.bailleurId },
+                  { text: row.conventionId ?? 'Hors convention' },
+                  { text: row.rplsId },
+                  { text: row.communeInsee },
+                  { text: row.inQpv ? 'En QPV' : 'Hors QPV' },
+                  { text: LEDGER_RULES[row.rule] ?? row.rule },
+                  { text: decimal(row.weight), sort: row.weight },
+                  { text: parisDateTime(row.recordedAt), sort: row.recordedAt },
+                  { text: row.eventId },
+                ]),
               ),
-            )
-          : el('p', { text: 'Aucune entrée pour cette année.' }),
+            ]
+          : el('p', { text: `Aucun fait décompté pour vous en ${year}.` }),
       );
-      const alerts = await api(`/v1/alerts?status=ouverte`);
-      fill(document.getElementById('alertes'), alertList(alerts, null));
+      fill(document.getElementById('alertes'), alertList(alerts, names));
     } catch (error) {
       showError(error);
     }
   };
+  names = await organisationNames().catch(() => names);
   setUpPeriod(load);
   await load();
 }
 
 // ——— État ———
+/** Runs `task` over `items`, `width` at a time (a département has tens of EPCIs). */
+async function mapLimited(items, width, task) {
+  const results = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        results[index] = await task(items[index]);
+      }
+    }),
+  );
+  return results;
+}
+
 async function etatPage() {
+  const departement = id;
+  let names = { bailleurs: {}, reservataires: {} };
+  let epcis = [];
+  const objectives = ['HQ1', 'QNQ1', 'PRIO'];
   const load = async () => {
     try {
-      const alerts = await api(`/v1/alerts?status=ouverte`);
-      fill(document.getElementById('alertes'), alertList(alerts, null));
-      const sirens = [...new Set(alerts.map((alert) => alert.epciSiren).filter(Boolean))];
-      const reports = await Promise.all(
-        sirens.map((siren) => api(`/v1/epcis/${siren}/compliance?${period()}`).catch(() => null)),
+      const year = document.getElementById('annee').value;
+      const [alerts, listed] = await Promise.all([api(`/v1/alerts?status=ouverte`), readConventions(year)]);
+      fill(document.getElementById('alertes'), alertList(alerts, names));
+      const reports = await mapLimited(epcis, 4, (epci) =>
+        api(`/v1/epcis/${epci.siren}/compliance?${period()}`).catch(() => null),
       );
-      const objectives = ['HQ1', 'QNQ1', 'PRIO', 'ANRU'];
+      const figureOf = (report, objectiveId) =>
+        report?.objectives.find((candidate) => candidate.id === objectiveId)?.scopes.find((scope) => scope.scope.kind === 'epci')
+          ?.figure;
       fill(
         document.getElementById('epcis'),
-        reports.some(Boolean)
+        epcis.length
           ? sortableTable(
-              'Les EPCI du département',
-              [{ label: 'EPCI' }, ...objectives.map((objective) => ({ label: `${objective} (taux / cible)` }))],
-              reports.filter(Boolean).map((report) => [
-                { text: report.epciSiren },
-                ...objectives.map((objectiveId) => {
-                  const objective = report.objectives.find((candidate) => candidate.id === objectiveId);
-                  const figure = objective?.scopes.find((scope) => scope.scope.kind === 'epci')?.figure;
-                  return figure
-                    ? {
-                        text: `${percent(figure.rate)} / ${percent(figure.target)} — ${STATUS[figure.status].label}`,
-                        sort: figure.rate ?? -1,
-                      }
-                    : { text: '—', sort: -1 };
-                }),
+              `Les ${epcis.length} EPCI du département ${departement} en ${year}`,
+              [
+                { label: 'EPCI' },
+                { label: 'Attributions' },
+                ...objectives.map((objective) => ({ label: `${objective} : taux / cible, statut` })),
+              ],
+              epcis.map((epci, index) => {
+                const report = reports[index];
+                const attributions = report?.dataQuality?.leases ?? null;
+                return [
+                  { text: epci.name },
+                  { text: report ? count(attributions) : 'indisponible', sort: attributions ?? -1 },
+                  ...objectives.map((objectiveId) => {
+                    const figure = figureOf(report, objectiveId);
+                    if (!figure) return { text: '—', sort: -1 };
+                    const status = figure.masked?.includes('status') ? SECRET : STATUS[figure.status].label;
+                    return {
+                      text: `${shown(figure, 'rate', percent)} / ${figure.target === null ? 'sans cible' : percent(figure.target)} — ${status}`,
+                      sort: figure.rate ?? -1,
+                    };
+                  }),
+                ];
+              }),
+            )
+          : el('p', { text: 'Aucun EPCI connu dans ce département.' }),
+      );
+      const contingent = listed.conventions.filter((c) => c.contingent);
+      const check = (reading) =>
+        `${count(reading.count)} soit ${percent(reading.share)} (limite ${percent(reading.limit)}) — ${
+          reading.withinLimit === null ? 'non évaluable' : reading.withinLimit ? 'dans la limite' : 'au-delà de la limite'
+        }`;
+      fill(
+        document.getElementById('contingent'),
+        contingent.length
+          ? sortableTable(
+              `Contingent préfectoral en ${year}`,
+              [
+                { label: 'Bailleur' },
+                { label: 'Convention' },
+                { label: 'Assiette nette' },
+                { label: 'Logements orientés vers l’État' },
+                { label: 'Baux signés sur le contingent' },
+                { label: 'Agents publics' },
+                { label: 'Contrôle' },
+              ],
+              contingent.map((c) => [
+                { text: names.bailleurs[c.bailleurId] ?? c.bailleurId },
+                { text: c.conventionId },
+                { text: count(c.netBase), sort: c.netBase },
+                { text: check(c.contingent.oriented), sort: c.contingent.oriented.share ?? -1 },
+                { text: check(c.contingent.leases), sort: c.contingent.leases.share ?? -1 },
+                { text: check(c.contingent.publicAgents), sort: c.contingent.publicAgents.share ?? -1 },
+                {
+                  text:
+                    c.contingent.withinLimits === null
+                      ? 'Non évaluable'
+                      : c.contingent.withinLimits
+                        ? 'Conforme'
+                        : 'Non conforme',
+                },
               ]),
             )
-          : el('p', { text: 'Aucun EPCI du département n’a encore d’alerte ni de chiffre à comparer.' }),
+          : el('p', { text: `Aucune convention du contingent préfectoral en vigueur en ${year} dans le département.` }),
       );
     } catch (error) {
       showError(error);
     }
   };
+  try {
+    [names, { epcis }] = await Promise.all([
+      organisationNames().catch(() => names),
+      api(`/v1/departements/${encodeURIComponent(departement)}/epcis`),
+    ]);
+  } catch (error) {
+    showError(error);
+  }
   setUpPeriod(load);
   await load();
 }
 
 // ——— Admin ———
+const ROLE_LABELS = { epci: 'EPCI', bailleur: 'Bailleur', reservataire: 'Réservataire', etat: 'État', admin: 'Administrateur' };
+const RESERVATAIRE_KINDS = {
+  etat: 'État (contingent préfectoral)',
+  collectivite: 'Collectivité',
+  action_logement: 'Action Logement',
+  autre: 'Autre',
+};
+
+/** A write from an admin form: the answer, or a French error naming the fields, in `target`. */
+async function adminWrite(target, path, method, body, success) {
+  try {
+    const answer = await api(path, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fill(target, el('div', { class: 'fr-alert fr-alert--success fr-alert--sm fr-mt-2w' }, ...success(answer)));
+    return answer;
+  } catch (error) {
+    const details = error.problem?.errors?.map((item) => item.message).join(' ') ?? error.problem?.detail ?? '';
+    fill(
+      target,
+      el(
+        'div',
+        { class: 'fr-alert fr-alert--error fr-alert--sm fr-mt-2w' },
+        el('p', { text: `${error.message} ${details}`.trim() }),
+      ),
+    );
+    return null;
+  }
+}
+
 async function adminPage() {
-  const ROLE = { epci: 'EPCI', bailleur: 'Bailleur', reservataire: 'Réservataire', etat: 'État', admin: 'Administrateur' };
   const load = async () => {
     try {
       const [people, keys, bailleurs, reservataires] = await Promise.all([
@@ -682,7 +1055,7 @@ async function adminPage() {
           people.map((person) => [
             { text: person.name },
             { text: person.email ?? '—' },
-            { text: ROLE[person.role] },
+            { text: ROLE_LABELS[person.role] },
             { text: person.tenant ?? '—' },
             { text: person.disabledAt ? 'Désactivée' : 'Active' },
           ]),
@@ -692,12 +1065,40 @@ async function adminPage() {
         document.getElementById('cles'),
         sortableTable(
           'Clés d’API',
-          [{ label: 'Libellé' }, { label: 'Rôle' }, { label: 'Organisme' }, { label: 'État' }],
+          [
+            { label: 'Libellé' },
+            { label: 'Rôle' },
+            { label: 'Organisme' },
+            { label: 'Créée le' },
+            { label: 'État' },
+            { label: 'Action' },
+          ],
           keys.map((key) => [
             { text: key.label },
-            { text: ROLE[key.role] },
+            { text: ROLE_LABELS[key.role] },
             { text: key.tenant ?? '—' },
-            { text: key.revokedAt ? 'Révoquée' : 'Active' },
+            { text: parisDateTime(key.createdAt), sort: key.createdAt ?? '' },
+            { text: key.revokedAt ? `Révoquée le ${parisDateTime(key.revokedAt)}` : 'Active' },
+            key.revokedAt
+              ? { text: '—' }
+              : {
+                  text: 'Révoquer',
+                  node: el('button', {
+                    type: 'button',
+                    class: 'fr-btn fr-btn--sm fr-btn--tertiary',
+                    'data-revoquer': key.id,
+                    'aria-label': `Révoquer la clé ${key.label}`,
+                    text: 'Révoquer',
+                    onclick: async () => {
+                      try {
+                        await api(`/v1/admin/api-keys/${encodeURIComponent(key.id)}`, { method: 'DELETE' });
+                        await load();
+                      } catch (error) {
+                        showError(error);
+                      }
+                    },
+                  }),
+                },
           ]),
         ),
       );
@@ -705,10 +1106,20 @@ async function adminPage() {
         document.getElementById('organismes'),
         sortableTable(
           'Organismes',
-          [{ label: 'Type' }, { label: 'Identifiant' }, { label: 'Nom' }],
+          [{ label: 'Type' }, { label: 'Identifiant' }, { label: 'Nom' }, { label: 'SIREN' }],
           [
-            ...bailleurs.map((item) => [{ text: 'Bailleur' }, { text: item.id }, { text: item.name }]),
-            ...reservataires.map((item) => [{ text: 'Réservataire' }, { text: item.id }, { text: item.name }]),
+            ...bailleurs.map((item) => [
+              { text: 'Bailleur' },
+              { text: item.id },
+              { text: item.name },
+              { text: item.siren ?? '—' },
+            ]),
+            ...reservataires.map((item) => [
+              { text: `Réservataire : ${RESERVATAIRE_KINDS[item.kind] ?? item.kind}` },
+              { text: item.id },
+              { text: item.name },
+              { text: '—' },
+            ]),
           ],
         ),
       );
@@ -720,51 +1131,229 @@ async function adminPage() {
     event.preventDefault();
     const role = document.getElementById('inv-role').value;
     const tenant = document.getElementById('inv-organisme').value.trim();
-    try {
-      const invited = await api('/v1/admin/people', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          name: document.getElementById('inv-nom').value,
-          email: document.getElementById('inv-email').value || null,
-          role,
-          tenant: role === 'admin' ? null : tenant,
+    const invited = await adminWrite(
+      document.getElementById('invitation-resultat'),
+      '/v1/admin/people',
+      'POST',
+      {
+        name: document.getElementById('inv-nom').value,
+        email: document.getElementById('inv-email').value || null,
+        role,
+        tenant: role === 'admin' ? null : tenant,
+      },
+      (answer) => [
+        el('p', { text: `Invitation créée pour ${answer.name}. Transmettez-lui ce lien (valable 7 jours, à usage unique) :` }),
+        el('p', {}, el('code', { id: 'lien-invitation', text: answer.signInLink })),
+      ],
+    );
+    if (invited) await load();
+  });
+  document.getElementById('nouvelle-cle').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const role = document.getElementById('cle-role').value;
+    const created = await adminWrite(
+      document.getElementById('cle-resultat'),
+      '/v1/admin/api-keys',
+      'POST',
+      {
+        label: document.getElementById('cle-libelle').value,
+        role,
+        tenant: role === 'admin' ? null : document.getElementById('cle-organisme').value.trim(),
+      },
+      (answer) => [
+        el('p', { text: `Clé créée pour ${answer.label}. Copiez-la maintenant : elle ne sera plus jamais affichée.` }),
+        el('p', {}, el('code', { id: 'cle-secrete', text: answer.key })),
+      ],
+    );
+    if (created) await load();
+  });
+  document.getElementById('nouvel-organisme').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const kind = document.getElementById('org-type').value;
+    const organisationId = document.getElementById('org-id').value.trim();
+    const name = document.getElementById('org-nom').value;
+    const siren = document.getElementById('org-siren').value.trim();
+    const bailleur = kind === 'bailleur';
+    const saved = await adminWrite(
+      document.getElementById('organisme-resultat'),
+      `/v1/${bailleur ? 'bailleurs' : 'reservataires'}/${encodeURIComponent(organisationId)}`,
+      'PUT',
+      bailleur ? { name, siren: siren || null } : { name, kind },
+      (answer) => [
+        el('p', {
+          text:
+            answer.recorded === false
+              ? `${name} était déjà enregistré tel quel.`
+              : `${bailleur ? 'Bailleur' : 'Réservataire'} « ${name} » enregistré (identifiant ${organisationId}).`,
         }),
-      });
-      fill(
-        document.getElementById('invitation-resultat'),
-        el(
-          'div',
-          { class: 'fr-alert fr-alert--success fr-mt-2w' },
-          el('p', { text: `Invitation créée pour ${invited.name}. Transmettez-lui ce lien (valable 7 jours, à usage unique) :` }),
-          el('p', {}, el('code', { id: 'lien-invitation', text: invited.signInLink })),
-        ),
-      );
+      ],
+    );
+    // The referential list is a projection: read it again until it shows the organisation just written.
+    for (let attempt = 0; saved && attempt < 30; attempt += 1) {
       await load();
-    } catch (error) {
-      const details = error.problem?.errors?.map((item) => item.message).join(' ') ?? '';
-      fill(
-        document.getElementById('invitation-resultat'),
-        el('div', { class: 'fr-alert fr-alert--error fr-mt-2w' }, el('p', { text: `${error.message} ${details}` })),
-      );
+      const listed = [...document.querySelectorAll('#organismes td')].some((cell) => cell.textContent === organisationId);
+      if (listed) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   });
   await load();
 }
 
+// ——— Rapport annuel (imprimable) ———
+/** One EPCI's annual report on one page that prints cleanly: objectives, trajectories, breakdowns, data quality. */
+async function rapportPage() {
+  const siren = id;
+  document.getElementById('imprimer').addEventListener('click', () => window.print());
+  const section = (title, ...children) => [el('h2', { text: title }), ...children];
+  const load = async () => {
+    try {
+      const query = period();
+      const [names, report] = await Promise.all([api(`/v1/epcis/${siren}/names`), api(`/v1/epcis/${siren}/compliance?${query}`)]);
+      document.querySelector('h1').textContent = `${names.epci?.name ?? siren} — rapport annuel ${report.year}`;
+      freshness(report);
+      const epciFigure = (objective) => objective.scopes.find((scope) => scope.scope.kind === 'epci')?.figure;
+      fill(
+        document.getElementById('rapport-objectifs'),
+        section(
+          'Objectifs',
+          sortableTable(
+            `Objectifs de ${report.year}`,
+            [
+              { label: 'Objectif' },
+              { label: 'Qualifiantes / attributions' },
+              { label: 'Taux' },
+              { label: 'Cible' },
+              { label: 'Statut' },
+              { label: 'Pour la fin de l’année' },
+            ],
+            report.objectives.map((objective) => {
+              const figure = epciFigure(objective) ?? {};
+              return [
+                { text: `${objective.id} — ${objectiveName(objective)}` },
+                { text: `${shown(figure, 'numerator', count)} / ${shown(figure, 'denominator', count)}` },
+                { text: shown(figure, 'rate', percent), sort: figure.rate ?? -1 },
+                { text: percent(figure.target) },
+                { text: figure.masked?.includes('status') ? SECRET : (STATUS[figure.status]?.label ?? '—') },
+                { text: neededSentence(figure) ?? '—' },
+              ];
+            }),
+          ),
+        ),
+      );
+      fill(
+        document.getElementById('rapport-trajectoires'),
+        section(
+          'Trajectoires mensuelles (taux cumulé)',
+          sortableTable(
+            'Taux cumulé mois par mois',
+            [{ label: 'Mois' }, ...report.objectives.map((objective) => ({ label: objective.id }))],
+            (epciFigure(report.objectives[0] ?? { scopes: [] })?.monthly ?? []).map((month, index) => [
+              { text: frenchMonth(month.month), sort: month.month },
+              ...report.objectives.map((objective) => {
+                const monthly = epciFigure(objective)?.monthly?.[index];
+                return {
+                  text: !monthly
+                    ? '—'
+                    : monthly.masked
+                      ? SECRET
+                      : `${percent(monthly.rate)} (${count(monthly.numerator)} / ${count(monthly.denominator)})`,
+                };
+              }),
+            ]),
+          ),
+        ),
+      );
+      const groupings = [
+        ['bailleur', 'Par bailleur'],
+        ['reservataire', 'Par réservataire'],
+        ['commune', 'Par commune'],
+      ];
+      const grouped = await Promise.all(groupings.map(([by]) => api(`/v1/epcis/${siren}/compliance?${query}&groupBy=${by}`)));
+      fill(
+        document.getElementById('rapport-repartitions'),
+        section(
+          'Répartitions',
+          ...groupings.map(([by, label], index) =>
+            el(
+              'div',
+              { class: 'vigie-report-block' },
+              el('h3', { text: label }),
+              sortableTable(
+                `${label} : taux par objectif`,
+                [
+                  { label: label.replace('Par ', '').replace(/^./, (c) => c.toUpperCase()) },
+                  ...grouped[index].objectives.map((o) => ({ label: o.id })),
+                ],
+                [
+                  ...new Set(
+                    grouped[index].objectives.flatMap((o) => o.scopes.filter((s) => s.scope.kind === by).map((s) => s.scope.id)),
+                  ),
+                ].map((scopeId) => [
+                  { text: nameOf(names, by, scopeId) },
+                  ...grouped[index].objectives.map((objective) => {
+                    const figure = objective.scopes.find((s) => s.scope.kind === by && s.scope.id === scopeId)?.figure;
+                    return figure
+                      ? {
+                          text: `${shown(figure, 'rate', percent)} (${shown(figure, 'numerator', count)} / ${shown(figure, 'denominator', count)})`,
+                          sort: figure.rate ?? -1,
+                        }
+                      : { text: '—', sort: -1 };
+                  }),
+                ]),
+              ),
+            ),
+          ),
+        ),
+      );
+      const quality = report.dataQuality ?? {};
+      fill(
+        document.getElementById('rapport-qualite'),
+        section(
+          'Qualité des données',
+          el(
+            'dl',
+            { class: 'vigie-figures' },
+            ...[
+              ['Baux de l’année', quality.leases],
+              ['Q1 inconnu (ressources manquantes)', quality.unknownQ1],
+              ['Q1 en attente du seuil', quality.pendingQ1],
+              ['Mutations internes', quality.internalMutations],
+              ['Sans décision de CAL', quality.withoutCalDecision],
+              ['Doublons probables', quality.probableDuplicates],
+              ['Logements loués deux fois en 30 jours', quality.flatLeasedTwice],
+            ].flatMap(([label, value]) => [el('dt', { text: label }), el('dd', { text: count(value) })]),
+          ),
+        ),
+      );
+    } catch (error) {
+      showError(error);
+    }
+  };
+  setUpPeriod(load);
+  await load();
+}
+
 async function start() {
-  const logout = document.getElementById('deconnexion');
   if (view) {
     const session = await api('/v1/session');
     csrfToken = session.csrfToken;
-    const who = document.getElementById('qui');
-    if (who) who.textContent = session.person?.name ?? session.principal.role;
+    for (const who of document.querySelectorAll('#qui, #qui-mobile'))
+      who.textContent = session.person?.name ?? session.principal.role;
   }
-  logout?.addEventListener('click', async () => {
+  // The DSFR copies the header's buttons into the small-screen menu (ids suffixed -mobile): one handler for both.
+  document.addEventListener('click', async (event) => {
+    if (!(event.target instanceof Element) || !event.target.closest('#deconnexion, #deconnexion-mobile')) return;
     await api('/v1/session/logout', { method: 'POST' }).catch(() => null);
     window.location.assign('/connexion');
   });
-  const pages = { epci: epciPage, bailleur: bailleurPage, reservataire: reservatairePage, etat: etatPage, admin: adminPage };
+  const pages = {
+    epci: epciPage,
+    bailleur: bailleurPage,
+    reservataire: reservatairePage,
+    etat: etatPage,
+    admin: adminPage,
+    rapport: rapportPage,
+  };
   await pages[view]?.();
   main.dataset.ready = 'true';
 }

@@ -7,6 +7,7 @@ import { readLedger } from '@vigie/projections';
 import { z } from 'zod';
 import { bitemporalInput, bitemporalQuery, BitemporalQueries, readFluxAsOf } from '../../http/bitemporal.js';
 import { csvTimestamp, sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
+import { dayCell, instantCell, sendXlsx, wantsXlsx, XLSX_MEDIA_TYPE } from '../../http/xlsx.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
@@ -36,7 +37,7 @@ export class ReadLedgerController {
   @ApiQuery({ name: 'year', required: true })
   @ApiQuery({ name: 'bailleur', required: false })
   @BitemporalQueries('facts')
-  @ApiProduces('application/json', 'text/csv')
+  @ApiProduces('application/json', 'text/csv', XLSX_MEDIA_TYPE)
   async ledger(
     @Param('reservataireId') reservataireParam: string,
     @Query() query: Record<string, string>,
@@ -53,6 +54,39 @@ export class ReadLedgerController {
       signedUntil: times.signedUntil ?? null,
     });
     if (at) response.setHeader('X-Vigie-Position', String(at.position));
+    const headers = [
+      'Date',
+      'Bailleur',
+      'Convention',
+      'RPLS',
+      'Commune',
+      'QPV',
+      'Règle de décompte',
+      'Poids',
+      'Événement',
+      'Position',
+      'Enregistré le',
+      'Auteur',
+    ];
+    const rows = <Day, Instant>(day: (value: string) => Day, instant: (value: string) => Instant) =>
+      ledger.rows.map((r) => [
+        day(r.date),
+        r.bailleurId,
+        r.conventionId,
+        r.rplsId,
+        r.communeInsee,
+        r.inQpv ? 'oui' : 'non',
+        RULE_FR[r.rule],
+        r.weight,
+        r.eventId,
+        r.globalPosition,
+        instant(r.recordedAt),
+        r.actor,
+      ]);
+    if (wantsXlsx(request)) {
+      await sendXlsx(response, `registre-${reservataireId}-${year}.xlsx`, 'Registre', headers, rows(dayCell, instantCell));
+      return;
+    }
     if (!wantsCsv(request)) {
       response.status(200).json({ ...ledger, asOf: at?.view ?? null, signedUntil: times.signedUntil ?? null });
       return;
@@ -61,34 +95,11 @@ export class ReadLedgerController {
       response,
       `registre-${reservataireId}-${year}.csv`,
       toCsv(
-        [
-          'Date',
-          'Bailleur',
-          'Convention',
-          'RPLS',
-          'Commune',
-          'QPV',
-          'Règle de décompte',
-          'Poids',
-          'Événement',
-          'Position',
-          'Enregistré le',
-          'Auteur',
-        ],
-        ledger.rows.map((r) => [
-          r.date,
-          r.bailleurId,
-          r.conventionId,
-          r.rplsId,
-          r.communeInsee,
-          r.inQpv ? 'oui' : 'non',
-          RULE_FR[r.rule],
-          r.weight,
-          r.eventId,
-          r.globalPosition,
-          csvTimestamp(r.recordedAt),
-          r.actor,
-        ]),
+        headers,
+        rows(
+          (day) => day,
+          (instant) => csvTimestamp(instant),
+        ),
       ),
     );
   }

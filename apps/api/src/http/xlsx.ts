@@ -1,0 +1,65 @@
+import ExcelJS from 'exceljs';
+import type { Request, Response } from 'express';
+import { parisOffsetMinutes } from '@vigie/domain';
+
+export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** A typed cell: numbers stay numbers, days and Paris times are real spreadsheet dates. */
+export type XlsxCell = string | number | boolean | null | undefined | { readonly day: string } | { readonly instant: string };
+
+/** A calendar day (YYYY-MM-DD, a Paris day already) as a date cell. */
+export const dayCell = (day: string | null | undefined): XlsxCell => (day ? { day } : null);
+/** An instant (ISO 8601 with offset) as a date-time cell in Paris time. */
+export const instantCell = (instant: string | null | undefined): XlsxCell => (instant ? { instant } : null);
+
+/** `?format=xlsx` or `Accept` asking for a workbook. */
+export function wantsXlsx(request: Request): boolean {
+  return request.query.format === 'xlsx' || (request.headers.accept ?? '').includes('spreadsheetml');
+}
+
+/** A spreadsheet has no time zone: a Paris time is written as the wall-clock time it shows in Paris. */
+function parisWallClock(instant: Date): Date {
+  return new Date(instant.getTime() + parisOffsetMinutes(instant) * 60_000);
+}
+
+function valueOf(cell: XlsxCell): { value: ExcelJS.CellValue; numFmt?: string } {
+  if (cell === null || cell === undefined) return { value: null };
+  if (typeof cell === 'boolean') return { value: cell ? 'oui' : 'non' };
+  if (typeof cell === 'object' && 'day' in cell) return { value: new Date(`${cell.day}T00:00:00Z`), numFmt: 'dd/mm/yyyy' };
+  if (typeof cell === 'object') return { value: parisWallClock(new Date(cell.instant)), numFmt: 'dd/mm/yyyy hh:mm' };
+  return { value: cell };
+}
+
+/**
+ * One sheet with French headers (bold, frozen, filterable) and typed cells, built with exceljs:
+ * what the CSV answers say, for people who open it in a spreadsheet without an import wizard.
+ */
+export async function xlsxWorkbook(sheet: string, headers: readonly string[], rows: readonly (readonly XlsxCell[])[]) {
+  const workbook = new ExcelJS.Workbook();
+  workbook.creator = 'Vigie';
+  const worksheet = workbook.addWorksheet(sheet, { views: [{ state: 'frozen', ySplit: 1 }] });
+  worksheet.addRow([...headers]).font = { bold: true };
+  for (const row of rows) {
+    const added = worksheet.addRow(row.map((cell) => valueOf(cell).value));
+    row.forEach((cell, index) => {
+      const { numFmt } = valueOf(cell);
+      if (numFmt) added.getCell(index + 1).numFmt = numFmt;
+    });
+  }
+  worksheet.columns.forEach((column, index) => {
+    column.width = Math.min(40, Math.max(10, headers[index]!.length + 2));
+  });
+  if (headers.length) worksheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: headers.length } };
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+export async function sendXlsx(
+  response: Response,
+  filename: string,
+  sheet: string,
+  headers: readonly string[],
+  rows: readonly (readonly XlsxCell[])[],
+): Promise<void> {
+  const body = await xlsxWorkbook(sheet, headers, rows);
+  response.status(200).type(XLSX_MEDIA_TYPE).setHeader('Content-Disposition', `attachment; filename="${filename}"`).send(body);
+}
