@@ -28,4 +28,5 @@ export * from './flux/flux-ledger.js';
 export * from './flux/convention-flux.js';
 export * from './flux/bilan.js';
 export * from './compliance/simulation.js';
+export * from './compliance/flux-simulation.js';
 export * from './compliance/forecast.js';

@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   compositeKey,
   evaluateCompliance,
+  evaluateComplianceGroupings,
   parisDate,
   parisTimestamp,
   type ComplianceReport,
@@ -52,10 +53,10 @@ export interface LiveReports {
 
 const CACHE_SIZE = 1_000;
 /** How long a read of a checkpoint or scope position is reused: figures may lag writes by this much more. */
-const POSITION_TTL_MS = 100;
+export const POSITION_TTL_MS = 100;
 
 /** Shares one read among the callers of the same short window. */
-class Memo<T> {
+export class Memo<T> {
   private entries = new Map<string, { at: number; value: Promise<T> }>();
   constructor(private readonly ttlMs: number) {}
   get(key: string, read: () => Promise<T>): Promise<T> {
@@ -168,7 +169,7 @@ export class ComplianceService {
       reservataireKinds: inputs.reservataireKinds,
     };
     const result: LiveReports = {
-      reports: groupBys.map((groupBy) => evaluateCompliance(inputs.facts, rules, { epciSiren, year, groupBy, referenceDate })),
+      reports: evaluateComplianceGroupings(inputs.facts, rules, { epciSiren, year, referenceDate }, groupBys),
       rules,
       position: freshness.position,
       referenceDate,
