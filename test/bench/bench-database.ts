@@ -124,7 +124,7 @@ export async function startApiProcess(
       () => false,
     );
     if (ok) break;
-    if (attempt > 600 || api.exitCode !== null) throw new Error('API did not start');
+    if (attempt > 1_800 || api.exitCode !== null) throw new Error('API did not start');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   // Stopped and gone before its database is dropped (a forced drop would kill its connections mid-shutdown).
