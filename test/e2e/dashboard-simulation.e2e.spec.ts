@@ -127,12 +127,9 @@ describe('The CAL’s what-if and the year-end forecast on the dashboard, in a r
     await expect(cells(page, 2, 'HQ1', `epci:${MEL}`)).resolves.toEqual(
       expect.arrayContaining(['4 / 7 (57,1 %)', '4 / 8 (50 %)', '-7,143 pt']),
     );
-    // The first would complete lmh's yearly commitment to Action Logement; the second counts on no convention.
+    // The convention is lmh's: the EPCI reads its counts (2 → 3, below 5) under statistical secrecy; the second counts on no convention.
     await expect(page.locator('[data-candidat="1"] [data-flux="ALS-LMH-PAGE"]').textContent()).resolves.toContain(
-      '2 → 3 décomptés pour 3 dus',
-    );
-    await expect(page.locator('[data-candidat="1"] [data-flux]').textContent()).resolves.toContain(
-      'engagement de l’année atteint',
+      'secret statistique → secret statistique décomptés pour 3 dus',
     );
     await expect(page.locator('[data-candidat="2"]').textContent()).resolves.toContain('aucune convention');
     await page.screenshot({ path: join(SCREENSHOTS, 'simulation-epci.png'), fullPage: true });
@@ -152,6 +149,13 @@ describe('The CAL’s what-if and the year-end forecast on the dashboard, in a r
       '+10 pt',
       '25 %',
     ]);
+    // Its own convention whole: 2 → 3 of the 3 owed, the year's commitment reached.
+    await expect(page.locator('[data-candidat="1"] [data-flux="ALS-LMH-PAGE"]').textContent()).resolves.toContain(
+      '2 → 3 décomptés pour 3 dus',
+    );
+    await expect(page.locator('[data-candidat="1"] [data-flux]').textContent()).resolves.toContain(
+      'engagement de l’année atteint',
+    );
     // A réservataire nobody registered: the API's French message, and the results cleared.
     await page.locator('tr[data-rang="1"] [name="reservataire"]').fill('action-logment');
     await page.getByRole('button', { name: 'Simuler' }).click();
