@@ -93,20 +93,29 @@ export async function startApiProcess(
     server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
   );
   await new Promise((resolve) => server.close(resolve));
-  const api = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/api/src/main.ts'], {
-    cwd: fileURLToPath(new URL('../..', import.meta.url)),
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      KAFKA_BROKERS: '',
-      VIGIE_ADMIN_KEY: BENCH_ADMIN_KEY,
-      VIGIE_PSEUDONYMISATION_KEY: 'benchmark-pseudonymisation-key-0123456789',
-      ...env,
+  const api = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--import',
+      '@swc-node/register/esm-register',
+      'apps/api/src/main.ts',
+    ],
+    {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        KAFKA_BROKERS: '',
+        VIGIE_ADMIN_KEY: BENCH_ADMIN_KEY,
+        VIGIE_PSEUDONYMISATION_KEY: 'benchmark-pseudonymisation-key-0123456789',
+        ...env,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  );
   process.once('exit', () => api.kill('SIGKILL'));
   const base = `http://127.0.0.1:${port}`;
   for (let attempt = 0; ; attempt += 1) {

@@ -76,6 +76,21 @@ async function main(): Promise<void> {
     ['departement-59', 'collectivite'],
   ])
     await send('PUT', `/v1/reservataires/${id}`, { name: `Réservataire ${id}`, kind });
+  // Conventions of lmh with Action Logement and the État in the Nord: their candidates' leases count on a convention's flux.
+  for (const [conventionId, reservataireId, fluxShare] of [
+    ['BENCH-ALS', 'action-logement', 0.25],
+    ['BENCH-ETAT', 'etat-59', 0.3],
+  ] as const)
+    await send('POST', '/v1/conventions', {
+      conventionId,
+      bailleurId: 'lmh',
+      reservataireId,
+      departement: '59',
+      period: { startYear: 2025, endYear: 2030 },
+      fluxShare,
+      gestionMode: 'directe',
+      signedOn: '2024-12-02',
+    });
   await send('POST', `/v1/epcis/${MEL}/quartile-thresholds`, { year: 2026, amountPerUc: 10_000, source: 'Arrêté (banc)' });
   const flat = { rplsId: 'BENCHFLAT1', communeInsee: '59350', epciSiren: MEL, qpvCode: null, typology: 'T3', financing: 'PLUS' };
   await send('POST', '/v1/flux/releases', {
@@ -105,9 +120,10 @@ async function main(): Promise<void> {
     headers: simulation.headers,
     body: simulation.body,
   });
-  const checked = (await check.json()) as { candidates?: Array<{ scopes: unknown[] }> };
+  const checked = (await check.json()) as { candidates?: Array<{ scopes: unknown[]; flux: unknown }> };
   if (check.status !== 200) throw new Error(`simulation: ${check.status} ${JSON.stringify(checked)}`);
   const scopes = checked.candidates!.reduce((sum, c) => sum + c.scopes.length, 0);
+  const onConventions = checked.candidates!.filter((c) => c.flux !== null).length;
 
   const run = (request: { method: 'GET' | 'POST'; path: string; headers?: Record<string, string>; body?: string }) =>
     autocannon({ url: api.base, connections: CALLERS, duration: SECONDS, headers: BENCH_AUTH, requests: [request] });
@@ -123,7 +139,7 @@ async function main(): Promise<void> {
     `| baseline: GET compliance (plain read), ${CALLERS} callers | ${baseline.latency.p50} ms | ${baseline.latency.p99} ms | ${Math.round(baseline.requests.average)} | ${baseline.non2xx} |`,
   );
   console.log(
-    `| POST simulations, 10 candidates (${scopes} scopes moved), ${CALLERS} callers | ${simulated.latency.p50} ms | ${simulated.latency.p99} ms | ${Math.round(simulated.requests.average)} | ${simulated.non2xx} |`,
+    `| POST simulations, 10 candidates (${scopes} scopes moved, ${onConventions} on a convention's flux), ${CALLERS} callers | ${simulated.latency.p50} ms | ${simulated.latency.p99} ms | ${Math.round(simulated.requests.average)} | ${simulated.non2xx} |`,
   );
   reportSizes({ bench: 'simulation', sizes: { BENCH_LEASES: LEASES, BENCH_SECONDS: SECONDS } });
   reportFigure({

@@ -29,4 +29,5 @@ export * from './flux/convention-flux.js';
 export * from './flux/bilan.js';
 export * from './compliance/simulation.js';
 export * from './compliance/live-compliance.js';
+export * from './compliance/flux-simulation.js';
 export * from './compliance/forecast.js';

@@ -25,6 +25,8 @@ export class TenancyResolver {
   private readonly departementsByEpci = new Map<string, string[]>();
   private readonly epcisByDepartement = new Map<string, string[]>();
   private readonly imports: Repository<ImportRow>;
+  /** Flats whose release was read: an event is never withdrawn, so a released flat stays its bailleur's (bounded). */
+  private readonly releasedFlats = new Set<string>();
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -105,8 +107,13 @@ export class TenancyResolver {
    */
   async flat(bailleurId: string, rplsId: string): Promise<Owners | null> {
     if (!ORGANISATION_ID.test(bailleurId) || !/^[A-Za-z0-9]{1,20}$/.test(rplsId)) return null;
-    const { events } = await this.store.readStream(flatStreamId(bailleurId, rplsId));
-    return events.some((event) => event.type === 'FlatReleased') ? { bailleurs: [bailleurId] } : null;
+    const stream = flatStreamId(bailleurId, rplsId);
+    if (this.releasedFlats.has(stream)) return { bailleurs: [bailleurId] };
+    const { events } = await this.store.readStream(stream);
+    if (!events.some((event) => event.type === 'FlatReleased')) return null;
+    if (this.releasedFlats.size >= 10_000) this.releasedFlats.delete(this.releasedFlats.values().next().value!);
+    this.releasedFlats.add(stream);
+    return { bailleurs: [bailleurId] };
   }
 
   /** A reservation convention belongs to its bailleur, its réservataire and its département; null if unknown. */

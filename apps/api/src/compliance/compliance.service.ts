@@ -4,6 +4,7 @@ import {
   compositeKey,
   evaluateCompliance,
   LiveCompliance,
+  evaluateComplianceGroupings,
   parisDate,
   parisTimestamp,
   type ComplianceReport,
@@ -66,10 +67,10 @@ interface LiveFigures {
   position: number;
 }
 /** How long a read of a checkpoint or scope position is reused: figures may lag writes by this much more. */
-const POSITION_TTL_MS = 100;
+export const POSITION_TTL_MS = 100;
 
 /** Shares one read among the callers of the same short window. */
-class Memo<T> {
+export class Memo<T> {
   private entries = new Map<string, { at: number; value: Promise<T> }>();
   constructor(private readonly ttlMs: number) {}
   get(key: string, read: () => Promise<T>): Promise<T> {
@@ -184,7 +185,7 @@ export class ComplianceService {
       reservataireKinds: inputs.reservataireKinds,
     };
     const result: LiveReports = {
-      reports: groupBys.map((groupBy) => evaluateCompliance(inputs.facts, rules, { epciSiren, year, groupBy, referenceDate })),
+      reports: evaluateComplianceGroupings(inputs.facts, rules, { epciSiren, year, referenceDate }, groupBys),
       rules,
       position: freshness.position,
       referenceDate,

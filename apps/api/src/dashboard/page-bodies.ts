@@ -34,6 +34,10 @@ const alerts = html` <h2>Alertes</h2>
 
 const errors = html`<div id="erreur" role="alert"></div>`;
 
+/** The CAL's what-if panel and the forecast band (public/simulation.js fills them). */
+const simulation = html`<section id="simulation" class="fr-mt-4w"></section>
+  <script type="module" src="/web/simulation.js"></script>`;
+
 export const PAGE_BODIES: Record<PersonaView | OtherView, Html> = {
   epci: html`${errors}${periodForm}
     <p>
@@ -102,7 +106,8 @@ export const PAGE_BODIES: Record<PersonaView | OtherView, Html> = {
         </ul>
       </div>
     </div>
-    <div id="baux"></div>`,
+    <div id="baux"></div>
+    ${simulation}`,
   bailleur: html`${errors}${periodForm}
     <h2>Position par objectif</h2>
     <div class="fr-select-group">
@@ -128,7 +133,8 @@ export const PAGE_BODIES: Record<PersonaView | OtherView, Html> = {
         <span id="progression-texte"></span>
       </div>
       <div id="rapport" aria-live="polite"></div>
-    </form>`,
+    </form>
+    ${simulation}`,
   reservataire: html`${errors}${periodForm}
     <h2>Conventions</h2>
     <div id="conventions"></div>

@@ -276,7 +276,6 @@ export function tallyOfFigure(figure: Figure): Tally {
  * Paris calendar) and the qualifying leases still needed to reach the target at that volume.
  */
 export function figureOf(tally: Tally, target: number | null, year: number, referenceDate: string): Figure {
-  const { numerator, denominator, unknownQ1, pendingQ1, internalMutations } = tally;
   const refYear = yearOf(referenceDate);
   const lastMonth = year < refYear ? 12 : year > refYear ? 0 : monthOf(referenceDate);
   const monthly: MonthFigure[] = [];
@@ -292,6 +291,19 @@ export function figureOf(tally: Tally, target: number | null, year: number, refe
       rate: cumulativeD ? cumulativeN / cumulativeD : null,
     });
   }
+  return { ...totalsOf(tally, target, year, referenceDate), monthly };
+}
+
+/** The counts of a tally, without its months. */
+export type Counts = Omit<Tally, 'perMonth'>;
+
+/** A figure without its monthly trajectory. */
+export type FigureTotals = Omit<Figure, 'monthly'>;
+
+/** `figureOf` without the monthly trajectory: what a figure reads from its counts alone (the same values, exactly). */
+export function totalsOf(counts: Counts, target: number | null, year: number, referenceDate: string): FigureTotals {
+  const { numerator, denominator, unknownQ1, pendingQ1, internalMutations } = counts;
+  const refYear = yearOf(referenceDate);
   const elapsed = year < refYear ? daysInYear(year) : year > refYear ? 0 : dayOfYear(referenceDate);
   const expectedYearEndDenominator =
     elapsed >= daysInYear(year) || elapsed === 0
@@ -320,7 +332,18 @@ export function figureOf(tally: Tally, target: number | null, year: number, refe
     expectedYearEndDenominator,
     neededToTarget,
     reachable,
-    monthly,
+  };
+}
+
+/** The counts of a population with one more lease (unchanged when the rule leaves the lease out of the population). */
+export function addToCounts(counts: Counts, lease: Classified, rule: ObjectiveRule): Counts {
+  if (!rule.inPopulation(lease)) return counts;
+  return {
+    numerator: counts.numerator + (rule.qualifies(lease) ? 1 : 0),
+    denominator: counts.denominator + 1,
+    unknownQ1: counts.unknownQ1 + (lease.q1 === 'unknown' ? 1 : 0),
+    pendingQ1: counts.pendingQ1 + (lease.q1 === 'pending' ? 1 : 0),
+    internalMutations: counts.internalMutations + (lease.mutation ? 1 : 0),
   };
 }
 
@@ -417,13 +440,46 @@ export function evaluateCompliance(
   rules: ComplianceRules,
   query: ComplianceQuery,
 ): ComplianceReport {
-  const { cia, thresholdPerUc } = rules;
+  return evaluateComplianceGroupings(facts, rules, query, [query.groupBy])[0]!;
+}
+
+/**
+ * `evaluateCompliance` for several groupings of one query at once (`undefined`: no grouping):
+ * the leases are classified and their data quality counted once, not once per grouping. Each
+ * report is exactly the one `evaluateCompliance` gives for its grouping.
+ */
+export function evaluateComplianceGroupings(
+  facts: readonly LeaseFact[],
+  rules: ComplianceRules,
+  query: Omit<ComplianceQuery, 'groupBy'>,
+  groupBys: readonly (GroupBy | undefined)[],
+): ComplianceReport[] {
   const { signedUntil } = query;
   // A lease counts in the year of its lease date only, whatever the caller hands over.
   const counted = facts.filter(
     (fact) => yearOf(fact.leaseDate) === query.year && (signedUntil === undefined || fact.leaseDate <= signedUntil),
   );
   const leases: Classified[] = counted.map((fact) => classify(fact, rules));
+  const dataQuality: ComplianceReport['dataQuality'] = {
+    leases: leases.length,
+    unknownQ1: leases.filter((lease) => lease.q1 === 'unknown').length,
+    pendingQ1: leases.filter((lease) => lease.q1 === 'pending').length,
+    internalMutations: leases.filter((lease) => lease.mutation).length,
+    withoutCalDecision: leases.filter((lease) => lease.fact.calDecisionEventId === null).length,
+    probableDuplicates: probableDuplicates(counted),
+    flatLeasedTwice: flatLeasedTwice(counted).filter(Boolean).length,
+  };
+  return groupBys.map((groupBy) => reportOf(leases, dataQuality, rules, { ...query, ...(groupBy ? { groupBy } : {}) }));
+}
+
+function reportOf(
+  leases: readonly Classified[],
+  dataQuality: ComplianceReport['dataQuality'],
+  rules: ComplianceRules,
+  query: ComplianceQuery,
+): ComplianceReport {
+  const { cia, thresholdPerUc } = rules;
+  const { signedUntil } = query;
   const byObjective = objectiveRules(cia);
   const { year, groupBy } = query;
   const referenceDate = signedUntil !== undefined && signedUntil < query.referenceDate ? signedUntil : query.referenceDate;
@@ -531,15 +587,7 @@ export function evaluateCompliance(
     groupBy: groupBy ?? null,
     thresholdPerUc: thresholdPerUc ?? null,
     objectives,
-    dataQuality: {
-      leases: leases.length,
-      unknownQ1: leases.filter((lease) => lease.q1 === 'unknown').length,
-      pendingQ1: leases.filter((lease) => lease.q1 === 'pending').length,
-      internalMutations: leases.filter((lease) => lease.mutation).length,
-      withoutCalDecision: leases.filter((lease) => lease.fact.calDecisionEventId === null).length,
-      probableDuplicates: probableDuplicates(counted),
-      flatLeasedTwice: flatLeasedTwice(counted).filter(Boolean).length,
-    },
+    dataQuality,
   };
 }
 

@@ -108,11 +108,17 @@ export function forecastYearEnd(input: {
   readonly referenceDate: string;
   readonly history: readonly (readonly number[])[];
   readonly level?: number;
+  /**
+   * Leases still to come, when a wider forecast has already apportioned them (a group's share of
+   * its EPCI's, `forecastReport`); else from the scope's own pace.
+   */
+  readonly remaining?: number;
 }): YearEndForecast {
   const { numerator: n, denominator: d, target, year, referenceDate, history } = input;
   const level = input.level ?? FORECAST_LEVEL;
   const { share, seasonality } = elapsedVolumeShare(year, referenceDate, history);
-  const expectedYearEndDenominator = share >= 1 || share <= 0 ? d : Math.max(d, Math.round(d / share));
+  const expectedYearEndDenominator =
+    share >= 1 || share <= 0 ? d : input.remaining !== undefined ? d + input.remaining : Math.max(d, Math.round(d / share));
   const remaining = expectedYearEndDenominator - d;
   const bp = target === null ? null : Math.round(target * 10_000);
   const neededToTarget = bp === null ? null : Math.max(0, Math.ceil((bp * expectedYearEndDenominator) / 10_000) - n);
@@ -172,10 +178,38 @@ export interface ForecastScope {
   readonly forecast: YearEndForecast;
 }
 
+/** Scope kinds whose groups split an objective's EPCI population, each lease in exactly one group. */
+const PARTITIONS: ReadonlySet<string> = new Set(['bailleur', 'reservataire', 'commune', 'bailleur_reservataire']);
+
+/**
+ * `total` split into integers proportional to `weights` (largest remainders, ties to the first):
+ * they sum to `total` exactly. All-zero weights split nothing.
+ */
+export function apportion(total: number, weights: readonly number[]): number[] {
+  const sum = weights.reduce((a, w) => a + w, 0);
+  if (sum <= 0) return weights.map(() => 0);
+  const exact = weights.map((w) => (total * w) / sum);
+  const parts = exact.map(Math.floor);
+  let left = total - parts.reduce((a, p) => a + p, 0);
+  const order = exact.map((value, index) => ({ index, rest: value - Math.floor(value) })).sort((a, b) => b.rest - a.rest);
+  for (const { index } of order) {
+    if (left <= 0) break;
+    parts[index]! += 1;
+    left -= 1;
+  }
+  return parts;
+}
+
 /**
  * The year-end forecast of every objective and scope of a compliance report, the seasonality of
  * each scope learned from the same scope in the reports of previous years (`history`, any order;
  * a scope absent from a year has no history that year).
+ *
+ * Groups that split the EPCI's population (per bailleur, réservataire, commune, bailleur ×
+ * réservataire) forecast the same volume as the EPCI: the EPCI's leases still to come are
+ * apportioned among them in proportion to what each one's own pace expects (top-down
+ * reconciliation), so their expected year-end denominators add up to the EPCI's exactly. Each
+ * group's share of qualifying leases stays its own (see docs/forecast.md).
  */
 export function forecastReport(
   report: ComplianceReport,
@@ -183,27 +217,49 @@ export function forecastReport(
   referenceDate: string,
   level: number = FORECAST_LEVEL,
 ): Array<{ readonly id: string; readonly label: string; readonly target: number | null; readonly scopes: ForecastScope[] }> {
-  return report.objectives.map((objective) => ({
-    id: objective.id,
-    label: objective.label,
-    target: objective.target,
-    scopes: objective.scopes.map(({ scope, figure }) => {
-      const past = history.flatMap((previous) => {
+  return report.objectives.map((objective) => {
+    const pastOf = (scope: ScopeFigure['scope']) =>
+      history.flatMap((previous) => {
         const same = previous.objectives
           .find((o) => o.id === objective.id)
           ?.scopes.find((s) => s.scope.kind === scope.kind && s.scope.id === scope.id);
         return same ? [monthlyVolumes(same.figure)] : [];
       });
-      const forecast = forecastYearEnd({
+    const forecastOf = (scope: ScopeFigure['scope'], figure: Figure, remaining?: number) =>
+      forecastYearEnd({
         numerator: figure.numerator,
         denominator: figure.denominator,
         target: figure.target,
         year: report.year,
         referenceDate,
-        history: past,
+        history: pastOf(scope),
         level,
+        ...(remaining === undefined ? {} : { remaining }),
       });
-      return { scope, figure, forecast };
-    }),
-  }));
+    const own = objective.scopes.map(({ scope, figure }) => forecastOf(scope, figure));
+    const epci = objective.scopes.findIndex(({ scope }) => scope.kind === 'epci');
+    const remaining = new Map<number, number>();
+    if (epci >= 0) {
+      for (const kind of PARTITIONS) {
+        const members = objective.scopes.flatMap(({ scope }, index) => (scope.kind === kind ? [index] : []));
+        if (members.length === 0) continue;
+        const weights = members.map((index) => own[index]!.remaining);
+        const split = apportion(
+          own[epci]!.remaining,
+          weights.some((w) => w > 0) ? weights : members.map((index) => objective.scopes[index]!.figure.denominator),
+        );
+        members.forEach((index, i) => remaining.set(index, split[i]!));
+      }
+    }
+    return {
+      id: objective.id,
+      label: objective.label,
+      target: objective.target,
+      scopes: objective.scopes.map(({ scope, figure }, index) => ({
+        scope,
+        figure,
+        forecast: remaining.has(index) ? forecastOf(scope, figure, remaining.get(index)) : own[index]!,
+      })),
+    };
+  });
 }

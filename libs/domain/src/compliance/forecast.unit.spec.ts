@@ -1,6 +1,17 @@
 import fc from 'fast-check';
 import { addDays, daysInMonth, monthOf } from '../calendar/paris-calendar.js';
-import { betaBinomial, elapsedVolumeShare, FORECAST_LEVEL, forecastYearEnd, monthlyVolumes } from './forecast.js';
+import { arbitraryFactUntil } from '../../../../test/fixtures/compliance-arbitraries.js';
+import { legalDefaultCia } from '../cia/cia.model.js';
+import { evaluateCompliance } from './compliance.js';
+import {
+  apportion,
+  betaBinomial,
+  elapsedVolumeShare,
+  FORECAST_LEVEL,
+  forecastReport,
+  forecastYearEnd,
+  monthlyVolumes,
+} from './forecast.js';
 
 /** A small seeded generator (mulberry32), so the back-test is the same on every run. */
 function random(seed: number): () => number {
@@ -199,5 +210,54 @@ describe('Year-end forecast', () => {
     expect(seasonal.volumeError).toBeLessThan(uniform.volumeError);
     expect(seasonal.coverage).toBeGreaterThanOrEqual(FORECAST_LEVEL - 0.03);
     expect(seasonal.coverage).toBeLessThanOrEqual(FORECAST_LEVEL + 0.06);
+  });
+
+  it('splits a whole into integers in proportion, adding up exactly (largest remainders)', () => {
+    expect(apportion(10, [1, 1, 1])).toEqual([4, 3, 3]);
+    expect(apportion(7, [0, 2, 5])).toEqual([0, 2, 5]);
+    expect(apportion(5, [0, 0])).toEqual([0, 0]);
+    fc.assert(
+      fc.property(fc.nat(500), fc.array(fc.nat(100), { minLength: 1, maxLength: 12 }), (total, weights) => {
+        const parts = apportion(total, weights);
+        expect(parts.reduce((a, b) => a + b, 0)).toBe(weights.some((w) => w > 0) ? total : 0);
+        parts.forEach((part) => expect(part).toBeGreaterThanOrEqual(0));
+      }),
+    );
+  });
+
+  it('forecasts for each réservataire, bailleur, commune and pair the volume of its EPCI: their year-end populations add up to the EPCI’s (property)', () => {
+    const MEL = '200093201';
+    const rules = { cia: legalDefaultCia(MEL, 2026), thresholdPerUc: 10_000, reservataireKinds: { 'etat-59': 'etat' as const } };
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryFactUntil(300), { maxLength: 80 }),
+        fc.array(arbitraryFactUntil(365), { maxLength: 80 }),
+        fc.constantFrom('reservataire', 'bailleur', 'commune') as fc.Arbitrary<'reservataire' | 'bailleur' | 'commune'>,
+        (facts, lastYear, groupBy) => {
+          const referenceDate = '2026-10-27';
+          const report = evaluateCompliance(facts, rules, { epciSiren: MEL, year: 2026, groupBy, referenceDate });
+          const history = evaluateCompliance(
+            lastYear.map((fact) => ({ ...fact, leaseDate: `2025${fact.leaseDate.slice(4)}` })),
+            rules,
+            { epciSiren: MEL, year: 2025, groupBy, referenceDate },
+          );
+          for (const objective of forecastReport(report, [history], referenceDate)) {
+            const epci = objective.scopes.find((s) => s.scope.kind === 'epci')!.forecast;
+            for (const kind of [groupBy, 'reservataire', 'bailleur_reservataire']) {
+              const groups = objective.scopes.filter((s) => s.scope.kind === kind);
+              if (groups.length === 0) continue;
+              const sum = groups.reduce((total, s) => total + s.forecast.expectedYearEndDenominator, 0);
+              expect({ objective: objective.id, kind, sum }).toEqual({
+                objective: objective.id,
+                kind,
+                sum: epci.expectedYearEndDenominator,
+              });
+              for (const { forecast } of groups) expect(forecast.remaining).toBeGreaterThanOrEqual(0);
+            }
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });

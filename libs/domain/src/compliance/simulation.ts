@@ -1,15 +1,14 @@
 import { consumptionUnits, type Q1Status } from '../classification/household.js';
 import {
-  addToTally,
+  addToCounts,
   classify,
   EMPTY_TALLY,
-  figureOf,
   scopesOfLease,
-  tallyOfFigure,
+  totalsOf,
   type ComplianceReport,
   type ComplianceRules,
   type ComplianceStatus,
-  type Figure,
+  type FigureTotals,
   type GroupBy,
   type LeaseFact,
   type ScopeFigure,
@@ -21,13 +20,17 @@ export const SIMULATION_GROUP_BYS: readonly GroupBy[] = ['bailleur', 'reservatai
 /** Whether an attribution moves a figure across its target. */
 export type TargetCrossing = 'vers_atteint' | 'vers_en_retard' | null;
 
-/** One scope an attribution moves: its figure before and after, the change in points and any crossing of the target. */
+/**
+ * One scope an attribution moves: its figure before and after (without the monthly trajectory: a
+ * single lease moves the month of its date and every cumulative month after it), the change in
+ * points and any crossing of the target.
+ */
 export interface SimulatedScope {
   readonly objective: string;
   readonly label: string;
   readonly scope: ScopeFigure['scope'];
-  readonly before: Figure;
-  readonly after: Figure;
+  readonly before: FigureTotals;
+  readonly after: FigureTotals;
   /** (rate after − rate before) × 100, in percentage points; null when a rate is missing. */
   readonly changePoints: number | null;
   readonly crossing: TargetCrossing;
@@ -53,54 +56,97 @@ export interface CandidateSimulation {
   readonly scopes: readonly SimulatedScope[];
 }
 
+/**
+ * Precision of `changePoints`: thousandths of a percentage point. A rate moves by about
+ * 100 / (denominator + 1) points when one lease joins its population, so an EPCI-year of 16 000
+ * leases still shows a move of ~0.005 points instead of 0; finer digits would only repeat the
+ * floating-point noise of the subtraction.
+ */
+export const CHANGE_POINTS_DECIMALS = 3;
+
+/** (after − before) × 100 in percentage points, rounded to CHANGE_POINTS_DECIMALS (half away from zero). */
+export function changeInPoints(before: number | null, after: number | null): number | null {
+  if (before === null || after === null) return null;
+  const scale = 10 ** CHANGE_POINTS_DECIMALS;
+  const points = (after - before) * 100;
+  const rounded = (Math.sign(points) * Math.round(Math.abs(points) * scale)) / scale;
+  return rounded === 0 ? 0 : rounded;
+}
+
 /** Change in points and crossing of the target between two readings of a figure (masked values give null). */
 export function changeBetween(
   before: { readonly rate: number | null; readonly status: ComplianceStatus; readonly target: number | null },
   after: { readonly rate: number | null; readonly status: ComplianceStatus },
 ): { changePoints: number | null; crossing: TargetCrossing } {
-  const changePoints = before.rate === null || after.rate === null ? null : (after.rate - before.rate) * 100;
+  const changePoints = changeInPoints(before.rate, after.rate);
   let crossing: TargetCrossing = null;
   if (before.target !== null && before.status !== 'atteint' && after.status === 'atteint') crossing = 'vers_atteint';
   if (before.target !== null && before.status === 'atteint' && after.status === 'en_retard') crossing = 'vers_en_retard';
   return { changePoints, crossing };
 }
 
-const sameScope = (a: ScopeFigure['scope'], b: ScopeFigure['scope']) => a.kind === b.kind && a.id === b.id;
+const scopeKey = (objective: string, scope: ScopeFigure['scope']) => `${objective}|${scope.kind}|${scope.id}`;
 
 /**
- * What attributing the flat to one candidate would do to every figure it moves, without recording
- * anything: each scope whose population would hold the lease, its figure before (as the compliance
- * reports show it) and after (the same figure computed with the lease added).
- *
- * - `reports`: the EPCI's compliance reports of the lease's year, one per grouping of
- *   `SIMULATION_GROUP_BYS`, all at one position and for `referenceDate` (the day figures are read
- *   for, YYYY-MM-DD, Europe/Paris).
- * - `candidate`: the lease as it would be signed (date in the reports' year).
- *
- * The figure after is exactly the one `evaluateCompliance` gives once the lease is recorded
- * (property test `simulation.unit.spec.ts`). A scope the EPCI has no lease in yet starts empty.
+ * The figures a CAL's candidates are simulated against, read once: the EPCI-year's compliance
+ * reports (one per grouping of `SIMULATION_GROUP_BYS`, all at one position, read for
+ * `referenceDate`, YYYY-MM-DD Europe/Paris) with every (objective, scope) figure indexed. Built
+ * once per position and shared by every candidate and caller; a candidate then costs only the
+ * few scopes its lease moves.
  */
-export function simulateAttribution(input: {
+export interface SimulationBase {
+  readonly rules: ComplianceRules;
+  readonly epciSiren: string;
+  readonly year: number;
+  readonly referenceDate: string;
+  readonly groupBys: readonly GroupBy[];
+  readonly figures: ReadonlyMap<string, FigureTotals>;
+}
+
+export function simulationBase(input: {
   readonly reports: readonly ComplianceReport[];
   readonly rules: ComplianceRules;
   readonly epciSiren: string;
   readonly year: number;
   readonly referenceDate: string;
-  readonly candidate: LeaseFact;
-}): CandidateSimulation {
-  const { reports, rules, epciSiren, year, referenceDate, candidate } = input;
-  const lease = classify(candidate, rules);
-  const groupBys = reports.flatMap((report) => (report.groupBy ? [report.groupBy] : []));
-  const beforeOf = (objective: string, scope: ScopeFigure['scope']): Figure | undefined => {
-    for (const report of reports) {
-      const found = report.objectives.find((o) => o.id === objective)?.scopes.find((s) => sameScope(s.scope, scope));
-      if (found) return found.figure;
-    }
-    return undefined;
+}): SimulationBase {
+  const figures = new Map<string, FigureTotals>();
+  for (const report of input.reports)
+    for (const objective of report.objectives)
+      for (const { scope, figure } of objective.scopes) {
+        const key = scopeKey(objective.id, scope);
+        // The EPCI scope is in every report, identical: the first one read stands.
+        if (figures.has(key)) continue;
+        const { monthly: _monthly, ...totals } = figure;
+        figures.set(key, totals);
+      }
+  const groupBys = input.reports.flatMap((report) => (report.groupBy ? [report.groupBy] : []));
+  return {
+    rules: input.rules,
+    epciSiren: input.epciSiren,
+    year: input.year,
+    referenceDate: input.referenceDate,
+    groupBys,
+    figures,
   };
+}
+
+/**
+ * What attributing the flat to one candidate would do to every figure it moves, without recording
+ * anything: each scope whose population would hold the lease, its figure before (as the compliance
+ * reports show it) and after (the scope's tally with the lease added: only the scopes it touches
+ * are computed, never the EPCI-year again).
+ *
+ * `candidate`: the lease as it would be signed (date in the base's year). The figure after is
+ * exactly the one `evaluateCompliance` gives once the lease is recorded (property test
+ * `simulation.unit.spec.ts`). A scope the EPCI has no lease in yet starts empty.
+ */
+export function simulateAttribution(base: SimulationBase, candidate: LeaseFact): CandidateSimulation {
+  const { rules, epciSiren, year, referenceDate, groupBys, figures } = base;
+  const lease = classify(candidate, rules);
   const scopes = scopesOfLease(lease, rules, epciSiren, groupBys).map(({ objectiveId, label, scope, target, rule }) => {
-    const before = beforeOf(objectiveId, scope) ?? figureOf(EMPTY_TALLY, target, year, referenceDate);
-    const after = figureOf(addToTally(tallyOfFigure(before), lease, rule), target, year, referenceDate);
+    const before = figures.get(scopeKey(objectiveId, scope)) ?? totalsOf(EMPTY_TALLY, target, year, referenceDate);
+    const after = totalsOf(addToCounts(before, lease, rule), target, year, referenceDate);
     return { objective: objectiveId, label, scope, before, after, ...changeBetween(before, after) };
   });
   const uc = consumptionUnits(candidate.composition, rules.cia.options.ucScale);

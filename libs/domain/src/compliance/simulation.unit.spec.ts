@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { applyCiaTerms, legalDefaultCia, type Cia } from '../cia/cia.model.js';
-import { evaluateCompliance, type ComplianceReport, type ComplianceRules, type LeaseFact } from './compliance.js';
-import { changeBetween, SIMULATION_GROUP_BYS, simulateAttribution } from './simulation.js';
+import {
+  evaluateCompliance,
+  evaluateComplianceGroupings,
+  type ComplianceReport,
+  type ComplianceRules,
+  type LeaseFact,
+} from './compliance.js';
+import { changeBetween, changeInPoints, SIMULATION_GROUP_BYS, simulateAttribution, simulationBase } from './simulation.js';
 import { arbitraryFactUntil } from '../../../../test/fixtures/compliance-arbitraries.js';
 import { NO_HOUSEHOLD_FLAGS } from '../attribution/attribution.events.js';
 
@@ -27,12 +33,16 @@ const kinds = { 'etat-59': 'etat', 'action-logement': 'action_logement', mel: 'c
 const reportsOf = (facts: readonly LeaseFact[], rules: ComplianceRules, referenceDate: string): ComplianceReport[] =>
   SIMULATION_GROUP_BYS.map((groupBy) => evaluateCompliance(facts, rules, { epciSiren: MEL, year: 2026, groupBy, referenceDate }));
 
+/** A scope's figure in the reports, without its monthly trajectory (as a simulation shows it). */
 const figureIn = (reports: readonly ComplianceReport[], objective: string, kind: string, id: string) => {
   for (const report of reports) {
     const found = report.objectives
       .find((o) => o.id === objective)
       ?.scopes.find((s) => s.scope.kind === kind && s.scope.id === id);
-    if (found) return found.figure;
+    if (found) {
+      const { monthly: _monthly, ...totals } = found.figure;
+      return totals;
+    }
   }
   return undefined;
 };
@@ -60,14 +70,10 @@ describe('Simulating an attribution (properties)', () => {
         (facts, candidate, thresholdPerUc, cia) => {
           const rules: ComplianceRules = { cia, thresholdPerUc, reservataireKinds: kinds };
           const before = reportsOf(facts, rules, referenceDate);
-          const simulation = simulateAttribution({
-            reports: before,
-            rules,
-            epciSiren: MEL,
-            year: 2026,
-            referenceDate,
+          const simulation = simulateAttribution(
+            simulationBase({ reports: before, rules, epciSiren: MEL, year: 2026, referenceDate }),
             candidate,
-          });
+          );
           const signed = reportsOf([...facts, candidate], rules, referenceDate);
           for (const { objective, scope, before: b, after } of simulation.scopes) {
             expect(after).toEqual(figureIn(signed, objective, scope.kind, scope.id));
@@ -91,6 +97,26 @@ describe('Simulating an attribution (properties)', () => {
     );
   });
 
+  it('reads the figures it starts from in one pass: each grouping’s report is the one evaluateCompliance gives', () => {
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryFactUntil(REFERENCE_DAY), { maxLength: 60 }),
+        fc.option(fc.integer({ min: 5_000, max: 20_000 }), { nil: undefined }),
+        fc.constantFrom(defaults, withEverything),
+        (facts, thresholdPerUc, cia) => {
+          const rules: ComplianceRules = { cia, thresholdPerUc, reservataireKinds: kinds };
+          const groupBys = [undefined, ...SIMULATION_GROUP_BYS, 'commune' as const];
+          expect(evaluateComplianceGroupings(facts, rules, { epciSiren: MEL, year: 2026, referenceDate }, groupBys)).toEqual(
+            groupBys.map((groupBy) =>
+              evaluateCompliance(facts, rules, { epciSiren: MEL, year: 2026, referenceDate, ...(groupBy ? { groupBy } : {}) }),
+            ),
+          );
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('reads the candidate as the rules will count it', () => {
     const candidate: LeaseFact = {
       leaseDate: '2026-03-02',
@@ -103,14 +129,10 @@ describe('Simulating an attribution (properties)', () => {
       flags: { ...NO_HOUSEHOLD_FLAGS, dalo: true },
     };
     const rules: ComplianceRules = { cia: defaults, thresholdPerUc: 10_000 };
-    const { reading, scopes } = simulateAttribution({
-      reports: reportsOf([], rules, referenceDate),
-      rules,
-      epciSiren: MEL,
-      year: 2026,
-      referenceDate,
+    const { reading, scopes } = simulateAttribution(
+      simulationBase({ reports: reportsOf([], rules, referenceDate), rules, epciSiren: MEL, year: 2026, referenceDate }),
       candidate,
-    });
+    );
     // 9 800 € for 1.6 UC = 6 125 €/UC < 10 000: first quartile.
     expect(reading).toEqual({
       q1: 'q1',
@@ -145,14 +167,14 @@ describe('Simulating an attribution (properties)', () => {
 
   it('says when a figure crosses its target, and by how many points it moves', () => {
     expect(changeBetween({ rate: 0.24, status: 'en_retard', target: 0.25 }, { rate: 0.26, status: 'atteint' })).toEqual({
-      changePoints: expect.closeTo(2, 10),
+      changePoints: 2,
       crossing: 'vers_atteint',
     });
     expect(changeBetween({ rate: 0.25, status: 'atteint', target: 0.25 }, { rate: 0.24, status: 'en_retard' }).crossing).toBe(
       'vers_en_retard',
     );
     expect(changeBetween({ rate: 0.3, status: 'non_evaluable', target: null }, { rate: 0.4, status: 'non_evaluable' })).toEqual({
-      changePoints: expect.closeTo(10, 10),
+      changePoints: 10,
       crossing: null,
     });
     expect(changeBetween({ rate: null, status: 'non_evaluable', target: 0.25 }, { rate: null, status: 'non_evaluable' })).toEqual(
@@ -161,5 +183,16 @@ describe('Simulating an attribution (properties)', () => {
         crossing: null,
       },
     );
+  });
+
+  it('gives the change in thousandths of a point, so one lease among 16 000 still shows', () => {
+    // 4 000 of 16 000 (25 %), then 4 001 of 16 001: +0.004 687… points.
+    expect(changeInPoints(4_000 / 16_000, 4_001 / 16_001)).toBe(0.005);
+    // 4 000 of 16 001: −0.001 562… points.
+    expect(changeInPoints(4_000 / 16_000, 4_000 / 16_001)).toBe(-0.002);
+    // 0.24 → 0.26 is 2.000…0002 points in floating point: exactly 2.
+    expect(changeInPoints(0.24, 0.26)).toBe(2);
+    expect(changeInPoints(1 / 3, 1 / 3)).toBe(0);
+    expect(changeInPoints(null, 0.5)).toBeNull();
   });
 });

@@ -30,7 +30,7 @@ export class SimulateAttributionController {
   @HttpCode(200)
   @Contract({
     summary:
-      'Simuler une attribution en CAL : pour un logement libéré et jusqu’à dix ménages candidats, les chiffres de chaque objectif et périmètre que l’attribution ferait bouger (EPCI, bailleur, réservataire, secteur, bailleur × réservataire), avant et après, l’écart en points et le franchissement de la cible. Rien n’est enregistré ; un bailleur simule sur ses logements et voit les autres périmètres sous secret statistique',
+      'Simuler une attribution en CAL : pour un logement libéré et jusqu’à dix ménages candidats, les chiffres de chaque objectif et périmètre que l’attribution ferait bouger (EPCI, bailleur, réservataire, secteur, bailleur × réservataire) et le flux de la convention sur laquelle le bail compterait, avant et après, l’écart en points (au millième de point) et le franchissement de la cible ou de l’engagement. Rien n’est enregistré ; un bailleur simule sur ses logements et voit les autres périmètres sous secret statistique',
     answer: 'read',
     body: { schema: simulateAttributionSchema, example: SIMULATION_EXAMPLE },
     errors: [
@@ -66,6 +66,10 @@ export class SimulateAttributionController {
     // The access rule let a bailleur through on its own flat only; the EPCI, the État and admin own the figures.
     const visibility = complianceReader(principal, siren, this.tenancy);
     const reader = visibility === 'owner' ? visibility : { visibility, threshold: this.config.STATISTICAL_SECRECY_THRESHOLD };
-    return this.simulations.simulate(siren, input, reader);
+    // The convention is the bailleur's own (it simulates on its own flat): whole to it and admin; the
+    // État sees its contingent whole and other conventions, like the EPCI, under statistical secrecy.
+    const fluxReader =
+      principal.role === 'bailleur' || principal.role === 'admin' ? 'whole' : principal.role === 'etat' ? 'etat' : 'other';
+    return this.simulations.simulate(siren, input, reader, fluxReader, this.config.STATISTICAL_SECRECY_THRESHOLD);
   }
 }

@@ -1,26 +1,36 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  changeBetween,
   checkLeaseFacts,
+  compositeKey,
+  conventionCovering,
   leaseFactOf,
   parisDate,
+  placeOfFlat,
   SIMULATION_GROUP_BYS,
   simulateAttribution,
+  simulateConventionFlux,
+  simulationBase,
   yearOf,
   type CandidateReading,
-  type Figure,
+  type ComplianceReport,
+  type ConventionTerms,
+  type FigureTotals,
   type LeaseSignedData,
+  type ReservationState,
+  type SimulatedConventionFlux,
   type SimulatedScope,
+  type SimulationBase,
 } from '@vigie/domain';
-import { maskFigure, type ScopeVisibility, type SharedFigure } from '@vigie/access';
-import type { Freshness } from '@vigie/projections';
-import { changeBetween } from '@vigie/domain';
-import { CLOCK, type Clock } from '../../platform/platform.module.js';
-import { LeaseReferentialService } from '../../attribution/lease-referential.service.js';
-import { ComplianceService, type LiveReports } from '../compliance.service.js';
+import { maskFigure, shareConventionFlux, type ScopeVisibility, type SharedFigure } from '@vigie/access';
+import { readConventionFlux, readConventions, type ConventionFluxRead, type Freshness } from '@vigie/projections';
+import { CLOCK, type Clock, DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
+import { LeaseReferentialService, type ReferentialLookup } from '../../attribution/lease-referential.service.js';
+import { ComplianceService, Memo, POSITION_TTL_MS, type LiveReports } from '../compliance.service.js';
 import type { SimulateAttributionBody } from './simulate-attribution.schema.js';
 
 /** A figure as a simulation shows it: the compliance figure without its monthly trajectory. */
-type ShownFigure = Omit<Figure, 'monthly'> | (Omit<SharedFigure, 'monthly'> & { readonly masked: readonly string[] });
+type ShownFigure = FigureTotals | (Omit<SharedFigure, 'monthly'> & { readonly masked: readonly string[] });
 
 export interface SimulatedScopeView {
   readonly objective: string;
@@ -50,11 +60,31 @@ export interface SimulationView {
     readonly reservataireId: string | null;
     readonly reading: CandidateReading;
     readonly scopes: readonly SimulatedScopeView[];
+    /**
+     * The convention whose flux the lease would count on (the narrowest in force covering the flat,
+     * as the réservataire's ledger places it), before and after; null when the lease counts on no
+     * convention (non réservé, internal mutation, or no convention in force there).
+     */
+    readonly flux: SimulatedFluxView | null;
   }>;
   readonly statisticalSecrecy?: { readonly threshold: number; readonly rule: string };
 }
 
+/** A convention's flux as a simulation shows it: whole to its bailleur and admin, under statistical secrecy to others. */
+export type SimulatedFluxView =
+  | SimulatedConventionFlux
+  | (Omit<SimulatedConventionFlux, 'before' | 'after'> & {
+      readonly before: ReturnType<typeof shareConventionFlux>;
+      readonly after: ReturnType<typeof shareConventionFlux>;
+    });
+
+/** Who reads a convention's flux in a simulation: `whole` (its bailleur, admin), else the État (its contingent whole) or another reader. */
+export type FluxReader = 'whole' | 'etat' | 'other';
+
 const withoutMonthly = <F extends { monthly: unknown }>({ monthly: _monthly, ...rest }: F) => rest;
+
+/** The figures of each live EPCI-year, indexed once for every candidate and caller (kept while its reports are). */
+const bases = new WeakMap<readonly ComplianceReport[], SimulationBase>();
 
 /**
  * What-if for a CAL: each candidate's lease, checked as RecordSignedLease would check it, added to
@@ -63,11 +93,60 @@ const withoutMonthly = <F extends { monthly: unknown }>({ monthly: _monthly, ...
  */
 @Injectable()
 export class SimulateAttributionService {
+  /**
+   * Reads a simulation shares among the callers of the same short window (referential, conventions,
+   * flux figures), as compliance reads share their positions: nothing is recorded from them, and a
+   * CAL's screen is refreshed by many callers at once.
+   */
+  private readonly shared = new Memo<unknown>(POSITION_TTL_MS);
+
   constructor(
     private readonly compliance: ComplianceService,
     private readonly referential: LeaseReferentialService,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
   ) {}
+
+  private memo<T>(key: string, read: () => Promise<T>): Promise<T> {
+    return this.shared.get(key, read) as Promise<T>;
+  }
+
+  /** The referential's answers, shared for POSITION_TTL_MS (a registration is never withdrawn). */
+  private lookup(): ReferentialLookup {
+    const fresh = this.referential.lookup(true);
+    return {
+      registered: (kind, id) => this.memo(compositeKey('sim-registered', kind, id), () => fresh.registered(kind, id)),
+      registeredIds: (kind) => this.memo(compositeKey('sim-ids', kind), () => fresh.registeredIds(kind)),
+      epciVersions: (siren) => this.memo(compositeKey('sim-epci', siren), () => fresh.epciVersions(siren)),
+      registeredEpcisListing: (commune) =>
+        this.memo(compositeKey('sim-listing', commune), () => fresh.registeredEpcisListing(commune)),
+      qpv: (code) => this.memo(compositeKey('sim-qpv', code), () => fresh.qpv(code)),
+    };
+  }
+
+  /** The convention a lease would count on, with its flux figures of the year (null: none). */
+  private async conventionOf(
+    lease: LeaseSignedData,
+    year: number,
+    referenceDate: string,
+  ): Promise<{ terms: ConventionTerms; read: ConventionFluxRead } | null> {
+    if (lease.reservataireId === null || lease.flags.internalMutation) return null;
+    const conventions = await this.memo<Array<{ state: ReservationState }>>('sim-conventions', () => readConventions(this.pool));
+    const terms = conventionCovering(
+      conventions.flatMap(({ state }) =>
+        state.terms && state.terms.reservataireId === lease.reservataireId ? [state.terms] : [],
+      ),
+      lease.bailleurId,
+      placeOfFlat(lease.flat),
+      year,
+    );
+    if (!terms) return null;
+    const read = await this.memo(
+      compositeKey('sim-flux', terms.bailleurId, terms.reservataireId, terms.conventionId, year, referenceDate),
+      () => readConventionFlux(this.pool, terms, year, referenceDate),
+    );
+    return read ? { terms, read } : null;
+  }
 
   /**
    * `reader`: 'owner' (the EPCI, the État of its départements, admin) sees every figure whole; a
@@ -79,6 +158,8 @@ export class SimulateAttributionService {
     epciSiren: string,
     body: SimulateAttributionBody,
     reader: 'owner' | { visibility: ScopeVisibility; threshold: number },
+    fluxReader: FluxReader = 'whole',
+    threshold = 5,
   ): Promise<SimulationView> {
     const now = this.clock();
     const leaseDate = body.leaseDate ?? parisDate(now);
@@ -98,31 +179,51 @@ export class SimulateAttributionService {
       reservataireId: candidate.reservataireId,
       gestionMode: candidate.gestionMode,
     }));
-    const lookup = this.referential.lookup(true);
-    for (const lease of leases) checkLeaseFacts(lease, await this.referential.contextForFact(lease, lookup), now);
+    const lookup = this.lookup();
+    const contexts = await Promise.all(leases.map((lease) => this.referential.contextForFact(lease, lookup)));
+    leases.forEach((lease, index) => checkLeaseFacts(lease, contexts[index]!, now));
     const live = await this.compliance.liveReports(epciSiren, year, SIMULATION_GROUP_BYS);
-    const show = (scope: SimulatedScope['scope'], figure: Figure): ShownFigure => {
-      if (reader === 'owner') return withoutMonthly(figure);
+    let base = bases.get(live.reports);
+    if (!base) {
+      base = simulationBase({ reports: live.reports, rules: live.rules, epciSiren, year, referenceDate: live.referenceDate });
+      bases.set(live.reports, base);
+    }
+    const conventions = await Promise.all(leases.map((lease) => this.conventionOf(lease, year, live.referenceDate)));
+    const showFlux = (simulated: SimulatedConventionFlux, etat: boolean): SimulatedFluxView => {
+      if (fluxReader === 'whole' || (fluxReader === 'etat' && etat)) return simulated;
+      const before = shareConventionFlux(simulated.before, threshold);
+      const after = shareConventionFlux(simulated.after, threshold);
+      return {
+        ...simulated,
+        before,
+        after,
+        ...(before.counted.total === null || after.counted.total === null
+          ? { changePoints: null, crossing: null, countedAs: null }
+          : {}),
+      };
+    };
+    const show = (scope: SimulatedScope['scope'], figure: FigureTotals): ShownFigure => {
+      if (reader === 'owner') return figure;
       return reader.visibility(scope) === 'full'
-        ? { ...withoutMonthly(figure), masked: [] }
-        : withoutMonthly(maskFigure(figure, reader.threshold));
+        ? { ...figure, masked: [] }
+        : withoutMonthly(maskFigure({ ...figure, monthly: [] }, reader.threshold));
     };
     const candidates = body.candidates.map((candidate, index) => {
-      const simulation = simulateAttribution({
-        reports: live.reports,
-        rules: live.rules,
-        epciSiren,
-        year,
-        referenceDate: live.referenceDate,
-        candidate: leaseFactOf(leases[index]!),
-      });
+      const simulation = simulateAttribution(base, leaseFactOf(leases[index]!));
       const scopes = simulation.scopes.flatMap(({ objective, label, scope, before, after }): SimulatedScopeView[] => {
         if (reader !== 'owner' && reader.visibility(scope) === 'hidden') return [];
         const shownBefore = show(scope, before);
         const shownAfter = show(scope, after);
         return [{ objective, label, scope, before: shownBefore, after: shownAfter, ...changeBetween(shownBefore, shownAfter) }];
       });
-      return { rank: candidate.rank, reservataireId: candidate.reservataireId, reading: simulation.reading, scopes };
+      const convention = conventions[index];
+      const flux = convention
+        ? showFlux(
+            simulateConventionFlux(convention.read.figures, convention.terms, leases[index]!),
+            convention.read.figures.contingent !== null,
+          )
+        : null;
+      return { rank: candidate.rank, reservataireId: candidate.reservataireId, reading: simulation.reading, scopes, flux };
     });
     return {
       epciSiren,
