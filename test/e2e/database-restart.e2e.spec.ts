@@ -181,4 +181,65 @@ describe('PostgreSQL restarted under Vigie (a private cluster the test starts an
     const health = await fetch(`${app.url}/health`);
     expect(health.status).toBe(200);
   }, 90_000);
+
+  it('an import running through a restart waits for the database and completes: termine, every row once', async () => {
+    const app = running!;
+    const TOTAL = 6_000;
+    const tag = randomUUID().slice(0, 6);
+    const file = Array.from({ length: TOTAL }, (_, i) =>
+      JSON.stringify({
+        type: 'lease',
+        ...lease(900, i),
+        eventId: undefined,
+        leaseId: `IMP-${tag}-${i}`,
+        caseId: `DI-${tag}-${i}`,
+        household: { ...lease(900, i).household, numeroUnique: `hi-${tag}-${i}` },
+      }),
+    ).join('\n');
+    const started = await fetch(`${app.url}/v1/imports`, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'application/x-ndjson' },
+      body: file,
+    });
+    expect(started.status).toBe(202);
+    const { id } = (await started.json()) as { id: string };
+    // A poll answered 503 while the database is away is asked again; only a known status counts.
+    const report = async () => {
+      const response = await fetch(`${app.url}/v1/imports/${id}`, { headers: AUTH });
+      return response.status === 200
+        ? ((await response.json()) as {
+            status: string;
+            done: number;
+            accepted: number;
+            alreadyImported: number;
+            rejected: number;
+          })
+        : null;
+    };
+    for (let r = await report(); !r || r.done < 1_000; r = await report()) await sleep(50);
+    await cluster.stop('fast');
+    await sleep(1_500);
+    await cluster.start();
+    let done = await report();
+    for (
+      const deadline = Date.now() + 120_000;
+      Date.now() < deadline && (!done || ['en_attente', 'en_cours'].includes(done.status));
+    ) {
+      await sleep(200);
+      done = await report();
+    }
+    expect(done).toMatchObject({ status: 'termine', rejected: 0 });
+    expect(done!.accepted + done!.alreadyImported).toBe(TOTAL);
+    const check = new (await import('pg')).Client({ connectionString: cluster.url('vigie') });
+    await check.connect();
+    try {
+      const { rows } = await check.query<{ n: string; d: string }>(
+        "SELECT count(*) AS n, count(DISTINCT data->>'leaseId') AS d FROM events WHERE event_type = 'LeaseSigned' AND data->>'leaseId' LIKE $1",
+        [`IMP-${tag}-%`],
+      );
+      expect([Number(rows[0]!.n), Number(rows[0]!.d)]).toEqual([TOTAL, TOTAL]);
+    } finally {
+      await check.end();
+    }
+  }, 180_000);
 });

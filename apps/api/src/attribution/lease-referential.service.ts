@@ -147,7 +147,11 @@ export class LeaseReferentialService {
       const hit = cached ? (cache.get(key) as Promise<T> | undefined) : undefined;
       if (hit) return hit;
       const value = read();
-      if (cached) cache.set(key, value);
+      if (cached) {
+        cache.set(key, value);
+        // A read that failed (the database away for a moment) is read again next time, never kept.
+        value.catch(() => cache.delete(key));
+      }
       return value;
     };
     return {

@@ -31,7 +31,7 @@ import { offerDeclinedSchema, toOfferDeclinedData } from '../attribution/decline
 import { actorOf, maskNumeroUniqueLike, type Principal, Pseudonymiser } from '@vigie/access';
 import { validate } from '../http/validation.js';
 import { isUuid } from '../http/params.js';
-import { isDataException } from '@vigie/postgres';
+import { isDataException, isDatabaseUnavailable } from '@vigie/postgres';
 import type { VigieConfig } from '@vigie/config';
 import { CLOCK, type Clock, DATA_SOURCE, DATABASE_POOL, VIGIE_CONFIG } from '../platform/platform.module.js';
 import type { DataSource, Repository } from 'typeorm';
@@ -85,6 +85,10 @@ const SCHEMAS: Record<RowKind, z.ZodType> = {
   // In a file, a refusal names its case itself (in the API it is in the path).
   offer_declined: offerDeclinedSchema.extend({ caseId: referenceId('Référence du dossier') }),
 };
+/** How long an import waits for an unreachable database before it shows `interrompu` (60 s). */
+const IMPORT_OUTAGE_WAIT_MS = 60_000;
+/** The first wait before a step is run again against an unreachable database. */
+const IMPORT_OUTAGE_RETRY_MS = 500;
 const EVENT_TYPE: Record<RowKind, string> = {
   lease: 'LeaseSigned',
   cal_decision: 'CalDecisionRecorded',
@@ -370,13 +374,13 @@ export class ImportService {
       const lookup = this.referential.lookup(true);
       let chunk: ParsedRow[] = [];
       const importChunk = async () => {
-        await this.importChunk(report, chunk, lookup, principal, report.id);
+        await this.despiteOutage(report, () => this.importChunk(report, chunk, lookup, principal, report.id));
         report.done += chunk.length;
         chunk = [];
         const seconds = (Date.now() - started) / 1_000;
         report.rowsPerSecond = Math.round(report.done / Math.max(seconds, 0.001));
         report.etaSeconds = Math.ceil((total - report.done) / Math.max(report.rowsPerSecond, 1));
-        await this.saveProgress(report);
+        await this.despiteOutage(report, () => this.saveProgress(report));
       };
       // Rows are parsed chunk by chunk as the import goes: never the whole file's rows at once.
       for await (const row of rows) {
@@ -387,9 +391,17 @@ export class ImportService {
       report.status = 'termine';
       report.etaSeconds = 0;
     } catch (error) {
-      report.status = 'echoue';
-      report.error = 'Erreur interne pendant l’import ; les lignes déjà traitées sont conservées.';
-      this.logger.error(`Import ${report.id} failed: ${(error as Error).stack}`);
+      if (isDatabaseUnavailable(error)) {
+        report.status = 'interrompu';
+        report.error =
+          'La base de données est restée injoignable pendant l’import ; ce qu’il a enregistré est conservé : ' +
+          'renvoyez le fichier, rien ne sera enregistré deux fois.';
+        this.logger.warn(`Import ${report.id} interrupted: the database stayed unreachable`);
+      } else {
+        report.status = 'echoue';
+        report.error = 'Erreur interne pendant l’import ; les lignes déjà traitées sont conservées.';
+        this.logger.error(`Import ${report.id} failed: ${(error as Error).stack}`);
+      }
     } finally {
       report.finishedAt = new Date().toISOString();
       report.rejections.sort((a, b) => a.line - b.line);
@@ -401,6 +413,30 @@ export class ImportService {
       );
       // Keep the finished report in memory a while for quick polls; the table keeps it for good.
       setTimeout(() => this.jobs.delete(report.id), 10 * 60_000).unref();
+    }
+  }
+
+  /**
+   * One step of an import (a chunk, its progress) run again while the database is unreachable (a
+   * restart, a failover), from the counts it started with, every IMPORT_OUTAGE_RETRY_MS doubling
+   * up to 5 s, for at most IMPORT_OUTAGE_WAIT_MS: a chunk is one transaction and its rows carry
+   * their event ids, so a chunk written before the connection dropped is found already imported.
+   * Past the wait, the error goes up and the import shows `interrompu`.
+   */
+  private async despiteOutage<T>(report: ImportReport, step: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + IMPORT_OUTAGE_WAIT_MS;
+    const { accepted, alreadyImported, rejected } = report;
+    const listed = report.rejections.length;
+    for (let wait = IMPORT_OUTAGE_RETRY_MS; ; wait = Math.min(wait * 2, 5_000)) {
+      try {
+        return await step();
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || Date.now() + wait > deadline) throw error;
+        Object.assign(report, { accepted, alreadyImported, rejected });
+        report.rejections.length = listed;
+        this.logger.warn(`Import ${report.id}: database unreachable, step run again in ${wait} ms`);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
     }
   }
 
