@@ -231,7 +231,13 @@ describe('The web application in a real browser: OIDC and link sign-in, EPCI fig
 
   it('says one coherent status per card: nothing signed yet is « non évaluable », never « cible atteinte »', async () => {
     await page.locator('#signedUntil').fill('2026-01-10');
+    // The lease list is read at the same two times as the cards.
+    const listRead = page.waitForRequest((request) => /\/v1\/epcis\/\d+\/leases\?/.test(request.url()));
+    await page.locator('#asOf').fill('2030-01-01T00:00');
     await page.getByRole('button', { name: 'Afficher' }).click();
+    const listed = new URL((await listRead).url()).searchParams;
+    expect([listed.get('signedUntil'), listed.get('asOf')]).toEqual(['2026-01-10', expect.stringMatching(/^20(29|30)-/)]);
+    await page.locator('#asOf').fill('');
     await page.waitForFunction(
       () =>
         (globalThis as unknown as { document: Document }).document.querySelector('[data-objectif="HQ1"] [data-champ="ratio"]')

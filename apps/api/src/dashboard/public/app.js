@@ -450,9 +450,9 @@ async function epciPage() {
     );
   };
 
+  // The list is read at the same two times as the cards: what Vigie knew then, leases signed up to a day.
   const leasesQuery = () => {
     const query = period();
-    query.delete('asOf');
     if (leaseFilter.value) query.set('filter', leaseFilter.value);
     return query;
   };
