@@ -288,7 +288,7 @@ describe('Simulating an attribution at the CAL (POST /v1/epcis/{siren}/complianc
     expect(elsewhere.body.errors[0]).toMatchObject({ path: 'flat.epciSiren', message: expect.stringContaining(MEL) });
     const unknown = await simulate({ ...base, candidates: [candidate(1, { reservataireId: 'action-logment' })] });
     expect([unknown.status, unknown.body.code]).toEqual([422, 'RESERVATAIRE_NOT_REGISTERED']);
-    const future = await simulate({ ...base, leaseDate: '2999-01-01', candidates: [candidate(1)] });
+    const future = await simulate({ ...base, leaseDate: '2099-01-01', candidates: [candidate(1)] });
     expect([future.status, future.body.code]).toEqual([422, 'LEASE_DATE_IN_FUTURE']);
   });
 

@@ -434,7 +434,8 @@ describe('Privacy: household numbers pseudonymised on entry, logs without person
       (report.rejections as Array<{ line: number; field: string; code: string }>).map((r) => [r.line, r.field, r.code]);
     expect(rejections(reports[0]!)).toEqual([
       [1, '#############', 'UNKNOWN_FIELD'],
-      [2, 'flags.priorityCategory', 'PERSONAL_DATA_IN_FREE_TEXT'],
+      // A priority category is a closed list (L. 441-1) in NDJSON as in CSV: refused as a value, its echo masked.
+      [2, 'flags.priorityCategory', 'INVALID_VALUE'],
       [3, 'reason', 'PERSONAL_DATA_IN_FREE_TEXT'],
       [4, null, 'MALFORMED_JSON'],
     ]);
