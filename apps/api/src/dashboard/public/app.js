@@ -2,45 +2,12 @@
 // person's session cookie (same origin) and the session's CSRF token on every write. Text is
 // always set with textContent (never parsed as HTML).
 
+import { api, el, fill, setCsrfToken } from './kit.js';
+
 const main = document.querySelector('main');
 const view = main?.dataset.view;
 const id = main?.dataset.id ?? '';
 
-let csrfToken = null;
-
-/** Reads the JSON API; a lost session leads back to the sign-in page. */
-async function api(path, init = {}) {
-  const method = init.method ?? 'GET';
-  const headers = { accept: 'application/json', ...(init.headers ?? {}) };
-  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  const response = await fetch(path, { ...init, method, headers, credentials: 'same-origin' });
-  if (response.status === 401) {
-    window.location.assign('/connexion?erreur=session');
-    throw new Error('session');
-  }
-  const body = response.headers.get('content-type')?.includes('json') ? await response.json() : await response.text();
-  if (!response.ok) {
-    const error = new Error(body?.title ?? `Erreur ${response.status}`);
-    error.problem = body;
-    throw error;
-  }
-  return body;
-}
-
-/** An element with attributes and children (strings become text nodes). */
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === 'text') node.textContent = value;
-    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? '' : value);
-  }
-  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
-
-const fill = (target, ...children) => target?.replaceChildren(...children.flat());
 const showError = (error) => {
   if (error.message === 'session') return;
   fill(
@@ -1336,7 +1303,7 @@ async function rapportPage() {
 async function start() {
   if (view) {
     const session = await api('/v1/session');
-    csrfToken = session.csrfToken;
+    setCsrfToken(session.csrfToken);
     for (const who of document.querySelectorAll('#qui, #qui-mobile'))
       who.textContent = session.person?.name ?? session.principal.role;
   }

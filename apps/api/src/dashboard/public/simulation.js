@@ -2,41 +2,12 @@
 // trajectory chart. Reads and posts the JSON API with the person's session (same origin, CSRF
 // token of /v1/session). Text is always set with textContent (never parsed as HTML).
 
+import { api as call, el } from './kit.js';
+
 const main = document.querySelector('main');
 const view = main?.dataset.view;
 const pageId = main?.dataset.id ?? '';
 const MAX_CANDIDATES = 10;
-
-let csrf = null;
-
-async function call(path, init = {}) {
-  const method = init.method ?? 'GET';
-  const headers = { accept: 'application/json', ...(init.headers ?? {}) };
-  if (method !== 'GET') {
-    csrf ??= (await call('/v1/session')).csrfToken;
-    headers['x-csrf-token'] = csrf;
-  }
-  const response = await fetch(path, { ...init, method, headers, credentials: 'same-origin' });
-  const body = response.headers.get('content-type')?.includes('json') ? await response.json() : await response.text();
-  if (!response.ok) {
-    const error = new Error(body?.title ?? `Erreur ${response.status}`);
-    error.problem = body;
-    throw error;
-  }
-  return body;
-}
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === 'text') node.textContent = value;
-    else if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? '' : value);
-  }
-  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
 
 const percent = (value) =>
   value === null || value === undefined ? '—' : `${(value * 100).toLocaleString('fr-FR', { maximumFractionDigits: 1 })} %`;
