@@ -122,6 +122,33 @@ describe('Probable duplicates of a lease', () => {
     });
   });
 
+  it('refuses an import row correcting a lease into a copy of another, naming the lease; the report is in Paris time', async () => {
+    expect((await postJson(`${app.url}/v1/leases`, lease('B-9', 'D-9', { household: '0591227000909' }))).status).toBe(201);
+    const second = lease('B-10', 'D-10', { household: '0591227000909', date: '2026-03-10' });
+    expect((await postJson(`${app.url}/v1/leases`, second)).status).toBe(201);
+    const { eventId: _unused, ...copy } = { ...second, leaseDate: '2026-03-02' };
+    const started = await adminFetch(`${app.url}/v1/imports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body: JSON.stringify({ type: 'lease_correction', reason: 'date erronée', lease: copy }),
+    });
+    const { id } = (await started.json()) as { id: string };
+    const report = (
+      await waitFor(
+        () => getJson(`${app.url}/v1/imports/${id}`),
+        (r) => r.body.status === 'termine' || r.body.status === 'echoue',
+      )
+    ).body;
+    expect(report).toMatchObject({ status: 'termine', accepted: 0, rejected: 1 });
+    expect(report.rejections[0]).toMatchObject({
+      reference: 'B-10',
+      field: 'lease.leaseId',
+      value: 'B-10',
+      code: 'LEASE_PROBABLE_DUPLICATE',
+    });
+    for (const time of [report.startedAt, report.finishedAt]) expect(time).toMatch(/T\d{2}:\d{2}:\d{2}\.\d{3}\+0[12]:00$/);
+  });
+
   it('records exactly one of two sends at once under two references, and refuses the other quoting it', async () => {
     for (let round = 0; round < 5; round += 1) {
       const household = `05912270009${10 + round}`;

@@ -15,6 +15,7 @@ import {
   leaseIdentityOf,
   type LeaseIdentity,
   type LeaseSignedData,
+  parisTimestamp,
 } from '@vigie/domain';
 import { CommandPipeline, EventIdConflictError, jsonEqual, uuidFromText } from '@vigie/event-store';
 import type { DatabasePool } from '@vigie/postgres';
@@ -153,7 +154,9 @@ function rowEventId(kind: RowKind, data: unknown, given: unknown): string {
 
 /** The row's reference for the report: its lease reference, else its case reference. */
 function referenceOf(row: Pick<ParsedRow, 'body'>): string | null {
-  const { leaseId, caseId } = row.body;
+  // A correction names its lease inside its new version.
+  const lease = row.body.lease as Record<string, unknown> | undefined;
+  const { leaseId, caseId } = lease !== null && typeof lease === 'object' ? lease : row.body;
   const reference = typeof leaseId === 'string' ? leaseId : typeof caseId === 'string' ? caseId : null;
   return reference;
 }
@@ -230,7 +233,7 @@ export class ImportService {
       rejections: [],
       rowsPerSecond: null,
       etaSeconds: null,
-      startedAt: new Date().toISOString(),
+      startedAt: parisTimestamp(new Date()),
       finishedAt: null,
       error: null,
     };
@@ -403,7 +406,7 @@ export class ImportService {
         this.logger.error(`Import ${report.id} failed: ${(error as Error).stack}`);
       }
     } finally {
-      report.finishedAt = new Date().toISOString();
+      report.finishedAt = parisTimestamp(new Date());
       report.rejections.sort((a, b) => a.line - b.line);
       await this.imports
         .update({ id: report.id }, { status: report.status, finishedAt: () => 'now()', report })
@@ -442,7 +445,7 @@ export class ImportService {
 
   /** Progress saved after each chunk: after a crash the report still says what was recorded. */
   private async saveProgress(report: ImportReport): Promise<void> {
-    report.updatedAt = new Date().toISOString();
+    report.updatedAt = parisTimestamp(new Date());
     await this.imports.update(
       { id: report.id },
       { status: report.status, report: { ...report, rejections: report.rejections.slice(0, 1_000) } },
@@ -625,7 +628,8 @@ export class ImportService {
         this.reject(
           report,
           row,
-          FIELD_OF_CODE[code] ?? null,
+          // A correction's lease facts lie under `lease.` (its CSV columns are the lease's own).
+          FIELD_OF_CODE[code] ? `${row.kind === 'lease_correction' ? 'lease.' : ''}${FIELD_OF_CODE[code]}` : null,
           code,
           detail ? `${errorEntry(code)[1]} ${detail}` : errorEntry(code)[1],
         );
