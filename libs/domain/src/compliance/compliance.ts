@@ -701,8 +701,8 @@ export function flatLeasedTwice(
     for (const i of indexes) {
       const { householdId, leaseDate } = facts[i]!;
       const inWindow =
-        firstAbove(dates, addDays(leaseDate, FLAT_LEASED_TWICE_WINDOW_DAYS)) -
-        firstAtLeast(dates, addDays(leaseDate, -FLAT_LEASED_TWICE_WINDOW_DAYS));
+        countBefore(dates, addDays(leaseDate, FLAT_LEASED_TWICE_WINDOW_DAYS), true) -
+        countBefore(dates, addDays(leaseDate, -FLAT_LEASED_TWICE_WINDOW_DAYS), false);
       const sameLease = householdId === undefined ? 1 : twins.get(keyParts(householdId, leaseDate))!;
       flagged[i] = inWindow > sameLease;
     }
@@ -710,23 +710,15 @@ export function flatLeasedTwice(
   return flagged;
 }
 
-/** In dates sorted ascending (YYYY-MM-DD), the index of the first one on or after `date`. */
-function firstAtLeast(dates: readonly string[], date: string): number {
+/**
+ * In dates sorted ascending (YYYY-MM-DD), how many come before `date` (`through`: on or before it),
+ * by binary search.
+ */
+function countBefore(dates: readonly string[], date: string, through: boolean): number {
   let [low, high] = [0, dates.length];
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (dates[middle]! < date) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/** In dates sorted ascending (YYYY-MM-DD), the index of the first one after `date`. */
-function firstAbove(dates: readonly string[], date: string): number {
-  let [low, high] = [0, dates.length];
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (dates[middle]! <= date) low = middle + 1;
+    if (dates[middle]! < date || (through && dates[middle] === date)) low = middle + 1;
     else high = middle;
   }
   return low;
