@@ -32,6 +32,12 @@ function fail(message) {
   process.exit(2);
 }
 
+/** A refusal as the API explains it (problem+json): its code, title, detail and each error's field and message. */
+function refusal(prefix, response, answer) {
+  const details = (answer.errors ?? []).map((e) => `\n  ${e.path ? `${e.path} : ` : ''}${e.message}`).join('');
+  return `${prefix} (${response.status} ${answer.code ?? ''}) : ${answer.title ?? response.statusText}${answer.detail ? ` ${answer.detail}` : ''}${details}`;
+}
+
 function bar(done, total, width = 30) {
   const share = total ? done / total : 0;
   const full = Math.round(share * width);
@@ -105,10 +111,7 @@ async function main() {
     fail(
       `Fichier trop volumineux pour une seule requête (${started.detail ?? started.title ?? ''}) : découpez-le en plusieurs fichiers, chacun avec la ligne d’en-tête, et importez-les l’un après l’autre (une ligne déjà importée ne l’est pas deux fois).`,
     );
-  if (response.status !== 202)
-    fail(
-      `Import refusé (${response.status} ${started.code ?? ''}) : ${started.title ?? response.statusText}${started.detail ? ` ${started.detail}` : ''}`,
-    );
+  if (response.status !== 202) fail(refusal('Import refusé', response, started));
 
   const tty = process.stderr.isTTY;
   let report = started;
@@ -141,7 +144,9 @@ async function main() {
       lastLine = Date.now();
     }
   }
-  if (tty) process.stderr.write('\n');
+  // The last state, even when the import ended before the first poll drew it.
+  const last = `${bar(report.done ?? report.total, report.total)} ${number(report.done ?? 0)} / ${number(report.total ?? 0)} lignes`;
+  process.stderr.write(tty ? `\r${last}\n` : `${last}\n`);
   const show = (rejection) =>
     process.stdout.write(
       `  ligne ${rejection.line}${rejection.reference ? ` (${rejection.reference})` : ''}${rejection.field ? `, ${rejection.field}` : ''}${rejection.value ? ` « ${rejection.value} »` : ''} : ${rejection.code} — ${rejection.message}\n`,
@@ -215,8 +220,7 @@ async function keys([command, keyId], values) {
   }
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const details = (answer.errors ?? []).map((e) => `\n  ${e.path} : ${e.message}`).join('');
-    fail(`Refusé (${response.status} ${answer.code ?? ''}) : ${answer.title ?? response.statusText}${details}`);
+    fail(refusal('Refusé', response, answer));
   }
   if (command === 'create') {
     process.stdout.write(`${answer.key}\n`);

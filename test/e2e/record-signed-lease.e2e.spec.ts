@@ -150,9 +150,16 @@ describe('Recording signed leases over HTTP', () => {
       code: 'TOO_SMALL',
       message: 'Au moins une personne de 14 ans ou plus.',
     });
-    expect(byPath['household.yearlyResources'].code).toBe('TOO_SMALL');
-    expect(byPath['household.composition.childrenUnder14'].code).toBe('INVALID_TYPE');
-    expect(byPath['gestionMode']).toMatchObject({ code: 'REQUIRED', message: 'Champ obligatoire.' });
+    // Each generic refusal says what to send instead, in French.
+    expect(byPath['household.yearlyResources']).toMatchObject({
+      code: 'TOO_SMALL',
+      message: 'Valeur trop petite : au moins 0 attendu.',
+    });
+    expect(byPath['household.composition.childrenUnder14']).toMatchObject({
+      code: 'INVALID_TYPE',
+      message: expect.stringMatching(/^Valeur attendue : un nombre/),
+    });
+    expect(byPath['gestionMode']).toMatchObject({ code: 'REQUIRED', message: 'Champ obligatoire : ajoutez-le.' });
     expect(byPath['extra']).toMatchObject({ code: 'UNKNOWN_FIELD', message: 'Champ inconnu : « extra ».' });
     expect(await eventCount()).toBe(before);
   });

@@ -61,7 +61,8 @@ export class TerritorialReferential {
   private communes: Map<string, TerritorialCommune> | undefined;
 
   private folder(): string {
-    const require = createRequire(join(process.cwd(), 'package.json'));
+    // Resolved from this module, not from the working directory: Vigie may be started from any folder.
+    const require = createRequire(import.meta.url);
     return dirname(require.resolve('@etalab/decoupage-administratif/package.json'));
   }
 

@@ -60,6 +60,56 @@ function fieldProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly Pro
   });
 }
 
+const EXPECTED: Record<string, string> = {
+  number: 'un nombre (chiffres et point décimal, sans espace ni unité : 9800.5)',
+  int: 'un nombre entier (ex. 2)',
+  string: 'du texte entre guillemets',
+  boolean: 'true ou false',
+  object: 'un objet JSON ({ … })',
+  array: 'une liste JSON ([ … ])',
+};
+
+function receivedLabel(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'une liste';
+  return (
+    ({ string: 'du texte', number: 'un nombre', boolean: 'un booléen', object: 'un objet' } as Record<string, string>)[
+      typeof input
+    ] ?? 'autre chose'
+  );
+}
+
+const bound = (value: unknown) => (typeof value === 'bigint' ? value.toString() : String(value)).replace('.', ',');
+
+/**
+ * The French message of a schema's generic refusal, saying what is wrong and what to send instead
+ * (a schema's own message, when it has one, wins). Undefined: zod's French message.
+ */
+function frenchMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.input === undefined && issue.code !== 'unrecognized_keys') return 'Champ obligatoire : ajoutez-le.';
+  switch (issue.code) {
+    case 'invalid_type': {
+      const expected = EXPECTED[issue.expected];
+      return expected ? `Valeur attendue : ${expected} ; reçu : ${receivedLabel(issue.input)}.` : undefined;
+    }
+    case 'too_small':
+      if (issue.origin === 'string' && Number(issue.minimum) === 1) return 'Valeur vide : renseignez ce champ.';
+      if (issue.origin === 'string') return `Trop court : au moins ${bound(issue.minimum)} caractères.`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `Au moins ${bound(issue.minimum)} élément(s) attendu(s).`;
+      if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint')
+        return `Valeur trop petite : ${issue.inclusive ? 'au moins' : 'strictement plus de'} ${bound(issue.minimum)} attendu.`;
+      return undefined;
+    case 'too_big':
+      if (issue.origin === 'string') return `Trop long : au plus ${bound(issue.maximum)} caractères.`;
+      if (issue.origin === 'array' || issue.origin === 'set') return `Au plus ${bound(issue.maximum)} élément(s) accepté(s).`;
+      if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint')
+        return `Valeur trop grande : ${issue.inclusive ? 'au plus' : 'strictement moins de'} ${bound(issue.maximum)} attendu.`;
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** Parses untrusted input: the value, or each field's problem with a code and a French message. */
 export function validate<Schema extends z.ZodType>(
   schema: Schema,
@@ -70,7 +120,7 @@ export function validate<Schema extends z.ZodType>(
   // reportInput lets a missing field be told from a wrong one; the input itself is never sent back.
   const result = schema.safeParse(input, {
     reportInput: true,
-    error: (issue) => (issue.input === undefined && issue.code !== 'unrecognized_keys' ? 'Champ obligatoire.' : undefined),
+    error: frenchMessage,
   });
   return result.success ? { ok: true, data: result.data } : { ok: false, errors: fieldProblems(result.error.issues) };
 }

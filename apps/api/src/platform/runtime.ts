@@ -221,6 +221,20 @@ function sessionSecret(config: VigieConfig, log: Log): string {
 }
 
 /**
+ * The file the first admin key of a database is written to: `admin.key` for the embedded
+ * default; for an external database, a name of its own (`admin.<host>_<port>_<database>.key`), so
+ * that a second process started from the same folder on another database never overwrites the
+ * key of the first.
+ */
+export function adminKeyFileName(databaseUrl: string | undefined): string {
+  if (!databaseUrl) return 'admin.key';
+  const url = new URL(databaseUrl);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || 'postgres';
+  const name = `${url.hostname || 'localhost'}_${url.port || '5432'}_${database}`.replace(/[^A-Za-z0-9._-]/g, '-');
+  return `admin.${name}.key`;
+}
+
+/**
  * Access is closed by default, so there must be a way in: VIGIE_ADMIN_KEY when the operator
  * chose one, else, when no admin key is active, a new one written to VIGIE_DATA_DIR/admin.key.
  */
@@ -236,7 +250,7 @@ async function ensureAdminKey(config: VigieConfig, keys: ApiKeyStore, log: Log):
   }
   if (await keys.hasActiveAdmin()) return;
   const issued = await keys.create({ role: 'admin', tenant: null, label: 'first admin key', createdBy: 'start-up' });
-  const path = join(resolve(config.VIGIE_DATA_DIR), 'admin.key');
+  const path = join(resolve(config.VIGIE_DATA_DIR), adminKeyFileName(config.DATABASE_URL));
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${issued.token}\n`, { mode: 0o600 });
   chmodSync(path, 0o600);
