@@ -5,6 +5,7 @@
  * compliance read (GET /v1/epcis/{siren}/compliance) at the same concurrency. Prints the ratio.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { attributionStreamId } from '@vigie/domain';
 import { reportFigure, reportSizes } from './bench-report.js';
@@ -120,26 +121,48 @@ async function main(): Promise<void> {
     headers: simulation.headers,
     body: simulation.body,
   });
-  const checked = (await check.json()) as { candidates?: Array<{ scopes: unknown[]; flux: unknown }> };
+  const answer = await check.text();
+  const checked = JSON.parse(answer) as { candidates?: Array<{ scopes: unknown[]; flux: unknown }> };
   if (check.status !== 200) throw new Error(`simulation: ${check.status} ${JSON.stringify(checked)}`);
   const scopes = checked.candidates!.reduce((sum, c) => sum + c.scopes.length, 0);
   const onConventions = checked.candidates!.filter((c) => c.flux !== null).length;
+  console.log(`Simulation answer: ${Buffer.byteLength(answer).toLocaleString('en-US')} bytes of JSON`);
 
-  const run = (request: { method: 'GET' | 'POST'; path: string; headers?: Record<string, string>; body?: string }) =>
-    autocannon({ url: api.base, connections: CALLERS, duration: SECONDS, headers: BENCH_AUTH, requests: [request] });
+  // The API's CPU time (user + system, /proc, in clock ticks of 10 ms): on a shared machine the
+  // latencies move with the load, the CPU each request costs the API much less.
+  const cpuMs = () => {
+    const fields = readFileSync(`/proc/${api.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  };
+  const run = async (request: { method: 'GET' | 'POST'; path: string; headers?: Record<string, string>; body?: string }) => {
+    const cpuBefore = cpuMs();
+    const result = await autocannon({
+      url: api.base,
+      connections: CALLERS,
+      duration: SECONDS,
+      headers: BENCH_AUTH,
+      requests: [request],
+    });
+    return { ...result, cpuPerRequest: (cpuMs() - cpuBefore) / Math.max(result.requests.total, 1) };
+  };
+  if (process.env.BENCH_IDLE_PROBE) {
+    const idleBefore = cpuMs();
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    console.log(`idle API CPU: ${(cpuMs() - idleBefore) / 5} ms/s`);
+  }
   // Both warm first (the first read computes and caches the figures), then measured one after the other.
   await run({ method: 'GET', path: `/v1/epcis/${MEL}/compliance?year=2026` }).then(() => undefined);
   const baseline = await run({ method: 'GET', path: `/v1/epcis/${MEL}/compliance?year=2026` });
   const simulated = await run(simulation);
   await api.stop();
 
-  console.log('\n| measure | p50 | p99 | req/s | non-2xx |');
-  console.log('|---|---:|---:|---:|---:|');
+  console.log('\n| measure | p50 | p99 | req/s | API CPU per request | non-2xx |');
+  console.log('|---|---:|---:|---:|---:|---:|');
   console.log(
-    `| baseline: GET compliance (plain read), ${CALLERS} callers | ${baseline.latency.p50} ms | ${baseline.latency.p99} ms | ${Math.round(baseline.requests.average)} | ${baseline.non2xx} |`,
+    `| baseline: GET compliance (plain read), ${CALLERS} callers | ${baseline.latency.p50} ms | ${baseline.latency.p99} ms | ${Math.round(baseline.requests.average)} | ${baseline.cpuPerRequest.toFixed(2)} ms | ${baseline.non2xx} |`,
   );
   console.log(
-    `| POST simulations, 10 candidates (${scopes} scopes moved, ${onConventions} on a convention's flux), ${CALLERS} callers | ${simulated.latency.p50} ms | ${simulated.latency.p99} ms | ${Math.round(simulated.requests.average)} | ${simulated.non2xx} |`,
+    `| POST simulations, 10 candidates (${scopes} scopes moved, ${onConventions} on a convention's flux), ${CALLERS} callers | ${simulated.latency.p50} ms | ${simulated.latency.p99} ms | ${Math.round(simulated.requests.average)} | ${simulated.cpuPerRequest.toFixed(2)} ms | ${simulated.non2xx} |`,
   );
   reportSizes({ bench: 'simulation', sizes: { BENCH_LEASES: LEASES, BENCH_SECONDS: SECONDS } });
   reportFigure({
