@@ -93,6 +93,7 @@ const bases = new WeakMap<readonly ComplianceReport[], SimulationBase>();
  */
 const scopeViews = new WeakMap<SimulatedScope, Map<string, SimulatedScopeView>>();
 const scopeJson = new WeakMap<SimulatedScopeView, Buffer>();
+const COMMA = Buffer.from(',');
 
 /**
  * The answer of a simulation as UTF-8 JSON, exactly `JSON.stringify(view)` (a simulation holds no
@@ -116,7 +117,7 @@ export function simulationJson(view: SimulationView): Buffer {
         json = Buffer.from(JSON.stringify(scope));
         scopeJson.set(scope, json);
       }
-      if (at) text(',');
+      if (at) parts.push(COMMA);
       parts.push(json);
     });
     text(`],"flux":${JSON.stringify(flux)}}`);
