@@ -22,6 +22,8 @@ const LEASES = Number(process.env.BENCH_LEASES ?? 16_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 /** Alternating slices of each scenario (BENCH_SECONDS in all per scenario). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** Leases recorded per second in the EPCI during the third scenario. */
+const WRITES_PER_SECOND = Number(process.env.BENCH_WRITES_PER_SECOND ?? 5);
 const CALLERS = 20;
 const MEL = '200093201';
 const tag = Date.now().toString(36);
@@ -45,20 +47,22 @@ async function main(): Promise<void> {
   console.log(
     `Simulation benchmark: ${LEASES.toLocaleString('en-US')} leases of 2026 in the MEL, ${CALLERS} concurrent callers, ${SECONDS} s per scenario, PostgreSQL at ${new URL(server.adminUrl).host}`,
   );
+  /** The i-th synthetic lease, signed in the MEL in 2026 (by 31 October). */
+  const leaseAppend = (i: number): StreamAppend => {
+    const base = syntheticLease(i);
+    const data = {
+      ...base,
+      leaseDate: `2026${base.leaseDate.slice(4, 7) > '-10' ? '-10' : base.leaseDate.slice(4, 7)}${base.leaseDate.slice(7)}`,
+      flat: { ...base.flat, epciSiren: MEL, communeInsee: communes[i % communes.length]! },
+    };
+    return {
+      streamId: attributionStreamId(data.bailleurId, data.caseId),
+      events: [{ eventId: randomUUID(), type: 'LeaseSigned', data, metadata: { actor: 'bench' } }],
+    };
+  };
   for (let start = 0; start < LEASES; start += 1_000) {
     const batch: StreamAppend[] = [];
-    for (let i = start; i < Math.min(start + 1_000, LEASES); i += 1) {
-      const base = syntheticLease(i);
-      const data = {
-        ...base,
-        leaseDate: `2026${base.leaseDate.slice(4, 7) > '-10' ? '-10' : base.leaseDate.slice(4, 7)}${base.leaseDate.slice(7)}`,
-        flat: { ...base.flat, epciSiren: MEL, communeInsee: communes[i % communes.length]! },
-      };
-      batch.push({
-        streamId: attributionStreamId(data.bailleurId, data.caseId),
-        events: [{ eventId: randomUUID(), type: 'LeaseSigned', data, metadata: { actor: 'bench' } }],
-      });
-    }
+    for (let i = start; i < Math.min(start + 1_000, LEASES); i += 1) batch.push(leaseAppend(i));
     await store.appendMany(batch);
   }
 
@@ -108,12 +112,16 @@ async function main(): Promise<void> {
     releasedOn: '2026-10-15',
     inNetBase: true,
   });
-  for (;;) {
-    const response = await benchFetch(`${api.base}/v1/epcis/${MEL}/compliance?year=2026`);
-    const view = (await response.json()) as { dataQuality?: { leases: number }; threshold: unknown };
-    if (view.dataQuality?.leases === LEASES && view.threshold) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  /** Until the API's figures count every lease recorded (and the threshold). */
+  const caughtUp = async (leases: number) => {
+    for (;;) {
+      const response = await benchFetch(`${api.base}/v1/epcis/${MEL}/compliance?year=2026`);
+      const view = (await response.json()) as { dataQuality?: { leases: number }; threshold: unknown };
+      if (view.dataQuality?.leases === leases && view.threshold) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+  await caughtUp(LEASES);
   const simulation = {
     method: 'POST' as const,
     path: `/v1/epcis/${MEL}/compliance/simulations`,
@@ -177,9 +185,18 @@ async function main(): Promise<void> {
   await run(simulation, 2, measure());
   const baseline = measure();
   const simulated = measure();
+  const underWrites = measure();
+  let signed = LEASES;
   for (let round = 0; round < ROUNDS; round += 1) {
     await run(read, SECONDS / ROUNDS, baseline);
     await run(simulation, SECONDS / ROUNDS, simulated);
+    // The same simulation while leases of the EPCI-year are being recorded: each one moves the
+    // figures before (and the conventions' flux), read again at each new position.
+    const writer = setInterval(() => void store.appendMany([leaseAppend(signed++)]), 1_000 / WRITES_PER_SECOND);
+    await run(simulation, SECONDS / ROUNDS, underWrites).finally(() => clearInterval(writer));
+    // The projections done with those leases before the next slice: the other two are measured at rest.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await caughtUp(signed);
   }
   await api.stop();
   const summary = (m: Measure) => ({
@@ -191,6 +208,7 @@ async function main(): Promise<void> {
   });
   const base = summary(baseline);
   const sim = summary(simulated);
+  const writing = summary(underWrites);
 
   console.log('\n| measure | p50 | p99 | req/s | API CPU per request | non-2xx |');
   console.log('|---|---:|---:|---:|---:|---:|');
@@ -200,7 +218,13 @@ async function main(): Promise<void> {
   console.log(
     `| POST simulations, 10 candidates (${scopes} scopes moved, ${onConventions} on a convention's flux), ${CALLERS} callers | ${sim.p50} ms | ${sim.p99} ms | ${sim.perSecond} | ${sim.cpuPerRequest} ms | ${sim.non2xx} |`,
   );
-  reportSizes({ bench: 'simulation', sizes: { BENCH_LEASES: LEASES, BENCH_SECONDS: SECONDS, BENCH_ROUNDS: ROUNDS } });
+  console.log(
+    `| the same while ${WRITES_PER_SECOND} leases/s are recorded in the EPCI (${signed - LEASES} in all) | ${writing.p50} ms | ${writing.p99} ms | ${writing.perSecond} | ${writing.cpuPerRequest} ms | ${writing.non2xx} |`,
+  );
+  reportSizes({
+    bench: 'simulation',
+    sizes: { BENCH_LEASES: LEASES, BENCH_SECONDS: SECONDS, BENCH_ROUNDS: ROUNDS, BENCH_WRITES_PER_SECOND: WRITES_PER_SECOND },
+  });
   reportFigure({
     bench: 'simulation',
     measure: `simulation of 10 candidates, ${CALLERS} callers, p99`,
