@@ -103,15 +103,15 @@ const COMMA = Buffer.from(',');
 export function simulationJson(view: SimulationView): Buffer {
   const parts: Buffer[] = [];
   const text = (json: string) => parts.push(Buffer.from(json));
-  // The rest of the answer in its own order; `"candidates":[]` can only be the key (a string value escapes its quotes).
-  const [head, tail] = JSON.stringify({ ...view, candidates: [] }).split('"candidates":[]') as [string, string];
+  // Every other field written as JSON.stringify writes it, in its order, the array spliced in at its
+  // key: `"candidates":[]` or `"scopes":[]` can only be the key (a string value escapes its quotes).
+  const around = (value: object, key: string) => JSON.stringify({ ...value, [key]: [] }).split(`"${key}":[]`) as [string, string];
+  const [head, tail] = around(view, 'candidates');
   text(`${head}"candidates":[`);
-  view.candidates.forEach(({ rank, reservataireId, reading, scopes, flux }, index) => {
-    text(
-      `${index ? ',' : ''}{"rank":${JSON.stringify(rank)},"reservataireId":${JSON.stringify(reservataireId)},` +
-        `"reading":${JSON.stringify(reading)},"scopes":[`,
-    );
-    scopes.forEach((scope, at) => {
+  view.candidates.forEach((candidate, index) => {
+    const [before, after] = around(candidate, 'scopes');
+    text(`${index ? ',' : ''}${before}"scopes":[`);
+    candidate.scopes.forEach((scope, at) => {
       let json = scopeJson.get(scope);
       if (!json) {
         json = Buffer.from(JSON.stringify(scope));
@@ -120,7 +120,7 @@ export function simulationJson(view: SimulationView): Buffer {
       if (at) parts.push(COMMA);
       parts.push(json);
     });
-    text(`],"flux":${JSON.stringify(flux)}}`);
+    text(`]${after}`);
   });
   text(`]${tail}`);
   return Buffer.concat(parts);

@@ -68,7 +68,8 @@ describe('The answer of a simulation as JSON text (simulationJson)', () => {
           scopes: [...views, masked],
           flux: { conventionId: 'C-1', changePoints: 0.005 },
         },
-        { rank: 3, reservataireId: null, reading, scopes: [], flux: null },
+        // A field the answer may grow is written too, where the view has it.
+        { rank: 3, reservataireId: null, reading, scopes: [], flux: null, later: { scopes: 'x' } },
       ],
       statisticalSecrecy: { threshold: 5, rule: 'Effectifs de 1 à 4 masqués (null)' },
     } as unknown as SimulationView;
