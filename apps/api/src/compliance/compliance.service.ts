@@ -4,7 +4,6 @@ import {
   compositeKey,
   evaluateCompliance,
   LiveCompliance,
-  evaluateComplianceGroupings,
   parisDate,
   parisTimestamp,
   type ComplianceReport,
@@ -12,6 +11,7 @@ import {
   type GroupBy,
 } from '@vigie/domain';
 import {
+  type ComplianceInputs,
   type Freshness,
   positionAt,
   readComplianceInputs,
@@ -178,20 +178,17 @@ export class ComplianceService {
           readScopePosition(pool, epciSiren, year),
         ));
     if (cached && unchanged) return this.rememberReports(key, { ...cached, position: freshness.position, freshness });
-    const inputs = await readComplianceInputs(pool, epciSiren, year, freshness.position);
-    const rules: ComplianceRules = {
-      cia: inputs.cia,
-      thresholdPerUc: inputs.threshold?.amountPerUc,
-      reservataireKinds: inputs.reservataireKinds,
-    };
+    // The running counts the plain read is served from, brought up to the position: every grouping read from one state.
+    const rules = await readComplianceRules(pool, epciSiren, year, freshness.position);
+    const figures = await this.liveFiguresAt(epciSiren, year, freshness.position, rules);
     const result: LiveReports = {
-      reports: evaluateComplianceGroupings(inputs.facts, rules, { epciSiren, year, referenceDate }, groupBys),
-      rules,
-      position: freshness.position,
+      reports: groupBys.map((groupBy) => figures.live.report(groupBy, referenceDate)),
+      rules: figures.live.rules,
+      position: figures.position,
       referenceDate,
       freshness,
-      cia: { adopted: inputs.ciaAdopted, reference: inputs.cia.reference },
-      threshold: inputs.threshold,
+      cia: { adopted: rules.ciaAdopted, reference: rules.cia.reference },
+      threshold: rules.threshold,
     };
     return this.rememberReports(key, result);
   }
@@ -246,8 +243,32 @@ export class ComplianceService {
     freshness: Freshness,
     referenceDate: string,
   ): Promise<ComplianceView> {
-    const key = compositeKey('compliance-live-figures', epciSiren, year);
     const rules = await readComplianceRules(this.pool, epciSiren, year, position);
+    const figures = await this.liveFiguresAt(epciSiren, year, position, rules);
+    // Another caller may have brought them further meanwhile: these figures are those of its position.
+    const report = figures.live.report(groupBy, referenceDate);
+    return {
+      ...report,
+      asOf: { position: figures.position, recordedAt: freshness.lastEventAt, live: true },
+      freshness,
+      referenceDate,
+      signedUntil: null,
+      cia: { adopted: rules.ciaAdopted, reference: rules.cia.reference },
+      threshold: rules.threshold,
+    };
+  }
+
+  /**
+   * The EPCI-year's live figures brought up to `position` under `rules` (read at that position),
+   * one caller at a time: the running counts both the plain read and the simulation read from.
+   */
+  private liveFiguresAt(
+    epciSiren: string,
+    year: number,
+    position: number,
+    rules: Omit<ComplianceInputs, 'facts'>,
+  ): Promise<LiveFigures> {
+    const key = compositeKey('compliance-live-figures', epciSiren, year);
     const rulesKey = JSON.stringify(rules);
     const previous = this.liveFigures.get(key) ?? Promise.resolve(null);
     const next = previous
@@ -279,18 +300,7 @@ export class ComplianceService {
     this.liveFigures.delete(key);
     if (this.liveFigures.size >= LIVE_FIGURES_SIZE) this.liveFigures.delete(this.liveFigures.keys().next().value!);
     this.liveFigures.set(key, next);
-    const figures = await next;
-    // Another caller may have brought them further meanwhile: these figures are those of its position.
-    const report = figures.live.report(groupBy, referenceDate);
-    return {
-      ...report,
-      asOf: { position: figures.position, recordedAt: freshness.lastEventAt, live: true },
-      freshness,
-      referenceDate,
-      signedUntil: null,
-      cia: { adopted: rules.ciaAdopted, reference: rules.cia.reference },
-      threshold: rules.threshold,
-    };
+    return next;
   }
 
   private remember(key: string, view: ComplianceView): CachedCompliance {

@@ -34,11 +34,16 @@ interface ParisParts {
   readonly second: number;
 }
 
+/** The last instant converted: a request reads "today" of one `now` many times, and Intl is slow. */
+let last: { readonly time: number; readonly parts: ParisParts } | undefined;
+
 function partsOf(instant: Date): ParisParts {
-  if (Number.isNaN(instant.getTime())) throw new RangeError('Invalid instant');
+  const time = instant.getTime();
+  if (Number.isNaN(time)) throw new RangeError('Invalid instant');
+  if (last?.time === time) return last.parts;
   const parts: Record<string, number> = {};
   for (const part of PARTS.formatToParts(instant)) if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  return {
+  const result = {
     year: parts.year!,
     month: parts.month!,
     day: parts.day!,
@@ -46,6 +51,8 @@ function partsOf(instant: Date): ParisParts {
     minute: parts.minute!,
     second: parts.second!,
   };
+  last = { time, parts: result };
+  return result;
 }
 
 const pad = (value: number, width = 2) => String(value).padStart(width, '0');

@@ -132,22 +132,44 @@ export function simulationBase(input: {
 }
 
 /**
+ * Each base's scopes as one lease moves them, by what the lease adds to the scope's counts: the
+ * figure after is fixed by the counts before (the base's) and the lease's share of them, so the
+ * candidates and callers moving a scope alike share one result, computed once per base.
+ */
+const moves = new WeakMap<SimulationBase, Map<string, SimulatedScope>>();
+
+/**
  * What attributing the flat to one candidate would do to every figure it moves, without recording
  * anything: each scope whose population would hold the lease, its figure before (as the compliance
- * reports show it) and after (the scope's tally with the lease added: only the scopes it touches
+ * reports show it) and after (the scope's counts with the lease added: only the scopes it touches
  * are computed, never the EPCI-year again).
  *
  * `candidate`: the lease as it would be signed (date in the base's year). The figure after is
- * exactly the one `evaluateCompliance` gives once the lease is recorded (property test
- * `simulation.unit.spec.ts`). A scope the EPCI has no lease in yet starts empty.
+ * exactly the one `evaluateCompliance` gives once the lease is recorded (property tests
+ * `simulation.unit.spec.ts`, from reports and from the live running counts). A scope the EPCI has
+ * no lease in yet starts empty. The scopes returned are shared with other calls on the same base
+ * (read-only).
  */
 export function simulateAttribution(base: SimulationBase, candidate: LeaseFact): CandidateSimulation {
   const { rules, epciSiren, year, referenceDate, groupBys, figures } = base;
+  let known = moves.get(base);
+  if (!known) {
+    known = new Map();
+    moves.set(base, known);
+  }
   const lease = classify(candidate, rules);
   const scopes = scopesOfLease(lease, rules, epciSiren, groupBys).map(({ objectiveId, label, scope, target, rule }) => {
-    const before = figures.get(scopeKey(objectiveId, scope)) ?? totalsOf(EMPTY_TALLY, target, year, referenceDate);
-    const after = totalsOf(addToCounts(before, lease, rule), target, year, referenceDate);
-    return { objective: objectiveId, label, scope, before, after, ...changeBetween(before, after) };
+    const key = scopeKey(objectiveId, scope);
+    const counts = addToCounts(figures.get(key) ?? EMPTY_TALLY, lease, rule);
+    const move = `${key}\u0000${counts.numerator}\u0000${counts.unknownQ1}\u0000${counts.pendingQ1}\u0000${counts.internalMutations}`;
+    let simulated = known.get(move);
+    if (!simulated) {
+      const before = figures.get(key) ?? totalsOf(EMPTY_TALLY, target, year, referenceDate);
+      const after = totalsOf(counts, target, year, referenceDate);
+      simulated = { objective: objectiveId, label, scope, before, after, ...changeBetween(before, after) };
+      known.set(move, simulated);
+    }
+    return simulated;
   });
   const uc = consumptionUnits(candidate.composition, rules.cia.options.ucScale);
   return {

@@ -1,12 +1,15 @@
 import fc from 'fast-check';
 import { applyCiaTerms, legalDefaultCia, type Cia } from '../cia/cia.model.js';
 import {
+  EMPTY_TALLY,
   evaluateCompliance,
   evaluateComplianceGroupings,
+  totalsOf,
   type ComplianceReport,
   type ComplianceRules,
   type LeaseFact,
 } from './compliance.js';
+import { LiveCompliance } from './live-compliance.js';
 import { changeBetween, changeInPoints, SIMULATION_GROUP_BYS, simulateAttribution, simulationBase } from './simulation.js';
 import { arbitraryFactUntil } from '../../../../test/fixtures/compliance-arbitraries.js';
 import { NO_HOUSEHOLD_FLAGS } from '../attribution/attribution.events.js';
@@ -90,6 +93,54 @@ describe('Simulating an attribution (properties)', () => {
             if (simulated.has(key)) continue;
             if (was.has(key)) expect({ key, figure }).toEqual({ key, figure: was.get(key) });
             else expect({ key, denominator: (figure as { denominator: number }).denominator }).toEqual({ key, denominator: 0 });
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('gives from the live running counts (one lease added to the scopes it touches) what a full recompute gives with the lease, on any EPCI-year and candidates', () => {
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryFactUntil(REFERENCE_DAY), { maxLength: 80 }),
+        fc.array(fc.boolean(), { maxLength: 80 }),
+        fc.array(arbitraryFactUntil(REFERENCE_DAY), { minLength: 1, maxLength: 10 }),
+        fc.option(fc.integer({ min: 5_000, max: 20_000 }), { nil: undefined }),
+        fc.constantFrom(defaults, withEverything),
+        (facts, removed, candidates, thresholdPerUc, cia) => {
+          const rules: ComplianceRules = { cia, thresholdPerUc, reservataireKinds: kinds };
+          // The EPCI-year as the API holds it: lease versions added, some withdrawn (corrected or cancelled).
+          const live = new LiveCompliance(rules, MEL, 2026);
+          for (const fact of facts) live.add(fact);
+          const inForce = facts.filter((fact, i) => {
+            if (!removed[i]) return true;
+            live.remove(fact);
+            return false;
+          });
+          const base = simulationBase({
+            reports: SIMULATION_GROUP_BYS.map((groupBy) => live.report(groupBy, referenceDate)),
+            rules,
+            epciSiren: MEL,
+            year: 2026,
+            referenceDate,
+          });
+          const recomputed = reportsOf(inForce, rules, referenceDate);
+          for (const candidate of candidates) {
+            const { scopes } = simulateAttribution(base, candidate);
+            const withLease = reportsOf([...inForce, candidate], rules, referenceDate);
+            for (const { objective, scope, before, after, changePoints, crossing } of scopes) {
+              const expectedBefore = figureIn(recomputed, objective, scope.kind, scope.id);
+              const expectedAfter = figureIn(withLease, objective, scope.kind, scope.id)!;
+              expect({ objective, scope, before }).toEqual({
+                objective,
+                scope,
+                // A scope the EPCI-year has no lease in yet starts from an empty population under the scope's target.
+                before: expectedBefore ?? totalsOf(EMPTY_TALLY, expectedAfter.target, 2026, referenceDate),
+              });
+              expect({ objective, scope, after }).toEqual({ objective, scope, after: expectedAfter });
+              expect({ changePoints, crossing }).toEqual(changeBetween(before, expectedAfter));
+            }
           }
         },
       ),

@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@vigie/access';
 import { TenancyResolver } from '../../access/tenancy.resolver.js';
@@ -13,7 +14,7 @@ import { invalidField, notFound } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { VIGIE_CONFIG } from '../../platform/platform.module.js';
 import { SIMULATION_EXAMPLE, simulateAttributionSchema } from './simulate-attribution.schema.js';
-import { SimulateAttributionService, type SimulationView } from './simulate-attribution.service.js';
+import { SimulateAttributionService, simulationJson } from './simulate-attribution.service.js';
 
 @ApiTags('compliance')
 @Controller('v1/epcis/:epci/compliance/simulations')
@@ -51,7 +52,8 @@ export class SimulateAttributionController {
     @Param('epci') epci: string,
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
-  ): Promise<SimulationView> {
+    @Res() response: Response,
+  ): Promise<void> {
     const siren = parseOrThrow(epciSirenParam, epci);
     const input = parseOrThrow(simulateAttributionSchema, body);
     if (input.flat.epciSiren !== siren) {
@@ -70,6 +72,7 @@ export class SimulateAttributionController {
     // État sees its contingent whole and other conventions, like the EPCI, under statistical secrecy.
     const fluxReader =
       principal.role === 'bailleur' || principal.role === 'admin' ? 'whole' : principal.role === 'etat' ? 'etat' : 'other';
-    return this.simulations.simulate(siren, input, reader, fluxReader, this.config.STATISTICAL_SECRECY_THRESHOLD);
+    const view = await this.simulations.simulate(siren, input, reader, fluxReader, this.config.STATISTICAL_SECRECY_THRESHOLD);
+    response.status(200).type('application/json').send(simulationJson(view));
   }
 }

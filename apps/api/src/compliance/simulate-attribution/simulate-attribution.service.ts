@@ -16,6 +16,7 @@ import {
   type ComplianceReport,
   type ConventionTerms,
   type FigureTotals,
+  type LeaseReferentialContext,
   type LeaseSignedData,
   type ReservationState,
   type SimulatedConventionFlux,
@@ -85,6 +86,45 @@ const withoutMonthly = <F extends { monthly: unknown }>({ monthly: _monthly, ...
 
 /** The figures of each live EPCI-year, indexed once for every candidate and caller (kept while its reports are). */
 const bases = new WeakMap<readonly ComplianceReport[], SimulationBase>();
+
+/**
+ * Each simulated scope (shared by the candidates and callers moving it alike, simulateAttribution)
+ * as each kind of reader sees it: its view is built once, and its JSON written once (simulationJson).
+ */
+const scopeViews = new WeakMap<SimulatedScope, Map<string, SimulatedScopeView>>();
+const scopeJson = new WeakMap<SimulatedScopeView, Buffer>();
+const COMMA = Buffer.from(',');
+
+/**
+ * The answer of a simulation as UTF-8 JSON, exactly `JSON.stringify(view)` (a simulation holds no
+ * instant for the Paris-time replacer to rewrite), each scope's view encoded once and reused: ten
+ * candidates repeat the same scopes, and every screen of a CAL asks for them at the same position.
+ */
+export function simulationJson(view: SimulationView): Buffer {
+  const parts: Buffer[] = [];
+  const text = (json: string) => parts.push(Buffer.from(json));
+  // Every other field written as JSON.stringify writes it, in its order, the array spliced in at its
+  // key: `"candidates":[]` or `"scopes":[]` can only be the key (a string value escapes its quotes).
+  const around = (value: object, key: string) => JSON.stringify({ ...value, [key]: [] }).split(`"${key}":[]`) as [string, string];
+  const [head, tail] = around(view, 'candidates');
+  text(`${head}"candidates":[`);
+  view.candidates.forEach((candidate, index) => {
+    const [before, after] = around(candidate, 'scopes');
+    text(`${index ? ',' : ''}${before}"scopes":[`);
+    candidate.scopes.forEach((scope, at) => {
+      let json = scopeJson.get(scope);
+      if (!json) {
+        json = Buffer.from(JSON.stringify(scope));
+        scopeJson.set(scope, json);
+      }
+      if (at) parts.push(COMMA);
+      parts.push(json);
+    });
+    text(`]${after}`);
+  });
+  text(`]${tail}`);
+  return Buffer.concat(parts);
+}
 
 /**
  * What-if for a CAL: each candidate's lease, checked as RecordSignedLease would check it, added to
@@ -180,7 +220,18 @@ export class SimulateAttributionService {
       gestionMode: candidate.gestionMode,
     }));
     const lookup = this.lookup();
-    const contexts = await Promise.all(leases.map((lease) => this.referential.contextForFact(lease, lookup)));
+    // A lease's referential context depends on its flat, bailleur and réservataire: the candidates share the first two.
+    const contextOf = new Map<string | null, Promise<LeaseReferentialContext>>();
+    const contexts = await Promise.all(
+      leases.map((lease) => {
+        let context = contextOf.get(lease.reservataireId);
+        if (!context) {
+          context = this.referential.contextForFact(lease, lookup);
+          contextOf.set(lease.reservataireId, context);
+        }
+        return context;
+      }),
+    );
     leases.forEach((lease, index) => checkLeaseFacts(lease, contexts[index]!, now));
     const live = await this.compliance.liveReports(epciSiren, year, SIMULATION_GROUP_BYS);
     let base = bases.get(live.reports);
@@ -210,11 +261,26 @@ export class SimulateAttributionService {
     };
     const candidates = body.candidates.map((candidate, index) => {
       const simulation = simulateAttribution(base, leaseFactOf(leases[index]!));
-      const scopes = simulation.scopes.flatMap(({ objective, label, scope, before, after }): SimulatedScopeView[] => {
-        if (reader !== 'owner' && reader.visibility(scope) === 'hidden') return [];
-        const shownBefore = show(scope, before);
-        const shownAfter = show(scope, after);
-        return [{ objective, label, scope, before: shownBefore, after: shownAfter, ...changeBetween(shownBefore, shownAfter) }];
+      const scopes = simulation.scopes.flatMap((simulated): SimulatedScopeView[] => {
+        // The owner sees the simulated scope itself.
+        if (reader === 'owner') return [simulated];
+        const { objective, label, scope, before, after } = simulated;
+        const visibility = reader.visibility(scope);
+        if (visibility === 'hidden') return [];
+        let views = scopeViews.get(simulated);
+        if (!views) {
+          views = new Map();
+          scopeViews.set(simulated, views);
+        }
+        const shown = `${visibility} ${reader.threshold}`;
+        let view = views.get(shown);
+        if (!view) {
+          const shownBefore = show(scope, before);
+          const shownAfter = show(scope, after);
+          view = { objective, label, scope, before: shownBefore, after: shownAfter, ...changeBetween(shownBefore, shownAfter) };
+          views.set(shown, view);
+        }
+        return [view];
       });
       const convention = conventions[index];
       const flux = convention
