@@ -75,3 +75,23 @@ export async function waitForDatabase(pool: Pool, options: WaitForDatabaseOption
     }
   }
 }
+
+/**
+ * Runs reads in one snapshot (a REPEATABLE READ, READ ONLY transaction): what they return is
+ * the database as it stood at one instant, so a figure and the position it claims to be fresh to
+ * cannot disagree (a projection writes its rows and its checkpoint in one transaction).
+ */
+export async function inOneSnapshot<T>(pool: Pool, reads: (client: Pick<Pool, 'query'>) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const result = await reads(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -54,4 +54,48 @@ describe('Lease summary (real PostgreSQL): the leases in force, as cancellations
       });
     }
   });
+
+  it('given a lease projected while the summary is being read, then the summary counts exactly the leases of the position its freshness states', async () => {
+    const table = 'lease_summary_race';
+    const projection = new LeaseSummaryProjection(table);
+    const setup = await db.pool.connect();
+    await projection.createTables(setup);
+    setup.release();
+    const runner = new ProjectionRunner(db.pool, projection, { batchSize: 100 });
+    await runner.catchUp();
+    const before = await readLeaseSummary(db.pool, '200093201', 2026, table);
+    const raceLease = leaseSignedData({ leaseId: 'L-RACE', caseId: 'C-RACE' });
+    let raced = false;
+    // Once the checkpoint is read, another lease is recorded and projected before the rows are read.
+    const racing = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get(object, property) {
+          const value = Reflect.get(object, property) as unknown;
+          if (property === 'query') {
+            return async (...args: unknown[]) => {
+              const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(object, args);
+              if (!raced && typeof args[0] === 'string' && args[0].includes('FROM checkpoints')) {
+                raced = true;
+                await store.append(attributionStreamId(raceLease.bailleurId, raceLease.caseId), [
+                  { eventId: randomUUID(), type: 'LeaseSigned', data: raceLease, metadata: { actor: 'spec' } },
+                ]);
+                await runner.catchUp();
+              }
+              return result;
+            };
+          }
+          if (property === 'connect') return async () => racing(await db.pool.connect());
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(object) : value;
+        },
+      });
+    const during = await readLeaseSummary(racing(db.pool), '200093201', 2026, table);
+    expect(raced).toBe(true);
+    expect({ position: during.freshness.position, total: during.total }).toEqual({
+      position: before.freshness.position,
+      total: before.total,
+    });
+    const after = await readLeaseSummary(db.pool, '200093201', 2026, table);
+    expect(after.total).toBe(before.total + 1);
+    expect(after.freshness.position).toBeGreaterThan(before.freshness.position);
+  });
 });

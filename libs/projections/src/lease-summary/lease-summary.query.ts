@@ -1,4 +1,5 @@
 import { parisTimestamp } from '@vigie/domain';
+import { inOneSnapshot } from '@vigie/postgres';
 import { Pool } from 'pg';
 
 export interface Freshness {
@@ -98,7 +99,7 @@ function tally<K>(rows: Row[], keyOf: (row: Row) => K) {
   return [...groups.entries()].sort(([a], [b]) => String(a ?? '').localeCompare(String(b ?? '')));
 }
 
-export async function readFreshness(pool: Pool, projectionName: string): Promise<Freshness> {
+export async function readFreshness(pool: Pick<Pool, 'query'>, projectionName: string): Promise<Freshness> {
   const [{ rows }, heads] = await Promise.all([
     pool.query<{ position: string; last_event_at: Date | null }>(
       'SELECT position, last_event_at FROM checkpoints WHERE name = $1',
@@ -121,13 +122,15 @@ export async function readLeaseSummary(
   year: number,
   table = 'lease_summary',
 ): Promise<LeaseSummary> {
-  // Freshness first: the rows read after it are at least that fresh, never the other way round.
-  const freshness = await readFreshness(pool, table);
-  const { rows } = await pool.query<Row>(
-    `SELECT bailleur_id, reservataire_id, in_qpv, leases FROM ${table} WHERE epci_siren = $1 AND year = $2 AND leases <> 0`,
-    [epciSiren, year],
-  );
-  return summaryOf(epciSiren, year, rows, freshness);
+  // One snapshot: the rows are exactly those of the position the freshness states, never fresher.
+  return inOneSnapshot(pool, async (snapshot) => {
+    const freshness = await readFreshness(snapshot, table);
+    const { rows } = await snapshot.query<Row>(
+      `SELECT bailleur_id, reservataire_id, in_qpv, leases FROM ${table} WHERE epci_siren = $1 AND year = $2 AND leases <> 0`,
+      [epciSiren, year],
+    );
+    return summaryOf(epciSiren, year, rows, freshness);
+  });
 }
 
 /**
