@@ -83,6 +83,25 @@ describe('People sign in with a session: links, CSRF, expiry, the same access ru
     expect((await fetch(`${app.url}/`, { redirect: 'manual' })).headers.get('location')).toBe('/connexion');
   });
 
+  it('opens a person the pages of her own organisation, and answers another organisation’s page 404 with the way to her own', async () => {
+    const epci = await postJson(`${app.url}/v1/admin/people`, { name: 'Léa', email: null, role: 'epci', tenant: MEL });
+    const etat = await postJson(`${app.url}/v1/admin/people`, { name: 'Paul', email: null, role: 'etat', tenant: '59' });
+    const status = async (cookie: string, path: string) =>
+      (await fetch(`${app.url}${path}`, { headers: { cookie }, redirect: 'manual' })).status;
+    const epciCookie = await signInWith(epci.body.signInLink);
+    expect(await status(epciCookie, `/epci/${MEL}`)).toBe(200);
+    expect(await status(epciCookie, `/epci/${MEL}/rapport`)).toBe(200);
+    expect(await status(epciCookie, '/epci/245900410')).toBe(404);
+    expect(await status(epciCookie, '/bailleur/lmh')).toBe(404);
+    expect(await status(epciCookie, '/admin')).toBe(404);
+    const refused = await fetch(`${app.url}/etat/59`, { headers: { cookie: epciCookie } });
+    expect(await refused.text()).toContain(`href="/epci/${MEL}"`);
+    const etatCookie = await signInWith(etat.body.signInLink);
+    expect(await status(etatCookie, '/etat/59')).toBe(200);
+    expect(await status(etatCookie, '/etat/62')).toBe(404);
+    expect(await status(etatCookie, `/epci/${MEL}`)).toBe(200);
+  });
+
   it('refuses a state-changing request of a session without its CSRF token, and accepts it with', async () => {
     const invited = await postJson(`${app.url}/v1/admin/people`, {
       name: 'Admin Deux',

@@ -20,6 +20,18 @@ export function homeOf(principal: Principal): string {
   return `/${view[principal.role]}/${encodeURIComponent(principal.tenant ?? '')}`;
 }
 
+/**
+ * Whether a person may open a page: an organisation's own page (bailleur, réservataire, État,
+ * EPCI) is its own; an EPCI's page and report are also open to the bailleurs, réservataires and
+ * État services, whose figures the API masks or filters by the same rules; an admin opens every page.
+ */
+export function mayOpen(principal: Principal, view: PersonaView | OtherView, id: string): boolean {
+  if (principal.role === 'admin') return true;
+  if (view === 'admin') return false;
+  if (view === 'epci' || view === 'rapport') return principal.role !== 'epci' || principal.tenant === id;
+  return principal.role === view && principal.tenant === id;
+}
+
 const SIGN_IN_ERRORS: Record<string, string> = {
   lien: 'Ce lien de connexion est inconnu, déjà utilisé ou expiré : demandez-en un nouveau à votre administrateur.',
   compte:
@@ -133,13 +145,22 @@ export class PagesController {
   private async persona(request: Request, response: Response, view: PersonaView | OtherView, id: string): Promise<void> {
     const principal = await this.sessions.principal(request);
     if (!principal) return response.redirect(303, '/connexion');
+    if (!mayOpen(principal, view, id)) {
+      // As the API does for another organisation's figures: not found, and the way to one's own page.
+      const body = html`<div class="fr-alert fr-alert--error fr-mb-4w" role="alert">
+          <p>Cette page est celle d’un autre organisme : elle ne vous est pas ouverte.</p>
+        </div>
+        <p><a class="fr-link" href="${homeOf(principal)}">Aller à la page de votre organisme</a></p>`;
+      this.send(response, page({ title: 'Page introuvable', signedIn: true, body }), 404);
+      return;
+    }
     const body: Html = PAGE_BODIES[view];
     this.send(response, page({ title: TITLES[view], view: { name: view, id }, signedIn: true, body }));
   }
 
-  private send(response: Response, text: string): void {
+  private send(response: Response, text: string, status = 200): void {
     response
-      .status(200)
+      .status(status)
       .set({
         'cache-control': 'no-store',
         'content-security-policy':
