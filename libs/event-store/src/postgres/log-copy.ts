@@ -1,5 +1,6 @@
 import { type PoolClient } from 'pg';
 import { type RecordedEvent } from '../event-store.port.js';
+import { type CopiedEvent } from '../copy-event-log.js';
 
 /**
  * Writes events recorded elsewhere into a PostgreSQL `events` table as they are: same global
@@ -7,7 +8,8 @@ import { type RecordedEvent } from '../event-store.port.js';
  * overridden), and moves each stream's version. Events already there (same event id) are left
  * as they are, so a batch applied twice writes nothing twice. Used by the log mirror (the read
  * side's copy of a KurrentDB log) and by the store-to-store copy tool.
- * Must run inside the caller's transaction, in position order.
+ * Must run inside the caller's transaction, in position order. An event that carries its
+ * recording time as text (CopiedEvent) keeps its microseconds, which a Date drops.
  */
 export async function copyIntoEventsTable(client: PoolClient, events: readonly RecordedEvent[]): Promise<number> {
   if (events.length === 0) return 0;
@@ -25,7 +27,7 @@ export async function copyIntoEventsTable(client: PoolClient, events: readonly R
       events.map((event) => event.schemaVersion),
       events.map((event) => JSON.stringify(event.data)),
       events.map((event) => JSON.stringify(event.metadata)),
-      events.map((event) => event.recordedAt),
+      events.map((event) => (event as Partial<CopiedEvent>).recordedAtExact ?? event.recordedAt),
     ],
   );
   const versions = new Map<string, number>();
