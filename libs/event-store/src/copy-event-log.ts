@@ -102,7 +102,8 @@ export class DivergentTargetError extends Error {
 }
 
 /**
- * Copies the source's log, up to its head when the copy begins, to the target, in the same
+ * Copies the source's log, up to its head when the copy begins (once every event committed by
+ * then is visible: `settle`), to the target, in the same
  * global order, keeping every event's id, stream, version, type, schema version, data, metadata
  * and recording time (positions are the target's own: PostgreSQL keeps the source's, KurrentDB
  * hands out its log positions).
@@ -120,6 +121,8 @@ export async function copyEventLog(
 ): Promise<CopyReport> {
   const pageSize = options.pageSize ?? 1_000;
   const started = Date.now();
+  // Every event committed to the source so far is copied: none held back from its readers.
+  await source.settle();
   const sourceHead = await source.readHeadPosition();
   await target.settle();
   const targetEvents = eventsOf(target, Number.MAX_SAFE_INTEGER, pageSize);
