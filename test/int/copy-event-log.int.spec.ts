@@ -271,6 +271,33 @@ describe('Copying the event log from one PostgreSQL to another (copyEventLog, co
     for (const opened of [store, longer.store, emptySource.store]) await opened.close();
   });
 
+  it('copies a source still written to up to its head when the copy began, and the rest on the next run', async () => {
+    const live = await newTarget();
+    const { db, store } = await newTarget();
+    for (const batch of leaseAppendBatches(0, 300, 50)) await live.store.appendMany(batch);
+    let writing = true;
+    let next = 300;
+    const writer = (async () => {
+      while (writing) {
+        for (const batch of leaseAppendBatches(next, 10, 10)) await live.store.appendMany(batch);
+        next += 10;
+      }
+    })();
+
+    const first = await copyEventLog(live.store, store, { pageSize: 50 });
+    writing = false;
+    await writer;
+
+    expect(first.verification).toMatchObject({ ok: true, target: { events: first.copied } });
+    expect(first.copied).toBeGreaterThanOrEqual(300);
+    const second = await copyEventLog(live.store, store, { pageSize: 50 });
+    // The source moved on during the first run: the second copies what came after its head.
+    expect(second.copied).toBeGreaterThan(0);
+    expect(second).toMatchObject({ alreadyOnTarget: first.copied, copied: next - first.copied, verification: { ok: true } });
+    expect(await logOf(db)).toEqual(await logOf(live.db));
+    for (const opened of [live.store, store]) await opened.close();
+  });
+
   it('gives the target the same read models as the source once rebuilt there', async () => {
     const { db, store } = await newTarget();
     await copyEventLog(sourceStore, store, { pageSize: 250 });

@@ -30,9 +30,9 @@ export interface CopyableEventLog {
    */
   importEvents(events: readonly CopiedEvent[]): Promise<void>;
   /**
-   * Resolves once every event committed so far is visible to readForCopy. PostgreSQL's gap-safe
-   * reads hold back events committed after a transaction still open anywhere on the server; the
-   * copy reads its idle target only once settled, or it would miss what the target holds.
+   * Resolves once every event committed before the call is visible to readForCopy. PostgreSQL's
+   * gap-safe reads hold back events committed after a transaction still open anywhere on the
+   * server: the copy would stop short of the source's last events, or miss what the target holds.
    */
   settle(): Promise<void>;
 }

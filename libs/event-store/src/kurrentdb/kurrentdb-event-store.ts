@@ -77,8 +77,8 @@ export interface ConditionReads {
   readerAt(position: number): Promise<TransactionReader>;
 }
 
-/** Events (plus as many id markers) per import append: well under KurrentDB's bound on an append's size. */
-const IMPORT_APPEND_EVENTS = 500;
+/** Events (plus as many id markers) per import append, and their data and metadata: under KurrentDB's default MaxAppendSize (1 MiB). */
+const IMPORT_APPEND_LIMITS = { maxEvents: 500, maxBytes: 512 * 1_024 };
 
 /** Reads of several streams or ids at once run this many requests side by side. */
 const READ_CONCURRENCY = 16;
@@ -302,7 +302,7 @@ export class KurrentDBEventStore implements EventStore, CopyableEventLog {
    * (importRequests). An id or a revision already taken fails the append, which writes nothing.
    */
   async importEvents(events: readonly CopiedEvent[]): Promise<void> {
-    for (const segment of importSegments(events, IMPORT_APPEND_EVENTS)) {
+    for (const segment of importSegments(events, IMPORT_APPEND_LIMITS)) {
       const plans = importRequests(this.names, segment, randomUUID);
       await this.client.multiStreamAppend(
         plans.map((plan) => ({

@@ -52,13 +52,18 @@ describe('KurrentDB import of a copied log: the mapping', () => {
       copied('c', 1, 5),
       copied('b', 2, 6),
     ];
-    expect(importSegments(log, 100).map(tag)).toEqual(['a1 a2 b1', 'a3 c1 b2']);
+    expect(importSegments(log, { maxEvents: 100, maxBytes: 1_000_000 }).map(tag)).toEqual(['a1 a2 b1', 'a3 c1 b2']);
   });
 
-  it('bounds each append to the given number of events', () => {
+  it('bounds each append to the given number of events and size of data and metadata', () => {
     const log = [1, 2, 3, 4, 5].map((n) => copied('a', n, n));
-    expect(importSegments(log, 2).map(tag)).toEqual(['a1 a2', 'a3 a4', 'a5']);
-    expect(importSegments([], 2)).toEqual([]);
+    expect(importSegments(log, { maxEvents: 2, maxBytes: 1_000_000 }).map(tag)).toEqual(['a1 a2', 'a3 a4', 'a5']);
+    expect(importSegments([], { maxEvents: 2, maxBytes: 1_000_000 })).toEqual([]);
+    // Each event here weighs 95 characters of JSON: three fit in 300, and one too large goes alone.
+    const size = JSON.stringify(log[0]!.data).length + JSON.stringify(log[0]!.metadata).length;
+    expect(size).toBe(95);
+    expect(importSegments(log, { maxEvents: 100, maxBytes: 300 }).map(tag)).toEqual(['a1 a2 a3', 'a4 a5']);
+    expect(importSegments(log, { maxEvents: 100, maxBytes: 10 }).map(tag)).toEqual(['a1', 'a2', 'a3', 'a4', 'a5']);
   });
 
   it('writes each stream run with its ids, types, data and metadata, expecting the events before it, then one marker per id', () => {

@@ -275,23 +275,29 @@ export interface AppendRequestPlan {
  * appends that keep that order in `$all`. KurrentDB writes one append's streams one after the
  * other, each stream once, so an append holds contiguous runs of distinct streams: the next event
  * of a stream already in the append, after another stream's, starts the next append. At most
- * `maxEvents` per append (KurrentDB bounds an append's size).
+ * `maxEvents` per append, and about `maxBytes` of data and metadata (JSON characters; one event
+ * larger than that goes alone): KurrentDB bounds an append's size (MaxAppendSize, 1 MiB by default).
  */
-export function importSegments<Event extends { readonly streamId: string }>(
+export function importSegments<Event extends { readonly streamId: string; readonly data: unknown; readonly metadata: unknown }>(
   events: readonly Event[],
-  maxEvents: number,
+  limits: { readonly maxEvents: number; readonly maxBytes: number },
 ): Event[][] {
   const segments: Event[][] = [];
   let current: Event[] = [];
+  let bytes = 0;
   let streams = new Set<string>();
   for (const event of events) {
+    const size = JSON.stringify(event.data ?? null).length + JSON.stringify(event.metadata).length;
     const continuesRun = current.at(-1)?.streamId === event.streamId;
-    if (current.length >= maxEvents || (!continuesRun && streams.has(event.streamId))) {
+    const full = current.length >= limits.maxEvents || (current.length > 0 && bytes + size > limits.maxBytes);
+    if (full || (!continuesRun && streams.has(event.streamId))) {
       segments.push(current);
       current = [];
+      bytes = 0;
       streams = new Set();
     }
     current.push(event);
+    bytes += size;
     streams.add(event.streamId);
   }
   if (current.length) segments.push(current);

@@ -268,18 +268,16 @@ export class PostgresEventStore implements EventStore, CopyableEventLog {
   }
 
   /**
-   * Waits until the last event is visible to gap-safe reads (then, by the append ordering, every
-   * event is): a transaction open anywhere on the server since before it was committed holds it
-   * back. Fails after `timeoutMs` naming the way out.
+   * Waits until every event committed before the call is visible to gap-safe reads: a transaction
+   * open anywhere on the server since before one of them was committed holds it back. Appends
+   * committed meanwhile are not waited for (a source still written to settles too). By the append
+   * ordering, once the last of them is visible, all are. Fails after `timeoutMs` naming the way out.
    */
   async settle(timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { rows } = await this.pool.query<{ settled: boolean }>(
-        `SELECT (SELECT max(global_position) FROM events) IS NOT DISTINCT FROM
-                (SELECT max(global_position) FROM events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())) AS settled`,
-      );
-      if (rows[0]?.settled) return;
+    const { rows } = await this.pool.query<{ last: string | null }>('SELECT max(global_position) AS last FROM events');
+    const last = Number(rows[0]?.last ?? 0);
+    while ((await this.readHeadPosition()) < last) {
       if (Date.now() > deadline) {
         throw new Error(
           `Des événements validés restent invisibles depuis ${timeoutMs / 1_000} s : une transaction ouverte sur le serveur les retient ` +
