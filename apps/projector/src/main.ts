@@ -214,7 +214,7 @@ async function openCopyEnd(
   const store = new PostgresEventStore(pool);
   return {
     end: store,
-    description: `PostgreSQL ${hostsOf(url)} (table events)`,
+    description: `PostgreSQL ${hostsOf(url)}${new URL(url).pathname} (table events)`,
     close: async () => {
       await store.close();
       await pool.end();
