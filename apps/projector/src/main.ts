@@ -180,7 +180,7 @@ async function copyLog(config: VigieConfig, args: readonly string[]): Promise<nu
     const seconds = report.elapsedMs / 1_000;
     console.error(
       `copy-log: ${report.copied} events copied, ${report.alreadyOnTarget} already on the target, in ${seconds.toFixed(1)} s ` +
-        `(${Math.round(report.copied / Math.max(seconds, 0.001))} ev/s, verification included); verifying both sides:`,
+        `(${Math.round(report.copied / Math.max(seconds, 0.001))} ev/s, verification included); both sides:`,
     );
     for (const line of verificationLines(report.verification)) console.log(line);
     return report.verification.ok ? 0 : 4;
