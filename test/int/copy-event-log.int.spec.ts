@@ -185,7 +185,7 @@ describe('Copying the event log from one PostgreSQL to another (copyEventLog, co
     sourceStore = new PostgresEventStore(source.pool);
     total = await writeSourceLog(sourceStore, LEASES);
     await untilVisible(source.pool);
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await sourceStore.close();
@@ -361,5 +361,5 @@ describe('Copying the event log from one PostgreSQL to another (copyEventLog, co
     expect(refused.stderr).toContain("La cible n'est pas vide et ne reprend pas le début du journal source");
     expect(refused.stderr).toContain('The target is not empty and is not a prefix of the source log');
     expect(await countOf(other.db)).toEqual({ events: 1, ids: 1 });
-  }, 120_000);
+  }, 300_000);
 });
