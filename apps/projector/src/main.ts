@@ -1,6 +1,20 @@
+import { parseArgs } from 'node:util';
 import { AlertMonitor } from '@vigie/alerts';
-import { createLogger, eventLogChoice, loadConfigOrExit } from '@vigie/config';
-import { describeRepair, eventStoreMigrations, openEventLog, repairForeignTransactionIds } from '@vigie/event-store';
+import { createLogger, eventLogChoice, loadConfigOrExit, type VigieConfig } from '@vigie/config';
+import {
+  type CopyableEventLog,
+  copyEventLog,
+  describeRepair,
+  DivergentTargetError,
+  eventStoreMigrations,
+  hostsOf,
+  KurrentDBEventStore,
+  openEventLog,
+  PostgresEventStore,
+  progressLine,
+  repairForeignTransactionIds,
+  verificationLines,
+} from '@vigie/event-store';
 import { KafkaRelay } from '@vigie/messaging';
 import { createProjectionRunners, projectionMigrations, REBUILDABLE, rebuildProjection } from '@vigie/projections';
 import { createPool, failureReporter, migrate, waitForDatabase } from '@vigie/postgres';
@@ -12,6 +26,10 @@ import { createPool, failureReporter, migrate, waitForDatabase } from '@vigie/po
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
+  if (process.argv[2] === 'copy-log') {
+    process.exitCode = await copyLog(config, process.argv.slice(3));
+    return;
+  }
   if (!config.DATABASE_URL) {
     console.error('Invalid configuration:\n  - DATABASE_URL: required by apps/projector (the database the API writes to)');
     process.exit(2);
@@ -107,6 +125,101 @@ async function rebuild(pool: ReturnType<typeof createPool>, name: string, log: (
   log(
     `rebuild ${name}: ${result.applied} events in ${seconds.toFixed(1)} s (${Math.round(result.applied / seconds)} ev/s), swapped in at position ${result.position}`,
   );
+}
+
+const COPY_LOG_USAGE = `Usage: copy-log --from URL --to URL [--page-size N] [--stream-prefix PREFIX]
+  URL: postgres://… (the events table of that database) or kurrentdb://…?tls=false (KurrentDB 25.1+)
+  --from / --to default to COPY_LOG_FROM / COPY_LOG_TO (keeps passwords out of the process list);
+  --stream-prefix defaults to KURRENTDB_STREAM_PREFIX (vigie). Stop every writer of the source first
+  (docs/operations.md, "Moving from one store to the other").`;
+
+/**
+ * `copy-log --from URL --to URL`: copies the event log from one store to the other (copyEventLog
+ * in libs/event-store), progress on stderr, then prints both sides' verification. Exit 0 when the
+ * verification holds, 3 when the target holds another log, 4 when the verification fails, 2 on
+ * bad usage. Run it again after an interruption: it goes on where it stopped.
+ */
+async function copyLog(config: VigieConfig, args: readonly string[]): Promise<number> {
+  let options: { from?: string; to?: string; 'page-size'?: string; 'stream-prefix'?: string };
+  try {
+    options = parseArgs({
+      args: [...args],
+      options: {
+        from: { type: 'string' },
+        to: { type: 'string' },
+        'page-size': { type: 'string' },
+        'stream-prefix': { type: 'string' },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${COPY_LOG_USAGE}`);
+    return 2;
+  }
+  const from = options.from ?? process.env.COPY_LOG_FROM;
+  const to = options.to ?? process.env.COPY_LOG_TO;
+  const pageSize = Number(options['page-size'] ?? 1_000);
+  const prefix = options['stream-prefix'] ?? config.KURRENTDB_STREAM_PREFIX;
+  if (!from || !to || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 50_000) {
+    console.error(COPY_LOG_USAGE);
+    return 2;
+  }
+  const ends: { end: CopyableEventLog; description: string; close: () => Promise<void> }[] = [];
+  try {
+    for (const url of [from, to]) ends.push(await openCopyEnd(config, url, prefix));
+    const [source, target] = ends as [(typeof ends)[0], (typeof ends)[0]];
+    console.error(`copy-log: from ${source.description} to ${target.description}`);
+    let lastLine = 0;
+    const report = await copyEventLog(source.end, target.end, {
+      pageSize,
+      onProgress: (progress) => {
+        if (Date.now() - lastLine < 2_000 && progress.position < progress.head) return;
+        lastLine = Date.now();
+        console.error(progressLine(progress));
+      },
+    });
+    const seconds = report.elapsedMs / 1_000;
+    console.error(
+      `copy-log: ${report.copied} events copied, ${report.alreadyOnTarget} already on the target, in ${seconds.toFixed(1)} s ` +
+        `(${Math.round(report.copied / Math.max(seconds, 0.001))} ev/s, verification included); both sides:`,
+    );
+    for (const line of verificationLines(report.verification)) console.log(line);
+    return report.verification.ok ? 0 : 4;
+  } catch (error) {
+    if (error instanceof DivergentTargetError) {
+      console.error(error.message);
+      return 3;
+    }
+    throw error;
+  } finally {
+    for (const end of ends) await end.close();
+  }
+}
+
+/** One end of a copy: PostgreSQL (migrated to this version's schema first, as at start-up) or KurrentDB. */
+async function openCopyEnd(
+  config: VigieConfig,
+  url: string,
+  streamPrefix: string,
+): Promise<{ end: CopyableEventLog; description: string; close: () => Promise<void> }> {
+  if (/^(kurrentdb|kdb|esdb)(\+discover)?:\/\//.test(url)) {
+    const store = KurrentDBEventStore.connect(url, { streamPrefix });
+    return { end: store, description: `KurrentDB ${hostsOf(url)} (streams ${streamPrefix}-*)`, close: () => store.close() };
+  }
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`copy-log: ${hostsOf(url)}: not a postgres:// or kurrentdb:// URL`);
+  const pool = createPool(url, 4);
+  await waitForDatabase(pool, { timeoutMs: config.DATABASE_STARTUP_TIMEOUT_S * 1_000, log: (message) => console.error(message) });
+  await migrate(pool, [...eventStoreMigrations, ...projectionMigrations]);
+  const repair = describeRepair(await repairForeignTransactionIds(pool));
+  if (repair) console.error(repair);
+  const store = new PostgresEventStore(pool);
+  return {
+    end: store,
+    description: `PostgreSQL ${hostsOf(url)}${new URL(url).pathname} (table events)`,
+    close: async () => {
+      await store.close();
+      await pool.end();
+    },
+  };
 }
 
 main().catch((error) => {

@@ -15,3 +15,4 @@ export * from './kurrentdb/kurrentdb-mapping.js';
 export * from './kurrentdb/kurrentdb-event-store.js';
 export * from './postgres/log-copy.js';
 export * from './open-event-log.js';
+export * from './copy-event-log.js';

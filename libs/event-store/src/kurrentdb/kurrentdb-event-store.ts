@@ -39,7 +39,10 @@ import {
   isAfter,
   isMissingStream,
   type KurrentNaming,
+  type AppendRequestPlan,
   type KurrentRecordedEvent,
+  importRequests,
+  importSegments,
   MARKER_EVENT_TYPE,
   markerData,
   markerStreamName,
@@ -47,8 +50,10 @@ import {
   readPositionAfter,
   streamIdOfMarker,
   streamName,
+  toCopiedEvent,
   toRecordedEvent,
 } from './kurrentdb-mapping.js';
+import { type CopiedEvent, type CopyableEventLog } from '../copy-event-log.js';
 
 export interface KurrentDBEventStoreOptions {
   /** Vigie's streams are `<prefix>-<streamId>` (default `vigie`): one server can hold several Vigie logs or other data. */
@@ -72,6 +77,9 @@ export interface ConditionReads {
   readerAt(position: number): Promise<TransactionReader>;
 }
 
+/** Events (plus as many id markers) per import append, and their data and metadata: under KurrentDB's default MaxAppendSize (1 MiB). */
+const IMPORT_APPEND_LIMITS = { maxEvents: 500, maxBytes: 512 * 1_024 };
+
 /** Reads of several streams or ids at once run this many requests side by side. */
 const READ_CONCURRENCY = 16;
 
@@ -87,7 +95,7 @@ const READ_CONCURRENCY = 16;
  * Subscriptions read `$all` in batches after their checkpoint (the caller keeps it, e.g. in
  * PostgreSQL with its read models) and are woken by one live catch-up subscription per store.
  */
-export class KurrentDBEventStore implements EventStore {
+export class KurrentDBEventStore implements EventStore, CopyableEventLog {
   private readonly names: KurrentNaming;
   private readonly pollIntervalMs: number;
   private readonly wakeUps: KurrentWakeUps;
@@ -279,7 +287,39 @@ export class KurrentDBEventStore implements EventStore {
   }
 
   async readAll(after: number, limit: number): Promise<RecordedEvent[]> {
-    const events: RecordedEvent[] = [];
+    return this.readAllAs(after, limit, (event) => toRecordedEvent(this.names, event));
+  }
+
+  /** readAll with each event's recording time as kept (an imported event's original one, to the microsecond). */
+  async readForCopy(after: number, limit: number): Promise<CopiedEvent[]> {
+    return this.readAllAs(after, limit, (event) => toCopiedEvent(this.names, event));
+  }
+
+  /**
+   * Events copied from another store (copyEventLog), in its global order: successive atomic
+   * multi-stream appends that keep that order in `$all` (importSegments), each writing the
+   * events with their ids, streams, revisions and original recording time, and their id markers
+   * (importRequests). An id or a revision already taken fails the append, which writes nothing.
+   */
+  async importEvents(events: readonly CopiedEvent[]): Promise<void> {
+    for (const segment of importSegments(events, IMPORT_APPEND_LIMITS)) {
+      const plans = importRequests(this.names, segment, randomUUID);
+      await this.client.multiStreamAppend(
+        plans.map((plan) => ({
+          streamName: plan.streamName,
+          expectedState: plan.expectedState,
+          events: plan.events.map(eventDataOf),
+        })),
+      );
+    }
+    this.wakeUps.local();
+  }
+
+  /** KurrentDB shows committed events to readers at once, in log order: nothing to wait for. */
+  async settle(): Promise<void> {}
+
+  private async readAllAs<Event>(after: number, limit: number, map: (event: KurrentRecordedEvent) => Event): Promise<Event[]> {
+    const events: Event[] = [];
     for await (const resolved of this.client.readAll({
       direction: FORWARDS,
       fromPosition: readPositionAfter(after),
@@ -288,7 +328,7 @@ export class KurrentDBEventStore implements EventStore {
       filter: streamNameFilter({ prefixes: [eventStreamsPrefix(this.names)] }),
     })) {
       if (!resolved.event || !isAfter(resolved.event.position, after)) continue;
-      events.push(toRecordedEvent(this.names, resolved.event as KurrentRecordedEvent));
+      events.push(map(resolved.event as KurrentRecordedEvent));
       if (events.length === limit) break;
     }
     return events;
@@ -416,11 +456,20 @@ export class KurrentWakeUps {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function toEventData(event: NewEvent): EventData {
-  return jsonEvent({
+  return eventDataOf({
     id: event.eventId,
     type: event.type,
-    data: JSON.parse(JSON.stringify(event.data ?? null)) as Record<string, unknown>,
+    data: event.data,
     metadata: encodeMetadata(event.metadata, event.schemaVersion ?? 1),
+  });
+}
+
+function eventDataOf(event: AppendRequestPlan['events'][number]): EventData {
+  return jsonEvent({
+    id: event.id,
+    type: event.type,
+    data: JSON.parse(JSON.stringify(event.data ?? null)) as Record<string, unknown>,
+    metadata: event.metadata,
   }) as EventData;
 }
 

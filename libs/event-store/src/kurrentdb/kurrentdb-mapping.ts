@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type EventMetadata, type ExpectedVersion, type RecordedEvent } from '../event-store.port.js';
+import { type CopiedEvent } from '../copy-event-log.js';
 import { WrongExpectedVersionError } from '../event-store.errors.js';
 
 /**
@@ -172,18 +173,22 @@ export function isAfter(position: KurrentPosition | undefined, after: number): b
 
 const SCHEMA_VERSION_KEY = 'vigie.schemaVersion';
 const METADATA_KEY = 'vigie.metadata';
+const RECORDED_AT_KEY = 'vigie.recordedAt';
 
 /**
  * Metadata as KurrentDB's multi-stream append takes it: a flat map of strings. The whole port
  * metadata travels as one JSON string (so nested values and numbers survive), the schema version
- * beside it, and the correlation and causation ids also under KurrentDB's own `$correlationId` /
+ * beside it, for an event copied from another store its original recording time (KurrentDB
+ * stamps `created` itself and takes no other), and the correlation and causation ids also under KurrentDB's own `$correlationId` /
  * `$causationId` keys, which its system projections and UI understand.
  */
-export function encodeMetadata(metadata: EventMetadata, schemaVersion: number): Record<string, string> {
+export function encodeMetadata(metadata: EventMetadata, schemaVersion: number, recordedAt?: string): Record<string, string> {
   const encoded: Record<string, string> = {
     [METADATA_KEY]: JSON.stringify(metadata),
     [SCHEMA_VERSION_KEY]: String(schemaVersion),
   };
+  // Only events copied from another store (importRequests): their original recording time.
+  if (recordedAt !== undefined) encoded[RECORDED_AT_KEY] = recordedAt;
   if (typeof metadata.correlationId === 'string') encoded.$correlationId = metadata.correlationId;
   if (typeof metadata.causationId === 'string') encoded.$causationId = metadata.causationId;
   return encoded;
@@ -193,14 +198,19 @@ export function encodeMetadata(metadata: EventMetadata, schemaVersion: number): 
  * Reads back what `encodeMetadata` wrote, as the client returns it: a parsed JSON object or raw
  * bytes. Throws on metadata Vigie did not write (no `vigie.metadata` entry).
  */
-export function decodeMetadata(raw: unknown): { metadata: EventMetadata; schemaVersion: number } {
+export function decodeMetadata(raw: unknown): { metadata: EventMetadata; schemaVersion: number; recordedAt?: string } {
   const object = asObject(raw);
   const encoded = object?.[METADATA_KEY];
   if (typeof encoded !== 'string') throw new Error('KurrentDB event without Vigie metadata');
   const metadata = JSON.parse(encoded) as EventMetadata;
   const schemaVersion = Number(object?.[SCHEMA_VERSION_KEY] ?? 1);
   if (!Number.isInteger(schemaVersion) || schemaVersion < 1) throw new Error(`Invalid schema version ${String(schemaVersion)}`);
-  return { metadata, schemaVersion };
+  const recordedAt = object?.[RECORDED_AT_KEY];
+  if (recordedAt === undefined) return { metadata, schemaVersion };
+  if (typeof recordedAt !== 'string' || Number.isNaN(Date.parse(recordedAt))) {
+    throw new Error(`Invalid recording time ${String(recordedAt)}`);
+  }
+  return { metadata, schemaVersion, recordedAt };
 }
 
 function asObject(raw: unknown): Record<string, unknown> | undefined {
@@ -219,11 +229,21 @@ export function decodeData(raw: unknown): unknown {
   return raw;
 }
 
-/** A KurrentDB event of a Vigie stream as the port's recorded event. */
+/**
+ * A KurrentDB event of a Vigie stream as the port's recorded event. Its recording time is the
+ * original one for an event copied from another store (`vigie.recordedAt`), else KurrentDB's own.
+ */
 export function toRecordedEvent(names: KurrentNaming, event: KurrentRecordedEvent): RecordedEvent {
+  const { recordedAtExact: _exact, ...recorded } = toCopiedEvent(names, event);
+  return recorded;
+}
+
+/** As `toRecordedEvent`, with the recording time also as text at the precision it was kept (copyEventLog). */
+export function toCopiedEvent(names: KurrentNaming, event: KurrentRecordedEvent): CopiedEvent {
   const streamId = streamIdOf(names, event.streamId);
   if (streamId === undefined) throw new Error(`KurrentDB stream ${event.streamId} is not a Vigie stream`);
-  const { metadata, schemaVersion } = decodeMetadata(event.metadata);
+  const { metadata, schemaVersion, recordedAt } = decodeMetadata(event.metadata);
+  const recordedAtExact = recordedAt ?? event.created.toISOString();
   return {
     globalPosition: globalPositionOf(event.position),
     streamId,
@@ -233,8 +253,91 @@ export function toRecordedEvent(names: KurrentNaming, event: KurrentRecordedEven
     schemaVersion,
     data: decodeData(event.data),
     metadata,
-    recordedAt: event.created,
+    recordedAt: recordedAt === undefined ? event.created : new Date(recordedAt),
+    recordedAtExact,
   };
+}
+
+/** One stream's part of a multi-stream append, before the client turns each event into its EventData. */
+export interface AppendRequestPlan {
+  readonly streamName: string;
+  readonly expectedState: 'any' | 'no_stream' | bigint;
+  readonly events: readonly {
+    readonly id: string;
+    readonly type: string;
+    readonly data: unknown;
+    readonly metadata: Record<string, string>;
+  }[];
+}
+
+/**
+ * Splits events copied from another store, in its global order, into successive multi-stream
+ * appends that keep that order in `$all`. KurrentDB writes one append's streams one after the
+ * other, each stream once, so an append holds contiguous runs of distinct streams: the next event
+ * of a stream already in the append, after another stream's, starts the next append. At most
+ * `maxEvents` per append, and about `maxBytes` of data and metadata (JSON characters; one event
+ * larger than that goes alone): KurrentDB bounds an append's size (MaxAppendSize, 1 MiB by default).
+ */
+export function importSegments<Event extends { readonly streamId: string; readonly data: unknown; readonly metadata: unknown }>(
+  events: readonly Event[],
+  limits: { readonly maxEvents: number; readonly maxBytes: number },
+): Event[][] {
+  const segments: Event[][] = [];
+  let current: Event[] = [];
+  let bytes = 0;
+  let streams = new Set<string>();
+  for (const event of events) {
+    const size = JSON.stringify(event.data ?? null).length + JSON.stringify(event.metadata).length;
+    const continuesRun = current.at(-1)?.streamId === event.streamId;
+    const full = current.length >= limits.maxEvents || (current.length > 0 && bytes + size > limits.maxBytes);
+    if (full || (!continuesRun && streams.has(event.streamId))) {
+      segments.push(current);
+      current = [];
+      bytes = 0;
+      streams = new Set();
+    }
+    current.push(event);
+    bytes += size;
+    streams.add(event.streamId);
+  }
+  if (current.length) segments.push(current);
+  return segments;
+}
+
+/**
+ * What one import append writes (one segment of `importSegments`): each stream's run with its
+ * original event ids, types, data, metadata, schema version and recording time, expecting the
+ * stream to hold exactly the events before the run (so its revisions are the source's, and a run
+ * written twice is refused), then one marker per event id expecting `no_stream`, as every append
+ * of the adapter writes them.
+ */
+export function importRequests(names: KurrentNaming, segment: readonly CopiedEvent[], newId: () => string): AppendRequestPlan[] {
+  const runs: CopiedEvent[][] = [];
+  for (const event of segment) {
+    const run = runs.at(-1);
+    if (run && run[0]!.streamId === event.streamId) {
+      if (event.streamVersion !== run.at(-1)!.streamVersion + 1) {
+        throw new Error(`Stream ${event.streamId}: version ${event.streamVersion} does not follow ${run.at(-1)!.streamVersion}`);
+      }
+      run.push(event);
+    } else runs.push([event]);
+  }
+  const streams: AppendRequestPlan[] = runs.map((run) => ({
+    streamName: streamName(names, run[0]!.streamId),
+    expectedState: expectedState(run[0]!.streamVersion - 1),
+    events: run.map((event) => ({
+      id: event.eventId,
+      type: event.type,
+      data: event.data,
+      metadata: encodeMetadata(event.metadata, event.schemaVersion, event.recordedAtExact),
+    })),
+  }));
+  const markers: AppendRequestPlan[] = segment.map((event) => ({
+    streamName: markerStreamName(names, event.eventId),
+    expectedState: 'no_stream',
+    events: [{ id: newId(), type: MARKER_EVENT_TYPE, data: markerData(event.streamId), metadata: {} }],
+  }));
+  return [...streams, ...markers];
 }
 
 /** What the client's error carries (a structural subset of its CommandError). */

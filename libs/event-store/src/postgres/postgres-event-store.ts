@@ -15,9 +15,11 @@ import {
 } from '../event-store.port.js';
 import { EventIdConflictError, WrongExpectedVersionError } from '../event-store.errors.js';
 import { assertDistinctStreams, firstFailedCondition, inRequestOrder, sortRetries } from '../append-rules.js';
-import { EVENTS_CHANNEL } from './event-store.migrations.js';
+import { APPEND_ORDER_LOCK, EVENTS_CHANNEL } from './event-store.migrations.js';
 import { PostgresEventNotifier } from './postgres-event-notifier.js';
 import { PollingSubscription } from '../polling-subscription.js';
+import { type CopiedEvent, type CopyableEventLog } from '../copy-event-log.js';
+import { copyIntoEventsTable } from './log-copy.js';
 
 /**
  * Appends run vigie_append (event-store.migrations.ts), which takes a session-level advisory
@@ -71,7 +73,7 @@ export interface PostgresEventStoreOptions {
   readonly pollIntervalMs?: number;
 }
 
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore implements EventStore, CopyableEventLog {
   private readonly notifier: PostgresEventNotifier;
   private readonly pollIntervalMs: number;
 
@@ -226,6 +228,65 @@ export class PostgresEventStore implements EventStore {
       ids,
     ]);
     return new Map(rows.map((row) => [row.event_id, toRecordedEvent(row)]));
+  }
+
+  /** readAll with each event's recording time to the microsecond (copyEventLog). */
+  async readForCopy(after: number, limit: number): Promise<CopiedEvent[]> {
+    const { rows } = await this.pool.query<EventRow & { recorded_at_exact: string }>(
+      `SELECT ${EVENT_COLUMNS}, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS recorded_at_exact
+       FROM events
+       WHERE global_position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+       ORDER BY global_position
+       LIMIT $2`,
+      [after, limit],
+    );
+    return rows.map((row) => ({ ...toRecordedEvent(row), recordedAtExact: row.recorded_at_exact }));
+  }
+
+  /**
+   * Events copied from another store (copyEventLog), in one transaction: at the source's global
+   * positions, under the append ordering lock (no append interleaves), then the position sequence
+   * moves past them so that later appends follow the copied log.
+   */
+  async importEvents(events: readonly CopiedEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_ORDER_LOCK]);
+      const written = await copyIntoEventsTable(client, events);
+      if (written !== events.length) throw new EventIdConflictError(`one of ${events[0]!.eventId}…${events.at(-1)!.eventId}`);
+      await client.query(`SELECT setval(pg_get_serial_sequence('events', 'global_position'), max(global_position)) FROM events`);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+    this.notifier.publish();
+  }
+
+  /**
+   * Waits until every event committed before the call is visible to gap-safe reads: a transaction
+   * open anywhere on the server since before one of them was committed holds it back. Appends
+   * committed meanwhile are not waited for (a source still written to settles too). By the append
+   * ordering, once the last of them is visible, all are. Fails after `timeoutMs` naming the way out.
+   */
+  async settle(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const { rows } = await this.pool.query<{ last: string | null }>('SELECT max(global_position) AS last FROM events');
+    const last = Number(rows[0]?.last ?? 0);
+    while ((await this.readHeadPosition()) < last) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Des événements validés restent invisibles depuis ${timeoutMs / 1_000} s : une transaction ouverte sur le serveur les retient ` +
+            `(voir pg_stat_activity, xact_start). La terminer puis relancer. / Committed events are still held back after ` +
+            `${timeoutMs / 1_000} s by a transaction open on the server (see pg_stat_activity, xact_start): end it and run again.`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   subscribe(options: SubscribeOptions): Subscription {
