@@ -63,6 +63,8 @@ const LIVE_CATCH_UP_LIMIT = 200_000;
 /** The live figures of an EPCI-year at a position, under the rules they were counted with. */
 interface LiveFigures {
   readonly live: LiveCompliance;
+  /** The rules as read at the position they were last brought to (the same rules as counted with). */
+  rules: Awaited<ReturnType<typeof readComplianceRules>>;
   readonly rulesKey: string;
   position: number;
 }
@@ -247,25 +249,31 @@ export class ComplianceService {
     referenceDate: string,
   ): Promise<ComplianceView> {
     const key = compositeKey('compliance-live-figures', epciSiren, year);
-    const rules = await readComplianceRules(this.pool, epciSiren, year, position);
-    const rulesKey = JSON.stringify(rules);
+    const reading = readComplianceRules(this.pool, epciSiren, year, position);
+    // Awaited in the chain below, once the previous caller is done: a failure meanwhile is not an unhandled rejection.
+    reading.catch(() => undefined);
     const previous = this.liveFigures.get(key) ?? Promise.resolve(null);
     const next = previous
       .catch(() => null)
       .then(async (figures): Promise<LiveFigures> => {
-        if (
-          figures &&
-          figures.rulesKey === rulesKey &&
-          figures.position <= position &&
-          position - figures.position <= LIVE_CATCH_UP_LIMIT
-        ) {
-          if (figures.position < position) {
-            const { removed, added } = await readLeaseFactChanges(this.pool, epciSiren, year, figures.position, position);
-            for (const fact of removed) figures.live.remove(fact);
-            for (const fact of added) figures.live.add(fact);
-            figures.position = position;
+        const current =
+          figures && figures.position <= position && position - figures.position <= LIVE_CATCH_UP_LIMIT ? figures : null;
+        // The changes are read beside the rules (one round trip less), and used only if the rules are those counted with.
+        const [rules, changes] = await Promise.all([
+          reading,
+          current && current.position < position
+            ? readLeaseFactChanges(this.pool, epciSiren, year, current.position, position)
+            : null,
+        ]);
+        const rulesKey = JSON.stringify(rules);
+        if (current && current.rulesKey === rulesKey) {
+          if (changes) {
+            for (const fact of changes.removed) current.live.remove(fact);
+            for (const fact of changes.added) current.live.add(fact);
+            current.position = position;
+            current.rules = rules;
           }
-          return figures;
+          return current;
         }
         const { facts } = await readComplianceInputs(this.pool, epciSiren, year, position);
         const live = new LiveCompliance(
@@ -274,12 +282,13 @@ export class ComplianceService {
           year,
         );
         for (const fact of facts) live.add(fact);
-        return { live, rulesKey, position };
+        return { live, rulesKey, position, rules };
       });
     this.liveFigures.delete(key);
     if (this.liveFigures.size >= LIVE_FIGURES_SIZE) this.liveFigures.delete(this.liveFigures.keys().next().value!);
     this.liveFigures.set(key, next);
     const figures = await next;
+    const { rules } = figures;
     // Another caller may have brought them further meanwhile: these figures are those of its position.
     const report = figures.live.report(groupBy, referenceDate);
     return {
