@@ -3,7 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   compositeKey,
   evaluateCompliance,
-  LiveCompliance,
   evaluateComplianceGroupings,
   parisDate,
   parisTimestamp,
@@ -14,10 +13,9 @@ import {
 import {
   type Freshness,
   positionAt,
+  LiveFiguresKeeper,
   readComplianceInputs,
-  readComplianceRules,
   readFreshness,
-  readLeaseFactChanges,
   readScopePosition,
   recordedAtOf,
 } from '@vigie/projections';
@@ -60,14 +58,6 @@ const LIVE_FIGURES_SIZE = 100;
 /** Past this many positions behind, a live figure is built again rather than brought up to date. */
 const LIVE_CATCH_UP_LIMIT = 200_000;
 
-/** The live figures of an EPCI-year at a position, under the rules they were counted with. */
-interface LiveFigures {
-  readonly live: LiveCompliance;
-  /** The rules as read at the position they were last brought to (the same rules as counted with). */
-  rules: Awaited<ReturnType<typeof readComplianceRules>>;
-  readonly rulesKey: string;
-  position: number;
-}
 /** How long a read of a checkpoint or scope position is reused: figures may lag writes by this much more. */
 export const POSITION_TTL_MS = 100;
 
@@ -99,13 +89,15 @@ export class ComplianceService {
   private readonly liveReportsCache = new Map<string, LiveReports>();
   private readonly freshnessMemo = new Memo<Freshness>(POSITION_TTL_MS);
   private readonly scopeMemo = new Memo<number>(POSITION_TTL_MS);
-  /** Per EPCI-year, the live figures, each brought forward by one caller at a time (a chain of promises). */
-  private readonly liveFigures = new Map<string, Promise<LiveFigures | null>>();
+  /** Per EPCI-year, the live figures, each brought forward by one caller at a time. */
+  private readonly liveFigures: LiveFiguresKeeper;
 
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.liveFigures = new LiveFiguresKeeper(pool, LIVE_FIGURES_SIZE, LIVE_CATCH_UP_LIMIT);
+  }
 
   async compliance(
     epciSiren: string,
@@ -248,46 +240,7 @@ export class ComplianceService {
     freshness: Freshness,
     referenceDate: string,
   ): Promise<ComplianceView> {
-    const key = compositeKey('compliance-live-figures', epciSiren, year);
-    const reading = readComplianceRules(this.pool, epciSiren, year, position);
-    // Awaited in the chain below, once the previous caller is done: a failure meanwhile is not an unhandled rejection.
-    reading.catch(() => undefined);
-    const previous = this.liveFigures.get(key) ?? Promise.resolve(null);
-    const next = previous
-      .catch(() => null)
-      .then(async (figures): Promise<LiveFigures> => {
-        const current =
-          figures && figures.position <= position && position - figures.position <= LIVE_CATCH_UP_LIMIT ? figures : null;
-        // The changes are read beside the rules (one round trip less), and used only if the rules are those counted with.
-        const [rules, changes] = await Promise.all([
-          reading,
-          current && current.position < position
-            ? readLeaseFactChanges(this.pool, epciSiren, year, current.position, position)
-            : null,
-        ]);
-        const rulesKey = JSON.stringify(rules);
-        if (current && current.rulesKey === rulesKey) {
-          if (changes) {
-            for (const fact of changes.removed) current.live.remove(fact);
-            for (const fact of changes.added) current.live.add(fact);
-            current.position = position;
-            current.rules = rules;
-          }
-          return current;
-        }
-        const { facts } = await readComplianceInputs(this.pool, epciSiren, year, position);
-        const live = new LiveCompliance(
-          { cia: rules.cia, thresholdPerUc: rules.threshold?.amountPerUc, reservataireKinds: rules.reservataireKinds },
-          epciSiren,
-          year,
-        );
-        for (const fact of facts) live.add(fact);
-        return { live, rulesKey, position, rules };
-      });
-    this.liveFigures.delete(key);
-    if (this.liveFigures.size >= LIVE_FIGURES_SIZE) this.liveFigures.delete(this.liveFigures.keys().next().value!);
-    this.liveFigures.set(key, next);
-    const figures = await next;
+    const figures = await this.liveFigures.at(epciSiren, year, position);
     const { rules } = figures;
     // Another caller may have brought them further meanwhile: these figures are those of its position.
     const report = figures.live.report(groupBy, referenceDate);
