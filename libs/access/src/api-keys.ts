@@ -83,6 +83,10 @@ const toRecord = (row: ApiKeyRow): ApiKeyRecord => ({
 export class ApiKeyStore {
   /** Tokens verified lately, to answer a hot read path with neither a query nor a hash. */
   private readonly verified = new Map<string, { principal: Principal; until: number }>();
+  /** Lookups under way, per token. */
+  private readonly lookups = new Map<string, Promise<Principal | null>>();
+  /** Revocations made through this store: a lookup begun before one remembers nothing. */
+  private revocations = 0;
 
   constructor(
     private readonly keys: Repository<ApiKeyRow>,
@@ -111,6 +115,8 @@ export class ApiKeyStore {
   /** Revokes a key once (a second revocation keeps the first one's time and author). */
   async revoke(id: string, revokedBy: string): Promise<ApiKeyRecord | null> {
     await this.keys.update({ id, revokedAt: IsNull() }, { revokedAt: () => 'now()', revokedBy });
+    this.revocations += 1;
+    this.lookups.clear();
     for (const [token, entry] of this.verified) if (entry.principal.keyId === id) this.verified.delete(token);
     const row = await this.keys.findOneBy({ id });
     return row ? toRecord(row) : null;
@@ -124,11 +130,26 @@ export class ApiKeyStore {
     return this.keys.existsBy({ role: 'admin', revokedAt: IsNull() });
   }
 
-  /** The principal of a presented key, or null when it is unknown, revoked or wrong. */
-  async authenticate(token: string): Promise<Principal | null> {
-    const now = Date.now();
+  /**
+   * The principal of a presented key, or null when it is unknown, revoked or wrong. Concurrent
+   * requests with a key not verified lately share one lookup (a hundred clients whose key has just
+   * left the cache cost one query, not a hundred).
+   */
+  authenticate(token: string): Promise<Principal | null> {
     const known = this.verified.get(token);
-    if (known && known.until >= now) return known.principal;
+    if (known && known.until >= Date.now()) return Promise.resolve(known.principal);
+    const pending = this.lookups.get(token);
+    if (pending) return pending;
+    const lookup: Promise<Principal | null> = this.lookUp(token).finally(() => {
+      if (this.lookups.get(token) === lookup) this.lookups.delete(token);
+    });
+    this.lookups.set(token, lookup);
+    return lookup;
+  }
+
+  private async lookUp(token: string): Promise<Principal | null> {
+    const now = Date.now();
+    const revocations = this.revocations;
     const parsed = parseApiKey(token);
     if (!parsed) return null;
     const row = await this.keys.findOneBy({ id: parsed.id });
@@ -137,7 +158,7 @@ export class ApiKeyStore {
     if (!row || row.revokedAt || !matches) return null;
     const principal: Principal = { keyId: row.id, role: row.role, tenant: row.tenant };
     if (this.verified.size > 10_000) this.verified.clear();
-    this.verified.set(token, { principal, until: now + this.cacheMs });
+    if (revocations === this.revocations) this.verified.set(token, { principal, until: now + this.cacheMs });
     return principal;
   }
 }

@@ -35,12 +35,18 @@ describe('Alert monitor under a stream of writes', () => {
   });
 
   /** Leases of one person outside any QPV: Q1 below the threshold, not Q1 above. */
-  async function signLeases(count: number, yearlyResources: number): Promise<void> {
+  async function signLeases(
+    count: number,
+    yearlyResources: number,
+    where: { bailleurId?: string; epciSiren?: string } = {},
+  ): Promise<void> {
     for (let i = 0; i < count; i += 1) {
       n += 1;
       const data = leaseSignedData({
         leaseId: `L${n}`,
         caseId: `C${n}`,
+        ...(where.bailleurId ? { bailleurId: where.bailleurId } : {}),
+        ...(where.epciSiren ? { flat: { epciSiren: where.epciSiren } } : {}),
         household: { composition: { personsAged14OrMore: 1, childrenUnder14: 0 }, yearlyResources },
       });
       await store.append(attributionStreamId(data.bailleurId, data.caseId), [
@@ -91,5 +97,45 @@ describe('Alert monitor under a stream of writes', () => {
     // A restarted monitor (nothing in memory) evaluates again at once and raises nothing twice.
     await new AlertMonitor(db.pool, store, { scopeIntervalMs: 1_500, now: () => new Date('2026-11-26T12:00:00Z') }).runOnce();
     expect(await hq1Alert()).toEqual(['AlertRaised']);
+  });
+
+  it('observes only the scopes whose figures a write moved, and every scope again on a new day', async () => {
+    const OTHER = '245900410';
+    // The alert streams each pass reads: one per scope observed.
+    const read: string[] = [];
+    const watched = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'readStreams')
+          return (ids: string[]) => {
+            read.push(...ids);
+            return target.readStreams(ids);
+          };
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    let clock = Date.parse('2026-11-26T12:00:00Z');
+    const monitor = new AlertMonitor(db.pool, watched, { scopeIntervalMs: 0, now: () => new Date(clock) });
+    const observed = (bailleur: string) =>
+      read.some((id) => id.startsWith(`alert:${OTHER}:2026:`) && id.endsWith(`:bailleur:${bailleur}`));
+    // Given two bailleurs' leases, evaluated once: both bailleurs' scopes are observed.
+    await signLeases(3, 50_000, { bailleurId: 'lmh', epciSiren: OTHER });
+    await signLeases(3, 50_000, { bailleurId: 'vilogia', epciSiren: OTHER });
+    await monitor.runOnce();
+    expect([observed('lmh'), observed('vilogia')]).toEqual([true, true]);
+
+    // When one more lease of vilogia follows the same day, only vilogia's scopes (and the EPCI's) are observed again.
+    read.length = 0;
+    await signLeases(1, 50_000, { bailleurId: 'vilogia', epciSiren: OTHER });
+    await monitor.runOnce();
+    expect([observed('lmh'), observed('vilogia')]).toEqual([false, true]);
+    expect(read).toContain(`alert:${OTHER}:2026:RATE_BELOW_TARGET:HQ1:epci:${OTHER}`);
+
+    // On the next day the year-end extrapolation of every scope has moved: all are observed again.
+    read.length = 0;
+    clock += 86_400_000;
+    await signLeases(1, 50_000, { bailleurId: 'vilogia', epciSiren: OTHER });
+    await monitor.runOnce();
+    expect([observed('lmh'), observed('vilogia')]).toEqual([true, true]);
   });
 });

@@ -4,7 +4,7 @@ import {
   alertDecider,
   alertStreamId,
   DEFAULT_ALERT_SETTINGS,
-  evaluateCompliance,
+  type LiveCompliance,
   observeAlerts,
   observeBilanDue,
   observeConventionAlerts,
@@ -12,13 +12,25 @@ import {
   type AlertObservation,
   parisDate,
   parisYear,
+  scopeKey,
 } from '@vigie/domain';
 import { CommandPipeline, type EventStore, PollingLoop, type PostgresEventNotifier, uuidFromText } from '@vigie/event-store';
-import { readComplianceInputs, readConventionFlux, readConventions } from '@vigie/projections';
+import { LiveFiguresKeeper, readConventionFlux, readConventions } from '@vigie/projections';
 
 export const ALERT_MONITOR_CHECKPOINT = 'alert-monitor';
 /** The longest an EPCI-year's change waits for its evaluation under a continuous stream of writes. */
 const MAX_SCOPE_SPACING_MS = 2_000;
+/** EPCI-years whose figures the monitor keeps lease by lease (each holds its tallies and its flats' leases). */
+const LIVE_FIGURES_SIZE = 100;
+
+/** What the monitor last observed of an EPCI-year's live figures. */
+interface Observed {
+  /** The figures observed (a new instance: counted again, every scope is observed). */
+  readonly live: LiveCompliance;
+  readonly referenceDate: string;
+  /** Scopes whose figures moved and whose observations are not recorded yet (kept across a failed pass). */
+  readonly pending: Set<string>;
+}
 
 export interface AlertMonitorOptions {
   readonly pollIntervalMs?: number;
@@ -58,6 +70,9 @@ export class AlertMonitor {
   private readonly pipeline: CommandPipeline;
   /** The flux projection's position at the last pass. */
   private fluxSeen = 0;
+  /** The live figures of the EPCI-years evaluated, brought forward from the changed leases only. */
+  private readonly liveFigures: LiveFiguresKeeper;
+  private readonly observed = new Map<string, Observed>();
 
   constructor(
     private readonly pool: Pool,
@@ -65,6 +80,7 @@ export class AlertMonitor {
     private readonly options: AlertMonitorOptions = {},
   ) {
     this.pipeline = new CommandPipeline(store);
+    this.liveFigures = new LiveFiguresKeeper(pool, LIVE_FIGURES_SIZE);
     const interval = options.pollIntervalMs ?? 500;
     this.loop = new PollingLoop(
       async () => {
@@ -155,17 +171,33 @@ export class AlertMonitor {
     return appended;
   }
 
+  /**
+   * The drift rules on an EPCI-year's figures, from its live figures brought to `head`: only the
+   * scopes whose figures moved since the last recorded pass are observed (and the EPCI's own,
+   * a handful), every scope when the figures were counted again (first pass, new rules) or the
+   * day changed (the year-end extrapolation moves with the date alone).
+   */
   private async evaluate(epciSiren: string, year: number, head: number, scopePosition: number, now: Date): Promise<number> {
-    const inputs = await readComplianceInputs(this.pool, epciSiren, year, head);
+    const figures = await this.liveFigures.at(epciSiren, year, head);
     const referenceDate = parisDate(now);
-    const report = evaluateCompliance(
-      inputs.facts,
-      { cia: inputs.cia, thresholdPerUc: inputs.threshold?.amountPerUc, reservataireKinds: inputs.reservataireKinds },
-      { epciSiren, year, groupBy: 'bailleur', referenceDate },
+    const key = compositeKey('compliance-scope', epciSiren, year);
+    const last = this.observed.get(key);
+    const moved = figures.live.takeChangedScopes();
+    const whole = !last || last.live !== figures.live || last.referenceDate !== referenceDate;
+    const pending = new Set([...(last?.live === figures.live ? last.pending : []), ...moved]);
+    this.observed.delete(key);
+    if (this.observed.size >= LIVE_FIGURES_SIZE) this.observed.delete(this.observed.keys().next().value!);
+    // Until recorded, a failed pass leaves every scope to observe again.
+    this.observed.set(key, { live: figures.live, referenceDate: whole ? '' : referenceDate, pending });
+    const report = figures.live.report('bailleur', referenceDate);
+    const settings = { ...DEFAULT_ALERT_SETTINGS, ...figures.rules.cia.options.alerts };
+    const observations = observeAlerts(report, settings, year === parisYear(now)).filter(
+      ({ subject: { scope } }) =>
+        whole || scope.kind === 'epci' || (scope.kind !== 'convention' && pending.has(scopeKey(scope.kind, scope.id))),
     );
-    const settings = { ...DEFAULT_ALERT_SETTINGS, ...inputs.cia.options.alerts };
-    const observations = observeAlerts(report, settings, year === parisYear(now));
-    return this.record(observations, { position: head, scopePosition }, now);
+    const appended = await this.record(observations, { position: head, scopePosition }, now);
+    this.observed.set(key, { live: figures.live, referenceDate, pending: new Set() });
+    return appended;
   }
 
   /**

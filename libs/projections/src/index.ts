@@ -7,6 +7,7 @@ export * from './lease-summary/lease-summary.query.js';
 export * from './registry.js';
 export * from './compliance/compliance.projection.js';
 export * from './compliance/compliance.query.js';
+export * from './compliance/live-figures.js';
 export * from './alerts/alerts.projection.js';
 export * from './flux/flux.projection.js';
 export * from './flux/flux-streams.migration.js';

@@ -3,7 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   compositeKey,
   evaluateCompliance,
-  LiveCompliance,
   parisDate,
   parisTimestamp,
   type ComplianceReport,
@@ -11,13 +10,11 @@ import {
   type GroupBy,
 } from '@vigie/domain';
 import {
-  type ComplianceInputs,
   type Freshness,
   positionAt,
+  LiveFiguresKeeper,
   readComplianceInputs,
-  readComplianceRules,
   readFreshness,
-  readLeaseFactChanges,
   readScopePosition,
   recordedAtOf,
 } from '@vigie/projections';
@@ -60,12 +57,6 @@ const LIVE_FIGURES_SIZE = 100;
 /** Past this many positions behind, a live figure is built again rather than brought up to date. */
 const LIVE_CATCH_UP_LIMIT = 200_000;
 
-/** The live figures of an EPCI-year at a position, under the rules they were counted with. */
-interface LiveFigures {
-  readonly live: LiveCompliance;
-  readonly rulesKey: string;
-  position: number;
-}
 /** How long a read of a checkpoint or scope position is reused: figures may lag writes by this much more. */
 export const POSITION_TTL_MS = 100;
 
@@ -97,13 +88,15 @@ export class ComplianceService {
   private readonly liveReportsCache = new Map<string, LiveReports>();
   private readonly freshnessMemo = new Memo<Freshness>(POSITION_TTL_MS);
   private readonly scopeMemo = new Memo<number>(POSITION_TTL_MS);
-  /** Per EPCI-year, the live figures, each brought forward by one caller at a time (a chain of promises). */
-  private readonly liveFigures = new Map<string, Promise<LiveFigures | null>>();
+  /** Per EPCI-year, the live figures, each brought forward by one caller at a time. */
+  private readonly liveFigures: LiveFiguresKeeper;
 
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.liveFigures = new LiveFiguresKeeper(pool, LIVE_FIGURES_SIZE, LIVE_CATCH_UP_LIMIT);
+  }
 
   async compliance(
     epciSiren: string,
@@ -179,8 +172,8 @@ export class ComplianceService {
         ));
     if (cached && unchanged) return this.rememberReports(key, { ...cached, position: freshness.position, freshness });
     // The running counts the plain read is served from, brought up to the position: every grouping read from one state.
-    const rules = await readComplianceRules(pool, epciSiren, year, freshness.position);
-    const figures = await this.liveFiguresAt(epciSiren, year, freshness.position, rules);
+    const figures = await this.liveFigures.at(epciSiren, year, freshness.position);
+    const { rules } = figures;
     const result: LiveReports = {
       reports: groupBys.map((groupBy) => figures.live.report(groupBy, referenceDate)),
       rules: figures.live.rules,
@@ -243,8 +236,8 @@ export class ComplianceService {
     freshness: Freshness,
     referenceDate: string,
   ): Promise<ComplianceView> {
-    const rules = await readComplianceRules(this.pool, epciSiren, year, position);
-    const figures = await this.liveFiguresAt(epciSiren, year, position, rules);
+    const figures = await this.liveFigures.at(epciSiren, year, position);
+    const { rules } = figures;
     // Another caller may have brought them further meanwhile: these figures are those of its position.
     const report = figures.live.report(groupBy, referenceDate);
     return {
@@ -256,51 +249,6 @@ export class ComplianceService {
       cia: { adopted: rules.ciaAdopted, reference: rules.cia.reference },
       threshold: rules.threshold,
     };
-  }
-
-  /**
-   * The EPCI-year's live figures brought up to `position` under `rules` (read at that position),
-   * one caller at a time: the running counts both the plain read and the simulation read from.
-   */
-  private liveFiguresAt(
-    epciSiren: string,
-    year: number,
-    position: number,
-    rules: Omit<ComplianceInputs, 'facts'>,
-  ): Promise<LiveFigures> {
-    const key = compositeKey('compliance-live-figures', epciSiren, year);
-    const rulesKey = JSON.stringify(rules);
-    const previous = this.liveFigures.get(key) ?? Promise.resolve(null);
-    const next = previous
-      .catch(() => null)
-      .then(async (figures): Promise<LiveFigures> => {
-        if (
-          figures &&
-          figures.rulesKey === rulesKey &&
-          figures.position <= position &&
-          position - figures.position <= LIVE_CATCH_UP_LIMIT
-        ) {
-          if (figures.position < position) {
-            const { removed, added } = await readLeaseFactChanges(this.pool, epciSiren, year, figures.position, position);
-            for (const fact of removed) figures.live.remove(fact);
-            for (const fact of added) figures.live.add(fact);
-            figures.position = position;
-          }
-          return figures;
-        }
-        const { facts } = await readComplianceInputs(this.pool, epciSiren, year, position);
-        const live = new LiveCompliance(
-          { cia: rules.cia, thresholdPerUc: rules.threshold?.amountPerUc, reservataireKinds: rules.reservataireKinds },
-          epciSiren,
-          year,
-        );
-        for (const fact of facts) live.add(fact);
-        return { live, rulesKey, position };
-      });
-    this.liveFigures.delete(key);
-    if (this.liveFigures.size >= LIVE_FIGURES_SIZE) this.liveFigures.delete(this.liveFigures.keys().next().value!);
-    this.liveFigures.set(key, next);
-    return next;
   }
 
   private remember(key: string, view: ComplianceView): CachedCompliance {

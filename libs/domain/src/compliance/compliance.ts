@@ -472,49 +472,61 @@ export function evaluateComplianceGroupings(
   return groupBys.map((groupBy) => reportOf(leases, dataQuality, rules, { ...query, ...(groupBy ? { groupBy } : {}) }));
 }
 
-function reportOf(
-  leases: readonly Classified[],
-  dataQuality: ComplianceReport['dataQuality'],
-  rules: ComplianceRules,
-  query: ComplianceQuery,
-): ComplianceReport {
-  const { cia, thresholdPerUc } = rules;
-  const { signedUntil } = query;
-  const byObjective = objectiveRules(cia);
-  const { year, groupBy } = query;
-  const referenceDate = signedUntil !== undefined && signedUntil < query.referenceDate ? signedUntil : query.referenceDate;
-  const scoped = (
-    rule: ObjectiveRule,
-    target: number | null,
-    population: readonly Classified[],
-    perGroupTarget?: (key: string) => number,
-  ) => {
-    const scopes: ScopeFigure[] = [
-      { scope: { kind: 'epci', id: query.epciSiren }, figure: figure(population, rule, target, year, referenceDate) },
-    ];
-    if (groupBy) {
-      for (const [key, group] of groupLeases(population, (lease) => groupKeys(lease, groupBy, cia))) {
-        scopes.push({
-          scope: { kind: groupBy, id: key },
-          figure: figure(group, rule, perGroupTarget ? perGroupTarget(key) : target, year, referenceDate),
-        });
-      }
-    }
-    return scopes;
-  };
+/** An objective as the report lists it: its id, the rule counting its population, and for a territorialised one its filter. */
+export interface ReportedObjective {
+  /** HQ1, QNQ1, PRIO, ANRU or TERR:{id}. */
+  readonly id: string;
+  readonly rule: ObjectiveRule;
+  readonly territorial?: TerritorialObjective;
+}
 
+/**
+ * What a report is assembled from, however its figures were counted (from the leases at once, or
+ * from tallies kept lease by lease): the groups holding a lease, in the order the figures list them,
+ * and the figure of an objective in one scope.
+ */
+export interface ScopeFigures {
+  /** The keys of a grouping (and of PRIO's réservataires) that hold a lease, sorted (localeCompare). */
+  keys(kind: GroupBy): readonly string[];
+  /** PRIO's bailleur × réservataire pairs that hold a lease, sorted by id. */
+  pairs(): readonly { readonly id: string; readonly parties: { readonly bailleurId: string; readonly reservataireId: string } }[];
+  figure(objective: ReportedObjective, scope: ScopeFigure['scope'], target: number | null): Figure;
+}
+
+/**
+ * The objectives of an EPCI's report, in their order, each with its scopes and their targets: HQ1
+ * and QNQ1 (EPCI and the grouping asked), PRIO (EPCI, the grouping as information, every
+ * réservataire and every bailleur × réservataire pair), ANRU when the CIA sets it, then the
+ * territorialised objectives. The one assembly of `evaluateCompliance` and `LiveCompliance`.
+ */
+export function assembleObjectives(
+  rules: ComplianceRules,
+  epciSiren: string,
+  groupBy: GroupBy | undefined,
+  figures: ScopeFigures,
+): ObjectiveReport[] {
+  const { cia } = rules;
+  const byObjective = objectiveRules(cia);
+  const at = (objective: ReportedObjective, scope: ScopeFigure['scope'], target: number | null): ScopeFigure => ({
+    scope,
+    figure: figures.figure(objective, scope, target),
+  });
+  const scoped = (objective: ReportedObjective, target: number | null): ScopeFigure[] => [
+    at(objective, { kind: 'epci', id: epciSiren }, target),
+    ...(groupBy ? figures.keys(groupBy).map((key) => at(objective, { kind: groupBy, id: key }, target)) : []),
+  ];
   const objectives: ObjectiveReport[] = [
     {
       id: 'HQ1',
       label: OBJECTIVE_LABELS.HQ1,
       target: cia.objectives.hq1.target,
-      scopes: scoped(byObjective.HQ1, cia.objectives.hq1.target, leases),
+      scopes: scoped({ id: 'HQ1', rule: byObjective.HQ1 }, cia.objectives.hq1.target),
     },
     {
       id: 'QNQ1',
       label: OBJECTIVE_LABELS.QNQ1,
       target: cia.objectives.qnq1.target,
-      scopes: scoped(byObjective.QNQ1, cia.objectives.qnq1.target, leases),
+      scopes: scoped({ id: 'QNQ1', rule: byObjective.QNQ1 }, cia.objectives.qnq1.target),
     },
   ];
 
@@ -522,39 +534,20 @@ function reportOf(
   // réservataire and per bailleur × réservataire always; EPCI-wide, per bailleur, per sector and per
   // commune they are information unless the CIA sets a target there.
   const prio = prioTargets(cia, rules.reservataireKinds ?? {});
-  const prioScopes: ScopeFigure[] = [
-    {
-      scope: { kind: 'epci', id: query.epciSiren },
-      figure: figure(leases, byObjective.PRIO, prio.information('epci'), year, referenceDate),
-    },
-  ];
+  const prioObjective: ReportedObjective = { id: 'PRIO', rule: byObjective.PRIO };
+  const prioScopes: ScopeFigure[] = [at(prioObjective, { kind: 'epci', id: epciSiren }, prio.information('epci'))];
   if (groupBy && groupBy !== 'reservataire') {
-    for (const [key, group] of groupLeases(leases, (lease) => groupKeys(lease, groupBy, cia))) {
-      prioScopes.push({
-        scope: { kind: groupBy, id: key },
-        figure: figure(group, byObjective.PRIO, prio.information(groupBy), year, referenceDate),
-      });
-    }
+    for (const key of figures.keys(groupBy))
+      prioScopes.push(at(prioObjective, { kind: groupBy, id: key }, prio.information(groupBy)));
   }
-  for (const [key, group] of groupLeases(leases, (lease) => [lease.reservataire])) {
-    prioScopes.push({
-      scope: { kind: 'reservataire', id: key },
-      // The non-réservé stock is each bailleur's obligation: across bailleurs it is information.
-      figure: figure(group, byObjective.PRIO, key === NON_RESERVE ? null : prio.ofReservataire(key), year, referenceDate),
-    });
+  for (const key of figures.keys('reservataire')) {
+    // The non-réservé stock is each bailleur's obligation: across bailleurs it is information.
+    prioScopes.push(at(prioObjective, { kind: 'reservataire', id: key }, key === NON_RESERVE ? null : prio.ofReservataire(key)));
   }
-  const pairs = new Map<string, { bailleurId: string; reservataireId: string; leases: Classified[] }>();
-  for (const lease of leases) {
-    const id = keyParts(lease.fact.bailleurId, lease.reservataire);
-    const pair = pairs.get(id) ?? { bailleurId: lease.fact.bailleurId, reservataireId: lease.reservataire, leases: [] };
-    pair.leases.push(lease);
-    pairs.set(id, pair);
-  }
-  for (const [id, pair] of [...pairs.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    prioScopes.push({
-      scope: { kind: 'bailleur_reservataire', id, parties: { bailleurId: pair.bailleurId, reservataireId: pair.reservataireId } },
-      figure: figure(pair.leases, byObjective.PRIO, prio.ofReservataire(pair.reservataireId), year, referenceDate),
-    });
+  for (const { id, parties } of figures.pairs()) {
+    prioScopes.push(
+      at(prioObjective, { kind: 'bailleur_reservataire', id, parties }, prio.ofReservataire(parties.reservataireId)),
+    );
   }
   objectives.push({ id: 'PRIO', label: OBJECTIVE_LABELS.PRIO, target: prio.information('epci'), scopes: prioScopes });
 
@@ -563,24 +556,58 @@ function reportOf(
       id: 'ANRU',
       label: OBJECTIVE_LABELS.ANRU,
       target: cia.objectives.anru.target,
-      scopes: scoped(byObjective.ANRU, cia.objectives.anru.target, leases),
+      scopes: scoped({ id: 'ANRU', rule: byObjective.ANRU }, cia.objectives.anru.target),
     });
   }
   for (const territorial of cia.territorialObjectives) {
-    const population = leases.filter((lease) => inTerritorialScope(lease, territorial, cia));
+    const objective = { id: `TERR:${territorial.id}`, rule: byObjective[territorial.objective], territorial };
     objectives.push({
-      id: `TERR:${territorial.id}`,
+      id: objective.id,
       label: territorial.label,
       target: territorial.target,
-      scopes: [
-        {
-          scope: { kind: 'epci', id: query.epciSiren },
-          figure: figure(population, byObjective[territorial.objective], territorial.target, year, referenceDate),
-        },
-      ],
+      scopes: [at(objective, { kind: 'epci', id: epciSiren }, territorial.target)],
     });
   }
+  return objectives;
+}
 
+function reportOf(
+  leases: readonly Classified[],
+  dataQuality: ComplianceReport['dataQuality'],
+  rules: ComplianceRules,
+  query: ComplianceQuery,
+): ComplianceReport {
+  const { cia, thresholdPerUc } = rules;
+  const { signedUntil, year, groupBy } = query;
+  const referenceDate = signedUntil !== undefined && signedUntil < query.referenceDate ? signedUntil : query.referenceDate;
+  const groupings = new Map<GroupBy, Map<string, Classified[]>>();
+  const grouping = (kind: GroupBy) => {
+    let groups = groupings.get(kind);
+    if (!groups) {
+      groups = groupLeases(leases, (lease) => groupKeys(lease, kind, cia));
+      groupings.set(kind, groups);
+    }
+    return groups;
+  };
+  const pairs = new Map<string, { bailleurId: string; reservataireId: string; leases: Classified[] }>();
+  for (const lease of leases) {
+    const id = keyParts(lease.fact.bailleurId, lease.reservataire);
+    const pair = pairs.get(id) ?? { bailleurId: lease.fact.bailleurId, reservataireId: lease.reservataire, leases: [] };
+    pair.leases.push(lease);
+    pairs.set(id, pair);
+  }
+  const sortedPairs = [...pairs.entries()].sort(([a], [b]) => a.localeCompare(b));
+  const population = (objective: ReportedObjective, scope: ScopeFigure['scope']): readonly Classified[] => {
+    if (objective.territorial) return leases.filter((lease) => inTerritorialScope(lease, objective.territorial!, cia));
+    if (scope.kind === 'epci') return leases;
+    if (scope.kind === 'bailleur_reservataire') return pairs.get(scope.id)?.leases ?? [];
+    return grouping(scope.kind).get(scope.id) ?? [];
+  };
+  const objectives = assembleObjectives(rules, query.epciSiren, groupBy, {
+    keys: (kind) => [...grouping(kind).keys()],
+    pairs: () => sortedPairs.map(([id, { bailleurId, reservataireId }]) => ({ id, parties: { bailleurId, reservataireId } })),
+    figure: (objective, scope, target) => figure(population(objective, scope), objective.rule, target, year, referenceDate),
+  });
   return {
     epciSiren: query.epciSiren,
     year,

@@ -1,22 +1,18 @@
-import { yearOf } from '../calendar/paris-calendar.js';
+import { addDays, yearOf } from '../calendar/paris-calendar.js';
 import { keyParts } from '../identity/composite-key.js';
 import {
+  assembleObjectives,
   classify,
   EMPTY_TALLY,
+  FLAT_LEASED_TWICE_WINDOW_DAYS,
   figureOf,
-  flatLeasedTwice,
   GROUP_BYS,
   groupKeys,
-  NON_RESERVE,
-  OBJECTIVE_LABELS,
-  prioTargets,
   scopesOfLease,
   type ComplianceReport,
   type ComplianceRules,
   type GroupBy,
   type LeaseFact,
-  type ObjectiveReport,
-  type ScopeFigure,
   type ScopeKind,
 } from './compliance.js';
 
@@ -34,30 +30,63 @@ interface Group {
   readonly parties?: { readonly bailleurId: string; readonly reservataireId: string };
 }
 
-type FlatLease = Pick<LeaseFact, 'leaseDate' | 'bailleurId' | 'rplsId' | 'householdId'>;
+/** The leases of one flat signed on one day: per household (twins), those without one, and how many the rule flags. */
+interface FlatDay {
+  total: number;
+  readonly households: Map<string, number>;
+  anonymous: number;
+  flagged: number;
+}
+
+/** One flat's leases (bailleur, RPLS id), by day, with its days sorted (YYYY-MM-DD). */
+interface Flat {
+  readonly days: Map<string, FlatDay>;
+  readonly dates: string[];
+}
+
+/** Past this many changed days in one flat, its every day is settled again rather than the windows of the changed ones. */
+const WHOLE_FLAT_BEYOND = 8;
 
 const tallyKey = (objectiveId: string, kind: ScopeKind, id: string) => `${objectiveId}\u0000${kind}\u0000${id}`;
+
+/** The key of a scope (kind and id) in `changedScopes`. */
+export const scopeKey = (kind: ScopeKind, id: string) => `${kind}\u0000${id}`;
+
+/** In dates sorted ascending, the index of the first one at or after `date`. */
+function lowerBound(dates: readonly string[], date: string): number {
+  let [low, high] = [0, dates.length];
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (dates[middle]! < date) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
 
 /**
  * The figures of one EPCI and year under fixed rules, kept up to date lease by lease: each lease
  * version added or removed moves the tallies of the scopes it counts in (per objective, per scope,
- * per month), the groups it opens, the data-quality counts and the flags of its flat. A report
- * reads the tallies instead of classifying every lease again, and gives exactly what
- * `evaluateCompliance` gives for the leases held (same figures, same order; a property test holds
- * it to that). A business-date cut (`signedUntil`) or other rules need a new one.
+ * per month), the groups it opens, the data-quality counts and the flat-leased-twice flags of the
+ * days within the window of its own, on its flat only. A report reads the tallies instead of
+ * classifying every lease again, and gives exactly what `evaluateCompliance` gives for the leases
+ * held (same figures, same order, one assembly: `assembleObjectives`; a property test holds it to
+ * that). A business-date cut (`signedUntil`) or other rules need a new one.
  */
 export class LiveCompliance {
   private readonly tallies = new Map<string, MutableTally>();
   private readonly groups = new Map<ScopeKind, Map<string, Group>>();
+  /** The groups of each kind sorted as the figures list them, until a group opens or closes. */
+  private readonly sortedKeys = new Map<ScopeKind, Array<[string, Group]>>();
   private readonly quality = { leases: 0, unknownQ1: 0, pendingQ1: 0, internalMutations: 0, withoutCalDecision: 0 };
   /** Leases per (household, flat, date): every one beyond the first is a probable duplicate. */
   private readonly twins = new Map<string, number>();
   private duplicates = 0;
-  /** Leases per flat (bailleur, RPLS id), and how many of them the flat-leased-twice rule flags. */
-  private readonly flats = new Map<string, FlatLease[]>();
-  private readonly flagged = new Map<string, number>();
-  private readonly dirtyFlats = new Set<string>();
+  /** Leases per flat (bailleur, RPLS id) and day, and the days changed since the flags were last settled. */
+  private readonly flats = new Map<string, Flat>();
+  private readonly changedDays = new Map<string, Set<string>>();
   private flaggedTotal = 0;
+  /** Scopes (scopeKey) whose figures moved since the last `takeChangedScopes`. */
+  private changed = new Set<string>();
 
   constructor(
     readonly rules: ComplianceRules,
@@ -73,6 +102,16 @@ export class LiveCompliance {
   /** A lease version no longer in force (corrected or cancelled): it must have been added. */
   remove(fact: LeaseFact): void {
     this.apply(fact, -1);
+  }
+
+  /**
+   * The scopes (`scopeKey(kind, id)`) whose figures moved (a lease added to or removed from one of
+   * their populations, a group opened or closed) since the last call, and forgets them.
+   */
+  takeChangedScopes(): ReadonlySet<string> {
+    const changed = this.changed;
+    this.changed = new Set();
+    return changed;
   }
 
   private apply(fact: LeaseFact, delta: 1 | -1): void {
@@ -93,6 +132,7 @@ export class LiveCompliance {
       if (lease.q1 === 'unknown') tally.unknownQ1 += delta;
       if (lease.q1 === 'pending') tally.pendingQ1 += delta;
       if (lease.mutation) tally.internalMutations += delta;
+      this.changed.add(scopeKey(scope.kind, scope.id));
     }
     const { cia } = this.rules;
     for (const groupBy of GROUP_BYS) for (const key of groupKeys(lease, groupBy, cia)) this.openGroup(groupBy, key, delta);
@@ -113,21 +153,43 @@ export class LiveCompliance {
       if (after > 0) this.twins.set(key, after);
       else this.twins.delete(key);
     }
-    if (fact.rplsId !== undefined) {
-      const key = keyParts(fact.bailleurId, fact.rplsId);
-      const flat = this.flats.get(key) ?? [];
-      // Only what the rule reads: a live EPCI-year holds many of these.
-      if (delta > 0)
-        flat.push({ leaseDate: fact.leaseDate, bailleurId: fact.bailleurId, rplsId: fact.rplsId, householdId: fact.householdId });
-      else {
-        // Any version with the same date and household is the same to the rule.
-        const index = flat.findIndex((f) => f.leaseDate === fact.leaseDate && f.householdId === fact.householdId);
-        if (index >= 0) flat.splice(index, 1);
-      }
-      if (flat.length) this.flats.set(key, flat);
-      else this.flats.delete(key);
-      this.dirtyFlats.add(key);
+    if (fact.rplsId !== undefined) this.applyToFlat(keyParts(fact.bailleurId, fact.rplsId), fact, delta);
+  }
+
+  /** Moves a lease in or out of its flat's day; the flags of the days in its window are settled at the next report. */
+  private applyToFlat(key: string, fact: LeaseFact, delta: 1 | -1): void {
+    let flat = this.flats.get(key);
+    if (!flat) {
+      flat = { days: new Map(), dates: [] };
+      this.flats.set(key, flat);
     }
+    const date = fact.leaseDate;
+    let day = flat.days.get(date);
+    if (!day) {
+      day = { total: 0, households: new Map(), anonymous: 0, flagged: 0 };
+      flat.days.set(date, day);
+      flat.dates.splice(lowerBound(flat.dates, date), 0, date);
+    }
+    day.total += delta;
+    // Any version with the same date and household is the same to the rule.
+    if (fact.householdId === undefined) day.anonymous += delta;
+    else {
+      const count = (day.households.get(fact.householdId) ?? 0) + delta;
+      if (count > 0) day.households.set(fact.householdId, count);
+      else day.households.delete(fact.householdId);
+    }
+    if (day.total <= 0) {
+      this.flaggedTotal -= day.flagged;
+      flat.days.delete(date);
+      flat.dates.splice(lowerBound(flat.dates, date), 1);
+    }
+    if (!flat.days.size) this.flats.delete(key);
+    let days = this.changedDays.get(key);
+    if (!days) {
+      days = new Set();
+      this.changedDays.set(key, days);
+    }
+    days.add(date);
   }
 
   private openGroup(kind: ScopeKind, id: string, delta: number, parties?: Group['parties']): void {
@@ -137,96 +199,73 @@ export class LiveCompliance {
       this.groups.set(kind, byId);
     }
     const group = byId.get(id) ?? { count: 0, ...(parties ? { parties } : {}) };
+    const opened = group.count === 0;
     group.count += delta;
     if (group.count > 0) byId.set(id, group);
     else byId.delete(id);
+    if (opened || group.count <= 0) {
+      this.sortedKeys.delete(kind);
+      this.changed.add(scopeKey(kind, id));
+    }
   }
 
   /** The groups of a kind that hold a lease, ordered as the figures list them. */
   private keysOf(kind: ScopeKind): Array<[string, Group]> {
-    return [...(this.groups.get(kind) ?? new Map<string, Group>())].sort(([a], [b]) => a.localeCompare(b));
+    let sorted = this.sortedKeys.get(kind);
+    if (!sorted) {
+      sorted = [...(this.groups.get(kind) ?? new Map<string, Group>())].sort(([a], [b]) => a.localeCompare(b));
+      this.sortedKeys.set(kind, sorted);
+    }
+    return sorted;
   }
 
+  /**
+   * The leases the flat-leased-twice rule flags (`flatLeasedTwice`): a lease is flagged when the
+   * window of ±FLAT_LEASED_TWICE_WINDOW_DAYS around its day holds more leases of its flat than its
+   * twins (same household, same day; itself alone without a household). A change on one day moves
+   * only the flags of the days within that window, on that flat: only those are settled again.
+   */
   private flaggedFlats(): number {
-    for (const key of this.dirtyFlats) {
-      const flat = this.flats.get(key) ?? [];
-      const count = flat.length < 2 ? 0 : flatLeasedTwice(flat).filter(Boolean).length;
-      this.flaggedTotal += count - (this.flagged.get(key) ?? 0);
-      if (count) this.flagged.set(key, count);
-      else this.flagged.delete(key);
+    const window = FLAT_LEASED_TWICE_WINDOW_DAYS;
+    for (const [key, changedDays] of this.changedDays) {
+      const flat = this.flats.get(key);
+      if (!flat) continue;
+      let days: Iterable<string> = flat.dates;
+      if (changedDays.size <= WHOLE_FLAT_BEYOND) {
+        const settle = new Set<string>();
+        for (const changed of changedDays) {
+          const last = addDays(changed, window);
+          for (let i = lowerBound(flat.dates, addDays(changed, -window)); i < flat.dates.length && flat.dates[i]! <= last; i += 1)
+            settle.add(flat.dates[i]!);
+        }
+        days = settle;
+      }
+      for (const date of days) {
+        const day = flat.days.get(date)!;
+        const last = addDays(date, window);
+        let inWindow = 0;
+        for (let i = lowerBound(flat.dates, addDays(date, -window)); i < flat.dates.length && flat.dates[i]! <= last; i += 1)
+          inWindow += flat.days.get(flat.dates[i]!)!.total;
+        let flagged = inWindow > 1 ? day.anonymous : 0;
+        for (const twins of day.households.values()) if (inWindow > twins) flagged += twins;
+        this.flaggedTotal += flagged - day.flagged;
+        day.flagged = flagged;
+      }
     }
-    this.dirtyFlats.clear();
+    this.changedDays.clear();
     return this.flaggedTotal;
   }
 
   /** The figures of the leases held, read on a day (YYYY-MM-DD), optionally grouped. */
   report(groupBy: GroupBy | undefined, referenceDate: string): ComplianceReport {
-    const { cia, thresholdPerUc } = this.rules;
+    const { thresholdPerUc } = this.rules;
     const { epciSiren, year } = this;
-    const figure = (objectiveId: string, kind: ScopeKind, id: string, target: number | null) =>
-      figureOf(this.tallies.get(tallyKey(objectiveId, kind, id)) ?? EMPTY_TALLY, target, year, referenceDate);
-    const scoped = (objectiveId: string, target: number | null): ScopeFigure[] => [
-      { scope: { kind: 'epci', id: epciSiren }, figure: figure(objectiveId, 'epci', epciSiren, target) },
-      ...(groupBy
-        ? this.keysOf(groupBy).map(([key]) => ({
-            scope: { kind: groupBy, id: key },
-            figure: figure(objectiveId, groupBy, key, target),
-          }))
-        : []),
-    ];
-    const objectives: ObjectiveReport[] = [
-      {
-        id: 'HQ1',
-        label: OBJECTIVE_LABELS.HQ1,
-        target: cia.objectives.hq1.target,
-        scopes: scoped('HQ1', cia.objectives.hq1.target),
-      },
-      {
-        id: 'QNQ1',
-        label: OBJECTIVE_LABELS.QNQ1,
-        target: cia.objectives.qnq1.target,
-        scopes: scoped('QNQ1', cia.objectives.qnq1.target),
-      },
-    ];
-    const prio = prioTargets(cia, this.rules.reservataireKinds ?? {});
-    const prioScopes: ScopeFigure[] = [
-      { scope: { kind: 'epci', id: epciSiren }, figure: figure('PRIO', 'epci', epciSiren, prio.information('epci')) },
-    ];
-    if (groupBy && groupBy !== 'reservataire') {
-      for (const [key] of this.keysOf(groupBy)) {
-        prioScopes.push({ scope: { kind: groupBy, id: key }, figure: figure('PRIO', groupBy, key, prio.information(groupBy)) });
-      }
-    }
-    for (const [key] of this.keysOf('reservataire')) {
-      prioScopes.push({
-        scope: { kind: 'reservataire', id: key },
-        figure: figure('PRIO', 'reservataire', key, key === NON_RESERVE ? null : prio.ofReservataire(key)),
-      });
-    }
-    for (const [id, { parties }] of this.keysOf('bailleur_reservataire')) {
-      prioScopes.push({
-        scope: { kind: 'bailleur_reservataire', id, parties: parties! },
-        figure: figure('PRIO', 'bailleur_reservataire', id, prio.ofReservataire(parties!.reservataireId)),
-      });
-    }
-    objectives.push({ id: 'PRIO', label: OBJECTIVE_LABELS.PRIO, target: prio.information('epci'), scopes: prioScopes });
-    if (cia.objectives.anru.target !== null) {
-      objectives.push({
-        id: 'ANRU',
-        label: OBJECTIVE_LABELS.ANRU,
-        target: cia.objectives.anru.target,
-        scopes: scoped('ANRU', cia.objectives.anru.target),
-      });
-    }
-    for (const territorial of cia.territorialObjectives) {
-      const id = `TERR:${territorial.id}`;
-      objectives.push({
-        id,
-        label: territorial.label,
-        target: territorial.target,
-        scopes: [{ scope: { kind: 'epci', id: epciSiren }, figure: figure(id, 'epci', epciSiren, territorial.target) }],
-      });
-    }
+    const objectives = assembleObjectives(this.rules, epciSiren, groupBy, {
+      keys: (kind) => this.keysOf(kind).map(([key]) => key),
+      pairs: () => this.keysOf('bailleur_reservataire').map(([id, { parties }]) => ({ id, parties: parties! })),
+      figure: (objective, scope, target) =>
+        figureOf(this.tallies.get(tallyKey(objective.id, scope.kind, scope.id)) ?? EMPTY_TALLY, target, year, referenceDate),
+    });
     return {
       epciSiren,
       year,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { applyCiaTerms, legalDefaultCia, type Cia } from '../cia/cia.model.js';
 import { evaluateCompliance, GROUP_BYS, type ComplianceRules, type LeaseFact } from './compliance.js';
-import { LiveCompliance } from './live-compliance.js';
+import { LiveCompliance, scopeKey } from './live-compliance.js';
 import { arbitraryFact } from '../../../../test/fixtures/compliance-arbitraries.js';
 
 const MEL = '200093201';
@@ -76,6 +76,66 @@ describe('Live compliance figures kept lease by lease', () => {
           expect(actual).toEqual(expected);
           // Byte for byte: an answer served from the tallies is the answer the recompute serves.
           expect(JSON.stringify(actual)).toBe(JSON.stringify(expected));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('give the recomputed figures after every step of any sequence of additions, removals and reads, and name every scope whose figure moved', () => {
+    // Leases crowded into a few weeks on few flats: windows of the flat-leased-twice rule overlap,
+    // and a change settles only the days within its window.
+    // (Days ten apart: leases exactly at the window's edge, 30 days apart, are frequent.)
+    const crowded = fc.tuple(arbitraryLease, fc.integer({ min: 0, max: 24 })).map(([fact, tens]) => ({
+      ...fact,
+      bailleurId: 'lmh',
+      rplsId: 'R1',
+      leaseDate: new Date(Date.UTC(2026, 4, 1 + 10 * tens)).toISOString().slice(0, 10),
+    }));
+    const step = fc.oneof(
+      fc.record({ add: fc.oneof(arbitraryLease, crowded) }),
+      fc.record({ remove: fc.nat() }),
+      fc.record({ read: fc.constant(true) }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(step, { maxLength: 80 }),
+        fc.constantFrom(defaults, withEverything),
+        fc.constantFrom(undefined, ...GROUP_BYS),
+        referenceDates,
+        (steps, cia, groupBy, referenceDate) => {
+          const rules: ComplianceRules = { cia, thresholdPerUc: 10_000, reservataireKinds: kinds };
+          const live = new LiveCompliance(rules, MEL, 2026);
+          const held: LeaseFact[] = [];
+          const query = { epciSiren: MEL, year: 2026, referenceDate, ...(groupBy ? { groupBy } : {}) };
+          const figures = (report: ReturnType<typeof evaluateCompliance>) =>
+            new Map(
+              report.objectives.flatMap((objective) =>
+                objective.scopes.map(({ scope, figure }) => [`${objective.id}/${scopeKey(scope.kind, scope.id)}`, figure]),
+              ),
+            );
+          let before = figures(live.report(groupBy, referenceDate));
+          live.takeChangedScopes();
+          for (const next of [...steps, { read: true as const }]) {
+            if ('add' in next) {
+              live.add(next.add);
+              held.push(next.add);
+            } else if ('remove' in next) {
+              if (!held.length) continue;
+              const [fact] = held.splice(next.remove % held.length, 1);
+              live.remove(fact!);
+            } else {
+              const actual = live.report(groupBy, referenceDate);
+              expect(JSON.stringify(actual)).toBe(JSON.stringify(evaluateCompliance(held, rules, query)));
+              const after = figures(actual);
+              const changed = live.takeChangedScopes();
+              for (const key of new Set([...before.keys(), ...after.keys()])) {
+                if (JSON.stringify(before.get(key)) !== JSON.stringify(after.get(key)))
+                  expect(changed).toContain(key.slice(key.indexOf('/') + 1));
+              }
+              before = after;
+            }
+          }
         },
       ),
       { numRuns: 200 },
