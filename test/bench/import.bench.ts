@@ -211,6 +211,8 @@ async function main(): Promise<void> {
     table.push(
       `| ${format.name} | ${done.encoding ?? '—'} | ${done.accepted.toLocaleString('en-US')} | ${Math.round(rowsPerSecond).toLocaleString('en-US')} | ${Math.round(ceiling).toLocaleString('en-US')} | ${(rowsPerSecond / ceiling).toFixed(2)} |`,
     );
+    // Printed as soon as measured: a long run stopped midway still tells what it measured.
+    console.log(`measured: ${table.at(-1)!}`);
   }
 
   const plantedStart = await postFile(`${base}/v1/imports`, 'text/csv', csv(20, true, 'P'));
