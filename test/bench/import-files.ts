@@ -7,7 +7,8 @@ export const LEASE_HEADER =
 const MEL_COMMUNES = new TerritorialReferential().epci('200093201')!.communes;
 
 /**
- * Lease `i` of a benchmark file, one CSV line (`;`), references prefixed by `prefix`; `planted`:
+ * Lease `i` of a benchmark file, one CSV line (`;`), references and household prefixed by `prefix`
+ * (files of different prefixes hold different leases, none a probable duplicate of another's); `planted`:
  * every tenth row from the 3rd, 5th and 7th has an error (commune outside the EPCI, a date that
  * does not exist, no household).
  */
@@ -17,7 +18,7 @@ export function leaseLine(i: number, { prefix = '', planted = false } = {}): str
     planted && i % 10 === 5
       ? '2026-02-30'
       : `2026-${String(1 + (i % 10)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`;
-  const household = planted && i % 10 === 7 ? '' : `hh-bench-${i}`;
+  const household = planted && i % 10 === 7 ? '' : `hh-bench-${prefix}${i}`;
   return [
     'bail',
     `B-${prefix}${i}`,

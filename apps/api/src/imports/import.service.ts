@@ -58,6 +58,8 @@ import { CsvError } from 'csv-parse';
 export type { ImportFormat, ImportReport, ImportStatus, RowRejection } from './import-report.js';
 
 const CHUNK = 1_000;
+/** How often a running import's progress is saved to its row, at most (ms). */
+const PROGRESS_EVERY_MS = 1_000;
 /** What an interrupted import says, with the rows it recorded (counted from the event log). */
 const interrupted = (recorded: number) =>
   `Import interrompu (arrêt du service) : ${recorded} ligne(s) enregistrée(s) ; renvoyez le fichier, elles ne le seront pas deux fois.`;
@@ -172,6 +174,16 @@ function valueOf(row: Pick<ParsedRow, 'cells' | 'body'>, path: string | null, fi
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** Where rows refused are counted and listed: an import's report, or a chunk's own list until it is written. */
+type Rejections = Pick<ImportReport, 'rejected' | 'rejections'>;
+
+/** A chunk read and checked, not yet decided: how many rows it had, the valid ones, and the others' rejections. */
+interface CheckedChunk {
+  readonly rows: number;
+  readonly valid: ValidRow[];
+  readonly rejections: Rejections;
+}
+
 interface ValidRow extends Pick<ParsedRow, 'cells' | 'body'> {
   readonly line: number;
   readonly kind: RowKind;
@@ -193,8 +205,8 @@ interface ValidRow extends Pick<ParsedRow, 'cells' | 'body'> {
 export class ImportService {
   private readonly logger = new Logger('Import');
   private readonly jobs = new Map<string, ImportReport>();
-  /** The lines of the chunk in progress already counted as rejected, per running import (a row lies in one chunk only). */
-  private readonly rejectedLines = new WeakMap<ImportReport, Set<number>>();
+  /** The lines of a chunk already counted as rejected, per list of rejections (a row lies in one chunk only). */
+  private readonly rejectedLines = new WeakMap<Rejections, Set<number>>();
   /** The `imports` table (progress and reports), through TypeORM; the facts themselves go through the pipeline. */
   private readonly imports: Repository<ImportRow>;
 
@@ -376,21 +388,35 @@ export class ImportService {
       const total = report.total ?? 0;
       const lookup = this.referential.lookup(true);
       let chunk: ParsedRow[] = [];
-      const importChunk = async () => {
-        await this.despiteOutage(report, () => this.importChunk(report, chunk, lookup, principal, report.id));
-        report.done += chunk.length;
-        chunk = [];
+      let lastSaved = 0;
+      // The chunk being decided and appended while the next one is parsed and checked.
+      let writing: Promise<void> = Promise.resolve();
+      const writeChunk = async (checked: CheckedChunk) => {
+        await this.despiteOutage(report, () => this.writeChunk(report, checked, lookup, principal, report.id));
+        report.done += checked.rows;
         const seconds = (Date.now() - started) / 1_000;
         report.rowsPerSecond = Math.round(report.done / Math.max(seconds, 0.001));
         report.etaSeconds = Math.ceil((total - report.done) / Math.max(report.rowsPerSecond, 1));
+        if (Date.now() - lastSaved < PROGRESS_EVERY_MS) return;
         await this.despiteOutage(report, () => this.saveProgress(report));
+        lastSaved = Date.now();
+      };
+      const nextChunk = async () => {
+        const checked = this.checkChunk(chunk, principal);
+        chunk = [];
+        // Chunks are decided in file order, each on the state the previous one recorded.
+        await writing;
+        writing = writeChunk(checked);
+        // Awaited at the next chunk or at the end; until then its failure is not unhandled.
+        writing.catch(() => undefined);
       };
       // Rows are parsed chunk by chunk as the import goes: never the whole file's rows at once.
       for await (const row of rows) {
         chunk.push(row);
-        if (chunk.length === CHUNK) await importChunk();
+        if (chunk.length === CHUNK) await nextChunk();
       }
-      if (chunk.length) await importChunk();
+      if (chunk.length) await nextChunk();
+      await writing;
       report.status = 'termine';
       report.etaSeconds = 0;
     } catch (error) {
@@ -453,7 +479,7 @@ export class ImportService {
   }
 
   private reject(
-    report: ImportReport,
+    report: Rejections,
     row: Pick<ParsedRow, 'line' | 'columns' | 'cells' | 'body'>,
     path: string | null,
     code: string,
@@ -481,7 +507,7 @@ export class ImportService {
     }
   }
 
-  private validateRows(report: ImportReport, rows: ParsedRow[], principal: Principal): ValidRow[] {
+  private validateRows(report: Rejections, rows: ParsedRow[], principal: Principal): ValidRow[] {
     const pseudonymise = (numeroUnique: string) => this.pseudonymiser.pseudonymise(numeroUnique);
     const valid: ValidRow[] = [];
     for (const row of rows) {
@@ -541,22 +567,32 @@ export class ImportService {
   }
 
   /**
-   * One chunk through the command pipeline: every row decided in file order on its case's state
-   * (as the API would), the accepted ones appended in one transaction. A file sent again is
-   * recognised row by row by its event ids; a row the rules refuse is reported and writes nothing.
+   * A chunk's rows read and checked against the schemas, nothing read from the database: done
+   * while the previous chunk is being appended. Its rejections are the chunk's own until it is written.
    */
-  private async importChunk(
+  private checkChunk(rows: ParsedRow[], principal: Principal): CheckedChunk {
+    const rejections: Rejections = { rejected: 0, rejections: [] };
+    return { rows: rows.length, valid: this.validateRows(rejections, rows, principal), rejections };
+  }
+
+  /**
+   * One checked chunk through the command pipeline: its rejections added to the report, then
+   * every valid row decided in file order on its case's state (as the API would), the accepted
+   * ones appended in one transaction. A file sent again is recognised row by row by its event
+   * ids; a row the rules refuse is reported and writes nothing.
+   */
+  private async writeChunk(
     report: ImportReport,
-    rows: ParsedRow[],
+    checked: CheckedChunk,
     lookup: ReferentialLookup,
     principal: Principal,
     importId: string,
   ): Promise<void> {
-    const actor = actorOf(principal);
     this.rejectedLines.set(report, new Set());
-    const valid = this.validateRows(report, rows, principal);
-    if (!valid.length) return;
-    await this.appendRows(report, valid, lookup, actor, importId, this.clock());
+    report.rejected += checked.rejections.rejected;
+    report.rejections.push(...checked.rejections.rejections.slice(0, Math.max(0, MAX_LISTED - report.rejections.length)));
+    if (!checked.valid.length) return;
+    await this.appendRows(report, checked.valid, lookup, actorOf(principal), importId, this.clock());
   }
 
   /**
@@ -584,6 +620,9 @@ export class ImportService {
           : null;
     // One query per attempt for the whole chunk's recorded leases (rows without a lease get a placeholder identity, never read).
     const identities = valid.map((row) => identityOf(row) ?? NO_IDENTITY);
+    // Read while the pipeline reads the chunk's event ids and streams (its first attempt uses it).
+    if (identities.some((identity) => identity !== NO_IDENTITY))
+      batch.recorded(() => this.sameLeases.findMany(identities)).catch(() => undefined);
     try {
       outcomes = await this.pipeline.handleBatch(
         valid.map((row, index) => {

@@ -1,0 +1,107 @@
+import { adminFetch, getJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
+
+const HEADER =
+  'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;typologie;financement;menage;personnes_14_ans_et_plus;enfants_moins_14_ans;revenus_annuels;dalo;reservataire;mode_gestion;motif';
+
+function line(values: Record<string, string>): string {
+  return HEADER.split(';')
+    .map((column) => values[column] ?? '')
+    .join(';');
+}
+
+/** Lease `n`: its own reference, case, household and flat. */
+const lease = (n: number, extra: Record<string, string> = {}) =>
+  line({
+    type: 'bail',
+    reference_bail: `B${n}`,
+    reference_dossier: `D${n}`,
+    bailleur: 'lmh',
+    date_bail: '2026-04-02',
+    rpls: `59350${String(n).padStart(5, '0')}`,
+    code_insee: '59350',
+    siren_epci: '200093201',
+    typologie: 'T3',
+    financement: 'PLUS',
+    menage: `hh-chunk-${n}`,
+    personnes_14_ans_et_plus: '2',
+    enfants_moins_14_ans: '1',
+    revenus_annuels: '18 500',
+    dalo: 'non',
+    reservataire: 'action-logement',
+    mode_gestion: 'directe',
+    ...extra,
+  });
+
+const cancellation = (n: number) =>
+  line({
+    type: 'annulation_bail',
+    reference_bail: `B${n}`,
+    reference_dossier: `D${n}`,
+    bailleur: 'lmh',
+    motif: 'Saisi en double',
+  });
+
+/**
+ * A file of three chunks (an import decides 1 000 rows at a time, and checks the next chunk while
+ * the previous one is being appended): rows that depend on rows of an earlier chunk — a
+ * cancellation, a copy of a lease under another reference — are decided on what that chunk recorded.
+ */
+describe('Bulk import of a file larger than a chunk', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('decides each chunk on what the chunks before it recorded, and counts every row once', async () => {
+    const rows = [
+      // Rows 0–999 (lines 2–1001), the first chunk; lease 10 has a date that does not exist.
+      ...Array.from({ length: 1_000 }, (_, n) => lease(n, n === 10 ? { date_bail: '2026-02-30' } : {})),
+      // The second chunk begins: the last lease of the first chunk cancelled (line 1002), lease 998
+      // sent again under another reference (line 1003).
+      cancellation(999),
+      lease(998, { reference_bail: 'B-copie', reference_dossier: 'D-copie' }),
+      ...Array.from({ length: 1_000 }, (_, k) => lease(1_000 + k)),
+      // The third chunk: a lease of the first chunk cancelled (line 2004), a bad date (line 2005).
+      cancellation(5),
+      lease(3_000, { date_bail: '2026-02-30' }),
+    ];
+    const started = await adminFetch(`${app.url}/v1/imports`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: [HEADER, ...rows].join('\n'),
+    });
+    expect(started.status).toBe(202);
+    const { id } = (await started.json()) as { id: string };
+    const { body: report } = await waitFor(
+      () => getJson(`${app.url}/v1/imports/${id}`),
+      (r) => ['termine', 'echoue', 'refuse'].includes(r.body.status),
+      120_000,
+    );
+    expect(report).toMatchObject({ status: 'termine', total: 2_004, done: 2_004, accepted: 2_001, rejected: 3 });
+    expect(report.rejections.map((r: { line: number; field: string; code: string }) => [r.line, r.field, r.code])).toEqual([
+      [12, 'date_bail', 'INVALID_VALUE'],
+      [1_003, 'reference_bail', 'LEASE_PROBABLE_DUPLICATE'],
+      [2_005, 'date_bail', 'INVALID_VALUE'],
+    ]);
+    // Each cancellation cites the lease its chunk found recorded by an earlier one.
+    const { rows: cancelled } = await app.db.pool.query(
+      `SELECT c.data->>'leaseId' AS lease, c.data->>'cancelsEventId' = s.event_id::text AS cites_it
+       FROM events c JOIN events s ON s.stream_id = c.stream_id AND s.event_type = 'LeaseSigned'
+       WHERE c.event_type = 'LeaseCancelled' AND c.metadata->>'importId' = $1 ORDER BY c.global_position`,
+      [id],
+    );
+    expect(cancelled).toEqual([
+      { lease: 'B999', cites_it: true },
+      { lease: 'B5', cites_it: true },
+    ]);
+    const { rows: recorded } = await app.db.pool.query("SELECT count(*)::int AS n FROM events WHERE metadata->>'importId' = $1", [
+      id,
+    ]);
+    expect(recorded[0].n).toBe(2_001);
+  });
+});
