@@ -28,7 +28,8 @@ import {
   type Pseudonymise,
 } from '../attribution/record-signed-lease/record-signed-lease.schema.js';
 import { calDecisionSchema, toCalDecisionData } from '../attribution/record-cal-decision/record-cal-decision.schema.js';
-import { offerDeclinedSchema, toOfferDeclinedData } from '../attribution/decline-offer/decline-offer.schema.js';
+import { offerDeclinedShape, toOfferDeclinedData } from '../attribution/decline-offer/decline-offer.schema.js';
+import { withConfirmableNumeroUnique } from '../attribution/record-signed-lease/record-signed-lease.schema.js';
 import { actorOf, maskNumeroUniqueLike, type Principal, Pseudonymiser } from '@vigie/access';
 import { validate } from '../http/validation.js';
 import { isUuid } from '../http/params.js';
@@ -84,7 +85,7 @@ const SCHEMAS: Record<RowKind, z.ZodType> = {
   lease_correction: leaseCorrectionSchema,
   cal_decision: calDecisionSchema,
   // In a file, a refusal names its case itself (in the API it is in the path).
-  offer_declined: offerDeclinedSchema.extend({ caseId: referenceId('Référence du dossier') }),
+  offer_declined: withConfirmableNumeroUnique(offerDeclinedShape.extend({ caseId: referenceId('Référence du dossier') })),
 };
 /** How long an import waits for an unreachable database before it shows `interrompu` (60 s). */
 const IMPORT_OUTAGE_WAIT_MS = 60_000;
