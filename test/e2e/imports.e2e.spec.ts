@@ -351,11 +351,11 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     const xlsx = await adminFetch(`${app.url}/v1/imports`, {
       method: 'POST',
       headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
-      body: Buffer.alloc(33 * 1024 * 1024, 0x50),
+      body: Buffer.alloc(129 * 1024 * 1024, 0x50),
     });
     expect(xlsx.status).toBe(413);
     expect(((await xlsx.json()) as { detail: string }).detail).toMatch(
-      /^Limite : 32 Mo par classeur XLSX .*enregistrez-le en CSV.*2 Go/,
+      /^Limite : 128 Mo par classeur XLSX .*enregistrez-le en CSV.*2 Go.*découpez-le en plusieurs classeurs \(chacun avec sa ligne d’en-tête\)/,
     );
   });
 

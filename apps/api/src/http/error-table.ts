@@ -56,6 +56,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   QPV_NOT_IN_FORCE: [422, 'Ce QPV n’était pas en vigueur à la date du bail (voir sa période de validité : validFrom, validTo).'],
   QPV_NOT_IN_COMMUNE: [422, 'Ce QPV ne se trouve pas dans la commune (ou l’arrondissement) du logement.'],
   LEASE_NOT_FOUND: [404, 'Aucun bail en cours ne porte cette référence dans ce dossier.'],
+  LEASE_CHANGED_SINCE: [
+    409,
+    'Le bail a changé depuis (corrigé, annulé ou signé de nouveau par un autre enregistrement) : il n’est pas rétabli.',
+  ],
   LEASE_CORRECTION_EMPTY: [422, 'La correction ne change rien au bail enregistré.'],
   LEASE_AFTER_DECLINED_OFFER: [409, 'Ce ménage a refusé l’offre sur ce dossier : il ne peut pas y signer de bail.'],
   OFFER_NOT_FOUND: [404, 'Aucune décision de CAL n’a attribué ce logement à ce ménage dans ce dossier.'],

@@ -33,20 +33,30 @@ export const SCIENTIFIC_NOTATION = /^\d+(?:[.,]\d+)?e[+-]?\d+$/i;
  * - 17 or 16 digits: the leading zero(s) of départements 001–095 lost (a numéro is 18 characters);
  *   zeros after the 15th digit then say the end was lost too;
  * - 18 digits not starting with 0 (départements 971–976) ending in `000`: what a spreadsheet turns
- *   every such number into. A genuine numéro ends in `000` once in a thousand: that one is refused
- *   too (the bailleur sends it through the API or a file whose column is text… and is refused the
- *   same way: the price of never taking a damaged number for another household).
+ *   every such number into. A genuine numéro ends in `000` once in a thousand: this case alone is
+ *   `confirmable` — the bailleur who checked it in its software confirms it
+ *   (`numeroUniqueConfirme: true` next to it, column `numero_unique_confirme` = oui in a file) and
+ *   it is accepted (`confirmed`).
  * An 18-digit value starting with 0 kept its leading zero, so was read as text: zeros at its end are
  * genuine (refusing them would turn away 1 in 100 real numéros, 1 in 10 for départements 001–009).
  * Such a value would be taken as another household, silently: the import and the API refuse it alike.
  */
-export function numeroUniqueDamage(value: string): string | null {
-  if (SCIENTIFIC_NOTATION.test(value)) return 'écrit en notation scientifique';
+export function numeroUniqueDamage(
+  value: string,
+  confirmed = false,
+): { readonly what: string; readonly confirmable: boolean } | null {
+  if (SCIENTIFIC_NOTATION.test(value)) return { what: 'écrit en notation scientifique', confirmable: false };
   if (!/^\d+$/.test(value)) return null;
   const what: string[] = [];
   if (value.length === 17) what.push('zéro initial perdu (17 chiffres au lieu de 18)');
   if (value.length === 16) what.push('zéros initiaux perdus (16 chiffres au lieu de 18)');
-  const readAsNumber = what.length > 0 || (value.length === 18 && !value.startsWith('0'));
-  if (readAsNumber && /^0+$/.test(value.slice(15))) what.push('chiffres après le 15e remplacés par des zéros');
-  return what.length ? what.join(', ') : null;
+  const confirmable = what.length === 0 && value.length === 18 && !value.startsWith('0');
+  if ((what.length > 0 || confirmable) && /^0+$/.test(value.slice(15)))
+    what.push('chiffres après le 15e remplacés par des zéros');
+  if (!what.length || (confirmable && confirmed)) return null;
+  return { what: what.join(', '), confirmable };
 }
+
+/** What a refusal of a confirmable numéro unique adds: how to confirm a genuine one, in the API and in a file. */
+export const CONFIRM_NUMERO_UNIQUE =
+  'S’il est exact (départements 971 à 976 : un numéro sur mille finit par 000), confirmez-le : "numeroUniqueConfirme": true à côté du numéro (API, NDJSON), colonne numero_unique_confirme = oui (CSV, XLSX).';

@@ -81,6 +81,12 @@ export const IMPORT_COLUMNS: readonly ImportColumn[] = [
     aliases: ['numero_unique', 'nud', 'nur'],
   },
   {
+    name: 'numero_unique_confirme',
+    requiredFor: [],
+    description:
+      'oui : le bailleur confirme le numéro unique de la ligne (menage, ou ceux de candidats) qui ressemble à un numéro abîmé par un tableur mais est exact (18 chiffres d’un département 971 à 976 finissant par 000, un sur mille) ; vide : non.',
+  },
+  {
     name: 'personnes_14_ans_et_plus',
     requiredFor: LEASE,
     description: 'Nombre de personnes de 14 ans ou plus (au moins 1).',

@@ -27,7 +27,9 @@ import {
  *   siren_epci, code_qpv (empty: hors QPV), typologie, financement, menage, personnes_14_ans_et_plus,
  *   enfants_moins_14_ans, revenus_annuels (empty: inconnus; decimal comma accepted), dalo,
  *   categorie_prioritaire, reloge_ru, reloge_copro, mutation_interne, mobilite_inter_bailleurs,
- *   agent_public (oui / non), reservataire (empty: non réservé), mode_gestion (directe / deleguee);
+ *   agent_public (oui / non), reservataire (empty: non réservé), mode_gestion (directe / deleguee),
+ *   numero_unique_confirme (oui: a genuine numéro unique that looks damaged, confirmed; also on
+ *   `decision_cal`, `refus_offre` and `correction_bail` rows);
  * - `decision_cal`: id_evenement, reference_dossier, bailleur, date_cal, rpls, code_insee, siren_epci,
  *   code_qpv, typologie, financement, reservataire, candidats (`rang:menage:decision|…`, decision one of
  *   attribution, attribution_sous_condition, non_attribution, irrecevable);
@@ -192,7 +194,8 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
     leaseDate: read(`${prefix}leaseDate`, 'date_bail', readDate),
     flat: flat(prefix),
     household: {
-      numeroUnique: read(`${prefix}household.numeroUnique`, 'menage', readNumeroUnique),
+      numeroUnique: read(`${prefix}household.numeroUnique`, 'menage', readMenage),
+      numeroUniqueConfirme,
       composition: {
         personsAged14OrMore: read(`${prefix}household.composition.personsAged14OrMore`, 'personnes_14_ans_et_plus', readCount),
         childrenUnder14: read(`${prefix}household.composition.childrenUnder14`, 'enfants_moins_14_ans', readCount) ?? 0,
@@ -213,6 +216,15 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
   });
   const kind = csvKindOf(get('type'));
   const eventId = text(get('id_evenement'));
+  // The bailleur confirms the row's numéro(s) unique(s), which a spreadsheet's damage may look like.
+  const confirmPath =
+    kind === 'lease'
+      ? 'household.numeroUniqueConfirme'
+      : kind === 'lease_correction'
+        ? 'lease.household.numeroUniqueConfirme'
+        : 'numeroUniqueConfirme';
+  const numeroUniqueConfirme = read(confirmPath, 'numero_unique_confirme', readBoolean);
+  const readMenage = (raw: string) => readNumeroUnique(raw, numeroUniqueConfirme === true);
   let body: Record<string, unknown>;
   switch (kind) {
     case 'cal_decision':
@@ -222,7 +234,7 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
         bailleurId: text(get('bailleur')),
         calDate: read('calDate', 'date_cal', readDate),
         flat: flat(),
-        candidates: candidates(get('candidats')),
+        candidates: candidates(get('candidats'), numeroUniqueConfirme),
         reservataireId: nullable(get('reservataire')),
       };
       break;
@@ -231,7 +243,8 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
         eventId,
         caseId: text(get('reference_dossier')),
         bailleurId: text(get('bailleur')),
-        numeroUnique: read('numeroUnique', 'menage', readNumeroUnique),
+        numeroUnique: read('numeroUnique', 'menage', readMenage),
+        numeroUniqueConfirme,
         declinedOn: read('declinedOn', 'date_refus', readDate),
         reason: nullable(get('motif')),
       };
@@ -258,12 +271,12 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
   return { line, kind, body, columns: 'csv', problems, cells, ...(kind ? {} : { parseError: 'type' }) };
 }
 
-function candidates(value: string | undefined): unknown {
+function candidates(value: string | undefined, numeroUniqueConfirme: boolean | undefined): unknown {
   const v = text(value);
   if (!v) return undefined;
   return v.split('|').map((part) => {
     const [rank, household, decision] = part.split(':').map((x) => x.trim());
-    return { rank: /^\d+$/.test(rank ?? '') ? Number(rank) : rank, numeroUnique: household, decision };
+    return { rank: /^\d+$/.test(rank ?? '') ? Number(rank) : rank, numeroUnique: household, numeroUniqueConfirme, decision };
   });
 }
 
@@ -413,6 +426,8 @@ const COLUMN_OF: Record<string, string> = {
   'flat.financing': 'financement',
   'household.numeroUnique': 'menage',
   numeroUnique: 'menage',
+  'household.numeroUniqueConfirme': 'numero_unique_confirme',
+  numeroUniqueConfirme: 'numero_unique_confirme',
   'household.composition.personsAged14OrMore': 'personnes_14_ans_et_plus',
   'household.composition.childrenUnder14': 'enfants_moins_14_ans',
   'household.yearlyResources': 'revenus_annuels',

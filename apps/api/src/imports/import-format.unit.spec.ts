@@ -63,6 +63,34 @@ describe('Import files are read row by row', () => {
     expect(bad!.body.leaseDate).toBeUndefined();
   });
 
+  it('reads an overseas numéro ending in 000 as confirmed when its row says numero_unique_confirme = oui, on every row kind', async () => {
+    const csv = [
+      `${LEASE_HEADER};numero_unique_confirme;candidats;date_refus`,
+      'bail;B1;D1;lmh;10/03/2026;5935000003;59350;200093201;;T3;PLUS;974122700012345000;1;0;9800;non;;;directe;oui;;',
+      'bail;B2;D2;lmh;10/03/2026;5935000003;59350;200093201;;T3;PLUS;974122700012345000;1;0;9800;non;;;directe;;;',
+      'decision_cal;;D3;lmh;;5935000003;59350;200093201;;T3;PLUS;;;;;;;;;oui;1:974122700012345000:attribution;',
+      'refus_offre;;D3;lmh;;;;;;;;974122700012345000;;;;;;;;peut-être;;2026-03-05',
+    ].join('\r\n');
+    const [confirmed, unconfirmed, cal, declined] = await all(csvRows(csv));
+    expect(confirmed!.problems).toEqual([]);
+    expect(confirmed!.body.household).toMatchObject({ numeroUnique: '974122700012345000', numeroUniqueConfirme: true });
+    expect(unconfirmed!.problems).toEqual([
+      {
+        path: 'household.numeroUnique',
+        code: 'SPREADSHEET_DAMAGE',
+        message: expect.stringContaining('confirmez-le : colonne numero_unique_confirme = oui'),
+      },
+    ]);
+    expect(cal!.body.candidates).toEqual([
+      { rank: 1, numeroUnique: '974122700012345000', numeroUniqueConfirme: true, decision: 'attribution' },
+    ]);
+    // A confirmation that is not a yes/no is refused in its own column, and confirms nothing.
+    expect(declined!.problems!.map((problem) => [problem.path, problem.code])).toEqual([
+      ['numeroUniqueConfirme', 'INVALID_VALUE'],
+      ['numeroUnique', 'SPREADSHEET_DAMAGE'],
+    ]);
+  });
+
   it('reads NDJSON lines lazily; a line that is not an object is malformed, never spread into keys', async () => {
     const ndjson = '{"type":"lease","leaseId":"L-1"}\n\n"0591227000123"\n[1,2]\nnot json\n{"type":"other"}\n';
     const rows = await all(ndjsonRows(ndjson));

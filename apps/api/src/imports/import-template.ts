@@ -26,6 +26,7 @@ export function leaseCells(lease: TemplateLease): Record<string, string> {
     typologie: lease.flat.typology,
     financement: lease.flat.financing,
     menage: lease.household.numeroUnique,
+    numero_unique_confirme: yesNo(lease.household.numeroUniqueConfirme === true),
     personnes_14_ans_et_plus: String(lease.household.composition.personsAged14OrMore),
     enfants_moins_14_ans: String(lease.household.composition.childrenUnder14),
     revenus_annuels: lease.household.yearlyResources === null ? '' : String(lease.household.yearlyResources).replace('.', ','),

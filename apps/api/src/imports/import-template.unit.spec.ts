@@ -29,6 +29,7 @@ const lease: fc.Arbitrary<TemplateLease> = fc.record({
   }),
   household: fc.record({
     numeroUnique,
+    numeroUniqueConfirme: fc.boolean(),
     composition: fc.record({
       personsAged14OrMore: fc.integer({ min: 1, max: 9 }),
       childrenUnder14: fc.integer({ min: 0, max: 9 }),

@@ -194,13 +194,20 @@ const TEXT_ADVICE =
  * (17 digits), digits after the 15th become zeros, or it turns into scientific notation. Such a
  * value would be taken as another household, silently: it is refused with what happened.
  */
-export function readNumeroUnique(raw: string): CellResult<string | undefined> {
+export function readNumeroUnique(raw: string, confirmed = false): CellResult<string | undefined> {
   const value = raw.trim();
   if (value === '') return ok(undefined);
-  const damage = numeroUniqueDamage(value);
-  if (damage) return damaged(`numéro unique « ${value} » abîmé par un tableur (${damage}) : ${TEXT_ADVICE}`);
+  const damage = numeroUniqueDamage(value, confirmed);
+  if (damage)
+    return damaged(
+      `numéro unique « ${value} » abîmé par un tableur (${damage.what}) : ${TEXT_ADVICE}${damage.confirmable ? ` ${CONFIRM_IN_FILE}` : ''}`,
+    );
   return ok(value);
 }
+
+/** How a file confirms a genuine numéro unique the spreadsheet rule refuses (an overseas one ending in 000). */
+const CONFIRM_IN_FILE =
+  'S’il est exact (départements 971 à 976 : un numéro sur mille finit par 000), confirmez-le : colonne numero_unique_confirme = oui sur sa ligne.';
 
 /** Whether a SIREN's nine digits pass its Luhn check digit (INSEE's rule for SIREN numbers). */
 export function luhnValid(digits: string): boolean {

@@ -125,6 +125,22 @@ describe('National identifiers', () => {
     expect(value(readNumeroUnique('974122700012345678'))).toBe('974122700012345678');
   });
 
+  it('an overseas numéro ending in 000 is refused saying how to confirm it, and accepted once confirmed', () => {
+    const refused = readNumeroUnique('974122700012345000');
+    expect(refused).toMatchObject({ ok: false, code: 'SPREADSHEET_DAMAGE' });
+    expect(refused.ok || refused.message).toContain('colonne numero_unique_confirme = oui');
+    expect(value(readNumeroUnique('974122700012345000', true))).toBe('974122700012345000');
+    expect(value(readNumeroUnique('971122700012340000', true))).toBe('971122700012340000');
+  });
+
+  it('a confirmation does not let through what no genuine numéro can be (17 or 16 digits, scientific notation)', () => {
+    for (const damaged of ['59122700012345600', '1122700012345670', '5,91227E+16']) {
+      const read = readNumeroUnique(damaged, true);
+      expect(read).toMatchObject({ ok: false, code: 'SPREADSHEET_DAMAGE' });
+      expect(read.ok || read.message).not.toContain('numero_unique_confirme');
+    }
+  });
+
   it('a genuine numéro ending in zeros is not taken for damage when its leading zero is there (read as text)', () => {
     // These used to be refused: 1 genuine numéro in 100 ends in 00 (1 in 10 in 0 for départements 001–009).
     for (const numero of ['059122700012345600', '059122700012345000', '001122700012345670'])

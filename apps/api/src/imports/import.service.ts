@@ -28,7 +28,8 @@ import {
   type Pseudonymise,
 } from '../attribution/record-signed-lease/record-signed-lease.schema.js';
 import { calDecisionSchema, toCalDecisionData } from '../attribution/record-cal-decision/record-cal-decision.schema.js';
-import { offerDeclinedSchema, toOfferDeclinedData } from '../attribution/decline-offer/decline-offer.schema.js';
+import { offerDeclinedShape, toOfferDeclinedData } from '../attribution/decline-offer/decline-offer.schema.js';
+import { withConfirmableNumeroUnique } from '../attribution/record-signed-lease/record-signed-lease.schema.js';
 import { actorOf, maskNumeroUniqueLike, type Principal, Pseudonymiser } from '@vigie/access';
 import { validate } from '../http/validation.js';
 import { isUuid } from '../http/params.js';
@@ -48,9 +49,8 @@ import {
   type ParsedRow,
   type RowKind,
 } from './import-format.js';
-import { workbookRecords } from './import-workbook.js';
+import { sheetRecords, WorkbookError } from './import-workbook.js';
 import { decodedFile, detectFileEncoding } from './import-encoding.js';
-import { readFile } from 'node:fs/promises';
 import type { UploadedFile } from '../http/body.js';
 import { matchColumns } from './import-columns.js';
 import { CsvError } from 'csv-parse';
@@ -86,7 +86,7 @@ const SCHEMAS: Record<RowKind, z.ZodType> = {
   lease_correction: leaseCorrectionSchema,
   cal_decision: calDecisionSchema,
   // In a file, a refusal names its case itself (in the API it is in the path).
-  offer_declined: offerDeclinedSchema.extend({ caseId: referenceId('Référence du dossier') }),
+  offer_declined: withConfirmableNumeroUnique(offerDeclinedShape.extend({ caseId: referenceId('Référence du dossier') })),
 };
 /** How long an import waits for an unreachable database before it shows `interrompu` (60 s). */
 const IMPORT_OUTAGE_WAIT_MS = 60_000;
@@ -310,7 +310,7 @@ export class ImportService {
    * NDJSON file is read from disk chunk by chunk, never whole: once to detect its encoding, once
    * to count its rows (a CSV's columns and records checked then, so that a column unknown, repeated
    * or missing, or a malformed record, refuses it before its first row is written), once to
-   * import. An XLSX workbook is read whole (exceljs), within its own size limit.
+   * import. An XLSX workbook's sheet is streamed the same way (twice), by exceljs's WorkbookReader.
    */
   private async openFile(
     report: ImportReport,
@@ -319,14 +319,7 @@ export class ImportService {
   ): Promise<AsyncIterable<ParsedRow> | Iterable<ParsedRow> | null> {
     let records: () => AsyncIterable<{ line: number; cells: string[] }> | Iterable<{ line: number; cells: string[] }>;
     if (report.format === 'xlsx') {
-      const workbook = await workbookRecords(await readFile(file.path), sheet);
-      if ('error' in workbook) {
-        this.refuse(report, [
-          { line: 0, reference: null, field: null, value: null, code: 'XLSX_UNREADABLE', message: workbook.error },
-        ]);
-        return null;
-      }
-      records = () => workbook.records;
+      records = () => sheetRecords(file.path, sheet);
     } else {
       const encoding = await detectFileEncoding(file.path);
       report.encoding = encoding;
@@ -340,6 +333,12 @@ export class ImportService {
     try {
       survey = await surveyRecords(records());
     } catch (error) {
+      if (error instanceof WorkbookError) {
+        this.refuse(report, [
+          { line: 0, reference: null, field: null, value: null, code: 'XLSX_UNREADABLE', message: error.message },
+        ]);
+        return null;
+      }
       if (!(error instanceof CsvError)) throw error;
       const line = (error as CsvError & { lines?: number }).lines ?? null;
       this.refuse(report, [

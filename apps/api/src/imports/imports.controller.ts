@@ -27,12 +27,14 @@ export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'applic
 /**
  * Bulk imports, read only once the caller is authenticated: a CSV or NDJSON file is streamed to
  * disk as it arrives and read from there chunk by chunk (memory stays flat whatever its size), up
- * to 2 GiB (about 10 million leases); an XLSX workbook is read whole in memory by exceljs (its XML
- * takes some 30 times its size once unzipped and loaded), up to 32 MiB (about 300 000 leases).
+ * to 2 GiB (about 10 million leases); an XLSX workbook's sheet is streamed too (exceljs's
+ * WorkbookReader), but exceljs keeps the workbook's table of distinct texts (shared strings: each
+ * lease's references and numéro) in memory (a 500 000-lease workbook, 62 MiB, reads within a heap
+ * capped at 192 MiB): up to 128 MiB (about 1 million leases).
  */
 export const IMPORT_SIZE_LIMIT = 2 * GiB;
-export const XLSX_SIZE_LIMIT = 32 * MiB;
-const XLSX_TOO_LARGE = `Limite : ${XLSX_SIZE_LIMIT / MiB} Mo par classeur XLSX (un classeur est lu en entier en mémoire) : enregistrez-le en CSV (séparateur : point-virgule), lu au fil de l’eau jusqu’à ${IMPORT_SIZE_LIMIT / GiB} Go, ou découpez-le en plusieurs classeurs (chacun avec sa ligne d’en-tête) envoyés l’un après l’autre : une ligne déjà importée ne l’est pas deux fois.`;
+export const XLSX_SIZE_LIMIT = 128 * MiB;
+const XLSX_TOO_LARGE = `Limite : ${XLSX_SIZE_LIMIT / MiB} Mo par classeur XLSX (environ 1 000 000 de baux ; le classeur garde ses textes en mémoire pendant la lecture) : enregistrez-le en CSV (séparateur : point-virgule), lu au fil de l’eau jusqu’à ${IMPORT_SIZE_LIMIT / GiB} Go, ou découpez-le en plusieurs classeurs (chacun avec sa ligne d’en-tête) envoyés l’un après l’autre : une ligne déjà importée ne l’est pas deux fois.`;
 /** An import file: its rows are validated one by one (see import-format.ts). */
 const importFileSchema = z.string().min(1, 'Fichier vide.');
 const IMPORT_EXAMPLE = [

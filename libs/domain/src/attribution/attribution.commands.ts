@@ -66,6 +66,23 @@ export interface CorrectLease {
   readonly confirmDuplicate: boolean;
 }
 
+/**
+ * Put a lease back as it stood in an earlier version, read from the log by the caller (the undo of
+ * an import): the version the import replaced by corrections, or the version it cancelled.
+ * `expected` is where the lease must stand for the restore to apply: in force, its current version
+ * held by the event `eventId` (then a LeaseCorrected back to `version`), or cancelled, the
+ * cancelled version held by `eventId` (then a LeaseSigned of `version`: the lease counts again).
+ * Anything else (changed since) is refused: the caller says it could not restore that lease.
+ */
+export interface RestoreLease {
+  readonly type: 'RestoreLease';
+  readonly data: {
+    readonly version: LeaseSignedData;
+    readonly expected: { readonly status: 'leased' | 'cancelled'; readonly eventId: string };
+    readonly reason: string;
+  };
+}
+
 export interface RecordCalDecision {
   readonly type: 'RecordCalDecision';
   readonly data: CalDecisionRecorded['data'];
@@ -79,4 +96,4 @@ export interface DeclineOffer {
   readonly now: Date;
 }
 
-export type AttributionCommand = RecordSignedLease | CancelLease | CorrectLease | RecordCalDecision | DeclineOffer;
+export type AttributionCommand = RecordSignedLease | CancelLease | CorrectLease | RestoreLease | RecordCalDecision | DeclineOffer;

@@ -13,6 +13,7 @@ import type {
   LeaseReferentialContext,
   RecordCalDecision,
   RecordSignedLease,
+  RestoreLease,
 } from './attribution.commands.js';
 import type { AttributionErrorCode } from './attribution.errors.js';
 import {
@@ -226,6 +227,28 @@ function correctLease(command: CorrectLease, state: AttributionState): Attributi
   return [{ type: 'LeaseCorrected', data: { lease: next, reason: command.data.reason, correctsEventId: eventId } }];
 }
 
+/**
+ * An earlier version of the lease put back, exactly as it was recorded (its facts were accepted
+ * then; nothing is checked again but that the lease still stands where the caller saw it): a
+ * LeaseCorrected back to it when the lease is in force, a LeaseSigned of it when it was cancelled.
+ */
+function restoreLease(command: RestoreLease, state: AttributionState): AttributionEvent[] {
+  const { version, expected, reason } = command.data;
+  const { leaseId, caseId, bailleurId } = version;
+  const current = state.status === 'open' ? null : state.lease;
+  const standsAsExpected =
+    isThisCase(state, version) &&
+    state.status === expected.status &&
+    state.leaseEventId === expected.eventId &&
+    current?.leaseId === leaseId &&
+    current.caseId === caseId &&
+    current.bailleurId === bailleurId;
+  if (!standsAsExpected) throw fail('LEASE_CHANGED_SINCE', { leaseId });
+  if (expected.status === 'cancelled') return [{ type: 'LeaseSigned', data: version }];
+  if (sameFacts(version, current)) return [];
+  return [{ type: 'LeaseCorrected', data: { lease: version, reason, correctsEventId: expected.eventId } }];
+}
+
 export const attributionDecider: Decider<AttributionCommand, AttributionEvent, AttributionState> = {
   decide(command, state) {
     switch (command.type) {
@@ -235,6 +258,8 @@ export const attributionDecider: Decider<AttributionCommand, AttributionEvent, A
         return cancelLease(command, state);
       case 'CorrectLease':
         return correctLease(command, state);
+      case 'RestoreLease':
+        return restoreLease(command, state);
       case 'RecordCalDecision':
         return recordCalDecision(command, state);
       case 'DeclineOffer':

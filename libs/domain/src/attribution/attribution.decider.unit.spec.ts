@@ -340,3 +340,47 @@ describe('A lease repeating another under another reference (probable duplicate)
       ]);
   });
 });
+
+describe('Restoring an earlier version of a lease (undo of an import)', () => {
+  const before = leaseSignedData({ household: { yearlyResources: 9_800 } });
+  const imported = leaseSignedData({ household: { yearlyResources: 99_000 } });
+  const corrected = (lease = imported, correctsEventId = 'ev-1'): AttributionEvent => ({
+    type: 'LeaseCorrected',
+    data: { lease, reason: 'import', correctsEventId },
+  });
+  const restore = (status: 'leased' | 'cancelled', eventId: string) => ({
+    type: 'RestoreLease' as const,
+    data: { version: before, expected: { status, eventId }, reason: 'Annulation de l’import' },
+  });
+
+  it('corrects a lease in force back to the version, citing the version it replaces', () => {
+    given([{ type: 'LeaseSigned', data: before }, corrected()])
+      .when(restore('leased', 'ev-2'))
+      .then([{ type: 'LeaseCorrected', data: { lease: before, reason: 'Annulation de l’import', correctsEventId: 'ev-2' } }]);
+  });
+
+  it('signs a cancelled lease again with the version: it counts again', () => {
+    given([{ type: 'LeaseSigned', data: before }, corrected(), cancelled('ev-2')])
+      .when(restore('cancelled', 'ev-2'))
+      .then([{ type: 'LeaseSigned', data: before }]);
+  });
+
+  it('refuses when the lease changed since: corrected again, cancelled, or another lease signed on the case', () => {
+    const later = leaseSignedData({ household: { yearlyResources: 20_000 } });
+    given([{ type: 'LeaseSigned', data: before }, corrected(), corrected(later, 'ev-2')])
+      .when(restore('leased', 'ev-2'))
+      .thenThrows('LEASE_CHANGED_SINCE', { leaseId: 'BAIL-0001' });
+    given([{ type: 'LeaseSigned', data: before }, corrected(), cancelled('ev-2')])
+      .when(restore('leased', 'ev-2'))
+      .thenThrows('LEASE_CHANGED_SINCE');
+    given([{ type: 'LeaseSigned', data: before }, cancelled(), leaseSigned({ leaseId: 'BAIL-2' })])
+      .when(restore('cancelled', 'ev-1'))
+      .thenThrows('LEASE_CHANGED_SINCE');
+  });
+
+  it('records nothing when the lease already stands as the version', () => {
+    given([{ type: 'LeaseSigned', data: before }])
+      .when(restore('leased', 'ev-1'))
+      .then([]);
+  });
+});

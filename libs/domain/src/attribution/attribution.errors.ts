@@ -20,6 +20,8 @@ export type AttributionErrorCode =
   | 'QPV_NOT_IN_COMMUNE'
   /** No (uncancelled) lease with this id on the case. */
   | 'LEASE_NOT_FOUND'
+  /** A lease to restore changed since the version the restore was decided on (corrected, cancelled or re-signed by another fact). */
+  | 'LEASE_CHANGED_SINCE'
   /** A correction that changes nothing. */
   | 'LEASE_CORRECTION_EMPTY'
   /** The household declined the offer on this case: it cannot sign a lease on it. */

@@ -3,18 +3,25 @@ import { businessDateSchema } from '../../http/dates.js';
 import type { OfferDeclined } from '@vigie/domain';
 import { freeText } from '../../http/free-text.js';
 import { organisationId } from '../../http/identifiers.js';
-import { numeroUniqueSchema, type Pseudonymise } from '../record-signed-lease/record-signed-lease.schema.js';
+import {
+  numeroUniqueConfirmeSchema,
+  numeroUniqueSchema,
+  type Pseudonymise,
+  withConfirmableNumeroUnique,
+} from '../record-signed-lease/record-signed-lease.schema.js';
 
 /** Body of POST /v1/cal-decisions/{caseId}/offer-declined. */
-export const offerDeclinedSchema = z
+export const offerDeclinedShape = z
   .object({
     eventId: z.string().optional(),
     bailleurId: organisationId('Identifiant du bailleur'),
     numeroUnique: numeroUniqueSchema,
+    numeroUniqueConfirme: numeroUniqueConfirmeSchema,
     declinedOn: businessDateSchema,
     reason: freeText('Motif du refus', { max: 500 }).nullable().default(null),
   })
   .strict();
+export const offerDeclinedSchema = withConfirmableNumeroUnique(offerDeclinedShape);
 
 /** The OfferDeclined fact of a request, the household number replaced by its pseudonym. */
 export function toOfferDeclinedData(

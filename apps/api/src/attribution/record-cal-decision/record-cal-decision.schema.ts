@@ -2,7 +2,13 @@ import { z } from 'zod';
 import { businessDateSchema } from '../../http/dates.js';
 import { organisationId, referenceId } from '../../http/identifiers.js';
 import { CAL_DECISIONS, type CalDecisionRecorded } from '@vigie/domain';
-import { flatSchema, numeroUniqueSchema, type Pseudonymise } from '../record-signed-lease/record-signed-lease.schema.js';
+import {
+  flatSchema,
+  numeroUniqueConfirmeSchema,
+  numeroUniqueSchema,
+  type Pseudonymise,
+  withConfirmableNumeroUnique,
+} from '../record-signed-lease/record-signed-lease.schema.js';
 
 /** Body of POST /v1/cal-decisions: what the commission decided for one vacant flat. */
 export const calDecisionSchema = z
@@ -14,13 +20,16 @@ export const calDecisionSchema = z
     flat: flatSchema,
     candidates: z
       .array(
-        z
-          .object({
-            rank: z.number().int().min(1).max(10),
-            numeroUnique: numeroUniqueSchema,
-            decision: z.enum(CAL_DECISIONS),
-          })
-          .strict(),
+        withConfirmableNumeroUnique(
+          z
+            .object({
+              rank: z.number().int().min(1).max(10),
+              numeroUnique: numeroUniqueSchema,
+              numeroUniqueConfirme: numeroUniqueConfirmeSchema,
+              decision: z.enum(CAL_DECISIONS),
+            })
+            .strict(),
+        ),
       )
       .min(1, 'Au moins un candidat examiné.')
       .max(10, 'Au plus 10 candidats.'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { numeroUniqueDamage, organisationId, referenceId } from '../../http/identifiers.js';
+import { CONFIRM_NUMERO_UNIQUE, numeroUniqueDamage, organisationId, referenceId } from '../../http/identifiers.js';
 import { FINANCINGS, GESTION_MODES, type LeaseSignedData, NO_HOUSEHOLD_FLAGS, TYPOLOGIES } from '@vigie/domain';
 import { freeText } from '../../http/free-text.js';
 import { businessDateSchema } from '../../http/dates.js';
@@ -23,26 +23,54 @@ export const flatSchema = z
   })
   .strict();
 
+const damageMessage = (damage: { what: string; confirmable: boolean }) =>
+  `Numéro unique abîmé par un tableur (${damage.what}) : envoyez-le tel que votre logiciel l’enregistre (18 caractères, en texte).${damage.confirmable ? ` ${CONFIRM_NUMERO_UNIQUE}` : ''}`;
+
 /**
  * The household's numéro unique (SNE) as the bailleur knows it. It never reaches the event
- * store: Vigie replaces it on entry by a keyed-hash pseudonym (see `Pseudonymiser`).
+ * store: Vigie replaces it on entry by a keyed-hash pseudonym (see `Pseudonymiser`). A damage the
+ * bailleur may confirm (an overseas numéro ending in 000) is checked by the object holding it,
+ * which sees `numeroUniqueConfirme` next to it (`withConfirmableNumeroUnique`).
  */
 export const numeroUniqueSchema = z.string().superRefine((value, context) => {
   // One message per value: a spreadsheet's damage says what happened, not only that the format is wrong.
   const damage = numeroUniqueDamage(value);
-  if (damage)
-    context.addIssue({
-      code: 'custom',
-      params: { code: 'SPREADSHEET_DAMAGE' },
-      message: `Numéro unique abîmé par un tableur (${damage}) : envoyez-le tel que votre logiciel l’enregistre (18 caractères, en texte).`,
-    });
-  else if (!/^[A-Za-z0-9][A-Za-z0-9 _-]{4,62}[A-Za-z0-9]$/.test(value))
+  if (damage && !damage.confirmable)
+    context.addIssue({ code: 'custom', params: { code: 'SPREADSHEET_DAMAGE' }, message: damageMessage(damage) });
+  else if (!damage && !/^[A-Za-z0-9][A-Za-z0-9 _-]{4,62}[A-Za-z0-9]$/.test(value))
     context.addIssue({
       code: 'custom',
       params: { code: 'INVALID_FORMAT' },
       message: 'Numéro unique du ménage : 6 à 64 lettres ou chiffres.',
     });
 });
+
+/** Next to a numéro unique: the bailleur confirms a genuine number the spreadsheet rule would refuse. */
+export const numeroUniqueConfirmeSchema = z.boolean().optional();
+
+/**
+ * An object holding `numeroUnique` and `numeroUniqueConfirme`: a numéro that looks damaged the way a
+ * genuine one may be (18 digits of départements 971–976 ending in 000) is refused unless confirmed,
+ * the refusal saying how to confirm. Checked even when other fields of the object are refused (one
+ * message each), but for a refused date, which stops zod's checks of its object: then once the date is right.
+ */
+export function withConfirmableNumeroUnique<
+  S extends z.ZodType<{ numeroUnique: string; numeroUniqueConfirme?: boolean | undefined }>,
+>(schema: S): S {
+  return schema.superRefine(
+    (value, context) => {
+      const damage = numeroUniqueDamage(value.numeroUnique, value.numeroUniqueConfirme === true);
+      if (damage?.confirmable)
+        context.addIssue({
+          code: 'custom',
+          path: ['numeroUnique'],
+          params: { code: 'SPREADSHEET_DAMAGE' },
+          message: damageMessage(damage),
+        });
+    },
+    { when: (payload) => typeof (payload.value as { numeroUnique?: unknown } | null)?.numeroUnique === 'string' },
+  ) as S;
+}
 
 /** Turns a numéro unique into the pseudonym recorded in events. */
 export type Pseudonymise = (numeroUnique: string) => string;
@@ -88,13 +116,16 @@ export const recordSignedLeaseSchema = z
     bailleurId: organisationId('Identifiant du bailleur'),
     leaseDate: businessDateSchema.refine((value) => value >= '2000-01-01', 'Date de bail antérieure à 2000.'),
     flat: flatSchema,
-    household: z
-      .object({
-        numeroUnique: numeroUniqueSchema,
-        composition: compositionSchema,
-        yearlyResources: yearlyResourcesSchema,
-      })
-      .strict(),
+    household: withConfirmableNumeroUnique(
+      z
+        .object({
+          numeroUnique: numeroUniqueSchema,
+          numeroUniqueConfirme: numeroUniqueConfirmeSchema,
+          composition: compositionSchema,
+          yearlyResources: yearlyResourcesSchema,
+        })
+        .strict(),
+    ),
     flags: flagsSchema,
     reservataireId: organisationId('Identifiant du réservataire').nullable(),
     gestionMode: z.enum(GESTION_MODES),
@@ -112,7 +143,7 @@ export type RecordSignedLeaseBody = z.output<typeof recordSignedLeaseSchema>;
 /** The LeaseSigned fact of a request: the household number replaced by its pseudonym. */
 export function toLeaseSignedData(body: RecordSignedLeaseBody, pseudonymise: Pseudonymise): LeaseSignedData {
   const { eventId: _eventId, confirmeDoublon: _confirm, household, ...data } = body;
-  const { numeroUnique, ...rest } = household;
+  const { numeroUnique, numeroUniqueConfirme: _confirmed, ...rest } = household;
   return { ...data, household: { pseudonymousId: pseudonymise(numeroUnique), ...rest } };
 }
 

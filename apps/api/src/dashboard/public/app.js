@@ -713,7 +713,7 @@ function setUpImport() {
     }
   });
 
-  /** Undo an import (every lease it recorded is cancelled, citing the import and the reason). */
+  /** Undo an import (leases it recorded cancelled, leases it corrected or cancelled put back, citing the import and the reason). */
   function undoForm(report) {
     if (!report.accepted) return null;
     const result = el('div', { 'aria-live': 'polite' });
@@ -738,7 +738,7 @@ function setUpImport() {
                 { class: 'fr-alert fr-alert--success fr-alert--sm' },
                 el('p', {
                   'data-champ': 'annules',
-                  text: `Import annulé : ${count(undone.cancelled)} bail(s) annulé(s) maintenant, ${count(undone.alreadyCancelled)} déjà annulé(s), ${count(undone.otherFactsKept)} décision(s) de CAL ou refus conservé(s).`,
+                  text: `Import annulé : ${count(undone.cancelled)} bail(s) annulé(s) maintenant, ${count(undone.alreadyCancelled)} déjà annulé(s), ${count(undone.restored)} bail(s) corrigé(s) ou annulé(s) par l’import remis comme avant, ${count(undone.notRestorable)} modifié(s) depuis par un autre enregistrement et laissé(s) tel(s) quel(s), ${count(undone.otherFactsKept)} décision(s) de CAL ou refus conservé(s).`,
                 }),
               ),
             );

@@ -27,7 +27,7 @@ export class UndoImportController {
   @HttpCode(200)
   @Contract({
     summary:
-      'Annuler tout ce qu’un import a enregistré : un LeaseCancelled par bail, qui cite l’import et le motif ; ?dryRun=true d’abord pour voir ce qui serait annulé, rien d’enregistré. Réservé à l’organisme qui a importé.',
+      'Annuler tout ce qu’un import a enregistré, bail par bail, en citant l’import et le motif : un bail qu’il a enregistré est annulé (LeaseCancelled, même s’il a été corrigé depuis) ; un bail qu’il a corrigé revient à sa version d’avant l’import (LeaseCorrected) ; un bail qu’il a annulé est rétabli dans sa version d’avant l’import (LeaseSigned) ; un bail modifié depuis par un autre enregistrement est laissé tel quel (ligne « impossible »). Décisions de CAL et refus conservés. ?dryRun=true d’abord : la même réponse, une ligne par bail, rien d’enregistré. Renvoyer l’annulation n’enregistre rien de plus. Réservé à l’organisme qui a importé.',
     answer: 'read',
     body: { schema: undoImportSchema, example: { reason: 'Fichier envoyé par erreur (5 000 baux sur le même logement)' } },
   })
