@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/postgres.js';
 import { type NewEvent, type RecordedEvent } from '../event-store.port.js';
+import { APPEND_ORDER_LOCK } from './event-store.migrations.js';
 import { PostgresEventStore } from './postgres-event-store.js';
 
 function event(data: Record<string, unknown> = {}, eventId = randomUUID()): NewEvent {
@@ -31,6 +32,28 @@ describe('PostgreSQL event store', () => {
   afterEach(async () => {
     await store.close();
     await db.drop();
+  });
+
+  describe('appending', () => {
+    it('refuses an event id named twice in one append, writes nothing and leaves the ordering lock free', async () => {
+      const id = randomUUID();
+      await expect(
+        store.appendMany([
+          { streamId: 'twice-a', events: [event({ n: 1 }, id)] },
+          { streamId: 'twice-b', events: [event({ n: 1 }, id)] },
+        ]),
+      ).rejects.toMatchObject({ name: 'EventIdConflictError', eventId: id });
+
+      expect(await countEvents(db)).toBe(0);
+      const { rows } = await db.pool.query<{ held: number }>(
+        `SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory' AND objid = $1
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [APPEND_ORDER_LOCK],
+      );
+      expect(rows[0]!.held).toBe(0);
+      const next = await store.append('after', [event({ n: 2 })]);
+      expect(next.positions).toHaveLength(1);
+    });
   });
 
   describe('reading the global log', () => {

@@ -131,6 +131,7 @@ export class PostgresEventStore implements EventStore {
     const conditions = hooks.conditions ?? [];
     const inTransaction = hooks.beforeCommit !== undefined || conditions.length > 0;
     const client = await this.pool.connect();
+    let destroy = false;
     try {
       // Without a hook or a condition, the statement is its own transaction: one round trip per append.
       if (inTransaction) await client.query('BEGIN');
@@ -166,11 +167,19 @@ export class PostgresEventStore implements EventStore {
           error: new WrongExpectedVersionError(detail.streamId, append?.expectedVersion ?? 'any', detail.actual),
         };
       }
-      // An unexpected failure between lock and unlock must not leave the ordering lock held.
-      await client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
-      throw translatePgError(error);
+      // A failure between lock and unlock (an id recorded meanwhile or named twice raises
+      // unique_violation there) must not leave the ordering lock held: a connection that cannot
+      // release it is closed, which does.
+      const unlocked = await client.query('SELECT pg_advisory_unlock_all()').then(
+        () => true,
+        () => false,
+      );
+      destroy = !unlocked;
+      const translated = translatePgError(error);
+      if (translated instanceof EventIdConflictError) return { kind: 'duplicate', eventId: translated.eventId };
+      throw translated;
     } finally {
-      client.release();
+      client.release(destroy);
     }
   }
 
@@ -300,12 +309,12 @@ function expectedAsNumber(expected: ExpectedVersion | undefined): number {
   return expected;
 }
 
-/** The events of every append as vigie_append's one JSON document, in request order. */
+/** The events of every append as vigie_append's one JSON document, in request order; k: the stream's index in p_streams. */
 function eventsDocument(appends: readonly StreamAppend[]): string {
   return JSON.stringify(
-    appends.flatMap((append) =>
+    appends.flatMap((append, stream) =>
       append.events.map((event, index) => ({
-        s: append.streamId,
+        k: stream + 1,
         i: index + 1,
         e: event.eventId,
         t: event.type,
@@ -320,7 +329,7 @@ function eventsDocument(appends: readonly StreamAppend[]): string {
 function translatePgError(error: unknown): unknown {
   const pgError = error as { code?: string; constraint?: string; detail?: string };
   if (pgError?.code === '23505' && pgError.constraint === 'events_event_id_key') {
-    // Two retries of the same event raced: the loser reports a duplicate, resolved by the caller's retry.
+    // An id recorded meanwhile (two retries of the same event raced) or named twice: a duplicate, sorted out like VG002.
     const match = /\(event_id\)=\(([^)]+)\)/.exec(pgError.detail ?? '');
     return new EventIdConflictError(match?.[1] ?? 'unknown');
   }
