@@ -35,6 +35,40 @@ describe('PostgreSQL event store', () => {
   });
 
   describe('appending', () => {
+    it('sends concurrent appends together, in fewer transactions, each answered with its own stream and position', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.append(`together-${i}`, [event({ i })], { expectedVersion: 'no_stream' })),
+      );
+
+      expect(results.map((result) => result.streamId)).toEqual(Array.from({ length: 20 }, (_, i) => `together-${i}`));
+      expect(results.map((result) => result.nextExpectedVersion)).toEqual(Array(20).fill(1));
+      for (const [i, result] of results.entries()) {
+        expect((await store.readEvent((await store.readStream(`together-${i}`)).events[0]!.eventId))?.globalPosition).toBe(
+          result.positions[0],
+        );
+      }
+      const { rows } = await db.pool.query<{ appends: number; transactions: number }>(
+        'SELECT count(*)::int AS appends, count(DISTINCT tx_id)::int AS transactions FROM events',
+      );
+      expect(rows[0]!.appends).toBe(20);
+      expect(rows[0]!.transactions).toBeLessThan(20);
+    });
+
+    it('lets a stale append among concurrent ones fail alone, the others recorded', async () => {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          store.append(`alone-${i}`, [event({ i })], { expectedVersion: i === 13 ? 5 : 'no_stream' }),
+        ),
+      );
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(
+        Array.from({ length: 20 }, (_, i) => (i === 13 ? 'rejected' : 'fulfilled')),
+      );
+      expect((outcomes[13] as PromiseRejectedResult).reason).toMatchObject({ name: 'WrongExpectedVersionError' });
+      expect(await countEvents(db)).toBe(19);
+      expect((await store.readStream('alone-13')).version).toBe(0);
+    });
+
     it('refuses an event id named twice in one append, writes nothing and leaves the ordering lock free', async () => {
       const id = randomUUID();
       await expect(
