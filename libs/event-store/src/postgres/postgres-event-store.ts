@@ -148,10 +148,12 @@ export class PostgresEventStore implements EventStore {
     while (this.groupsInFlight < APPEND_GROUPS_IN_FLIGHT && this.waiting.length > 0) {
       const group = this.takeGroup();
       this.groupsInFlight += 1;
-      void this.sendGroup(group).finally(() => {
-        this.groupsInFlight -= 1;
-        this.sendGroups();
-      });
+      void this.sendGroup(group)
+        .catch((error: unknown) => group.forEach((waiting) => waiting.reject(error)))
+        .finally(() => {
+          this.groupsInFlight -= 1;
+          this.sendGroups();
+        });
     }
   }
 
