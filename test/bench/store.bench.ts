@@ -1,7 +1,8 @@
 /**
  * npm run bench:store — appends 100 000 LeaseSigned events three ways through Vigie's event
  * store, and the same rows (a) with raw multi-row `pg` INSERTs into a plain table and (b)
- * through a peer store (@event-driven-io/emmett-postgresql), on the same server in one run;
+ * through a peer store (@event-driven-io/emmett-postgresql), on the same server in one run,
+ * their calls taken turn about (interleaved) so that the machine's load weighs on each alike;
  * then rebuilds the lease summary projection from position 0. Prints events/s and ratios.
  * BENCH_EVENTS overrides the count.
  */
@@ -36,6 +37,26 @@ function emmettEvent(i: number) {
 
 type Row = { scenario: string; vigie?: number; raw?: number; emmett?: number; target: string };
 
+/**
+ * Runs each contestant's `rounds` rounds turn about (round r of each, in an order that rotates
+ * from one round to the next), so that a change in the machine's load during the run weighs on
+ * all of them alike; answers each one's total seconds.
+ */
+async function interleaved<K extends string>(
+  rounds: number,
+  contestants: Record<K, (round: number) => Promise<void>>,
+): Promise<Record<K, number>> {
+  const names = Object.keys(contestants) as K[];
+  const seconds = Object.fromEntries(names.map((name) => [name, 0])) as Record<K, number>;
+  for (let round = 0; round < rounds; round += 1) {
+    for (let turn = 0; turn < names.length; turn += 1) {
+      const name = names[(round + turn) % names.length]!;
+      seconds[name] += (await timed(() => contestants[name](round))).seconds;
+    }
+  }
+  return seconds;
+}
+
 async function main(): Promise<void> {
   const server = await benchServer();
   const vigieDb = `vigie_bench_${tag}`;
@@ -59,124 +80,77 @@ async function main(): Promise<void> {
   // 1. 1 000 events per call into one stream.
   {
     const row: Row = { scenario: `batched: ${PER_CALL} events/call into one stream`, target: '≥ 0.5× raw' };
-    row.vigie = rate(
-      (
-        await timed(async () => {
-          for (let c = 0; c < calls; c += 1) {
-            const events = Array.from({ length: PER_CALL }, (_, k) => leaseEvent(c * PER_CALL + k));
-            await store.append('bench-one-stream', events, { expectedVersion: c === 0 ? 'no_stream' : c * PER_CALL });
-          }
-        })
-      ).seconds,
-    );
-    row.raw = rate(
-      (
-        await timed(async () => {
-          const sql = rawInsertSql(PER_CALL);
-          for (let c = 0; c < calls; c += 1) {
-            const batch = Array.from({ length: PER_CALL }, (_, k) => ({
-              streamId: 'raw-one-stream',
-              version: c * PER_CALL + k + 1,
-              event: leaseEvent(c * PER_CALL + k),
-            }));
-            await pool.query(sql, rawParams(batch));
-          }
-        })
-      ).seconds,
-    );
-    row.emmett = rate(
-      (
-        await timed(async () => {
-          for (let c = 0; c < calls; c += 1) {
-            const events = Array.from({ length: PER_CALL }, (_, k) => emmettEvent(c * PER_CALL + k));
-            await emmett.appendToStream('bench-one-stream', events);
-          }
-        })
-      ).seconds,
-    );
-    rows.push(row);
+    const seconds = await interleaved(calls, {
+      vigie: async (c) => {
+        const events = Array.from({ length: PER_CALL }, (_, k) => leaseEvent(c * PER_CALL + k));
+        await store.append('bench-one-stream', events, { expectedVersion: c === 0 ? 'no_stream' : c * PER_CALL });
+      },
+      raw: async (c) => {
+        const batch = Array.from({ length: PER_CALL }, (_, k) => ({
+          streamId: 'raw-one-stream',
+          version: c * PER_CALL + k + 1,
+          event: leaseEvent(c * PER_CALL + k),
+        }));
+        await pool.query(rawInsertSql(PER_CALL), rawParams(batch));
+      },
+      emmett: async (c) => {
+        const events = Array.from({ length: PER_CALL }, (_, k) => emmettEvent(c * PER_CALL + k));
+        await emmett.appendToStream('bench-one-stream', events);
+      },
+    });
+    rows.push({ ...row, vigie: rate(seconds.vigie), raw: rate(seconds.raw), emmett: rate(seconds.emmett) });
     console.log(`  done: ${row.scenario}`);
   }
 
   // 2. 1 000 events per call spread over 1 000 streams, one transaction (bulk import).
   {
     const row: Row = { scenario: `batched: ${PER_CALL} events/call over ${PER_CALL} streams, 1 tx`, target: '≥ 0.8× raw' };
-    row.vigie = rate(
-      (
-        await timed(async () => {
-          for (let c = 0; c < calls; c += 1) {
-            await store.appendMany(
-              Array.from({ length: PER_CALL }, (_, k) => {
-                const event = leaseEvent(c * PER_CALL + k);
-                const data = event.data as ReturnType<typeof syntheticLease>;
-                return {
-                  streamId: attributionStreamId(data.bailleurId, `${data.caseId}-m`),
-                  events: [event],
-                  expectedVersion: 'no_stream' as const,
-                };
-              }),
-            );
-          }
-        })
-      ).seconds,
-    );
-    row.raw = rate(
-      (
-        await timed(async () => {
-          const sql = rawInsertSql(PER_CALL);
-          for (let c = 0; c < calls; c += 1) {
-            const batch = Array.from({ length: PER_CALL }, (_, k) => ({
-              streamId: `raw-many-${c * PER_CALL + k}`,
-              version: 1,
-              event: leaseEvent(c * PER_CALL + k),
-            }));
-            await pool.query(sql, rawParams(batch));
-          }
-        })
-      ).seconds,
-    );
-    rows.push(row);
+    const seconds = await interleaved(calls, {
+      vigie: async (c) => {
+        await store.appendMany(
+          Array.from({ length: PER_CALL }, (_, k) => {
+            const event = leaseEvent(c * PER_CALL + k);
+            const data = event.data as ReturnType<typeof syntheticLease>;
+            return {
+              streamId: attributionStreamId(data.bailleurId, `${data.caseId}-m`),
+              events: [event],
+              expectedVersion: 'no_stream' as const,
+            };
+          }),
+        );
+      },
+      raw: async (c) => {
+        const batch = Array.from({ length: PER_CALL }, (_, k) => ({
+          streamId: `raw-many-${c * PER_CALL + k}`,
+          version: 1,
+          event: leaseEvent(c * PER_CALL + k),
+        }));
+        await pool.query(rawInsertSql(PER_CALL), rawParams(batch));
+      },
+    });
+    rows.push({ ...row, vigie: rate(seconds.vigie), raw: rate(seconds.raw) });
     console.log(`  done: ${row.scenario}`);
   }
 
-  // 3. Single-event appends, 16 at a time.
+  // 3. Single-event appends, 16 at a time, in rounds of PER_CALL appends.
   {
     const row: Row = {
       scenario: `single-event appends, concurrency ${CONCURRENCY}`,
       target: '≥ 0.6× raw and ≥ 1.5× Emmett',
     };
-    row.vigie = rate(
-      (
-        await timed(() =>
-          pooled(
-            N,
-            CONCURRENCY,
-            async (i) => void (await store.append(`bench-single-${i}`, [leaseEvent(i)], { expectedVersion: 'no_stream' })),
-          ),
-        )
-      ).seconds,
-    );
     const sql = rawInsertSql(1);
-    row.raw = rate(
-      (
-        await timed(() =>
-          pooled(
-            N,
-            CONCURRENCY,
-            async (i) =>
-              void (await pool.query(sql, rawParams([{ streamId: `raw-single-${i}`, version: 1, event: leaseEvent(i) }]))),
-          ),
-        )
-      ).seconds,
-    );
-    row.emmett = rate(
-      (
-        await timed(() =>
-          pooled(N, CONCURRENCY, async (i) => void (await emmett.appendToStream(`bench-single-${i}`, [emmettEvent(i)]))),
-        )
-      ).seconds,
-    );
-    rows.push(row);
+    const round = (task: (i: number) => Promise<void>) => (c: number) =>
+      pooled(PER_CALL, CONCURRENCY, (k) => task(c * PER_CALL + k));
+    const seconds = await interleaved(calls, {
+      vigie: round(
+        async (i) => void (await store.append(`bench-single-${i}`, [leaseEvent(i)], { expectedVersion: 'no_stream' })),
+      ),
+      raw: round(
+        async (i) => void (await pool.query(sql, rawParams([{ streamId: `raw-single-${i}`, version: 1, event: leaseEvent(i) }]))),
+      ),
+      emmett: round(async (i) => void (await emmett.appendToStream(`bench-single-${i}`, [emmettEvent(i)]))),
+    });
+    rows.push({ ...row, vigie: rate(seconds.vigie), raw: rate(seconds.raw), emmett: rate(seconds.emmett) });
     console.log(`  done: ${row.scenario}`);
   }
 

@@ -25,6 +25,13 @@ export interface ProjectionRunnerOptions {
   readonly onError?: (error: unknown) => void;
   /** Called after each committed batch (e.g. to wake the alert monitor at once). */
   readonly onApplied?: (position: number) => void;
+  /**
+   * false: a batch's COMMIT does not wait for its WAL flush (synchronous_commit off). Only for a
+   * rebuild into fresh tables that nothing reads yet: a crash loses at most the last batches, with
+   * their checkpoint (a rebuild starts over anyway), and the swap's own synchronous COMMIT flushes
+   * every one before the tables serve. Default true.
+   */
+  readonly synchronousCommit?: boolean;
 }
 
 /**
@@ -69,7 +76,12 @@ export class ProjectionRunner {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`projection:${this.projection.name}`]);
+      await client.query(
+        this.options.synchronousCommit === false
+          ? "SELECT pg_advisory_xact_lock(hashtext($1)), set_config('synchronous_commit', 'off', true)"
+          : 'SELECT pg_advisory_xact_lock(hashtext($1))',
+        [`projection:${this.projection.name}`],
+      );
       await client.query('INSERT INTO checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [this.projection.name]);
       const { rows } = await client.query<{ position: string; last_event_at: Date | null }>(
         'SELECT position, last_event_at FROM checkpoints WHERE name = $1',

@@ -10,17 +10,74 @@ export const APPEND_ORDER_LOCK = 7_355_602;
  * is never held across a client round trip. It takes the lock before the transaction has an
  * xid, raises each stream's version by its event count, inserts the events numbered from the
  * previous version in request order, and releases the lock (before COMMIT, so commits and
- * their fsync still overlap). Only then does it check: a stream whose previous version is not
- * the expected one raises VG001, an event id already recorded raises VG002; either way the
- * transaction rolls back. p_expected: -1 any, 0 no stream, n exactly n events.
+ * their fsync still overlap). Only then does it check that each stream's previous version is
+ * the expected one, else raises VG001 and the transaction rolls back. p_expected: -1 any,
+ * 0 no stream, n exactly n events.
  *
- * The events come as one JSON array of {s: stream, i: index in its stream's append from 1,
- * e: event id, t: type, v: schema version, d: data, m: metadata}: one JSON text parsed once,
- * where arrays of jsonb made the client escape every document into an array literal and the
- * server parse it twice (a third of a 1 000-event append). It answers one row: each stream's
- * version after the append (in p_streams order) and each event's position (in request order).
+ * An event id already recorded raises VG002 before the lock is taken (an index probe per event,
+ * outside the ordering): the events go in by a plain INSERT, where ON CONFLICT DO NOTHING made
+ * every row a speculative insertion (one more index probe and one more WAL record each) under the
+ * lock. An id recorded meanwhile by a transaction still running, or named twice in the request,
+ * fails the INSERT itself (unique_violation on events_event_id_key) with the lock still held: the
+ * client releases it (pg_advisory_unlock_all) as after any failure between lock and unlock.
+ *
+ * The events come as one JSON array of {k: index of the event's stream in p_streams from 1,
+ * i: index in its stream's append from 1, e: event id, t: type, v: schema version, d: data,
+ * m: metadata}: one JSON text parsed once. With the stream's index each event finds its stream's
+ * new version by array subscript, in document order: no join and no sort of the events (which
+ * carried their data through both). It answers one row: each stream's version after the append
+ * (in p_streams order) and each event's position (in request order: the identity column numbers
+ * rows in insertion order, which is the document's).
  */
 const APPEND_FUNCTION = `
+  CREATE OR REPLACE FUNCTION vigie_append(p_events jsonb, p_streams text[], p_counts int[], p_expected int[])
+  RETURNS TABLE (versions int[], positions bigint[]) LANGUAGE plpgsql AS $fn$
+  DECLARE
+    v_versions int[];
+    v_positions bigint[];
+    v_stale record;
+    v_duplicate uuid;
+  BEGIN
+    SELECT x.e INTO v_duplicate FROM jsonb_to_recordset(p_events) AS x(e uuid)
+      WHERE EXISTS (SELECT 1 FROM events ev WHERE ev.event_id = x.e) LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'VG002', MESSAGE = 'event id already recorded', DETAIL = v_duplicate::text;
+    END IF;
+
+    PERFORM pg_advisory_lock(${APPEND_ORDER_LOCK});
+    WITH bumped AS (
+      INSERT INTO streams AS s (stream_id, version) SELECT * FROM unnest(p_streams, p_counts)
+      ON CONFLICT (stream_id) DO UPDATE SET version = s.version + excluded.version
+      RETURNING s.stream_id, s.version
+    )
+    SELECT array_agg(b.version ORDER BY c.ord) INTO v_versions
+      FROM bumped b JOIN unnest(p_streams) WITH ORDINALITY AS c(stream_id, ord) ON c.stream_id = b.stream_id;
+    WITH inserted AS (
+      INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
+      SELECT p_streams[u.k], v_versions[u.k] - p_counts[u.k] + u.i, u.e, u.t, u.v, u.d, u.m
+      FROM jsonb_to_recordset(p_events) AS u(k int, i int, e uuid, t text, v int2, d jsonb, m jsonb)
+      RETURNING global_position
+    )
+    SELECT array_agg(global_position ORDER BY global_position) INTO v_positions FROM inserted;
+    PERFORM pg_advisory_unlock(${APPEND_ORDER_LOCK});
+
+    SELECT c.stream_id, c.expected, c.version - c.n AS actual INTO v_stale
+      FROM unnest(p_streams, p_counts, p_expected, v_versions) AS c(stream_id, n, expected, version)
+      WHERE c.expected >= 0 AND c.expected <> c.version - c.n
+      LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'VG001', MESSAGE = 'wrong expected version',
+        DETAIL = json_build_object('streamId', v_stale.stream_id, 'expected', v_stale.expected, 'actual', v_stale.actual)::text;
+    END IF;
+    RETURN QUERY SELECT v_versions, v_positions;
+  END
+  $fn$;
+`;
+
+/**
+ * vigie_append as migration 004 created it, kept as it ran: replaced by APPEND_FUNCTION in 005.
+ */
+const APPEND_FUNCTION_V2 = `
   CREATE OR REPLACE FUNCTION vigie_append(p_events jsonb, p_streams text[], p_counts int[], p_expected int[])
   RETURNS TABLE (versions int[], positions bigint[]) LANGUAGE plpgsql AS $fn$
   DECLARE
@@ -78,7 +135,7 @@ const APPEND_FUNCTION = `
 `;
 
 /**
- * vigie_append as first released (migration 003), kept as it ran: replaced by APPEND_FUNCTION in 004.
+ * vigie_append as first released (migration 003), kept as it ran: replaced by APPEND_FUNCTION_V2 in 004.
  */
 const APPEND_FUNCTION_V1 = `
   CREATE OR REPLACE FUNCTION vigie_append(
@@ -179,6 +236,11 @@ export const eventStoreMigrations: Migration[] = [
     // Events as one JSON document instead of arrays of jsonb; one answer row instead of one per stream and event.
     id: 'event-store/004-append-json',
     sql: `DROP FUNCTION vigie_append(text[], int[], uuid[], text[], int2[], jsonb[], jsonb[], text[], int[], int[]);
-      ${APPEND_FUNCTION}`,
+      ${APPEND_FUNCTION_V2}`,
+  },
+  {
+    // Each event names its stream by index (no join, no sort); a plain INSERT after a duplicate check outside the lock.
+    id: 'event-store/005-append-set-based',
+    sql: APPEND_FUNCTION,
   },
 ];

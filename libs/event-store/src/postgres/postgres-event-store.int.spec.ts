@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/postgres.js';
 import { type NewEvent, type RecordedEvent } from '../event-store.port.js';
+import { APPEND_ORDER_LOCK } from './event-store.migrations.js';
 import { PostgresEventStore } from './postgres-event-store.js';
 
 function event(data: Record<string, unknown> = {}, eventId = randomUUID()): NewEvent {
@@ -31,6 +32,62 @@ describe('PostgreSQL event store', () => {
   afterEach(async () => {
     await store.close();
     await db.drop();
+  });
+
+  describe('appending', () => {
+    it('sends concurrent appends together, in fewer transactions, each answered with its own stream and position', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.append(`together-${i}`, [event({ i })], { expectedVersion: 'no_stream' })),
+      );
+
+      expect(results.map((result) => result.streamId)).toEqual(Array.from({ length: 20 }, (_, i) => `together-${i}`));
+      expect(results.map((result) => result.nextExpectedVersion)).toEqual(Array(20).fill(1));
+      for (const [i, result] of results.entries()) {
+        expect((await store.readEvent((await store.readStream(`together-${i}`)).events[0]!.eventId))?.globalPosition).toBe(
+          result.positions[0],
+        );
+      }
+      const { rows } = await db.pool.query<{ appends: number; transactions: number }>(
+        'SELECT count(*)::int AS appends, count(DISTINCT tx_id)::int AS transactions FROM events',
+      );
+      expect(rows[0]!.appends).toBe(20);
+      expect(rows[0]!.transactions).toBeLessThan(20);
+    });
+
+    it('lets a stale append among concurrent ones fail alone, the others recorded', async () => {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          store.append(`alone-${i}`, [event({ i })], { expectedVersion: i === 13 ? 5 : 'no_stream' }),
+        ),
+      );
+
+      expect(outcomes.map((outcome) => outcome.status)).toEqual(
+        Array.from({ length: 20 }, (_, i) => (i === 13 ? 'rejected' : 'fulfilled')),
+      );
+      expect((outcomes[13] as PromiseRejectedResult).reason).toMatchObject({ name: 'WrongExpectedVersionError' });
+      expect(await countEvents(db)).toBe(19);
+      expect((await store.readStream('alone-13')).version).toBe(0);
+    });
+
+    it('refuses an event id named twice in one append, writes nothing and leaves the ordering lock free', async () => {
+      const id = randomUUID();
+      await expect(
+        store.appendMany([
+          { streamId: 'twice-a', events: [event({ n: 1 }, id)] },
+          { streamId: 'twice-b', events: [event({ n: 1 }, id)] },
+        ]),
+      ).rejects.toMatchObject({ name: 'EventIdConflictError', eventId: id });
+
+      expect(await countEvents(db)).toBe(0);
+      const { rows } = await db.pool.query<{ held: number }>(
+        `SELECT count(*)::int AS held FROM pg_locks WHERE locktype = 'advisory' AND objid = $1
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [APPEND_ORDER_LOCK],
+      );
+      expect(rows[0]!.held).toBe(0);
+      const next = await store.append('after', [event({ n: 2 })]);
+      expect(next.positions).toHaveLength(1);
+    });
   });
 
   describe('reading the global log', () => {
