@@ -41,13 +41,19 @@ const FLUX_59: AlertSubject = {
   objective: 'FLUX',
   scope: { kind: 'convention', id: 'lmh:action-logement:ALS-LMH-59' },
 };
+/** The préfet's own convention: the État's services are its party, and see its figures whole. */
+const PREFET_FLUX_59: AlertSubject = {
+  ...FLUX_59,
+  scope: { kind: 'convention', id: 'lmh:etat-59:ETAT-LMH-59' },
+  departement: '59',
+};
 
 const id = alertStreamId;
 
 describe('An alert is shown to every organisation it is about, and to no other', () => {
   let app: TestApp;
   const keys: Record<string, TestKey> = {};
-  const live: string[] = [];
+  const live: Record<string, string[]> = {};
   const abort = new AbortController();
 
   const visible = async (key: string) =>
@@ -88,28 +94,30 @@ describe('An alert is shown to every organisation it is about, and to no other',
         ).status,
       ).toBe(201);
 
-    // The bailleur lmh follows the live stream from here.
-    const response = await fetch(`${app.url}/v1/stream`, { headers: keys.lmh!.auth, signal: abort.signal });
-    expect(response.status).toBe(200);
-    const ready = (async () => {
-      const decoder = new TextDecoder();
-      let buffer = '';
-      try {
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          buffer += decoder.decode(chunk, { stream: true });
-          let end;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const data = /^data: (.*)$/m.exec(block)?.[1];
-            if (/^event: alert$/m.test(block) && data) live.push(JSON.parse(data).alertId);
+    // The bailleur lmh and the État of 59 follow the live stream from here.
+    for (const key of ['lmh', 'etat59']) {
+      const response = await fetch(`${app.url}/v1/stream`, { headers: keys[key]!.auth, signal: abort.signal });
+      expect(response.status).toBe(200);
+      live[key] = [];
+      void (async () => {
+        const decoder = new TextDecoder();
+        let buffer = '';
+        try {
+          for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+            buffer += decoder.decode(chunk, { stream: true });
+            let end;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+              const block = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              const data = /^data: (.*)$/m.exec(block)?.[1];
+              if (/^event: alert$/m.test(block) && data) live[key]!.push(JSON.parse(data).alertId);
+            }
           }
+        } catch {
+          // aborted at the end of the suite
         }
-      } catch {
-        // aborted at the end of the suite
-      }
-    })();
-    void ready;
+      })();
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     const measure = (numerator: number, denominator: number) => ({
@@ -128,6 +136,7 @@ describe('An alert is shown to every organisation it is about, and to no other',
       [CONTINGENT_59, measure(40, 100)],
       [CONTINGENT_62, measure(40, 100)],
       [FLUX_59, measure(3, 100)],
+      [PREFET_FLUX_59, measure(3, 100)],
     ] as const)
       await app.running.runtime.store.append(id(subject), [
         {
@@ -139,7 +148,7 @@ describe('An alert is shown to every organisation it is about, and to no other',
       ]);
     await waitFor(
       async () => (await getJson(`${app.url}/v1/alerts`)).body.length,
-      (n: number) => n === 6,
+      (n: number) => n === 7,
     );
   });
 
@@ -150,14 +159,14 @@ describe('An alert is shown to every organisation it is about, and to no other',
 
   it("shows the État of a département the alerts of its EPCIs and of the conventions there, and the préfet's contingent", async () => {
     expect(await visible('etat59')).toEqual(
-      [id(CONTINGENT_59), id(FLUX_59), id(PRIO_OWN_STOCK), id(PRIO_PAIR), id(VILOGIA_HQ1)].sort(),
+      [id(CONTINGENT_59), id(FLUX_59), id(PREFET_FLUX_59), id(PRIO_OWN_STOCK), id(PRIO_PAIR), id(VILOGIA_HQ1)].sort(),
     );
     expect(await visible('etat62')).toEqual([id(CONTINGENT_62)]);
   });
 
   it('shows a bailleur its PRIO pairs and its conventions, never another bailleur’s', async () => {
     expect(await visible('lmh')).toEqual(
-      [id(CONTINGENT_59), id(CONTINGENT_62), id(FLUX_59), id(PRIO_OWN_STOCK), id(PRIO_PAIR)].sort(),
+      [id(CONTINGENT_59), id(CONTINGENT_62), id(FLUX_59), id(PREFET_FLUX_59), id(PRIO_OWN_STOCK), id(PRIO_PAIR)].sort(),
     );
     expect(await visible('vilogia')).toEqual([id(VILOGIA_HQ1)]);
   });
@@ -170,7 +179,7 @@ describe('An alert is shown to every organisation it is about, and to no other',
     expect(await visible('mel')).toEqual([id(PRIO_OWN_STOCK), id(PRIO_PAIR), id(VILOGIA_HQ1)].sort());
   });
 
-  it("masks, for the État, a convention's flux households under the secrecy threshold", async () => {
+  it("masks, for the État, the flux households of a convention not the préfet's under the secrecy threshold", async () => {
     const alerts = (await getJson(`${app.url}/v1/alerts`, keys.etat59!.auth)).body as Array<{
       alertId: string;
       measure: unknown;
@@ -181,6 +190,7 @@ describe('An alert is shown to every organisation it is about, and to no other',
       neededToTarget: null,
       denominator: 100,
     });
+    expect(alerts.find((a) => a.alertId === id(PREFET_FLUX_59))!.measure).toMatchObject({ numerator: 3, rate: 0.03 });
     const parties = (await getJson(`${app.url}/v1/alerts`, keys.lmh!.auth)).body.find(
       (a: { alertId: string }) => a.alertId === id(FLUX_59),
     );
@@ -188,12 +198,25 @@ describe('An alert is shown to every organisation it is about, and to no other',
   });
 
   it('pushes a bailleur, live, the same alerts as it lists', async () => {
+    const expected = [id(CONTINGENT_59), id(CONTINGENT_62), id(FLUX_59), id(PREFET_FLUX_59), id(PRIO_OWN_STOCK), id(PRIO_PAIR)];
     await waitFor(
-      async () => [...live].sort(),
-      (seen) => seen.length >= 5,
+      async () => live.lmh!.length,
+      (n) => n >= expected.length,
     );
-    expect([...live].sort()).toEqual(
-      [id(CONTINGENT_59), id(CONTINGENT_62), id(FLUX_59), id(PRIO_OWN_STOCK), id(PRIO_PAIR)].sort(),
+    expect([...live.lmh!].sort()).toEqual(expected.sort());
+  });
+
+  it('pushes the État, live, the alerts of its EPCIs and the préfet contingent’s, and leaves a convention’s flux to the (masked) list', async () => {
+    const expected = [id(CONTINGENT_59), id(PRIO_OWN_STOCK), id(PRIO_PAIR), id(VILOGIA_HQ1)];
+    await waitFor(
+      async () => live.etat59!.length,
+      (n) => n >= expected.length,
     );
+    // lmh's stream has shown the last alert recorded: the État's, fed by the same reader, has had them all.
+    await waitFor(
+      async () => live.lmh!.length,
+      (n) => n >= 6,
+    );
+    expect([...live.etat59!].sort()).toEqual(expected.sort());
   });
 });

@@ -42,7 +42,14 @@ export function mayPrincipalSeeAlert(principal: Principal, parties: AlertParties
   }
 }
 
-/** An alert event's parties, from its data as recorded (a live AlertRaised / AlertResolved). */
-export function partiesOfAlertEvent(data: unknown): AlertParties {
-  return alertParties(data as AlertSubject);
+/**
+ * Whether the live stream pushes an alert event to a principal: what it would list, except, for the
+ * État's services, a convention's flux alert (its households go under statistical secrecy unless
+ * the convention is the préfet's, which the listing reads from the referential): they find it,
+ * masked where due, in GET /v1/alerts. The préfet contingent's alerts (État conventions only) are pushed.
+ */
+export function mayPushAlertLive(principal: Principal, data: unknown, tenancy: TenancyResolver): boolean {
+  const subject = data as AlertSubject;
+  if (!mayPrincipalSeeAlert(principal, alertParties(subject), tenancy)) return false;
+  return !(principal.role === 'etat' && subject.scope.kind === 'convention' && subject.rule !== 'CONTINGENT_MISUSE');
 }

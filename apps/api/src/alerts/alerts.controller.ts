@@ -4,7 +4,7 @@ import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { ALERT_RULES, type AlertMeasure } from '@vigie/domain';
-import { listAlerts } from '@vigie/projections';
+import { listAlerts, readEtatReservataires } from '@vigie/projections';
 import { csvTimestamp, sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { epciSirenParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
@@ -32,7 +32,7 @@ const querySchema = z.object({
 
 /** A flux alert's measure with its households counted masked when secret, with what is computed on them. */
 function shareAlertMeasure(measure: AlertMeasure, threshold: number) {
-  if (!isSecret(measure.numerator, threshold)) return measure;
+  if (!isSecret(Math.ceil(measure.numerator), threshold)) return measure;
   return { ...measure, numerator: null, rate: null, neededToTarget: null, masked: ['numerator', 'rate', 'neededToTarget'] };
 }
 
@@ -70,7 +70,8 @@ export class AlertsController {
     });
     const [scopeKind, scopeId] = input.scope ? input.scope.split(':') : [undefined, undefined];
     // Each organisation sees the alerts naming it as a party (alertAudience); the filters asked narrow that further.
-    const etat = principal.role === 'etat';
+    // The État's services see a convention that is not the préfet's under statistical secrecy (as its figures).
+    const etat = principal.role === 'etat' ? await readEtatReservataires(this.pool) : null;
     const alerts = (
       await listAlerts(this.pool, {
         epciSiren: input.epci,
@@ -80,9 +81,8 @@ export class AlertsController {
         scopeKind,
         scopeId,
       })
-    ).map(({ parties: _parties, ...alert }) =>
-      // The État's services see a convention's flux households under statistical secrecy (as its figures).
-      etat && alert.scope.kind === 'convention' && alert.rule === 'FLUX_DRIFT'
+    ).map(({ parties, ...alert }) =>
+      etat && alert.scope.kind === 'convention' && !parties.reservataires.some((id) => etat.has(id))
         ? { ...alert, measure: shareAlertMeasure(alert.measure as AlertMeasure, this.config.STATISTICAL_SECRECY_THRESHOLD) }
         : alert,
     );

@@ -11,7 +11,7 @@ import { ALL_ROLES, Access, CurrentPrincipal } from '../access/access.decorators
 import { TenancyResolver } from '../access/tenancy.resolver.js';
 import { FILTERED } from '../access/tenancies.js';
 import { LiveFeedService } from './live-feed.service.js';
-import { mayPrincipalSeeAlert, partiesOfAlertEvent } from './alert-visibility.js';
+import { mayPushAlertLive } from './alert-visibility.js';
 import { NoDeadline } from '../http/handler-deadline.interceptor.js';
 
 /** Bytes a live client may leave unread before it is disconnected. */
@@ -71,7 +71,7 @@ export class StreamController {
         // Each subscriber sees only the facts that name its organisation, and the alerts it is a party to (as listed).
         if (
           kind === 'alert'
-            ? !mayPrincipalSeeAlert(principal, partiesOfAlertEvent(event.data), this.tenancy)
+            ? !mayPushAlertLive(principal, event.data, this.tenancy)
             : !owns(principal, this.tenancy.ownersOfEvent(event.data))
         )
           continue;
