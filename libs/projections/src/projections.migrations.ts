@@ -1,5 +1,5 @@
 import { type Migration } from '@vigie/postgres';
-import { alertsTableDdl } from './alerts/alerts.projection.js';
+import { alertPartiesMigration, alertsTableDdl } from './alerts/alerts.projection.js';
 import { complianceScopesDdl, complianceTablesDdl, leaseFactsScopeIndexDdl } from './compliance/compliance.projection.js';
 import { leaseSummaryTableDdl } from './lease-summary/lease-summary.projection.js';
 import { streamIdsMigration } from './stream-ids.migration.js';
@@ -45,4 +45,6 @@ export const projectionMigrations: Migration[] = [
     id: 'projections/011-lease-facts-scope-changes',
     sql: `${leaseFactsScopeIndexDdl()} DROP INDEX IF EXISTS lease_facts_scope;`,
   },
+  // Each alert lists the organisations it is about (a convention's parties and département, a PRIO pair's two parties).
+  alertPartiesMigration,
 ];

@@ -3,13 +3,15 @@ import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { ALERT_RULES } from '@vigie/domain';
-import { listAlerts } from '@vigie/projections';
+import { ALERT_RULES, type AlertMeasure } from '@vigie/domain';
+import { listAlerts, readEtatReservataires } from '@vigie/projections';
 import { csvTimestamp, sendCsv, toCsv, wantsCsv } from '../http/csv.js';
 import { epciSirenParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
-import { DATABASE_POOL, type DatabasePool } from '../platform/platform.module.js';
-import type { Principal } from '@vigie/access';
+import { DATABASE_POOL, type DatabasePool, VIGIE_CONFIG } from '../platform/platform.module.js';
+import type { VigieConfig } from '@vigie/config';
+import { alertAudience } from './alert-visibility.js';
+import { isSecret, type Principal } from '@vigie/access';
 import { ALL_ROLES, Access, CurrentPrincipal } from '../access/access.decorators.js';
 import { TenancyResolver } from '../access/tenancy.resolver.js';
 import { FILTERED } from '../access/tenancies.js';
@@ -28,12 +30,19 @@ const querySchema = z.object({
     .optional(),
 });
 
+/** A flux alert's measure with its households counted masked when secret, with what is computed on them. */
+function shareAlertMeasure(measure: AlertMeasure, threshold: number) {
+  if (!isSecret(Math.ceil(measure.numerator), threshold)) return measure;
+  return { ...measure, numerator: null, rate: null, neededToTarget: null, masked: ['numerator', 'rate', 'neededToTarget'] };
+}
+
 @ApiTags('alerts and live')
 @Controller('v1/alerts')
 export class AlertsController {
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly tenancy: TenancyResolver,
+    @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
   ) {}
 
   @Access({ roles: ALL_ROLES, tenancy: FILTERED })
@@ -60,30 +69,23 @@ export class AlertsController {
       scope: query.scope || undefined,
     });
     const [scopeKind, scopeId] = input.scope ? input.scope.split(':') : [undefined, undefined];
-    // Each organisation sees the alerts about itself: its EPCI, the EPCIs of its département, its
-    // own scope as bailleur or réservataire. The filters asked narrow that further.
-    const own = principal.tenant ?? '';
-    const restriction =
-      principal.role === 'epci'
-        ? { epciSirens: [own] }
-        : principal.role === 'etat'
-          ? { epciSirens: this.tenancy.epcisOfDepartement(own) }
-          : principal.role === 'bailleur' || principal.role === 'reservataire'
-            ? { ownScope: principal.role, ownId: own }
-            : {};
-    const clash =
-      'ownScope' in restriction &&
-      ((scopeKind && scopeKind !== restriction.ownScope) || (scopeId && scopeId !== restriction.ownId));
-    const alerts = clash
-      ? []
-      : await listAlerts(this.pool, {
-          epciSiren: input.epci,
-          epciSirens: 'epciSirens' in restriction ? restriction.epciSirens : undefined,
-          status: input.status,
-          rule: input.rule,
-          scopeKind: 'ownScope' in restriction ? restriction.ownScope : scopeKind,
-          scopeId: 'ownScope' in restriction ? restriction.ownId : scopeId,
-        });
+    // Each organisation sees the alerts naming it as a party (alertAudience); the filters asked narrow that further.
+    // The État's services see a convention that is not the préfet's under statistical secrecy (as its figures).
+    const etat = principal.role === 'etat' ? await readEtatReservataires(this.pool) : null;
+    const alerts = (
+      await listAlerts(this.pool, {
+        epciSiren: input.epci,
+        audience: alertAudience(principal, this.tenancy),
+        status: input.status,
+        rule: input.rule,
+        scopeKind,
+        scopeId,
+      })
+    ).map(({ parties, ...alert }) =>
+      etat && alert.scope.kind === 'convention' && !parties.reservataires.some((id) => etat.has(id))
+        ? { ...alert, measure: shareAlertMeasure(alert.measure as AlertMeasure, this.config.STATISTICAL_SECRECY_THRESHOLD) }
+        : alert,
+    );
     if (!wantsCsv(request)) {
       response.status(200).json(alerts);
       return;

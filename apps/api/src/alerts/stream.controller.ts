@@ -11,6 +11,7 @@ import { ALL_ROLES, Access, CurrentPrincipal } from '../access/access.decorators
 import { TenancyResolver } from '../access/tenancy.resolver.js';
 import { FILTERED } from '../access/tenancies.js';
 import { LiveFeedService } from './live-feed.service.js';
+import { mayPushAlertLive } from './alert-visibility.js';
 import { NoDeadline } from '../http/handler-deadline.interceptor.js';
 
 /** Bytes a live client may leave unread before it is disconnected. */
@@ -66,9 +67,14 @@ export class StreamController {
         if (event.globalPosition <= ready) continue;
         const about = epciOf(event);
         if (filter && about !== filter) continue;
-        // Each subscriber sees only the facts and alerts that name its organisation.
-        if (!owns(principal, this.tenancy.ownersOfEvent(event.data))) continue;
         const kind = event.type === 'AlertRaised' || event.type === 'AlertResolved' ? 'alert' : 'fact';
+        // Each subscriber sees only the facts that name its organisation, and the alerts it is a party to (as listed).
+        if (
+          kind === 'alert'
+            ? !mayPushAlertLive(principal, event.data, this.tenancy)
+            : !owns(principal, this.tenancy.ownersOfEvent(event.data))
+        )
+          continue;
         const payload =
           kind === 'alert'
             ? {

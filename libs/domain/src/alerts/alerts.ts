@@ -1,5 +1,5 @@
 import type { Decider } from '../decider.js';
-import type { ComplianceReport, ScopeKind } from '../compliance/compliance.js';
+import { NON_RESERVE, type ComplianceReport, type ScopeKind } from '../compliance/compliance.js';
 import type { AlertSettings } from './alert-settings.js';
 import { compositeKey } from '../identity/composite-key.js';
 import { type ConventionRef, conventionKey } from '../flux/reservation.js';
@@ -36,6 +36,39 @@ export interface AlertSubject {
   /** HQ1, QNQ1, PRIO, ANRU, TERR:… ; DATA for data quality; FLUX, CONTINGENT, BILAN for the flux. */
   readonly objective: string;
   readonly scope: { readonly kind: ScopeKind | 'convention'; readonly id: string };
+  /** A convention alert's département (its perimeter's), so that the État's services there see it. */
+  readonly departement?: string;
+}
+
+/**
+ * The organisations an alert is about, read from its subject (and, for a convention recorded before
+ * its alerts named their département, the département its signature recorded): each of them sees it.
+ * A bailleur × réservataire scope names both parties (`non_reserve`, the bailleur's own stock, names
+ * no réservataire); a convention names its bailleur, its réservataire and its département.
+ */
+export interface AlertParties {
+  readonly epciSiren: string | null;
+  readonly departements: readonly string[];
+  readonly bailleurs: readonly string[];
+  readonly reservataires: readonly string[];
+}
+
+export function alertParties(
+  subject: Pick<AlertSubject, 'epciSiren' | 'scope' | 'departement'>,
+  conventionDepartement: string | null = null,
+): AlertParties {
+  const { kind, id } = subject.scope;
+  // Organisation ids hold no `:` (ORGANISATION_ID), so the scope id's parts split back as written.
+  const [first = '', second = ''] = id.split(':');
+  const bailleurs = kind === 'bailleur' ? [id] : kind === 'bailleur_reservataire' || kind === 'convention' ? [first] : [];
+  const reservataires =
+    kind === 'reservataire'
+      ? [id]
+      : (kind === 'bailleur_reservataire' || kind === 'convention') && second !== NON_RESERVE
+        ? [second]
+        : [];
+  const departement = subject.departement ?? (kind === 'convention' ? conventionDepartement : null);
+  return { epciSiren: subject.epciSiren, departements: departement ? [departement] : [], bailleurs, reservataires };
 }
 
 export interface AlertMeasure {
@@ -204,6 +237,8 @@ export function observeConventionAlerts(
     readonly counted: { readonly total: number };
     readonly realisedShare: number | null;
     readonly oriented: number;
+    /** The convention's territory: its département names the État's services that oversee it. */
+    readonly perimeter?: { readonly departement: string };
     /** `leases`: leases signed on the État's flux (absent on figures of the first shape: orientations only). */
     readonly contingent: { readonly publicAgentLeases: number; readonly leases?: { readonly count: number } } | null;
   },
@@ -216,6 +251,7 @@ export function observeConventionAlerts(
     year: figures.year,
     objective,
     scope,
+    ...(figures.perimeter ? { departement: figures.perimeter.departement } : {}),
   });
   const gap = figures.proRataTargetToDate - figures.counted.total;
   const allowed = Math.max(1, FLUX_DRIFT_TOLERANCE * figures.proRataTargetToDate);

@@ -4,12 +4,14 @@ import { evaluateCompliance, type LeaseFact } from '../compliance/compliance.js'
 import { deciderSpecification } from '../testing/decider-specification.js';
 import {
   alertDecider,
+  alertParties,
   alertStreamId,
   DEFAULT_ALERT_SETTINGS,
   observeAlerts,
   observeBilanDue,
   observeConventionAlerts,
   type AlertObservation,
+  type AlertSubject,
 } from './alerts.js';
 
 const MEL = '200093201';
@@ -190,3 +192,66 @@ describe('Flux alerts', () => {
     );
   });
 });
+
+describe('The parties of an alert (who sees it)', () => {
+  const subject = (kind: AlertSubject['scope']['kind'], id: string, epciSiren: string | null = MEL) => ({
+    epciSiren,
+    scope: { kind, id },
+  });
+
+  it('names both parties of a bailleur × réservataire scope, and no réservataire for the non-reserved stock', () => {
+    expect(alertParties(subject('bailleur_reservataire', 'lmh:action-logement'))).toEqual({
+      epciSiren: MEL,
+      departements: [],
+      bailleurs: ['lmh'],
+      reservataires: ['action-logement'],
+    });
+    expect(alertParties(subject('bailleur_reservataire', 'lmh:non_reserve'))).toMatchObject({
+      bailleurs: ['lmh'],
+      reservataires: [],
+    });
+  });
+
+  it('names a convention’s bailleur, réservataire and département (recorded on the alert, or given from its signature)', () => {
+    const flux = observeConventionAlerts({ ...figures59(), perimeter: { departement: '59' } }, DEFAULT_ALERT_SETTINGS)[0]!
+      .subject;
+    expect(alertParties(flux)).toEqual({
+      epciSiren: null,
+      departements: ['59'],
+      bailleurs: ['lmh'],
+      reservataires: ['action-logement'],
+    });
+    expect(alertParties(subject('convention', 'lmh:etat-59:ETAT-LMH-59', null), '59')).toMatchObject({
+      departements: ['59'],
+      reservataires: ['etat-59'],
+    });
+  });
+
+  it('names the EPCI alone for its own, sector and commune scopes; the bailleur or réservataire of theirs', () => {
+    expect(alertParties(subject('epci', MEL))).toEqual({ epciSiren: MEL, departements: [], bailleurs: [], reservataires: [] });
+    expect(alertParties(subject('bailleur', 'vilogia'))).toMatchObject({ bailleurs: ['vilogia'], reservataires: [] });
+    expect(alertParties(subject('reservataire', 'als'))).toMatchObject({ bailleurs: [], reservataires: ['als'] });
+    expect(alertParties(observeBilanDue('lmh', 2025, false, '2026-03-01').subject)).toEqual({
+      epciSiren: null,
+      departements: [],
+      bailleurs: ['lmh'],
+      reservataires: [],
+    });
+  });
+});
+
+function figures59() {
+  return {
+    bailleurId: 'lmh',
+    reservataireId: 'action-logement',
+    conventionId: 'ALS-LMH-59',
+    year: 2026,
+    netBase: 100,
+    target: 40,
+    proRataTargetToDate: 30,
+    counted: { total: 26 },
+    realisedShare: 0.26,
+    oriented: 0,
+    contingent: null,
+  };
+}
