@@ -220,6 +220,30 @@ function objectiveCard(objective, figure) {
   );
 }
 
+/** An objective's monthly trajectory as Chart.js data: the cumulative rate against the target line. */
+function trajectoryData(objective, months) {
+  return {
+    labels: months.map((month) => frenchMonth(month.month, 'short')),
+    datasets: [
+      {
+        label: `Taux cumulé ${objective.id} (%)`,
+        data: months.map((month) => (month.rate === null ? null : Math.round(month.rate * 1000) / 10)),
+        borderColor: '#000091',
+        backgroundColor: '#000091',
+        spanGaps: true,
+      },
+      {
+        label: 'Cible (%)',
+        data: months.map(() => (objective.target === null ? null : Math.round(objective.target * 1000) / 10)),
+        borderColor: '#ce0500',
+        borderDash: [6, 4],
+        pointRadius: 0,
+      },
+    ],
+  };
+}
+const TRAJECTORY_SCALES = { y: { min: 0, title: { display: true, text: '%' } } };
+
 let chart = null;
 function trajectory(report, objectiveId) {
   const objective = report.objectives.find((candidate) => candidate.id === objectiveId) ?? report.objectives[0];
@@ -227,24 +251,9 @@ function trajectory(report, objectiveId) {
   const figure = objective.scopes.find((scope) => scope.scope.kind === 'epci')?.figure;
   if (!figure) return;
   const months = figure.monthly ?? [];
-  const labels = months.map((month) => frenchMonth(month.month, 'short'));
-  const rates = months.map((month) => (month.rate === null ? null : Math.round(month.rate * 1000) / 10));
-  const target = months.map(() => (objective.target === null ? null : Math.round(objective.target * 1000) / 10));
   const canvas = document.getElementById('trajectoire');
   if (window.Chart && canvas) {
-    const data = {
-      labels,
-      datasets: [
-        {
-          label: `Taux cumulé ${objective.id} (%)`,
-          data: rates,
-          borderColor: '#000091',
-          backgroundColor: '#000091',
-          spanGaps: true,
-        },
-        { label: 'Cible (%)', data: target, borderColor: '#ce0500', borderDash: [6, 4], pointRadius: 0 },
-      ],
-    };
+    const data = trajectoryData(objective, months);
     if (chart) {
       chart.data = data;
       chart.update('none');
@@ -252,12 +261,7 @@ function trajectory(report, objectiveId) {
       chart = new window.Chart(canvas, {
         type: 'line',
         data,
-        options: {
-          animation: false,
-          responsive: true,
-          maintainAspectRatio: false,
-          scales: { y: { min: 0, title: { display: true, text: '%' } } },
-        },
+        options: { animation: false, responsive: true, maintainAspectRatio: false, scales: TRAJECTORY_SCALES },
       });
     }
   }
@@ -861,37 +865,18 @@ async function reservatairePage() {
 }
 
 // ——— État ———
-/** Runs `task` over `items`, `width` at a time (a département has tens of EPCIs). */
-async function mapLimited(items, width, task) {
-  const results = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await task(items[index]);
-      }
-    }),
-  );
-  return results;
-}
-
 async function etatPage() {
   const departement = id;
   let names = { bailleurs: {}, reservataires: {} };
-  let epcis = [];
   const objectives = ['HQ1', 'QNQ1', 'PRIO'];
   const load = async () => {
     try {
       const year = document.getElementById('annee').value;
       const [alerts, listed] = await Promise.all([api(`/v1/alerts?status=ouverte`), readConventions(year)]);
       fill(document.getElementById('alertes'), alertList(alerts, names));
-      const reports = await mapLimited(epcis, 4, (epci) =>
-        api(`/v1/epcis/${epci.siren}/compliance?${period()}`).catch(() => null),
-      );
-      const figureOf = (report, objectiveId) =>
-        report?.objectives.find((candidate) => candidate.id === objectiveId)?.scopes.find((scope) => scope.scope.kind === 'epci')
-          ?.figure;
+      // One request for the whole département: every EPCI's figures side by side.
+      const { epcis } = await api(`/v1/departements/${encodeURIComponent(departement)}/compliance?${period()}`);
+      const figureOf = (epci, objectiveId) => epci.objectives.find((candidate) => candidate.id === objectiveId)?.figure;
       fill(
         document.getElementById('epcis'),
         epcis.length
@@ -902,14 +887,12 @@ async function etatPage() {
                 { label: 'Attributions' },
                 ...objectives.map((objective) => ({ label: `${objective} : taux / cible, statut` })),
               ],
-              epcis.map((epci, index) => {
-                const report = reports[index];
-                const attributions = report?.dataQuality?.leases ?? null;
+              epcis.map((epci) => {
                 return [
                   { text: epci.name },
-                  { text: report ? count(attributions) : 'indisponible', sort: attributions ?? -1 },
+                  { text: count(epci.leases), sort: epci.leases },
                   ...objectives.map((objectiveId) => {
-                    const figure = figureOf(report, objectiveId);
+                    const figure = figureOf(epci, objectiveId);
                     if (!figure) return { text: '—', sort: -1 };
                     const status = figure.masked?.includes('status') ? SECRET : STATUS[figure.status].label;
                     return {
@@ -964,14 +947,7 @@ async function etatPage() {
       showError(error);
     }
   };
-  try {
-    [names, { epcis }] = await Promise.all([
-      organisationNames().catch(() => names),
-      api(`/v1/departements/${encodeURIComponent(departement)}/epcis`),
-    ]);
-  } catch (error) {
-    showError(error);
-  }
+  names = await organisationNames().catch(() => names);
   setUpPeriod(load);
   await load();
 }
@@ -1167,6 +1143,44 @@ async function adminPage() {
 }
 
 // ——— Rapport annuel (imprimable) ———
+/**
+ * An objective's trajectory chart for the printed report, as an image: Chart.js draws it once, at a
+ * fixed size and without animation, on a canvas kept out of the page, and the picture is what the
+ * page shows. A browser prints an image as it is, where a canvas may print blank (not yet drawn,
+ * or resized for the paper). The table below the charts says the same figures in words.
+ */
+function trajectoryImage(objective, months) {
+  if (!window.Chart || !months.length) return null;
+  const block = el('figure', { class: 'vigie-report-block vigie-trajectoire' });
+  const caption = `${objective.id} — ${objectiveName(objective)} : taux cumulé mois par mois${
+    objective.target === null ? '' : ` et cible de ${percent(objective.target)}`
+  } (valeurs dans le tableau ci-dessous)`;
+  const canvas = document.createElement('canvas');
+  canvas.width = 900;
+  canvas.height = 300;
+  const drawn = new window.Chart(canvas, {
+    type: 'line',
+    data: trajectoryData(objective, months),
+    options: {
+      animation: false,
+      responsive: false,
+      devicePixelRatio: 2,
+      scales: TRAJECTORY_SCALES,
+      plugins: { title: { display: true, text: `${objective.id} — ${objectiveName(objective)}` } },
+    },
+  });
+  const image = el('img', {
+    src: drawn.toBase64Image('image/png'),
+    alt: caption,
+    width: '900',
+    height: '300',
+    'data-trajectoire': objective.id,
+  });
+  drawn.destroy();
+  block.append(image, el('figcaption', { class: 'fr-text--sm', text: caption }));
+  return block;
+}
+
 /** One EPCI's annual report on one page that prints cleanly: objectives, trajectories, breakdowns, data quality. */
 async function rapportPage() {
   const siren = id;
@@ -1211,6 +1225,7 @@ async function rapportPage() {
         document.getElementById('rapport-trajectoires'),
         section(
           'Trajectoires mensuelles (taux cumulé)',
+          ...report.objectives.map((objective) => trajectoryImage(objective, epciFigure(objective)?.monthly ?? [])),
           sortableTable(
             'Taux cumulé mois par mois',
             [{ label: 'Mois' }, ...report.objectives.map((objective) => ({ label: objective.id }))],
