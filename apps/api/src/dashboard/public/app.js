@@ -327,20 +327,34 @@ function nameOf(names, kind, code) {
   return code;
 }
 
-/** Live updates: the figures are read again when a fact or an alert of this EPCI arrives, until they include it. */
+/**
+ * Live updates over the stream: `refresh(position)` runs as soon as the server says the figures
+ * include the new facts (`figures`, sent once the compliance projection has them), and on each
+ * alert. Should that word not come (a projection held up), the facts' own events refresh after 3 s.
+ */
 function live(epci, refresh) {
   if (!window.EventSource) return;
   const source = new EventSource(`/v1/stream${epci ? `?epci=${encodeURIComponent(epci)}` : ''}`);
-  let timer = null;
   let wanted = 0;
-  const onEvent = (event) => {
-    const data = JSON.parse(event.data);
-    wanted = Math.max(wanted, data.position ?? 0);
-    clearTimeout(timer);
-    timer = setTimeout(() => refresh(wanted), 50);
+  let fallback = null;
+  const now = () => {
+    clearTimeout(fallback);
+    fallback = null;
+    refresh(wanted);
   };
-  source.addEventListener('fact', onEvent);
-  source.addEventListener('alert', onEvent);
+  const seen = (event) => (wanted = Math.max(wanted, JSON.parse(event.data).position ?? 0));
+  source.addEventListener('fact', (event) => {
+    seen(event);
+    fallback ??= setTimeout(now, 3_000);
+  });
+  source.addEventListener('figures', (event) => {
+    seen(event);
+    now();
+  });
+  source.addEventListener('alert', (event) => {
+    seen(event);
+    now();
+  });
 }
 
 // ——— EPCI ———
@@ -364,13 +378,20 @@ async function epciPage() {
     if (names.epci?.name) document.querySelector('h1').textContent = `${names.epci.name} — tableau de bord`;
   };
 
-  /** Reads the figures; when `atLeast` is given, again until they include that position (the projection may be a moment behind). */
+  /**
+   * Reads the figures; when `atLeast` is given, again until they include that position (the API
+   * may answer from a read of a few tens of milliseconds ago). An answer older than the one shown
+   * (two live reads crossing) is not shown.
+   */
   const loadFigures = async (atLeast = 0) => {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      report = await api(`/v1/epcis/${siren}/compliance?${period()}`);
-      if (!atLeast || report.asOf.position >= atLeast || report.asOf.live === false) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    let read = null;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      read = await api(`/v1/epcis/${siren}/compliance?${period()}`);
+      if (!atLeast || read.asOf.position >= atLeast || read.asOf.live === false) break;
+      await new Promise((resolve) => setTimeout(resolve, 30));
     }
+    if (atLeast && report && read.asOf.live && report.asOf.live && read.asOf.position < report.asOf.position) return;
+    report = read;
     freshness(report);
     fill(
       document.getElementById('objectifs'),
@@ -389,9 +410,13 @@ async function epciPage() {
     fill(document.getElementById('alertes'), alertList(alerts, names));
   };
 
+  // Live refreshes and a person's choices may cross: only the answer to the latest call of each loader is shown.
+  const calls = { breakdown: 0, leases: 0 };
   const loadBreakdown = async () => {
+    const call = ++calls.breakdown;
     const by = breakdownBy.value;
     const grouped = await api(`/v1/epcis/${siren}/compliance?${period()}&groupBy=${by}`);
+    if (call !== calls.breakdown) return;
     const objective = grouped.objectives.find((candidate) => candidate.id === breakdownSelect.value) ?? grouped.objectives[0];
     if (!objective) return fill(document.getElementById('repartition'), el('p', { text: 'Aucun objectif.' }));
     const rows = objective.scopes
@@ -429,7 +454,9 @@ async function epciPage() {
   };
   const Q1 = { q1: 'Premier quartile', non_q1: 'Hors premier quartile', unknown: 'Inconnu', pending: 'En attente du seuil' };
   const loadLeases = async () => {
+    const call = ++calls.leases;
     const list = await api(`/v1/epcis/${siren}/leases?${leasesQuery()}`);
+    if (call !== calls.leases) return;
     document.getElementById('export-baux').setAttribute('href', `/v1/epcis/${siren}/leases?${leasesQuery()}&format=csv`);
     document.getElementById('export-baux-xlsx').setAttribute('href', `/v1/epcis/${siren}/leases?${leasesQuery()}&format=xlsx`);
     fill(
@@ -486,7 +513,18 @@ async function epciPage() {
     showError(error);
   }
   await all();
-  live(siren, (position) => all(position));
+  // Live: the cards and the trajectory at once; the alerts, breakdown and lease list once the burst has passed.
+  let rest = null;
+  live(siren, async (position) => {
+    try {
+      await loadFigures(position);
+      main.dataset.position = String(report.asOf.position);
+    } catch (error) {
+      showError(error);
+    }
+    clearTimeout(rest);
+    rest = setTimeout(() => Promise.all([loadAlerts(), loadBreakdown(), loadLeases()]).catch(showError), 300);
+  });
 }
 
 // ——— Conventions (bailleur, réservataire, État) ———
