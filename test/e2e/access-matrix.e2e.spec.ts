@@ -557,6 +557,11 @@ const SPEC: Record<string, RouteSpec> = {
     tenancy: { kind: 'none' },
     call: () => ({ method: 'GET', path: '/v1/departements/59/epcis' }),
   },
+  'GET /v1/departements/:departement/compliance': {
+    allowed: ['etat', 'admin'],
+    tenancy: { kind: 'existing', notFound: 'NOT_FOUND' },
+    call: (_role, v) => ({ method: 'GET', path: `/v1/departements/${pick(v, '59', '62', '98')}/compliance?year=2026` }),
+  },
   'GET /v1/epcis/:epci/names': {
     allowed: ALL,
     tenancy: { kind: 'none' },

@@ -113,10 +113,14 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
       .toString('utf8');
     const lines = text.trim().split('\r\n');
     expect(lines[0]).toBe(
-      'EPCI;Année;Objectif;Périmètre;Identifiant;Numérateur;Dénominateur;Taux (%);Cible (%);Écart (points);Statut;Q1 inconnu;Q1 en attente de seuil;Mutations internes;Attributions qualifiantes à trouver d’ici fin d’année;Position',
+      'EPCI;SIREN de l’EPCI;Année;Objectif;Périmètre;Nom;Identifiant;Numérateur;Dénominateur;Taux (%);Cible (%);Écart (points);Statut;Q1 inconnu;Q1 en attente de seuil;Mutations internes;Attributions qualifiantes à trouver d’ici fin d’année;Position',
     );
-    expect(lines).toContain(`${MEL};2026;QNQ1;EPCI;${MEL};2;5;40;50;-10;En retard;1;0;0;1;${lastPosition}`);
-    expect(lines).toContain(`${MEL};2026;HQ1;Bailleur;lmh;2;4;50;25;25;Atteint;0;0;0;0;${lastPosition}`);
+    expect(lines).toContain(
+      `Métropole Européenne de Lille;${MEL};2026;QNQ1;EPCI;Métropole Européenne de Lille;${MEL};2;5;40;50;-10;En retard;1;0;0;1;${lastPosition}`,
+    );
+    expect(lines).toContain(
+      `Métropole Européenne de Lille;${MEL};2026;HQ1;Bailleur;Bailleur lmh;lmh;2;4;50;25;25;Atteint;0;0;0;0;${lastPosition}`,
+    );
   });
 
   it('follows a corrected threshold and an amended CIA at once', async () => {

@@ -13,7 +13,7 @@ interface Document {
   querySelector(selector: string): unknown;
 }
 
-import { adminFetch, getJson, postJson, putJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
+import { adminFetch, createKey, getJson, postJson, putJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
 
 type Convention = {
   conventionId: string;
@@ -24,6 +24,9 @@ type Convention = {
   counted: { total: number | null };
   contingent: { withinLimits: boolean | null } | null;
 };
+
+/** The official names of the fixture's communes (the referential shipped). */
+const COMMUNES: Record<string, string> = { '59350': 'Lille', '59512': 'Roubaix' };
 
 /** A decimal as the pages write it (French comma, one decimal at most). */
 const decimalFr = (value: number) => value.toLocaleString('fr-FR', { maximumFractionDigits: 1 });
@@ -263,20 +266,48 @@ describe('The web application for bailleurs, réservataires, the État and admin
       expect(first[6]).toBe('Bail signé');
       const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-registre').click()]);
       const csv = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '');
-      expect(csv.trim().split('\r\n')).toHaveLength(1 + ledger.body.rows.length);
+      const csvLines = csv.trim().split('\r\n');
+      expect(csvLines).toHaveLength(1 + ledger.body.rows.length);
+      // Bailleur and commune by name, each identifier in the next column (auditors match them).
+      expect(csvLines[0]!.split(';').slice(0, 8)).toEqual([
+        'Date',
+        'Bailleur',
+        'Identifiant du bailleur',
+        'Convention',
+        'RPLS',
+        'Commune',
+        'Code INSEE de la commune',
+        'QPV',
+      ]);
+      const apiFirst = ledger.body.rows[0] as { bailleurId: string; communeInsee: string };
+      expect(csvLines[1]!.split(';').slice(1, 3)).toEqual([`Bailleur ${apiFirst.bailleurId}`, apiFirst.bailleurId]);
+      expect(csvLines[1]!.split(';').slice(5, 7)).toEqual([COMMUNES[apiFirst.communeInsee], apiFirst.communeInsee]);
       // The same ledger as a workbook: typed dates (the day, and the Paris time it was recorded), numbers as numbers.
       const [xlsx] = await Promise.all([page.waitForEvent('download'), page.locator('#export-registre-xlsx').click()]);
       const workbook = new ExcelJS.Workbook();
       await workbook.xlsx.readFile((await xlsx.path())!);
       const sheet = workbook.getWorksheet('Registre')!;
-      expect((sheet.getRow(1).values as unknown[]).slice(1, 4)).toEqual(['Date', 'Bailleur', 'Convention']);
+      expect((sheet.getRow(1).values as unknown[]).slice(1, 5)).toEqual([
+        'Date',
+        'Bailleur',
+        'Identifiant du bailleur',
+        'Convention',
+      ]);
       expect(sheet.rowCount).toBe(1 + ledger.body.rows.length);
       const row = sheet.getRow(2);
-      const api = ledger.body.rows[0] as { date: string; weight: number; recordedAt: string };
+      const api = ledger.body.rows[0] as {
+        date: string;
+        weight: number;
+        recordedAt: string;
+        bailleurId: string;
+        communeInsee: string;
+      };
       expect(row.getCell(1).value).toEqual(new Date(`${api.date}T00:00:00Z`));
-      expect(row.getCell(8).value).toBe(api.weight);
+      expect([row.getCell(2).value, row.getCell(3).value]).toEqual([`Bailleur ${api.bailleurId}`, api.bailleurId]);
+      expect([row.getCell(6).value, row.getCell(7).value]).toEqual([COMMUNES[api.communeInsee], api.communeInsee]);
+      expect(row.getCell(10).value).toBe(api.weight);
       // Recorded at, as the wall-clock time in Paris (a spreadsheet has no time zone).
-      const recorded = row.getCell(11).value as Date;
+      const recorded = row.getCell(13).value as Date;
       const paris = new Date(api.recordedAt).toLocaleString('sv-SE', { timeZone: 'Europe/Paris' }).slice(0, 16);
       expect(recorded.toISOString().slice(0, 16).replace('T', ' ')).toBe(paris);
       await page.screenshot({ path: join(SCREENSHOTS, 'reservataire.png'), fullPage: true });
@@ -298,7 +329,17 @@ describe('The web application for bailleurs, réservataires, the État and admin
       const listed = (await getJson(`${app.url}/v1/departements/59/epcis`)).body.epcis as { siren: string; name: string }[];
       expect(listed.length).toBeGreaterThan(10);
       expect(listed.find((epci) => epci.siren === MEL)?.name).toBe('Métropole Européenne de Lille');
-      await page.getByRole('button', { name: 'Afficher' }).click();
+      // The page asks the département's figures in one request, never one per EPCI.
+      const asked: string[] = [];
+      const onRequest = (request: { url(): string }) => {
+        const path = new URL(request.url()).pathname;
+        if (/\/compliance$/.test(path)) asked.push(path);
+      };
+      page.on('request', onRequest);
+      await Promise.all([
+        page.waitForResponse((response) => new URL(response.url()).pathname === '/v1/departements/59/compliance'),
+        page.getByRole('button', { name: 'Afficher' }).click(),
+      ]);
       await page.waitForFunction(
         (n) => (globalThis as unknown as { document: Document }).document.querySelectorAll('#epcis tbody tr').length === n,
         listed.length,
@@ -306,6 +347,8 @@ describe('The web application for bailleurs, réservataires, the État and admin
           timeout: 20_000,
         },
       );
+      page.off('request', onRequest);
+      expect(asked).toEqual(['/v1/departements/59/compliance']);
       const mel = page.locator('#epcis tbody tr', { hasText: 'Métropole Européenne de Lille' });
       const report = (await getJson(`${app.url}/v1/epcis/${MEL}/compliance?year=2026`)).body;
       const hq1 = report.objectives.find((o: { id: string }) => o.id === 'HQ1').scopes[0].figure;
@@ -313,6 +356,43 @@ describe('The web application for bailleurs, réservataires, the État and admin
       expect(cells[1]).toBe(String(report.dataQuality.leases));
       expect(cells[2]).toBe('57,1 % / 25 % — Atteint');
       expect(hq1.numerator / hq1.denominator).toBeCloseTo(0.571, 3);
+    }, 90_000);
+
+    it('reads its département’s EPCIs side by side in one request, with each EPCI’s own figures; no other département’s', async () => {
+      const etat = await createKey(app.url, 'etat', '59');
+      const summary = await getJson(`${app.url}/v1/departements/59/compliance?year=2026`, etat.auth);
+      expect(summary.status).toBe(200);
+      const listed = (await getJson(`${app.url}/v1/departements/59/epcis`)).body.epcis as { siren: string }[];
+      expect(summary.body.epcis.map((epci: { siren: string }) => epci.siren).sort()).toEqual(
+        listed.map((epci) => epci.siren).sort(),
+      );
+      const mel = summary.body.epcis.find((epci: { siren: string }) => epci.siren === MEL);
+      const report = (await getJson(`${app.url}/v1/epcis/${MEL}/compliance?year=2026`, etat.auth)).body;
+      expect(mel).toMatchObject({ name: 'Métropole Européenne de Lille', leases: report.dataQuality.leases });
+      for (const objective of report.objectives) {
+        const { monthly: _monthly, ...figure } = objective.scopes.find(
+          (scope: { scope: { kind: string } }) => scope.scope.kind === 'epci',
+        ).figure;
+        expect(mel.objectives.find((o: { id: string }) => o.id === objective.id)).toEqual({
+          id: objective.id,
+          target: objective.target,
+          figure,
+        });
+      }
+      // Another département's État gets the 404 of one that does not exist; a bailleur may not ask.
+      const pasDeCalais = await createKey(app.url, 'etat', '62');
+      const other = await getJson(`${app.url}/v1/departements/59/compliance?year=2026`, pasDeCalais.auth);
+      expect({ status: other.status, code: other.body.code }).toEqual({ status: 404, code: 'NOT_FOUND' });
+      const bailleur = await createKey(app.url, 'bailleur', 'lmh');
+      expect((await getJson(`${app.url}/v1/departements/59/compliance?year=2026`, bailleur.auth)).status).toBe(403);
+      // A bad year is refused, naming the parameter.
+      const bad = await getJson(`${app.url}/v1/departements/59/compliance?year=deux-mille`, etat.auth);
+      expect(bad.status).toBe(400);
+      // Documented in the OpenAPI document.
+      const document = (await (await fetch(`${app.url}/docs/openapi.json`)).json()) as {
+        paths: Record<string, { get?: { 'x-vigie-roles'?: string[] } }>;
+      };
+      expect(document.paths['/v1/departements/{departement}/compliance']?.get?.['x-vigie-roles']).toEqual(['etat', 'admin']);
     }, 90_000);
 
     it('checks the préfet contingent of each convention of the département', async () => {

@@ -1,3 +1,4 @@
+import ExcelJS from 'exceljs';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -10,6 +11,15 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 /** The page's document, as the browser functions below see it (Node's types do not describe the DOM). */
 interface Document {
   querySelector(selector: string): { textContent: string | null } | null;
+}
+/** The 2D canvas the report test reads an image's pixels with. */
+interface PrintCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    drawImage(image: unknown, x: number, y: number): void;
+    getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray };
+  };
 }
 interface DocumentList {
   querySelectorAll(selector: string): { length: number };
@@ -168,11 +178,103 @@ describe('The web application in a real browser: OIDC and link sign-in, EPCI fig
     await page.screenshot({ path: join(SCREENSHOTS, 'epci.png'), fullPage: true });
   });
 
-  it('downloads the lease list as CSV from the browser, with the session (no raw 401)', async () => {
+  /** The lease list's columns up to Q1: each organisation and the commune by name, its identifier in the next column. */
+  const LEASE_HEADERS = [
+    'Bail',
+    'Date du bail',
+    'Bailleur',
+    'Identifiant du bailleur',
+    'Réservataire',
+    'Identifiant du réservataire',
+    'Commune',
+    'Code INSEE de la commune',
+    'QPV',
+    'Q1',
+  ];
+  const COMMUNES: Record<string, string> = { '59350': 'Lille', '59512': 'Roubaix' };
+
+  it('downloads the lease list as CSV from the browser, with the session (no raw 401), names beside identifiers', async () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-baux').click()]);
     const text = readFileSync((await download.path())!, 'utf8');
-    expect(text.replace(/^\uFEFF/, '').split('\n')[0]).toMatch(/^Bail;Date du bail;Bailleur/);
-    expect(text.trim().split('\n')).toHaveLength(1 + FIXTURE_LEASES.length);
+    const [header, ...lines] = text
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(header!.split(';').slice(0, LEASE_HEADERS.length)).toEqual(LEASE_HEADERS);
+    expect(lines).toHaveLength(FIXTURE_LEASES.length);
+    const cells = lines.map((line) => line.split(';'));
+    // Each bailleur by its registered name, then its id; the commune by its official name, then its code.
+    expect(new Set(cells.map((row) => `${row[2]} | ${row[3]}`))).toEqual(
+      new Set(FIXTURE_LEASES.map((lease) => `Bailleur ${lease.bailleurId} | ${lease.bailleurId}`)),
+    );
+    for (const row of cells) expect(row[6]).toBe(COMMUNES[row[7]!]);
+    expect(cells.some((row) => row[7] === '59512')).toBe(true);
+    expect(cells.every((row) => (row[4] === 'Non réservé' ? row[5] === '' : row[4] === `Réservataire ${row[5]}`))).toBe(true);
+  });
+
+  it('downloads the same list as XLSX: French headers, names beside identifiers, the lease date a date cell', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-baux-xlsx').click()]);
+    expect(download.suggestedFilename()).toBe(`baux-detail-${MEL}-2026.xlsx`);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile((await download.path())!);
+    const sheet = workbook.getWorksheet('Baux')!;
+    expect((sheet.getRow(1).values as unknown[]).slice(1, 1 + LEASE_HEADERS.length)).toEqual(LEASE_HEADERS);
+    expect(sheet.rowCount).toBe(1 + FIXTURE_LEASES.length);
+    const roubaix = sheet.getRows(2, FIXTURE_LEASES.length)!.find((row) => row.getCell(8).value === '59512')!;
+    expect([roubaix.getCell(3).value, roubaix.getCell(4).value, roubaix.getCell(7).value]).toEqual([
+      'Bailleur lmh',
+      'lmh',
+      'Roubaix',
+    ]);
+    expect(roubaix.getCell(2).value).toBeInstanceOf(Date);
+    expect(roubaix.getCell(2).numFmt).toBe('dd/mm/yyyy');
+    expect(typeof roubaix.getCell(sheet.getRow(1).cellCount).value).toBe('number');
+  });
+
+  it('exports the breakdown by commune as CSV and XLSX with the EPCI’s and the communes’ names beside their codes', async () => {
+    const headers = [
+      'EPCI',
+      'SIREN de l’EPCI',
+      'Année',
+      'Objectif',
+      'Périmètre',
+      'Nom',
+      'Identifiant',
+      'Numérateur',
+      'Dénominateur',
+    ];
+    const report = (await getJson(`${app.url}/v1/epcis/${MEL}/compliance?year=2026&groupBy=commune`)).body as {
+      objectives: { id: string; scopes: { scope: { kind: string; id: string }; figure: Figure }[] }[];
+    };
+    const lille = report.objectives[0]!.scopes.find((scope) => scope.scope.kind === 'commune' && scope.scope.id === '59350')!;
+    const csv = await page.context().request.get(`${app.url}/v1/epcis/${MEL}/compliance?year=2026&groupBy=commune&format=csv`);
+    const lines = (await csv.text()).replace(/^\uFEFF/, '').split('\r\n');
+    expect(lines[0]!.split(';').slice(0, headers.length)).toEqual(headers);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^Métropole Européenne de Lille;${MEL};2026;${report.objectives[0]!.id};Commune;Lille;59350;${lille.figure.numerator};${lille.figure.denominator};`,
+        ),
+      ),
+    );
+    const xlsx = await page.context().request.get(`${app.url}/v1/epcis/${MEL}/compliance?year=2026&groupBy=commune&format=xlsx`);
+    expect(xlsx.headers()['content-disposition']).toContain(`conformite-${MEL}-2026-par-commune.xlsx`);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load((await xlsx.body()) as never);
+    const sheet = workbook.getWorksheet('Conformité')!;
+    expect((sheet.getRow(1).values as unknown[]).slice(1, 1 + headers.length)).toEqual(headers);
+    const row = sheet.getRows(2, sheet.rowCount - 1)!.find((candidate) => candidate.getCell(7).value === '59350')!;
+    expect((row.values as unknown[]).slice(1, 10)).toEqual([
+      'Métropole Européenne de Lille',
+      MEL,
+      2026,
+      report.objectives[0]!.id,
+      'Commune',
+      'Lille',
+      '59350',
+      lille.figure.numerator,
+      lille.figure.denominator,
+    ]);
   });
 
   it('updates the HQ1 card without reload within 2 s of a lease recorded through the API', async () => {
@@ -278,6 +380,42 @@ describe('The web application in a real browser: OIDC and link sign-in, EPCI fig
     for (const selector of ['#periode', '.fr-header__tools', '.fr-footer'])
       await expect(page.locator(selector).isVisible()).resolves.toBe(false);
     await expect(page.locator('#rapport-objectifs table').isVisible()).resolves.toBe(true);
+    // One trajectory chart per objective, printed: an image with its rate line (DSFR blue) and its target line (red) drawn.
+    const charts = page.locator('#rapport-trajectoires img[data-trajectoire]');
+    await expect(charts.evaluateAll((images) => images.map((image) => image.getAttribute('data-trajectoire')))).resolves.toEqual(
+      report.objectives.map((objective) => objective.id),
+    );
+    for (const chart of await charts.all()) {
+      await expect(chart.isVisible()).resolves.toBe(true);
+      const drawn = await chart.evaluate((image) => {
+        const picture = image as unknown as {
+          naturalWidth: number;
+          naturalHeight: number;
+          getBoundingClientRect(): { width: number; height: number };
+        };
+        const canvas = (
+          globalThis as unknown as { document: { createElement(tag: 'canvas'): PrintCanvas } }
+        ).document.createElement('canvas');
+        canvas.width = picture.naturalWidth;
+        canvas.height = picture.naturalHeight;
+        const context = canvas.getContext('2d');
+        context.drawImage(image, 0, 0);
+        const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+        let blue = 0;
+        let red = 0;
+        for (let i = 0; i < pixels.length; i += 4) {
+          if (pixels[i]! < 40 && pixels[i + 1]! < 40 && pixels[i + 2]! > 110 && pixels[i + 3]! > 200) blue += 1;
+          if (pixels[i]! > 170 && pixels[i + 1]! < 60 && pixels[i + 2]! < 60 && pixels[i + 3]! > 200) red += 1;
+        }
+        const box = picture.getBoundingClientRect();
+        return { width: picture.naturalWidth, shownWidth: box.width, shownHeight: box.height, blue, red };
+      });
+      expect(drawn.width).toBeGreaterThanOrEqual(900);
+      expect(drawn.shownWidth).toBeGreaterThan(300);
+      expect(drawn.shownHeight).toBeGreaterThan(100);
+      expect(drawn.blue).toBeGreaterThan(500);
+      expect(drawn.red).toBeGreaterThan(500);
+    }
     const pdf = await page.pdf({ path: join(SCREENSHOTS, 'rapport-annuel-epci.pdf'), format: 'A4', printBackground: true });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     await page.screenshot({ path: join(SCREENSHOTS, 'rapport-annuel-epci.png'), fullPage: true });

@@ -255,16 +255,18 @@ describe('Stock → flux calculator over HTTP', () => {
       ).arrayBuffer(),
     );
     expect(ledgerCsv.subarray(3).toString('utf8').split('\r\n')[0]).toBe(
-      'Date;Bailleur;Convention;RPLS;Commune;QPV;Règle de décompte;Poids;Événement;Position;Enregistré le;Auteur',
+      'Date;Bailleur;Identifiant du bailleur;Convention;RPLS;Commune;Code INSEE de la commune;QPV;Règle de décompte;Poids;Événement;Position;Enregistré le;Auteur',
     );
     const csv = await adminFetch(`${app.url}/v1/conventions/lmh/action-logement/${id}/flux?year=2026&format=csv`);
     const text = Buffer.from(await csv.arrayBuffer())
       .subarray(3)
       .toString('utf8');
     expect(text.split('\r\n')[0]).toBe(
-      'Convention;Année;Assiette nette;Logements orientés;Logements rendus;Baux signés;Mobilité inter-bailleurs;Refus après CAL (pondérés);Validation a posteriori;Total décompté;Objectif;Part de la convention (%);Part réalisée (%);Objectif au prorata',
+      'Convention;Année;Bailleur;Identifiant du bailleur;Réservataire;Identifiant du réservataire;Assiette nette;Logements orientés;Logements rendus;Baux signés;Mobilité inter-bailleurs;Refus après CAL (pondérés);Validation a posteriori;Total décompté;Objectif;Part de la convention (%);Part réalisée (%);Objectif au prorata',
     );
-    expect(text.split('\r\n')[1]).toMatch(new RegExp(`^${id};2026;8;3;1;1;1;0,5;0;2,5;2;25;31,3;`));
+    expect(text.split('\r\n')[1]).toMatch(
+      new RegExp(`^${id};2026;Bailleur lmh;lmh;Réservataire action-logement;action-logement;8;3;1;1;1;0,5;0;2,5;2;25;31,3;`),
+    );
   });
 
   it('gives the annual bilan, checks the préfet contingent, and keeps facts recorded after the closure apart', async () => {

@@ -99,7 +99,7 @@ describe('Lease lists of a bailleur, flats leased twice, and the two times on ev
       ).toHaveLength(4);
       const csv = await fetch(`${app.url}/v1/bailleurs/lmh/leases?year=2026&format=csv`, { headers: lmh.auth });
       const lines = (await csv.text()).replace(/^\uFEFF/, '').split('\r\n');
-      expect(lines[0]).toContain('EPCI;Bailleur');
+      expect(lines[0]).toContain('EPCI;SIREN de l’EPCI;Bailleur;Identifiant du bailleur');
       expect(lines[0]).toContain('Logement loué deux fois en 30 jours');
       expect(lines.filter((line) => line.startsWith('B-lmh-'))).toHaveLength(4);
     });

@@ -272,10 +272,12 @@ describe('Recording signed leases over HTTP', () => {
     const bytes = Buffer.from(await csv.arrayBuffer());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const text = bytes.subarray(3).toString('utf8');
-    expect(text.startsWith('EPCI;Année;Regroupement;Identifiant;Baux signés;Dont en QPV;Dont hors QPV\r\n')).toBe(true);
-    expect(text).toContain(`${epci};2026;Total;;${3 + earlier};1;${2 + earlier}\r\n`);
-    expect(text).toContain(`${epci};2026;Bailleur;vilogia;2;1;1\r\n`);
-    expect(text).toContain(`${epci};2026;Réservataire;Non réservé;1;0;1\r\n`);
+    expect(
+      text.startsWith('EPCI;SIREN de l’EPCI;Année;Regroupement;Nom;Identifiant;Baux signés;Dont en QPV;Dont hors QPV\r\n'),
+    ).toBe(true);
+    expect(text).toContain(`Métropole Européenne de Lille;${epci};2026;Total;;;${3 + earlier};1;${2 + earlier}\r\n`);
+    expect(text).toContain(`Métropole Européenne de Lille;${epci};2026;Bailleur;Bailleur vilogia;vilogia;2;1;1\r\n`);
+    expect(text).toContain(`Métropole Européenne de Lille;${epci};2026;Réservataire;Non réservé;;1;0;1\r\n`);
   });
 
   it('reports database, projector lag and the idle Kafka relay on /health', async () => {

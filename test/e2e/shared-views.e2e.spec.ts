@@ -96,8 +96,10 @@ describe('Figures shared outside their owner: statistical secrecy (threshold 5)'
       .toString('utf8')
       .split('\r\n');
     expect(lines.filter((line) => line.includes(';vilogia;'))).toEqual([]);
-    expect(lines.find((line) => line.startsWith(`${MEL};2026;HQ1;EPCI;`))).toMatch(
-      new RegExp(`^${MEL};2026;HQ1;EPCI;${MEL};;7;;25;;Non évaluable;`),
+    expect(lines.find((line) => line.startsWith(`Métropole Européenne de Lille;${MEL};2026;HQ1;EPCI;`))).toMatch(
+      new RegExp(
+        `^Métropole Européenne de Lille;${MEL};2026;HQ1;EPCI;Métropole Européenne de Lille;${MEL};;7;;25;;Non évaluable;`,
+      ),
     );
   });
 

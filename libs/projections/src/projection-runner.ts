@@ -2,6 +2,11 @@ import { Pool } from 'pg';
 import { type AppendSignal, PollingLoop, readAllWith, type RecordedEvent } from '@vigie/event-store';
 import { type Projection } from './projection.js';
 
+/** How soon a runner reads again when the log holds events its gap-safe read cannot see yet. */
+const HIDDEN_RETRY_MS = 20;
+/** For how long after an append is signalled the runner looks for events still hidden. */
+const HIDDEN_WAIT_MS = 2_000;
+
 export interface ProjectionStatus {
   readonly name: string;
   readonly position: number;
@@ -46,6 +51,9 @@ export class ProjectionRunner {
   private lastError: string | null = null;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
+  /** When the last append was signalled: the log's head is looked at only for a moment after one. */
+  private appendedAt = 0;
+  private unlisten: (() => void) | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -58,7 +66,17 @@ export class ProjectionRunner {
       async () => {
         const applied = await this.runOnce();
         this.lastError = null;
-        return applied === this.batchSize ? 0 : this.pollIntervalMs;
+        if (applied === this.batchSize) return 0;
+        // Woken for an event that a transaction open elsewhere (another projection's batch) still
+        // hides from the gap-safe read: look again in 20 ms, not after a whole poll interval.
+        if (
+          applied === 0 &&
+          !this.options.source &&
+          Date.now() - this.appendedAt < HIDDEN_WAIT_MS &&
+          (await this.tableHead()) > this.current.position
+        )
+          return HIDDEN_RETRY_MS;
+        return this.pollIntervalMs;
       },
       {
         errorDelayMs: this.pollIntervalMs * 4,
@@ -140,10 +158,13 @@ export class ProjectionRunner {
   }
 
   start(): void {
+    this.unlisten ??= this.options.notifier?.onAppended(() => (this.appendedAt = Date.now()));
     this.loop.start();
   }
 
   stop(): Promise<void> {
+    this.unlisten?.();
+    this.unlisten = undefined;
     return this.loop.stop();
   }
 

@@ -41,7 +41,7 @@ export class StreamController {
   @Get()
   @Contract({
     summary:
-      'Événements serveur en direct : alertes levées ou résolues et nouveaux faits, au fil de l’enregistrement (pour un EPCI si demandé)',
+      'Événements serveur en direct : alertes levées ou résolues et nouveaux faits, au fil de l’enregistrement (pour un EPCI si demandé), puis « figures » quand les chiffres de conformité les incluent',
     answer: 'stream',
   })
   @ApiQuery({ name: 'epci', required: false })
@@ -57,6 +57,8 @@ export class StreamController {
     // Until `ready` is written, a batch the shared feed delivers is held, then trimmed to what follows `ready`.
     let ready: number | undefined = undefined;
     const held: RecordedEvent[] = [];
+    // The last fact sent whose figures the client has not been told about yet (0: none).
+    let unprojected = 0;
     const write = (events: readonly RecordedEvent[]) => {
       if (response.writableEnded) return;
       if (ready === undefined) {
@@ -86,11 +88,18 @@ export class StreamController {
               }
             : { eventId: event.eventId, type: event.type, position: event.globalPosition, epciSiren: about };
         response.write(`id: ${event.globalPosition}\nevent: ${kind}\ndata: ${JSON.stringify(payload)}\n\n`);
+        if (kind === 'fact') unprojected = event.globalPosition;
       }
       // A client that stopped reading: drop it rather than buffer for ever.
       if (response.writableLength > MAX_BUFFERED_BYTES) response.end();
     };
-    const feed = await this.live.subscribe(write);
+    // Once the compliance figures include the facts sent, `figures` says so: the page reads them again then, once.
+    const projected = (position: number) => {
+      if (response.writableEnded || unprojected === 0 || position < unprojected) return;
+      unprojected = 0;
+      response.write(`event: figures\ndata: ${JSON.stringify({ position })}\n\n`);
+    };
+    const feed = await this.live.subscribe(write, projected);
     if (request.destroyed) {
       feed.unsubscribe();
       return;

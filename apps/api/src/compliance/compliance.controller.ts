@@ -6,7 +6,10 @@ import { z } from 'zod';
 import { GROUP_BYS } from '@vigie/domain';
 import { asOfOf, bitemporalInput, bitemporalQuery, BitemporalQueries } from '../http/bitemporal.js';
 import { epciSirenParam, yearParam } from '../http/params.js';
-import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
+import { sendTable, wantsTable } from '../http/table.js';
+import { XLSX_MEDIA_TYPE } from '../http/xlsx.js';
+import { DisplayNames } from '../referential/display-names.js';
+import { TerritorialReferential } from '@vigie/referential';
 import { parseOrThrow } from '../http/validation.js';
 import { ComplianceService, type ComplianceView } from './compliance.service.js';
 import { owns, type Principal, type ScopeVisibility, shareComplianceReport, sharedScopeVisibility } from '@vigie/access';
@@ -14,7 +17,7 @@ import { ALL_ROLES, Access, CurrentPrincipal } from '../access/access.decorators
 import { TenancyResolver } from '../access/tenancy.resolver.js';
 import { notFound } from '../http/problem.js';
 import type { VigieConfig } from '@vigie/config';
-import { VIGIE_CONFIG } from '../platform/platform.module.js';
+import { DATABASE_POOL, type DatabasePool, VIGIE_CONFIG } from '../platform/platform.module.js';
 import { FILTERED } from '../access/tenancies.js';
 
 type SharedComplianceView = ReturnType<typeof shareComplianceReport<ComplianceView>>;
@@ -38,13 +41,34 @@ export const SCOPE_FR = {
 } as const;
 export const percent = (value: number | null) => (value === null ? null : Math.round(value * 1_000) / 10);
 
-function csvOf(view: ComplianceView | SharedComplianceView): string {
+/** The first columns of a figure's row in an export: the EPCI and the scope, each by name and identifier. */
+export const SCOPE_HEADERS = ['EPCI', 'SIREN de l’EPCI', 'Année', 'Objectif', 'Périmètre', 'Nom', 'Identifiant'] as const;
+
+export function scopeColumns(
+  names: DisplayNames,
+  view: { readonly epciSiren: string; readonly year: number },
+  objective: string,
+  scope: {
+    readonly kind: keyof typeof SCOPE_FR;
+    readonly id: string;
+    readonly parties?: { bailleurId: string; reservataireId: string | null };
+  },
+) {
+  return [
+    names.epci(view.epciSiren),
+    view.epciSiren,
+    view.year,
+    objective,
+    SCOPE_FR[scope.kind],
+    names.scope(scope.kind, scope.id, scope.parties),
+    scope.id,
+  ];
+}
+
+/** The figures as an export (CSV or XLSX): one row per objective and scope, names beside identifiers. */
+function tableOf(view: ComplianceView | SharedComplianceView, names: DisplayNames) {
   const headers = [
-    'EPCI',
-    'Année',
-    'Objectif',
-    'Périmètre',
-    'Identifiant',
+    ...SCOPE_HEADERS,
     'Numérateur',
     'Dénominateur',
     'Taux (%)',
@@ -59,11 +83,7 @@ function csvOf(view: ComplianceView | SharedComplianceView): string {
   ];
   const rows = view.objectives.flatMap((objective) =>
     objective.scopes.map(({ scope, figure }) => [
-      view.epciSiren,
-      view.year,
-      objective.id,
-      SCOPE_FR[scope.kind],
-      scope.id,
+      ...scopeColumns(names, view, objective.id, scope),
       figure.numerator,
       figure.denominator,
       percent(figure.rate),
@@ -77,7 +97,7 @@ function csvOf(view: ComplianceView | SharedComplianceView): string {
       view.asOf.position,
     ]),
   );
-  return toCsv(headers, rows);
+  return { headers, rows };
 }
 
 /** The OpenAPI parameters of a compliance read (figures, forecast): path, year, grouping, the two times, format. */
@@ -87,8 +107,8 @@ export const ComplianceQueryDocs = () =>
     ApiQuery({ name: 'year', required: true, example: 2026 }),
     ApiQuery({ name: 'groupBy', required: false, enum: GROUP_BYS }),
     BitemporalQueries(),
-    ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] }),
-    ApiProduces('application/json', 'text/csv'),
+    ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'] }),
+    ApiProduces('application/json', 'text/csv', XLSX_MEDIA_TYPE),
   );
 
 /** A compliance read's query, parsed strictly (400 naming the parameter). */
@@ -123,6 +143,8 @@ export class ComplianceController {
     private readonly compliance: ComplianceService,
     private readonly tenancy: TenancyResolver,
     @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
+    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+    private readonly territorial: TerritorialReferential,
   ) {}
 
   @Access({ roles: ALL_ROLES, tenancy: FILTERED })
@@ -148,12 +170,12 @@ export class ComplianceController {
     const { view, body, etag } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf, input.signedUntil);
     response.setHeader('X-Vigie-Position', String(view.asOf.position));
     const shared = reader === 'owner' ? null : shareComplianceReport(view, this.config.STATISTICAL_SECRECY_THRESHOLD, reader);
-    if (wantsCsv(request)) {
-      sendCsv(
-        response,
-        `conformite-${view.epciSiren}-${view.year}${view.groupBy ? `-par-${view.groupBy}` : ''}.csv`,
-        csvOf(shared ?? view),
-      );
+    if (wantsTable(request)) {
+      await sendTable(request, response, {
+        filename: `conformite-${view.epciSiren}-${view.year}${view.groupBy ? `-par-${view.groupBy}` : ''}`,
+        sheet: 'Conformité',
+        ...tableOf(shared ?? view, await DisplayNames.read(this.pool, this.territorial)),
+      });
       return;
     }
     if (shared) {

@@ -2,11 +2,17 @@ import { Module } from '@nestjs/common';
 import { AttributionModule } from '../attribution/attribution.module.js';
 import { ComplianceController } from './compliance.controller.js';
 import { ComplianceService } from './compliance.service.js';
+import { DepartementComplianceController } from './departement-compliance.controller.js';
 import { ForecastController } from './forecast/forecast.controller.js';
 import { SimulateAttributionController } from './simulate-attribution/simulate-attribution.controller.js';
 import { SimulateAttributionService } from './simulate-attribution/simulate-attribution.service.js';
 
-export const COMPLIANCE_CONTROLLERS = [ComplianceController, ForecastController, SimulateAttributionController];
+export const COMPLIANCE_CONTROLLERS = [
+  ComplianceController,
+  ForecastController,
+  SimulateAttributionController,
+  DepartementComplianceController,
+];
 
 /**
  * Compliance figures against the CIA, derived when read (cached per position); what an

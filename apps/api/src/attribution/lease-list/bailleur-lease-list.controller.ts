@@ -3,8 +3,10 @@ import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
 import { listLeases } from '@vigie/domain';
 import { readBailleurListedLeases } from '@vigie/projections';
+import { TerritorialReferential } from '@vigie/referential';
 import { organisationId } from '../../http/identifiers.js';
 import { Contract } from '../../http/contract.js';
+import { DisplayNames } from '../../referential/display-names.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingOwnedBy } from '../../access/tenancies.js';
@@ -19,7 +21,10 @@ import { LeaseListQueries, readLeaseListQuery, sendLeaseList } from './lease-lis
 @ApiTags('compliance')
 @Controller('v1/bailleurs/:bailleurId/leases')
 export class BailleurLeaseListController {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: DatabasePool) {}
+  constructor(
+    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+    private readonly territorial: TerritorialReferential,
+  ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: existingOwnedBy('bailleurs', 'bailleurId') })
   @Get()
@@ -58,8 +63,9 @@ export class BailleurLeaseListController {
       at,
       freshness,
       leases,
-      filename: `baux-detail-${input.bailleurId}-${input.year}.csv`,
+      filename: `baux-detail-${input.bailleurId}-${input.year}`,
       withEpci: true,
+      names: () => DisplayNames.read(this.pool, this.territorial),
     });
   }
 }

@@ -5,8 +5,9 @@ import { z } from 'zod';
 import { LEASE_FILTERS, type LeaseFilter, type LeaseLine, parisTimestamp, Q1_STATUS_FR } from '@vigie/domain';
 import { type Freshness, readFreshness } from '@vigie/projections';
 import type { DatabasePool } from '@vigie/postgres';
-import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
-import { dayCell, sendXlsx, wantsXlsx, XLSX_MEDIA_TYPE, type XlsxCell } from '../../http/xlsx.js';
+import { dayCell, XLSX_MEDIA_TYPE } from '../../http/xlsx.js';
+import { sendTable, wantsTable } from '../../http/table.js';
+import type { DisplayNames } from '../../referential/display-names.js';
 import { asOfOf, BitemporalQueries, bitemporalInput, bitemporalQuery, readPosition } from '../../http/bitemporal.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
@@ -53,7 +54,7 @@ export async function readLeaseListQuery<Shape extends z.ZodRawShape>(
   return { input, freshness, at, options };
 }
 
-/** Answers a lease list: JSON with where it stands (asOf, signedUntil, freshness), CSV or XLSX. */
+/** Answers a lease list: JSON with where it stands (asOf, signedUntil, freshness), CSV or XLSX (names beside ids). */
 export async function sendLeaseList(
   request: Request,
   response: Response,
@@ -63,19 +64,18 @@ export async function sendLeaseList(
     readonly at: Awaited<ReturnType<typeof readPosition>>;
     readonly freshness: Freshness;
     readonly leases: ReadonlyArray<LeaseLine & { readonly epciSiren?: string }>;
+    /** Without extension: `.csv` or `.xlsx` is added. */
     readonly filename: string;
     readonly withEpci: boolean;
+    /** The names shown beside the ids, read only for an export. */
+    readonly names: () => Promise<DisplayNames>;
   },
 ): Promise<void> {
   const { input, at } = list;
   response.setHeader('X-Vigie-Position', String(at.position));
-  if (wantsXlsx(request)) {
-    const { headers, rows } = leaseListTable(list.leases, list.withEpci, dayCell);
-    await sendXlsx(response, list.filename.replace(/\.csv$/, '.xlsx'), 'Baux', headers, rows);
-    return;
-  }
-  if (wantsCsv(request)) {
-    sendCsv(response, list.filename, leaseListCsv(list.leases, list.withEpci));
+  if (wantsTable(request)) {
+    const table = leaseListTable(list.leases, list.withEpci, await list.names());
+    await sendTable(request, response, { filename: list.filename, sheet: 'Baux', ...table });
     return;
   }
   response.status(200).json({
@@ -91,26 +91,27 @@ export async function sendLeaseList(
 
 const yesNo = (value: boolean) => (value ? 'oui' : 'non');
 
-/** A lease list as CSV (French headers): one line per lease, three columns per objective. */
-export function leaseListCsv(leases: ReadonlyArray<LeaseLine & { readonly epciSiren?: string }>, withEpci = false): string {
-  const { headers, rows } = leaseListTable(leases, withEpci, (day) => day);
-  return toCsv(headers, rows);
-}
-
-/** The lease list's French headers and one row per lease; `day` writes the lease date (text for CSV, a date cell for XLSX). */
-function leaseListTable<Day extends XlsxCell>(
+/**
+ * The lease list's French headers and one row per lease (three columns per objective): each
+ * organisation and the commune by name, their identifiers in their own columns beside (auditors
+ * match them), the lease date a date cell.
+ */
+function leaseListTable(
   leases: ReadonlyArray<LeaseLine & { readonly epciSiren?: string }>,
   withEpci: boolean,
-  day: (value: string) => Day,
+  names: DisplayNames,
 ) {
   const objectives = leases[0]?.objectives.map((objective) => objective.id) ?? ['HQ1', 'QNQ1', 'PRIO', 'ANRU'];
   const headers = [
     'Bail',
     'Date du bail',
-    ...(withEpci ? ['EPCI'] : []),
+    ...(withEpci ? ['EPCI', 'SIREN de l’EPCI'] : []),
     'Bailleur',
+    'Identifiant du bailleur',
     'Réservataire',
+    'Identifiant du réservataire',
     'Commune',
+    'Code INSEE de la commune',
     'QPV',
     'Q1',
     'Sans décision CAL',
@@ -122,10 +123,13 @@ function leaseListTable<Day extends XlsxCell>(
   ];
   const rows = leases.map((lease) => [
     lease.leaseId,
-    day(lease.leaseDate),
-    ...(withEpci ? [lease.epciSiren ?? ''] : []),
+    dayCell(lease.leaseDate),
+    ...(withEpci ? [lease.epciSiren ? names.epci(lease.epciSiren) : null, lease.epciSiren ?? ''] : []),
+    names.bailleur(lease.bailleurId),
     lease.bailleurId,
-    lease.reservataireId ?? 'Non réservé',
+    names.reservataire(lease.reservataireId),
+    lease.reservataireId ?? '',
+    names.commune(lease.communeInsee),
     lease.communeInsee,
     lease.qpvCode ?? '',
     Q1_STATUS_FR[lease.q1],

@@ -3,8 +3,10 @@ import { ApiParam, ApiTags } from '@nestjs/swagger';
 import { type Request, type Response } from 'express';
 import { listLeases } from '@vigie/domain';
 import { readListedLeases } from '@vigie/projections';
+import { TerritorialReferential } from '@vigie/referential';
 import { epciSirenParam } from '../../http/params.js';
 import { Contract } from '../../http/contract.js';
+import { DisplayNames } from '../../referential/display-names.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingEpci } from '../../access/tenancies.js';
@@ -18,7 +20,10 @@ import { LeaseListQueries, readLeaseListQuery, sendLeaseList } from './lease-lis
 @ApiTags('compliance')
 @Controller('v1/epcis/:epci/leases')
 export class LeaseListController {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: DatabasePool) {}
+  constructor(
+    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+    private readonly territorial: TerritorialReferential,
+  ) {}
 
   @Access({ roles: ['epci', 'etat', 'admin'], tenancy: existingEpci('epci') })
   @Get()
@@ -44,8 +49,9 @@ export class LeaseListController {
       at,
       freshness,
       leases,
-      filename: `baux-detail-${input.epci}-${input.year}.csv`,
+      filename: `baux-detail-${input.epci}-${input.year}`,
       withEpci: false,
+      names: () => DisplayNames.read(this.pool, this.territorial),
     });
   }
 }

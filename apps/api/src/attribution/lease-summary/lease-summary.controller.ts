@@ -7,7 +7,10 @@ import { parisTimestamp } from '@vigie/domain';
 import { readFreshness, readLeaseSummary, readLeaseSummaryAt } from '@vigie/projections';
 import { asOfOf, bitemporalInput, bitemporalQuery, BitemporalQueries, readPosition } from '../../http/bitemporal.js';
 import { epciSirenParam, yearParam } from '../../http/params.js';
-import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
+import { sendTable, wantsTable } from '../../http/table.js';
+import { XLSX_MEDIA_TYPE } from '../../http/xlsx.js';
+import { TerritorialReferential } from '@vigie/referential';
+import { DisplayNames } from '../../referential/display-names.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
@@ -22,7 +25,10 @@ const paramsSchema = z.object({
 @ApiTags('compliance')
 @Controller('v1/epcis/:epci/leases/summary')
 export class LeaseSummaryController {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: DatabasePool) {}
+  constructor(
+    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+    private readonly territorial: TerritorialReferential,
+  ) {}
 
   @Access({ roles: ['epci', 'etat', 'admin'], tenancy: existingEpci('epci') })
   @Get()
@@ -35,8 +41,8 @@ export class LeaseSummaryController {
   @ApiParam({ name: 'epci', description: 'SIREN of the EPCI', example: '200093201' })
   @ApiQuery({ name: 'year', required: true, example: 2026 })
   @BitemporalQueries()
-  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
-  @ApiProduces('application/json', 'text/csv')
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'] })
+  @ApiProduces('application/json', 'text/csv', XLSX_MEDIA_TYPE)
   async summary(
     @Param('epci') epci: string,
     @Query() query: Record<string, string>,
@@ -45,34 +51,49 @@ export class LeaseSummaryController {
   ): Promise<void> {
     const params = parseOrThrow(paramsSchema, { epci, year: query.year, ...bitemporalInput(query) });
     const summary = await this.read(params);
-    if (!wantsCsv(request)) {
+    if (!wantsTable(request)) {
       response.status(200).json(summary);
       return;
     }
-    const headers = ['EPCI', 'Année', 'Regroupement', 'Identifiant', 'Baux signés', 'Dont en QPV', 'Dont hors QPV'];
-    const rows = [
-      [summary.epciSiren, summary.year, 'Total', '', summary.total, summary.qpv.inQpv, summary.qpv.outsideQpv],
-      ...summary.byBailleur.map((row) => [
-        summary.epciSiren,
-        summary.year,
-        'Bailleur',
-        row.bailleurId,
-        row.leases,
-        row.inQpv,
-        row.outsideQpv,
-      ]),
-      ...summary.byReservataire.map((row) => [
-        summary.epciSiren,
-        summary.year,
-        'Réservataire',
-        row.reservataireId ?? 'Non réservé',
-        row.leases,
-        row.inQpv,
-        row.outsideQpv,
-      ]),
-    ];
+    const names = await DisplayNames.read(this.pool, this.territorial);
+    const epciColumns = [names.epci(summary.epciSiren), summary.epciSiren, summary.year];
     response.setHeader('X-Vigie-Position', String(summary.freshness.position));
-    sendCsv(response, `baux-${summary.epciSiren}-${summary.year}.csv`, toCsv(headers, rows));
+    await sendTable(request, response, {
+      filename: `baux-${summary.epciSiren}-${summary.year}`,
+      sheet: 'Baux signés',
+      headers: [
+        'EPCI',
+        'SIREN de l’EPCI',
+        'Année',
+        'Regroupement',
+        'Nom',
+        'Identifiant',
+        'Baux signés',
+        'Dont en QPV',
+        'Dont hors QPV',
+      ],
+      rows: [
+        [...epciColumns, 'Total', null, '', summary.total, summary.qpv.inQpv, summary.qpv.outsideQpv],
+        ...summary.byBailleur.map((row) => [
+          ...epciColumns,
+          'Bailleur',
+          names.bailleur(row.bailleurId),
+          row.bailleurId,
+          row.leases,
+          row.inQpv,
+          row.outsideQpv,
+        ]),
+        ...summary.byReservataire.map((row) => [
+          ...epciColumns,
+          'Réservataire',
+          names.reservataire(row.reservataireId),
+          row.reservataireId ?? '',
+          row.leases,
+          row.inQpv,
+          row.outsideQpv,
+        ]),
+      ],
+    });
   }
 
   /**

@@ -8,10 +8,19 @@ import { ALL_ROLES, Access, CurrentPrincipal } from '../../access/access.decorat
 import { FILTERED } from '../../access/tenancies.js';
 import { TenancyResolver } from '../../access/tenancy.resolver.js';
 import { Contract } from '../../http/contract.js';
-import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
-import { VIGIE_CONFIG } from '../../platform/platform.module.js';
+import { sendTable, wantsTable } from '../../http/table.js';
+import { DATABASE_POOL, type DatabasePool, VIGIE_CONFIG } from '../../platform/platform.module.js';
+import { TerritorialReferential } from '@vigie/referential';
+import { DisplayNames } from '../../referential/display-names.js';
 import { asOfOf } from '../../http/bitemporal.js';
-import { ComplianceQueryDocs, complianceReader, parseComplianceQuery, percent, SCOPE_FR } from '../compliance.controller.js';
+import {
+  ComplianceQueryDocs,
+  complianceReader,
+  parseComplianceQuery,
+  percent,
+  SCOPE_HEADERS,
+  scopeColumns,
+} from '../compliance.controller.js';
 import { ComplianceService } from '../compliance.service.js';
 
 /** Previous years whose months teach each scope its seasonality. */
@@ -25,17 +34,17 @@ type ShownScope = {
 
 const SEASONALITY_FR = { history: 'Années précédentes', uniform: 'Calendrier' } as const;
 
-function csvOf(view: {
-  epciSiren: string;
-  year: number;
-  objectives: ReadonlyArray<{ id: string; scopes: readonly ShownScope[] }>;
-}) {
+/** The forecast as an export (CSV or XLSX): one row per objective and scope, names beside identifiers. */
+function tableOf(
+  view: {
+    epciSiren: string;
+    year: number;
+    objectives: ReadonlyArray<{ id: string; scopes: readonly ShownScope[] }>;
+  },
+  names: DisplayNames,
+) {
   const headers = [
-    'EPCI',
-    'Année',
-    'Objectif',
-    'Périmètre',
-    'Identifiant',
+    ...SCOPE_HEADERS,
     'Numérateur',
     'Dénominateur',
     'Taux (%)',
@@ -49,11 +58,7 @@ function csvOf(view: {
   ];
   const rows = view.objectives.flatMap((objective) =>
     objective.scopes.map(({ scope, figure, forecast }) => [
-      view.epciSiren,
-      view.year,
-      objective.id,
-      SCOPE_FR[scope.kind],
-      scope.id,
+      ...scopeColumns(names, view, objective.id, scope),
       figure.numerator as number | null,
       figure.denominator as number | null,
       percent(figure.rate as number | null),
@@ -66,7 +71,7 @@ function csvOf(view: {
       forecast ? SEASONALITY_FR[forecast.seasonality] : null,
     ]),
   );
-  return toCsv(headers, rows);
+  return { headers, rows };
 }
 
 @ApiTags('compliance')
@@ -76,6 +81,8 @@ export class ForecastController {
     private readonly compliance: ComplianceService,
     private readonly tenancy: TenancyResolver,
     @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
+    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+    private readonly territorial: TerritorialReferential,
   ) {}
 
   @Access({ roles: ALL_ROLES, tenancy: FILTERED })
@@ -145,12 +152,12 @@ export class ForecastController {
           }),
     };
     response.setHeader('X-Vigie-Position', String(view.asOf.position));
-    if (wantsCsv(request)) {
-      sendCsv(
-        response,
-        `prevision-${view.epciSiren}-${view.year}${view.groupBy ? `-par-${view.groupBy}` : ''}.csv`,
-        csvOf(answer),
-      );
+    if (wantsTable(request)) {
+      await sendTable(request, response, {
+        filename: `prevision-${view.epciSiren}-${view.year}${view.groupBy ? `-par-${view.groupBy}` : ''}`,
+        sheet: 'Prévision',
+        ...tableOf(answer, await DisplayNames.read(this.pool, this.territorial)),
+      });
       return;
     }
     response.status(200).json(answer);

@@ -220,6 +220,30 @@ function objectiveCard(objective, figure) {
   );
 }
 
+/** An objective's monthly trajectory as Chart.js data: the cumulative rate against the target line. */
+function trajectoryData(objective, months) {
+  return {
+    labels: months.map((month) => frenchMonth(month.month, 'short')),
+    datasets: [
+      {
+        label: `Taux cumulé ${objective.id} (%)`,
+        data: months.map((month) => (month.rate === null ? null : Math.round(month.rate * 1000) / 10)),
+        borderColor: '#000091',
+        backgroundColor: '#000091',
+        spanGaps: true,
+      },
+      {
+        label: 'Cible (%)',
+        data: months.map(() => (objective.target === null ? null : Math.round(objective.target * 1000) / 10)),
+        borderColor: '#ce0500',
+        borderDash: [6, 4],
+        pointRadius: 0,
+      },
+    ],
+  };
+}
+const TRAJECTORY_SCALES = { y: { min: 0, title: { display: true, text: '%' } } };
+
 let chart = null;
 function trajectory(report, objectiveId) {
   const objective = report.objectives.find((candidate) => candidate.id === objectiveId) ?? report.objectives[0];
@@ -227,24 +251,9 @@ function trajectory(report, objectiveId) {
   const figure = objective.scopes.find((scope) => scope.scope.kind === 'epci')?.figure;
   if (!figure) return;
   const months = figure.monthly ?? [];
-  const labels = months.map((month) => frenchMonth(month.month, 'short'));
-  const rates = months.map((month) => (month.rate === null ? null : Math.round(month.rate * 1000) / 10));
-  const target = months.map(() => (objective.target === null ? null : Math.round(objective.target * 1000) / 10));
   const canvas = document.getElementById('trajectoire');
   if (window.Chart && canvas) {
-    const data = {
-      labels,
-      datasets: [
-        {
-          label: `Taux cumulé ${objective.id} (%)`,
-          data: rates,
-          borderColor: '#000091',
-          backgroundColor: '#000091',
-          spanGaps: true,
-        },
-        { label: 'Cible (%)', data: target, borderColor: '#ce0500', borderDash: [6, 4], pointRadius: 0 },
-      ],
-    };
+    const data = trajectoryData(objective, months);
     if (chart) {
       chart.data = data;
       chart.update('none');
@@ -252,12 +261,7 @@ function trajectory(report, objectiveId) {
       chart = new window.Chart(canvas, {
         type: 'line',
         data,
-        options: {
-          animation: false,
-          responsive: true,
-          maintainAspectRatio: false,
-          scales: { y: { min: 0, title: { display: true, text: '%' } } },
-        },
+        options: { animation: false, responsive: true, maintainAspectRatio: false, scales: TRAJECTORY_SCALES },
       });
     }
   }
@@ -323,20 +327,34 @@ function nameOf(names, kind, code) {
   return code;
 }
 
-/** Live updates: the figures are read again when a fact or an alert of this EPCI arrives, until they include it. */
+/**
+ * Live updates over the stream: `refresh(position)` runs as soon as the server says the figures
+ * include the new facts (`figures`, sent once the compliance projection has them), and on each
+ * alert. Should that word not come (a projection held up), the facts' own events refresh after 3 s.
+ */
 function live(epci, refresh) {
   if (!window.EventSource) return;
   const source = new EventSource(`/v1/stream${epci ? `?epci=${encodeURIComponent(epci)}` : ''}`);
-  let timer = null;
   let wanted = 0;
-  const onEvent = (event) => {
-    const data = JSON.parse(event.data);
-    wanted = Math.max(wanted, data.position ?? 0);
-    clearTimeout(timer);
-    timer = setTimeout(() => refresh(wanted), 50);
+  let fallback = null;
+  const now = () => {
+    clearTimeout(fallback);
+    fallback = null;
+    refresh(wanted);
   };
-  source.addEventListener('fact', onEvent);
-  source.addEventListener('alert', onEvent);
+  const seen = (event) => (wanted = Math.max(wanted, JSON.parse(event.data).position ?? 0));
+  source.addEventListener('fact', (event) => {
+    seen(event);
+    fallback ??= setTimeout(now, 3_000);
+  });
+  source.addEventListener('figures', (event) => {
+    seen(event);
+    now();
+  });
+  source.addEventListener('alert', (event) => {
+    seen(event);
+    now();
+  });
 }
 
 // ——— EPCI ———
@@ -360,13 +378,20 @@ async function epciPage() {
     if (names.epci?.name) document.querySelector('h1').textContent = `${names.epci.name} — tableau de bord`;
   };
 
-  /** Reads the figures; when `atLeast` is given, again until they include that position (the projection may be a moment behind). */
+  /**
+   * Reads the figures; when `atLeast` is given, again until they include that position (the API
+   * may answer from a read of a few tens of milliseconds ago). An answer older than the one shown
+   * (two live reads crossing) is not shown.
+   */
   const loadFigures = async (atLeast = 0) => {
-    for (let attempt = 0; attempt < 20; attempt++) {
-      report = await api(`/v1/epcis/${siren}/compliance?${period()}`);
-      if (!atLeast || report.asOf.position >= atLeast || report.asOf.live === false) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    let read = null;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      read = await api(`/v1/epcis/${siren}/compliance?${period()}`);
+      if (!atLeast || read.asOf.position >= atLeast || read.asOf.live === false) break;
+      await new Promise((resolve) => setTimeout(resolve, 30));
     }
+    if (atLeast && report && read.asOf.live && report.asOf.live && read.asOf.position < report.asOf.position) return;
+    report = read;
     freshness(report);
     fill(
       document.getElementById('objectifs'),
@@ -385,9 +410,13 @@ async function epciPage() {
     fill(document.getElementById('alertes'), alertList(alerts, names));
   };
 
+  // Live refreshes and a person's choices may cross: only the answer to the latest call of each loader is shown.
+  const calls = { breakdown: 0, leases: 0 };
   const loadBreakdown = async () => {
+    const call = ++calls.breakdown;
     const by = breakdownBy.value;
     const grouped = await api(`/v1/epcis/${siren}/compliance?${period()}&groupBy=${by}`);
+    if (call !== calls.breakdown) return;
     const objective = grouped.objectives.find((candidate) => candidate.id === breakdownSelect.value) ?? grouped.objectives[0];
     if (!objective) return fill(document.getElementById('repartition'), el('p', { text: 'Aucun objectif.' }));
     const rows = objective.scopes
@@ -425,7 +454,9 @@ async function epciPage() {
   };
   const Q1 = { q1: 'Premier quartile', non_q1: 'Hors premier quartile', unknown: 'Inconnu', pending: 'En attente du seuil' };
   const loadLeases = async () => {
+    const call = ++calls.leases;
     const list = await api(`/v1/epcis/${siren}/leases?${leasesQuery()}`);
+    if (call !== calls.leases) return;
     document.getElementById('export-baux').setAttribute('href', `/v1/epcis/${siren}/leases?${leasesQuery()}&format=csv`);
     document.getElementById('export-baux-xlsx').setAttribute('href', `/v1/epcis/${siren}/leases?${leasesQuery()}&format=xlsx`);
     fill(
@@ -482,7 +513,18 @@ async function epciPage() {
     showError(error);
   }
   await all();
-  live(siren, (position) => all(position));
+  // Live: the cards and the trajectory at once; the alerts, breakdown and lease list once the burst has passed.
+  let rest = null;
+  live(siren, async (position) => {
+    try {
+      await loadFigures(position);
+      main.dataset.position = String(report.asOf.position);
+    } catch (error) {
+      showError(error);
+    }
+    clearTimeout(rest);
+    rest = setTimeout(() => Promise.all([loadAlerts(), loadBreakdown(), loadLeases()]).catch(showError), 300);
+  });
 }
 
 // ——— Conventions (bailleur, réservataire, État) ———
@@ -861,37 +903,18 @@ async function reservatairePage() {
 }
 
 // ——— État ———
-/** Runs `task` over `items`, `width` at a time (a département has tens of EPCIs). */
-async function mapLimited(items, width, task) {
-  const results = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await task(items[index]);
-      }
-    }),
-  );
-  return results;
-}
-
 async function etatPage() {
   const departement = id;
   let names = { bailleurs: {}, reservataires: {} };
-  let epcis = [];
   const objectives = ['HQ1', 'QNQ1', 'PRIO'];
   const load = async () => {
     try {
       const year = document.getElementById('annee').value;
       const [alerts, listed] = await Promise.all([api(`/v1/alerts?status=ouverte`), readConventions(year)]);
       fill(document.getElementById('alertes'), alertList(alerts, names));
-      const reports = await mapLimited(epcis, 4, (epci) =>
-        api(`/v1/epcis/${epci.siren}/compliance?${period()}`).catch(() => null),
-      );
-      const figureOf = (report, objectiveId) =>
-        report?.objectives.find((candidate) => candidate.id === objectiveId)?.scopes.find((scope) => scope.scope.kind === 'epci')
-          ?.figure;
+      // One request for the whole département: every EPCI's figures side by side.
+      const { epcis } = await api(`/v1/departements/${encodeURIComponent(departement)}/compliance?${period()}`);
+      const figureOf = (epci, objectiveId) => epci.objectives.find((candidate) => candidate.id === objectiveId)?.figure;
       fill(
         document.getElementById('epcis'),
         epcis.length
@@ -902,14 +925,12 @@ async function etatPage() {
                 { label: 'Attributions' },
                 ...objectives.map((objective) => ({ label: `${objective} : taux / cible, statut` })),
               ],
-              epcis.map((epci, index) => {
-                const report = reports[index];
-                const attributions = report?.dataQuality?.leases ?? null;
+              epcis.map((epci) => {
                 return [
                   { text: epci.name },
-                  { text: report ? count(attributions) : 'indisponible', sort: attributions ?? -1 },
+                  { text: count(epci.leases), sort: epci.leases },
                   ...objectives.map((objectiveId) => {
-                    const figure = figureOf(report, objectiveId);
+                    const figure = figureOf(epci, objectiveId);
                     if (!figure) return { text: '—', sort: -1 };
                     const status = figure.masked?.includes('status') ? SECRET : STATUS[figure.status].label;
                     return {
@@ -964,14 +985,7 @@ async function etatPage() {
       showError(error);
     }
   };
-  try {
-    [names, { epcis }] = await Promise.all([
-      organisationNames().catch(() => names),
-      api(`/v1/departements/${encodeURIComponent(departement)}/epcis`),
-    ]);
-  } catch (error) {
-    showError(error);
-  }
+  names = await organisationNames().catch(() => names);
   setUpPeriod(load);
   await load();
 }
@@ -1167,6 +1181,44 @@ async function adminPage() {
 }
 
 // ——— Rapport annuel (imprimable) ———
+/**
+ * An objective's trajectory chart for the printed report, as an image: Chart.js draws it once, at a
+ * fixed size and without animation, on a canvas kept out of the page, and the picture is what the
+ * page shows. A browser prints an image as it is, where a canvas may print blank (not yet drawn,
+ * or resized for the paper). The table below the charts says the same figures in words.
+ */
+function trajectoryImage(objective, months) {
+  if (!window.Chart || !months.length) return null;
+  const block = el('figure', { class: 'vigie-report-block vigie-trajectoire' });
+  const caption = `${objective.id} — ${objectiveName(objective)} : taux cumulé mois par mois${
+    objective.target === null ? '' : ` et cible de ${percent(objective.target)}`
+  } (valeurs dans le tableau ci-dessous)`;
+  const canvas = document.createElement('canvas');
+  canvas.width = 900;
+  canvas.height = 300;
+  const drawn = new window.Chart(canvas, {
+    type: 'line',
+    data: trajectoryData(objective, months),
+    options: {
+      animation: false,
+      responsive: false,
+      devicePixelRatio: 2,
+      scales: TRAJECTORY_SCALES,
+      plugins: { title: { display: true, text: `${objective.id} — ${objectiveName(objective)}` } },
+    },
+  });
+  const image = el('img', {
+    src: drawn.toBase64Image('image/png'),
+    alt: caption,
+    width: '900',
+    height: '300',
+    'data-trajectoire': objective.id,
+  });
+  drawn.destroy();
+  block.append(image, el('figcaption', { class: 'fr-text--sm', text: caption }));
+  return block;
+}
+
 /** One EPCI's annual report on one page that prints cleanly: objectives, trajectories, breakdowns, data quality. */
 async function rapportPage() {
   const siren = id;
@@ -1211,6 +1263,7 @@ async function rapportPage() {
         document.getElementById('rapport-trajectoires'),
         section(
           'Trajectoires mensuelles (taux cumulé)',
+          ...report.objectives.map((objective) => trajectoryImage(objective, epciFigure(objective)?.monthly ?? [])),
           sortableTable(
             'Taux cumulé mois par mois',
             [{ label: 'Mois' }, ...report.objectives.map((objective) => ({ label: objective.id }))],

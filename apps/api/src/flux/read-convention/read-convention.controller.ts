@@ -16,7 +16,9 @@ import { EVENT_STORE, type EventStore, loadAggregate } from '@vigie/event-store'
 import { readConventionFlux, readFreshness } from '@vigie/projections';
 import { Access, CurrentPrincipal } from '../../access/access.decorators.js';
 import { EXISTING_CONVENTION } from '../../access/tenancies.js';
-import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
+import { sendTable, wantsTable } from '../../http/table.js';
+import { TerritorialReferential } from '@vigie/referential';
+import { DisplayNames } from '../../referential/display-names.js';
 import { yearParam } from '../../http/params.js';
 import { notFound } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
@@ -32,6 +34,7 @@ export class ReadConventionController {
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly territorial: TerritorialReferential,
   ) {}
 
   @Access({ roles: ['bailleur', 'reservataire', 'etat', 'admin'], tenancy: EXISTING_CONVENTION })
@@ -99,7 +102,7 @@ export class ReadConventionController {
       principal.role === 'etat' && read.figures.contingent === null
         ? shareConventionFlux(read.figures, this.config.STATISTICAL_SECRECY_THRESHOLD)
         : read.figures;
-    if (!wantsCsv(request)) {
+    if (!wantsTable(request)) {
       response.status(200).json({
         ...figures,
         agreement,
@@ -111,45 +114,52 @@ export class ReadConventionController {
       return;
     }
     const c = figures.counted;
-    sendCsv(
-      response,
-      `flux-${ref.conventionId}-${year}.csv`,
-      toCsv(
+    const names = await DisplayNames.read(this.pool, this.territorial);
+    await sendTable(request, response, {
+      filename: `flux-${ref.conventionId}-${year}`,
+      sheet: 'Flux',
+      headers: [
+        'Convention',
+        'Année',
+        'Bailleur',
+        'Identifiant du bailleur',
+        'Réservataire',
+        'Identifiant du réservataire',
+        'Assiette nette',
+        'Logements orientés',
+        'Logements rendus',
+        'Baux signés',
+        'Mobilité inter-bailleurs',
+        'Refus après CAL (pondérés)',
+        'Validation a posteriori',
+        'Total décompté',
+        'Objectif',
+        'Part de la convention (%)',
+        'Part réalisée (%)',
+        'Objectif au prorata',
+      ],
+      rows: [
         [
-          'Convention',
-          'Année',
-          'Assiette nette',
-          'Logements orientés',
-          'Logements rendus',
-          'Baux signés',
-          'Mobilité inter-bailleurs',
-          'Refus après CAL (pondérés)',
-          'Validation a posteriori',
-          'Total décompté',
-          'Objectif',
-          'Part de la convention (%)',
-          'Part réalisée (%)',
-          'Objectif au prorata',
+          ref.conventionId,
+          year,
+          names.bailleur(terms.bailleurId),
+          terms.bailleurId,
+          names.reservataire(terms.reservataireId),
+          terms.reservataireId,
+          figures.netBase,
+          figures.oriented,
+          figures.returned,
+          c.bailSigne,
+          c.interBailleurMobility,
+          c.postCalRefusals,
+          c.aPosterioriValidation,
+          c.total,
+          figures.target,
+          figures.conventionShare === null ? null : figures.conventionShare * 100,
+          figures.realisedShare === null ? null : Math.round(figures.realisedShare * 1000) / 10,
+          Math.round(figures.proRataTargetToDate * 10) / 10,
         ],
-        [
-          [
-            ref.conventionId,
-            year,
-            figures.netBase,
-            figures.oriented,
-            figures.returned,
-            c.bailSigne,
-            c.interBailleurMobility,
-            c.postCalRefusals,
-            c.aPosterioriValidation,
-            c.total,
-            figures.target,
-            figures.conventionShare === null ? null : figures.conventionShare * 100,
-            figures.realisedShare === null ? null : Math.round(figures.realisedShare * 1000) / 10,
-            Math.round(figures.proRataTargetToDate * 10) / 10,
-          ],
-        ],
-      ),
-    );
+      ],
+    });
   }
 }

@@ -6,8 +6,10 @@ import type { Request, Response } from 'express';
 import { readLedger } from '@vigie/projections';
 import { z } from 'zod';
 import { bitemporalInput, bitemporalQuery, BitemporalQueries, readFluxAsOf } from '../../http/bitemporal.js';
-import { csvTimestamp, sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
-import { dayCell, instantCell, sendXlsx, wantsXlsx, XLSX_MEDIA_TYPE } from '../../http/xlsx.js';
+import { dayCell, instantCell, XLSX_MEDIA_TYPE } from '../../http/xlsx.js';
+import { sendTable, wantsTable } from '../../http/table.js';
+import { TerritorialReferential } from '@vigie/referential';
+import { DisplayNames } from '../../referential/display-names.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
@@ -24,7 +26,10 @@ const RULE_FR = {
 @ApiTags('audit')
 @Controller('v1/reservataires/:reservataireId/ledger')
 export class ReadLedgerController {
-  constructor(@Inject(DATABASE_POOL) private readonly pool: DatabasePool) {}
+  constructor(
+    @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+    private readonly territorial: TerritorialReferential,
+  ) {}
 
   @Access({ roles: ['reservataire', 'admin'], tenancy: existingOwnedBy('reservataires', 'reservataireId') })
   @Get()
@@ -54,53 +59,47 @@ export class ReadLedgerController {
       signedUntil: times.signedUntil ?? null,
     });
     if (at) response.setHeader('X-Vigie-Position', String(at.position));
-    const headers = [
-      'Date',
-      'Bailleur',
-      'Convention',
-      'RPLS',
-      'Commune',
-      'QPV',
-      'Règle de décompte',
-      'Poids',
-      'Événement',
-      'Position',
-      'Enregistré le',
-      'Auteur',
-    ];
-    const rows = <Day, Instant>(day: (value: string) => Day, instant: (value: string) => Instant) =>
-      ledger.rows.map((r) => [
-        day(r.date),
+    if (!wantsTable(request)) {
+      response.status(200).json({ ...ledger, asOf: at?.view ?? null, signedUntil: times.signedUntil ?? null });
+      return;
+    }
+    // Bailleur and commune by name, their identifiers beside; the date a date cell, the recording time in Paris time.
+    const names = await DisplayNames.read(this.pool, this.territorial);
+    await sendTable(request, response, {
+      filename: `registre-${reservataireId}-${year}`,
+      sheet: 'Registre',
+      headers: [
+        'Date',
+        'Bailleur',
+        'Identifiant du bailleur',
+        'Convention',
+        'RPLS',
+        'Commune',
+        'Code INSEE de la commune',
+        'QPV',
+        'Règle de décompte',
+        'Poids',
+        'Événement',
+        'Position',
+        'Enregistré le',
+        'Auteur',
+      ],
+      rows: ledger.rows.map((r) => [
+        dayCell(r.date),
+        names.bailleur(r.bailleurId),
         r.bailleurId,
         r.conventionId,
         r.rplsId,
+        names.commune(r.communeInsee),
         r.communeInsee,
         r.inQpv ? 'oui' : 'non',
         RULE_FR[r.rule],
         r.weight,
         r.eventId,
         r.globalPosition,
-        instant(r.recordedAt),
+        instantCell(r.recordedAt),
         r.actor,
-      ]);
-    if (wantsXlsx(request)) {
-      await sendXlsx(response, `registre-${reservataireId}-${year}.xlsx`, 'Registre', headers, rows(dayCell, instantCell));
-      return;
-    }
-    if (!wantsCsv(request)) {
-      response.status(200).json({ ...ledger, asOf: at?.view ?? null, signedUntil: times.signedUntil ?? null });
-      return;
-    }
-    sendCsv(
-      response,
-      `registre-${reservataireId}-${year}.csv`,
-      toCsv(
-        headers,
-        rows(
-          (day) => day,
-          (instant) => csvTimestamp(instant),
-        ),
-      ),
-    );
+      ]),
+    });
   }
 }

@@ -1,0 +1,41 @@
+import type { Request, Response } from 'express';
+import { csvTimestamp, sendCsv, toCsv, wantsCsv } from './csv.js';
+import { sendXlsx, wantsXlsx, type XlsxCell } from './xlsx.js';
+
+/** An export: French headers and typed rows, answered as a CSV or an XLSX of the same columns. */
+export interface ExportTable {
+  /** The file's name without its extension (`.csv` or `.xlsx` is added). */
+  readonly filename: string;
+  /** The XLSX sheet's name. */
+  readonly sheet: string;
+  readonly headers: readonly string[];
+  readonly rows: readonly (readonly XlsxCell[])[];
+}
+
+/** A typed cell as the CSV writes it: a day as recorded (AAAA-MM-JJ), an instant in Paris time (JJ/MM/AAAA HH:MM). */
+function csvValue(cell: XlsxCell): string | number | boolean | null | undefined {
+  if (cell !== null && typeof cell === 'object') return 'day' in cell ? cell.day : csvTimestamp(cell.instant);
+  return cell;
+}
+
+/** Whether the caller asks for an export (XLSX or CSV) rather than JSON. */
+export const wantsTable = (request: Request): boolean => wantsXlsx(request) || wantsCsv(request);
+
+/**
+ * Answers the table as XLSX (`?format=xlsx` or an `Accept` asking for a workbook), else as CSV
+ * (`;`, decimal comma, UTF-8 with BOM): the same columns and cells in both.
+ */
+export async function sendTable(request: Request, response: Response, table: ExportTable): Promise<void> {
+  if (wantsXlsx(request)) {
+    await sendXlsx(response, `${table.filename}.xlsx`, table.sheet, table.headers, table.rows);
+    return;
+  }
+  sendCsv(
+    response,
+    `${table.filename}.csv`,
+    toCsv(
+      table.headers,
+      table.rows.map((row) => row.map(csvValue)),
+    ),
+  );
+}
