@@ -29,7 +29,7 @@ type Convention = {
 const COMMUNES: Record<string, string> = { '59350': 'Lille', '59512': 'Roubaix' };
 
 /** A decimal as the pages write it (French comma, one decimal at most). */
-const decimalFr = (value: number) => value.toLocaleString('fr-FR', { maximumFractionDigits: 1 });
+const decimalFr = (value: number) => value.toLocaleString('fr-FR', { maximumFractionDigits: 2 });
 
 const IMPORT_HEADER =
   'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;typologie;financement;menage;personnes_14_ans_et_plus;revenus_annuels;reservataire;mode_gestion';
@@ -184,6 +184,36 @@ describe('The web application for bailleurs, réservataires, the État and admin
       expect(cells[4]).toBe(decimalFr(own[0]!.proRataTargetToDate));
       expect(cells[5]).toBe('2');
       await page.screenshot({ path: join(SCREENSHOTS, 'bailleur.png'), fullPage: true });
+    }, 90_000);
+
+    it('sees its PRIO obligations, per réservataire and for its own non-réservé stock, each with its target, as the API gives them', async () => {
+      const report = await getJson(`${app.url}/v1/epcis/${MEL}/compliance?year=2026&groupBy=bailleur`);
+      const prio = report.body.objectives.find((objective: { id: string }) => objective.id === 'PRIO');
+      const pairs = prio.scopes.filter(
+        (s: { scope: { kind: string; parties?: { bailleurId: string } } }) =>
+          s.scope.kind === 'bailleur_reservataire' && s.scope.parties?.bailleurId === 'lmh',
+      );
+      expect(pairs.length).toBeGreaterThan(0);
+      await page.fill('#epci-bailleur', MEL);
+      await page.locator('#epci-bailleur').dispatchEvent('change');
+      const cards = page.locator('#objectifs [data-objectif="PRIO"]');
+      await cards.nth(pairs.length).waitFor();
+      const titles = await cards.locator('.fr-card__title').allTextContents();
+      expect(titles).toHaveLength(1 + pairs.length);
+      expect(titles).toEqual(expect.arrayContaining([expect.stringMatching(/ : Non réservé$/)]));
+      const ownStock = pairs.find(
+        (s: { scope: { parties: { reservataireId: string } } }) => s.scope.parties.reservataireId === 'non_reserve',
+      );
+      expect(ownStock.figure.target).toBe(0.25);
+    }, 90_000);
+
+    it('opens its EPCI’s page without an error: the EPCI’s lease list, not open to a bailleur, is said so instead of failing', async () => {
+      await page.goto(`${app.url}/epci/${MEL}`);
+      await page.waitForSelector('main[data-ready="true"]');
+      await expect(page.locator('#baux').textContent()).resolves.toMatch(/réservée à l’EPCI/);
+      await expect(page.locator('#erreur').textContent()).resolves.toBe('');
+      await page.goBack();
+      await page.waitForSelector('main[data-ready="true"]');
     }, 90_000);
 
     it('previews a file through the API’s dry run, in French, recording nothing', async () => {

@@ -6,6 +6,8 @@ import { api, el, fill, setCsrfToken } from './kit.js';
 
 const main = document.querySelector('main');
 const view = main?.dataset.view;
+/** Who is signed in (`/v1/session`'s principal: role and organisation), once start() has read it. */
+let principal = null;
 const id = main?.dataset.id ?? '';
 
 const showError = (error) => {
@@ -173,7 +175,7 @@ function neededSentence(figure) {
   return `En retard : pour atteindre la cible d’ici la fin de l’année, ${more}.`;
 }
 
-function objectiveCard(objective, figure) {
+function objectiveCard(objective, figure, scopeLabel) {
   const needed = neededSentence(figure);
   return el(
     'div',
@@ -189,7 +191,7 @@ function objectiveCard(objective, figure) {
           { class: 'fr-card__content' },
           el('h3', {
             class: 'fr-card__title',
-            text: `${objective.id.startsWith('TERR') ? 'Territorialisé' : objective.id} — ${objectiveName(objective)}`,
+            text: `${objective.id.startsWith('TERR') ? 'Territorialisé' : objective.id} — ${objectiveName(objective)}${scopeLabel ? ` : ${scopeLabel}` : ''}`,
           }),
           el(
             'div',
@@ -302,19 +304,25 @@ function alertList(alerts, names) {
       const scope = alert.scope
         ? `${SCOPE_KINDS[alert.scope.kind] ?? alert.scope.kind} ${nameOf(names, alert.scope.kind, alert.scope.id)}`
         : '';
-      const figure = alert.figure ?? alert.observed ?? {};
+      const figure = alert.measure ?? alert.figure ?? {};
       const current =
-        figure.rate !== undefined
-          ? ` — taux actuel ${percent(figure.rate)}${figure.target !== undefined ? `, cible ${percent(figure.target)}` : ''}`
+        figure.rate !== undefined && figure.rate !== null
+          ? ` — taux actuel ${percent(figure.rate)}${figure.target !== undefined && figure.target !== null ? `, cible ${percent(figure.target)}` : ''}`
           : '';
+      const year = alert.year ? ` en ${alert.year}` : '';
       return el(
         'li',
         {},
         el('p', { class: 'fr-badge fr-badge--warning fr-badge--sm', text: 'Alerte ouverte' }),
-        ` ${ALERT_RULES[alert.rule] ?? alert.rule}${alert.objective ? ` (${alert.objective})` : ''} : ${scope}${current}, levée le ${parisDateTime(alert.raisedAt)}.`,
+        ` ${ALERT_RULES[alert.rule] ?? alert.rule}${alert.objective ? ` (${alert.objective})` : ''}${year} : ${scope}${current}, levée le ${parisDateTime(alert.raisedAt)}.`,
       );
     }),
   );
+}
+
+/** A PRIO scope of one réservataire's flux at one bailleur (or that bailleur's own non-réservé stock), by name. */
+function pairName(names, parties) {
+  return `${nameOf(names, 'bailleur', parties.bailleurId)} — ${nameOf(names, 'reservataire', parties.reservataireId)}`;
 }
 
 function nameOf(names, kind, code) {
@@ -419,10 +427,13 @@ async function epciPage() {
     if (call !== calls.breakdown) return;
     const objective = grouped.objectives.find((candidate) => candidate.id === breakdownSelect.value) ?? grouped.objectives[0];
     if (!objective) return fill(document.getElementById('repartition'), el('p', { text: 'Aucun objectif.' }));
+    // The PRIO obligations (each réservataire's flux at each bailleur, each bailleur's non-réservé stock) carry the
+    // 25 % target: they are listed with the breakdowns by bailleur and by réservataire.
+    const withPairs = by === 'bailleur' || by === 'reservataire';
     const rows = objective.scopes
-      .filter((scope) => scope.scope.kind === by)
+      .filter((scope) => scope.scope.kind === by || (withPairs && scope.scope.kind === 'bailleur_reservataire'))
       .map(({ scope, figure }) => [
-        { text: nameOf(names, by, scope.id) },
+        { text: scope.kind === 'bailleur_reservataire' ? pairName(names, scope.parties) : nameOf(names, by, scope.id) },
         { text: shown(figure, 'numerator', count), sort: figure.numerator ?? -1 },
         { text: shown(figure, 'denominator', count), sort: figure.denominator ?? -1 },
         { text: shown(figure, 'rate', percent), sort: figure.rate ?? -1 },
@@ -453,7 +464,20 @@ async function epciPage() {
     return query;
   };
   const Q1 = { q1: 'Premier quartile', non_q1: 'Hors premier quartile', unknown: 'Inconnu', pending: 'En attente du seuil' };
+  // An EPCI's lease list is the EPCI's, the État's and admins' (the API refuses it to bailleurs and réservataires).
+  const leasesOpen = !['bailleur', 'reservataire'].includes(principal?.role);
+  if (!leasesOpen) {
+    const box = document.getElementById('baux');
+    box.previousElementSibling?.setAttribute('hidden', '');
+    fill(
+      box,
+      el('p', {
+        text: 'La liste des baux de l’EPCI est réservée à l’EPCI, à l’État et aux administrateurs : vos propres baux sont sur la page de votre organisme.',
+      }),
+    );
+  }
   const loadLeases = async () => {
+    if (!leasesOpen) return;
     const call = ++calls.leases;
     const list = await api(`/v1/epcis/${siren}/leases?${leasesQuery()}`);
     if (call !== calls.leases) return;
@@ -544,7 +568,7 @@ const readConventions = (year, filters = {}) => api(`/v1/conventions?${new URLSe
 /** A count the API may mask (statistical secrecy): null is shown as such, never as 0. */
 const maybeSecret = (value, format = count) => (value === null ? SECRET : format(value));
 const decimal = (value) =>
-  value === null || value === undefined ? '—' : value.toLocaleString('fr-FR', { maximumFractionDigits: 1 });
+  value === null || value === undefined ? '—' : value.toLocaleString('fr-FR', { maximumFractionDigits: 2 });
 
 /** Owed vs realised per convention, pro rata of the year elapsed; `party` is the other side's column. */
 function conventionsTable(caption, conventions, names, party) {
@@ -604,9 +628,18 @@ async function bailleurPage() {
         freshness(report);
         fill(
           document.getElementById('objectifs'),
-          report.objectives.map((objective) => {
+          report.objectives.flatMap((objective) => {
             const own = objective.scopes.find((scope) => scope.scope.kind === 'bailleur' && scope.scope.id === id)?.figure;
-            return own ? objectiveCard(objective, own) : null;
+            // Its PRIO obligations: each réservataire's flux at this bailleur and its own non-réservé stock.
+            const pairs = objective.scopes.filter(
+              (scope) => scope.scope.kind === 'bailleur_reservataire' && scope.scope.parties?.bailleurId === id,
+            );
+            return [
+              own ? objectiveCard(objective, own) : null,
+              ...pairs.map(({ scope, figure }) =>
+                objectiveCard(objective, figure, nameOf(names, 'reservataire', scope.parties.reservataireId)),
+              ),
+            ];
           }),
         );
       } else {
@@ -1357,6 +1390,7 @@ async function start() {
   if (view) {
     const session = await api('/v1/session');
     setCsrfToken(session.csrfToken);
+    principal = session.principal;
     for (const who of document.querySelectorAll('#qui, #qui-mobile'))
       who.textContent = session.person?.name ?? session.principal.role;
   }

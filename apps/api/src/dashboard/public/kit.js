@@ -49,4 +49,5 @@ export function el(tag, attributes = {}, ...children) {
 }
 
 /** Replaces the children of `target` (absent: nothing). */
-export const fill = (target, ...children) => target?.replaceChildren(...children.flat());
+export const fill = (target, ...children) =>
+  target?.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
