@@ -171,6 +171,49 @@ describe('An alert is shown to every organisation it is about, and to no other',
     expect(await visible('vilogia')).toEqual([id(VILOGIA_HQ1)]);
   });
 
+  it('exports the alerts a bailleur sees as CSV and XLSX, in French, with names beside the identifiers', async () => {
+    const csv = await fetch(`${app.url}/v1/alerts?format=csv`, { headers: keys.lmh!.auth });
+    expect(csv.status).toBe(200);
+    const lines = (await csv.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]!.split(';')).toEqual([
+      'Alerte',
+      'Statut',
+      'Règle',
+      'Code de la règle',
+      'Objectif',
+      'EPCI',
+      'SIREN de l’EPCI',
+      'Année',
+      'Périmètre',
+      'Nom du périmètre',
+      'Identifiant du périmètre',
+      'Taux constaté',
+      'Cible',
+      'Levée le',
+      'Résolue le',
+      'Position',
+    ]);
+    expect(lines).toHaveLength(1 + 6);
+    const ownStock = lines.find((line) => line.startsWith(`${id(PRIO_OWN_STOCK)};`))!.split(';');
+    expect(ownStock.slice(2, 11)).toEqual([
+      'Taux sous la cible',
+      'RATE_BELOW_TARGET',
+      'PRIO',
+      'Métropole Européenne de Lille',
+      MEL,
+      '2026',
+      'Bailleur × réservataire',
+      expect.stringMatching(/ × Non réservé$/),
+      'lmh:non_reserve',
+    ]);
+    const xlsx = await fetch(`${app.url}/v1/alerts?format=xlsx`, { headers: keys.lmh!.auth });
+    expect(xlsx.status).toBe(200);
+    expect(xlsx.headers.get('content-type')).toMatch(/spreadsheetml/);
+  });
+
   it('shows a réservataire the alerts on its flux at a bailleur and on its conventions', async () => {
     expect(await visible('als')).toEqual([id(CONTINGENT_62), id(FLUX_59), id(PRIO_PAIR)].sort());
   });

@@ -3,9 +3,13 @@ import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { ALERT_RULES, type AlertMeasure } from '@vigie/domain';
+import { ALERT_RULES, type AlertMeasure, type AlertRule } from '@vigie/domain';
 import { listAlerts, readEtatReservataires } from '@vigie/projections';
-import { csvTimestamp, sendCsv, toCsv, wantsCsv } from '../http/csv.js';
+import { sendTable, wantsTable } from '../http/table.js';
+import { instantCell } from '../http/xlsx.js';
+import { DisplayNames } from '../referential/display-names.js';
+import { TerritorialReferential } from '@vigie/referential';
+import { ALERT_RULE_LABELS, SCOPE_KIND_LABELS } from './alert-labels.js';
 import { epciSirenParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
 import { DATABASE_POOL, type DatabasePool, VIGIE_CONFIG } from '../platform/platform.module.js';
@@ -43,6 +47,7 @@ export class AlertsController {
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly tenancy: TenancyResolver,
     @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
+    private readonly territorial: TerritorialReferential,
   ) {}
 
   @Access({ roles: ALL_ROLES, tenancy: FILTERED })
@@ -72,55 +77,75 @@ export class AlertsController {
     // Each organisation sees the alerts naming it as a party (alertAudience); the filters asked narrow that further.
     // The État's services see a convention that is not the préfet's under statistical secrecy (as its figures).
     const etat = principal.role === 'etat' ? await readEtatReservataires(this.pool) : null;
-    const alerts = (
-      await listAlerts(this.pool, {
-        epciSiren: input.epci,
-        audience: alertAudience(principal, this.tenancy),
-        status: input.status,
-        rule: input.rule,
-        scopeKind,
-        scopeId,
-      })
-    ).map(({ parties, ...alert }) =>
+    const listed = await listAlerts(this.pool, {
+      epciSiren: input.epci,
+      audience: alertAudience(principal, this.tenancy),
+      status: input.status,
+      rule: input.rule,
+      scopeKind,
+      scopeId,
+    });
+    const partiesOf = new Map(listed.map((alert) => [alert.alertId, alert.parties]));
+    const alerts = listed.map(({ parties, ...alert }) =>
       etat && alert.scope.kind === 'convention' && !parties.reservataires.some((id) => etat.has(id))
         ? { ...alert, measure: shareAlertMeasure(alert.measure as AlertMeasure, this.config.STATISTICAL_SECRECY_THRESHOLD) }
         : alert,
     );
-    if (!wantsCsv(request)) {
+    if (!wantsTable(request)) {
       response.status(200).json(alerts);
       return;
     }
-    sendCsv(
-      response,
-      'alertes.csv',
-      toCsv(
-        [
-          'Alerte',
-          'Statut',
-          'Règle',
-          'Objectif',
-          'EPCI',
-          'Année',
-          'Périmètre',
-          'Identifiant',
-          'Levée le',
-          'Résolue le',
-          'Position',
-        ],
-        alerts.map((a) => [
+    const names = await DisplayNames.read(this.pool, this.territorial);
+    await sendTable(request, response, {
+      filename: 'alertes',
+      sheet: 'Alertes',
+      headers: [
+        'Alerte',
+        'Statut',
+        'Règle',
+        'Code de la règle',
+        'Objectif',
+        'EPCI',
+        'SIREN de l’EPCI',
+        'Année',
+        'Périmètre',
+        'Nom du périmètre',
+        'Identifiant du périmètre',
+        'Taux constaté',
+        'Cible',
+        'Levée le',
+        'Résolue le',
+        'Position',
+      ],
+      rows: alerts.map((a) => {
+        const measure = (a.measure ?? {}) as Partial<AlertMeasure>;
+        // A PRIO pair's parties as the alert recorded them (its non-réservé side names no réservataire).
+        const parties =
+          a.scope.kind === 'bailleur_reservataire'
+            ? {
+                bailleurId: partiesOf.get(a.alertId)?.bailleurs[0] ?? '',
+                reservataireId: partiesOf.get(a.alertId)?.reservataires[0] ?? 'non_reserve',
+              }
+            : undefined;
+        return [
           a.alertId,
           a.status,
+          ALERT_RULE_LABELS[a.rule as AlertRule] ?? a.rule,
           a.rule,
           a.objective,
+          a.epciSiren ? names.epci(a.epciSiren) : null,
           a.epciSiren,
           a.year,
-          a.scope.kind,
+          SCOPE_KIND_LABELS[a.scope.kind] ?? a.scope.kind,
+          names.scope(a.scope.kind, a.scope.id, parties),
           a.scope.id,
-          csvTimestamp(a.raisedAt),
-          csvTimestamp(a.resolvedAt),
+          measure.rate ?? null,
+          measure.target ?? null,
+          instantCell(a.raisedAt),
+          instantCell(a.resolvedAt),
           a.position,
-        ]),
-      ),
-    );
+        ];
+      }),
+    });
   }
 }
