@@ -9,14 +9,3 @@ export const ALERT_RULE_LABELS: Record<AlertRule, string> = {
   CONTINGENT_MISUSE: 'Contingent mal utilisé',
   BILAN_DUE: 'Bilan annuel à remettre',
 };
-
-/** The kind of an alert's scope, in French. */
-export const SCOPE_KIND_LABELS: Record<string, string> = {
-  epci: 'EPCI',
-  bailleur: 'Bailleur',
-  reservataire: 'Réservataire',
-  secteur: 'Secteur',
-  commune: 'Commune',
-  bailleur_reservataire: 'Bailleur × réservataire',
-  convention: 'Convention',
-};

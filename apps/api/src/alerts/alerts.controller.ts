@@ -9,7 +9,8 @@ import { sendTable, wantsTable } from '../http/table.js';
 import { instantCell } from '../http/xlsx.js';
 import { DisplayNames } from '../referential/display-names.js';
 import { TerritorialReferential } from '@vigie/referential';
-import { ALERT_RULE_LABELS, SCOPE_KIND_LABELS } from './alert-labels.js';
+import { ALERT_RULE_LABELS } from './alert-labels.js';
+import { SCOPE_KIND_LABELS } from '../http/scope-labels.js';
 import { epciSirenParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
 import { DATABASE_POOL, type DatabasePool, VIGIE_CONFIG } from '../platform/platform.module.js';
@@ -136,7 +137,7 @@ export class AlertsController {
           a.epciSiren ? names.epci(a.epciSiren) : null,
           a.epciSiren,
           a.year,
-          SCOPE_KIND_LABELS[a.scope.kind] ?? a.scope.kind,
+          SCOPE_KIND_LABELS[a.scope.kind as keyof typeof SCOPE_KIND_LABELS] ?? a.scope.kind,
           names.scope(a.scope.kind, a.scope.id, parties),
           a.scope.id,
           measure.rate ?? null,

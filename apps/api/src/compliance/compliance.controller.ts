@@ -1,4 +1,5 @@
 import { Contract } from '../http/contract.js';
+import { SCOPE_KIND_LABELS } from '../http/scope-labels.js';
 import { applyDecorators, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
@@ -31,14 +32,6 @@ export const complianceQuerySchema = z.object({
 });
 
 const STATUS_FR = { atteint: 'Atteint', en_retard: 'En retard', non_evaluable: 'Non évaluable' } as const;
-export const SCOPE_FR = {
-  epci: 'EPCI',
-  bailleur: 'Bailleur',
-  reservataire: 'Réservataire',
-  secteur: 'Secteur',
-  commune: 'Commune',
-  bailleur_reservataire: 'Bailleur × réservataire',
-} as const;
 export const percent = (value: number | null) => (value === null ? null : Math.round(value * 1_000) / 10);
 
 /** The first columns of a figure's row in an export: the EPCI and the scope, each by name and identifier. */
@@ -49,7 +42,7 @@ export function scopeColumns(
   view: { readonly epciSiren: string; readonly year: number },
   objective: string,
   scope: {
-    readonly kind: keyof typeof SCOPE_FR;
+    readonly kind: keyof typeof SCOPE_KIND_LABELS;
     readonly id: string;
     readonly parties?: { bailleurId: string; reservataireId: string | null };
   },
@@ -59,7 +52,7 @@ export function scopeColumns(
     view.epciSiren,
     view.year,
     objective,
-    SCOPE_FR[scope.kind],
+    SCOPE_KIND_LABELS[scope.kind],
     names.scope(scope.kind, scope.id, scope.parties),
     scope.id,
   ];
