@@ -369,7 +369,10 @@ describe('Stock → flux calculator over HTTP', () => {
     const text = Buffer.from(await csv.arrayBuffer())
       .subarray(3)
       .toString('utf8');
-    expect(text).toContain('bil;2025;Faits tardifs (après clôture);;1\r\n');
+    expect(text.split('\r\n')[0]).toBe('Bailleur;Identifiant du bailleur;Année;Regroupement;Valeur;Code;Baux signés');
+    expect(text).toMatch(/\r\n[^;\r\n]*;bil;2025;Faits tardifs \(après clôture\);;;1\r\n/);
+    // Communes by name beside their INSEE code.
+    expect(text).toContain(';bil;2025;Commune;Lille;59350;');
   });
 
   it('raises BILAN_DUE for a bailleur whose 2025 bilan is not closed after 28 February, and resolves it on closure', async () => {

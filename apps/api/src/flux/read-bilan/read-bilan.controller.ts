@@ -8,7 +8,9 @@ import { EVENT_STORE, type EventStore } from '@vigie/event-store';
 import { readBailleurBilan } from '@vigie/projections';
 import { Access } from '../../access/access.decorators.js';
 import { existingOwnedBy } from '../../access/tenancies.js';
-import { sendCsv, toCsv, wantsCsv } from '../../http/csv.js';
+import { sendTable, wantsTable } from '../../http/table.js';
+import { DisplayNames } from '../../referential/display-names.js';
+import { TerritorialReferential } from '@vigie/referential';
 import { organisationId } from '../../http/identifiers.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
@@ -21,6 +23,7 @@ export class ReadBilanController {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
+    private readonly territorial: TerritorialReferential,
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: existingOwnedBy('bailleurs', 'bailleurId') })
@@ -48,24 +51,27 @@ export class ReadBilanController {
       signedUntil: times.signedUntil ?? null,
     });
     if (at) response.setHeader('X-Vigie-Position', String(at.position));
-    if (!wantsCsv(request)) {
+    if (!wantsTable(request)) {
       response.status(200).json({ ...bilan, asOf: at?.view ?? null, signedUntil: times.signedUntil ?? null });
       return;
     }
-    const rows = [
-      ...Object.entries(bilan.byReservataire).map(([k, v]) => ['Réservataire', k === 'non_reserve' ? 'Non réservé' : k, v]),
-      ...Object.entries(bilan.byTypology).map(([k, v]) => ['Typologie', k, v]),
-      ...Object.entries(bilan.byFinancing).map(([k, v]) => ['Financement', k, v]),
-      ['QPV', 'En QPV', bilan.byQpv.inQpv],
-      ['QPV', 'Hors QPV', bilan.byQpv.outsideQpv],
-      ...Object.entries(bilan.byCommune).map(([k, v]) => ['Commune', k, v]),
-      ['Total', '', bilan.leases],
-      ['Faits tardifs (après clôture)', '', bilan.lateFacts],
-    ].map((row) => [bailleurId, year, ...row]);
-    sendCsv(
-      response,
-      `bilan-${bailleurId}-${year}.csv`,
-      toCsv(['Bailleur', 'Année', 'Regroupement', 'Valeur', 'Baux signés'], rows),
-    );
+    // Each value by its name beside its code: réservataire and commune named, typology and financing codes as they are known.
+    const names = await DisplayNames.read(this.pool, this.territorial);
+    const rows: (string | number | null)[][] = [
+      ...Object.entries(bilan.byReservataire).map(([k, v]) => ['Réservataire', names.reservataire(k), k, v]),
+      ...Object.entries(bilan.byTypology).map(([k, v]) => ['Typologie', k, k, v]),
+      ...Object.entries(bilan.byFinancing).map(([k, v]) => ['Financement', k, k, v]),
+      ['QPV', 'En QPV', null, bilan.byQpv.inQpv],
+      ['QPV', 'Hors QPV', null, bilan.byQpv.outsideQpv],
+      ...Object.entries(bilan.byCommune).map(([k, v]) => ['Commune', names.commune(k), k, v]),
+      ['Total', null, null, bilan.leases],
+      ['Faits tardifs (après clôture)', null, null, bilan.lateFacts],
+    ];
+    await sendTable(request, response, {
+      filename: `bilan-${bailleurId}-${year}`,
+      sheet: 'Bilan',
+      headers: ['Bailleur', 'Identifiant du bailleur', 'Année', 'Regroupement', 'Valeur', 'Code', 'Baux signés'],
+      rows: rows.map((row) => [names.bailleur(bailleurId), bailleurId, year, ...row]),
+    });
   }
 }
