@@ -231,6 +231,28 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
     expect(epciFigure(body.body, 'QNQ1')).toMatchObject({ denominator: 1, pendingQ1: 1 });
   });
 
+  it('names the sectors of the CIA in the export by sector, beside their ids', async () => {
+    const amended = await postJson(`${app.url}/v1/epcis/${MEL}/cia/amendments`, {
+      amendedOn: '2026-02-10',
+      terms: { sectors: [{ id: 'lille', name: 'Lille et couronne', communes: ['59350'], qpvs: [] }] },
+    });
+    expect(amended.status).toBe(201);
+    const lines = await waitFor(
+      async () =>
+        Buffer.from(
+          await (await adminFetch(`${app.url}/v1/epcis/${MEL}/compliance?year=2026&groupBy=secteur&format=csv`)).arrayBuffer(),
+        )
+          .subarray(3)
+          .toString('utf8')
+          .trim()
+          .split('\r\n'),
+      (rows) => rows.some((row) => row.includes(';HQ1;Secteur;') && row.includes(';lille;')),
+    );
+    expect(lines.find((row) => row.includes(';HQ1;Secteur;') && row.includes(';lille;'))).toContain(
+      ';HQ1;Secteur;Lille et couronne;lille;',
+    );
+  });
+
   it('answers bad queries with 400 and French messages', async () => {
     const response = await getJson(`${app.url}/v1/epcis/${MEL}/compliance?year=20x6&groupBy=departement&asOf=hier`);
     expect(response.status).toBe(400);

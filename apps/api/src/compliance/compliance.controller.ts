@@ -1,4 +1,5 @@
 import { Contract } from '../http/contract.js';
+import { readComplianceRules } from '@vigie/projections';
 import { SCOPE_KIND_LABELS } from '../http/scope-labels.js';
 import { applyDecorators, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
@@ -167,7 +168,13 @@ export class ComplianceController {
       await sendTable(request, response, {
         filename: `conformite-${view.epciSiren}-${view.year}${view.groupBy ? `-par-${view.groupBy}` : ''}`,
         sheet: 'Conformité',
-        ...tableOf(shared ?? view, await DisplayNames.read(this.pool, this.territorial)),
+        ...tableOf(
+          shared ?? view,
+          // Sectors are named by the CIA in force at the figures' position.
+          (await DisplayNames.read(this.pool, this.territorial)).withSectors(
+            (await readComplianceRules(this.pool, view.epciSiren, view.year, view.asOf.position)).cia.sectors,
+          ),
+        ),
       });
       return;
     }

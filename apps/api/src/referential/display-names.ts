@@ -20,7 +20,19 @@ export class DisplayNames {
     readonly bailleurs: Readonly<Record<string, string>>,
     readonly reservataires: Readonly<Record<string, string>>,
     private readonly epcis: ReadonlyMap<string, RegisteredEpci>,
+    private readonly sectors: ReadonlyMap<string, string> = new Map(),
   ) {}
+
+  /** The same names, with the sectors a CIA defines (a sector is named by its CIA, not by a referential). */
+  withSectors(sectors: readonly { readonly id: string; readonly name: string }[]): DisplayNames {
+    return new DisplayNames(
+      this.territorial,
+      this.bailleurs,
+      this.reservataires,
+      this.epcis,
+      new Map(sectors.map((sector) => [sector.id, sector.name])),
+    );
+  }
 
   static async read(pool: DatabasePool, territorial: TerritorialReferential): Promise<DisplayNames> {
     const named = async (kind: 'bailleur' | 'reservataire') =>
@@ -58,7 +70,7 @@ export class DisplayNames {
     return this.epcis.get(siren);
   }
 
-  /** The name of a scope of the compliance figures (a breakdown's row); a sector is named by the CIA, not here. */
+  /** The name of a scope of the compliance figures (a breakdown's row); a sector by the CIA given to withSectors. */
   scope(kind: string, id: string, parties?: { bailleurId: string; reservataireId: string | null }): string | null {
     switch (kind) {
       case 'epci':
@@ -70,7 +82,7 @@ export class DisplayNames {
       case 'commune':
         return this.commune(id);
       case 'secteur':
-        return id === 'hors_secteur' ? 'Hors secteur' : null;
+        return id === 'hors_secteur' ? 'Hors secteur' : (this.sectors.get(id) ?? null);
       case 'bailleur_reservataire':
         return parties
           ? `${this.bailleur(parties.bailleurId) ?? parties.bailleurId} × ${this.reservataire(parties.reservataireId) ?? parties.reservataireId}`
