@@ -115,7 +115,9 @@ export function documentContracts(document: OpenApiDocument, controllers: readon
       responses['200'] = { description: 'Flux d’événements serveur (text/event-stream).' };
     } else {
       responses['200'] = {
-        description: contract.csv ? 'Réponse JSON, ou CSV (séparateur ;, UTF-8 avec BOM) avec ?format=csv.' : 'Réponse JSON.',
+        description: contract.csv
+          ? 'Réponse JSON, ou CSV (séparateur ;, UTF-8 avec BOM) avec ?format=csv, ou classeur XLSX avec ?format=xlsx.'
+          : 'Réponse JSON.',
       };
     }
     const byStatus = new Map<number, ErrorCode[]>();

@@ -16,11 +16,7 @@ import { StartImport } from './start-import/start-import.handler.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { EXISTING_IMPORT, FILTERED } from '../access/tenancies.js';
 import { REJECTION_HEADERS, reportXlsx } from './import-report.js';
-
-/** The report as a workbook: `?format=xlsx`, or an Accept naming the XLSX type. */
-function wantsXlsx(request: Request): boolean {
-  return request.query.format === 'xlsx' || (request.headers.accept ?? '').includes('spreadsheetml');
-}
+import { wantsXlsx } from '../http/xlsx.js';
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 export const IMPORT_CONTENT_TYPES = ['text/csv', 'application/x-ndjson', 'application/ndjson', 'text/plain', XLSX_TYPE];
