@@ -58,8 +58,6 @@ import { CsvError } from 'csv-parse';
 export type { ImportFormat, ImportReport, ImportStatus, RowRejection } from './import-report.js';
 
 const CHUNK = 1_000;
-/** How often a running import's progress is saved to its row, at most (ms). */
-const PROGRESS_EVERY_MS = 1_000;
 /** What an interrupted import says, with the rows it recorded (counted from the event log). */
 const interrupted = (recorded: number) =>
   `Import interrompu (arrêt du service) : ${recorded} ligne(s) enregistrée(s) ; renvoyez le fichier, elles ne le seront pas deux fois.`;
@@ -387,7 +385,6 @@ export class ImportService {
       const total = report.total ?? 0;
       const lookup = this.referential.lookup(true);
       let chunk: ParsedRow[] = [];
-      let lastSaved = 0;
       // The chunk being decided and appended while the next one is parsed and checked.
       let writing: Promise<void> = Promise.resolve();
       const writeChunk = async (checked: CheckedChunk) => {
@@ -396,9 +393,8 @@ export class ImportService {
         const seconds = (Date.now() - started) / 1_000;
         report.rowsPerSecond = Math.round(report.done / Math.max(seconds, 0.001));
         report.etaSeconds = Math.ceil((total - report.done) / Math.max(report.rowsPerSecond, 1));
-        if (Date.now() - lastSaved < PROGRESS_EVERY_MS) return;
+        // Saved after every chunk: an import stopped by a crash shows what it recorded, give or take the chunk in flight.
         await this.despiteOutage(report, () => this.saveProgress(report));
-        lastSaved = Date.now();
       };
       const nextChunk = async () => {
         const checked = this.checkChunk(chunk, principal);
