@@ -130,6 +130,24 @@ describe('People sign in with a session: links, CSRF, expiry, the same access ru
     expect(accepted.status).toBe(201);
   });
 
+  it('answers a second invitation to the same address 409, naming the person to send a new link to, and keeps one account', async () => {
+    const first = await postJson(`${app.url}/v1/admin/people`, { name: 'Zoé', email: 'zoe@mel.fr', role: 'epci', tenant: MEL });
+    expect(first.status).toBe(201);
+    const again = await postJson(`${app.url}/v1/admin/people`, {
+      name: 'Zoé B.',
+      email: 'ZOE@mel.fr',
+      role: 'epci',
+      tenant: MEL,
+    });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({
+      code: 'PERSON_EMAIL_TAKEN',
+      details: { personId: first.body.id, newLink: `POST /v1/admin/people/${first.body.id}/links` },
+    });
+    const people = (await adminFetch(`${app.url}/v1/admin/people`).then((r) => r.json())) as { email: string | null }[];
+    expect(people.filter((person) => person.email === 'zoe@mel.fr')).toHaveLength(1);
+  });
+
   it('refuses an invitation naming an unregistered organisation, in French, naming the field', async () => {
     const refused = await postJson(`${app.url}/v1/admin/people`, { name: 'X', email: null, role: 'bailleur', tenant: 'inconnu' });
     expect(refused.status).toBe(422);

@@ -10,6 +10,7 @@ export type ApiErrorCode =
   | 'ROLE_FORBIDDEN'
   | 'CSRF_TOKEN_INVALID'
   | 'PERSON_NOT_FOUND'
+  | 'PERSON_EMAIL_TAKEN'
   | 'TENANT_FORBIDDEN'
   | 'ACCESS_RULE_MISSING'
   | 'AGREEMENT_NOT_YOURS'
@@ -146,6 +147,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   CSRF_TOKEN_INVALID: [
     403,
     'Jeton anti-falsification (en-tête X-CSRF-Token) absent ou faux : rechargez la page et recommencez ; une requête d’une session doit porter le jeton que donne GET /v1/session.',
+  ],
+  PERSON_EMAIL_TAKEN: [
+    409,
+    'Une personne est déjà invitée à cette adresse : envoyez-lui un nouveau lien (POST /v1/admin/people/{id}/links, id dans details.personId).',
   ],
   PERSON_NOT_FOUND: [404, 'Aucune personne ne porte cet identifiant : voyez la liste GET /v1/admin/people.'],
   TENANT_FORBIDDEN: [

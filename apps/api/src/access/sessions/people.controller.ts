@@ -7,7 +7,7 @@ import type { VigieConfig } from '@vigie/config';
 import { JsonBody } from '../../http/body.js';
 import { Contract } from '../../http/contract.js';
 import { freeText } from '../../http/free-text.js';
-import { notFound } from '../../http/problem.js';
+import { notFound, problemOf } from '../../http/problem.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { VIGIE_CONFIG } from '../../platform/platform.module.js';
 import { Access, CurrentPrincipal } from '../access.decorators.js';
@@ -50,7 +50,13 @@ export class PeopleController {
     summary:
       'Inviter une personne avec un rôle et un organisme : la réponse porte son lien de connexion à usage unique (valable 7 jours), et seulement elle',
     answer: 'read',
-    errors: ['BAILLEUR_NOT_REGISTERED', 'RESERVATAIRE_NOT_REGISTERED', 'EPCI_NOT_REGISTERED', 'DEPARTEMENT_UNKNOWN'],
+    errors: [
+      'BAILLEUR_NOT_REGISTERED',
+      'RESERVATAIRE_NOT_REGISTERED',
+      'EPCI_NOT_REGISTERED',
+      'DEPARTEMENT_UNKNOWN',
+      'PERSON_EMAIL_TAKEN',
+    ],
     body: {
       schema: inviteSchema,
       example: { name: 'Camille Martin', email: 'camille.martin@lillemetropole.fr', role: 'epci', tenant: '200093201' },
@@ -59,7 +65,23 @@ export class PeopleController {
   async invite(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: Request) {
     const input = parseOrThrow(inviteSchema, body);
     await assertKnownTenant(this.known, input.role, input.tenant);
-    const person = await this.people.create({ ...input, createdBy: actorOf(principal) });
+    // One person per address: inviting it again would be a second account; the admin sends a new link instead.
+    const taken = input.email ? await this.people.byEmail(input.email) : null;
+    if (taken) {
+      throw problemOf('PERSON_EMAIL_TAKEN', {
+        details: { personId: taken.id, newLink: `POST /v1/admin/people/${taken.id}/links` },
+      });
+    }
+    const person = await this.people.create({ ...input, createdBy: actorOf(principal) }).catch(async (error: unknown) => {
+      // The same address invited by two admins at once: the second is told as if it came after.
+      const code =
+        (error as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
+      const other = code === '23505' && input.email ? await this.people.byEmail(input.email) : null;
+      if (!other) throw error;
+      throw problemOf('PERSON_EMAIL_TAKEN', {
+        details: { personId: other.id, newLink: `POST /v1/admin/people/${other.id}/links` },
+      });
+    });
     const token = await this.people.issueLink(person.id, INVITATION_VALID_MS, actorOf(principal));
     return { ...person, signInLink: `${base(request, this.config)}/connexion/lien/${token}` };
   }
