@@ -190,7 +190,7 @@ describe('An alert is shown to every organisation it is about, and to no other',
       'Périmètre',
       'Nom du périmètre',
       'Identifiant du périmètre',
-      'Taux constaté',
+      'Taux au déclenchement',
       'Cible',
       'Levée le',
       'Résolue le',
@@ -209,6 +209,10 @@ describe('An alert is shown to every organisation it is about, and to no other',
       expect.stringMatching(/ × Non réservé$/),
       'lmh:non_reserve',
     ]);
+    // Filtered to one PRIO obligation: its scope id holds the two parties.
+    const one = await getJson(`${app.url}/v1/alerts?scope=bailleur_reservataire:lmh:non_reserve`, keys.lmh!.auth);
+    expect(one.status).toBe(200);
+    expect(one.body.map((alert: { alertId: string }) => alert.alertId)).toEqual([id(PRIO_OWN_STOCK)]);
     const xlsx = await fetch(`${app.url}/v1/alerts?format=xlsx`, { headers: keys.lmh!.auth });
     expect(xlsx.status).toBe(200);
     expect(xlsx.headers.get('content-type')).toMatch(/spreadsheetml/);

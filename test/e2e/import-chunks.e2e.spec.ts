@@ -104,4 +104,22 @@ describe('Bulk import of a file larger than a chunk', () => {
     ]);
     expect(recorded[0].n).toBe(2_001);
   });
+
+  it('names, in a rejected row, the registered identifiers close to an unknown réservataire (the report has no closest field)', async () => {
+    const started = await adminFetch(`${app.url}/v1/imports`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: [HEADER, lease(5_000, { reservataire: 'Action-Logement' })].join('\n'),
+    });
+    const { id } = (await started.json()) as { id: string };
+    const { body: report } = await waitFor(
+      () => getJson(`${app.url}/v1/imports/${id}`),
+      (r) => ['termine', 'echoue', 'refuse'].includes(r.body.status),
+      60_000,
+    );
+    expect(report.rejections).toHaveLength(1);
+    expect(report.rejections[0].code).toBe('RESERVATAIRE_NOT_REGISTERED');
+    expect(report.rejections[0].message).toContain('Proches : « action-logement »');
+    expect(report.rejections[0].message).not.toContain('voir closest');
+  });
 });

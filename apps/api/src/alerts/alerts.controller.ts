@@ -25,12 +25,15 @@ const querySchema = z.object({
   epci: epciSirenParam.optional(),
   status: z.enum(['ouverte', 'resolue']).optional(),
   rule: z.enum(ALERT_RULES).optional(),
-  /** `kind:id`, e.g. `bailleur:lmh` or `reservataire:action-logement`. */
+  /**
+   * `kind:id`, e.g. `bailleur:lmh`, `reservataire:action-logement`, or a PRIO obligation
+   * `bailleur_reservataire:lmh:non_reserve`, a convention `convention:lmh:action-logement:C-1`.
+   */
   scope: z
     .string()
     .regex(
-      /^(epci|bailleur|reservataire|secteur|commune):[A-Za-z0-9._-]+$/,
-      'Périmètre attendu sous la forme type:identifiant (ex. bailleur:lmh).',
+      /^((epci|bailleur|reservataire|secteur|commune):[A-Za-z0-9._-]+|bailleur_reservataire:[A-Za-z0-9._-]+:[A-Za-z0-9._-]+|convention:[A-Za-z0-9._%-]+:[A-Za-z0-9._%-]+:[A-Za-z0-9._/%-]+)$/,
+      'Périmètre attendu sous la forme type:identifiant (ex. bailleur:lmh, ou bailleur_reservataire:lmh:non_reserve pour une obligation PRIO).',
     )
     .optional(),
 });
@@ -74,7 +77,10 @@ export class AlertsController {
       rule: query.rule || undefined,
       scope: query.scope || undefined,
     });
-    const [scopeKind, scopeId] = input.scope ? input.scope.split(':') : [undefined, undefined];
+    // The kind is everything before the first `:`, the id all after it (a pair's or a convention's id holds `:` itself).
+    const separator = input.scope?.indexOf(':') ?? -1;
+    const [scopeKind, scopeId] =
+      input.scope && separator > 0 ? [input.scope.slice(0, separator), input.scope.slice(separator + 1)] : [undefined, undefined];
     // Each organisation sees the alerts naming it as a party (alertAudience); the filters asked narrow that further.
     // The État's services see a convention that is not the préfet's under statistical secrecy (as its figures).
     const etat = principal.role === 'etat' ? await readEtatReservataires(this.pool) : null;
@@ -112,7 +118,7 @@ export class AlertsController {
         'Périmètre',
         'Nom du périmètre',
         'Identifiant du périmètre',
-        'Taux constaté',
+        'Taux au déclenchement',
         'Cible',
         'Levée le',
         'Résolue le',

@@ -192,7 +192,17 @@ export function errorEntry(code: ErrorCode): readonly [number, string] {
  * The French sentence that quotes the facts of a refusal, for the codes whose answer must name
  * them (in `detail` of the problem, in the message of an import's rejected row).
  */
+/** The registered identifiers close to an unknown one, as a sentence (where an answer's `closest` is not shown, e.g. an import report). */
+const closestSentence = (details: Readonly<Record<string, unknown>>) => {
+  const closest = Array.isArray(details.closest) ? details.closest.map(String) : [];
+  return closest.length ? `Proches : ${closest.map((id) => `« ${id} »`).join(', ')}.` : 'Aucun identifiant enregistré proche.';
+};
+
 const DETAILS: Partial<Record<ErrorCode, (details: Readonly<Record<string, unknown>>) => string>> = {
+  BAILLEUR_NOT_REGISTERED: closestSentence,
+  RESERVATAIRE_NOT_REGISTERED: closestSentence,
+  EPCI_NOT_REGISTERED: closestSentence,
+  QPV_UNKNOWN: closestSentence,
   COMMUNE_IN_ANOTHER_EPCI: (details) =>
     `La commune ${String(details.commune)} appartient à l’EPCI ${String(details.otherEpciSiren)}` +
     (details.on ? ` le ${String(details.on)}` : '') +

@@ -373,7 +373,7 @@ export class ImportService {
   private refuse(report: ImportReport, rejections: RowRejection[]): void {
     report.status = 'refuse';
     report.rejections.push(...rejections);
-    report.error = 'Fichier refusé en entier, rien n’a été enregistré : voir rejections.';
+    report.error = 'Fichier refusé en entier, rien n’a été enregistré : voir les refus ligne à ligne du rapport.';
   }
 
   private async run(report: ImportReport, file: UploadedFile, principal: Principal, sheet?: string): Promise<void> {
@@ -665,7 +665,8 @@ export class ImportService {
           // A correction's lease facts lie under `lease.` (its CSV columns are the lease's own).
           FIELD_OF_CODE[code] ? `${row.kind === 'lease_correction' ? 'lease.' : ''}${FIELD_OF_CODE[code]}` : null,
           code,
-          detail ? `${errorEntry(code)[1]} ${detail}` : errorEntry(code)[1],
+          // The report has no `closest` field: the title's pointer to it gives way to the detail naming them.
+          detail ? `${errorEntry(code)[1].replace(/ ; [^;]* : voir closest\.$/, '.')} ${detail}` : errorEntry(code)[1],
         );
       } else {
         throw result.error;

@@ -67,7 +67,15 @@ const ALERT_RULES = {
   CONTINGENT_MISUSE: 'Contingent mal utilisé',
   BILAN_DUE: 'Bilan annuel à remettre',
 };
-const SCOPE_KINDS = { epci: 'EPCI', bailleur: 'Bailleur', reservataire: 'Réservataire', secteur: 'Secteur', commune: 'Commune' };
+const SCOPE_KINDS = {
+  epci: 'EPCI',
+  bailleur: 'Bailleur',
+  reservataire: 'Réservataire',
+  secteur: 'Secteur',
+  commune: 'Commune',
+  bailleur_reservataire: 'Obligation',
+  convention: 'Convention',
+};
 
 /** A table, sortable by any column (buttons in the headers, aria-sort says the order). */
 function sortableTable(caption, columns, rows) {
@@ -302,12 +310,12 @@ function alertList(alerts, names) {
     {},
     open.map((alert) => {
       const scope = alert.scope
-        ? `${SCOPE_KINDS[alert.scope.kind] ?? alert.scope.kind} ${nameOf(names, alert.scope.kind, alert.scope.id)}`
+        ? `${SCOPE_KINDS[alert.scope.kind] ?? alert.scope.kind} ${alertScopeName(names, alert.scope)}`
         : '';
       const figure = alert.measure ?? alert.figure ?? {};
       const current =
         figure.rate !== undefined && figure.rate !== null
-          ? ` — taux actuel ${percent(figure.rate)}${figure.target !== undefined && figure.target !== null ? `, cible ${percent(figure.target)}` : ''}`
+          ? ` — taux au déclenchement ${percent(figure.rate)}${figure.target !== undefined && figure.target !== null ? `, cible ${percent(figure.target)}` : ''}`
           : '';
       const year = alert.year ? ` en ${alert.year}` : '';
       return el(
@@ -318,6 +326,19 @@ function alertList(alerts, names) {
       );
     }),
   );
+}
+
+/**
+ * An alert's scope by name. A bailleur × réservataire scope id is its two parties' ids joined by `:` (each escaped so that
+ * it holds no `:`), a convention's its bailleur, réservataire and reference.
+ */
+function alertScopeName(names, scope) {
+  const parts = scope.id.split(':').map((part) => decodeURIComponent(part));
+  if (scope.kind === 'bailleur_reservataire' && parts.length === 2)
+    return pairName(names, { bailleurId: parts[0], reservataireId: parts[1] });
+  if (scope.kind === 'convention' && parts.length === 3)
+    return `${parts[2]} (${nameOf(names, 'bailleur', parts[0])} — ${nameOf(names, 'reservataire', parts[1])})`;
+  return nameOf(names, scope.kind, scope.id);
 }
 
 /** A PRIO scope of one réservataire's flux at one bailleur (or that bailleur's own non-réservé stock), by name. */
@@ -468,7 +489,8 @@ async function epciPage() {
   const leasesOpen = !['bailleur', 'reservataire'].includes(principal?.role);
   if (!leasesOpen) {
     const box = document.getElementById('baux');
-    box.previousElementSibling?.setAttribute('hidden', '');
+    // The filters and export buttons go too (a DSFR grid row is display:flex, which the hidden attribute alone loses to).
+    if (box.previousElementSibling) box.previousElementSibling.style.display = 'none';
     fill(
       box,
       el('p', {
@@ -875,7 +897,7 @@ async function reservatairePage() {
             { label: 'Conventions' },
             { label: 'Dû' },
             { label: 'Réalisé (décompté)' },
-            { label: 'Part réalisée du dû' },
+            { label: 'Réalisé rapporté au dû' },
           ],
           byYear.map((answer, index) => {
             const owed = answer.conventions.reduce((sum, c) => sum + c.target, 0);
