@@ -41,7 +41,8 @@ export const numeroUniqueSchema = z.string().superRefine((value, context) => {
     context.addIssue({
       code: 'custom',
       params: { code: 'INVALID_FORMAT' },
-      message: 'Numéro unique du ménage : 6 à 64 lettres ou chiffres.',
+      message:
+        'Numéro unique du ménage : 6 à 64 caractères (lettres, chiffres, espaces, _ ou -, une lettre ou un chiffre au début et à la fin) ; le numéro unique SNE en compte 18.',
     });
 });
 
