@@ -216,6 +216,18 @@ describe('The web application for bailleurs, réservataires, the État and admin
       await page.waitForSelector('main[data-ready="true"]');
     }, 90_000);
 
+    it('cannot import a file its preview refused whole, until another file is chosen', async () => {
+      const importer = page.getByRole('button', { name: 'Importer' });
+      const misspelt = IMPORT_HEADER.replace('revenus_annuels', 'revenus_anuels');
+      await page.setInputFiles('#fichier', { name: 'faute.csv', mimeType: 'text/csv', buffer: Buffer.from(`${misspelt}\n`) });
+      const preview = page.locator('#apercu [data-import]');
+      await preview.waitFor();
+      await expect(preview.locator('[data-champ="refusees"]').textContent()).resolves.toBe('toutes (fichier refusé en entier)');
+      await expect(importer.isDisabled()).resolves.toBe(true);
+      await page.setInputFiles('#fichier', { name: 'baux.csv', mimeType: 'text/csv', buffer: Buffer.from(IMPORT_FILE) });
+      await expect(importer.isDisabled()).resolves.toBe(false);
+    }, 90_000);
+
     it('previews a file through the API’s dry run, in French, recording nothing', async () => {
       await page.setInputFiles('#fichier', { name: 'baux.csv', mimeType: 'text/csv', buffer: Buffer.from(IMPORT_FILE) });
       const preview = page.locator('#apercu [data-import]');

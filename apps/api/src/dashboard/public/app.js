@@ -707,7 +707,11 @@ function importFigures(report, preview) {
       el('dt', { text: 'Déjà importées (ignorées)' }),
       el('dd', { 'data-champ': 'deja', text: count(report.alreadyImported) }),
       el('dt', { text: preview ? 'Seraient refusées' : 'Refusées' }),
-      el('dd', { 'data-champ': 'refusees', text: count(report.rejected) }),
+      el('dd', {
+        'data-champ': 'refusees',
+        // A file refused whole (a column unknown or missing) has no rows counted: all of them are refused.
+        text: report.status === 'refuse' ? 'toutes (fichier refusé en entier)' : count(report.rejected),
+      }),
       report.encoding ? el('dt', { text: 'Encodage détecté' }) : null,
       report.encoding ? el('dd', { text: report.encoding }) : null,
     ),
@@ -772,10 +776,15 @@ function setUpImport() {
       ),
     );
 
+  const submit = form.querySelector('button[type="submit"], input[type="submit"]');
   input.addEventListener('change', async () => {
     const file = input.files?.[0];
     const target = document.getElementById('apercu');
     fill(document.getElementById('rapport'));
+    // A new file starts afresh: no progress of the previous one, importable again until its preview says otherwise.
+    progress.value = 0;
+    progressText.textContent = '';
+    if (submit) submit.disabled = false;
     if (!file) return fill(target);
     fill(target, el('p', { text: `Aperçu de ${file.name} en cours : rien n’est enregistré.` }));
     try {
@@ -785,6 +794,8 @@ function setUpImport() {
         el('h3', { class: 'fr-h6', text: `Aperçu de ${file.name} (rien n’est enregistré)` }),
         importFigures(report, true),
       );
+      // A file its preview refuses whole would be refused again: nothing to import until it is corrected.
+      if (submit && report.status === 'refuse') submit.disabled = true;
     } catch (error) {
       failure(target, error);
     }
