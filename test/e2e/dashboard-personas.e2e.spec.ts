@@ -306,6 +306,10 @@ describe('The web application for bailleurs, réservataires, the État and admin
       const first = await page.locator('#registre tbody tr').first().locator('td').allTextContents();
       expect(first[0]).toMatch(/^\d{2}\/\d{2}\/2026$/);
       expect(first[6]).toBe('Bail signé');
+      // The commune by name, as the API's row names it, beside its INSEE code.
+      const firstRow = ledger.body.rows[0] as { communeInsee: string; communeName: string | null };
+      expect(firstRow.communeName).toBe(COMMUNES[firstRow.communeInsee]);
+      expect(first[4]).toBe(`${firstRow.communeName} (${firstRow.communeInsee})`);
       const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-registre').click()]);
       const csv = readFileSync((await download.path())!, 'utf8').replace(/^\uFEFF/, '');
       const csvLines = csv.trim().split('\r\n');

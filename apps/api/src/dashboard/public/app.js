@@ -352,7 +352,7 @@ function nameOf(names, kind, code) {
   if (kind === 'reservataire') return code === 'non_reserve' ? 'Non réservé' : (names.reservataires?.[code] ?? code);
   if (kind === 'commune') return names.communes?.[code] ? `${names.communes[code]} (${code})` : code;
   if (kind === 'secteur') return code === 'hors_secteur' ? 'Hors secteur' : (names.sectors?.[code] ?? code);
-  if (kind === 'epci') return names.epci?.name ?? code;
+  if (kind === 'epci') return names.epcis?.[code] ?? names.epci?.name ?? code;
   return code;
 }
 
@@ -947,7 +947,7 @@ async function reservatairePage() {
                   { text: names.bailleurs[row.bailleurId] ?? row.bailleurId },
                   { text: row.conventionId ?? 'Hors convention' },
                   { text: row.rplsId },
-                  { text: row.communeInsee },
+                  { text: row.communeName ? `${row.communeName} (${row.communeInsee})` : row.communeInsee },
                   { text: row.inQpv ? 'En QPV' : 'Hors QPV' },
                   { text: LEDGER_RULES[row.rule] ?? row.rule },
                   { text: decimal(row.weight), sort: row.weight },
@@ -976,10 +976,14 @@ async function etatPage() {
   const load = async () => {
     try {
       const year = document.getElementById('annee').value;
-      const [alerts, listed] = await Promise.all([api(`/v1/alerts?status=ouverte`), readConventions(year)]);
+      // One request for the whole département: every EPCI's figures side by side (and their names, for the alerts).
+      const [alerts, listed, { epcis }] = await Promise.all([
+        api(`/v1/alerts?status=ouverte`),
+        readConventions(year),
+        api(`/v1/departements/${encodeURIComponent(departement)}/compliance?${period()}`),
+      ]);
+      names.epcis = Object.fromEntries(epcis.map((epci) => [epci.siren, epci.name]));
       fill(document.getElementById('alertes'), alertList(alerts, names));
-      // One request for the whole département: every EPCI's figures side by side.
-      const { epcis } = await api(`/v1/departements/${encodeURIComponent(departement)}/compliance?${period()}`);
       const figureOf = (epci, objectiveId) => epci.objectives.find((candidate) => candidate.id === objectiveId)?.figure;
       fill(
         document.getElementById('epcis'),

@@ -59,12 +59,14 @@ export class ReadLedgerController {
       signedUntil: times.signedUntil ?? null,
     });
     if (at) response.setHeader('X-Vigie-Position', String(at.position));
+    const names = await DisplayNames.read(this.pool, this.territorial);
     if (!wantsTable(request)) {
-      response.status(200).json({ ...ledger, asOf: at?.view ?? null, signedUntil: times.signedUntil ?? null });
+      // Each row's commune by name too (communeName, null when the referential does not name it), as the exports give it.
+      const rows = ledger.rows.map((row) => ({ ...row, communeName: names.commune(row.communeInsee) }));
+      response.status(200).json({ ...ledger, rows, asOf: at?.view ?? null, signedUntil: times.signedUntil ?? null });
       return;
     }
     // Bailleur and commune by name, their identifiers beside; the date a date cell, the recording time in Paris time.
-    const names = await DisplayNames.read(this.pool, this.territorial);
     await sendTable(request, response, {
       filename: `registre-${reservataireId}-${year}`,
       sheet: 'Registre',
