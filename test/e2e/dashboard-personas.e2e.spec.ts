@@ -194,6 +194,8 @@ describe('The web application for bailleurs, réservataires, the État and admin
           s.scope.kind === 'bailleur_reservataire' && s.scope.parties?.bailleurId === 'lmh',
       );
       expect(pairs.length).toBeGreaterThan(0);
+      // The page opens on the EPCI where the bailleur signed its leases.
+      await expect(page.locator('#epci-bailleur').inputValue()).resolves.toBe(MEL);
       await page.fill('#epci-bailleur', MEL);
       await page.locator('#epci-bailleur').dispatchEvent('change');
       const cards = page.locator('#objectifs [data-objectif="PRIO"]');

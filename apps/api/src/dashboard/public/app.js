@@ -645,6 +645,15 @@ async function bailleurPage() {
           ? conventionsTable(`Conventions de réservation en ${year}`, listed.conventions, names, 'reservataire')
           : el('p', { text: `Aucune convention de réservation en vigueur en ${year}.` }),
       );
+      if (!epciInput.value) {
+        // By default, the EPCI where the bailleur signed most of its leases of the year (the person may type another).
+        const own = await api(`/v1/bailleurs/${encodeURIComponent(id)}/leases?year=${year}`).catch(() => ({ leases: [] }));
+        const counts = new Map();
+        for (const lease of own.leases ?? [])
+          if (lease.epciSiren) counts.set(lease.epciSiren, (counts.get(lease.epciSiren) ?? 0) + 1);
+        const [busiest] = [...counts].sort((a, b) => b[1] - a[1]);
+        if (busiest) epciInput.value = busiest[0];
+      }
       if (/^\d{9}$/.test(epciInput.value)) {
         const report = await api(`/v1/epcis/${epciInput.value}/compliance?${period()}&groupBy=bailleur`);
         freshness(report);
