@@ -249,7 +249,12 @@ async function ensureAdminKey(config: VigieConfig, keys: ApiKeyStore, log: Log):
     return;
   }
   if (await keys.hasActiveAdmin()) return;
-  const issued = await keys.create({ role: 'admin', tenant: null, label: 'première clé d’administration', createdBy: 'start-up' });
+  const issued = await keys.create({
+    role: 'admin',
+    tenant: null,
+    label: 'première clé d’administration',
+    createdBy: 'start-up',
+  });
   const path = join(resolve(config.VIGIE_DATA_DIR), adminKeyFileName(config.DATABASE_URL));
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${issued.token}\n`, { mode: 0o600 });
