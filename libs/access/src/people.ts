@@ -1,7 +1,7 @@
 import { parisTimestamp } from '@vigie/domain';
 import { createHash, randomBytes } from 'node:crypto';
 import { IsNull, type Repository } from 'typeorm';
-import type { Migration } from '@vigie/postgres';
+import { isUniqueViolation, type Migration } from '@vigie/postgres';
 import type { Principal, Role } from './principal.js';
 import type { PersonRow, SignInLinkRow } from './person.entity.js';
 
@@ -83,6 +83,13 @@ export function principalOfPerson(person: Pick<PersonRecord, 'id' | 'role' | 'te
 /** E-mail addresses are compared case-insensitively (the domain part is, and providers differ on the rest). */
 const normaliseEmail = (email: string | null) => email?.trim().toLowerCase() || null;
 
+/** An invitation to an address a person already holds. */
+export class EmailTakenError extends Error {
+  constructor(readonly personId: string) {
+    super('email already taken');
+  }
+}
+
 /** People and their sign-in links, through TypeORM's repositories of `people` and `sign_in_links`. */
 export class PeopleStore {
   constructor(
@@ -90,6 +97,10 @@ export class PeopleStore {
     private readonly links: Repository<SignInLinkRow>,
   ) {}
 
+  /**
+   * A new person; throws EmailTakenError naming the person who already holds the address (one
+   * person per address, a unique index: also when two admins invite the same address at once).
+   */
   async create(input: {
     name: string;
     email: string | null;
@@ -98,7 +109,13 @@ export class PeopleStore {
     createdBy: string;
   }): Promise<PersonRecord> {
     const id = `person_${randomBytes(8).toString('hex')}`;
-    await this.people.insert({ id, ...input, email: normaliseEmail(input.email) });
+    const email = normaliseEmail(input.email);
+    try {
+      await this.people.insert({ id, ...input, email });
+    } catch (error) {
+      const holder = isUniqueViolation(error) && email !== null ? await this.people.findOneBy({ email }) : null;
+      throw holder ? new EmailTakenError(holder.id) : error;
+    }
     return toRecord(await this.people.findOneByOrFail({ id }));
   }
 

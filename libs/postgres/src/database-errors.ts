@@ -47,6 +47,11 @@ export function isDataException(error: unknown): boolean {
   return code !== undefined && /^22[0-9A-Z]{3}$/.test(code);
 }
 
+/** SQLSTATE 23505 (unique_violation), from pg or wrapped by TypeORM (its QueryFailedError keeps the driver's error). */
+export function isUniqueViolation(error: unknown): boolean {
+  return codeOf(error) === '23505' || codeOf((error as { driverError?: unknown } | null)?.driverError) === '23505';
+}
+
 /**
  * A reporter for background loops (projections, relay, alert monitor): during an outage each
  * retry fails the same way, so unavailability is told once per `intervalMs` as one warning;

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } fro
 import { ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { actorOf, PeopleStore, type Principal, ROLES } from '@vigie/access';
+import { actorOf, EmailTakenError, PeopleStore, type Principal, ROLES } from '@vigie/access';
 import type { VigieConfig } from '@vigie/config';
 import { JsonBody } from '../../http/body.js';
 import { Contract } from '../../http/contract.js';
@@ -65,21 +65,11 @@ export class PeopleController {
   async invite(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: Request) {
     const input = parseOrThrow(inviteSchema, body);
     await assertKnownTenant(this.known, input.role, input.tenant);
-    // One person per address: inviting it again would be a second account; the admin sends a new link instead.
-    const taken = input.email ? await this.people.byEmail(input.email) : null;
-    if (taken) {
+    // One person per address: inviting it again is told which person holds it, to send her a new link instead.
+    const person = await this.people.create({ ...input, createdBy: actorOf(principal) }).catch((error: unknown) => {
+      if (!(error instanceof EmailTakenError)) throw error;
       throw problemOf('PERSON_EMAIL_TAKEN', {
-        details: { personId: taken.id, newLink: `POST /v1/admin/people/${taken.id}/links` },
-      });
-    }
-    const person = await this.people.create({ ...input, createdBy: actorOf(principal) }).catch(async (error: unknown) => {
-      // The same address invited by two admins at once: the second is told as if it came after.
-      const code =
-        (error as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
-      const other = code === '23505' && input.email ? await this.people.byEmail(input.email) : null;
-      if (!other) throw error;
-      throw problemOf('PERSON_EMAIL_TAKEN', {
-        details: { personId: other.id, newLink: `POST /v1/admin/people/${other.id}/links` },
+        details: { personId: error.personId, newLink: `POST /v1/admin/people/${error.personId}/links` },
       });
     });
     const token = await this.people.issueLink(person.id, INVITATION_VALID_MS, actorOf(principal));
