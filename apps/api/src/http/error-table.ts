@@ -52,7 +52,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   COMMUNE_NOT_IN_EPCI: [422, 'À la date du fait, la commune du logement n’appartient pas à l’EPCI indiqué.'],
   QPV_UNKNOWN: [
     422,
-    'Ce code QPV n’est pas enregistré : les services de l’État du département l’enregistrent (PUT /v1/qpvs/{code}, voir register) ; codes enregistrés proches : voir closest.',
+    'Ce code QPV n’est pas enregistré : les services de l’État du département l’enregistrent (PUT /v1/qpvs/{code}, voir register).',
   ],
   QPV_NOT_IN_FORCE: [422, 'Ce QPV n’était pas en vigueur à la date du bail (voir sa période de validité : validFrom, validTo).'],
   QPV_NOT_IN_COMMUNE: [422, 'Ce QPV ne se trouve pas dans la commune (ou l’arrondissement) du logement.'],
@@ -112,15 +112,15 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   // Known organisations (libs/domain)
   BAILLEUR_NOT_REGISTERED: [
     422,
-    'Ce bailleur n’est pas enregistré : un administrateur l’enregistre (PUT /v1/bailleurs/{id}, voir register) ; identifiants enregistrés proches : voir closest.',
+    'Ce bailleur n’est pas enregistré : un administrateur l’enregistre (PUT /v1/bailleurs/{id}, voir register).',
   ],
   RESERVATAIRE_NOT_REGISTERED: [
     422,
-    'Ce réservataire n’est pas enregistré : un administrateur l’enregistre (PUT /v1/reservataires/{id}, voir register) ; identifiants enregistrés proches : voir closest.',
+    'Ce réservataire n’est pas enregistré : un administrateur l’enregistre (PUT /v1/reservataires/{id}, voir register).',
   ],
   EPCI_NOT_REGISTERED: [
     422,
-    'Cet EPCI n’est ni enregistré ni dans le référentiel officiel : l’EPCI ou un administrateur l’enregistre avec ses communes (PUT /v1/epcis/{siren}, voir register) ; SIREN proches : voir closest.',
+    'Cet EPCI n’est ni enregistré ni dans le référentiel officiel : l’EPCI ou un administrateur l’enregistre avec ses communes (PUT /v1/epcis/{siren}, voir register).',
   ],
   DEPARTEMENT_UNKNOWN: [422, 'Ce code de département n’existe pas dans le référentiel officiel (ex. 59, 2A, 971).'],
   // Storage
@@ -192,7 +192,7 @@ export function errorEntry(code: ErrorCode): readonly [number, string] {
  * The French sentence that quotes the facts of a refusal, for the codes whose answer must name
  * them (in `detail` of the problem, in the message of an import's rejected row).
  */
-/** The registered identifiers close to an unknown one, as a sentence (where an answer's `closest` is not shown, e.g. an import report). */
+/** The registered identifiers close to an unknown one, as the sentence after the title (an answer also lists them in `details.closest`). */
 const closestSentence = (details: Readonly<Record<string, unknown>>) => {
   const closest = Array.isArray(details.closest) ? details.closest.map(String) : [];
   return closest.length ? `Proches : ${closest.map((id) => `« ${id} »`).join(', ')}.` : 'Aucun identifiant enregistré proche.';

@@ -665,8 +665,7 @@ export class ImportService {
           // A correction's lease facts lie under `lease.` (its CSV columns are the lease's own).
           FIELD_OF_CODE[code] ? `${row.kind === 'lease_correction' ? 'lease.' : ''}${FIELD_OF_CODE[code]}` : null,
           code,
-          // The report has no `closest` field: the title's pointer to it gives way to the detail naming them.
-          detail ? `${errorEntry(code)[1].replace(/ ; [^;]* : voir closest\.$/, '.')} ${detail}` : errorEntry(code)[1],
+          detail ? `${errorEntry(code)[1]} ${detail}` : errorEntry(code)[1],
         );
       } else {
         throw result.error;
