@@ -14,6 +14,7 @@ import {
   isDomainError,
   leaseIdentityOf,
   type LeaseIdentity,
+  type LeaseReferentialContext,
   type LeaseSignedData,
   parisTimestamp,
 } from '@vigie/domain';
@@ -171,6 +172,11 @@ function valueOf(row: Pick<ParsedRow, 'cells' | 'body'>, path: string | null, fi
   if (value === undefined) return null;
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
+
+/** The facts the referential is asked about (a lease, a CAL decision, a correction's new version). */
+type ReferentialFact = Parameters<LeaseReferentialService['contextForFact']>[0];
+/** The referential context of a fact, for one import. */
+type FactReferential = (fact: ReferentialFact) => Promise<LeaseReferentialContext>;
 
 /** Where rows refused are counted and listed: an import's report, or a chunk's own list until it is written. */
 type Rejections = Pick<ImportReport, 'rejected' | 'rejections'>;
@@ -383,12 +389,12 @@ export class ImportService {
       const rows = await this.openFile(report, file, sheet);
       if (!rows) return;
       const total = report.total ?? 0;
-      const lookup = this.referential.lookup(true);
+      const referential = this.referentialOf(this.referential.lookup(true));
       let chunk: ParsedRow[] = [];
       // The chunk being decided and appended while the next one is parsed and checked.
       let writing: Promise<void> = Promise.resolve();
       const writeChunk = async (checked: CheckedChunk) => {
-        await this.despiteOutage(report, () => this.writeChunk(report, checked, lookup, principal, report.id));
+        await this.despiteOutage(report, () => this.writeChunk(report, checked, referential, principal, report.id));
         report.done += checked.rows;
         const seconds = (Date.now() - started) / 1_000;
         report.rowsPerSecond = Math.round(report.done / Math.max(seconds, 0.001));
@@ -579,7 +585,7 @@ export class ImportService {
   private async writeChunk(
     report: ImportReport,
     checked: CheckedChunk,
-    lookup: ReferentialLookup,
+    referential: FactReferential,
     principal: Principal,
     importId: string,
   ): Promise<void> {
@@ -587,7 +593,7 @@ export class ImportService {
     report.rejected += checked.rejections.rejected;
     report.rejections.push(...checked.rejections.rejections.slice(0, Math.max(0, MAX_LISTED - report.rejections.length)));
     if (!checked.valid.length) return;
-    await this.appendRows(report, checked.valid, lookup, actorOf(principal), importId, this.clock());
+    await this.appendRows(report, checked.valid, referential, actorOf(principal), importId, this.clock());
   }
 
   /**
@@ -599,7 +605,7 @@ export class ImportService {
   private async appendRows(
     report: ImportReport,
     valid: ValidRow[],
-    lookup: ReferentialLookup,
+    referential: FactReferential,
     actor: string,
     importId: string,
     now: Date,
@@ -632,7 +638,7 @@ export class ImportService {
             command: async () => {
               batch.attempt(index);
               if (identity !== null) recorded = (await batch.recorded(() => this.sameLeases.findMany(identities)))[index]!;
-              return this.command(row, lookup, now, identity === null ? [] : [...recorded, ...batch.decided(identity)]);
+              return this.command(row, referential, now, identity === null ? [] : [...recorded, ...batch.decided(identity)]);
             },
             // Checked against what was recorded (the batch's own leases are appended with it).
             condition: () => (identity === null ? undefined : this.sameLeases.condition(identity, recorded)),
@@ -645,8 +651,8 @@ export class ImportService {
       if (valid.length === 1)
         return this.reject(report, valid[0]!, null, 'VALUE_NOT_STORABLE', errorEntry('VALUE_NOT_STORABLE')[1]);
       const half = Math.ceil(valid.length / 2);
-      await this.appendRows(report, valid.slice(0, half), lookup, actor, importId, now);
-      await this.appendRows(report, valid.slice(half), lookup, actor, importId, now);
+      await this.appendRows(report, valid.slice(0, half), referential, actor, importId, now);
+      await this.appendRows(report, valid.slice(half), referential, actor, importId, now);
       return;
     }
     outcomes.forEach((result, index) => {
@@ -673,19 +679,40 @@ export class ImportService {
     });
   }
 
+  /**
+   * What the referential says of a fact, gathered once per import for each combination of
+   * bailleur, réservataire, commune, EPCI and QPV: it depends on these alone, and the import's
+   * cached lookup reads each of them once anyway, so rows that share them share one context
+   * instead of each gathering it again. A gathering that failed (the database away) is tried again.
+   */
+  private referentialOf(lookup: ReferentialLookup): FactReferential {
+    const contexts = new Map<string, Promise<LeaseReferentialContext>>();
+    return (fact) => {
+      const { bailleurId, reservataireId, flat } = fact;
+      const key = JSON.stringify([bailleurId, reservataireId, flat.communeInsee, flat.epciSiren, flat.qpvCode]);
+      let context = contexts.get(key);
+      if (!context) {
+        context = this.referential.contextForFact(fact, lookup);
+        contexts.set(key, context);
+        context.catch(() => contexts.delete(key));
+      }
+      return context;
+    };
+  }
+
   private async command(
     row: ValidRow,
-    lookup: ReferentialLookup,
+    referential: FactReferential,
     now: Date,
     sameLeases: readonly ExistingLease[],
   ): Promise<AttributionCommand> {
-    const data = row.data as never as Parameters<LeaseReferentialService['contextForFact']>[0];
+    const data = row.data as never as ReferentialFact;
     switch (row.kind) {
       case 'lease':
         return {
           type: 'RecordSignedLease',
           data: row.data as never,
-          referential: await this.referential.contextForFact(data, lookup),
+          referential: await referential(data),
           now,
           sameLeases,
           confirmDuplicate: row.confirmDuplicate,
@@ -694,7 +721,7 @@ export class ImportService {
         return {
           type: 'RecordCalDecision',
           data: row.data as never,
-          referential: await this.referential.contextForFact(data, lookup),
+          referential: await referential(data),
           now,
         };
       case 'offer_declined':
@@ -702,11 +729,11 @@ export class ImportService {
       case 'lease_cancellation':
         return { type: 'CancelLease', data: row.data as never };
       case 'lease_correction': {
-        const { lease } = row.data as { lease: Parameters<LeaseReferentialService['contextForFact']>[0] };
+        const { lease } = row.data as { lease: ReferentialFact };
         return {
           type: 'CorrectLease',
           data: row.data as never,
-          referential: await this.referential.contextForFact(lease, lookup),
+          referential: await referential(lease),
           now,
           sameLeases,
           confirmDuplicate: row.confirmDuplicate,
@@ -743,6 +770,10 @@ function isRetryOf(row: ValidRow, previous: unknown): boolean {
  */
 const NO_IDENTITY: LeaseIdentity = { bailleurId: '', householdId: '', rplsId: '', leaseDate: '' };
 
+/** A lease identity as a map key (its four parts, none of which holds a NUL). */
+const identityKey = (identity: LeaseIdentity) =>
+  `${identity.bailleurId}\u0000${identity.householdId}\u0000${identity.rplsId}\u0000${identity.leaseDate}`;
+
 class BatchLeases {
   private readonly byIdentity = new Map<string, ExistingLease[]>();
   private last = -1;
@@ -765,7 +796,7 @@ class BatchLeases {
   }
 
   decided(identity: LeaseIdentity): readonly ExistingLease[] {
-    return this.byIdentity.get(canonicalJson(identity)) ?? [];
+    return this.byIdentity.get(identityKey(identity)) ?? [];
   }
 
   /** The attribution decider of a row, remembering the lease it accepts (recorded under `eventId`) with this identity. */
@@ -776,7 +807,7 @@ class BatchLeases {
         const events = attributionDecider.decide(command, state);
         for (const event of events) {
           if (event.type !== 'LeaseSigned' && event.type !== 'LeaseCorrected') continue;
-          const key = canonicalJson(identity);
+          const key = identityKey(identity);
           const { leaseId, caseId } = event.type === 'LeaseSigned' ? event.data : event.data.lease;
           this.byIdentity.set(key, [...(this.byIdentity.get(key) ?? []), { leaseId, caseId, eventId }]);
         }
