@@ -43,8 +43,9 @@ const cancellation = (n: number) =>
 
 /**
  * A file of three chunks (an import decides 1 000 rows at a time, and checks the next chunk while
- * the previous one is being appended): rows that depend on rows of an earlier chunk — a
- * cancellation, a copy of a lease under another reference — are decided on what that chunk recorded.
+ * the previous one is being appended — decides it too, when it names none of that chunk's cases,
+ * events or households): rows that depend on rows of an earlier chunk — a cancellation, a copy of
+ * a lease under another reference — are decided on what that chunk recorded.
  */
 describe('Bulk import of a file larger than a chunk', () => {
   let app: TestApp;
@@ -66,8 +67,11 @@ describe('Bulk import of a file larger than a chunk', () => {
       cancellation(999),
       lease(998, { reference_bail: 'B-copie', reference_dossier: 'D-copie' }),
       ...Array.from({ length: 1_000 }, (_, k) => lease(1_000 + k)),
-      // The third chunk: a lease of the first chunk cancelled (line 2004), a bad date (line 2005).
+      // The third chunk: a lease of the first chunk cancelled (line 2004), one of the second chunk
+      // (line 2005: the third chunk, naming a case of the second, is decided once the second is
+      // recorded, not while it is appended), a bad date (line 2006).
       cancellation(5),
+      cancellation(1_500),
       lease(3_000, { date_bail: '2026-02-30' }),
     ];
     const started = await adminFetch(`${app.url}/v1/imports`, {
@@ -82,11 +86,11 @@ describe('Bulk import of a file larger than a chunk', () => {
       (r) => ['termine', 'echoue', 'refuse'].includes(r.body.status),
       120_000,
     );
-    expect(report).toMatchObject({ status: 'termine', total: 2_004, done: 2_004, accepted: 2_001, rejected: 3 });
+    expect(report).toMatchObject({ status: 'termine', total: 2_005, done: 2_005, accepted: 2_002, rejected: 3 });
     expect(report.rejections.map((r: { line: number; field: string; code: string }) => [r.line, r.field, r.code])).toEqual([
       [12, 'date_bail', 'INVALID_VALUE'],
       [1_003, 'reference_bail', 'LEASE_PROBABLE_DUPLICATE'],
-      [2_005, 'date_bail', 'INVALID_VALUE'],
+      [2_006, 'date_bail', 'INVALID_VALUE'],
     ]);
     // Each cancellation cites the lease its chunk found recorded by an earlier one.
     const { rows: cancelled } = await app.db.pool.query(
@@ -98,11 +102,12 @@ describe('Bulk import of a file larger than a chunk', () => {
     expect(cancelled).toEqual([
       { lease: 'B999', cites_it: true },
       { lease: 'B5', cites_it: true },
+      { lease: 'B1500', cites_it: true },
     ]);
     const { rows: recorded } = await app.db.pool.query("SELECT count(*)::int AS n FROM events WHERE metadata->>'importId' = $1", [
       id,
     ]);
-    expect(recorded[0].n).toBe(2_001);
+    expect(recorded[0].n).toBe(2_002);
   });
 
   it('names, in a rejected row, the registered identifiers close to an unknown réservataire (the report has no closest field)', async () => {

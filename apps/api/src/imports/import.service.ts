@@ -14,10 +14,19 @@ import {
   isDomainError,
   leaseIdentityOf,
   type LeaseIdentity,
+  type LeaseReferentialContext,
   type LeaseSignedData,
   parisTimestamp,
 } from '@vigie/domain';
-import { CommandPipeline, EventIdConflictError, jsonEqual, uuidFromText } from '@vigie/event-store';
+import {
+  type BatchOutcome,
+  CommandPipeline,
+  EVENT_STORE,
+  EventIdConflictError,
+  type EventStore,
+  jsonEqual,
+  uuidFromText,
+} from '@vigie/event-store';
 import type { DatabasePool } from '@vigie/postgres';
 import { errorDetail, errorEntry, isErrorCode } from '../http/error-table.js';
 import { LeaseReferentialService, type ReferentialLookup } from '../attribution/lease-referential.service.js';
@@ -172,6 +181,11 @@ function valueOf(row: Pick<ParsedRow, 'cells' | 'body'>, path: string | null, fi
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
+/** The facts the referential is asked about (a lease, a CAL decision, a correction's new version). */
+type ReferentialFact = Parameters<LeaseReferentialService['contextForFact']>[0];
+/** The referential context of a fact, for one import. */
+type FactReferential = (fact: ReferentialFact) => Promise<LeaseReferentialContext>;
+
 /** Where rows refused are counted and listed: an import's report, or a chunk's own list until it is written. */
 type Rejections = Pick<ImportReport, 'rejected' | 'rejections'>;
 
@@ -214,6 +228,7 @@ export class ImportService {
     @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly pipeline: CommandPipeline,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly pseudonymiser: Pseudonymiser,
     private readonly referential: LeaseReferentialService,
     private readonly sameLeases: SameLeasesService,
@@ -383,12 +398,23 @@ export class ImportService {
       const rows = await this.openFile(report, file, sheet);
       if (!rows) return;
       const total = report.total ?? 0;
-      const lookup = this.referential.lookup(true);
+      const referential = this.referentialOf(this.referential.lookup(true));
       let chunk: ParsedRow[] = [];
-      // The chunk being decided and appended while the next one is parsed and checked.
+      // The chunk last handed over (done once its rows are counted and its progress saved), the
+      // one before it, and what the last one's rows name.
       let writing: Promise<void> = Promise.resolve();
-      const writeChunk = async (checked: CheckedChunk) => {
-        await this.despiteOutage(report, () => this.writeChunk(report, checked, lookup, principal, report.id));
+      let beforeWriting: Promise<void> = Promise.resolve();
+      let writingNames: ReadonlySet<string> = new Set();
+      const writeChunk = async (checked: CheckedChunk, previous: Promise<void>, ahead: Promise<BatchOutcome[] | undefined>) => {
+        // Nothing of this chunk reaches the report before the previous chunk is counted and saved.
+        await previous;
+        let decided = await ahead;
+        await this.despiteOutage(report, () => {
+          // What was decided ahead answers the first attempt only.
+          const given = decided;
+          decided = undefined;
+          return this.writeChunk(report, checked, referential, principal, report.id, given);
+        });
         report.done += checked.rows;
         const seconds = (Date.now() - started) / 1_000;
         report.rowsPerSecond = Math.round(report.done / Math.max(seconds, 0.001));
@@ -399,10 +425,20 @@ export class ImportService {
       const nextChunk = async () => {
         const checked = this.checkChunk(chunk, principal);
         chunk = [];
-        // Chunks are decided in file order, each on the state the previous one recorded.
-        await writing;
-        writing = writeChunk(checked);
-        // Awaited at the next chunk or at the end; until then its failure is not unhandled.
+        // At most two chunks in flight: one being appended, the next read and decided meanwhile.
+        await beforeWriting;
+        const previous = writing;
+        // Chunks are decided in file order, each on the state the previous one recorded: a chunk
+        // that names none of the previous one's cases, events or households cannot see anything
+        // that chunk writes, so it is decided while that chunk is appended, and appended after it.
+        const names = namesOf(checked.valid);
+        const ahead = disjoint(names, writingNames)
+          ? this.decideAhead(report, checked.valid, previous, referential, principal)
+          : Promise.resolve(undefined);
+        writingNames = names;
+        beforeWriting = previous;
+        writing = writeChunk(checked, previous, ahead);
+        // Awaited at the next chunk but one or at the end; until then its failure is not unhandled.
         writing.catch(() => undefined);
       };
       // Rows are parsed chunk by chunk as the import goes: never the whole file's rows at once.
@@ -579,15 +615,37 @@ export class ImportService {
   private async writeChunk(
     report: ImportReport,
     checked: CheckedChunk,
-    lookup: ReferentialLookup,
+    referential: FactReferential,
     principal: Principal,
     importId: string,
+    decided?: BatchOutcome[],
   ): Promise<void> {
     this.rejectedLines.set(report, new Set());
     report.rejected += checked.rejections.rejected;
     report.rejections.push(...checked.rejections.rejections.slice(0, Math.max(0, MAX_LISTED - report.rejections.length)));
     if (!checked.valid.length) return;
-    await this.appendRows(report, checked.valid, lookup, actorOf(principal), importId, this.clock());
+    await this.appendRows(report, checked.valid, referential, actorOf(principal), importId, this.clock(), decided);
+  }
+
+  /**
+   * A chunk's rows decided through the pipeline while the previous chunk is still being appended,
+   * their append held until that chunk is counted and saved (never before: rows are appended in
+   * file order, and a failed chunk stops the import before the next is written). Any failure
+   * here (the previous chunk's included) gives undefined: the chunk is then decided again as
+   * usual, once the previous one is done, where a failure is handled as for any chunk.
+   */
+  private async decideAhead(
+    report: ImportReport,
+    valid: ValidRow[],
+    previous: Promise<void>,
+    referential: FactReferential,
+    principal: Principal,
+  ): Promise<BatchOutcome[] | undefined> {
+    if (!valid.length) return undefined;
+    const pipeline = new CommandPipeline(appendingAfter(this.store, previous));
+    return this.decideRows(pipeline, report, valid, referential, actorOf(principal), report.id, this.clock()).catch(
+      () => undefined,
+    );
   }
 
   /**
@@ -599,54 +657,22 @@ export class ImportService {
   private async appendRows(
     report: ImportReport,
     valid: ValidRow[],
-    lookup: ReferentialLookup,
+    referential: FactReferential,
     actor: string,
     importId: string,
     now: Date,
+    decided?: BatchOutcome[],
   ): Promise<void> {
     let outcomes;
-    const batch = new BatchLeases();
-    // A lease and a correction's new version are each checked for a copy of another lease in force.
-    const identityOf = (row: (typeof valid)[number]) =>
-      row.kind === 'lease'
-        ? leaseIdentityOf(row.data as never as LeaseSignedData)
-        : row.kind === 'lease_correction'
-          ? leaseIdentityOf((row.data as never as { lease: LeaseSignedData }).lease)
-          : null;
-    // One query per attempt for the whole chunk's recorded leases (rows without a lease get a placeholder identity, never read).
-    const identities = valid.map((row) => identityOf(row) ?? NO_IDENTITY);
-    // Read while the pipeline reads the chunk's event ids and streams (its first attempt uses it).
-    if (identities.some((identity) => identity !== NO_IDENTITY))
-      batch.recorded(() => this.sameLeases.findMany(identities)).catch(() => undefined);
     try {
-      outcomes = await this.pipeline.handleBatch(
-        valid.map((row, index) => {
-          const identity = identityOf(row);
-          let recorded: readonly ExistingLease[] = [];
-          return {
-            streamId: row.streamId,
-            decider: identity === null ? attributionDecider : batch.recording(identity, row.eventId),
-            eventId: row.eventId,
-            metadata: { actor, source: 'import', importId, line: row.line },
-            isRetryOf: (previous) => previous.type === EVENT_TYPE[row.kind] && isRetryOf(row, previous.data),
-            command: async () => {
-              batch.attempt(index);
-              if (identity !== null) recorded = (await batch.recorded(() => this.sameLeases.findMany(identities)))[index]!;
-              return this.command(row, lookup, now, identity === null ? [] : [...recorded, ...batch.decided(identity)]);
-            },
-            // Checked against what was recorded (the batch's own leases are appended with it).
-            condition: () => (identity === null ? undefined : this.sameLeases.condition(identity, recorded)),
-          };
-        }),
-        { dryRun: report.dryRun },
-      );
+      outcomes = decided ?? (await this.decideRows(this.pipeline, report, valid, referential, actor, importId, now));
     } catch (error) {
       if (!isDataException(error)) throw error;
       if (valid.length === 1)
         return this.reject(report, valid[0]!, null, 'VALUE_NOT_STORABLE', errorEntry('VALUE_NOT_STORABLE')[1]);
       const half = Math.ceil(valid.length / 2);
-      await this.appendRows(report, valid.slice(0, half), lookup, actor, importId, now);
-      await this.appendRows(report, valid.slice(half), lookup, actor, importId, now);
+      await this.appendRows(report, valid.slice(0, half), referential, actor, importId, now);
+      await this.appendRows(report, valid.slice(half), referential, actor, importId, now);
       return;
     }
     outcomes.forEach((result, index) => {
@@ -673,19 +699,79 @@ export class ImportService {
     });
   }
 
+  /** Rows decided in file order through `pipeline`'s batch, the accepted ones appended in one transaction; the report untouched. */
+  private decideRows(
+    pipeline: CommandPipeline,
+    report: ImportReport,
+    valid: ValidRow[],
+    referential: FactReferential,
+    actor: string,
+    importId: string,
+    now: Date,
+  ): Promise<BatchOutcome[]> {
+    const batch = new BatchLeases();
+    // One query per attempt for the whole chunk's recorded leases (rows without a lease get a placeholder identity, never read).
+    const identities = valid.map((row) => identityOf(row) ?? NO_IDENTITY);
+    // Read while the pipeline reads the chunk's event ids and streams (its first attempt uses it).
+    if (identities.some((identity) => identity !== NO_IDENTITY))
+      batch.recorded(() => this.sameLeases.findMany(identities)).catch(() => undefined);
+    return pipeline.handleBatch(
+      valid.map((row, index) => {
+        const identity = identityOf(row);
+        let recorded: readonly ExistingLease[] = [];
+        return {
+          streamId: row.streamId,
+          decider: identity === null ? attributionDecider : batch.recording(identity, row.eventId),
+          eventId: row.eventId,
+          metadata: { actor, source: 'import', importId, line: row.line },
+          isRetryOf: (previous) => previous.type === EVENT_TYPE[row.kind] && isRetryOf(row, previous.data),
+          command: async () => {
+            batch.attempt(index);
+            if (identity !== null) recorded = (await batch.recorded(() => this.sameLeases.findMany(identities)))[index]!;
+            return this.command(row, referential, now, identity === null ? [] : [...recorded, ...batch.decided(identity)]);
+          },
+          // Checked against what was recorded (the batch's own leases are appended with it).
+          condition: () => (identity === null ? undefined : this.sameLeases.condition(identity, recorded)),
+        };
+      }),
+      { dryRun: report.dryRun },
+    );
+  }
+
+  /**
+   * What the referential says of a fact, gathered once per import for each combination of
+   * bailleur, réservataire, commune, EPCI and QPV: it depends on these alone, and the import's
+   * cached lookup reads each of them once anyway, so rows that share them share one context
+   * instead of each gathering it again. A gathering that failed (the database away) is tried again.
+   */
+  private referentialOf(lookup: ReferentialLookup): FactReferential {
+    const contexts = new Map<string, Promise<LeaseReferentialContext>>();
+    return (fact) => {
+      const { bailleurId, reservataireId, flat } = fact;
+      const key = JSON.stringify([bailleurId, reservataireId, flat.communeInsee, flat.epciSiren, flat.qpvCode]);
+      let context = contexts.get(key);
+      if (!context) {
+        context = this.referential.contextForFact(fact, lookup);
+        contexts.set(key, context);
+        context.catch(() => contexts.delete(key));
+      }
+      return context;
+    };
+  }
+
   private async command(
     row: ValidRow,
-    lookup: ReferentialLookup,
+    referential: FactReferential,
     now: Date,
     sameLeases: readonly ExistingLease[],
   ): Promise<AttributionCommand> {
-    const data = row.data as never as Parameters<LeaseReferentialService['contextForFact']>[0];
+    const data = row.data as never as ReferentialFact;
     switch (row.kind) {
       case 'lease':
         return {
           type: 'RecordSignedLease',
           data: row.data as never,
-          referential: await this.referential.contextForFact(data, lookup),
+          referential: await referential(data),
           now,
           sameLeases,
           confirmDuplicate: row.confirmDuplicate,
@@ -694,7 +780,7 @@ export class ImportService {
         return {
           type: 'RecordCalDecision',
           data: row.data as never,
-          referential: await this.referential.contextForFact(data, lookup),
+          referential: await referential(data),
           now,
         };
       case 'offer_declined':
@@ -702,11 +788,11 @@ export class ImportService {
       case 'lease_cancellation':
         return { type: 'CancelLease', data: row.data as never };
       case 'lease_correction': {
-        const { lease } = row.data as { lease: Parameters<LeaseReferentialService['contextForFact']>[0] };
+        const { lease } = row.data as { lease: ReferentialFact };
         return {
           type: 'CorrectLease',
           data: row.data as never,
-          referential: await this.referential.contextForFact(lease, lookup),
+          referential: await referential(lease),
           now,
           sameLeases,
           confirmDuplicate: row.confirmDuplicate,
@@ -743,6 +829,46 @@ function isRetryOf(row: ValidRow, previous: unknown): boolean {
  */
 const NO_IDENTITY: LeaseIdentity = { bailleurId: '', householdId: '', rplsId: '', leaseDate: '' };
 
+/** A lease's or a correction's new version's identity (each is checked for a copy of another lease in force); null for other rows. */
+function identityOf(row: ValidRow): LeaseIdentity | null {
+  if (row.kind === 'lease') return leaseIdentityOf(row.data as never as LeaseSignedData);
+  if (row.kind === 'lease_correction') return leaseIdentityOf((row.data as never as { lease: LeaseSignedData }).lease);
+  return null;
+}
+
+/** The cases, event ids and households a chunk's rows name: all that its decisions read of the log, beyond the referential. */
+function namesOf(rows: readonly ValidRow[]): Set<string> {
+  const names = new Set<string>();
+  for (const row of rows) {
+    names.add(`stream:${row.streamId}`);
+    names.add(`event:${row.eventId}`);
+    const identity = identityOf(row);
+    if (identity) names.add(`household:${identity.householdId}`);
+  }
+  return names;
+}
+
+const disjoint = (a: ReadonlySet<string>, b: ReadonlySet<string>) => ![...a].some((name) => b.has(name));
+
+/** `store`, its appends held until `before` settles (and refused if it failed). */
+function appendingAfter(store: EventStore, before: Promise<unknown>): EventStore {
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'appendMany')
+        return async (...args: Parameters<EventStore['appendMany']>) => {
+          await before;
+          return target.appendMany(...args);
+        };
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** A lease identity as a map key (its four parts, none of which holds a NUL). */
+const identityKey = (identity: LeaseIdentity) =>
+  `${identity.bailleurId}\u0000${identity.householdId}\u0000${identity.rplsId}\u0000${identity.leaseDate}`;
+
 class BatchLeases {
   private readonly byIdentity = new Map<string, ExistingLease[]>();
   private last = -1;
@@ -765,7 +891,7 @@ class BatchLeases {
   }
 
   decided(identity: LeaseIdentity): readonly ExistingLease[] {
-    return this.byIdentity.get(canonicalJson(identity)) ?? [];
+    return this.byIdentity.get(identityKey(identity)) ?? [];
   }
 
   /** The attribution decider of a row, remembering the lease it accepts (recorded under `eventId`) with this identity. */
@@ -776,7 +902,7 @@ class BatchLeases {
         const events = attributionDecider.decide(command, state);
         for (const event of events) {
           if (event.type !== 'LeaseSigned' && event.type !== 'LeaseCorrected') continue;
-          const key = canonicalJson(identity);
+          const key = identityKey(identity);
           const { leaseId, caseId } = event.type === 'LeaseSigned' ? event.data : event.data.lease;
           this.byIdentity.set(key, [...(this.byIdentity.get(key) ?? []), { leaseId, caseId, eventId }]);
         }
