@@ -71,7 +71,7 @@ export async function* sheetRecords(input: string | NodeJS.ReadableStream, sheet
           if (cells.length) yield { line: row.number, cells };
         }
       } catch (error) {
-        throw error instanceof WorkbookError ? error : new WorkbookError(NOT_A_WORKBOOK);
+        throw error instanceof WorkbookError ? error : new WorkbookError(NOT_A_WORKBOOK, { cause: error });
       }
     }
   } finally {
@@ -105,8 +105,8 @@ async function* readerSheets(reader: ExcelJS.stream.xlsx.WorkbookReader): AsyncG
     let next: IteratorResult<ExcelJS.stream.xlsx.WorksheetReader>;
     try {
       next = await sheets.next();
-    } catch {
-      throw new WorkbookError(NOT_A_WORKBOOK);
+    } catch (error) {
+      throw new WorkbookError(NOT_A_WORKBOOK, { cause: error });
     }
     if (next.done) return;
     yield next.value;
