@@ -89,38 +89,76 @@ const bases = new WeakMap<readonly ComplianceReport[], SimulationBase>();
 
 /**
  * Each simulated scope (shared by the candidates and callers moving it alike, simulateAttribution)
- * as each kind of reader sees it: its view is built once, and its JSON written once (simulationJson).
+ * and each convention's simulated flux (simulateConventionFlux, shared alike) as each kind of reader
+ * sees it: its view is built once, and its JSON written once (simulationJson).
  */
 const scopeViews = new WeakMap<SimulatedScope, Map<string, SimulatedScopeView>>();
-const scopeJson = new WeakMap<SimulatedScopeView, Buffer>();
+const fluxViews = new WeakMap<SimulatedConventionFlux, Map<string, SimulatedFluxView>>();
+const encoded = new WeakMap<object, Buffer>();
 const COMMA = Buffer.from(',');
+
+/** The view of `shared` for the readers of `kind`, built once (views: the cache of shared's views). */
+function viewOf<S extends object, V>(views: WeakMap<S, Map<string, V>>, shared: S, kind: string, build: () => V): V {
+  let byKind = views.get(shared);
+  if (!byKind) {
+    byKind = new Map();
+    views.set(shared, byKind);
+  }
+  let view = byKind.get(kind);
+  if (view === undefined) {
+    view = build();
+    byKind.set(kind, view);
+  }
+  return view;
+}
+
+/** An object's JSON, written once per object (the answer's parts are never changed once built). */
+function encodedJson(value: object): Buffer {
+  let json = encoded.get(value);
+  if (!json) {
+    json = Buffer.from(JSON.stringify(value));
+    encoded.set(value, json);
+  }
+  return json;
+}
 
 /**
  * The answer of a simulation as UTF-8 JSON, exactly `JSON.stringify(view)` (a simulation holds no
- * instant for the Paris-time replacer to rewrite), each scope's view encoded once and reused: ten
- * candidates repeat the same scopes, and every screen of a CAL asks for them at the same position.
+ * instant for the Paris-time replacer to rewrite). The candidates are written field by field, in
+ * their order, as JSON.stringify writes them, every object among their values (a scope's view, a
+ * convention's flux, a reading) from its JSON encoded once: ten candidates repeat the same scopes,
+ * and every screen of a CAL asks for them at the same position.
  */
 export function simulationJson(view: SimulationView): Buffer {
   const parts: Buffer[] = [];
   const text = (json: string) => parts.push(Buffer.from(json));
-  // Every other field written as JSON.stringify writes it, in its order, the array spliced in at its
-  // key: `"candidates":[]` or `"scopes":[]` can only be the key (a string value escapes its quotes).
-  const around = (value: object, key: string) => JSON.stringify({ ...value, [key]: [] }).split(`"${key}":[]`) as [string, string];
-  const [head, tail] = around(view, 'candidates');
+  const value = (field: unknown) => {
+    if (field === null || typeof field !== 'object') text(JSON.stringify(field) ?? 'null');
+    else if (!Array.isArray(field)) parts.push(encodedJson(field));
+    else {
+      text('[');
+      field.forEach((item: unknown, at) => {
+        if (at) parts.push(COMMA);
+        if (item !== null && typeof item === 'object' && !Array.isArray(item)) parts.push(encodedJson(item));
+        else text(JSON.stringify(item) ?? 'null');
+      });
+      text(']');
+    }
+  };
+  // Every other field of the view written as JSON.stringify writes it, in its order, the candidates
+  // spliced in at their key: `"candidates":[]` can only be the key (a string value escapes its quotes).
+  const [head, tail] = JSON.stringify({ ...view, candidates: [] }).split('"candidates":[]') as [string, string];
   text(`${head}"candidates":[`);
   view.candidates.forEach((candidate, index) => {
-    const [before, after] = around(candidate, 'scopes');
-    text(`${index ? ',' : ''}${before}"scopes":[`);
-    candidate.scopes.forEach((scope, at) => {
-      let json = scopeJson.get(scope);
-      if (!json) {
-        json = Buffer.from(JSON.stringify(scope));
-        scopeJson.set(scope, json);
-      }
-      if (at) parts.push(COMMA);
-      parts.push(json);
-    });
-    text(`]${after}`);
+    let separator = index ? ',{' : '{';
+    for (const [key, field] of Object.entries(candidate) as Array<[string, unknown]>) {
+      // JSON.stringify leaves out the fields without a JSON value.
+      if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
+      text(`${separator}${JSON.stringify(key)}:`);
+      separator = ',';
+      value(field);
+    }
+    text(separator === ',' ? '}' : '{}');
   });
   text(`]${tail}`);
   return Buffer.concat(parts);
@@ -242,16 +280,18 @@ export class SimulateAttributionService {
     const conventions = await Promise.all(leases.map((lease) => this.conventionOf(lease, year, live.referenceDate)));
     const showFlux = (simulated: SimulatedConventionFlux, etat: boolean): SimulatedFluxView => {
       if (fluxReader === 'whole' || (fluxReader === 'etat' && etat)) return simulated;
-      const before = shareConventionFlux(simulated.before, threshold);
-      const after = shareConventionFlux(simulated.after, threshold);
-      return {
-        ...simulated,
-        before,
-        after,
-        ...(before.counted.total === null || after.counted.total === null
-          ? { changePoints: null, crossing: null, countedAs: null }
-          : {}),
-      };
+      return viewOf(fluxViews, simulated, String(threshold), () => {
+        const before = shareConventionFlux(simulated.before, threshold);
+        const after = shareConventionFlux(simulated.after, threshold);
+        return {
+          ...simulated,
+          before,
+          after,
+          ...(before.counted.total === null || after.counted.total === null
+            ? { changePoints: null, crossing: null, countedAs: null }
+            : {}),
+        };
+      });
     };
     const show = (scope: SimulatedScope['scope'], figure: FigureTotals): ShownFigure => {
       if (reader === 'owner') return figure;
@@ -267,19 +307,11 @@ export class SimulateAttributionService {
         const { objective, label, scope, before, after } = simulated;
         const visibility = reader.visibility(scope);
         if (visibility === 'hidden') return [];
-        let views = scopeViews.get(simulated);
-        if (!views) {
-          views = new Map();
-          scopeViews.set(simulated, views);
-        }
-        const shown = `${visibility} ${reader.threshold}`;
-        let view = views.get(shown);
-        if (!view) {
+        const view = viewOf(scopeViews, simulated, `${visibility} ${reader.threshold}`, () => {
           const shownBefore = show(scope, before);
           const shownAfter = show(scope, after);
-          view = { objective, label, scope, before: shownBefore, after: shownAfter, ...changeBetween(shownBefore, shownAfter) };
-          views.set(shown, view);
-        }
+          return { objective, label, scope, before: shownBefore, after: shownAfter, ...changeBetween(shownBefore, shownAfter) };
+        });
         return [view];
       });
       const convention = conventions[index];
