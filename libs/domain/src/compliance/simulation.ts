@@ -138,6 +138,9 @@ export function simulationBase(input: {
  */
 const moves = new WeakMap<SimulationBase, Map<string, SimulatedScope>>();
 
+/** Each base's lists of scopes as candidates moving them alike get them: one array per list of moves. */
+const scopeLists = new WeakMap<SimulationBase, Map<string, readonly SimulatedScope[]>>();
+
 /**
  * What attributing the flat to one candidate would do to every figure it moves, without recording
  * anything: each scope whose population would hold the lease, its figure before (as the compliance
@@ -147,21 +150,26 @@ const moves = new WeakMap<SimulationBase, Map<string, SimulatedScope>>();
  * `candidate`: the lease as it would be signed (date in the base's year). The figure after is
  * exactly the one `evaluateCompliance` gives once the lease is recorded (property tests
  * `simulation.unit.spec.ts`, from reports and from the live running counts). A scope the EPCI has
- * no lease in yet starts empty. The scopes returned are shared with other calls on the same base
- * (read-only).
+ * no lease in yet starts empty. The scopes returned, and their list, are shared with other calls
+ * on the same base (read-only).
  */
 export function simulateAttribution(base: SimulationBase, candidate: LeaseFact): CandidateSimulation {
   const { rules, epciSiren, year, referenceDate, groupBys, figures } = base;
   let known = moves.get(base);
-  if (!known) {
+  let lists = scopeLists.get(base);
+  if (!known || !lists) {
     known = new Map();
+    lists = new Map();
     moves.set(base, known);
+    scopeLists.set(base, lists);
   }
   const lease = classify(candidate, rules);
-  const scopes = scopesOfLease(lease, rules, epciSiren, groupBys).map(({ objectiveId, label, scope, target, rule }) => {
+  let movesOfLease = '';
+  const moved = scopesOfLease(lease, rules, epciSiren, groupBys).map(({ objectiveId, label, scope, target, rule }) => {
     const key = scopeKey(objectiveId, scope);
     const counts = addToCounts(figures.get(key) ?? EMPTY_TALLY, lease, rule);
     const move = `${key}\u0000${counts.numerator}\u0000${counts.unknownQ1}\u0000${counts.pendingQ1}\u0000${counts.internalMutations}`;
+    movesOfLease += `${move}\u0001`;
     let simulated = known.get(move);
     if (!simulated) {
       const before = figures.get(key) ?? totalsOf(EMPTY_TALLY, target, year, referenceDate);
@@ -171,6 +179,12 @@ export function simulateAttribution(base: SimulationBase, candidate: LeaseFact):
     }
     return simulated;
   });
+  // The same list again when another candidate moves the same scopes alike (its JSON, its views, written once).
+  let scopes = lists.get(movesOfLease);
+  if (!scopes) {
+    scopes = moved;
+    lists.set(movesOfLease, scopes);
+  }
   const uc = consumptionUnits(candidate.composition, rules.cia.options.ucScale);
   return {
     reading: {

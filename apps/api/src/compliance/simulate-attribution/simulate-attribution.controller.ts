@@ -76,7 +76,10 @@ export class SimulateAttributionController {
     // Written as is: Express's send would hash the whole answer (~70 kB) for an ETag no one can use,
     // as the answer of a POST is never revalidated (If-None-Match applies to GET and HEAD).
     const json = simulationJson(view);
-    response.status(200).type('application/json').setHeader('Content-Length', json.length);
+    // The headers Express's type() and send() would write (its type() looks the type up at each call).
+    response.statusCode = 200;
+    response.setHeader('Content-Type', 'application/json; charset=utf-8');
+    response.setHeader('Content-Length', json.length);
     response.end(json);
   }
 }

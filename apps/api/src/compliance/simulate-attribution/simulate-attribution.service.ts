@@ -93,9 +93,9 @@ const bases = new WeakMap<readonly ComplianceReport[], SimulationBase>();
  * sees it: its view is built once, and its JSON written once (simulationJson).
  */
 const scopeViews = new WeakMap<SimulatedScope, Map<string, SimulatedScopeView>>();
+const scopeListViews = new WeakMap<readonly SimulatedScope[], Map<string, readonly SimulatedScopeView[]>>();
 const fluxViews = new WeakMap<SimulatedConventionFlux, Map<string, SimulatedFluxView>>();
 const encoded = new WeakMap<object, Buffer>();
-const COMMA = Buffer.from(',');
 
 /** The view of `shared` for the readers of `kind`, built once (views: the cache of shared's views). */
 function viewOf<S extends object, V>(views: WeakMap<S, Map<string, V>>, shared: S, kind: string, build: () => V): V {
@@ -125,42 +125,37 @@ function encodedJson(value: object): Buffer {
 /**
  * The answer of a simulation as UTF-8 JSON, exactly `JSON.stringify(view)` (a simulation holds no
  * instant for the Paris-time replacer to rewrite). The candidates are written field by field, in
- * their order, as JSON.stringify writes them, every object among their values (a scope's view, a
- * convention's flux, a reading) from its JSON encoded once: ten candidates repeat the same scopes,
- * and every screen of a CAL asks for them at the same position.
+ * their order, as JSON.stringify writes them, every object or array among their values (a list of
+ * scopes' views, a convention's flux, a reading) from its JSON encoded once: candidates moving the
+ * same scopes alike share one list, and every screen of a CAL asks for them at the same position.
  */
 export function simulationJson(view: SimulationView): Buffer {
   const parts: Buffer[] = [];
-  const text = (json: string) => parts.push(Buffer.from(json));
-  const value = (field: unknown) => {
-    if (field === null || typeof field !== 'object') text(JSON.stringify(field) ?? 'null');
-    else if (!Array.isArray(field)) parts.push(encodedJson(field));
-    else {
-      text('[');
-      field.forEach((item: unknown, at) => {
-        if (at) parts.push(COMMA);
-        if (item !== null && typeof item === 'object' && !Array.isArray(item)) parts.push(encodedJson(item));
-        else text(JSON.stringify(item) ?? 'null');
-      });
-      text(']');
-    }
+  // The text between two JSON already encoded, written as one buffer.
+  let pending = '';
+  const encodedPart = (json: Buffer) => {
+    if (pending) parts.push(Buffer.from(pending));
+    pending = '';
+    parts.push(json);
   };
   // Every other field of the view written as JSON.stringify writes it, in its order, the candidates
   // spliced in at their key: `"candidates":[]` can only be the key (a string value escapes its quotes).
   const [head, tail] = JSON.stringify({ ...view, candidates: [] }).split('"candidates":[]') as [string, string];
-  text(`${head}"candidates":[`);
+  pending = `${head}"candidates":[`;
   view.candidates.forEach((candidate, index) => {
     let separator = index ? ',{' : '{';
     for (const [key, field] of Object.entries(candidate) as Array<[string, unknown]>) {
       // JSON.stringify leaves out the fields without a JSON value.
       if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
-      text(`${separator}${JSON.stringify(key)}:`);
+      pending += `${separator}${JSON.stringify(key)}:`;
       separator = ',';
-      value(field);
+      if (field === null || typeof field !== 'object') pending += JSON.stringify(field);
+      else encodedPart(encodedJson(field));
     }
-    text(separator === ',' ? '}' : '{}');
+    pending += separator === ',' ? '}' : '{}';
   });
-  text(`]${tail}`);
+  pending += `]${tail}`;
+  parts.push(Buffer.from(pending));
   return Buffer.concat(parts);
 }
 
@@ -301,19 +296,32 @@ export class SimulateAttributionService {
     };
     const candidates = body.candidates.map((candidate, index) => {
       const simulation = simulateAttribution(base, leaseFactOf(leases[index]!));
-      const scopes = simulation.scopes.flatMap((simulated): SimulatedScopeView[] => {
-        // The owner sees the simulated scope itself.
-        if (reader === 'owner') return [simulated];
-        const { objective, label, scope, before, after } = simulated;
-        const visibility = reader.visibility(scope);
-        if (visibility === 'hidden') return [];
-        const view = viewOf(scopeViews, simulated, `${visibility} ${reader.threshold}`, () => {
-          const shownBefore = show(scope, before);
-          const shownAfter = show(scope, after);
-          return { objective, label, scope, before: shownBefore, after: shownAfter, ...changeBetween(shownBefore, shownAfter) };
-        });
-        return [view];
-      });
+      // The owner sees the simulated scopes themselves; a bailleur the list as its visibility of each scope shows it.
+      const visibilities = reader === 'owner' ? null : simulation.scopes.map((simulated) => reader.visibility(simulated.scope));
+      const scopes =
+        reader === 'owner' || !visibilities
+          ? simulation.scopes
+          : viewOf(scopeListViews, simulation.scopes, `${visibilities.join(' ')} ${reader.threshold}`, () =>
+              simulation.scopes.flatMap((simulated, at): SimulatedScopeView[] => {
+                const { objective, label, scope, before, after } = simulated;
+                const visibility = visibilities[at]!;
+                if (visibility === 'hidden') return [];
+                return [
+                  viewOf(scopeViews, simulated, `${visibility} ${reader.threshold}`, () => {
+                    const shownBefore = show(scope, before);
+                    const shownAfter = show(scope, after);
+                    return {
+                      objective,
+                      label,
+                      scope,
+                      before: shownBefore,
+                      after: shownAfter,
+                      ...changeBetween(shownBefore, shownAfter),
+                    };
+                  }),
+                ];
+              }),
+            );
       const convention = conventions[index];
       const flux = convention
         ? showFlux(
