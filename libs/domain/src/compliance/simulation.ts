@@ -138,8 +138,15 @@ export function simulationBase(input: {
  */
 const moves = new WeakMap<SimulationBase, Map<string, SimulatedScope>>();
 
-/** Each base's lists of scopes as candidates moving them alike get them: one array per list of moves. */
-const scopeLists = new WeakMap<SimulationBase, Map<string, readonly SimulatedScope[]>>();
+/**
+ * Each base's lists of scopes as candidates moving them alike get them: one array per sequence of
+ * moved scopes (a tree with one level per scope of the list, its list at the node of its last scope).
+ */
+interface ScopeListNode {
+  readonly next: Map<SimulatedScope, ScopeListNode>;
+  list?: readonly SimulatedScope[];
+}
+const scopeLists = new WeakMap<SimulationBase, ScopeListNode>();
 
 /**
  * What attributing the flat to one candidate would do to every figure it moves, without recording
@@ -159,17 +166,15 @@ export function simulateAttribution(base: SimulationBase, candidate: LeaseFact):
   let lists = scopeLists.get(base);
   if (!known || !lists) {
     known = new Map();
-    lists = new Map();
+    lists = { next: new Map() };
     moves.set(base, known);
     scopeLists.set(base, lists);
   }
   const lease = classify(candidate, rules);
-  let movesOfLease = '';
   const moved = scopesOfLease(lease, rules, epciSiren, groupBys).map(({ objectiveId, label, scope, target, rule }) => {
     const key = scopeKey(objectiveId, scope);
     const counts = addToCounts(figures.get(key) ?? EMPTY_TALLY, lease, rule);
     const move = `${key}\u0000${counts.numerator}\u0000${counts.unknownQ1}\u0000${counts.pendingQ1}\u0000${counts.internalMutations}`;
-    movesOfLease += `${move}\u0001`;
     let simulated = known.get(move);
     if (!simulated) {
       const before = figures.get(key) ?? totalsOf(EMPTY_TALLY, target, year, referenceDate);
@@ -180,11 +185,17 @@ export function simulateAttribution(base: SimulationBase, candidate: LeaseFact):
     return simulated;
   });
   // The same list again when another candidate moves the same scopes alike (its JSON, its views, written once).
-  let scopes = lists.get(movesOfLease);
-  if (!scopes) {
-    scopes = moved;
-    lists.set(movesOfLease, scopes);
+  let node = lists;
+  for (const simulated of moved) {
+    let next = node.next.get(simulated);
+    if (!next) {
+      next = { next: new Map() };
+      node.next.set(simulated, next);
+    }
+    node = next;
   }
+  node.list ??= moved;
+  const scopes = node.list;
   const uc = consumptionUnits(candidate.composition, rules.cia.options.ucScale);
   return {
     reading: {

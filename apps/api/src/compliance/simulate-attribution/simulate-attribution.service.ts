@@ -96,6 +96,12 @@ const scopeViews = new WeakMap<SimulatedScope, Map<string, SimulatedScopeView>>(
 const scopeListViews = new WeakMap<readonly SimulatedScope[], Map<string, readonly SimulatedScopeView[]>>();
 const fluxViews = new WeakMap<SimulatedConventionFlux, Map<string, SimulatedFluxView>>();
 const encoded = new WeakMap<object, Buffer>();
+/** The parts of answers shared by candidates and callers (lists of scopes, fluxes): written as JSON once each. */
+const shareable = new WeakSet<object>();
+const shared = <T extends object>(part: T): T => {
+  shareable.add(part);
+  return part;
+};
 
 /** The view of `shared` for the readers of `kind`, built once (views: the cache of shared's views). */
 function viewOf<S extends object, V>(views: WeakMap<S, Map<string, V>>, shared: S, kind: string, build: () => V): V {
@@ -125,8 +131,8 @@ function encodedJson(value: object): Buffer {
 /**
  * The answer of a simulation as UTF-8 JSON, exactly `JSON.stringify(view)` (a simulation holds no
  * instant for the Paris-time replacer to rewrite). The candidates are written field by field, in
- * their order, as JSON.stringify writes them, every object or array among their values (a list of
- * scopes' views, a convention's flux, a reading) from its JSON encoded once: candidates moving the
+ * their order, as JSON.stringify writes them, the parts shared by candidates and callers (a list of
+ * scopes or of their views, a convention's flux) from their JSON encoded once: candidates moving the
  * same scopes alike share one list, and every screen of a CAL asks for them at the same position.
  */
 export function simulationJson(view: SimulationView): Buffer {
@@ -149,8 +155,10 @@ export function simulationJson(view: SimulationView): Buffer {
       if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
       pending += `${separator}${JSON.stringify(key)}:`;
       separator = ',';
-      if (field === null || typeof field !== 'object') pending += JSON.stringify(field);
-      else encodedPart(encodedJson(field));
+      const json = field !== null && typeof field === 'object' ? encoded.get(field) : undefined;
+      if (json) encodedPart(json);
+      else if (shareable.has(field as object)) encodedPart(encodedJson(field as object));
+      else pending += JSON.stringify(field);
     }
     pending += separator === ',' ? '}' : '{}';
   });
@@ -274,18 +282,18 @@ export class SimulateAttributionService {
     }
     const conventions = await Promise.all(leases.map((lease) => this.conventionOf(lease, year, live.referenceDate)));
     const showFlux = (simulated: SimulatedConventionFlux, etat: boolean): SimulatedFluxView => {
-      if (fluxReader === 'whole' || (fluxReader === 'etat' && etat)) return simulated;
+      if (fluxReader === 'whole' || (fluxReader === 'etat' && etat)) return shared(simulated);
       return viewOf(fluxViews, simulated, String(threshold), () => {
         const before = shareConventionFlux(simulated.before, threshold);
         const after = shareConventionFlux(simulated.after, threshold);
-        return {
+        return shared({
           ...simulated,
           before,
           after,
           ...(before.counted.total === null || after.counted.total === null
             ? { changePoints: null, crossing: null, countedAs: null }
             : {}),
-        };
+        });
       });
     };
     const show = (scope: SimulatedScope['scope'], figure: FigureTotals): ShownFigure => {
@@ -300,27 +308,29 @@ export class SimulateAttributionService {
       const visibilities = reader === 'owner' ? null : simulation.scopes.map((simulated) => reader.visibility(simulated.scope));
       const scopes =
         reader === 'owner' || !visibilities
-          ? simulation.scopes
+          ? shared(simulation.scopes)
           : viewOf(scopeListViews, simulation.scopes, `${visibilities.join(' ')} ${reader.threshold}`, () =>
-              simulation.scopes.flatMap((simulated, at): SimulatedScopeView[] => {
-                const { objective, label, scope, before, after } = simulated;
-                const visibility = visibilities[at]!;
-                if (visibility === 'hidden') return [];
-                return [
-                  viewOf(scopeViews, simulated, `${visibility} ${reader.threshold}`, () => {
-                    const shownBefore = show(scope, before);
-                    const shownAfter = show(scope, after);
-                    return {
-                      objective,
-                      label,
-                      scope,
-                      before: shownBefore,
-                      after: shownAfter,
-                      ...changeBetween(shownBefore, shownAfter),
-                    };
-                  }),
-                ];
-              }),
+              shared(
+                simulation.scopes.flatMap((simulated, at): SimulatedScopeView[] => {
+                  const { objective, label, scope, before, after } = simulated;
+                  const visibility = visibilities[at]!;
+                  if (visibility === 'hidden') return [];
+                  return [
+                    viewOf(scopeViews, simulated, `${visibility} ${reader.threshold}`, () => {
+                      const shownBefore = show(scope, before);
+                      const shownAfter = show(scope, after);
+                      return {
+                        objective,
+                        label,
+                        scope,
+                        before: shownBefore,
+                        after: shownAfter,
+                        ...changeBetween(shownBefore, shownAfter),
+                      };
+                    }),
+                  ];
+                }),
+              ),
             );
       const convention = conventions[index];
       const flux = convention
