@@ -260,18 +260,15 @@ export class SimulateAttributionService {
       reservataireId: candidate.reservataireId,
       gestionMode: candidate.gestionMode,
     }));
-    const lookup = this.lookup();
-    // A lease's referential context depends on its flat, bailleur and réservataire: the candidates share the first two.
-    const contextOf = new Map<string | null, Promise<LeaseReferentialContext>>();
+    // A lease's referential context depends on its flat, bailleur and réservataire, read from the
+    // referential's answers of the window (lookup): shared by the candidates and callers of the window.
+    const flat = JSON.stringify(body.flat);
     const contexts = await Promise.all(
-      leases.map((lease) => {
-        let context = contextOf.get(lease.reservataireId);
-        if (!context) {
-          context = this.referential.contextForFact(lease, lookup);
-          contextOf.set(lease.reservataireId, context);
-        }
-        return context;
-      }),
+      leases.map((lease) =>
+        this.memo<LeaseReferentialContext>(compositeKey('sim-context', lease.bailleurId, lease.reservataireId, flat), () =>
+          this.referential.contextForFact(lease, this.lookup()),
+        ),
+      ),
     );
     leases.forEach((lease, index) => checkLeaseFacts(lease, contexts[index]!, now));
     // One reading of the live figures per short window, shared by the callers in it: when a write moves
