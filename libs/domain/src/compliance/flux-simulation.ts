@@ -75,14 +75,60 @@ export interface SimulatedConventionFlux {
   readonly limitsCrossed: ReadonlyArray<'leases' | 'publicAgents'>;
 }
 
+/** A convention's figures with their status against the commitment, built once per figures object. */
+const withStatus = new WeakMap<ConventionFlux, SimulatedConventionFlux['before']>();
+
+function statusOf(figures: ConventionFlux): SimulatedConventionFlux['before'] {
+  let shown = withStatus.get(figures);
+  if (!shown) {
+    shown = { ...figures, status: commitmentStatus(figures) };
+    withStatus.set(figures, shown);
+  }
+  return shown;
+}
+
+/**
+ * Each convention's figures as one lease moves them, by what the lease adds (nothing, a signed
+ * lease or a mobility, a public agent or not): the candidates and callers moving a convention alike
+ * share one result, computed once per figures object (the figures of a position, read once).
+ */
+const fluxMoves = new WeakMap<ConventionFlux, WeakMap<ConventionTerms, Map<string, SimulatedConventionFlux>>>();
+
+/**
+ * What a candidate's lease would do to the convention it counts on. The result is shared with other
+ * calls on the same figures and terms objects whose lease moves them alike (read-only).
+ */
 export function simulateConventionFlux(
   before: ConventionFlux,
   terms: ConventionTerms,
   lease: LeaseSignedData,
 ): SimulatedConventionFlux {
+  // Every fact of the lease addLeaseToConventionFlux reads, the figures and terms aside.
+  const counts =
+    lease.bailleurId === terms.bailleurId && leaseOnFlux(lease, terms.reservataireId, conventionPerimeter(terms), before.year);
+  const move = counts ? `${lease.flags.interBailleurMobility}|${lease.flags.publicAgent}` : 'none';
+  let byTerms = fluxMoves.get(before);
+  if (!byTerms) {
+    byTerms = new WeakMap();
+    fluxMoves.set(before, byTerms);
+  }
+  let known = byTerms.get(terms);
+  if (!known) {
+    known = new Map();
+    byTerms.set(terms, known);
+  }
+  let simulated = known.get(move);
+  if (!simulated) {
+    simulated = simulateMove(before, terms, lease);
+    known.set(move, simulated);
+  }
+  return simulated;
+}
+
+function simulateMove(before: ConventionFlux, terms: ConventionTerms, lease: LeaseSignedData): SimulatedConventionFlux {
   const after = addLeaseToConventionFlux(before, terms, lease);
-  const statusBefore = commitmentStatus(before);
-  const statusAfter = commitmentStatus(after);
+  const shownBefore = statusOf(before);
+  const shownAfter = after === before ? shownBefore : { ...after, status: commitmentStatus(after) };
   const countedAs =
     after.counted.bailSigne > before.counted.bailSigne
       ? 'bailSigne'
@@ -97,10 +143,10 @@ export function simulateConventionFlux(
     bailleurId: terms.bailleurId,
     reservataireId: terms.reservataireId,
     countedAs,
-    before: { ...before, status: statusBefore },
-    after: { ...after, status: statusAfter },
+    before: shownBefore,
+    after: shownAfter,
     changePoints: changeInPoints(before.realisedShare, after.realisedShare),
-    crossing: statusBefore !== 'atteint' && statusAfter === 'atteint' ? 'vers_atteint' : null,
+    crossing: shownBefore.status !== 'atteint' && shownAfter.status === 'atteint' ? 'vers_atteint' : null,
     limitsCrossed,
   };
 }

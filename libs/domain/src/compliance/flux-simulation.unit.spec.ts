@@ -168,5 +168,17 @@ describe('Simulating a lease on a convention’s flux', () => {
     const simulated = simulateConventionFlux(before, terms, agent);
     expect(simulated.limitsCrossed).toEqual(['leases', 'publicAgents']);
     expect(simulated.after.contingent?.leases).toEqual({ count: 4, share: 0.4, limit: 0.3, withinLimit: false });
+    // Another candidate moving the convention alike (another household, the same flags) shares the
+    // result; one that is no public agent gets its own, the public agents' reading left within its limit.
+    expect(
+      simulateConventionFlux(before, terms, { ...agent, leaseId: 'E5', household: { ...agent.household, pseudonymousId: 'h5' } }),
+    ).toBe(simulated);
+    const plain = simulateConventionFlux(before, terms, { ...agent, leaseId: 'E6', flags: NO_HOUSEHOLD_FLAGS });
+    expect(plain.limitsCrossed).toEqual(['leases']);
+    expect(plain.after).toEqual({
+      ...addLeaseToConventionFlux(before, terms, { ...agent, flags: NO_HOUSEHOLD_FLAGS }),
+      status: 'atteint',
+    });
+    expect(simulated.after.contingent?.publicAgents.count).toBe(1);
   });
 });

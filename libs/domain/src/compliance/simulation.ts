@@ -139,6 +139,16 @@ export function simulationBase(input: {
 const moves = new WeakMap<SimulationBase, Map<string, SimulatedScope>>();
 
 /**
+ * Each base's lists of scopes as candidates moving them alike get them: one array per sequence of
+ * moved scopes (a tree with one level per scope of the list, its list at the node of its last scope).
+ */
+interface ScopeListNode {
+  readonly next: Map<SimulatedScope, ScopeListNode>;
+  list?: readonly SimulatedScope[];
+}
+const scopeLists = new WeakMap<SimulationBase, ScopeListNode>();
+
+/**
  * What attributing the flat to one candidate would do to every figure it moves, without recording
  * anything: each scope whose population would hold the lease, its figure before (as the compliance
  * reports show it) and after (the scope's counts with the lease added: only the scopes it touches
@@ -147,18 +157,21 @@ const moves = new WeakMap<SimulationBase, Map<string, SimulatedScope>>();
  * `candidate`: the lease as it would be signed (date in the base's year). The figure after is
  * exactly the one `evaluateCompliance` gives once the lease is recorded (property tests
  * `simulation.unit.spec.ts`, from reports and from the live running counts). A scope the EPCI has
- * no lease in yet starts empty. The scopes returned are shared with other calls on the same base
- * (read-only).
+ * no lease in yet starts empty. The scopes returned, and their list, are shared with other calls
+ * on the same base (read-only).
  */
 export function simulateAttribution(base: SimulationBase, candidate: LeaseFact): CandidateSimulation {
   const { rules, epciSiren, year, referenceDate, groupBys, figures } = base;
   let known = moves.get(base);
-  if (!known) {
+  let lists = scopeLists.get(base);
+  if (!known || !lists) {
     known = new Map();
+    lists = { next: new Map() };
     moves.set(base, known);
+    scopeLists.set(base, lists);
   }
   const lease = classify(candidate, rules);
-  const scopes = scopesOfLease(lease, rules, epciSiren, groupBys).map(({ objectiveId, label, scope, target, rule }) => {
+  const moved = scopesOfLease(lease, rules, epciSiren, groupBys).map(({ objectiveId, label, scope, target, rule }) => {
     const key = scopeKey(objectiveId, scope);
     const counts = addToCounts(figures.get(key) ?? EMPTY_TALLY, lease, rule);
     const move = `${key}\u0000${counts.numerator}\u0000${counts.unknownQ1}\u0000${counts.pendingQ1}\u0000${counts.internalMutations}`;
@@ -171,6 +184,18 @@ export function simulateAttribution(base: SimulationBase, candidate: LeaseFact):
     }
     return simulated;
   });
+  // The same list again when another candidate moves the same scopes alike (its JSON, its views, written once).
+  let node = lists;
+  for (const simulated of moved) {
+    let next = node.next.get(simulated);
+    if (!next) {
+      next = { next: new Map() };
+      node.next.set(simulated, next);
+    }
+    node = next;
+  }
+  node.list ??= moved;
+  const scopes = node.list;
   const uc = consumptionUnits(candidate.composition, rules.cia.options.ucScale);
   return {
     reading: {

@@ -180,10 +180,14 @@ describe('Simulating an attribution (properties)', () => {
       flags: { ...NO_HOUSEHOLD_FLAGS, dalo: true },
     };
     const rules: ComplianceRules = { cia: defaults, thresholdPerUc: 10_000 };
-    const { reading, scopes } = simulateAttribution(
-      simulationBase({ reports: reportsOf([], rules, referenceDate), rules, epciSiren: MEL, year: 2026, referenceDate }),
-      candidate,
-    );
+    const base = simulationBase({
+      reports: reportsOf([], rules, referenceDate),
+      rules,
+      epciSiren: MEL,
+      year: 2026,
+      referenceDate,
+    });
+    const { reading, scopes } = simulateAttribution(base, candidate);
     // 9 800 € for 1.6 UC = 6 125 €/UC < 10 000: first quartile.
     expect(reading).toEqual({
       q1: 'q1',
@@ -214,6 +218,15 @@ describe('Simulating an attribution (properties)', () => {
       1,
       'vers_atteint',
     ]);
+    // Another household the rules read alike moves the same scopes alike: the same list, shared; one
+    // above the first quartile moves HQ1 otherwise (its own list) and PRIO alike (the same scopes).
+    const twin = simulateAttribution(base, { ...candidate, yearlyResources: 9_000 });
+    expect(twin.scopes).toBe(scopes);
+    expect(twin.reading.resourcesPerUc).toBe(5_625);
+    const richer = simulateAttribution(base, { ...candidate, yearlyResources: 30_000 });
+    expect(richer.scopes).not.toBe(scopes);
+    expect(richer.scopes[0]!.after).toMatchObject({ numerator: 0, denominator: 1, status: 'en_retard' });
+    expect(richer.scopes[4]).toBe(scopes[4]);
   });
 
   it('says when a figure crosses its target, and by how many points it moves', () => {

@@ -73,6 +73,13 @@ export class SimulateAttributionController {
     const fluxReader =
       principal.role === 'bailleur' || principal.role === 'admin' ? 'whole' : principal.role === 'etat' ? 'etat' : 'other';
     const view = await this.simulations.simulate(siren, input, reader, fluxReader, this.config.STATISTICAL_SECRECY_THRESHOLD);
-    response.status(200).type('application/json').send(simulationJson(view));
+    // Written as is: Express's send would hash the whole answer (~70 kB) for an ETag no one can use,
+    // as the answer of a POST is never revalidated (If-None-Match applies to GET and HEAD).
+    const json = simulationJson(view);
+    // The headers Express's type() and send() would write (its type() looks the type up at each call).
+    response.statusCode = 200;
+    response.setHeader('Content-Type', 'application/json; charset=utf-8');
+    response.setHeader('Content-Length', json.length);
+    response.end(json);
   }
 }

@@ -89,40 +89,81 @@ const bases = new WeakMap<readonly ComplianceReport[], SimulationBase>();
 
 /**
  * Each simulated scope (shared by the candidates and callers moving it alike, simulateAttribution)
- * as each kind of reader sees it: its view is built once, and its JSON written once (simulationJson).
+ * and each convention's simulated flux (simulateConventionFlux, shared alike) as each kind of reader
+ * sees it: its view is built once, and its JSON written once (simulationJson).
  */
 const scopeViews = new WeakMap<SimulatedScope, Map<string, SimulatedScopeView>>();
-const scopeJson = new WeakMap<SimulatedScopeView, Buffer>();
-const COMMA = Buffer.from(',');
+const scopeListViews = new WeakMap<readonly SimulatedScope[], Map<string, readonly SimulatedScopeView[]>>();
+const fluxViews = new WeakMap<SimulatedConventionFlux, Map<string, SimulatedFluxView>>();
+const encoded = new WeakMap<object, Buffer>();
+/** The parts of answers shared by candidates and callers (lists of scopes, fluxes): written as JSON once each. */
+const shareable = new WeakSet<object>();
+const shared = <T extends object>(part: T): T => {
+  shareable.add(part);
+  return part;
+};
+
+/** The view of `shared` for the readers of `kind`, built once (views: the cache of shared's views). */
+function viewOf<S extends object, V>(views: WeakMap<S, Map<string, V>>, shared: S, kind: string, build: () => V): V {
+  let byKind = views.get(shared);
+  if (!byKind) {
+    byKind = new Map();
+    views.set(shared, byKind);
+  }
+  let view = byKind.get(kind);
+  if (view === undefined) {
+    view = build();
+    byKind.set(kind, view);
+  }
+  return view;
+}
+
+/** An object's JSON, written once per object (the answer's parts are never changed once built). */
+function encodedJson(value: object): Buffer {
+  let json = encoded.get(value);
+  if (!json) {
+    json = Buffer.from(JSON.stringify(value));
+    encoded.set(value, json);
+  }
+  return json;
+}
 
 /**
  * The answer of a simulation as UTF-8 JSON, exactly `JSON.stringify(view)` (a simulation holds no
- * instant for the Paris-time replacer to rewrite), each scope's view encoded once and reused: ten
- * candidates repeat the same scopes, and every screen of a CAL asks for them at the same position.
+ * instant for the Paris-time replacer to rewrite). The candidates are written field by field, in
+ * their order, as JSON.stringify writes them, the parts shared by candidates and callers (a list of
+ * scopes or of their views, a convention's flux) from their JSON encoded once: candidates moving the
+ * same scopes alike share one list, and every screen of a CAL asks for them at the same position.
  */
 export function simulationJson(view: SimulationView): Buffer {
   const parts: Buffer[] = [];
-  const text = (json: string) => parts.push(Buffer.from(json));
-  // Every other field written as JSON.stringify writes it, in its order, the array spliced in at its
-  // key: `"candidates":[]` or `"scopes":[]` can only be the key (a string value escapes its quotes).
-  const around = (value: object, key: string) => JSON.stringify({ ...value, [key]: [] }).split(`"${key}":[]`) as [string, string];
-  const [head, tail] = around(view, 'candidates');
-  text(`${head}"candidates":[`);
+  // The text between two JSON already encoded, written as one buffer.
+  let pending = '';
+  const encodedPart = (json: Buffer) => {
+    if (pending) parts.push(Buffer.from(pending));
+    pending = '';
+    parts.push(json);
+  };
+  // Every other field of the view written as JSON.stringify writes it, in its order, the candidates
+  // spliced in at their key: `"candidates":[]` can only be the key (a string value escapes its quotes).
+  const [head, tail] = JSON.stringify({ ...view, candidates: [] }).split('"candidates":[]') as [string, string];
+  pending = `${head}"candidates":[`;
   view.candidates.forEach((candidate, index) => {
-    const [before, after] = around(candidate, 'scopes');
-    text(`${index ? ',' : ''}${before}"scopes":[`);
-    candidate.scopes.forEach((scope, at) => {
-      let json = scopeJson.get(scope);
-      if (!json) {
-        json = Buffer.from(JSON.stringify(scope));
-        scopeJson.set(scope, json);
-      }
-      if (at) parts.push(COMMA);
-      parts.push(json);
-    });
-    text(`]${after}`);
+    let separator = index ? ',{' : '{';
+    for (const [key, field] of Object.entries(candidate) as Array<[string, unknown]>) {
+      // JSON.stringify leaves out the fields without a JSON value.
+      if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
+      pending += `${separator}${JSON.stringify(key)}:`;
+      separator = ',';
+      const json = field !== null && typeof field === 'object' ? encoded.get(field) : undefined;
+      if (json) encodedPart(json);
+      else if (shareable.has(field as object)) encodedPart(encodedJson(field as object));
+      else pending += JSON.stringify(field);
+    }
+    pending += separator === ',' ? '}' : '{}';
   });
-  text(`]${tail}`);
+  pending += `]${tail}`;
+  parts.push(Buffer.from(pending));
   return Buffer.concat(parts);
 }
 
@@ -219,21 +260,23 @@ export class SimulateAttributionService {
       reservataireId: candidate.reservataireId,
       gestionMode: candidate.gestionMode,
     }));
-    const lookup = this.lookup();
-    // A lease's referential context depends on its flat, bailleur and réservataire: the candidates share the first two.
-    const contextOf = new Map<string | null, Promise<LeaseReferentialContext>>();
+    // A lease's referential context depends on its flat, bailleur and réservataire, read from the
+    // referential's answers of the window (lookup): shared by the candidates and callers of the window.
+    const flat = JSON.stringify(body.flat);
     const contexts = await Promise.all(
-      leases.map((lease) => {
-        let context = contextOf.get(lease.reservataireId);
-        if (!context) {
-          context = this.referential.contextForFact(lease, lookup);
-          contextOf.set(lease.reservataireId, context);
-        }
-        return context;
-      }),
+      leases.map((lease) =>
+        this.memo<LeaseReferentialContext>(compositeKey('sim-context', lease.bailleurId, lease.reservataireId, flat), () =>
+          this.referential.contextForFact(lease, this.lookup()),
+        ),
+      ),
     );
     leases.forEach((lease, index) => checkLeaseFacts(lease, contexts[index]!, now));
-    const live = await this.compliance.liveReports(epciSiren, year, SIMULATION_GROUP_BYS);
+    // One reading of the live figures per short window, shared by the callers in it: when a write moves
+    // the EPCI-year, the callers then in flight would each report the three groupings again and index
+    // them in a base of their own, every scope computed and written as JSON again per caller.
+    const live = await this.memo(compositeKey('sim-live', epciSiren, year, parisDate(now)), () =>
+      this.compliance.liveReports(epciSiren, year, SIMULATION_GROUP_BYS),
+    );
     let base = bases.get(live.reports);
     if (!base) {
       base = simulationBase({ reports: live.reports, rules: live.rules, epciSiren, year, referenceDate: live.referenceDate });
@@ -241,17 +284,19 @@ export class SimulateAttributionService {
     }
     const conventions = await Promise.all(leases.map((lease) => this.conventionOf(lease, year, live.referenceDate)));
     const showFlux = (simulated: SimulatedConventionFlux, etat: boolean): SimulatedFluxView => {
-      if (fluxReader === 'whole' || (fluxReader === 'etat' && etat)) return simulated;
-      const before = shareConventionFlux(simulated.before, threshold);
-      const after = shareConventionFlux(simulated.after, threshold);
-      return {
-        ...simulated,
-        before,
-        after,
-        ...(before.counted.total === null || after.counted.total === null
-          ? { changePoints: null, crossing: null, countedAs: null }
-          : {}),
-      };
+      if (fluxReader === 'whole' || (fluxReader === 'etat' && etat)) return shared(simulated);
+      return viewOf(fluxViews, simulated, String(threshold), () => {
+        const before = shareConventionFlux(simulated.before, threshold);
+        const after = shareConventionFlux(simulated.after, threshold);
+        return shared({
+          ...simulated,
+          before,
+          after,
+          ...(before.counted.total === null || after.counted.total === null
+            ? { changePoints: null, crossing: null, countedAs: null }
+            : {}),
+        });
+      });
     };
     const show = (scope: SimulatedScope['scope'], figure: FigureTotals): ShownFigure => {
       if (reader === 'owner') return figure;
@@ -261,27 +306,34 @@ export class SimulateAttributionService {
     };
     const candidates = body.candidates.map((candidate, index) => {
       const simulation = simulateAttribution(base, leaseFactOf(leases[index]!));
-      const scopes = simulation.scopes.flatMap((simulated): SimulatedScopeView[] => {
-        // The owner sees the simulated scope itself.
-        if (reader === 'owner') return [simulated];
-        const { objective, label, scope, before, after } = simulated;
-        const visibility = reader.visibility(scope);
-        if (visibility === 'hidden') return [];
-        let views = scopeViews.get(simulated);
-        if (!views) {
-          views = new Map();
-          scopeViews.set(simulated, views);
-        }
-        const shown = `${visibility} ${reader.threshold}`;
-        let view = views.get(shown);
-        if (!view) {
-          const shownBefore = show(scope, before);
-          const shownAfter = show(scope, after);
-          view = { objective, label, scope, before: shownBefore, after: shownAfter, ...changeBetween(shownBefore, shownAfter) };
-          views.set(shown, view);
-        }
-        return [view];
-      });
+      // The owner sees the simulated scopes themselves; a bailleur the list as its visibility of each scope shows it.
+      const visibilities = reader === 'owner' ? null : simulation.scopes.map((simulated) => reader.visibility(simulated.scope));
+      const scopes =
+        reader === 'owner' || !visibilities
+          ? shared(simulation.scopes)
+          : viewOf(scopeListViews, simulation.scopes, `${visibilities.join(' ')} ${reader.threshold}`, () =>
+              shared(
+                simulation.scopes.flatMap((simulated, at): SimulatedScopeView[] => {
+                  const { objective, label, scope, before, after } = simulated;
+                  const visibility = visibilities[at]!;
+                  if (visibility === 'hidden') return [];
+                  return [
+                    viewOf(scopeViews, simulated, `${visibility} ${reader.threshold}`, () => {
+                      const shownBefore = show(scope, before);
+                      const shownAfter = show(scope, after);
+                      return {
+                        objective,
+                        label,
+                        scope,
+                        before: shownBefore,
+                        after: shownAfter,
+                        ...changeBetween(shownBefore, shownAfter),
+                      };
+                    }),
+                  ];
+                }),
+              ),
+            );
       const convention = conventions[index];
       const flux = convention
         ? showFlux(
