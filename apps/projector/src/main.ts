@@ -106,10 +106,13 @@ async function rebuild(pool: ReturnType<typeof createPool>, name: string, log: (
   }
   const started = Date.now();
   let lastLog = 0;
+  const fresh = target.fresh();
   const result = await rebuildProjection(pool, {
-    fresh: target.fresh(),
+    fresh,
     live: target.live(),
-    batchSize: 2_000,
+    // A projection that applies most of each batch server-side (eventsOf) takes large batches: few
+    // transactions, and the events it is given are few; the others hold each batch in memory.
+    batchSize: fresh.eventsOf ? 20_000 : 2_000,
     onProgress: ({ position, head }) => {
       const now = Date.now();
       if (now - lastLog < 2_000) return;
