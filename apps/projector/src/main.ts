@@ -110,9 +110,11 @@ async function rebuild(pool: ReturnType<typeof createPool>, name: string, log: (
   const result = await rebuildProjection(pool, {
     fresh,
     live: target.live(),
-    // A projection that applies most of each batch server-side (eventsOf) takes large batches: few
-    // transactions, and the events it is given are few; the others hold each batch in memory.
-    batchSize: fresh.eventsOf ? 20_000 : 2_000,
+    // A projection that applies most of each batch server-side (eventsOf) takes larger batches: fewer
+    // transactions, and the events it is given are few; the others hold each batch in memory. Not
+    // larger: while a batch's transaction runs, it holds back every gap-safe reader of the server
+    // (the live projections, the relay), so a batch must stay well under a second.
+    batchSize: fresh.eventsOf ? 10_000 : 2_000,
     onProgress: ({ position, head }) => {
       const now = Date.now();
       if (now - lastLog < 2_000) return;
