@@ -94,6 +94,8 @@ async function main(): Promise<void> {
 
   // (1) Full rebuild, by the projector's own process (compiled), into fresh tables swapped in at the end.
   execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  // Its baseline just before it (the machine's load moves within a run): a plain read of the same table.
+  const sequential = await rawSequentialRead(pool);
   const rebuild = await timed(
     () =>
       new Promise<number>((resolve, reject) => {
@@ -201,7 +203,6 @@ async function main(): Promise<void> {
   );
   const bareRun = await autocannon({ url: `http://127.0.0.1:${barePort}`, connections: 100, headers: BENCH_AUTH, duration });
   await new Promise((resolve) => bare.close(resolve));
-  const sequential = await rawSequentialRead(pool);
 
   const { rows } = await pool.query<{ n: string }>(
     'SELECT count(*) AS n FROM lease_facts WHERE epci_siren = $1 AND year = 2026',

@@ -106,10 +106,15 @@ async function rebuild(pool: ReturnType<typeof createPool>, name: string, log: (
   }
   const started = Date.now();
   let lastLog = 0;
+  const fresh = target.fresh();
   const result = await rebuildProjection(pool, {
-    fresh: target.fresh(),
+    fresh,
     live: target.live(),
-    batchSize: 2_000,
+    // A projection that applies most of each batch server-side (eventsOf) takes larger batches: fewer
+    // transactions, and the events it is given are few; the others hold each batch in memory. Not
+    // larger: while a batch's transaction runs, it holds back every gap-safe reader of the server
+    // (the live projections, the relay), so a batch must stay well under a second.
+    batchSize: fresh.eventsOf ? 10_000 : 2_000,
     onProgress: ({ position, head }) => {
       const now = Date.now();
       if (now - lastLog < 2_000) return;

@@ -1,5 +1,5 @@
-import { Pool } from 'pg';
-import { type AppendSignal, PollingLoop, readAllWith, type RecordedEvent } from '@vigie/event-store';
+import { Pool, type PoolClient } from 'pg';
+import { type AppendSignal, PollingLoop, readAllWith, readBatchOfTypesWith, type RecordedEvent } from '@vigie/event-store';
 import { type Projection } from './projection.js';
 
 /** How soon a runner reads again when the log holds events its gap-safe read cannot see yet. */
@@ -106,16 +106,13 @@ export class ProjectionRunner {
         [this.projection.name],
       );
       const position = Number(rows[0]!.position);
-      const events = this.options.source
-        ? await this.options.source.readAll(position, this.batchSize)
-        : await readAllWith(client, position, this.batchSize, { dataOf: this.projection.dataOf });
-      if (events.length === 0) {
+      const { events, last, count } = await this.read(client, position);
+      if (!last) {
         await client.query('COMMIT');
         this.current = { position, lastEventAt: rows[0]!.last_event_at };
         return 0;
       }
-      await this.projection.apply(client, events);
-      const last = events.at(-1)!;
+      await this.projection.apply(client, events, { after: position, upTo: last.globalPosition });
       await client.query('UPDATE checkpoints SET position = $2, last_event_at = $3, updated_at = now() WHERE name = $1', [
         this.projection.name,
         last.globalPosition,
@@ -124,13 +121,35 @@ export class ProjectionRunner {
       await client.query('COMMIT');
       this.current = { position: last.globalPosition, lastEventAt: last.recordedAt };
       this.options.onApplied?.(last.globalPosition);
-      return events.length;
+      return count;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * The batch after `position`: the events `apply` is given (those of the projection's `eventsOf`
+   * only, when it names some), the batch's last event (null: nothing new is visible) and its size.
+   */
+  private async read(
+    client: PoolClient,
+    position: number,
+  ): Promise<{ events: RecordedEvent[]; last: { globalPosition: number; recordedAt: Date } | null; count: number }> {
+    const { eventsOf, dataOf } = this.projection;
+    if (this.options.source || !eventsOf) {
+      const all = this.options.source
+        ? await this.options.source.readAll(position, this.batchSize)
+        : await readAllWith(client, position, this.batchSize, { dataOf });
+      return {
+        events: eventsOf ? all.filter((event) => eventsOf.includes(event.type)) : all,
+        last: all.at(-1) ?? null,
+        count: all.length,
+      };
+    }
+    return readBatchOfTypesWith(client, position, this.batchSize, eventsOf, { dataOf });
   }
 
   /**

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { PostgresEventStore } from '@vigie/event-store';
 import { leaseAppendBatches } from '../../../test/support/lease-events.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.js';
+import { ComplianceProjection } from './compliance/compliance.projection.js';
 import { LeaseSummaryProjection } from './lease-summary/lease-summary.projection.js';
 import { rebuildProjection } from './rebuild.js';
 
@@ -17,30 +18,47 @@ describe('Rebuild of a projection (real PostgreSQL)', () => {
     await db.drop();
   });
 
-  it('given events held back by a transaction open elsewhere, when rebuilt, then it waits for them instead of swapping in tables behind the log', async () => {
-    const [first, second] = leaseAppendBatches(0, 200, 100);
-    await store.appendMany(first!);
-    // A writer transaction left open: every event committed after it is hidden from readers until it ends.
-    const elsewhere = new Client({ connectionString: db.url });
-    await elsewhere.connect();
-    await elsewhere.query('BEGIN');
-    await elsewhere.query('SELECT pg_current_xact_id()');
-    await store.appendMany(second!);
+  const rebuilds = [
+    {
+      name: 'lease_summary (every event read by the process)',
+      fresh: () => new LeaseSummaryProjection('lease_summary_rebuild'),
+      live: () => new LeaseSummaryProjection(),
+      leases: 'SELECT sum(leases) AS n FROM lease_summary',
+    },
+    {
+      name: 'compliance (leases applied server-side, eventsOf)',
+      fresh: () => new ComplianceProjection('_rebuild'),
+      live: () => new ComplianceProjection(),
+      leases: 'SELECT count(*) AS n FROM lease_facts WHERE valid_to IS NULL',
+    },
+  ];
 
-    let finished = false;
-    const rebuilding = rebuildProjection(db.pool, {
-      fresh: new LeaseSummaryProjection('lease_summary_rebuild'),
-      live: new LeaseSummaryProjection(),
-      batchSize: 50,
-    }).finally(() => (finished = true));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(finished).toBe(false);
+  it.each(rebuilds)(
+    'given events held back by a transaction open elsewhere, when $name is rebuilt, then it waits for them instead of swapping in tables behind the log',
+    async ({ fresh, live, leases }) => {
+      await db.pool.query('TRUNCATE events, streams, checkpoints RESTART IDENTITY');
+      const [first, second] = leaseAppendBatches(0, 200, 100);
+      await store.appendMany(first!);
+      // A writer transaction left open: every event committed after it is hidden from readers until it ends.
+      const elsewhere = new Client({ connectionString: db.url });
+      await elsewhere.connect();
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      await store.appendMany(second!);
 
-    await elsewhere.query('COMMIT');
-    await elsewhere.end();
-    const result = await rebuilding;
-    expect(result.applied).toBe(200);
-    const { rows } = await db.pool.query<{ n: string }>('SELECT sum(leases) AS n FROM lease_summary');
-    expect(Number(rows[0]!.n)).toBe(200);
-  });
+      let finished = false;
+      const rebuilding = rebuildProjection(db.pool, { fresh: fresh(), live: live(), batchSize: 50 }).finally(
+        () => (finished = true),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(finished).toBe(false);
+
+      await elsewhere.query('COMMIT');
+      await elsewhere.end();
+      const result = await rebuilding;
+      expect(result).toEqual({ applied: 200, position: 200 });
+      const { rows } = await db.pool.query<{ n: string }>(leases);
+      expect(Number(rows[0]!.n)).toBe(200);
+    },
+  );
 });

@@ -73,7 +73,8 @@ export async function rebuildProjection(
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
-  for (const definition of deferredIndexes) await pool.query(definition);
+  // Each on its own connection, together: CREATE INDEX takes a SHARE lock, which does not keep the others out.
+  await Promise.all(deferredIndexes.map((definition) => pool.query(definition)));
   // Swap under the live projection's lock, so its runner cannot apply a batch in between.
   const client = await pool.connect();
   try {

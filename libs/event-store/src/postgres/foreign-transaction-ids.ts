@@ -26,11 +26,13 @@ export interface ForeignTransactionIdRepair {
  * later append gets a higher id, so the ordering guarantee of the log holds again.
  */
 export async function repairForeignTransactionIds(pool: Pool): Promise<ForeignTransactionIdRepair> {
-  // A cheap look first (no lock): the next transaction id this server will hand out.
-  const { rows: probe } = await pool.query<{ found: boolean }>(
-    'SELECT EXISTS (SELECT 1 FROM events WHERE tx_id >= pg_snapshot_xmax(pg_current_snapshot())) AS found',
+  // A look first (no lock) for ids at or above the next one this server will hand out. Nearly always
+  // there is none, so the whole table is read either way: counted, it is read by parallel workers
+  // (EXISTS stops at the first row found, so PostgreSQL plans it on one process).
+  const { rows: probe } = await pool.query<{ found: string }>(
+    'SELECT count(*) AS found FROM events WHERE tx_id >= pg_snapshot_xmax(pg_current_snapshot())',
   );
-  if (!probe[0]?.found) return { repaired: 0, fromPosition: null, toPosition: null, checkpointsPast: [] };
+  if (Number(probe[0]?.found ?? 0) === 0) return { repaired: 0, fromPosition: null, toPosition: null, checkpointsPast: [] };
   const client = await pool.connect();
   try {
     await client.query('BEGIN');

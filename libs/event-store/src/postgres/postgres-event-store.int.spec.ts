@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/postgres.js';
 import { type NewEvent, type RecordedEvent } from '../event-store.port.js';
 import { APPEND_ORDER_LOCK } from './event-store.migrations.js';
-import { PostgresEventStore } from './postgres-event-store.js';
+import { PostgresEventStore, readBatchOfTypesWith } from './postgres-event-store.js';
 
 function event(data: Record<string, unknown> = {}, eventId = randomUUID()): NewEvent {
   return { eventId, type: 'Noted', data, metadata: { actor: 'test', source: 'spec' } };
@@ -148,6 +148,41 @@ describe('PostgreSQL event store', () => {
       ]);
       const positions = received.map((e) => e.globalPosition);
       expect(positions).toEqual([...positions].sort((x, y) => x - y));
+    });
+
+    it('reads a batch of some types: the batch ends at its last visible event, whatever its type, and only those types travel', async () => {
+      for (const [i, type] of ['Noted', 'Kept', 'Noted', 'Kept', 'Noted'].entries()) {
+        await store.append(`typed-${i}`, [{ ...event({ i }), type }]);
+      }
+      await store.settle();
+      const first = await readBatchOfTypesWith(db.pool, 0, 3, ['Kept']);
+      expect(first.events.map((e) => [e.globalPosition, e.type, e.data])).toEqual([[2, 'Kept', { i: 1 }]]);
+      expect(first.last?.globalPosition).toBe(3);
+      expect(first.count).toBe(3);
+      const rest = await readBatchOfTypesWith(db.pool, 3, 10, ['Kept'], { dataOf: [] });
+      expect(rest.events.map((e) => [e.globalPosition, e.data])).toEqual([[4, null]]);
+      expect([rest.last?.globalPosition, rest.count]).toEqual([5, 2]);
+
+      // An append holding positions 6 and 7 until its commit hides the one after it: the batch is empty, not [8].
+      const inserted = deferred();
+      const release = deferred();
+      const slow = store.append('slow', [event(), event()], {
+        beforeCommit: async () => {
+          inserted.resolve();
+          await release.promise;
+        },
+      });
+      await inserted.promise;
+      try {
+        await store.append('after-slow', [{ ...event(), type: 'Kept' }]);
+        expect(await readBatchOfTypesWith(db.pool, 5, 10, ['Kept'])).toEqual({ events: [], last: null, count: 0 });
+      } finally {
+        release.resolve();
+      }
+      await slow;
+      await store.settle();
+      const after = await readBatchOfTypesWith(db.pool, 5, 10, ['Kept']);
+      expect([after.events.map((e) => e.globalPosition), after.last?.globalPosition, after.count]).toEqual([[8], 8, 3]);
     });
 
     it('delivers every event of 16 concurrent writers exactly once, in position order', async () => {

@@ -419,6 +419,51 @@ export async function readAllWith(
   return rows.map(toRecordedEvent);
 }
 
+/**
+ * The next gap-safe batch of `limit` events, as readAllWith reads it, of which only the events of
+ * `types` travel (with their data, or only those of `dataOf`), for readers that apply the rest server-side, from the events
+ * table between `after` and the batch's last position (every event up to it is visible, by the
+ * append ordering). `last` is the batch's last event whatever its type (a reader's checkpoint),
+ * null when no new event is visible; `count` how many events the batch holds.
+ */
+export async function readBatchOfTypesWith(
+  db: Pick<Pool, 'query'> | PoolClient,
+  after: number,
+  limit: number,
+  types: readonly string[],
+  options: { readonly dataOf?: readonly string[] } = {},
+): Promise<{ events: RecordedEvent[]; last: { globalPosition: number; recordedAt: Date } | null; count: number }> {
+  const columns = options.dataOf
+    ? EVENT_COLUMNS.replace(' data,', ' CASE WHEN event_type = ANY($4) THEN data END AS data,')
+    : EVENT_COLUMNS;
+  const { rows } = await db.query<EventRow & { wanted: boolean; count: string }>(
+    // The batch's range first, from the primary key alone: ordered by position and limited, the
+    // gap-safe filter's selectivity (unknown to the planner) cannot turn it into a scan of the
+    // whole rest of the log. Its visible events are a prefix of it (append ordering).
+    `WITH batch AS MATERIALIZED (
+       SELECT global_position, event_type FROM events
+       WHERE global_position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+         AND global_position <= (
+           SELECT max(global_position) FROM (SELECT global_position FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2) AS next
+         )
+     )
+     SELECT ${columns}, event_type = ANY($3) AS wanted, (SELECT count(*) FROM batch) AS count FROM events
+     WHERE global_position IN (
+       SELECT global_position FROM batch WHERE event_type = ANY($3)
+       UNION ALL
+       SELECT max(global_position) FROM batch
+     )
+     ORDER BY global_position`,
+    options.dataOf ? [after, limit, types, options.dataOf] : [after, limit, types],
+  );
+  const last = rows.at(-1);
+  return {
+    events: rows.filter((row) => row.wanted).map(toRecordedEvent),
+    last: last ? { globalPosition: Number(last.global_position), recordedAt: last.recorded_at } : null,
+    count: Number(last?.count ?? 0),
+  };
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**

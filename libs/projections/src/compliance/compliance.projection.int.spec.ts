@@ -132,6 +132,25 @@ describe('Compliance projection (real PostgreSQL)', () => {
           await project(new ComplianceProjection(`_inc${run}`), batchSize);
           await project(new ComplianceProjection(`_all${run}`), 10_000);
           expect(await rows(`lease_facts_inc${run}`)).toEqual(await rows(`lease_facts_all${run}`));
+          // Each version, valid from its event to the first correction or cancellation of its case after it.
+          const versions = (await rows(`lease_facts_all${run}`)).map((row) => [
+            row.stream_id,
+            Number(row.valid_from),
+            row.valid_to,
+          ]);
+          expect(versions).toEqual(expectedVersions(events));
+          // Each EPCI-year, marked at the last position that changed its leases, in any batching.
+          const scopes = async (table: string) =>
+            (await db.pool.query(`SELECT epci_siren, year, position FROM ${table} ORDER BY epci_siren, year`)).rows;
+          expect(await scopes(`compliance_scopes_inc${run}`)).toEqual(await scopes(`compliance_scopes_all${run}`));
+          expect(await scopes(`compliance_scopes_all${run}`)).toEqual(
+            (
+              await db.pool.query(
+                `SELECT epci_siren, year, max(greatest(valid_from, coalesce(valid_to, 0))) AS position
+                 FROM lease_facts_all${run} GROUP BY epci_siren, year ORDER BY epci_siren, year`,
+              )
+            ).rows,
+          );
           // Live facts: exactly the cases whose last step left a lease in force.
           const { rows: live } = await db.pool.query(
             `SELECT count(*)::int AS n FROM lease_facts_inc${run} WHERE valid_to IS NULL`,
@@ -200,6 +219,22 @@ describe('Compliance projection (real PostgreSQL)', () => {
     expect(await figureAt(3)).toEqual(objective === 'HQ1' ? [1, 1, 0] : [0, 1, 0]); // corrected to 1 000 €: Q1
   });
 });
+
+/** [stream, valid_from, valid_to] of every lease version, in stream and position order, from the events alone. */
+function expectedVersions(events: RecordedEvent[]): Array<[string, number, string | null]> {
+  return events
+    .filter((event) => event.type === 'LeaseSigned' || event.type === 'LeaseCorrected')
+    .map((version): [string, number, string | null] => {
+      const closer = events.find(
+        (event) =>
+          event.streamId === version.streamId &&
+          event.globalPosition > version.globalPosition &&
+          (event.type === 'LeaseCorrected' || event.type === 'LeaseCancelled'),
+      );
+      return [version.streamId, version.globalPosition, closer ? String(closer.globalPosition) : null];
+    })
+    .sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] < b[0] ? -1 : 1));
+}
 
 function countCancelledAtEnd(events: RecordedEvent[]): number {
   const last = new Map<string, string>();

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
-import { compositeKey, evolveCia, initialCiaState, type Cia, type CiaEvent, type ReferentialEvent } from '@vigie/domain';
+import { evolveCia, initialCiaState, type Cia, type CiaEvent, type ReferentialEvent } from '@vigie/domain';
 import type { RecordedEvent } from '@vigie/event-store';
-import type { Projection } from '../projection.js';
+import type { BatchRange, Projection } from '../projection.js';
 
 /**
  * The facts compliance is computed from, kept as they stood at every position:
@@ -95,10 +95,15 @@ function referentialId(event: ReferentialEvent): string {
   return data.siren ?? data.code ?? data.id ?? '';
 }
 
+/** The events that record a lease version, and those that close the version in force. */
+const LEASE_VERSIONS = ['LeaseSigned', 'LeaseCorrected'];
+const LEASE_CLOSERS = ['LeaseCorrected', 'LeaseCancelled'];
+
 export class ComplianceProjection implements Projection {
   readonly name: string;
-  /** Lease versions are copied server-side from the events table: only the rules and the referential travel. */
+  /** The rules and the referential travel with their data, the closing lease events without: leases are copied server-side. */
   readonly dataOf = ['CiaAdopted', 'CiaAmended', 'QuartileThresholdPublished', ...Object.keys(REFERENTIAL_KIND)];
+  readonly eventsOf = [...this.dataOf, ...LEASE_CLOSERS];
 
   constructor(private readonly suffix = '') {
     this.name = `compliance${suffix}`;
@@ -114,50 +119,16 @@ export class ComplianceProjection implements Projection {
     await client.query(complianceTablesDdl(this.suffix));
   }
 
-  async apply(client: PoolClient, events: readonly RecordedEvent[]): Promise<void> {
+  async apply(client: PoolClient, events: readonly RecordedEvent[], batch: BatchRange): Promise<void> {
+    await this.applyLeases(
+      client,
+      events.filter((event) => LEASE_CLOSERS.includes(event.type)),
+      batch,
+    );
     const s = this.suffix;
-    // New lease versions are copied in bulk from the events table itself (the lease JSON never
-    // travels through Node); anything that closes a version first flushes them, to keep the order.
-    let pending: number[] = [];
-    const touched: Array<{ epci_siren: string; year: number; position: string | number }> = [];
-    const flush = async () => {
-      if (!pending.length) return;
-      const positions = pending;
-      pending = [];
-      const inserted = await client.query<{ epci_siren: string; year: number; position: string }>(
-        `INSERT INTO lease_facts${s} (stream_id, valid_from, event_id, epci_siren, year, lease)
-         SELECT e.stream_id, e.global_position, e.event_id, l.lease->'flat'->>'epciSiren', substr(l.lease->>'leaseDate', 1, 4)::int, l.lease
-         FROM events e
-         CROSS JOIN LATERAL (SELECT CASE WHEN e.event_type = 'LeaseCorrected' THEN e.data->'lease' ELSE e.data END AS lease) l
-         WHERE e.global_position = ANY($1::bigint[])
-         RETURNING epci_siren, year, valid_from AS position`,
-        [positions],
-      );
-      touched.push(...inserted.rows);
-    };
-    const closeCurrent = async (streamId: string, position: number) => {
-      const closed = await client.query<{ epci_siren: string; year: number; position: string }>(
-        `UPDATE lease_facts${s} SET valid_to = $2 WHERE stream_id = $1 AND valid_to IS NULL RETURNING epci_siren, year, valid_to AS position`,
-        [streamId, position],
-      );
-      touched.push(...closed.rows);
-    };
     const ciaCache = new Map<string, Cia | null>();
-
     for (const event of events) {
       switch (event.type) {
-        case 'LeaseSigned':
-          pending.push(event.globalPosition);
-          break;
-        case 'LeaseCorrected':
-          await flush();
-          await closeCurrent(event.streamId, event.globalPosition);
-          pending.push(event.globalPosition);
-          break;
-        case 'LeaseCancelled':
-          await flush();
-          await closeCurrent(event.streamId, event.globalPosition);
-          break;
         case 'CiaAdopted':
         case 'CiaAmended': {
           const ciaEvent = { type: event.type, data: event.data } as CiaEvent;
@@ -182,6 +153,7 @@ export class ComplianceProjection implements Projection {
         }
         default: {
           const kind = REFERENTIAL_KIND[event.type];
+          // The closing lease events were applied with the batch's leases.
           if (!kind) break;
           const referential = { type: event.type, data: event.data } as ReferentialEvent;
           await client.query(
@@ -192,27 +164,53 @@ export class ComplianceProjection implements Projection {
         }
       }
     }
-    await flush();
-    await this.markScopes(client, touched);
   }
 
-  private async markScopes(
-    client: PoolClient,
-    touched: Array<{ epci_siren: string; year: number; position: string | number }>,
-  ): Promise<void> {
-    if (!touched.length) return;
-    const latest = new Map<string, { epci: string; year: number; position: number }>();
-    for (const row of touched) {
-      const key = compositeKey('compliance-scope', row.epci_siren, row.year);
-      const position = Number(row.position);
-      if ((latest.get(key)?.position ?? -1) < position) latest.set(key, { epci: row.epci_siren, year: row.year, position });
-    }
-    const rows = [...latest.values()];
+  /**
+   * The batch's lease events, in one statement run by the server on the events table (the lease
+   * JSON never travels through Node; of the closing events, only their streams and positions): each
+   * LeaseSigned or LeaseCorrected records a version, valid until the first LeaseCorrected or
+   * LeaseCancelled of its stream after it; the versions in force before the batch are closed by the
+   * first of the batch's. Applied event by event, each closing event closes the versions in force in
+   * its stream: the same valid_to, whatever the batching (compliance.projection.int.spec.ts). Every
+   * EPCI-year whose leases changed is marked at the last position that changed them.
+   */
+  private async applyLeases(client: PoolClient, closers: readonly RecordedEvent[], batch: BatchRange): Promise<void> {
+    const s = this.suffix;
+    // Sibling statements of one WITH see the same snapshot: `closed` closes only versions recorded by
+    // earlier batches, found through the primary key by stream (none to look for: no scan at all).
     await client.query(
-      `INSERT INTO compliance_scopes${this.suffix} (epci_siren, year, position)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[])
-       ON CONFLICT (epci_siren, year) DO UPDATE SET position = greatest(compliance_scopes${this.suffix}.position, excluded.position)`,
-      [rows.map((r) => r.epci), rows.map((r) => r.year), rows.map((r) => r.position)],
+      `WITH closers AS MATERIALIZED (
+         SELECT stream_id, array_agg(position ORDER BY position) AS positions
+         FROM unnest($4::text[], $5::bigint[]) AS c(stream_id, position)
+         GROUP BY stream_id
+       ), inserted AS (
+         INSERT INTO lease_facts${s} (stream_id, valid_from, valid_to, event_id, epci_siren, year, lease)
+         SELECT e.stream_id, e.global_position,
+                CASE WHEN c.positions IS NOT NULL THEN (SELECT min(p) FROM unnest(c.positions) AS p WHERE p > e.global_position) END,
+                e.event_id, l.lease->'flat'->>'epciSiren', substr(l.lease->>'leaseDate', 1, 4)::int, l.lease
+         FROM events e
+         LEFT JOIN closers c ON c.stream_id = e.stream_id
+         CROSS JOIN LATERAL (SELECT CASE WHEN e.event_type = 'LeaseCorrected' THEN e.data->'lease' ELSE e.data END AS lease) l
+         WHERE e.global_position > $1 AND e.global_position <= $2 AND e.event_type = ANY($3)
+           AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
+         RETURNING epci_siren, year, greatest(valid_from, coalesce(valid_to, 0)) AS position
+       ), closed AS (
+         UPDATE lease_facts${s} f SET valid_to = c.positions[1] FROM closers c
+         WHERE f.stream_id = ANY($4::text[]) AND f.valid_to IS NULL AND c.stream_id = f.stream_id
+         RETURNING f.epci_siren, f.year, f.valid_to AS position
+       )
+       INSERT INTO compliance_scopes${s} (epci_siren, year, position)
+       SELECT epci_siren, year, max(position) FROM (SELECT * FROM inserted UNION ALL SELECT * FROM closed) AS changed
+       GROUP BY epci_siren, year
+       ON CONFLICT (epci_siren, year) DO UPDATE SET position = greatest(compliance_scopes${s}.position, excluded.position)`,
+      [
+        batch.after,
+        batch.upTo,
+        LEASE_VERSIONS,
+        closers.map((event) => event.streamId),
+        closers.map((event) => event.globalPosition),
+      ],
     );
   }
 
