@@ -86,6 +86,7 @@ export class Memo<T> {
 export class ComplianceService {
   private readonly cache = new Map<string, CachedCompliance>();
   private readonly liveReportsCache = new Map<string, LiveReports>();
+  private readonly liveReportsInFlight = new Map<string, Promise<LiveReports>>();
   private readonly freshnessMemo = new Memo<Freshness>(POSITION_TTL_MS);
   private readonly scopeMemo = new Memo<number>(POSITION_TTL_MS);
   /** Per EPCI-year, the live figures, each brought forward by one caller at a time. */
@@ -158,12 +159,42 @@ export class ComplianceService {
    * changes.
    */
   async liveReports(epciSiren: string, year: number, groupBys: readonly GroupBy[]): Promise<LiveReports> {
-    const { pool } = this;
-    const freshness = await this.freshnessMemo.get('compliance', () => readFreshness(pool, 'compliance'));
+    const freshness = await this.freshnessMemo.get('compliance', () => readFreshness(this.pool, 'compliance'));
     const referenceDate = parisDate(this.clock());
     const key = compositeKey('compliance-live-reports', epciSiren, year, groupBys.join(','), referenceDate);
     const cached = this.liveReportsCache.get(key);
     if (cached && cached.position === freshness.position) return cached;
+    // Callers asking at the same position while it is being brought up to date share that work
+    // (when a write moves the EPCI-year, every simulation in flight would otherwise report again).
+    const flightKey = compositeKey(
+      'compliance-live-reports-at',
+      epciSiren,
+      year,
+      groupBys.join(','),
+      referenceDate,
+      freshness.position,
+    );
+    const inFlight = this.liveReportsInFlight.get(flightKey);
+    if (inFlight) return inFlight;
+    const reports = this.bringLiveReportsUpTo(key, cached, epciSiren, year, groupBys, freshness, referenceDate);
+    this.liveReportsInFlight.set(flightKey, reports);
+    void reports.then(
+      () => this.liveReportsInFlight.delete(flightKey),
+      () => this.liveReportsInFlight.delete(flightKey),
+    );
+    return reports;
+  }
+
+  private async bringLiveReportsUpTo(
+    key: string,
+    cached: LiveReports | undefined,
+    epciSiren: string,
+    year: number,
+    groupBys: readonly GroupBy[],
+    freshness: Freshness,
+    referenceDate: string,
+  ): Promise<LiveReports> {
+    const { pool } = this;
     const unchanged =
       cached &&
       cached.position >=

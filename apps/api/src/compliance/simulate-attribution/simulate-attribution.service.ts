@@ -271,12 +271,9 @@ export class SimulateAttributionService {
       ),
     );
     leases.forEach((lease, index) => checkLeaseFacts(lease, contexts[index]!, now));
-    // One reading of the live figures per short window, shared by the callers in it: when a write moves
-    // the EPCI-year, the callers then in flight would each report the three groupings again and index
-    // them in a base of their own, every scope computed and written as JSON again per caller.
-    const live = await this.memo(compositeKey('sim-live', epciSiren, year, parisDate(now)), () =>
-      this.compliance.liveReports(epciSiren, year, SIMULATION_GROUP_BYS),
-    );
+    // The live figures at the compliance read's position (what a reader sees once a lease is shown is
+    // what the next simulation starts from); callers at one position share one reading and one base.
+    const live = await this.compliance.liveReports(epciSiren, year, SIMULATION_GROUP_BYS);
     let base = bases.get(live.reports);
     if (!base) {
       base = simulationBase({ reports: live.reports, rules: live.rules, epciSiren, year, referenceDate: live.referenceDate });
