@@ -9,7 +9,7 @@ import { closeConnectionUntilBodyRead, deferContinueUntilBodyRead } from './http
 import { accessLog } from './logging/access-log.js';
 import { documentContracts } from './http/openapi.js';
 import { requestDeadline } from './http/request-deadline.js';
-import { series } from './http/series.js';
+import { queryParsedOnce, series } from './http/series.js';
 import { IMPORT_CONTENT_TYPES } from './imports/imports.controller.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
@@ -66,6 +66,7 @@ export async function bootstrap(
   // Every request's own middlewares, mounted as one layer (the router's cost is per layer).
   app.use(
     series(
+      queryParsedOnce,
       closeConnectionUntilBodyRead,
       accessLog(pinoLogger.child({ context: 'HTTP' })),
       sessions.handler,

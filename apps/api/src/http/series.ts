@@ -27,3 +27,13 @@ export function series(...handlers: readonly RequestHandler[]): RequestHandler {
     step();
   };
 }
+
+/**
+ * Express 5 parses the query string again at every read of `request.query` (a getter): a route
+ * that reads its query, then asks whether a CSV or a workbook is wanted, parsed it three times.
+ * Read once here, it stays as parsed (the same object for every later read).
+ */
+export function queryParsedOnce(request: Request, _response: Response, next: NextFunction): void {
+  Object.defineProperty(request, 'query', { value: request.query, writable: true, enumerable: true, configurable: true });
+  next();
+}
