@@ -1,6 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { HandlerDeadlineInterceptor } from './http/handler-deadline.interceptor.js';
+import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { ACCESS_CONTROLLERS, AccessModule } from './access/access.module.js';
 import { ALERTS_CONTROLLERS, AlertsModule } from './alerts/alerts.module.js';
@@ -55,7 +54,7 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: APP_INTERCEPTOR, useClass: HandlerDeadlineInterceptor },
+        // The answer's deadline (503 REQUEST_DEADLINE_EXCEEDED) is the requestDeadline middleware's.
       ],
     };
   }

@@ -9,6 +9,7 @@ import { closeConnectionUntilBodyRead, deferContinueUntilBodyRead } from './http
 import { accessLog } from './logging/access-log.js';
 import { documentContracts } from './http/openapi.js';
 import { requestDeadline } from './http/request-deadline.js';
+import { queryParsedOnce, series } from './http/series.js';
 import { IMPORT_CONTENT_TYPES } from './imports/imports.controller.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
@@ -52,18 +53,39 @@ export async function bootstrap(
   // No body parser here: middleware runs before authentication. Each route declares its body
   // (@JsonBody, @TextBody) and the AccessGuard reads it once the key and the role are checked.
   app.set('json replacer', parisTimesReplacer);
-  app.use(closeConnectionUntilBodyRead);
+  // Nothing to tell a caller about the framework behind the API.
+  app.disable('x-powered-by');
   deferContinueUntilBodyRead(app.getHttpServer());
-  app.use(accessLog(pinoLogger.child({ context: 'HTTP' })));
   // People's sessions (cookie → row of web_sessions); the AccessGuard turns them into principals.
   const sessions = sessionMiddleware(runtime.pool, runtime.sessionSecret, config);
-  app.use(sessions.handler);
-  serveWebAssets(app);
-  // A body that has not arrived by its deadline is answered 408 (it is read after authentication, per route).
+  // A body that has not arrived by its deadline is answered 408 (it is read after authentication, per
+  // route); a request not answered HTTP_REQUEST_TIMEOUT_S after it is whole, 503.
+  const httpLogger = new Logger('HTTP');
+  let lastDeadlineLog = 0;
   const bodyDeadlineMs = config.HTTP_BODY_TIMEOUT_S * 1_000;
+  // Every request's own middlewares, mounted as one layer (the router's cost is per layer).
   app.use(
-    requestDeadline((request) => (IMPORT_CONTENT_TYPES.some((type) => request.is(type)) ? bodyDeadlineMs * 10 : bodyDeadlineMs)),
+    series(
+      queryParsedOnce,
+      closeConnectionUntilBodyRead,
+      accessLog(pinoLogger.child({ context: 'HTTP' })),
+      sessions.handler,
+      requestDeadline({
+        bodyMs: (request) => (IMPORT_CONTENT_TYPES.some((type) => request.is(type)) ? bodyDeadlineMs * 10 : bodyDeadlineMs),
+        answerMs: config.HTTP_REQUEST_TIMEOUT_S * 1_000,
+        retryAfterS: config.DATABASE_RETRY_AFTER_S,
+        onAnswerDeadline: () => {
+          // An outage is one cause, not one line per request (as the ProblemFilter logs it).
+          const now = Date.now();
+          if (now - lastDeadlineLog > 5_000) {
+            lastDeadlineLog = now;
+            httpLogger.warn(`REQUEST_DEADLINE_EXCEEDED: no answer within ${config.HTTP_REQUEST_TIMEOUT_S} s`);
+          }
+        },
+      }),
+    ),
   );
+  serveWebAssets(app);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

@@ -136,8 +136,8 @@ export class ApiKeyStore {
    * left the cache cost one query, not a hundred).
    */
   authenticate(token: string): Promise<Principal | null> {
-    const known = this.verified.get(token);
-    if (known && known.until >= Date.now()) return Promise.resolve(known.principal);
+    const known = this.verifiedPrincipal(token);
+    if (known) return Promise.resolve(known);
     const pending = this.lookups.get(token);
     if (pending) return pending;
     const lookup: Promise<Principal | null> = this.lookUp(token).finally(() => {
@@ -145,6 +145,15 @@ export class ApiKeyStore {
     });
     this.lookups.set(token, lookup);
     return lookup;
+  }
+
+  /**
+   * The principal of a key verified lately (the same cache as `authenticate`), or undefined when
+   * it must be looked up: lets the access guard answer a known key without a promise.
+   */
+  verifiedPrincipal(token: string): Principal | undefined {
+    const known = this.verified.get(token);
+    return known && known.until >= Date.now() ? known.principal : undefined;
   }
 
   private async lookUp(token: string): Promise<Principal | null> {

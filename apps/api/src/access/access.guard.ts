@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
-import { ApiKeyStore, owns } from '@vigie/access';
-import { BODY_RULE, type BodyRule, readBody } from '../http/body.js';
+import { ApiKeyStore, owns, type Principal } from '@vigie/access';
+import { BODY_RULE, type BodyRule, hasBody, readBody } from '../http/body.js';
 import { problemOf as problem } from '../http/problem.js';
 import { unstorableFields } from '../http/storable.js';
 import { ACCESS_RULE, type AccessRule, PUBLIC_ROUTE } from './access.decorators.js';
@@ -16,8 +16,20 @@ import { SessionAuthenticator } from './sessions/session-authenticator.js';
  * the rule does not name, and, for another organisation's resource, the very 404 of a resource
  * that does not exist.
  */
+/** What the guard reads of a handler's metadata, read once per handler (not per request). */
+interface HandlerRules {
+  readonly isPublic: boolean;
+  readonly rule: AccessRule | undefined;
+  readonly body: BodyRule | undefined;
+}
+
+/** Whether a route parameter may hold what PostgreSQL cannot store (a NUL, a lone surrogate). */
+const MAYBE_UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
+
 @Injectable()
 export class AccessGuard implements CanActivate {
+  private readonly rules = new WeakMap<object, HandlerRules>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly keys: ApiKeyStore,
@@ -25,34 +37,73 @@ export class AccessGuard implements CanActivate {
     private readonly sessions: SessionAuthenticator,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Synchronous when it can be (a key already verified, no body to read, no ownership to look
+   * up): a read with a known key costs no promise here.
+   */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const handler = context.getHandler();
+    const http = context.switchToHttp();
+    const request = http.getRequest<Request>();
     // Path ids are read below (owners of an existing resource) before any schema: refuse what
     // PostgreSQL cannot store (a %00, a lone surrogate) before it reaches the database.
-    const params = context.switchToHttp().getRequest<Request>().params ?? {};
-    const unstorable = unstorableFields(params);
-    if (unstorable.length) {
-      throw problem('VALIDATION_FAILED', { errors: unstorable });
+    const params = request.params ?? {};
+    for (const key in params) {
+      if (MAYBE_UNSTORABLE.test(key) || MAYBE_UNSTORABLE.test(String(params[key]))) {
+        const unstorable = unstorableFields(params);
+        if (unstorable.length) throw problem('VALIDATION_FAILED', { errors: unstorable });
+        break;
+      }
     }
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler, context.getClass()])) return true;
-    const request = context.switchToHttp().getRequest<Request>();
-    const header = request.header('authorization');
+    const rules = this.rulesOf(handler, context.getClass());
+    if (rules.isPublic) return true;
+    const header = request.headers.authorization;
     const token = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
     // An API key when one is presented; else a person's session cookie (the same principal, the
     // same rules below), whose state-changing requests must also carry the session's CSRF token.
-    const principal = token ? await this.keys.authenticate(token) : header ? null : await this.sessions.principal(request);
+    const principal = token ? this.keys.verifiedPrincipal(token) : undefined;
+    if (principal !== undefined) return this.authorize(request, http.getResponse<Response>(), rules, principal, true);
+    return (async () => {
+      const found = token ? await this.keys.authenticate(token) : header ? null : await this.sessions.principal(request);
+      return this.authorize(request, http.getResponse<Response>(), rules, found, Boolean(token));
+    })();
+  }
+
+  private rulesOf(handler: object, controller: object): HandlerRules {
+    let rules = this.rules.get(handler);
+    if (!rules) {
+      rules = {
+        isPublic: Boolean(this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, [handler as never, controller as never])),
+        rule: this.reflector.get<AccessRule | undefined>(ACCESS_RULE, handler as never),
+        body: this.reflector.get<BodyRule | undefined>(BODY_RULE, handler as never),
+      };
+      this.rules.set(handler, rules);
+    }
+    return rules;
+  }
+
+  private authorize(
+    request: Request,
+    response: Response,
+    { rule, body }: HandlerRules,
+    principal: Principal | null,
+    byKey: boolean,
+  ): boolean | Promise<boolean> {
     if (!principal) {
-      context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="vigie"');
+      response.setHeader('WWW-Authenticate', 'Bearer realm="vigie"');
       throw problem('UNAUTHENTICATED');
     }
-    if (!token && !this.sessions.csrfAllows(request)) throw problem('CSRF_TOKEN_INVALID');
+    if (!byKey && !this.sessions.csrfAllows(request)) throw problem('CSRF_TOKEN_INVALID');
     setPrincipal(request, principal);
-    const rule = this.reflector.get<AccessRule | undefined>(ACCESS_RULE, handler);
     if (!rule) throw problem('ACCESS_RULE_MISSING');
     if (!rule.roles.includes(principal.role)) throw problem('ROLE_FORBIDDEN');
     // Only now is the body read (the ownership checks below look into it): never for a caller
     // without a valid key or of another role, never on a route that takes none.
-    await readBody(request, context.switchToHttp().getResponse<Response>(), this.reflector.get<BodyRule>(BODY_RULE, handler));
+    if (body && hasBody(request)) return readBody(request, response, body).then(() => this.owns(request, rule, principal));
+    return this.owns(request, rule, principal);
+  }
+
+  private owns(request: Request, rule: AccessRule, principal: Principal): boolean | Promise<boolean> {
     if (principal.role === 'admin') return true;
     const { tenancy } = rule;
     if (tenancy.kind === 'claimed') {
@@ -63,8 +114,10 @@ export class AccessGuard implements CanActivate {
       if (owners && !owns(principal, owners)) throw forbidden();
       if (tenancy.within?.(request, this.tenancy).some((named) => !owns(principal, named))) throw forbidden();
     } else if (tenancy.kind === 'existing') {
-      const owners = await tenancy.owners(request, this.tenancy);
-      if (owners === null || (owners !== undefined && !owns(principal, owners))) throw problem(tenancy.notFound);
+      return Promise.resolve(tenancy.owners(request, this.tenancy)).then((owners) => {
+        if (owners === null || (owners !== undefined && !owns(principal, owners))) throw problem(tenancy.notFound);
+        return true;
+      });
     }
     return true;
   }

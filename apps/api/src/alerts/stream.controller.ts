@@ -12,7 +12,6 @@ import { TenancyResolver } from '../access/tenancy.resolver.js';
 import { FILTERED } from '../access/tenancies.js';
 import { LiveFeedService } from './live-feed.service.js';
 import { mayPushAlertLive } from './alert-visibility.js';
-import { NoDeadline } from '../http/handler-deadline.interceptor.js';
 
 /** Bytes a live client may leave unread before it is disconnected. */
 const MAX_BUFFERED_BYTES = 1_000_000;
@@ -46,7 +45,6 @@ export class StreamController {
   })
   @ApiQuery({ name: 'epci', required: false })
   @ApiProduces('text/event-stream')
-  @NoDeadline()
   async stream(
     @Query('epci') epci: string | undefined,
     @CurrentPrincipal() principal: Principal,

@@ -9,6 +9,7 @@ import { GROUP_BYS } from '@vigie/domain';
 import { asOfOf, bitemporalInput, bitemporalQuery, BitemporalQueries } from '../http/bitemporal.js';
 import { epciSirenParam, yearParam } from '../http/params.js';
 import { sendTable, wantsTable } from '../http/table.js';
+import { sendJsonBytes } from '../http/cached-answer.js';
 import { XLSX_MEDIA_TYPE } from '../http/xlsx.js';
 import { DisplayNames } from '../referential/display-names.js';
 import { TerritorialReferential } from '@vigie/referential';
@@ -182,8 +183,7 @@ export class ComplianceController {
       response.status(200).json(shared);
       return;
     }
-    // The ETag is computed once per result; Express answers 304 to a matching If-None-Match.
-    response.setHeader('ETag', etag);
-    response.status(200).type('application/json').send(body);
+    // Serialised and tagged once per result; 304 to a matching If-None-Match.
+    sendJsonBytes(request, response, body, etag);
   }
 }

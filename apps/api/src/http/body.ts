@@ -71,7 +71,7 @@ export const TextBody = (rule: Omit<BodyRule, 'kind'>) => SetMetadata(BODY_RULE,
 export const FileBody = (rule: Omit<BodyRule, 'kind'>) => SetMetadata(BODY_RULE, { kind: 'file', ...rule } satisfies BodyRule);
 
 /** Whether the request carries a body (chunked, or a non-zero Content-Length). */
-function hasBody(request: Request): boolean {
+export function hasBody(request: Request): boolean {
   return request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
 }
 

@@ -1,32 +1,61 @@
 import type { NextFunction, Request, Response } from 'express';
-import { errorEntry } from './error-table.js';
+import { hasBody } from './body.js';
+import { type ErrorCode, errorEntry } from './error-table.js';
+
+export interface RequestDeadlines {
+  /** How long a request's body may take to arrive (bulk imports get longer). */
+  readonly bodyMs: (request: Request) => number;
+  /** How long the answer may take once the request is whole (HTTP_REQUEST_TIMEOUT_S). */
+  readonly answerMs: number;
+  /** The Retry-After of a 503 (DATABASE_RETRY_AFTER_S). */
+  readonly retryAfterS: number;
+  /** Told of each 503 (the filter logs an outage once every few seconds, this its own way). */
+  readonly onAnswerDeadline?: () => void;
+}
+
+/** The problem document of a code, as the ProblemFilter renders one without extensions. */
+function problemJson(code: ErrorCode): { status: number; json: string } {
+  const [status, title] = errorEntry(code);
+  const type = `https://vigie.fr/problems/${code.toLowerCase().replace(/_/g, '-')}`;
+  return { status, json: JSON.stringify({ type, status, code, title }) };
+}
 
 /**
- * A request whose body has not fully arrived by its deadline is answered `408 REQUEST_TIMEOUT`
- * and its connection closed: a client sending a few bytes a minute no longer holds a socket (and
- * a parser) for the 300 s of Node's default. `deadlineMs(request)` lets bulk imports take longer.
+ * Two deadlines per request, one timer at a time:
+ * - a body that has not fully arrived by `bodyMs` is answered `408 REQUEST_TIMEOUT` and its
+ *   connection closed: a client sending a few bytes a minute no longer holds a socket (and a
+ *   parser) for the 300 s of Node's default;
+ * - a request whole (at once without a body) but not answered within `answerMs` is answered
+ *   `503 REQUEST_DEADLINE_EXCEEDED` with Retry-After, instead of a client left waiting on a
+ *   blocked database. The work may still finish: a write sent again with the same eventId then
+ *   answers 200. An answer already under way (a server-sent event stream) is left alone.
+ * A plain timer rather than an interceptor: no Observable chain per request.
  */
-export function requestDeadline(deadlineMs: (request: Request) => number) {
+export function requestDeadline(deadlines: RequestDeadlines) {
   return (request: Request, response: Response, next: NextFunction): void => {
-    if (request.complete) {
-      next();
-      return;
+    let timer: NodeJS.Timeout;
+    const answerDeadline = () => {
+      if (response.headersSent) return;
+      deadlines.onAnswerDeadline?.();
+      const { status, json } = problemJson('REQUEST_DEADLINE_EXCEEDED');
+      response.status(status).set('retry-after', String(deadlines.retryAfterS)).type('application/problem+json').send(json);
+    };
+    if (request.complete || !hasBody(request)) {
+      timer = setTimeout(answerDeadline, deadlines.answerMs).unref();
+    } else {
+      timer = setTimeout(() => {
+        if (request.complete || response.headersSent) return;
+        const { status, json } = problemJson('REQUEST_TIMEOUT');
+        response.once('finish', () => request.socket.destroy());
+        response.status(status).set('connection', 'close').type('application/problem+json').send(json);
+      }, deadlines.bodyMs(request)).unref();
+      // Whole: from now on, the answer's deadline.
+      request.once('end', () => {
+        clearTimeout(timer);
+        if (!response.writableEnded) timer = setTimeout(answerDeadline, deadlines.answerMs).unref();
+      });
     }
-    const timer = setTimeout(() => {
-      if (request.complete || response.headersSent) return;
-      const [status, title] = errorEntry('REQUEST_TIMEOUT');
-      response.once('finish', () => request.socket.destroy());
-      response
-        .status(status)
-        .set('connection', 'close')
-        .type('application/problem+json')
-        .send(JSON.stringify({ type: 'https://vigie.fr/problems/request-timeout', status, code: 'REQUEST_TIMEOUT', title }));
-    }, deadlineMs(request));
-    timer.unref();
-    const clear = () => clearTimeout(timer);
-    request.once('end', clear);
-    response.once('finish', clear);
-    response.once('close', clear);
+    response.once('close', () => clearTimeout(timer));
     next();
   };
 }
