@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { freeText } from '../http/free-text.js';
 import { leaseLocatorSchema } from '../attribution/lease-locator.schema.js';
 import {
+  compositeKey,
   type AttributionCommand,
   attributionDecider,
   attributionStreamId,
@@ -213,6 +214,16 @@ interface ValidRow extends Pick<ParsedRow, 'cells' | 'body'> {
  * cases, one transaction for its events). A bad row is reported and writes nothing; the good
  * rows are kept; rows already imported are recognised by their event id.
  */
+/** A chunk's valid rows with what deciding them needs: the report they count in, the import's referential, who and when. */
+interface ChunkRows {
+  readonly report: ImportReport;
+  readonly valid: ValidRow[];
+  readonly referential: FactReferential;
+  readonly actor: string;
+  readonly importId: string;
+  readonly now: Date;
+}
+
 @Injectable()
 export class ImportService {
   private readonly logger = new Logger('Import');
@@ -624,7 +635,10 @@ export class ImportService {
     report.rejected += checked.rejections.rejected;
     report.rejections.push(...checked.rejections.rejections.slice(0, Math.max(0, MAX_LISTED - report.rejections.length)));
     if (!checked.valid.length) return;
-    await this.appendRows(report, checked.valid, referential, actorOf(principal), importId, this.clock(), decided);
+    await this.appendRows(
+      { report, valid: checked.valid, referential, actor: actorOf(principal), importId, now: this.clock() },
+      decided,
+    );
   }
 
   /**
@@ -643,9 +657,8 @@ export class ImportService {
   ): Promise<BatchOutcome[] | undefined> {
     if (!valid.length) return undefined;
     const pipeline = new CommandPipeline(appendingAfter(this.store, previous));
-    return this.decideRows(pipeline, report, valid, referential, actorOf(principal), report.id, this.clock()).catch(
-      () => undefined,
-    );
+    const rows = { report, valid, referential, actor: actorOf(principal), importId: report.id, now: this.clock() };
+    return this.decideRows(pipeline, rows).catch(() => undefined);
   }
 
   /**
@@ -654,25 +667,18 @@ export class ImportService {
    * validation let through) is split in halves, down to the row at fault, which becomes a
    * rejected row: a bad row never takes good rows down with it.
    */
-  private async appendRows(
-    report: ImportReport,
-    valid: ValidRow[],
-    referential: FactReferential,
-    actor: string,
-    importId: string,
-    now: Date,
-    decided?: BatchOutcome[],
-  ): Promise<void> {
+  private async appendRows(rows: ChunkRows, decided?: BatchOutcome[]): Promise<void> {
+    const { report, valid } = rows;
     let outcomes;
     try {
-      outcomes = decided ?? (await this.decideRows(this.pipeline, report, valid, referential, actor, importId, now));
+      outcomes = decided ?? (await this.decideRows(this.pipeline, rows));
     } catch (error) {
       if (!isDataException(error)) throw error;
       if (valid.length === 1)
         return this.reject(report, valid[0]!, null, 'VALUE_NOT_STORABLE', errorEntry('VALUE_NOT_STORABLE')[1]);
       const half = Math.ceil(valid.length / 2);
-      await this.appendRows(report, valid.slice(0, half), referential, actor, importId, now);
-      await this.appendRows(report, valid.slice(half), referential, actor, importId, now);
+      await this.appendRows({ ...rows, valid: valid.slice(0, half) });
+      await this.appendRows({ ...rows, valid: valid.slice(half) });
       return;
     }
     outcomes.forEach((result, index) => {
@@ -700,15 +706,8 @@ export class ImportService {
   }
 
   /** Rows decided in file order through `pipeline`'s batch, the accepted ones appended in one transaction; the report untouched. */
-  private decideRows(
-    pipeline: CommandPipeline,
-    report: ImportReport,
-    valid: ValidRow[],
-    referential: FactReferential,
-    actor: string,
-    importId: string,
-    now: Date,
-  ): Promise<BatchOutcome[]> {
+  private decideRows(pipeline: CommandPipeline, rows: ChunkRows): Promise<BatchOutcome[]> {
+    const { report, valid, referential, actor, importId, now } = rows;
     const batch = new BatchLeases();
     // One query per attempt for the whole chunk's recorded leases (rows without a lease get a placeholder identity, never read).
     const identities = valid.map((row) => identityOf(row) ?? NO_IDENTITY);
@@ -748,7 +747,7 @@ export class ImportService {
     const contexts = new Map<string, Promise<LeaseReferentialContext>>();
     return (fact) => {
       const { bailleurId, reservataireId, flat } = fact;
-      const key = JSON.stringify([bailleurId, reservataireId, flat.communeInsee, flat.epciSiren, flat.qpvCode]);
+      const key = compositeKey('import-referential', bailleurId, reservataireId, flat.communeInsee, flat.epciSiren, flat.qpvCode);
       let context = contexts.get(key);
       if (!context) {
         context = this.referential.contextForFact(fact, lookup);
