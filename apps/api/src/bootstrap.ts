@@ -9,6 +9,7 @@ import { closeConnectionUntilBodyRead, deferContinueUntilBodyRead } from './http
 import { accessLog } from './logging/access-log.js';
 import { documentContracts } from './http/openapi.js';
 import { requestDeadline } from './http/request-deadline.js';
+import { loadShedding } from './http/load-shedding.js';
 import { IMPORT_CONTENT_TYPES } from './imports/imports.controller.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
@@ -16,6 +17,9 @@ import { type Runtime, startRuntime } from './platform/runtime.js';
 import { sessionMiddleware } from './access/sessions/session.middleware.js';
 import { serveWebAssets } from './dashboard/web-assets.js';
 import { parisTimesReplacer } from './http/paris-times.js';
+
+/** Requests handled at once per database connection of the pool; past them, 503 SERVER_BUSY. */
+const HTTP_IN_FLIGHT_PER_CONNECTION = 4;
 
 /** How long the first administrator's sign-in link, printed at start-up, stays usable (24 h). */
 const FIRST_ADMIN_LINK_MS = 24 * 3_600_000;
@@ -55,6 +59,8 @@ export async function bootstrap(
   app.use(closeConnectionUntilBodyRead);
   deferContinueUntilBodyRead(app.getHttpServer());
   app.use(accessLog(pinoLogger.child({ context: 'HTTP' })));
+  // More requests than the database connections can serve soon are refused at once (503 SERVER_BUSY).
+  app.use(loadShedding(config.DATABASE_POOL_SIZE * HTTP_IN_FLIGHT_PER_CONNECTION, config.DATABASE_RETRY_AFTER_S));
   // People's sessions (cookie → row of web_sessions); the AccessGuard turns them into principals.
   const sessions = sessionMiddleware(runtime.pool, runtime.sessionSecret, config);
   app.use(sessions.handler);

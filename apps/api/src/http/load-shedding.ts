@@ -1,0 +1,38 @@
+import type { NextFunction, Request, Response } from 'express';
+import { errorEntry } from './error-table.js';
+
+/**
+ * Past `maxInFlight` requests being handled, a new one is answered at once `503 SERVER_BUSY`
+ * with Retry-After, before any work: an API asked more than it can do otherwise lets requests
+ * queue for database connections until clients time out or Node drops their connections
+ * (headersTimeout), and the queue starves the in-process projector of the event loop. Event
+ * streams (held open for as long as the client listens) and /health are not counted nor refused.
+ */
+export function loadShedding(maxInFlight: number, retryAfterS: number) {
+  let inFlight = 0;
+  return (request: Request, response: Response, next: NextFunction): void => {
+    if (request.path.startsWith('/health') || request.headers.accept?.includes('text/event-stream')) {
+      next();
+      return;
+    }
+    if (inFlight >= maxInFlight) {
+      const [status, title] = errorEntry('SERVER_BUSY');
+      response
+        .status(status)
+        .set('retry-after', String(retryAfterS))
+        .type('application/problem+json')
+        .send(JSON.stringify({ type: 'https://vigie.fr/problems/server-busy', status, code: 'SERVER_BUSY', title }));
+      return;
+    }
+    inFlight += 1;
+    let done = false;
+    const release = () => {
+      if (done) return;
+      done = true;
+      inFlight -= 1;
+    };
+    response.once('finish', release);
+    response.once('close', release);
+    next();
+  };
+}
