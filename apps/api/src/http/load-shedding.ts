@@ -6,12 +6,15 @@ import { errorEntry } from './error-table.js';
  * with Retry-After, before any work: an API asked more than it can do otherwise lets requests
  * queue for database connections until clients time out or Node drops their connections
  * (headersTimeout), and the queue starves the in-process projector of the event loop. Event
- * streams (held open for as long as the client listens) and /health are not counted nor refused.
+ * streams (held open for as long as the client listens) and the probes are not counted nor refused.
  */
+/** The probes, and the live stream of events (GET /v1/stream, answered for as long as the client listens). */
+const UNCOUNTED = /^\/(health|v1\/stream)(\/|$)/;
+
 export function loadShedding(maxInFlight: number, retryAfterS: number) {
   let inFlight = 0;
   return (request: Request, response: Response, next: NextFunction): void => {
-    if (request.path.startsWith('/health') || request.headers.accept?.includes('text/event-stream')) {
+    if (UNCOUNTED.test(request.path) || request.headers.accept?.includes('text/event-stream')) {
       next();
       return;
     }

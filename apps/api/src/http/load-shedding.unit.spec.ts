@@ -9,6 +9,7 @@ describe('loadShedding', () => {
     const held: Array<() => void> = [];
     app.get('/slow', (_request, response) => void held.push(() => response.json({ ok: true })));
     app.get('/health', (_request, response) => void response.json({ ok: true }));
+    app.get('/v1/stream', (_request, response) => void response.json({ ok: true }));
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -21,8 +22,9 @@ describe('loadShedding', () => {
       expect(refused.headers.get('retry-after')).toBe('3');
       expect(refused.headers.get('content-type')).toContain('application/problem+json');
       expect(await refused.json()).toMatchObject({ status: 503, code: 'SERVER_BUSY' });
-      // A probe is never refused.
+      // A probe and the live stream are never refused.
       expect((await fetch(`${base}/health`)).status).toBe(200);
+      expect((await fetch(`${base}/v1/stream`)).status).toBe(200);
 
       held.splice(0).forEach((answer) => answer());
       expect((await Promise.all(first)).map((response) => response.status)).toEqual([200, 200]);
