@@ -34,7 +34,10 @@ async function main(): Promise<void> {
   await post(`/v1/epcis/${MEL}/cia`, { adoptedOn: '2026-01-10', terms: { period: { startYear: 2026, endYear: 2031 } } });
 
   // Consumer first, so nothing is missed.
-  const consumedAt = new Map<string, { at: number; scopePosition: number; type: string }>();
+  const consumedAt = new Map<
+    string,
+    { at: number; scopePosition: number; type: string; recordedAt: number; producedAt: number; consumedAt: number }
+  >();
   const consumer = new Kafka({ clientId: 'bench-alerts', brokers: [kafka.brokers], logLevel: logLevel.NOTHING }).consumer({
     groupId: `bench-${randomUUID()}`,
   });
@@ -53,6 +56,10 @@ async function main(): Promise<void> {
         at: performance.now(),
         scopePosition: value.data.evidence.scopePosition,
         type: value.type,
+        // Wall clocks of one machine, for the stages: the alert's append, its produce, its consumption.
+        recordedAt: Date.parse(value.recordedAt),
+        producedAt: Number(message.timestamp),
+        consumedAt: Date.now(),
       });
     },
   });
@@ -74,6 +81,15 @@ async function main(): Promise<void> {
   }
   let sent = 0;
   let failures = 0;
+  /** Failures by status and problem code ("503 DATABASE_UNAVAILABLE (Retry-After)", "no answer: ECONNRESET"). */
+  const failuresBy = new Map<string, number>();
+  const fail = (kind: string, detail: string) => {
+    if (!failuresBy.has(kind)) console.error(`First failure "${kind}": ${detail.slice(0, 500)}`);
+    failuresBy.set(kind, (failuresBy.get(kind) ?? 0) + 1);
+    failures += 1;
+  };
+  /** How long each answered lease request took (ms), whatever its status. */
+  const answerMs: number[] = [];
   const started = performance.now();
   const inFlight = new Set<Promise<void>>();
   for (const [i, { bailleur, step }] of order.entries()) {
@@ -102,20 +118,32 @@ async function main(): Promise<void> {
       reservataireId: null,
       gestionMode: 'directe',
     };
-    // A refusal or a connection reset (an overloaded machine) is counted as a failure, not fatal.
+    // A refusal or a connection reset (an overloaded machine) is counted as a failure, not fatal,
+    // under its status and problem code (or the connection error's code).
+    const requested = performance.now();
     const request = post('/v1/leases', body).then(
       async (response) => {
         const at = performance.now();
+        answerMs.push(at - requested);
         if (response.status !== 201) {
-          if (failures === 0) console.error(`First refusal: ${response.status} ${await response.text()}`);
-          failures += 1;
+          const text = await response.text();
+          const code = (() => {
+            try {
+              return (JSON.parse(text) as { code?: string }).code ?? '?';
+            } catch {
+              return 'not JSON';
+            }
+          })();
+          const retryAfter = response.headers.get('retry-after');
+          fail(`${response.status} ${code}${retryAfter === null ? '' : ' (Retry-After)'}`, text);
           return;
         }
         const { position } = (await response.json()) as { position: number };
         acceptedAt.set(position, at);
         sent += 1;
       },
-      () => void (failures += 1),
+      (error: Error & { cause?: { code?: string; message?: string } }) =>
+        fail(`no answer: ${error.cause?.code ?? error.cause?.message ?? error.message}`, String(error.cause ?? error)),
     );
     inFlight.add(request);
     void request.finally(() => inFlight.delete(request));
@@ -144,7 +172,27 @@ async function main(): Promise<void> {
     if (accepted !== undefined) latencies.push(at - accepted);
   }
   latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+  const percentile = (values: number[], p: number) =>
+    [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? NaN;
+  const pct = (p: number) => percentile(latencies, p);
+  // Where the time goes, by the wall clock: lease appended (its recorded_at) → alert appended
+  // (projection, monitor wake-up and evaluation) → produced to Kafka (relay) → consumed.
+  const { rows: leaseRows } = await pool.query<{ global_position: string; at: Date }>(
+    'SELECT global_position, recorded_at AS at FROM events WHERE global_position = ANY($1)',
+    [[...new Set([...consumedAt.values()].map((v) => v.scopePosition))]],
+  );
+  const leaseRecordedAt = new Map(leaseRows.map((row) => [Number(row.global_position), row.at.getTime()]));
+  const stages = {
+    'lease appended → alert appended': [] as number[],
+    'alert appended → produced': [] as number[],
+    'produced → consumed': [] as number[],
+  };
+  for (const v of consumedAt.values()) {
+    const lease = leaseRecordedAt.get(v.scopePosition);
+    if (lease !== undefined) stages['lease appended → alert appended'].push(v.recordedAt - lease);
+    stages['alert appended → produced'].push(v.producedAt - v.recordedAt);
+    stages['produced → consumed'].push(v.consumedAt - v.producedAt);
+  }
   const types = [...consumedAt.values()].reduce<Record<string, number>>(
     (acc, v) => ({ ...acc, [v.type]: (acc[v.type] ?? 0) + 1 }),
     {},
@@ -153,6 +201,16 @@ async function main(): Promise<void> {
   console.log(
     `\nAlert benchmark: ${sent.toLocaleString('en-US')} leases accepted in ${sendSeconds.toFixed(1)} s (${Math.round(sent / sendSeconds)} /s asked ${RATE} /s, ${failures} failed), ${bailleurs} bailleurs`,
   );
+  if (failures > 0)
+    console.log(
+      `Failures by status and code: ${[...failuresBy.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .map(([kind, n]) => `${n} × ${kind}`)
+        .join(', ')}`,
+    );
+  answerMs.sort((a, b) => a - b);
+  const answerPct = (p: number) => answerMs[Math.min(answerMs.length - 1, Math.floor((p / 100) * answerMs.length))] ?? NaN;
+  console.log(`Lease request answered, p50 / p99: ${answerPct(50).toFixed(0)} / ${answerPct(99).toFixed(0)} ms`);
   console.log('\n| measure | value | target |');
   console.log('|---|---:|---:|');
   console.log(
@@ -163,6 +221,11 @@ async function main(): Promise<void> {
   console.log(
     `| lease accepted → alert consumed, p50 / p99 / max | ${pct(50).toFixed(0)} / ${pct(99).toFixed(0)} / ${latencies.at(-1)!.toFixed(0)} ms | p99 ≤ 100 ms |`,
   );
+
+  for (const [stage, values] of Object.entries(stages))
+    console.log(
+      `| stage: ${stage}, p50 / p99 | ${percentile(values, 50).toFixed(0)} / ${percentile(values, 99).toFixed(0)} ms | — |`,
+    );
 
   reportSizes({ bench: 'alerts', sizes: { BENCH_SECONDS: SECONDS, BENCH_RATE: RATE } });
   reportFigure({

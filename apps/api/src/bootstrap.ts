@@ -10,6 +10,7 @@ import { accessLog } from './logging/access-log.js';
 import { documentContracts } from './http/openapi.js';
 import { requestDeadline } from './http/request-deadline.js';
 import { queryParsedOnce, series } from './http/series.js';
+import { loadShedding } from './http/load-shedding.js';
 import { IMPORT_CONTENT_TYPES } from './imports/imports.controller.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
@@ -17,6 +18,9 @@ import { type Runtime, startRuntime } from './platform/runtime.js';
 import { sessionMiddleware } from './access/sessions/session.middleware.js';
 import { serveWebAssets } from './dashboard/web-assets.js';
 import { parisTimesReplacer } from './http/paris-times.js';
+
+/** Requests handled at once per database connection of the pool; past them, 503 SERVER_BUSY. */
+const HTTP_IN_FLIGHT_PER_CONNECTION = 4;
 
 /** How long the first administrator's sign-in link, printed at start-up, stays usable (24 h). */
 const FIRST_ADMIN_LINK_MS = 24 * 3_600_000;
@@ -69,6 +73,8 @@ export async function bootstrap(
       queryParsedOnce,
       closeConnectionUntilBodyRead,
       accessLog(pinoLogger.child({ context: 'HTTP' })),
+      // More requests than the database connections can serve soon are refused at once (503 SERVER_BUSY).
+      loadShedding(config.DATABASE_POOL_SIZE * HTTP_IN_FLIGHT_PER_CONNECTION, config.DATABASE_RETRY_AFTER_S),
       sessions.handler,
       requestDeadline({
         bodyMs: (request) => (IMPORT_CONTENT_TYPES.some((type) => request.is(type)) ? bodyDeadlineMs * 10 : bodyDeadlineMs),

@@ -9,6 +9,11 @@ import { ALERT_MONITOR_CHECKPOINT, AlertMonitor } from './alert-monitor.js';
 const MEL = '200093201';
 const HQ1_ALERT = `alert:${MEL}:2026:RATE_BELOW_TARGET:HQ1:epci:${MEL}`;
 
+async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 describe('Alert monitor under a stream of writes', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
@@ -98,6 +103,38 @@ describe('Alert monitor under a stream of writes', () => {
     await new AlertMonitor(db.pool, store, { scopeIntervalMs: 1_500, now: () => new Date('2026-11-26T12:00:00Z') }).runOnce();
     expect(await hq1Alert()).toEqual(['AlertRaised']);
   });
+
+  it('evaluates a deferred EPCI-year once its interval has passed, with nothing new to wake it', async () => {
+    const EPCI = '200040715';
+    const alert = async () =>
+      (await store.readStream(`alert:${EPCI}:2026:RATE_BELOW_TARGET:HQ1:epci:${EPCI}`)).events.map((event) => event.type);
+    await store.append(`cia-${EPCI}`, [
+      {
+        eventId: randomUUID(),
+        type: 'QuartileThresholdPublished',
+        data: { epciSiren: EPCI, year: 2026, amountPerUc: 10_000, source: 'spec', correction: false },
+        metadata: { actor: 'spec' },
+      },
+    ]);
+    // A poll interval far beyond the test's time: only the deferred EPCI-year's own due time can run the pass.
+    const monitor = new AlertMonitor(db.pool, store, { scopeIntervalMs: 2_000, pollIntervalMs: 600_000 });
+    monitor.start();
+    try {
+      // Given 20 leases above the threshold (HQ1 0 / 20), evaluated at once (this monitor has evaluated nothing yet)…
+      await signLeases(20, 50_000, { epciSiren: EPCI });
+      monitor.wake();
+      await until(async () => (await alert()).length === 1, 10_000);
+      expect(await alert()).toEqual(['AlertRaised']);
+      // …when ten Q1 leases follow within the interval (10 / 30 ≥ 25 %: resolved), the pass they wake defers them,
+      await signLeases(10, 5_000, { epciSiren: EPCI });
+      monitor.wake();
+      // then the monitor evaluates them by itself once the interval has passed.
+      await until(async () => (await alert()).length === 2, 15_000);
+      expect(await alert()).toEqual(['AlertRaised', 'AlertResolved']);
+    } finally {
+      await monitor.stop();
+    }
+  }, 30_000);
 
   it('observes only the scopes whose figures a write moved, and every scope again on a new day', async () => {
     const OTHER = '245900410';

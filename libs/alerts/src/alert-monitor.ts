@@ -41,9 +41,11 @@ export interface AlertMonitorOptions {
   readonly fluxIntervalMs?: number;
   /**
    * Fixed spacing between two evaluations of one EPCI-year, in ms. Unset (the default): three
-   * times what its last evaluation took, at most 2 s: a small EPCI-year is evaluated after every
-   * change, a large one under a continuous stream of writes (a bulk import) at most a quarter of
-   * the time, rather than after every projection batch (each evaluation reads all its leases).
+   * times the computing its last evaluation took (the report and the rules, which hold the event
+   * loop; not the reads, which only wait), at most 2 s: a small EPCI-year is evaluated after every
+   * change, a large one under a continuous stream of writes (a bulk import) holds the process's
+   * event loop at most a quarter of the time. Its figures travel lease by lease (only the changed
+   * leases are read), so the reads grow with the writes, not with the EPCI-year.
    */
   readonly scopeIntervalMs?: number;
 }
@@ -64,7 +66,7 @@ export class AlertMonitor {
   private lastFluxPass = 0;
   /** How long the last flux pass took (ms). */
   private lastFluxPassTook = 0;
-  /** When each EPCI-year was last evaluated, and how long that took (ms). */
+  /** When each EPCI-year was last evaluated, and how long its computing took (ms). */
   private readonly lastScopePass = new Map<string, { at: number; took: number }>();
   private fluxDirty = true;
   private readonly pipeline: CommandPipeline;
@@ -73,6 +75,8 @@ export class AlertMonitor {
   /** The live figures of the EPCI-years evaluated, brought forward from the changed leases only. */
   private readonly liveFigures: LiveFiguresKeeper;
   private readonly observed = new Map<string, Observed>();
+  /** In how many ms the first EPCI-year a pass deferred is due (null: none deferred). */
+  private deferredDueInMs: number | null = null;
 
   constructor(
     private readonly pool: Pool,
@@ -86,7 +90,8 @@ export class AlertMonitor {
       async () => {
         await this.runOnce();
         this.lastError = null;
-        return interval;
+        // A deferred EPCI-year is evaluated as soon as its spacing has passed, not a poll interval later.
+        return Math.min(interval, this.deferredDueInMs ?? interval);
       },
       {
         errorDelayMs: interval * 4,
@@ -146,6 +151,7 @@ export class AlertMonitor {
     );
     let appended = 0;
     let deferred = false;
+    this.deferredDueInMs = null;
     for (const scope of scopes) {
       const key = compositeKey('compliance-scope', scope.epci_siren, scope.year);
       const last = this.lastScopePass.get(key);
@@ -153,11 +159,18 @@ export class AlertMonitor {
       const at = (this.options.now?.() ?? new Date()).getTime();
       if (last && at - last.at < spacing) {
         deferred = true;
+        this.deferredDueInMs = Math.min(this.deferredDueInMs ?? Infinity, last.at + spacing - at);
         continue;
       }
-      const started = Date.now();
-      appended += await this.evaluate(scope.epci_siren, scope.year, head, Number(scope.position), now);
-      this.lastScopePass.set(key, { at, took: Date.now() - started });
+      const { appended: recorded, computingMs } = await this.evaluate(
+        scope.epci_siren,
+        scope.year,
+        head,
+        Number(scope.position),
+        now,
+      );
+      appended += recorded;
+      this.lastScopePass.set(key, { at, took: computingMs });
     }
     appended += await this.maybeEvaluateFlux(head, now);
     // A deferred scope keeps the checkpoint where it was: the next passes find it again (and a
@@ -177,8 +190,15 @@ export class AlertMonitor {
    * a handful), every scope when the figures were counted again (first pass, new rules) or the
    * day changed (the year-end extrapolation moves with the date alone).
    */
-  private async evaluate(epciSiren: string, year: number, head: number, scopePosition: number, now: Date): Promise<number> {
+  private async evaluate(
+    epciSiren: string,
+    year: number,
+    head: number,
+    scopePosition: number,
+    now: Date,
+  ): Promise<{ appended: number; computingMs: number }> {
     const figures = await this.liveFigures.at(epciSiren, year, head);
+    const computing = performance.now();
     const referenceDate = parisDate(now);
     const key = compositeKey('compliance-scope', epciSiren, year);
     const last = this.observed.get(key);
@@ -195,9 +215,10 @@ export class AlertMonitor {
       ({ subject: { scope } }) =>
         whole || scope.kind === 'epci' || (scope.kind !== 'convention' && pending.has(scopeKey(scope.kind, scope.id))),
     );
+    const computingMs = performance.now() - computing;
     const appended = await this.record(observations, { position: head, scopePosition }, now);
     this.observed.set(key, { live: figures.live, referenceDate, pending: new Set() });
-    return appended;
+    return { appended, computingMs };
   }
 
   /**

@@ -81,4 +81,34 @@ describe('Kafka relay', () => {
     const head = Math.max(...rows.map((row) => Number(row.global_position)));
     expect(relay.status()).toMatchObject({ position: head, published: 600 });
   }, 90_000);
+
+  it('publishes an event an older open transaction hid when its append woke the relay, without waiting for the poll interval', async () => {
+    const relay = new KafkaRelay(db.pool, {
+      brokers: brokers(),
+      topicPrefix: `vigie-${randomUUID().slice(0, 8)}`,
+      // Far beyond the test's time: only the wake-up and the look-again can publish the event.
+      pollIntervalMs: 600_000,
+      notifier: store.notifications,
+    });
+    await relay.start();
+    const blocker = await db.pool.connect();
+    try {
+      await until(() => relay.status().state === 'running', 30_000);
+      expect(relay.status()).toMatchObject({ state: 'running', published: 0 });
+      // A transaction with an id older than the append's: the gap-safe read hides the event until it ends.
+      await blocker.query('BEGIN');
+      await blocker.query('SELECT pg_current_xact_id()');
+      await store.appendMany(leaseAppendBatches(600, 1, 1)[0]!);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(relay.status().published).toBe(0);
+      // Its end sends no notification: the relay finds the event by looking again.
+      await blocker.query('COMMIT');
+      await until(() => relay.status().published === 1, 10_000);
+      expect(relay.status().published).toBe(1);
+    } finally {
+      await blocker.query('ROLLBACK').catch(() => undefined);
+      blocker.release();
+      await relay.stop();
+    }
+  }, 60_000);
 });

@@ -46,6 +46,10 @@ const RECORD_OVERHEAD = 32;
 /** Bytes of a record batch beyond its records. */
 const BATCH_OVERHEAD = 80;
 const BLOCKED_RETRY_MS = 30_000;
+/** How soon the relay reads again when the log holds events its gap-safe read cannot see yet. */
+const HIDDEN_RETRY_MS = 20;
+/** For how long after an append is signalled the relay looks for events still hidden. */
+const HIDDEN_WAIT_MS = 2_000;
 
 /** The broker refused one event alone: it cannot be split further. */
 class EventTooLargeError extends Error {
@@ -115,6 +119,9 @@ export class KafkaRelay {
   private lastCause: string | null = null;
   private partitions = new Map<string, PartitionMetadata[]>();
   private readonly partitioner = Partitioners.DefaultPartitioner();
+  /** When the last append was signalled: the log's head is looked at only for a moment after one. */
+  private appendedAt = 0;
+  private unlisten: (() => void) | undefined;
 
   constructor(
     private readonly pool: Pool,
@@ -145,10 +152,13 @@ export class KafkaRelay {
     this.position = await this.readCheckpoint();
     if (this.state === 'disabled' || this.loop.running) return;
     this.state = 'connecting';
+    this.unlisten ??= this.options.notifier?.onAppended(() => (this.appendedAt = Date.now()));
     this.loop.start();
   }
 
   async stop(): Promise<void> {
+    this.unlisten?.();
+    this.unlisten = undefined;
     await this.loop.stop();
     await this.producer?.disconnect().catch(() => undefined);
     this.producer = undefined;
@@ -201,7 +211,12 @@ export class KafkaRelay {
       this.reason = null;
       this.lastError = null;
       this.backoffMs = 250;
-      return published === (this.options.batchSize ?? 1_000) ? 0 : (this.options.pollIntervalMs ?? 500);
+      if (published === (this.options.batchSize ?? 1_000)) return 0;
+      // Woken for an event that a transaction open elsewhere (a projection's batch, another
+      // append) still hides from the gap-safe read: look again in 20 ms, not after a poll interval.
+      if (published === 0 && Date.now() - this.appendedAt < HIDDEN_WAIT_MS && (await this.tableHead()) > this.position)
+        return HIDDEN_RETRY_MS;
+      return this.options.pollIntervalMs ?? 500;
     } catch (error) {
       // A fresh producer (new producer id) after any failure: the refused batch leaves no sequence behind.
       await this.producer?.disconnect().catch(() => undefined);
@@ -302,6 +317,11 @@ export class KafkaRelay {
       Buffer.byteLength(value) +
       Object.entries(headers).reduce((sum, [name, text]) => sum + Buffer.byteLength(name) + Buffer.byteLength(text) + 4, 0);
     return { topic, key, value, headers, partition, bytes };
+  }
+
+  private async tableHead(): Promise<number> {
+    const { rows } = await this.pool.query<{ head: string | null }>('SELECT max(global_position) AS head FROM events');
+    return Number(rows[0]?.head ?? 0);
   }
 
   private async readCheckpoint(): Promise<number> {

@@ -26,6 +26,7 @@ export type ApiErrorCode =
   | 'METHOD_NOT_ALLOWED'
   | 'INTERNAL_ERROR'
   | 'SERVICE_UNAVAILABLE'
+  | 'SERVER_BUSY'
   | 'DATABASE_UNAVAILABLE'
   | 'EVENT_LOG_COPY_BEHIND'
   | 'REQUEST_TIMEOUT'
@@ -182,6 +183,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   METHOD_NOT_ALLOWED: [405, 'Méthode non autorisée pour cette ressource.'],
   INTERNAL_ERROR: [500, 'Erreur interne ; elle a été journalisée.'],
   SERVICE_UNAVAILABLE: [503, 'Service momentanément indisponible.'],
+  SERVER_BUSY: [
+    503,
+    'Le service reçoit plus de demandes qu’il ne peut en traiter : rien n’a été enregistré ; renvoyez la même demande (même eventId) après le délai Retry-After.',
+  ],
 };
 
 export function errorEntry(code: ErrorCode): readonly [number, string] {

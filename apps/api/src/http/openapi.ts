@@ -71,6 +71,7 @@ export function routeErrors(route: RouteRule): ErrorCode[] {
   if (route.path.includes(':') || route.method === 'GET') codes.add('VALIDATION_FAILED');
   if (route.contract?.answer === 'write') codes.add('EVENT_ID_CONFLICT');
   codes.add('DATABASE_UNAVAILABLE');
+  if (route.contract?.answer !== 'stream') codes.add('SERVER_BUSY');
   if (route.contract?.answer !== 'stream') codes.add('REQUEST_DEADLINE_EXCEEDED');
   if (route.body) codes.add('VALUE_NOT_STORABLE');
   return [...codes];

@@ -5,13 +5,10 @@ import { ConditionFactsBehindError, EventIdConflictError, WrongExpectedVersionEr
 import { isDatabaseUnavailable, isDataException } from '@vigie/postgres';
 import type { VigieConfig } from '@vigie/config';
 import { VIGIE_CONFIG } from '../platform/platform.module.js';
-import { type ErrorCode, errorDetail, errorEntry, isErrorCode } from './error-table.js';
-import { type Problem, ProblemError } from './problem.js';
+import { type ErrorCode, errorDetail, isErrorCode } from './error-table.js';
+import { type Problem, problemDocument, ProblemError } from './problem.js';
 
-function problemFor(code: ErrorCode, extensions: Partial<Problem> = {}): Problem {
-  const [status, title] = errorEntry(code);
-  return { type: `https://vigie.fr/problems/${code.toLowerCase().replace(/_/g, '-')}`, status, code, title, ...extensions };
-}
+const problemFor = problemDocument;
 
 function httpExceptionCode(exception: HttpException): ErrorCode {
   const status = exception.getStatus();

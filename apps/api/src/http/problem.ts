@@ -1,3 +1,4 @@
+import type { Response } from 'express';
 import { type ErrorCode, errorEntry } from './error-table.js';
 /** RFC 9457 problem details, as every error of the API is answered. */
 export interface FieldProblem {
@@ -18,6 +19,24 @@ export interface Problem {
   readonly detail?: string;
   readonly errors?: readonly FieldProblem[];
   readonly [extension: string]: unknown;
+}
+
+/**
+ * The problem document of a code (RFC 9457): its type URI, the status and French title of the
+ * error table, and any extensions (detail, errors, the id it is about).
+ */
+export function problemDocument(code: ErrorCode, extensions: Partial<Problem> = {}): Problem {
+  const [status, title] = errorEntry(code);
+  return { type: `https://vigie.fr/problems/${code.toLowerCase().replace(/_/g, '-')}`, status, code, title, ...extensions };
+}
+
+/**
+ * Answers a problem from a middleware, before any controller (the ProblemFilter answers the rest):
+ * `application/problem+json`, with the given headers.
+ */
+export function sendProblem(response: Response, code: ErrorCode, headers: Record<string, string> = {}): void {
+  const problem = problemDocument(code);
+  response.status(problem.status).set(headers).type('application/problem+json').send(JSON.stringify(problem));
 }
 
 /** Thrown by the HTTP layer itself (validation, unknown resource…); the filter renders it. */

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { hasBody } from './body.js';
-import { type ErrorCode, errorEntry } from './error-table.js';
+import { sendProblem } from './problem.js';
 
 export interface RequestDeadlines {
   /** How long a request's body may take to arrive (bulk imports get longer). */
@@ -14,12 +14,6 @@ export interface RequestDeadlines {
 }
 
 /** The problem document of a code, as the ProblemFilter renders one without extensions. */
-function problemJson(code: ErrorCode): { status: number; json: string } {
-  const [status, title] = errorEntry(code);
-  const type = `https://vigie.fr/problems/${code.toLowerCase().replace(/_/g, '-')}`;
-  return { status, json: JSON.stringify({ type, status, code, title }) };
-}
-
 /**
  * Two deadlines per request, one timer at a time:
  * - a body that has not fully arrived by `bodyMs` is answered `408 REQUEST_TIMEOUT` and its
@@ -37,17 +31,15 @@ export function requestDeadline(deadlines: RequestDeadlines) {
     const answerDeadline = () => {
       if (response.headersSent) return;
       deadlines.onAnswerDeadline?.();
-      const { status, json } = problemJson('REQUEST_DEADLINE_EXCEEDED');
-      response.status(status).set('retry-after', String(deadlines.retryAfterS)).type('application/problem+json').send(json);
+      sendProblem(response, 'REQUEST_DEADLINE_EXCEEDED', { 'retry-after': String(deadlines.retryAfterS) });
     };
     if (request.complete || !hasBody(request)) {
       timer = setTimeout(answerDeadline, deadlines.answerMs).unref();
     } else {
       timer = setTimeout(() => {
         if (request.complete || response.headersSent) return;
-        const { status, json } = problemJson('REQUEST_TIMEOUT');
         response.once('finish', () => request.socket.destroy());
-        response.status(status).set('connection', 'close').type('application/problem+json').send(json);
+        sendProblem(response, 'REQUEST_TIMEOUT', { connection: 'close' });
       }, deadlines.bodyMs(request)).unref();
       // Whole: from now on, the answer's deadline.
       request.once('end', () => {

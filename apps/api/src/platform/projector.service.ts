@@ -15,7 +15,7 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
   readonly alerts: AlertMonitor;
 
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
-    const { config, pool, store, notifier, logStore } = runtime;
+    const { config, projectorPool: pool, store, notifier, logStore } = runtime;
     this.alerts = new AlertMonitor(pool, store, {
       pollIntervalMs: config.POLL_INTERVAL_MS,
       now: runtime.clock,

@@ -55,6 +55,12 @@ export const OPERATIONAL_ENTITIES = [ApiKeyEntity, PersonEntity, SignInLinkEntit
 export interface Runtime {
   readonly config: VigieConfig;
   readonly pool: Pool;
+  /**
+   * The in-process projector's own connections (projection runners, alert monitor, Kafka relay):
+   * requests queued for a connection of `pool` under load never hold back the figures, the alerts
+   * nor their publication.
+   */
+  readonly projectorPool: Pool;
   /** TypeORM over `pool`, for the operational tables (OPERATIONAL_ENTITIES); the log and read models use `pool`. */
   readonly dataSource: DataSource;
   /** The event log, through its port: PostgreSQL (default) or KurrentDB (EVENT_STORE). */
@@ -82,6 +88,9 @@ export interface Runtime {
 }
 
 export const RUNTIME = Symbol('Runtime');
+
+/** Four projection runners, the alert monitor (its lock and its reads) and the relay. */
+const PROJECTOR_POOL_SIZE = 8;
 
 type Log = (message: string, level?: 'log' | 'warn') => void;
 
@@ -144,11 +153,14 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
     await embedded?.stop();
     throw error;
   }
+  const projectorPool = createPool(url, PROJECTOR_POOL_SIZE, {
+    onConnectionError: (error) => log(`Database connection lost (${error.message}); reconnecting on demand`, 'warn'),
+  });
   const eventLog = openEventLog(pool, eventLogChoice(config));
   const { store, logStore, notifier } = eventLog;
   const eventStore = { kind: eventLog.kind, description: eventLog.description };
   log(`Event log: ${eventStore.description}`);
-  const relay = new KafkaRelay(pool, {
+  const relay = new KafkaRelay(projectorPool, {
     brokers: config.KAFKA_BROKERS?.split(','),
     clientId: config.KAFKA_CLIENT_ID,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
@@ -161,6 +173,7 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
   return {
     config,
     pool,
+    projectorPool,
     store,
     eventStore,
     logStore,
@@ -177,6 +190,7 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
       await relay.stop();
       await eventLog.close();
       await dataSource.destroy();
+      await projectorPool.end();
       await pool.end();
       await embedded?.stop();
     },

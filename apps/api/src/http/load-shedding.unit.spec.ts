@@ -1,0 +1,41 @@
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { loadShedding } from './load-shedding.js';
+
+describe('loadShedding', () => {
+  it('answers 503 SERVER_BUSY with Retry-After past the requests in flight, and serves again once they end', async () => {
+    const app = express();
+    app.use(loadShedding(2, 3));
+    const held: Array<() => void> = [];
+    app.get('/slow', (_request, response) => void held.push(() => response.json({ ok: true })));
+    app.get('/health', (_request, response) => void response.json({ ok: true }));
+    app.get('/v1/stream', (_request, response) => void response.json({ ok: true }));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const first = [fetch(`${base}/slow`), fetch(`${base}/slow`)];
+      while (held.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+
+      const refused = await fetch(`${base}/slow`);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('3');
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(await refused.json()).toMatchObject({ status: 503, code: 'SERVER_BUSY' });
+      // A probe and the live stream are never refused.
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      expect((await fetch(`${base}/v1/stream`)).status).toBe(200);
+
+      held.splice(0).forEach((answer) => answer());
+      expect((await Promise.all(first)).map((response) => response.status)).toEqual([200, 200]);
+      const again = fetch(`${base}/slow`);
+      while (held.length < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+      held.splice(0).forEach((answer) => answer());
+      expect((await again).status).toBe(200);
+    } finally {
+      held.forEach((answer) => answer());
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
