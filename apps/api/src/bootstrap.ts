@@ -19,8 +19,8 @@ import { sessionMiddleware } from './access/sessions/session.middleware.js';
 import { serveWebAssets } from './dashboard/web-assets.js';
 import { parisTimesReplacer } from './http/paris-times.js';
 
-/** Requests handled at once per database connection of the pool; past them, 503 SERVER_BUSY. */
-const HTTP_IN_FLIGHT_PER_CONNECTION = 4;
+/** Requests waiting for a database connection, per connection of the pool, past which a new one is refused (503 SERVER_BUSY). */
+const HTTP_WAITING_PER_CONNECTION = 4;
 
 /** How long the first administrator's sign-in link, printed at start-up, stays usable (24 h). */
 const FIRST_ADMIN_LINK_MS = 24 * 3_600_000;
@@ -74,7 +74,10 @@ export async function bootstrap(
       closeConnectionUntilBodyRead,
       accessLog(pinoLogger.child({ context: 'HTTP' })),
       // More requests than the database connections can serve soon are refused at once (503 SERVER_BUSY).
-      loadShedding(config.DATABASE_POOL_SIZE * HTTP_IN_FLIGHT_PER_CONNECTION, config.DATABASE_RETRY_AFTER_S),
+      loadShedding(
+        () => runtime.pool.waitingCount >= config.DATABASE_POOL_SIZE * HTTP_WAITING_PER_CONNECTION,
+        config.DATABASE_RETRY_AFTER_S,
+      ),
       sessions.handler,
       requestDeadline({
         bodyMs: (request) => (IMPORT_CONTENT_TYPES.some((type) => request.is(type)) ? bodyDeadlineMs * 10 : bodyDeadlineMs),

@@ -3,10 +3,11 @@ import express from 'express';
 import { loadShedding } from './load-shedding.js';
 
 describe('loadShedding', () => {
-  it('answers 503 SERVER_BUSY with Retry-After past the requests in flight, and serves again once they end', async () => {
-    const app = express();
-    app.use(loadShedding(2, 3));
+  it('answers 503 SERVER_BUSY with Retry-After while the connections are saturated, and serves again once they are not', async () => {
+    // Saturated while two slow requests are held (as a pool's queue would be).
     const held: Array<() => void> = [];
+    const app = express();
+    app.use(loadShedding(() => held.length >= 2, 3));
     app.get('/slow', (_request, response) => void held.push(() => response.json({ ok: true })));
     app.get('/health', (_request, response) => void response.json({ ok: true }));
     app.get('/v1/stream', (_request, response) => void response.json({ ok: true }));
