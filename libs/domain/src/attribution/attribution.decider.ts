@@ -112,9 +112,15 @@ function recordSignedLease(command: RecordSignedLease, state: AttributionState):
   if ((state.declined ?? []).includes(household)) throw fail('LEASE_AFTER_DECLINED_OFFER', { caseId: command.data.caseId });
   checkLeaseFacts(command.data, command.referential, command.now);
   const confirmedDuplicateOf = checkNotDuplicate(command.data, command.sameLeases, command.confirmDuplicate);
-  // Linked to the CAL decision that attributed the flat to this household; none: accepted, flagged for data quality.
+  // Linked to the CAL decision that attributed the flat to this household, if the lease was signed on or
+  // after it (a lease signed before the commission decided is not its outcome: CCH L441-2); none:
+  // accepted, flagged for data quality (withoutCalDecision).
   const decision = state.attributed?.[household];
-  const calDecisionEventId = decision === undefined ? null : (state.calDecisionEventIds?.[decision] ?? null);
+  const decidedOn = decision === undefined ? undefined : state.calDates?.[decision];
+  const calDecisionEventId =
+    decision === undefined || (decidedOn !== undefined && decidedOn > command.data.leaseDate)
+      ? null
+      : (state.calDecisionEventIds?.[decision] ?? null);
   return [
     {
       type: 'LeaseSigned',

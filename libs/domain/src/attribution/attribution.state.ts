@@ -22,6 +22,8 @@ export type AttributionState = (
   readonly calDecisions?: number;
   /** Ids of the case's CalDecisionRecorded events, in stream order: a lease links to the one that attributed the flat. */
   readonly calDecisionEventIds?: readonly string[];
+  /** Dates of the case's CAL decisions (YYYY-MM-DD), in the same order: a lease signed before a decision is not its outcome. */
+  readonly calDates?: readonly string[];
   /** Id of the event holding the lease in force (its LeaseSigned or last LeaseCorrected): a change cites it. */
   readonly leaseEventId?: string;
   /** Absent on an empty stream. */
@@ -57,6 +59,7 @@ export function evolveAttribution(previous: AttributionState, event: Recorded<At
         attributed,
         calDecisions: index + 1,
         calDecisionEventIds: [...(state.calDecisionEventIds ?? []), event.eventId],
+        calDates: [...(state.calDates ?? []), event.data.calDate],
       };
     }
     case 'OfferDeclined':

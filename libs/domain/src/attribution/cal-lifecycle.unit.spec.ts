@@ -1,3 +1,4 @@
+import { addDays } from '../calendar/paris-calendar.js';
 import { attributionDecider } from './attribution.decider.js';
 import { deciderSpecification } from '../testing/decider-specification.js';
 import {
@@ -76,6 +77,23 @@ describe('CAL decision lifecycle of a case', () => {
       given([first, second])
         .when(recordSignedLease())
         .then([leaseSigned({ calDecisionEventId: 'ev-2' })]);
+    });
+
+    it('does not link a lease signed before the commission decided: flagged as without CAL decision', () => {
+      const lease = recordSignedLease();
+      const decided = calDecisionRecorded();
+      const later = { ...decided, data: { ...decided.data, calDate: addDays(lease.data.leaseDate, 1) } };
+      given([later])
+        .when(lease)
+        .then([leaseSigned({ calDecisionEventId: null })]);
+    });
+
+    it('links a lease signed on the day of the decision', () => {
+      const lease = recordSignedLease();
+      const decided = calDecisionRecorded();
+      given([{ ...decided, data: { ...decided.data, calDate: lease.data.leaseDate } }])
+        .when(lease)
+        .then([leaseSigned({ calDecisionEventId: 'ev-1' })]);
     });
 
     it('does not link a household the CAL did not attribute the flat to', () => {
