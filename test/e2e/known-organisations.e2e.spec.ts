@@ -122,6 +122,18 @@ describe('Known organisations only', () => {
     expect(response.status).toBe(201);
   });
 
+  it('registers a bailleur with a SIREN only when its check digit is right, and says so in French', async () => {
+    const refused = await putJson(`${app.url}/v1/bailleurs/bailleur-luhn`, { name: 'Bailleur Luhn', siren: '123456789' });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [{ path: 'siren', message: expect.stringContaining('clé de contrôle (Luhn) fausse') }],
+    });
+    expect((await getJson(`${app.url}/v1/bailleurs/bailleur-luhn`)).status).toBe(404);
+    const registered = await putJson(`${app.url}/v1/bailleurs/bailleur-luhn`, { name: 'Bailleur Luhn', siren: '200093201' });
+    expect([200, 201]).toContain(registered.status);
+  });
+
   it('creates keys for registered organisations only', async () => {
     const refused = await postJson(`${app.url}/v1/admin/api-keys`, { role: 'bailleur', tenant: 'lmh', label: 'SI LMH' });
     expect(refused.status).toBe(422);

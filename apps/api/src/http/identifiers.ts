@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEPARTEMENT, ORGANISATION_ID, REFERENCE_ID, SIREN } from '@vigie/domain';
+import { DEPARTEMENT, ORGANISATION_ID, REFERENCE_ID, SIREN, sirenCheckDigitValid } from '@vigie/domain';
 
 /**
  * The zod schemas of identifiers, one per kind (patterns in libs/domain/src/identity): every body,
@@ -15,6 +15,17 @@ export const referenceId = (label: string) =>
   z.string().regex(REFERENCE_ID, `${label} : 1 à 100 caractères, lettres et chiffres sans accent, . _ : / - uniquement.`);
 
 export const siren = (label: string) => z.string().regex(SIREN, `${label} : SIREN attendu (9 chiffres).`);
+
+/**
+ * A SIREN entering the referential (a bailleur's, when it is registered): its Luhn check digit is
+ * verified too. A SIREN that names a registered EPCI is checked against the registered ones
+ * instead, which also gives the closest one to a mistyped number.
+ */
+export const newSiren = (label: string) =>
+  siren(label).refine(
+    sirenCheckDigitValid,
+    `${label} : clé de contrôle (Luhn) fausse, vérifiez le numéro (avis de situation SIRENE).`,
+  );
 
 export const departement = z.string().regex(DEPARTEMENT, 'Code de département attendu (ex. 59, 2A, 971).');
 

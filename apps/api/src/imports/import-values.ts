@@ -1,4 +1,4 @@
-import { FINANCINGS, GESTION_MODES, TYPOLOGIES } from '@vigie/domain';
+import { FINANCINGS, GESTION_MODES, sirenCheckDigitValid, TYPOLOGIES } from '@vigie/domain';
 import { numeroUniqueDamage, SCIENTIFIC_NOTATION } from '../http/identifiers.js';
 
 /**
@@ -209,17 +209,6 @@ export function readNumeroUnique(raw: string, confirmed = false): CellResult<str
 const CONFIRM_IN_FILE =
   'S’il est exact (départements 971 à 976 : un numéro sur mille finit par 000), confirmez-le : colonne numero_unique_confirme = oui sur sa ligne.';
 
-/** Whether a SIREN's nine digits pass its Luhn check digit (INSEE's rule for SIREN numbers). */
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i += 1) {
-    let digit = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) digit = digit * 2 > 9 ? digit * 2 - 9 : digit * 2;
-    sum += digit;
-  }
-  return sum % 10 === 0;
-}
-
 /** A SIREN (9 digits, Luhn check digit); 8 digits or scientific notation say a spreadsheet took it for a number. */
 export function readSiren(raw: string): CellResult<string | undefined> {
   const value = raw.replace(/[\s\u00a0\u202f]/g, '');
@@ -229,7 +218,7 @@ export function readSiren(raw: string): CellResult<string | undefined> {
   if (/^\d{8}$/.test(value))
     return damaged(`SIREN « ${value} » de 8 chiffres : zéro initial perdu par un tableur ? ${TEXT_ADVICE}`);
   if (!/^\d{9}$/.test(value)) return invalid(`SIREN « ${value} » : 9 chiffres attendus.`);
-  if (!luhnValid(value)) return invalid(`SIREN « ${value} » : clé de contrôle (Luhn) fausse, vérifiez le numéro.`);
+  if (!sirenCheckDigitValid(value)) return invalid(`SIREN « ${value} » : clé de contrôle (Luhn) fausse, vérifiez le numéro.`);
   return ok(value);
 }
 

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import {
-  luhnValid,
   meansNone,
   NONE_WORDS,
   PRIORITY_CATEGORIES,
@@ -17,7 +16,7 @@ import {
   readSiren,
   readTypology,
 } from './import-values.js';
-import { FINANCINGS, GESTION_MODES, TYPOLOGIES } from '@vigie/domain';
+import { FINANCINGS, GESTION_MODES, sirenCheckDigitValid, TYPOLOGIES } from '@vigie/domain';
 
 const value = <T>(result: { ok: true; value: T } | { ok: false }) => (result.ok ? result.value : 'REFUSED');
 
@@ -160,7 +159,7 @@ describe('National identifiers', () => {
   });
 
   it('SIREN with its Luhn check digit; 8 digits is a lost leading zero', () => {
-    expect(luhnValid('200093201')).toBe(true);
+    expect(sirenCheckDigitValid('200093201')).toBe(true);
     expect(value(readSiren('200093201'))).toBe('200093201');
     expect(value(readSiren('200 093 201'))).toBe('200093201');
     expect(readSiren('200093202')).toMatchObject({ ok: false, code: 'INVALID_VALUE', message: expect.stringContaining('Luhn') });

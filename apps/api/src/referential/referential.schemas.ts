@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { businessDateSchema } from '../http/dates.js';
 import { QPV_LISTS, RESERVATAIRE_KINDS } from '@vigie/domain';
-import { siren } from '../http/identifiers.js';
+import { newSiren } from '../http/identifiers.js';
 import { freeText } from '../http/free-text.js';
 
 const insee = z.string().regex(/^(\d{5}|2[AB]\d{3})$/, 'Code commune INSEE attendu (5 caractères, ex. 59350).');
@@ -33,7 +33,7 @@ export const qpvBodySchema = z
 export const bailleurBodySchema = z
   .object({
     name: freeText('Nom du bailleur', { max: 200 }),
-    siren: siren('SIREN du bailleur').nullable().default(null),
+    siren: newSiren('SIREN du bailleur').nullable().default(null),
   })
   .strict();
 
