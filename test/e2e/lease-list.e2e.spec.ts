@@ -109,6 +109,18 @@ describe('Lease-level list of an EPCI', () => {
     expect(q1Cells.filter((cell) => /^(q1|non_q1|unknown|pending)$/.test(cell!))).toEqual([]);
   });
 
+  it('refuses a format it does not answer in, naming the field, rather than answering JSON without a word', async () => {
+    for (const format of ['pdf', 'xml']) {
+      const response = await adminFetch(`${app.url}/v1/epcis/${MEL}/leases?year=2026&format=${format}`);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [{ path: 'format', message: expect.stringContaining(`Format « ${format} » inconnu`) }],
+      });
+    }
+    expect((await adminFetch(`${app.url}/v1/epcis/${MEL}/leases?year=2026&format=json`)).status).toBe(200);
+  });
+
   it('answers the same list as an XLSX workbook (exceljs): French headers, real dates, numbers as numbers', async () => {
     const response = await adminFetch(`${app.url}/v1/epcis/${MEL}/leases?year=2026&format=xlsx`);
     expect(response.status).toBe(200);

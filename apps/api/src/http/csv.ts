@@ -1,5 +1,6 @@
 import { type Request, type Response } from 'express';
 import { parisCsvTimestamp } from '@vigie/domain';
+import { invalidField } from './problem.js';
 
 type Cell = string | number | boolean | null | undefined;
 
@@ -28,9 +29,27 @@ export function csvTimestamp(iso: string | null | undefined): string | null {
   return iso ? parisCsvTimestamp(new Date(iso)) : null;
 }
 
+/** The formats an export answers in (`?format=`); JSON is the default. */
+const FORMATS = ['json', 'csv', 'xlsx'];
+
+/**
+ * `?format=` of an export, when given: one of json, csv, xlsx. Throws a 400 VALIDATION_FAILED
+ * naming `format` otherwise (a `pdf` or an `xml` would otherwise be answered JSON without a word).
+ */
+export function askedFormat(request: Request): string | undefined {
+  const { format } = request.query;
+  if (format === undefined) return undefined;
+  if (typeof format === 'string' && FORMATS.includes(format)) return format;
+  throw invalidField(
+    'format',
+    'INVALID_VALUE',
+    `Format « ${String(format).slice(0, 20)} » inconnu : demandez format=csv, format=xlsx ou format=json (par défaut).`,
+  );
+}
+
 /** `?format=csv` or `Accept: text/csv`. */
 export function wantsCsv(request: Request): boolean {
-  if (request.query.format === 'csv') return true;
+  if (askedFormat(request) === 'csv') return true;
   const accept = request.headers.accept ?? '';
   return accept.includes('text/csv') && !accept.includes('application/json');
 }

@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import type { Request, Response } from 'express';
 import { parisOffsetMinutes } from '@vigie/domain';
+import { askedFormat } from './csv.js';
 
 export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -14,7 +15,7 @@ export const instantCell = (instant: string | null | undefined): XlsxCell => (in
 
 /** `?format=xlsx` or `Accept` asking for a workbook. */
 export function wantsXlsx(request: Request): boolean {
-  return request.query.format === 'xlsx' || (request.headers.accept ?? '').includes('spreadsheetml');
+  return askedFormat(request) === 'xlsx' || (request.headers.accept ?? '').includes('spreadsheetml');
 }
 
 /** A spreadsheet has no time zone: a Paris time is written as the wall-clock time it shows in Paris. */
