@@ -45,6 +45,8 @@ function bar(done, total, width = 30) {
 }
 
 const number = (n) => (n ?? 0).toLocaleString('fr-FR');
+/** `n` and its noun phrase, singular for 0 and 1 as French writes it (« 1 ligne acceptée », « 0 rejetée »). */
+const counted = (n, singular, plural) => `${number(n)} ${(n ?? 0) <= 1 ? singular : plural}`;
 
 async function main() {
   let parsed;
@@ -159,7 +161,7 @@ async function main() {
   if (report.status !== 'termine') fail(`Import ${report.id} en échec : ${report.error ?? report.status}`);
 
   process.stdout.write(
-    `${report.dryRun ? 'Aperçu (rien n’a été enregistré)' : 'Import'} ${report.id} terminé : ${number(report.accepted)} lignes acceptées, ${number(report.alreadyImported)} déjà importées, ${number(report.rejected)} rejetées.${report.encoding ? ` Encodage lu : ${report.encoding}.` : ''}\n`,
+    `${report.dryRun ? 'Aperçu (rien n’a été enregistré)' : 'Import'} ${report.id} terminé : ${counted(report.accepted, 'ligne acceptée', 'lignes acceptées')}, ${counted(report.alreadyImported, 'déjà importée', 'déjà importées')}, ${counted(report.rejected, 'rejetée', 'rejetées')}.${report.encoding ? ` Encodage lu : ${report.encoding}.` : ''}\n`,
   );
   report.rejections.slice(0, 50).forEach(show);
   if (report.rejected > 50)

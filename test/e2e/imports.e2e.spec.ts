@@ -523,7 +523,7 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     expect(key).toMatch(/^vigie_[a-f0-9]{16}_/);
     const result = await run(['import', file, '--api', app.url, '--key', key]);
     expect(result.code).toBe(1);
-    expect(result.stdout).toMatch(/1 lignes acceptées, 0 déjà importées, 1 rejetées/);
+    expect(result.stdout).toMatch(/1 ligne acceptée, 0 déjà importée, 1 rejetée\./);
     expect(result.stdout).toContain('ligne 3 (B31), code_insee « 62041 » : COMMUNE_NOT_IN_EPCI');
     const listed = await run(['keys', 'list', '--api', app.url, '--key', TEST_ADMIN_KEY]);
     expect(listed.stdout).toMatch(/bailleur\s+lmh\s+active\s+SI LMH/);
