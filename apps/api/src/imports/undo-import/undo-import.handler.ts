@@ -236,9 +236,9 @@ export class UndoImportHandler implements ICommandHandler<UndoImport, UndoImport
 }
 
 const DONE: Record<UndoAction, string> = {
-  annuler: 'Bail enregistré par l’import : annulé (LeaseCancelled).',
-  revenir_a_la_version_precedente: 'Bail corrigé par l’import : remis dans sa version d’avant l’import (LeaseCorrected).',
-  retablir: 'Bail annulé par l’import : rétabli dans sa version d’avant l’import (LeaseSigned), il compte de nouveau.',
+  annuler: 'Bail enregistré par l’import : annulé.',
+  revenir_a_la_version_precedente: 'Bail corrigé par l’import : remis dans sa version d’avant l’import (par une correction).',
+  retablir: 'Bail annulé par l’import : rétabli dans sa version d’avant l’import, il compte de nouveau.',
 };
 const ALREADY: Record<UndoAction, string> = {
   annuler: 'Déjà annulé par une annulation précédente de cet import.',
