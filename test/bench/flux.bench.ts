@@ -249,6 +249,12 @@ async function main(): Promise<void> {
     });
   const ledgerRun = await readers(ledgerPaths);
   const fluxRun = await readers(fluxPaths);
+  // What the answers that were not 2xx were (a refusal under load says so; a 500 is a defect).
+  for (const [name, run] of [
+    ['ledger', ledgerRun],
+    ['convention flux', fluxRun],
+  ] as const)
+    if (run.non2xx) console.log(`${name}: status codes ${JSON.stringify(run.statusCodeStats)}`);
   await api.stop();
 
   // (4) Rebuild of the flux read models from the whole log.

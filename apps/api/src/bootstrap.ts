@@ -20,7 +20,7 @@ import { serveWebAssets } from './dashboard/web-assets.js';
 import { parisTimesReplacer } from './http/paris-times.js';
 
 /** Requests waiting for a database connection, per connection of the pool, past which a new one is refused (503 SERVER_BUSY). */
-const HTTP_WAITING_PER_CONNECTION = 4;
+const HTTP_WAITING_PER_CONNECTION = 16;
 
 /** How long the first administrator's sign-in link, printed at start-up, stays usable (24 h). */
 const FIRST_ADMIN_LINK_MS = 24 * 3_600_000;
