@@ -25,12 +25,16 @@ export interface Freshness {
  * Cheap: both heads are read backwards on the primary key, and only the (normally few) events past
  * the visible head are looked at.
  */
+// The held-back range is bounded by the head on both sides: with its lower bound alone (a value
+// the planner cannot know when it plans) PostgreSQL scanned the whole events table for it, 212 ms
+// at 1 000 000 events on every freshness read; bounded, it is an index range scan (0.3 ms).
 export const LOG_HEADS_SQL = `
-  SELECT (SELECT max(global_position) FROM events) AS head,
+  SELECT h.head,
          v.visible_head,
          (SELECT extract(epoch FROM now() - min(recorded_at)) FROM events
-           WHERE global_position > coalesce(v.visible_head, 0)) AS held_back_seconds
-  FROM (SELECT (SELECT max(global_position) FROM events
+           WHERE global_position > coalesce(v.visible_head, 0) AND global_position <= h.head) AS held_back_seconds
+  FROM (SELECT max(global_position) AS head FROM events) h,
+       (SELECT (SELECT max(global_position) FROM events
                  WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())) AS visible_head) v`;
 
 export interface LogHeads {
