@@ -81,4 +81,17 @@ describe('Input PostgreSQL cannot store', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'asOf' }] });
   });
+
+  it('a bad path parameter is reported under its own name, not as the body', async () => {
+    const bilan = await adminFetch(`${app.url}/v1/bailleurs/lmh/bilans/abc`);
+    expect(bilan.status).toBe(400);
+    expect(await bilan.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'year' }] });
+    const bailleur = await adminFetch(`${app.url}/v1/bailleurs/lmh%C3%A9`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'LMH', siren: null }),
+    });
+    expect(bailleur.status).toBe(400);
+    expect(await bailleur.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'id' }] });
+  });
 });

@@ -125,10 +125,17 @@ export function validate<Schema extends z.ZodType>(
   return result.success ? { ok: true, data: result.data } : { ok: false, errors: fieldProblems(result.error.issues) };
 }
 
-/** Parses untrusted input; on failure throws a 400 problem listing each field with a French message. */
-export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, input: unknown): z.output<Schema> {
+/**
+ * Parses untrusted input; on failure throws a 400 problem listing each field with a French message.
+ * `name`: the path or query parameter a single value was read from (`siren`, `year`), given as the
+ * field of its problems (without it, a lone value's problems would be placed in the body).
+ */
+export function parseOrThrow<Schema extends z.ZodType>(schema: Schema, input: unknown, name?: string): z.output<Schema> {
   const result = validate(schema, input);
   if (result.ok) return result.data;
   const [status, title] = errorEntry('VALIDATION_FAILED');
-  throw new ProblemError(status, 'VALIDATION_FAILED', title, { errors: result.errors });
+  const errors = name
+    ? result.errors.map((error) => (error.path === '(corps)' ? { ...error, path: name } : error))
+    : result.errors;
+  throw new ProblemError(status, 'VALIDATION_FAILED', title, { errors });
 }

@@ -50,7 +50,7 @@ export class DeclineOfferController {
     @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ): Promise<WriteAnswer> {
-    const caseId = parseOrThrow(referenceId('Référence du dossier'), caseIdParam);
+    const caseId = parseOrThrow(referenceId('Référence du dossier'), caseIdParam, 'caseId');
     const { eventId: given, ...input } = parseOrThrow(offerDeclinedSchema, body);
     const refusal = toOfferDeclinedData({ caseId, ...input }, (nud) => this.pseudonymiser.pseudonymise(nud));
     const context = apiWriteContext(eventIdFrom(given, key, { writer, body }), writer);

@@ -35,7 +35,7 @@ export class PublishQuartileThresholdController {
     @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ): Promise<WriteAnswer> {
-    const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam);
+    const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam, 'siren');
     const input = parseOrThrow(thresholdSchema, body);
     const context = apiWriteContext(eventIdFrom(input.eventId, key, 'fresh'), writer);
     const outcome = await this.commandBus.execute<PublishQuartileThreshold, CommandOutcome>(

@@ -21,7 +21,7 @@ export class ReadCiaController {
   @Get()
   @Contract({ summary: 'La CIA en vigueur (ou les valeurs légales) et les seuils publiés', answer: 'read' })
   async current(@Param('siren') sirenParam: string) {
-    const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam);
+    const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam, 'siren');
     const { state, version } = await loadAggregate(this.store, ciaStreamId(epciSiren), ciaDecider);
     const year = parisYear(this.clock());
     return {

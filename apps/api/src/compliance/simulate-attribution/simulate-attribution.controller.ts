@@ -54,7 +54,7 @@ export class SimulateAttributionController {
     @CurrentPrincipal() principal: Principal,
     @Res() response: Response,
   ): Promise<void> {
-    const siren = parseOrThrow(epciSirenParam, epci);
+    const siren = parseOrThrow(epciSirenParam, epci, 'epci');
     const input = parseOrThrow(simulateAttributionSchema, body);
     if (input.flat.epciSiren !== siren) {
       throw invalidField(

@@ -41,8 +41,8 @@ export class CloseBilanController {
     @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ): Promise<WriteAnswer> {
-    const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam);
-    const year = parseOrThrow(yearParam, yearText);
+    const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam, 'bailleurId');
+    const year = parseOrThrow(yearParam, yearText, 'year');
     const { eventId, closedOn } = parseOrThrow(closureSchema, body);
     const context = apiWriteContext(eventIdFrom(eventId, key, 'fresh'), writer);
     const outcome = await this.commandBus.execute<CloseBilan, CommandOutcome>(

@@ -42,8 +42,8 @@ export class ReadBilanController {
     @Req() request: Request,
     @Res() response: Response,
   ) {
-    const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam);
-    const year = parseOrThrow(yearParam, yearText);
+    const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam, 'bailleurId');
+    const year = parseOrThrow(yearParam, yearText, 'year');
     const times = parseOrThrow(z.object(bitemporalQuery), bitemporalInput(query));
     const at = await readFluxAsOf(this.pool, times.asOf);
     const bilan = await readBailleurBilan(this.pool, this.store, bailleurId, year, {

@@ -49,7 +49,7 @@ export class ReadLedgerController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const reservataireId = parseOrThrow(organisationId('Identifiant du réservataire'), reservataireParam);
+    const reservataireId = parseOrThrow(organisationId('Identifiant du réservataire'), reservataireParam, 'reservataireId');
     const year = parseOrThrow(yearParam, query.year);
     const bailleurId = query.bailleur ? parseOrThrow(organisationId('Identifiant du bailleur'), query.bailleur) : undefined;
     const times = parseOrThrow(z.object(bitemporalQuery), bitemporalInput(query));

@@ -63,7 +63,7 @@ export class RegisterEntryController {
     @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const valid = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam);
+    const valid = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam, 'siren');
     const input = parseOrThrow(epciBodySchema, body ?? {});
     const unknown = (input.communes ?? []).filter((code) => this.territorial.commune(code)?.kind !== 'commune-actuelle');
     if (unknown.length) {
@@ -102,7 +102,7 @@ export class RegisterEntryController {
     @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const valid = parseOrThrow(qpvCodeParam, code);
+    const valid = parseOrThrow(qpvCodeParam, code, 'code');
     const input = parseOrThrow(qpvBodySchema, body);
     // Without dates, the period of its list in its territory (one year later overseas).
     const defaults = qpvListPeriod(input.list, departementOfQpv(valid));
@@ -131,7 +131,7 @@ export class RegisterEntryController {
     @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const valid = parseOrThrow(organisationId('Identifiant du bailleur'), id);
+    const valid = parseOrThrow(organisationId('Identifiant du bailleur'), id, 'id');
     return this.register('bailleur', valid, { id: valid, ...parseOrThrow(bailleurBodySchema, body) }, writer, response);
   }
 
@@ -149,7 +149,7 @@ export class RegisterEntryController {
     @Writer() writer: Writer,
     @Res({ passthrough: true }) response: Response,
   ) {
-    const valid = parseOrThrow(organisationId('Identifiant du réservataire'), id);
+    const valid = parseOrThrow(organisationId('Identifiant du réservataire'), id, 'id');
     return this.register('reservataire', valid, { id: valid, ...parseOrThrow(reservataireBodySchema, body) }, writer, response);
   }
 }
