@@ -211,6 +211,13 @@ describe('Bodies: read only after authentication, only on the routes that take o
       body: Buffer.from('{"leaseId": '),
     });
     expect({ status: malformed.status, code: malformed.body?.code }).toEqual({ status: 400, code: 'MALFORMED_JSON' });
+    // `null` is valid JSON: refused for not being the object the route expects, not called malformed.
+    const nullBody = await send(app.url, {
+      path: '/v1/leases',
+      headers: { ...JSON_TYPE, ...bailleur.auth },
+      body: Buffer.from('null'),
+    });
+    expect({ status: nullBody.status, code: nullBody.body?.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
     const text = await send(app.url, {
       path: '/v1/leases',
       headers: { 'content-type': 'text/plain', ...bailleur.auth },

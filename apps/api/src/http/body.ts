@@ -100,7 +100,9 @@ function parserFor(rule: BodyRule): RequestHandler {
   let parser = PARSERS.get(key);
   if (!parser) {
     const options = { limit: rule.limit, type: [...rule.types] };
-    parser = (rule.kind === 'json' ? bodyParser.json(options) : bodyParser.text(options)) as RequestHandler;
+    // Any JSON value is parsed (strict: false): `null` or `42` is valid JSON, which the route's schema
+    // then refuses for not being the object it expects, rather than being called malformed.
+    parser = (rule.kind === 'json' ? bodyParser.json({ ...options, strict: false }) : bodyParser.text(options)) as RequestHandler;
     PARSERS.set(key, parser);
   }
   return parser;
