@@ -246,6 +246,15 @@ describe('Simulating an attribution at the CAL (POST /v1/epcis/{siren}/complianc
       crossing: null,
     });
     expect(find('HQ1', 'epci').before.masked).toEqual(expect.arrayContaining(['numerator', 'rate']));
+    // Its after (5 of 8) is masked alike: one lease apart, a shown 5 would give the masked 4 away.
+    expect(find('HQ1', 'epci').after).toMatchObject({ numerator: null, denominator: 8, rate: null });
+    // Every scope's before and after share their secret statistique.
+    for (const scope of scopes)
+      expect([scope.objective, scope.scope, [...(scope.after.masked as string[])].sort()]).toEqual([
+        scope.objective,
+        scope.scope,
+        [...(scope.before.masked as string[])].sort(),
+      ]);
     // Action Logement's HQ1 (1 of 2 → 2 of 3) is nobody's to see in detail.
     expect(find('HQ1', 'reservataire')).toMatchObject({ before: { numerator: null, denominator: null } });
 

@@ -21,7 +21,7 @@ export type SharedMonth = { [K in keyof MonthFigure]: MonthFigure[K] | null } & 
  * "9 of 10" would tell that one household is outside). A masked count hides every rate, gap,
  * status and projection computed on it.
  */
-export function maskFigure(figure: Figure, threshold: number): SharedFigure {
+export function maskFigure(figure: Figure, threshold: number, alsoMasked: readonly string[] = []): SharedFigure {
   const masked: string[] = [];
   const denominatorSecret = isSecret(figure.denominator, threshold);
   const numeratorSecret =
@@ -30,6 +30,7 @@ export function maskFigure(figure: Figure, threshold: number): SharedFigure {
   if (numeratorSecret) masked.push('numerator', 'rate', 'gap', 'status', 'neededToTarget', 'reachable');
   const counts = (['unknownQ1', 'pendingQ1', 'internalMutations'] as const).filter((name) => isSecret(figure[name], threshold));
   masked.push(...counts);
+  masked.push(...alsoMasked.filter((name) => !masked.includes(name)));
   const hide = <T>(name: string, value: T): T | null => (masked.includes(name) ? null : value);
   return {
     numerator: hide('numerator', figure.numerator),
@@ -37,7 +38,7 @@ export function maskFigure(figure: Figure, threshold: number): SharedFigure {
     rate: hide('rate', figure.rate),
     target: figure.target,
     gap: hide('gap', figure.gap),
-    status: numeratorSecret ? 'non_evaluable' : figure.status,
+    status: masked.includes('status') ? 'non_evaluable' : figure.status,
     unknownQ1: hide('unknownQ1', figure.unknownQ1),
     pendingQ1: hide('pendingQ1', figure.pendingQ1),
     internalMutations: hide('internalMutations', figure.internalMutations),
@@ -61,6 +62,16 @@ export function maskFigure(figure: Figure, threshold: number): SharedFigure {
     }),
     masked,
   } as SharedFigure;
+}
+
+/**
+ * A figure before and after one more lease (a simulation at the CAL), as shown outside its owner:
+ * each masked wherever either is. One lease apart, a count shown on one side gives the other's
+ * away (a masked 4 before and a shown 5 after), so the pair shares its secret statistique.
+ */
+export function maskFigurePair(before: Figure, after: Figure, threshold: number): readonly [SharedFigure, SharedFigure] {
+  const masked = [...new Set([...maskFigure(before, threshold).masked, ...maskFigure(after, threshold).masked])];
+  return [maskFigure(before, threshold, masked), maskFigure(after, threshold, masked)];
 }
 
 /** Which scopes of a report a viewer outside the owner sees: its own in full, others masked, or not at all. */
@@ -115,10 +126,14 @@ export function shareComplianceReport<R extends ComplianceReport>(report: R, thr
  * are masked, with the realised share and the gap computed on them. Flats (net base, oriented,
  * returned) are not households and stay.
  */
-export function shareConventionFlux<F extends ConventionFlux>(figures: F, threshold: number) {
+export function shareConventionFlux<F extends ConventionFlux>(
+  figures: F,
+  threshold: number,
+  alsoHidden: ReadonlySet<string> = new Set(),
+) {
   const secret = (value: number) => isSecret(Math.ceil(value), threshold);
   const counted = Object.fromEntries(
-    Object.entries(figures.counted).map(([name, value]) => [name, secret(value) ? null : value]),
+    Object.entries(figures.counted).map(([name, value]) => [name, secret(value) || alsoHidden.has(name) ? null : value]),
   ) as { [K in keyof ConventionFlux['counted']]: number | null };
   const totalHidden = counted.total === null;
   return {
@@ -131,4 +146,19 @@ export function shareConventionFlux<F extends ConventionFlux>(figures: F, thresh
       rule: `Ménages décomptés de 1 à ${threshold - 1} masqués (null), ainsi que la part réalisée et l’écart calculés sur eux.`,
     },
   };
+}
+
+/**
+ * A convention's flux before and after one more lease, as shown outside the parties: each count
+ * hidden wherever it is secret on either side (see maskFigurePair).
+ */
+export function shareConventionFluxPair<F extends ConventionFlux>(before: F, after: F, threshold: number) {
+  const hidden = new Set(
+    [before, after].flatMap((figures) =>
+      Object.entries(figures.counted)
+        .filter(([, value]) => isSecret(Math.ceil(value), threshold))
+        .map(([name]) => name),
+    ),
+  );
+  return [shareConventionFlux(before, threshold, hidden), shareConventionFlux(after, threshold, hidden)] as const;
 }

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
-import type { ComplianceReport, Figure } from '@vigie/domain';
-import { isSecret, maskFigure, shareComplianceReport, shareConventionFlux, sharedScopeVisibility } from './secrecy.js';
+import type { ComplianceReport, ConventionFlux, Figure } from '@vigie/domain';
+import {
+  isSecret,
+  maskFigure,
+  maskFigurePair,
+  shareComplianceReport,
+  shareConventionFlux,
+  shareConventionFluxPair,
+  sharedScopeVisibility,
+} from './secrecy.js';
 
 const figureArb = fc
   .record({
@@ -34,6 +42,44 @@ const figureArb = fc
       }),
     };
   });
+
+/** A figure of `numerator` of `denominator` leases against a 25 % target, on track, without months. */
+const figure = (numerator: number, denominator: number): Figure => ({
+  numerator,
+  denominator,
+  rate: numerator / denominator,
+  target: 0.25,
+  gap: numerator / denominator - 0.25,
+  status: 'atteint',
+  unknownQ1: 0,
+  pendingQ1: 0,
+  internalMutations: 0,
+  expectedYearEndDenominator: denominator,
+  neededToTarget: 0,
+  reachable: true,
+  monthly: [],
+});
+
+/** A convention's flux of the year: 12 flats of net base, a 25 % share (3 due), as `overrides` say it stands. */
+const conventionFlux = (overrides: Partial<ConventionFlux>): ConventionFlux => ({
+  bailleurId: 'lmh',
+  reservataireId: 'ville',
+  conventionId: 'C',
+  perimeter: { departement: '59' },
+  year: 2026,
+  netBase: 12,
+  excluded: {} as never,
+  oriented: 0,
+  returned: 0,
+  counted: { bailSigne: 0, interBailleurMobility: 0, postCalRefusals: 0, aPosterioriValidation: 0, total: 0 },
+  target: 3,
+  conventionShare: 0.25,
+  realisedShare: 0,
+  proRataTargetToDate: 2.7,
+  gapToProRata: -2.7,
+  contingent: null,
+  ...overrides,
+});
 
 describe('Statistical secrecy', () => {
   it('treats 1 to threshold − 1 as secret, never 0 nor the threshold', () => {
@@ -125,21 +171,6 @@ describe('Statistical secrecy', () => {
   });
 
   it('shares a report: own scope whole, other scopes of its kind dropped, the rest masked', () => {
-    const figure = (numerator: number, denominator: number): Figure => ({
-      numerator,
-      denominator,
-      rate: numerator / denominator,
-      target: 0.25,
-      gap: numerator / denominator - 0.25,
-      status: 'atteint',
-      unknownQ1: 0,
-      pendingQ1: 0,
-      internalMutations: 0,
-      expectedYearEndDenominator: denominator,
-      neededToTarget: 0,
-      reachable: true,
-      monthly: [],
-    });
     const report: ComplianceReport = {
       epciSiren: '200093201',
       year: 2026,
@@ -171,27 +202,49 @@ describe('Statistical secrecy', () => {
   });
 });
 
+describe('Statistical secrecy of a figure before and after one more lease (a simulation)', () => {
+  it('given 0 of 4 before and 0 of 5 after, when shared, then the 5 after is masked as the 4 before is', () => {
+    // Alone, the after would be shown (0 of 5), and with it the masked before (0 of 4).
+    expect(maskFigure(figure(0, 5), 5).masked).toEqual([]);
+    const [before, after] = maskFigurePair(figure(0, 4), figure(0, 5), 5);
+    expect(before).toMatchObject({ numerator: null, denominator: null, rate: null, status: 'non_evaluable' });
+    expect(after).toMatchObject({ numerator: null, denominator: null, rate: null, status: 'non_evaluable' });
+    expect(after.masked).toEqual(before.masked);
+  });
+
+  it('leaves a pair shown whole when neither side is secret', () => {
+    const [before, after] = maskFigurePair(figure(10, 20), figure(11, 21), 5);
+    expect([before.masked, after.masked, after.numerator, before.denominator]).toEqual([[], [], 11, 20]);
+  });
+
+  it('hides a convention’s count on both sides when it is secret on either', () => {
+    const flux = (bailSigne: number) =>
+      conventionFlux({
+        oriented: 8,
+        counted: { bailSigne, interBailleurMobility: 0, postCalRefusals: 0, aPosterioriValidation: 0, total: bailSigne },
+        realisedShare: bailSigne / 12,
+        gapToProRata: bailSigne - 2.7,
+      });
+    const [before, after] = shareConventionFluxPair(flux(4), flux(5), 5);
+    expect([before.counted.bailSigne, after.counted.bailSigne, after.counted.total, after.realisedShare]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
+  });
+});
+
 describe('Statistical secrecy of a convention’s flux', () => {
   it('given 3 households counted on a convention, when shared with the État, then the counts and the realised share are hidden, the flats are not', () => {
     const shared = shareConventionFlux(
-      {
-        bailleurId: 'lmh',
-        reservataireId: 'ville',
-        conventionId: 'C',
-        perimeter: { departement: '59' },
-        year: 2026,
-        netBase: 12,
-        excluded: {} as never,
+      conventionFlux({
         oriented: 4,
         returned: 1,
         counted: { bailSigne: 2, interBailleurMobility: 0, postCalRefusals: 0.5, aPosterioriValidation: 0, total: 2.5 },
-        target: 3,
-        conventionShare: 0.25,
         realisedShare: 2.5 / 12,
-        proRataTargetToDate: 2.7,
         gapToProRata: -0.2,
-        contingent: null,
-      },
+      }),
       5,
     );
     expect(shared).toMatchObject({

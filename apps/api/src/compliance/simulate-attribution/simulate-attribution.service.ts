@@ -23,7 +23,7 @@ import {
   type SimulatedScope,
   type SimulationBase,
 } from '@vigie/domain';
-import { maskFigure, shareConventionFlux, type ScopeVisibility, type SharedFigure } from '@vigie/access';
+import { maskFigurePair, shareConventionFluxPair, type ScopeVisibility, type SharedFigure } from '@vigie/access';
 import { readConventionFlux, readConventions, type ConventionFluxRead, type Freshness } from '@vigie/projections';
 import { CLOCK, type Clock, DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { LeaseReferentialService, type ReferentialLookup } from '../../attribution/lease-referential.service.js';
@@ -75,8 +75,8 @@ export interface SimulationView {
 export type SimulatedFluxView =
   | SimulatedConventionFlux
   | (Omit<SimulatedConventionFlux, 'before' | 'after'> & {
-      readonly before: ReturnType<typeof shareConventionFlux>;
-      readonly after: ReturnType<typeof shareConventionFlux>;
+      readonly before: ReturnType<typeof shareConventionFluxPair>[0];
+      readonly after: ReturnType<typeof shareConventionFluxPair>[1];
     });
 
 /** Who reads a convention's flux in a simulation: `whole` (its bailleur, admin), else the État (its contingent whole) or another reader. */
@@ -283,8 +283,8 @@ export class SimulateAttributionService {
     const showFlux = (simulated: SimulatedConventionFlux, etat: boolean): SimulatedFluxView => {
       if (fluxReader === 'whole' || (fluxReader === 'etat' && etat)) return shared(simulated);
       return viewOf(fluxViews, simulated, String(threshold), () => {
-        const before = shareConventionFlux(simulated.before, threshold);
-        const after = shareConventionFlux(simulated.after, threshold);
+        // Masked as a pair: one lease apart, a count shown on one side would give the other's away.
+        const [before, after] = shareConventionFluxPair(simulated.before, simulated.after, threshold);
         return shared({
           ...simulated,
           before,
@@ -295,11 +295,21 @@ export class SimulateAttributionService {
         });
       });
     };
-    const show = (scope: SimulatedScope['scope'], figure: FigureTotals): ShownFigure => {
-      if (reader === 'owner') return figure;
-      return reader.visibility(scope) === 'full'
-        ? { ...figure, masked: [] }
-        : withoutMonthly(maskFigure({ ...figure, monthly: [] }, reader.threshold));
+    // A scope's figures before and after, as the reader may see them: masked as a pair (one lease
+    // apart, a count shown on one side would give the other's away).
+    const showPair = (
+      scope: SimulatedScope['scope'],
+      before: FigureTotals,
+      after: FigureTotals,
+    ): readonly [ShownFigure, ShownFigure] => {
+      if (reader === 'owner') return [before, after];
+      if (reader.visibility(scope) === 'full')
+        return [
+          { ...before, masked: [] },
+          { ...after, masked: [] },
+        ];
+      const [maskedBefore, maskedAfter] = maskFigurePair({ ...before, monthly: [] }, { ...after, monthly: [] }, reader.threshold);
+      return [withoutMonthly(maskedBefore), withoutMonthly(maskedAfter)];
     };
     const candidates = body.candidates.map((candidate, index) => {
       const simulation = simulateAttribution(base, leaseFactOf(leases[index]!));
@@ -316,8 +326,7 @@ export class SimulateAttributionService {
                   if (visibility === 'hidden') return [];
                   return [
                     viewOf(scopeViews, simulated, `${visibility} ${reader.threshold}`, () => {
-                      const shownBefore = show(scope, before);
-                      const shownAfter = show(scope, after);
+                      const [shownBefore, shownAfter] = showPair(scope, before, after);
                       return {
                         objective,
                         label,
