@@ -4,18 +4,12 @@ import type { Request, Response } from 'express';
 import { ApiKeyStore, owns, type Principal } from '@vigie/access';
 import { BODY_RULE, type BodyRule, hasBody, readBody } from '../http/body.js';
 import { problemOf as problem } from '../http/problem.js';
-import { unstorableFields } from '../http/storable.js';
+import { isStorableText, unstorableFields } from '../http/storable.js';
 import { ACCESS_RULE, type AccessRule, PUBLIC_ROUTE } from './access.decorators.js';
 import { setPrincipal } from './principal.request.js';
 import { TenancyResolver } from './tenancy.resolver.js';
 import { SessionAuthenticator } from './sessions/session-authenticator.js';
 
-/**
- * Access is closed by default: every route answers 401 without a valid key or session, 403 ACCESS_RULE_MISSING
- * without a declared rule (and the application refuses to start with such a route), 403 for a role
- * the rule does not name, and, for another organisation's resource, the very 404 of a resource
- * that does not exist.
- */
 /** What the guard reads of a handler's metadata, read once per handler (not per request). */
 interface HandlerRules {
   readonly isPublic: boolean;
@@ -23,9 +17,12 @@ interface HandlerRules {
   readonly body: BodyRule | undefined;
 }
 
-/** Whether a route parameter may hold what PostgreSQL cannot store (a NUL, a lone surrogate). */
-const MAYBE_UNSTORABLE = /[\u0000\uD800-\uDFFF]/;
-
+/**
+ * Access is closed by default: every route answers 401 without a valid key or session, 403 ACCESS_RULE_MISSING
+ * without a declared rule (and the application refuses to start with such a route), 403 for a role
+ * the rule does not name, and, for another organisation's resource, the very 404 of a resource
+ * that does not exist.
+ */
 @Injectable()
 export class AccessGuard implements CanActivate {
   private readonly rules = new WeakMap<object, HandlerRules>();
@@ -49,10 +46,8 @@ export class AccessGuard implements CanActivate {
     // PostgreSQL cannot store (a %00, a lone surrogate) before it reaches the database.
     const params = request.params ?? {};
     for (const key in params) {
-      if (MAYBE_UNSTORABLE.test(key) || MAYBE_UNSTORABLE.test(String(params[key]))) {
-        const unstorable = unstorableFields(params);
-        if (unstorable.length) throw problem('VALIDATION_FAILED', { errors: unstorable });
-        break;
+      if (!isStorableText(key) || !isStorableText(String(params[key]))) {
+        throw problem('VALIDATION_FAILED', { errors: unstorableFields(params) });
       }
     }
     const rules = this.rulesOf(handler, context.getClass());

@@ -13,9 +13,18 @@ export function sendJsonBytes(request: Request, response: Response, body: Buffer
     response.end();
     return;
   }
+  sendJson(response, body, request.method === 'HEAD');
+}
+
+/**
+ * A JSON answer already encoded, written as it is with the headers Express's type() and send()
+ * would write, without their per-request work (a type look-up, an ETag hashed over the bytes).
+ * `headersOnly`: for HEAD.
+ */
+export function sendJson(response: Response, body: Buffer, headersOnly = false): void {
   response.statusCode = 200;
   response.setHeader('Content-Type', 'application/json; charset=utf-8');
   response.setHeader('Content-Length', body.length);
-  if (request.method === 'HEAD') response.end();
+  if (headersOnly) response.end();
   else response.end(body);
 }

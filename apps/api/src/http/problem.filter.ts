@@ -8,8 +8,6 @@ import { VIGIE_CONFIG } from '../platform/platform.module.js';
 import { type ErrorCode, errorDetail, isErrorCode } from './error-table.js';
 import { type Problem, problemDocument, ProblemError } from './problem.js';
 
-const problemFor = problemDocument;
-
 function httpExceptionCode(exception: HttpException): ErrorCode {
   const status = exception.getStatus();
   const body = exception.getResponse() as { message?: unknown };
@@ -69,28 +67,28 @@ export class ProblemFilter implements ExceptionFilter {
 
   private toProblem(exception: unknown): Problem {
     if (exception instanceof ProblemError) {
-      return { ...problemFor(exception.code), status: exception.status, title: exception.title, ...exception.extensions };
+      return { ...problemDocument(exception.code), status: exception.status, title: exception.title, ...exception.extensions };
     }
     if (isDomainError(exception) && isErrorCode(exception.code)) {
       const detail = errorDetail(exception.code, exception.details);
-      const problem = problemFor(exception.code, { details: exception.details, ...(detail ? { detail } : {}) });
+      const problem = problemDocument(exception.code, { details: exception.details, ...(detail ? { detail } : {}) });
       // A 404 says nothing more than "not found": the same answer as for another organisation's resource.
-      return problem.status === 404 ? problemFor(exception.code) : problem;
+      return problem.status === 404 ? problemDocument(exception.code) : problem;
     }
     if (exception instanceof WrongExpectedVersionError) {
-      return problemFor('CONCURRENT_MODIFICATION', { expectedVersion: exception.expected, actualVersion: exception.actual });
+      return problemDocument('CONCURRENT_MODIFICATION', { expectedVersion: exception.expected, actualVersion: exception.actual });
     }
-    if (exception instanceof EventIdConflictError) return problemFor('EVENT_ID_CONFLICT', { eventId: exception.eventId });
-    if (isDatabaseUnavailable(exception)) return problemFor('DATABASE_UNAVAILABLE');
+    if (exception instanceof EventIdConflictError) return problemDocument('EVENT_ID_CONFLICT', { eventId: exception.eventId });
+    if (isDatabaseUnavailable(exception)) return problemDocument('DATABASE_UNAVAILABLE');
     // With KurrentDB: the facts an append's conditions read lag behind the log; nothing was written.
-    if (exception instanceof ConditionFactsBehindError) return problemFor('EVENT_LOG_COPY_BEHIND');
+    if (exception instanceof ConditionFactsBehindError) return problemDocument('EVENT_LOG_COPY_BEHIND');
     // SQLSTATE class 22: PostgreSQL refuses a value of the request (validation should have caught it first).
-    if (isDataException(exception)) return problemFor('VALUE_NOT_STORABLE');
+    if (isDataException(exception)) return problemDocument('VALUE_NOT_STORABLE');
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const code = httpExceptionCode(exception);
-      return { ...problemFor(code), status };
+      return { ...problemDocument(code), status };
     }
-    return problemFor('INTERNAL_ERROR');
+    return problemDocument('INTERNAL_ERROR');
   }
 }

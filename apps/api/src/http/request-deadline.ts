@@ -13,7 +13,6 @@ export interface RequestDeadlines {
   readonly onAnswerDeadline?: () => void;
 }
 
-/** The problem document of a code, as the ProblemFilter renders one without extensions. */
 /**
  * Two deadlines per request, one timer at a time:
  * - a body that has not fully arrived by `bodyMs` is answered `408 REQUEST_TIMEOUT` and its

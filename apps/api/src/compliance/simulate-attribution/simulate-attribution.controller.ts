@@ -7,6 +7,7 @@ import { complianceReader } from '../compliance.controller.js';
 import type { VigieConfig } from '@vigie/config';
 import { Access, CurrentPrincipal } from '../../access/access.decorators.js';
 import { FLAT_OF_SIMULATION } from '../../access/tenancies.js';
+import { sendJson } from '../../http/cached-answer.js';
 import { JsonBody } from '../../http/body.js';
 import { Contract } from '../../http/contract.js';
 import { epciSirenParam } from '../../http/params.js';
@@ -75,11 +76,6 @@ export class SimulateAttributionController {
     const view = await this.simulations.simulate(siren, input, reader, fluxReader, this.config.STATISTICAL_SECRECY_THRESHOLD);
     // Written as is: Express's send would hash the whole answer (~70 kB) for an ETag no one can use,
     // as the answer of a POST is never revalidated (If-None-Match applies to GET and HEAD).
-    const json = simulationJson(view);
-    // The headers Express's type() and send() would write (its type() looks the type up at each call).
-    response.statusCode = 200;
-    response.setHeader('Content-Type', 'application/json; charset=utf-8');
-    response.setHeader('Content-Length', json.length);
-    response.end(json);
+    sendJson(response, simulationJson(view));
   }
 }
