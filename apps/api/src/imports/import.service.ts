@@ -208,22 +208,21 @@ interface ValidRow extends Pick<ParsedRow, 'cells' | 'body'> {
   readonly confirmDuplicate: boolean;
 }
 
-/**
- * Bulk import of CAL decisions, refusals and leases, in the background: each row goes through
- * the same schema and the same decider as the API, chunk by chunk (one read of the chunk's
- * cases, one transaction for its events). A bad row is reported and writes nothing; the good
- * rows are kept; rows already imported are recognised by their event id.
- */
 /** A chunk's valid rows with what deciding them needs: the report they count in, the import's referential, who and when. */
 interface ChunkRows {
   readonly report: ImportReport;
   readonly valid: ValidRow[];
   readonly referential: FactReferential;
   readonly actor: string;
-  readonly importId: string;
   readonly now: Date;
 }
 
+/**
+ * Bulk import of CAL decisions, refusals and leases, in the background: each row goes through
+ * the same schema and the same decider as the API, chunk by chunk (one read of the chunk's
+ * cases, one transaction for its events). A bad row is reported and writes nothing; the good
+ * rows are kept; rows already imported are recognised by their event id.
+ */
 @Injectable()
 export class ImportService {
   private readonly logger = new Logger('Import');
@@ -424,7 +423,7 @@ export class ImportService {
           // What was decided ahead answers the first attempt only.
           const given = decided;
           decided = undefined;
-          return this.writeChunk(report, checked, referential, principal, report.id, given);
+          return this.writeChunk(report, checked, referential, principal, given);
         });
         report.done += checked.rows;
         const seconds = (Date.now() - started) / 1_000;
@@ -628,17 +627,13 @@ export class ImportService {
     checked: CheckedChunk,
     referential: FactReferential,
     principal: Principal,
-    importId: string,
     decided?: BatchOutcome[],
   ): Promise<void> {
     this.rejectedLines.set(report, new Set());
     report.rejected += checked.rejections.rejected;
     report.rejections.push(...checked.rejections.rejections.slice(0, Math.max(0, MAX_LISTED - report.rejections.length)));
     if (!checked.valid.length) return;
-    await this.appendRows(
-      { report, valid: checked.valid, referential, actor: actorOf(principal), importId, now: this.clock() },
-      decided,
-    );
+    await this.appendRows(this.chunkRows(report, checked.valid, referential, principal), decided);
   }
 
   /**
@@ -657,8 +652,12 @@ export class ImportService {
   ): Promise<BatchOutcome[] | undefined> {
     if (!valid.length) return undefined;
     const pipeline = new CommandPipeline(appendingAfter(this.store, previous));
-    const rows = { report, valid, referential, actor: actorOf(principal), importId: report.id, now: this.clock() };
-    return this.decideRows(pipeline, rows).catch(() => undefined);
+    return this.decideRows(pipeline, this.chunkRows(report, valid, referential, principal)).catch(() => undefined);
+  }
+
+  /** A chunk's valid rows with what deciding them needs, for the principal importing now. */
+  private chunkRows(report: ImportReport, valid: ValidRow[], referential: FactReferential, principal: Principal): ChunkRows {
+    return { report, valid, referential, actor: actorOf(principal), now: this.clock() };
   }
 
   /**
@@ -707,7 +706,7 @@ export class ImportService {
 
   /** Rows decided in file order through `pipeline`'s batch, the accepted ones appended in one transaction; the report untouched. */
   private decideRows(pipeline: CommandPipeline, rows: ChunkRows): Promise<BatchOutcome[]> {
-    const { report, valid, referential, actor, importId, now } = rows;
+    const { report, valid, referential, actor, now } = rows;
     const batch = new BatchLeases();
     // One query per attempt for the whole chunk's recorded leases (rows without a lease get a placeholder identity, never read).
     const identities = valid.map((row) => identityOf(row) ?? NO_IDENTITY);
@@ -722,7 +721,7 @@ export class ImportService {
           streamId: row.streamId,
           decider: identity === null ? attributionDecider : batch.recording(identity, row.eventId),
           eventId: row.eventId,
-          metadata: { actor, source: 'import', importId, line: row.line },
+          metadata: { actor, source: 'import', importId: report.id, line: row.line },
           isRetryOf: (previous) => previous.type === EVENT_TYPE[row.kind] && isRetryOf(row, previous.data),
           command: async () => {
             batch.attempt(index);
