@@ -22,6 +22,8 @@ const FACTS = Number(process.env.BENCH_FLUX_FACTS ?? 30_000);
 const WRITES = Number(process.env.BENCH_FLUX_WRITES ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const BAILLEUR = 'grand-bailleur';
+/** The projections the API process runs (their checkpoints' names). */
+const ALL_PROJECTIONS = ['flux', 'compliance', 'lease_summary', 'alerts'];
 const RESERVATAIRES = Array.from({ length: 20 }, (_, i) => `commune-${i}`);
 /** Commune k of réservataire r: 59 + three digits, one per convention. */
 const communeOf = (convention: number) => `59${String(100 + convention).padStart(3, '0')}`;
@@ -79,10 +81,16 @@ async function writeFlats(base: string, prefix: string, count: number, firstDay:
   return latencies;
 }
 
-async function waitForFlux(pool: ReturnType<typeof createPool>): Promise<void> {
+/**
+ * Waits until the given projections have applied the whole log. The end-of-year writes wait for all
+ * of them: measured while the in-process projector still applies the year's 3 000 leases to
+ * compliance and alerts, they timed that catch-up, not a write after the year's facts.
+ */
+async function waitForProjections(pool: ReturnType<typeof createPool>, names: readonly string[]): Promise<void> {
   for (;;) {
     const { rows } = await pool.query<{ head: string; at: string | null }>(
-      "SELECT (SELECT max(global_position) FROM events) AS head, (SELECT position FROM checkpoints WHERE name = 'flux') AS at",
+      'SELECT (SELECT max(global_position) FROM events) AS head, (SELECT min(position) FROM checkpoints WHERE name = ANY($1)) AS at',
+      [names],
     );
     if (Number(rows[0]!.at ?? 0) >= Number(rows[0]!.head)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -158,7 +166,7 @@ async function main(): Promise<void> {
 
   const api = await startApiProcess(url, { POLL_INTERVAL_MS: '50' });
   const base = api.base;
-  await waitForFlux(pool);
+  await waitForProjections(pool, ALL_PROJECTIONS);
 
   // (1) Writes at the start of the year: no prior fact (after a few unmeasured ones: the API process warms up).
   await writeFlats(base, 'W', 20, 1);
@@ -218,14 +226,15 @@ async function main(): Promise<void> {
     }
     await store.appendMany(leases);
   });
-  const catchUp = await timed(() => waitForFlux(pool));
+  const catchUp = await timed(() => waitForProjections(pool, ['flux']));
+  await waitForProjections(pool, ALL_PROJECTIONS);
   console.log(
     `  year's facts appended in ${bulk.seconds.toFixed(1)} s, flux projection caught up in ${catchUp.seconds.toFixed(1)} s`,
   );
 
   // (2) Writes at the end of the year, after the year's facts.
   const end = await writeFlats(base, 'E', WRITES / 2, 355);
-  await waitForFlux(pool);
+  await waitForProjections(pool, ['flux']);
 
   // (3) Readers: audit ledgers and convention flux figures, 50 concurrent clients each.
   const ledgerPaths = RESERVATAIRES.map((id) => `/v1/reservataires/${id}/ledger?year=2026&bailleur=${BAILLEUR}`);
@@ -295,6 +304,14 @@ async function main(): Promise<void> {
     unit: 'ms',
     target: '≈ the start-of-year p99 (ratio ≈ 1)',
     baseline: { name: 'flux write at the start of the year, p99', value: Math.round(s99 * 10) / 10 },
+  });
+  reportFigure({
+    bench: 'flux',
+    measure: `flux write after ${FACTS} facts of the year, p50`,
+    value: Math.round(e50 * 10) / 10,
+    unit: 'ms',
+    target: '≈ the start-of-year p50 (ratio ≈ 1)',
+    baseline: { name: 'flux write at the start of the year, p50', value: Math.round(s50 * 10) / 10 },
   });
   reportFigure({
     bench: 'flux',
