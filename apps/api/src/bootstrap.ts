@@ -1,15 +1,14 @@
 import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { type NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { type VigieConfig } from '@vigie/config';
 import { AppModule, CONTROLLERS } from './app.module.js';
 import { assertEveryBodyIsDeclared, assertEveryRouteHasARule, documentAccessRules } from './access/route-rules.js';
-import { closeConnectionUntilBodyRead, deferContinueUntilBodyRead } from './http/body.js';
+import { acceptBodiesUnread, closeConnectionUntilBodyRead, deferContinueUntilBodyRead, isMediaType } from './http/body.js';
 import { accessLog } from './logging/access-log.js';
 import { documentContracts } from './http/openapi.js';
 import { requestDeadline } from './http/request-deadline.js';
-import { queryParsedOnce, series } from './http/series.js';
 import { loadShedding } from './http/load-shedding.js';
 import { IMPORT_CONTENT_TYPES } from './imports/imports.controller.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
@@ -50,15 +49,20 @@ export async function bootstrap(
     (message, level) => (level === 'warn' ? logger.warn(message) : logger.log(message)),
     options.clock,
   );
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRuntime(runtime), {
-    logger: loggerService,
-    bodyParser: false,
-  });
-  // No body parser here: middleware runs before authentication. Each route declares its body
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRuntime(runtime),
+    new FastifyAdapter({
+      // Paths as Express took them: `/v1/leases/` is `/v1/leases`; an id of any length reaches its
+      // route, which judges it (400), rather than the router (414).
+      routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2_048 },
+    }),
+    { logger: loggerService, bodyParser: false },
+  );
+  const fastify = app.getHttpAdapter().getInstance();
+  // No body parser here: hooks run before authentication. Each route declares its body
   // (@JsonBody, @TextBody) and the AccessGuard reads it once the key and the role are checked.
-  app.set('json replacer', parisTimesReplacer);
-  // Nothing to tell a caller about the framework behind the API.
-  app.disable('x-powered-by');
+  acceptBodiesUnread(fastify);
+  fastify.setReplySerializer((payload) => JSON.stringify(payload, parisTimesReplacer));
   deferContinueUntilBodyRead(app.getHttpServer());
   // People's sessions (cookie → row of web_sessions); the AccessGuard turns them into principals.
   const sessions = sessionMiddleware(runtime.pool, runtime.sessionSecret, config);
@@ -67,34 +71,35 @@ export async function bootstrap(
   const httpLogger = new Logger('HTTP');
   let lastDeadlineLog = 0;
   const bodyDeadlineMs = config.HTTP_BODY_TIMEOUT_S * 1_000;
-  // Every request's own middlewares, mounted as one layer (the router's cost is per layer).
-  app.use(
-    series(
-      queryParsedOnce,
-      closeConnectionUntilBodyRead,
-      accessLog(pinoLogger.child({ context: 'HTTP' })),
-      // More requests than the database connections can serve soon are refused at once (503 SERVER_BUSY).
-      loadShedding(
-        () => runtime.pool.waitingCount >= config.DATABASE_POOL_SIZE * HTTP_WAITING_PER_CONNECTION,
-        config.DATABASE_RETRY_AFTER_S,
-      ),
-      sessions.handler,
-      requestDeadline({
-        bodyMs: (request) => (IMPORT_CONTENT_TYPES.some((type) => request.is(type)) ? bodyDeadlineMs * 10 : bodyDeadlineMs),
-        answerMs: config.HTTP_REQUEST_TIMEOUT_S * 1_000,
-        retryAfterS: config.DATABASE_RETRY_AFTER_S,
-        onAnswerDeadline: () => {
-          // An outage is one cause, not one line per request (as the ProblemFilter logs it).
-          const now = Date.now();
-          if (now - lastDeadlineLog > 5_000) {
-            lastDeadlineLog = now;
-            httpLogger.warn(`REQUEST_DEADLINE_EXCEEDED: no answer within ${config.HTTP_REQUEST_TIMEOUT_S} s`);
-          }
-        },
-      }),
+  // Every request's own hooks, in this order, before routing's guards and handlers.
+  fastify.addHook('onRequest', closeConnectionUntilBodyRead);
+  fastify.addHook('onRequest', accessLog(pinoLogger.child({ context: 'HTTP' })));
+  // More requests than the database connections can serve soon are refused at once (503 SERVER_BUSY).
+  fastify.addHook(
+    'onRequest',
+    loadShedding(
+      () => runtime.pool.waitingCount >= config.DATABASE_POOL_SIZE * HTTP_WAITING_PER_CONNECTION,
+      config.DATABASE_RETRY_AFTER_S,
     ),
   );
-  serveWebAssets(app);
+  fastify.addHook('onRequest', sessions.handler);
+  fastify.addHook(
+    'onRequest',
+    requestDeadline({
+      bodyMs: (request) => (isMediaType(request, IMPORT_CONTENT_TYPES) ? bodyDeadlineMs * 10 : bodyDeadlineMs),
+      answerMs: config.HTTP_REQUEST_TIMEOUT_S * 1_000,
+      retryAfterS: config.DATABASE_RETRY_AFTER_S,
+      onAnswerDeadline: () => {
+        // An outage is one cause, not one line per request (as the ProblemFilter logs it).
+        const now = Date.now();
+        if (now - lastDeadlineLog > 5_000) {
+          lastDeadlineLog = now;
+          httpLogger.warn(`REQUEST_DEADLINE_EXCEEDED: no answer within ${config.HTTP_REQUEST_TIMEOUT_S} s`);
+        }
+      },
+    }),
+  );
+  serveWebAssets(fastify);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

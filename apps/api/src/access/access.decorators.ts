@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { type Owners, type Principal, type Role, ROLES } from '@vigie/access';
 import type { ErrorCode } from '../http/error-table.js';
 import { problemOf } from '../http/problem.js';
@@ -22,12 +22,12 @@ export type Tenancy =
    */
   | {
       readonly kind: 'claimed';
-      readonly owners: (request: Request, resolver: TenancyResolver) => Owners | null;
+      readonly owners: (request: FastifyRequest, resolver: TenancyResolver) => Owners | null;
       /**
        * The territories the body names (communes of a QPV, of an EPCI, of a CIA's sectors): each
        * must be the caller's too, else 403 TENANT_FORBIDDEN, as for a write for another organisation.
        */
-      readonly within?: (request: Request, resolver: TenancyResolver) => readonly Owners[];
+      readonly within?: (request: FastifyRequest, resolver: TenancyResolver) => readonly Owners[];
     }
   /**
    * An existing resource (a convention, a lease of another bailleur, an event), its owners read
@@ -39,7 +39,7 @@ export type Tenancy =
   | {
       readonly kind: 'existing';
       readonly owners: (
-        request: Request,
+        request: FastifyRequest,
         resolver: TenancyResolver,
       ) => Promise<Owners | null | undefined> | Owners | null | undefined;
       readonly notFound: ErrorCode;
@@ -58,7 +58,7 @@ export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
 /** The authenticated caller of this request. */
 export const CurrentPrincipal = createParamDecorator((_data: unknown, context: ExecutionContext): Principal => {
-  const principal = principalOf(context.switchToHttp().getRequest<Request>());
+  const principal = principalOf(context.switchToHttp().getRequest<FastifyRequest>());
   if (!principal) throw problemOf('UNAUTHENTICATED');
   return principal;
 });

@@ -1,6 +1,6 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiKeyStore, owns, type Principal } from '@vigie/access';
 import { BODY_RULE, type BodyRule, hasBody, readBody } from '../http/body.js';
 import { problemOf as problem } from '../http/problem.js';
@@ -41,10 +41,10 @@ export class AccessGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const handler = context.getHandler();
     const http = context.switchToHttp();
-    const request = http.getRequest<Request>();
+    const request = http.getRequest<FastifyRequest>();
     // Path ids are read below (owners of an existing resource) before any schema: refuse what
     // PostgreSQL cannot store (a %00, a lone surrogate) before it reaches the database.
-    const params = request.params ?? {};
+    const params = (request.params ?? {}) as Record<string, unknown>;
     for (const key in params) {
       if (!isStorableText(key) || !isStorableText(String(params[key]))) {
         throw problem('VALIDATION_FAILED', { errors: unstorableFields(params) });
@@ -57,10 +57,10 @@ export class AccessGuard implements CanActivate {
     // An API key when one is presented; else a person's session cookie (the same principal, the
     // same rules below), whose state-changing requests must also carry the session's CSRF token.
     const principal = token ? this.keys.verifiedPrincipal(token) : undefined;
-    if (principal !== undefined) return this.authorize(request, http.getResponse<Response>(), rules, principal, true);
+    if (principal !== undefined) return this.authorize(request, http.getResponse<FastifyReply>(), rules, principal, true);
     return (async () => {
       const found = token ? await this.keys.authenticate(token) : header ? null : await this.sessions.principal(request);
-      return this.authorize(request, http.getResponse<Response>(), rules, found, Boolean(token));
+      return this.authorize(request, http.getResponse<FastifyReply>(), rules, found, Boolean(token));
     })();
   }
 
@@ -78,14 +78,14 @@ export class AccessGuard implements CanActivate {
   }
 
   private authorize(
-    request: Request,
-    response: Response,
+    request: FastifyRequest,
+    reply: FastifyReply,
     { rule, body }: HandlerRules,
     principal: Principal | null,
     byKey: boolean,
   ): boolean | Promise<boolean> {
     if (!principal) {
-      response.setHeader('WWW-Authenticate', 'Bearer realm="vigie"');
+      reply.header('WWW-Authenticate', 'Bearer realm="vigie"');
       throw problem('UNAUTHENTICATED');
     }
     if (!byKey && !this.sessions.csrfAllows(request)) throw problem('CSRF_TOKEN_INVALID');
@@ -94,11 +94,11 @@ export class AccessGuard implements CanActivate {
     if (!rule.roles.includes(principal.role)) throw problem('ROLE_FORBIDDEN');
     // Only now is the body read (the ownership checks below look into it): never for a caller
     // without a valid key or of another role, never on a route that takes none.
-    if (body && hasBody(request)) return readBody(request, response, body).then(() => this.owns(request, rule, principal));
+    if (body && hasBody(request)) return readBody(request, reply, body).then(() => this.owns(request, rule, principal));
     return this.owns(request, rule, principal);
   }
 
-  private owns(request: Request, rule: AccessRule, principal: Principal): boolean | Promise<boolean> {
+  private owns(request: FastifyRequest, rule: AccessRule, principal: Principal): boolean | Promise<boolean> {
     if (principal.role === 'admin') return true;
     const { tenancy } = rule;
     if (tenancy.kind === 'claimed') {

@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { departementOfQpv } from '@vigie/domain';
 import { mergeOwners, type Owners } from '@vigie/access';
 import type { ErrorCode } from '../http/error-table.js';
@@ -9,14 +9,14 @@ import type { TenancyResolver } from './tenancy.resolver.js';
 export const NO_TENANT: Tenancy = { kind: 'none' };
 export const FILTERED: Tenancy = { kind: 'filtered' };
 
-const param = (request: Request, name: string): string | undefined => {
-  const value = request.params[name];
+const param = (request: FastifyRequest, name: string): string | undefined => {
+  const value = (request.params as Record<string, unknown>)[name];
   return typeof value === 'string' && value ? value : undefined;
 };
 
 /** Owners read from a route parameter; null (let the handler answer) when it is missing. */
 function fromParam<T>(name: string, owners: (id: string, resolver: TenancyResolver) => T) {
-  return (request: Request, resolver: TenancyResolver): T | null => {
+  return (request: FastifyRequest, resolver: TenancyResolver): T | null => {
     const id = param(request, name);
     return id ? owners(id, resolver) : null;
   };
@@ -54,7 +54,7 @@ function territoriesNamed(body: unknown): Array<{ kind: 'commune' | 'qpv'; code:
 }
 
 /** Every commune and QPV the body names lies in the caller's territory. */
-const TERRITORIES_OF_THE_BODY = (request: Request, resolver: TenancyResolver) =>
+const TERRITORIES_OF_THE_BODY = (request: FastifyRequest, resolver: TenancyResolver) =>
   territoriesNamed(request.body).map(({ kind, code }) => (kind === 'commune' ? resolver.commune(code) : resolver.qpv(code)));
 
 /**
@@ -88,7 +88,7 @@ export const existingOwnedBy = (kind: keyof Owners, name: string): Tenancy => ({
  */
 const existingCase = (
   notFound: ErrorCode,
-  locate: (request: Request) => { bailleurId: string | undefined; caseId: string | undefined },
+  locate: (request: FastifyRequest) => { bailleurId: string | undefined; caseId: string | undefined },
 ): Tenancy => ({
   kind: 'existing',
   notFound,

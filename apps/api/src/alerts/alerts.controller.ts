@@ -1,7 +1,7 @@
 import { Contract } from '../http/contract.js';
 import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ALERT_RULES, type AlertMeasure, type AlertRule } from '@vigie/domain';
 import { listAlerts, readEtatReservataires } from '@vigie/projections';
@@ -68,8 +68,8 @@ export class AlertsController {
   async list(
     @Query() query: Record<string, string>,
     @CurrentPrincipal() principal: Principal,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() response: FastifyReply,
   ): Promise<void> {
     const input = parseOrThrow(querySchema, {
       epci: query.epci || undefined,
@@ -99,7 +99,7 @@ export class AlertsController {
         : alert,
     );
     if (!wantsTable(request)) {
-      response.status(200).json(alerts);
+      response.code(200).send(alerts);
       return;
     }
     const names = await DisplayNames.read(this.pool, this.territorial);

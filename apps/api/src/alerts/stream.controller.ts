@@ -1,7 +1,7 @@
 import { Contract } from '../http/contract.js';
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { RecordedEvent } from '@vigie/event-store';
 import { epciSirenParam } from '../http/params.js';
@@ -48,10 +48,13 @@ export class StreamController {
   async stream(
     @Query('epci') epci: string | undefined,
     @CurrentPrincipal() principal: Principal,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() fastifyRequest: FastifyRequest,
+    @Res() reply: FastifyReply,
   ): Promise<void> {
     const filter = parseOrThrow(querySchema, { epci: epci || undefined }).epci;
+    // Written as it comes on Node's own response: the stream outlives the handler.
+    const request = fastifyRequest.raw;
+    const response = reply.raw;
     // Until `ready` is written, a batch the shared feed delivers is held, then trimmed to what follows `ready`.
     let ready: number | undefined = undefined;
     const held: RecordedEvent[] = [];
@@ -103,7 +106,9 @@ export class StreamController {
       return;
     }
     const head = feed.position;
-    response.status(200).set({
+    // From here the answer is this handler's alone: Fastify sends nothing when it returns.
+    reply.hijack();
+    response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',

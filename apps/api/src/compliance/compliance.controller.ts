@@ -3,7 +3,7 @@ import { readComplianceRules } from '@vigie/projections';
 import { SCOPE_KIND_LABELS } from '../http/scope-labels.js';
 import { applyDecorators, Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { GROUP_BYS } from '@vigie/domain';
 import { asOfOf, bitemporalInput, bitemporalQuery, BitemporalQueries } from '../http/bitemporal.js';
@@ -156,14 +156,14 @@ export class ComplianceController {
     @Param('epci') epci: string,
     @Query() query: Record<string, string>,
     @CurrentPrincipal() principal: Principal,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() response: FastifyReply,
   ): Promise<void> {
     const input = parseComplianceQuery(epci, query);
     const asOf = asOfOf(input.asOf);
     const reader = complianceReader(principal, input.epci, this.tenancy);
     const { view, body, etag } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf, input.signedUntil);
-    response.setHeader('X-Vigie-Position', String(view.asOf.position));
+    response.header('X-Vigie-Position', String(view.asOf.position));
     const shared = reader === 'owner' ? null : shareComplianceReport(view, this.config.STATISTICAL_SECRECY_THRESHOLD, reader);
     if (wantsTable(request)) {
       await sendTable(request, response, {
@@ -180,7 +180,7 @@ export class ComplianceController {
       return;
     }
     if (shared) {
-      response.status(200).json(shared);
+      response.code(200).send(shared);
       return;
     }
     // Serialised and tagged once per result; 304 to a matching If-None-Match.

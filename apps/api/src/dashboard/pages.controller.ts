@@ -1,5 +1,5 @@
 import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '@vigie/access';
 import { Public } from '../access/access.decorators.js';
 import { OidcService } from '../access/sessions/oidc.service.js';
@@ -64,15 +64,15 @@ export class PagesController {
   @Public()
   @Get()
   @Contract({ summary: 'Accueil : la page de son organisme une fois connecté, la connexion sinon', answer: 'read' })
-  async home(@Req() request: Request, @Res() response: Response): Promise<void> {
+  async home(@Req() request: FastifyRequest, @Res() response: FastifyReply): Promise<void> {
     const principal = await this.sessions.principal(request);
-    response.redirect(303, principal ? homeOf(principal) : '/connexion');
+    response.redirect(principal ? homeOf(principal) : '/connexion', 303);
   }
 
   @Public()
   @Get('connexion')
   @Contract({ summary: 'Page de connexion', answer: 'read' })
-  signIn(@Query('erreur') error: string | undefined, @Res() response: Response): void {
+  signIn(@Query('erreur') error: string | undefined, @Res() response: FastifyReply): void {
     const message = error ? SIGN_IN_ERRORS[error] : undefined;
     const body = html` ${message ? html`<div class="fr-alert fr-alert--error fr-mb-4w" role="alert"><p>${message}</p></div>` : ''}
       ${
@@ -100,14 +100,14 @@ export class PagesController {
   @Public()
   @Get('admin')
   @Contract({ summary: 'Page d’administration : organismes, clés d’API, personnes', answer: 'read' })
-  admin(@Req() request: Request, @Res() response: Response): Promise<void> {
+  admin(@Req() request: FastifyRequest, @Res() response: FastifyReply): Promise<void> {
     return this.persona(request, response, 'admin', '');
   }
 
   @Public()
   @Get('epci/:id')
   @Contract({ summary: 'Page d’un EPCI : objectifs, trajectoire, répartitions, alertes, baux', answer: 'read' })
-  epci(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+  epci(@Param('id') id: string, @Req() request: FastifyRequest, @Res() response: FastifyReply): Promise<void> {
     return this.persona(request, response, 'epci', id);
   }
 
@@ -117,34 +117,39 @@ export class PagesController {
     summary: 'Rapport annuel imprimable d’un EPCI : objectifs, trajectoires, répartitions, qualité des données',
     answer: 'read',
   })
-  epciReport(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+  epciReport(@Param('id') id: string, @Req() request: FastifyRequest, @Res() response: FastifyReply): Promise<void> {
     return this.persona(request, response, 'rapport', id);
   }
 
   @Public()
   @Get('bailleur/:id')
   @Contract({ summary: 'Page d’un bailleur : position par objectif et par convention, alertes, imports', answer: 'read' })
-  bailleur(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+  bailleur(@Param('id') id: string, @Req() request: FastifyRequest, @Res() response: FastifyReply): Promise<void> {
     return this.persona(request, response, 'bailleur', id);
   }
 
   @Public()
   @Get('reservataire/:id')
   @Contract({ summary: 'Page d’un réservataire : conventions, réalisé et dû par année, registre', answer: 'read' })
-  reservataire(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+  reservataire(@Param('id') id: string, @Req() request: FastifyRequest, @Res() response: FastifyReply): Promise<void> {
     return this.persona(request, response, 'reservataire', id);
   }
 
   @Public()
   @Get('etat/:id')
   @Contract({ summary: 'Page de l’État dans un département : ses EPCI côte à côte', answer: 'read' })
-  etat(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+  etat(@Param('id') id: string, @Req() request: FastifyRequest, @Res() response: FastifyReply): Promise<void> {
     return this.persona(request, response, 'etat', id);
   }
 
-  private async persona(request: Request, response: Response, view: PersonaView | OtherView, id: string): Promise<void> {
+  private async persona(
+    request: FastifyRequest,
+    response: FastifyReply,
+    view: PersonaView | OtherView,
+    id: string,
+  ): Promise<void> {
     const principal = await this.sessions.principal(request);
-    if (!principal) return response.redirect(303, '/connexion');
+    if (!principal) return response.redirect('/connexion', 303);
     if (!mayOpen(principal, view, id)) {
       // As the API does for another organisation's figures: not found, and the way to one's own page.
       const body = html`<div class="fr-alert fr-alert--error fr-mb-4w" role="alert">
@@ -158,17 +163,17 @@ export class PagesController {
     this.send(response, page({ title: TITLES[view], view: { name: view, id }, signedIn: true, body }));
   }
 
-  private send(response: Response, text: string, status = 200): void {
+  private send(response: FastifyReply, text: string, status = 200): void {
     response
-      .status(status)
-      .set({
+      .code(status)
+      .headers({
         'cache-control': 'no-store',
         'content-security-policy':
           "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
         'x-content-type-options': 'nosniff',
         'referrer-policy': 'same-origin',
       })
-      .type('text/html')
+      .type('text/html; charset=utf-8')
       .send(text);
   }
 }

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
 
 const require = createRequire(import.meta.url);
 
@@ -9,13 +10,19 @@ const require = createRequire(import.meta.url);
 export const WEB_PUBLIC_DIR = join(dirname(fileURLToPath(import.meta.url)), 'public');
 
 /**
- * Static files of the web application, all served from this process (no CDN): the State's
- * design system (`@gouvfr/dsfr`) under /dsfr, Chart.js under /vendor/chart.js, and the
- * application's own client under /web. Public: they hold no data.
+ * Static files of the web application, all served from this process (no CDN) by @fastify/static:
+ * the State's design system (`@gouvfr/dsfr`) under /dsfr, Chart.js under /vendor/chart.js, and
+ * the application's own client under /web. Public: they hold no data. A missing file is the API's
+ * 404 (NOT_FOUND); no directory index.
  */
-export function serveWebAssets(app: NestExpressApplication): void {
-  const options = { fallthrough: false, index: false, maxAge: '1h' } as const;
-  app.useStaticAssets(join(dirname(require.resolve('@gouvfr/dsfr/package.json')), 'dist'), { ...options, prefix: '/dsfr' });
-  app.useStaticAssets(dirname(require.resolve('chart.js')), { ...options, prefix: '/vendor/chart.js' });
-  app.useStaticAssets(WEB_PUBLIC_DIR, { ...options, maxAge: 0, prefix: '/web' });
+export function serveWebAssets(fastify: FastifyInstance): void {
+  // `decorateReply: false`: no `reply.sendFile`, which nothing uses (and which one plugin only may add).
+  const options = { index: false, wildcard: true, maxAge: '1h', decorateReply: false } as const;
+  void fastify.register(fastifyStatic, {
+    ...options,
+    root: join(dirname(require.resolve('@gouvfr/dsfr/package.json')), 'dist'),
+    prefix: '/dsfr/',
+  });
+  void fastify.register(fastifyStatic, { ...options, root: dirname(require.resolve('chart.js')), prefix: '/vendor/chart.js/' });
+  void fastify.register(fastifyStatic, { ...options, root: WEB_PUBLIC_DIR, maxAge: 0, prefix: '/web/' });
 }

@@ -1,7 +1,7 @@
 import { Contract } from '../http/contract.js';
 import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { type Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ProjectorService } from '../platform/projector.service.js';
 import { RUNTIME, type Runtime } from '../platform/runtime.js';
 import { ALERT_MONITOR_CHECKPOINT } from '@vigie/alerts';
@@ -20,7 +20,7 @@ export class HealthController {
   @Public()
   @Get('health')
   @Contract({ summary: 'Base de données, retard des projections et état du relais Kafka', answer: 'read' })
-  async health(@Res() response: Response): Promise<void> {
+  async health(@Res() response: FastifyReply): Promise<void> {
     const started = performance.now();
     try {
       const heads = await readLogHeads(this.runtime.pool);
@@ -99,10 +99,10 @@ export class HealthController {
           lastError: relay.lastError,
         },
       };
-      response.status(200).json(body);
+      response.code(200).send(body);
     } catch (error) {
-      response.setHeader('retry-after', String(this.runtime.config.DATABASE_RETRY_AFTER_S));
-      response.status(503).json({
+      response.header('retry-after', String(this.runtime.config.DATABASE_RETRY_AFTER_S));
+      response.code(503).send({
         status: 'down',
         database: { status: 'down', description: this.runtime.database.description, error: (error as Error).message },
       });

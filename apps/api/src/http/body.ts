@@ -3,12 +3,13 @@ import bodyParser from 'body-parser';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import typeis from 'type-is';
 import { compositeKey } from '@vigie/domain';
 import { type ProblemError, problemOf } from './problem.js';
 
@@ -71,7 +72,7 @@ export const TextBody = (rule: Omit<BodyRule, 'kind'>) => SetMetadata(BODY_RULE,
 export const FileBody = (rule: Omit<BodyRule, 'kind'>) => SetMetadata(BODY_RULE, { kind: 'file', ...rule } satisfies BodyRule);
 
 /** Whether the request carries a body (chunked, or a non-zero Content-Length). */
-export function hasBody(request: Request): boolean {
+export function hasBody(request: { readonly headers: IncomingHttpHeaders }): boolean {
   return request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
 }
 
@@ -84,25 +85,37 @@ export function deferContinueUntilBodyRead(server: Server): void {
 }
 
 /**
- * First of all middleware: the answer to a request with a body closes the connection, unless the
- * body was read (`readBody` lifts it). Node would otherwise read and discard an unread body to
- * reuse the connection: a body sent without a key, or to a route that takes none, is not read at all.
+ * Whether the request's media type is one of `types` (`application/*+json` patterns included).
+ * False without a body.
  */
-export function closeConnectionUntilBodyRead(request: Request, response: Response, next: NextFunction): void {
-  if (hasBody(request)) response.setHeader('Connection', 'close');
-  next();
+export function isMediaType(request: FastifyRequest, types: readonly string[]): boolean {
+  return Boolean(typeis(request.raw, [...types]));
 }
 
-const PARSERS = new Map<string, RequestHandler>();
+/**
+ * First of all request hooks: the answer to a request with a body closes the connection, unless the
+ * body was read (`readBody` lifts it). Node would otherwise read and discard an unread body to
+ * reuse the connection: a body sent without a key, or to a route that takes none, is not read at all.
+ * Set on the Node response, under whatever Fastify writes, so that `readBody` can lift it.
+ */
+export function closeConnectionUntilBodyRead(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (hasBody(request)) reply.raw.setHeader('Connection', 'close');
+  done();
+}
 
-function parserFor(rule: BodyRule): RequestHandler {
+/** A body-parser middleware, run on Node's own request and response. */
+type NodeParser = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
+
+const PARSERS = new Map<string, NodeParser>();
+
+function parserFor(rule: BodyRule): NodeParser {
   const key = compositeKey('body-parser', rule.kind, rule.limit, ...rule.types);
   let parser = PARSERS.get(key);
   if (!parser) {
     const options = { limit: rule.limit, type: [...rule.types] };
     // Any JSON value is parsed (strict: false): `null` or `42` is valid JSON, which the route's schema
     // then refuses for not being the object it expects, rather than being called malformed.
-    parser = (rule.kind === 'json' ? bodyParser.json({ ...options, strict: false }) : bodyParser.text(options)) as RequestHandler;
+    parser = (rule.kind === 'json' ? bodyParser.json({ ...options, strict: false }) : bodyParser.text(options)) as NodeParser;
     PARSERS.set(key, parser);
   }
   return parser;
@@ -142,25 +155,39 @@ function bodyProblem(error: { type?: string; status?: number }, rule: BodyRule):
  * Reads and parses the body of a request whose route declares one; nothing without a rule or a
  * body. A declared length over the limit is refused before reading a byte.
  */
-export async function readBody(request: Request, response: Response, rule: BodyRule | undefined): Promise<void> {
+export async function readBody(request: FastifyRequest, reply: FastifyReply, rule: BodyRule | undefined): Promise<void> {
   if (!rule || !hasBody(request)) return;
   if (Number(request.headers['content-length'] ?? 0) > rule.limit) throw tooLarge(rule);
+  const response = reply.raw;
   // A client that waits for leave to send its body (Expect: 100-continue) gets it only now.
   if (/100-continue/i.test(request.headers.expect ?? '')) response.writeContinue();
   if (rule.kind === 'file') {
-    if (!request.is([...rule.types])) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: rule.unsupported });
-    request.body = await receiveFile(request, response, rule);
+    if (!isMediaType(request, rule.types)) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: rule.unsupported });
+    request.body = await receiveFile(request.raw, response, rule);
     response.removeHeader('Connection');
     return;
   }
+  // Fastify's own parsers are off (see `acceptBodiesUnread`): the body is still unread in Node's request.
+  const raw = request.raw as IncomingMessage & { body?: unknown };
   const parser = parserFor(rule);
   await new Promise<void>((resolve, reject) => {
-    parser(request, response, (error?: unknown) => (error ? reject(bodyProblem(error as { type?: string }, rule)) : resolve()));
+    parser(raw, response, (error?: unknown) => (error ? reject(bodyProblem(error as { type?: string }, rule)) : resolve()));
   });
   // Not read: a media type the route does not take.
-  if (request.body === undefined) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: rule.unsupported });
+  if (raw.body === undefined) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: rule.unsupported });
+  request.body = raw.body;
   // Read whole: the connection can be reused.
   response.removeHeader('Connection');
+}
+
+/**
+ * Fastify reads and parses a body before the route's guard runs; here no body is read by Fastify
+ * (every media type is taken, none is read), so that `readBody` reads it after authentication, as
+ * its route declares it. A media type a route does not take is refused there (415).
+ */
+export function acceptBodiesUnread(fastify: FastifyInstance): void {
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (_request, _payload, done) => done(null));
 }
 
 /**
@@ -168,7 +195,7 @@ export async function readBody(request: Request, response: Response, rule: BodyR
  * limit (a body sent without a length, or longer than it said) the upload stops and is refused
  * 413 with the limit; the partial file is deleted. Memory stays the size of a chunk.
  */
-async function receiveFile(request: Request, response: Response, rule: BodyRule): Promise<UploadedFile> {
+async function receiveFile(request: IncomingMessage, response: ServerResponse, rule: BodyRule): Promise<UploadedFile> {
   const path = join(tmpdir(), `vigie-upload-${randomUUID()}`);
   let size = 0;
   let blank = true;

@@ -1,30 +1,22 @@
-import type { Request, Response } from 'express';
+import fresh from 'fresh';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Sends a JSON answer already serialised (bytes kept with their ETag), as it is: no replacer, no
- * stringify, no content-type lookup per request. A matching If-None-Match gets 304 without the
- * bytes; HEAD gets the headers only.
+ * stringify per request. A matching If-None-Match gets 304 without the bytes; HEAD gets the
+ * headers only (Node writes no body for HEAD).
  */
-export function sendJsonBytes(request: Request, response: Response, body: Buffer, etag: string): void {
-  response.setHeader('ETag', etag);
-  // Express's own freshness test (If-None-Match against the ETag, Cache-Control: no-cache).
-  if (request.headers['if-none-match'] !== undefined && request.fresh) {
-    response.statusCode = 304;
-    response.end();
+export function sendJsonBytes(request: FastifyRequest, reply: FastifyReply, body: Buffer, etag: string): void {
+  reply.header('ETag', etag);
+  // The freshness test of HTTP caches (If-None-Match against the ETag, Cache-Control: no-cache).
+  if (request.headers['if-none-match'] !== undefined && fresh(request.headers, { etag })) {
+    reply.code(304).send();
     return;
   }
-  sendJson(response, body, request.method === 'HEAD');
+  sendJson(reply, body);
 }
 
-/**
- * A JSON answer already encoded, written as it is with the headers Express's type() and send()
- * would write, without their per-request work (a type look-up, an ETag hashed over the bytes).
- * `headersOnly`: for HEAD.
- */
-export function sendJson(response: Response, body: Buffer, headersOnly = false): void {
-  response.statusCode = 200;
-  response.setHeader('Content-Type', 'application/json; charset=utf-8');
-  response.setHeader('Content-Length', body.length);
-  if (headersOnly) response.end();
-  else response.end(body);
+/** A JSON answer already encoded, sent as it is (200, `application/json; charset=utf-8`, its length). */
+export function sendJson(reply: FastifyReply, body: Buffer): void {
+  reply.code(200).header('Content-Type', 'application/json; charset=utf-8').send(body);
 }

@@ -1,4 +1,4 @@
-import { type Request, type Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parisCsvTimestamp } from '@vigie/domain';
 import { invalidField } from './problem.js';
 
@@ -36,8 +36,8 @@ const FORMATS = ['json', 'csv', 'xlsx'];
  * `?format=` of an export, when given: one of json, csv, xlsx. Throws a 400 VALIDATION_FAILED
  * naming `format` otherwise (a `pdf` or an `xml` would otherwise be answered JSON without a word).
  */
-export function askedFormat(request: Request): string | undefined {
-  const { format } = request.query;
+export function askedFormat(request: FastifyRequest): string | undefined {
+  const { format } = request.query as Record<string, unknown>;
   if (format === undefined) return undefined;
   if (typeof format === 'string' && FORMATS.includes(format)) return format;
   throw invalidField(
@@ -48,16 +48,21 @@ export function askedFormat(request: Request): string | undefined {
 }
 
 /** `?format=csv` or `Accept: text/csv`. */
-export function wantsCsv(request: Request): boolean {
+export function wantsCsv(request: FastifyRequest): boolean {
   if (askedFormat(request) === 'csv') return true;
   const accept = request.headers.accept ?? '';
   return accept.includes('text/csv') && !accept.includes('application/json');
 }
 
-export function sendCsv(response: Response, filename: string, csv: string): void {
-  response
-    .status(200)
-    .type('text/csv; charset=utf-8')
-    .setHeader('Content-Disposition', `attachment; filename="${filename}"`)
-    .send(csv);
+/** Answers a file to download: 200, its media type, `Content-Disposition: attachment` with its name. */
+export function sendDownload(reply: FastifyReply, filename: string, mediaType: string, body: string | Buffer): void {
+  reply
+    .code(200)
+    .header('Content-Type', mediaType)
+    .header('Content-Disposition', `attachment; filename="${filename}"`)
+    .send(body);
+}
+
+export function sendCsv(reply: FastifyReply, filename: string, csv: string): void {
+  sendDownload(reply, filename, 'text/csv; charset=utf-8', csv);
 }

@@ -1,19 +1,19 @@
-import type { AddressInfo } from 'node:net';
-import express from 'express';
+import Fastify from 'fastify';
 import { loadShedding } from './load-shedding.js';
 
 describe('loadShedding', () => {
   it('answers 503 SERVER_BUSY with Retry-After while the connections are saturated, and serves again once they are not', async () => {
     // Saturated while two slow requests are held (as a pool's queue would be).
     const held: Array<() => void> = [];
-    const app = express();
-    app.use(loadShedding(() => held.length >= 2, 3));
-    app.get('/slow', (_request, response) => void held.push(() => response.json({ ok: true })));
-    app.get('/health', (_request, response) => void response.json({ ok: true }));
-    app.get('/v1/stream', (_request, response) => void response.json({ ok: true }));
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const app = Fastify();
+    app.addHook(
+      'onRequest',
+      loadShedding(() => held.length >= 2, 3),
+    );
+    app.get('/slow', (_request, reply) => void held.push(() => void reply.send({ ok: true })));
+    app.get('/health', (_request, reply) => void reply.send({ ok: true }));
+    app.get('/v1/stream', (_request, reply) => void reply.send({ ok: true }));
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const first = [fetch(`${base}/slow`), fetch(`${base}/slow`)];
       while (held.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -35,8 +35,8 @@ describe('loadShedding', () => {
       expect((await again).status).toBe(200);
     } finally {
       held.forEach((answer) => answer());
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      app.server.closeAllConnections();
+      await app.close();
     }
   });
 });

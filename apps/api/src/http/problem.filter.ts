@@ -1,17 +1,27 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject, Logger } from '@nestjs/common';
-import { type Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { isDomainError } from '@vigie/domain';
 import { ConditionFactsBehindError, EventIdConflictError, WrongExpectedVersionError } from '@vigie/event-store';
 import { isDatabaseUnavailable, isDataException } from '@vigie/postgres';
 import type { VigieConfig } from '@vigie/config';
 import { VIGIE_CONFIG } from '../platform/platform.module.js';
 import { type ErrorCode, errorDetail, isErrorCode } from './error-table.js';
-import { type Problem, problemDocument, ProblemError } from './problem.js';
+import { type Problem, problemDocument, ProblemError, sendProblem } from './problem.js';
 
 function httpExceptionCode(exception: HttpException): ErrorCode {
-  const status = exception.getStatus();
   const body = exception.getResponse() as { message?: unknown };
-  if (status === 400 && typeof body?.message === 'string' && /JSON|Unexpected token|position/i.test(body.message)) {
+  return statusCode(exception.getStatus(), body?.message);
+}
+
+/** An error of Fastify itself (`FST_ERR_…`: a malformed URL, a parameter too long…), with its HTTP status. */
+function isFastifyError(exception: unknown): exception is { code: string; statusCode: number; message: string } {
+  const error = exception as { code?: unknown; statusCode?: unknown } | null;
+  return typeof error?.code === 'string' && error.code.startsWith('FST_ERR') && typeof error.statusCode === 'number';
+}
+
+/** The code of an HTTP status the framework answered (its message tells a malformed JSON body). */
+function statusCode(status: number, message: unknown): ErrorCode {
+  if (status === 400 && typeof message === 'string' && /JSON|Unexpected token|position/i.test(message)) {
     return 'MALFORMED_JSON';
   }
   switch (status) {
@@ -21,6 +31,8 @@ function httpExceptionCode(exception: HttpException): ErrorCode {
       return 'NOT_FOUND';
     case 405:
       return 'METHOD_NOT_ALLOWED';
+    case 408:
+      return 'REQUEST_TIMEOUT';
     case 413:
       return 'PAYLOAD_TOO_LARGE';
     case 415:
@@ -39,10 +51,10 @@ export class ProblemFilter implements ExceptionFilter {
   constructor(@Inject(VIGIE_CONFIG) private readonly config: VigieConfig) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    if (response.headersSent) {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (reply.sent || reply.raw.headersSent) {
       // A stream already answering (SSE): nothing more can be said, close it.
-      response.end();
+      reply.raw.end();
       return;
     }
     const problem = this.toProblem(exception);
@@ -57,12 +69,12 @@ export class ProblemFilter implements ExceptionFilter {
         this.lastUnavailableLog = now;
         this.logger.warn(`${problem.code}: ${(exception as Error)?.message || (exception as { code?: string })?.code}`);
       }
-      response.setHeader('retry-after', String(this.config.DATABASE_RETRY_AFTER_S));
+      reply.header('retry-after', String(this.config.DATABASE_RETRY_AFTER_S));
     } else if (problem.status >= 500) {
       // Never the request body: it may hold personal data.
       this.logger.error(`${problem.code}: ${(exception as Error)?.stack ?? String(exception)}`);
     }
-    response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    sendProblem(reply, problem);
   }
 
   private toProblem(exception: unknown): Problem {
@@ -88,6 +100,10 @@ export class ProblemFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const code = httpExceptionCode(exception);
       return { ...problemDocument(code), status };
+    }
+    if (isFastifyError(exception) && exception.statusCode < 500) {
+      const { statusCode: status } = exception;
+      return { ...problemDocument(statusCode(status, undefined)), status };
     }
     return problemDocument('INTERNAL_ERROR');
   }

@@ -13,10 +13,17 @@ function answer(exception: unknown): {
 } {
   const sent = { status: 0, type: '', body: {} as Record<string, unknown>, headers: {} as Record<string, string> };
   const response = {
-    setHeader(name: string, value: string) {
+    sent: false,
+    raw: { headersSent: false },
+    header(name: string, value: string) {
       sent.headers[name] = value;
+      return response;
     },
-    status(code: number) {
+    headers(values: Record<string, string>) {
+      Object.assign(sent.headers, values);
+      return response;
+    },
+    code(code: number) {
       sent.status = code;
       return response;
     },
@@ -41,7 +48,7 @@ describe('ProblemFilter: every error becomes problem+json with a stable code and
   it('gives a broken rule its status and title from the one table, with the facts that explain it', () => {
     expect(answer(new DomainError('LEASE_ALREADY_SIGNED', { existingLeaseId: 'L-1' }))).toEqual({
       status: 409,
-      type: 'application/problem+json',
+      type: 'application/problem+json; charset=utf-8',
       body: {
         type: 'https://vigie.fr/problems/lease-already-signed',
         status: 409,

@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { type ErrorCode, errorEntry } from './error-table.js';
 /** RFC 9457 problem details, as every error of the API is answered. */
 export interface FieldProblem {
@@ -31,12 +31,11 @@ export function problemDocument(code: ErrorCode, extensions: Partial<Problem> = 
 }
 
 /**
- * Answers a problem from a middleware, before any controller (the ProblemFilter answers the rest):
- * `application/problem+json`, with the given headers.
+ * Answers a problem document as `application/problem+json`, with the given headers: from a request
+ * hook, before any controller, and from the ProblemFilter for the rest.
  */
-export function sendProblem(response: Response, code: ErrorCode, headers: Record<string, string> = {}): void {
-  const problem = problemDocument(code);
-  response.status(problem.status).set(headers).type('application/problem+json').send(JSON.stringify(problem));
+export function sendProblem(reply: FastifyReply, problem: Problem, headers: Record<string, string> = {}): void {
+  reply.code(problem.status).headers(headers).type('application/problem+json; charset=utf-8').send(JSON.stringify(problem));
 }
 
 /** Thrown by the HTTP layer itself (validation, unknown resource…); the filter renders it. */

@@ -1,10 +1,10 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { hasBody } from './body.js';
-import { sendProblem } from './problem.js';
+import { problemDocument, sendProblem } from './problem.js';
 
 export interface RequestDeadlines {
   /** How long a request's body may take to arrive (bulk imports get longer). */
-  readonly bodyMs: (request: Request) => number;
+  readonly bodyMs: (request: FastifyRequest) => number;
   /** How long the answer may take once the request is whole (HTTP_REQUEST_TIMEOUT_S). */
   readonly answerMs: number;
   /** The Retry-After of a 503 (DATABASE_RETRY_AFTER_S). */
@@ -14,7 +14,7 @@ export interface RequestDeadlines {
 }
 
 /**
- * Two deadlines per request, one timer at a time:
+ * Two deadlines per request, one timer at a time (an `onRequest` hook):
  * - a body that has not fully arrived by `bodyMs` is answered `408 REQUEST_TIMEOUT` and its
  *   connection closed: a client sending a few bytes a minute no longer holds a socket (and a
  *   parser) for the 300 s of Node's default;
@@ -25,28 +25,29 @@ export interface RequestDeadlines {
  * A plain timer rather than an interceptor: no Observable chain per request.
  */
 export function requestDeadline(deadlines: RequestDeadlines) {
-  return (request: Request, response: Response, next: NextFunction): void => {
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const response = reply.raw;
     let timer: NodeJS.Timeout;
     const answerDeadline = () => {
-      if (response.headersSent) return;
+      if (response.headersSent || reply.sent) return;
       deadlines.onAnswerDeadline?.();
-      sendProblem(response, 'REQUEST_DEADLINE_EXCEEDED', { 'retry-after': String(deadlines.retryAfterS) });
+      sendProblem(reply, problemDocument('REQUEST_DEADLINE_EXCEEDED'), { 'retry-after': String(deadlines.retryAfterS) });
     };
-    if (request.complete || !hasBody(request)) {
+    if (request.raw.complete || !hasBody(request)) {
       timer = setTimeout(answerDeadline, deadlines.answerMs).unref();
     } else {
       timer = setTimeout(() => {
-        if (request.complete || response.headersSent) return;
-        response.once('finish', () => request.socket.destroy());
-        sendProblem(response, 'REQUEST_TIMEOUT', { connection: 'close' });
+        if (request.raw.complete || response.headersSent || reply.sent) return;
+        response.once('finish', () => request.raw.socket.destroy());
+        sendProblem(reply, problemDocument('REQUEST_TIMEOUT'), { connection: 'close' });
       }, deadlines.bodyMs(request)).unref();
       // Whole: from now on, the answer's deadline.
-      request.once('end', () => {
+      request.raw.once('end', () => {
         clearTimeout(timer);
         if (!response.writableEnded) timer = setTimeout(answerDeadline, deadlines.answerMs).unref();
       });
     }
     response.once('close', () => clearTimeout(timer));
-    next();
+    done();
   };
 }

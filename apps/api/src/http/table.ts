@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { csvTimestamp, sendCsv, toCsv, wantsCsv } from './csv.js';
 import { sendXlsx, wantsXlsx, type XlsxCell } from './xlsx.js';
 
@@ -19,13 +19,13 @@ function csvValue(cell: XlsxCell): string | number | boolean | null | undefined 
 }
 
 /** Whether the caller asks for an export (XLSX or CSV) rather than JSON. */
-export const wantsTable = (request: Request): boolean => wantsXlsx(request) || wantsCsv(request);
+export const wantsTable = (request: FastifyRequest): boolean => wantsXlsx(request) || wantsCsv(request);
 
 /**
  * Answers the table as XLSX (`?format=xlsx` or an `Accept` asking for a workbook), else as CSV
  * (`;`, decimal comma, UTF-8 with BOM): the same columns and cells in both.
  */
-export async function sendTable(request: Request, response: Response, table: ExportTable): Promise<void> {
+export async function sendTable(request: FastifyRequest, response: FastifyReply, table: ExportTable): Promise<void> {
   if (wantsXlsx(request)) {
     await sendXlsx(response, `${table.filename}.xlsx`, table.sheet, table.headers, table.rows);
     return;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { actorOf, looksLikeNumeroUnique } from '@vigie/access';
 import { canonicalJson, compositeKey } from '@vigie/domain';
 import { type CommandOutcome, type EventMetadata, uuidFromText } from '@vigie/event-store';
@@ -68,15 +68,22 @@ export function apiWriteContext(eventId: string, writer: Writer): WriteContext {
 
 /** `@Writer() writer: Writer` in a write handler: the authenticated caller as actor, and the correlation id. */
 export const Writer = createParamDecorator((_data: unknown, context: ExecutionContext): Writer => {
-  const request = context.switchToHttp().getRequest<Request>();
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
   const principal = principalOf(request);
   if (!principal) throw problemOf('UNAUTHENTICATED');
+  const correlationId = request.headers['x-correlation-id'];
   return {
     actor: actorOf(principal),
-    correlationId: correlationIdFrom(request.header('x-correlation-id')),
-    route: `${request.method} ${request.path}`,
+    correlationId: correlationIdFrom(Array.isArray(correlationId) ? correlationId[0] : correlationId),
+    route: `${request.method} ${pathOf(request)}`,
   };
 });
+
+/** The request's path, without its query (as sent: not decoded). */
+export function pathOf(request: FastifyRequest): string {
+  const query = request.url.indexOf('?');
+  return query === -1 ? request.url : request.url.slice(0, query);
+}
 
 const CORRELATION_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -108,10 +115,10 @@ export interface WriteAnswer {
  * One status rule for every write: `201 Created` with `Location: /v1/events/{eventId}` for a new
  * fact, `200` for a retry or a command that changed nothing.
  */
-export function answerWrite(response: Response, outcome: CommandOutcome): WriteAnswer {
+export function answerWrite(reply: FastifyReply, outcome: CommandOutcome): WriteAnswer {
   const created = outcome.recorded && !outcome.alreadyRecorded;
-  response.status(created ? 201 : 200);
-  if (outcome.eventId) response.setHeader('Location', `/v1/events/${outcome.eventId}`);
+  reply.code(created ? 201 : 200);
+  if (outcome.eventId) reply.header('Location', `/v1/events/${outcome.eventId}`);
   return {
     eventId: outcome.eventId,
     eventType: outcome.eventType,

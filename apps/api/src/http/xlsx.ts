@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parisOffsetMinutes } from '@vigie/domain';
-import { askedFormat } from './csv.js';
+import { askedFormat, sendDownload } from './csv.js';
 
 export const XLSX_MEDIA_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -14,7 +14,7 @@ export const dayCell = (day: string | null | undefined): XlsxCell => (day ? { da
 export const instantCell = (instant: string | null | undefined): XlsxCell => (instant ? { instant } : null);
 
 /** `?format=xlsx` or `Accept` asking for a workbook. */
-export function wantsXlsx(request: Request): boolean {
+export function wantsXlsx(request: FastifyRequest): boolean {
   return askedFormat(request) === 'xlsx' || (request.headers.accept ?? '').includes('spreadsheetml');
 }
 
@@ -55,12 +55,12 @@ export async function xlsxWorkbook(sheet: string, headers: readonly string[], ro
 }
 
 export async function sendXlsx(
-  response: Response,
+  reply: FastifyReply,
   filename: string,
   sheet: string,
   headers: readonly string[],
   rows: readonly (readonly XlsxCell[])[],
 ): Promise<void> {
   const body = await xlsxWorkbook(sheet, headers, rows);
-  response.status(200).type(XLSX_MEDIA_TYPE).setHeader('Content-Disposition', `attachment; filename="${filename}"`).send(body);
+  sendDownload(reply, filename, XLSX_MEDIA_TYPE, body);
 }

@@ -6,8 +6,8 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res 
 import { FileBody, GiB, MiB, type UploadedFile } from '../http/body.js';
 import { isZipFile } from './import-encoding.js';
 import { ApiConsumes, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
-import { sendCsv, toCsv, wantsCsv } from '../http/csv.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendCsv, sendDownload, toCsv, wantsCsv } from '../http/csv.js';
 import { invalidField, notFound, problemOf } from '../http/problem.js';
 import type { Principal } from '@vigie/access';
 import { Access, CurrentPrincipal } from '../access/access.decorators.js';
@@ -75,7 +75,7 @@ export class ImportsController {
     @Query('dryRun') dryRunQuery: string | undefined,
     @Query('feuille') sheet: string | undefined,
     @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ) {
     const format = formatOf(contentType, formatQuery);
     if (!format) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: IMPORT_UNSUPPORTED });
@@ -87,7 +87,7 @@ export class ImportsController {
     const report = await this.commandBus.execute<StartImport, ImportReport>(
       new StartImport(format, file, principal, dryRun, sheet),
     );
-    response.setHeader('Location', `/v1/imports/${report.id}`);
+    response.header('Location', `/v1/imports/${report.id}`);
     return report;
   }
 
@@ -99,15 +99,11 @@ export class ImportsController {
     answer: 'read',
     csv: true,
   })
-  async get(@Param('id') id: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async get(@Param('id') id: string, @Req() request: FastifyRequest, @Res() response: FastifyReply): Promise<void> {
     const report = await this.imports.get(id);
     if (!report) throw notFound('IMPORT_NOT_FOUND');
     if (wantsXlsx(request)) {
-      response
-        .status(200)
-        .type(XLSX_TYPE)
-        .setHeader('Content-Disposition', `attachment; filename="import-${id}-rejets.xlsx"`)
-        .send(await reportXlsx(report));
+      sendDownload(response, `import-${id}-rejets.xlsx`, XLSX_TYPE, await reportXlsx(report));
       return;
     }
     if (wantsCsv(request)) {
@@ -121,6 +117,6 @@ export class ImportsController {
       );
       return;
     }
-    response.status(200).json(report);
+    response.code(200).send(report);
   }
 }

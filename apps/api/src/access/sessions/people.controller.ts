@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { actorOf, EmailTakenError, PeopleStore, type Principal, ROLES } from '@vigie/access';
 import type { VigieConfig } from '@vigie/config';
@@ -30,7 +30,7 @@ const inviteSchema = z
   .strict()
   .superRefine(refineTenant);
 
-const base = (request: Request, config: VigieConfig) => config.VIGIE_PUBLIC_URL ?? `${request.protocol}://${request.get('host')}`;
+const base = (request: FastifyRequest, config: VigieConfig) => config.VIGIE_PUBLIC_URL ?? `${request.protocol}://${request.host}`;
 
 /** People who sign in to the web application: admin only. Invitation links are shown once. */
 @ApiTags('access')
@@ -62,7 +62,7 @@ export class PeopleController {
       example: { name: 'Camille Martin', email: 'camille.martin@lillemetropole.fr', role: 'epci', tenant: '200093201' },
     },
   })
-  async invite(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: Request) {
+  async invite(@Body() body: unknown, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
     const input = parseOrThrow(inviteSchema, body);
     await assertKnownTenant(this.known, input.role, input.tenant);
     // One person per address: inviting it again is told which person holds it, to send her a new link instead.
@@ -91,7 +91,7 @@ export class PeopleController {
     answer: 'read',
     errors: ['PERSON_NOT_FOUND'],
   })
-  async link(@Param('personId') personId: string, @CurrentPrincipal() principal: Principal, @Req() request: Request) {
+  async link(@Param('personId') personId: string, @CurrentPrincipal() principal: Principal, @Req() request: FastifyRequest) {
     const person = await this.people.active(personId);
     if (!person) throw notFound('PERSON_NOT_FOUND');
     const token = await this.people.issueLink(person.id, INVITATION_VALID_MS, actorOf(principal));

@@ -1,9 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { PeopleStore, principalOfPerson, type PersonRecord, type Principal } from '@vigie/access';
 import type { VigieConfig } from '@vigie/config';
 import { VIGIE_CONFIG } from '../../platform/platform.module.js';
+import { sessionOf } from './session.middleware.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -24,8 +25,8 @@ export class SessionAuthenticator {
     @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
   ) {}
 
-  async person(request: Request): Promise<PersonRecord | null> {
-    const session = request.session;
+  async person(request: FastifyRequest): Promise<PersonRecord | null> {
+    const session = sessionOf(request);
     if (!session?.personId) return null;
     const expired = session.signedInAt === undefined || Date.now() - session.signedInAt > this.config.VIGIE_SESSION_MAX_S * 1_000;
     const person = expired ? null : await this.people.active(session.personId);
@@ -36,7 +37,7 @@ export class SessionAuthenticator {
     return person;
   }
 
-  async principal(request: Request): Promise<Principal | null> {
+  async principal(request: FastifyRequest): Promise<Principal | null> {
     const person = await this.person(request);
     return person ? principalOfPerson(person) : null;
   }
@@ -46,26 +47,29 @@ export class SessionAuthenticator {
    * only with the session's token in `X-CSRF-Token` (a cross-site page can send the cookie, never
    * read the token). Compared in constant time.
    */
-  csrfAllows(request: Request): boolean {
+  csrfAllows(request: FastifyRequest): boolean {
     if (SAFE_METHODS.has(request.method)) return true;
-    const expected = request.session?.csrfToken;
-    const presented = request.header('x-csrf-token');
-    if (!expected || !presented) return false;
+    const expected = sessionOf(request)?.csrfToken;
+    const presented = request.headers['x-csrf-token'];
+    if (!expected || typeof presented !== 'string' || !presented) return false;
     const a = Buffer.from(expected);
     const b = Buffer.from(presented);
     return a.length === b.length && timingSafeEqual(a, b);
   }
 
   /** Opens a fresh session for a person (a new id: no fixation), with its CSRF token. */
-  async signIn(request: Request, person: PersonRecord, csrfToken: string): Promise<void> {
-    await settle((done) => request.session.regenerate(done));
-    request.session.personId = person.id;
-    request.session.signedInAt = Date.now();
-    request.session.csrfToken = csrfToken;
-    await settle((done) => request.session.save(done));
+  async signIn(request: FastifyRequest, person: PersonRecord, csrfToken: string): Promise<void> {
+    await settle((done) => sessionOf(request)!.regenerate(done));
+    // A new session object: read it again after regenerate.
+    const session = sessionOf(request)!;
+    session.personId = person.id;
+    session.signedInAt = Date.now();
+    session.csrfToken = csrfToken;
+    await settle((done) => session.save(done));
   }
 
-  async signOut(request: Request): Promise<void> {
-    if (request.session) await settle((done) => request.session.destroy(done));
+  async signOut(request: FastifyRequest): Promise<void> {
+    const session = sessionOf(request);
+    if (session) await settle((done) => session.destroy(done));
   }
 }

@@ -1,5 +1,6 @@
-import type { RequestHandler } from 'express';
-import session from 'express-session';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import session, { type Session, type SessionData } from 'express-session';
 import connectPgSimple from 'connect-pg-simple';
 import type { Pool } from 'pg';
 import type { VigieConfig } from '@vigie/config';
@@ -23,8 +24,17 @@ export const SESSION_COOKIE = 'vigie_session';
 /** The AccessGuard's own test of an API key in the Authorization header. */
 const BEARER = /^Bearer\s+\S+$/i;
 
+/** A person's session, as express-session keeps it on Node's request. */
+export type PersonSession = Session & Partial<SessionData>;
+
+/** The session of a request (`undefined` for a call with an API key, which loads none). */
+export function sessionOf(request: FastifyRequest): PersonSession | undefined {
+  return (request.raw as IncomingMessage & { session?: PersonSession }).session;
+}
+
 export interface SessionMiddleware {
-  readonly handler: RequestHandler;
+  /** The `onRequest` hook that loads (and, once answered, saves and rolls) the session. */
+  readonly handler: (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
   close(): void;
 }
 
@@ -57,12 +67,15 @@ export function sessionMiddleware(pool: Pool, secret: string, config: VigieConfi
   // A call of the API with a key is authenticated by the key alone (the AccessGuard never reads
   // the session then): no session to load, create or roll for it, on the busiest reads. The
   // sign-in pages (outside /v1) always get their session.
-  const forPeople: RequestHandler = (request, response, next) => {
+  // express-session works on Node's own request and response (it wraps the response's end to save
+  // the session), under Fastify as under any Node server.
+  const run = handler as unknown as (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
+  const forPeople: SessionMiddleware['handler'] = (request, reply, done) => {
     if (request.url.startsWith('/v1/') && BEARER.test(request.headers.authorization ?? '')) {
-      next();
+      done();
       return;
     }
-    handler(request, response, next);
+    run(request.raw, reply.raw, (error) => done(error as Error | undefined));
   };
   return { handler: forPeople, close: () => store.close() };
 }

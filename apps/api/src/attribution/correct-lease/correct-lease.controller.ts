@@ -4,7 +4,7 @@ import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Inject, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { freeText } from '../../http/free-text.js';
 import { Pseudonymiser } from '@vigie/access';
@@ -70,7 +70,7 @@ export class CorrectLeaseController {
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<WriteAnswer> {
     const input = parseOrThrow(correctLeaseSchema, body);
     if (input.lease.leaseId !== leaseId) {

@@ -4,7 +4,7 @@ import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Inject, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Pseudonymiser } from '@vigie/access';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
@@ -48,7 +48,7 @@ export class DeclineOfferController {
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<WriteAnswer> {
     const caseId = parseOrThrow(referenceId('Référence du dossier'), caseIdParam, 'caseId');
     const { eventId: given, ...input } = parseOrThrow(offerDeclinedSchema, body);

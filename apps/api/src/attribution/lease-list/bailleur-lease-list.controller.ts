@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
-import { type Request, type Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { listLeases } from '@vigie/domain';
 import { readBailleurListedLeases } from '@vigie/projections';
 import { TerritorialReferential } from '@vigie/referential';
@@ -39,8 +39,8 @@ export class BailleurLeaseListController {
   async list(
     @Param('bailleurId') bailleurId: string,
     @Query() query: Record<string, string>,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() response: FastifyReply,
   ): Promise<void> {
     const { input, freshness, at, options } = await readLeaseListQuery(
       this.pool,

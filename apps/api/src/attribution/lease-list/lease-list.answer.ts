@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProduces, ApiQuery } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { LEASE_FILTERS, type LeaseFilter, type LeaseLine, parisTimestamp, Q1_STATUS_FR } from '@vigie/domain';
 import { type Freshness, readFreshness } from '@vigie/projections';
@@ -56,8 +56,8 @@ export async function readLeaseListQuery<Shape extends z.ZodRawShape>(
 
 /** Answers a lease list: JSON with where it stands (asOf, signedUntil, freshness), CSV or XLSX (names beside ids). */
 export async function sendLeaseList(
-  request: Request,
-  response: Response,
+  request: FastifyRequest,
+  response: FastifyReply,
   list: {
     readonly owner: Record<string, string>;
     readonly input: { year: number; filter?: LeaseFilter; signedUntil?: string };
@@ -72,13 +72,13 @@ export async function sendLeaseList(
   },
 ): Promise<void> {
   const { input, at } = list;
-  response.setHeader('X-Vigie-Position', String(at.position));
+  response.header('X-Vigie-Position', String(at.position));
   if (wantsTable(request)) {
     const table = leaseListTable(list.leases, list.withEpci, await list.names());
     await sendTable(request, response, { filename: list.filename, sheet: 'Baux', ...table });
     return;
   }
-  response.status(200).json({
+  response.code(200).send({
     ...list.owner,
     year: input.year,
     filter: input.filter ?? null,

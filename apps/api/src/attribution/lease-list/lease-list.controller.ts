@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
-import { type Request, type Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { listLeases } from '@vigie/domain';
 import { readListedLeases } from '@vigie/projections';
 import { TerritorialReferential } from '@vigie/referential';
@@ -37,8 +37,8 @@ export class LeaseListController {
   async list(
     @Param('epci') epci: string,
     @Query() query: Record<string, string>,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() response: FastifyReply,
   ): Promise<void> {
     const { input, freshness, at, options } = await readLeaseListQuery(this.pool, { epci: epciSirenParam }, { epci }, query);
     const read = await readListedLeases(this.pool, input.epci, input.year, at.position);

@@ -1,7 +1,7 @@
 import { Contract } from '../../http/contract.js';
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiParam, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { type Request, type Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { parisTimestamp } from '@vigie/domain';
 import { readFreshness, readLeaseSummary, readLeaseSummaryAt } from '@vigie/projections';
@@ -46,18 +46,18 @@ export class LeaseSummaryController {
   async summary(
     @Param('epci') epci: string,
     @Query() query: Record<string, string>,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() response: FastifyReply,
   ): Promise<void> {
     const params = parseOrThrow(paramsSchema, { epci, year: query.year, ...bitemporalInput(query) });
     const summary = await this.read(params);
     if (!wantsTable(request)) {
-      response.status(200).json(summary);
+      response.code(200).send(summary);
       return;
     }
     const names = await DisplayNames.read(this.pool, this.territorial);
     const epciColumns = [names.epci(summary.epciSiren), summary.epciSiren, summary.year];
-    response.setHeader('X-Vigie-Position', String(summary.freshness.position));
+    response.header('X-Vigie-Position', String(summary.freshness.position));
     await sendTable(request, response, {
       filename: `baux-${summary.epciSiren}-${summary.year}`,
       sheet: 'Baux signés',

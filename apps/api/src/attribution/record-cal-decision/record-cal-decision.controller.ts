@@ -4,7 +4,7 @@ import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Inject, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Pseudonymiser } from '@vigie/access';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
@@ -73,7 +73,7 @@ export class RecordCalDecisionController {
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<WriteAnswer> {
     const { eventId: given, ...input } = parseOrThrow(calDecisionSchema, body);
     const decision = toCalDecisionData(input, (nud) => this.pseudonymiser.pseudonymise(nud));

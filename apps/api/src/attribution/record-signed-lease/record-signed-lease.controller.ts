@@ -4,7 +4,7 @@ import { Body, Controller, Inject, Headers, HttpCode, Post, Res } from '@nestjs/
 import { CommandBus } from '@nestjs/cqrs';
 import { JsonBody } from '../../http/body.js';
 import { ApiTags } from '@nestjs/swagger';
-import { type Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Pseudonymiser } from '@vigie/access';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
@@ -58,7 +58,7 @@ export class RecordSignedLeaseController {
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Writer() writer: Writer,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<WriteAnswer> {
     const parsed = parseOrThrow(recordSignedLeaseSchema, body);
     const eventId = eventIdFrom(parsed.eventId, idempotencyKey, { writer, body });

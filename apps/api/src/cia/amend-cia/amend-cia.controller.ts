@@ -3,7 +3,7 @@ import { JsonBody, KiB } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
 import { claimedEpci } from '../../access/tenancies.js';
@@ -33,7 +33,7 @@ export class AmendCiaController {
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<WriteAnswer> {
     const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam, 'siren');
     const input = parseOrThrow(amendCiaSchema, body);

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, Req, Res, Inject } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FORECAST_LEVEL, forecastReport, type ForecastScope } from '@vigie/domain';
 import { maskFigure, type Principal } from '@vigie/access';
 import type { VigieConfig } from '@vigie/config';
@@ -99,8 +99,8 @@ export class ForecastController {
     @Param('epci') epci: string,
     @Query() query: Record<string, string>,
     @CurrentPrincipal() principal: Principal,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() response: FastifyReply,
   ): Promise<void> {
     const input = parseComplianceQuery(epci, query);
     const reader = complianceReader(principal, input.epci, this.tenancy);
@@ -151,7 +151,7 @@ export class ForecastController {
             },
           }),
     };
-    response.setHeader('X-Vigie-Position', String(view.asOf.position));
+    response.header('X-Vigie-Position', String(view.asOf.position));
     if (wantsTable(request)) {
       await sendTable(request, response, {
         filename: `prevision-${view.epciSiren}-${view.year}${view.groupBy ? `-par-${view.groupBy}` : ''}`,
@@ -160,6 +160,6 @@ export class ForecastController {
       });
       return;
     }
-    response.status(200).json(answer);
+    response.code(200).send(answer);
   }
 }

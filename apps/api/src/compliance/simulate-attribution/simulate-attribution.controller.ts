@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Param, Post, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@vigie/access';
 import { TenancyResolver } from '../../access/tenancy.resolver.js';
@@ -53,7 +53,7 @@ export class SimulateAttributionController {
     @Param('epci') epci: string,
     @Body() body: unknown,
     @CurrentPrincipal() principal: Principal,
-    @Res() response: Response,
+    @Res() response: FastifyReply,
   ): Promise<void> {
     const siren = parseOrThrow(epciSirenParam, epci, 'epci');
     const input = parseOrThrow(simulateAttributionSchema, body);

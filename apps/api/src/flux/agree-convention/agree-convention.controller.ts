@@ -4,7 +4,7 @@ import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '@vigie/access';
 import { CONVENTION_PARTIES } from '@vigie/domain';
@@ -50,7 +50,7 @@ export class AgreeConventionController {
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
     @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<WriteAnswer> {
     const convention = parseOrThrow(conventionPathSchema, params);
     const { eventId: given, party: asked, ...input } = parseOrThrow(agreementSchema, body);

@@ -4,7 +4,7 @@ import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
@@ -39,7 +39,7 @@ export class CloseBilanController {
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<WriteAnswer> {
     const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam, 'bailleurId');
     const year = parseOrThrow(yearParam, yearText, 'year');

@@ -3,7 +3,7 @@ import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common'
 import { z } from 'zod';
 import { bitemporalInput, bitemporalQuery, BitemporalQueries, readFluxAsOf } from '../../http/bitemporal.js';
 import { ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EVENT_STORE, type EventStore } from '@vigie/event-store';
 import { readBailleurBilan } from '@vigie/projections';
 import { Access } from '../../access/access.decorators.js';
@@ -39,8 +39,8 @@ export class ReadBilanController {
     @Param('bailleurId') bailleurParam: string,
     @Param('year') yearText: string,
     @Query() query: Record<string, string>,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() response: FastifyReply,
   ) {
     const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam, 'bailleurId');
     const year = parseOrThrow(yearParam, yearText, 'year');
@@ -50,9 +50,9 @@ export class ReadBilanController {
       position: at?.position ?? null,
       signedUntil: times.signedUntil ?? null,
     });
-    if (at) response.setHeader('X-Vigie-Position', String(at.position));
+    if (at) response.header('X-Vigie-Position', String(at.position));
     if (!wantsTable(request)) {
-      response.status(200).json({ ...bilan, asOf: at?.view ?? null, signedUntil: times.signedUntil ?? null });
+      response.code(200).send({ ...bilan, asOf: at?.view ?? null, signedUntil: times.signedUntil ?? null });
       return;
     }
     // Each value by its name beside its code: réservataire and commune named, typology and financing codes as they are known.

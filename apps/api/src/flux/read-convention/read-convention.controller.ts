@@ -1,7 +1,7 @@
 import { Contract } from '../../http/contract.js';
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Principal, shareConventionFlux } from '@vigie/access';
 import type { VigieConfig } from '@vigie/config';
 import {
@@ -72,8 +72,8 @@ export class ReadConventionController {
     @Param() params: Record<string, string>,
     @Query('year') yearQuery: string | undefined,
     @CurrentPrincipal() principal: Principal,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() response: FastifyReply,
   ) {
     const ref = parseOrThrow(conventionPathSchema, params);
     const year = parseOrThrow(yearParam, yearQuery);
@@ -103,7 +103,7 @@ export class ReadConventionController {
         ? shareConventionFlux(read.figures, this.config.STATISTICAL_SECRECY_THRESHOLD)
         : read.figures;
     if (!wantsTable(request)) {
-      response.status(200).json({
+      response.code(200).send({
         ...figures,
         agreement,
         reservataireId: terms.reservataireId,

@@ -2,7 +2,7 @@ import { Contract } from '../../http/contract.js';
 import { organisationId } from '../../http/identifiers.js';
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { readLedger } from '@vigie/projections';
 import { z } from 'zod';
 import { bitemporalInput, bitemporalQuery, BitemporalQueries, readFluxAsOf } from '../../http/bitemporal.js';
@@ -46,8 +46,8 @@ export class ReadLedgerController {
   async ledger(
     @Param('reservataireId') reservataireParam: string,
     @Query() query: Record<string, string>,
-    @Req() request: Request,
-    @Res() response: Response,
+    @Req() request: FastifyRequest,
+    @Res() response: FastifyReply,
   ): Promise<void> {
     const reservataireId = parseOrThrow(organisationId('Identifiant du réservataire'), reservataireParam, 'reservataireId');
     const year = parseOrThrow(yearParam, query.year);
@@ -58,12 +58,12 @@ export class ReadLedgerController {
       position: at?.position ?? null,
       signedUntil: times.signedUntil ?? null,
     });
-    if (at) response.setHeader('X-Vigie-Position', String(at.position));
+    if (at) response.header('X-Vigie-Position', String(at.position));
     const names = await DisplayNames.read(this.pool, this.territorial);
     if (!wantsTable(request)) {
       // Each row's commune by name too (communeName, null when the referential does not name it), as the exports give it.
       const rows = ledger.rows.map((row) => ({ ...row, communeName: names.commune(row.communeInsee) }));
-      response.status(200).json({ ...ledger, rows, asOf: at?.view ?? null, signedUntil: times.signedUntil ?? null });
+      response.code(200).send({ ...ledger, rows, asOf: at?.view ?? null, signedUntil: times.signedUntil ?? null });
       return;
     }
     // Bailleur and commune by name, their identifiers beside; the date a date cell, the recording time in Paris time.

@@ -2,7 +2,7 @@ import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/c
 import { businessDateSchema } from '../../http/dates.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '@vigie/access';
 import type { CommandOutcome } from '@vigie/event-store';
@@ -62,7 +62,7 @@ export class RecordStockConversionController {
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
     @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<WriteAnswer> {
     const convention = parseOrThrow(conventionPathSchema, params);
     const { eventId: given, agreedBy, conversion, adoptedOn } = parseOrThrow(stockConversionRecordSchema, body);

@@ -3,7 +3,7 @@ import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
 import { CLAIMED_BY_BODY_BAILLEUR } from '../../access/tenancies.js';
@@ -42,7 +42,7 @@ export class ReturnFlatController {
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<WriteAnswer> {
     const { eventId: given, ...fact } = parseOrThrow(returnSchema, body);
     const context = apiWriteContext(eventIdFrom(given, key, { writer, body }), writer);

@@ -3,7 +3,7 @@ import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { freeText } from '../../http/free-text.js';
 import type { Principal } from '@vigie/access';
@@ -53,7 +53,7 @@ export class ReviseConventionController {
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
     @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<WriteAnswer> {
     const convention = parseOrThrow(conventionPathSchema, params);
     const { eventId: given, agreedBy, ...input } = parseOrThrow(revisionSchema, body);

@@ -4,7 +4,7 @@ import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '@vigie/access';
 import { CONVENTION_GESTION_MODES, NO_COUNTING_OPTIONS } from '@vigie/domain';
@@ -90,7 +90,7 @@ export class SignConventionController {
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
     @CurrentPrincipal() principal: Principal,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<WriteAnswer> {
     const { eventId: given, countingOptions, agreedBy, ...input } = parseOrThrow(conventionSchema, body);
     const terms = {

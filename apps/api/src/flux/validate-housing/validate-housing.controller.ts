@@ -2,7 +2,7 @@ import { Body, Controller, Headers, HttpCode, Param, Post, Res } from '@nestjs/c
 import { businessDateSchema } from '../../http/dates.js';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { CommandOutcome } from '@vigie/event-store';
 import { Access } from '../../access/access.decorators.js';
@@ -57,7 +57,7 @@ export class ValidateHousingController {
     @Body() body: unknown,
     @Headers('idempotency-key') key: string | undefined,
     @Writer() writer: Writer,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ): Promise<WriteAnswer> {
     const convention = parseOrThrow(conventionPathSchema, params);
     const { eventId: given, ...input } = parseOrThrow(validationSchema, body);

@@ -1,10 +1,10 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { Access } from '../../access/access.decorators.js';
 import { NO_TENANT } from '../../access/tenancies.js';
 import { Contract } from '../../http/contract.js';
-import { sendCsv } from '../../http/csv.js';
+import { sendCsv, sendDownload } from '../../http/csv.js';
 import { invalidField } from '../../http/problem.js';
 import { templateCsv, templateXlsx } from '../import-template.js';
 import { XLSX_TYPE } from '../imports.controller.js';
@@ -19,13 +19,9 @@ export class ImportTemplateController {
       'Télécharger le modèle de fichier d’import : ?format=csv (UTF-8, séparateur ;) ou ?format=xlsx (feuille « Baux » aux identifiants en texte, feuille « Explications » qui décrit chaque colonne)',
     answer: 'read',
   })
-  async download(@Query('format') format: string | undefined, @Res() response: Response): Promise<void> {
+  async download(@Query('format') format: string | undefined, @Res() response: FastifyReply): Promise<void> {
     if (format === undefined || format === 'csv') return sendCsv(response, 'vigie-modele-import.csv', templateCsv());
     if (format !== 'xlsx') throw invalidField('format', 'INVALID_VALUE', 'format : csv ou xlsx attendu.');
-    response
-      .status(200)
-      .type(XLSX_TYPE)
-      .setHeader('Content-Disposition', 'attachment; filename="vigie-modele-import.xlsx"')
-      .send(await templateXlsx());
+    sendDownload(response, 'vigie-modele-import.xlsx', XLSX_TYPE, await templateXlsx());
   }
 }

@@ -3,7 +3,7 @@ import { JsonBody } from '../../http/body.js';
 import { Body, Controller, Param, Put, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { departementOfQpv, type ReferentialEntries, type ReferentialKind } from '@vigie/domain';
 import type { CommandOutcome } from '@vigie/event-store';
 import { OFFICIAL_REFERENTIAL, qpvListPeriod, TerritorialReferential } from '@vigie/referential';
@@ -39,7 +39,7 @@ export class RegisterEntryController {
     id: string,
     entry: ReferentialEntries[K],
     writer: Writer,
-    response: Response,
+    response: FastifyReply,
   ): Promise<WriteAnswer & { entry: ReferentialEntries[K] }> {
     const outcome = await this.commandBus.execute<RegisterReferentialEntry<K>, CommandOutcome>(
       new RegisterReferentialEntry(kind, id, entry, { metadata: writeMetadata(writer) }),
@@ -61,7 +61,7 @@ export class RegisterEntryController {
     @Param('siren') sirenParam: string,
     @Body() body: unknown,
     @Writer() writer: Writer,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ) {
     const valid = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam, 'siren');
     const input = parseOrThrow(epciBodySchema, body ?? {});
@@ -100,7 +100,7 @@ export class RegisterEntryController {
     @Param('code') code: string,
     @Body() body: unknown,
     @Writer() writer: Writer,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ) {
     const valid = parseOrThrow(qpvCodeParam, code, 'code');
     const input = parseOrThrow(qpvBodySchema, body);
@@ -129,7 +129,7 @@ export class RegisterEntryController {
     @Param('id') id: string,
     @Body() body: unknown,
     @Writer() writer: Writer,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ) {
     const valid = parseOrThrow(organisationId('Identifiant du bailleur'), id, 'id');
     return this.register('bailleur', valid, { id: valid, ...parseOrThrow(bailleurBodySchema, body) }, writer, response);
@@ -147,7 +147,7 @@ export class RegisterEntryController {
     @Param('id') id: string,
     @Body() body: unknown,
     @Writer() writer: Writer,
-    @Res({ passthrough: true }) response: Response,
+    @Res({ passthrough: true }) response: FastifyReply,
   ) {
     const valid = parseOrThrow(organisationId('Identifiant du réservataire'), id, 'id');
     return this.register('reservataire', valid, { id: valid, ...parseOrThrow(reservataireBodySchema, body) }, writer, response);
