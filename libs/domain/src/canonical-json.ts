@@ -46,7 +46,11 @@ function write(item: unknown): string | undefined {
 }
 
 /** Whether a key is an array index, which an object lists first, in numeric order, whatever the insertion order. */
-const isIndex = (key: string) => /^(?:0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
+const isIndex = (key: string) => {
+  // Checked on every key of every object: a key not starting with a digit (almost all) is told at its first character.
+  const first = key.charCodeAt(0);
+  return first >= 48 && first <= 57 && /^(?:0|[1-9]\d*)$/.test(key) && Number(key) < 2 ** 32 - 1;
+};
 
 /** An object's keys sorted, in the order the sorted copy would list them (array indices first, by number). */
 function orderedKeys(record: Record<string, unknown>): string[] {
