@@ -6,6 +6,7 @@ import {
   compositeKey,
   type ExistingLease,
   type LeaseIdentity,
+  leaseIdentityOf,
   type LeaseSignedData,
 } from '@vigie/domain';
 import type { AppendCondition, TransactionReader } from '@vigie/event-store';
@@ -83,15 +84,19 @@ export class SameLeasesService {
       }
     }
     inForce.sort((a, b) => a.position - b.position);
-    return identities.map((identity) =>
-      inForce.filter(({ lease }) => isSameLease(lease, identity)).map(({ existing }) => existing),
-    );
+    // Grouped by identity once: an import chunk sent again asks for a thousand identities, each with its lease in force.
+    const byIdentity = new Map<string, ExistingLease[]>();
+    for (const { lease, existing } of inForce) {
+      const key = identityKey(leaseIdentityOf(lease));
+      byIdentity.set(key, [...(byIdentity.get(key) ?? []), existing]);
+    }
+    return identities.map((identity) => byIdentity.get(identityKey(identity)) ?? []);
   }
 
   /** Appended with a lease: the same leases as when it was decided, read again under a lock on the identity. */
   condition(identity: LeaseIdentity, seen: readonly ExistingLease[]): AppendCondition {
     const condition: SameLeaseCondition = {
-      key: compositeKey('lease-identity', identity.bailleurId, identity.householdId, identity.rplsId, identity.leaseDate),
+      key: identityKey(identity),
       identity,
       seen,
       stillHolds: async (reader) => (await this.checkTogether(reader, [condition])).length === 0,
@@ -129,11 +134,6 @@ interface SameLeaseCondition extends AppendCondition {
   readonly seen: readonly ExistingLease[];
 }
 
-function isSameLease(lease: LeaseSignedData, identity: LeaseIdentity): boolean {
-  return (
-    lease.bailleurId === identity.bailleurId &&
-    lease.household.pseudonymousId === identity.householdId &&
-    lease.flat.rplsId === identity.rplsId &&
-    lease.leaseDate === identity.leaseDate
-  );
-}
+/** An identity as a map key (its four parts each escaped, so that two identities never share a key). */
+const identityKey = (identity: LeaseIdentity) =>
+  compositeKey('lease-identity', identity.bailleurId, identity.householdId, identity.rplsId, identity.leaseDate);

@@ -19,8 +19,11 @@ const damaged = (message: string): CellProblem => ({ ok: false, code: 'SPREADSHE
 
 /** Accents and case removed, for comparing a cell with a vocabulary. */
 export function fold(value: string): string {
+  // Most cells are plain ASCII (oui, non, PLUS, T3), which has no accent to remove: each row has a dozen of them.
+  if (!NON_ASCII.test(value)) return value.trim().toLowerCase();
   return value.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase();
 }
+const NON_ASCII = /[^\u0000-\u007f]/;
 
 const listed = (values: readonly string[]) => values.join(', ');
 
@@ -29,6 +32,20 @@ const listed = (values: readonly string[]) => values.join(', ');
  * cell is undefined. A day that does not exist (30/02/2026) is refused here, once.
  */
 export function readDate(raw: string): CellResult<string | undefined> {
+  // A file holds few distinct days (a year's at most) in many rows: each is read once.
+  let read = DATES_READ.get(raw);
+  if (read === undefined) {
+    read = readDateOnce(raw);
+    if (DATES_READ.size >= MAX_DATES_READ) DATES_READ.clear();
+    DATES_READ.set(raw, read);
+  }
+  return read;
+}
+/** Cells already read by `readDate`: its results are immutable, and a cell's result depends on the cell alone. */
+const DATES_READ = new Map<string, CellResult<string | undefined>>();
+const MAX_DATES_READ = 4_096;
+
+function readDateOnce(raw: string): CellResult<string | undefined> {
   const value = raw.trim();
   if (value === '') return ok(undefined);
   const iso = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
@@ -91,19 +108,24 @@ export function meansNone(raw: string): boolean {
 }
 
 /**
- * A value of a closed vocabulary, matched without regard to case and accents (`plus` is `PLUS`,
+ * The reader of a closed vocabulary (`what`: its French name): a cell is matched without regard to case and accents (`plus` is `PLUS`,
  * `déléguée` is `deleguee`); an empty cell is undefined; anything else is refused with the list.
+ * The vocabulary is folded once, not at every cell (a first value folding like a later one wins).
  */
-export function readChoice<T extends string>(raw: string, allowed: readonly T[], what: string): CellResult<T | undefined> {
-  const value = fold(raw);
-  if (value === '') return ok(undefined);
-  const found = allowed.find((choice) => fold(choice) === value);
-  return found ? ok(found) : invalid(`${what} « ${raw.trim()} » inconnue : valeurs admises ${listed(allowed)}.`);
+export function choiceReader<T extends string>(allowed: readonly T[], what: string): (raw: string) => CellResult<T | undefined> {
+  const byFolded = new Map<string, T>();
+  for (const choice of allowed) if (!byFolded.has(fold(choice))) byFolded.set(fold(choice), choice);
+  return (raw) => {
+    const value = fold(raw);
+    if (value === '') return ok(undefined);
+    const found = byFolded.get(value);
+    return found ? ok(found) : invalid(`${what} « ${raw.trim()} » inconnue : valeurs admises ${listed(allowed)}.`);
+  };
 }
 
-export const readTypology = (raw: string) => readChoice(raw, TYPOLOGIES, 'typologie');
-export const readFinancing = (raw: string) => readChoice(raw, FINANCINGS, 'financement');
-export const readGestionMode = (raw: string) => readChoice(raw, GESTION_MODES, 'mode de gestion');
+export const readTypology = choiceReader(TYPOLOGIES, 'typologie');
+export const readFinancing = choiceReader(FINANCINGS, 'financement');
+export const readGestionMode = choiceReader(GESTION_MODES, 'mode de gestion');
 
 /**
  * The priority categories of art. L. 441-1 CCH (publics prioritaires), by the letter of the

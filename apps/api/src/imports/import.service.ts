@@ -206,6 +206,8 @@ interface ValidRow extends Pick<ParsedRow, 'cells' | 'body'> {
   readonly data: Record<string, unknown>;
   /** A lease row whose bailleur confirms it is another lease than the same one already recorded (`confirme_doublon`). */
   readonly confirmDuplicate: boolean;
+  /** A lease's or a correction's new version's identity (each is checked for a copy of another lease in force); null for other rows. */
+  readonly identity: LeaseIdentity | null;
 }
 
 /** A chunk's valid rows with what deciding them needs: the report they count in, the import's referential, who and when. */
@@ -590,6 +592,7 @@ export class ImportService {
       }
       const eventId = rowEventId(row.kind, fact, given);
       valid.push({
+        identity: identityOf(row.kind, fact),
         line: row.line,
         kind: row.kind,
         columns: row.columns,
@@ -709,13 +712,13 @@ export class ImportService {
     const { report, valid, referential, actor, now } = rows;
     const batch = new BatchLeases();
     // One query per attempt for the whole chunk's recorded leases (rows without a lease get a placeholder identity, never read).
-    const identities = valid.map((row) => identityOf(row) ?? NO_IDENTITY);
+    const identities = valid.map((row) => row.identity ?? NO_IDENTITY);
     // Read while the pipeline reads the chunk's event ids and streams (its first attempt uses it).
     if (identities.some((identity) => identity !== NO_IDENTITY))
       batch.recorded(() => this.sameLeases.findMany(identities)).catch(() => undefined);
     return pipeline.handleBatch(
       valid.map((row, index) => {
-        const identity = identityOf(row);
+        const { identity } = row;
         let recorded: readonly ExistingLease[] = [];
         return {
           streamId: row.streamId,
@@ -827,10 +830,10 @@ function isRetryOf(row: ValidRow, previous: unknown): boolean {
  */
 const NO_IDENTITY: LeaseIdentity = { bailleurId: '', householdId: '', rplsId: '', leaseDate: '' };
 
-/** A lease's or a correction's new version's identity (each is checked for a copy of another lease in force); null for other rows. */
-function identityOf(row: ValidRow): LeaseIdentity | null {
-  if (row.kind === 'lease') return leaseIdentityOf(row.data as never as LeaseSignedData);
-  if (row.kind === 'lease_correction') return leaseIdentityOf((row.data as never as { lease: LeaseSignedData }).lease);
+/** The identity of a fact of `kind` that is a lease or a correction's new version; null for other facts. */
+function identityOf(kind: RowKind, fact: Record<string, unknown>): LeaseIdentity | null {
+  if (kind === 'lease') return leaseIdentityOf(fact as never as LeaseSignedData);
+  if (kind === 'lease_correction') return leaseIdentityOf((fact as never as { lease: LeaseSignedData }).lease);
   return null;
 }
 
@@ -840,8 +843,7 @@ function namesOf(rows: readonly ValidRow[]): Set<string> {
   for (const row of rows) {
     names.add(`stream:${row.streamId}`);
     names.add(`event:${row.eventId}`);
-    const identity = identityOf(row);
-    if (identity) names.add(`household:${identity.householdId}`);
+    if (row.identity) names.add(`household:${row.identity.householdId}`);
   }
   return names;
 }

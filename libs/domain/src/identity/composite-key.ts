@@ -24,8 +24,10 @@ export function keyPart(part: KeyPart): string {
     if (!Number.isSafeInteger(part)) throw new Error(`Key part must be an integer: ${part}`);
     return String(part);
   }
-  return part.replace(/[%:~]/g, (character) => ESCAPES[character]!);
+  // Most parts hold none of the three (a part is escaped for each stream id and key built): tested before replacing.
+  return SPECIAL.test(part) ? part.replace(/[%:~]/g, (character) => ESCAPES[character]!) : part;
 }
+const SPECIAL = /[%:~]/;
 
 /**
  * `kind:part:part…`. Throws on a kind that is not a lower-case word (a programming error, never
