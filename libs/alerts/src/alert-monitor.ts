@@ -43,6 +43,11 @@ export interface AlertMonitorOptions {
   readonly notifier?: PostgresEventNotifier;
   readonly now?: () => Date;
   readonly onError?: (error: unknown) => void;
+  /**
+   * Called after alert events are appended: wakes an in-process reader (the Kafka relay) at
+   * once when the monitor appends through a store other than the one the reader listens to.
+   */
+  readonly onRecorded?: () => void;
   /** How often the flux rules (conventions, bilans) are evaluated at most, in ms. */
   readonly fluxIntervalMs?: number;
   /**
@@ -306,6 +311,7 @@ export class AlertMonitor {
       if (!result.ok) throw result.error;
       if (result.outcome.recorded && !result.outcome.alreadyRecorded) appended += 1;
     }
+    if (appended > 0) this.options.onRecorded?.();
     return appended;
   }
 

@@ -29,6 +29,8 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
       pollIntervalMs: config.POLL_INTERVAL_MS,
       now: runtime.clock,
       onError: failureReporter(this.logger, 'Alert pass'),
+      // Its appends reach the relay's notifier through NOTIFY only: wake the relay without the round trip.
+      onRecorded: () => runtime.relay.wake(),
     });
     this.runners = config.PROJECTOR_IN_PROCESS
       ? createProjectionRunners(pool, {
