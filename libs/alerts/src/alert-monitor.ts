@@ -44,8 +44,9 @@ export interface AlertMonitorOptions {
   readonly now?: () => Date;
   readonly onError?: (error: unknown) => void;
   /**
-   * Called after alert events are appended: wakes an in-process reader (the Kafka relay) at
-   * once when the monitor appends through a store other than the one the reader listens to.
+   * Called after alert events are appended: wakes the in-process readers (the Kafka relay, the
+   * alerts projection) at once when the monitor appends through a store other than the one they
+   * listen to.
    */
   readonly onRecorded?: () => void;
   /** How often the flux rules (conventions, bilans) are evaluated at most, in ms. */

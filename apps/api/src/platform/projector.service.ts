@@ -29,8 +29,9 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
       pollIntervalMs: config.POLL_INTERVAL_MS,
       now: runtime.clock,
       onError: failureReporter(this.logger, 'Alert pass'),
-      // Its appends reach the relay's notifier through NOTIFY only: wake the relay without the round trip.
-      onRecorded: () => runtime.relay.wake(),
+      // Its appends reach this process's readers (the relay, the alerts projection) through NOTIFY
+      // only: tell them at once, without the round trip.
+      onRecorded: () => notifier.publish(),
     });
     this.runners = config.PROJECTOR_IN_PROCESS
       ? createProjectionRunners(pool, {
