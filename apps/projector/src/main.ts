@@ -59,15 +59,6 @@ async function main(): Promise<void> {
     pollIntervalMs: config.POLL_INTERVAL_MS,
     onError: failureReporter(logger, 'alert pass'),
   });
-  const runners = createProjectionRunners(pool, {
-    batchSize: config.PROJECTOR_BATCH_SIZE,
-    pollIntervalMs: config.POLL_INTERVAL_MS,
-    notifier,
-    logStore,
-    onError: failureReporter(logger, 'projection batch'),
-    onComplianceApplied: () => alerts.wake(),
-    onFluxApplied: () => alerts.wake(),
-  });
   const relay = new KafkaRelay(pool, {
     brokers: config.KAFKA_BROKERS?.split(','),
     clientId: `${config.KAFKA_CLIENT_ID}-projector`,
@@ -77,6 +68,23 @@ async function main(): Promise<void> {
     pollIntervalMs: config.POLL_INTERVAL_MS,
     notifier,
     log: (_level, message) => log(message),
+  });
+  const runners = createProjectionRunners(pool, {
+    batchSize: config.PROJECTOR_BATCH_SIZE,
+    pollIntervalMs: config.POLL_INTERVAL_MS,
+    notifier,
+    logStore,
+    onError: failureReporter(logger, 'projection batch'),
+    // A batch's commit ends a transaction that hid later appends (an alert) from the relay's gap-safe read.
+    onApplied: () => relay.wake(),
+    onComplianceApplied: () => {
+      alerts.wake();
+      relay.wake();
+    },
+    onFluxApplied: () => {
+      alerts.wake();
+      relay.wake();
+    },
   });
   for (const runner of runners) runner.start();
   alerts.start();

@@ -78,12 +78,18 @@ describe('Alert monitor under a stream of writes', () => {
 
   it('evaluates an EPCI-year at once, then at most once per interval, and never loses a change it deferred', async () => {
     let clock = Date.parse('2026-11-26T12:00:00Z');
-    const monitor = new AlertMonitor(db.pool, store, { scopeIntervalMs: 1_500, now: () => new Date(clock) });
+    let recorded = 0;
+    const monitor = new AlertMonitor(db.pool, store, {
+      scopeIntervalMs: 1_500,
+      now: () => new Date(clock),
+      onRecorded: () => (recorded += 1),
+    });
     // Given two Q1 leases: HQ1 at 100 %, no alert; evaluated at once, the checkpoint follows.
     await signLeases(2, 5_000);
     await monitor.runOnce();
     expect(await checkpoint()).toBe(await head());
     expect(await hq1Alert()).toEqual([]);
+    expect(recorded).toBe(0);
 
     // When 18 leases above the threshold follow at once (2 / 20 = 10 % < 25 % − 2 points, sample 20 reached),
     // the EPCI-year was just evaluated: the change is deferred, and the checkpoint stays behind it.
@@ -98,10 +104,36 @@ describe('Alert monitor under a stream of writes', () => {
     await monitor.runOnce();
     expect(await hq1Alert()).toEqual(['AlertRaised']);
     expect(await checkpoint()).toBeGreaterThan(before);
+    // An in-process reader (the relay) is told once the alert is appended.
+    expect(recorded).toBe(1);
 
     // A restarted monitor (nothing in memory) evaluates again at once and raises nothing twice.
     await new AlertMonitor(db.pool, store, { scopeIntervalMs: 1_500, now: () => new Date('2026-11-26T12:00:00Z') }).runOnce();
     expect(await hq1Alert()).toEqual(['AlertRaised']);
+  });
+
+  it('evaluates an EPCI-year that computes in a few ms after every change, without spacing', async () => {
+    const EPCI = '200041960';
+    const alert = async () =>
+      (await store.readStream(`alert:${EPCI}:2026:RATE_BELOW_TARGET:HQ1:epci:${EPCI}`)).events.map((event) => event.type);
+    await store.append(`cia-${EPCI}`, [
+      {
+        eventId: randomUUID(),
+        type: 'QuartileThresholdPublished',
+        data: { epciSiren: EPCI, year: 2026, amountPerUc: 10_000, source: 'spec', correction: false },
+        metadata: { actor: 'spec' },
+      },
+    ]);
+    // A clock that stands still: any spacing would defer the second pass.
+    const monitor = new AlertMonitor(db.pool, store, { now: () => new Date('2026-11-26T12:00:00Z') });
+    // Given two Q1 leases, evaluated (HQ1 at 100 %, no alert)…
+    await signLeases(2, 5_000, { epciSiren: EPCI });
+    await monitor.runOnce();
+    expect(await alert()).toEqual([]);
+    // …when 18 leases above the threshold follow (2 / 20 = 10 %), the next pass raises the alert at once.
+    await signLeases(18, 50_000, { epciSiren: EPCI });
+    await monitor.runOnce();
+    expect(await alert()).toEqual(['AlertRaised']);
   });
 
   it('evaluates a deferred EPCI-year once its interval has passed, with nothing new to wake it', async () => {

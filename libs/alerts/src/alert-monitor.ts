@@ -20,6 +20,12 @@ import { LiveFiguresKeeper, readConventionFlux, readConventions } from '@vigie/p
 export const ALERT_MONITOR_CHECKPOINT = 'alert-monitor';
 /** The longest an EPCI-year's change waits for its evaluation under a continuous stream of writes. */
 const MAX_SCOPE_SPACING_MS = 2_000;
+/**
+ * An EPCI-year whose evaluation computes in less than this (ms) is not spaced: evaluated after every
+ * compliance batch, it holds the event loop for less than a batch takes to apply, and a spacing of
+ * a few ms only delayed its alerts.
+ */
+const UNSPACED_COMPUTING_MS = 10;
 /** EPCI-years whose figures the monitor keeps lease by lease (each holds its tallies and its flats' leases). */
 const LIVE_FIGURES_SIZE = 100;
 
@@ -37,13 +43,19 @@ export interface AlertMonitorOptions {
   readonly notifier?: PostgresEventNotifier;
   readonly now?: () => Date;
   readonly onError?: (error: unknown) => void;
+  /**
+   * Called after alert events are appended: wakes the in-process readers (the Kafka relay, the
+   * alerts projection) at once when the monitor appends through a store other than the one they
+   * listen to.
+   */
+  readonly onRecorded?: () => void;
   /** How often the flux rules (conventions, bilans) are evaluated at most, in ms. */
   readonly fluxIntervalMs?: number;
   /**
-   * Fixed spacing between two evaluations of one EPCI-year, in ms. Unset (the default): three
-   * times the computing its last evaluation took (the report and the rules, which hold the event
-   * loop; not the reads, which only wait), at most 2 s: a small EPCI-year is evaluated after every
-   * change, a large one under a continuous stream of writes (a bulk import) holds the process's
+   * Fixed spacing between two evaluations of one EPCI-year, in ms. Unset (the default): none when
+   * its last evaluation computed in less than 10 ms, else three times the computing it took (the
+   * report and the rules, which hold the event loop; not the reads, which only wait), at most 2 s:
+   * a small EPCI-year is evaluated after every change, a large one under a continuous stream of writes (a bulk import) holds the process's
    * event loop at most a quarter of the time. Its figures travel lease by lease (only the changed
    * leases are read), so the reads grow with the writes, not with the EPCI-year.
    */
@@ -155,7 +167,9 @@ export class AlertMonitor {
     for (const scope of scopes) {
       const key = compositeKey('compliance-scope', scope.epci_siren, scope.year);
       const last = this.lastScopePass.get(key);
-      const spacing = this.options.scopeIntervalMs ?? Math.min(MAX_SCOPE_SPACING_MS, 3 * (last?.took ?? 0));
+      const took = last?.took ?? 0;
+      const spacing =
+        this.options.scopeIntervalMs ?? (took < UNSPACED_COMPUTING_MS ? 0 : Math.min(MAX_SCOPE_SPACING_MS, 3 * took));
       const at = (this.options.now?.() ?? new Date()).getTime();
       if (last && at - last.at < spacing) {
         deferred = true;
@@ -176,8 +190,13 @@ export class AlertMonitor {
     // A deferred scope keeps the checkpoint where it was: the next passes find it again (and a
     // restart too), and evaluate it once its interval has passed.
     if (deferred) return appended;
+    // Without waiting for the WAL flush (synchronous_commit off for this statement's transaction):
+    // a checkpoint lost in a crash only evaluates its scopes again, and their alert events, whose
+    // ids derive from stream and version, are not recorded twice. A flushed commit held the next
+    // pass back, and, while flushing, its transaction id held every gap-safe reader back too.
     await client.query(
-      `INSERT INTO checkpoints (name, position) VALUES ($1, $2)
+      `INSERT INTO checkpoints (name, position)
+       SELECT $1::text, $2::bigint FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed
        ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()`,
       [ALERT_MONITOR_CHECKPOINT, head],
     );
@@ -293,6 +312,7 @@ export class AlertMonitor {
       if (!result.ok) throw result.error;
       if (result.outcome.recorded && !result.outcome.alreadyRecorded) appended += 1;
     }
+    if (appended > 0) this.options.onRecorded?.();
     return appended;
   }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { AlertMonitor } from '@vigie/alerts';
+import { type EventStore, PostgresEventStore } from '@vigie/event-store';
 import { createProjectionRunners, ProjectionRunner } from '@vigie/projections';
 import { failureReporter } from '@vigie/postgres';
 import { RUNTIME, type Runtime } from './runtime.js';
@@ -13,13 +14,24 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
   private readonly logger = new Logger('Projector');
   readonly runners: ProjectionRunner[];
   readonly alerts: AlertMonitor;
+  /**
+   * The PostgreSQL log on the projector's pool, for the monitor's reads of its alert streams and its
+   * appends: on the API's pool they queued behind the requests (over 100 ms a pass at 100 leases/s
+   * on a loaded machine). Its appends wake this process's readers through NOTIFY. A KurrentDB log
+   * is on neither pool: the monitor uses the API's store.
+   */
+  private readonly monitorLog: (EventStore & { close(): Promise<void> }) | undefined;
 
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {
     const { config, projectorPool: pool, store, notifier, logStore } = runtime;
-    this.alerts = new AlertMonitor(pool, store, {
+    this.monitorLog = runtime.eventStore.kind === 'postgres' ? new PostgresEventStore(pool) : undefined;
+    this.alerts = new AlertMonitor(pool, this.monitorLog ?? store, {
       pollIntervalMs: config.POLL_INTERVAL_MS,
       now: runtime.clock,
       onError: failureReporter(this.logger, 'Alert pass'),
+      // Its appends reach this process's readers (the relay, the alerts projection) through NOTIFY
+      // only: tell them at once, without the round trip.
+      onRecorded: () => notifier.publish(),
     });
     this.runners = config.PROJECTOR_IN_PROCESS
       ? createProjectionRunners(pool, {
@@ -28,9 +40,17 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
           notifier,
           logStore,
           onError: failureReporter(this.logger, 'Projection batch'),
+          // A batch's commit ends a transaction that hid later appends (an alert) from the relay's gap-safe read.
+          onApplied: () => runtime.relay.wake(),
           // Drift rules run as soon as the compliance figures have moved.
-          onComplianceApplied: () => this.alerts.wake(),
-          onFluxApplied: () => this.alerts.wake(),
+          onComplianceApplied: () => {
+            this.alerts.wake();
+            runtime.relay.wake();
+          },
+          onFluxApplied: () => {
+            this.alerts.wake();
+            runtime.relay.wake();
+          },
         })
       : [];
   }
@@ -50,5 +70,6 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.all([...this.runners.map((runner) => runner.stop()), this.alerts.stop()]);
+    await this.monitorLog?.close();
   }
 }
