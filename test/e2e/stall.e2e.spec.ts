@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { loadConfig } from '@vigie/config';
 import type { RunningApp } from '../../apps/api/src/bootstrap.js';
 import { bootstrapWithTestOrganisations, TEST_ADMIN_KEY, TEST_PSEUDONYMISATION_KEY } from '../support/app.js';
+import { appendInFlight } from '../support/postgres.js';
 import { type PrivateCluster, startPrivateCluster } from '../support/private-postgres.js';
 
 const AUTH = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
@@ -37,13 +38,16 @@ type Json = any;
 
 /**
  * Another application keeps a write transaction open in another database of the same PostgreSQL
- * server (a private cluster, so the stall it causes reaches no other suite): Vigie's readers must
- * wait for it, and /health and the figures must say so.
+ * server (a private cluster, so what it causes reaches no other suite). By itself it holds none of
+ * Vigie's events back. Behind a rolled-back append (a hole in the log), it does: readers cannot
+ * tell the hole from an append still in flight until every transaction older than the next event
+ * has ended, and /health and the figures must say so.
  */
-describe('An open write transaction elsewhere on the server', () => {
+describe('A write transaction open elsewhere on the server', () => {
   let cluster: PrivateCluster;
   let app: RunningApp;
   let other: Client;
+  let vigie: Pool;
 
   beforeAll(async () => {
     cluster = await startPrivateCluster();
@@ -63,10 +67,12 @@ describe('An open write transaction elsewhere on the server', () => {
     other = new Client({ connectionString: cluster.url('other'), application_name: 'other-app' });
     await other.connect();
     await other.query('CREATE TABLE t (x int)');
+    vigie = new Pool({ connectionString: cluster.url('vigie'), max: 1 });
   }, 60_000);
 
   afterAll(async () => {
     await other?.end().catch(() => undefined);
+    await vigie?.end().catch(() => undefined);
     await app?.close();
     await cluster?.destroy();
   });
@@ -92,11 +98,10 @@ describe('An open write transaction elsewhere on the server', () => {
     }
   };
 
-  it('shows the true head, the visible head and the blocking transaction, degrades past the threshold, recovers after it ends', async () => {
+  it('holds nothing back by itself: a lease recorded while it is open is counted at once and /health stays ok', async () => {
     const first = await record(1);
     await until(summary, (body) => body.freshness.position >= first, 10_000);
-    const calm = await health();
-    expect(calm.body).toMatchObject({
+    expect((await health()).body).toMatchObject({
       status: 'ok',
       causes: [],
       eventLog: { headPosition: first, visibleHeadPosition: first, heldBack: 0 },
@@ -104,18 +109,44 @@ describe('An open write transaction elsewhere on the server', () => {
 
     await other.query('BEGIN');
     await other.query('INSERT INTO t VALUES (1)');
+    try {
+      const second = await record(2);
+      const figures = await until(summary, (body) => body.freshness.position >= second, 10_000);
+      expect(figures.total).toBe(2);
+      await sleep((THRESHOLD_S + 0.5) * 1_000);
+      const calm = await health();
+      expect(calm.body).toMatchObject({
+        status: 'ok',
+        causes: [],
+        eventLog: { headPosition: second, visibleHeadPosition: second, heldBack: 0 },
+      });
+      expect(calm.body.eventLog.oldestTransaction).toMatchObject({ database: 'other', applicationName: 'other-app' });
+    } finally {
+      await other.query('COMMIT');
+    }
+  }, 60_000);
+
+  it('behind a rolled-back append, shows the true head, the visible head and the blocking transaction, degrades past the threshold, recovers after it ends', async () => {
+    const before = (await summary()).total as number;
+    const visible = (await health()).body.eventLog.headPosition as number;
+    await other.query('BEGIN');
+    await other.query('INSERT INTO t VALUES (1)');
     const openedAt = Date.now();
-    const second = await record(2);
+    // An append that takes a position and ends without its events (rolled back): a hole for ever.
+    const hole = await appendInFlight(vigie);
+    await hole.end();
+    const next = await record(3);
+    expect(next).toBe(hole.position + 1);
 
     // Below the threshold: the wait is visible, health not yet degraded.
     const early = await health();
     expect(early.body.status).toBe('ok');
-    expect(early.body.eventLog).toMatchObject({ headPosition: second, visibleHeadPosition: first, heldBack: 1 });
+    expect(early.body.eventLog).toMatchObject({ headPosition: next, visibleHeadPosition: visible, heldBack: 1 });
     expect(early.body.eventLog.oldestTransaction).toMatchObject({ database: 'other', applicationName: 'other-app' });
     expect(early.body.projector.lag).toBeGreaterThanOrEqual(1);
     const figures = await summary();
-    expect(figures.total).toBe(1);
-    expect(figures.freshness).toMatchObject({ position: first, headPosition: second, visibleHeadPosition: first, lag: 1 });
+    expect(figures.total).toBe(before);
+    expect(figures.freshness).toMatchObject({ position: visible, headPosition: next, visibleHeadPosition: visible });
     expect(figures.freshness.heldBackSeconds).toEqual(expect.any(Number));
 
     // Past the threshold: degraded, naming the cause.
@@ -125,17 +156,17 @@ describe('An open write transaction elsewhere on the server', () => {
     expect(after).toBeGreaterThanOrEqual(THRESHOLD_S - 0.5);
     expect(degraded.status).toBe(200);
     expect(degraded.body.causes).toHaveLength(1);
-    expect(degraded.body.causes[0]).toMatch(/base « other ».*retient 1 événement/);
+    expect(degraded.body.causes[0]).toMatch(/base « other ».*retient 1 événement.*annulé/);
     expect(degraded.body.eventLog.oldestTransaction.ageSeconds).toBeGreaterThanOrEqual(THRESHOLD_S - 0.5);
 
     await other.query('COMMIT');
     const recovered = await until(health, (h) => h.body.status === 'ok' && h.body.projector.lag === 0, 10_000);
     expect(recovered.body.eventLog).toMatchObject({
-      headPosition: second,
-      visibleHeadPosition: second,
+      headPosition: next,
+      visibleHeadPosition: next,
       heldBack: 0,
       heldBackSeconds: null,
     });
-    expect((await summary()).total).toBe(2);
+    expect((await summary()).total).toBe(before + 1);
   }, 60_000);
 });

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { createPool, migrate, type Migration } from '@vigie/postgres';
-import { eventStoreMigrations } from '@vigie/event-store';
+import { APPEND_ORDER_LOCK, eventStoreMigrations, gapSafeHeadSql } from '@vigie/event-store';
 import { projectionMigrations } from '@vigie/projections';
 
 /** Admin URL of the PostgreSQL the run uses, set by the Jest global setup. */
@@ -51,20 +51,50 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
 }
 
 /**
- * Waits until every committed event is visible to readers. Readers stop below the oldest
- * transaction running anywhere on the server, so on a shared, loaded server a transaction of
- * another suite can hold a just-committed event back for a moment: a spec that reads right after
+ * Waits until every committed event is visible to readers. Readers stop at an append still in
+ * flight below an event, and past a rolled-back append's hole until every transaction older than
+ * the next event has ended, anywhere on the server: on a shared, loaded server a transaction of
+ * another suite can hold a just-committed event back for a moment. A spec that reads right after
  * writing waits for it first, as every reader of the log eventually would.
  */
 export async function untilVisible(db: Pick<Pool, 'query'>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const { rows } = await db.query<{ held: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM events WHERE tx_id >= pg_snapshot_xmin(pg_current_snapshot())) AS held`,
+      `SELECT coalesce((${gapSafeHeadSql()}), 0) < coalesce((SELECT max(global_position) FROM events), 0) AS held`,
     );
     if (!rows[0]?.held) return;
     if (Date.now() > deadline) throw new Error('events still held back by an open transaction of the server');
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * An append caught in flight: its transaction has taken the next position of the log under the
+ * append ordering lock and released the lock, as vigie_append does before COMMIT, and has not
+ * ended. Readers stop below that position until `end` ends it; it inserts nothing, so the position
+ * stays a hole, as a rolled-back append's does.
+ */
+export async function appendInFlight(pool: Pool): Promise<{ position: number; end: () => Promise<void> }> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_lock($1)', [APPEND_ORDER_LOCK]);
+    await client.query('SELECT pg_current_xact_id()');
+    const { rows } = await client.query<{ position: string }>(
+      "SELECT nextval(pg_get_serial_sequence('events', 'global_position')) AS position",
+    );
+    await client.query('SELECT pg_advisory_unlock($1)', [APPEND_ORDER_LOCK]);
+    return {
+      position: Number(rows[0]!.position),
+      end: async () => {
+        await client.query('COMMIT');
+        client.release();
+      },
+    };
+  } catch (error) {
+    client.release(true);
+    throw error;
   }
 }
 

@@ -154,8 +154,8 @@ export class ProjectionRunner {
 
   /**
    * Applies batches until every event committed before the call is applied; returns how many
-   * events were applied. An event can stay hidden from readers for a moment after its commit (a
-   * transaction open elsewhere on the server holds the snapshot's xmin back: gap safety), so an
+   * events were applied. An event can stay hidden from readers for a moment after its commit (an
+   * append still in flight below it, or a rolled-back append's hole: gap safety), so an
    * empty batch alone does not mean caught up: it waits for them, polling every 20 ms.
    */
   async catchUp(): Promise<number> {

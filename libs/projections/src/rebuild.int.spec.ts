@@ -1,7 +1,6 @@
-import { Client } from 'pg';
 import { PostgresEventStore } from '@vigie/event-store';
 import { leaseAppendBatches } from '../../../test/support/lease-events.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.js';
+import { appendInFlight, createTestDatabase, type TestDatabase } from '../../../test/support/postgres.js';
 import { ComplianceProjection } from './compliance/compliance.projection.js';
 import { LeaseSummaryProjection } from './lease-summary/lease-summary.projection.js';
 import { rebuildProjection } from './rebuild.js';
@@ -34,16 +33,13 @@ describe('Rebuild of a projection (real PostgreSQL)', () => {
   ];
 
   it.each(rebuilds)(
-    'given events held back by a transaction open elsewhere, when $name is rebuilt, then it waits for them instead of swapping in tables behind the log',
+    'given events held back by an append in flight below them, when $name is rebuilt, then it waits for them instead of swapping in tables behind the log',
     async ({ fresh, live, leases }) => {
       await db.pool.query('TRUNCATE events, streams, checkpoints RESTART IDENTITY');
       const [first, second] = leaseAppendBatches(0, 200, 100);
       await store.appendMany(first!);
-      // A writer transaction left open: every event committed after it is hidden from readers until it ends.
-      const elsewhere = new Client({ connectionString: db.url });
-      await elsewhere.connect();
-      await elsewhere.query('BEGIN');
-      await elsewhere.query('SELECT pg_current_xact_id()');
+      // An append that took position 101 and has not ended: every event committed after it is hidden from readers until it ends.
+      const inFlight = await appendInFlight(db.pool);
       await store.appendMany(second!);
 
       let finished = false;
@@ -53,10 +49,10 @@ describe('Rebuild of a projection (real PostgreSQL)', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(finished).toBe(false);
 
-      await elsewhere.query('COMMIT');
-      await elsewhere.end();
+      await inFlight.end();
       const result = await rebuilding;
-      expect(result).toEqual({ applied: 200, position: 200 });
+      // 200 events, past the hole the append left at 101.
+      expect(result).toEqual({ applied: 200, position: 201 });
       const { rows } = await db.pool.query<{ n: string }>(leases);
       expect(Number(rows[0]!.n)).toBe(200);
     },

@@ -43,17 +43,18 @@ export class HealthController {
         : this.runtime.relay.status();
       const relayPosition = Number(checkpoint(RELAY_CHECKPOINT)?.position ?? 0);
       const threshold = this.runtime.config.HEALTH_STALL_THRESHOLD_S;
-      const heldBack = heads.headPosition - heads.visibleHeadPosition;
+      const heldBack = heads.heldBack;
       const causes: string[] = [];
-      if ((heads.heldBackSeconds ?? 0) >= threshold || (oldest?.ageSeconds ?? 0) >= threshold) {
+      // Readers stop at a hole of the log (an append in flight, or rolled back while an older
+      // transaction is open anywhere on the server): an open transaction alone holds nothing back.
+      if (heldBack > 0 && (heads.heldBackSeconds ?? 0) >= threshold) {
         const where = oldest
           ? `une transaction ouverte depuis ${Math.round(oldest.ageSeconds ?? 0)} s` +
             `${oldest.database ? ` dans la base « ${oldest.database} »` : ''}${oldest.pid ? ` (pid ${oldest.pid})` : ''}`
           : 'une transaction ouverte';
         causes.push(
-          heldBack > 0
-            ? `Lecteurs bloqués : ${where} retient ${heldBack} événement(s) enregistré(s) depuis ${Math.round(heads.heldBackSeconds ?? 0)} s (seuil ${threshold} s).`
-            : `Lecteurs bientôt bloqués : ${where} retiendra tout événement enregistré après elle (seuil ${threshold} s).`,
+          `Lecteurs bloqués : ${where} retient ${heldBack} événement(s) enregistré(s) depuis ${Math.round(heads.heldBackSeconds ?? 0)} s (seuil ${threshold} s), ` +
+            'derrière un ajout au journal annulé ou pas encore validé.',
         );
       }
       const eventStore = await this.eventStoreHealth();

@@ -14,10 +14,12 @@ export interface ForeignTransactionIdRepair {
 }
 
 /**
- * Readers take only events whose `tx_id` is below the snapshot's xmin. `tx_id` is the writing
- * server's transaction id, so a log restored (pg_dump / pg_restore), replicated or upgraded onto a
- * server whose transaction counter is behind carries ids this server has not handed out yet:
- * those events stay invisible until its counter catches up, possibly for years.
+ * Readers pass a hole of the log (a position never committed) only once the `tx_id` of the event
+ * after it is below the snapshot's xmin (`gapSafeSql`). `tx_id` is the writing server's transaction
+ * id, so a log restored (pg_dump / pg_restore), replicated or upgraded onto a server whose
+ * transaction counter is behind carries ids this server has not handed out yet: readers would stop
+ * at its first hole until the counter catches up, possibly for years, and the ids would no longer
+ * follow the positions, which passing a hole relies on.
  *
  * Any `tx_id` at or above this server's next transaction id cannot be one of its transactions.
  * Such events are re-stamped with the id of the repairing transaction itself, under a lock that

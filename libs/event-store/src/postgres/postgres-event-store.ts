@@ -25,10 +25,54 @@ import { copyIntoEventsTable } from './log-copy.js';
  * Appends run vigie_append (event-store.migrations.ts), which takes a session-level advisory
  * lock before the transaction gets an xid and releases it once the events are inserted,
  * before COMMIT. So transaction ids and global positions are handed out in the same order,
- * while commits (and their fsync) still overlap. A reader then takes only events whose
- * transaction id is below the snapshot's xmin: every lower position belongs to a lower
- * transaction id, hence to a finished transaction, so a late commit is never skipped.
+ * while commits (and their fsync) still overlap. Readers take the gap-safe prefix of the log
+ * (`gapSafeSql`): a late commit is never skipped.
  */
+/**
+ * SQL (the body of a WITH list, without WITH) naming `gap_safe(global_position)`: the positions of
+ * the next events after the position `after` (an SQL expression) that a reader may take, at most
+ * `limit` (an SQL expression) of them, in the statement's snapshot. A position is taken when every
+ * position between `after` and it is either visible (committed) or a hole that no transaction will
+ * ever fill:
+ *
+ * - Positions come from one sequence under the append ordering lock, so a committed transaction's
+ *   positions follow one another and the visible positions that follow one another from `after`
+ *   leave nothing out: they are taken as soon as they are committed, whatever else is running.
+ * - A hole (a position never visible: its append rolled back, or is still in flight) is passed
+ *   only when the transaction of the event after it is below the snapshot's xmin. The hole's
+ *   transaction got its id before that one (same lock), so it has finished: rolled back, or
+ *   committed and visible, which a hole is not.
+ *
+ * Only holes wait for older transactions, not every event: a transaction open anywhere on the
+ * server (a projection writing its tables, another database's session) no longer holds back the
+ * events committed after it began, as readers of `tx_id < xmin` alone were.
+ */
+export function gapSafeSql(after: string, limit: string): string {
+  return `next AS MATERIALIZED (
+      SELECT global_position, tx_id, lag(global_position) OVER (ORDER BY global_position) AS previous
+      FROM (SELECT global_position, tx_id FROM events WHERE global_position > ${after} ORDER BY global_position LIMIT ${limit}) AS n
+    ), gap_safe AS MATERIALIZED (
+      SELECT global_position FROM next
+      WHERE global_position < coalesce(
+        (SELECT min(global_position) FROM next
+          WHERE global_position <> coalesce(previous, ${after}) + 1 AND tx_id >= pg_snapshot_xmin(pg_current_snapshot())),
+        ${Number.MAX_SAFE_INTEGER})
+    )`;
+}
+
+/**
+ * SQL of the last position gap-safe reads may take now (`head`, null on an empty log): the
+ * gap-safe prefix from the last event below the snapshot's xmin (every event up to it is taken),
+ * looked at over at most `window` events past it (a longer run is rare: many appends while one
+ * transaction stays open; the head is then the window's end, which readers move past batch by batch).
+ */
+export function gapSafeHeadSql(window = 100_000): string {
+  return `WITH settled AS MATERIALIZED (
+      SELECT coalesce(max(global_position), 0) AS position FROM events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())
+    ), ${gapSafeSql('(SELECT position FROM settled)', String(window))}
+    SELECT coalesce((SELECT max(global_position) FROM gap_safe), nullif((SELECT position FROM settled), 0)) AS head`;
+}
+
 const APPEND_STATEMENT = 'SELECT versions, positions FROM vigie_append($1, $2, $3, $4)';
 
 interface EventRow {
@@ -295,11 +339,8 @@ export class PostgresEventStore implements EventStore, CopyableEventLog {
   }
 
   async readHeadPosition(): Promise<number> {
-    const { rows } = await this.pool.query<{ position: string | null }>(
-      `SELECT max(global_position) AS position FROM events
-       WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())`,
-    );
-    return Number(rows[0]?.position ?? 0);
+    const { rows } = await this.pool.query<{ head: string | null }>(gapSafeHeadSql());
+    return Number(rows[0]?.head ?? 0);
   }
 
   async readEvent(eventId: string): Promise<RecordedEvent | undefined> {
@@ -320,11 +361,11 @@ export class PostgresEventStore implements EventStore, CopyableEventLog {
   /** readAll with each event's recording time to the microsecond (copyEventLog). */
   async readForCopy(after: number, limit: number): Promise<CopiedEvent[]> {
     const { rows } = await this.pool.query<EventRow & { recorded_at_exact: string }>(
-      `SELECT ${EVENT_COLUMNS}, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS recorded_at_exact
+      `WITH ${gapSafeSql('$1', '$2')}
+       SELECT ${EVENT_COLUMNS}, to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS recorded_at_exact
        FROM events
-       WHERE global_position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY global_position
-       LIMIT $2`,
+       WHERE global_position IN (SELECT global_position FROM gap_safe)
+       ORDER BY global_position`,
       [after, limit],
     );
     return rows.map((row) => ({ ...toRecordedEvent(row), recordedAtExact: row.recorded_at_exact }));
@@ -355,8 +396,9 @@ export class PostgresEventStore implements EventStore, CopyableEventLog {
   }
 
   /**
-   * Waits until every event committed before the call is visible to gap-safe reads: a transaction
-   * open anywhere on the server since before one of them was committed holds it back. Appends
+   * Waits until every event committed before the call is visible to gap-safe reads: an append in
+   * flight below one of them holds it back, and so, past a rolled-back append's hole, does a
+   * transaction open anywhere on the server since before the next event was appended. Appends
    * committed meanwhile are not waited for (a source still written to settles too). By the append
    * ordering, once the last of them is visible, all are. Fails after `timeoutMs` naming the way out.
    */
@@ -394,9 +436,8 @@ export class PostgresEventStore implements EventStore, CopyableEventLog {
 }
 
 /**
- * Gap-safe global read, usable inside a caller's transaction (projections read and write in one).
- * Only events of transactions below the snapshot's xmin are returned: all finished, and
- * (by the append ordering lock) every lower position belongs to a finished transaction too.
+ * Gap-safe global read, usable inside a caller's transaction (projections read and write in one):
+ * the next events after `after`, at most `limit`, that no later commit can precede (`gapSafeSql`).
  */
 export async function readAllWith(
   db: Pick<Pool, 'query'> | PoolClient,
@@ -410,10 +451,10 @@ export async function readAllWith(
     ? EVENT_COLUMNS.replace(' data,', ' CASE WHEN event_type = ANY($3) THEN data END AS data,')
     : EVENT_COLUMNS;
   const { rows } = await db.query<EventRow>(
-    `SELECT ${columns} FROM events
-     WHERE global_position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-     ORDER BY global_position
-     LIMIT $2`,
+    `WITH ${gapSafeSql('$1', '$2')}
+     SELECT ${columns} FROM events
+     WHERE global_position IN (SELECT global_position FROM gap_safe)
+     ORDER BY global_position`,
     options.dataOf ? [after, limit, options.dataOf] : [after, limit],
   );
   return rows.map(toRecordedEvent);
@@ -422,8 +463,7 @@ export async function readAllWith(
 /**
  * The next gap-safe batch of `limit` events, as readAllWith reads it, of which only the events of
  * `types` travel (with their data, or only those of `dataOf`), for readers that apply the rest server-side, from the events
- * table between `after` and the batch's last position (every event up to it is visible, by the
- * append ordering). `last` is the batch's last event whatever its type (a reader's checkpoint),
+ * table between `after` and the batch's last position (every event up to it is gap-safe). `last` is the batch's last event whatever its type (a reader's checkpoint),
  * null when no new event is visible; `count` how many events the batch holds.
  */
 export async function readBatchOfTypesWith(
@@ -437,15 +477,10 @@ export async function readBatchOfTypesWith(
     ? EVENT_COLUMNS.replace(' data,', ' CASE WHEN event_type = ANY($4) THEN data END AS data,')
     : EVENT_COLUMNS;
   const { rows } = await db.query<EventRow & { wanted: boolean; count: string }>(
-    // The batch's range first, from the primary key alone: ordered by position and limited, the
-    // gap-safe filter's selectivity (unknown to the planner) cannot turn it into a scan of the
-    // whole rest of the log. Its visible events are a prefix of it (append ordering).
-    `WITH batch AS MATERIALIZED (
-       SELECT global_position, event_type FROM events
-       WHERE global_position > $1 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
-         AND global_position <= (
-           SELECT max(global_position) FROM (SELECT global_position FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2) AS next
-         )
+    // The batch's range first, from the primary key alone (ordered by position and limited), then
+    // its events' types: only the wanted ones and the last travel.
+    `WITH ${gapSafeSql('$1', '$2')}, batch AS MATERIALIZED (
+       SELECT global_position, event_type FROM events WHERE global_position IN (SELECT global_position FROM gap_safe)
      )
      SELECT ${columns}, event_type = ANY($3) AS wanted, (SELECT count(*) FROM batch) AS count FROM events
      WHERE global_position IN (

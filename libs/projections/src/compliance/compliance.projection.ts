@@ -167,7 +167,8 @@ export class ComplianceProjection implements Projection {
   }
 
   /**
-   * The batch's lease events, in one statement run by the server on the events table (the lease
+   * The batch's lease events (its range was read gap-safe: every event in it is committed and
+   * visible), in one statement run by the server on the events table (the lease
    * JSON never travels through Node; of the closing events, only their streams and positions): each
    * LeaseSigned or LeaseCorrected records a version, valid until the first LeaseCorrected or
    * LeaseCancelled of its stream after it; the versions in force before the batch are closed by the
@@ -193,7 +194,6 @@ export class ComplianceProjection implements Projection {
          LEFT JOIN closers c ON c.stream_id = e.stream_id
          CROSS JOIN LATERAL (SELECT CASE WHEN e.event_type = 'LeaseCorrected' THEN e.data->'lease' ELSE e.data END AS lease) l
          WHERE e.global_position > $1 AND e.global_position <= $2 AND e.event_type = ANY($3)
-           AND e.tx_id < pg_snapshot_xmin(pg_current_snapshot())
          RETURNING epci_siren, year, greatest(valid_from, coalesce(valid_to, 0)) AS position
        ), closed AS (
          UPDATE lease_facts${s} f SET valid_to = c.positions[1] FROM closers c

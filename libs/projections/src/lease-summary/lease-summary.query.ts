@@ -1,4 +1,5 @@
 import { parisTimestamp } from '@vigie/domain';
+import { gapSafeHeadSql } from '@vigie/event-store';
 import { inOneSnapshot } from '@vigie/postgres';
 import { Pool } from 'pg';
 
@@ -29,28 +30,32 @@ export interface Freshness {
 // the planner cannot know when it plans) PostgreSQL scanned the whole events table for it, 212 ms
 // at 1 000 000 events on every freshness read; bounded, it is an index range scan (0.3 ms).
 export const LOG_HEADS_SQL = `
-  SELECT h.head,
-         v.visible_head,
-         (SELECT extract(epoch FROM now() - min(recorded_at)) FROM events
-           WHERE global_position > coalesce(v.visible_head, 0) AND global_position <= h.head) AS held_back_seconds
+  SELECT h.head, v.visible_head, b.held_back, b.held_back_seconds
   FROM (SELECT max(global_position) AS head FROM events) h,
-       (SELECT (SELECT max(global_position) FROM events
-                 WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())) AS visible_head) v`;
+       (SELECT (${gapSafeHeadSql()}) AS visible_head) v,
+       LATERAL (SELECT count(*) AS held_back, extract(epoch FROM now() - min(recorded_at)) AS held_back_seconds FROM events
+                 WHERE global_position > coalesce(v.visible_head, 0) AND global_position <= h.head) b`;
 
 export interface LogHeads {
   readonly headPosition: number;
   readonly visibleHeadPosition: number;
+  /** Committed events past the visible head (positions between them may be holes: counted, not subtracted). */
+  readonly heldBack: number;
   readonly heldBackSeconds: number | null;
 }
 
 export async function readLogHeads(pool: Pick<Pool, 'query'>): Promise<LogHeads> {
-  const { rows } = await pool.query<{ head: string | null; visible_head: string | null; held_back_seconds: string | null }>(
-    LOG_HEADS_SQL,
-  );
+  const { rows } = await pool.query<{
+    head: string | null;
+    visible_head: string | null;
+    held_back: string;
+    held_back_seconds: string | null;
+  }>(LOG_HEADS_SQL);
   const row = rows[0];
   return {
     headPosition: Number(row?.head ?? 0),
     visibleHeadPosition: Number(row?.visible_head ?? 0),
+    heldBack: Number(row?.held_back ?? 0),
     heldBackSeconds: row?.held_back_seconds == null ? null : Math.max(0, Math.round(Number(row.held_back_seconds) * 10) / 10),
   };
 }
