@@ -75,16 +75,8 @@ async function main(): Promise<void> {
     notifier,
     logStore,
     onError: failureReporter(logger, 'projection batch'),
-    // A batch's commit ends a transaction that hid later appends (an alert) from the relay's gap-safe read.
-    onApplied: () => relay.wake(),
-    onComplianceApplied: () => {
-      alerts.wake();
-      relay.wake();
-    },
-    onFluxApplied: () => {
-      alerts.wake();
-      relay.wake();
-    },
+    onComplianceApplied: () => alerts.wake(),
+    onFluxApplied: () => alerts.wake(),
   });
   for (const runner of runners) runner.start();
   alerts.start();

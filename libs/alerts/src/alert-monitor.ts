@@ -193,7 +193,7 @@ export class AlertMonitor {
     // Without waiting for the WAL flush (synchronous_commit off for this statement's transaction):
     // a checkpoint lost in a crash only evaluates its scopes again, and their alert events, whose
     // ids derive from stream and version, are not recorded twice. A flushed commit held the next
-    // pass back, and, while flushing, its transaction id held every gap-safe reader back too.
+    // pass back.
     await client.query(
       `INSERT INTO checkpoints (name, position)
        SELECT $1::text, $2::bigint FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed

@@ -156,14 +156,6 @@ export class KafkaRelay {
     this.loop.start();
   }
 
-  /**
-   * Reads again at once: an in-process transaction has committed (a projection's batch, whose
-   * transaction id hid later appends from the gap-safe read), so events may have become visible.
-   */
-  wake(): void {
-    this.loop.wake();
-  }
-
   async stop(): Promise<void> {
     this.unlisten?.();
     this.unlisten = undefined;
@@ -220,10 +212,8 @@ export class KafkaRelay {
       this.lastError = null;
       this.backoffMs = 250;
       if (published === (this.options.batchSize ?? 1_000)) return 0;
-      // Events that a transaction open elsewhere (a projection's batch, another append) still hides
-      // from the gap-safe read: look again in 20 ms, not after a poll interval. After a batch too:
-      // an alert appended while a projection's batch was open comes after the leases published
-      // beside it, and no append may follow to wake the relay for it.
+      // Events that an append still in flight below them hides from the gap-safe read (after a
+      // batch too: past it): look again in 20 ms, not after a poll interval.
       if (Date.now() - this.appendedAt < HIDDEN_WAIT_MS && (await this.tableHead()) > this.position) return HIDDEN_RETRY_MS;
       return this.options.pollIntervalMs ?? 500;
     } catch (error) {
@@ -297,8 +287,7 @@ export class KafkaRelay {
     const last = batch.at(-1)!;
     // Without waiting for the WAL flush (synchronous_commit off for this statement's transaction):
     // a checkpoint lost in a crash publishes its batch again, which consumers drop by event id
-    // (at-least-once either way). A flushed commit held the next batch back, and, while flushing,
-    // its transaction id held every gap-safe reader of the server back too.
+    // (at-least-once either way). A flushed commit held the next batch back.
     await this.pool.query(
       `INSERT INTO checkpoints (name, position, last_event_at)
        SELECT $1::text, $2::bigint, $3::timestamptz FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed

@@ -40,17 +40,9 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
           notifier,
           logStore,
           onError: failureReporter(this.logger, 'Projection batch'),
-          // A batch's commit ends a transaction that hid later appends (an alert) from the relay's gap-safe read.
-          onApplied: () => runtime.relay.wake(),
           // Drift rules run as soon as the compliance figures have moved.
-          onComplianceApplied: () => {
-            this.alerts.wake();
-            runtime.relay.wake();
-          },
-          onFluxApplied: () => {
-            this.alerts.wake();
-            runtime.relay.wake();
-          },
+          onComplianceApplied: () => this.alerts.wake(),
+          onFluxApplied: () => this.alerts.wake(),
         })
       : [];
   }
