@@ -10,6 +10,7 @@ import {
   readFinancing,
   readGestionMode,
   readInsee,
+  readNumericCell,
   readNumeroUnique,
   readPriorityCategory,
   readRpls,
@@ -163,21 +164,31 @@ export const CSV_KIND_NAMES: Record<RowKind, RowKindName> = {
  * (import-values.ts); a refused cell is one problem in its own column and its field is left out,
  * so the schema does not report it a second time.
  */
-export function csvRow(line: number, record: readonly string[], columns: readonly string[]): ParsedRow {
+export function csvRow(
+  line: number,
+  record: readonly string[],
+  columns: readonly string[],
+  numbers?: ReadonlySet<number>,
+): ParsedRow {
   const cells: Record<string, string> = {};
+  const numericColumns = new Set<string>();
   columns.forEach((column, i) => {
     if (column) cells[column] = record[i] ?? '';
+    if (column && numbers?.has(i)) numericColumns.add(column);
   });
   const get = (column: string) => cells[column];
   const problems: CellRejection[] = [];
   const read = <T>(path: string, column: string, reader: (raw: string) => CellResult<T>): T | undefined => {
     const raw = get(column);
     if (raw === undefined) return undefined;
-    const result = reader(raw);
+    const numeric = numericColumns.has(column) ? NUMERIC_CELLS[column] : undefined;
+    const result = numeric ? (readNumericCell(numeric.kind, numeric.what, raw) as CellResult<T>) : reader(raw);
     if (result.ok) return result.value;
     problems.push({ path, code: result.code, message: result.message });
     return undefined;
   };
+  /** A reference kept as text: only a workbook's number is refused (see NUMERIC_CELLS). */
+  const reference = (path: string, column: string) => read(path, column, (raw) => ({ ok: true, value: text(raw) }));
   const flat = (prefix = '') => ({
     rplsId: read(`${prefix}flat.rplsId`, 'rpls', readRpls),
     communeInsee: read(`${prefix}flat.communeInsee`, 'code_insee', readInsee),
@@ -188,8 +199,8 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
   });
   /** A lease's facts, each cell's problem at `prefix` + its field (a correction's lease is under `lease.`). */
   const lease = (prefix: string) => ({
-    leaseId: text(get('reference_bail')),
-    caseId: text(get('reference_dossier')),
+    leaseId: reference(`${prefix}leaseId`, 'reference_bail'),
+    caseId: reference(`${prefix}caseId`, 'reference_dossier'),
     bailleurId: text(get('bailleur')),
     leaseDate: read(`${prefix}leaseDate`, 'date_bail', readDate),
     flat: flat(prefix),
@@ -230,7 +241,7 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
     case 'cal_decision':
       body = {
         eventId,
-        caseId: text(get('reference_dossier')),
+        caseId: reference('caseId', 'reference_dossier'),
         bailleurId: text(get('bailleur')),
         calDate: read('calDate', 'date_cal', readDate),
         flat: flat(),
@@ -241,7 +252,7 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
     case 'offer_declined':
       body = {
         eventId,
-        caseId: text(get('reference_dossier')),
+        caseId: reference('caseId', 'reference_dossier'),
         bailleurId: text(get('bailleur')),
         numeroUnique: read('numeroUnique', 'menage', readMenage),
         numeroUniqueConfirme,
@@ -252,8 +263,8 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
     case 'lease_cancellation':
       body = {
         eventId,
-        leaseId: text(get('reference_bail')),
-        caseId: text(get('reference_dossier')),
+        leaseId: reference('leaseId', 'reference_bail'),
+        caseId: reference('caseId', 'reference_dossier'),
         bailleurId: text(get('bailleur')),
         reason: text(get('motif')),
       };
@@ -270,6 +281,23 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
   }
   return { line, kind, body, columns: 'csv', problems, cells, ...(kind ? {} : { parseError: 'type' }) };
 }
+
+/**
+ * The columns whose workbook cell stored as a number is not read as its digits (readNumericCell):
+ * identifiers typed as text, dates, amounts. Other columns (counts, yes/no) read a number's digits.
+ */
+const NUMERIC_CELLS: Readonly<Record<string, { kind: 'identifier' | 'date' | 'amount'; what: string }>> = {
+  menage: { kind: 'identifier', what: 'numéro unique' },
+  rpls: { kind: 'identifier', what: 'identifiant RPLS' },
+  code_insee: { kind: 'identifier', what: 'code INSEE' },
+  siren_epci: { kind: 'identifier', what: 'SIREN' },
+  reference_bail: { kind: 'identifier', what: 'référence du bail' },
+  reference_dossier: { kind: 'identifier', what: 'référence du dossier' },
+  date_bail: { kind: 'date', what: 'date du bail' },
+  date_cal: { kind: 'date', what: 'date de la CAL' },
+  date_refus: { kind: 'date', what: 'date du refus' },
+  revenus_annuels: { kind: 'amount', what: 'montant' },
+};
 
 function candidates(value: string | undefined, numeroUniqueConfirme: boolean | undefined): unknown {
   const v = text(value);
@@ -308,17 +336,18 @@ export async function surveyRecords(
 /** `surveyRecords` of a CSV text. */
 export const surveyCsv = (source: TextSource) => surveyRecords(csvRecords(source));
 
+/** A record of a CSV file or a workbook's sheet; `numbers`: the cells a workbook stores as numbers (SheetRecord). */
+type SourceRecord = { line: number; cells: string[]; numbers?: ReadonlySet<number> };
+
 /** The rows of a file (CSV records or a sheet's), one at a time, its header already checked by `matchColumns`. */
-export async function* rowsOf(
-  records: AsyncIterable<{ line: number; cells: string[] }> | Iterable<{ line: number; cells: string[] }>,
-): AsyncGenerator<ParsedRow> {
+export async function* rowsOf(records: AsyncIterable<SourceRecord> | Iterable<SourceRecord>): AsyncGenerator<ParsedRow> {
   let columns: string[] | undefined;
-  for await (const { line, cells } of records) {
+  for await (const { line, cells, numbers } of records) {
     if (!columns) {
       columns = cells.map((cell) => columnOf(cell) ?? '');
       continue;
     }
-    yield csvRow(line, cells, columns);
+    yield csvRow(line, cells, columns, numbers);
   }
 }
 

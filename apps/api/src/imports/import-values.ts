@@ -278,3 +278,25 @@ export function readRpls(raw: string): CellResult<string | undefined> {
   if (!/^[A-Za-z0-9]{1,20}$/.test(value)) return invalid(`identifiant RPLS « ${value} » : 1 à 20 lettres ou chiffres attendus.`);
   return ok(value);
 }
+
+/**
+ * What a workbook cell stored as a number (not text) means in a column that takes text
+ * (import-workbook.ts says which cells are numbers; a CSV has none):
+ * - `identifier` (numéro unique, RPLS, SIREN, INSEE code, lease and case references): the
+ *   spreadsheet converted what was typed, and may have dropped leading zeros or the digits after
+ *   the 15th, silently making it another household or flat: refused (SPREADSHEET_DAMAGE), whatever
+ *   the number, and never echoed (a numéro unique is personal data);
+ * - `date`: a day serial (46307) the user saw as a number, not as a date: refused saying so;
+ * - `amount`: a number is exactly what the cell holds (no thousands separator to mistake), read as is.
+ * `what`: the value's French name (« numéro unique », « date »).
+ */
+export function readNumericCell(kind: 'identifier' | 'date' | 'amount', what: string, raw: string): CellResult<unknown> {
+  if (kind === 'identifier')
+    return damaged(
+      `${what} enregistré comme nombre par le tableur (zéros initiaux ou derniers chiffres perdus) : ${TEXT_ADVICE}`,
+    );
+  if (kind === 'date')
+    return invalid(`${what} : cellule numérique, pas une date : formatez la colonne en date ou écrivez JJ/MM/AAAA.`);
+  const amount = Number(raw);
+  return amount >= 0 ? ok(amount) : readAmount(raw);
+}
