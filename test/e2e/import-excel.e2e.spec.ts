@@ -134,6 +134,26 @@ describe('Importing files as French Excel saves them', () => {
     expect(rows).toEqual([{ category: 'Sortant d’hébergement ou de logement de transition' }]);
   });
 
+  it('refuses an amount whose point may be a thousands separator (12.500), at its line, and keeps the other rows', async () => {
+    const report = await importBytes([HEADER, lease(15).replace('9\u00a0800,50', '12.500'), lease(16)].join('\r\n'));
+    expect(report).toMatchObject({ status: 'termine', accepted: 1, rejected: 1 });
+    expect(report.rejections).toEqual([
+      {
+        line: 2,
+        reference: 'B-EX-15',
+        field: 'revenus_annuels',
+        value: '12.500',
+        code: 'AMBIGUOUS_AMOUNT',
+        message:
+          'montant « 12.500 » : séparateur de milliers ambigu (le point peut être lu comme une virgule décimale) : écrivez 12500 ou 12500,00, sans point.',
+      },
+    ]);
+    const { rows } = await app.db.pool.query(
+      "SELECT data->>'leaseId' AS lease FROM events WHERE data->>'leaseId' IN ('B-EX-15', 'B-EX-16')",
+    );
+    expect(rows).toEqual([{ lease: 'B-EX-16' }]);
+  });
+
   it('refuses a file with an unknown column before writing anything, suggesting the right name', async () => {
     const before = await eventCount();
     const header = HEADER.replace('revenus_annuels', 'revenus_anuels').replace('reservataire', 'réservataire');
