@@ -206,6 +206,23 @@ describe('Columns are matched by name, strictly', () => {
     });
   });
 
+  it('echoes an unknown column name without control characters, cut to 40 characters, never as a formula', () => {
+    const long = 'colonne_ajoutee_par_le_logiciel_du_bailleur_en_2026';
+    const result = matchColumns(
+      [...LEASE_HEADER.split(';'), '\u0000t\u0000y\u0000p\u0000e', 'note\u200b\tinterne', long, '=1+1'],
+      kinds,
+    );
+    expect(result.ok ? [] : result.problems.map((problem) => [problem.column, problem.message])).toEqual([
+      ['?t?y?p?e', 'colonne inconnue « ?t?y?p?e » (voir les colonnes du modèle : GET /v1/imports/modele)'],
+      ['note??interne', 'colonne inconnue « note??interne » (voir les colonnes du modèle : GET /v1/imports/modele)'],
+      [
+        `${long.slice(0, 40)}…`,
+        `colonne inconnue « ${long.slice(0, 40)}… » (voir les colonnes du modèle : GET /v1/imports/modele)`,
+      ],
+      ['?1+1', 'colonne inconnue « ?1+1 » (voir les colonnes du modèle : GET /v1/imports/modele)'],
+    ]);
+  });
+
   it('needs the columns of the row kinds the file holds only', () => {
     expect(
       matchColumns(['type', 'reference_dossier', 'bailleur', 'menage', 'date_refus'], new Set(['refus_offre'] as const)).ok,
