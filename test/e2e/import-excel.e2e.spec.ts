@@ -94,7 +94,7 @@ describe('Importing files as French Excel saves them', () => {
     expect(JSON.stringify(rows)).not.toContain('\uFFFD');
   });
 
-  it('reads the same leases from UTF-8 with BOM, UTF-8 with `,` and LF, Windows-1252 and ISO-8859-15', async () => {
+  it('reads the same leases from UTF-8 with BOM, UTF-8 with `,` and LF, Windows-1252, ISO-8859-15 and tab-separated UTF-16 (« Texte Unicode »)', async () => {
     const text = (sep: string, eol: string, first: number) =>
       [HEADER, lease(first, 'c'), lease(first + 1, 'Sortant d’hébergement')]
         .map((row) => (sep === ';' ? row : row.replaceAll(';', ',')))
@@ -115,6 +115,9 @@ describe('Importing files as French Excel saves them', () => {
         ),
         'ISO-8859-15',
       ],
+      // Excel's « Texte Unicode »: UTF-16 with its byte order mark, cells separated by tabs.
+      [iconv.encode(text(';', '\r\n', 11).replaceAll(';', '\t'), 'utf-16le', { addBOM: true }), 'UTF-16LE'],
+      [iconv.encode(text(';', '\r\n', 13).replaceAll(';', '\t'), 'utf-16be', { addBOM: true }), 'UTF-16BE'],
     ];
     for (const [bytes, encoding] of files) {
       const report = await importBytes(bytes);

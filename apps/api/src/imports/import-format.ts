@@ -21,8 +21,8 @@ import {
 /**
  * The two import formats.
  *
- * CSV — the bailleur's export: `;` (or `,`) separated, UTF-8 (BOM accepted), Windows-1252 or
- * ISO-8859-15 (detected, import-encoding.ts), headers matched as import-columns.ts says,
+ * CSV — the bailleur's export: `;` (or `,`, or tab) separated, UTF-8 (BOM accepted), Windows-1252,
+ * ISO-8859-15 or UTF-16 with its BOM (detected, import-encoding.ts), headers matched as import-columns.ts says,
  * one fact per line; the `type` column says which (`bail` when absent):
  * - `bail`: id_evenement, reference_bail, reference_dossier, bailleur, date_bail, rpls, code_insee,
  *   siren_epci, code_qpv (empty: hors QPV), typologie, financement, menage, personnes_14_ans_et_plus,
@@ -71,11 +71,16 @@ export interface ParsedRow {
   readonly cells?: Readonly<Record<string, string>>;
 }
 
-/** The separator a CSV file uses: the one its header line holds more of (`;` on a tie). */
-export function separatorOf(text: string): ';' | ',' {
+/**
+ * The separator a CSV file uses: the one its header line holds most of, `;` on a tie; a tab when
+ * the header holds more tabs than either (Excel's « Texte Unicode » separates cells by tabs).
+ */
+export function separatorOf(text: string): ';' | ',' | '\t' {
   const end = text.search(/\r|\n/);
   const header = end === -1 ? text : text.slice(0, end);
-  return header.split(',').length > header.split(';').length ? ',' : ';';
+  const count = (separator: string) => header.split(separator).length;
+  const commaOrSemicolon = count(',') > count(';') ? ',' : ';';
+  return count('\t') > count(commaOrSemicolon) ? '\t' : commaOrSemicolon;
 }
 
 /** Text a reader goes through once: a whole text, or a file's text decoded chunk by chunk. */
