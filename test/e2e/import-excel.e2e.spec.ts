@@ -256,6 +256,60 @@ describe('Importing files as French Excel saves them', () => {
     expect(rows).toEqual([{ date: '2026-03-10', resources: '9800.5' }]);
   });
 
+  it('imports an XLSX date formula as its day; refuses at their lines a number in a date column and in an identifier column', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Baux');
+    const columns = HEADER.split(';');
+    sheet.addRow(columns);
+    const october12 = Date.UTC(2026, 9, 12) / 86_400_000 + 25_569; // DATE(2026,10,12) = 46307
+    const row = (n: number, replaced: Record<string, ExcelJS.CellValue>) => {
+      const cells = lease(n).split(';');
+      return columns.map((name, i) => (name in replaced ? replaced[name]! : cells[i]!));
+    };
+    sheet
+      .addRow(row(80, { date_bail: { formula: 'DATE(2026,10,12)', result: october12 } as ExcelJS.CellValue }))
+      .getCell(columns.indexOf('date_bail') + 1).numFmt = 'dd/mm/yyyy';
+    sheet.addRow(row(81, { date_bail: october12 }));
+    sheet.addRow(row(82, { rpls: 5935000003 }));
+    const sent = await adminFetch(`${app.url}/v1/imports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+      body: Buffer.from(await workbook.xlsx.writeBuffer()),
+    });
+    expect(sent.status).toBe(202);
+    const { id } = (await sent.json()) as { id: string };
+    const report = (
+      await waitFor(
+        () => getJson(`${app.url}/v1/imports/${id}`),
+        (r) => ['termine', 'echoue', 'refuse'].includes(r.body.status),
+      )
+    ).body;
+    expect(report).toMatchObject({ status: 'termine', accepted: 1, rejected: 2 });
+    expect(
+      report.rejections.map((r: { line: number; field: string; code: string; message: string }) => [
+        r.line,
+        r.field,
+        r.code,
+        r.message,
+      ]),
+    ).toEqual([
+      [
+        3,
+        'date_bail',
+        'INVALID_VALUE',
+        'date du bail : cellule numérique, pas une date : formatez la colonne en date ou écrivez JJ/MM/AAAA.',
+      ],
+      [
+        4,
+        'rpls',
+        'SPREADSHEET_DAMAGE',
+        'identifiant RPLS enregistré comme nombre par le tableur (zéros initiaux ou derniers chiffres perdus) : formatez la colonne en Texte dans le tableur (ou exportez directement depuis votre logiciel) puis renvoyez le fichier.',
+      ],
+    ]);
+    const { rows } = await app.db.pool.query("SELECT data->>'leaseDate' AS date FROM events WHERE data->>'leaseId' = 'B-EX-80'");
+    expect(rows).toEqual([{ date: '2026-10-12' }]);
+  });
+
   it('downloads the template as CSV and XLSX; the XLSX template filled in imports as is', async () => {
     const csv = await adminFetch(`${app.url}/v1/imports/modele?format=csv`);
     expect(csv.status).toBe(200);
