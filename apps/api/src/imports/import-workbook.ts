@@ -19,15 +19,17 @@ export interface SheetRecord {
  * A cell of a workbook as the text the import reads (import-values.ts), and whether it is stored
  * as a number: a real date cell is its calendar day `AAAA-MM-JJ`, a number its digits, a boolean
  * `vrai`/`faux`, a formula its cached result (a numeric result in a date format is that day, as
- * exceljs reads a plain date cell; exceljs leaves a formula's result a bare serial), an error or a
- * formula never computed is empty. `date1904`: the workbook counts days from 1904 (old Mac Excel).
+ * exceljs reads a plain date cell; exceljs leaves a formula's result a bare serial), an error its
+ * code (`#N/A`; `#ERREUR` for a formula's, whose code exceljs loses): never empty, which would read
+ * as "unknown" or "no". A formula never computed (no cached result) is empty. `date1904`: the workbook counts days from 1904 (old Mac Excel).
  */
 export function cellRead(cell: Pick<ExcelJS.Cell, 'value' | 'numFmt'>, date1904 = false): { text: string; numeric: boolean } {
   const { value } = cell;
   if (value !== null && typeof value === 'object' && ('formula' in value || 'sharedFormula' in value)) {
     const result = (value as { result?: ExcelJS.CellValue }).result ?? null;
     if (typeof result === 'number') {
-      if (!Number.isFinite(result)) return { text: '', numeric: false };
+      // An error result (#N/A, #DIV/0!) comes out of exceljs as NaN: kept visible, so that no reader takes it for an empty cell.
+      if (!Number.isFinite(result)) return { text: '#ERREUR', numeric: false };
       if (isDateFormat(cell.numFmt)) return { text: serialDay(result, date1904), numeric: false };
     }
     return cellRead({ value: result, numFmt: cell.numFmt }, date1904);
@@ -44,6 +46,7 @@ function cellText(value: ExcelJS.CellValue): string {
   if (typeof value === 'string') return value;
   if ('richText' in value) return value.richText.map((part) => part.text).join('');
   if ('text' in value) return String(value.text);
+  if ('error' in value) return String(value.error);
   return '';
 }
 

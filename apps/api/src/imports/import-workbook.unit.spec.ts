@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { rowsOf } from './import-format.js';
-import { sheetRecords } from './import-workbook.js';
+import { cellRead, sheetRecords } from './import-workbook.js';
 
 const HEADER = [
   'reference_bail',
@@ -76,6 +76,24 @@ describe('A workbook cell is read as what it holds', () => {
     expect(row!.body).toMatchObject({
       leaseDate: '2026-10-12',
       household: { numeroUnique: '059122700000601000', composition: { personsAged14OrMore: 2 }, yearlyResources: 12500 },
+    });
+  });
+
+  it('a formula or a cell in error is refused, never read as an empty cell (unknown resources, no DALO)', async () => {
+    const [row] = await rowsOfWorkbook([
+      lease({
+        revenus_annuels: { error: '#DIV/0!' } as ExcelJS.CellValue,
+        personnes_14_ans_et_plus: { error: '#N/A' } as ExcelJS.CellValue,
+      }),
+    ]);
+    expect(row!.problems!.map((p) => [p.path, p.code, p.message.split(' :')[0]])).toEqual([
+      ['household.composition.personsAged14OrMore', 'INVALID_VALUE', 'nombre « #N/A »'],
+      ['household.yearlyResources', 'INVALID_VALUE', 'montant « #DIV/0! »'],
+    ]);
+    // A formula's error result, which exceljs reads from Excel's file as NaN (its own writer leaves it out).
+    expect(cellRead({ value: { formula: '1/0', result: Number.NaN } as ExcelJS.CellValue, numFmt: '' })).toEqual({
+      text: '#ERREUR',
+      numeric: false,
     });
   });
 
