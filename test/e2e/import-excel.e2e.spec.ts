@@ -94,7 +94,7 @@ describe('Importing files as French Excel saves them', () => {
     expect(JSON.stringify(rows)).not.toContain('\uFFFD');
   });
 
-  it('reads the same leases from UTF-8 with BOM, UTF-8 with `,` and LF, Windows-1252 and ISO-8859-15', async () => {
+  it('reads the same leases from UTF-8 with BOM, UTF-8 with `,` and LF, Windows-1252, ISO-8859-15 and tab-separated UTF-16 (« Texte Unicode »)', async () => {
     const text = (sep: string, eol: string, first: number) =>
       [HEADER, lease(first, 'c'), lease(first + 1, 'Sortant d’hébergement')]
         .map((row) => (sep === ';' ? row : row.replaceAll(';', ',')))
@@ -115,6 +115,9 @@ describe('Importing files as French Excel saves them', () => {
         ),
         'ISO-8859-15',
       ],
+      // Excel's « Texte Unicode »: UTF-16 with its byte order mark, cells separated by tabs.
+      [iconv.encode(text(';', '\r\n', 11).replaceAll(';', '\t'), 'utf-16le', { addBOM: true }), 'UTF-16LE'],
+      [iconv.encode(text(';', '\r\n', 13).replaceAll(';', '\t'), 'utf-16be', { addBOM: true }), 'UTF-16BE'],
     ];
     for (const [bytes, encoding] of files) {
       const report = await importBytes(bytes);
@@ -132,6 +135,26 @@ describe('Importing files as French Excel saves them', () => {
       "SELECT DISTINCT data->'flags'->>'priorityCategory' AS category FROM events WHERE data->>'leaseId' LIKE 'B-EX-%' AND data->'flags'->>'priorityCategory' IS NOT NULL",
     );
     expect(rows).toEqual([{ category: 'Sortant d’hébergement ou de logement de transition' }]);
+  });
+
+  it('refuses an amount whose point may be a thousands separator (12.500), at its line, and keeps the other rows', async () => {
+    const report = await importBytes([HEADER, lease(15).replace('9\u00a0800,50', '12.500'), lease(16)].join('\r\n'));
+    expect(report).toMatchObject({ status: 'termine', accepted: 1, rejected: 1 });
+    expect(report.rejections).toEqual([
+      {
+        line: 2,
+        reference: 'B-EX-15',
+        field: 'revenus_annuels',
+        value: '12.500',
+        code: 'AMBIGUOUS_AMOUNT',
+        message:
+          'montant « 12.500 » : séparateur de milliers ambigu (le point peut être lu comme une virgule décimale) : écrivez 12500 ou 12500,00, sans point.',
+      },
+    ]);
+    const { rows } = await app.db.pool.query(
+      "SELECT data->>'leaseId' AS lease FROM events WHERE data->>'leaseId' IN ('B-EX-15', 'B-EX-16')",
+    );
+    expect(rows).toEqual([{ lease: 'B-EX-16' }]);
   });
 
   it('refuses a file with an unknown column before writing anything, suggesting the right name', async () => {
@@ -231,6 +254,60 @@ describe('Importing files as French Excel saves them', () => {
       "SELECT data->>'leaseDate' AS date, data->'household'->>'yearlyResources' AS resources FROM events WHERE data->>'leaseId' = 'B-EX-70'",
     );
     expect(rows).toEqual([{ date: '2026-03-10', resources: '9800.5' }]);
+  });
+
+  it('imports an XLSX date formula as its day; refuses at their lines a number in a date column and in an identifier column', async () => {
+    const workbook = new ExcelJS.Workbook();
+    const sheet = workbook.addWorksheet('Baux');
+    const columns = HEADER.split(';');
+    sheet.addRow(columns);
+    const october12 = Date.UTC(2026, 9, 12) / 86_400_000 + 25_569; // DATE(2026,10,12) = 46307
+    const row = (n: number, replaced: Record<string, ExcelJS.CellValue>) => {
+      const cells = lease(n).split(';');
+      return columns.map((name, i) => (name in replaced ? replaced[name]! : cells[i]!));
+    };
+    sheet
+      .addRow(row(80, { date_bail: { formula: 'DATE(2026,10,12)', result: october12 } as ExcelJS.CellValue }))
+      .getCell(columns.indexOf('date_bail') + 1).numFmt = 'dd/mm/yyyy';
+    sheet.addRow(row(81, { date_bail: october12 }));
+    sheet.addRow(row(82, { rpls: 5935000003 }));
+    const sent = await adminFetch(`${app.url}/v1/imports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
+      body: Buffer.from(await workbook.xlsx.writeBuffer()),
+    });
+    expect(sent.status).toBe(202);
+    const { id } = (await sent.json()) as { id: string };
+    const report = (
+      await waitFor(
+        () => getJson(`${app.url}/v1/imports/${id}`),
+        (r) => ['termine', 'echoue', 'refuse'].includes(r.body.status),
+      )
+    ).body;
+    expect(report).toMatchObject({ status: 'termine', accepted: 1, rejected: 2 });
+    expect(
+      report.rejections.map((r: { line: number; field: string; code: string; message: string }) => [
+        r.line,
+        r.field,
+        r.code,
+        r.message,
+      ]),
+    ).toEqual([
+      [
+        3,
+        'date_bail',
+        'INVALID_VALUE',
+        'date du bail : cellule numérique, pas une date : formatez la colonne en date ou écrivez JJ/MM/AAAA.',
+      ],
+      [
+        4,
+        'rpls',
+        'SPREADSHEET_DAMAGE',
+        'identifiant RPLS enregistré comme nombre par le tableur (zéros initiaux ou derniers chiffres perdus) : formatez la colonne en Texte dans le tableur (ou exportez directement depuis votre logiciel) puis renvoyez le fichier.',
+      ],
+    ]);
+    const { rows } = await app.db.pool.query("SELECT data->>'leaseDate' AS date FROM events WHERE data->>'leaseId' = 'B-EX-80'");
+    expect(rows).toEqual([{ date: '2026-10-12' }]);
   });
 
   it('downloads the template as CSV and XLSX; the XLSX template filled in imports as is', async () => {

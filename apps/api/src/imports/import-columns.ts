@@ -160,8 +160,25 @@ const BY_SPELLING = new Map<string, string>(
 );
 const NAMES = IMPORT_COLUMNS.map((column) => column.name);
 
+/**
+ * A header cell as a report echoes it: cut to 40 characters (then `…`), every control, format or
+ * unassigned character (NUL of a misread UTF-16 file, a tab, a zero-width space) and a leading
+ * `=`, `+`, `-` or `@` (a formula to a spreadsheet opening the CSV report) replaced by `?`. Unlike
+ * `displayKey` (http/validation.ts) for JSON keys, letters, digits and spaces are kept: they are
+ * how the user finds the column in the file (runs of digits that look like a numéro unique are
+ * masked where the report is written).
+ */
+export function displayHeader(header: string): string {
+  const characters = [...header.trim()];
+  const shown = characters
+    .slice(0, 40)
+    .map((char, i) => (/[\p{Cc}\p{Cf}\p{Cn}\p{Co}\p{Zl}\p{Zp}]/u.test(char) || (i === 0 && /[=+\-@]/.test(char)) ? '?' : char))
+    .join('');
+  return characters.length > 40 ? `${shown}…` : shown;
+}
+
 export interface ColumnProblem {
-  /** The column as the file spells it (or the missing column's name). */
+  /** The column as the file spells it, cleaned by `displayHeader` (or the missing column's name). */
   readonly column: string;
   readonly code: 'COLUMN_UNKNOWN' | 'COLUMN_DUPLICATED' | 'COLUMN_MISSING';
   readonly message: string;
@@ -196,15 +213,19 @@ export function matchColumns(
       const hint =
         distance(normalised, near) <= Math.max(2, Math.floor(near.length / 4)) ? ` : vouliez-vous dire « ${near} » ?` : '';
       problems.push({
-        column: cell,
+        column: displayHeader(cell),
         code: 'COLUMN_UNKNOWN',
-        message: `colonne inconnue « ${cell.trim()} »${hint || ' (voir les colonnes du modèle : GET /v1/imports/modele)'}`,
+        message: `colonne inconnue « ${displayHeader(cell)} »${hint || ' (voir les colonnes du modèle : GET /v1/imports/modele)'}`,
       });
       columns.push('');
       continue;
     }
     if (seen.has(name)) {
-      problems.push({ column: cell, code: 'COLUMN_DUPLICATED', message: `colonne « ${name} » présente deux fois` });
+      problems.push({
+        column: displayHeader(cell),
+        code: 'COLUMN_DUPLICATED',
+        message: `colonne « ${name} » présente deux fois`,
+      });
     }
     seen.add(name);
     columns.push(name);

@@ -1,14 +1,20 @@
 import iconv from 'iconv-lite';
 import { createReadStream } from 'node:fs';
 
-/** The text encodings an import file may use: what Excel and bailleurs' software write in France. */
-export type ImportEncoding = 'UTF-8' | 'windows-1252' | 'ISO-8859-15';
+/**
+ * The text encodings an import file may use: what Excel and bailleurs' software write in France
+ * (UTF-16: Excel's « Texte Unicode », always with its byte order mark).
+ */
+export type ImportEncoding = 'UTF-8' | 'windows-1252' | 'ISO-8859-15' | 'UTF-16LE' | 'UTF-16BE';
 
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
+const UTF16LE_BOM = [0xff, 0xfe];
+const UTF16BE_BOM = [0xfe, 0xff];
 
 /**
  * Which encoding a file is in, told from its bytes chunk by chunk (a file is never read whole):
- * UTF-8 (with or without BOM) when its bytes are valid UTF-8 (the platform's strict decoder says
+ * UTF-16 little or big endian when it starts with that byte order mark (FF FE, FE FF: neither can
+ * start a UTF-8 or a Western text file, whose first byte would be ÿ or þ); UTF-8 (with or without BOM) when its bytes are valid UTF-8 (the platform's strict decoder says
  * so, exactly: text in a Western single-byte encoding with an accent is never valid UTF-8);
  * otherwise a single-byte Western encoding: Windows-1252 (what French Excel's "CSV (séparateur :
  * point-virgule)" writes), unless the file has byte 0xA4 (€ in ISO-8859-15, ¤ in Windows-1252)
@@ -36,7 +42,10 @@ export class EncodingDetector {
   }
 
   result(): ImportEncoding {
-    if (UTF8_BOM.every((byte, i) => this.first[i] === byte)) return 'UTF-8';
+    const startsWith = (bom: number[]) => bom.every((byte, i) => this.first[i] === byte);
+    if (startsWith(UTF8_BOM)) return 'UTF-8';
+    if (startsWith(UTF16LE_BOM)) return 'UTF-16LE';
+    if (startsWith(UTF16BE_BOM)) return 'UTF-16BE';
     if (this.validUtf8) {
       try {
         this.utf8.decode();
@@ -63,13 +72,13 @@ export async function detectFileEncoding(path: string): Promise<ImportEncoding> 
   return detector.result();
 }
 
-/** A file's text, decoded from `encoding` chunk by chunk as it is read (a UTF-8 BOM removed). */
+/** A file's text, decoded from `encoding` chunk by chunk as it is read (its byte order mark removed). */
 export function decodedFile(path: string, encoding: ImportEncoding): AsyncIterable<string> {
   // iconv-lite's decoding stream gives strings (typed as a generic stream).
   return createReadStream(path).pipe(iconv.decodeStream(encoding, { stripBOM: true })) as AsyncIterable<string>;
 }
 
-/** The file's text, decoded from its detected encoding (a UTF-8 BOM removed), and that encoding. */
+/** The file's text, decoded from its detected encoding (its byte order mark removed), and that encoding. */
 export function decodeImportFile(bytes: Uint8Array): { text: string; encoding: ImportEncoding } {
   const encoding = detectEncoding(bytes);
   return {

@@ -10,6 +10,7 @@ import {
   readFinancing,
   readGestionMode,
   readInsee,
+  readNumericCell,
   readNumeroUnique,
   readPriorityCategory,
   readRpls,
@@ -20,8 +21,8 @@ import {
 /**
  * The two import formats.
  *
- * CSV — the bailleur's export: `;` (or `,`) separated, UTF-8 (BOM accepted), Windows-1252 or
- * ISO-8859-15 (detected, import-encoding.ts), headers matched as import-columns.ts says,
+ * CSV — the bailleur's export: `;` (or `,`, or tab) separated, UTF-8 (BOM accepted), Windows-1252,
+ * ISO-8859-15 or UTF-16 with its BOM (detected, import-encoding.ts), headers matched as import-columns.ts says,
  * one fact per line; the `type` column says which (`bail` when absent):
  * - `bail`: id_evenement, reference_bail, reference_dossier, bailleur, date_bail, rpls, code_insee,
  *   siren_epci, code_qpv (empty: hors QPV), typologie, financement, menage, personnes_14_ans_et_plus,
@@ -70,11 +71,16 @@ export interface ParsedRow {
   readonly cells?: Readonly<Record<string, string>>;
 }
 
-/** The separator a CSV file uses: the one its header line holds more of (`;` on a tie). */
-export function separatorOf(text: string): ';' | ',' {
+/**
+ * The separator a CSV file uses: the one its header line holds most of, `;` on a tie; a tab when
+ * the header holds more tabs than either (Excel's « Texte Unicode » separates cells by tabs).
+ */
+export function separatorOf(text: string): ';' | ',' | '\t' {
   const end = text.search(/\r|\n/);
   const header = end === -1 ? text : text.slice(0, end);
-  return header.split(',').length > header.split(';').length ? ',' : ';';
+  const count = (separator: string) => header.split(separator).length;
+  const commaOrSemicolon = count(',') > count(';') ? ',' : ';';
+  return count('\t') > count(commaOrSemicolon) ? '\t' : commaOrSemicolon;
 }
 
 /** Text a reader goes through once: a whole text, or a file's text decoded chunk by chunk. */
@@ -163,21 +169,31 @@ export const CSV_KIND_NAMES: Record<RowKind, RowKindName> = {
  * (import-values.ts); a refused cell is one problem in its own column and its field is left out,
  * so the schema does not report it a second time.
  */
-export function csvRow(line: number, record: readonly string[], columns: readonly string[]): ParsedRow {
+export function csvRow(
+  line: number,
+  record: readonly string[],
+  columns: readonly string[],
+  numbers?: ReadonlySet<number>,
+): ParsedRow {
   const cells: Record<string, string> = {};
+  const numericColumns = new Set<string>();
   columns.forEach((column, i) => {
     if (column) cells[column] = record[i] ?? '';
+    if (column && numbers?.has(i)) numericColumns.add(column);
   });
   const get = (column: string) => cells[column];
   const problems: CellRejection[] = [];
   const read = <T>(path: string, column: string, reader: (raw: string) => CellResult<T>): T | undefined => {
     const raw = get(column);
     if (raw === undefined) return undefined;
-    const result = reader(raw);
+    const numeric = numericColumns.has(column) ? NUMERIC_CELLS[column] : undefined;
+    const result = numeric ? (readNumericCell(numeric.kind, numeric.what, raw) as CellResult<T>) : reader(raw);
     if (result.ok) return result.value;
     problems.push({ path, code: result.code, message: result.message });
     return undefined;
   };
+  /** A reference kept as text: only a workbook's number is refused (see NUMERIC_CELLS). */
+  const reference = (path: string, column: string) => read(path, column, (raw) => ({ ok: true, value: text(raw) }));
   const flat = (prefix = '') => ({
     rplsId: read(`${prefix}flat.rplsId`, 'rpls', readRpls),
     communeInsee: read(`${prefix}flat.communeInsee`, 'code_insee', readInsee),
@@ -188,8 +204,8 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
   });
   /** A lease's facts, each cell's problem at `prefix` + its field (a correction's lease is under `lease.`). */
   const lease = (prefix: string) => ({
-    leaseId: text(get('reference_bail')),
-    caseId: text(get('reference_dossier')),
+    leaseId: reference(`${prefix}leaseId`, 'reference_bail'),
+    caseId: reference(`${prefix}caseId`, 'reference_dossier'),
     bailleurId: text(get('bailleur')),
     leaseDate: read(`${prefix}leaseDate`, 'date_bail', readDate),
     flat: flat(prefix),
@@ -230,7 +246,7 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
     case 'cal_decision':
       body = {
         eventId,
-        caseId: text(get('reference_dossier')),
+        caseId: reference('caseId', 'reference_dossier'),
         bailleurId: text(get('bailleur')),
         calDate: read('calDate', 'date_cal', readDate),
         flat: flat(),
@@ -241,7 +257,7 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
     case 'offer_declined':
       body = {
         eventId,
-        caseId: text(get('reference_dossier')),
+        caseId: reference('caseId', 'reference_dossier'),
         bailleurId: text(get('bailleur')),
         numeroUnique: read('numeroUnique', 'menage', readMenage),
         numeroUniqueConfirme,
@@ -252,8 +268,8 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
     case 'lease_cancellation':
       body = {
         eventId,
-        leaseId: text(get('reference_bail')),
-        caseId: text(get('reference_dossier')),
+        leaseId: reference('leaseId', 'reference_bail'),
+        caseId: reference('caseId', 'reference_dossier'),
         bailleurId: text(get('bailleur')),
         reason: text(get('motif')),
       };
@@ -270,6 +286,23 @@ export function csvRow(line: number, record: readonly string[], columns: readonl
   }
   return { line, kind, body, columns: 'csv', problems, cells, ...(kind ? {} : { parseError: 'type' }) };
 }
+
+/**
+ * The columns whose workbook cell stored as a number is not read as its digits (readNumericCell):
+ * identifiers typed as text, dates, amounts. Other columns (counts, yes/no) read a number's digits.
+ */
+const NUMERIC_CELLS: Readonly<Record<string, { kind: 'identifier' | 'date' | 'amount'; what: string }>> = {
+  menage: { kind: 'identifier', what: 'numéro unique' },
+  rpls: { kind: 'identifier', what: 'identifiant RPLS' },
+  code_insee: { kind: 'identifier', what: 'code INSEE' },
+  siren_epci: { kind: 'identifier', what: 'SIREN' },
+  reference_bail: { kind: 'identifier', what: 'référence du bail' },
+  reference_dossier: { kind: 'identifier', what: 'référence du dossier' },
+  date_bail: { kind: 'date', what: 'date du bail' },
+  date_cal: { kind: 'date', what: 'date de la CAL' },
+  date_refus: { kind: 'date', what: 'date du refus' },
+  revenus_annuels: { kind: 'amount', what: 'montant' },
+};
 
 function candidates(value: string | undefined, numeroUniqueConfirme: boolean | undefined): unknown {
   const v = text(value);
@@ -308,17 +341,18 @@ export async function surveyRecords(
 /** `surveyRecords` of a CSV text. */
 export const surveyCsv = (source: TextSource) => surveyRecords(csvRecords(source));
 
+/** A record of a CSV file or a workbook's sheet; `numbers`: the cells a workbook stores as numbers (SheetRecord). */
+type SourceRecord = { line: number; cells: string[]; numbers?: ReadonlySet<number> };
+
 /** The rows of a file (CSV records or a sheet's), one at a time, its header already checked by `matchColumns`. */
-export async function* rowsOf(
-  records: AsyncIterable<{ line: number; cells: string[] }> | Iterable<{ line: number; cells: string[] }>,
-): AsyncGenerator<ParsedRow> {
+export async function* rowsOf(records: AsyncIterable<SourceRecord> | Iterable<SourceRecord>): AsyncGenerator<ParsedRow> {
   let columns: string[] | undefined;
-  for await (const { line, cells } of records) {
+  for await (const { line, cells, numbers } of records) {
     if (!columns) {
       columns = cells.map((cell) => columnOf(cell) ?? '');
       continue;
     }
-    yield csvRow(line, cells, columns);
+    yield csvRow(line, cells, columns, numbers);
   }
 }
 

@@ -136,6 +136,30 @@ describe('The encoding of a file is detected, and said', () => {
     expect(decodeImportFile(iconv.encode(latin9, 'ISO-8859-15'))).toEqual({ text: latin9, encoding: 'ISO-8859-15' });
   });
 
+  it('reads UTF-16 (Excel’s « Texte Unicode ») little and big endian by its byte order mark, chunk by chunk', () => {
+    for (const [name, encoding] of [
+      ['utf-16le', 'UTF-16LE'],
+      ['utf-16be', 'UTF-16BE'],
+    ] as const) {
+      const bytes = iconv.encode(text, name, { addBOM: true });
+      expect(decodeImportFile(bytes)).toEqual({ text, encoding });
+      const detector = new EncodingDetector();
+      for (let i = 0; i < bytes.length; i += 1) detector.push(bytes.subarray(i, i + 1));
+      expect(detector.result()).toBe(encoding);
+    }
+  });
+
+  it('reads the lease rows of a tab-separated UTF-16 file, the columns named without a stray character', async () => {
+    const row = 'bail;B1;D1;lmh;10/03/2026;5935000003;59350;200093201;;T3;PLUS;059122700099990001;1;0;9 800,50;non;;;directe';
+    const tabbed = [LEASE_HEADER, row].map((line) => line.replaceAll(';', '\t')).join('\r\n');
+    const { text: decoded } = decodeImportFile(iconv.encode(tabbed, 'utf-16le', { addBOM: true }));
+    expect(separatorOf(decoded)).toBe('\t');
+    expect(matchColumns((await surveyCsv(decoded)).header, new Set(['bail'] as const))).toMatchObject({ ok: true });
+    const [lease] = await all(csvRows(decoded));
+    expect(lease!.problems).toEqual([]);
+    expect(lease!.body).toMatchObject({ leaseId: 'B1', household: { yearlyResources: 9800.5 } });
+  });
+
   // A file of a few bytes can read as both (cp1252 `É»` is UTF-8 `ɻ`); a file with one accented French word cannot.
   it('any French text written in Windows-1252 or UTF-8 reads back the same', () => {
     const french = fc
@@ -204,6 +228,23 @@ describe('Columns are matched by name, strictly', () => {
       ok: false,
       problems: [{ code: 'COLUMN_UNKNOWN', message: expect.not.stringContaining('vouliez-vous') }],
     });
+  });
+
+  it('echoes an unknown column name without control characters, cut to 40 characters, never as a formula', () => {
+    const long = 'colonne_ajoutee_par_le_logiciel_du_bailleur_en_2026';
+    const result = matchColumns(
+      [...LEASE_HEADER.split(';'), '\u0000t\u0000y\u0000p\u0000e', 'note\u200b\tinterne', long, '=1+1'],
+      kinds,
+    );
+    expect(result.ok ? [] : result.problems.map((problem) => [problem.column, problem.message])).toEqual([
+      ['?t?y?p?e', 'colonne inconnue « ?t?y?p?e » (voir les colonnes du modèle : GET /v1/imports/modele)'],
+      ['note??interne', 'colonne inconnue « note??interne » (voir les colonnes du modèle : GET /v1/imports/modele)'],
+      [
+        `${long.slice(0, 40)}…`,
+        `colonne inconnue « ${long.slice(0, 40)}… » (voir les colonnes du modèle : GET /v1/imports/modele)`,
+      ],
+      ['?1+1', 'colonne inconnue « ?1+1 » (voir les colonnes du modèle : GET /v1/imports/modele)'],
+    ]);
   });
 
   it('needs the columns of the row kinds the file holds only', () => {

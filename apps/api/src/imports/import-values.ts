@@ -9,7 +9,7 @@ import { numeroUniqueDamage, SCIENTIFIC_NOTATION } from '../http/identifiers.js'
 export type CellResult<T> = { readonly ok: true; readonly value: T } | CellProblem;
 export interface CellProblem {
   readonly ok: false;
-  readonly code: 'INVALID_VALUE' | 'SPREADSHEET_DAMAGE';
+  readonly code: 'INVALID_VALUE' | 'SPREADSHEET_DAMAGE' | 'AMBIGUOUS_AMOUNT';
   readonly message: string;
 }
 
@@ -63,10 +63,22 @@ function readDateOnce(raw: string): CellResult<string | undefined> {
 /**
  * An amount in euros: a decimal comma (or point), any space as thousands separator (ordinary,
  * non-breaking U+00A0, narrow non-breaking U+202F, thin U+2009); an empty cell is null (unknown).
+ * A point followed by groups of exactly three digits (`12.500`, `1.234.567`, `1.234,56`) is
+ * refused (AMBIGUOUS_AMOUNT): in a French file it is most often a thousands separator, which read
+ * as a decimal point would turn 12 500 € into 12,50 € and the household into a first quartile one.
  */
 export function readAmount(raw: string): CellResult<number | null> {
   const value = raw.replace(/[\s\u00a0\u202f\u2009]/g, '');
   if (value === '') return ok(null);
+  if (/^\d{1,3}(?:\.\d{3})+(?:,\d+)?$/.test(value)) {
+    const plain = value.replace(/\./g, '');
+    const [units, cents] = plain.split(',');
+    return {
+      ok: false,
+      code: 'AMBIGUOUS_AMOUNT',
+      message: `montant « ${raw.trim()} » : séparateur de milliers ambigu (le point peut être lu comme une virgule décimale) : écrivez ${units}${cents === undefined ? ` ou ${units},00` : `,${cents}`}, sans point.`,
+    };
+  }
   if (!/^\d+(?:[.,]\d+)?$/.test(value)) {
     return invalid(`montant « ${raw.trim()} » : nombre d’euros attendu (ex. 18 500,50), sans symbole ni lettre.`);
   }
@@ -265,4 +277,26 @@ export function readRpls(raw: string): CellResult<string | undefined> {
     return damaged(`identifiant RPLS « ${value} » abîmé par un tableur (notation scientifique) : ${TEXT_ADVICE}`);
   if (!/^[A-Za-z0-9]{1,20}$/.test(value)) return invalid(`identifiant RPLS « ${value} » : 1 à 20 lettres ou chiffres attendus.`);
   return ok(value);
+}
+
+/**
+ * What a workbook cell stored as a number (not text) means in a column that takes text
+ * (import-workbook.ts says which cells are numbers; a CSV has none):
+ * - `identifier` (numéro unique, RPLS, SIREN, INSEE code, lease and case references): the
+ *   spreadsheet converted what was typed, and may have dropped leading zeros or the digits after
+ *   the 15th, silently making it another household or flat: refused (SPREADSHEET_DAMAGE), whatever
+ *   the number, and never echoed (a numéro unique is personal data);
+ * - `date`: a day serial (46307) the user saw as a number, not as a date: refused saying so;
+ * - `amount`: a number is exactly what the cell holds (no thousands separator to mistake), read as is.
+ * `what`: the value's French name (« numéro unique », « date »).
+ */
+export function readNumericCell(kind: 'identifier' | 'date' | 'amount', what: string, raw: string): CellResult<unknown> {
+  if (kind === 'identifier')
+    return damaged(
+      `${what} enregistré comme nombre par le tableur (zéros initiaux ou derniers chiffres perdus) : ${TEXT_ADVICE}`,
+    );
+  if (kind === 'date')
+    return invalid(`${what} : cellule numérique, pas une date : formatez la colonne en date ou écrivez JJ/MM/AAAA.`);
+  const amount = Number(raw);
+  return amount >= 0 ? ok(amount) : readAmount(raw);
 }

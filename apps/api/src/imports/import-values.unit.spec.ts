@@ -59,6 +59,40 @@ describe('Amounts and counts', () => {
     expect(readAmount('-5')).toMatchObject({ ok: false });
   });
 
+  it('refuses a point before groups of three digits, a French thousands separator it would read as decimals', () => {
+    expect(readAmount('12.500')).toEqual({
+      ok: false,
+      code: 'AMBIGUOUS_AMOUNT',
+      message:
+        'montant « 12.500 » : séparateur de milliers ambigu (le point peut être lu comme une virgule décimale) : écrivez 12500 ou 12500,00, sans point.',
+    });
+    expect(readAmount('1.234.567')).toMatchObject({
+      ok: false,
+      code: 'AMBIGUOUS_AMOUNT',
+      message: expect.stringContaining('écrivez 1234567 ou 1234567,00'),
+    });
+    expect(readAmount('1.234,56')).toMatchObject({
+      ok: false,
+      code: 'AMBIGUOUS_AMOUNT',
+      message: expect.stringContaining('écrivez 1234,56,'),
+    });
+    expect(readAmount(' 12.500 ')).toMatchObject({ ok: false, code: 'AMBIGUOUS_AMOUNT' });
+    // A point before one, two or four digits is not a thousands separator: a decimal point.
+    expect(value(readAmount('12.5'))).toBe(12.5);
+    expect(value(readAmount('12.50'))).toBe(12.5);
+    expect(value(readAmount('1234.567'))).toBe(1234.567);
+    expect(value(readAmount('12.5000'))).toBe(12.5);
+  });
+
+  it('never reads a number written with a point thousands separator as its thousandth', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1_000, max: 999_999_999 }), (euros) => {
+        const dotted = euros.toLocaleString('de-DE'); // 12.500, 1.234.567: points between thousands
+        expect(readAmount(dotted)).toMatchObject({ ok: false, code: 'AMBIGUOUS_AMOUNT' });
+      }),
+    );
+  });
+
   it('reads counts as whole numbers', () => {
     expect(value(readCount('2'))).toBe(2);
     expect(value(readCount(''))).toBeUndefined();

@@ -6,14 +6,38 @@ import ExcelJS from 'exceljs';
 export interface SheetRecord {
   readonly line: number;
   readonly cells: string[];
+  /**
+   * The indexes (0-based) of the cells the workbook stores as numbers, not text nor dates (a
+   * formula's numeric result included): in an identifier column such a cell proves the
+   * spreadsheet converted what was typed (leading zeros, digits after the 15th lost), in a date
+   * column it is a day serial the user never saw as such.
+   */
+  readonly numbers?: ReadonlySet<number>;
 }
 
 /**
- * A cell of a workbook as the text the import reads (import-values.ts): a real date cell is its
- * calendar day `AAAA-MM-JJ`, a number its digits (a numéro unique Excel stored as a number keeps
- * the damage, which the reader then refuses), a boolean `vrai`/`faux`, a formula its result.
+ * A cell of a workbook as the text the import reads (import-values.ts), and whether it is stored
+ * as a number: a real date cell is its calendar day `AAAA-MM-JJ`, a number its digits, a boolean
+ * `vrai`/`faux`, a formula its cached result (a numeric result in a date format is that day, as
+ * exceljs reads a plain date cell; exceljs leaves a formula's result a bare serial), an error its
+ * code (`#N/A`; `#ERREUR` for a formula's, whose code exceljs loses): never empty, which would read
+ * as "unknown" or "no". A formula never computed (no cached result) is empty. `date1904`: the workbook counts days from 1904 (old Mac Excel).
  */
-export function cellText(value: ExcelJS.CellValue): string {
+export function cellRead(cell: Pick<ExcelJS.Cell, 'value' | 'numFmt'>, date1904 = false): { text: string; numeric: boolean } {
+  const { value } = cell;
+  if (value !== null && typeof value === 'object' && ('formula' in value || 'sharedFormula' in value)) {
+    const result = (value as { result?: ExcelJS.CellValue }).result ?? null;
+    if (typeof result === 'number') {
+      // An error result (#N/A, #DIV/0!) comes out of exceljs as NaN: kept visible, so that no reader takes it for an empty cell.
+      if (!Number.isFinite(result)) return { text: '#ERREUR', numeric: false };
+      if (isDateFormat(cell.numFmt)) return { text: serialDay(result, date1904), numeric: false };
+    }
+    return cellRead({ value: result, numFmt: cell.numFmt }, date1904);
+  }
+  return { text: cellText(value), numeric: typeof value === 'number' };
+}
+
+function cellText(value: ExcelJS.CellValue): string {
   if (value === null || value === undefined) return '';
   if (value instanceof Date) return value.toISOString().slice(0, 10);
   if (typeof value === 'number')
@@ -21,9 +45,23 @@ export function cellText(value: ExcelJS.CellValue): string {
   if (typeof value === 'boolean') return value ? 'vrai' : 'faux';
   if (typeof value === 'string') return value;
   if ('richText' in value) return value.richText.map((part) => part.text).join('');
-  if ('formula' in value || 'sharedFormula' in value) return cellText((value as { result?: ExcelJS.CellValue }).result ?? null);
   if ('text' in value) return String(value.text);
+  if ('error' in value) return String(value.error);
   return '';
+}
+
+/**
+ * Whether a number format shows a date: it holds y, m, d (or h, s) outside quotes and brackets, the
+ * test exceljs applies to plain cells (its own is not exported).
+ */
+function isDateFormat(format: string | undefined): boolean {
+  return !!format && /[ymdhMsb]/.test(format.replace(/\[[^\]]*]/g, '').replace(/"[^"]*"/g, ''));
+}
+
+/** An Excel day serial (days since 1899-12-30, or 1904-01-01) as `AAAA-MM-JJ`. */
+function serialDay(serial: number, date1904: boolean): string {
+  const days = serial - 25_569 + (date1904 ? 1_462 : 0);
+  return new Date(Math.round(days * 86_400_000)).toISOString().slice(0, 10);
 }
 
 /** A workbook that cannot be read as asked (not a workbook, no such sheet): the French message to show. */
@@ -53,6 +91,9 @@ export async function* sheetRecords(input: string | NodeJS.ReadableStream, sheet
     entries: 'ignore',
   });
   const sheets = () => (reader as unknown as { model?: { sheets?: SheetModel[] } }).model?.sheets ?? [];
+  // The workbook's properties, read before its sheets (as the sheet list).
+  const date1904 = () =>
+    (reader as unknown as { properties?: { model?: { date1904?: boolean } } }).properties?.model?.date1904 === true;
   let found = false;
   try {
     for await (const worksheet of readerSheets(reader)) {
@@ -66,9 +107,11 @@ export async function* sheetRecords(input: string | NodeJS.ReadableStream, sheet
       found = true;
       try {
         for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
-          const cells = Array.from({ length: row.cellCount }, (_, i) => cellText(row.getCell(i + 1).value));
-          while (cells.length && cells[cells.length - 1] === '') cells.pop();
-          if (cells.length) yield { line: row.number, cells };
+          const read = Array.from({ length: row.cellCount }, (_, i) => cellRead(row.getCell(i + 1), date1904()));
+          while (read.length && read[read.length - 1]!.text === '') read.pop();
+          if (!read.length) continue;
+          const numbers = new Set(read.flatMap((cell, i) => (cell.numeric ? [i] : [])));
+          yield { line: row.number, cells: read.map((cell) => cell.text), ...(numbers.size ? { numbers } : {}) };
         }
       } catch (error) {
         throw error instanceof WorkbookError ? error : new WorkbookError(NOT_A_WORKBOOK, { cause: error });
