@@ -63,7 +63,7 @@ export class ImportsController {
   @HttpCode(202)
   @Contract({
     summary:
-      'Importer un fichier de décisions de CAL, de refus et de baux (CSV à en-têtes français en UTF-8, Windows-1252 ou ISO-8859-15, séparateur ; ou , ; ou NDJSON, ou classeur XLSX : première feuille ou ?feuille=nom, vraies cellules date acceptées) : réponse immédiate, traitement en arrière-plan ; ?dryRun=true : aperçu, même rapport, rien d’enregistré. Une colonne inconnue ou manquante refuse tout le fichier (statut refuse).',
+      'Importer un fichier de décisions de CAL, de refus et de baux (CSV à en-têtes français en UTF-8, UTF-16 avec BOM, Windows-1252 ou ISO-8859-15, séparateur ; , ou tabulation ; ou NDJSON, ou classeur XLSX : première feuille ou ?feuille=nom, vraies cellules date acceptées) : réponse immédiate, traitement en arrière-plan ; ?dryRun=true : aperçu, même rapport, rien d’enregistré. Une colonne inconnue ou manquante refuse tout le fichier (statut refuse).',
     answer: 'accepted',
     body: { schema: importFileSchema, example: IMPORT_EXAMPLE },
   })
