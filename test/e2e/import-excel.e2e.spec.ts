@@ -24,10 +24,13 @@ describe('Importing files as French Excel saves them', () => {
 
   const eventCount = async () => Number((await app.db.pool.query('SELECT count(*) FROM events')).rows[0].count);
 
-  async function importBytes(body: Uint8Array | string, query = '') {
+  const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+  /** The report of a file sent to the import, once it has ended. */
+  async function importBytes(body: Uint8Array | string, query = '', contentType = 'text/csv') {
     const started = await adminFetch(`${app.url}/v1/imports${query}`, {
       method: 'POST',
-      headers: { 'content-type': 'text/csv' },
+      headers: { 'content-type': contentType },
       body,
     });
     expect(started.status).toBe(202);
@@ -233,19 +236,7 @@ describe('Importing files as French Excel saves them', () => {
     sheet.addRow(row(71, 59122700099970071));
     const bytes = Buffer.from(await workbook.xlsx.writeBuffer());
 
-    const sent = await adminFetch(`${app.url}/v1/imports?feuille=${encodeURIComponent('Export baux')}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
-      body: bytes,
-    });
-    expect(sent.status).toBe(202);
-    const { id } = (await sent.json()) as { id: string };
-    const report = (
-      await waitFor(
-        () => getJson(`${app.url}/v1/imports/${id}`),
-        (r) => ['termine', 'echoue', 'refuse'].includes(r.body.status),
-      )
-    ).body;
+    const report = await importBytes(bytes, `?feuille=${encodeURIComponent('Export baux')}`, XLSX);
     expect(report).toMatchObject({ format: 'xlsx', status: 'termine', accepted: 1, rejected: 1 });
     expect(report.rejections).toEqual([
       expect.objectContaining({ line: 3, reference: 'B-EX-71', field: 'menage', code: 'SPREADSHEET_DAMAGE' }),
@@ -271,19 +262,7 @@ describe('Importing files as French Excel saves them', () => {
       .getCell(columns.indexOf('date_bail') + 1).numFmt = 'dd/mm/yyyy';
     sheet.addRow(row(81, { date_bail: october12 }));
     sheet.addRow(row(82, { rpls: 5935000003 }));
-    const sent = await adminFetch(`${app.url}/v1/imports`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' },
-      body: Buffer.from(await workbook.xlsx.writeBuffer()),
-    });
-    expect(sent.status).toBe(202);
-    const { id } = (await sent.json()) as { id: string };
-    const report = (
-      await waitFor(
-        () => getJson(`${app.url}/v1/imports/${id}`),
-        (r) => ['termine', 'echoue', 'refuse'].includes(r.body.status),
-      )
-    ).body;
+    const report = await importBytes(Buffer.from(await workbook.xlsx.writeBuffer()), '', XLSX);
     expect(report).toMatchObject({ status: 'termine', accepted: 1, rejected: 2 });
     expect(
       report.rejections.map((r: { line: number; field: string; code: string; message: string }) => [
