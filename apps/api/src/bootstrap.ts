@@ -7,6 +7,7 @@ import { AppModule, CONTROLLERS } from './app.module.js';
 import { assertEveryBodyIsDeclared, assertEveryRouteHasARule, documentAccessRules } from './access/route-rules.js';
 import { acceptBodiesUnread, closeConnectionUntilBodyRead, deferContinueUntilBodyRead, isMediaType } from './http/body.js';
 import { accessLog } from './logging/access-log.js';
+import { answerClientError, answerFrameworkError } from './http/framework-errors.js';
 import { documentContracts } from './http/openapi.js';
 import { requestDeadline } from './http/request-deadline.js';
 import { loadShedding } from './http/load-shedding.js';
@@ -55,6 +56,10 @@ export async function bootstrap(
       // Paths as Express took them: `/v1/leases/` is `/v1/leases`; an id of any length reaches its
       // route, which judges it (400), rather than the router (414).
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2_048 },
+      // What Fastify and Node's parser refuse before routing (an id over that length, a bad %
+      // sequence, headers too large) is answered as every other error: problem+json, in French.
+      frameworkErrors: answerFrameworkError,
+      clientErrorHandler: answerClientError,
     }),
     { logger: loggerService, bodyParser: false },
   );
