@@ -15,6 +15,7 @@ import { IMPORT_CONTENT_TYPES } from './imports/imports.controller.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
 import { type Runtime, startRuntime } from './platform/runtime.js';
+import { assertPortFree } from './platform/startup-error.js';
 import { sessionMiddleware } from './access/sessions/session.middleware.js';
 import { serveWebAssets } from './dashboard/web-assets.js';
 import { parisTimesReplacer } from './http/paris-times.js';
@@ -45,6 +46,8 @@ export async function bootstrap(
   const logger = new Logger('Vigie');
   assertEveryRouteHasARule(CONTROLLERS);
   assertEveryBodyIsDeclared(CONTROLLERS);
+  // Before anything is written (migrations, the admin key): a taken port changes nothing.
+  await assertPortFree(config.PORT, config.HOST);
   const runtime = await startRuntime(
     config,
     (message, level) => (level === 'warn' ? logger.warn(message) : logger.log(message)),
