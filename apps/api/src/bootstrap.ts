@@ -8,6 +8,7 @@ import { assertEveryBodyIsDeclared, assertEveryRouteHasARule, documentAccessRule
 import { acceptBodiesUnread, closeConnectionUntilBodyRead, deferContinueUntilBodyRead, isMediaType } from './http/body.js';
 import { accessLog } from './logging/access-log.js';
 import { answerClientError, answerFrameworkError } from './http/framework-errors.js';
+import { removeOwnUploads, sweepStaleUploads } from './http/upload-files.js';
 import { documentContracts } from './http/openapi.js';
 import { requestDeadline } from './http/request-deadline.js';
 import { loadShedding } from './http/load-shedding.js';
@@ -48,6 +49,9 @@ export async function bootstrap(
   assertEveryBodyIsDeclared(CONTROLLERS);
   // Before anything is written (migrations, the admin key): a taken port changes nothing.
   await assertPortFree(config.PORT, config.HOST);
+  // Uploads left by a process killed mid-import hold household numbers in clear.
+  const swept = sweepStaleUploads();
+  if (swept.length > 0) logger.log(`Removed ${swept.length} upload(s) left in the temporary folder by stopped processes`);
   const runtime = await startRuntime(
     config,
     (message, level) => (level === 'warn' ? logger.warn(message) : logger.log(message)),
@@ -143,6 +147,8 @@ export async function bootstrap(
       sessions.close();
       await app.close();
       await runtime.close();
+      // An import still reading its file is over with the process: its upload goes too.
+      removeOwnUploads();
     },
   };
 }
