@@ -1,12 +1,15 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from '../../../test/support/kafka.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 const postmasterPid = (dataDir: string) => Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+
+/** The `postgres` user's id, as whom root runs the embedded server. */
+const idOf = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
 
 function alive(pid: number): boolean {
   try {
@@ -83,9 +86,11 @@ describe('Embedded PostgreSQL after its owning process was killed', () => {
     const left = postmasterPid(dataDir);
     process.kill(left, 'SIGINT');
     while (alive(left)) await new Promise((resolve) => setTimeout(resolve, 100));
-    // A lock naming a live process that is not the server, as after a reboot reused the PID (not
-    // this process: PostgreSQL itself ignores a lock naming its own parent).
-    const other = spawn('sleep', ['60']);
+    // A lock naming a live process that is not the server, as after a reboot reused the PID: of the
+    // server's own user, which PostgreSQL alone takes for a running server (it ignores its parent's
+    // PID and, as root runs it as `postgres`, another user's).
+    const asServer = userInfo().uid === 0 ? { uid: idOf('-u'), gid: idOf('-g') } : {};
+    const other = spawn('sleep', ['60'], asServer);
     writeFileSync(join(dataDir, 'postmaster.pid'), `${other.pid}\n${dataDir}\n0\n${port}\n`);
     try {
       const fresh = await startEmbeddedPostgres({ dataDir, port });
