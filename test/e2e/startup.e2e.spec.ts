@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { TEST_PSEUDONYMISATION_KEY, TEST_SESSION_SECRET } from '../support/app.js';
@@ -51,4 +54,34 @@ describe('Start-up on a port another process holds', () => {
     const tables = await db.pool.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`);
     expect(tables.rows[0].n).toBe(0);
   }, 60_000);
+});
+
+describe('Start-up of the embedded PostgreSQL on a port another process holds', () => {
+  let holder: Server;
+  let port: number;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    port = (holder.address() as { port: number }).port;
+    // Traversable by the `postgres` user that root runs the server as.
+    dataDir = mkdtempSync(join(tmpdir(), 'vigie-startup-'));
+    chmodSync(dataDir, 0o777);
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => holder.close(resolve));
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('exits 1 with one French line giving PostgreSQL’s reason and what to set, no stack', async () => {
+    const run = await runMain({ PORT: '0', VIGIE_DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(port) });
+    const stderr = run.stderr.replace(/^\(node:\d+\).*\n|^\(Use `node.*\n/gm, '');
+    expect(run.code).toBe(1);
+    expect(stderr.split('\n')).toEqual([
+      `la base PostgreSQL intégrée (${join(dataDir, 'postgres')}) ne démarre pas (FATAL:  could not create any TCP/IP sockets) : libérez le port ${port} ou définissez EMBEDDED_POSTGRES_PORT, ou définissez DATABASE_URL`,
+      '',
+    ]);
+  }, 120_000);
 });
