@@ -24,6 +24,8 @@ const hostile = fc.oneof(
     '0000-00-00',
     '2026-02-30',
     '9'.repeat(40),
+    // Over the router's maxParamLength in a path: refused by Fastify before any route.
+    '7'.repeat(3_000),
     '-1',
     'NaN',
     "'; DROP TABLE events; --",
@@ -159,7 +161,9 @@ describe(`Fuzz: ${RUNS} hostile requests generated from the route table`, () => 
         await response.arrayBuffer();
         const key = `${response.status}`;
         statuses.set(key, (statuses.get(key) ?? 0) + 1);
-        if (response.status < 400 || response.status >= 500) {
+        // Every refusal, Fastify's own included, is problem+json.
+        const problem = response.headers.get('content-type')?.startsWith('application/problem+json');
+        if (response.status < 400 || response.status >= 500 || !problem) {
           if (failures.length < 20) failures.push(`${response.status} ${route.method} ${route.path}: ${url.slice(0, 200)}`);
         }
       }),

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { createConnection } from 'node:net';
+import type { ErrorCode } from '../../apps/api/src/http/error-table.js';
+import { problemDocument } from '../../apps/api/src/http/problem.js';
 import { adminFetch, postJson, startTestApp, type TestApp } from '../support/app.js';
 
 function leaseBody(overrides: Record<string, unknown> = {}) {
@@ -93,5 +96,88 @@ describe('Input PostgreSQL cannot store', () => {
     });
     expect(bailleur.status).toBe(400);
     expect(await bailleur.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: 'id' }] });
+  });
+});
+
+/** Over-long or malformed requests Fastify or Node's parser refuse before any route: the same problem+json as every error, in French, quoting nothing of the request. */
+describe('Requests refused before routing', () => {
+  let app: TestApp;
+
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  /** Sends raw bytes on a socket and returns the status, the headers and the body of the answer. */
+  async function raw(request: string): Promise<{ status: number; headers: string; body: string }> {
+    const { port, hostname } = new URL(app.url);
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = createConnection({ host: hostname, port: Number(port) });
+      let received = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (received += chunk));
+      socket.on('close', () => resolve(received));
+      socket.on('error', (error) => (received ? resolve(received) : reject(error)));
+      socket.end(request);
+    });
+    const [head = '', body = ''] = text.split('\r\n\r\n');
+    return { status: Number(head.split(' ')[1]), headers: head, body };
+  }
+
+  it.each([
+    {
+      label: 'a 5 000-digit import id',
+      method: 'GET',
+      path: `/v1/imports/${'7'.repeat(5_000)}`,
+      status: 414,
+      code: 'URI_TOO_LONG',
+    },
+    {
+      label: 'a 3 000-character lease id, without a key',
+      method: 'POST',
+      path: `/v1/leases/${'X'.repeat(3_000)}/cancellation`,
+      status: 414,
+      code: 'URI_TOO_LONG',
+    },
+    {
+      label: 'a broken % sequence in the path',
+      method: 'GET',
+      path: '/v1/imports/HH%E0%A4%A',
+      status: 400,
+      code: 'MALFORMED_URL',
+    },
+  ])('$label: $status $code as problem+json, French title, the path not echoed', async ({ method, path, status, code }) => {
+    const response = await fetch(`${app.url}${path}`, { method });
+    const text = await response.text();
+    expect({ status: response.status, type: response.headers.get('content-type') }).toEqual({
+      status,
+      type: 'application/problem+json; charset=utf-8',
+    });
+    expect(JSON.parse(text)).toEqual(problemDocument(code as ErrorCode));
+    expect(text).not.toMatch(/XXXX|7777|HH|FST_ERR|exceeding|Bad Request/);
+  });
+
+  it.each([
+    {
+      label: 'headers over Node’s limit',
+      request: `GET /health HTTP/1.1\r\nHost: x\r\nX-Numero: ${'HH'.repeat(20_000)}\r\n\r\n`,
+      status: 431,
+      code: 'HEADERS_TOO_LARGE',
+    },
+    {
+      label: 'a malformed request line',
+      request: 'GET /v1/imports/HH\u0001 HTTP/9\r\n\r\n',
+      status: 400,
+      code: 'MALFORMED_REQUEST',
+    },
+  ])('$label: $status $code as problem+json on the socket', async ({ request, status, code }) => {
+    const answer = await raw(request);
+    expect(answer.status).toBe(status);
+    expect(answer.headers).toMatch(/content-type: application\/problem\+json; charset=utf-8/i);
+    expect(JSON.parse(answer.body)).toEqual(problemDocument(code as ErrorCode));
+    expect(answer.body).not.toMatch(/HH|Client Error|Exceeded/);
   });
 });

@@ -7,6 +7,8 @@ import { AppModule, CONTROLLERS } from './app.module.js';
 import { assertEveryBodyIsDeclared, assertEveryRouteHasARule, documentAccessRules } from './access/route-rules.js';
 import { acceptBodiesUnread, closeConnectionUntilBodyRead, deferContinueUntilBodyRead, isMediaType } from './http/body.js';
 import { accessLog } from './logging/access-log.js';
+import { answerClientError, answerFrameworkError } from './http/framework-errors.js';
+import { removeOwnUploads, sweepStaleUploads } from './http/upload-files.js';
 import { documentContracts } from './http/openapi.js';
 import { requestDeadline } from './http/request-deadline.js';
 import { loadShedding } from './http/load-shedding.js';
@@ -14,6 +16,7 @@ import { IMPORT_CONTENT_TYPES } from './imports/imports.controller.js';
 import { createLogger, PinoLoggerService } from '@vigie/config';
 import type { DestinationStream } from 'pino';
 import { type Runtime, startRuntime } from './platform/runtime.js';
+import { assertPortFree } from './platform/startup-error.js';
 import { sessionMiddleware } from './access/sessions/session.middleware.js';
 import { serveWebAssets } from './dashboard/web-assets.js';
 import { parisTimesReplacer } from './http/paris-times.js';
@@ -44,6 +47,11 @@ export async function bootstrap(
   const logger = new Logger('Vigie');
   assertEveryRouteHasARule(CONTROLLERS);
   assertEveryBodyIsDeclared(CONTROLLERS);
+  // Before anything is written (migrations, the admin key): a taken port changes nothing.
+  await assertPortFree(config.PORT, config.HOST);
+  // Uploads left by a process killed mid-import hold household numbers in clear.
+  const swept = sweepStaleUploads();
+  if (swept.length > 0) logger.log(`Removed ${swept.length} upload(s) left in the temporary folder by stopped processes`);
   const runtime = await startRuntime(
     config,
     (message, level) => (level === 'warn' ? logger.warn(message) : logger.log(message)),
@@ -55,6 +63,10 @@ export async function bootstrap(
       // Paths as Express took them: `/v1/leases/` is `/v1/leases`; an id of any length reaches its
       // route, which judges it (400), rather than the router (414).
       routerOptions: { ignoreTrailingSlash: true, maxParamLength: 2_048 },
+      // What Fastify and Node's parser refuse before routing (an id over that length, a bad %
+      // sequence, headers too large) is answered as every other error: problem+json, in French.
+      frameworkErrors: answerFrameworkError,
+      clientErrorHandler: answerClientError,
     }),
     { logger: loggerService, bodyParser: false },
   );
@@ -135,6 +147,8 @@ export async function bootstrap(
       sessions.close();
       await app.close();
       await runtime.close();
+      // An import still reading its file is over with the process: its upload goes too.
+      removeOwnUploads();
     },
   };
 }

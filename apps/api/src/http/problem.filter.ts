@@ -6,6 +6,7 @@ import { isDatabaseUnavailable, isDataException } from '@vigie/postgres';
 import type { VigieConfig } from '@vigie/config';
 import { VIGIE_CONFIG } from '../platform/platform.module.js';
 import { type ErrorCode, errorDetail, isErrorCode } from './error-table.js';
+import { frameworkProblem } from './framework-errors.js';
 import { type Problem, problemDocument, ProblemError, sendProblem } from './problem.js';
 
 function httpExceptionCode(exception: HttpException): ErrorCode {
@@ -101,10 +102,7 @@ export class ProblemFilter implements ExceptionFilter {
       const code = httpExceptionCode(exception);
       return { ...problemDocument(code), status };
     }
-    if (isFastifyError(exception) && exception.statusCode < 500) {
-      const { statusCode: status } = exception;
-      return { ...problemDocument(statusCode(status, undefined)), status };
-    }
+    if (isFastifyError(exception) && exception.statusCode < 500) return frameworkProblem(exception);
     return problemDocument('INTERNAL_ERROR');
   }
 }

@@ -28,6 +28,7 @@ import { ImportEntity } from '../imports/import.entity.js';
 import { KafkaRelay } from '@vigie/messaging';
 import { projectionMigrations, STREAM_IDS_MIGRATION_ID, streamIdMoves } from '@vigie/projections';
 import { importMigrations } from '../imports/imports.migrations.js';
+import { StartupError } from './startup-error.js';
 import { attributionMigrations } from '../attribution/attribution.migrations.js';
 import {
   createPool,
@@ -110,7 +111,16 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
   if (!url) {
     const dataDir = join(resolve(config.VIGIE_DATA_DIR), 'postgres');
     log(`No DATABASE_URL: starting an embedded PostgreSQL in ${dataDir} (port ${config.EMBEDDED_POSTGRES_PORT})`);
-    embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_POSTGRES_PORT, log });
+    try {
+      embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_POSTGRES_PORT, log });
+    } catch (error) {
+      // PostgreSQL's own reason (its FATAL line, in English), then what the operator can do.
+      const message = error instanceof Error ? error.message : String(error);
+      const reason = /(FATAL|PANIC):[^\n]*/.exec(message)?.[0] ?? message.split('\n')[0];
+      throw new StartupError(
+        `la base PostgreSQL intégrée (${dataDir}) ne démarre pas (${reason}) : libérez le port ${config.EMBEDDED_POSTGRES_PORT} ou définissez EMBEDDED_POSTGRES_PORT, ou définissez DATABASE_URL`,
+      );
+    }
     url = embedded.connectionString;
   }
   const description = describeUrl(url);

@@ -322,7 +322,7 @@ function alertList(alerts, names) {
         'li',
         {},
         el('p', { class: 'fr-badge fr-badge--warning fr-badge--sm', text: 'Alerte ouverte' }),
-        ` ${ALERT_RULES[alert.rule] ?? alert.rule}${alert.objective ? ` (${alert.objective})` : ''}${year} : ${scope}${current}, levée le ${parisDateTime(alert.raisedAt)}.`,
+        ` ${ALERT_RULES[alert.rule] ?? alert.rule}${alert.objective ? ` (${alert.objective})` : ''}${year} : ${scope}${current}, déclenchée le ${parisDateTime(alert.raisedAt)}.`,
       );
     }),
   );
