@@ -57,7 +57,7 @@ export class AlertsController {
   @Access({ roles: ALL_ROLES, tenancy: FILTERED })
   @Get()
   @Contract({
-    summary: 'Alertes de dérive (levées une fois, résolues une fois), avec les chiffres et positions qui les ont causées',
+    summary: 'Alertes de dérive (déclenchées une fois, résolues une fois), avec les chiffres et positions qui les ont causées',
     answer: 'read',
     csv: true,
   })

@@ -40,7 +40,7 @@ export class StreamController {
   @Get()
   @Contract({
     summary:
-      'Événements serveur en direct : alertes levées ou résolues et nouveaux faits, au fil de l’enregistrement (pour un EPCI si demandé), puis « figures » quand les chiffres de conformité les incluent',
+      'Événements serveur en direct : alertes déclenchées ou résolues et nouveaux faits, au fil de l’enregistrement (pour un EPCI si demandé), puis « figures » quand les chiffres de conformité les incluent',
     answer: 'stream',
   })
   @ApiQuery({ name: 'epci', required: false })
