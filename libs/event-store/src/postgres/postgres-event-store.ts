@@ -62,13 +62,20 @@ export function gapSafeSql(after: string, limit: string): string {
 
 /**
  * SQL of the last position gap-safe reads may take now (`head`, null on an empty log): the
- * gap-safe prefix from the last event below the snapshot's xmin (every event up to it is taken),
- * looked at over at most `window` events past it (a longer run is rare: many appends while one
- * transaction stays open; the head is then the window's end, which readers move past batch by batch).
+ * gap-safe prefix from the later of the last event below the snapshot's xmin and `knownSafe` (an
+ * SQL expression: a position the caller knows gap-safe, such as a reader's checkpoint or a head
+ * read before: once gap-safe, a position stays so), looked at over at most `window` events past
+ * it. Without `knownSafe`, a transaction left open while many events are appended makes it walk
+ * all of them (120 ms for 100 000); a longer run than `window` gives the window's end, which
+ * readers move past batch by batch. `knownSafe` is capped by the log's last position (a log
+ * emptied and started again, in tests).
  */
-export function gapSafeHeadSql(window = 100_000): string {
+export function gapSafeHeadSql(knownSafe = '0', window = 100_000): string {
   return `WITH settled AS MATERIALIZED (
-      SELECT coalesce(max(global_position), 0) AS position FROM events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())
+      SELECT greatest(
+        (SELECT coalesce(max(global_position), 0) FROM events WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())),
+        least(${knownSafe}, (SELECT coalesce(max(global_position), 0) FROM events))
+      ) AS position
     ), ${gapSafeSql('(SELECT position FROM settled)', String(window))}
     SELECT coalesce((SELECT max(global_position) FROM gap_safe), nullif((SELECT position FROM settled), 0)) AS head`;
 }
@@ -141,6 +148,8 @@ export class PostgresEventStore implements EventStore, CopyableEventLog {
   private readonly pollIntervalMs: number;
   private waiting: WaitingAppend[] = [];
   private groupsInFlight = 0;
+  /** The last head readHeadPosition found: gap-safe for good, its next walk starts there. */
+  private knownSafeHead = 0;
 
   constructor(
     private readonly pool: Pool,
@@ -339,8 +348,9 @@ export class PostgresEventStore implements EventStore, CopyableEventLog {
   }
 
   async readHeadPosition(): Promise<number> {
-    const { rows } = await this.pool.query<{ head: string | null }>(gapSafeHeadSql());
-    return Number(rows[0]?.head ?? 0);
+    const { rows } = await this.pool.query<{ head: string | null }>(gapSafeHeadSql('$1::bigint'), [this.knownSafeHead]);
+    this.knownSafeHead = Number(rows[0]?.head ?? 0);
+    return this.knownSafeHead;
   }
 
   async readEvent(eventId: string): Promise<RecordedEvent | undefined> {

@@ -29,10 +29,19 @@ export interface Freshness {
 // The held-back range is bounded by the head on both sides: with its lower bound alone (a value
 // the planner cannot know when it plans) PostgreSQL scanned the whole events table for it, 212 ms
 // at 1 000 000 events on every freshness read; bounded, it is an index range scan (0.3 ms).
+/**
+ * Checkpoints of readers of the events table through gap-safe reads: each is a position known
+ * gap-safe, where the visible head's walk may start (the projections', the relay's, the alert
+ * monitor's; not the KurrentDB mirror's, a position of another log).
+ */
+const READER_CHECKPOINTS = ["'compliance'", "'lease_summary'", "'flux'", "'alerts'", "'kafka-relay'", "'alert-monitor'"].join(
+  ', ',
+);
+
 export const LOG_HEADS_SQL = `
   SELECT h.head, v.visible_head, b.held_back, b.held_back_seconds
   FROM (SELECT max(global_position) AS head FROM events) h,
-       (SELECT (${gapSafeHeadSql()}) AS visible_head) v,
+       (SELECT (${gapSafeHeadSql(`(SELECT coalesce(max(position), 0) FROM checkpoints WHERE name IN (${READER_CHECKPOINTS}))`)}) AS visible_head) v,
        LATERAL (SELECT count(*) AS held_back, extract(epoch FROM now() - min(recorded_at)) AS held_back_seconds FROM events
                  WHERE global_position > coalesce(v.visible_head, 0) AND global_position <= h.head) b`;
 
