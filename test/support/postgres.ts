@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import { createPool, migrate, type Migration } from '@vigie/postgres';
-import { APPEND_ORDER_LOCK, eventStoreMigrations, gapSafeHeadSql } from '@vigie/event-store';
+import { APPEND_ORDER_LOCK, eventStoreMigrations, readGapSafeHead } from '@vigie/event-store';
 import { projectionMigrations } from '@vigie/projections';
 
 /** Admin URL of the PostgreSQL the run uses, set by the Jest global setup. */
@@ -60,10 +60,9 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
 export async function untilVisible(db: Pick<Pool, 'query'>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { rows } = await db.query<{ held: boolean }>(
-      `SELECT coalesce((${gapSafeHeadSql()}), 0) < coalesce((SELECT max(global_position) FROM events), 0) AS held`,
-    );
-    if (!rows[0]?.held) return;
+    const visible = await readGapSafeHead(db);
+    const { rows } = await db.query<{ head: string | null }>('SELECT max(global_position) AS head FROM events');
+    if (visible >= Number(rows[0]?.head ?? 0)) return;
     if (Date.now() > deadline) throw new Error('events still held back by an open transaction of the server');
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -1,5 +1,5 @@
 import { parisTimestamp } from '@vigie/domain';
-import { gapSafeHeadSql } from '@vigie/event-store';
+import { readGapSafeHead } from '@vigie/event-store';
 import { inOneSnapshot } from '@vigie/postgres';
 import { Pool } from 'pg';
 
@@ -22,14 +22,6 @@ export interface Freshness {
 }
 
 /**
- * The true head, the head readers may take, and how long committed events have been held back.
- * Cheap: both heads are read backwards on the primary key, and only the (normally few) events past
- * the visible head are looked at.
- */
-// The held-back range is bounded by the head on both sides: with its lower bound alone (a value
-// the planner cannot know when it plans) PostgreSQL scanned the whole events table for it, 212 ms
-// at 1 000 000 events on every freshness read; bounded, it is an index range scan (0.3 ms).
-/**
  * Checkpoints of readers of the events table through gap-safe reads: each is a position known
  * gap-safe, where the visible head's walk may start (the projections', the relay's, the alert
  * monitor's; not the KurrentDB mirror's, a position of another log).
@@ -38,12 +30,14 @@ const READER_CHECKPOINTS = ["'compliance'", "'lease_summary'", "'flux'", "'alert
   ', ',
 );
 
-export const LOG_HEADS_SQL = `
-  SELECT h.head, v.visible_head, b.held_back, b.held_back_seconds
+// The held-back range is bounded by the head on both sides: with its lower bound alone (a value
+// the planner cannot know when it plans) PostgreSQL scanned the whole events table for it, 212 ms
+// at 1 000 000 events on every freshness read; bounded, it is an index range scan (0.3 ms).
+const HELD_BACK_SQL = `
+  SELECT h.head, b.held_back, b.held_back_seconds
   FROM (SELECT max(global_position) AS head FROM events) h,
-       (SELECT (${gapSafeHeadSql(`(SELECT coalesce(max(position), 0) FROM checkpoints WHERE name IN (${READER_CHECKPOINTS}))`)}) AS visible_head) v,
        LATERAL (SELECT count(*) AS held_back, extract(epoch FROM now() - min(recorded_at)) AS held_back_seconds FROM events
-                 WHERE global_position > coalesce(v.visible_head, 0) AND global_position <= h.head) b`;
+                 WHERE global_position > $1 AND global_position <= h.head) b`;
 
 export interface LogHeads {
   readonly headPosition: number;
@@ -53,17 +47,22 @@ export interface LogHeads {
   readonly heldBackSeconds: number | null;
 }
 
+/**
+ * The true head, the head readers may take (its walk starts at the readers' checkpoints), and
+ * how many committed events are held back and since when. Cheap: index range scans only.
+ */
 export async function readLogHeads(pool: Pick<Pool, 'query'>): Promise<LogHeads> {
-  const { rows } = await pool.query<{
-    head: string | null;
-    visible_head: string | null;
-    held_back: string;
-    held_back_seconds: string | null;
-  }>(LOG_HEADS_SQL);
+  const visibleHeadPosition = await readGapSafeHead(
+    pool,
+    `(SELECT coalesce(max(position), 0) FROM checkpoints WHERE name IN (${READER_CHECKPOINTS}))`,
+  );
+  const { rows } = await pool.query<{ head: string | null; held_back: string; held_back_seconds: string | null }>(HELD_BACK_SQL, [
+    visibleHeadPosition,
+  ]);
   const row = rows[0];
   return {
     headPosition: Number(row?.head ?? 0),
-    visibleHeadPosition: Number(row?.visible_head ?? 0),
+    visibleHeadPosition,
     heldBack: Number(row?.held_back ?? 0),
     heldBackSeconds: row?.held_back_seconds == null ? null : Math.max(0, Math.round(Number(row.held_back_seconds) * 10) / 10),
   };
