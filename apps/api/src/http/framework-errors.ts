@@ -14,8 +14,11 @@ const FASTIFY_CODES: Readonly<Record<string, ErrorCode>> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
 };
 
-/** The code of an HTTP status below 500 that Fastify answered without a code of its own. */
-function codeOfStatus(status: number): ErrorCode {
+/**
+ * The code of an HTTP status below 500 answered without a code of its own (by Fastify, or by an
+ * HttpException of Nest): `otherwise` for a status with no code of its own.
+ */
+export function codeOfStatus(status: number, otherwise: ErrorCode): ErrorCode {
   switch (status) {
     case 404:
       return 'NOT_FOUND';
@@ -32,7 +35,7 @@ function codeOfStatus(status: number): ErrorCode {
     case 431:
       return 'HEADERS_TOO_LARGE';
     default:
-      return 'MALFORMED_REQUEST';
+      return otherwise;
   }
 }
 
@@ -45,7 +48,9 @@ export function frameworkProblem(error: { code?: unknown; statusCode?: unknown }
   const known = typeof error.code === 'string' ? FASTIFY_CODES[error.code] : undefined;
   if (known) return problemDocument(known);
   const status = typeof error.statusCode === 'number' ? error.statusCode : 500;
-  return status >= 400 && status < 500 ? problemDocument(codeOfStatus(status)) : problemDocument('INTERNAL_ERROR');
+  return status >= 400 && status < 500
+    ? problemDocument(codeOfStatus(status, 'MALFORMED_REQUEST'))
+    : problemDocument('INTERNAL_ERROR');
 }
 
 /** Fastify's `frameworkErrors` option: a bad URL or a parameter over `maxParamLength`, answered before routing. */

@@ -6,7 +6,7 @@ import { isDatabaseUnavailable, isDataException } from '@vigie/postgres';
 import type { VigieConfig } from '@vigie/config';
 import { VIGIE_CONFIG } from '../platform/platform.module.js';
 import { type ErrorCode, errorDetail, isErrorCode } from './error-table.js';
-import { frameworkProblem } from './framework-errors.js';
+import { codeOfStatus, frameworkProblem } from './framework-errors.js';
 import { type Problem, problemDocument, ProblemError, sendProblem } from './problem.js';
 
 function httpExceptionCode(exception: HttpException): ErrorCode {
@@ -25,22 +25,7 @@ function statusCode(status: number, message: unknown): ErrorCode {
   if (status === 400 && typeof message === 'string' && /JSON|Unexpected token|position/i.test(message)) {
     return 'MALFORMED_JSON';
   }
-  switch (status) {
-    case 400:
-      return 'VALIDATION_FAILED';
-    case 404:
-      return 'NOT_FOUND';
-    case 405:
-      return 'METHOD_NOT_ALLOWED';
-    case 408:
-      return 'REQUEST_TIMEOUT';
-    case 413:
-      return 'PAYLOAD_TOO_LARGE';
-    case 415:
-      return 'UNSUPPORTED_MEDIA_TYPE';
-    default:
-      return status >= 500 ? 'INTERNAL_ERROR' : 'VALIDATION_FAILED';
-  }
+  return status >= 500 ? 'INTERNAL_ERROR' : codeOfStatus(status, 'VALIDATION_FAILED');
 }
 
 /** Turns every error into application/problem+json with a stable code and a French title. */
