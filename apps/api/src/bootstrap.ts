@@ -37,6 +37,9 @@ export interface RunningApp {
 }
 
 /** Starts the whole one-process Vigie: database, migrations, API, projector, relay. */
+/** How long closing waits for connections still answering before it ends them (ms). */
+const CLOSE_GRACE_MS = 2_000;
+
 export async function bootstrap(
   config: VigieConfig,
   options: { logDestination?: DestinationStream; clock?: () => Date } = {},
@@ -145,7 +148,16 @@ export async function bootstrap(
       if (closed) return;
       closed = true;
       sessions.close();
-      await app.close();
+      // Closing ends idle connections once: one still answering when it began would then stay
+      // open, idle, for Fastify's keep-alive (72 s) and hold the close. Every connection still
+      // open after a grace period is ended.
+      const server = app.getHttpServer();
+      const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(force);
+      }
       await runtime.close();
       // An import still reading its file is over with the process: its upload goes too.
       removeOwnUploads();
