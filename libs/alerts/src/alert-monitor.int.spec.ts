@@ -17,6 +17,16 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number): Prom
 describe('Alert monitor under a stream of writes', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
+  /** The EPCI's first-quartile threshold for 2026 (10 000 €/UC), published. */
+  const publishThreshold = (epci: string) =>
+    store.append(`cia-${epci}`, [
+      {
+        eventId: randomUUID(),
+        type: 'QuartileThresholdPublished',
+        data: { epciSiren: epci, year: 2026, amountPerUc: 10_000, source: 'spec', correction: false },
+        metadata: { actor: 'spec' },
+      },
+    ]);
   let compliance: ProjectionRunner;
   let n = 0;
 
@@ -24,14 +34,7 @@ describe('Alert monitor under a stream of writes', () => {
     db = await createTestDatabase();
     store = new PostgresEventStore(db.pool);
     compliance = new ProjectionRunner(db.pool, new ComplianceProjection());
-    await store.append(`cia-${MEL}`, [
-      {
-        eventId: randomUUID(),
-        type: 'QuartileThresholdPublished',
-        data: { epciSiren: MEL, year: 2026, amountPerUc: 10_000, source: 'spec', correction: false },
-        metadata: { actor: 'spec' },
-      },
-    ]);
+    await publishThreshold(MEL);
   });
 
   afterAll(async () => {
@@ -116,14 +119,7 @@ describe('Alert monitor under a stream of writes', () => {
     const EPCI = '200041960';
     const alert = async () =>
       (await store.readStream(`alert:${EPCI}:2026:RATE_BELOW_TARGET:HQ1:epci:${EPCI}`)).events.map((event) => event.type);
-    await store.append(`cia-${EPCI}`, [
-      {
-        eventId: randomUUID(),
-        type: 'QuartileThresholdPublished',
-        data: { epciSiren: EPCI, year: 2026, amountPerUc: 10_000, source: 'spec', correction: false },
-        metadata: { actor: 'spec' },
-      },
-    ]);
+    await publishThreshold(EPCI);
     // A clock that stands still: any spacing would defer the second pass.
     const monitor = new AlertMonitor(db.pool, store, { now: () => new Date('2026-11-26T12:00:00Z') });
     // Given two Q1 leases, evaluated (HQ1 at 100 %, no alert)…
@@ -140,14 +136,7 @@ describe('Alert monitor under a stream of writes', () => {
     const EPCI = '200040715';
     const alert = async () =>
       (await store.readStream(`alert:${EPCI}:2026:RATE_BELOW_TARGET:HQ1:epci:${EPCI}`)).events.map((event) => event.type);
-    await store.append(`cia-${EPCI}`, [
-      {
-        eventId: randomUUID(),
-        type: 'QuartileThresholdPublished',
-        data: { epciSiren: EPCI, year: 2026, amountPerUc: 10_000, source: 'spec', correction: false },
-        metadata: { actor: 'spec' },
-      },
-    ]);
+    await publishThreshold(EPCI);
     // A poll interval far beyond the test's time: only the deferred EPCI-year's own due time can run the pass.
     const monitor = new AlertMonitor(db.pool, store, { scopeIntervalMs: 2_000, pollIntervalMs: 600_000 });
     monitor.start();
