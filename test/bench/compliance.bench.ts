@@ -3,6 +3,8 @@
  * (1) the full rebuild of the compliance read models from position 0, with the rebuilding
  * process's peak RSS, and (2) the latency of GET /v1/epcis/{siren}/compliance served by the
  * API in its own process: first reads (computed) and 100 concurrent clients (autocannon).
+ * BENCH_TRACE_SQL=1 has PostgreSQL log the plan of every statement of the API's reads that takes
+ * more than 2 ms (auto_explain, with timings and buffers, in the server's log).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -126,6 +128,14 @@ async function main(): Promise<void> {
   console.log(`  rebuilt in ${rebuild.seconds.toFixed(1)} s (process start and swap included)`);
 
   // (2) The API in its own process, projections off (the read models are already built).
+  if (process.env.BENCH_TRACE_SQL) {
+    const admin = createPool(server.adminUrl, 1);
+    await admin.query(`ALTER DATABASE ${dbName} SET session_preload_libraries = 'auto_explain'`);
+    await admin.query(`ALTER DATABASE ${dbName} SET auto_explain.log_min_duration = 2`);
+    await admin.query(`ALTER DATABASE ${dbName} SET auto_explain.log_analyze = on`);
+    await admin.query(`ALTER DATABASE ${dbName} SET auto_explain.log_buffers = on`);
+    await admin.end();
+  }
   const api = await startApiProcess(url, { PROJECTOR_IN_PROCESS: 'false' });
   const base = api.base;
   const paths = epcis.map((epci) => `/v1/epcis/${epci.siren}/compliance?year=2026`);

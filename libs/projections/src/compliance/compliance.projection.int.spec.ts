@@ -5,7 +5,7 @@ import { PostgresEventStore, type RecordedEvent } from '@vigie/event-store';
 import { createTestDatabase, type TestDatabase, untilVisible } from '../../../../test/support/postgres.js';
 import { syntheticLease } from '../../../../test/support/lease-events.js';
 import { ProjectionRunner } from '../projection-runner.js';
-import { ComplianceProjection } from './compliance.projection.js';
+import { ComplianceProjection, leaseVersionsStatement } from './compliance.projection.js';
 import { readComplianceInputs } from './compliance.query.js';
 
 type Step = { kind: 'sign'; seed: number } | { kind: 'correct'; seed: number } | { kind: 'cancel' };
@@ -235,6 +235,57 @@ function expectedVersions(events: RecordedEvent[]): Array<[string, number, strin
     })
     .sort((a, b) => (a[0] === b[0] ? a[1] - b[1] : a[0] < b[0] ? -1 : 1));
 }
+
+/** Every index a plan (EXPLAIN FORMAT JSON) reads, by name. */
+function indexesOf(plan: Record<string, unknown>): string[] {
+  const own = typeof plan['Index Name'] === 'string' ? [plan['Index Name']] : [];
+  return [...own, ...((plan.Plans as Array<Record<string, unknown>> | undefined) ?? []).flatMap(indexesOf)];
+}
+
+describe('Compliance projection on a log whose statistics are stale (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    // A log just loaded (or copied, or restored) and not analysed yet, with a partial index over
+    // every lease event, as the API keeps one (households): 20 000 leases.
+    await db.pool.query('ALTER TABLE events SET (autovacuum_enabled = false)');
+    await db.pool.query(
+      `CREATE INDEX events_every_lease ON events ((data->>'leaseId')) WHERE event_type IN ('LeaseSigned', 'LeaseCorrected')`,
+    );
+    await db.pool.query(
+      `INSERT INTO events (stream_id, stream_version, event_id, event_type, schema_version, data, metadata)
+       SELECT 'attribution-lmh-C' || i, 1, gen_random_uuid(), 'LeaseSigned', 1, jsonb_build_object('leaseId', 'L' || i), '{}'
+       FROM generate_series(1, 20000) AS i`,
+    );
+    const client = await db.pool.connect();
+    await new ComplianceProjection().createTables(client);
+    client.release();
+  });
+  afterAll(() => db.drop());
+
+  const planOf = async (sql: string, params: unknown[]) =>
+    (await db.pool.query<{ 'QUERY PLAN': Array<{ Plan: Record<string, unknown> }> }>(`EXPLAIN (FORMAT JSON) ${sql}`, params))
+      .rows[0]!['QUERY PLAN'][0]!.Plan;
+
+  it('records a batch of one lease through the primary key alone, never through an index over every lease', async () => {
+    // The trap, on this table: the batch's range and its types in one condition make PostgreSQL
+    // intersect the range with the whole partial index.
+    expect(
+      indexesOf(
+        await planOf(
+          `SELECT stream_id FROM events WHERE global_position > $1 AND global_position <= $2 AND event_type = ANY($3)`,
+          [19_999, 20_000, ['LeaseSigned', 'LeaseCorrected']],
+        ),
+      ),
+    ).toContain('events_every_lease');
+
+    const indexes = indexesOf(
+      await planOf(leaseVersionsStatement(''), [19_999, 20_000, ['LeaseSigned', 'LeaseCorrected'], [], []]),
+    );
+    expect(indexes).toContain('events_pkey');
+    expect(indexes).not.toContain('events_every_lease');
+  });
+});
 
 function countCancelledAtEnd(events: RecordedEvent[]): number {
   const last = new Map<string, string>();

@@ -99,6 +99,46 @@ function referentialId(event: ReferentialEvent): string {
 const LEASE_VERSIONS = ['LeaseSigned', 'LeaseCorrected'];
 const LEASE_CLOSERS = ['LeaseCorrected', 'LeaseCancelled'];
 
+/**
+ * The statement that records a batch's lease versions into the tables of `suffix` (see
+ * ComplianceProjection.applyLeases). Parameters: $1 and $2 the batch's range (after, up to), $3 the
+ * types that record a version, $4 and $5 the streams and positions of the batch's closing events.
+ */
+export function leaseVersionsStatement(suffix: string): string {
+  // Sibling statements of one WITH see the same snapshot: `closed` closes only versions recorded by
+  // earlier batches, found through the primary key by stream (none to look for: no scan at all).
+  // The batch's range is read first, from the primary key alone, then its lease events: with the
+  // range and the types in one condition, PostgreSQL intersected the range with a partial index
+  // over every lease event (the API's household index) whenever the table's statistics were
+  // stale (a log just loaded, copied or restored), reading all of it: 58 ms per batch of one
+  // lease at 1 000 000 events (auto_explain), against a fraction of a millisecond.
+  return `WITH closers AS MATERIALIZED (
+         SELECT stream_id, array_agg(position ORDER BY position) AS positions
+         FROM unnest($4::text[], $5::bigint[]) AS c(stream_id, position)
+         GROUP BY stream_id
+       ), batch AS MATERIALIZED (
+         SELECT global_position, event_type FROM events WHERE global_position > $1 AND global_position <= $2
+       ), inserted AS (
+         INSERT INTO lease_facts${suffix} (stream_id, valid_from, valid_to, event_id, epci_siren, year, lease)
+         SELECT e.stream_id, e.global_position,
+                CASE WHEN c.positions IS NOT NULL THEN (SELECT min(p) FROM unnest(c.positions) AS p WHERE p > e.global_position) END,
+                e.event_id, l.lease->'flat'->>'epciSiren', substr(l.lease->>'leaseDate', 1, 4)::int, l.lease
+         FROM events e
+         LEFT JOIN closers c ON c.stream_id = e.stream_id
+         CROSS JOIN LATERAL (SELECT CASE WHEN e.event_type = 'LeaseCorrected' THEN e.data->'lease' ELSE e.data END AS lease) l
+         WHERE e.global_position IN (SELECT global_position FROM batch WHERE event_type = ANY($3))
+         RETURNING epci_siren, year, greatest(valid_from, coalesce(valid_to, 0)) AS position
+       ), closed AS (
+         UPDATE lease_facts${suffix} f SET valid_to = c.positions[1] FROM closers c
+         WHERE f.stream_id = ANY($4::text[]) AND f.valid_to IS NULL AND c.stream_id = f.stream_id
+         RETURNING f.epci_siren, f.year, f.valid_to AS position
+       )
+       INSERT INTO compliance_scopes${suffix} (epci_siren, year, position)
+       SELECT epci_siren, year, max(position) FROM (SELECT * FROM inserted UNION ALL SELECT * FROM closed) AS changed
+       GROUP BY epci_siren, year
+       ON CONFLICT (epci_siren, year) DO UPDATE SET position = greatest(compliance_scopes${suffix}.position, excluded.position)`;
+}
+
 export class ComplianceProjection implements Projection {
   readonly name: string;
   /** The rules and the referential travel with their data, the closing lease events without: leases are copied server-side. */
@@ -177,41 +217,13 @@ export class ComplianceProjection implements Projection {
    * EPCI-year whose leases changed is marked at the last position that changed them.
    */
   private async applyLeases(client: PoolClient, closers: readonly RecordedEvent[], batch: BatchRange): Promise<void> {
-    const s = this.suffix;
-    // Sibling statements of one WITH see the same snapshot: `closed` closes only versions recorded by
-    // earlier batches, found through the primary key by stream (none to look for: no scan at all).
-    await client.query(
-      `WITH closers AS MATERIALIZED (
-         SELECT stream_id, array_agg(position ORDER BY position) AS positions
-         FROM unnest($4::text[], $5::bigint[]) AS c(stream_id, position)
-         GROUP BY stream_id
-       ), inserted AS (
-         INSERT INTO lease_facts${s} (stream_id, valid_from, valid_to, event_id, epci_siren, year, lease)
-         SELECT e.stream_id, e.global_position,
-                CASE WHEN c.positions IS NOT NULL THEN (SELECT min(p) FROM unnest(c.positions) AS p WHERE p > e.global_position) END,
-                e.event_id, l.lease->'flat'->>'epciSiren', substr(l.lease->>'leaseDate', 1, 4)::int, l.lease
-         FROM events e
-         LEFT JOIN closers c ON c.stream_id = e.stream_id
-         CROSS JOIN LATERAL (SELECT CASE WHEN e.event_type = 'LeaseCorrected' THEN e.data->'lease' ELSE e.data END AS lease) l
-         WHERE e.global_position > $1 AND e.global_position <= $2 AND e.event_type = ANY($3)
-         RETURNING epci_siren, year, greatest(valid_from, coalesce(valid_to, 0)) AS position
-       ), closed AS (
-         UPDATE lease_facts${s} f SET valid_to = c.positions[1] FROM closers c
-         WHERE f.stream_id = ANY($4::text[]) AND f.valid_to IS NULL AND c.stream_id = f.stream_id
-         RETURNING f.epci_siren, f.year, f.valid_to AS position
-       )
-       INSERT INTO compliance_scopes${s} (epci_siren, year, position)
-       SELECT epci_siren, year, max(position) FROM (SELECT * FROM inserted UNION ALL SELECT * FROM closed) AS changed
-       GROUP BY epci_siren, year
-       ON CONFLICT (epci_siren, year) DO UPDATE SET position = greatest(compliance_scopes${s}.position, excluded.position)`,
-      [
-        batch.after,
-        batch.upTo,
-        LEASE_VERSIONS,
-        closers.map((event) => event.streamId),
-        closers.map((event) => event.globalPosition),
-      ],
-    );
+    await client.query(leaseVersionsStatement(this.suffix), [
+      batch.after,
+      batch.upTo,
+      LEASE_VERSIONS,
+      closers.map((event) => event.streamId),
+      closers.map((event) => event.globalPosition),
+    ]);
   }
 
   private async latestCia(client: PoolClient, epci: string): Promise<Cia | null> {
