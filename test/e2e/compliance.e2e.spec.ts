@@ -3,7 +3,15 @@ import { EXPECTED, FIXTURE_LEASES, MEL, THRESHOLD_2026 } from '../fixtures/compl
 import { leaseRequest } from '../support/lease-requests.js';
 import { adminFetch, getJson, postJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
 
-type Figure = { numerator: number; denominator: number; status: string; target: number; pendingQ1: number; unknownQ1: number };
+type Figure = {
+  numerator: number;
+  denominator: number;
+  status: string;
+  target: number;
+  pendingQ1: number;
+  awaitingThreshold: number;
+  unknownQ1: number;
+};
 type Scope = { scope: { kind: string; id: string }; figure: Figure };
 type Objective = { id: string; scopes: Scope[] };
 
@@ -228,7 +236,13 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
       () => getJson(`${app.url}/v1/epcis/${MEL}/compliance?year=2023`),
       (r) => r.body.freshness.position >= lastPosition,
     );
-    expect(epciFigure(body.body, 'QNQ1')).toMatchObject({ denominator: 1, pendingQ1: 1 });
+    // No 2023 threshold for the EPCI: the household may yet be found not Q1, so the figure is not said behind.
+    expect(epciFigure(body.body, 'QNQ1')).toMatchObject({
+      denominator: 1,
+      pendingQ1: 1,
+      awaitingThreshold: 1,
+      status: 'non_evaluable',
+    });
   });
 
   it('names the sectors of the CIA in the export by sector, beside their ids', async () => {

@@ -28,7 +28,9 @@ export function maskFigure(figure: Figure, threshold: number, alsoMasked: readon
     denominatorSecret || isSecret(figure.numerator, threshold) || isSecret(figure.denominator - figure.numerator, threshold);
   if (denominatorSecret) masked.push('denominator', 'expectedYearEndDenominator');
   if (numeratorSecret) masked.push('numerator', 'rate', 'gap', 'status', 'neededToTarget', 'reachable');
-  const counts = (['unknownQ1', 'pendingQ1', 'internalMutations'] as const).filter((name) => isSecret(figure[name], threshold));
+  const counts = (['unknownQ1', 'pendingQ1', 'awaitingThreshold', 'internalMutations'] as const).filter((name) =>
+    isSecret(figure[name], threshold),
+  );
   masked.push(...counts);
   masked.push(...alsoMasked.filter((name) => !masked.includes(name)));
   const hide = <T>(name: string, value: T): T | null => (masked.includes(name) ? null : value);
@@ -41,6 +43,7 @@ export function maskFigure(figure: Figure, threshold: number, alsoMasked: readon
     status: masked.includes('status') ? 'non_evaluable' : figure.status,
     unknownQ1: hide('unknownQ1', figure.unknownQ1),
     pendingQ1: hide('pendingQ1', figure.pendingQ1),
+    awaitingThreshold: hide('awaitingThreshold', figure.awaitingThreshold),
     internalMutations: hide('internalMutations', figure.internalMutations),
     expectedYearEndDenominator: hide('expectedYearEndDenominator', figure.expectedYearEndDenominator),
     neededToTarget: hide('neededToTarget', figure.neededToTarget),

@@ -16,11 +16,12 @@ const figureArb = fc
     share: fc.double({ min: 0, max: 1, noNaN: true }),
     unknownQ1: fc.integer({ min: 0, max: 12 }),
     pendingQ1: fc.integer({ min: 0, max: 12 }),
+    awaitingThreshold: fc.integer({ min: 0, max: 12 }),
     internalMutations: fc.integer({ min: 0, max: 12 }),
     target: fc.constantFrom(0.25, 0.5),
     months: fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.double({ min: 0, max: 1, noNaN: true })), { maxLength: 12 }),
   })
-  .map(({ denominator, share, unknownQ1, pendingQ1, internalMutations, target, months }): Figure => {
+  .map(({ denominator, share, unknownQ1, pendingQ1, awaitingThreshold, internalMutations, target, months }): Figure => {
     const numerator = Math.floor(denominator * share);
     const rate = denominator ? numerator / denominator : null;
     return {
@@ -32,6 +33,7 @@ const figureArb = fc
       status: rate === null ? 'non_evaluable' : rate >= target ? 'atteint' : 'en_retard',
       unknownQ1,
       pendingQ1,
+      awaitingThreshold,
       internalMutations,
       expectedYearEndDenominator: denominator * 2,
       neededToTarget: Math.max(0, Math.ceil(target * denominator * 2) - numerator),
@@ -53,6 +55,7 @@ const figure = (numerator: number, denominator: number): Figure => ({
   status: 'atteint',
   unknownQ1: 0,
   pendingQ1: 0,
+  awaitingThreshold: 0,
   internalMutations: 0,
   expectedYearEndDenominator: denominator,
   neededToTarget: 0,
@@ -97,6 +100,7 @@ describe('Statistical secrecy', () => {
         status: 'atteint',
         unknownQ1: 0,
         pendingQ1: 0,
+        awaitingThreshold: 0,
         internalMutations: 0,
         expectedYearEndDenominator: 6,
         neededToTarget: 1,
@@ -128,6 +132,7 @@ describe('Statistical secrecy', () => {
         status: 'atteint',
         unknownQ1: 7,
         pendingQ1: 0,
+        awaitingThreshold: 0,
         internalMutations: 2,
         expectedYearEndDenominator: 80,
         neededToTarget: 2,
@@ -150,7 +155,14 @@ describe('Statistical secrecy', () => {
     fc.assert(
       fc.property(figureArb, fc.integer({ min: 2, max: 11 }), (figure, threshold) => {
         const shared = maskFigure(figure, threshold);
-        for (const name of ['numerator', 'denominator', 'unknownQ1', 'pendingQ1', 'internalMutations'] as const) {
+        for (const name of [
+          'numerator',
+          'denominator',
+          'unknownQ1',
+          'pendingQ1',
+          'awaitingThreshold',
+          'internalMutations',
+        ] as const) {
           expect(isSecret(shared[name], threshold)).toBe(false);
         }
         if (shared.numerator !== null) {

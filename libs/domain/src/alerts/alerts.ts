@@ -15,6 +15,8 @@ export * from './alert-settings.js';
  * - TARGET_UNREACHABLE: in the current year, more qualifying leases are needed than the rest
  *   of the year is expected to bring; resolved when it is reachable with a margin of `hysteresis`
  *   of the year-end volume;
+ * both counting the leases awaiting the year's quartile threshold as if they qualified (they
+ *   may: an alert says a figure is behind only when it is, whatever the threshold turns out);
  * - UNKNOWN_Q1_SHARE: the share of leases with unknown resources exceeds `unknownQ1MaxShare`;
  *   resolved below that share − `hysteresis`.
  */
@@ -134,7 +136,10 @@ export function observeAlerts(report: ComplianceReport, settings: AlertSettings,
         expectedYearEndDenominator: figure.expectedYearEndDenominator,
       };
       const sampled = figure.denominator >= settings.minimumSample;
-      const rate = figure.rate ?? 0;
+      // Judged on the best the figure can still be: leases awaiting the year's threshold may yet
+      // qualify, and a figure is said below its target only when they could not lift it there.
+      const awaiting = figure.awaitingThreshold;
+      const rate = figure.denominator ? (figure.numerator + awaiting) / figure.denominator : 0;
       observations.push({
         subject: subject('RATE_BELOW_TARGET', objective.id, subjectScope),
         measure,
@@ -147,8 +152,8 @@ export function observeAlerts(report: ComplianceReport, settings: AlertSettings,
         observations.push({
           subject: subject('TARGET_UNREACHABLE', objective.id, subjectScope),
           measure,
-          breached: sampled && !figure.reachable,
-          cleared: !sampled || figure.neededToTarget + margin <= remaining,
+          breached: sampled && figure.neededToTarget - awaiting > remaining,
+          cleared: !sampled || figure.neededToTarget - awaiting + margin <= remaining,
         });
       }
     }

@@ -67,6 +67,30 @@ describe('HQ1 drift (target 25 %, tolerance 2 points, hysteresis 2 points, minim
   });
 });
 
+describe('HQ1 before the year’s quartile threshold is published', () => {
+  const unpublished = (facts: LeaseFact[], rule: string, referenceDate = '2026-06-30') =>
+    observeAlerts(
+      evaluateCompliance(
+        facts,
+        { cia: legalDefaultCia(MEL, 2026), thresholdPerUc: undefined },
+        { epciSiren: MEL, year: 2026, referenceDate },
+      ),
+      DEFAULT_ALERT_SETTINGS,
+      true,
+    ).find((o) => o.subject.rule === rule && o.subject.objective === 'HQ1' && o.subject.scope.kind === 'epci')!;
+
+  it('raises no drift while the households awaiting the threshold could lift the rate to its target', () => {
+    // 40 leases outside QPV, none classed yet: 0 of 40 now, up to 40 of 40 once the threshold is out.
+    expect(unpublished(leases(40, 0), 'RATE_BELOW_TARGET')).toMatchObject({ breached: false, measure: { rate: 0 } });
+    expect(unpublished(leases(40, 0), 'TARGET_UNREACHABLE', '2026-12-20')).toMatchObject({ breached: false });
+  });
+
+  it('still raises it when even all of them qualifying would leave the rate below target − tolerance', () => {
+    // 36 of 40 with unknown resources (never in a numerator), 4 awaiting: at best 4 of 40, 10 %.
+    expect(unpublished(leases(40, 0, 36), 'RATE_BELOW_TARGET')).toMatchObject({ breached: true });
+  });
+});
+
 describe('Scopes without a target', () => {
   it('are observed as cleared, so an alert raised on a target since removed (the État’s PRIO) is resolved', () => {
     const prio = observeAlerts(report(leases(30, 0)), DEFAULT_ALERT_SETTINGS, true).filter(

@@ -65,6 +65,12 @@ export interface Figure {
   readonly unknownQ1: number;
   /** Leases of the population waiting for the year's threshold. */
   readonly pendingQ1: number;
+  /**
+   * Leases of the population that do not qualify now and would once the year's threshold classes
+   * their household (a pending household that the threshold may find Q1, or not Q1): while there
+   * are some, a figure below its target is not known to stay below it.
+   */
+  readonly awaitingThreshold: number;
   /** Internal mutations in the population (counted as attributions unless the CIA excludes them). */
   readonly internalMutations: number;
   /** Denominator expected by year end at the current pace (the denominator itself for a past year). */
@@ -195,6 +201,7 @@ export interface Tally {
   readonly denominator: number;
   readonly unknownQ1: number;
   readonly pendingQ1: number;
+  readonly awaitingThreshold: number;
   readonly internalMutations: number;
   readonly perMonth: readonly { readonly numerator: number; readonly denominator: number }[];
 }
@@ -206,9 +213,23 @@ export const EMPTY_TALLY: Tally = {
   denominator: 0,
   unknownQ1: 0,
   pendingQ1: 0,
+  awaitingThreshold: 0,
   internalMutations: 0,
   perMonth: emptyMonths(),
 };
+
+/**
+ * Whether a lease that does not qualify for `rule` now would once the year's threshold is
+ * published: its household is pending, and classed Q1 or not Q1 it would qualify. A rule that
+ * does not look at Q1 (PRIO) gives false.
+ */
+export function awaitsThreshold(lease: Classified, rule: ObjectiveRule): boolean {
+  return (
+    lease.q1 === 'pending' &&
+    !rule.qualifies(lease) &&
+    (rule.qualifies({ ...lease, q1: 'q1' }) || rule.qualifies({ ...lease, q1: 'non_q1' }))
+  );
+}
 
 /** The tally of a population with one more lease (unchanged when the rule leaves the lease out of the population). */
 export function addToTally(tally: Tally, lease: Classified, rule: ObjectiveRule): Tally {
@@ -222,6 +243,7 @@ export function addToTally(tally: Tally, lease: Classified, rule: ObjectiveRule)
     denominator: tally.denominator + 1,
     unknownQ1: tally.unknownQ1 + (lease.q1 === 'unknown' ? 1 : 0),
     pendingQ1: tally.pendingQ1 + (lease.q1 === 'pending' ? 1 : 0),
+    awaitingThreshold: tally.awaitingThreshold + (awaitsThreshold(lease, rule) ? 1 : 0),
     internalMutations: tally.internalMutations + (lease.mutation ? 1 : 0),
     perMonth,
   };
@@ -234,6 +256,7 @@ export function tallyOf(leases: readonly Classified[], rule: ObjectiveRule): Tal
   let denominator = 0;
   let unknownQ1 = 0;
   let pendingQ1 = 0;
+  let awaitingThreshold = 0;
   let internalMutations = 0;
   for (const lease of leases) {
     if (!rule.inPopulation(lease)) continue;
@@ -245,9 +268,10 @@ export function tallyOf(leases: readonly Classified[], rule: ObjectiveRule): Tal
     }
     if (lease.q1 === 'unknown') unknownQ1 += 1;
     if (lease.q1 === 'pending') pendingQ1 += 1;
+    if (awaitsThreshold(lease, rule)) awaitingThreshold += 1;
     if (lease.mutation) internalMutations += 1;
   }
-  return { numerator, denominator, unknownQ1, pendingQ1, internalMutations, perMonth };
+  return { numerator, denominator, unknownQ1, pendingQ1, awaitingThreshold, internalMutations, perMonth };
 }
 
 /**
@@ -265,8 +289,8 @@ export function tallyOfFigure(figure: Figure): Tally {
     };
     previous = month;
   }
-  const { numerator, denominator, unknownQ1, pendingQ1, internalMutations } = figure;
-  return { numerator, denominator, unknownQ1, pendingQ1, internalMutations, perMonth };
+  const { numerator, denominator, unknownQ1, pendingQ1, awaitingThreshold, internalMutations } = figure;
+  return { numerator, denominator, unknownQ1, pendingQ1, awaitingThreshold, internalMutations, perMonth };
 }
 
 /**
@@ -302,7 +326,7 @@ export type FigureTotals = Omit<Figure, 'monthly'>;
 
 /** `figureOf` without the monthly trajectory: what a figure reads from its counts alone (the same values, exactly). */
 export function totalsOf(counts: Counts, target: number | null, year: number, referenceDate: string): FigureTotals {
-  const { numerator, denominator, unknownQ1, pendingQ1, internalMutations } = counts;
+  const { numerator, denominator, unknownQ1, pendingQ1, awaitingThreshold, internalMutations } = counts;
   const refYear = yearOf(referenceDate);
   const elapsed = year < refYear ? daysInYear(year) : year > refYear ? 0 : dayOfYear(referenceDate);
   const expectedYearEndDenominator =
@@ -315,7 +339,15 @@ export function totalsOf(counts: Counts, target: number | null, year: number, re
   let reachable: boolean | null = null;
   if (target !== null) {
     const bp = basisPoints(target);
-    if (denominator > 0) status = numerator * 10_000 >= bp * denominator ? 'atteint' : 'en_retard';
+    // Reached stays reached (a published threshold only adds qualifying leases); below the target
+    // is said only when the leases awaiting the year's threshold could not lift the figure to it.
+    if (denominator > 0)
+      status =
+        numerator * 10_000 >= bp * denominator
+          ? 'atteint'
+          : (numerator + awaitingThreshold) * 10_000 >= bp * denominator
+            ? 'non_evaluable'
+            : 'en_retard';
     neededToTarget = Math.max(0, Math.ceil((bp * expectedYearEndDenominator) / 10_000) - numerator);
     reachable = neededToTarget <= expectedYearEndDenominator - denominator;
   }
@@ -328,6 +360,7 @@ export function totalsOf(counts: Counts, target: number | null, year: number, re
     status,
     unknownQ1,
     pendingQ1,
+    awaitingThreshold,
     internalMutations,
     expectedYearEndDenominator,
     neededToTarget,
@@ -343,6 +376,7 @@ export function addToCounts(counts: Counts, lease: Classified, rule: ObjectiveRu
     denominator: counts.denominator + 1,
     unknownQ1: counts.unknownQ1 + (lease.q1 === 'unknown' ? 1 : 0),
     pendingQ1: counts.pendingQ1 + (lease.q1 === 'pending' ? 1 : 0),
+    awaitingThreshold: counts.awaitingThreshold + (awaitsThreshold(lease, rule) ? 1 : 0),
     internalMutations: counts.internalMutations + (lease.mutation ? 1 : 0),
   };
 }

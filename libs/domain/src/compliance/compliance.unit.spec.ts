@@ -89,6 +89,28 @@ describe('Compliance of an EPCI over a year (hand-computed fixture)', () => {
     expect(epciFigure(pending, 'QNQ1')).toMatchObject(EXPECTED.PENDING.QNQ1);
   });
 
+  it('does not say a figure is behind while the leases awaiting the threshold could still lift it to its target', () => {
+    const pending = evaluateCompliance(facts, { cia: defaults, thresholdPerUc: undefined }, query);
+    // HQ1: 1 of 7 (the relogé RU), 5 households awaiting the threshold: 6 of 7 could be Q1, above 25 %.
+    expect(epciFigure(pending, 'HQ1')).toMatchObject({
+      numerator: 1,
+      denominator: 7,
+      awaitingThreshold: 5,
+      status: 'non_evaluable',
+    });
+    // QNQ1: 0 of 5, 4 awaiting: 4 of 5 could be non-Q1, above 50 %.
+    expect(epciFigure(pending, 'QNQ1')).toMatchObject({
+      numerator: 0,
+      denominator: 5,
+      awaitingThreshold: 4,
+      status: 'non_evaluable',
+    });
+    // PRIO does not look at Q1: nothing awaits the threshold there.
+    for (const { figure } of objective(pending, 'PRIO').scopes) expect(figure.awaitingThreshold).toBe(0);
+    // Once the threshold is published, the statuses of the fixture.
+    expect(epciFigure(report, 'HQ1')).toMatchObject({ awaitingThreshold: 0, status: 'atteint' });
+  });
+
   describe('PRIO, an obligation of each réservataire and of each bailleur’s non-réservé stock', () => {
     const kinds = { 'etat-59': 'etat', 'action-logement': 'action_logement', mel: 'collectivite' } as const;
     const withKinds = evaluateCompliance(
@@ -221,6 +243,26 @@ describe('Compliance maths (properties)', () => {
           expect(f.monthly).toHaveLength(12);
           expect([f.monthly.at(-1)!.numerator, f.monthly.at(-1)!.denominator]).toEqual([f.numerator, f.denominator]);
           expect(f.numerator).toBeLessThanOrEqual(f.denominator);
+        }
+      }),
+    );
+  });
+});
+
+describe('A status said before the year’s threshold is published (properties)', () => {
+  it('never changes once the threshold is published: reached stays reached, behind stays behind', () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryFact, { maxLength: 40 }), fc.integer({ min: 1_000, max: 40_000 }), (facts, threshold) => {
+        const before = evaluateCompliance(facts, { cia: defaults, thresholdPerUc: undefined }, { ...query, groupBy: 'bailleur' });
+        const after = evaluateCompliance(facts, { cia: defaults, thresholdPerUc: threshold }, { ...query, groupBy: 'bailleur' });
+        for (const objective of before.objectives) {
+          for (const { scope, figure } of objective.scopes) {
+            if (figure.status === 'non_evaluable') continue;
+            const published = after.objectives
+              .find((o) => o.id === objective.id)!
+              .scopes.find((s) => s.scope.kind === scope.kind && s.scope.id === scope.id)!.figure;
+            expect([objective.id, scope.id, published.status]).toEqual([objective.id, scope.id, figure.status]);
+          }
         }
       }),
     );

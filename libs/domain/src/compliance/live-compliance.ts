@@ -2,6 +2,7 @@ import { addDays, yearOf } from '../calendar/paris-calendar.js';
 import { keyParts } from '../identity/composite-key.js';
 import {
   assembleObjectives,
+  awaitsThreshold,
   classify,
   EMPTY_TALLY,
   FLAT_LEASED_TWICE_WINDOW_DAYS,
@@ -21,6 +22,7 @@ interface MutableTally {
   denominator: number;
   unknownQ1: number;
   pendingQ1: number;
+  awaitingThreshold: number;
   internalMutations: number;
   perMonth: Array<{ numerator: number; denominator: number }>;
 }
@@ -131,6 +133,7 @@ export class LiveCompliance {
       tally.perMonth[lease.month - 1]!.denominator += delta;
       if (lease.q1 === 'unknown') tally.unknownQ1 += delta;
       if (lease.q1 === 'pending') tally.pendingQ1 += delta;
+      if (awaitsThreshold(lease, rule)) tally.awaitingThreshold += delta;
       if (lease.mutation) tally.internalMutations += delta;
       this.changed.add(scopeKey(scope.kind, scope.id));
     }

@@ -174,7 +174,7 @@ export function simulateAttribution(base: SimulationBase, candidate: LeaseFact):
   const moved = scopesOfLease(lease, rules, epciSiren, groupBys).map(({ objectiveId, label, scope, target, rule }) => {
     const key = scopeKey(objectiveId, scope);
     const counts = addToCounts(figures.get(key) ?? EMPTY_TALLY, lease, rule);
-    const move = `${key}\u0000${counts.numerator}\u0000${counts.unknownQ1}\u0000${counts.pendingQ1}\u0000${counts.internalMutations}`;
+    const move = `${key}\u0000${counts.numerator}\u0000${counts.unknownQ1}\u0000${counts.pendingQ1}\u0000${counts.awaitingThreshold}\u0000${counts.internalMutations}`;
     let simulated = known.get(move);
     if (!simulated) {
       const before = figures.get(key) ?? totalsOf(EMPTY_TALLY, target, year, referenceDate);

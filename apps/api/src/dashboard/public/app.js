@@ -169,10 +169,12 @@ function freshness(view) {
  */
 function neededSentence(figure) {
   if (figure.masked?.includes('status')) return null;
-  if (figure.status === 'non_evaluable')
-    return figure.target === null || figure.target === undefined
-      ? 'Non évaluable : aucune cible pour cet objectif.'
-      : 'Non évaluable : aucune attribution dans la population de cet objectif sur la période.';
+  if (figure.status === 'non_evaluable') {
+    if (figure.target === null || figure.target === undefined) return 'Non évaluable : aucune cible pour cet objectif.';
+    if (figure.denominator === 0) return 'Non évaluable : aucune attribution dans la population de cet objectif sur la période.';
+    const awaiting = figure.masked?.includes('awaitingThreshold') ? 'des' : count(figure.awaitingThreshold);
+    return `Non évaluable : ${awaiting} attribution(s) attendent le seuil du premier quartile de l’année, pas encore publié ; comptées selon ce seuil, elles peuvent suffire à atteindre la cible.`;
+  }
   if (figure.neededToTarget === null || figure.neededToTarget === undefined || figure.masked?.includes('neededToTarget'))
     return null;
   const more = `${count(figure.neededToTarget)} attribution(s) qualifiante(s) de plus${figure.reachable === false ? ' (hors d’atteinte au rythme actuel)' : ''}`;
