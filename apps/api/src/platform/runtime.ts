@@ -36,6 +36,7 @@ import {
   openDataSource,
   type Migration,
   type RunningPostgres,
+  embeddedDataDir,
   startEmbeddedPostgres,
   waitForDatabase,
 } from '@vigie/postgres';
@@ -109,7 +110,7 @@ export async function startRuntime(config: VigieConfig, log: Log, clock: () => D
   let embedded: RunningPostgres | undefined;
   let url = config.DATABASE_URL;
   if (!url) {
-    const dataDir = join(resolve(config.VIGIE_DATA_DIR), 'postgres');
+    const dataDir = embeddedDataDir(config.VIGIE_DATA_DIR);
     log(`No DATABASE_URL: starting an embedded PostgreSQL in ${dataDir} (port ${config.EMBEDDED_POSTGRES_PORT})`);
     try {
       embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_POSTGRES_PORT, log });
