@@ -234,6 +234,7 @@ describe('Stock → flux calculator over HTTP', () => {
       target: 2,
       conventionShare: 0.25,
       realisedShare: 2.5 / 8,
+      countedBeyondNetBase: 0,
     });
     // The audit ledger of Action Logement for this bailleur: one row per counted fact, same total as the flux figures.
     const ledger = await getJson(`${app.url}/v1/reservataires/action-logement/ledger?year=2026&bailleur=lmh`);
@@ -262,10 +263,10 @@ describe('Stock → flux calculator over HTTP', () => {
       .subarray(3)
       .toString('utf8');
     expect(text.split('\r\n')[0]).toBe(
-      'Convention;Année;Bailleur;Identifiant du bailleur;Réservataire;Identifiant du réservataire;Assiette nette;Logements orientés;Logements rendus;Baux signés;Mobilité inter-bailleurs;Refus après CAL (pondérés);Validation a posteriori;Total décompté;Objectif;Part de la convention (%);Part réalisée (%);Objectif au prorata',
+      'Convention;Année;Bailleur;Identifiant du bailleur;Réservataire;Identifiant du réservataire;Assiette nette;Logements orientés;Logements rendus;Baux signés;Mobilité inter-bailleurs;Refus après CAL (pondérés);Validation a posteriori;Total décompté;Objectif;Part de la convention (%);Part réalisée (%);Décomptés au-delà de l’assiette nette;Objectif au prorata',
     );
     expect(text.split('\r\n')[1]).toMatch(
-      new RegExp(`^${id};2026;Bailleur lmh;lmh;Réservataire action-logement;action-logement;8;3;1;1;1;0,5;0;2,5;2;25;31,3;`),
+      new RegExp(`^${id};2026;Bailleur lmh;lmh;Réservataire action-logement;action-logement;8;3;1;1;1;0,5;0;2,5;2;25;31,3;0;`),
     );
   });
 

@@ -143,6 +143,7 @@ export function shareConventionFlux<F extends ConventionFlux>(
     ...figures,
     counted,
     realisedShare: totalHidden ? null : figures.realisedShare,
+    countedBeyondNetBase: totalHidden ? null : figures.countedBeyondNetBase,
     gapToProRata: totalHidden ? null : figures.gapToProRata,
     statisticalSecrecy: {
       threshold,

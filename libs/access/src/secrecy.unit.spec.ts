@@ -78,6 +78,7 @@ const conventionFlux = (overrides: Partial<ConventionFlux>): ConventionFlux => (
   target: 3,
   conventionShare: 0.25,
   realisedShare: 0,
+  countedBeyondNetBase: 0,
   proRataTargetToDate: 2.7,
   gapToProRata: -2.7,
   contingent: null,

@@ -1,5 +1,5 @@
 import type { LeaseSignedData } from '../attribution/attribution.events.js';
-import { contingentCheck, leaseOnFlux, type ConventionFlux } from '../flux/convention-flux.js';
+import { contingentCheck, leaseOnFlux, realisedOf, type ConventionFlux } from '../flux/convention-flux.js';
 import { conventionPerimeter, type ConventionTerms } from '../flux/reservation.js';
 import type { ComplianceStatus } from './compliance.js';
 import { changeInPoints } from './simulation.js';
@@ -45,7 +45,7 @@ export function addLeaseToConventionFlux(
   return {
     ...figures,
     counted: { ...counted, total },
-    realisedShare: netBase ? total / netBase : null,
+    ...realisedOf(total, netBase),
     gapToProRata: total - figures.proRataTargetToDate,
     contingent: contingent
       ? contingentCheck(

@@ -119,11 +119,25 @@ export interface ConventionFlux {
   readonly target: number;
   readonly conventionShare: number | null;
   readonly realisedShare: number | null;
+  /**
+   * Attributions counted beyond the flats released in the year (the net base): more leases on the
+   * réservataire's flux than flats its bailleur declared released there, a realised share over
+   * 100 %, most often releases not all recorded. 0 when the counts agree.
+   */
+  readonly countedBeyondNetBase: number;
   /** The part of the target due by the reference date (whole target for a past year). */
   readonly proRataTargetToDate: number;
   readonly gapToProRata: number;
   /** For a préfet (État) convention: flats oriented to it and leases signed on its flux (≤ 30 % each), public agents (≤ 5 %). */
   readonly contingent: ContingentCheck | null;
+}
+
+/**
+ * What a convention realised of its net base: the share (counted / net base, null without a net
+ * base) and the attributions counted beyond it.
+ */
+export function realisedOf(total: number, netBase: number): Pick<ConventionFlux, 'realisedShare' | 'countedBeyondNetBase'> {
+  return { realisedShare: netBase ? total / netBase : null, countedBeyondNetBase: Math.max(0, total - netBase) };
 }
 
 function elapsedShare(year: number, referenceDate: string): number {
@@ -282,7 +296,7 @@ export function conventionFlux(input: {
     counted: { ...counted, total },
     target,
     conventionShare: input.inForce.fluxShare,
-    realisedShare: netBase ? total / netBase : null,
+    ...realisedOf(total, netBase),
     proRataTargetToDate,
     gapToProRata: total - proRataTargetToDate,
   };

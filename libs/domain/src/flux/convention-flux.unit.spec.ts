@@ -60,6 +60,24 @@ describe('Flux realised for a convention', () => {
     });
   });
 
+  it('says how many attributions it counts beyond the flats released in the year (releases not all recorded)', () => {
+    const counted = (released: number, signed: number) =>
+      conventionFlux({
+        terms,
+        inForce: { fluxShare: 0.25, annualVolume: null },
+        year: 2026,
+        referenceDate: '2026-12-31',
+        flux: fluxFactsOf(Array.from({ length: released }, (_, i) => release(i))),
+        leases: Array.from({ length: signed }, (_, i) => lease(i)),
+        postCalRefusals: [],
+      });
+    // 5 leases on the flux, 2 flats declared released: 250 %, 3 beyond the net base.
+    expect(counted(2, 5)).toMatchObject({ netBase: 2, counted: { total: 5 }, realisedShare: 2.5, countedBeyondNetBase: 3 });
+    // No release recorded at all: no share, and every lease beyond.
+    expect(counted(0, 4)).toMatchObject({ realisedShare: null, countedBeyondNetBase: 4 });
+    expect(counted(8, 1)).toMatchObject({ realisedShare: 1 / 8, countedBeyondNetBase: 0 });
+  });
+
   it('shows each switched-on option in its own column', () => {
     const withOptions = {
       ...terms,

@@ -600,7 +600,7 @@ function conventionsTable(caption, conventions, names, party) {
     party === 'reservataire'
       ? { label: 'Réservataire', cell: (c) => names.reservataires[c.reservataireId] ?? c.reservataireId }
       : { label: 'Bailleur', cell: (c) => names.bailleurs[c.bailleurId] ?? c.bailleurId };
-  return sortableTable(
+  const table = sortableTable(
     caption,
     [
       { label: 'Convention' },
@@ -624,10 +624,25 @@ function conventionsTable(caption, conventions, names, party) {
         sort: c.gapToProRata ?? -1e9,
       },
       {
-        text: `${c.realisedShare === null && c.counted.total === null ? SECRET : percent(c.realisedShare)} / ${percent(c.conventionShare)}`,
+        text: `${c.realisedShare === null && c.counted.total === null ? SECRET : percent(c.realisedShare)}${c.countedBeyondNetBase > 0 ? ' ⚠' : ''} / ${percent(c.conventionShare)}`,
         sort: c.realisedShare ?? -1,
       },
     ]),
+  );
+  // More attributions counted than flats declared released: said, never left as a share over 100 %.
+  const beyond = conventions.filter((c) => c.countedBeyondNetBase > 0);
+  if (!beyond.length) return table;
+  return el(
+    'div',
+    {},
+    table,
+    ...beyond.map((c) =>
+      el('p', {
+        class: 'fr-text--sm fr-mb-1w',
+        'data-avertissement': 'base-nette',
+        text: `⚠ Convention ${c.conventionId} : ${count(c.countedBeyondNetBase)} attribution(s) décomptée(s) au-delà des ${count(c.netBase)} logement(s) libéré(s) déclaré(s) en ${c.year} ; vérifiez que toutes les libérations de l’année sont enregistrées.`,
+      }),
+    ),
   );
 }
 

@@ -136,6 +136,7 @@ export class ReadConventionController {
         'Objectif',
         'Part de la convention (%)',
         'Part réalisée (%)',
+        'Décomptés au-delà de l’assiette nette',
         'Objectif au prorata',
       ],
       rows: [
@@ -157,6 +158,7 @@ export class ReadConventionController {
           figures.target,
           figures.conventionShare === null ? null : figures.conventionShare * 100,
           figures.realisedShare === null ? null : Math.round(figures.realisedShare * 1000) / 10,
+          figures.countedBeyondNetBase,
           Math.round(figures.proRataTargetToDate * 10) / 10,
         ],
       ],
