@@ -174,8 +174,15 @@ describe('Recording signed leases over HTTP', () => {
 
   it('refuses a numéro unique a spreadsheet damaged (leading zero lost, digits after the 15th zeroed), as the import does', async () => {
     const before = await eventCount();
-    for (const numeroUnique of ['59122700012345600', '5.91227E+16']) {
-      const body = leaseBody({ caseId: `D-NU-${numeroUnique.length}`, leaseId: `BAIL-NU-${numeroUnique.length}` });
+    // Spaced as a spreadsheet groups digits, or as someone retyped it: the same 17 digits.
+    for (const [index, numeroUnique] of [
+      '59122700012345600',
+      '5.91227E+16',
+      '59 122 700 012 345 600',
+      '5912 2700 0000 0123 0',
+      '59\u202f122\u202f700\u202f012\u202f345\u202f600',
+    ].entries()) {
+      const body = leaseBody({ caseId: `D-NU-${index}`, leaseId: `BAIL-NU-${index}` });
       const response = await postJson(`${app.url}/v1/leases`, {
         ...body,
         household: { ...(body.household as object), numeroUnique },

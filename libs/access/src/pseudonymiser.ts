@@ -3,6 +3,15 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname } from 'node:path';
 
 /**
+ * A numéro unique as Vigie compares it: without its spaces (any Unicode space, the thin ones a
+ * spreadsheet puts between groups of digits included) and in capitals. Two spellings that give the
+ * same value name the same household; checks of its form (a spreadsheet's damage) read this value.
+ */
+export function normaliseNumeroUnique(numeroUnique: string): string {
+  return numeroUnique.replace(/\s+/g, '').toUpperCase();
+}
+
+/**
  * Household identifiers (numéro unique SNE) never enter the event store in clear: they are
  * replaced on entry by a keyed hash (HMAC-SHA-256), the same for the same household and key, so
  * a CAL decision, an offer refusal and a lease of one household still match. Without the key the
@@ -18,7 +27,7 @@ export class Pseudonymiser {
 
   /** `h1-` + 27 base64url characters (160 bits); case and spaces of the number do not matter. */
   pseudonymise(numeroUnique: string): string {
-    const normalised = numeroUnique.replace(/\s+/g, '').toUpperCase();
+    const normalised = normaliseNumeroUnique(numeroUnique);
     return `h1-${createHmac('sha256', this.key).update(`numero-unique:${normalised}`).digest('base64url').slice(0, 27)}`;
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEPARTEMENT, ORGANISATION_ID, REFERENCE_ID, SIREN, sirenCheckDigitValid } from '@vigie/domain';
+import { normaliseNumeroUnique } from '@vigie/access';
 
 /**
  * The zod schemas of identifiers, one per kind (patterns in libs/domain/src/identity): every body,
@@ -56,8 +57,14 @@ export function numeroUniqueDamage(
   value: string,
   confirmed = false,
 ): { readonly what: string; readonly confirmable: boolean } | null {
-  if (SCIENTIFIC_NOTATION.test(value)) return { what: 'écrit en notation scientifique', confirmable: false };
-  if (!/^\d+$/.test(value)) return null;
+  // Read as Vigie compares numéros (spaces dropped): `5912 2700 0000 0123 0` is 17 digits too.
+  const digits = normaliseNumeroUnique(value);
+  if (SCIENTIFIC_NOTATION.test(digits)) return { what: 'écrit en notation scientifique', confirmable: false };
+  if (!/^\d+$/.test(digits)) return null;
+  return damageOfDigits(digits, confirmed);
+}
+
+function damageOfDigits(value: string, confirmed: boolean): { readonly what: string; readonly confirmable: boolean } | null {
   const what: string[] = [];
   if (value.length === 17) what.push('zéro initial perdu (17 chiffres au lieu de 18)');
   if (value.length === 16) what.push('zéros initiaux perdus (16 chiffres au lieu de 18)');

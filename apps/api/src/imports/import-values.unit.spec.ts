@@ -148,6 +148,9 @@ describe('National identifiers', () => {
     expect(dropped.ok || dropped.message).toContain('zéro initial perdu');
     expect(dropped.ok || dropped.message).toContain('chiffres après le 15e remplacés par des zéros');
     expect(readNumeroUnique('5,91227E+16')).toMatchObject({ ok: false, code: 'SPREADSHEET_DAMAGE' });
+    // The same damage with the digits grouped by spaces (as French Excel shows thousands, or retyped).
+    for (const spaced of ['59 122 700 012 345 600', '5912 2700 0001 2345 6', '59\u00a0122\u00a0700\u00a0012\u00a0345\u00a0600'])
+      expect([spaced, readNumeroUnique(spaced)]).toMatchObject([spaced, { ok: false, code: 'SPREADSHEET_DAMAGE' }]);
     // Départements 001–009 lose two zeros.
     expect(readNumeroUnique('1122700012345670')).toMatchObject({
       ok: false,
