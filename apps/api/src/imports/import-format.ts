@@ -165,6 +165,20 @@ export const CSV_KIND_NAMES: Record<RowKind, RowKindName> = {
 };
 
 /**
+ * A cell a spreadsheet shows in error, as its CSV export writes it or as a workbook stores it: the
+ * error codes of Excel and LibreOffice, in English and in French (`#N/A`, `#REF!`, `#DIV/0!`,
+ * `#VALEUR!`, `#NOM?`…), and `#ERREUR`, what Vigie reads of a formula whose result the file does
+ * not hold (import-workbook.ts).
+ */
+const SPREADSHEET_ERROR =
+  /^#(N\/A|NA|REF!|DIV\/0!|VALUE!|VALEUR!|NAME\?|NOM\?|NUM!|NOMBRE!|NULL!|NUL!|CALC!|SPILL!|PROPAGATION!|FIELD!|CHAMP!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA|ERREUR|ERR:\d+)$/i;
+
+const cellInErrorMessage = (raw: string) =>
+  raw.toUpperCase() === '#ERREUR'
+    ? 'cellule calculée par une formule sans résultat lisible dans le fichier (formule en erreur, ou jamais calculée) : corrigez la formule ou remplacez-la par sa valeur (copier, puis collage spécial « valeurs »), rien n’a été lu de cette cellule.'
+    : `cellule en erreur dans le tableur (${raw}) : corrigez sa formule ou saisissez la valeur, rien n’a été lu de cette cellule.`;
+
+/**
  * One CSV record read into the body the API takes. Each cell goes through its reader
  * (import-values.ts); a refused cell is one problem in its own column and its field is left out,
  * so the schema does not report it a second time.
@@ -181,8 +195,16 @@ export function csvRow(
     if (column) cells[column] = record[i] ?? '';
     if (column && numbers?.has(i)) numericColumns.add(column);
   });
-  const get = (column: string) => cells[column];
   const problems: CellRejection[] = [];
+  // A cell in error is refused in its own column, whatever the column reads: never taken for an
+  // empty cell (no child, unknown resources, no category) nor for a value.
+  for (const [column, raw] of Object.entries(cells))
+    if (SPREADSHEET_ERROR.test(raw.trim()))
+      problems.push({ path: column, code: 'SPREADSHEET_DAMAGE', message: cellInErrorMessage(raw.trim()) });
+  const get = (column: string) => {
+    const raw = cells[column];
+    return raw !== undefined && SPREADSHEET_ERROR.test(raw.trim()) ? undefined : raw;
+  };
   const read = <T>(path: string, column: string, reader: (raw: string) => CellResult<T>): T | undefined => {
     const raw = get(column);
     if (raw === undefined) return undefined;

@@ -63,6 +63,23 @@ describe('Import files are read row by row', () => {
     expect(bad!.body.leaseDate).toBeUndefined();
   });
 
+  it('refuses a cell a spreadsheet shows in error (its CSV export writes the code), in every column, never as empty or as a value', async () => {
+    const csv = [
+      LEASE_HEADER,
+      'bail;B1;D1;lmh;10/03/2026;5935000003;59350;200093201;;T3;PLUS;059122700099990001;1;#N/A;#DIV/0!;#VALEUR!;#REF!;#NOM?;directe',
+    ].join('\r\n');
+    const [row] = await all(csvRows(csv));
+    expect(row!.problems!.map((problem) => [problem.path, problem.code, problem.message.split(' :')[0]])).toEqual(
+      [
+        ['enfants_moins_14_ans', '#N/A'],
+        ['revenus_annuels', '#DIV/0!'],
+        ['dalo', '#VALEUR!'],
+        ['categorie_prioritaire', '#REF!'],
+        ['reservataire', '#NOM?'],
+      ].map(([column, code]) => [column, 'SPREADSHEET_DAMAGE', `cellule en erreur dans le tableur (${code})`]),
+    );
+  });
+
   it('reads an overseas numéro ending in 000 as confirmed when its row says numero_unique_confirme = oui, on every row kind', async () => {
     const csv = [
       `${LEASE_HEADER};numero_unique_confirme;candidats;date_refus`,

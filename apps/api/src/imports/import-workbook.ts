@@ -20,13 +20,17 @@ export interface SheetRecord {
  * as a number: a real date cell is its calendar day `AAAA-MM-JJ`, a number its digits, a boolean
  * `vrai`/`faux`, a formula its cached result (a numeric result in a date format is that day, as
  * exceljs reads a plain date cell; exceljs leaves a formula's result a bare serial), an error its
- * code (`#N/A`; `#ERREUR` for a formula's, whose code exceljs loses): never empty, which would read
- * as "unknown" or "no". A formula never computed (no cached result) is empty. `date1904`: the workbook counts days from 1904 (old Mac Excel).
+ * code (`#N/A`; `#ERREUR` for a formula's, whose code exceljs loses, and for a formula whose file
+ * holds no result, never computed): never empty, which would read as "unknown" or "no". `date1904`:
+ * the workbook counts days from 1904 (old Mac Excel).
  */
 export function cellRead(cell: Pick<ExcelJS.Cell, 'value' | 'numFmt'>, date1904 = false): { text: string; numeric: boolean } {
   const { value } = cell;
   if (value !== null && typeof value === 'object' && ('formula' in value || 'sharedFormula' in value)) {
-    const result = (value as { result?: ExcelJS.CellValue }).result ?? null;
+    const result = (value as { result?: ExcelJS.CellValue }).result;
+    // No result in the file: the formula's is an error (exceljs drops an error result's code) or
+    // was never computed. Either way nothing can be read: refused, never taken for an empty cell.
+    if (result === undefined || result === null) return { text: '#ERREUR', numeric: false };
     if (typeof result === 'number') {
       // An error result (#N/A, #DIV/0!) comes out of exceljs as NaN: kept visible, so that no reader takes it for an empty cell.
       if (!Number.isFinite(result)) return { text: '#ERREUR', numeric: false };

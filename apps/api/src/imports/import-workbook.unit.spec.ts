@@ -15,7 +15,10 @@ const HEADER = [
   'financement',
   'menage',
   'personnes_14_ans_et_plus',
+  'enfants_moins_14_ans',
   'revenus_annuels',
+  'dalo',
+  'categorie_prioritaire',
   'mode_gestion',
 ];
 /** A lease row as text cells, each column's cell replaced by `cells`. */
@@ -35,7 +38,10 @@ const lease = (cells: Record<string, ExcelJS.CellValue>) =>
         financement: 'PLUS',
         menage: '059122700000601000',
         personnes_14_ans_et_plus: '1',
+        enfants_moins_14_ans: '0',
         revenus_annuels: '12500',
+        dalo: 'non',
+        categorie_prioritaire: '',
         mode_gestion: 'directe',
       }[name],
   );
@@ -87,14 +93,33 @@ describe('A workbook cell is read as what it holds', () => {
       }),
     ]);
     expect(row!.problems!.map((p) => [p.path, p.code, p.message.split(' :')[0]])).toEqual([
-      ['household.composition.personsAged14OrMore', 'INVALID_VALUE', 'nombre « #N/A »'],
-      ['household.yearlyResources', 'INVALID_VALUE', 'montant « #DIV/0! »'],
+      ['personnes_14_ans_et_plus', 'SPREADSHEET_DAMAGE', 'cellule en erreur dans le tableur (#N/A)'],
+      ['revenus_annuels', 'SPREADSHEET_DAMAGE', 'cellule en erreur dans le tableur (#DIV/0!)'],
     ]);
     // A formula's error result, which exceljs reads from Excel's file as NaN (its own writer leaves it out).
     expect(cellRead({ value: { formula: '1/0', result: Number.NaN } as ExcelJS.CellValue, numFmt: '' })).toEqual({
       text: '#ERREUR',
       numeric: false,
     });
+  });
+
+  it('a formula whose file holds no result (its result in error, or never computed) is refused in any column, never read as empty', async () => {
+    // Excel stores `<c t="e"><f>VLOOKUP(…)</f><v>#N/A</v></c>`: exceljs gives the formula without its result.
+    const [row] = await rowsOfWorkbook([
+      lease({
+        enfants_moins_14_ans: { formula: 'VLOOKUP(A1,Z:Z,2,0)' } as ExcelJS.CellValue,
+        categorie_prioritaire: { formula: 'X1' } as ExcelJS.CellValue,
+        revenus_annuels: { formula: '1/0' } as ExcelJS.CellValue,
+        dalo: { formula: 'Z9' } as ExcelJS.CellValue,
+      }),
+    ]);
+    expect(row!.problems!.map((p) => [p.path, p.code, p.message.split(' :')[0]])).toEqual(
+      ['enfants_moins_14_ans', 'revenus_annuels', 'dalo', 'categorie_prioritaire'].map((column) => [
+        column,
+        'SPREADSHEET_DAMAGE',
+        'cellule calculée par une formule sans résultat lisible dans le fichier (formule en erreur, ou jamais calculée)',
+      ]),
+    );
   });
 
   it('a number in a date column (a serial not formatted as a date) is refused saying so, never as a number the user did not type', async () => {
