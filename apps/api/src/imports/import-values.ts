@@ -62,14 +62,28 @@ function readDateOnce(raw: string): CellResult<string | undefined> {
 
 /**
  * An amount in euros: a decimal comma (or point), any space as thousands separator (ordinary,
- * non-breaking U+00A0, narrow non-breaking U+202F, thin U+2009); an empty cell is null (unknown).
+ * non-breaking U+00A0, narrow non-breaking U+202F, thin U+2009) between groups of three digits
+ * (other spaces: AMBIGUOUS_AMOUNT); an empty cell is null (unknown).
  * A point followed by groups of exactly three digits (`12.500`, `1.234.567`, `1.234,56`) is
  * refused (AMBIGUOUS_AMOUNT): in a French file it is most often a thousands separator, which read
  * as a decimal point would turn 12 500 € into 12,50 € and the household into a first quartile one.
  */
 export function readAmount(raw: string): CellResult<number | null> {
-  const value = raw.replace(/[\s\u00a0\u202f\u2009]/g, '');
+  const trimmed = raw.trim();
+  const value = trimmed.replace(/[\s\u00a0\u202f\u2009]/g, '');
   if (value === '') return ok(null);
+  // Spaces group the units by three (`12 500`, `1 234 567,50`): elsewhere (`12 5`, `9800 12,5`)
+  // they join digits that may be two amounts or a mistyped one, never silently read as one.
+  if (
+    value !== trimmed &&
+    /^[\d\s\u00a0\u202f\u2009]+(?:[.,][\d]+)?$/.test(trimmed) &&
+    !/^\d{1,3}(?:[\s\u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?$/.test(trimmed)
+  )
+    return {
+      ok: false,
+      code: 'AMBIGUOUS_AMOUNT',
+      message: `montant « ${trimmed} » : espaces ailleurs qu’entre des groupes de trois chiffres : écrivez le montant sans espace, ou avec une espace tous les trois chiffres (ex. 12 500,50).`,
+    };
   if (/^\d{1,3}(?:\.\d{3})+(?:,\d+)?$/.test(value)) {
     const plain = value.replace(/\./g, '');
     const [units, cents] = plain.split(',');

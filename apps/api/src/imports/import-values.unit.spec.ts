@@ -59,6 +59,19 @@ describe('Amounts and counts', () => {
     expect(readAmount('-5')).toMatchObject({ ok: false });
   });
 
+  it('refuses spaces anywhere but between groups of three digits: one amount mistyped, or two run together', () => {
+    for (const grouped of ['12 5', '9 80', '1 2 3 4', '9800 12,5', '12 50', '1 2345', '12\u00a05,5'])
+      expect([grouped, readAmount(grouped)]).toMatchObject([grouped, { ok: false, code: 'AMBIGUOUS_AMOUNT' }]);
+    expect(readAmount('12 5')).toMatchObject({ message: expect.stringContaining('une espace tous les trois chiffres') });
+    for (const [spaced, euros] of [
+      ['1 234 567,50', 1_234_567.5],
+      ['123 456', 123_456],
+      ['12\u202f500', 12_500],
+      [' 9 800 ', 9_800],
+    ] as const)
+      expect(value(readAmount(spaced))).toBe(euros);
+  });
+
   it('refuses a point before groups of three digits, a French thousands separator it would read as decimals', () => {
     expect(readAmount('12.500')).toEqual({
       ok: false,
