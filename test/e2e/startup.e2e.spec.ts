@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
@@ -141,4 +141,21 @@ describe('The projector’s commands without DATABASE_URL', () => {
     await pool.end();
     expect(rows[0]!.n).toBe(1);
   }, 120_000);
+
+  it('rebuild on a data folder without a database refuses in one French line and creates nothing', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'vigie-projector-empty-'));
+    try {
+      const run = await runScript('apps/projector/src/main.ts', ['rebuild', 'compliance'], {
+        VIGIE_DATA_DIR: empty,
+        EMBEDDED_POSTGRES_PORT: String(await freePort()),
+      });
+      expect(run.code).toBe(2);
+      expect(run.stderr.replace(/^\(node:\d+\).*\n|^\(Use `node.*\n/gm, '')).toMatch(
+        /^aucune base PostgreSQL intégrée dans .+ : lancez d’abord npm start avec le même VIGIE_DATA_DIR \(.+\), ou définissez DATABASE_URL\n$/,
+      );
+      expect(existsSync(join(empty, 'postgres', 'PG_VERSION'))).toBe(false);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

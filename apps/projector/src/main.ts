@@ -22,6 +22,7 @@ import {
   embeddedDataDir,
   failureReporter,
   migrate,
+  NoEmbeddedDatabase,
   type RunningPostgres,
   startEmbeddedPostgres,
   waitForDatabase,
@@ -47,7 +48,21 @@ async function main(): Promise<void> {
   if (!url) {
     const dataDir = embeddedDataDir(config.VIGIE_DATA_DIR);
     log(`No DATABASE_URL: using the embedded PostgreSQL of ${dataDir} (the one npm start uses)`);
-    embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_POSTGRES_PORT, log });
+    try {
+      // A rebuild replays a database that exists: never one created empty for it.
+      embedded = await startEmbeddedPostgres({
+        dataDir,
+        port: config.EMBEDDED_POSTGRES_PORT,
+        log,
+        existing: process.argv[2] === 'rebuild',
+      });
+    } catch (error) {
+      if (!(error instanceof NoEmbeddedDatabase)) throw error;
+      console.error(
+        `aucune base PostgreSQL intégrée dans ${error.dataDir} : lancez d’abord npm start avec le même VIGIE_DATA_DIR (${config.VIGIE_DATA_DIR}), ou définissez DATABASE_URL`,
+      );
+      process.exit(2);
+    }
     url = embedded.connectionString;
   }
   const pool = createPool(url, 4, {

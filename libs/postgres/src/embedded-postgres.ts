@@ -11,6 +11,15 @@ export interface EmbeddedPostgresOptions {
   readonly dataDir: string;
   readonly port: number;
   readonly log?: (line: string) => void;
+  /** Use a cluster already in the folder only: none there throws NoEmbeddedDatabase instead of creating one. */
+  readonly existing?: boolean;
+}
+
+/** Thrown when an embedded PostgreSQL is asked for in a folder that holds none (`existing`). */
+export class NoEmbeddedDatabase extends Error {
+  constructor(readonly dataDir: string) {
+    super(`No embedded PostgreSQL cluster in ${dataDir}`);
+  }
 }
 
 export interface RunningPostgres {
@@ -180,6 +189,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     ({ binaries, dataDir, user } = await prepareForRoot(binaries, dataDir, log));
   }
   const passwordFile = join(dataDir, PASSWORD_FILE);
+  if (!existsSync(join(dataDir, 'PG_VERSION')) && options.existing) throw new NoEmbeddedDatabase(dataDir);
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     if (user) await chown(dataDir, user.uid, user.gid);
