@@ -263,3 +263,39 @@ export async function readBailleurListedLeases(
     }),
   );
 }
+
+/** A recorded lease (its version in force) as a referential change is checked against it. */
+export interface LeaseNamingEntry {
+  readonly leaseId: string;
+  readonly bailleurId: string;
+  readonly leaseDate: string;
+  readonly communeInsee: string;
+}
+
+const LEASES_NAMING: Record<'qpv' | 'epci' | 'reservataire', string> = {
+  qpv: `lease->'flat'->>'qpvCode' = $1`,
+  epci: 'epci_siren = $1',
+  reservataire: `lease->>'reservataireId' = $1`,
+};
+
+/**
+ * The leases in force (neither corrected nor cancelled since) that name a referential entry: a
+ * QPV (their flat's QPV), an EPCI (their flat's EPCI) or a réservataire, as the read model has
+ * applied them; at most `limit`, the earliest lease dates first. What a referential change may
+ * not contradict (referentialDecider).
+ */
+export async function readLeasesNaming(
+  pool: Pool,
+  kind: 'qpv' | 'epci' | 'reservataire',
+  id: string,
+  limit = 1_000_000,
+): Promise<LeaseNamingEntry[]> {
+  const { rows } = await pool.query<LeaseNamingEntry>(
+    `SELECT lease->>'leaseId' AS "leaseId", lease->>'bailleurId' AS "bailleurId", lease->>'leaseDate' AS "leaseDate",
+            lease->'flat'->>'communeInsee' AS "communeInsee"
+       FROM lease_facts WHERE valid_to IS NULL AND ${LEASES_NAMING[kind]}
+      ORDER BY lease->>'leaseDate', lease->>'leaseId' LIMIT $2`,
+    [id, limit],
+  );
+  return rows;
+}
