@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TerritorialReferential } from '@vigie/referential';
 import { getJson, postJson, putJson, startTestApp, type TestApp, waitFor } from '../support/app.js';
 
 /**
@@ -173,6 +174,33 @@ describe('The history of the referential', () => {
         expect.objectContaining({ path: 'validFrom', message: expect.stringMatching(/2026-01-01.*corrig/s) }),
       ]);
       expect(await figures2025()).toMatchObject({ QNQ1: { numerator: 2, denominator: 3 } });
+    });
+  });
+
+  describe('an EPCI’s composition, by the same rule', () => {
+    const official = new TerritorialReferential().epci(MEL)!.communes;
+    const withoutRoubaix = official.filter((commune) => commune !== '59512');
+
+    it('refuses the MEL without Roubaix from 2025 while a 2025 lease of Roubaix counts for it (422 naming the lease)', async () => {
+      const refused = await putJson(`${app.url}/v1/epcis/${MEL}`, { communes: withoutRoubaix, validFrom: '2025-01-01' });
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({
+        code: 'REFERENTIAL_CHANGE_CONTRADICTS_LEASES',
+        details: {
+          kind: 'epci',
+          validFrom: '2025-01-01',
+          leaseCount: 1,
+          leases: [expect.objectContaining({ leaseDate: '2025-10-01', communeInsee: '59512' })],
+        },
+      });
+      expect(refused.body.errors[0]).toMatchObject({ path: 'validFrom', message: expect.stringMatching(/2025-10-02 ou après/) });
+    });
+
+    it('accepts it from 2026, and the 2025 figures stay', async () => {
+      const accepted = await putJson(`${app.url}/v1/epcis/${MEL}`, { communes: withoutRoubaix, validFrom: '2026-01-01' });
+      expect(accepted.status).toBe(201);
+      lastPosition = Math.max(lastPosition, accepted.body.position);
+      expect(await figures2025()).toMatchObject({ HQ1: FIGURES_2025.HQ1, QNQ1: { numerator: 2, denominator: 3 } });
     });
   });
 

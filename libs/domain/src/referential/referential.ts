@@ -237,7 +237,8 @@ const LEASES_LISTED = 10;
  */
 function checkRecordedLeases(command: RegisterReferentialEntry, state: ReferentialState): void {
   const leases = command.recordedLeases ?? [];
-  if (leases.length === 0 || state.entry === null) return;
+  // Leases name an EPCI before it is registered (its official composition counts then).
+  if (leases.length === 0 || (state.entry === null && command.kind !== 'epci')) return;
   let contradicted: readonly RecordedLeaseRef[] = [];
   let field: 'validFrom' | 'kind';
   let validFrom: string | null = null;

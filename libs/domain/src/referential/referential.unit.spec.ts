@@ -181,6 +181,12 @@ describe('An EPCI composition from a date, against the leases recorded for the E
       .then([{ type: 'EpciUpdated', data: without }]);
   });
 
+  it('refuses a first registered composition that drops a commune whose lease counted under the official one', () => {
+    given([])
+      .when(register({ ...without, validFrom: '2025-01-01' }, [lease('2025-12-16')]))
+      .thenThrows('REFERENTIAL_CHANGE_CONTRADICTS_LEASES', { kind: 'epci', id: '245900428', validFrom: '2025-01-01' });
+  });
+
   it('refuses it while a 2026 lease of Ghyvelde is recorded for the EPCI', () => {
     given([{ type: 'EpciRegistered', data: cud }])
       .when(register(without, [lease('2025-12-16'), lease('2026-02-16')]))

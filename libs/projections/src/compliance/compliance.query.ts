@@ -281,21 +281,23 @@ const LEASES_NAMING: Record<'qpv' | 'epci' | 'reservataire', string> = {
 /**
  * The leases in force (neither corrected nor cancelled since) that name a referential entry: a
  * QPV (their flat's QPV), an EPCI (their flat's EPCI) or a réservataire, as the read model has
- * applied them; at most `limit`, the earliest lease dates first. What a referential change may
+ * applied them, the earliest lease dates first; `from` (YYYY-MM-DD): only those dated on or after
+ * it (a version taking effect that day changes nothing before it). What a referential change may
  * not contradict (referentialDecider).
  */
 export async function readLeasesNaming(
   pool: Pool,
   kind: 'qpv' | 'epci' | 'reservataire',
   id: string,
-  limit = 1_000_000,
+  from: string | null = null,
 ): Promise<LeaseNamingEntry[]> {
   const { rows } = await pool.query<LeaseNamingEntry>(
     `SELECT lease->>'leaseId' AS "leaseId", lease->>'bailleurId' AS "bailleurId", lease->>'leaseDate' AS "leaseDate",
             lease->'flat'->>'communeInsee' AS "communeInsee"
-       FROM lease_facts WHERE valid_to IS NULL AND ${LEASES_NAMING[kind]}
-      ORDER BY lease->>'leaseDate', lease->>'leaseId' LIMIT $2`,
-    [id, limit],
+       FROM lease_facts
+      WHERE valid_to IS NULL AND ${LEASES_NAMING[kind]} AND ($2::text IS NULL OR lease->>'leaseDate' >= $2)
+      ORDER BY lease->>'leaseDate', lease->>'leaseId'`,
+    [id, from],
   );
   return rows;
 }

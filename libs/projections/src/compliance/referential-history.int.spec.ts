@@ -120,5 +120,8 @@ describe('The compliance read model and referential changes (real PostgreSQL)', 
     expect((await readLeasesNaming(db.pool, 'epci', MEL)).map((l) => l.leaseId)).toEqual(['L1', 'L2', 'L4']);
     expect((await readLeasesNaming(db.pool, 'reservataire', 'ville-de-lille')).map((l) => l.leaseId)).toEqual(['L1', 'L4']);
     expect(await readLeasesNaming(db.pool, 'qpv', 'QN05902M')).toEqual([]);
+    // A version from a day changes nothing before it: only the leases from that day on are read.
+    expect((await readLeasesNaming(db.pool, 'epci', MEL, '2025-09-01')).map((l) => l.leaseId)).toEqual(['L2', 'L4']);
+    expect(await readLeasesNaming(db.pool, 'qpv', QPV, '2026-01-01')).toEqual([]);
   });
 });

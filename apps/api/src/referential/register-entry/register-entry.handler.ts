@@ -3,6 +3,7 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
   type EpciEntry,
+  type QpvEntry,
   type RecordedLeaseRef,
   referentialDecider,
   referentialStreamId,
@@ -62,7 +63,7 @@ export class RegisterReferentialEntryHandler implements ICommandHandler<Register
 
   /**
    * The leases recorded so far that the change may not contradict, when it could contradict any:
-   * a new version of a registered QPV or EPCI, a new kind for a registered réservataire. Read from
+   * a new version of a QPV or an EPCI, a new kind for a registered réservataire. Read from
    * the compliance read model: a lease recorded in the last instants (not yet applied) is not seen.
    */
   private async recordedLeases(
@@ -71,9 +72,12 @@ export class RegisterReferentialEntryHandler implements ICommandHandler<Register
     entry: ReferentialEntries[ReferentialKind],
     state: ReferentialState,
   ): Promise<{ recordedLeases?: RecordedLeaseRef[] }> {
-    if (state.entry === null || kind === 'bailleur') return {};
+    // Leases name an EPCI before it is registered (its official composition counts then); a QPV or a réservataire, never.
+    if (kind === 'bailleur' || (state.entry === null && kind !== 'epci')) return {};
     if (kind === 'reservataire' && (state.entry as ReservataireEntry).kind === (entry as ReservataireEntry).kind) return {};
-    const leases = await readLeasesNaming(this.pool, kind, id);
+    // A version changes nothing before its first day: only the leases dated from it on are read.
+    const from = kind === 'reservataire' ? null : ((entry as EpciEntry | QpvEntry).validFrom ?? null);
+    const leases = await readLeasesNaming(this.pool, kind, id, from);
     return {
       recordedLeases: leases.map((lease) => ({
         ...lease,
