@@ -272,18 +272,23 @@ export interface LeaseNamingEntry {
   readonly communeInsee: string;
 }
 
-const LEASES_NAMING: Record<'qpv' | 'epci' | 'reservataire', string> = {
-  qpv: `lease->'flat'->>'qpvCode' = $1`,
-  epci: 'epci_siren = $1',
-  reservataire: `lease->>'reservataireId' = $1`,
+/** The lease events: those that record a version (LeaseSigned, LeaseCorrected) and the one that only closes it. */
+const LEASE_VERSIONS_AND_CLOSERS = ['LeaseSigned', 'LeaseCorrected', 'LeaseCancelled'] as const;
+
+/** The condition "this lease names the entry $1", on a lease's JSON (`lease`). */
+const NAMES_ENTRY: Record<'qpv' | 'epci' | 'reservataire', (lease: string) => string> = {
+  qpv: (lease) => `${lease}->'flat'->>'qpvCode' = $1`,
+  epci: (lease) => `${lease}->'flat'->>'epciSiren' = $1`,
+  reservataire: (lease) => `${lease}->>'reservataireId' = $1`,
 };
 
 /**
  * The leases in force (neither corrected nor cancelled since) that name a referential entry: a
- * QPV (their flat's QPV), an EPCI (their flat's EPCI) or a réservataire, as the read model has
- * applied them, the earliest lease dates first; `from` (YYYY-MM-DD): only those dated on or after
- * it (a version taking effect that day changes nothing before it). What a referential change may
- * not contradict (referentialDecider).
+ * QPV (their flat's QPV), an EPCI (their flat's EPCI) or a réservataire, the earliest lease dates
+ * first; `from` (YYYY-MM-DD): only those dated on or after it (a version taking effect that day
+ * changes nothing before it). What a referential change may not contradict (referentialDecider).
+ * Read from the compliance read model and, for the lease events it has not applied yet (after
+ * its checkpoint), from the events themselves: a lease recorded an instant before is seen.
  */
 export async function readLeasesNaming(
   pool: Pool,
@@ -291,13 +296,29 @@ export async function readLeasesNaming(
   id: string,
   from: string | null = null,
 ): Promise<LeaseNamingEntry[]> {
+  const names = NAMES_ENTRY[kind];
+  const columns = (lease: string) =>
+    `${lease}->>'leaseId' AS "leaseId", ${lease}->>'bailleurId' AS "bailleurId", ${lease}->>'leaseDate' AS "leaseDate",
+     ${lease}->'flat'->>'communeInsee' AS "communeInsee"`;
   const { rows } = await pool.query<LeaseNamingEntry>(
-    `SELECT lease->>'leaseId' AS "leaseId", lease->>'bailleurId' AS "bailleurId", lease->>'leaseDate' AS "leaseDate",
-            lease->'flat'->>'communeInsee' AS "communeInsee"
-       FROM lease_facts
-      WHERE valid_to IS NULL AND ${LEASES_NAMING[kind]} AND ($2::text IS NULL OR lease->>'leaseDate' >= $2)
-      ORDER BY lease->>'leaseDate', lease->>'leaseId'`,
-    [id, from],
+    `WITH recent AS MATERIALIZED (
+       SELECT DISTINCT ON (stream_id) stream_id, event_type,
+              CASE WHEN event_type = 'LeaseCorrected' THEN data->'lease' ELSE data END AS lease
+         FROM events
+        WHERE global_position > coalesce((SELECT position FROM checkpoints WHERE name = 'compliance'), 0)
+          AND event_type = ANY($3)
+        ORDER BY stream_id, global_position DESC
+     )
+     SELECT * FROM (
+       SELECT ${columns('lf.lease')} FROM lease_facts lf
+        WHERE lf.valid_to IS NULL AND ${kind === 'epci' ? 'lf.epci_siren = $1' : names('lf.lease')}
+          AND NOT EXISTS (SELECT 1 FROM recent r WHERE r.stream_id = lf.stream_id)
+       UNION ALL
+       SELECT ${columns('r.lease')} FROM recent r WHERE r.event_type <> 'LeaseCancelled' AND ${names('r.lease')}
+     ) AS naming
+     WHERE $2::text IS NULL OR "leaseDate" >= $2
+     ORDER BY "leaseDate", "leaseId"`,
+    [id, from, [...LEASE_VERSIONS_AND_CLOSERS]],
   );
   return rows;
 }

@@ -66,7 +66,7 @@ describe('The compliance read model and referential changes (real PostgreSQL)', 
     return [figure.numerator, figure.denominator];
   };
 
-  it('keeps the 2025 QNQ1 figure when the QPV is re-registered with other communes, and lists the leases that name it', async () => {
+  it('keeps the 2025 QNQ1 figure when the QPV is re-registered with other communes, and lists the leases that name it, applied or not yet', async () => {
     await append(referentialStreamId('qpv', QPV), 'QpvRegistered', {
       code: QPV,
       name: 'Lille Sud',
@@ -123,5 +123,19 @@ describe('The compliance read model and referential changes (real PostgreSQL)', 
     // A version from a day changes nothing before it: only the leases from that day on are read.
     expect((await readLeasesNaming(db.pool, 'epci', MEL, '2025-09-01')).map((l) => l.leaseId)).toEqual(['L2', 'L4']);
     expect(await readLeasesNaming(db.pool, 'qpv', QPV, '2026-01-01')).toEqual([]);
+
+    // Lease events the read model has not applied yet are read from the log: L1 cancelled, L5 signed.
+    const l1 = (await db.pool.query<{ event_id: string }>("SELECT event_id FROM events WHERE data->>'leaseId' = 'L1'")).rows[0]!;
+    await append(attributionStreamId('lmh', 'C1'), 'LeaseCancelled', {
+      leaseId: 'L1',
+      caseId: 'C1',
+      bailleurId: 'lmh',
+      reason: 'spec',
+      cancelsEventId: l1.event_id,
+    });
+    await sign(lease(5, '2025-12-01', QPV, 20_000, null));
+    await untilVisible(db.pool);
+    expect((await readLeasesNaming(db.pool, 'qpv', QPV)).map((l) => l.leaseId)).toEqual(['L5']);
+    expect((await readLeasesNaming(db.pool, 'epci', MEL)).map((l) => l.leaseId)).toEqual(['L2', 'L4', 'L5']);
   });
 });

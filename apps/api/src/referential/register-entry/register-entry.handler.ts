@@ -64,7 +64,8 @@ export class RegisterReferentialEntryHandler implements ICommandHandler<Register
   /**
    * The leases recorded so far that the change may not contradict, when it could contradict any:
    * a new version of a QPV or an EPCI, a new kind for a registered réservataire. Read from
-   * the compliance read model: a lease recorded in the last instants (not yet applied) is not seen.
+   * the compliance read model and the lease events it has not applied yet (readLeasesNaming); a
+   * lease whose append is still in flight while the change is decided is not seen.
    */
   private async recordedLeases(
     kind: ReferentialKind,
