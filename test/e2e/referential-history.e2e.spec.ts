@@ -212,6 +212,36 @@ describe('The history of the referential', () => {
       expect((await figures2025()).PRIO).toEqual({ numerator: 1, denominator: 4, target: 0.25 });
     });
 
+    it('cannot be changed once a convention is signed with it, before any lease (its past contingent checks would change)', async () => {
+      track(
+        await postJson(`${app.url}/v1/conventions`, {
+          eventId: randomUUID(),
+          conventionId: 'CONV-MEL-2025',
+          bailleurId: 'lmh',
+          reservataireId: 'mel',
+          departement: '59',
+          period: { startYear: 2025, endYear: 2027 },
+          fluxShare: 0.1,
+          gestionMode: 'directe',
+          signedOn: '2024-12-01',
+        }),
+      );
+      await waitFor(
+        () => getJson(`${app.url}/v1/conventions/lmh/mel/CONV-MEL-2025/flux?year=2025`),
+        (r) => r.status === 200,
+      );
+      const refused = await putJson(`${app.url}/v1/reservataires/mel`, { name: 'MEL', kind: 'etat' });
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({
+        code: 'REFERENTIAL_CHANGE_CONTRADICTS_LEASES',
+        details: { kind: 'reservataire', leaseCount: 0, conventionCount: 1, conventions: ['CONV-MEL-2025'] },
+      });
+      expect(refused.body.errors[0]).toMatchObject({
+        path: 'kind',
+        message: expect.stringMatching(/CONV-MEL-2025.*« collectivite »/s),
+      });
+    });
+
     it('may be renamed', async () => {
       const renamed = await putJson(`${app.url}/v1/reservataires/ville-de-lille`, {
         name: 'Ville de Lille',

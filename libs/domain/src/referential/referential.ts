@@ -101,6 +101,8 @@ export interface RegisterReferentialEntry<K extends ReferentialKind = Referentia
    * none known.
    */
   readonly recordedLeases?: readonly RecordedLeaseRef[];
+  /** For a réservataire: the ids of the reservation conventions signed with it, read by the caller. */
+  readonly conventionIds?: readonly string[];
 }
 
 export function referentialStreamId(kind: ReferentialKind, id: string): string {
@@ -229,16 +231,18 @@ const LEASES_LISTED = 10;
  *   date no longer does (its QPV no longer lists its commune then, or is no longer in force; its
  *   EPCI no longer holds its commune then): the lease counted, on its date, under the entry in
  *   force then, and a change may only take effect after it;
- * - a réservataire's kind, once leases count for it: the kind decides its objectives (the État
- *   has no PRIO target, its flux is the préfet contingent), so changing it would change the
- *   figures of every year already counted.
- * The details name the entry, the field (`validFrom`, `communes` or `kind`), the number of such
- * leases, their first and last dates and the first few of them.
+ * - a réservataire's kind, once leases count for it or a convention is signed with it: the kind
+ *   decides its objectives (the État has no PRIO target, its flux is the préfet contingent), so
+ *   changing it would change the figures of every year already counted.
+ * The details name the entry, the field (`validFrom` or `kind`), the number of such leases, their
+ * first and last dates (null: none) and the first few of them; for a réservataire, its current
+ * kind and its conventions.
  */
 function checkRecordedLeases(command: RegisterReferentialEntry, state: ReferentialState): void {
   const leases = command.recordedLeases ?? [];
+  const conventions = command.conventionIds ?? [];
   // Leases name an EPCI before it is registered (its official composition counts then).
-  if (leases.length === 0 || (state.entry === null && command.kind !== 'epci')) return;
+  if ((leases.length === 0 && conventions.length === 0) || (state.entry === null && command.kind !== 'epci')) return;
   let contradicted: readonly RecordedLeaseRef[] = [];
   let field: 'validFrom' | 'kind';
   let validFrom: string | null = null;
@@ -257,10 +261,11 @@ function checkRecordedLeases(command: RegisterReferentialEntry, state: Referenti
     validFrom = version.validFrom ?? null;
   } else if (command.kind === 'reservataire') {
     currentKind = (state.entry as ReservataireEntry).kind;
-    if (currentKind !== (command.data as ReservataireEntry).kind) contradicted = leases;
+    if (currentKind === (command.data as ReservataireEntry).kind) return;
+    contradicted = leases;
     field = 'kind';
   } else return;
-  if (contradicted.length === 0) return;
+  if (contradicted.length === 0 && (field !== 'kind' || conventions.length === 0)) return;
   const dates = contradicted.map((lease) => lease.leaseDate).sort();
   const id = command.data as { siren?: string; code?: string; id?: string };
   throw new DomainError<ReferentialErrorCode>('REFERENTIAL_CHANGE_CONTRADICTS_LEASES', {
@@ -268,10 +273,12 @@ function checkRecordedLeases(command: RegisterReferentialEntry, state: Referenti
     id: id.siren ?? id.code ?? id.id ?? '',
     field,
     validFrom,
-    ...(currentKind ? { currentKind } : {}),
+    ...(currentKind
+      ? { currentKind, conventionCount: conventions.length, conventions: conventions.slice(0, LEASES_LISTED) }
+      : {}),
     leaseCount: contradicted.length,
-    firstLeaseDate: dates[0]!,
-    lastLeaseDate: dates[dates.length - 1]!,
+    firstLeaseDate: dates[0] ?? null,
+    lastLeaseDate: dates.at(-1) ?? null,
     leases: [...contradicted]
       .sort((a, b) => a.leaseDate.localeCompare(b.leaseDate) || a.leaseId.localeCompare(b.leaseId))
       .slice(0, LEASES_LISTED)

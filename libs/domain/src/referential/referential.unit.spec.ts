@@ -217,9 +217,21 @@ describe('A réservataire’s kind, once leases count for it', () => {
       });
   });
 
-  it('may change while no lease counts for it, and its name may change at any time', () => {
+  it('is refused once a convention is signed with it, even before any lease: the préfet contingent check would appear on past years', () => {
     given([{ type: 'ReservataireRegistered', data: ville }])
-      .when(register({ ...ville, kind: 'etat' }, []))
+      .when({ ...register({ ...ville, kind: 'etat' }, []), conventionIds: ['CONV-VILLE-2025'] })
+      .thenThrows('REFERENTIAL_CHANGE_CONTRADICTS_LEASES', {
+        field: 'kind',
+        leaseCount: 0,
+        firstLeaseDate: null,
+        conventionCount: 1,
+        conventions: ['CONV-VILLE-2025'],
+      });
+  });
+
+  it('may change while no lease counts for it and no convention is signed with it, and its name may change at any time', () => {
+    given([{ type: 'ReservataireRegistered', data: ville }])
+      .when({ ...register({ ...ville, kind: 'etat' }, []), conventionIds: [] })
       .then([{ type: 'ReservataireUpdated', data: { ...ville, kind: 'etat' } }]);
     given([{ type: 'ReservataireRegistered', data: ville }])
       .when(register({ ...ville, name: 'Ville de Lille (CCAS)' }))

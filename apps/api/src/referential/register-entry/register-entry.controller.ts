@@ -177,9 +177,11 @@ interface Contradiction {
   readonly field: 'validFrom' | 'kind';
   readonly validFrom: string | null;
   readonly currentKind?: string;
+  readonly conventionCount?: number;
+  readonly conventions?: readonly string[];
   readonly leaseCount: number;
-  readonly firstLeaseDate: string;
-  readonly lastLeaseDate: string;
+  readonly firstLeaseDate: string | null;
+  readonly lastLeaseDate: string | null;
   readonly leases: ReadonlyArray<{ leaseId: string; bailleurId: string; leaseDate: string; communeInsee: string }>;
 }
 
@@ -197,15 +199,28 @@ function contradictionProblem(details: Contradiction) {
     details.firstLeaseDate === details.lastLeaseDate
       ? `du ${details.firstLeaseDate}`
       : `du ${details.firstLeaseDate} au ${details.lastLeaseDate}`;
+  const conventions = details.conventionCount ?? 0;
+  const counted = [
+    ...(details.leaseCount
+      ? [
+          `${count} ${span} ${details.leaseCount > 1 ? 'sont comptés' : 'est compté'} pour ce réservataire (par ex. ${example?.leaseId} de ${example?.bailleurId})`,
+        ]
+      : []),
+    ...(conventions
+      ? [
+          `${conventions} convention${conventions > 1 ? 's' : ''} de réservation (${details.conventions?.join(', ')}) ${conventions > 1 ? 'sont signées' : 'est signée'} avec lui`,
+        ]
+      : []),
+  ].join(' et ');
   const message =
     details.field === 'kind'
-      ? `${count} ${span} ${details.leaseCount > 1 ? 'sont comptés' : 'est compté'} pour ce réservataire (par ex. ${example?.leaseId} de ${example?.bailleurId}) : ` +
+      ? `${counted} : ` +
         'son type décide de ses objectifs (l’État n’a pas d’objectif PRIO, son flux est le contingent préfectoral), le changer modifierait les chiffres des années déjà comptées. ' +
         `Gardez le type « ${details.currentKind} » ; s’il s’agit d’un autre organisme, enregistrez-le sous un nouvel identifiant (PUT /v1/reservataires/{id}).`
       : `${count} ${span} (par ex. ${example?.leaseId} de ${example?.bailleurId}, commune ${example?.communeInsee}) ` +
         `${details.leaseCount > 1 ? 'ont été comptés' : 'a été compté'} sous la version ${ENTRY_NAMES[details.kind] ?? ''} ${details.id} en vigueur à leur date ; ` +
         `cette version à partir du ${details.validFrom ?? 'début'} ne les couvrirait plus et changerait des chiffres passés. ` +
-        `Donnez un validFrom postérieur au dernier de ces baux (${addDays(details.lastLeaseDate, 1)} ou après), ` +
+        `Donnez un validFrom postérieur au dernier de ces baux (${addDays(details.lastLeaseDate!, 1)} ou après), ` +
         'ou corrigez d’abord ces baux (POST /v1/leases/{leaseId}/corrections) ou annulez-les (POST /v1/leases/{leaseId}/cancellation).';
   return problemOf('REFERENTIAL_CHANGE_CONTRADICTS_LEASES', {
     detail: message,

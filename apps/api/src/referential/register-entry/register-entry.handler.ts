@@ -13,7 +13,7 @@ import {
   type ReservataireEntry,
 } from '@vigie/domain';
 import { CommandPipeline, type CommandOutcome } from '@vigie/event-store';
-import { readLeasesNaming } from '@vigie/projections';
+import { readConventionIdsOf, readLeasesNaming } from '@vigie/projections';
 import { TerritorialReferential } from '@vigie/referential';
 import type { WriteContext } from '../../http/write.js';
 import { LeaseReferentialService } from '../../attribution/lease-referential.service.js';
@@ -72,14 +72,18 @@ export class RegisterReferentialEntryHandler implements ICommandHandler<Register
     id: string,
     entry: ReferentialEntries[ReferentialKind],
     state: ReferentialState,
-  ): Promise<{ recordedLeases?: RecordedLeaseRef[] }> {
+  ): Promise<{ recordedLeases?: RecordedLeaseRef[]; conventionIds?: string[] }> {
     // Leases name an EPCI before it is registered (its official composition counts then); a QPV or a réservataire, never.
     if (kind === 'bailleur' || (state.entry === null && kind !== 'epci')) return {};
     if (kind === 'reservataire' && (state.entry as ReservataireEntry).kind === (entry as ReservataireEntry).kind) return {};
     // A version changes nothing before its first day: only the leases dated from it on are read.
     const from = kind === 'reservataire' ? null : ((entry as EpciEntry | QpvEntry).validFrom ?? null);
-    const leases = await readLeasesNaming(this.pool, kind, id, from);
+    const [leases, conventionIds] = await Promise.all([
+      readLeasesNaming(this.pool, kind, id, from),
+      kind === 'reservataire' ? readConventionIdsOf(this.pool, id) : undefined,
+    ]);
     return {
+      ...(conventionIds ? { conventionIds } : {}),
       recordedLeases: leases.map((lease) => ({
         ...lease,
         membershipCommune: this.territorial.commune(lease.communeInsee)?.membershipCommune ?? lease.communeInsee,
