@@ -171,7 +171,10 @@ describe('The history of the referential', () => {
         details: { kind: 'qpv', id: QPV, validFrom: '2024-01-01', lastLeaseDate: '2025-12-31', leaseCount: 3 },
       });
       expect(refused.body.errors).toEqual([
-        expect.objectContaining({ path: 'validFrom', message: expect.stringMatching(/2026-01-01.*corrig/s) }),
+        expect.objectContaining({
+          path: 'validFrom',
+          message: expect.stringMatching(/^validFrom : 3 baux du 2025-06-10 au 2025-12-31 .*2026-01-01 ou après.*corrig/s),
+        }),
       ]);
       expect(await figures2025()).toMatchObject({ QNQ1: { numerator: 2, denominator: 3 } });
     });

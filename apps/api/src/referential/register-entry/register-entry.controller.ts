@@ -193,7 +193,7 @@ const ENTRY_NAMES: Partial<Record<ReferentialKind, string>> = { qpv: 'du QPV', e
  * leases corrected first; for a réservataire's kind, a new réservataire).
  */
 function contradictionProblem(details: Contradiction) {
-  const count = `${details.leaseCount} bail${details.leaseCount > 1 ? 's' : ''}`;
+  const count = `${details.leaseCount} ${details.leaseCount > 1 ? 'baux' : 'bail'}`;
   const example = details.leases[0];
   const span =
     details.firstLeaseDate === details.lastLeaseDate
@@ -213,15 +213,17 @@ function contradictionProblem(details: Contradiction) {
       : []),
   ].join(' et ');
   const message =
-    details.field === 'kind'
+    `${details.field} : ` +
+    (details.field === 'kind'
       ? `${counted} : ` +
         'son type décide de ses objectifs (l’État n’a pas d’objectif PRIO, son flux est le contingent préfectoral), le changer modifierait les chiffres des années déjà comptées. ' +
         `Gardez le type « ${details.currentKind} » ; s’il s’agit d’un autre organisme, enregistrez-le sous un nouvel identifiant (PUT /v1/reservataires/{id}).`
       : `${count} ${span} (par ex. ${example?.leaseId} de ${example?.bailleurId}, commune ${example?.communeInsee}) ` +
         `${details.leaseCount > 1 ? 'ont été comptés' : 'a été compté'} sous la version ${ENTRY_NAMES[details.kind] ?? ''} ${details.id} en vigueur à leur date ; ` +
-        `cette version à partir du ${details.validFrom ?? 'début'} ne les couvrirait plus et changerait des chiffres passés. ` +
+        `la version enregistrée ${details.validFrom ? `à partir du ${details.validFrom}` : 'depuis toujours'} ne couvrirait plus leur commune à leur date : ` +
+        'le référentiel contredirait des baux déjà comptés. ' +
         `Donnez un validFrom postérieur au dernier de ces baux (${addDays(details.lastLeaseDate!, 1)} ou après), ` +
-        'ou corrigez d’abord ces baux (POST /v1/leases/{leaseId}/corrections) ou annulez-les (POST /v1/leases/{leaseId}/cancellation).';
+        'ou corrigez d’abord ces baux (POST /v1/leases/{leaseId}/corrections) ou annulez-les (POST /v1/leases/{leaseId}/cancellation).');
   return problemOf('REFERENTIAL_CHANGE_CONTRADICTS_LEASES', {
     detail: message,
     details: details as unknown as Record<string, unknown>,
