@@ -195,8 +195,8 @@ export const referentialDecider: Decider<RegisterReferentialEntry, ReferentialEv
     return [{ type, data: command.data } as ReferentialEvent];
   },
   evolve: (state, event) => {
-    const kind = event.type.startsWith('Epci') ? 'epci' : event.type.startsWith('Qpv') ? 'qpv' : null;
-    if (kind === null) return { entry: event.data };
+    // EPCI compositions and QPVs are dated versions; a bailleur or a réservataire is its last entry.
+    if (!event.type.startsWith('Epci') && !event.type.startsWith('Qpv')) return { entry: event.data };
     const version = event.data as EpciEntry | QpvEntry;
     return { entry: version, versions: withVersion(state.versions ?? [], version) };
   },
