@@ -243,6 +243,11 @@ const SPEC: Record<string, RouteSpec> = {
     }),
   },
   'GET /v1/qpvs': { allowed: ALL, tenancy: { kind: 'none' }, call: () => ({ method: 'GET', path: '/v1/qpvs' }) },
+  'GET /v1/qpvs/:code': {
+    allowed: ALL,
+    tenancy: { kind: 'none' },
+    call: () => ({ method: 'GET', path: '/v1/qpvs/QN05901M' }),
+  },
   'GET /v1/bailleurs': { allowed: ALL, tenancy: { kind: 'none' }, call: () => ({ method: 'GET', path: '/v1/bailleurs' }) },
   'GET /v1/reservataires': {
     allowed: ALL,
@@ -650,6 +655,7 @@ describe('Access: every endpoint × every role', () => {
     await seed('/v1/reservataires/resa-62', { name: 'Département du Pas-de-Calais', kind: 'collectivite' }, 'PUT');
     await seed(`/v1/epcis/${MEL}`, {}, 'PUT');
     await seed(`/v1/epcis/${ARRAS}`, {}, 'PUT');
+    await seed('/v1/qpvs/QN05901M', { name: 'Quartier', list: '2024', communes: ['59350'] }, 'PUT');
     await seed(`/v1/epcis/${ARRAS}/cia`, { adoptedOn: '2026-01-10', terms: { period: { startYear: 2026, endYear: 2031 } } });
     await seed('/v1/conventions', convention('C-OWN', 'lmh'));
     await seed('/v1/conventions', convention('C-OTHER', 'pdc'));

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   epciVersionsOf,
+  qpvVersionsOf,
   referentialDecider,
   referentialStreamId,
   type EpciEntry,
@@ -26,7 +27,8 @@ export interface ReferentialLookup {
   epciVersions(siren: string): Promise<readonly EpciEntry[]>;
   /** SIRENs of the registered EPCIs whose last composition lists a commune. */
   registeredEpcisListing(commune: string): Promise<readonly string[]>;
-  qpv(code: string): Promise<QpvEntry | null>;
+  /** Every registered version of a QPV (empty: not registered). */
+  qpv(code: string): Promise<readonly QpvEntry[]>;
 }
 
 /**
@@ -73,7 +75,7 @@ export class LeaseReferentialService {
   private async contextForFlat(flat: Flat, lookup: ReferentialLookup): Promise<Omit<LeaseReferentialContext, 'organisations'>> {
     const commune = this.territorial.commune(flat.communeInsee)?.membershipCommune ?? null;
     const official = commune === null ? undefined : this.territorial.epciOfCommune(commune);
-    const [listing, qpvEntry] = await Promise.all([
+    const [listing, qpvVersions] = await Promise.all([
       commune === null ? [] : lookup.registeredEpcisListing(commune),
       flat.qpvCode ? lookup.qpv(flat.qpvCode) : undefined,
     ]);
@@ -100,11 +102,16 @@ export class LeaseReferentialService {
               ...this.territorial.all().map((epci) => epci.siren),
             ]),
           }),
-      ...(flat.qpvCode && !qpvEntry ? { qpvClosest: closestIds(flat.qpvCode, await lookup.registeredIds('qpv')) } : {}),
+      ...(flat.qpvCode && !qpvVersions?.length
+        ? { qpvClosest: closestIds(flat.qpvCode, await lookup.registeredIds('qpv')) }
+        : {}),
       ...(flat.qpvCode
         ? {
-            qpv: qpvEntry
-              ? { code: qpvEntry.code, validFrom: qpvEntry.validFrom, validTo: qpvEntry.validTo, communes: qpvEntry.communes }
+            qpv: qpvVersions?.length
+              ? {
+                  code: flat.qpvCode,
+                  versions: qpvVersions.map(({ validFrom, validTo, communes }) => ({ validFrom, validTo, communes })),
+                }
               : null,
           }
         : {}),
@@ -174,10 +181,8 @@ export class LeaseReferentialService {
           return rows.map((row) => row.id);
         }),
       qpv: (code) =>
-        memo(
-          `qpv:${code}`,
-          async () =>
-            (await loadAggregate(store, referentialStreamId('qpv', code), referentialDecider)).state.entry as QpvEntry | null,
+        memo(`qpv:${code}`, async () =>
+          qpvVersionsOf((await loadAggregate(store, referentialStreamId('qpv', code), referentialDecider)).state),
         ),
     };
   }

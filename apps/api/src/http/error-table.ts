@@ -112,6 +112,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
     409,
     'Une commune de cette composition appartient déjà à un autre EPCI à cette date : une commune ne compte que pour un EPCI à la fois.',
   ],
+  REFERENTIAL_CHANGE_CONTRADICTS_LEASES: [
+    422,
+    'Ce changement du référentiel contredit des baux déjà enregistrés : il ne peut pas modifier les chiffres d’une période passée.',
+  ],
   EPCI_VALIDITY_INVALID: [422, 'La période de cette composition de l’EPCI se termine avant de commencer.'],
   EPCI_UNKNOWN: [404, 'EPCI inconnu du référentiel officiel : indiquez son nom et ses communes.'],
   // Known organisations (libs/domain)

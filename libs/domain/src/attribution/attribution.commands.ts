@@ -1,4 +1,5 @@
 import type { EpciSources } from '../referential/territory.js';
+import type { QpvEntry } from '../referential/referential.js';
 import type { KnownOrganisation, OrganisationsContext } from '../referential/known-organisations.js';
 import type { CalDecisionRecorded, ExistingLease, LeaseSignedData, OfferDeclined } from './attribution.events.js';
 
@@ -9,8 +10,8 @@ import type { CalDecisionRecorded, ExistingLease, LeaseSignedData, OfferDeclined
  *   code itself, or the commune of a municipal arrondissement: 75115 → 75056); null: unknown code;
  * - `epcis`: the sources of the EPCIs that may hold it (the one named, the official one, the
  *   registered ones listing it);
- * - `qpv`: the QPV the fact names as registered, with its validity and communes (null: not
- *   registered; absent when it names none);
+ * - `qpv`: the QPV the fact names as registered, with every registered version (validity and
+ *   communes; null: not registered; absent when it names none);
  * - `organisations`: whether the bailleur and réservataire it names are registered;
  *   `epciClosest`: registered or official EPCIs closest to an unknown SIREN.
  */
@@ -21,9 +22,7 @@ export interface LeaseReferentialContext {
   readonly epciClosest?: KnownOrganisation['closest'];
   readonly qpv?: {
     readonly code: string;
-    readonly validFrom: string;
-    readonly validTo: string | null;
-    readonly communes: readonly string[];
+    readonly versions: readonly Pick<QpvEntry, 'validFrom' | 'validTo' | 'communes'>[];
   } | null;
   /** Registered QPV codes closest to an unregistered one. */
   readonly qpvClosest?: readonly string[];

@@ -2,7 +2,7 @@ import type { Decider } from '../decider.js';
 import { canonicalJson } from '../canonical-json.js';
 import { DomainError } from '../domain-error.js';
 import { parisDate } from '../calendar/paris-calendar.js';
-import { qpvInForce } from '../referential/referential.js';
+import { qpvVersionOn } from '../referential/referential.js';
 import { belongsTo, epciOfCommuneOn } from '../referential/territory.js';
 import { checkKnownOrganisations, REGISTRATION_PATHS, type OrganisationErrorCode } from '../referential/known-organisations.js';
 import type {
@@ -56,15 +56,20 @@ function checkFlat(flat: Flat, date: string, referential: LeaseReferentialContex
         register: `PUT /v1/qpvs/${flat.qpvCode}`,
       });
     }
-    if (!qpvInForce(referential.qpv, date)) {
+    // The version of the QPV in force on the fact's date: a later re-registration takes effect from its own date.
+    const { versions } = referential.qpv;
+    const version = qpvVersionOn(versions, date);
+    if (!version) {
+      const starts = versions.map((v) => v.validFrom).sort();
+      const ends = versions.map((v) => v.validTo);
       throw fail('QPV_NOT_IN_FORCE', {
         qpvCode: flat.qpvCode,
         leaseDate: date,
-        validFrom: referential.qpv.validFrom,
-        validTo: referential.qpv.validTo,
+        validFrom: starts[0] ?? null,
+        validTo: ends.includes(null) ? null : (ends.sort().at(-1) ?? null),
       });
     }
-    const { communes } = referential.qpv;
+    const { communes } = version;
     if (!communes.includes(flat.communeInsee) && !communes.includes(commune)) {
       throw fail('QPV_NOT_IN_COMMUNE', { qpvCode: flat.qpvCode, communeInsee: flat.communeInsee, qpvCommunes: communes });
     }

@@ -11,8 +11,8 @@ import {
 
 const { given } = deciderSpecification(attributionDecider);
 const NOW = new Date('2026-11-25T10:00:00Z');
-const QPV_2015 = { code: 'QP059001', validFrom: '2015-01-01', validTo: '2023-12-31', communes: ['59350'] };
-const QPV_2024 = { code: 'QN05901M', validFrom: '2024-01-01', validTo: null, communes: ['59350'] };
+const QPV_2015 = { code: 'QP059001', versions: [{ validFrom: '2015-01-01', validTo: '2023-12-31', communes: ['59350'] }] };
+const QPV_2024 = { code: 'QN05901M', versions: [{ validFrom: '2024-01-01', validTo: null, communes: ['59350'] }] };
 
 const LMH_CASE = { bailleurId: 'lille-metropole-habitat', caseId: 'DOSSIER-0001' };
 

@@ -2,7 +2,7 @@ import type { Decider } from '../decider.js';
 import { DomainError } from '../domain-error.js';
 import { compositeKey } from '../identity/composite-key.js';
 import { addDays } from '../calendar/paris-calendar.js';
-import { belongsTo, type EpciSources } from './territory.js';
+import { belongsTo, type EpciSources, registeredVersionOn } from './territory.js';
 
 /**
  * The referential Vigie counts against, each entry its own stream (`referential:{kind}:{id}`):
@@ -59,7 +59,8 @@ export interface ReferentialEntries {
 
 export type ReferentialKind = keyof ReferentialEntries;
 
-export type ReferentialErrorCode = 'QPV_VALIDITY_INVALID' | 'EPCI_VALIDITY_INVALID' | 'COMMUNE_IN_ANOTHER_EPCI';
+export type ReferentialErrorCode =
+  'QPV_VALIDITY_INVALID' | 'EPCI_VALIDITY_INVALID' | 'COMMUNE_IN_ANOTHER_EPCI' | 'REFERENTIAL_CHANGE_CONTRADICTS_LEASES';
 
 export type ReferentialEvent = {
   [K in ReferentialKind]: {
@@ -67,6 +68,20 @@ export type ReferentialEvent = {
     readonly data: ReferentialEntries[K];
   };
 }[ReferentialKind];
+
+/**
+ * A lease recorded (its version in force) that names the entry being changed: its flat's QPV, its
+ * flat's EPCI, or its réservataire. `membershipCommune` is the commune its INSEE code counts as
+ * (the commune of a municipal arrondissement, of a delegated commune), read by the caller from
+ * the official referential.
+ */
+export interface RecordedLeaseRef {
+  readonly leaseId: string;
+  readonly bailleurId: string;
+  readonly leaseDate: string;
+  readonly communeInsee: string;
+  readonly membershipCommune: string;
+}
 
 export interface RegisterReferentialEntry<K extends ReferentialKind = ReferentialKind> {
   readonly type: 'RegisterReferentialEntry';
@@ -78,6 +93,16 @@ export interface RegisterReferentialEntry<K extends ReferentialKind = Referentia
    * EPCI on a given day, never two (a lease would count for both).
    */
   readonly otherEpcis?: Readonly<Record<string, EpciSources>>;
+  /** For an EPCI: its members in the official referential shipped (null: not in it), in force where no registered version is. */
+  readonly official?: readonly string[] | null;
+  /**
+   * The leases recorded so far that name this entry (QPV, EPCI, réservataire), read by the
+   * caller: a change may not contradict them (REFERENTIAL_CHANGE_CONTRADICTS_LEASES). Absent:
+   * none known.
+   */
+  readonly recordedLeases?: readonly RecordedLeaseRef[];
+  /** For a réservataire: the ids of the reservation conventions signed with it, read by the caller. */
+  readonly conventionIds?: readonly string[];
 }
 
 export function referentialStreamId(kind: ReferentialKind, id: string): string {
@@ -92,8 +117,16 @@ export function departementOfQpv(code: string): string | undefined {
   return undefined;
 }
 
-export function qpvInForce(qpv: Pick<QpvEntry, 'validFrom' | 'validTo'>, date: string): boolean {
-  return qpv.validFrom <= date && (qpv.validTo === null || date <= qpv.validTo);
+/**
+ * The version of a QPV in force on a date (YYYY-MM-DD), among its registered versions: the one
+ * with the latest `validFrom` on or before it, unless its `validTo` is before it (null: none then;
+ * the 2015 list ran until 2023-12-31).
+ */
+export function qpvVersionOn<V extends Pick<QpvEntry, 'validFrom' | 'validTo' | 'communes'>>(
+  versions: readonly V[],
+  date: string,
+): V | null {
+  return registeredVersionOn(versions, date);
 }
 
 const capitalize = (kind: ReferentialKind) => (kind.charAt(0).toUpperCase() + kind.slice(1)) as Capitalize<ReferentialKind>;
@@ -102,15 +135,35 @@ function sameEntry(a: unknown, b: unknown): boolean {
   return JSON.stringify(a, Object.keys(a as object).sort()) === JSON.stringify(b, Object.keys(b as object).sort());
 }
 
+/** The kinds whose entries are dated versions, each in force from its `validFrom`: EPCI compositions and QPVs. */
+type DatedKind = 'epci' | 'qpv';
+const isDated = (kind: ReferentialKind): kind is DatedKind => kind === 'epci' || kind === 'qpv';
+
 export type ReferentialState = {
+  /** The entry last registered. */
   readonly entry: ReferentialEntries[ReferentialKind] | null;
-  /** An EPCI's registered compositions, one per first day (a version registered again for the same day replaces it). */
-  readonly epciVersions?: readonly EpciEntry[];
+  /**
+   * A dated entry's registered versions (an EPCI's compositions, a QPV's communes and period),
+   * one per first day: a version registered again for the same day replaces it, one for another
+   * day adds a version that takes effect from that day, and leaves the days before it to the
+   * versions in force then.
+   */
+  readonly versions?: readonly (EpciEntry | QpvEntry)[];
 };
 
 /** The registered compositions of an EPCI, from its stream's state. */
 export function epciVersionsOf(state: ReferentialState): readonly EpciEntry[] {
-  return state.epciVersions ?? [];
+  return (state.versions ?? []) as readonly EpciEntry[];
+}
+
+/** The registered versions of a QPV, from its stream's state. */
+export function qpvVersionsOf(state: ReferentialState): readonly QpvEntry[] {
+  return (state.versions ?? []) as readonly QpvEntry[];
+}
+
+/** The versions once `version` is registered: it replaces the one of its first day, if any. */
+function withVersion<V extends { readonly validFrom?: string }>(versions: readonly V[], version: V): V[] {
+  return [...versions.filter((v) => (v.validFrom ?? null) !== (version.validFrom ?? null)), version];
 }
 
 export const referentialDecider: Decider<RegisterReferentialEntry, ReferentialEvent, ReferentialState> = {
@@ -129,21 +182,109 @@ export const referentialDecider: Decider<RegisterReferentialEntry, ReferentialEv
           validTo: epci.validTo,
         });
       }
-      const sameDay = epciVersionsOf(state).find((version) => (version.validFrom ?? null) === (epci.validFrom ?? null));
-      if (sameDay && sameEntry(sameDay, epci)) return [];
-      checkNoCommuneInTwoEpcis(epci, epciVersionsOf(state), command.otherEpcis ?? {});
+    }
+    if (isDated(command.kind)) {
+      const version = command.data as EpciEntry | QpvEntry;
+      const sameDay = (state.versions ?? []).find((v) => (v.validFrom ?? null) === (version.validFrom ?? null));
+      if (sameDay && sameEntry(sameDay, version)) return [];
+      if (command.kind === 'epci')
+        checkNoCommuneInTwoEpcis(version as EpciEntry, epciVersionsOf(state), command.otherEpcis ?? {});
     } else if (state.entry && sameEntry(state.entry, command.data)) return [];
+    checkRecordedLeases(command, state);
     const type = `${capitalize(command.kind)}${state.entry ? 'Updated' : 'Registered'}`;
     return [{ type, data: command.data } as ReferentialEvent];
   },
   evolve: (state, event) => {
-    if (event.type !== 'EpciRegistered' && event.type !== 'EpciUpdated') return { entry: event.data };
-    const version = event.data;
-    const others = epciVersionsOf(state).filter((v) => (v.validFrom ?? null) !== (version.validFrom ?? null));
-    return { entry: version, epciVersions: [...others, version] };
+    // EPCI compositions and QPVs are dated versions; a bailleur or a réservataire is its last entry.
+    if (!event.type.startsWith('Epci') && !event.type.startsWith('Qpv')) return { entry: event.data };
+    const version = event.data as EpciEntry | QpvEntry;
+    return { entry: version, versions: withVersion(state.versions ?? [], version) };
   },
   initialState: { entry: null },
 };
+
+/**
+ * Whether a recorded lease agrees with an entry's versions on its date: a QPV version in force
+ * then lists its commune (or the commune it counts as); its EPCI holds its commune then.
+ */
+function leaseAgrees(
+  kind: DatedKind,
+  versions: readonly (EpciEntry | QpvEntry)[],
+  official: readonly string[] | null,
+  lease: RecordedLeaseRef,
+): boolean {
+  if (kind === 'qpv') {
+    const version = qpvVersionOn(versions as readonly QpvEntry[], lease.leaseDate);
+    return (
+      version !== null && (version.communes.includes(lease.communeInsee) || version.communes.includes(lease.membershipCommune))
+    );
+  }
+  return belongsTo(lease.membershipCommune, { registered: versions as readonly EpciEntry[], official }, lease.leaseDate);
+}
+
+/** How many contradicted leases a refusal lists (it counts them all). */
+const LEASES_LISTED = 10;
+
+/**
+ * Refuses a change that would contradict leases already recorded (REFERENTIAL_CHANGE_CONTRADICTS_LEASES):
+ * - a QPV or EPCI version after which a recorded lease that agreed with the referential on its
+ *   date no longer does (its QPV no longer lists its commune then, or is no longer in force; its
+ *   EPCI no longer holds its commune then): the lease counted, on its date, under the entry in
+ *   force then, and a change may only take effect after it;
+ * - a réservataire's kind, once leases count for it or a convention is signed with it: the kind
+ *   decides its objectives (the État has no PRIO target, its flux is the préfet contingent), so
+ *   changing it would change the figures of every year already counted.
+ * The details name the entry, the field (`validFrom` or `kind`), the number of such leases, their
+ * first and last dates (null: none) and the first few of them; for a réservataire, its current
+ * kind and its conventions.
+ */
+function checkRecordedLeases(command: RegisterReferentialEntry, state: ReferentialState): void {
+  const leases = command.recordedLeases ?? [];
+  const conventions = command.conventionIds ?? [];
+  // Leases name an EPCI before it is registered (its official composition counts then).
+  if ((leases.length === 0 && conventions.length === 0) || (state.entry === null && command.kind !== 'epci')) return;
+  let contradicted: readonly RecordedLeaseRef[] = [];
+  let field: 'validFrom' | 'kind';
+  let validFrom: string | null = null;
+  let currentKind: ReservataireKind | undefined;
+  if (isDated(command.kind)) {
+    const version = command.data as EpciEntry | QpvEntry;
+    const before = state.versions ?? [];
+    const after = withVersion(before, version);
+    const official = command.kind === 'epci' ? (command.official ?? null) : null;
+    contradicted = leases.filter(
+      (lease) =>
+        leaseAgrees(command.kind as DatedKind, before, official, lease) &&
+        !leaseAgrees(command.kind as DatedKind, after, official, lease),
+    );
+    field = 'validFrom';
+    validFrom = version.validFrom ?? null;
+  } else if (command.kind === 'reservataire') {
+    currentKind = (state.entry as ReservataireEntry).kind;
+    if (currentKind === (command.data as ReservataireEntry).kind) return;
+    contradicted = leases;
+    field = 'kind';
+  } else return;
+  if (contradicted.length === 0 && (field !== 'kind' || conventions.length === 0)) return;
+  const dates = contradicted.map((lease) => lease.leaseDate).sort();
+  const id = command.data as { siren?: string; code?: string; id?: string };
+  throw new DomainError<ReferentialErrorCode>('REFERENTIAL_CHANGE_CONTRADICTS_LEASES', {
+    kind: command.kind,
+    id: id.siren ?? id.code ?? id.id ?? '',
+    field,
+    validFrom,
+    ...(currentKind
+      ? { currentKind, conventionCount: conventions.length, conventions: conventions.slice(0, LEASES_LISTED) }
+      : {}),
+    leaseCount: contradicted.length,
+    firstLeaseDate: dates[0] ?? null,
+    lastLeaseDate: dates.at(-1) ?? null,
+    leases: [...contradicted]
+      .sort((a, b) => a.leaseDate.localeCompare(b.leaseDate) || a.leaseId.localeCompare(b.leaseId))
+      .slice(0, LEASES_LISTED)
+      .map(({ leaseId, bailleurId, leaseDate, communeInsee }) => ({ leaseId, bailleurId, leaseDate, communeInsee })),
+  });
+}
 
 const SINCE_ALWAYS = '0000-01-01';
 const FOR_EVER = '9999-12-31';

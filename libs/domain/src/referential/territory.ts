@@ -9,12 +9,20 @@
  * source says. A lease, a CAL decision, a sector uses the referential in force on its date.
  */
 
-/** One registered composition of an EPCI; an event recorded before compositions were dated has no `validFrom` (since always). */
-export interface DatedEpci {
-  readonly siren: string;
+/**
+ * One dated version of a referential entry (an EPCI's composition, a QPV's communes): in force
+ * from `validFrom` until the next version starts, or until its own `validTo`. An EPCI event
+ * recorded before compositions were dated has no `validFrom` (since always).
+ */
+export interface DatedVersion {
   readonly communes: readonly string[];
   readonly validFrom?: string;
   readonly validTo?: string | null;
+}
+
+/** One registered composition of an EPCI. */
+export interface DatedEpci extends DatedVersion {
+  readonly siren: string;
 }
 
 /** What is known of one EPCI's composition: its registered versions and its official members (null: not in the official referential). */
@@ -32,9 +40,13 @@ export interface EpciComposition {
 
 const SINCE_ALWAYS = '0000-01-01';
 
-/** The registered version in force on a day: the one with the latest start on or before it, unless it has ended. */
-export function registeredVersionOn(versions: readonly DatedEpci[], date: string): DatedEpci | null {
-  let current: DatedEpci | null = null;
+/**
+ * The registered version in force on a day (YYYY-MM-DD): the one with the latest start on or
+ * before it, unless it has ended (its `validTo` before the day); null when none is. The same rule
+ * for every dated entry of the referential (EPCI compositions, QPVs).
+ */
+export function registeredVersionOn<V extends DatedVersion>(versions: readonly V[], date: string): V | null {
+  let current: V | null = null;
   for (const version of versions) {
     const from = version.validFrom ?? SINCE_ALWAYS;
     if (from <= date && (current === null || from > (current.validFrom ?? SINCE_ALWAYS))) current = version;

@@ -80,7 +80,10 @@ describe('Commune → EPCI membership, dated', () => {
 
     it('accepts a QPV registered for the arrondissement or for the commune, and no other', () => {
       const withQpv = { flat: { ...lease.flat, qpvCode: 'QN07501M' } };
-      const qpv = (communes: string[]) => ({ code: 'QN07501M', validFrom: '2024-01-01', validTo: null, communes });
+      const qpv = (communes: string[]) => ({
+        code: 'QN07501M',
+        versions: [{ validFrom: '2024-01-01', validTo: null, communes }],
+      });
       given([])
         .when(recordSignedLease(withQpv, NOW, { ...paris15, qpv: qpv(['75115']) }))
         .then([leaseSigned(withQpv)]);
@@ -99,7 +102,7 @@ describe('Commune → EPCI membership, dated', () => {
         membershipCommune: '59512',
         organisations: EVERYONE_REGISTERED,
         epcis: { '200093201': { registered: [], official: ['59350', '59512'] } },
-        qpv: { code: 'QN05901M', validFrom: '2024-01-01', validTo: null, communes: ['59350'] },
+        qpv: { code: 'QN05901M', versions: [{ validFrom: '2024-01-01', validTo: null, communes: ['59350'] }] },
       };
       given([])
         .when(recordSignedLease({ flat: { communeInsee: '59512', qpvCode: 'QN05901M' } }, NOW, referential))
@@ -113,7 +116,7 @@ describe('Commune → EPCI membership, dated', () => {
         membershipCommune: '97411',
         organisations: EVERYONE_REGISTERED,
         epcis: { '249740119': { registered: [], official: ['97411'] } },
-        qpv: { code: 'QN97401M', validFrom: '2025-01-01', validTo: null, communes: ['97411'] },
+        qpv: { code: 'QN97401M', versions: [{ validFrom: '2025-01-01', validTo: null, communes: ['97411'] }] },
       };
       const lease = (leaseDate: string) => ({
         leaseDate,

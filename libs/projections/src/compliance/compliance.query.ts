@@ -263,3 +263,62 @@ export async function readBailleurListedLeases(
     }),
   );
 }
+
+/** A recorded lease (its version in force) as a referential change is checked against it. */
+export interface LeaseNamingEntry {
+  readonly leaseId: string;
+  readonly bailleurId: string;
+  readonly leaseDate: string;
+  readonly communeInsee: string;
+}
+
+/** The lease events: those that record a version (LeaseSigned, LeaseCorrected) and the one that only closes it. */
+const LEASE_VERSIONS_AND_CLOSERS = ['LeaseSigned', 'LeaseCorrected', 'LeaseCancelled'] as const;
+
+/** The condition "this lease names the entry $1", on a lease's JSON (`lease`). */
+const NAMES_ENTRY: Record<'qpv' | 'epci' | 'reservataire', (lease: string) => string> = {
+  qpv: (lease) => `${lease}->'flat'->>'qpvCode' = $1`,
+  epci: (lease) => `${lease}->'flat'->>'epciSiren' = $1`,
+  reservataire: (lease) => `${lease}->>'reservataireId' = $1`,
+};
+
+/**
+ * The leases in force (neither corrected nor cancelled since) that name a referential entry: a
+ * QPV (their flat's QPV), an EPCI (their flat's EPCI) or a réservataire, the earliest lease dates
+ * first; `from` (YYYY-MM-DD): only those dated on or after it (a version taking effect that day
+ * changes nothing before it). What a referential change may not contradict (referentialDecider).
+ * Read from the compliance read model and, for the lease events it has not applied yet (after
+ * its checkpoint), from the events themselves: a lease recorded an instant before is seen.
+ */
+export async function readLeasesNaming(
+  pool: Pool,
+  kind: 'qpv' | 'epci' | 'reservataire',
+  id: string,
+  from: string | null = null,
+): Promise<LeaseNamingEntry[]> {
+  const names = NAMES_ENTRY[kind];
+  const columns = (lease: string) =>
+    `${lease}->>'leaseId' AS "leaseId", ${lease}->>'bailleurId' AS "bailleurId", ${lease}->>'leaseDate' AS "leaseDate",
+     ${lease}->'flat'->>'communeInsee' AS "communeInsee"`;
+  const { rows } = await pool.query<LeaseNamingEntry>(
+    `WITH recent AS MATERIALIZED (
+       SELECT DISTINCT ON (stream_id) stream_id, event_type,
+              CASE WHEN event_type = 'LeaseCorrected' THEN data->'lease' ELSE data END AS lease
+         FROM events
+        WHERE global_position > coalesce((SELECT position FROM checkpoints WHERE name = 'compliance'), 0)
+          AND event_type = ANY($3)
+        ORDER BY stream_id, global_position DESC
+     )
+     SELECT * FROM (
+       SELECT ${columns('lf.lease')} FROM lease_facts lf
+        WHERE lf.valid_to IS NULL AND ${kind === 'epci' ? 'lf.epci_siren = $1' : names('lf.lease')}
+          AND NOT EXISTS (SELECT 1 FROM recent r WHERE r.stream_id = lf.stream_id)
+       UNION ALL
+       SELECT ${columns('r.lease')} FROM recent r WHERE r.event_type <> 'LeaseCancelled' AND ${names('r.lease')}
+     ) AS naming
+     WHERE $2::text IS NULL OR "leaseDate" >= $2
+     ORDER BY "leaseDate", "leaseId"`,
+    [id, from, [...LEASE_VERSIONS_AND_CLOSERS]],
+  );
+  return rows;
+}

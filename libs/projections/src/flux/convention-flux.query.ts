@@ -71,6 +71,15 @@ export async function readPostCalRefusals(
   return rows.map((row) => row.refusal);
 }
 
+/** Ids of the reservation conventions signed with a réservataire (any bailleur), as the flux read model has applied them. */
+export async function readConventionIdsOf(pool: Pool, reservataireId: string): Promise<string[]> {
+  const { rows } = await pool.query<{ convention_id: string }>(
+    'SELECT DISTINCT convention_id FROM flux_conventions WHERE reservataire_id = $1 ORDER BY convention_id',
+    [reservataireId],
+  );
+  return rows.map((row) => row.convention_id);
+}
+
 /** Ids of the réservataires the referential records as the État. */
 export async function readEtatReservataires(pool: Pool): Promise<Set<string>> {
   const { rows } = await pool.query<{ id: string }>(
