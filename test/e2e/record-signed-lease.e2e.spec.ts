@@ -145,7 +145,10 @@ describe('Recording signed leases over HTTP', () => {
       code: 'INVALID_FORMAT',
       message: 'Code commune INSEE attendu (5 caractères, ex. 59350).',
     });
-    expect(byPath['flat.typology'].code).toBe('INVALID_VALUE');
+    expect(byPath['flat.typology']).toMatchObject({
+      code: 'INVALID_VALUE',
+      message: 'Valeur non reconnue ; valeur attendue : T1, T2, T3, T4, T5 ou T6+.',
+    });
     expect(byPath['household.composition.personsAged14OrMore']).toMatchObject({
       code: 'TOO_SMALL',
       message: 'Au moins une personne de 14 ans ou plus.',
@@ -163,6 +166,57 @@ describe('Recording signed leases over HTTP', () => {
     expect(byPath['extra']).toMatchObject({ code: 'UNKNOWN_FIELD', message: 'Champ inconnu : « extra ».' });
     expect(await eventCount()).toBe(before);
   });
+
+  it.each([
+    [
+      'a lease’s financing',
+      '/v1/leases',
+      'POST',
+      { flat: { ...leaseBody().flat, financing: 'PLAII' } },
+      'flat.financing',
+      'PLAI, PLUS, PLS, PLI ou autre',
+    ],
+    ['a lease’s gestion mode', '/v1/leases', 'POST', { gestionMode: 'délégué' }, 'gestionMode', 'directe ou deleguee'],
+    [
+      'a key’s role',
+      '/v1/admin/api-keys',
+      'POST',
+      { role: 'maire', label: 'x' },
+      'role',
+      'bailleur, epci, reservataire, etat ou admin',
+    ],
+    [
+      'a query parameter',
+      '/v1/epcis/200093201/compliance?year=2026&groupBy=ville',
+      'GET',
+      undefined,
+      'groupBy',
+      'bailleur, reservataire, secteur ou commune',
+    ],
+  ])(
+    'names the accepted values of an enum field as a French list: %s',
+    async (_label, path, method, overrides, field, values) => {
+      const response = await adminFetch(`${app.url}${path}`, {
+        method,
+        ...(overrides
+          ? {
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(path === '/v1/leases' ? leaseBody(overrides) : overrides),
+            }
+          : {}),
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { errors: { message: string }[] };
+      expect(body.errors).toEqual([
+        {
+          path: field,
+          code: 'INVALID_VALUE',
+          message: expect.stringContaining(`Valeur non reconnue ; valeur attendue : ${values}`),
+        },
+      ]);
+      expect(body.errors[0].message).not.toMatch(/["|]/);
+    },
+  );
 
   it('answers malformed JSON with 400', async () => {
     expect((await postJson(`${app.url}/v1/leases`, '{"leaseId": ')).body).toMatchObject({ status: 400, code: 'MALFORMED_JSON' });

@@ -82,6 +82,15 @@ function receivedLabel(input: unknown): string {
 const bound = (value: unknown) => (typeof value === 'bigint' ? value.toString() : String(value)).replace('.', ',');
 
 /**
+ * The accepted values of an enum as a French list, as a person reads it: `T1, T2, T3 ou T4`
+ * (`T1` alone, `T1 ou T2`); a text value as it is, without quotes, `null` as « vide (null) ».
+ */
+function frenchList(values: readonly unknown[]): string {
+  const shown = values.map((value) => (value === null ? 'vide (null)' : typeof value === 'string' ? value : bound(value)));
+  return shown.length <= 1 ? (shown[0] ?? '') : `${shown.slice(0, -1).join(', ')} ou ${shown.at(-1)}`;
+}
+
+/**
  * The French message of a schema's generic refusal, saying what is wrong and what to send instead
  * (a schema's own message, when it has one, wins). Undefined: zod's French message.
  */
@@ -105,6 +114,9 @@ function frenchMessage(issue: z.core.$ZodRawIssue): string | undefined {
       if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint')
         return `Valeur trop grande : ${issue.inclusive ? 'au plus' : 'strictement moins de'} ${bound(issue.maximum)} attendu.`;
       return undefined;
+    case 'invalid_value':
+      // Every enum (and literal) field: the accepted values, as a list a person reads.
+      return `Valeur non reconnue ; valeur attendue : ${frenchList(issue.values)}.`;
     default:
       return undefined;
   }
