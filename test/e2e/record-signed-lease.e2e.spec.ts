@@ -218,6 +218,27 @@ describe('Recording signed leases over HTTP', () => {
     },
   );
 
+  it('answers one problem per field and cause to an oversized number, with the field’s own bound', async () => {
+    const household = leaseBody().household;
+    const composition = { personsAged14OrMore: 1e30, childrenUnder14: 0 };
+    const response = await postJson(`${app.url}/v1/leases`, leaseBody({ household: { ...household, composition } }));
+    expect(response.status).toBe(400);
+    // Not zod's safe-integer bound (9007199254740991) beside the field's own: one problem, the one to act on.
+    expect(response.body.errors).toEqual([
+      { path: 'household.composition.personsAged14OrMore', code: 'TOO_BIG', message: 'Valeur trop grande : au plus 30 attendu.' },
+    ]);
+    // Past what JSON reads as a number (1e400 is Infinity): said so, not « un nombre attendu ; reçu : un nombre ».
+    const huge = JSON.stringify(leaseBody()).replace('"yearlyResources":9800', '"yearlyResources":1e400');
+    const infinite = await postJson(`${app.url}/v1/leases`, huge);
+    expect(infinite.body.errors).toEqual([
+      {
+        path: 'household.yearlyResources',
+        code: 'INVALID_TYPE',
+        message: expect.stringMatching(/^Nombre hors limites.*sans exposant/),
+      },
+    ]);
+  });
+
   it('answers malformed JSON with 400', async () => {
     expect((await postJson(`${app.url}/v1/leases`, '{"leaseId": ')).body).toMatchObject({ status: 400, code: 'MALFORMED_JSON' });
     const { eventId: _omitted, ...body } = leaseBody({ caseId: 'D-BADID' });
