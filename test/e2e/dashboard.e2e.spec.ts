@@ -335,10 +335,15 @@ describe('The web application in a real browser: OIDC and link sign-in, EPCI fig
     await page.locator('#signedUntil').fill('2026-01-10');
     // The lease list is read at the same two times as the cards.
     const listRead = page.waitForRequest((request) => /\/v1\/epcis\/\d+\/leases\?/.test(request.url()));
-    await page.locator('#asOf').fill('2030-01-01T00:00');
+    // A minute ago, as the browser's field takes it (Paris time, to the minute): an instant Vigie has
+    // reached (a future one is refused, 422 AS_OF_NOT_REACHED).
+    const minuteAgo = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
+    const parisMinute = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' });
+    const local = parisMinute.format(minuteAgo).replace(' ', 'T');
+    await page.locator('#asOf').fill(local);
     await page.getByRole('button', { name: 'Afficher' }).click();
     const listed = new URL((await listRead).url()).searchParams;
-    expect([listed.get('signedUntil'), listed.get('asOf')]).toEqual(['2026-01-10', expect.stringMatching(/^20(29|30)-/)]);
+    expect([listed.get('signedUntil'), listed.get('asOf')]).toEqual(['2026-01-10', minuteAgo.toISOString()]);
     await page.locator('#asOf').fill('');
     await page.waitForFunction(
       () =>

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createKey, getJson, postJson, startTestApp, type TestApp, type TestKey, waitFor } from '../support/app.js';
+import { adminFetch, createKey, getJson, postJson, startTestApp, type TestApp, type TestKey, waitFor } from '../support/app.js';
 
 /**
  * A bailleur's own lease list (every EPCI), the same flat leased twice within 30 days as a flag,
@@ -149,6 +149,43 @@ describe('Lease lists of a bailleur, flats leased twice, and the two times on ev
       expect((await bilan('signedUntil=2026-06-30')).body).toMatchObject({ leases: 2, signedUntil: '2026-06-30' });
       expect((await bilan(`asOf=${positions[0]}`)).body).toMatchObject({ leases: 1, asOf: { position: positions[0] } });
     });
+
+    it.each([
+      ['EPCI compliance', '/v1/epcis/200093201/compliance?year=2026'],
+      ['EPCI compliance, an export', '/v1/epcis/200093201/compliance?year=2026&format=csv'],
+      ['département compliance', '/v1/departements/59/compliance?year=2026'],
+      ['forecast', '/v1/epcis/200093201/compliance/forecast?year=2026'],
+      ['EPCI lease list', '/v1/epcis/200093201/leases?year=2026'],
+      ['bailleur lease list', '/v1/bailleurs/lmh/leases?year=2026'],
+      ['lease summary', '/v1/epcis/200093201/leases/summary?year=2026'],
+      ['audit ledger', '/v1/reservataires/action-logement/ledger?year=2026'],
+      ['bilan', '/v1/bailleurs/lmh/bilans/2026?x=1'],
+    ])(
+      '%s: refuses an asOf Vigie has not reached (422 AS_OF_NOT_REACHED), naming the last position or the time now',
+      async (_label, path) => {
+        const head = positions.at(-1)!;
+        const beyond = await getJson(`${app.url}${path}&asOf=${head + 1_000}`);
+        expect(beyond.status).toBe(422);
+        expect(beyond.body).toMatchObject({
+          code: 'AS_OF_NOT_REACHED',
+          details: { headPosition: head },
+          errors: [{ path: 'asOf', code: 'AS_OF_NOT_REACHED' }],
+        });
+        expect(beyond.body.detail).toBe(
+          `asOf=${head + 1_000} : Vigie n’a pas encore atteint cette position, la dernière enregistrée est ${head}. Demandez une position jusqu’à ${head}, ou omettez asOf pour les chiffres à jour.`,
+        );
+        const tomorrow = new Date(Date.now() + 24 * 3_600_000).toISOString();
+        const future = await getJson(`${app.url}${path}&asOf=${encodeURIComponent(tomorrow)}`);
+        expect(future.status).toBe(422);
+        expect(future.body.code).toBe('AS_OF_NOT_REACHED');
+        expect(future.body.detail).toMatch(
+          /^asOf \(.+\) est dans le futur : il est \d{4}-\d{2}-\d{2}T.+ à Paris\. Demandez un instant passé/,
+        );
+        // The head itself, and now, are reached.
+        expect((await adminFetch(`${app.url}${path}&asOf=${head}`)).status).toBe(200);
+        expect((await adminFetch(`${app.url}${path}&asOf=${encodeURIComponent(new Date().toISOString())}`)).status).toBe(200);
+      },
+    );
 
     it.each([
       ['/v1/epcis/200093201/leases/summary?year=2026', 'asOf=2026-06-30'],

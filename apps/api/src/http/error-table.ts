@@ -18,6 +18,7 @@ export type ApiErrorCode =
   | 'IMPORT_NOT_FOUND'
   | 'EVENT_NOT_FOUND'
   | 'VALIDATION_FAILED'
+  | 'AS_OF_NOT_REACHED'
   | 'MALFORMED_JSON'
   | 'MALFORMED_URL'
   | 'MALFORMED_REQUEST'
@@ -168,6 +169,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   EVENT_NOT_FOUND: [404, 'Aucun événement ne porte cet identifiant.'],
   // HTTP
   VALIDATION_FAILED: [400, 'La demande contient des données invalides.'],
+  AS_OF_NOT_REACHED: [
+    422,
+    'asOf désigne un point que Vigie n’a pas encore atteint (position au-delà de la dernière enregistrée, ou instant futur) : des faits peuvent encore être enregistrés avant lui (voir detail).',
+  ],
   MALFORMED_JSON: [400, 'Le corps de la demande n’est pas un JSON valide.'],
   PAYLOAD_TOO_LARGE: [413, 'Le corps de la demande est trop volumineux.'],
   MALFORMED_URL: [400, 'L’adresse de la demande est mal encodée (séquence « % » invalide).'],
