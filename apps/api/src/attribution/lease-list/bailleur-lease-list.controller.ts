@@ -7,6 +7,7 @@ import { TerritorialReferential } from '@vigie/referential';
 import { organisationId } from '../../http/identifiers.js';
 import { Contract } from '../../http/contract.js';
 import { DisplayNames } from '../../referential/display-names.js';
+import { KnownOrganisationsService } from '../../referential/known-organisations.service.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingOwnedBy } from '../../access/tenancies.js';
@@ -24,6 +25,7 @@ export class BailleurLeaseListController {
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly territorial: TerritorialReferential,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: existingOwnedBy('bailleurs', 'bailleurId') })
@@ -47,6 +49,7 @@ export class BailleurLeaseListController {
       { bailleurId: organisationId('Identifiant du bailleur') },
       { bailleurId },
       query,
+      { known: this.known, kind: 'bailleur', key: 'bailleurId' },
     );
     const groups = await readBailleurListedLeases(this.pool, input.bailleurId, input.year, at.position);
     const leases = groups

@@ -22,6 +22,8 @@ import {
   scopeColumns,
 } from '../compliance.controller.js';
 import { ComplianceService } from '../compliance.service.js';
+import { KnownOrganisationsService } from '../../referential/known-organisations.service.js';
+import { assertKnownOrganisation } from '../../http/known-organisation.js';
 
 /** Previous years whose months teach each scope its seasonality. */
 const HISTORY_YEARS = 2;
@@ -83,6 +85,7 @@ export class ForecastController {
     @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly territorial: TerritorialReferential,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   @Access({ roles: ALL_ROLES, tenancy: FILTERED })
@@ -104,6 +107,7 @@ export class ForecastController {
   ): Promise<void> {
     const input = parseComplianceQuery(epci, query);
     const reader = complianceReader(principal, input.epci, this.tenancy);
+    await assertKnownOrganisation(this.known, 'epci', input.epci);
     const asOf = asOfOf(input.asOf);
     const { view } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf, input.signedUntil);
     // The previous years as Vigie knew them at the same position (whole years: their months teach the seasonality).
