@@ -203,6 +203,38 @@ describe('Lease lists of a bailleur, flats leased twice, and the two times on ev
     });
   });
 
+  it('writes every date of every CSV export in one French style: JJ/MM/AAAA, instants JJ/MM/AAAA HH:MM (Paris), never AAAA-MM-JJ', async () => {
+    const exports = [
+      '/v1/epcis/200093201/leases?year=2026',
+      '/v1/bailleurs/lmh/leases?year=2026',
+      '/v1/reservataires/action-logement/ledger?year=2026',
+      '/v1/epcis/200093201/leases/summary?year=2026',
+      '/v1/epcis/200093201/compliance?year=2026',
+      '/v1/epcis/200093201/compliance/forecast?year=2026',
+      '/v1/bailleurs/lmh/bilans/2026?year=2026',
+      '/v1/alerts?x=1',
+    ];
+    for (const path of exports) {
+      const response = await adminFetch(`${app.url}${path}&format=csv`);
+      expect({ path, status: response.status }).toEqual({ path, status: 200 });
+      const text = (await response.text()).replace(/^\uFEFF/, '');
+      expect({ path, iso: text.match(/\d{4}-\d{2}-\d{2}/g) }).toEqual({ path, iso: null });
+    }
+    const lines = async (path: string) =>
+      (await (await adminFetch(`${app.url}${path}&format=csv`)).text())
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n');
+    // The lease date of B-lmh-0 (2026-03-02), as a French spreadsheet reads it and the import reads it back.
+    expect((await lines('/v1/bailleurs/lmh/leases?year=2026')).find((line) => line.includes('B-lmh-0'))).toContain(
+      ';02/03/2026;',
+    );
+    const ledger = await lines('/v1/reservataires/action-logement/ledger?year=2026');
+    const recordedAt = ledger[0]!.split(';').indexOf('Enregistré le');
+    expect(ledger[1]!.split(';')[0]).toBe('02/03/2026');
+    expect(ledger[1]!.split(';')[recordedAt]).toMatch(/^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
+  });
+
   it('writes every instant of an answer in Paris time with its offset, never in UTC with Z', async () => {
     const paris = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0[12]:00$/;
     const first = await postJson(`${app.url}/v1/leases`, lease(9, 'lmh', '2026-04-01', 'R9', null));
