@@ -442,6 +442,27 @@ describe('The web application in a real browser: OIDC and link sign-in, EPCI fig
     expect(await page.evaluate(() => fetch('/v1/session').then((response) => response.status))).toBe(200);
   });
 
+  it('tells a signed-in EPCI user the administration page is reserved to administrators (403), another EPCI’s page another organisation’s (404)', async () => {
+    // Another tab of the same session: the EPCI page of the other tests stays as it is.
+    const tab = await context.newPage();
+    try {
+      const admin = await tab.goto(`${app.url}/admin`);
+      expect(admin?.status()).toBe(403);
+      await expect(tab.locator('h1').textContent()).resolves.toBe('Page réservée aux administrateurs');
+      const alert = (await tab.locator('[role="alert"]').textContent())!.replace(/\s+/g, ' ').trim();
+      expect(alert).toMatch(/^Cette page est réservée aux administrateurs de Vigie : votre rôle ne l’ouvre pas\./);
+      expect(alert).not.toContain('autre organisme');
+      await expect(tab.getByRole('link', { name: 'Aller à la page de votre organisme' }).getAttribute('href')).resolves.toBe(
+        `/epci/${MEL}`,
+      );
+      const other = await tab.goto(`${app.url}/epci/200041762`);
+      expect(other?.status()).toBe(404);
+      await expect(tab.locator('[role="alert"]').textContent()).resolves.toContain('celle d’un autre organisme');
+    } finally {
+      await tab.close();
+    }
+  });
+
   it('leads back to the sign-in page once the session has expired in the store', async () => {
     // Leave the page first: its live feed and polls would touch the session (rolling expiry) after the update.
     const pageUrl = page.url();
