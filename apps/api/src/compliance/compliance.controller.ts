@@ -152,7 +152,7 @@ export class ComplianceController {
       'Respect des objectifs de la CIA pour une année (HQ1, QNQ1, PRIO, ANRU, TERR) : numérateur, dénominateur, taux, cible, écart, statut, trajectoire mensuelle et besoin pour atteindre la cible. Deux temps, combinables : asOf (ce que Vigie savait alors : position globale ou horodatage ISO 8601 avec fuseau) et signedUntil (baux signés jusqu’à une date AAAA-MM-JJ)',
     answer: 'read',
     csv: true,
-    errors: ['NOT_FOUND'],
+    errors: ['NOT_FOUND', 'EPCI_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @ComplianceQueryDocs()
   async get(

@@ -35,6 +35,7 @@ export class BailleurLeaseListController {
       'Chaque bail d’un bailleur dans l’année, tous EPCI : son classement pour chaque objectif, la raison, ses alertes de qualité et l’événement qui le prouve',
     answer: 'read',
     csv: true,
+    errors: ['BAILLEUR_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @ApiParam({ name: 'bailleurId', description: 'the bailleur', example: 'lmh' })
   @LeaseListQueries()

@@ -33,6 +33,7 @@ export class LeaseListController {
     summary: 'Chaque bail décompté d’une année : son classement pour chaque objectif, la raison, et l’événement qui le prouve',
     answer: 'read',
     csv: true,
+    errors: ['EPCI_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @ApiParam({ name: 'epci', description: 'SIREN of the EPCI', example: '200093201' })
   @LeaseListQueries()

@@ -40,6 +40,7 @@ export class LeaseSummaryController {
       'Baux signés d’une année dans un EPCI, par bailleur, réservataire et côté QPV ; asOf (ce que Vigie savait alors) et signedUntil (baux signés jusqu’à une date), combinables',
     answer: 'read',
     csv: true,
+    errors: ['EPCI_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @ApiParam({ name: 'epci', description: 'SIREN of the EPCI', example: '200093201' })
   @ApiQuery({ name: 'year', required: true, example: 2026 })

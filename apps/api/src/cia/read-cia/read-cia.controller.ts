@@ -22,7 +22,11 @@ export class ReadCiaController {
 
   @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
   @Get()
-  @Contract({ summary: 'La CIA en vigueur (ou les valeurs légales) et les seuils publiés', answer: 'read' })
+  @Contract({
+    summary: 'La CIA en vigueur (ou les valeurs légales) et les seuils publiés',
+    answer: 'read',
+    errors: ['EPCI_NOT_FOUND'],
+  })
   async current(@Param('siren') sirenParam: string) {
     const epciSiren = parseOrThrow(siren('SIREN de l’EPCI'), sirenParam, 'siren');
     // An EPCI Vigie does not know has no CIA, not the legal defaults: 404 EPCI_NOT_FOUND.

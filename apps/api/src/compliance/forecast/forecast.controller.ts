@@ -95,7 +95,7 @@ export class ForecastController {
       'Prévision au 31 décembre de chaque objectif et périmètre : taux attendu au rythme actuel (saisonnalité apprise des deux années précédentes quand elles existent), intervalle à 90 %, probabilité d’atteindre la cible, à côté des attributions qualifiantes à trouver ; mêmes paramètres et même secret statistique que la lecture de conformité (méthode : docs/forecast.md)',
     answer: 'read',
     csv: true,
-    errors: ['NOT_FOUND'],
+    errors: ['NOT_FOUND', 'EPCI_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @ComplianceQueryDocs()
   async get(

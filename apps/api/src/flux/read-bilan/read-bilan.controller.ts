@@ -36,6 +36,7 @@ export class ReadBilanController {
       'Bilan annuel d’un bailleur : baux par réservataire, typologie, financement, côté QPV et commune, contrôles du contingent préfectoral, clôture et faits tardifs',
     answer: 'read',
     csv: true,
+    errors: ['BAILLEUR_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @BitemporalQueries('leases and flux facts')
   async bilan(

@@ -41,6 +41,7 @@ export class ReadLedgerController {
       'Registre d’audit d’un réservataire : une ligne par fait décompté pour lui dans l’année, avec l’événement et la position qui le prouvent',
     answer: 'read',
     csv: true,
+    errors: ['RESERVATAIRE_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @ApiQuery({ name: 'year', required: true })
   @ApiQuery({ name: 'bailleur', required: false })
