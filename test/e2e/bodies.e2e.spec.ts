@@ -228,6 +228,30 @@ describe('Bodies: read only after authentication, only on the routes that take o
     expect({ status: empty.status, code: empty.body?.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
   });
 
+  it('says how to fix a JSON body in another charset or compression: 415 naming it, and UTF-8 (or gzip, deflate, br) instead', async () => {
+    const latin1 = await send(app.url, {
+      path: '/v1/leases',
+      headers: { 'content-type': 'application/json; charset=latin1', ...bailleur.auth },
+      body: Buffer.from('{"caseId": "D-é"}', 'latin1'),
+    });
+    expect(latin1.status).toBe(415);
+    expect(latin1.body).toMatchObject({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      detail:
+        'Jeu de caractères « latin1 » non accepté : encodez le corps en UTF-8 et déclarez-le « Content-Type: application/json; charset=utf-8 » (ou sans charset).',
+    });
+    const compressed = await send(app.url, {
+      path: '/v1/leases',
+      headers: { ...JSON_TYPE, 'content-encoding': 'compress', ...bailleur.auth },
+      body: Buffer.from('{}'),
+    });
+    expect(compressed.status).toBe(415);
+    expect(compressed.body).toMatchObject({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      detail: expect.stringMatching(/^Compression « compress » .*sans compression, ou compressé en gzip, deflate ou br\.$/),
+    });
+  });
+
   it('does not grow the process’s memory with bodies sent without a key', async () => {
     const body = Buffer.alloc(20 * MiB, 'a');
     global.gc?.();

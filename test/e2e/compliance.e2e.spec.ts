@@ -272,4 +272,25 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
     expect(response.status).toBe(400);
     expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['asOf', 'groupBy', 'year']);
   });
+
+  it.each([
+    ['year of the compliance figures', `/v1/epcis/${MEL}/compliance?year=2026&year=2027`, 'year'],
+    ['asOf of the compliance figures', `/v1/epcis/${MEL}/compliance?year=2026&asOf=1&asOf=2`, 'asOf'],
+    ['filter of a lease list', `/v1/epcis/${MEL}/leases?year=2026&filter=flagged&filter=flagged`, 'filter'],
+    ['format of an export', `/v1/epcis/${MEL}/leases/summary?year=2026&format=csv&format=xlsx`, 'format'],
+    ['status of the alerts', '/v1/alerts?status=ouverte&status=resolue', 'status'],
+  ])('says a query parameter given twice is given twice, and to give it once: %s', async (_label, path, name) => {
+    const response = await getJson(`${app.url}${path}`);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [
+        {
+          path: name,
+          code: 'QUERY_PARAM_REPEATED',
+          message: `Paramètre « ${name} » donné 2 fois dans l’adresse : donnez-le une seule fois (?${name}=… une fois, avec la valeur voulue).`,
+        },
+      ],
+    });
+  });
 });

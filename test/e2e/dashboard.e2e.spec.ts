@@ -335,10 +335,15 @@ describe('The web application in a real browser: OIDC and link sign-in, EPCI fig
     await page.locator('#signedUntil').fill('2026-01-10');
     // The lease list is read at the same two times as the cards.
     const listRead = page.waitForRequest((request) => /\/v1\/epcis\/\d+\/leases\?/.test(request.url()));
-    await page.locator('#asOf').fill('2030-01-01T00:00');
+    // A minute ago, as the browser's field takes it (Paris time, to the minute): an instant Vigie has
+    // reached (a future one is refused, 422 AS_OF_NOT_REACHED).
+    const minuteAgo = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000);
+    const parisMinute = new Intl.DateTimeFormat('sv-SE', { timeZone: 'Europe/Paris', dateStyle: 'short', timeStyle: 'short' });
+    const local = parisMinute.format(minuteAgo).replace(' ', 'T');
+    await page.locator('#asOf').fill(local);
     await page.getByRole('button', { name: 'Afficher' }).click();
     const listed = new URL((await listRead).url()).searchParams;
-    expect([listed.get('signedUntil'), listed.get('asOf')]).toEqual(['2026-01-10', expect.stringMatching(/^20(29|30)-/)]);
+    expect([listed.get('signedUntil'), listed.get('asOf')]).toEqual(['2026-01-10', minuteAgo.toISOString()]);
     await page.locator('#asOf').fill('');
     await page.waitForFunction(
       () =>
@@ -435,6 +440,27 @@ describe('The web application in a real browser: OIDC and link sign-in, EPCI fig
     });
     expect(status).toEqual({ status: 403, code: 'CSRF_TOKEN_INVALID' });
     expect(await page.evaluate(() => fetch('/v1/session').then((response) => response.status))).toBe(200);
+  });
+
+  it('tells a signed-in EPCI user the administration page is reserved to administrators (403), another EPCI’s page another organisation’s (404)', async () => {
+    // Another tab of the same session: the EPCI page of the other tests stays as it is.
+    const tab = await context.newPage();
+    try {
+      const admin = await tab.goto(`${app.url}/admin`);
+      expect(admin?.status()).toBe(403);
+      await expect(tab.locator('h1').textContent()).resolves.toBe('Page réservée aux administrateurs');
+      const alert = (await tab.locator('[role="alert"]').textContent())!.replace(/\s+/g, ' ').trim();
+      expect(alert).toMatch(/^Cette page est réservée aux administrateurs de Vigie : votre rôle ne l’ouvre pas\./);
+      expect(alert).not.toContain('autre organisme');
+      await expect(tab.getByRole('link', { name: 'Aller à la page de votre organisme' }).getAttribute('href')).resolves.toBe(
+        `/epci/${MEL}`,
+      );
+      const other = await tab.goto(`${app.url}/epci/200041762`);
+      expect(other?.status()).toBe(404);
+      await expect(tab.locator('[role="alert"]').textContent()).resolves.toContain('celle d’un autre organisme');
+    } finally {
+      await tab.close();
+    }
   });
 
   it('leads back to the sign-in page once the session has expired in the store', async () => {

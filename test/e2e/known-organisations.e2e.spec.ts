@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { getJson, postJson, putJson, registerOrganisations, startTestApp, type TestApp } from '../support/app.js';
+import { createKey, getJson, postJson, putJson, registerOrganisations, startTestApp, type TestApp } from '../support/app.js';
 
 /**
  * Known organisations only: a fact naming a bailleur, réservataire, EPCI or QPV Vigie does not know
@@ -189,5 +189,80 @@ describe('Known organisations only', () => {
       source: 'Arrêté',
     });
     expect(threshold.body.code).toBe('EPCI_NOT_REGISTERED');
+  });
+
+  describe('reads of an organisation Vigie does not know: 404 naming it, not empty figures', () => {
+    it.each([
+      [
+        'EPCI compliance',
+        '/v1/epcis/200093202/compliance?year=2026',
+        'EPCI_NOT_FOUND',
+        /^SIREN « 200093202 » inconnu\. Proches : .*« 200093201 ».*BANATIC/,
+      ],
+      ['EPCI compliance as CSV', '/v1/epcis/200093202/compliance?year=2026&format=csv', 'EPCI_NOT_FOUND', /^SIREN « 200093202 »/],
+      ['EPCI forecast', '/v1/epcis/200093202/compliance/forecast?year=2026', 'EPCI_NOT_FOUND', /^SIREN « 200093202 »/],
+      ['EPCI lease list', '/v1/epcis/200093202/leases?year=2026', 'EPCI_NOT_FOUND', /^SIREN « 200093202 »/],
+      ['EPCI lease summary', '/v1/epcis/200093202/leases/summary?year=2026', 'EPCI_NOT_FOUND', /^SIREN « 200093202 »/],
+      ['EPCI CIA', '/v1/epcis/200093202/cia', 'EPCI_NOT_FOUND', /^SIREN « 200093202 »/],
+      [
+        'bailleur lease list',
+        '/v1/bailleurs/lille-metropole-habita/leases?year=2026',
+        'BAILLEUR_NOT_FOUND',
+        /^Bailleur « lille-metropole-habita » inconnu\. Proches : « lille-metropole-habitat »\. La liste des bailleurs enregistrés : GET \/v1\/bailleurs\.$/,
+      ],
+      [
+        'bailleur bilan',
+        '/v1/bailleurs/lille-metropole-habita/bilans/2026',
+        'BAILLEUR_NOT_FOUND',
+        /^Bailleur « lille-metropole-habita »/,
+      ],
+      [
+        'réservataire ledger',
+        '/v1/reservataires/action-logment/ledger?year=2026',
+        'RESERVATAIRE_NOT_FOUND',
+        /^Réservataire « action-logment » inconnu\. Proches : « action-logement »\. .*GET \/v1\/reservataires\.$/,
+      ],
+    ])('%s: 404 with a stable code naming the identifier and how to find the right one', async (_label, path, code, detail) => {
+      const response = await getJson(`${app.url}${path}`);
+      expect(response.status).toBe(404);
+      expect(response.body).toMatchObject({ code, detail: expect.stringMatching(detail) });
+    });
+
+    it('still reads a known organisation with nothing recorded: 200, empty figures', async () => {
+      expect((await getJson(`${app.url}/v1/bailleurs/lille-metropole-habitat/leases?year=2026`)).status).toBe(200);
+      expect((await getJson(`${app.url}/v1/reservataires/action-logement/ledger?year=2026`)).status).toBe(200);
+      expect((await getJson(`${app.url}/v1/epcis/200093201/leases/summary?year=2026`)).status).toBe(200);
+    });
+
+    it('tells nobody who may not read an organisation whether it exists: the same 404 NOT_FOUND for an unknown one and another’s', async () => {
+      // Access first, existence second: the guard's answer to a caller who may not read it, as before.
+      const bailleur = await createKey(app.url, 'bailleur', 'lille-metropole-habitat');
+      const reservataire = await createKey(app.url, 'reservataire', 'etat-59');
+      const epci = await createKey(app.url, 'epci', '200093201');
+      const etat = await createKey(app.url, 'etat', '62');
+      const pairs: Array<[Record<string, string>, string, string]> = [
+        [
+          reservataire.auth,
+          '/v1/reservataires/action-logement/ledger?year=2026',
+          '/v1/reservataires/action-logment/ledger?year=2026',
+        ],
+        [epci.auth, '/v1/epcis/200041762/compliance?year=2026', '/v1/epcis/200093202/compliance?year=2026'],
+        [epci.auth, '/v1/epcis/200041762/leases?year=2026', '/v1/epcis/200093202/leases?year=2026'],
+        [etat.auth, '/v1/epcis/200093201/leases/summary?year=2026', '/v1/epcis/200093202/leases/summary?year=2026'],
+        [
+          bailleur.auth,
+          '/v1/bailleurs/action-logement/leases?year=2026',
+          '/v1/bailleurs/lille-metropole-habita/leases?year=2026',
+        ],
+      ];
+      for (const [auth, another, unknown] of pairs) {
+        const [theirs, nobodys] = await Promise.all([
+          getJson(`${app.url}${another}`, auth),
+          getJson(`${app.url}${unknown}`, auth),
+        ]);
+        expect([theirs.status, theirs.body.code]).toEqual([404, 'NOT_FOUND']);
+        expect(nobodys.body).toEqual(theirs.body);
+      }
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createKey, getJson, postJson, startTestApp, type TestApp, type TestKey, waitFor } from '../support/app.js';
+import { adminFetch, createKey, getJson, postJson, startTestApp, type TestApp, type TestKey, waitFor } from '../support/app.js';
 
 /**
  * A bailleur's own lease list (every EPCI), the same flat leased twice within 30 days as a flag,
@@ -151,6 +151,43 @@ describe('Lease lists of a bailleur, flats leased twice, and the two times on ev
     });
 
     it.each([
+      ['EPCI compliance', '/v1/epcis/200093201/compliance?year=2026'],
+      ['EPCI compliance, an export', '/v1/epcis/200093201/compliance?year=2026&format=csv'],
+      ['département compliance', '/v1/departements/59/compliance?year=2026'],
+      ['forecast', '/v1/epcis/200093201/compliance/forecast?year=2026'],
+      ['EPCI lease list', '/v1/epcis/200093201/leases?year=2026'],
+      ['bailleur lease list', '/v1/bailleurs/lmh/leases?year=2026'],
+      ['lease summary', '/v1/epcis/200093201/leases/summary?year=2026'],
+      ['audit ledger', '/v1/reservataires/action-logement/ledger?year=2026'],
+      ['bilan', '/v1/bailleurs/lmh/bilans/2026?x=1'],
+    ])(
+      '%s: refuses an asOf Vigie has not reached (422 AS_OF_NOT_REACHED), naming the last position or the time now',
+      async (_label, path) => {
+        const head = positions.at(-1)!;
+        const beyond = await getJson(`${app.url}${path}&asOf=${head + 1_000}`);
+        expect(beyond.status).toBe(422);
+        expect(beyond.body).toMatchObject({
+          code: 'AS_OF_NOT_REACHED',
+          details: { headPosition: head },
+          errors: [{ path: 'asOf', code: 'AS_OF_NOT_REACHED' }],
+        });
+        expect(beyond.body.detail).toBe(
+          `asOf=${head + 1_000} : Vigie n’a pas encore atteint cette position, la dernière enregistrée est ${head}. Demandez une position jusqu’à ${head}, ou omettez asOf pour les chiffres à jour.`,
+        );
+        const tomorrow = new Date(Date.now() + 24 * 3_600_000).toISOString();
+        const future = await getJson(`${app.url}${path}&asOf=${encodeURIComponent(tomorrow)}`);
+        expect(future.status).toBe(422);
+        expect(future.body.code).toBe('AS_OF_NOT_REACHED');
+        expect(future.body.detail).toMatch(
+          /^asOf \(.+\) est dans le futur : il est \d{4}-\d{2}-\d{2}T.+ à Paris\. Demandez un instant passé/,
+        );
+        // The head itself, and now, are reached.
+        expect((await adminFetch(`${app.url}${path}&asOf=${head}`)).status).toBe(200);
+        expect((await adminFetch(`${app.url}${path}&asOf=${encodeURIComponent(new Date().toISOString())}`)).status).toBe(200);
+      },
+    );
+
+    it.each([
       ['/v1/epcis/200093201/leases/summary?year=2026', 'asOf=2026-06-30'],
       ['/v1/epcis/200093201/leases/summary?year=2026', 'signedUntil=2026-02-30'],
       ['/v1/reservataires/action-logement/ledger?year=2026', 'asOf=2026-06-30T23:59:59'],
@@ -164,6 +201,38 @@ describe('Lease lists of a bailleur, flats leased twice, and the two times on ev
       const message = JSON.stringify(body.errors);
       expect(message).toMatch(query.startsWith('asOf') ? /position globale.*ISO 8601 avec son fuseau/ : /AAAA-MM-JJ/);
     });
+  });
+
+  it('writes every date of every CSV export in one French style: JJ/MM/AAAA, instants JJ/MM/AAAA HH:MM (Paris), never AAAA-MM-JJ', async () => {
+    const exports = [
+      '/v1/epcis/200093201/leases?year=2026',
+      '/v1/bailleurs/lmh/leases?year=2026',
+      '/v1/reservataires/action-logement/ledger?year=2026',
+      '/v1/epcis/200093201/leases/summary?year=2026',
+      '/v1/epcis/200093201/compliance?year=2026',
+      '/v1/epcis/200093201/compliance/forecast?year=2026',
+      '/v1/bailleurs/lmh/bilans/2026?year=2026',
+      '/v1/alerts?x=1',
+    ];
+    for (const path of exports) {
+      const response = await adminFetch(`${app.url}${path}&format=csv`);
+      expect({ path, status: response.status }).toEqual({ path, status: 200 });
+      const text = (await response.text()).replace(/^\uFEFF/, '');
+      expect({ path, iso: text.match(/\d{4}-\d{2}-\d{2}/g) }).toEqual({ path, iso: null });
+    }
+    const lines = async (path: string) =>
+      (await (await adminFetch(`${app.url}${path}&format=csv`)).text())
+        .replace(/^\uFEFF/, '')
+        .trim()
+        .split('\r\n');
+    // The lease date of B-lmh-0 (2026-03-02), as a French spreadsheet reads it and the import reads it back.
+    expect((await lines('/v1/bailleurs/lmh/leases?year=2026')).find((line) => line.includes('B-lmh-0'))).toContain(
+      ';02/03/2026;',
+    );
+    const ledger = await lines('/v1/reservataires/action-logement/ledger?year=2026');
+    const recordedAt = ledger[0]!.split(';').indexOf('Enregistré le');
+    expect(ledger[1]!.split(';')[0]).toBe('02/03/2026');
+    expect(ledger[1]!.split(';')[recordedAt]).toMatch(/^\d{2}\/\d{2}\/\d{4} \d{2}:\d{2}$/);
   });
 
   it('writes every instant of an answer in Paris time with its offset, never in UTC with Z', async () => {

@@ -82,4 +82,26 @@ describe('OpenAPI contract, generated from the schemas that validate', () => {
     }
     expect(documented).toBeGreaterThan(routes.length * 4);
   });
+
+  it('documents on every read that takes asOf the 422 of a point not reached, and on every read of an organisation the 404 of one Vigie does not know', () => {
+    const errorsOf = (method: string, path: string) =>
+      Object.values(document.paths[path]![method]!.responses).flatMap(
+        (answer) =>
+          (answer?.content?.['application/problem+json']?.schema as { properties: { code: { enum: string[] } } } | undefined)
+            ?.properties.code.enum ?? [],
+      );
+    const reads: Array<[string, string[]]> = [
+      ['/v1/epcis/{epci}/compliance', ['AS_OF_NOT_REACHED', 'EPCI_NOT_FOUND']],
+      ['/v1/epcis/{epci}/compliance/forecast', ['AS_OF_NOT_REACHED', 'EPCI_NOT_FOUND']],
+      ['/v1/departements/{departement}/compliance', ['AS_OF_NOT_REACHED']],
+      ['/v1/epcis/{epci}/leases', ['AS_OF_NOT_REACHED', 'EPCI_NOT_FOUND']],
+      ['/v1/epcis/{epci}/leases/summary', ['AS_OF_NOT_REACHED', 'EPCI_NOT_FOUND']],
+      ['/v1/bailleurs/{bailleurId}/leases', ['AS_OF_NOT_REACHED', 'BAILLEUR_NOT_FOUND']],
+      ['/v1/bailleurs/{bailleurId}/bilans/{year}', ['AS_OF_NOT_REACHED', 'BAILLEUR_NOT_FOUND']],
+      ['/v1/reservataires/{reservataireId}/ledger', ['AS_OF_NOT_REACHED', 'RESERVATAIRE_NOT_FOUND']],
+      ['/v1/epcis/{siren}/cia', ['EPCI_NOT_FOUND']],
+    ];
+    for (const [path, codes] of reads)
+      expect({ path, codes: errorsOf('get', path) }).toEqual({ path, codes: expect.arrayContaining(codes) });
+  });
 });

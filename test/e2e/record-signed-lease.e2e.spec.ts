@@ -145,7 +145,10 @@ describe('Recording signed leases over HTTP', () => {
       code: 'INVALID_FORMAT',
       message: 'Code commune INSEE attendu (5 caractères, ex. 59350).',
     });
-    expect(byPath['flat.typology'].code).toBe('INVALID_VALUE');
+    expect(byPath['flat.typology']).toMatchObject({
+      code: 'INVALID_VALUE',
+      message: 'Valeur non reconnue ; valeur attendue : T1, T2, T3, T4, T5 ou T6+.',
+    });
     expect(byPath['household.composition.personsAged14OrMore']).toMatchObject({
       code: 'TOO_SMALL',
       message: 'Au moins une personne de 14 ans ou plus.',
@@ -162,6 +165,78 @@ describe('Recording signed leases over HTTP', () => {
     expect(byPath['gestionMode']).toMatchObject({ code: 'REQUIRED', message: 'Champ obligatoire : ajoutez-le.' });
     expect(byPath['extra']).toMatchObject({ code: 'UNKNOWN_FIELD', message: 'Champ inconnu : « extra ».' });
     expect(await eventCount()).toBe(before);
+  });
+
+  it.each([
+    [
+      'a lease’s financing',
+      '/v1/leases',
+      'POST',
+      { flat: { ...leaseBody().flat, financing: 'PLAII' } },
+      'flat.financing',
+      'PLAI, PLUS, PLS, PLI ou autre',
+    ],
+    ['a lease’s gestion mode', '/v1/leases', 'POST', { gestionMode: 'délégué' }, 'gestionMode', 'directe ou deleguee'],
+    [
+      'a key’s role',
+      '/v1/admin/api-keys',
+      'POST',
+      { role: 'maire', label: 'x' },
+      'role',
+      'bailleur, epci, reservataire, etat ou admin',
+    ],
+    [
+      'a query parameter',
+      '/v1/epcis/200093201/compliance?year=2026&groupBy=ville',
+      'GET',
+      undefined,
+      'groupBy',
+      'bailleur, reservataire, secteur ou commune',
+    ],
+  ])(
+    'names the accepted values of an enum field as a French list: %s',
+    async (_label, path, method, overrides, field, values) => {
+      const response = await adminFetch(`${app.url}${path}`, {
+        method,
+        ...(overrides
+          ? {
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(path === '/v1/leases' ? leaseBody(overrides) : overrides),
+            }
+          : {}),
+      });
+      expect(response.status).toBe(400);
+      const body = (await response.json()) as { errors: { message: string }[] };
+      expect(body.errors).toEqual([
+        {
+          path: field,
+          code: 'INVALID_VALUE',
+          message: expect.stringContaining(`Valeur non reconnue ; valeur attendue : ${values}`),
+        },
+      ]);
+      expect(body.errors[0].message).not.toMatch(/["|]/);
+    },
+  );
+
+  it('answers one problem per field and cause to an oversized number, with the field’s own bound', async () => {
+    const household = leaseBody().household;
+    const composition = { personsAged14OrMore: 1e30, childrenUnder14: 0 };
+    const response = await postJson(`${app.url}/v1/leases`, leaseBody({ household: { ...household, composition } }));
+    expect(response.status).toBe(400);
+    // Not zod's safe-integer bound (9007199254740991) beside the field's own: one problem, the one to act on.
+    expect(response.body.errors).toEqual([
+      { path: 'household.composition.personsAged14OrMore', code: 'TOO_BIG', message: 'Valeur trop grande : au plus 30 attendu.' },
+    ]);
+    // Past what JSON reads as a number (1e400 is Infinity): said so, not « un nombre attendu ; reçu : un nombre ».
+    const huge = JSON.stringify(leaseBody()).replace('"yearlyResources":9800', '"yearlyResources":1e400');
+    const infinite = await postJson(`${app.url}/v1/leases`, huge);
+    expect(infinite.body.errors).toEqual([
+      {
+        path: 'household.yearlyResources',
+        code: 'INVALID_TYPE',
+        message: expect.stringMatching(/^Nombre hors limites.*sans exposant/),
+      },
+    ]);
   });
 
   it('answers malformed JSON with 400', async () => {

@@ -83,7 +83,7 @@ describe('People sign in with a session: links, CSRF, expiry, the same access ru
     expect((await fetch(`${app.url}/`, { redirect: 'manual' })).headers.get('location')).toBe('/connexion');
   });
 
-  it('opens a person the pages of her own organisation, and answers another organisation’s page 404 with the way to her own', async () => {
+  it('opens a person the pages of her own organisation, and answers another organisation’s page 404 and the administration 403, with the way to her own', async () => {
     const epci = await postJson(`${app.url}/v1/admin/people`, { name: 'Léa', email: null, role: 'epci', tenant: MEL });
     const etat = await postJson(`${app.url}/v1/admin/people`, { name: 'Paul', email: null, role: 'etat', tenant: '59' });
     const status = async (cookie: string, path: string) =>
@@ -93,7 +93,10 @@ describe('People sign in with a session: links, CSRF, expiry, the same access ru
     expect(await status(epciCookie, `/epci/${MEL}/rapport`)).toBe(200);
     expect(await status(epciCookie, '/epci/245900410')).toBe(404);
     expect(await status(epciCookie, '/bailleur/lmh')).toBe(404);
-    expect(await status(epciCookie, '/admin')).toBe(404);
+    // A page of a role she does not have: reserved to administrators, not another organisation's.
+    const admin = await fetch(`${app.url}/admin`, { headers: { cookie: epciCookie } });
+    expect(admin.status).toBe(403);
+    expect(await admin.text()).toContain('Cette page est réservée aux administrateurs de Vigie');
     const refused = await fetch(`${app.url}/etat/59`, { headers: { cookie: epciCookie } });
     expect(await refused.text()).toContain(`href="/epci/${MEL}"`);
     const etatCookie = await signInWith(etat.body.signInLink);

@@ -8,6 +8,7 @@ import { assertEveryBodyIsDeclared, assertEveryRouteHasARule, documentAccessRule
 import { acceptBodiesUnread, closeConnectionUntilBodyRead, deferContinueUntilBodyRead, isMediaType } from './http/body.js';
 import { accessLog } from './logging/access-log.js';
 import { answerClientError, answerFrameworkError } from './http/framework-errors.js';
+import { refuseRepeatedQueryParams } from './http/params.js';
 import { removeOwnUploads, sweepStaleUploads } from './http/upload-files.js';
 import { documentContracts } from './http/openapi.js';
 import { requestDeadline } from './http/request-deadline.js';
@@ -89,6 +90,8 @@ export async function bootstrap(
   // Every request's own hooks, in this order, before routing's guards and handlers.
   fastify.addHook('onRequest', closeConnectionUntilBodyRead);
   fastify.addHook('onRequest', accessLog(pinoLogger.child({ context: 'HTTP' })));
+  // A query parameter given twice is refused (400, QUERY_PARAM_REPEATED) before any route reads it.
+  fastify.addHook('onRequest', refuseRepeatedQueryParams);
   // More requests than the database connections can serve soon are refused at once (503 SERVER_BUSY).
   fastify.addHook(
     'onRequest',

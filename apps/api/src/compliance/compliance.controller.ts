@@ -22,6 +22,8 @@ import { notFound } from '../http/problem.js';
 import type { VigieConfig } from '@vigie/config';
 import { DATABASE_POOL, type DatabasePool, VIGIE_CONFIG } from '../platform/platform.module.js';
 import { FILTERED } from '../access/tenancies.js';
+import { KnownOrganisationsService } from '../referential/known-organisations.service.js';
+import { assertKnownOrganisation } from '../http/known-organisation.js';
 
 type SharedComplianceView = ReturnType<typeof shareComplianceReport<ComplianceView>>;
 
@@ -140,6 +142,7 @@ export class ComplianceController {
     @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly territorial: TerritorialReferential,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   @Access({ roles: ALL_ROLES, tenancy: FILTERED })
@@ -149,7 +152,7 @@ export class ComplianceController {
       'Respect des objectifs de la CIA pour une année (HQ1, QNQ1, PRIO, ANRU, TERR) : numérateur, dénominateur, taux, cible, écart, statut, trajectoire mensuelle et besoin pour atteindre la cible. Deux temps, combinables : asOf (ce que Vigie savait alors : position globale ou horodatage ISO 8601 avec fuseau) et signedUntil (baux signés jusqu’à une date AAAA-MM-JJ)',
     answer: 'read',
     csv: true,
-    errors: ['NOT_FOUND'],
+    errors: ['NOT_FOUND', 'EPCI_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @ComplianceQueryDocs()
   async get(
@@ -162,6 +165,8 @@ export class ComplianceController {
     const input = parseComplianceQuery(epci, query);
     const asOf = asOfOf(input.asOf);
     const reader = complianceReader(principal, input.epci, this.tenancy);
+    // After the reader is judged: another EPCI's État or EPCI gets the same 404 NOT_FOUND, known or not.
+    await assertKnownOrganisation(this.known, 'epci', input.epci);
     const { view, body, etag } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf, input.signedUntil);
     response.header('X-Vigie-Position', String(view.asOf.position));
     const shared = reader === 'owner' ? null : shareComplianceReport(view, this.config.STATISTICAL_SECRECY_THRESHOLD, reader);

@@ -20,6 +20,7 @@ import {
 } from '@vigie/projections';
 import type { DatabasePool } from '@vigie/postgres';
 import { CLOCK, type Clock, DATABASE_POOL } from '../platform/platform.module.js';
+import { assertAsOfReached } from '../http/bitemporal.js';
 
 export interface ComplianceView extends ComplianceReport {
   /** The position (and time) the figures stand at: the projection's, or the one asked with asOf. */
@@ -130,6 +131,7 @@ export class ComplianceService {
         await this.compute(epciSiren, year, groupBy, freshness.position, freshness, referenceDay, true, null, signedUntil),
       );
     }
+    await assertAsOfReached(pool, asOf, freshness.headPosition);
     let position = freshness.position;
     if (asOf.position !== undefined) position = Math.min(asOf.position, freshness.position);
     if (asOf.at !== undefined) position = Math.min(await positionAt(pool, asOf.at), freshness.position);

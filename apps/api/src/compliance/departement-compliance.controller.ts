@@ -41,6 +41,7 @@ export class DepartementComplianceController {
     summary:
       'Les EPCI d’un département côte à côte pour une année : par EPCI, nom, baux de l’année et, par objectif, numérateur, dénominateur, taux, cible, écart et statut (niveau EPCI, sans trajectoire mensuelle). Pour les services de l’État du département et l’admin ; asOf et signedUntil comme pour un EPCI',
     answer: 'read',
+    errors: ['AS_OF_NOT_REACHED'],
   })
   @ApiParam({ name: 'departement', example: '59' })
   @ApiQuery({ name: 'year', required: true, example: 2026 })

@@ -151,12 +151,22 @@ export class PagesController {
     const principal = await this.sessions.principal(request);
     if (!principal) return response.redirect('/connexion', 303);
     if (!mayOpen(principal, view, id)) {
-      // As the API does for another organisation's figures: not found, and the way to one's own page.
+      // As the API answers: a page of a role one does not have (the administration) is forbidden to
+      // the role (403, as ROLE_FORBIDDEN), another organisation's page is not found (404, as for
+      // its figures); each with the way to one's own page.
+      const forbidden = view === 'admin';
       const body = html`<div class="fr-alert fr-alert--error fr-mb-4w" role="alert">
-          <p>Cette page est celle d’un autre organisme : elle ne vous est pas ouverte.</p>
+          <p>
+            ${
+              forbidden
+                ? 'Cette page est réservée aux administrateurs de Vigie : votre rôle ne l’ouvre pas. Pour un organisme, une clé ou une personne à enregistrer, adressez-vous à votre administrateur.'
+                : 'Cette page est celle d’un autre organisme : elle ne vous est pas ouverte.'
+            }
+          </p>
         </div>
         <p><a class="fr-link" href="${homeOf(principal)}">Aller à la page de votre organisme</a></p>`;
-      this.send(response, page({ title: 'Page introuvable', signedIn: true, body }), 404);
+      const title = forbidden ? 'Page réservée aux administrateurs' : 'Page introuvable';
+      this.send(response, page({ title, signedIn: true, body }), forbidden ? 403 : 404);
       return;
     }
     const body: Html = PAGE_BODIES[view];

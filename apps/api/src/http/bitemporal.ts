@@ -2,9 +2,10 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiQuery } from '@nestjs/swagger';
 import { z } from 'zod';
 import { isBusinessDate, parisTimestamp, parseInstant } from '@vigie/domain';
-import { positionAt, readFreshness, recordedAtOf } from '@vigie/projections';
+import { positionAt, readFreshness, readLogHeads, recordedAtOf } from '@vigie/projections';
 import type { DatabasePool } from '@vigie/postgres';
 import { isTimestampInRange } from './params.js';
+import { problemOf } from './problem.js';
 
 /**
  * `asOf`: what Vigie knew then, a global position (`1200`) or an ISO 8601 timestamp with an
@@ -40,9 +41,49 @@ export function bitemporalInput(query: Record<string, string | undefined>) {
   return { asOf: query.asOf || undefined, signedUntil: query.signedUntil || undefined };
 }
 
+/** The 422 of an `asOf` Vigie has not reached, its field named, with what it has reached. */
+function asOfNotReached(message: string, details: Record<string, unknown>) {
+  return problemOf('AS_OF_NOT_REACHED', {
+    detail: message,
+    details,
+    errors: [{ path: 'asOf', code: 'AS_OF_NOT_REACHED', message }],
+  });
+}
+
+/**
+ * Refuses an `asOf` beyond the log's head: figures "as known at" a point Vigie has not reached
+ * would be read as final when facts may still be recorded before it. A position past the last one
+ * recorded, or an instant after now (the server's clock: events are stamped by it), throws 422
+ * AS_OF_NOT_REACHED naming the last position, or the current time in Paris. `knownHead`: a
+ * position the caller knows reached (its read model's, the head it read); only a position beyond
+ * it costs a read of the head. No `asOf`: nothing to check.
+ */
+export async function assertAsOfReached(pool: DatabasePool, asOf: AsOf, knownHead = 0): Promise<void> {
+  if (asOf.at !== undefined) {
+    const now = new Date();
+    if (asOf.at.getTime() > now.getTime()) {
+      throw asOfNotReached(
+        `asOf (${parisTimestamp(asOf.at)}) est dans le futur : il est ${parisTimestamp(now)} à Paris. Demandez un instant passé, ou omettez asOf pour les chiffres à jour.`,
+        { now: parisTimestamp(now) },
+      );
+    }
+  }
+  if (asOf.position === undefined || asOf.position <= knownHead) return;
+  const { headPosition } = await readLogHeads(pool);
+  if (asOf.position > headPosition) {
+    throw asOfNotReached(
+      `asOf=${asOf.position} : Vigie n’a pas encore atteint cette position, la dernière enregistrée est ${headPosition}. Demandez une position jusqu’à ${headPosition}, ou omettez asOf pour les chiffres à jour.`,
+      { headPosition },
+    );
+  }
+}
+
 /**
  * The position the figures are read at: the read model's own (`current`), or the one `asOf`
  * names, never beyond what the read model has applied; with the time that position was recorded.
+ * An `asOf` beyond the log's head is refused (422 AS_OF_NOT_REACHED, see assertAsOfReached); one
+ * reached by the log but not yet by the read model is read at the read model's position, which the
+ * answer states.
  */
 export async function readPosition(
   pool: DatabasePool,
@@ -50,6 +91,7 @@ export async function readPosition(
   current: number,
 ): Promise<{ readonly position: number; readonly recordedAt: Date | null; readonly live: boolean }> {
   if (asOf.position === undefined && asOf.at === undefined) return { position: current, recordedAt: null, live: true };
+  await assertAsOfReached(pool, asOf, current);
   const asked = asOf.position ?? (await positionAt(pool, asOf.at!));
   const position = Math.min(asked, current);
   return { position, recordedAt: position > 0 ? await recordedAtOf(pool, position) : null, live: false };
@@ -61,7 +103,8 @@ export function BitemporalQueries(what = 'leases'): MethodDecorator {
     ApiQuery({
       name: 'asOf',
       required: false,
-      description: 'what Vigie knew then: a global position, or an ISO 8601 timestamp with explicit offset',
+      description:
+        'what Vigie knew then: a global position, or an ISO 8601 timestamp with explicit offset; a point Vigie has not reached (a position past the last recorded, an instant in the future) answers 422 AS_OF_NOT_REACHED',
       example: '2026-06-30T23:59:59+02:00',
     }),
     ApiQuery({

@@ -10,6 +10,7 @@ import typeis from 'type-is';
 import { compositeKey } from '@vigie/domain';
 import { type ProblemError, problemOf } from './problem.js';
 import { forgetUpload, newUploadPath } from './upload-files.js';
+import { displayKey } from './validation.js';
 
 /**
  * Request bodies are read only on the routes that declare one (`@JsonBody()`, `@TextBody()`),
@@ -133,16 +134,28 @@ function tooLarge(rule: BodyRule): ProblemError {
   });
 }
 
-/** The problem of a body-parser error (its `type`), never a 500: every one of them is about the request. */
-function bodyProblem(error: { type?: string; status?: number }, rule: BodyRule): ProblemError {
+/**
+ * The problem of a body-parser error (its `type`), never a 500: every one of them is about the
+ * request. A charset or a compression it cannot read is a 415 UNSUPPORTED_MEDIA_TYPE whose detail
+ * names it and says what to send instead (UTF-8; no compression, or gzip, deflate, br).
+ */
+function bodyProblem(
+  error: { type?: string; status?: number; charset?: string; encoding?: string },
+  rule: BodyRule,
+): ProblemError {
   switch (error.type) {
     case 'entity.too.large':
       return tooLarge(rule);
     case 'entity.parse.failed':
       return problemOf('MALFORMED_JSON');
     case 'charset.unsupported':
+      return problemOf('UNSUPPORTED_MEDIA_TYPE', {
+        detail: `Jeu de caractères « ${displayKey(error.charset ?? '')} » non accepté : encodez le corps en UTF-8 et déclarez-le « Content-Type: ${rule.types[0]}; charset=utf-8 » (ou sans charset).`,
+      });
     case 'encoding.unsupported':
-      return problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: rule.unsupported });
+      return problemOf('UNSUPPORTED_MEDIA_TYPE', {
+        detail: `Compression « ${displayKey(error.encoding ?? '')} » (Content-Encoding) non acceptée : envoyez le corps sans compression, ou compressé en gzip, deflate ou br.`,
+      });
     default:
       // Aborted, or shorter or longer than its Content-Length.
       return problemOf('VALIDATION_FAILED', { detail: 'Le corps de la demande est incomplet ou mal délimité.' });

@@ -24,6 +24,15 @@ export function toCsv(headers: readonly string[], rows: readonly (readonly Cell[
   return '\uFEFF' + [headers, ...rows].map((row) => row.map(cell).join(';')).join('\r\n') + '\r\n';
 }
 
+/**
+ * A calendar day (`YYYY-MM-DD`) as French users read it in a spreadsheet: `JJ/MM/AAAA`, the style
+ * of every date of every CSV Vigie answers (the instants' too, see csvTimestamp). A French
+ * spreadsheet reads it as a date, and Vigie's imports read it back.
+ */
+export function csvDay(day: string | null | undefined): string | null {
+  return day ? day.split('-').reverse().join('/') : null;
+}
+
 /** A timestamp as French users read it in a spreadsheet: `JJ/MM/AAAA HH:MM`, Paris time. */
 export function csvTimestamp(iso: string | null | undefined): string | null {
   return iso ? parisCsvTimestamp(new Date(iso)) : null;

@@ -3,6 +3,9 @@ import type { DomainErrorCode } from '@vigie/domain';
 /** The codes the API adds to the domain's: storage, access, HTTP. */
 export type ApiErrorCode =
   | 'EPCI_UNKNOWN'
+  | 'EPCI_NOT_FOUND'
+  | 'BAILLEUR_NOT_FOUND'
+  | 'RESERVATAIRE_NOT_FOUND'
   | 'DEPARTEMENT_UNKNOWN'
   | 'EVENT_ID_CONFLICT'
   | 'CONCURRENT_MODIFICATION'
@@ -18,6 +21,7 @@ export type ApiErrorCode =
   | 'IMPORT_NOT_FOUND'
   | 'EVENT_NOT_FOUND'
   | 'VALIDATION_FAILED'
+  | 'AS_OF_NOT_REACHED'
   | 'MALFORMED_JSON'
   | 'MALFORMED_URL'
   | 'MALFORMED_REQUEST'
@@ -132,6 +136,13 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
     'Cet EPCI n’est ni enregistré ni dans le référentiel officiel : l’EPCI ou un administrateur l’enregistre avec ses communes (PUT /v1/epcis/{siren}, voir register).',
   ],
   DEPARTEMENT_UNKNOWN: [422, 'Ce code de département n’existe pas dans le référentiel officiel (ex. 59, 2A, 971).'],
+  // Reads of an organisation Vigie does not know (apps/api/src/http/known-organisation.ts)
+  EPCI_NOT_FOUND: [
+    404,
+    'Aucun EPCI de ce SIREN n’est connu de Vigie (ni dans le référentiel officiel, ni enregistré) : vérifiez le SIREN (voir detail).',
+  ],
+  BAILLEUR_NOT_FOUND: [404, 'Aucun bailleur enregistré ne porte cet identifiant : vérifiez-le (voir detail).'],
+  RESERVATAIRE_NOT_FOUND: [404, 'Aucun réservataire enregistré ne porte cet identifiant : vérifiez-le (voir detail).'],
   // Storage
   EVENT_ID_CONFLICT: [409, 'Cet identifiant d’événement est déjà utilisé pour un autre contenu.'],
   CONCURRENT_MODIFICATION: [409, 'Le dossier a été modifié entre-temps ; relisez-le puis renvoyez la demande.'],
@@ -172,6 +183,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   EVENT_NOT_FOUND: [404, 'Aucun événement ne porte cet identifiant.'],
   // HTTP
   VALIDATION_FAILED: [400, 'La demande contient des données invalides.'],
+  AS_OF_NOT_REACHED: [
+    422,
+    'asOf désigne un point que Vigie n’a pas encore atteint (position au-delà de la dernière enregistrée, ou instant futur) : des faits peuvent encore être enregistrés avant lui (voir detail).',
+  ],
   MALFORMED_JSON: [400, 'Le corps de la demande n’est pas un JSON valide.'],
   PAYLOAD_TOO_LARGE: [413, 'Le corps de la demande est trop volumineux.'],
   MALFORMED_URL: [400, 'L’adresse de la demande est mal encodée (séquence « % » invalide).'],
@@ -216,6 +231,12 @@ const closestSentence = (details: Readonly<Record<string, unknown>>) => {
 };
 
 const DETAILS: Partial<Record<ErrorCode, (details: Readonly<Record<string, unknown>>) => string>> = {
+  EPCI_NOT_FOUND: (details) =>
+    `SIREN « ${String(details.epciSiren)} » inconnu. ${closestSentence(details)} Le SIREN d’un EPCI (9 chiffres) figure dans la base officielle BANATIC ; un EPCI hors de ce référentiel s’enregistre (PUT /v1/epcis/{siren}).`,
+  BAILLEUR_NOT_FOUND: (details) =>
+    `Bailleur « ${String(details.bailleurId)} » inconnu. ${closestSentence(details)} La liste des bailleurs enregistrés : GET /v1/bailleurs.`,
+  RESERVATAIRE_NOT_FOUND: (details) =>
+    `Réservataire « ${String(details.reservataireId)} » inconnu. ${closestSentence(details)} La liste des réservataires enregistrés : GET /v1/reservataires.`,
   BAILLEUR_NOT_REGISTERED: closestSentence,
   RESERVATAIRE_NOT_REGISTERED: closestSentence,
   EPCI_NOT_REGISTERED: closestSentence,

@@ -117,7 +117,7 @@ export function documentContracts(document: OpenApiDocument, controllers: readon
     } else {
       responses['200'] = {
         description: contract.csv
-          ? 'Réponse JSON, ou CSV (séparateur ;, UTF-8 avec BOM) avec ?format=csv, ou classeur XLSX avec ?format=xlsx.'
+          ? 'Réponse JSON, ou CSV (séparateur ;, UTF-8 avec BOM, dates JJ/MM/AAAA) avec ?format=csv, ou classeur XLSX avec ?format=xlsx.'
           : 'Réponse JSON.',
       };
     }

@@ -1,4 +1,7 @@
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { z } from 'zod';
+import { type FieldProblem, problemDocument, sendProblem } from './problem.js';
+import { displayKey } from './validation.js';
 
 /** Path and query parameters shared by the read endpoints. */
 export const epciSirenParam = z.string().regex(/^\d{9}$/, 'SIREN de l’EPCI attendu (9 chiffres).');
@@ -32,3 +35,36 @@ export const dryRunParam = z
   .enum(['true', 'false'], { error: 'dryRun : true (aperçu, rien d’enregistré) ou false attendu.' })
   .optional()
   .transform((value) => value === 'true');
+
+/**
+ * The query parameters given more than once (`?year=2026&year=2027`: Fastify reads them as a list),
+ * each as a field problem QUERY_PARAM_REPEATED naming it; empty when none is. No route of the API
+ * takes a list in its query: a repeated one is a mistake (two filters merged, a link built twice).
+ */
+export function repeatedQueryParams(query: unknown): FieldProblem[] {
+  if (!query || typeof query !== 'object') return [];
+  return Object.entries(query)
+    .filter(([, value]) => Array.isArray(value))
+    .map(([key, value]) => {
+      const name = displayKey(key);
+      return {
+        path: name,
+        code: 'QUERY_PARAM_REPEATED',
+        message: `Paramètre « ${name} » donné ${(value as unknown[]).length} fois dans l’adresse : donnez-le une seule fois (?${name}=… une fois, avec la valeur voulue).`,
+      };
+    });
+}
+
+/**
+ * An `onRequest` hook, for every route: a query parameter given more than once is refused 400
+ * VALIDATION_FAILED, its field problem QUERY_PARAM_REPEATED, before anything reads it (a route's
+ * schema would call the list a bad value, and say nothing of the repetition).
+ */
+export function refuseRepeatedQueryParams(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  const errors = repeatedQueryParams(request.query);
+  if (errors.length) {
+    sendProblem(reply, problemDocument('VALIDATION_FAILED', { errors }));
+    return;
+  }
+  done();
+}

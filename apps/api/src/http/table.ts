@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { csvTimestamp, sendCsv, toCsv, wantsCsv } from './csv.js';
+import { csvDay, csvTimestamp, sendCsv, toCsv, wantsCsv } from './csv.js';
 import { sendXlsx, wantsXlsx, type XlsxCell } from './xlsx.js';
 
 /** An export: French headers and typed rows, answered as a CSV or an XLSX of the same columns. */
@@ -12,9 +12,12 @@ export interface ExportTable {
   readonly rows: readonly (readonly XlsxCell[])[];
 }
 
-/** A typed cell as the CSV writes it: a day as recorded (AAAA-MM-JJ), an instant in Paris time (JJ/MM/AAAA HH:MM). */
+/**
+ * A typed cell as the CSV writes it, one date style throughout: a day JJ/MM/AAAA, an instant
+ * JJ/MM/AAAA HH:MM in Paris time (the XLSX has real date cells, shown the same way).
+ */
 function csvValue(cell: XlsxCell): string | number | boolean | null | undefined {
-  if (cell !== null && typeof cell === 'object') return 'day' in cell ? cell.day : csvTimestamp(cell.instant);
+  if (cell !== null && typeof cell === 'object') return 'day' in cell ? csvDay(cell.day) : csvTimestamp(cell.instant);
   return cell;
 }
 

@@ -38,8 +38,37 @@ export function displayKey(key: PropertyKey): string {
 
 const joinPath = (path: readonly PropertyKey[]) => path.map(displayKey).join('.');
 
+/**
+ * How tight a bound an issue states, to keep one problem per field and cause: an integer field
+ * with a maximum fails both zod's safe-integer bound and its own; the smaller maximum (the larger
+ * minimum) is the one that tells what to send. Lower is tighter.
+ */
+function looseness(issue: z.core.$ZodIssue): number {
+  if (issue.code === 'too_big') return Number(issue.maximum);
+  if (issue.code === 'too_small') return -Number(issue.minimum);
+  return 0;
+}
+
+/** One problem per field and code: of several issues of one cause on a field, the tightest bound (or the first). */
+function onePerFieldAndCause(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const kept = new Map<string, z.core.$ZodIssue>();
+  issues.forEach((issue, index) => {
+    const cause =
+      issue.code === 'unrecognized_keys' || issue.code === 'invalid_key'
+        ? String(index)
+        : issue.code === 'custom'
+          ? `custom:${String((issue.params as { code?: string } | undefined)?.code)}`
+          : issue.code;
+    const key = `${issue.path.map(String).join('\u0000')}\u0001${cause}`;
+    const other = kept.get(key);
+    // Replacing keeps the first one's place in the list.
+    if (!other || looseness(issue) < looseness(other)) kept.set(key, issue);
+  });
+  return [...kept.values()];
+}
+
 function fieldProblems(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): FieldProblem[] {
-  return issues.flatMap((issue): FieldProblem[] => {
+  return onePerFieldAndCause(issues).flatMap((issue): FieldProblem[] => {
     const fullPath = [...prefix, ...issue.path];
     const path = joinPath(fullPath);
     if (issue.code === 'unrecognized_keys') {
@@ -82,6 +111,15 @@ function receivedLabel(input: unknown): string {
 const bound = (value: unknown) => (typeof value === 'bigint' ? value.toString() : String(value)).replace('.', ',');
 
 /**
+ * The accepted values of an enum as a French list, as a person reads it: `T1, T2, T3 ou T4`
+ * (`T1` alone, `T1 ou T2`); a text value as it is, without quotes, `null` as « vide (null) ».
+ */
+function frenchList(values: readonly unknown[]): string {
+  const shown = values.map((value) => (value === null ? 'vide (null)' : typeof value === 'string' ? value : bound(value)));
+  return shown.length <= 1 ? (shown[0] ?? '') : `${shown.slice(0, -1).join(', ')} ou ${shown.at(-1)}`;
+}
+
+/**
  * The French message of a schema's generic refusal, saying what is wrong and what to send instead
  * (a schema's own message, when it has one, wins). Undefined: zod's French message.
  */
@@ -89,6 +127,10 @@ function frenchMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.input === undefined && issue.code !== 'unrecognized_keys') return 'Champ obligatoire : ajoutez-le.';
   switch (issue.code) {
     case 'invalid_type': {
+      // JSON reads 1e400 as Infinity: a number, but none Vigie can hold.
+      if (typeof issue.input === 'number' && !Number.isFinite(issue.input)) {
+        return 'Nombre hors limites (trop grand pour être lu) : envoyez un nombre écrit en chiffres, sans exposant (ex. 9800.5).';
+      }
       const expected = EXPECTED[issue.expected];
       return expected ? `Valeur attendue : ${expected} ; reçu : ${receivedLabel(issue.input)}.` : undefined;
     }
@@ -105,6 +147,9 @@ function frenchMessage(issue: z.core.$ZodRawIssue): string | undefined {
       if (issue.origin === 'number' || issue.origin === 'int' || issue.origin === 'bigint')
         return `Valeur trop grande : ${issue.inclusive ? 'au plus' : 'strictement moins de'} ${bound(issue.maximum)} attendu.`;
       return undefined;
+    case 'invalid_value':
+      // Every enum (and literal) field: the accepted values, as a list a person reads.
+      return `Valeur non reconnue ; valeur attendue : ${frenchList(issue.values)}.`;
     default:
       return undefined;
   }

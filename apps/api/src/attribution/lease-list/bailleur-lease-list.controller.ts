@@ -7,6 +7,7 @@ import { TerritorialReferential } from '@vigie/referential';
 import { organisationId } from '../../http/identifiers.js';
 import { Contract } from '../../http/contract.js';
 import { DisplayNames } from '../../referential/display-names.js';
+import { KnownOrganisationsService } from '../../referential/known-organisations.service.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingOwnedBy } from '../../access/tenancies.js';
@@ -24,6 +25,7 @@ export class BailleurLeaseListController {
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly territorial: TerritorialReferential,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: existingOwnedBy('bailleurs', 'bailleurId') })
@@ -33,6 +35,7 @@ export class BailleurLeaseListController {
       'Chaque bail d’un bailleur dans l’année, tous EPCI : son classement pour chaque objectif, la raison, ses alertes de qualité et l’événement qui le prouve',
     answer: 'read',
     csv: true,
+    errors: ['BAILLEUR_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @ApiParam({ name: 'bailleurId', description: 'the bailleur', example: 'lmh' })
   @LeaseListQueries()
@@ -47,6 +50,7 @@ export class BailleurLeaseListController {
       { bailleurId: organisationId('Identifiant du bailleur') },
       { bailleurId },
       query,
+      { known: this.known, kind: 'bailleur', key: 'bailleurId' },
     );
     const groups = await readBailleurListedLeases(this.pool, input.bailleurId, input.year, at.position);
     const leases = groups

@@ -11,6 +11,8 @@ import type { DisplayNames } from '../../referential/display-names.js';
 import { asOfOf, BitemporalQueries, bitemporalInput, bitemporalQuery, readPosition } from '../../http/bitemporal.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
+import { assertKnownOrganisation, type ReadOrganisation } from '../../http/known-organisation.js';
+import type { KnownOrganisationsService } from '../../referential/known-organisations.service.js';
 
 /** The query of a lease list: year, filter and the two times (strictly parsed). */
 /** The OpenAPI description of a lease list's query (year, filter, asOf / signedUntil, format) and answers (JSON, CSV). */
@@ -32,6 +34,7 @@ export async function readLeaseListQuery<Shape extends z.ZodRawShape>(
   owner: Shape,
   ownerInput: Record<string, unknown>,
   query: Record<string, string>,
+  organisation: { readonly known: KnownOrganisationsService; readonly kind: ReadOrganisation; readonly key: keyof Shape },
 ) {
   const schema = z.object({ ...owner, ...leaseListQuery });
   const input = parseOrThrow(schema, {
@@ -45,6 +48,12 @@ export async function readLeaseListQuery<Shape extends z.ZodRawShape>(
     asOf?: string;
     signedUntil?: string;
   };
+  // An organisation Vigie does not know: 404, not an empty list.
+  await assertKnownOrganisation(
+    organisation.known,
+    organisation.kind,
+    String((input as Record<keyof Shape, unknown>)[organisation.key]),
+  );
   const freshness = await readFreshness(pool, 'compliance');
   const at = await readPosition(pool, asOfOf(input.asOf), freshness.position);
   const options = {

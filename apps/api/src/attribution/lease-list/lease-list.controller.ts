@@ -7,6 +7,7 @@ import { TerritorialReferential } from '@vigie/referential';
 import { epciSirenParam } from '../../http/params.js';
 import { Contract } from '../../http/contract.js';
 import { DisplayNames } from '../../referential/display-names.js';
+import { KnownOrganisationsService } from '../../referential/known-organisations.service.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingEpci } from '../../access/tenancies.js';
@@ -23,6 +24,7 @@ export class LeaseListController {
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly territorial: TerritorialReferential,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   @Access({ roles: ['epci', 'etat', 'admin'], tenancy: existingEpci('epci') })
@@ -31,6 +33,7 @@ export class LeaseListController {
     summary: 'Chaque bail décompté d’une année : son classement pour chaque objectif, la raison, et l’événement qui le prouve',
     answer: 'read',
     csv: true,
+    errors: ['EPCI_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @ApiParam({ name: 'epci', description: 'SIREN of the EPCI', example: '200093201' })
   @LeaseListQueries()
@@ -40,7 +43,11 @@ export class LeaseListController {
     @Req() request: FastifyRequest,
     @Res() response: FastifyReply,
   ): Promise<void> {
-    const { input, freshness, at, options } = await readLeaseListQuery(this.pool, { epci: epciSirenParam }, { epci }, query);
+    const { input, freshness, at, options } = await readLeaseListQuery(this.pool, { epci: epciSirenParam }, { epci }, query, {
+      known: this.known,
+      kind: 'epci',
+      key: 'epci',
+    });
     const read = await readListedLeases(this.pool, input.epci, input.year, at.position);
     const leases = listLeases(read.facts, { cia: read.cia, thresholdPerUc: read.threshold?.amountPerUc }, options);
     await sendLeaseList(request, response, {

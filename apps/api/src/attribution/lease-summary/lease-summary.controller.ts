@@ -15,6 +15,8 @@ import { parseOrThrow } from '../../http/validation.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingEpci } from '../../access/tenancies.js';
+import { KnownOrganisationsService } from '../../referential/known-organisations.service.js';
+import { assertKnownOrganisation } from '../../http/known-organisation.js';
 
 const paramsSchema = z.object({
   epci: epciSirenParam,
@@ -28,6 +30,7 @@ export class LeaseSummaryController {
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly territorial: TerritorialReferential,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   @Access({ roles: ['epci', 'etat', 'admin'], tenancy: existingEpci('epci') })
@@ -37,6 +40,7 @@ export class LeaseSummaryController {
       'Baux signés d’une année dans un EPCI, par bailleur, réservataire et côté QPV ; asOf (ce que Vigie savait alors) et signedUntil (baux signés jusqu’à une date), combinables',
     answer: 'read',
     csv: true,
+    errors: ['EPCI_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @ApiParam({ name: 'epci', description: 'SIREN of the EPCI', example: '200093201' })
   @ApiQuery({ name: 'year', required: true, example: 2026 })
@@ -50,6 +54,7 @@ export class LeaseSummaryController {
     @Res() response: FastifyReply,
   ): Promise<void> {
     const params = parseOrThrow(paramsSchema, { epci, year: query.year, ...bitemporalInput(query) });
+    await assertKnownOrganisation(this.known, 'epci', params.epci);
     const summary = await this.read(params);
     if (!wantsTable(request)) {
       response.code(200).send(summary);

@@ -22,6 +22,8 @@ import {
   scopeColumns,
 } from '../compliance.controller.js';
 import { ComplianceService } from '../compliance.service.js';
+import { KnownOrganisationsService } from '../../referential/known-organisations.service.js';
+import { assertKnownOrganisation } from '../../http/known-organisation.js';
 
 /** Previous years whose months teach each scope its seasonality. */
 const HISTORY_YEARS = 2;
@@ -83,6 +85,7 @@ export class ForecastController {
     @Inject(VIGIE_CONFIG) private readonly config: VigieConfig,
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly territorial: TerritorialReferential,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   @Access({ roles: ALL_ROLES, tenancy: FILTERED })
@@ -92,7 +95,7 @@ export class ForecastController {
       'Prévision au 31 décembre de chaque objectif et périmètre : taux attendu au rythme actuel (saisonnalité apprise des deux années précédentes quand elles existent), intervalle à 90 %, probabilité d’atteindre la cible, à côté des attributions qualifiantes à trouver ; mêmes paramètres et même secret statistique que la lecture de conformité (méthode : docs/forecast.md)',
     answer: 'read',
     csv: true,
-    errors: ['NOT_FOUND'],
+    errors: ['NOT_FOUND', 'EPCI_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @ComplianceQueryDocs()
   async get(
@@ -104,6 +107,7 @@ export class ForecastController {
   ): Promise<void> {
     const input = parseComplianceQuery(epci, query);
     const reader = complianceReader(principal, input.epci, this.tenancy);
+    await assertKnownOrganisation(this.known, 'epci', input.epci);
     const asOf = asOfOf(input.asOf);
     const { view } = await this.compliance.compliance(input.epci, input.year, input.groupBy, asOf, input.signedUntil);
     // The previous years as Vigie knew them at the same position (whole years: their months teach the seasonality).

@@ -15,6 +15,8 @@ import { organisationId } from '../../http/identifiers.js';
 import { yearParam } from '../../http/params.js';
 import { parseOrThrow } from '../../http/validation.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
+import { KnownOrganisationsService } from '../../referential/known-organisations.service.js';
+import { assertKnownOrganisation } from '../../http/known-organisation.js';
 
 /** A bailleur's annual bilan (due 28 February of the next year). */
 @ApiTags('flux')
@@ -24,6 +26,7 @@ export class ReadBilanController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly territorial: TerritorialReferential,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   @Access({ roles: ['bailleur', 'admin'], tenancy: existingOwnedBy('bailleurs', 'bailleurId') })
@@ -33,6 +36,7 @@ export class ReadBilanController {
       'Bilan annuel d’un bailleur : baux par réservataire, typologie, financement, côté QPV et commune, contrôles du contingent préfectoral, clôture et faits tardifs',
     answer: 'read',
     csv: true,
+    errors: ['BAILLEUR_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @BitemporalQueries('leases and flux facts')
   async bilan(
@@ -45,6 +49,7 @@ export class ReadBilanController {
     const bailleurId = parseOrThrow(organisationId('Identifiant du bailleur'), bailleurParam, 'bailleurId');
     const year = parseOrThrow(yearParam, yearText, 'year');
     const times = parseOrThrow(z.object(bitemporalQuery), bitemporalInput(query));
+    await assertKnownOrganisation(this.known, 'bailleur', bailleurId);
     const at = await readFluxAsOf(this.pool, times.asOf);
     const bilan = await readBailleurBilan(this.pool, this.store, bailleurId, year, {
       position: at?.position ?? null,

@@ -15,6 +15,8 @@ import { parseOrThrow } from '../../http/validation.js';
 import { DATABASE_POOL, type DatabasePool } from '../../platform/platform.module.js';
 import { Access } from '../../access/access.decorators.js';
 import { existingOwnedBy } from '../../access/tenancies.js';
+import { KnownOrganisationsService } from '../../referential/known-organisations.service.js';
+import { assertKnownOrganisation } from '../../http/known-organisation.js';
 
 const RULE_FR = {
   bail_signe: 'Bail signé',
@@ -29,6 +31,7 @@ export class ReadLedgerController {
   constructor(
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly territorial: TerritorialReferential,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   @Access({ roles: ['reservataire', 'admin'], tenancy: existingOwnedBy('reservataires', 'reservataireId') })
@@ -38,6 +41,7 @@ export class ReadLedgerController {
       'Registre d’audit d’un réservataire : une ligne par fait décompté pour lui dans l’année, avec l’événement et la position qui le prouvent',
     answer: 'read',
     csv: true,
+    errors: ['RESERVATAIRE_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @ApiQuery({ name: 'year', required: true })
   @ApiQuery({ name: 'bailleur', required: false })
@@ -53,6 +57,7 @@ export class ReadLedgerController {
     const year = parseOrThrow(yearParam, query.year);
     const bailleurId = query.bailleur ? parseOrThrow(organisationId('Identifiant du bailleur'), query.bailleur) : undefined;
     const times = parseOrThrow(z.object(bitemporalQuery), bitemporalInput(query));
+    await assertKnownOrganisation(this.known, 'reservataire', reservataireId);
     const at = await readFluxAsOf(this.pool, times.asOf);
     const ledger = await readLedger(this.pool, reservataireId, year, bailleurId, {
       position: at?.position ?? null,
