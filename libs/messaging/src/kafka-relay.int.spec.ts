@@ -110,4 +110,46 @@ describe('Kafka relay', () => {
       await relay.stop();
     }
   }, 60_000);
+
+  it('after publishing a batch, reads the log again at once, without asking its head first', async () => {
+    const other = await createTestDatabase();
+    const otherStore = new PostgresEventStore(other.pool, { pollIntervalMs: 50 });
+    // What the relay asks PostgreSQL, in order: its checkpoint, the log's head, or its checkpoint's update.
+    const asked: string[] = [];
+    const recording = new Proxy(other.pool, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target) as unknown;
+        if (property !== 'query')
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        return (text: string | { text: string }, ...rest: unknown[]) => {
+          const sql = typeof text === 'string' ? text : text.text;
+          if (/^SELECT position FROM checkpoints/.test(sql)) asked.push('checkpoint');
+          else if (/max\(global_position\) AS head/.test(sql)) asked.push('head');
+          else if (/INSERT INTO checkpoints/.test(sql)) asked.push('checkpoint update');
+          return (value as (...args: unknown[]) => unknown).call(target, text, ...rest);
+        };
+      },
+    });
+    const relay = new KafkaRelay(recording, {
+      brokers: brokers(),
+      topicPrefix: `vigie-${randomUUID().slice(0, 8)}`,
+      pollIntervalMs: 600_000,
+      notifier: otherStore.notifications,
+    });
+    await relay.start();
+    try {
+      await until(() => relay.status().state === 'running', 30_000);
+      // Given five events appended while the relay runs (a stream of writes: it looks at the head after an empty read)…
+      await otherStore.appendMany(leaseAppendBatches(0, 5, 5)[0]!);
+      await until(() => relay.status().published === 5 && asked.includes('head'), 10_000);
+      expect(relay.status().published).toBe(5);
+      // …the batch's checkpoint update is followed by a read (its checkpoint first), the head asked only after that read, empty.
+      const updated = asked.indexOf('checkpoint update');
+      expect(asked.slice(updated, updated + 3)).toEqual(['checkpoint update', 'checkpoint', 'head']);
+    } finally {
+      await relay.stop();
+      await otherStore.close();
+      await other.drop();
+    }
+  }, 60_000);
 });

@@ -211,9 +211,12 @@ export class KafkaRelay {
       this.reason = null;
       this.lastError = null;
       this.backoffMs = 250;
-      if (published === (this.options.batchSize ?? 1_000)) return 0;
-      // Events that an append still in flight below them hides from the gap-safe read (after a
-      // batch too: past it): look again in 20 ms, not after a poll interval.
+      // A batch published: read again at once, without first asking the log's head (a round trip
+      // each batch under a stream of writes, where something new is nearly always there, such as the
+      // alert the batch's leases made the monitor raise); the next read, empty, decides the rest.
+      if (published > 0) return 0;
+      // Events that an append still in flight below them hides from the gap-safe read: look again
+      // in 20 ms, not after a poll interval.
       if (Date.now() - this.appendedAt < HIDDEN_WAIT_MS && (await this.tableHead()) > this.position) return HIDDEN_RETRY_MS;
       return this.options.pollIntervalMs ?? 500;
     } catch (error) {
