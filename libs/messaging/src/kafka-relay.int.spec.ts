@@ -110,4 +110,54 @@ describe('Kafka relay', () => {
       await relay.stop();
     }
   }, 60_000);
+
+  it('after publishing a batch, reads the log again at once from the checkpoint it wrote; after a rest, reads its checkpoint first', async () => {
+    const other = await createTestDatabase();
+    const otherStore = new PostgresEventStore(other.pool, { pollIntervalMs: 50 });
+    // What the relay asks PostgreSQL, in order: its checkpoint, the log's events, the log's head, or its checkpoint's update.
+    const asked: string[] = [];
+    const recording = new Proxy(other.pool, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target) as unknown;
+        if (property !== 'query')
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        return (text: string | { text: string }, ...rest: unknown[]) => {
+          const sql = typeof text === 'string' ? text : text.text;
+          if (/^SELECT position FROM checkpoints/.test(sql)) asked.push('checkpoint');
+          else if (/gap_safe/.test(sql)) asked.push('read');
+          else if (/max\(global_position\) AS head/.test(sql)) asked.push('head');
+          else if (/INSERT INTO checkpoints/.test(sql)) asked.push('checkpoint update');
+          return (value as (...args: unknown[]) => unknown).call(target, text, ...rest);
+        };
+      },
+    });
+    const relay = new KafkaRelay(recording, {
+      brokers: brokers(),
+      topicPrefix: `vigie-${randomUUID().slice(0, 8)}`,
+      pollIntervalMs: 600_000,
+      notifier: otherStore.notifications,
+    });
+    const updates = () => asked.flatMap((kind, index) => (kind === 'checkpoint update' ? [index] : []));
+    await relay.start();
+    try {
+      await until(() => relay.status().state === 'running', 30_000);
+      // Given five events appended while the relay runs (a stream of writes: it looks at the head after an empty read)…
+      await otherStore.appendMany(leaseAppendBatches(0, 5, 5)[0]!);
+      await until(() => relay.status().published === 5 && asked.lastIndexOf('head') > updates()[0]!, 10_000);
+      // …then five more once it rests.
+      await otherStore.appendMany(leaseAppendBatches(5, 5, 5)[0]!);
+      await until(() => relay.status().published === 10 && asked.lastIndexOf('head') > updates()[1]!, 10_000);
+      expect(relay.status().published).toBe(10);
+      const [first, second] = updates() as [number, number];
+      // Each batch's checkpoint update is followed by a read at once, from it: neither the head nor the checkpoint is asked first;
+      expect(asked.slice(first, first + 3)).toEqual(['checkpoint update', 'read', 'head']);
+      expect(asked.slice(second, second + 3)).toEqual(['checkpoint update', 'read', 'head']);
+      // the batch that follows a rest reads the checkpoint first (another process, an operator may have moved it).
+      expect(asked.slice(second - 2, second + 1)).toEqual(['checkpoint', 'read', 'checkpoint update']);
+    } finally {
+      await relay.stop();
+      await otherStore.close();
+      await other.drop();
+    }
+  }, 60_000);
 });
