@@ -1,4 +1,10 @@
+import { APPEND_ORDER_LOCK } from '@vigie/event-store';
 import { adminFetch, getJson, startTestApp, waitFor, type TestApp } from '../support/app.js';
+
+/** Sessions of this database waiting for the log's ordering lock (a bigint advisory lock: its low half in objid). */
+const APPEND_WAITING = `SELECT count(*)::int AS waiting FROM pg_locks
+  WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1 AND objid = $1
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
 
 const HEADER =
   'type;reference_bail;reference_dossier;bailleur;date_bail;rpls;code_insee;siren_epci;typologie;financement;menage;personnes_14_ans_et_plus;enfants_moins_14_ans;revenus_annuels;dalo;reservataire;mode_gestion;motif';
@@ -108,6 +114,55 @@ describe('Bulk import of a file larger than a chunk', () => {
       id,
     ]);
     expect(recorded[0].n).toBe(2_002);
+  });
+
+  it('decides a chunk that names a case of the chunk before the previous one on what that chunk recorded, while it may still be appended', async () => {
+    // Three chunks can be in flight at once: the first appended, the second decided, the third
+    // read and decided meanwhile unless it names a case, event or household of one of them.
+    const rows = [
+      // The first chunk (lines 2–1001), then the second (lines 1002–2001): cases and households of their own.
+      ...Array.from({ length: 2_000 }, (_, n) => lease(10_000 + n)),
+      // The third chunk names nothing of the second, but a lease of the first, cancelled (line 2002).
+      // (Nothing that the append would check again: a copy of a lease would have the third chunk
+      // decided again, once its append found the copied lease recorded meanwhile.)
+      cancellation(10_005),
+    ];
+    // The first chunk's append held at the log's ordering lock, so that it is still in flight when
+    // the third chunk is handed over.
+    const holder = await app.db.pool.connect();
+    await holder.query('SELECT pg_advisory_lock($1)', [APPEND_ORDER_LOCK]);
+    let id: string;
+    try {
+      const started = await adminFetch(`${app.url}/v1/imports`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv' },
+        body: [HEADER, ...rows].join('\n'),
+      });
+      id = ((await started.json()) as { id: string }).id;
+      await waitFor(
+        () => app.db.pool.query(APPEND_WAITING, [APPEND_ORDER_LOCK]),
+        (result) => result.rows[0].waiting > 0,
+        60_000,
+      );
+      // Time for the second and third chunks to be read, checked and handed over meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock($1)', [APPEND_ORDER_LOCK]);
+      holder.release();
+    }
+    const { body: report } = await waitFor(
+      () => getJson(`${app.url}/v1/imports/${id}`),
+      (r) => ['termine', 'echoue', 'refuse'].includes(r.body.status),
+      120_000,
+    );
+    expect(report).toMatchObject({ status: 'termine', total: 2_001, done: 2_001, accepted: 2_001, rejected: 0 });
+    const { rows: cancelled } = await app.db.pool.query(
+      `SELECT c.data->>'leaseId' AS lease, c.data->>'cancelsEventId' = s.event_id::text AS cites_it
+       FROM events c JOIN events s ON s.stream_id = c.stream_id AND s.event_type = 'LeaseSigned'
+       WHERE c.event_type = 'LeaseCancelled' AND c.metadata->>'importId' = $1`,
+      [id],
+    );
+    expect(cancelled).toEqual([{ lease: 'B10005', cites_it: true }]);
   });
 
   it('names, in a rejected row, the registered identifiers close to an unknown réservataire (the report has no closest field)', async () => {
