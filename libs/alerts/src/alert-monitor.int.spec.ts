@@ -77,9 +77,6 @@ describe('Alert monitor under a stream of writes', () => {
         0,
     );
   const head = async () => Number((await db.pool.query('SELECT max(global_position) AS head FROM events')).rows[0].head);
-  /** The compliance projection's position: what a pass evaluates up to, and moves the monitor's checkpoint to. */
-  const complianceHead = async () =>
-    Number((await db.pool.query("SELECT position FROM checkpoints WHERE name = 'compliance'")).rows[0].position);
   const hq1Alert = async () => (await store.readStream(HQ1_ALERT)).events.map((event) => event.type);
 
   it('evaluates an EPCI-year at once, then at most once per interval, and never loses a change it deferred', async () => {
@@ -198,89 +195,5 @@ describe('Alert monitor under a stream of writes', () => {
     await signLeases(1, 50_000, { bailleurId: 'vilogia', epciSiren: OTHER });
     await monitor.runOnce();
     expect([observed('lmh'), observed('vilogia')]).toEqual([true, true]);
-  });
-
-  it('holds off while another process holds the monitor lock, and leaves it free after each pass, even a failed one', async () => {
-    const EPCI = '200067106';
-    const alert = async () =>
-      (await store.readStream(`alert:${EPCI}:2026:RATE_BELOW_TARGET:HQ1:epci:${EPCI}`)).events.map((event) => event.type);
-    const lockFree = async () => {
-      const { rows } = await db.pool.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
-        ALERT_MONITOR_CHECKPOINT,
-      ]);
-      if (rows[0]!.locked) await db.pool.query('SELECT pg_advisory_unlock(hashtext($1))', [ALERT_MONITOR_CHECKPOINT]);
-      return rows[0]!.locked;
-    };
-    await publishThreshold(EPCI);
-    const monitor = new AlertMonitor(db.pool, store, { now: () => new Date('2026-11-26T12:00:00Z') });
-    // Given 20 leases above the threshold (HQ1 0 / 20), while another process's monitor holds the lock…
-    await signLeases(20, 50_000, { epciSiren: EPCI });
-    const other = await db.pool.connect();
-    const before = await checkpoint();
-    try {
-      await other.query('SELECT pg_advisory_lock(hashtext($1))', [ALERT_MONITOR_CHECKPOINT]);
-      // …a pass does nothing: no alert, the checkpoint where it was.
-      expect(await monitor.runOnce()).toBe(0);
-      expect(await alert()).toEqual([]);
-      expect(await checkpoint()).toBe(before);
-    } finally {
-      await other.query('SELECT pg_advisory_unlock(hashtext($1))', [ALERT_MONITOR_CHECKPOINT]);
-      other.release();
-    }
-    // Once it is released, the next pass raises the alert, moves the checkpoint, and frees the lock.
-    expect(await monitor.runOnce()).toBeGreaterThan(0);
-    expect(await alert()).toEqual(['AlertRaised']);
-    expect(await checkpoint()).toBe(await complianceHead());
-    expect(await lockFree()).toBe(true);
-
-    // A pass that fails (its alert streams unreadable) leaves the checkpoint, and the lock free.
-    const failing = new Proxy(store, {
-      get(target, property, receiver) {
-        if (property === 'readStreams') return () => Promise.reject(new Error('alert streams unreadable'));
-        const value = Reflect.get(target, property, receiver);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
-    const afterRaise = await checkpoint();
-    await signLeases(10, 5_000, { epciSiren: EPCI });
-    await expect(new AlertMonitor(db.pool, failing, { now: () => new Date('2026-11-26T12:00:00Z') }).runOnce()).rejects.toThrow(
-      'alert streams unreadable',
-    );
-    expect(await checkpoint()).toBe(afterRaise);
-    expect(await lockFree()).toBe(true);
-    // The next pass evaluates what the failed one could not: 10 / 30 ≥ 25 %, resolved.
-    await monitor.runOnce();
-    expect(await alert()).toEqual(['AlertRaised', 'AlertResolved']);
-  });
-
-  it('takes its lock, checkpoints and changed EPCI-years in one round trip, and its checkpoint and unlock in one more', async () => {
-    const EPCI = '200069037';
-    await publishThreshold(EPCI);
-    await signLeases(3, 50_000, { epciSiren: EPCI });
-    // The statements sent on the monitor's own connection (the figures and the alert streams are read beside it).
-    const sent: string[] = [];
-    const recording = new Proxy(db.pool, {
-      get(target, property) {
-        const value = Reflect.get(target, property, target) as unknown;
-        if (property !== 'connect')
-          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-        return async () => {
-          const client = await target.connect();
-          const query = client.query.bind(client) as (text: string) => Promise<unknown>;
-          return Object.assign(Object.create(client) as object, {
-            query: (text: string) => {
-              sent.push(text);
-              return query(text);
-            },
-            release: () => client.release(),
-          });
-        };
-      },
-    });
-    await new AlertMonitor(recording, store, { now: () => new Date('2026-11-26T12:00:00Z') }).runOnce();
-    expect(await checkpoint()).toBe(await complianceHead());
-    expect(sent).toHaveLength(2);
-    expect(sent[0]).toMatch(/pg_try_advisory_lock[\s\S]*compliance_scopes/);
-    expect(sent[1]).toMatch(/INSERT INTO checkpoints[\s\S]*pg_advisory_unlock/);
   });
 });

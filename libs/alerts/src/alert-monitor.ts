@@ -1,4 +1,4 @@
-import { escapeLiteral, type Pool, type QueryResult } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import {
   compositeKey,
   alertDecider,
@@ -18,38 +18,6 @@ import { CommandPipeline, type EventStore, PollingLoop, type PostgresEventNotifi
 import { LiveFiguresKeeper, readConventionFlux, readConventions } from '@vigie/projections';
 
 export const ALERT_MONITOR_CHECKPOINT = 'alert-monitor';
-/** The monitor's checkpoint and lock name, as an SQL literal (the pass's statements travel together, without parameters). */
-const MONITOR_NAME = escapeLiteral(ALERT_MONITOR_CHECKPOINT);
-/**
- * The compliance, flux and monitor checkpoints, each row with one EPCI-year whose figures or rules
- * changed after the monitor's checkpoint (a single row with null scope columns when none did, or
- * when the compliance projection has not moved past the monitor).
- */
-const PASS_STATE_SQL = `
-  WITH positions AS (
-    SELECT coalesce(max(position) FILTER (WHERE name = 'compliance'), 0) AS head,
-           coalesce(max(position) FILTER (WHERE name = 'flux'), 0) AS flux,
-           coalesce(max(position) FILTER (WHERE name = ${MONITOR_NAME}), 0) AS after
-    FROM checkpoints WHERE name IN ('compliance', 'flux', ${MONITOR_NAME})
-  )
-  SELECT p.head, p.flux, p.after, changed.epci_siren, changed.year, changed.position
-  FROM positions p
-  LEFT JOIN LATERAL (
-    SELECT epci_siren, year, position FROM compliance_scopes WHERE position > p.after
-    UNION
-    SELECT s.epci_siren, s.year, s.position FROM compliance_scopes s
-    WHERE s.epci_siren IN (SELECT epci_siren FROM cia_versions WHERE position > p.after
-                           UNION SELECT epci_siren FROM quartile_thresholds WHERE position > p.after)
-  ) AS changed ON p.head > p.after`;
-
-interface PassStateRow {
-  readonly head: string;
-  readonly flux: string;
-  readonly after: string;
-  readonly epci_siren: string | null;
-  readonly year: number | null;
-  readonly position: string | null;
-}
 /** The longest an EPCI-year's change waits for its evaluation under a continuous stream of writes. */
 const MAX_SCOPE_SPACING_MS = 2_000;
 /**
@@ -152,62 +120,52 @@ export class AlertMonitor {
   /** Evaluates the scopes changed since the last pass; returns how many alert events it appended. */
   async runOnce(): Promise<number> {
     const client = await this.pool.connect();
-    let locked = false;
     try {
-      // One monitor at a time, across processes. The lock, then (a statement of its own, so that it
-      // sees what the last holder committed) the checkpoints and the EPCI-years changed since the
-      // monitor's: one round trip, three before.
-      const [lock, state] = (await client.query(
-        `SELECT pg_try_advisory_lock(hashtext(${MONITOR_NAME})) AS locked;
-         ${PASS_STATE_SQL}`,
-      )) as unknown as [QueryResult<{ locked: boolean }>, QueryResult<PassStateRow>];
-      if (!lock.rows[0]!.locked) return 0;
-      locked = true;
-      const { appended, checkpoint } = await this.pass(state.rows);
-      // The checkpoint and the unlock in one round trip. Without waiting for the WAL flush
-      // (synchronous_commit off for this statement's transaction): a checkpoint lost in a crash only
-      // evaluates its scopes again, and their alert events, whose ids derive from stream and
-      // version, are not recorded twice. A flushed commit held the next pass back.
-      if (checkpoint !== null) {
-        await client.query(
-          `INSERT INTO checkpoints (name, position)
-           SELECT ${MONITOR_NAME}, ${Number(checkpoint)}::bigint FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed
-           ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now();
-           SELECT pg_advisory_unlock(hashtext(${MONITOR_NAME}))`,
-        );
-        locked = false;
-      }
-      return appended;
-    } finally {
+      // One monitor at a time, across processes.
+      const { rows: lock } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
+        ALERT_MONITOR_CHECKPOINT,
+      ]);
+      if (!lock[0]!.locked) return 0;
       try {
-        if (locked) await client.query(`SELECT pg_advisory_unlock(hashtext(${MONITOR_NAME}))`);
+        return await this.pass(client);
       } finally {
-        client.release();
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [ALERT_MONITOR_CHECKPOINT]);
       }
+    } finally {
+      client.release();
     }
   }
 
-  /**
-   * One pass on the state read under the lock: the EPCI-years changed since the monitor's checkpoint,
-   * then the flux rules if due. Returns the alert events appended and the position the checkpoint
-   * moves to (null: it stays, a deferred EPCI-year is still to evaluate or nothing moved).
-   */
-  private async pass(rows: readonly PassStateRow[]): Promise<{ appended: number; checkpoint: number | null }> {
-    const { head, flux: fluxHead, after } = rows[0]!;
+  private async pass(client: PoolClient): Promise<number> {
+    const { rows: checkpoints } = await client.query<{ name: string; position: string }>(
+      "SELECT name, position FROM checkpoints WHERE name IN ('compliance', 'flux', $1)",
+      [ALERT_MONITOR_CHECKPOINT],
+    );
+    const position = (name: string) => Number(checkpoints.find((row) => row.name === name)?.position ?? 0);
+    const head = position('compliance');
+    const after = position(ALERT_MONITOR_CHECKPOINT);
     const now = this.options.now?.() ?? new Date();
     // The flux rules read the flux projection: they are due again once it has moved.
-    if (Number(fluxHead) > this.fluxSeen) {
-      this.fluxSeen = Number(fluxHead);
+    const fluxHead = position('flux');
+    if (fluxHead > this.fluxSeen) {
+      this.fluxSeen = fluxHead;
       this.fluxDirty = true;
     }
-    if (Number(head) <= Number(after)) return { appended: await this.maybeEvaluateFlux(Number(head), now), checkpoint: null };
+    if (head <= after) return this.maybeEvaluateFlux(head, now);
     this.fluxDirty = true;
-    const scopes = rows.filter((row) => row.epci_siren !== null);
+    const { rows: scopes } = await client.query<{ epci_siren: string; year: number; position: string }>(
+      `SELECT epci_siren, year, position FROM compliance_scopes WHERE position > $1
+       UNION
+       SELECT s.epci_siren, s.year, s.position FROM compliance_scopes s
+       WHERE s.epci_siren IN (SELECT epci_siren FROM cia_versions WHERE position > $1
+                              UNION SELECT epci_siren FROM quartile_thresholds WHERE position > $1)`,
+      [after],
+    );
     let appended = 0;
     let deferred = false;
     this.deferredDueInMs = null;
     for (const scope of scopes) {
-      const key = compositeKey('compliance-scope', scope.epci_siren!, scope.year!);
+      const key = compositeKey('compliance-scope', scope.epci_siren, scope.year);
       const last = this.lastScopePass.get(key);
       const took = last?.took ?? 0;
       const spacing =
@@ -219,19 +177,30 @@ export class AlertMonitor {
         continue;
       }
       const { appended: recorded, computingMs } = await this.evaluate(
-        scope.epci_siren!,
-        scope.year!,
-        Number(head),
+        scope.epci_siren,
+        scope.year,
+        head,
         Number(scope.position),
         now,
       );
       appended += recorded;
       this.lastScopePass.set(key, { at, took: computingMs });
     }
-    appended += await this.maybeEvaluateFlux(Number(head), now);
+    appended += await this.maybeEvaluateFlux(head, now);
     // A deferred scope keeps the checkpoint where it was: the next passes find it again (and a
     // restart too), and evaluate it once its interval has passed.
-    return { appended, checkpoint: deferred ? null : Number(head) };
+    if (deferred) return appended;
+    // Without waiting for the WAL flush (synchronous_commit off for this statement's transaction):
+    // a checkpoint lost in a crash only evaluates its scopes again, and their alert events, whose
+    // ids derive from stream and version, are not recorded twice. A flushed commit held the next
+    // pass back.
+    await client.query(
+      `INSERT INTO checkpoints (name, position)
+       SELECT $1::text, $2::bigint FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed
+       ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()`,
+      [ALERT_MONITOR_CHECKPOINT, head],
+    );
+    return appended;
   }
 
   /**

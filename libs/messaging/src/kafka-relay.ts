@@ -122,8 +122,6 @@ export class KafkaRelay {
   /** When the last append was signalled: the log's head is looked at only for a moment after one. */
   private appendedAt = 0;
   private unlisten: (() => void) | undefined;
-  /** The checkpoint the batch just published wrote, for the read that follows it at once (null: read the checkpoint). */
-  private continueFrom: number | null = null;
 
   constructor(
     private readonly pool: Pool,
@@ -152,7 +150,6 @@ export class KafkaRelay {
 
   async start(): Promise<void> {
     this.position = await this.readCheckpoint();
-    this.continueFrom = null;
     if (this.state === 'disabled' || this.loop.running) return;
     this.state = 'connecting';
     this.unlisten ??= this.options.notifier?.onAppended(() => (this.appendedAt = Date.now()));
@@ -214,12 +211,9 @@ export class KafkaRelay {
       this.reason = null;
       this.lastError = null;
       this.backoffMs = 250;
-      // A batch published: read again at once, without first asking the log's head (a round trip
-      // each batch under a stream of writes, where something new is nearly always there, such as the
-      // alert the batch's leases made the monitor raise); the next read, empty, decides the rest.
-      if (published > 0) return 0;
-      // Events that an append still in flight below them hides from the gap-safe read: look again
-      // in 20 ms, not after a poll interval.
+      if (published === (this.options.batchSize ?? 1_000)) return 0;
+      // Events that an append still in flight below them hides from the gap-safe read (after a
+      // batch too: past it): look again in 20 ms, not after a poll interval.
       if (Date.now() - this.appendedAt < HIDDEN_WAIT_MS && (await this.tableHead()) > this.position) return HIDDEN_RETRY_MS;
       return this.options.pollIntervalMs ?? 500;
     } catch (error) {
@@ -256,11 +250,7 @@ export class KafkaRelay {
   }
 
   private async publishBatch(producer: Producer): Promise<number> {
-    // Right after a batch of its own, the relay goes on from the checkpoint it has just written
-    // (one round trip less per batch under a stream of writes); after an empty read or a rest, it
-    // reads the checkpoint again (another process, an operator may have moved it).
-    const after = this.continueFrom ?? (await this.readCheckpoint());
-    this.continueFrom = null;
+    const after = await this.readCheckpoint();
     const events = await readAllWith(this.pool, after, this.options.batchSize ?? 1_000);
     if (events.length === 0) {
       this.position = after;
@@ -305,7 +295,6 @@ export class KafkaRelay {
       [RELAY_CHECKPOINT, last.globalPosition, last.recordedAt],
     );
     this.position = last.globalPosition;
-    this.continueFrom = last.globalPosition;
     this.published += batch.length;
     // A full read batch, or one cut by bytes: go on at once.
     return taken < events.length ? (this.options.batchSize ?? 1_000) : events.length;

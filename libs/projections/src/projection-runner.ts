@@ -1,4 +1,4 @@
-import { escapeLiteral, Pool, type PoolClient, type QueryResult } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { type AppendSignal, PollingLoop, readAllWith, readBatchOfTypesWith, type RecordedEvent } from '@vigie/event-store';
 import { type Projection } from './projection.js';
 
@@ -92,34 +92,33 @@ export class ProjectionRunner {
   /** Processes one batch; returns how many events it applied (0: caught up). */
   async runOnce(): Promise<number> {
     const client = await this.pool.connect();
-    const name = escapeLiteral(this.projection.name);
     try {
-      // One round trip opens the batch (four statements, each with its own snapshot): the checkpoint
-      // is read after the lock is held, so it is the one the last batch (any process) committed.
-      // Four round trips before: a quarter of a small batch's time under load.
-      const opened = (await client.query(
-        `BEGIN;
-         SELECT pg_advisory_xact_lock(hashtext(${escapeLiteral(`projection:${this.projection.name}`)}))${
-           this.options.synchronousCommit === false ? ", set_config('synchronous_commit', 'off', true)" : ''
-         };
-         INSERT INTO checkpoints (name) VALUES (${name}) ON CONFLICT (name) DO NOTHING;
-         SELECT position, last_event_at FROM checkpoints WHERE name = ${name}`,
-      )) as unknown as QueryResult<{ position: string; last_event_at: Date | null }>[];
-      const checkpoint = opened.at(-1)!.rows[0]!;
-      const position = Number(checkpoint.position);
+      await client.query('BEGIN');
+      await client.query(
+        this.options.synchronousCommit === false
+          ? "SELECT pg_advisory_xact_lock(hashtext($1)), set_config('synchronous_commit', 'off', true)"
+          : 'SELECT pg_advisory_xact_lock(hashtext($1))',
+        [`projection:${this.projection.name}`],
+      );
+      await client.query('INSERT INTO checkpoints (name) VALUES ($1) ON CONFLICT (name) DO NOTHING', [this.projection.name]);
+      const { rows } = await client.query<{ position: string; last_event_at: Date | null }>(
+        'SELECT position, last_event_at FROM checkpoints WHERE name = $1',
+        [this.projection.name],
+      );
+      const position = Number(rows[0]!.position);
       const { events, last, count } = await this.read(client, position);
       if (!last) {
         await client.query('COMMIT');
-        this.current = { position, lastEventAt: checkpoint.last_event_at };
+        this.current = { position, lastEventAt: rows[0]!.last_event_at };
         return 0;
       }
       await this.projection.apply(client, events, { after: position, upTo: last.globalPosition });
-      // The checkpoint and the COMMIT in one round trip: on an error in the UPDATE, the COMMIT is not run.
-      await client.query(
-        `UPDATE checkpoints SET position = ${Number(last.globalPosition)}, last_event_at = ${escapeLiteral(last.recordedAt.toISOString())},
-           updated_at = now() WHERE name = ${name};
-         COMMIT`,
-      );
+      await client.query('UPDATE checkpoints SET position = $2, last_event_at = $3, updated_at = now() WHERE name = $1', [
+        this.projection.name,
+        last.globalPosition,
+        last.recordedAt,
+      ]);
+      await client.query('COMMIT');
       this.current = { position: last.globalPosition, lastEventAt: last.recordedAt };
       this.options.onApplied?.(last.globalPosition);
       return count;

@@ -94,31 +94,29 @@ export async function readComplianceRules(
   year: number,
   position: number,
 ): Promise<Omit<ComplianceInputs, 'facts'>> {
-  // One statement (one round trip, one connection of the pool) for the three: the alert monitor
-  // reads them at every evaluation.
-  const { rows } = await pool.query<{
-    cia: Cia | null;
-    amount_per_uc: string | null;
-    source: string | null;
-    kinds: Record<string, ReservataireKind>;
-  }>(
-    `SELECT c.cia, t.amount_per_uc, t.source, k.kinds
-     FROM (SELECT coalesce(jsonb_object_agg(id, entry->>'kind'), '{}') AS kinds
-           FROM referential_entries WHERE kind = 'reservataire') AS k
-     LEFT JOIN LATERAL (SELECT cia FROM cia_versions WHERE epci_siren = $1 AND position <= $3
-                        ORDER BY position DESC LIMIT 1) AS c ON true
-     LEFT JOIN LATERAL (SELECT amount_per_uc, source FROM quartile_thresholds
-                        WHERE epci_siren = $1 AND year = $2 AND position <= $3 ORDER BY position DESC LIMIT 1) AS t ON true`,
-    [epciSiren, year, position],
-  );
-  const { cia, amount_per_uc: amountPerUc, source, kinds } = rows[0]!;
-  const adopted = cia ?? undefined;
+  const [cias, thresholds, kinds] = await Promise.all([
+    pool.query<{ cia: Cia }>(
+      'SELECT cia FROM cia_versions WHERE epci_siren = $1 AND position <= $2 ORDER BY position DESC LIMIT 1',
+      [epciSiren, position],
+    ),
+    pool.query<{ amount_per_uc: string; source: string }>(
+      `SELECT amount_per_uc, source FROM quartile_thresholds
+       WHERE epci_siren = $1 AND year = $2 AND position <= $3 ORDER BY position DESC LIMIT 1`,
+      [epciSiren, year, position],
+    ),
+    pool.query<{ id: string; kind: ReservataireKind }>(
+      "SELECT id, entry->>'kind' AS kind FROM referential_entries WHERE kind = 'reservataire'",
+    ),
+  ]);
+  const adopted = cias.rows[0]?.cia;
   const applies = adopted !== undefined && adopted.period.startYear <= year && year <= adopted.period.endYear;
   return {
     cia: applies ? adopted : legalDefaultCia(epciSiren, year),
     ciaAdopted: applies,
-    threshold: amountPerUc !== null ? { amountPerUc: Number(amountPerUc), source: source! } : null,
-    reservataireKinds: kinds,
+    threshold: thresholds.rows[0]
+      ? { amountPerUc: Number(thresholds.rows[0].amount_per_uc), source: thresholds.rows[0].source }
+      : null,
+    reservataireKinds: Object.fromEntries(kinds.rows.map((row) => [row.id, row.kind])),
   };
 }
 
