@@ -207,4 +207,31 @@ describe('Undoing an import', () => {
     );
     expect(rows[0].n).toBe(1);
   });
+
+  it('says a file sent again after its import was undone brings nothing back, row by row, instead of « déjà importé »', async () => {
+    const lines = [row('bail', 30, false), row('bail', 31, true)];
+    const id = await importCsv(lines);
+    const undone = await postJson(`${app.url}/v1/imports/${id}/cancellation`, { reason: 'Mauvais fichier' }, lmh.auth);
+    expect(undone.body).toMatchObject({ cancelled: 2 });
+    const before = await eventCount();
+
+    const again = await fetch(`${app.url}/v1/imports`, {
+      method: 'POST',
+      headers: { ...lmh.auth, 'content-type': 'text/csv' },
+      body: [HEADER, ...lines, row('bail', 32, false)].join('\r\n'),
+    });
+    const { id: second } = (await again.json()) as { id: string };
+    const { body } = await waitFor(
+      () => getJson(`${app.url}/v1/imports/${second}`, lmh.auth),
+      (r) => r.body.status === 'termine',
+    );
+    // The new lease is recorded; the two undone ones are neither « déjà importées » nor back.
+    expect(body).toMatchObject({ accepted: 1, alreadyImported: 0, rejected: 2 });
+    expect(body.rejections.map((r: { line: number; field: string; code: string }) => [r.line, r.field, r.code])).toEqual([
+      [2, 'reference_bail', 'LEASE_CANCELLED_SINCE'],
+      [3, 'reference_bail', 'LEASE_CANCELLED_SINCE'],
+    ]);
+    expect(body.rejections[0].message).toMatch(/le renvoyer ne le rétablit pas/);
+    expect(await eventCount()).toBe(before + 1);
+  });
 });

@@ -2,6 +2,8 @@ import type { DomainErrorCode } from '@vigie/domain';
 
 /** The codes the API adds to the domain's: storage, access, HTTP. */
 export type ApiErrorCode =
+  /** An import row a previous send recorded, whose lease was cancelled since (an import undone). */
+  | 'LEASE_CANCELLED_SINCE'
   | 'EPCI_UNKNOWN'
   | 'EPCI_NOT_FOUND'
   | 'BAILLEUR_NOT_FOUND'
@@ -66,6 +68,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
   QPV_NOT_IN_FORCE: [422, 'Ce QPV n’était pas en vigueur à la date du bail (voir sa période de validité : validFrom, validTo).'],
   QPV_NOT_IN_COMMUNE: [422, 'Ce QPV ne se trouve pas dans la commune (ou l’arrondissement) du logement.'],
   LEASE_NOT_FOUND: [404, 'Aucun bail en cours ne porte cette référence dans ce dossier.'],
+  LEASE_CANCELLED_SINCE: [
+    409,
+    'Bail déjà enregistré par un envoi précédent, puis annulé (import annulé ou bail annulé) : il ne compte pas, et le renvoyer ne le rétablit pas. Pour l’enregistrer de nouveau, envoyez-le avec un autre id_evenement (une nouvelle référence de bail si votre logiciel en donne une).',
+  ],
   LEASE_CHANGED_SINCE: [
     409,
     'Le bail a changé depuis (corrigé, annulé ou signé de nouveau par un autre enregistrement) : il n’est pas rétabli.',

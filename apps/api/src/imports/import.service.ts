@@ -704,10 +704,20 @@ export class ImportService {
       await this.appendRows({ ...rows, valid: valid.slice(half) });
       return;
     }
+    const cancelled = await this.cancelledSince(
+      valid.filter((row, index) => {
+        const result = outcomes[index];
+        return row.kind === 'lease' && result?.ok === true && result.outcome.alreadyRecorded;
+      }),
+    );
     outcomes.forEach((result, index) => {
       const row = valid[index]!;
       if (result.ok) {
-        if (result.outcome.alreadyRecorded) report.alreadyImported += 1;
+        // Recorded by an earlier send and cancelled since (an import undone, a lease cancelled): it
+        // does not count, and sending it again does not bring it back — said, never « déjà importé ».
+        if (result.outcome.alreadyRecorded && cancelled.has(row.streamId))
+          this.reject(report, row, 'leaseId', 'LEASE_CANCELLED_SINCE', errorEntry('LEASE_CANCELLED_SINCE')[1]);
+        else if (result.outcome.alreadyRecorded) report.alreadyImported += 1;
         else report.accepted += 1;
       } else if (result.error instanceof EventIdConflictError) {
         this.reject(report, row, 'eventId', 'EVENT_ID_CONFLICT', errorEntry('EVENT_ID_CONFLICT')[1]);
@@ -726,6 +736,24 @@ export class ImportService {
         throw result.error;
       }
     });
+  }
+
+  /**
+   * Of lease rows an earlier send recorded, the cases (stream ids) whose last lease event is a
+   * cancellation: their lease is no longer in force. One query on the cases' streams (index on
+   * stream id and version), none when no row was recorded before.
+   */
+  private async cancelledSince(rows: readonly ValidRow[]): Promise<Set<string>> {
+    if (!rows.length) return new Set();
+    const { rows: last } = await this.pool.query<{ stream_id: string }>(
+      `SELECT stream_id FROM (
+         SELECT DISTINCT ON (stream_id) stream_id, event_type FROM events
+         WHERE stream_id = ANY($1) AND event_type IN ('LeaseSigned', 'LeaseCorrected', 'LeaseCancelled')
+         ORDER BY stream_id, stream_version DESC
+       ) AS latest WHERE event_type = 'LeaseCancelled'`,
+      [[...new Set(rows.map((row) => row.streamId))]],
+    );
+    return new Set(last.map((row) => row.stream_id));
   }
 
   /** Rows decided in file order through `pipeline`'s batch, the accepted ones appended in one transaction; the report untouched. */
