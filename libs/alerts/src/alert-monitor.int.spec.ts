@@ -120,14 +120,40 @@ describe('Alert monitor under a stream of writes', () => {
     const alert = async () =>
       (await store.readStream(`alert:${EPCI}:2026:RATE_BELOW_TARGET:HQ1:epci:${EPCI}`)).events.map((event) => event.type);
     await publishThreshold(EPCI);
-    // A clock that stands still: any spacing would defer the second pass.
-    const monitor = new AlertMonitor(db.pool, store, { now: () => new Date('2026-11-26T12:00:00Z') });
+    // A clock that stands still: any spacing would defer the second pass. The computing is
+    // measured by a clock that says it took no time (a loaded machine's real one may say 10 ms or more).
+    const monitor = new AlertMonitor(db.pool, store, { now: () => new Date('2026-11-26T12:00:00Z'), computingClock: () => 0 });
     // Given two Q1 leases, evaluated (HQ1 at 100 %, no alert)…
     await signLeases(2, 5_000, { epciSiren: EPCI });
     await monitor.runOnce();
     expect(await alert()).toEqual([]);
     // …when 18 leases above the threshold follow (2 / 20 = 10 %), the next pass raises the alert at once.
     await signLeases(18, 50_000, { epciSiren: EPCI });
+    await monitor.runOnce();
+    expect(await alert()).toEqual(['AlertRaised']);
+  });
+
+  it('spaces the evaluations of an EPCI-year that computes for 50 ms by three times that, then evaluates it', async () => {
+    const EPCI = '200030195';
+    const alert = async () =>
+      (await store.readStream(`alert:${EPCI}:2026:RATE_BELOW_TARGET:HQ1:epci:${EPCI}`)).events.map((event) => event.type);
+    await publishThreshold(EPCI);
+    let clock = Date.parse('2026-11-26T12:00:00Z');
+    // Every evaluation computes for 50 ms by its clock (read when it starts and when it ends).
+    let computing = 0;
+    const monitor = new AlertMonitor(db.pool, store, {
+      now: () => new Date(clock),
+      computingClock: () => (computing += 50),
+    });
+    await signLeases(2, 5_000, { epciSiren: EPCI });
+    await monitor.runOnce();
+    await signLeases(18, 50_000, { epciSiren: EPCI });
+    // 100 ms later, within the 150 ms spacing: deferred.
+    clock += 100;
+    await monitor.runOnce();
+    expect(await alert()).toEqual([]);
+    // Past it: evaluated, the alert raised once.
+    clock += 60;
     await monitor.runOnce();
     expect(await alert()).toEqual(['AlertRaised']);
   });

@@ -60,6 +60,8 @@ export interface AlertMonitorOptions {
    * leases are read), so the reads grow with the writes, not with the EPCI-year.
    */
   readonly scopeIntervalMs?: number;
+  /** Milliseconds of a clock that measures the computing of an evaluation (default performance.now; specs stop it). */
+  readonly computingClock?: () => number;
 }
 
 /**
@@ -217,7 +219,8 @@ export class AlertMonitor {
     now: Date,
   ): Promise<{ appended: number; computingMs: number }> {
     const figures = await this.liveFigures.at(epciSiren, year, head);
-    const computing = performance.now();
+    const computingClock = this.options.computingClock ?? (() => performance.now());
+    const computing = computingClock();
     const referenceDate = parisDate(now);
     const key = compositeKey('compliance-scope', epciSiren, year);
     const last = this.observed.get(key);
@@ -234,7 +237,7 @@ export class AlertMonitor {
       ({ subject: { scope } }) =>
         whole || scope.kind === 'epci' || (scope.kind !== 'convention' && pending.has(scopeKey(scope.kind, scope.id))),
     );
-    const computingMs = performance.now() - computing;
+    const computingMs = computingClock() - computing;
     const appended = await this.record(observations, { position: head, scopePosition }, now);
     this.observed.set(key, { live: figures.live, referenceDate, pending: new Set() });
     return { appended, computingMs };
