@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { createPool } from './pool.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.js';
 
 /** The plan of `sql` as EXPLAIN (ANALYZE, FORMAT JSON) gives it, through `db`. */
@@ -19,6 +20,16 @@ describe("Vigie's connection pool", () => {
   it('runs its sessions with JIT compilation off', async () => {
     const { rows } = await db.pool.query<{ jit: string }>('SHOW jit');
     expect(rows[0]!.jit).toBe('off');
+  });
+
+  it('leaves JIT to PostgreSQL for a pool that asks for it (a rebuild)', async () => {
+    const rebuilding = createPool(db.url, 1, { jit: true });
+    try {
+      const { rows } = await rebuilding.query<{ jit: string }>('SHOW jit');
+      expect(rows[0]!.jit).toBe('on');
+    } finally {
+      await rebuilding.end();
+    }
   });
 
   it('never compiles a statement, however costly PostgreSQL estimates it, where a plain session would', async () => {

@@ -7,13 +7,19 @@ export type DatabasePool = Pool;
 export interface PoolOptions {
   /** Told (at most once per `CONNECTION_ERROR_REPORT_MS`) when a pooled connection is lost. */
   readonly onConnectionError?: (error: Error) => void;
+  /**
+   * Leave JIT compilation to PostgreSQL (its default) instead of turning it off: for a rebuild,
+   * whose statements each copy thousands of events, compiling pays (compliance at 1 000 000
+   * events: 82 990 ev/s with it, 68 771 without, the same hour).
+   */
+  readonly jit?: boolean;
 }
 
 const CONNECTION_ERROR_REPORT_MS = 5_000;
 
 /**
  * Vigie's pool of connections to `connectionString`, at most `max`. Its sessions run with JIT
- * compilation off: Vigie's statements are short (a freshness read, a batch of the log, an
+ * compilation off (unless `options.jit`): Vigie's statements are short (a freshness read, a batch of the log, an
  * EPCI-year's leases), and PostgreSQL compiles a statement whose estimated cost passes
  * `jit_above_cost` whatever it will actually read. The visible head's walk (a LIMIT of 100 000
  * events past a checkpoint that is at the head) was estimated at a third of the events table on a
@@ -24,7 +30,7 @@ export function createPool(connectionString: string, max = 20, options: PoolOpti
   const pool = new Pool({
     connectionString,
     max,
-    options: '-c jit=off',
+    ...(options.jit ? {} : { options: '-c jit=off' }),
     // PGAPPNAME names a process in pg_stat_activity (e.g. `vigie-projector-2`) when several share a server.
     application_name: process.env.PGAPPNAME || 'vigie',
     // A server that does not answer (rather than refusing) must not hold requests for ever.
