@@ -118,20 +118,35 @@ function recordSignedLease(command: RecordSignedLease, state: AttributionState):
   checkLeaseFacts(command.data, command.referential, command.now);
   const confirmedDuplicateOf = checkNotDuplicate(command.data, command.sameLeases, command.confirmDuplicate);
   // Linked to the CAL decision that attributed the flat to this household, if the lease was signed on or
-  // after it (a lease signed before the commission decided is not its outcome: CCH L441-2); none:
-  // accepted, flagged for data quality (withoutCalDecision).
-  const decision = state.attributed?.[household];
-  const decidedOn = decision === undefined ? undefined : state.calDates?.[decision];
-  const calDecisionEventId =
-    decision === undefined || (decidedOn !== undefined && decidedOn > command.data.leaseDate)
-      ? null
-      : (state.calDecisionEventIds?.[decision] ?? null);
+  // after it (a lease signed before the commission decided is not its outcome: CCH L441-2) and on the
+  // flat it examined (a lease on another flat is not its outcome either); none: accepted, flagged for
+  // data quality (withoutCalDecision).
+  const calDecisionEventId = calDecisionOf(state, household, command.data);
   return [
     {
       type: 'LeaseSigned',
       data: { ...command.data, calDecisionEventId, ...(confirmedDuplicateOf.length ? { confirmedDuplicateOf } : {}) },
     },
   ];
+}
+
+/**
+ * The CAL decision of the case a lease of `household` is the outcome of: the last one that
+ * attributed the flat to that household, if it examined the lease's flat and decided on or before
+ * the lease date; null otherwise.
+ */
+function calDecisionOf(
+  state: AttributionState,
+  household: string,
+  lease: Pick<LeaseSignedData, 'leaseDate' | 'flat'>,
+): string | null {
+  const decision = state.attributed?.[household];
+  if (decision === undefined) return null;
+  const decidedOn = state.calDates?.[decision];
+  const decidedFlat = state.calFlats?.[decision];
+  if (decidedOn !== undefined && decidedOn > lease.leaseDate) return null;
+  if (decidedFlat !== undefined && decidedFlat !== lease.flat.rplsId) return null;
+  return state.calDecisionEventIds?.[decision] ?? null;
 }
 
 /**
@@ -228,9 +243,14 @@ function correctLease(command: CorrectLease, state: AttributionState): Attributi
   const confirmedDuplicateOf = identityChanged
     ? checkNotDuplicate(command.data.lease, command.sameLeases, command.confirmDuplicate)
     : (lease.confirmedDuplicateOf ?? []);
+  // A correction onto another flat than the CAL decision's leaves that decision's outcome.
+  const calDecisionEventId =
+    lease.calDecisionEventId && command.data.lease.flat.rplsId !== lease.flat.rplsId
+      ? calDecisionOf(state, command.data.lease.household.pseudonymousId, command.data.lease)
+      : lease.calDecisionEventId;
   const next = {
     ...command.data.lease,
-    ...(lease.calDecisionEventId === undefined ? {} : { calDecisionEventId: lease.calDecisionEventId }),
+    ...(calDecisionEventId === undefined ? {} : { calDecisionEventId }),
     ...(confirmedDuplicateOf.length ? { confirmedDuplicateOf } : {}),
   };
   if (sameFacts(next, lease)) throw fail('LEASE_CORRECTION_EMPTY', { leaseId: lease.leaseId });

@@ -24,6 +24,8 @@ export type AttributionState = (
   readonly calDecisionEventIds?: readonly string[];
   /** Dates of the case's CAL decisions (YYYY-MM-DD), in the same order: a lease signed before a decision is not its outcome. */
   readonly calDates?: readonly string[];
+  /** RPLS ids of the flats the case's CAL decisions examined, in the same order: a lease on another flat is not their outcome. */
+  readonly calFlats?: readonly string[];
   /** Id of the event holding the lease in force (its LeaseSigned or last LeaseCorrected): a change cites it. */
   readonly leaseEventId?: string;
   /** Absent on an empty stream. */
@@ -60,6 +62,7 @@ export function evolveAttribution(previous: AttributionState, event: Recorded<At
         calDecisions: index + 1,
         calDecisionEventIds: [...(state.calDecisionEventIds ?? []), event.eventId],
         calDates: [...(state.calDates ?? []), event.data.calDate],
+        calFlats: [...(state.calFlats ?? []), event.data.flat.rplsId],
       };
     }
     case 'OfferDeclined':

@@ -96,6 +96,35 @@ describe('CAL decision lifecycle of a case', () => {
         .then([leaseSigned({ calDecisionEventId: 'ev-1' })]);
     });
 
+    it('does not link a lease on another flat than the one the commission examined: flagged as without CAL decision', () => {
+      const lease = recordSignedLease();
+      const otherFlat = { ...lease.data.flat, rplsId: `${lease.data.flat.rplsId}9` };
+      given([calDecisionRecorded()])
+        .when({ ...lease, data: { ...lease.data, flat: otherFlat } })
+        .then([leaseSigned({ flat: otherFlat, calDecisionEventId: null })]);
+    });
+
+    it('unlinks a lease corrected onto another flat than the one the commission examined', () => {
+      const linked = leaseSigned({ calDecisionEventId: 'ev-1' });
+      const { calDecisionEventId: _linkedTo, ...facts } = linked.data;
+      const moved = { ...facts, flat: { ...facts.flat, rplsId: `${facts.flat.rplsId}9` } };
+      given([calDecisionRecorded(), linked])
+        .when({
+          type: 'CorrectLease',
+          data: { lease: moved, reason: 'erreur de logement' },
+          referential: MEL_REFERENTIAL,
+          now: NOW,
+          sameLeases: [],
+          confirmDuplicate: false,
+        })
+        .then([
+          {
+            type: 'LeaseCorrected',
+            data: { lease: { ...moved, calDecisionEventId: null }, reason: 'erreur de logement', correctsEventId: 'ev-2' },
+          },
+        ]);
+    });
+
     it('does not link a household the CAL did not attribute the flat to', () => {
       const notAttributed = calDecisionRecorded([{ rank: 1, householdPseudonymousId: 'hh-3f2a9c', decision: 'non_attribution' }]);
       given([notAttributed])
