@@ -138,20 +138,32 @@ export function meansNone(raw: string): boolean {
  * `déléguée` is `deleguee`); an empty cell is undefined; anything else is refused with the list.
  * The vocabulary is folded once, not at every cell (a first value folding like a later one wins).
  */
-export function choiceReader<T extends string>(allowed: readonly T[], what: string): (raw: string) => CellResult<T | undefined> {
+export function choiceReader<T extends string>(
+  allowed: readonly T[],
+  what: string,
+  options: { readonly unknown?: 'inconnu' | 'inconnue'; readonly aliases?: Readonly<Record<string, T>> } = {},
+): (raw: string) => CellResult<T | undefined> {
   const byFolded = new Map<string, T>();
   for (const choice of allowed) if (!byFolded.has(fold(choice))) byFolded.set(fold(choice), choice);
+  for (const [alias, choice] of Object.entries(options.aliases ?? {}))
+    if (!byFolded.has(fold(alias))) byFolded.set(fold(alias), choice);
   return (raw) => {
     const value = fold(raw);
     if (value === '') return ok(undefined);
     const found = byFolded.get(value);
-    return found ? ok(found) : invalid(`${what} « ${raw.trim()} » inconnue : valeurs admises ${listed(allowed)}.`);
+    return found
+      ? ok(found)
+      : invalid(`${what} « ${raw.trim()} » ${options.unknown ?? 'inconnue'} : valeurs admises ${listed(allowed)}.`);
   };
 }
 
 export const readTypology = choiceReader(TYPOLOGIES, 'typologie');
-export const readFinancing = choiceReader(FINANCINGS, 'financement');
-export const readGestionMode = choiceReader(GESTION_MODES, 'mode de gestion');
+export const readFinancing = choiceReader(FINANCINGS, 'financement', { unknown: 'inconnu' });
+/** The management mode as officers write it: the adjective agrees with « gestion » or with « mode ». */
+export const readGestionMode = choiceReader(GESTION_MODES, 'mode de gestion', {
+  unknown: 'inconnu',
+  aliases: { direct: 'directe', delegue: 'deleguee', 'gestion directe': 'directe', 'gestion deleguee': 'deleguee' },
+});
 
 /**
  * The priority categories of art. L. 441-1 CCH (publics prioritaires), by the letter of the

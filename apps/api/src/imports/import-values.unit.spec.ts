@@ -133,7 +133,14 @@ describe('Closed vocabularies', () => {
       message: 'typologie « T9 » inconnue : valeurs admises T1, T2, T3, T4, T5, T6+.',
     });
     expect(readFinancing('PLAI-A')).toMatchObject({ ok: false, message: expect.stringContaining('PLAI, PLUS, PLS, PLI, autre') });
-    expect(readGestionMode('mixte')).toMatchObject({ ok: false });
+    expect(readGestionMode('mixte')).toMatchObject({ ok: false, message: expect.stringContaining('« mixte » inconnu :') });
+    // The adjective as it agrees with « mode » rather than « gestion », or with its noun.
+    for (const [written, mode] of [
+      ['Délégué', 'deleguee'],
+      ['direct', 'directe'],
+      ['Gestion déléguée', 'deleguee'],
+    ] as const)
+      expect(value(readGestionMode(written))).toBe(mode);
   });
 
   it('priority categories of L. 441-1: letter or label gives the label; non, aucune, - mean none; anything else refused', () => {
