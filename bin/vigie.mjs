@@ -232,9 +232,11 @@ async function keys([command, keyId], values) {
   } else if (command === 'revoke') {
     process.stdout.write(`Clé ${answer.id} révoquée le ${answer.revokedAt}.\n`);
   } else {
+    // Who created and who revoked each key, as the README says: the trail of who could write.
     for (const key of answer) {
+      const state = key.revokedAt ? `révoquée le ${key.revokedAt} par ${key.revokedBy ?? '?'}` : 'active';
       process.stdout.write(
-        `${key.id}  ${key.role.padEnd(12)} ${(key.tenant ?? '-').padEnd(12)} ${key.revokedAt ? `révoquée ${key.revokedAt}` : 'active'}  ${key.label}\n`,
+        `${key.id}  ${key.role.padEnd(12)} ${(key.tenant ?? '-').padEnd(12)} ${state}  ${key.label}  (créée le ${key.createdAt} par ${key.createdBy})\n`,
       );
     }
   }

@@ -526,11 +526,15 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     expect(result.stdout).toMatch(/1 ligne acceptée, 0 déjà importée, 1 rejetée\./);
     expect(result.stdout).toContain('ligne 3 (B31), code_insee « 62041 » : COMMUNE_NOT_IN_EPCI');
     const listed = await run(['keys', 'list', '--api', app.url, '--key', TEST_ADMIN_KEY]);
-    expect(listed.stdout).toMatch(/bailleur\s+lmh\s+active\s+SI LMH/);
+    expect(listed.stdout).toMatch(/bailleur\s+lmh\s+active\s+SI LMH {2}\(créée le \d{4}-\d{2}-\d{2}T[^ ]+ par \S+\)/);
     // Without a key, or with a revoked one, nothing is imported: exit 2.
     expect((await run(['import', file, '--api', app.url])).code).toBe(2);
     const keyId = key.split('_')[1]!;
     expect((await run(['keys', 'revoke', keyId, '--api', app.url, '--key', TEST_ADMIN_KEY])).code).toBe(0);
+    // The list says who revoked it, and when.
+    expect((await run(['keys', 'list', '--api', app.url, '--key', TEST_ADMIN_KEY])).stdout).toMatch(
+      new RegExp(`${keyId}\\s+bailleur\\s+lmh\\s+révoquée le \\S+ par \\S+ {2}SI LMH`),
+    );
     expect((await run(['import', file, '--api', app.url, '--key', key])).code).toBe(2);
     expect((await run(['import'])).code).toBe(2);
     // Seven client processes: past the default 30 s on a shared, loaded 2-core machine.
