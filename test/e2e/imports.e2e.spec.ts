@@ -139,6 +139,16 @@ describe('Bulk import and CAL lifecycle over HTTP', () => {
     expect(rows[4].resources).toBeNull();
   });
 
+  it('refuses a file holding its header line only, saying so, instead of ending « terminé » with nothing', async () => {
+    const before = await eventCount();
+    const report = await importFile(`${HEADER}\r\n`, 'text/csv');
+    expect(report).toMatchObject({ status: 'refuse', total: 0, accepted: 0 });
+    expect(report.rejections).toEqual([
+      expect.objectContaining({ line: 1, code: 'NO_ROWS', message: expect.stringContaining('ligne d’en-tête') }),
+    ]);
+    expect(await eventCount()).toBe(before);
+  });
+
   it('records nothing twice when the same file is sent again', async () => {
     const before = await eventCount();
     const report = await importFile(CSV, 'text/csv');

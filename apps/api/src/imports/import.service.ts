@@ -394,6 +394,22 @@ export class ImportService {
       return null;
     }
     report.total = survey.rows;
+    // A header and nothing under it (the model downloaded and sent back, a filter that kept no
+    // row): said, never a silent « terminé, 0 ligne ».
+    if (survey.rows === 0 && survey.header.length) {
+      this.refuse(report, [
+        {
+          line: 1,
+          reference: null,
+          field: null,
+          value: null,
+          code: 'NO_ROWS',
+          message:
+            'Le fichier ne contient que sa ligne d’en-tête : aucune ligne à importer sous les noms de colonnes ; rien n’a été enregistré.',
+        },
+      ]);
+      return null;
+    }
     const columns = matchColumns(survey.header, survey.kinds);
     if (!columns.ok) {
       this.refuse(
