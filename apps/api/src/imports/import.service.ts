@@ -394,6 +394,21 @@ export class ImportService {
       return null;
     }
     report.total = survey.rows;
+    const columns = matchColumns(survey.header, survey.kinds);
+    if (!columns.ok) {
+      this.refuse(
+        report,
+        columns.problems.map((problem) => ({
+          line: 1,
+          reference: null,
+          field: maskNumeroUniqueLike(problem.column),
+          value: null,
+          code: problem.code,
+          message: maskNumeroUniqueLike(`${problem.message} ; rien n’a été enregistré.`),
+        })),
+      );
+      return null;
+    }
     // A header and nothing under it (the model downloaded and sent back, a filter that kept no
     // row): said, never a silent « terminé, 0 ligne ».
     if (survey.rows === 0 && survey.header.length) {
@@ -408,21 +423,6 @@ export class ImportService {
             'Le fichier ne contient que sa ligne d’en-tête : aucune ligne à importer sous les noms de colonnes ; rien n’a été enregistré.',
         },
       ]);
-      return null;
-    }
-    const columns = matchColumns(survey.header, survey.kinds);
-    if (!columns.ok) {
-      this.refuse(
-        report,
-        columns.problems.map((problem) => ({
-          line: 1,
-          reference: null,
-          field: maskNumeroUniqueLike(problem.column),
-          value: null,
-          code: problem.code,
-          message: maskNumeroUniqueLike(`${problem.message} ; rien n’a été enregistré.`),
-        })),
-      );
       return null;
     }
     return rowsOf(records());
