@@ -190,14 +190,18 @@ describe('An alert is shown to every organisation it is about, and to no other',
       'Périmètre',
       'Nom du périmètre',
       'Identifiant du périmètre',
-      'Taux au déclenchement',
-      'Cible',
-      'Levée le',
+      'Taux au déclenchement (%)',
+      'Cible (%)',
+      'Déclenchée le',
       'Résolue le',
       'Position',
     ]);
     expect(lines).toHaveLength(1 + 6);
     const ownStock = lines.find((line) => line.startsWith(`${id(PRIO_OWN_STOCK)};`))!.split(';');
+    // Rates as the compliance export gives them: percentages to one decimal (a comma in French CSV).
+    expect(ownStock[11]).toMatch(/^\d{1,3}(,\d)?$/);
+    expect(ownStock[12]).toMatch(/^\d{1,3}(,\d)?$/);
+    expect(Number(ownStock[11]!.replace(',', '.'))).toBeLessThan(Number(ownStock[12]!.replace(',', '.')));
     expect(ownStock.slice(2, 11)).toEqual([
       'Taux sous la cible',
       'RATE_BELOW_TARGET',

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ALERT_RULES, type AlertMeasure, type AlertRule } from '@vigie/domain';
 import { listAlerts, readEtatReservataires } from '@vigie/projections';
-import { sendTable, wantsTable } from '../http/table.js';
+import { percentCell, sendTable, wantsTable } from '../http/table.js';
 import { instantCell } from '../http/xlsx.js';
 import { DisplayNames } from '../referential/display-names.js';
 import { TerritorialReferential } from '@vigie/referential';
@@ -118,9 +118,9 @@ export class AlertsController {
         'Périmètre',
         'Nom du périmètre',
         'Identifiant du périmètre',
-        'Taux au déclenchement',
-        'Cible',
-        'Levée le',
+        'Taux au déclenchement (%)',
+        'Cible (%)',
+        'Déclenchée le',
         'Résolue le',
         'Position',
       ],
@@ -146,8 +146,8 @@ export class AlertsController {
           SCOPE_KIND_LABELS[a.scope.kind as keyof typeof SCOPE_KIND_LABELS] ?? a.scope.kind,
           names.scope(a.scope.kind, a.scope.id, parties),
           a.scope.id,
-          measure.rate ?? null,
-          measure.target ?? null,
+          percentCell(measure.rate),
+          percentCell(measure.target),
           instantCell(a.raisedAt),
           instantCell(a.resolvedAt),
           a.position,

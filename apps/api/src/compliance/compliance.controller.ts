@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { GROUP_BYS } from '@vigie/domain';
 import { asOfOf, bitemporalInput, bitemporalQuery, BitemporalQueries } from '../http/bitemporal.js';
 import { epciSirenParam, yearParam } from '../http/params.js';
-import { sendTable, wantsTable } from '../http/table.js';
+import { percentCell, sendTable, wantsTable } from '../http/table.js';
 import { sendJsonBytes } from '../http/cached-answer.js';
 import { XLSX_MEDIA_TYPE } from '../http/xlsx.js';
 import { DisplayNames } from '../referential/display-names.js';
@@ -36,7 +36,6 @@ export const complianceQuerySchema = z.object({
 });
 
 const STATUS_FR = { atteint: 'Atteint', en_retard: 'En retard', non_evaluable: 'Non évaluable' } as const;
-export const percent = (value: number | null) => (value === null ? null : Math.round(value * 1_000) / 10);
 
 /** The first columns of a figure's row in an export: the EPCI and the scope, each by name and identifier. */
 export const SCOPE_HEADERS = ['EPCI', 'SIREN de l’EPCI', 'Année', 'Objectif', 'Périmètre', 'Nom', 'Identifiant'] as const;
@@ -83,9 +82,9 @@ function tableOf(view: ComplianceView | SharedComplianceView, names: DisplayName
       ...scopeColumns(names, view, objective.id, scope),
       figure.numerator,
       figure.denominator,
-      percent(figure.rate),
-      percent(figure.target),
-      percent(figure.gap),
+      percentCell(figure.rate),
+      percentCell(figure.target),
+      percentCell(figure.gap),
       STATUS_FR[figure.status],
       figure.unknownQ1,
       figure.pendingQ1,

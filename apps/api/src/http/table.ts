@@ -21,6 +21,10 @@ function csvValue(cell: XlsxCell): string | number | boolean | null | undefined 
   return cell;
 }
 
+/** A share (0–1) as the percentage an export shows, to one decimal (0.25 → 25, 1/3 → 33.3); null stays null. */
+export const percentCell = (share: number | null | undefined): number | null =>
+  share === null || share === undefined ? null : Math.round(share * 1_000) / 10;
+
 /** Whether the caller asks for an export (XLSX or CSV) rather than JSON. */
 export const wantsTable = (request: FastifyRequest): boolean => wantsXlsx(request) || wantsCsv(request);
 

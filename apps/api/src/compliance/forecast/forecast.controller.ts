@@ -13,11 +13,11 @@ import { DATABASE_POOL, type DatabasePool, VIGIE_CONFIG } from '../../platform/p
 import { TerritorialReferential } from '@vigie/referential';
 import { DisplayNames } from '../../referential/display-names.js';
 import { asOfOf } from '../../http/bitemporal.js';
+import { percentCell } from '../../http/table.js';
 import {
   ComplianceQueryDocs,
   complianceReader,
   parseComplianceQuery,
-  percent,
   SCOPE_HEADERS,
   scopeColumns,
 } from '../compliance.controller.js';
@@ -63,12 +63,12 @@ function tableOf(
       ...scopeColumns(names, view, objective.id, scope),
       figure.numerator as number | null,
       figure.denominator as number | null,
-      percent(figure.rate as number | null),
-      percent(figure.target as number | null),
-      percent(forecast?.expectedRate ?? null),
-      percent(forecast?.interval?.low ?? null),
-      percent(forecast?.interval?.high ?? null),
-      percent(forecast?.probabilityOfTarget ?? null),
+      percentCell(figure.rate as number | null),
+      percentCell(figure.target as number | null),
+      percentCell(forecast?.expectedRate ?? null),
+      percentCell(forecast?.interval?.low ?? null),
+      percentCell(forecast?.interval?.high ?? null),
+      percentCell(forecast?.probabilityOfTarget ?? null),
       forecast?.neededToTarget ?? null,
       forecast ? SEASONALITY_FR[forecast.seasonality] : null,
     ]),

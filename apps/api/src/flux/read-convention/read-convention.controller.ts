@@ -16,7 +16,7 @@ import { EVENT_STORE, type EventStore, loadAggregate } from '@vigie/event-store'
 import { readConventionFlux, readFreshness } from '@vigie/projections';
 import { Access, CurrentPrincipal } from '../../access/access.decorators.js';
 import { EXISTING_CONVENTION } from '../../access/tenancies.js';
-import { sendTable, wantsTable } from '../../http/table.js';
+import { percentCell, sendTable, wantsTable } from '../../http/table.js';
 import { TerritorialReferential } from '@vigie/referential';
 import { DisplayNames } from '../../referential/display-names.js';
 import { yearParam } from '../../http/params.js';
@@ -157,7 +157,7 @@ export class ReadConventionController {
           c.total,
           figures.target,
           figures.conventionShare === null ? null : figures.conventionShare * 100,
-          figures.realisedShare === null ? null : Math.round(figures.realisedShare * 1000) / 10,
+          percentCell(figures.realisedShare),
           figures.countedBeyondNetBase,
           Math.round(figures.proRataTargetToDate * 10) / 10,
         ],
