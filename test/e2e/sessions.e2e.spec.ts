@@ -30,6 +30,9 @@ describe('People sign in with a session: links, CSRF, expiry, the same access ru
     const cookie = await signInWith(link);
     const cookieText = (await fetch(link, { redirect: 'manual' })).headers.get('location');
     expect(cookieText).toBe('/connexion?erreur=lien');
+    // The page says why, and where a first administrator finds a link that works.
+    const refusedPage = await (await fetch(`${app.url}/connexion?erreur=lien`)).text();
+    expect(refusedPage).toContain('utilisez le dernier lien affiché au démarrage du service');
     const me = await fetch(`${app.url}/v1/session`, { headers: { cookie } });
     expect(me.status).toBe(200);
     const session = (await me.json()) as { principal: unknown; csrfToken: string };

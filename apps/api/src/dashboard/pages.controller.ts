@@ -33,7 +33,7 @@ export function mayOpen(principal: Principal, view: PersonaView | OtherView, id:
 }
 
 const SIGN_IN_ERRORS: Record<string, string> = {
-  lien: 'Ce lien de connexion est inconnu, déjà utilisé ou expiré : demandez-en un nouveau à votre administrateur.',
+  lien: 'Ce lien de connexion est inconnu, déjà utilisé ou expiré : demandez-en un nouveau à votre administrateur. Premier administrateur de Vigie : utilisez le dernier lien affiché au démarrage du service (chaque démarrage en donne un nouveau et retire les précédents).',
   compte:
     'Votre identité a bien été vérifiée, mais aucun compte Vigie n’est ouvert à cette adresse : demandez une invitation à votre administrateur.',
   oidc: 'La connexion par le fournisseur d’identité n’a pas abouti : réessayez, ou utilisez un lien de connexion.',
