@@ -77,7 +77,16 @@ describe('Live streams share one reader of the log per process; requests and the
     expect(withClients - idle).toBeLessThan(60);
 
     const eventId = randomUUID();
-    const lease = await postJson(`${app.url}/v1/leases`, {
+    // As a client does: a 503 (SERVER_BUSY, or the log copy behind, on a loaded machine) is sent
+    // again, same event id, after its Retry-After.
+    const postLease = async (body: unknown) => {
+      for (let attempt = 0; ; attempt += 1) {
+        const answer = await postJson(`${app.url}/v1/leases`, body);
+        if (answer.status !== 503 || attempt === 10) return answer;
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    };
+    const lease = await postLease({
       eventId,
       leaseId: 'BAIL-LIVE-1',
       caseId: 'D-LIVE-1',
