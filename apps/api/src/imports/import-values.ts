@@ -93,6 +93,10 @@ export function readAmount(raw: string): CellResult<number | null> {
       message: `montant « ${raw.trim()} » : séparateur de milliers ambigu (le point peut être lu comme une virgule décimale) : écrivez ${units}${cents === undefined ? ` ou ${units},00` : `,${cents}`}, sans point.`,
     };
   }
+  if (/^-\d+(?:[.,]\d+)?$/.test(value))
+    return invalid(
+      `montant « ${raw.trim()} » : négatif ; des revenus annuels sont un montant positif ou nul (vide si inconnus).`,
+    );
   if (!/^\d+(?:[.,]\d+)?$/.test(value)) {
     return invalid(`montant « ${raw.trim()} » : nombre d’euros attendu (ex. 18 500,50), sans symbole ni lettre.`);
   }

@@ -56,7 +56,7 @@ describe('Amounts and counts', () => {
     expect(value(readAmount('9800.5'))).toBe(9800.5);
     expect(value(readAmount(''))).toBeNull();
     expect(readAmount('9 800 €')).toMatchObject({ ok: false, code: 'INVALID_VALUE' });
-    expect(readAmount('-5')).toMatchObject({ ok: false });
+    expect(readAmount('-5')).toMatchObject({ ok: false, message: expect.stringContaining('négatif') });
   });
 
   it('refuses spaces anywhere but between groups of three digits: one amount mistyped, or two run together', () => {

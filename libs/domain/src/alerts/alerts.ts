@@ -152,7 +152,7 @@ export function observeAlerts(report: ComplianceReport, settings: AlertSettings,
         observations.push({
           subject: subject('TARGET_UNREACHABLE', objective.id, subjectScope),
           measure,
-          breached: sampled && figure.neededToTarget - awaiting > remaining,
+          breached: sampled && !figure.reachable,
           cleared: !sampled || figure.neededToTarget - awaiting + margin <= remaining,
         });
       }

@@ -83,6 +83,13 @@ describe('HQ1 before the year’s quartile threshold is published', () => {
     // 40 leases outside QPV, none classed yet: 0 of 40 now, up to 40 of 40 once the threshold is out.
     expect(unpublished(leases(40, 0), 'RATE_BELOW_TARGET')).toMatchObject({ breached: false, measure: { rate: 0 } });
     expect(unpublished(leases(40, 0), 'TARGET_UNREACHABLE', '2026-12-20')).toMatchObject({ breached: false });
+    // And the figure itself does not say « out of reach »: the 40 may all qualify.
+    const figure = evaluateCompliance(
+      leases(40, 0),
+      { cia: legalDefaultCia(MEL, 2026), thresholdPerUc: undefined },
+      { epciSiren: MEL, year: 2026, referenceDate: '2026-12-20' },
+    ).objectives.find((o) => o.id === 'HQ1')!.scopes[0]!.figure;
+    expect(figure).toMatchObject({ awaitingThreshold: 40, status: 'non_evaluable', reachable: true });
   });
 
   it('still raises it when even all of them qualifying would leave the rate below target − tolerance', () => {

@@ -349,7 +349,8 @@ export function totalsOf(counts: Counts, target: number | null, year: number, re
             ? 'non_evaluable'
             : 'en_retard';
     neededToTarget = Math.max(0, Math.ceil((bp * expectedYearEndDenominator) / 10_000) - numerator);
-    reachable = neededToTarget <= expectedYearEndDenominator - denominator;
+    // Leases awaiting the year's threshold may yet qualify: counted as able to, as for the status.
+    reachable = neededToTarget - awaitingThreshold <= expectedYearEndDenominator - denominator;
   }
   return {
     numerator,
