@@ -2,6 +2,7 @@ import { attributionDecider } from './attribution.decider.js';
 import type { AttributionEvent } from './attribution.events.js';
 import { deciderSpecification } from '../testing/decider-specification.js';
 import {
+  correctLease,
   leaseSigned,
   leaseSignedData,
   MEL_REFERENTIAL,
@@ -134,14 +135,7 @@ describe('Attribution case', () => {
           .when({ type: 'CancelLease', data: { ...addressed, leaseId: 'BAIL-0001', reason: 'x' } })
           .thenThrows('LEASE_NOT_FOUND');
         given([leaseSigned()])
-          .when({
-            type: 'CorrectLease',
-            data: { lease: leaseSignedData({ ...addressed, household: { yearlyResources: 1 } }), reason: 'x' },
-            referential: MEL_REFERENTIAL,
-            now: NOW,
-            sameLeases: [],
-            confirmDuplicate: false,
-          })
+          .when(correctLease(leaseSignedData({ ...addressed, household: { yearlyResources: 1 } }), 'x'))
           .thenThrows('LEASE_NOT_FOUND');
       }
     });
@@ -161,14 +155,7 @@ describe('Attribution case', () => {
     it('corrects it with a new version citing the one it fixes', () => {
       const corrected = leaseSignedData({ household: { yearlyResources: 12_000 } });
       given([leaseSigned()])
-        .when({
-          type: 'CorrectLease',
-          data: { lease: corrected, reason: 'avis d’imposition' },
-          referential: MEL_REFERENTIAL,
-          now: NOW,
-          sameLeases: [],
-          confirmDuplicate: false,
-        })
+        .when(correctLease(corrected, 'avis d’imposition'))
         .then([
           {
             type: 'LeaseCorrected',
@@ -178,41 +165,22 @@ describe('Attribution case', () => {
     });
 
     it('refuses a correction that changes nothing', () => {
-      given([leaseSigned()])
-        .when({
-          type: 'CorrectLease',
-          data: { lease: leaseSignedData(), reason: 'x' },
-          referential: MEL_REFERENTIAL,
-          now: NOW,
-          sameLeases: [],
-          confirmDuplicate: false,
-        })
-        .thenThrows('LEASE_CORRECTION_EMPTY');
+      given([leaseSigned()]).when(correctLease(leaseSignedData(), 'x')).thenThrows('LEASE_CORRECTION_EMPTY');
     });
 
     it('does not find the lease from another case (a correction cannot move it)', () => {
       given([leaseSigned()])
-        .when({
-          type: 'CorrectLease',
-          data: { lease: leaseSignedData({ caseId: 'OTHER' }), reason: 'x' },
-          referential: MEL_REFERENTIAL,
-          now: NOW,
-          sameLeases: [],
-          confirmDuplicate: false,
-        })
+        .when(correctLease(leaseSignedData({ caseId: 'OTHER' }), 'x'))
         .thenThrows('LEASE_NOT_FOUND');
     });
 
     it('checks a correction against the referential too', () => {
       given([leaseSigned()])
-        .when({
-          type: 'CorrectLease',
-          data: { lease: leaseSignedData({ flat: { communeInsee: '62041' } }), reason: 'x' },
-          referential: officialReferential('62041', '246200364'),
-          now: NOW,
-          sameLeases: [],
-          confirmDuplicate: false,
-        })
+        .when(
+          correctLease(leaseSignedData({ flat: { communeInsee: '62041' } }), 'x', {
+            referential: officialReferential('62041', '246200364'),
+          }),
+        )
         .thenThrows('COMMUNE_NOT_IN_EPCI');
     });
   });
@@ -320,14 +288,7 @@ describe('A lease repeating another under another reference (probable duplicate)
       household: { yearlyResources: 12000 },
     });
     given([confirmed])
-      .when({
-        type: 'CorrectLease',
-        data: { lease: corrected, reason: 'ressources' },
-        referential: MEL_REFERENTIAL,
-        now: NOW,
-        sameLeases: [],
-        confirmDuplicate: false,
-      })
+      .when(correctLease(corrected, 'ressources'))
       .then([
         {
           type: 'LeaseCorrected',

@@ -2,6 +2,7 @@ import { addDays } from '../calendar/paris-calendar.js';
 import { attributionDecider } from './attribution.decider.js';
 import { deciderSpecification } from '../testing/decider-specification.js';
 import {
+  correctLease,
   calDecisionRecorded,
   leaseSigned,
   MEL_REFERENTIAL,
@@ -109,14 +110,7 @@ describe('CAL decision lifecycle of a case', () => {
       const { calDecisionEventId: _linkedTo, ...facts } = linked.data;
       const moved = { ...facts, flat: { ...facts.flat, rplsId: `${facts.flat.rplsId}9` } };
       given([calDecisionRecorded(), linked])
-        .when({
-          type: 'CorrectLease',
-          data: { lease: moved, reason: 'erreur de logement' },
-          referential: MEL_REFERENTIAL,
-          now: NOW,
-          sameLeases: [],
-          confirmDuplicate: false,
-        })
+        .when(correctLease(moved, 'erreur de logement'))
         .then([
           {
             type: 'LeaseCorrected',

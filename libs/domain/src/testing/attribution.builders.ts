@@ -6,7 +6,7 @@ import {
   type LeaseSignedData,
   type OfferDeclined,
 } from '../attribution/attribution.events.js';
-import type { LeaseReferentialContext, RecordSignedLease } from '../attribution/attribution.commands.js';
+import type { CorrectLease, LeaseReferentialContext, RecordSignedLease } from '../attribution/attribution.commands.js';
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object | null ? DeepPartial<NonNullable<T[K]>> | T[K] : T[K] };
 
@@ -124,5 +124,25 @@ export function recordSignedLease(
     now,
     sameLeases: [],
     confirmDuplicate: false,
+  };
+}
+
+/**
+ * A correction of the case's lease to the whole new version `lease`, for `reason`, on 25 November
+ * 2026 in the MEL, with no other lease of the household and nothing confirmed; `options` changes these.
+ */
+export function correctLease(
+  lease: LeaseSignedData,
+  reason = 'x',
+  options: Partial<Pick<CorrectLease, 'referential' | 'now' | 'sameLeases' | 'confirmDuplicate'>> = {},
+): CorrectLease {
+  return {
+    type: 'CorrectLease',
+    data: { lease, reason },
+    referential: MEL_REFERENTIAL,
+    now: new Date('2026-11-25T10:00:00Z'),
+    sameLeases: [],
+    confirmDuplicate: false,
+    ...options,
   };
 }
