@@ -1,5 +1,5 @@
 import { isDomainError } from '@vigie/domain';
-import type { KnownOrganisationsService } from '../referential/known-organisations.service.js';
+import { NOT_REGISTERED, type KnownOrganisationsService } from '../referential/known-organisations.service.js';
 import type { ErrorCode } from './error-table.js';
 import { errorDetail } from './error-table.js';
 import { problemOf } from './problem.js';
@@ -13,15 +13,6 @@ const NOT_FOUND: Readonly<Record<ReadOrganisation, ErrorCode>> = {
   epci: 'EPCI_NOT_FOUND',
 };
 
-const NOT_REGISTERED: Readonly<Record<ReadOrganisation, string>> = {
-  bailleur: 'BAILLEUR_NOT_REGISTERED',
-  reservataire: 'RESERVATAIRE_NOT_REGISTERED',
-  epci: 'EPCI_NOT_REGISTERED',
-};
-
-/** Organisations found known, per service (one per application): a registration is never undone. */
-const knownOnes = new WeakMap<KnownOrganisationsService, Set<string>>();
-
 /**
  * Refuses a read of an organisation Vigie does not know (a bailleur or a réservataire never
  * registered, an EPCI neither in the official referential nor registered): 404 with
@@ -31,18 +22,14 @@ const knownOnes = new WeakMap<KnownOrganisationsService, Set<string>>();
  *
  * Called by a route once its AccessGuard has let the caller through: a caller who may not read an
  * organisation's data gets the guard's own 404 NOT_FOUND, the same whether it exists or not, and
- * never learns from this one which organisations exist. A known organisation is remembered: the
- * check then costs nothing.
+ * never learns from this one which organisations exist. A known organisation costs no read once
+ * found (KnownOrganisationsService remembers it).
  */
 export async function assertKnownOrganisation(
   known: KnownOrganisationsService,
   kind: ReadOrganisation,
   id: string,
 ): Promise<void> {
-  let remembered = knownOnes.get(known);
-  if (!remembered) knownOnes.set(known, (remembered = new Set()));
-  const key = `${kind}:${id}`;
-  if (remembered.has(key)) return;
   try {
     await known.assertRegistered(kind, id);
   } catch (error) {
@@ -51,5 +38,4 @@ export async function assertKnownOrganisation(
     const details = { ...error.details, [kind === 'epci' ? 'epciSiren' : `${kind}Id`]: id };
     throw problemOf(code, { detail: errorDetail(code, details), details });
   }
-  remembered.add(key);
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  compositeKey,
   DomainError,
   REGISTRATION_PATHS,
   referentialDecider,
@@ -25,7 +26,8 @@ export async function registeredIds(pool: DatabasePool, kind: 'bailleur' | 'rese
   return rows.map((row) => row.id);
 }
 
-const CODES: Record<'bailleur' | 'reservataire' | 'epci', OrganisationErrorCode> = {
+/** The domain's refusal of an organisation not registered, per kind. */
+export const NOT_REGISTERED: Readonly<Record<'bailleur' | 'reservataire' | 'epci', OrganisationErrorCode>> = {
   bailleur: 'BAILLEUR_NOT_REGISTERED',
   reservataire: 'RESERVATAIRE_NOT_REGISTERED',
   epci: 'EPCI_NOT_REGISTERED',
@@ -44,9 +46,15 @@ export class KnownOrganisationsService {
     private readonly territorial: TerritorialReferential,
   ) {}
 
+  /** Organisations found registered: a registration is never undone, so each is read once. */
+  private readonly registered = new Set<string>();
+
   async isRegistered(kind: 'bailleur' | 'reservataire' | 'epci', id: string): Promise<boolean> {
     if (kind === 'epci' && this.territorial.epci(id)) return true;
+    const key = compositeKey('known-organisation', kind, id);
+    if (this.registered.has(key)) return true;
     const { state } = await loadAggregate(this.store, referentialStreamId(kind, id), referentialDecider);
+    if (state.entry !== null) this.registered.add(key);
     return state.entry !== null;
   }
 
@@ -61,7 +69,7 @@ export class KnownOrganisationsService {
     const registered = await registeredIds(this.pool, kind);
     const candidates = kind === 'epci' ? [...registered, ...this.territorial.all().map((epci) => epci.siren)] : registered;
     const path = REGISTRATION_PATHS[kind].replace(/\{(id|siren)\}/, id);
-    throw new DomainError(CODES[kind], {
+    throw new DomainError(NOT_REGISTERED[kind], {
       [kind === 'epci' ? 'epciSiren' : `${kind}Id`]: id,
       closest: closestIds(id, candidates),
       register: `PUT ${path}`,
