@@ -198,13 +198,13 @@ export function csvRow(
   const problems: CellRejection[] = [];
   // A cell in error is refused in its own column, whatever the column reads: never taken for an
   // empty cell (no child, unknown resources, no category) nor for a value.
+  const inError = new Set<string>();
   for (const [column, raw] of Object.entries(cells))
-    if (SPREADSHEET_ERROR.test(raw.trim()))
+    if (SPREADSHEET_ERROR.test(raw.trim())) {
+      inError.add(column);
       problems.push({ path: column, code: 'SPREADSHEET_DAMAGE', message: cellInErrorMessage(raw.trim()) });
-  const get = (column: string) => {
-    const raw = cells[column];
-    return raw !== undefined && SPREADSHEET_ERROR.test(raw.trim()) ? undefined : raw;
-  };
+    }
+  const get = (column: string) => (inError.has(column) ? undefined : cells[column]);
   const read = <T>(path: string, column: string, reader: (raw: string) => CellResult<T>): T | undefined => {
     const raw = get(column);
     if (raw === undefined) return undefined;
