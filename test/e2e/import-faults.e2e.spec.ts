@@ -110,6 +110,34 @@ describe('Imports under faults', () => {
     }
   }, 90_000);
 
+  it('an API stopped after saving its last chunk but before saying « terminé »: the import shows « terminé », not « interrompu »', async () => {
+    const first = await start(db);
+    let id: string;
+    try {
+      id = await startImport(first.url, ndjson(1_500, `F${randomUUID().slice(0, 4)}`));
+      expect(await waitFor(() => importReport(first.url, id), importSettled, 60_000)).toMatchObject({ status: 'termine' });
+    } finally {
+      await first.close();
+    }
+    // The final save lost: the stored report still says « en cours », with every row done.
+    await db.pool.query(
+      `UPDATE imports SET status = 'en_cours', report = jsonb_set(report, '{status}', '"en_cours"') || '{"finishedAt": null}' WHERE id = $1`,
+      [id],
+    );
+    const app = await start(db, { IMPORT_STALE_AFTER_S: '1' });
+    try {
+      await sleep(1_100);
+      const shown = await importReport(app.url, id);
+      expect(shown).toMatchObject({ status: 'termine', total: 1_500, done: 1_500, accepted: 1_500, error: null });
+      expect(shown.finishedAt).not.toBeNull();
+      expect(await leasesOf(id)).toBe(1_500);
+      const { rows } = await db.pool.query('SELECT status FROM imports WHERE id = $1', [id]);
+      expect(rows[0].status).toBe('termine');
+    } finally {
+      await app.close();
+    }
+  }, 90_000);
+
   it('an API killed mid-import: the import shows "interrompu" with what it recorded; sent again, nothing is recorded twice', async () => {
     const TOTAL = 20_000;
     const file = ndjson(TOTAL, `K${randomUUID().slice(0, 4)}`);

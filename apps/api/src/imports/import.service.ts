@@ -318,9 +318,13 @@ export class ImportService {
   /**
    * Records once that a job stopped: the events it wrote are counted from the log (progress is
    * saved after each chunk, so the chunk in flight may be written and not counted), and the
-   * report is saved as `interrompu` with that count, unless its process saved progress meanwhile.
+   * report is saved as `interrompu` with that count, unless its process saved progress meanwhile;
+   * a job that had saved every row is `termine` (markFinished).
    */
   private async markInterrupted(stored: ImportReport): Promise<ImportReport> {
+    // Every row written and counted (progress is saved after each chunk is written): the process
+    // stopped between its last chunk and the final save, and the import is complete.
+    if (stored.total !== null && stored.done >= stored.total) return this.markFinished(stored);
     const { rows } = await this.pool.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE metadata->>'importId' = $1", [
       stored.id,
     ]);
@@ -333,16 +337,32 @@ export class ImportService {
       recorded,
       error: interrupted(recorded),
     };
+    return this.saveUnlessResumed(stored, report);
+  }
+
+  /** Saves `report` as what became of the stopped job `stored`, unless its process saved progress since. */
+  private async saveUnlessResumed(stored: ImportReport, report: ImportReport): Promise<ImportReport> {
     await this.imports
       .createQueryBuilder()
       .update()
-      .set({ status: 'interrompu', report })
+      .set({ status: report.status, report })
       .where("id = :id AND status IN ('en_attente', 'en_cours') AND report->>'updatedAt' IS NOT DISTINCT FROM :updatedAt", {
         id: stored.id,
         updatedAt: stored.updatedAt ?? null,
       })
       .execute();
     return report;
+  }
+
+  /** Records once that a job whose every row was saved, stopped before saying so, is `termine`. */
+  private async markFinished(stored: ImportReport): Promise<ImportReport> {
+    const report: ImportReport = {
+      ...stored,
+      status: 'termine',
+      etaSeconds: 0,
+      finishedAt: stored.updatedAt ?? stored.startedAt,
+    };
+    return this.saveUnlessResumed(stored, report);
   }
 
   /**
