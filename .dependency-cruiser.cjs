@@ -63,6 +63,7 @@ const APPS = {
       'rxjs',
       'type-is',
       'typeorm',
+      'yauzl',
       'zod',
     ],
   },
@@ -70,7 +71,7 @@ const APPS = {
 };
 
 /** Specs and test builders (only there: see production-code-does-not-import-tests) may also use these. */
-const TEST_HELPERS = ['^test/(support|fixtures)/', '^libs/domain/src/testing/', npm('fast-check')];
+const TEST_HELPERS = ['^test/(support|fixtures)/', '^libs/domain/src/testing/', npm('fast-check'), npm('jszip')];
 
 const SPEC = '\\.spec\\.ts$';
 const TESTING = '/testing/';

@@ -1,6 +1,7 @@
-import { createReadStream, ReadStream } from 'node:fs';
+import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import yauzl from 'yauzl';
 
 /** One record of a sheet, as the CSV reader gives them: the row number and its cells as text. */
 export interface SheetRecord {
@@ -74,90 +75,162 @@ export class WorkbookError extends Error {}
 const NOT_A_WORKBOOK =
   'Ce fichier n’est pas un classeur XLSX lisible : enregistrez-le depuis le tableur au format « Classeur Excel (.xlsx) ».';
 
-/** The sheets of a workbook, in the workbook's order (as the tabs show them). */
-type SheetModel = { readonly name: string; readonly id: number };
+/**
+ * The parts of exceljs's streaming `WorkbookReader` this reader drives itself (exceljs 4.4.0, pinned
+ * in package.json: these are its internal part parsers). Its own `parse()` walks the archive as a
+ * stream, in stored order, and spools every sheet stored before the shared strings to a temporary
+ * file; on the same bytes it now and then refused a valid workbook (exceljs issue #3064: the last
+ * part, `xl/workbook.xml` as Excel and exceljs store it, read after the sheets or not at all).
+ */
+interface WorkbookParts {
+  workbookRels?: readonly { readonly Id: string; readonly Target: string }[];
+  model?: { readonly sheets?: readonly { readonly name: string; readonly rId: string }[] };
+  properties?: { readonly model?: { readonly date1904?: boolean } };
+  sharedStrings?: unknown[];
+  _parseRels(part: Readable): Promise<void>;
+  _parseWorkbook(part: Readable): Promise<void>;
+  _parseSharedStrings(part: Readable): AsyncGenerator<unknown>;
+  _parseStyles(part: Readable): Promise<void>;
+  _parseWorksheet(part: Readable, sheetNo: string): Generator<{ value: ExcelJS.stream.xlsx.WorksheetReader }>;
+}
+
+/** A ZIP archive opened on its central directory: any part read in any order, none spooled to disk. */
+interface Archive {
+  /** The part's uncompressed bytes as a stream, or undefined when the archive has none by that name. */
+  part(name: string): Promise<Readable | undefined>;
+  close(): void;
+}
+
+async function openArchive(input: string | Buffer): Promise<Archive> {
+  const options = { lazyEntries: true, autoClose: false };
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
+    const done = (error: Error | null, file: yauzl.ZipFile) => (error ? reject(error) : resolve(file));
+    if (typeof input === 'string') yauzl.open(input, options, done);
+    else yauzl.fromBuffer(input, options, done);
+  });
+  try {
+    const entries = new Map<string, yauzl.Entry>();
+    await new Promise<void>((resolve, reject) => {
+      zip.on('entry', (entry: yauzl.Entry) => {
+        entries.set(entry.fileName, entry);
+        zip.readEntry();
+      });
+      zip.once('end', resolve);
+      zip.once('error', reject);
+      zip.readEntry();
+    });
+    return {
+      part: (name) => {
+        const entry = entries.get(name);
+        if (!entry) return Promise.resolve(undefined);
+        return new Promise((resolve, reject) =>
+          zip.openReadStream(entry, (error, stream) => (error ? reject(error) : resolve(stream))),
+        );
+      },
+      close: () => zip.close(),
+    };
+  } catch (error) {
+    zip.close();
+    throw error;
+  }
+}
+
+/** Where a workbook relationship's target lies in the archive (targets are relative to `xl/`, or absolute). */
+function partPath(target: string): string {
+  return target.startsWith('/') ? posix.normalize(target.slice(1)) : posix.normalize(posix.join('xl', target));
+}
 
 /**
- * The records of an XLSX workbook's sheet (the first tab, or the one named), streamed by exceljs's
- * `WorkbookReader` from a file or a stream: never the whole workbook in memory, only its shared
- * strings (each distinct text once) and styles, so that real date cells are read as dates. A sheet
- * stored before the shared strings (as Excel and exceljs write them) is spooled by exceljs to a
- * temporary file, then read. Its first non-empty row is the header; a row's trailing empty cells are
+ * The records of an XLSX workbook's sheet (the first tab, or the one named), from a file or from its
+ * bytes. The archive is opened on its central directory and its parts read in the order a sheet
+ * needs them, by exceljs's own parsers: relationships, then the workbook (its tabs in order, the
+ * 1900 or 1904 day count), the shared strings (each distinct text once in memory) and styles (so
+ * that real date cells are read as dates), then the one sheet asked for, streamed row by row: never
+ * the whole workbook in memory, nothing written to disk, the same records whatever the order the
+ * parts are stored in. Its first non-empty row is the header; a row's trailing empty cells are
  * dropped. A file that is not a workbook, or a sheet not found, throws a `WorkbookError`.
  */
-export async function* sheetRecords(input: string | NodeJS.ReadableStream, sheetName?: string): AsyncGenerator<SheetRecord> {
-  const stream = typeof input === 'string' ? createReadStream(input) : input;
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(stream as never, {
+export async function* sheetRecords(input: string | Buffer, sheetName?: string): AsyncGenerator<SheetRecord> {
+  let archive: Archive;
+  try {
+    archive = await openArchive(input);
+  } catch (error) {
+    throw new WorkbookError(NOT_A_WORKBOOK, { cause: error });
+  }
+  let sheetPart: Readable | undefined;
+  try {
+    const { worksheet, part, date1904 } = await openSheet(archive, sheetName);
+    sheetPart = part;
+    try {
+      for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
+        const read = Array.from({ length: row.cellCount }, (_, i) => cellRead(row.getCell(i + 1), date1904));
+        while (read.length && read[read.length - 1]!.text === '') read.pop();
+        if (!read.length) continue;
+        const numbers = new Set(read.flatMap((cell, i) => (cell.numeric ? [i] : [])));
+        yield { line: row.number, cells: read.map((cell) => cell.text), ...(numbers.size ? { numbers } : {}) };
+      }
+    } catch (error) {
+      throw new WorkbookError(NOT_A_WORKBOOK, { cause: error });
+    }
+  } finally {
+    // A sheet left before its end (the reader stopped early) is released, then the file closed.
+    if (sheetPart && !sheetPart.readableEnded) sheetPart.destroy();
+    archive.close();
+  }
+}
+
+/**
+ * The named sheet's reader (or the first tab's), its workbook's parts read first. Throws a
+ * `WorkbookError`: not a workbook (a part missing or unreadable), or no sheet by that name.
+ */
+async function openSheet(
+  archive: Archive,
+  sheetName: string | undefined,
+): Promise<{ worksheet: ExcelJS.stream.xlsx.WorksheetReader; part: Readable; date1904: boolean }> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([]), {
     worksheets: 'emit',
     sharedStrings: 'cache',
     styles: 'cache',
     hyperlinks: 'ignore',
     entries: 'ignore',
-  });
-  const sheets = () => (reader as unknown as { model?: { sheets?: SheetModel[] } }).model?.sheets ?? [];
-  // The workbook's properties, read before its sheets (as the sheet list).
-  const date1904 = () =>
-    (reader as unknown as { properties?: { model?: { date1904?: boolean } } }).properties?.model?.date1904 === true;
-  let found = false;
+  }) as unknown as WorkbookParts;
+  let sheetPart: { stream: Readable; sheetNo: string } | undefined;
+  let sheets: readonly { readonly name: string; readonly rId: string }[];
   try {
-    for await (const worksheet of readerSheets(reader)) {
-      // The first tab in the workbook's order (its list is stored before the sheets' data), or the one named.
-      const wanted = sheetName ?? sheets()[0]?.name;
-      const { name } = worksheet as unknown as { name?: string };
-      if (found || (wanted !== undefined && name !== wanted)) {
-        skip(worksheet);
-        continue;
-      }
-      found = true;
-      try {
-        for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
-          const read = Array.from({ length: row.cellCount }, (_, i) => cellRead(row.getCell(i + 1), date1904()));
-          while (read.length && read[read.length - 1]!.text === '') read.pop();
-          if (!read.length) continue;
-          const numbers = new Set(read.flatMap((cell, i) => (cell.numeric ? [i] : [])));
-          yield { line: row.number, cells: read.map((cell) => cell.text), ...(numbers.size ? { numbers } : {}) };
-        }
-      } catch (error) {
-        throw error instanceof WorkbookError ? error : new WorkbookError(NOT_A_WORKBOOK, { cause: error });
-      }
+    const required = async (name: string) => {
+      const part = await archive.part(name);
+      if (!part) throw new Error(`${name} absent`);
+      return part;
+    };
+    await reader._parseRels(await required('xl/_rels/workbook.xml.rels'));
+    await reader._parseWorkbook(await required('xl/workbook.xml'));
+    const strings = await archive.part('xl/sharedStrings.xml');
+    if (strings) for await (const _ of reader._parseSharedStrings(strings)) void _;
+    reader.sharedStrings ??= [];
+    const styles = await archive.part('xl/styles.xml');
+    if (styles) await reader._parseStyles(styles);
+    sheets = reader.model?.sheets ?? [];
+    const sheet = sheetName === undefined ? sheets[0] : sheets.find((candidate) => candidate.name === sheetName);
+    const target = sheet && reader.workbookRels?.find((rel) => rel.Id === sheet.rId)?.Target;
+    if (target) {
+      const path = partPath(target);
+      sheetPart = { stream: await required(path), sheetNo: /(\d+)\.xml$/.exec(path)?.[1] ?? '1' };
     }
-  } finally {
-    if (typeof input === 'string') (stream as ReturnType<typeof createReadStream>).destroy();
+  } catch (error) {
+    throw new WorkbookError(NOT_A_WORKBOOK, { cause: error });
   }
-  if (!found) {
-    const names = sheets()
-      .map((sheet) => `« ${sheet.name} »`)
-      .join(', ');
-    throw new WorkbookError(`Feuille « ${sheetName ?? ''} » absente du classeur (feuilles : ${names || 'aucune'}).`);
+  if (!sheetPart) {
+    if (sheetName === undefined) throw new WorkbookError(NOT_A_WORKBOOK);
+    const names = sheets.map((sheet) => `« ${sheet.name} »`).join(', ');
+    throw new WorkbookError(`Feuille « ${sheetName} » absente du classeur (feuilles : ${names || 'aucune'}).`);
   }
-}
-
-/**
- * A sheet not read: a sheet exceljs spooled to a temporary file is handed over as a file stream not
- * yet open, and exceljs deletes the file as soon as the next sheet is asked for; closed here, it
- * never tries to open a deleted file. (A sheet read straight from the archive is drained by exceljs.)
- */
-function skip(worksheet: ExcelJS.stream.xlsx.WorksheetReader): void {
-  const source = (worksheet as unknown as { iterator?: unknown }).iterator;
-  if (source instanceof ReadStream) {
-    source.on('error', () => undefined);
-    source.destroy();
-  }
-}
-
-/** The worksheets a reader emits; any failure to unzip or parse is a `WorkbookError`. */
-async function* readerSheets(reader: ExcelJS.stream.xlsx.WorkbookReader): AsyncGenerator<ExcelJS.stream.xlsx.WorksheetReader> {
-  const sheets = (reader as unknown as AsyncIterable<ExcelJS.stream.xlsx.WorksheetReader>)[Symbol.asyncIterator]();
-  for (;;) {
-    let next: IteratorResult<ExcelJS.stream.xlsx.WorksheetReader>;
-    try {
-      next = await sheets.next();
-    } catch (error) {
-      throw new WorkbookError(NOT_A_WORKBOOK, { cause: error });
-    }
-    if (next.done) return;
-    yield next.value;
-  }
+  const [emitted] = reader._parseWorksheet(sheetPart.stream, sheetPart.sheetNo);
+  if (!emitted) throw new WorkbookError(NOT_A_WORKBOOK);
+  return {
+    worksheet: emitted.value,
+    part: sheetPart.stream,
+    date1904: reader.properties?.model?.date1904 === true,
+  };
 }
 
 /**
@@ -170,7 +243,7 @@ export async function workbookRecords(
 ): Promise<{ records: SheetRecord[] } | { error: string }> {
   const records: SheetRecord[] = [];
   try {
-    for await (const record of sheetRecords(Readable.from([bytes]), sheetName)) records.push(record);
+    for await (const record of sheetRecords(bytes, sheetName)) records.push(record);
   } catch (error) {
     if (error instanceof WorkbookError) return { error: error.message };
     throw error;

@@ -1,5 +1,6 @@
-import { Readable } from 'node:stream';
+import fc from 'fast-check';
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import { rowsOf } from './import-format.js';
 import { cellRead, sheetRecords } from './import-workbook.js';
 
@@ -57,7 +58,7 @@ async function rowsOfWorkbook(rows: ExcelJS.CellValue[][], format: Record<string
   }
   const bytes = Buffer.from(await workbook.xlsx.writeBuffer());
   const out = [];
-  for await (const row of rowsOf(sheetRecords(Readable.from([bytes])))) out.push(row);
+  for await (const row of rowsOf(sheetRecords(bytes))) out.push(row);
   return out;
 }
 
@@ -164,5 +165,74 @@ describe('A workbook cell is read as what it holds', () => {
     // The number is never echoed: a numéro unique is personal data.
     for (const problem of row!.problems!) expect(problem.message).not.toMatch(/\d{5}/);
     expect(row!.body).toMatchObject({ household: { composition: { personsAged14OrMore: 3 }, yearlyResources: 12500.5 } });
+  });
+});
+
+/** The same archive, its parts stored in `order` (indexes into its parts as stored). */
+async function repacked(bytes: Buffer, order: (names: string[]) => string[]): Promise<Buffer> {
+  const source = await JSZip.loadAsync(bytes);
+  const names = Object.keys(source.files).filter((name) => !source.files[name]!.dir);
+  const target = new JSZip();
+  for (const name of order(names)) target.file(name, await source.file(name)!.async('uint8array'));
+  return target.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+}
+
+async function records(input: Buffer, sheet?: string) {
+  const out = [];
+  for await (const record of sheetRecords(input, sheet)) out.push(record);
+  return out;
+}
+
+describe('A workbook reads the same whatever the order its archive stores its parts in', () => {
+  // Excel and exceljs store the sheets before the shared strings and the workbook part last; other
+  // tools store them otherwise. A sheet is read once its workbook's parts are, whatever their order.
+  let bytes: Buffer;
+  beforeAll(async () => {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('Notes').addRow(['Export du 30/11/2026']);
+    const sheet = workbook.addWorksheet('Baux');
+    sheet.addRow(HEADER);
+    sheet.addRow(lease({ date_bail: new Date(Date.UTC(2026, 9, 12)) })).getCell(4).numFmt = 'dd/mm/yyyy';
+    sheet.addRow(lease({ reference_bail: 'B-2', revenus_annuels: 9800.5 }));
+    bytes = Buffer.from(await workbook.xlsx.writeBuffer());
+  });
+
+  it('reads the named sheet and the first tab, from the bytes as exceljs stores them', async () => {
+    expect((await records(bytes)).map((record) => record.cells)).toEqual([['Export du 30/11/2026']]);
+    const baux = await records(bytes, 'Baux');
+    expect(baux.map((record) => [record.line, record.cells[0], record.cells[3], record.cells[12]])).toEqual([
+      [1, 'reference_bail', 'date_bail', 'revenus_annuels'],
+      [2, 'B-1', '2026-10-12', '12500'],
+      [3, 'B-2', '12/10/2026', '9800.5'],
+    ]);
+  });
+
+  it('gives the same records for any order of the parts', async () => {
+    const expected = await records(bytes, 'Baux');
+    await fc.assert(
+      fc.asyncProperty(fc.infiniteStream(fc.nat()), async (draws) => {
+        const shuffled = await repacked(bytes, (names) => {
+          const out = [...names];
+          for (let i = out.length - 1; i > 0; i -= 1) {
+            const j = draws.next().value % (i + 1);
+            [out[i], out[j]] = [out[j]!, out[i]!];
+          }
+          return out;
+        });
+        expect(await records(shuffled, 'Baux')).toEqual(expected);
+      }),
+      { numRuns: 20 },
+    );
+    const first = (part: string) => (names: string[]) => [part, ...names.filter((name) => name !== part)];
+    expect(await records(await repacked(bytes, first('xl/workbook.xml')), 'Baux')).toEqual(expected);
+    expect(await records(await repacked(bytes, (names) => [...names].reverse()), 'Baux')).toEqual(expected);
+  });
+
+  it('refuses an archive without its workbook part as not a workbook, and names the sheets when one is absent', async () => {
+    const withoutWorkbook = await repacked(bytes, (names) => names.filter((name) => name !== 'xl/workbook.xml'));
+    await expect(records(withoutWorkbook)).rejects.toThrow('pas un classeur XLSX lisible');
+    await expect(records(bytes, 'Feuil1')).rejects.toThrow(
+      'Feuille « Feuil1 » absente du classeur (feuilles : « Notes », « Baux »).',
+    );
   });
 });
