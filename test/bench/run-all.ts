@@ -22,6 +22,7 @@ const QUICK: Record<string, Record<string, string>> = {
   compliance: { BENCH_EVENTS: '100000', BENCH_SECONDS: '5' },
   import: { BENCH_ROWS: '20000' },
   alerts: { BENCH_SECONDS: '15' },
+  'alert-pass': { BENCH_PASSES: '100' },
   flux: { BENCH_FLUX_FACTS: '5000', BENCH_FLUX_WRITES: '100', BENCH_SECONDS: '5' },
   simulation: { BENCH_LEASES: '4000', BENCH_SECONDS: '5' },
   national: { BENCH_NATIONAL_EVENTS: '100000', BENCH_SECONDS: '5' },

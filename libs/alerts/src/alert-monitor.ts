@@ -12,7 +12,6 @@ import {
   type AlertObservation,
   parisDate,
   parisYear,
-  scopeKey,
 } from '@vigie/domain';
 import { CommandPipeline, type EventStore, PollingLoop, type PostgresEventNotifier, uuidFromText } from '@vigie/event-store';
 import { LiveFiguresKeeper, readConventionFlux, readConventions } from '@vigie/projections';
@@ -231,12 +230,10 @@ export class AlertMonitor {
     if (this.observed.size >= LIVE_FIGURES_SIZE) this.observed.delete(this.observed.keys().next().value!);
     // Until recorded, a failed pass leaves every scope to observe again.
     this.observed.set(key, { live: figures.live, referenceDate: whole ? '' : referenceDate, pending });
-    const report = figures.live.report('bailleur', referenceDate);
+    // Only the scopes that moved are computed and observed (and the EPCI's own), unless all are due.
+    const report = figures.live.report('bailleur', referenceDate, whole ? undefined : pending);
     const settings = { ...DEFAULT_ALERT_SETTINGS, ...figures.rules.cia.options.alerts };
-    const observations = observeAlerts(report, settings, year === parisYear(now)).filter(
-      ({ subject: { scope } }) =>
-        whole || scope.kind === 'epci' || (scope.kind !== 'convention' && pending.has(scopeKey(scope.kind, scope.id))),
-    );
+    const observations = observeAlerts(report, settings, year === parisYear(now));
     const computingMs = computingClock() - computing;
     const appended = await this.record(observations, { position: head, scopePosition }, now);
     this.observed.set(key, { live: figures.live, referenceDate, pending: new Set() });

@@ -259,13 +259,20 @@ export class LiveCompliance {
     return this.flaggedTotal;
   }
 
-  /** The figures of the leases held, read on a day (YYYY-MM-DD), optionally grouped. */
-  report(groupBy: GroupBy | undefined, referenceDate: string): ComplianceReport {
+  /**
+   * The figures of the leases held, read on a day (YYYY-MM-DD), optionally grouped. `only`: the
+   * scopes (`scopeKey`) wanted besides the EPCI's own, as `takeChangedScopes` names them; each
+   * objective then lists the EPCI and those of them that hold a lease, with the figures and in the
+   * order the whole report gives them (the alert monitor observes only the scopes that moved).
+   */
+  report(groupBy: GroupBy | undefined, referenceDate: string, only?: ReadonlySet<string>): ComplianceReport {
     const { thresholdPerUc } = this.rules;
     const { epciSiren, year } = this;
+    const keysOf = (kind: ScopeKind) =>
+      only ? this.keysOf(kind).filter(([key]) => only.has(scopeKey(kind, key))) : this.keysOf(kind);
     const objectives = assembleObjectives(this.rules, epciSiren, groupBy, {
-      keys: (kind) => this.keysOf(kind).map(([key]) => key),
-      pairs: () => this.keysOf('bailleur_reservataire').map(([id, { parties }]) => ({ id, parties: parties! })),
+      keys: (kind) => keysOf(kind).map(([key]) => key),
+      pairs: () => keysOf('bailleur_reservataire').map(([id, { parties }]) => ({ id, parties: parties! })),
       figure: (objective, scope, target) =>
         figureOf(this.tallies.get(tallyKey(objective.id, scope.kind, scope.id)) ?? EMPTY_TALLY, target, year, referenceDate),
     });
