@@ -222,6 +222,14 @@ describe('Known organisations only', () => {
         'RESERVATAIRE_NOT_FOUND',
         /^Réservataire « action-logment » inconnu\. Proches : « action-logement »\. .*GET \/v1\/reservataires\.$/,
       ],
+      // 98 and 20 (Corsica before 1976) are no département: not « no EPCI here ».
+      [
+        'département figures',
+        '/v1/departements/98/compliance?year=2026',
+        'DEPARTEMENT_NOT_FOUND',
+        /^Département « 98 » inconnu du référentiel officiel/,
+      ],
+      ['département EPCIs', '/v1/departements/20/epcis', 'DEPARTEMENT_NOT_FOUND', /^Département « 20 » inconnu/],
     ])('%s: 404 with a stable code naming the identifier and how to find the right one', async (_label, path, code, detail) => {
       const response = await getJson(`${app.url}${path}`);
       expect(response.status).toBe(404);
@@ -232,6 +240,9 @@ describe('Known organisations only', () => {
       expect((await getJson(`${app.url}/v1/bailleurs/lille-metropole-habitat/leases?year=2026`)).status).toBe(200);
       expect((await getJson(`${app.url}/v1/reservataires/action-logement/ledger?year=2026`)).status).toBe(200);
       expect((await getJson(`${app.url}/v1/epcis/200093201/leases/summary?year=2026`)).status).toBe(200);
+      const corse = await getJson(`${app.url}/v1/departements/2A/epcis`);
+      expect(corse.status).toBe(200);
+      expect((corse.body as { epcis: unknown[] }).epcis.length).toBeGreaterThan(0);
     });
 
     it('tells nobody who may not read an organisation whether it exists: the same 404 NOT_FOUND for an unknown one and another’s', async () => {

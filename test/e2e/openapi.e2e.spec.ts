@@ -93,7 +93,8 @@ describe('OpenAPI contract, generated from the schemas that validate', () => {
     const reads: Array<[string, string[]]> = [
       ['/v1/epcis/{epci}/compliance', ['AS_OF_NOT_REACHED', 'EPCI_NOT_FOUND']],
       ['/v1/epcis/{epci}/compliance/forecast', ['AS_OF_NOT_REACHED', 'EPCI_NOT_FOUND']],
-      ['/v1/departements/{departement}/compliance', ['AS_OF_NOT_REACHED']],
+      ['/v1/departements/{departement}/compliance', ['AS_OF_NOT_REACHED', 'DEPARTEMENT_NOT_FOUND']],
+      ['/v1/departements/{departement}/epcis', ['DEPARTEMENT_NOT_FOUND']],
       ['/v1/epcis/{epci}/leases', ['AS_OF_NOT_REACHED', 'EPCI_NOT_FOUND']],
       ['/v1/epcis/{epci}/leases/summary', ['AS_OF_NOT_REACHED', 'EPCI_NOT_FOUND']],
       ['/v1/bailleurs/{bailleurId}/leases', ['AS_OF_NOT_REACHED', 'BAILLEUR_NOT_FOUND']],

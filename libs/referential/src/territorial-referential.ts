@@ -59,6 +59,7 @@ export class TerritorialReferential {
   private byEpci: Map<string, TerritorialEpci> | undefined;
   private epciByCommune: Map<string, string> | undefined;
   private communes: Map<string, TerritorialCommune> | undefined;
+  private departements: Set<string> | undefined;
 
   private folder(): string {
     // Resolved from this module, not from the working directory: Vigie may be started from any folder.
@@ -88,8 +89,8 @@ export class TerritorialReferential {
 
   /** Whether a département code (59, 2A, 971…) is one of the official referential's. */
   isDepartement(code: string): boolean {
-    for (const commune of this.loadCommunes().values()) if (commune.departement === code) return true;
-    return false;
+    this.departements ??= new Set([...this.loadCommunes().values()].map((commune) => commune.departement));
+    return this.departements.has(code);
   }
 
   /** The commune (or municipal arrondissement, or delegated commune) of an INSEE code; undefined when unknown. */

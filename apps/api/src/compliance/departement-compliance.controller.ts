@@ -12,6 +12,8 @@ import { yearParam } from '../http/params.js';
 import { parseOrThrow } from '../http/validation.js';
 import { DATABASE_POOL, type DatabasePool } from '../platform/platform.module.js';
 import { DisplayNames } from '../referential/display-names.js';
+import { KnownOrganisationsService } from '../referential/known-organisations.service.js';
+import { assertKnownDepartement } from '../http/known-organisation.js';
 import { ComplianceService } from './compliance.service.js';
 
 const querySchema = z.object({ departement, year: yearParam, ...bitemporalQuery });
@@ -33,6 +35,7 @@ export class DepartementComplianceController {
     private readonly tenancy: TenancyResolver,
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly territorial: TerritorialReferential,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   @Access({ roles: ['etat', 'admin'], tenancy: existingOwnedBy('departements', 'departement') })
@@ -41,13 +44,14 @@ export class DepartementComplianceController {
     summary:
       'Les EPCI d’un département côte à côte pour une année : par EPCI, nom, baux de l’année et, par objectif, numérateur, dénominateur, taux, cible, écart et statut (niveau EPCI, sans trajectoire mensuelle). Pour les services de l’État du département et l’admin ; asOf et signedUntil comme pour un EPCI',
     answer: 'read',
-    errors: ['AS_OF_NOT_REACHED'],
+    errors: ['DEPARTEMENT_NOT_FOUND', 'AS_OF_NOT_REACHED'],
   })
   @ApiParam({ name: 'departement', example: '59' })
   @ApiQuery({ name: 'year', required: true, example: 2026 })
   @BitemporalQueries()
   async summary(@Param('departement') code: string, @Query() query: Record<string, string>) {
     const input = parseOrThrow(querySchema, { departement: code, year: query.year, ...bitemporalInput(query) });
+    assertKnownDepartement(this.known, input.departement);
     const asOf = asOfOf(input.asOf);
     const names = await DisplayNames.read(this.pool, this.territorial);
     const sirens = this.tenancy.epcisOfDepartement(input.departement);

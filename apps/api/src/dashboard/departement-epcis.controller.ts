@@ -9,6 +9,8 @@ import { TenancyResolver } from '../access/tenancy.resolver.js';
 import { Contract } from '../http/contract.js';
 import { departement } from '../http/identifiers.js';
 import { parseOrThrow } from '../http/validation.js';
+import { assertKnownDepartement } from '../http/known-organisation.js';
+import { KnownOrganisationsService } from '../referential/known-organisations.service.js';
 import { DATABASE_POOL, type DatabasePool } from '../platform/platform.module.js';
 
 /**
@@ -23,6 +25,7 @@ export class DepartementEpcisController {
     @Inject(DATABASE_POOL) private readonly pool: DatabasePool,
     private readonly territorial: TerritorialReferential,
     private readonly tenancy: TenancyResolver,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   @Access({ roles: ALL_ROLES, tenancy: NO_TENANT })
@@ -30,10 +33,12 @@ export class DepartementEpcisController {
   @Contract({
     summary: 'Les EPCI d’un département (référentiel officiel), nommés, et ceux enregistrés dans Vigie',
     answer: 'read',
+    errors: ['DEPARTEMENT_NOT_FOUND'],
   })
   @ApiParam({ name: 'departement', example: '59' })
   async epcis(@Param('departement') code: string) {
     const input = parseOrThrow(z.object({ departement }), { departement: code });
+    assertKnownDepartement(this.known, input.departement);
     const registered = new Map(
       (await listReferentialEntries<{ siren: string; name?: string }>(this.pool, 'epci')).map((entry) => [entry.siren, entry]),
     );

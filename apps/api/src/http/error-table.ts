@@ -6,6 +6,7 @@ export type ApiErrorCode =
   | 'LEASE_CANCELLED_SINCE'
   | 'EPCI_UNKNOWN'
   | 'EPCI_NOT_FOUND'
+  | 'DEPARTEMENT_NOT_FOUND'
   | 'BAILLEUR_NOT_FOUND'
   | 'RESERVATAIRE_NOT_FOUND'
   | 'DEPARTEMENT_UNKNOWN'
@@ -147,6 +148,10 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, readonly [number, string]>>
     404,
     'Aucun EPCI de ce SIREN n’est connu de Vigie (ni dans le référentiel officiel, ni enregistré) : vérifiez le SIREN (voir detail).',
   ],
+  DEPARTEMENT_NOT_FOUND: [
+    404,
+    'Aucun département de ce code dans le référentiel officiel : vérifiez le code (2 chiffres, 2A ou 2B en Corse, 3 chiffres outre-mer : ex. 59, 2A, 971).',
+  ],
   BAILLEUR_NOT_FOUND: [404, 'Aucun bailleur enregistré ne porte cet identifiant : vérifiez-le (voir detail).'],
   RESERVATAIRE_NOT_FOUND: [404, 'Aucun réservataire enregistré ne porte cet identifiant : vérifiez-le (voir detail).'],
   // Storage
@@ -239,6 +244,8 @@ const closestSentence = (details: Readonly<Record<string, unknown>>) => {
 const DETAILS: Partial<Record<ErrorCode, (details: Readonly<Record<string, unknown>>) => string>> = {
   EPCI_NOT_FOUND: (details) =>
     `SIREN « ${String(details.epciSiren)} » inconnu. ${closestSentence(details)} Le SIREN d’un EPCI (9 chiffres) figure dans la base officielle BANATIC ; un EPCI hors de ce référentiel s’enregistre (PUT /v1/epcis/{siren}).`,
+  DEPARTEMENT_NOT_FOUND: (details) =>
+    `Département « ${String(details.departement)} » inconnu du référentiel officiel (découpage administratif de l’Insee). La liste des EPCI d’un département : GET /v1/departements/{code}/epcis.`,
   BAILLEUR_NOT_FOUND: (details) =>
     `Bailleur « ${String(details.bailleurId)} » inconnu. ${closestSentence(details)} La liste des bailleurs enregistrés : GET /v1/bailleurs.`,
   RESERVATAIRE_NOT_FOUND: (details) =>

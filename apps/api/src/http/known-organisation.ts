@@ -39,3 +39,18 @@ export async function assertKnownOrganisation(
     throw problemOf(code, { detail: errorDetail(code, details), details });
   }
 }
+
+/**
+ * Refuses a read of a département the official referential does not list (`98`, `20`): 404
+ * DEPARTEMENT_NOT_FOUND. Without it such a read answered 200 with no EPCI, which read as « no EPCI
+ * here ». Called once the AccessGuard has let the caller through, as `assertKnownOrganisation`.
+ */
+export function assertKnownDepartement(known: KnownOrganisationsService, code: string): void {
+  try {
+    known.assertDepartement(code);
+  } catch (error) {
+    if (!isDomainError(error) || error.code !== 'DEPARTEMENT_UNKNOWN') throw error;
+    const details = { departement: code };
+    throw problemOf('DEPARTEMENT_NOT_FOUND', { detail: errorDetail('DEPARTEMENT_NOT_FOUND', details), details });
+  }
+}
