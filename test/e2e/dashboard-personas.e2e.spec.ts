@@ -466,6 +466,29 @@ describe('The web application for bailleurs, réservataires, the État and admin
       page = await signIn('admin', null, 'Sacha Admin');
     }, 120_000);
 
+    it('opens no empty page for an organisation Vigie does not know: a 404 page naming it, as the API answers its figures', async () => {
+      // Another tab: the 404 answers stay out of the console check of the admin's own page.
+      const tab = await page.context().newPage();
+      try {
+        for (const [path, said] of [
+          ['/epci/200093202', 'Aucun EPCI de SIREN « 200093202 » n’est connu de Vigie'],
+          ['/epci/200093202/rapport', 'Aucun EPCI de SIREN « 200093202 »'],
+          ['/bailleur/lille-metropole-habita', 'Aucun bailleur enregistré ne porte l’identifiant « lille-metropole-habita »'],
+          ['/reservataire/action-logment', 'Aucun réservataire enregistré ne porte l’identifiant « action-logment »'],
+          ['/etat/98', 'Aucun département de code « 98 »'],
+        ] as const) {
+          const answer = await tab.goto(`${app.url}${path}`);
+          expect({ path, status: answer?.status() }).toEqual({ path, status: 404 });
+          await expect(tab.locator('h1').textContent()).resolves.toBe('Page introuvable');
+          await expect(tab.locator('[role="alert"]').textContent()).resolves.toContain(said);
+        }
+        expect((await tab.goto(`${app.url}/epci/${MEL}`))?.status()).toBe(200);
+        expect((await tab.goto(`${app.url}/etat/2A`))?.status()).toBe(200);
+      } finally {
+        await tab.close();
+      }
+    });
+
     it('registers a bailleur and a réservataire from the page', async () => {
       await page.locator('#org-type').selectOption('bailleur');
       await page.locator('#org-id').fill('habitat-du-nord');

@@ -5,6 +5,7 @@ import { Public } from '../access/access.decorators.js';
 import { OidcService } from '../access/sessions/oidc.service.js';
 import { SessionAuthenticator } from '../access/sessions/session-authenticator.js';
 import { Contract } from '../http/contract.js';
+import { KnownOrganisationsService } from '../referential/known-organisations.service.js';
 import { html, type Html, page } from './layout.js';
 import { type OtherView, PAGE_BODIES, type PersonaView } from './page-bodies.js';
 
@@ -59,6 +60,7 @@ export class PagesController {
   constructor(
     private readonly sessions: SessionAuthenticator,
     private readonly oidc: OidcService,
+    private readonly known: KnownOrganisationsService,
   ) {}
 
   @Public()
@@ -169,8 +171,38 @@ export class PagesController {
       this.send(response, page({ title, signedIn: true, body }), forbidden ? 403 : 404);
       return;
     }
+    const unknown = await this.unknownOrganisation(view, id);
+    if (unknown) {
+      // As the API answers its figures (404 EPCI_NOT_FOUND…): never an empty page read as « nothing recorded ».
+      const body = html`<div class="fr-alert fr-alert--error fr-mb-4w" role="alert">
+          <p>${unknown} : vérifiez l’adresse de la page.</p>
+        </div>
+        <p><a class="fr-link" href="${homeOf(principal)}">Aller à la page de votre organisme</a></p>`;
+      this.send(response, page({ title: 'Page introuvable', signedIn: true, body }), 404);
+      return;
+    }
     const body: Html = PAGE_BODIES[view];
     this.send(response, page({ title: TITLES[view], view: { name: view, id }, signedIn: true, body }));
+  }
+
+  /** Why the organisation a page names is not one Vigie knows (in French), or null when it is. */
+  private async unknownOrganisation(view: PersonaView | OtherView, id: string): Promise<string | null> {
+    switch (view) {
+      case 'epci':
+      case 'rapport':
+        return (await this.known.isRegistered('epci', id))
+          ? null
+          : `Aucun EPCI de SIREN « ${id} » n’est connu de Vigie (ni dans le référentiel officiel, ni enregistré)`;
+      case 'bailleur':
+      case 'reservataire':
+        return (await this.known.isRegistered(view, id))
+          ? null
+          : `Aucun ${view === 'bailleur' ? 'bailleur' : 'réservataire'} enregistré ne porte l’identifiant « ${id} »`;
+      case 'etat':
+        return this.known.isDepartement(id) ? null : `Aucun département de code « ${id} » dans le référentiel officiel`;
+      case 'admin':
+        return null;
+    }
   }
 
   private send(response: FastifyReply, text: string, status = 200): void {

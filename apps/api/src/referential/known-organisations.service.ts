@@ -58,9 +58,14 @@ export class KnownOrganisationsService {
     return state.entry !== null;
   }
 
+  /** Whether the official referential lists a département (59, 2A, 971…). */
+  isDepartement(code: string): boolean {
+    return this.territorial.isDepartement(code);
+  }
+
   /** Refuses a département the official referential does not list (a key for the État's services there). */
   assertDepartement(code: string): void {
-    if (!this.territorial.isDepartement(code)) throw new DomainError('DEPARTEMENT_UNKNOWN', { departement: code });
+    if (!this.isDepartement(code)) throw new DomainError('DEPARTEMENT_UNKNOWN', { departement: code });
   }
 
   /** Refuses an unknown organisation, saying how to register it and which registered ids are closest. */
