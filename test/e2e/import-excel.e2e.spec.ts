@@ -282,7 +282,7 @@ describe('Importing files as French Excel saves them', () => {
         4,
         'rpls',
         'SPREADSHEET_DAMAGE',
-        'identifiant RPLS enregistré comme nombre par le tableur (zéros initiaux ou derniers chiffres perdus) : formatez la colonne en Texte dans le tableur (ou exportez directement depuis votre logiciel) puis renvoyez le fichier.',
+        'identifiant RPLS enregistré comme nombre par le tableur, qui a pu en perdre les zéros initiaux ou les chiffres au-delà du 15e : formatez la colonne en Texte dans le tableur (ou exportez directement depuis votre logiciel) puis renvoyez le fichier.',
       ],
     ]);
     const { rows } = await app.db.pool.query("SELECT data->>'leaseDate' AS date FROM events WHERE data->>'leaseId' = 'B-EX-80'");

@@ -323,7 +323,7 @@ export function readRpls(raw: string): CellResult<string | undefined> {
 export function readNumericCell(kind: 'identifier' | 'date' | 'amount', what: string, raw: string): CellResult<unknown> {
   if (kind === 'identifier')
     return damaged(
-      `${what} enregistré comme nombre par le tableur (zéros initiaux ou derniers chiffres perdus) : ${TEXT_ADVICE}`,
+      `${what} enregistré comme nombre par le tableur, qui a pu en perdre les zéros initiaux ou les chiffres au-delà du 15e : ${TEXT_ADVICE}`,
     );
   if (kind === 'date')
     return invalid(`${what} : cellule numérique, pas une date : formatez la colonne en date ou écrivez JJ/MM/AAAA.`);

@@ -84,7 +84,7 @@ const NOT_A_WORKBOOK =
  */
 interface WorkbookParts {
   workbookRels?: readonly { readonly Id: string; readonly Target: string }[];
-  model?: { readonly sheets?: readonly { readonly name: string; readonly rId: string }[] };
+  model?: { readonly sheets?: readonly WorkbookSheet[] };
   properties?: { readonly model?: { readonly date1904?: boolean } };
   sharedStrings?: unknown[];
   _parseRels(part: Readable): Promise<void>;
@@ -92,6 +92,24 @@ interface WorkbookParts {
   _parseSharedStrings(part: Readable): AsyncGenerator<unknown>;
   _parseStyles(part: Readable): Promise<void>;
   _parseWorksheet(part: Readable, sheetNo: string): Generator<{ value: ExcelJS.stream.xlsx.WorksheetReader }>;
+}
+
+/** A sheet as the workbook lists it, in the order of its tabs; `state` hidden or veryHidden: not shown as a tab. */
+interface WorkbookSheet {
+  readonly name: string;
+  readonly rId: string;
+  readonly state?: string;
+}
+
+/**
+ * The sheet an import reads: the one named, whatever the case (as the spreadsheet matches names:
+ * Excel refuses two that differ only by case; an exact match first all the same), or else the
+ * first tab shown (a hidden sheet is no tab the user sees first).
+ */
+export function sheetOf(sheets: readonly WorkbookSheet[], name: string | undefined): WorkbookSheet | undefined {
+  if (name === undefined) return sheets.find((sheet) => sheet.state !== 'hidden' && sheet.state !== 'veryHidden');
+  const folded = name.toLocaleLowerCase('fr');
+  return sheets.find((sheet) => sheet.name === name) ?? sheets.find((sheet) => sheet.name.toLocaleLowerCase('fr') === folded);
 }
 
 /** A ZIP archive opened on its central directory: any part read in any order, none spooled to disk. */
@@ -195,7 +213,7 @@ async function openSheet(
     entries: 'ignore',
   }) as unknown as WorkbookParts;
   let sheetPart: { stream: Readable; sheetNo: string } | undefined;
-  let sheets: readonly { readonly name: string; readonly rId: string }[];
+  let sheets: readonly WorkbookSheet[];
   try {
     const required = async (name: string) => {
       const part = await archive.part(name);
@@ -210,7 +228,7 @@ async function openSheet(
     const styles = await archive.part('xl/styles.xml');
     if (styles) await reader._parseStyles(styles);
     sheets = reader.model?.sheets ?? [];
-    const sheet = sheetName === undefined ? sheets[0] : sheets.find((candidate) => candidate.name === sheetName);
+    const sheet = sheetOf(sheets, sheetName);
     const target = sheet && reader.workbookRels?.find((rel) => rel.Id === sheet.rId)?.Target;
     if (target) {
       const path = partPath(target);

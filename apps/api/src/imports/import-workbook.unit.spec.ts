@@ -160,7 +160,7 @@ describe('A workbook cell is read as what it holds', () => {
       ['household.numeroUnique', 'SPREADSHEET_DAMAGE'],
     ]);
     expect(row!.problems![5]!.message).toBe(
-      'numéro unique enregistré comme nombre par le tableur (zéros initiaux ou derniers chiffres perdus) : formatez la colonne en Texte dans le tableur (ou exportez directement depuis votre logiciel) puis renvoyez le fichier.',
+      'numéro unique enregistré comme nombre par le tableur, qui a pu en perdre les zéros initiaux ou les chiffres au-delà du 15e : formatez la colonne en Texte dans le tableur (ou exportez directement depuis votre logiciel) puis renvoyez le fichier.',
     );
     // The number is never echoed: a numéro unique is personal data.
     for (const problem of row!.problems!) expect(problem.message).not.toMatch(/\d{5}/);
@@ -234,5 +234,22 @@ describe('A workbook reads the same whatever the order its archive stores its pa
     await expect(records(bytes, 'Feuil1')).rejects.toThrow(
       'Feuille « Feuil1 » absente du classeur (feuilles : « Notes », « Baux »).',
     );
+  });
+});
+
+describe('The sheet an import reads', () => {
+  it('is the first tab shown, a hidden sheet before it skipped; a named one whatever its case (as the spreadsheet names it)', async () => {
+    const workbook = new ExcelJS.Workbook();
+    workbook.addWorksheet('Cachée', { state: 'hidden' }).addRow(['x']);
+    workbook.addWorksheet('Très cachée', { state: 'veryHidden' }).addRow(['y']);
+    workbook.addWorksheet('Baux 2026').addRow(['reference_bail']);
+    workbook.addWorksheet('Notes').addRow(['Export du 30/11/2026']);
+    const bytes = Buffer.from(await workbook.xlsx.writeBuffer());
+    const first = async (sheet?: string) => (await records(bytes, sheet))[0]?.cells;
+    expect(await first()).toEqual(['reference_bail']);
+    expect(await first('baux 2026')).toEqual(['reference_bail']);
+    expect(await first('NOTES')).toEqual(['Export du 30/11/2026']);
+    expect(await first('Cachée')).toEqual(['x']);
+    await expect(first('Feuil1')).rejects.toThrow('Feuille « Feuil1 » absente du classeur');
   });
 });
