@@ -61,6 +61,7 @@ const APPS = {
       'pino',
       'reflect-metadata',
       'rxjs',
+      'saxes',
       'type-is',
       'typeorm',
       'yauzl',

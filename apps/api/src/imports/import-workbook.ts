@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { SaxesParser } from 'saxes';
 import yauzl from 'yauzl';
 
 /** One record of a sheet, as the CSV reader gives them: the row number and its cells as text. */
@@ -25,8 +26,18 @@ export interface SheetRecord {
  * holds no result, never computed): never empty, which would read as "unknown" or "no". `date1904`:
  * the workbook counts days from 1904 (old Mac Excel).
  */
-export function cellRead(cell: Pick<ExcelJS.Cell, 'value' | 'numFmt'>, date1904 = false): { text: string; numeric: boolean } {
+export function cellRead(
+  cell: Pick<ExcelJS.Cell, 'value' | 'numFmt'>,
+  date1904 = false,
+  columnFormat?: string,
+): { text: string; numeric: boolean } {
   const { value } = cell;
+  // A cell without a format of its own shows its column's (as LibreOffice and Gnumeric, which
+  // writes a date column so, read it): a day serial in a date column is that day.
+  if (!cell.numFmt && columnFormat) {
+    if (typeof value === 'number' && isDateFormat(columnFormat)) return { text: serialDay(value, date1904), numeric: false };
+    return cellRead({ value, numFmt: columnFormat }, date1904);
+  }
   if (value !== null && typeof value === 'object' && ('formula' in value || 'sharedFormula' in value)) {
     const result = (value as { result?: ExcelJS.CellValue }).result;
     // No result in the file: the formula's is an error (exceljs drops an error result's code) or
@@ -48,11 +59,19 @@ function cellText(value: ExcelJS.CellValue): string {
   if (typeof value === 'number')
     return Number.isInteger(value) && Math.abs(value) >= 1e21 ? value.toExponential() : String(value);
   if (typeof value === 'boolean') return value ? 'vrai' : 'faux';
-  if (typeof value === 'string') return value;
-  if ('richText' in value) return value.richText.map((part) => part.text).join('');
+  if (typeof value === 'string') return withoutIndentation(value);
+  if ('richText' in value) return value.richText.map((part) => withoutIndentation(part.text)).join('');
   if ('text' in value) return String(value.text);
   if ('error' in value) return String(value.error);
   return '';
+}
+
+/**
+ * A text as written in `<t>`, without the indentation of a pretty-printed file (Gnumeric writes
+ * one) that exceljs appends to it: a line break and the blanks after it, up to the next tag.
+ */
+function withoutIndentation(text: string): string {
+  return text.replace(/\r?\n[ \t\r\n]*$/, '');
 }
 
 /**
@@ -87,6 +106,7 @@ interface WorkbookParts {
   model?: { readonly sheets?: readonly WorkbookSheet[] };
   properties?: { readonly model?: { readonly date1904?: boolean } };
   sharedStrings?: unknown[];
+  styles?: { getStyleModel(id: number): { numFmt?: string } | null };
   _parseRels(part: Readable): Promise<void>;
   _parseWorkbook(part: Readable): Promise<void>;
   _parseSharedStrings(part: Readable): AsyncGenerator<unknown>;
@@ -153,6 +173,41 @@ async function openArchive(input: string | Buffer): Promise<Archive> {
   }
 }
 
+/** A column range of a sheet and the style (an index into the workbook's cell formats) it gives its cells. */
+interface ColumnStyle {
+  readonly min: number;
+  readonly max: number;
+  readonly style: number;
+}
+
+/**
+ * The column styles a sheet declares (its `<cols>`, before its rows): exceljs's reader drops them.
+ * Reads the sheet's beginning only, up to its rows.
+ */
+async function columnStyles(sheet: Readable): Promise<ColumnStyle[]> {
+  const columns: ColumnStyle[] = [];
+  const parser = new SaxesParser();
+  let rows = false;
+  parser.on('opentag', (node) => {
+    if (node.name === 'sheetData') rows = true;
+    else if (node.name === 'col') {
+      const [min, max, style] = ['min', 'max', 'style'].map((name) => Number(node.attributes[name]));
+      if (Number.isInteger(min) && Number.isInteger(max) && Number.isInteger(style) && style! > 0)
+        columns.push({ min: min!, max: max!, style: style! });
+    }
+  });
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of sheet) {
+      parser.write(decoder.decode(chunk as Buffer, { stream: true }));
+      if (rows) break;
+    }
+  } finally {
+    sheet.destroy();
+  }
+  return columns;
+}
+
 /** Where a workbook relationship's target lies in the archive (targets are relative to `xl/`, or absolute). */
 function partPath(target: string): string {
   return target.startsWith('/') ? posix.normalize(target.slice(1)) : posix.normalize(posix.join('xl', target));
@@ -177,11 +232,11 @@ export async function* sheetRecords(input: string | Buffer, sheetName?: string):
   }
   let sheetPart: Readable | undefined;
   try {
-    const { worksheet, part, date1904 } = await openSheet(archive, sheetName);
+    const { worksheet, part, date1904, columnFormat } = await openSheet(archive, sheetName);
     sheetPart = part;
     try {
       for await (const row of worksheet as AsyncIterable<ExcelJS.Row>) {
-        const read = Array.from({ length: row.cellCount }, (_, i) => cellRead(row.getCell(i + 1), date1904));
+        const read = Array.from({ length: row.cellCount }, (_, i) => cellRead(row.getCell(i + 1), date1904, columnFormat(i + 1)));
         while (read.length && read[read.length - 1]!.text === '') read.pop();
         if (!read.length) continue;
         const numbers = new Set(read.flatMap((cell, i) => (cell.numeric ? [i] : [])));
@@ -204,7 +259,13 @@ export async function* sheetRecords(input: string | Buffer, sheetName?: string):
 async function openSheet(
   archive: Archive,
   sheetName: string | undefined,
-): Promise<{ worksheet: ExcelJS.stream.xlsx.WorksheetReader; part: Readable; date1904: boolean }> {
+): Promise<{
+  worksheet: ExcelJS.stream.xlsx.WorksheetReader;
+  part: Readable;
+  date1904: boolean;
+  /** The number format of a column's style (1-based), for its cells without one of their own. */
+  columnFormat: (column: number) => string | undefined;
+}> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([]), {
     worksheets: 'emit',
     sharedStrings: 'cache',
@@ -213,6 +274,7 @@ async function openSheet(
     entries: 'ignore',
   }) as unknown as WorkbookParts;
   let sheetPart: { stream: Readable; sheetNo: string } | undefined;
+  let columns: readonly ColumnStyle[] = [];
   let sheets: readonly WorkbookSheet[];
   try {
     const required = async (name: string) => {
@@ -232,6 +294,7 @@ async function openSheet(
     const target = sheet && reader.workbookRels?.find((rel) => rel.Id === sheet.rId)?.Target;
     if (target) {
       const path = partPath(target);
+      columns = await columnStyles(await required(path));
       sheetPart = { stream: await required(path), sheetNo: /(\d+)\.xml$/.exec(path)?.[1] ?? '1' };
     }
   } catch (error) {
@@ -244,10 +307,19 @@ async function openSheet(
   }
   const [emitted] = reader._parseWorksheet(sheetPart.stream, sheetPart.sheetNo);
   if (!emitted) throw new WorkbookError(NOT_A_WORKBOOK);
+  const styles = reader.styles;
+  const formats = new Map<number, string | undefined>();
   return {
     worksheet: emitted.value,
     part: sheetPart.stream,
     date1904: reader.properties?.model?.date1904 === true,
+    columnFormat: (column) => {
+      if (!formats.has(column)) {
+        const style = columns.find(({ min, max }) => min <= column && column <= max)?.style;
+        formats.set(column, style ? (styles?.getStyleModel(style)?.numFmt ?? undefined) : undefined);
+      }
+      return formats.get(column);
+    },
   };
 }
 

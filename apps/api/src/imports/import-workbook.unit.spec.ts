@@ -253,3 +253,70 @@ describe('The sheet an import reads', () => {
     await expect(first('Feuil1')).rejects.toThrow('Feuille « Feuil1 » absente du classeur');
   });
 });
+
+describe('A workbook as Gnumeric writes it', () => {
+  // Pretty-printed parts, a date format on the column's style and none on its cells, a text in two runs.
+  const MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
+  const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+  const parts: Record<string, string> = {
+    'xl/workbook.xml': `<workbook ${MAIN} xmlns:r="${REL}"><sheets><sheet name="Baux" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+    'xl/_rels/workbook.xml.rels': `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
+      <Relationship Id="rId1" Type="${REL}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+    'xl/styles.xml': `<styleSheet ${MAIN}>
+      <numFmts count="1"><numFmt formatCode="dd/mm/yyyy" numFmtId="100"/></numFmts>
+      <fonts count="1"><font><sz val="10"/></font></fonts>
+      <fills count="1"><fill><patternFill patternType="none"/></fill></fills>
+      <borders count="1"><border/></borders>
+      <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
+      <cellXfs count="3">
+        <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
+        <xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+        <xf numFmtId="100" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+      </cellXfs>
+    </styleSheet>`,
+    'xl/sharedStrings.xml': `<sst ${MAIN} count="3" uniqueCount="3">
+      <si>
+        <t>reference_bail</t>
+      </si>
+      <si>
+        <t>date_bail</t>
+      </si>
+      <si>
+        <r>
+          <t xml:space="preserve">B-</t>
+        </r>
+        <r>
+          <rPr><b/></rPr>
+          <t>2026-1</t>
+        </r>
+      </si>
+    </sst>`,
+    'xl/worksheets/sheet1.xml': `<worksheet ${MAIN}>
+      <cols>
+        <col min="1" max="1" style="1" width="12"/>
+        <col min="2" max="2" style="2" width="12"/>
+      </cols>
+      <sheetData>
+        <row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>
+        <row r="2">
+          <c r="A2" t="s">
+            <v>2</v>
+          </c>
+          <c r="B2">
+            <v>46083</v>
+          </c>
+        </row>
+      </sheetData>
+    </worksheet>`,
+  };
+
+  it('reads a number in a date column as that day, and texts without the file’s indentation', async () => {
+    const zip = new JSZip();
+    for (const [name, text] of Object.entries(parts)) zip.file(name, text);
+    const bytes = await zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+    expect((await records(bytes)).map((record) => record.cells)).toEqual([
+      ['reference_bail', 'date_bail'],
+      ['B-2026-1', '2026-03-02'],
+    ]);
+  });
+});
