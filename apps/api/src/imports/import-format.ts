@@ -173,6 +173,11 @@ export const CSV_KIND_NAMES: Record<RowKind, RowKindName> = {
 const SPREADSHEET_ERROR =
   /^#(N\/A|NA|REF!|DIV\/0!|VALUE!|VALEUR!|NAME\?|NOM\?|NUM!|NOMBRE!|NULL!|NUL!|CALC!|SPILL!|PROPAGATION!|FIELD!|CHAMP!|BLOCKED!|CONNECT!|BUSY!|UNKNOWN!|GETTING_DATA|ERREUR|ERR:\d+)$/i;
 
+/** U+FFFD, the character a decoder puts in place of bytes it could not read. */
+const UNREADABLE = '\uFFFD';
+const UNREADABLE_MESSAGE =
+  'caractère illisible « \uFFFD » dans la cellule : le fichier a été ouvert avec un mauvais jeu de caractères avant d’être enregistré (accents perdus). Rouvrez le fichier d’origine en choisissant Windows-1252 (ou UTF-8), ou exportez-le à nouveau depuis votre logiciel, puis renvoyez-le ; rien n’a été lu de cette cellule.';
+
 const cellInErrorMessage = (raw: string) =>
   raw.toUpperCase() === '#ERREUR'
     ? 'cellule calculée par une formule sans résultat lisible dans le fichier (formule en erreur, ou jamais calculée) : corrigez la formule ou remplacez-la par sa valeur (copier, puis collage spécial « valeurs »), rien n’a été lu de cette cellule.'
@@ -203,6 +208,10 @@ export function csvRow(
     if (SPREADSHEET_ERROR.test(raw.trim())) {
       inError.add(column);
       problems.push({ path: column, code: 'SPREADSHEET_DAMAGE', message: cellInErrorMessage(raw.trim()) });
+    } else if (raw.includes(UNREADABLE)) {
+      // Never data: a tool decoded the file with the wrong character set before it was saved again.
+      inError.add(column);
+      problems.push({ path: column, code: 'SPREADSHEET_DAMAGE', message: UNREADABLE_MESSAGE });
     }
   const get = (column: string) => (inError.has(column) ? undefined : cells[column]);
   const read = <T>(path: string, column: string, reader: (raw: string) => CellResult<T>): T | undefined => {

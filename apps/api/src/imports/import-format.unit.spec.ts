@@ -80,6 +80,21 @@ describe('Import files are read row by row', () => {
     );
   });
 
+  it('refuses a cell holding « \uFFFD » (a file decoded with the wrong character set, then saved), whatever its column, saying how to reopen it', async () => {
+    const csv = [
+      LEASE_HEADER,
+      'bail;B1;D1;lmh;10/03/2026;5935000003;59350;200093201;;T3;PLUS;059122700099990001;1;0;9800;non;H\uFFFDbergement;;directe',
+    ].join('\r\n');
+    const [row] = await all(csvRows(csv));
+    expect(row!.problems).toEqual([
+      {
+        path: 'categorie_prioritaire',
+        code: 'SPREADSHEET_DAMAGE',
+        message: expect.stringMatching(/^caractère illisible « \uFFFD » dans la cellule : .*Windows-1252/),
+      },
+    ]);
+  });
+
   it('reads an overseas numéro ending in 000 as confirmed when its row says numero_unique_confirme = oui, on every row kind', async () => {
     const csv = [
       `${LEASE_HEADER};numero_unique_confirme;candidats;date_refus`,
