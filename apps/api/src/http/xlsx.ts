@@ -32,6 +32,17 @@ function valueOf(cell: XlsxCell): { value: ExcelJS.CellValue; numFmt?: string } 
 }
 
 /**
+ * The width a cell needs to be shown (characters, margin included): a date or a number too wide
+ * for its column shows as ##### in the spreadsheet; a text longer than 40 may overflow instead.
+ */
+function shownWidth(cell: XlsxCell): number {
+  const { value, numFmt } = valueOf(cell);
+  if (numFmt) return numFmt.length + 2;
+  if (typeof value === 'number') return String(value).length + 2;
+  return Math.min(40, String(value ?? '').length + 2);
+}
+
+/**
  * One sheet with French headers (bold, frozen, filterable) and typed cells, built with exceljs:
  * what the CSV answers say, for people who open it in a spreadsheet without an import wizard.
  */
@@ -47,8 +58,10 @@ export async function xlsxWorkbook(sheet: string, headers: readonly string[], ro
       if (numFmt) added.getCell(index + 1).numFmt = numFmt;
     });
   }
+  const widths = headers.map((header) => Math.min(40, Math.max(10, header.length + 2)));
+  for (const row of rows) row.forEach((cell, index) => (widths[index] = Math.max(widths[index] ?? 10, shownWidth(cell))));
   worksheet.columns.forEach((column, index) => {
-    column.width = Math.min(40, Math.max(10, headers[index]!.length + 2));
+    column.width = widths[index]!;
   });
   if (headers.length) worksheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: headers.length } };
   return Buffer.from(await workbook.xlsx.writeBuffer());
