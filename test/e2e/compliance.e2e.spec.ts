@@ -274,6 +274,43 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
   });
 
   it.each([
+    ['a lease list filter misspelt', `/v1/epcis/${MEL}/leases?year=2026&filtre=probable_duplicate`, 'filtre', 'filter'],
+    ['a filter of the conventions by its field name', '/v1/conventions?year=2026&bailleurId=lhm', 'bailleurId', 'bailleur'],
+    ['a compliance grouping in the wrong case', `/v1/epcis/${MEL}/compliance?year=2026&groupby=bailleur`, 'groupby', 'groupBy'],
+  ])(
+    'refuses a query parameter its address does not take, naming the closest one, never answering unfiltered: %s',
+    async (_label, path, name, closest) => {
+      const response = await getJson(`${app.url}${path}`);
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: [
+          {
+            path: name,
+            code: 'QUERY_PARAM_UNKNOWN',
+            message: expect.stringMatching(
+              new RegExp(
+                `^Paramètre « ${name} » inconnu de cette adresse \\(rien n’a été filtré par lui\\) : vouliez-vous dire « ${closest} » \\? paramètres de cette adresse : `,
+              ),
+            ),
+          },
+        ],
+      });
+    },
+  );
+
+  it('refuses any query parameter on an address that takes none, and leaves the pages’ addresses to their script', async () => {
+    const response = await getJson(`${app.url}/v1/bailleurs?annee=2026`);
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0]).toMatchObject({
+      code: 'QUERY_PARAM_UNKNOWN',
+      message:
+        'Paramètre « annee » inconnu de cette adresse (rien n’a été filtré par lui) : cette adresse ne prend aucun paramètre : retirez-le.',
+    });
+    expect((await fetch(`${app.url}/connexion?erreur=lien&annee=2026`)).status).toBe(200);
+  });
+
+  it.each([
     ['year of the compliance figures', `/v1/epcis/${MEL}/compliance?year=2026&year=2027`, 'year'],
     ['asOf of the compliance figures', `/v1/epcis/${MEL}/compliance?year=2026&asOf=1&asOf=2`, 'asOf'],
     ['filter of a lease list', `/v1/epcis/${MEL}/leases?year=2026&filter=flagged&filter=flagged`, 'filter'],

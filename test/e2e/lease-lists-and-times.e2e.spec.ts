@@ -6,6 +6,9 @@ import { adminFetch, createKey, getJson, postJson, startTestApp, type TestApp, t
  * and the two times (asOf: what Vigie knew then; signedUntil: facts dated up to a day) on every
  * read that gives a figure: lease summary, audit ledger, bilan.
  */
+
+/** A path with one more query parameter. */
+const withQuery = (path: string, query: string) => `${path}${path.includes('?') ? '&' : '?'}${query}`;
 describe('Lease lists of a bailleur, flats leased twice, and the two times on every figure', () => {
   const MEL = '200093201';
   let app: TestApp;
@@ -159,12 +162,12 @@ describe('Lease lists of a bailleur, flats leased twice, and the two times on ev
       ['bailleur lease list', '/v1/bailleurs/lmh/leases?year=2026'],
       ['lease summary', '/v1/epcis/200093201/leases/summary?year=2026'],
       ['audit ledger', '/v1/reservataires/action-logement/ledger?year=2026'],
-      ['bilan', '/v1/bailleurs/lmh/bilans/2026?x=1'],
+      ['bilan', '/v1/bailleurs/lmh/bilans/2026'],
     ])(
       '%s: refuses an asOf Vigie has not reached (422 AS_OF_NOT_REACHED), naming the last position or the time now',
       async (_label, path) => {
         const head = positions.at(-1)!;
-        const beyond = await getJson(`${app.url}${path}&asOf=${head + 1_000}`);
+        const beyond = await getJson(`${app.url}${withQuery(path, `asOf=${head + 1_000}`)}`);
         expect(beyond.status).toBe(422);
         expect(beyond.body).toMatchObject({
           code: 'AS_OF_NOT_REACHED',
@@ -175,15 +178,17 @@ describe('Lease lists of a bailleur, flats leased twice, and the two times on ev
           `asOf=${head + 1_000} : Vigie n’a pas encore atteint cette position, la dernière enregistrée est ${head}. Demandez une position jusqu’à ${head}, ou omettez asOf pour les chiffres à jour.`,
         );
         const tomorrow = new Date(Date.now() + 24 * 3_600_000).toISOString();
-        const future = await getJson(`${app.url}${path}&asOf=${encodeURIComponent(tomorrow)}`);
+        const future = await getJson(`${app.url}${withQuery(path, `asOf=${encodeURIComponent(tomorrow)}`)}`);
         expect(future.status).toBe(422);
         expect(future.body.code).toBe('AS_OF_NOT_REACHED');
         expect(future.body.detail).toMatch(
           /^asOf \(.+\) est dans le futur : il est \d{4}-\d{2}-\d{2}T.+ à Paris\. Demandez un instant passé/,
         );
         // The head itself, and now, are reached.
-        expect((await adminFetch(`${app.url}${path}&asOf=${head}`)).status).toBe(200);
-        expect((await adminFetch(`${app.url}${path}&asOf=${encodeURIComponent(new Date().toISOString())}`)).status).toBe(200);
+        expect((await adminFetch(`${app.url}${withQuery(path, `asOf=${head}`)}`)).status).toBe(200);
+        expect(
+          (await adminFetch(`${app.url}${withQuery(path, `asOf=${encodeURIComponent(new Date().toISOString())}`)}`)).status,
+        ).toBe(200);
       },
     );
 
@@ -192,11 +197,11 @@ describe('Lease lists of a bailleur, flats leased twice, and the two times on ev
       ['/v1/epcis/200093201/leases/summary?year=2026', 'signedUntil=2026-02-30'],
       ['/v1/reservataires/action-logement/ledger?year=2026', 'asOf=2026-06-30T23:59:59'],
       ['/v1/reservataires/action-logement/ledger?year=2026', 'signedUntil=30/06/2026'],
-      ['/v1/bailleurs/lmh/bilans/2026?x=1', 'asOf=hier'],
+      ['/v1/bailleurs/lmh/bilans/2026', 'asOf=hier'],
       ['/v1/bailleurs/lmh/leases?year=2026', 'asOf=2026-06-30'],
       ['/v1/epcis/200093201/leases?year=2026', 'signedUntil=2026-6-30'],
     ])('%s&%s: 400 naming the accepted forms', async (path, query) => {
-      const { status, body } = await getJson(`${app.url}${path}&${query}`);
+      const { status, body } = await getJson(`${app.url}${withQuery(path, query)}`);
       expect(status).toBe(400);
       const message = JSON.stringify(body.errors);
       expect(message).toMatch(query.startsWith('asOf') ? /position globale.*ISO 8601 avec son fuseau/ : /AAAA-MM-JJ/);
@@ -211,17 +216,17 @@ describe('Lease lists of a bailleur, flats leased twice, and the two times on ev
       '/v1/epcis/200093201/leases/summary?year=2026',
       '/v1/epcis/200093201/compliance?year=2026',
       '/v1/epcis/200093201/compliance/forecast?year=2026',
-      '/v1/bailleurs/lmh/bilans/2026?year=2026',
-      '/v1/alerts?x=1',
+      '/v1/bailleurs/lmh/bilans/2026',
+      '/v1/alerts',
     ];
     for (const path of exports) {
-      const response = await adminFetch(`${app.url}${path}&format=csv`);
+      const response = await adminFetch(`${app.url}${withQuery(path, 'format=csv')}`);
       expect({ path, status: response.status }).toEqual({ path, status: 200 });
       const text = (await response.text()).replace(/^\uFEFF/, '');
       expect({ path, iso: text.match(/\d{4}-\d{2}-\d{2}/g) }).toEqual({ path, iso: null });
     }
     const lines = async (path: string) =>
-      (await (await adminFetch(`${app.url}${path}&format=csv`)).text())
+      (await (await adminFetch(`${app.url}${withQuery(path, 'format=csv')}`)).text())
         .replace(/^\uFEFF/, '')
         .trim()
         .split('\r\n');

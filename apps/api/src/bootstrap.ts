@@ -8,7 +8,7 @@ import { assertEveryBodyIsDeclared, assertEveryRouteHasARule, documentAccessRule
 import { acceptBodiesUnread, closeConnectionUntilBodyRead, deferContinueUntilBodyRead, isMediaType } from './http/body.js';
 import { accessLog } from './logging/access-log.js';
 import { answerClientError, answerFrameworkError } from './http/framework-errors.js';
-import { refuseRepeatedQueryParams } from './http/params.js';
+import { documentedQueryParams, refuseRepeatedQueryParams, refuseUnknownQueryParams } from './http/params.js';
 import { removeOwnUploads, sweepStaleUploads } from './http/upload-files.js';
 import { documentContracts } from './http/openapi.js';
 import { requestDeadline } from './http/request-deadline.js';
@@ -92,6 +92,12 @@ export async function bootstrap(
   fastify.addHook('onRequest', accessLog(pinoLogger.child({ context: 'HTTP' })));
   // A query parameter given twice is refused (400, QUERY_PARAM_REPEATED) before any route reads it.
   fastify.addHook('onRequest', refuseRepeatedQueryParams);
+  // A query parameter the route does not take is refused (400, QUERY_PARAM_UNKNOWN), never ignored.
+  let queryParams: ReadonlyMap<string, ReadonlySet<string>> = new Map();
+  fastify.addHook(
+    'onRequest',
+    refuseUnknownQueryParams(() => queryParams),
+  );
   // More requests than the database connections can serve soon are refused at once (503 SERVER_BUSY).
   fastify.addHook(
     'onRequest',
@@ -130,6 +136,7 @@ export async function bootstrap(
   );
   documentContracts(document as never, CONTROLLERS);
   documentAccessRules(document as never, CONTROLLERS);
+  queryParams = documentedQueryParams(document as never);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
   await app.listen(config.PORT, config.HOST);
   // Node's own backstop (checked every 30 s): whole requests, headers included.

@@ -103,7 +103,6 @@ export const ComplianceQueryDocs = () =>
     ApiQuery({ name: 'year', required: true, example: 2026 }),
     ApiQuery({ name: 'groupBy', required: false, enum: GROUP_BYS }),
     BitemporalQueries(),
-    ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'] }),
     ApiProduces('application/json', 'text/csv', XLSX_MEDIA_TYPE),
   );
 

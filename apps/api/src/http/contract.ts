@@ -1,5 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiOperation } from '@nestjs/swagger';
+import { ApiOperation, ApiQuery } from '@nestjs/swagger';
 import type { z } from 'zod';
 import type { ErrorCode } from './error-table.js';
 
@@ -23,4 +23,9 @@ export interface RouteContract {
 
 /** Declares a route's contract (see RouteContract); the OpenAPI document is generated from it. */
 export const Contract = (contract: RouteContract) =>
-  applyDecorators(SetMetadata(CONTRACT, contract), ApiOperation({ summary: contract.summary }));
+  applyDecorators(
+    SetMetadata(CONTRACT, contract),
+    ApiOperation({ summary: contract.summary }),
+    // An export's format is a query parameter of the route like any other (unknown ones are refused).
+    ...(contract.csv ? [ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'] })] : []),
+  );

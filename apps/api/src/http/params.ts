@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { z } from 'zod';
 import { type FieldProblem, problemDocument, sendProblem } from './problem.js';
+import { distance } from 'fastest-levenshtein';
 import { displayKey } from './validation.js';
 
 /** Path and query parameters shared by the read endpoints. */
@@ -67,4 +68,67 @@ export function refuseRepeatedQueryParams(request: FastifyRequest, reply: Fastif
     return;
   }
   done();
+}
+
+/**
+ * The query parameters each route of the API (`/v1/`) takes, by `METHOD /path/:param` (Fastify's
+ * route url), read from the OpenAPI document: what is documented is what is read.
+ */
+export function documentedQueryParams(document: {
+  paths: Record<string, Record<string, { parameters?: readonly { in?: string; name?: string }[] }>>;
+}): Map<string, ReadonlySet<string>> {
+  const routes = new Map<string, ReadonlySet<string>>();
+  for (const [path, operations] of Object.entries(document.paths)) {
+    // The API only: a page's address carries what its script reads (`?annee=`).
+    if (!path.startsWith('/v1/')) continue;
+    const url = path.replace(/\{([^}]+)\}/g, ':$1');
+    for (const [method, operation] of Object.entries(operations)) {
+      const names = (operation.parameters ?? [])
+        .filter((parameter) => parameter.in === 'query')
+        .map((parameter) => parameter.name!);
+      routes.set(`${method.toUpperCase()} ${url}`, new Set(names));
+    }
+  }
+  return routes;
+}
+
+/**
+ * The query parameters a route of the API does not take (`?filtre=` for `filter`, `?bailleurId=`
+ * for `bailleur`), each as a field problem QUERY_PARAM_UNKNOWN naming it, the closest one the
+ * route takes and the others: an unknown parameter was silently ignored, and a mistyped filter
+ * answered the unfiltered list as if it were the filtered one. Empty when all are known, or for a
+ * route not documented (the pages, whose address the browser's script reads).
+ */
+export function unknownQueryParams(query: unknown, taken: ReadonlySet<string> | undefined): FieldProblem[] {
+  if (!taken || !query || typeof query !== 'object') return [];
+  return Object.keys(query)
+    .filter((key) => !taken.has(key))
+    .map((key) => {
+      const name = displayKey(key);
+      const others = [...taken].sort();
+      const closest = others
+        .map((candidate) => ({ candidate, distance: distance(candidate.toLowerCase(), key.toLowerCase()) }))
+        .filter(({ candidate, distance }) => distance <= Math.max(2, Math.floor(candidate.length / 3)))
+        .sort((a, b) => a.distance - b.distance)[0]?.candidate;
+      const advice = !others.length
+        ? 'cette adresse ne prend aucun paramètre : retirez-le.'
+        : `${closest ? `vouliez-vous dire « ${closest} » ? ` : ''}paramètres de cette adresse : ${others.join(', ')}.`;
+      return {
+        path: name,
+        code: 'QUERY_PARAM_UNKNOWN',
+        message: `Paramètre « ${name} » inconnu de cette adresse (rien n’a été filtré par lui) : ${advice}`,
+      };
+    });
+}
+
+/** An `onRequest` hook refusing a request to an API route with a query parameter it does not take (400). */
+export function refuseUnknownQueryParams(routes: () => ReadonlyMap<string, ReadonlySet<string>>) {
+  return (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void => {
+    const errors = unknownQueryParams(request.query, routes().get(`${request.method} ${request.routeOptions.url}`));
+    if (errors.length) {
+      sendProblem(reply, problemDocument('VALIDATION_FAILED', { errors }));
+      return;
+    }
+    done();
+  };
 }

@@ -5,7 +5,7 @@ import { Contract } from '../http/contract.js';
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { FileBody, GiB, MiB, type UploadedFile } from '../http/body.js';
 import { isZipFile } from './import-encoding.js';
-import { ApiConsumes, ApiTags } from '@nestjs/swagger';
+import { ApiConsumes, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendCsv, sendDownload, toCsv, wantsCsv } from '../http/csv.js';
 import { invalidField, notFound, problemOf } from '../http/problem.js';
@@ -68,6 +68,14 @@ export class ImportsController {
     body: { schema: importFileSchema, example: IMPORT_EXAMPLE },
   })
   @ApiConsumes('text/csv', 'application/x-ndjson', XLSX_TYPE)
+  @ApiQuery({ name: 'dryRun', required: false, enum: ['true', 'false'], description: 'true : aperçu, rien d’enregistré' })
+  @ApiQuery({ name: 'feuille', required: false, description: 'XLSX : la feuille à lire (sinon le premier onglet affiché)' })
+  @ApiQuery({
+    name: 'format',
+    required: false,
+    enum: ['csv', 'ndjson', 'xlsx'],
+    description: 'le format du fichier, quand son type ne le dit pas',
+  })
   async start(
     @Body() file: UploadedFile | undefined,
     @Headers('content-type') contentType: string | undefined,

@@ -21,7 +21,6 @@ export function LeaseListQueries(): MethodDecorator {
     ApiQuery({ name: 'year', required: true, example: 2026 }),
     ApiQuery({ name: 'filter', required: false, enum: LEASE_FILTERS }),
     BitemporalQueries(),
-    ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'] }),
     ApiProduces('application/json', 'text/csv', XLSX_MEDIA_TYPE),
   );
 }

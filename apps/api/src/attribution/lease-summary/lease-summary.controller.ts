@@ -45,7 +45,6 @@ export class LeaseSummaryController {
   @ApiParam({ name: 'epci', description: 'SIREN of the EPCI', example: '200093201' })
   @ApiQuery({ name: 'year', required: true, example: 2026 })
   @BitemporalQueries()
-  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv', 'xlsx'] })
   @ApiProduces('application/json', 'text/csv', XLSX_MEDIA_TYPE)
   async summary(
     @Param('epci') epci: string,

@@ -1,6 +1,6 @@
 import { Contract } from '../../http/contract.js';
 import { Controller, Get, Inject, Param, Query, Req, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Principal, shareConventionFlux } from '@vigie/access';
 import type { VigieConfig } from '@vigie/config';
@@ -68,6 +68,7 @@ export class ReadConventionController {
     answer: 'read',
     csv: true,
   })
+  @ApiQuery({ name: 'year', required: false, example: 2026 })
   async flux(
     @Param() params: Record<string, string>,
     @Query('year') yearQuery: string | undefined,

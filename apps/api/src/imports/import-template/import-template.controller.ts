@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Access } from '../../access/access.decorators.js';
 import { NO_TENANT } from '../../access/tenancies.js';
@@ -19,6 +19,7 @@ export class ImportTemplateController {
       'Télécharger le modèle de fichier d’import : ?format=csv (UTF-8, séparateur ;) ou ?format=xlsx (feuille « Baux » aux identifiants en texte, feuille « Explications » qui décrit chaque colonne)',
     answer: 'read',
   })
+  @ApiQuery({ name: 'format', required: false, enum: ['csv', 'xlsx'] })
   async download(@Query('format') format: string | undefined, @Res() response: FastifyReply): Promise<void> {
     if (format === undefined || format === 'csv') return sendCsv(response, 'vigie-modele-import.csv', templateCsv());
     if (format !== 'xlsx') throw invalidField('format', 'INVALID_VALUE', 'format : csv ou xlsx attendu.');

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { dryRunParam } from '../../http/params.js';
 import { Access } from '../../access/access.decorators.js';
@@ -31,6 +31,7 @@ export class UndoImportController {
     answer: 'read',
     body: { schema: undoImportSchema, example: { reason: 'Fichier envoyé par erreur (5 000 baux sur le même logement)' } },
   })
+  @ApiQuery({ name: 'dryRun', required: false, enum: ['true', 'false'], description: 'true : aperçu, rien d’enregistré' })
   async undo(
     @Param('id') id: string,
     @Query('dryRun') dryRunQuery: string | undefined,
