@@ -273,6 +273,13 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
     expect(response.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['asOf', 'groupBy', 'year']);
   });
 
+  /** `path` answers 400 VALIDATION_FAILED with one field error on the query parameter `name`. */
+  const expectQueryRefused = async (path: string, name: string, code: string, message: unknown) => {
+    const response = await getJson(`${app.url}${path}`);
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ path: name, code, message }] });
+  };
+
   it.each([
     ['a lease list filter misspelt', `/v1/epcis/${MEL}/leases?year=2026&filtre=probable_duplicate`, 'filtre', 'filter'],
     ['a filter of the conventions by its field name', '/v1/conventions?year=2026&bailleurId=lhm', 'bailleurId', 'bailleur'],
@@ -280,22 +287,16 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
   ])(
     'refuses a query parameter its address does not take, naming the closest one, never answering unfiltered: %s',
     async (_label, path, name, closest) => {
-      const response = await getJson(`${app.url}${path}`);
-      expect(response.status).toBe(400);
-      expect(response.body).toMatchObject({
-        code: 'VALIDATION_FAILED',
-        errors: [
-          {
-            path: name,
-            code: 'QUERY_PARAM_UNKNOWN',
-            message: expect.stringMatching(
-              new RegExp(
-                `^Paramètre « ${name} » inconnu de cette adresse \\(rien n’a été filtré par lui\\) : vouliez-vous dire « ${closest} » \\? paramètres de cette adresse : `,
-              ),
-            ),
-          },
-        ],
-      });
+      await expectQueryRefused(
+        path,
+        name,
+        'QUERY_PARAM_UNKNOWN',
+        expect.stringMatching(
+          new RegExp(
+            `^Paramètre « ${name} » inconnu de cette adresse \\(rien n’a été filtré par lui\\) : vouliez-vous dire « ${closest} » \\? paramètres de cette adresse : `,
+          ),
+        ),
+      );
     },
   );
 
@@ -317,17 +318,11 @@ describe('Compliance of the MEL in 2026, through the API (hand-computed fixture)
     ['format of an export', `/v1/epcis/${MEL}/leases/summary?year=2026&format=csv&format=xlsx`, 'format'],
     ['status of the alerts', '/v1/alerts?status=ouverte&status=resolue', 'status'],
   ])('says a query parameter given twice is given twice, and to give it once: %s', async (_label, path, name) => {
-    const response = await getJson(`${app.url}${path}`);
-    expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({
-      code: 'VALIDATION_FAILED',
-      errors: [
-        {
-          path: name,
-          code: 'QUERY_PARAM_REPEATED',
-          message: `Paramètre « ${name} » donné 2 fois dans l’adresse : donnez-le une seule fois (?${name}=… une fois, avec la valeur voulue).`,
-        },
-      ],
-    });
+    await expectQueryRefused(
+      path,
+      name,
+      'QUERY_PARAM_REPEATED',
+      `Paramètre « ${name} » donné 2 fois dans l’adresse : donnez-le une seule fois (?${name}=… une fois, avec la valeur voulue).`,
+    );
   });
 });
