@@ -139,4 +139,17 @@ describe('A large XLSX workbook is streamed like a CSV', () => {
     expect(report).toMatchObject({ status: 'refuse', accepted: 0 });
     expect(report.rejections[0]).toMatchObject({ code: 'COLUMN_UNKNOWN', field: 'Export du 2026-11-30' });
   }, 90_000);
+
+  it('refuses an empty sheet name, and a sheet named for a file that is no workbook, rather than ignore it', async () => {
+    const post = (query: string, type: string, body: Buffer | string) =>
+      adminFetch(`${app.url}/v1/imports?dryRun=true&${query}`, { method: 'POST', headers: { 'content-type': type }, body });
+    const empty = await post('feuille=', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', readFileSync(path));
+    expect(empty.status).toBe(400);
+    expect(await empty.json()).toMatchObject({ errors: [{ path: 'feuille', code: 'REQUIRED' }] });
+    const csv = await post('feuille=Baux', 'text/csv', `${HEADER.join(';')}\r\n`);
+    expect(csv.status).toBe(400);
+    expect(await csv.json()).toMatchObject({
+      errors: [{ path: 'feuille', code: 'INVALID_VALUE', message: expect.stringContaining('ne vaut que pour un classeur XLSX') }],
+    });
+  });
 });

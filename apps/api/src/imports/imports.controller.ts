@@ -92,6 +92,19 @@ export class ImportsController {
     if (format !== 'xlsx' && isZipFile(file.head)) throw problemOf('UNSUPPORTED_MEDIA_TYPE', { detail: XLSX_SENT });
     if (format === 'xlsx' && file.size > XLSX_SIZE_LIMIT) throw problemOf('PAYLOAD_TOO_LARGE', { detail: XLSX_TOO_LARGE });
     const { dryRun } = parseOrThrow(z.object({ dryRun: dryRunParam }), { dryRun: dryRunQuery });
+    // A sheet is chosen in a workbook only, and by a name: never ignored.
+    if (sheet !== undefined && format !== 'xlsx')
+      throw invalidField(
+        'feuille',
+        'INVALID_VALUE',
+        `feuille : ne vaut que pour un classeur XLSX, ce fichier est un ${format.toUpperCase()} ; retirez ?feuille=.`,
+      );
+    if (sheet !== undefined && sheet.trim() === '')
+      throw invalidField(
+        'feuille',
+        'REQUIRED',
+        'feuille : nom d’onglet vide ; donnez-le (ex. ?feuille=Baux) ou retirez ?feuille= pour lire le premier onglet affiché.',
+      );
     const report = await this.commandBus.execute<StartImport, ImportReport>(
       new StartImport(format, file, principal, dryRun, sheet),
     );
