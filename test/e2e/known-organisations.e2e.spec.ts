@@ -204,6 +204,7 @@ describe('Known organisations only', () => {
       ['EPCI lease list', '/v1/epcis/200093202/leases?year=2026', 'EPCI_NOT_FOUND', /^SIREN « 200093202 »/],
       ['EPCI lease summary', '/v1/epcis/200093202/leases/summary?year=2026', 'EPCI_NOT_FOUND', /^SIREN « 200093202 »/],
       ['EPCI CIA', '/v1/epcis/200093202/cia', 'EPCI_NOT_FOUND', /^SIREN « 200093202 »/],
+      ['EPCI names', '/v1/epcis/200093202/names', 'EPCI_NOT_FOUND', /^SIREN « 200093202 »/],
       [
         'bailleur lease list',
         '/v1/bailleurs/lille-metropole-habita/leases?year=2026',
