@@ -46,11 +46,7 @@ export async function assertKnownOrganisation(
  * here ». Called once the AccessGuard has let the caller through, as `assertKnownOrganisation`.
  */
 export function assertKnownDepartement(known: KnownOrganisationsService, code: string): void {
-  try {
-    known.assertDepartement(code);
-  } catch (error) {
-    if (!isDomainError(error) || error.code !== 'DEPARTEMENT_UNKNOWN') throw error;
-    const details = { departement: code };
-    throw problemOf('DEPARTEMENT_NOT_FOUND', { detail: errorDetail('DEPARTEMENT_NOT_FOUND', details), details });
-  }
+  if (known.isDepartement(code)) return;
+  const details = { departement: code };
+  throw problemOf('DEPARTEMENT_NOT_FOUND', { detail: errorDetail('DEPARTEMENT_NOT_FOUND', details), details });
 }

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { z } from 'zod';
 import { type FieldProblem, problemDocument, sendProblem } from './problem.js';
-import { distance } from 'fastest-levenshtein';
+import { closestIds } from '@vigie/referential';
 import { displayKey } from './validation.js';
 
 /** Path and query parameters shared by the read endpoints. */
@@ -106,10 +106,7 @@ export function unknownQueryParams(query: unknown, taken: ReadonlySet<string> | 
     .map((key) => {
       const name = displayKey(key);
       const others = [...taken].sort();
-      const closest = others
-        .map((candidate) => ({ candidate, distance: distance(candidate.toLowerCase(), key.toLowerCase()) }))
-        .filter(({ candidate, distance }) => distance <= Math.max(2, Math.floor(candidate.length / 3)))
-        .sort((a, b) => a.distance - b.distance)[0]?.candidate;
+      const [closest] = closestIds(key, others, 1);
       const advice = !others.length
         ? 'cette adresse ne prend aucun paramètre : retirez-le.'
         : `${closest ? `vouliez-vous dire « ${closest} » ? ` : ''}paramètres de cette adresse : ${others.join(', ')}.`;
